@@ -1,0 +1,128 @@
+//! `pens-conform explain`: what an error code or a requirement id means.
+
+use anyhow::{anyhow, bail};
+use pens_proto::{CATALOGUE, ErrorClass, ErrorCode, REGISTRY, Requirement};
+use serde::Serialize;
+use std::fmt::Write;
+
+use crate::cli::{ExplainArgs, Format};
+use crate::exit;
+
+/// One explained error code, as printed with `--format json`.
+#[derive(Debug, Serialize)]
+struct CodeExplanation {
+    code: ErrorCode,
+    name: Option<&'static str>,
+    class: ErrorClass,
+    range: &'static str,
+    assigned: bool,
+    warning: bool,
+    text: String,
+    section: Option<&'static str>,
+}
+
+fn explain_code(code: ErrorCode) -> CodeExplanation {
+    let info = code.info();
+    CodeExplanation {
+        code,
+        name: info.map(|i| i.name),
+        class: code.class(),
+        range: range_of(code.class()),
+        assigned: info.is_some(),
+        warning: info.is_some_and(|i| i.warning),
+        text: info.map_or_else(|| code.describe(), |i| i.text.to_owned()),
+        section: info.map(|i| i.section),
+    }
+}
+
+fn range_of(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::Success => "0",
+        ErrorClass::UnderlyingProtocol => "100-599",
+        ErrorClass::General => "1000-1199",
+        ErrorClass::Syntax => "1200-1299",
+        ErrorClass::Transport => "1300-1399",
+        ErrorClass::Host => "1400-1499",
+        ErrorClass::Acknowledgement => "1500-1599",
+        ErrorClass::Parameter => "2000-9999",
+        ErrorClass::ImplementationDefined => "10000-65535",
+        _ => "outside every class",
+    }
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let output = match args.topic.as_deref().map(str::trim) {
+        None => list_everything(args.format)?,
+        Some(topic) if topic.chars().all(|c| c.is_ascii_digit()) => {
+            let number: u16 =
+                topic.parse().map_err(|_| anyhow!("`{topic}` is not an error code: PENS codes run from 0 to 65535"))?;
+            let explanation = explain_code(ErrorCode(number));
+            match args.format {
+                Format::Json => serde_json::to_string_pretty(&explanation)?,
+                Format::Text => code_text(&explanation),
+            }
+        }
+        Some(topic) => {
+            let Some(requirement) = Requirement::by_id(topic) else {
+                bail!("`{topic}` is neither an error code nor a requirement id{}", suggestion(topic));
+            };
+            match args.format {
+                Format::Json => serde_json::to_string_pretty(requirement)?,
+                Format::Text => requirement_text(requirement),
+            }
+        }
+    };
+    println!("{}", output.trim_end());
+    Ok(exit::SUCCESS)
+}
+
+fn code_text(e: &CodeExplanation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", e.code, e.name.unwrap_or("(not assigned by CMI010)"));
+    let _ = writeln!(out, "class     {} ({})", e.class, e.range);
+    if e.warning {
+        let _ = writeln!(out, "kind      warning");
+    }
+    let _ = writeln!(out, "meaning   {}", e.text);
+    if let Some(section) = e.section {
+        let _ = writeln!(out, "section   {section}");
+    }
+    out
+}
+
+fn requirement_text(r: &Requirement) -> String {
+    format!(
+        "{}\nlevel     {}\nbinds     {}\nsection   {}\nstatement {}\n",
+        r.id, r.level, r.party, r.section, r.statement
+    )
+}
+
+fn list_everything(format: Format) -> anyhow::Result<String> {
+    let codes: Vec<CodeExplanation> = REGISTRY.iter().map(|i| explain_code(i.code)).collect();
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Everything<'a> {
+            error_codes: Vec<CodeExplanation>,
+            requirements: &'a [&'static Requirement],
+        }
+        return Ok(serde_json::to_string_pretty(&Everything { error_codes: codes, requirements: CATALOGUE })?);
+    }
+    let mut out = String::from("error codes (CMI010 §6.3)\n");
+    for code in &codes {
+        let _ = writeln!(out, "  {:<5} {:<18} {}", code.code, code.class, code.text);
+    }
+    let _ = writeln!(out, "\nrequirements ({})", CATALOGUE.len());
+    for r in CATALOGUE {
+        let _ = writeln!(out, "  {:<6} {:<7} {}", r.level, r.party, r.id);
+    }
+    Ok(out)
+}
+
+/// " (did you mean `x`?)" for a requirement id one typo away.
+fn suggestion(topic: &str) -> String {
+    CATALOGUE
+        .iter()
+        .find(|r| r.id.contains(topic) || topic.contains(r.id))
+        .map(|r| format!(" (did you mean `{}`?)", r.id))
+        .unwrap_or_default()
+}

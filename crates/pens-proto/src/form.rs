@@ -1,0 +1,294 @@
+//! The wire binding of PENS messages: `name=value` pairs, URL-encoded, carried either as
+//! an HTTP GET query string or as an `application/x-www-form-urlencoded` POST body
+//! (CMI010 §5, Appendix A).
+//!
+//! The decoder is lenient on purpose: it recovers every pair it can and reports each
+//! deviation from the encoding as a [`Finding`], because a conformance tool must say
+//! *what* is wrong with a message rather than refuse it.
+
+use std::borrow::Cow;
+
+use crate::finding::Finding;
+use crate::requirement::req;
+
+/// The media type of a PENS POST body.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// Pairs decoded from a form or query, in arrival order, with what was wrong in the encoding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodedForm {
+    /// `(name, value)` in arrival order, duplicates kept.
+    pub pairs: Vec<(String, String)>,
+    /// Encoding deviations, at most one per kind and pair.
+    pub findings: Vec<Finding>,
+    /// Whether the input could not be read as a PENS message at all (no pair, or bytes
+    /// that are not text): a target may then answer 1101 whatever else is wrong.
+    pub unparseable: bool,
+}
+
+/// Decodes a query string or POST body. A leading `?` is ignored; to decode the query
+/// of a whole URL use [`query_of`] first.
+pub fn decode_form(input: &[u8]) -> DecodedForm {
+    let input = input.strip_prefix(b"?").unwrap_or(input);
+    let mut decoded = DecodedForm::default();
+    let trimmed = input.trim_ascii();
+    if trimmed.is_empty() {
+        decoded.unparseable = true;
+        decoded
+            .findings
+            .push(Finding::new(&req::BINDING_BODY_NOT_EMPTY, "the message is empty: no name=value pair at all"));
+        return decoded;
+    }
+    if trimmed.len() != input.len() {
+        decoded.findings.push(Finding::new(
+            &req::BINDING_URL_ENCODING,
+            "white space or line breaks around the encoded pairs; encode them or leave them out",
+        ));
+    }
+    for part in trimmed.split(|&b| b == b'&') {
+        if part.is_empty() {
+            continue;
+        }
+        let (raw_name, raw_value) = match part.iter().position(|&b| b == b'=') {
+            Some(eq) => (&part[..eq], &part[eq + 1..]),
+            None => {
+                decoded.findings.push(
+                    Finding::new(&req::BINDING_PAIR_FORM, "a part without `=`: read as an element with an empty value")
+                        .value(&String::from_utf8_lossy(part)),
+                );
+                (part, &b""[..])
+            }
+        };
+        let name = decode_component(raw_name, &mut decoded);
+        let value = decode_component(raw_value, &mut decoded);
+        if name.is_empty() {
+            decoded.findings.push(
+                Finding::new(&req::BINDING_PAIR_FORM, "a pair with an empty name: its value belongs to no element")
+                    .value(&value),
+            );
+            continue;
+        }
+        if let Some(problem) = raw_problem(raw_value) {
+            decoded.findings.push(Finding::new(&req::BINDING_URL_ENCODING, problem).element(&name).value(&value));
+        }
+        decoded.pairs.push((name, value));
+    }
+    if decoded.pairs.is_empty() {
+        decoded.unparseable = true;
+        decoded
+            .findings
+            .push(Finding::new(&req::BINDING_BODY_NOT_EMPTY, "no name=value pair could be read from the message"));
+    }
+    decoded
+}
+
+/// Percent-decodes one name or value (`+` is a space), noting bad escapes and non-UTF-8.
+fn decode_component(raw: &[u8], into: &mut DecodedForm) -> String {
+    if let Some(at) = bad_escape(raw) {
+        let shown = String::from_utf8_lossy(&raw[at..raw.len().min(at + 3)]).into_owned();
+        into.findings.push(
+            Finding::new(
+                &req::BINDING_URL_ENCODING,
+                format!("`{shown}` is not a valid percent escape; a literal `%` must be sent as `%25`"),
+            )
+            .value(&String::from_utf8_lossy(raw)),
+        );
+        into.unparseable = true;
+    }
+    let plus_as_space: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        Cow::Owned(raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let bytes: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            into.findings.push(
+                Finding::new(
+                    &req::BINDING_CHARSET,
+                    "decoded bytes are not UTF-8; undecodable bytes are shown as U+FFFD",
+                )
+                .value(&text),
+            );
+            text
+        }
+    }
+}
+
+/// Position of the first `%` not followed by two hex digits.
+fn bad_escape(raw: &[u8]) -> Option<usize> {
+    raw.iter().enumerate().find_map(|(i, &b)| {
+        let valid =
+            raw.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && raw.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        (b == b'%' && !valid).then_some(i)
+    })
+}
+
+/// Characters that may not appear unencoded in a form value.
+fn raw_problem(raw: &[u8]) -> Option<&'static str> {
+    if raw.contains(&b' ') {
+        Some("a raw space in the value; encode it as `+` or `%20`")
+    } else if raw.iter().any(|b| b.is_ascii_control()) {
+        Some("a raw control character (such as CR or LF) in the value; percent-encode it")
+    } else if raw.iter().any(|b| !b.is_ascii()) {
+        Some("raw non-ASCII bytes in the value; percent-encode their UTF-8 bytes")
+    } else {
+        None
+    }
+}
+
+/// Encodes pairs as `application/x-www-form-urlencoded` (spaces as `+`), in the given order.
+pub fn encode_form<'a, I>(pairs: I) -> String
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
+}
+
+/// The URL of a GET collect: the target URL with the encoded pairs appended, after `&`
+/// when the target URL already holds a query (CMI010 §5 names that case).
+pub fn append_query(target_url: &str, query: &str) -> String {
+    let (base, fragment) = match target_url.find('#') {
+        Some(at) => target_url.split_at(at),
+        None => (target_url, ""),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(at) if at + 1 == base.len() || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    if query.is_empty() {
+        return target_url.to_owned();
+    }
+    format!("{base}{separator}{query}{fragment}")
+}
+
+/// Whether a message was handed over as a URL or request target (`https://…?…`,
+/// `/path?…`, `?…`) rather than as a bare query string or body.
+pub fn looks_like_url(text: &str) -> bool {
+    let text = text.trim_start();
+    let scheme_len = text.find("://").unwrap_or(0);
+    let starts_with_scheme = scheme_len > 0
+        && text[..scheme_len].starts_with(|c: char| c.is_ascii_alphabetic())
+        && text[..scheme_len].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    starts_with_scheme || text.starts_with('/') || text.starts_with('?')
+}
+
+/// The query part of a URL or request target (between `?` and `#`); the input itself
+/// when it has no `?` and no scheme (a bare query string).
+pub fn query_of(url_or_query: &str) -> &str {
+    let without_fragment = url_or_query.split('#').next().unwrap_or_default();
+    match without_fragment.find('?') {
+        Some(at) => &without_fragment[at + 1..],
+        None if without_fragment.contains("://") || without_fragment.starts_with('/') => "",
+        None => without_fragment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirement::Requirement;
+
+    fn ids(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.requirement.id).collect()
+    }
+
+    #[test]
+    fn decodes_pairs_in_order_with_plus_and_escapes() {
+        let decoded = decode_form(b"a=1&b=hello+world&c=x%26y%3Dz&d=&e=caf%C3%A9");
+        assert_eq!(
+            decoded.pairs,
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "hello world".into()),
+                ("c".into(), "x&y=z".into()),
+                ("d".into(), String::new()),
+                ("e".into(), "café".into()),
+            ]
+        );
+        assert!(decoded.findings.is_empty(), "{:?}", decoded.findings);
+        assert!(!decoded.unparseable);
+    }
+
+    #[test]
+    fn every_encoding_deviation_is_a_finding_and_decoding_goes_on() {
+        let cases: &[(&[u8], &Requirement, bool)] = &[
+            (b"a=50%", &req::BINDING_URL_ENCODING, true),
+            (b"a=%zz", &req::BINDING_URL_ENCODING, true),
+            (b"a=%C3", &req::BINDING_CHARSET, false),
+            (b"a=x y", &req::BINDING_URL_ENCODING, false),
+            (b"a=x\ry", &req::BINDING_URL_ENCODING, false),
+            (b"a=caf\xc3\xa9", &req::BINDING_URL_ENCODING, false),
+            (b"flag&a=1", &req::BINDING_PAIR_FORM, false),
+            (b"=orphan&a=1", &req::BINDING_PAIR_FORM, false),
+            (b"", &req::BINDING_BODY_NOT_EMPTY, true),
+            (b"&&&", &req::BINDING_BODY_NOT_EMPTY, true),
+            (b"a=1\r\n", &req::BINDING_URL_ENCODING, false),
+        ];
+        for &(input, requirement, unparseable) in cases {
+            let decoded = decode_form(input);
+            assert!(
+                ids(&decoded.findings).contains(&requirement.id),
+                "{:?}: {:?}",
+                String::from_utf8_lossy(input),
+                decoded.findings
+            );
+            assert_eq!(decoded.unparseable, unparseable, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn a_part_without_equals_sign_is_kept_as_empty_value() {
+        let decoded = decode_form(b"flag&a=1");
+        assert_eq!(decoded.pairs[0], ("flag".into(), String::new()));
+    }
+
+    #[test]
+    fn encode_then_decode_is_identity() {
+        let pairs = [("package-url", "https://h.example/p a.zip?x=1&y=2"), ("vendor-data", "50% + é\r\n")];
+        let encoded = encode_form(pairs);
+        assert!(!encoded.contains(' ') && !encoded.contains('\r'));
+        let decoded = decode_form(encoded.as_bytes());
+        assert!(decoded.findings.is_empty());
+        let back: Vec<(&str, &str)> = decoded.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(back, pairs);
+    }
+
+    #[test]
+    fn get_urls_respect_an_existing_query() {
+        let cases = [
+            ("http://lms.example/pens", "http://lms.example/pens?a=1"),
+            ("http://lms.example/pens?site=3", "http://lms.example/pens?site=3&a=1"),
+            ("http://lms.example/pens?", "http://lms.example/pens?a=1"),
+            ("http://lms.example/pens?x=1&", "http://lms.example/pens?x=1&a=1"),
+            ("http://lms.example/pens#top", "http://lms.example/pens?a=1#top"),
+        ];
+        for (target, expected) in cases {
+            assert_eq!(append_query(target, "a=1"), expected, "{target}");
+        }
+    }
+
+    #[test]
+    fn urls_are_told_from_bodies_that_contain_urls() {
+        assert!(looks_like_url("https://lms.example/pens?a=1"));
+        assert!(looks_like_url("  /pens?a=1"));
+        assert!(looks_like_url("?a=1"));
+        assert!(!looks_like_url("package-url=https://h/p.zip&a=1"));
+        assert!(!looks_like_url("a=1"));
+    }
+
+    #[test]
+    fn query_is_taken_from_urls_and_bare_strings() {
+        assert_eq!(query_of("http://h/p?a=1&b=2#frag"), "a=1&b=2");
+        assert_eq!(query_of("/pens?a=1"), "a=1");
+        assert_eq!(query_of("a=1&b=2"), "a=1&b=2");
+        assert_eq!(query_of("http://h/p"), "");
+    }
+}

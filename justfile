@@ -1,0 +1,26 @@
+# Recipes mirror README.md and .ci/run; nothing requires `just`.
+
+# The main job: check a known-good collect command.
+run:
+    cargo run --release -p pens-conform -- validate fixtures/messages/collect-valid.form
+
+# The test command from README.md.
+test:
+    cargo test --workspace
+
+# Formatting and lints, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Everything CI runs.
+ci:
+    bash .ci/run
+
+# Accept changed insta snapshots after reviewing them (needs cargo-insta).
+snapshots:
+    cargo insta review
+
+# Build the fuzz targets (needs a nightly toolchain and cargo-fuzz); see fuzz/README.md.
+fuzz-build:
+    cd fuzz && cargo +nightly fuzz build
