@@ -65,6 +65,20 @@ pub fn assess_decoded_collect(decoded: &DecodedCollect, context: &CheckContext) 
                 .or_whole(ErrorCode::UNABLE_TO_PARSE, "a repeated element may make the command unparseable"),
         );
     }
+    if !decoded.last_values.is_empty() {
+        // A target may keep the last of repeated values: what it owes then is acceptable too.
+        let mut last_reading = decoded.command.clone();
+        for (element, value) in &decoded.last_values {
+            last_reading.set(*element, Some(value.clone()));
+        }
+        let names: Vec<&str> = decoded.last_values.iter().map(|(e, _)| e.name()).collect();
+        let mut problem = Problem::new(&req::BINDING_ELEMENT_UNIQUE, None, ErrorCode::SUCCESS);
+        for code in assess_collect(&last_reading, context).expected.acceptable {
+            let reason = format!("a target that keeps the last value of {} answers {code}", names.join(", "));
+            problem = problem.or_whole(code, reason);
+        }
+        check.problems.push(problem);
+    }
     check.command(&decoded.command, context);
     CollectAssessment { findings: check.findings, expected: ExpectedAnswer::from_problems(check.problems) }
 }

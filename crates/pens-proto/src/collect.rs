@@ -56,8 +56,9 @@ pub struct CollectCommand {
     pub extra: Vec<(String, String)>,
 }
 
-/// A collect decoded from the wire, with what the binding layer noticed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A collect decoded from the wire, with what the binding layer noticed. Its `Debug`
+/// output hides secret values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecodedCollect {
     /// The command as far as it could be read.
     pub command: CollectCommand,
@@ -65,6 +66,9 @@ pub struct DecodedCollect {
     pub findings: Vec<Finding>,
     /// Elements that appeared more than once (the first value is kept).
     pub duplicated: Vec<Element>,
+    /// The last value of each repeated element: what a target that keeps the last of
+    /// repeated parameters (as many web frameworks do) reads instead.
+    pub last_values: Vec<(Element, String)>,
     /// Whether the message could not be read as PENS at all (see [`DecodedForm::unparseable`]).
     pub unparseable: bool,
 }
@@ -149,9 +153,14 @@ impl CollectCommand {
         let mut command = CollectCommand::default();
         let mut findings = Vec::new();
         let mut duplicated: Vec<Element> = Vec::new();
+        let mut last_values: Vec<(Element, String)> = Vec::new();
         for (name, value) in pairs {
             match Element::from_name(name) {
                 Some(element) if command.get(element).is_some() => {
+                    match last_values.iter_mut().find(|(e, _)| *e == element) {
+                        Some((_, last)) => last.clone_from(value),
+                        None => last_values.push((element, value.clone())),
+                    }
                     if !duplicated.contains(&element) {
                         duplicated.push(element);
                         findings.push(
@@ -171,7 +180,7 @@ impl CollectCommand {
                 }
             }
         }
-        DecodedCollect { command, findings, duplicated, unparseable: false }
+        DecodedCollect { command, findings, duplicated, last_values, unparseable: false }
     }
 
     /// Decodes a POST body or a query string (or a whole GET URL's query, see
@@ -213,6 +222,23 @@ impl CollectCommand {
                 (name.to_owned(), shown)
             })
             .collect()
+    }
+}
+
+impl fmt::Debug for DecodedCollect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last_values: Vec<(Element, String)> = self
+            .last_values
+            .iter()
+            .map(|(e, v)| (*e, if e.is_secret() { REDACTED.to_owned() } else { crate::finding::redact(v) }))
+            .collect();
+        f.debug_struct("DecodedCollect")
+            .field("command", &self.command)
+            .field("findings", &self.findings)
+            .field("duplicated", &self.duplicated)
+            .field("last_values", &last_values)
+            .field("unparseable", &self.unparseable)
+            .finish()
     }
 }
 

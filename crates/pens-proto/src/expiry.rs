@@ -55,6 +55,10 @@ pub fn parse_expiry(value: &str) -> Result<Expiry, ExpiryError> {
     if text.is_empty() {
         return Err(ExpiryError::Empty);
     }
+    // Every valid form is ASCII; checking first keeps the byte-position slicing below safe.
+    if !text.is_ascii() {
+        return Err(ExpiryError::Malformed("it contains characters other than digits, `-`, `:`, `T`, `Z`, `+`"));
+    }
     let (date_part, rest) = text.split_once('T').ok_or(ExpiryError::Malformed("no `T` between date and time"))?;
     let date = parse_date(date_part)?;
     let zone_at = rest.find(['Z', '+', '-']).unwrap_or(rest.len());
@@ -62,7 +66,11 @@ pub fn parse_expiry(value: &str) -> Result<Expiry, ExpiryError> {
     let time = parse_time(time_part)?;
     let (offset, zone) = parse_zone(zone_part)?;
     let local = PrimitiveDateTime::new(date, time);
-    Ok(Expiry { instant: local.assume_offset(offset).to_offset(UtcOffset::UTC), zone })
+    let instant = local
+        .assume_offset(offset)
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| ExpiryError::OutOfRange("the instant lies beyond year 9999 in UTC".to_owned()))?;
+    Ok(Expiry { instant, zone })
 }
 
 fn digits(text: &str, what: &'static str) -> Result<u32, ExpiryError> {
@@ -212,6 +220,8 @@ mod tests {
             ("2005-05-20T16:05:39+25:00", "real date"),
             ("2005-05-20T16:05:39.Z", "fraction"),
             ("next tuesday", "no `T`"),
+            ("€€xxT00:00:00Z", "characters other than"),
+            ("9999-12-31T23:59:59-05:00", "beyond year 9999"),
         ];
         for (text, reason) in cases {
             let error = parse_expiry(text).expect_err(text);

@@ -87,12 +87,13 @@ pub fn redact(value: &str) -> String {
     }
 }
 
-/// `https://user:secret@host/x` -> `https://user:[redacted]@host/x`; anything else as is.
+/// `https://user:secret@host/x` -> `https://user:[redacted]@host/x`, also for a
+/// scheme-relative `//user:secret@host/x`; anything else as is.
 fn redact_url_password(value: &str) -> String {
-    let Some(scheme_end) = value.find("://") else {
+    let Some(slashes) = value.find("//") else {
         return value.to_owned();
     };
-    let authority_start = scheme_end + 3;
+    let authority_start = slashes + 2;
     let rest = &value[authority_start..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
@@ -130,6 +131,7 @@ mod tests {
             ("https://bob:hunter2@staging.example/p.zip", "https://bob:[redacted]@staging.example/p.zip"),
             ("ftp://bob:p%40ss@h/p.zip?x=a@b", "ftp://bob:[redacted]@h/p.zip?x=a@b"),
             ("https://bob@h/p.zip", "https://bob@h/p.zip"),
+            ("//bob:hunter2@staging.example/p.zip", "//bob:[redacted]@staging.example/p.zip"),
             ("https://h/p.zip?user=a:b@c", "https://h/p.zip?user=a:b@c"),
             ("mailto:a@b.example", "mailto:a@b.example"),
         ];

@@ -8,14 +8,18 @@
 
 use std::borrow::Cow;
 
-use crate::finding::Finding;
+use std::fmt;
+
+use crate::element::is_secret_name;
+use crate::finding::{Finding, REDACTED};
 use crate::requirement::req;
 
 /// The media type of a PENS POST body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Pairs decoded from a form or query, in arrival order, with what was wrong in the encoding.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Its `Debug` output hides secret values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct DecodedForm {
     /// `(name, value)` in arrival order, duplicates kept.
     pub pairs: Vec<(String, String)>,
@@ -59,8 +63,8 @@ pub fn decode_form(input: &[u8]) -> DecodedForm {
                 (part, &b""[..])
             }
         };
-        let name = decode_component(raw_name, &mut decoded);
-        let value = decode_component(raw_value, &mut decoded);
+        let name = decode_component(raw_name, None, &mut decoded);
+        let value = decode_component(raw_value, Some(&name), &mut decoded);
         if name.is_empty() {
             decoded.findings.push(
                 Finding::new(&req::BINDING_PAIR_FORM, "a pair with an empty name: its value belongs to no element")
@@ -83,16 +87,22 @@ pub fn decode_form(input: &[u8]) -> DecodedForm {
 }
 
 /// Percent-decodes one name or value (`+` is a space), noting bad escapes and non-UTF-8.
-fn decode_component(raw: &[u8], into: &mut DecodedForm) -> String {
+/// `element` is the name a value belongs to (`None` while decoding a name), so that the
+/// findings about a secret value never quote it.
+fn decode_component(raw: &[u8], element: Option<&str>, into: &mut DecodedForm) -> String {
+    let about = |finding: Finding, quoted: &str| match element {
+        Some(name) => finding.element(name).value(quoted),
+        None => finding.value(quoted),
+    };
+    let secret = element.is_some_and(is_secret_name);
     if let Some(at) = bad_escape(raw) {
-        let shown = String::from_utf8_lossy(&raw[at..raw.len().min(at + 3)]).into_owned();
-        into.findings.push(
-            Finding::new(
-                &req::BINDING_URL_ENCODING,
-                format!("`{shown}` is not a valid percent escape; a literal `%` must be sent as `%25`"),
-            )
-            .value(&String::from_utf8_lossy(raw)),
-        );
+        let message = if secret {
+            "the value holds an invalid percent escape; a literal `%` must be sent as `%25`".to_owned()
+        } else {
+            let shown = String::from_utf8_lossy(&raw[at..raw.len().min(at + 3)]).into_owned();
+            format!("`{shown}` is not a valid percent escape; a literal `%` must be sent as `%25`")
+        };
+        into.findings.push(about(Finding::new(&req::BINDING_URL_ENCODING, message), &String::from_utf8_lossy(raw)));
         into.unparseable = true;
     }
     let plus_as_space: Cow<'_, [u8]> = if raw.contains(&b'+') {
@@ -105,13 +115,13 @@ fn decode_component(raw: &[u8], into: &mut DecodedForm) -> String {
         Ok(text) => text,
         Err(error) => {
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            into.findings.push(
+            into.findings.push(about(
                 Finding::new(
                     &req::BINDING_CHARSET,
                     "decoded bytes are not UTF-8; undecodable bytes are shown as U+FFFD",
-                )
-                .value(&text),
-            );
+                ),
+                &text,
+            ));
             text
         }
     }
@@ -124,6 +134,21 @@ fn bad_escape(raw: &[u8]) -> Option<usize> {
             raw.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && raw.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
         (b == b'%' && !valid).then_some(i)
     })
+}
+
+impl fmt::Debug for DecodedForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs: Vec<(&str, &str)> = self
+            .pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), if is_secret_name(name) { REDACTED } else { value.as_str() }))
+            .collect();
+        f.debug_struct("DecodedForm")
+            .field("pairs", &pairs)
+            .field("findings", &self.findings)
+            .field("unparseable", &self.unparseable)
+            .finish()
+    }
 }
 
 /// Characters that may not appear unencoded in a form value.
