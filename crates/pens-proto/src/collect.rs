@@ -259,9 +259,13 @@ fn unknown_element_finding(name: &str, value: &str) -> Finding {
         .element(name)
         .value(value);
     }
+    // Only names of a similar length can be two edits away: skipping the others keeps a
+    // hostile megabyte-long name from costing seventeen megabyte-sized comparisons.
+    let candidate = lower.replace('_', "-");
     let suggestion = Element::ALL
         .into_iter()
-        .map(|e| (edit_distance(&lower.replace('_', "-"), e.name()), e))
+        .filter(|e| candidate.len().abs_diff(e.name().len()) <= 2)
+        .map(|e| (edit_distance(&candidate, e.name()), e))
         .filter(|&(distance, _)| distance <= 2)
         .min_by_key(|&(distance, _)| distance);
     let message = match suggestion {

@@ -46,7 +46,11 @@ impl fmt::Display for MessageKind {
 /// name is a response; otherwise the `command` element decides, and a message without
 /// one is taken for a collect (whose missing command the validator then reports).
 pub fn detect_kind(input: &[u8]) -> MessageKind {
-    let text = String::from_utf8_lossy(input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input));
+    let mut input = input;
+    while let Some(rest) = input.strip_prefix(b"\xEF\xBB\xBF") {
+        input = rest;
+    }
+    let text = String::from_utf8_lossy(input);
     let first_line = text.trim_start().lines().next().unwrap_or_default();
     let first_name = first_line.split_once('=').map(|(name, _)| name.trim().to_ascii_lowercase());
     let response_names = ["error", "error-text", "version", "pens-data"];
