@@ -1,5 +1,6 @@
 //! Argument parsing (clap derive) and dispatch.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +10,9 @@ use tracing_subscriber::EnvFilter;
 use crate::exit;
 
 /// Conformance test harness for AICC PENS (CMI010 1.0a).
+///
+/// Exit status: 0 nothing failed; 1 a check failed; 2 usage, profile or scenario-file
+/// error; 3 the harness failed or the run could not complete.
 #[derive(Debug, Parser)]
 #[command(name = "pens-conform", version, about, long_about = None)]
 pub(crate) struct Cli {
@@ -18,6 +22,22 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Test an LMS (a PENS target) end to end: run the target scenarios against it.
+    ///
+    /// Exit status: 0 no scenario failed; 1 at least one failed; 2 usage, profile or
+    /// scenario-file error; 3 harness error or run incomplete (e.g. the LMS cannot reach
+    /// the harness).
+    Target(TargetArgs),
+    /// Run the target scenarios against the built-in reference target: the whole loop,
+    /// no LMS needed. Same exit status as `target`.
+    Selftest(SelftestArgs),
+    /// Run a party of PENS on its own, e.g. the reference target for a manual test.
+    #[command(subcommand)]
+    Serve(ServeCommand),
+    /// List the scenarios: ids, requirements, tags.
+    List(ListArgs),
+    /// Load-check scenario files; exit 2 on any error.
+    Lint(LintArgs),
     /// Check one PENS message against CMI010 and print its findings.
     ///
     /// Reads a collect (POST body, query string or whole GET URL), a receipt or alert,
@@ -28,6 +48,96 @@ enum Command {
     ///
     /// Without TOPIC, lists every error code and every requirement.
     Explain(ExplainArgs),
+}
+
+/// Options shared by `target` and `selftest`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Where report.json, junit.xml and ca.pem go; default `reports/<timestamp>/`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+    /// Scenarios run at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) jobs: usize,
+    /// Only scenarios whose id matches PATTERN (`*` matches anything), e.g. `missing-*`.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) only: Option<String>,
+    /// The folder of target scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/target")]
+    pub(crate) scenarios: PathBuf,
+    /// The folder of package fixtures the staging server serves.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
+}
+
+/// Arguments of `target`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TargetArgs {
+    /// The LMS's PENS endpoint (or `[target] url` in the profile).
+    #[arg(long)]
+    pub(crate) url: Option<String>,
+    /// The implementation profile (TOML): credentials, claimed features, deadlines.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) profile: Option<PathBuf>,
+    /// Address the harness's servers listen on; use 0.0.0.0 when the LMS runs elsewhere.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Host name or address the LMS is told to fetch from and send receipts to.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// Arguments of `selftest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelftestArgs {
+    /// Seed one deviation into the reference target, to see the suite catch it
+    /// (`pens-conform serve target --help` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeCommand {
+    /// The built-in reference target: a correct PENS target, or one with a seeded defect.
+    Target(ServeTargetArgs),
+}
+
+/// Arguments of `serve target`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeTargetArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8380")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Seed one deviation: lf-line-endings, no-receipt, receipt-before-download,
+    /// wrong-ftp-code, lowest-error-code, ignore-credentials, always-success,
+    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    /// A CA certificate (PEM) to trust when fetching over HTTPS, e.g. a run's ca.pem.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust_ca: Option<PathBuf>,
+}
+
+/// Arguments of `list`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ListArgs {
+    /// The folder of scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/target")]
+    pub(crate) scenarios: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+/// Arguments of `lint`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LintArgs {
+    /// Scenario files or folders (default: scenarios/target).
+    pub(crate) paths: Vec<PathBuf>,
 }
 
 /// Arguments of `validate`.
@@ -94,6 +204,11 @@ pub(crate) fn run() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => crate::validate::run(&args),
         Command::Explain(args) => crate::explain::run(&args),
+        Command::List(args) => crate::scenarios::list(&args),
+        Command::Lint(args) => crate::scenarios::lint(&args),
+        Command::Target(args) => crate::target::run(args),
+        Command::Selftest(args) => crate::selftest::run(args),
+        Command::Serve(ServeCommand::Target(args)) => crate::serve::target(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

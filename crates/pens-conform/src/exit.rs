@@ -1,9 +1,12 @@
-//! Exit codes, the contract with CI scripts. Documented in README.md; change them only
-//! with a note there.
+//! Exit codes, the contract with CI scripts. Documented in README.md and `--help`;
+//! change them only with a note there.
 
 /// Everything checked passed (warnings and notes allowed).
 pub(crate) const SUCCESS: u8 = 0;
-/// At least one `must` requirement is violated.
+/// At least one `must` requirement is violated / one scenario failed.
 pub(crate) const CHECK_FAILED: u8 = 1;
-/// The command line or its input is wrong: bad flag, unreadable file, unknown topic.
+/// The command line or its input is wrong: bad flag, unreadable file, profile or
+/// scenario-file error.
 pub(crate) const USAGE: u8 = 2;
+/// The harness itself failed, or the run could not complete.
+pub(crate) const INCOMPLETE: u8 = 3;

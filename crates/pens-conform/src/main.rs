@@ -1,12 +1,18 @@
 //! `pens-conform`: the command line of the PENS conformance harness. Thin by design:
-//! parsing arguments, wiring logging and mapping outcomes to exit codes; the protocol
-//! knowledge lives in `pens-proto`.
+//! parsing arguments, reading the profile, wiring logging and mapping outcomes to exit
+//! codes; the protocol, the parties, the engine and the reports live in library crates.
 
 mod cli;
 mod exit;
 mod explain;
 mod input;
+mod profile;
 mod render;
+mod run_output;
+mod scenarios;
+mod selftest;
+mod serve;
+mod target;
 mod validate;
 
 fn main() -> std::process::ExitCode {

@@ -89,7 +89,7 @@ pub fn redact(value: &str) -> String {
 
 /// `https://user:secret@host/x` -> `https://user:[redacted]@host/x`, also for a
 /// scheme-relative `//user:secret@host/x`; anything else as is.
-fn redact_url_password(value: &str) -> String {
+pub(crate) fn redact_url_password(value: &str) -> String {
     let Some(slashes) = value.find("//") else {
         return value.to_owned();
     };

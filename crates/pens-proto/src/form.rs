@@ -194,6 +194,33 @@ pub fn append_query(target_url: &str, query: &str) -> String {
     format!("{base}{separator}{query}{fragment}")
 }
 
+/// A form body or query made safe to show: the values of secret elements (passwords,
+/// tokens) become [`REDACTED`], a password inside an encoded URL too; every other byte
+/// stays exactly as it was, so the evidence keeps its encoding.
+pub fn redact_form(raw: &str) -> String {
+    raw.split('&')
+        .map(|part| {
+            let Some((raw_name, raw_value)) = part.split_once('=') else {
+                return part.to_owned();
+            };
+            let name =
+                percent_encoding::percent_decode_str(&raw_name.replace('+', " ")).decode_utf8_lossy().into_owned();
+            if is_secret_name(&name) {
+                return format!("{raw_name}={REDACTED}");
+            }
+            let value =
+                percent_encoding::percent_decode_str(&raw_value.replace('+', " ")).decode_utf8_lossy().into_owned();
+            let shown = crate::finding::redact_url_password(&value);
+            if shown == value {
+                part.to_owned()
+            } else {
+                format!("{raw_name}={}", encode_form([("", shown.as_str())]).trim_start_matches('='))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Whether a message was handed over as a URL or request target (`https://…?…`,
 /// `/path?…`, `?…`) rather than as a bare query string or body.
 pub fn looks_like_url(text: &str) -> bool {
@@ -297,6 +324,22 @@ mod tests {
         ];
         for (target, expected) in cases {
             assert_eq!(append_query(target, "a=1"), expected, "{target}");
+        }
+    }
+
+    #[test]
+    fn redacted_forms_hide_secrets_and_keep_every_other_byte() {
+        let cases = [
+            ("a=1&package-url-password=hunter2&b=%zz", "a=1&package-url-password=[redacted]&b=%zz"),
+            ("system%2Dpassword=x+y", "system%2Dpassword=[redacted]"),
+            (
+                "package-url=https%3A%2F%2Fbob%3Ahunter2%40h%2Fp.zip",
+                "package-url=https%3A%2F%2Fbob%3A%5Bredacted%5D%40h%2Fp.zip",
+            ),
+            ("flag&client=A+B", "flag&client=A+B"),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(redact_form(raw), shown, "{raw}");
         }
     }
 

@@ -42,7 +42,9 @@ pub use error_code::{ErrorClass, ErrorCode, ErrorCodeInfo, REGISTRY};
 pub use expected::{Alternative, ExpectedAnswer, Problem, Support, TargetCapabilities};
 pub use expiry::{Expiry, ExpiryError, ZoneForm, format_expiry, parse_expiry};
 pub use finding::{Finding, REDACTED, has_failure, redact};
-pub use form::{DecodedForm, FORM_CONTENT_TYPE, append_query, decode_form, encode_form, looks_like_url, query_of};
+pub use form::{
+    DecodedForm, FORM_CONTENT_TYPE, append_query, decode_form, encode_form, looks_like_url, query_of, redact_form,
+};
 pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, NotificationKind};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};

@@ -259,6 +259,8 @@ catalogue! {
         "For a missing or invalid element the target answers that element's error code.";
     TARGET_ERROR_HIGHEST: "target.error.highest-numbered", "CMI010 §6.3", Must, Target,
         "When several errors apply, the target answers the highest-numbered one.";
+    TARGET_REFUSED_NO_FETCH: "target.refused.no-fetch", "CMI010 §6.3, App. A §2", Should, Target,
+        "After refusing a collect with an error code, the target does not fetch the package.";
     TARGET_EXTENSION_TOLERATED: "target.extension-elements.tolerated", "CMI010 §6.2, §4.3", Must, Target,
         "The target accepts a collect carrying elements it does not know.";
     TARGET_VENDOR_DATA: "target.vendor-data.accepted", "CMI010 §6.2", Must, Target,

@@ -1,0 +1,201 @@
+//! The implementation profile: a TOML file a vendor fills in once, naming the target,
+//! its credentials, the optional features it claims and the deadlines to apply.
+//!
+//! ```toml
+//! [target]
+//! url = "https://lms.example/pens/collect"
+//! name = "Example LMS 5.2"
+//! system-user-id = "pens-publisher"
+//! system-password-env = "LMS_PENS_PASSWORD"   # read from the environment, never stored
+//!
+//! [claims]            # yes | no | unknown (default)
+//! ftp = "no"
+//! ftps = "no"
+//! mailto-receipt = "no"
+//! mailto-alerts = "no"
+//!
+//! [deadlines]         # milliseconds
+//! ack = 10000
+//! fetch = 10000
+//! receipt = 30000
+//! quiet = 1500
+//! ```
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use pens_proto::{Support, TargetCapabilities};
+use pens_runner::Deadlines;
+use serde::Deserialize;
+
+/// A parsed profile. Secrets are resolved but never printed (`Debug` hides them).
+#[derive(Clone, Default)]
+pub(crate) struct Profile {
+    pub(crate) url: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) system_user_id: Option<String>,
+    pub(crate) system_password: Option<String>,
+    pub(crate) claims: TargetCapabilities,
+    pub(crate) deadlines: Deadlines,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("url", &self.url)
+            .field("name", &self.name)
+            .field("system_user_id", &self.system_user_id)
+            .field("system_password", &self.system_password.as_ref().map(|_| pens_proto::REDACTED))
+            .field("claims", &self.claims)
+            .field("deadlines", &self.deadlines)
+            .finish()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default)]
+    target: TargetSection,
+    #[serde(default)]
+    claims: ClaimsSection,
+    #[serde(default)]
+    deadlines: DeadlinesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TargetSection {
+    url: Option<String>,
+    name: Option<String>,
+    system_user_id: Option<String>,
+    system_password: Option<String>,
+    system_password_env: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ClaimsSection {
+    #[serde(default)]
+    ftp: Support,
+    #[serde(default)]
+    ftps: Support,
+    #[serde(default)]
+    mailto_receipt: Support,
+    #[serde(default)]
+    mailto_alerts: Support,
+    #[serde(default)]
+    aicc_pkg: Support,
+    #[serde(default)]
+    scorm_pif: Support,
+    #[serde(default)]
+    ims_qti: Support,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlinesSection {
+    ack: Option<u64>,
+    fetch: Option<u64>,
+    receipt: Option<u64>,
+    quiet: Option<u64>,
+}
+
+impl Profile {
+    /// Reads and checks a profile file. Errors name the file, line and field.
+    pub(crate) fn load(path: &Path) -> anyhow::Result<Profile> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
+        Profile::parse(&text, &path.display().to_string(), |name| std::env::var(name).ok())
+    }
+
+    /// Parses profile text; `env` looks environment variables up (injected for tests).
+    pub(crate) fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Profile> {
+        let file: ProfileFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("profile {origin}: {e}"))?;
+        let target = file.target;
+        let system_password = match (target.system_password, target.system_password_env) {
+            (Some(_), Some(_)) => {
+                bail!("profile {origin}: [target] gives both system-password and system-password-env; keep one")
+            }
+            (Some(password), None) => Some(password),
+            (None, Some(variable)) => Some(env(&variable).with_context(|| {
+                format!("profile {origin}: [target] system-password-env names `{variable}`, which is not set")
+            })?),
+            (None, None) => None,
+        };
+        let defaults = Deadlines::default();
+        let ms = |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_millis);
+        let deadlines = Deadlines {
+            ack: ms(file.deadlines.ack, defaults.ack),
+            fetch: ms(file.deadlines.fetch, defaults.fetch),
+            receipt: ms(file.deadlines.receipt, defaults.receipt),
+            quiet: ms(file.deadlines.quiet, defaults.quiet),
+        };
+        for (name, value) in [("ack", deadlines.ack), ("fetch", deadlines.fetch), ("receipt", deadlines.receipt)] {
+            if value.is_zero() {
+                bail!("profile {origin}: [deadlines] {name} is 0; give milliseconds greater than 0");
+            }
+        }
+        let claims = file.claims;
+        Ok(Profile {
+            url: target.url,
+            name: target.name,
+            system_user_id: target.system_user_id,
+            system_password,
+            claims: TargetCapabilities {
+                ftp: claims.ftp,
+                ftps: claims.ftps,
+                mailto_receipt: claims.mailto_receipt,
+                mailto_alerts: claims.mailto_alerts,
+                aicc_pkg: claims.aicc_pkg,
+                scorm_pif: claims.scorm_pif,
+                ims_qti: claims.ims_qti,
+            },
+            deadlines,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Profile> {
+        Profile::parse(text, "p.toml", |name| (name == "PW").then(|| "from-env".to_owned()))
+    }
+
+    #[test]
+    fn a_full_profile_is_read() {
+        let profile = parse(
+            "[target]\nurl = \"http://lms/pens\"\nsystem-user-id = \"u\"\nsystem-password-env = \"PW\"\n\
+             [claims]\nftp = \"yes\"\nmailto-receipt = \"no\"\n[deadlines]\nack = 500\n",
+        )
+        .expect("valid");
+        assert_eq!(profile.url.as_deref(), Some("http://lms/pens"));
+        assert_eq!(profile.system_password.as_deref(), Some("from-env"));
+        assert_eq!(profile.claims.ftp, Support::Yes);
+        assert_eq!(profile.claims.mailto_receipt, Support::No);
+        assert_eq!(profile.claims.ftps, Support::Unknown);
+        assert_eq!(profile.deadlines.ack, Duration::from_millis(500));
+        assert_eq!(profile.deadlines.receipt, Deadlines::default().receipt);
+        assert!(!format!("{profile:?}").contains("from-env"), "password in Debug");
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_field() {
+        let cases = [
+            ("[claims]\nftp = \"maybe\"\n", "p.toml"),
+            ("[target]\nurll = \"x\"\n", "unknown field `urll`"),
+            ("[deadlines]\nack = 0\n", "ack is 0"),
+            ("[target]\nsystem-password-env = \"NOPE\"\n", "`NOPE`, which is not set"),
+            ("[target]\nsystem-password = \"a\"\nsystem-password-env = \"PW\"\n", "both"),
+        ];
+        for (text, expected) in cases {
+            let error = format!("{:#}", parse(text).expect_err(text));
+            assert!(error.contains(expected), "{text}: {error}");
+            assert!(error.contains("p.toml"), "{text}: {error}");
+        }
+        let error = format!("{:#}", parse("[claims]\nftp = \"maybe\"\n").expect_err("bad"));
+        assert!(error.contains("line 2"), "{error}");
+    }
+}

@@ -1,0 +1,32 @@
+//! `pens-conform serve target`: the reference target on its own, until Ctrl-C.
+
+use anyhow::Context;
+use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
+
+use crate::cli::ServeTargetArgs;
+use crate::exit;
+
+pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
+    let defect = args
+        .defect
+        .as_deref()
+        .map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
+        .transpose()?;
+    let mut options = ReferenceTargetOptions::builder().defect(defect);
+    if let Some(path) = &args.trust_ca {
+        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        options = options.extra_root_pem(pem);
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let target = ReferenceTarget::start(args.listen, options.build())
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        println!("reference target listening: {}", target.url());
+        if let Some(defect) = defect {
+            println!("seeded defect: {} ({})", defect.name(), defect.description());
+        }
+        println!("press Ctrl-C to stop");
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        Ok(exit::SUCCESS)
+    })
+}

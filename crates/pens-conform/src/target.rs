@@ -1,0 +1,32 @@
+//! `pens-conform target`: test an LMS.
+
+use anyhow::Context;
+use pens_runner::RunOptions;
+
+use crate::cli::TargetArgs;
+use crate::profile::Profile;
+use crate::run_output::{apply_run_args, load_scenarios, run_and_report};
+
+pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path)?,
+        None => Profile::default(),
+    };
+    let url = args
+        .url
+        .clone()
+        .or_else(|| profile.url.clone())
+        .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
+    let scenarios = load_scenarios(&args.run.scenarios)?;
+    let mut options = RunOptions::new(url, args.run.packages.clone());
+    options.target_name.clone_from(&profile.name);
+    options.claims = profile.claims.clone();
+    options.deadlines = profile.deadlines;
+    options.system_user_id.clone_from(&profile.system_user_id);
+    options.system_password.clone_from(&profile.system_password);
+    options.bind = args.bind;
+    options.advertise_host.clone_from(&args.advertise_host);
+    apply_run_args(&mut options, &args.run);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(run_and_report(&scenarios, &options, &args.run))
+}

@@ -1,0 +1,277 @@
+//! The mock client: sends one collect command (CMI010 §5, §6.2) to the target and
+//! records the exchange exactly, for the runner to judge the answer (§6.3).
+//!
+//! The body goes out verbatim: scenarios send deliberately mis-encoded bytes, so
+//! nothing here re-encodes. A GET appends the body to the target URL's own query with
+//! [`pens_proto::append_query`]; the URL parser then leaves existing `%` escapes (valid
+//! or not) alone and only escapes what no request line may carry (spaces, controls,
+//! non-ASCII).
+//!
+//! Sending never fails and never hangs: a timeout, a refused connection or a broken
+//! answer is the exchange's `outcome`, as text a vendor can act on.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pens_proto::{FORM_CONTENT_TYPE, append_query, is_secret_name};
+use reqwest::header::CONTENT_TYPE;
+
+use crate::error::MockError;
+
+/// How a collect travels (CMI010 §5): a form POST (best practice) or a GET query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `application/x-www-form-urlencoded` body.
+    Post,
+    /// Query string appended to the target URL.
+    Get,
+}
+
+impl Method {
+    /// `"POST"` or `"GET"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Get => "GET",
+        }
+    }
+}
+
+/// One collect to send.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CollectRequest {
+    /// POST or GET.
+    pub method: Method,
+    /// The target's PENS URL, possibly with a query of its own.
+    pub url: String,
+    /// The encoded pairs: the POST body, or the query appended for GET. Sent verbatim.
+    pub body: String,
+}
+
+impl fmt::Debug for CollectRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CollectRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("body", &redact_pairs(&self.body))
+            .finish()
+    }
+}
+
+/// The target's answer as received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// Every header in arrival order; values that are not UTF-8 with U+FFFD.
+    pub headers: Vec<(String, String)>,
+    /// The body, byte for byte.
+    pub body: Bytes,
+}
+
+impl HttpAnswer {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One collect and what came of it.
+#[derive(Clone)]
+pub struct CollectExchange {
+    /// `METHOD URL` as sent (for GET the URL carries the query).
+    pub request_line: String,
+    /// The POST body as sent; empty for GET.
+    pub request_body: String,
+    /// When sending began.
+    pub started: Instant,
+    /// Milliseconds until the whole answer was read; `None` when none was.
+    pub latency_ms: Option<u64>,
+    /// The answer, or what went wrong on the way, in words.
+    pub outcome: Result<HttpAnswer, String>,
+    /// Whether the answer failed to arrive within the timeout (the target may be slow
+    /// rather than unreachable).
+    pub timed_out: bool,
+}
+
+impl fmt::Debug for CollectExchange {
+    /// Secret values in the request (passwords, tokens) are redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request_line = match self.request_line.split_once('?') {
+            Some((head, query)) => format!("{head}?{}", redact_pairs(query)),
+            None => self.request_line.clone(),
+        };
+        f.debug_struct("CollectExchange")
+            .field("request_line", &request_line)
+            .field("request_body", &redact_pairs(&self.request_body))
+            .field("latency_ms", &self.latency_ms)
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}
+
+/// Sends collects; keeps one connection pool and the roots it trusts.
+#[derive(Clone, Debug)]
+pub struct CollectClient {
+    http: reqwest::Client,
+}
+
+impl CollectClient {
+    /// A client trusting the usual web roots plus `extra_root` (for instance the run CA,
+    /// [`crate::RunCa::reqwest_certificate`]). It never follows redirects (a redirect
+    /// is an answer to judge) and never uses a proxy (only the target is contacted).
+    pub fn new(extra_root: Option<reqwest::Certificate>) -> Result<Self, MockError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("pens-conform/", env!("CARGO_PKG_VERSION")));
+        if let Some(root) = extra_root {
+            builder = builder.add_root_certificate(root);
+        }
+        Ok(CollectClient { http: builder.build()? })
+    }
+
+    /// Sends `request` and reads the whole answer, giving up after `timeout`.
+    pub async fn send(&self, request: &CollectRequest, timeout: Duration) -> CollectExchange {
+        let started = Instant::now();
+        let (url, request_body) = match request.method {
+            Method::Post => (request.url.clone(), request.body.clone()),
+            Method::Get => (append_query(&request.url, &request.body), String::new()),
+        };
+        let mut exchange = CollectExchange {
+            request_line: format!("{} {url}", request.method.as_str()),
+            request_body,
+            started,
+            latency_ms: None,
+            outcome: Err(String::new()),
+            timed_out: false,
+        };
+        let built = match request.method {
+            Method::Post => {
+                self.http.post(&url).header(CONTENT_TYPE, FORM_CONTENT_TYPE).body(exchange.request_body.clone())
+            }
+            Method::Get => self.http.get(&url),
+        }
+        .build();
+        let built = match built {
+            Ok(built) => built,
+            Err(error) => {
+                exchange.outcome = Err(format!("invalid url `{url}`: {}", root_cause(&error)));
+                return exchange;
+            }
+        };
+        exchange.request_line = format!("{} {}", request.method.as_str(), built.url());
+        let endpoint = endpoint_of(built.url());
+
+        let answer = tokio::time::timeout(timeout, async {
+            let response = self.http.execute(built).await.map_err(|error| describe(&error, &endpoint))?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                .collect();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|error| format!("status {status}, but the body broke off: {}", root_cause(&error)))?;
+            Ok(HttpAnswer { status, headers, body })
+        })
+        .await;
+        exchange.outcome = match answer {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                exchange.timed_out = true;
+                Err(format!("no answer within {} ms", timeout.as_millis()))
+            }
+        };
+        if exchange.outcome.is_ok() {
+            exchange.latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        }
+        exchange
+    }
+}
+
+/// Sends `request` with a client that trusts the usual web roots only. To reach a
+/// server of the run CA (HTTPS staging, the reference target), use [`CollectClient`].
+pub async fn send_collect(request: &CollectRequest, timeout: Duration) -> CollectExchange {
+    match CollectClient::new(None) {
+        Ok(client) => client.send(request, timeout).await,
+        Err(error) => CollectExchange {
+            request_line: format!("{} {}", request.method.as_str(), request.url),
+            request_body: request.body.clone(),
+            started: Instant::now(),
+            latency_ms: None,
+            outcome: Err(error.to_string()),
+            timed_out: false,
+        },
+    }
+}
+
+/// `host:port` of a URL, for messages.
+fn endpoint_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// A transport error in words: what failed, and the innermost cause.
+fn describe(error: &reqwest::Error, endpoint: &str) -> String {
+    let cause = root_cause(error);
+    if error.is_connect() {
+        format!("cannot connect to {endpoint}: {cause}")
+    } else if error.is_timeout() {
+        format!("{endpoint} did not answer in time: {cause}")
+    } else {
+        format!("the exchange with {endpoint} failed: {cause}")
+    }
+}
+
+/// The innermost error in the chain: usually the one that says what happened
+/// ("Connection refused (os error 111)", "invalid peer certificate: UnknownIssuer").
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// The pairs of a form body or query with secret values replaced, for Debug output;
+/// the rest stays byte for byte.
+fn redact_pairs(encoded: &str) -> String {
+    encoded
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_name(name) => format!("{name}={}", pens_proto::REDACTED),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_secret_values() {
+        let request = CollectRequest {
+            method: Method::Post,
+            url: "http://127.0.0.1:1/pens".into(),
+            body: "command=collect&package-url-password=hunter2&system-password=swordfish&client=x".into(),
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("swordfish"), "{shown}");
+        assert!(shown.contains("command=collect") && shown.contains("client=x"), "{shown}");
+    }
+
+    #[test]
+    fn endpoints_name_host_and_port() {
+        let url = reqwest::Url::parse("https://lms.test/pens").expect("url");
+        assert_eq!(endpoint_of(&url), "lms.test:443");
+    }
+}

@@ -1,0 +1,343 @@
+//! The collector: the client side of the receipt and alert URLs (CMI010 §5.1,
+//! Appendix A steps 5-12). A target sends one receipt and any number of alerts; we
+//! record each as a [`NotificationEvent`] and answer like a good client, so that a
+//! target which checks our answer is satisfied.
+//!
+//! Every scenario gets its own URLs, `/r/<key>/receipt` and `/r/<key>/alerts`, so
+//! concurrent scenarios never see each other's messages. What arrives anywhere else is
+//! still answered and recorded (under the key its path names), because a receipt sent
+//! to the wrong URL is a finding, not a lost message.
+//!
+//! Delivery is read leniently: form POST is what the spec's examples use; multipart
+//! POST and GET with a query are in use too and yield a `should` finding, never a
+//! failure.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use pens_proto::{
+    DecodedForm, Finding, Notification, PensResponse, RESPONSE_CONTENT_TYPE, check_notification_delivery, decode_form,
+    req,
+};
+
+use crate::error::MockError;
+use crate::events::EventLog;
+use crate::path::{base_url, encode_segment, segments_after};
+use crate::server::{self, ServerTask};
+
+/// The largest receipt or alert body read; a larger one is answered 413 and recorded.
+/// A notification is a few hundred bytes; vendor-data may reach 4096 characters.
+pub const MAX_NOTIFICATION_BYTES: usize = 1024 * 1024;
+
+/// Where notifications live: `/r/<key>/receipt`, `/r/<key>/alerts`.
+const COLLECTOR_PREFIX: &str = "/r/";
+
+/// The receipt and alert URLs of one key, for the collect's `receipt` and `alerts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectorUrls {
+    /// `{{receipt_url}}` in scenario files.
+    pub receipt: String,
+    /// `{{alerts_url}}` in scenario files.
+    pub alerts: String,
+}
+
+/// Which URL a notification arrived at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `/r/<key>/receipt`.
+    Receipt,
+    /// `/r/<key>/alerts`.
+    Alerts,
+    /// Any other path: the target sent somewhere we never handed out.
+    Other,
+}
+
+impl Endpoint {
+    /// The `error-text` of our answer.
+    fn answer_text(self) -> &'static str {
+        match self {
+            Endpoint::Receipt => "receipt received",
+            Endpoint::Alerts => "alert received",
+            Endpoint::Other => "notification received",
+        }
+    }
+}
+
+/// One receipt or alert as it arrived.
+#[derive(Clone)]
+pub struct NotificationEvent {
+    /// The key its path names (the segment after `/r/`), empty for other paths.
+    pub key: String,
+    /// When it arrived.
+    pub at: Instant,
+    /// Milliseconds from the collector's start to its arrival.
+    pub elapsed_ms: u64,
+    /// Which URL it arrived at.
+    pub endpoint: Endpoint,
+    /// The request path, without query.
+    pub path: String,
+    /// The request method.
+    pub method: String,
+    /// The `Content-Type` header, as sent.
+    pub content_type: Option<String>,
+    /// The body as received; for GET (or a POST with an empty body) the query string.
+    pub raw: Bytes,
+    /// The message as far as it could be read.
+    pub notification: Notification,
+    /// Decoding findings (encoding, repeated fields) and the delivery finding
+    /// (multipart and GET are `should`).
+    pub findings: Vec<Finding>,
+    /// The status we answered: 200, or 413 for a body over [`MAX_NOTIFICATION_BYTES`].
+    pub status: u16,
+}
+
+impl fmt::Debug for NotificationEvent {
+    /// Shows the decoded notification (secrets redacted) and the raw body's length only,
+    /// since the raw bytes may carry a password a target echoed back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotificationEvent")
+            .field("key", &self.key)
+            .field("elapsed_ms", &self.elapsed_ms)
+            .field("endpoint", &self.endpoint)
+            .field("path", &self.path)
+            .field("method", &self.method)
+            .field("content_type", &self.content_type)
+            .field("raw_len", &self.raw.len())
+            .field("notification", &self.notification)
+            .field("findings", &self.findings)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// The receipt/alert collector: one HTTP listener. Dropping it stops the listener.
+pub struct Collector {
+    shared: Arc<Shared>,
+    task: ServerTask,
+}
+
+impl Collector {
+    /// Binds an HTTP listener on `bind` (a free port). URLs name `advertise_host`, or
+    /// the bound address when it is empty.
+    pub async fn start(bind: IpAddr, advertise_host: &str) -> Result<Self, MockError> {
+        let bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let shared = Arc::new(Shared {
+            started: Instant::now(),
+            base: base_url("http", advertise_host, bind, bound.addr.port()),
+            log: EventLog::new(),
+        });
+        let task = server::spawn(bound, app(Arc::clone(&shared)), None);
+        Ok(Collector { shared, task })
+    }
+
+    /// `http://host:port`, without a final slash.
+    pub fn base(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// The address the listener is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.task.local_addr()
+    }
+
+    /// Receipt and alert URLs unique to `key`: `/r/<key>/receipt`, `/r/<key>/alerts`.
+    pub fn urls(&self, key: &str) -> CollectorUrls {
+        let prefix = format!("{}{COLLECTOR_PREFIX}{}", self.shared.base, encode_segment(key));
+        CollectorUrls { receipt: format!("{prefix}/receipt"), alerts: format!("{prefix}/alerts") }
+    }
+
+    /// Every notification recorded for `key`, in arrival order.
+    pub fn events(&self, key: &str) -> Vec<NotificationEvent> {
+        self.shared.log.filtered(|e| e.key == key)
+    }
+
+    /// Every notification recorded, whatever the key.
+    pub fn all_events(&self) -> Vec<NotificationEvent> {
+        self.shared.log.filtered(|_| true)
+    }
+
+    /// Waits until the events of `key` satisfy `pred`, or the deadline passes; returns
+    /// the events of `key` at that moment either way.
+    pub async fn wait_for(
+        &self,
+        key: &str,
+        deadline: Instant,
+        pred: impl Fn(&[NotificationEvent]) -> bool,
+    ) -> Vec<NotificationEvent> {
+        match self.shared.log.wait(deadline, |e| e.key == key, |events| pred(events).then(|| events.to_vec())).await {
+            Some(events) => events,
+            None => self.events(key),
+        }
+    }
+}
+
+impl fmt::Debug for Collector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Collector").field("base", &self.shared.base).finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    started: Instant,
+    base: String,
+    log: EventLog<NotificationEvent>,
+}
+
+/// The router: one handler for every path and method, so nothing goes unrecorded.
+fn app(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let at = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(|q| Bytes::copy_from_slice(q.as_bytes())).unwrap_or_default();
+    let content_type =
+        request.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let segments = segments_after(&path, COLLECTOR_PREFIX).unwrap_or_default();
+    let key = segments.first().cloned().unwrap_or_default();
+    let endpoint = match segments.get(1..) {
+        Some([name]) if name == "receipt" => Endpoint::Receipt,
+        Some([name]) if name == "alerts" => Endpoint::Alerts,
+        _ => Endpoint::Other,
+    };
+
+    let read = if method == Method::GET || method == Method::HEAD {
+        Ok(read_query(query))
+    } else {
+        match to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES).await {
+            Ok(body) if body.is_empty() && !query.is_empty() => Ok(read_query(query)),
+            Ok(body) => Ok(read_body(content_type.as_deref(), body).await),
+            Err(_) => Err(()),
+        }
+    };
+    let (status, raw, mut pairs_and_findings) = match read {
+        Ok((raw, read)) => (StatusCode::OK, raw, read),
+        Err(()) => (StatusCode::PAYLOAD_TOO_LARGE, Bytes::new(), DecodedForm::default()),
+    };
+    let decoded = Notification::from_pairs(&pairs_and_findings.pairs);
+    let mut findings = std::mem::take(&mut pairs_and_findings.findings);
+    findings.extend(decoded.findings);
+    findings.extend(check_notification_delivery(method.as_str(), content_type.as_deref()));
+
+    shared.log.push(NotificationEvent {
+        key,
+        at,
+        elapsed_ms: u64::try_from(at.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX),
+        endpoint,
+        path,
+        method: method.to_string(),
+        content_type,
+        raw,
+        notification: decoded.notification,
+        findings,
+        status: status.as_u16(),
+    });
+
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return text_response(status, format!("a notification is at most {MAX_NOTIFICATION_BYTES} bytes\r\n"));
+    }
+    text_response(StatusCode::OK, PensResponse::success(endpoint.answer_text()).encode())
+}
+
+fn text_response(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(RESPONSE_CONTENT_TYPE));
+    response
+}
+
+fn read_query(query: Bytes) -> (Bytes, DecodedForm) {
+    let decoded = decode_form(&query);
+    (query, decoded)
+}
+
+/// Reads a POST body: multipart when it says so, otherwise as a form whatever the
+/// Content-Type claims (a missing or wrong type is the delivery finding's business).
+async fn read_body(content_type: Option<&str>, body: Bytes) -> (Bytes, DecodedForm) {
+    let is_multipart = content_type
+        .is_some_and(|ct| ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("multipart/form-data"));
+    let decoded = match content_type {
+        Some(content_type) if is_multipart => read_multipart(content_type, body.clone()).await,
+        _ => decode_form(&body),
+    };
+    (body, decoded)
+}
+
+/// Each multipart field becomes a `(name, value)` pair; values are taken as sent (they
+/// are not URL-encoded in multipart), non-UTF-8 bytes as U+FFFD.
+async fn read_multipart(content_type: &str, body: Bytes) -> DecodedForm {
+    let mut decoded = DecodedForm::default();
+    let problem = collect_fields(content_type, body, &mut decoded.pairs).await.err();
+    if decoded.pairs.is_empty() || problem.is_some() {
+        let message = match problem {
+            Some(error) => format!("the multipart body could not be read to its end: {error}"),
+            None => "the multipart body holds no field".to_owned(),
+        };
+        decoded.findings.push(Finding::new(&req::BINDING_BODY_NOT_EMPTY, message));
+        decoded.unparseable = decoded.pairs.is_empty();
+    }
+    decoded
+}
+
+async fn collect_fields(content_type: &str, body: Bytes, pairs: &mut Vec<(String, String)>) -> Result<(), String> {
+    let request = Request::builder()
+        .method(Method::POST)
+        .header(CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .map_err(|error| error.to_string())?;
+    let mut multipart = Multipart::from_request(request, &()).await.map_err(|rejection| rejection.body_text())?;
+    while let Some(field) = multipart.next_field().await.map_err(|error| error.body_text())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let value = field.bytes().await.map_err(|error| error.body_text())?;
+        pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPE: &str = "multipart/form-data; boundary=b";
+
+    #[tokio::test]
+    async fn a_multipart_body_cut_short_keeps_its_fields_and_says_so() {
+        let body = "--b\r\nContent-Disposition: form-data; name=\"command\"\r\n\r\nreceipt\r\n--b\r\nContent-Disp";
+        let decoded = read_multipart(TYPE, Bytes::from_static(body.as_bytes())).await;
+        assert_eq!(decoded.pairs, [("command".to_owned(), "receipt".to_owned())]);
+        assert_eq!(decoded.findings.len(), 1, "{:?}", decoded.findings);
+        assert_eq!(decoded.findings[0].requirement.id, "binding.body.not-empty");
+        assert!(!decoded.unparseable);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_multipart_body_is_unparseable() {
+        let decoded = read_multipart(TYPE, Bytes::from_static(b"command=receipt")).await;
+        assert!(decoded.pairs.is_empty());
+        assert!(decoded.unparseable);
+        assert!(decoded.findings[0].message.starts_with("the multipart body"), "{:?}", decoded.findings);
+    }
+
+    #[tokio::test]
+    async fn only_multipart_content_types_are_read_as_multipart() {
+        let form = Bytes::from_static(b"command=receipt&error=0");
+        for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded; charset=UTF-8")] {
+            let (raw, decoded) = read_body(content_type, form.clone()).await;
+            assert_eq!(raw, form);
+            assert_eq!(decoded.pairs.len(), 2, "{content_type:?}");
+        }
+        let (_, decoded) = read_body(Some("Multipart/Form-Data; boundary=b"), form).await;
+        assert!(decoded.pairs.is_empty());
+    }
+}

@@ -1,0 +1,91 @@
+//! A shared, append-only event log with event-driven waits: the recording half of every
+//! party. Handlers append; the runner reads or waits until a predicate holds or a
+//! deadline passes. No polling, no sleeps: a `watch` channel counts appends.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+/// Events of type `E`, in arrival order.
+#[derive(Debug)]
+pub(crate) struct EventLog<E> {
+    events: Mutex<Vec<E>>,
+    appended: watch::Sender<u64>,
+}
+
+impl<E: Clone> EventLog<E> {
+    pub(crate) fn new() -> Self {
+        EventLog { events: Mutex::new(Vec::new()), appended: watch::Sender::new(0) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<E>> {
+        // A panic while holding the lock cannot leave a half-pushed Vec: keep going.
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn push(&self, event: E) {
+        self.lock().push(event);
+        self.appended.send_modify(|count| *count += 1);
+    }
+
+    /// The events `select` keeps, in arrival order.
+    pub(crate) fn filtered(&self, select: impl Fn(&E) -> bool) -> Vec<E> {
+        self.lock().iter().filter(|e| select(e)).cloned().collect()
+    }
+
+    /// Waits until `done` returns `Some` for the events `select` keeps, or until
+    /// `deadline`; then returns `done`'s answer (`None` at the deadline).
+    pub(crate) async fn wait<T>(
+        &self,
+        deadline: Instant,
+        select: impl Fn(&E) -> bool,
+        done: impl Fn(&[E]) -> Option<T>,
+    ) -> Option<T> {
+        // Subscribing before the first look means no append can slip between the look
+        // and the wait.
+        let mut appended = self.appended.subscribe();
+        let deadline = tokio::time::Instant::from_std(deadline);
+        loop {
+            if let Some(answer) = done(&self.filtered(&select)) {
+                return Some(answer);
+            }
+            match tokio::time::timeout_at(deadline, appended.changed()).await {
+                Ok(Ok(())) => continue,
+                // Deadline passed, or the log is gone (cannot happen while `self` lives).
+                Ok(Err(_)) | Err(_) => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wait_ends_on_the_append_that_satisfies_it() {
+        let log = Arc::new(EventLog::new());
+        let writer = Arc::clone(&log);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let waiting = tokio::spawn(async move {
+            log.wait(deadline, |e: &u32| e.is_multiple_of(2), |evens| (evens.len() == 2).then(|| evens.to_vec())).await
+        });
+        for n in 1..=4 {
+            writer.push(n);
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(waiting.await.expect("joined"), Some(vec![2, 4]));
+    }
+
+    #[tokio::test]
+    async fn a_wait_gives_up_at_the_deadline() {
+        let log: EventLog<u32> = EventLog::new();
+        log.push(1);
+        let answer = log.wait(Instant::now(), |_| true, |all| all.contains(&2).then_some(())).await;
+        assert_eq!(answer, None);
+    }
+}

@@ -1,0 +1,35 @@
+//! The parties pens-conform plays, on real sockets (see `docs/target-mode.md`): the
+//! staging server that serves packages over HTTP and HTTPS, the collector that receives
+//! receipts and alerts, the mock client that sends collect commands, and the reference
+//! target, a correct PENS target with switchable defects.
+//!
+//! Every server binds a given address (port 0 in tests), reports where it listens,
+//! records what happens, and shuts down when dropped.
+
+// --- network parties (staging, collector, client, TLS) ---
+mod client;
+mod collector;
+mod error;
+mod events;
+mod package;
+mod path;
+mod server;
+mod staging;
+mod tls;
+
+// --- the reference target ---
+mod reference_target;
+
+// --- re-exports: network parties ---
+pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
+pub use collector::{Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
+pub use error::MockError;
+pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
+pub use staging::{CredentialsPresented, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer};
+pub use tls::RunCa;
+// --- re-exports: reference target ---
+pub use reference_target::{
+    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, ReferenceTarget, ReferenceTargetError,
+    ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, app,
+    reference_capabilities,
+};

@@ -1,0 +1,231 @@
+//! What the reference target did, as a list of timestamped events.
+//!
+//! Tests and `pens-conform serve target` need to see the target's side of an exchange:
+//! which code it answered, when it fetched, what its receipt said. The log is shared
+//! by the HTTP handler and the background jobs; waiters are woken on every new event
+//! (a `watch` channel), so a test waits for a condition with a deadline instead of
+//! sleeping. No event holds a password: URLs are redacted before they are recorded.
+
+use std::fmt;
+use std::time::Instant;
+
+use pens_proto::{ErrorCode, NotificationKind};
+use tokio::sync::watch;
+
+/// One thing the target did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetEvent {
+    /// When it happened.
+    pub at: Instant,
+    /// Milliseconds since the target started (for logs, where instants mean nothing).
+    pub elapsed_ms: u64,
+    /// Which collect led to it: 1 for the first collect the target received, and so on.
+    pub exchange: u64,
+    /// The collect's `package-id`, when it had one.
+    pub package_id: Option<String>,
+    /// What happened.
+    pub kind: TargetEventKind,
+}
+
+/// The kinds of [`TargetEvent`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TargetEventKind {
+    /// A collect arrived and was judged; `answer` is what the target will answer.
+    CollectReceived {
+        /// `GET` or `POST`.
+        method: String,
+        /// The code the target answers (differs from `expected` only under a defect).
+        answer: ErrorCode,
+        /// The code a conformant target answers (CMI010 §6.3).
+        expected: ErrorCode,
+    },
+    /// The answer to the collect has been handed to the connection.
+    CollectAnswered {
+        /// The code answered.
+        answer: ErrorCode,
+    },
+    /// The target started fetching `package-url` (CMI010 §5).
+    FetchStarted {
+        /// The package URL, password redacted.
+        url: String,
+        /// Whether HTTP basic credentials were presented.
+        credentials: bool,
+    },
+    /// The fetch and the archive check ended.
+    FetchFinished {
+        /// The staging server's HTTP status, if one was received.
+        http_status: Option<u16>,
+        /// Body bytes received.
+        bytes: u64,
+        /// The outcome as a PENS code: 0, or 1310, 1312, 1432, ...
+        result: ErrorCode,
+        /// A human-readable explanation.
+        detail: String,
+    },
+    /// A receipt or an alert was sent over HTTP (CMI010 §5.1).
+    NotificationSent {
+        /// Receipt or alert.
+        kind: NotificationKind,
+        /// Where to.
+        url: String,
+        /// The `error` it carried.
+        error: ErrorCode,
+        /// The `package-id` it carried.
+        package_id: Option<String>,
+        /// How the client answered.
+        delivery: Delivery,
+    },
+    /// A receipt or alert that could not be sent at all (no usable URL, or a
+    /// `mailto:` URL, which this target cannot serve).
+    NotificationSkipped {
+        /// Receipt or alert.
+        kind: NotificationKind,
+        /// Why not.
+        reason: String,
+    },
+    /// Everything the target does for this collect is done: the answer is out and the
+    /// background work (if any) has ended. Nothing more happens for this exchange.
+    ExchangeFinished,
+}
+
+/// How the client answered a receipt or alert. The reference target reads this
+/// leniently and never acts on it: CMI010 §5.1 asks nothing of a target whose receipt
+/// is refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// The HTTP status, if the request got an answer.
+    pub http_status: Option<u16>,
+    /// The `error` of the client's PENS response, if one could be read.
+    pub pens_error: Option<ErrorCode>,
+    /// The transport error, if the request failed.
+    pub failure: Option<String>,
+}
+
+impl fmt::Display for TargetEvent {
+    /// One log line: `+12ms #3 urn:x:1 collect POST, answering 0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{}ms #{}", self.elapsed_ms, self.exchange)?;
+        if let Some(id) = &self.package_id {
+            write!(f, " {}", pens_proto::redact(id))?;
+        }
+        match &self.kind {
+            TargetEventKind::CollectReceived { method, answer, expected } if answer == expected => {
+                write!(f, " collect {method}, answering {answer}")
+            }
+            TargetEventKind::CollectReceived { method, answer, expected } => {
+                write!(f, " collect {method}, answering {answer} (a conformant target answers {expected})")
+            }
+            TargetEventKind::CollectAnswered { answer } => write!(f, " answered {answer}"),
+            TargetEventKind::FetchStarted { url, credentials } => {
+                let with = if *credentials { " with credentials" } else { "" };
+                write!(f, " fetching {url}{with}")
+            }
+            TargetEventKind::FetchFinished { http_status, bytes, result, detail } => {
+                let status = http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
+                write!(f, " fetched: {status}{bytes} bytes, result {result} ({detail})")
+            }
+            TargetEventKind::NotificationSent { kind, url, error, delivery, .. } => {
+                write!(f, " {kind} error={error} sent to {url}: ")?;
+                match (&delivery.failure, delivery.http_status, delivery.pens_error) {
+                    (Some(failure), _, _) => write!(f, "failed ({failure})"),
+                    (None, Some(status), Some(code)) => write!(f, "HTTP {status}, error={code}"),
+                    (None, Some(status), None) => write!(f, "HTTP {status}, no readable PENS response"),
+                    (None, None, _) => f.write_str("no answer"),
+                }
+            }
+            TargetEventKind::NotificationSkipped { kind, reason } => write!(f, " {kind} not sent: {reason}"),
+            TargetEventKind::ExchangeFinished => f.write_str(" done"),
+        }
+    }
+}
+
+/// The shared, append-only event log.
+#[derive(Debug)]
+pub(crate) struct ActivityLog {
+    started: Instant,
+    events: watch::Sender<Vec<TargetEvent>>,
+}
+
+impl ActivityLog {
+    pub(crate) fn new() -> Self {
+        ActivityLog { started: Instant::now(), events: watch::Sender::new(Vec::new()) }
+    }
+
+    /// Appends an event, logs it, and wakes every waiter.
+    pub(crate) fn record(&self, exchange: u64, package_id: Option<&str>, kind: TargetEventKind) {
+        let at = Instant::now();
+        let elapsed_ms = u64::try_from(at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
+        let event = TargetEvent { at, elapsed_ms, exchange, package_id: package_id.map(str::to_owned), kind };
+        tracing::info!(target: "pens_mock::reference_target", "{event}");
+        self.events.send_modify(|events| events.push(event));
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<TargetEvent> {
+        self.events.borrow().clone()
+    }
+
+    /// Waits until `pred` holds for the events so far, or `deadline` passes.
+    pub(crate) async fn wait_for(
+        &self,
+        pred: impl Fn(&[TargetEvent]) -> bool,
+        deadline: Instant,
+    ) -> Option<Vec<TargetEvent>> {
+        let mut receiver = self.events.subscribe();
+        let waited = tokio::time::timeout_at(deadline.into(), receiver.wait_for(|events| pred(events))).await;
+        match waited {
+            Ok(Ok(events)) => Some(events.clone()),
+            // The sender lives as long as `self`: it cannot be closed while we borrow it.
+            Ok(Err(_)) | Err(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn waiters_wake_on_the_event_that_satisfies_them() {
+        let log = std::sync::Arc::new(ActivityLog::new());
+        let writer = log.clone();
+        let task = tokio::spawn(async move {
+            writer.record(1, Some("urn:x:1"), TargetEventKind::CollectAnswered { answer: ErrorCode(0) });
+            writer.record(1, Some("urn:x:1"), TargetEventKind::ExchangeFinished);
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let events = log
+            .wait_for(|events| events.iter().any(|e| e.kind == TargetEventKind::ExchangeFinished), deadline)
+            .await
+            .expect("finished");
+        assert_eq!(events.len(), 2);
+        task.await.expect("writer");
+    }
+
+    #[tokio::test]
+    async fn a_passed_deadline_gives_none() {
+        let log = ActivityLog::new();
+        assert_eq!(log.wait_for(|events| !events.is_empty(), Instant::now()).await, None);
+    }
+
+    #[test]
+    fn log_lines_name_the_exchange_and_what_happened() {
+        let event = TargetEvent {
+            at: Instant::now(),
+            elapsed_ms: 12,
+            exchange: 3,
+            package_id: Some("urn:x:1".into()),
+            kind: TargetEventKind::CollectReceived {
+                method: "POST".into(),
+                answer: ErrorCode(2003),
+                expected: ErrorCode(2011),
+            },
+        };
+        assert_eq!(
+            event.to_string(),
+            "+12ms #3 urn:x:1 collect POST, answering 2003 (a conformant target answers 2011)"
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! The deviations the reference target can be told to make, and the one place where a
+//! deviation turns into behaviour.
+//!
+//! A conformance harness is only trustworthy if each of its checks has been seen to
+//! fail. [`Defect`] seeds exactly one known deviation from CMI010 into an otherwise
+//! correct target, so `pens-conform selftest` can prove that the check watching for it
+//! notices. The rest of the target never matches on [`Defect`]: it reads the knobs of a
+//! [`Behaviour`], and [`Behaviour::of`] is the only function that knows which defect
+//! turns which knob.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pens_proto::{ErrorCode, ExpectedAnswer};
+
+use super::error::ReferenceTargetError;
+
+/// One deliberate deviation from CMI010, named in kebab-case on the command line
+/// (`--defect NAME`). Deliberately not `#[non_exhaustive]`: code that covers every
+/// defect (the self-test, its tests) should stop compiling when one is added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Defect {
+    /// `lf-line-endings`: answers end their lines with LF only (CMI010 §6.3 asks CR LF).
+    LfLineEndings,
+    /// `no-receipt`: fetches the package but never sends the receipt (CMI010 §5.1).
+    NoReceipt,
+    /// `receipt-before-download`: sends a successful receipt before the fetch starts,
+    /// then fetches (CMI010 §5.1, App. A §2: the receipt follows the retrieval).
+    ReceiptBeforeDownload,
+    /// `wrong-ftp-code`: answers an `ftp://` package URL with 1301 instead of 1304
+    /// (CMI010 §5, §6.3: a target without FTP answers FTP's own code).
+    WrongFtpCode,
+    /// `lowest-error-code`: answers the lowest applicable error code instead of the
+    /// highest (CMI010 §6.3).
+    LowestErrorCode,
+    /// `ignore-credentials`: fetches without the package-url credentials (CMI010 §6.2).
+    IgnoreCredentials,
+    /// `always-success`: answers 0 to every collect, however invalid (CMI010 §6.3).
+    AlwaysSuccess,
+    /// `receipt-wrong-package-id`: the receipt names another package-id (CMI010 §5.1).
+    ReceiptWrongPackageId,
+    /// `slow-ack`: answers the collect only after fetching and sending the receipt,
+    /// plus [`super::ReferenceTargetOptions::slow_ack_extra_delay`] (CMI010 §5: the
+    /// acknowledgement is synchronous, the retrieval comes after it).
+    SlowAck,
+    /// `html-response`: answers an HTML page with status 200 instead of the PENS
+    /// response (CMI010 §6.3, App. A table A-2).
+    HtmlResponse,
+    /// `alert-before-receipt`: sends the alert before the receipt (CMI010 §5.1, App. A §2).
+    AlertBeforeReceipt,
+    /// `no-fetch`: answers 0, never fetches, and sends a successful receipt anyway
+    /// (CMI010 §5.1: the receipt reports the retrieval's outcome).
+    NoFetch,
+}
+
+impl Defect {
+    /// Every defect, in the order the contract lists them (`docs/target-mode.md`).
+    pub const ALL: [Defect; 12] = [
+        Defect::LfLineEndings,
+        Defect::NoReceipt,
+        Defect::ReceiptBeforeDownload,
+        Defect::WrongFtpCode,
+        Defect::LowestErrorCode,
+        Defect::IgnoreCredentials,
+        Defect::AlwaysSuccess,
+        Defect::ReceiptWrongPackageId,
+        Defect::SlowAck,
+        Defect::HtmlResponse,
+        Defect::AlertBeforeReceipt,
+        Defect::NoFetch,
+    ];
+
+    /// The kebab-case name used by `--defect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Defect::LfLineEndings => "lf-line-endings",
+            Defect::NoReceipt => "no-receipt",
+            Defect::ReceiptBeforeDownload => "receipt-before-download",
+            Defect::WrongFtpCode => "wrong-ftp-code",
+            Defect::LowestErrorCode => "lowest-error-code",
+            Defect::IgnoreCredentials => "ignore-credentials",
+            Defect::AlwaysSuccess => "always-success",
+            Defect::ReceiptWrongPackageId => "receipt-wrong-package-id",
+            Defect::SlowAck => "slow-ack",
+            Defect::HtmlResponse => "html-response",
+            Defect::AlertBeforeReceipt => "alert-before-receipt",
+            Defect::NoFetch => "no-fetch",
+        }
+    }
+
+    /// One line saying what the target then does wrong, for `pens-conform list`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Defect::LfLineEndings => "ends the lines of its PENS responses with LF instead of CR LF",
+            Defect::NoReceipt => "fetches the package but never sends a receipt",
+            Defect::ReceiptBeforeDownload => "sends a successful receipt before it starts fetching the package",
+            Defect::WrongFtpCode => "answers an ftp:// package URL with 1301 instead of 1304",
+            Defect::LowestErrorCode => "answers the lowest applicable error code instead of the highest",
+            Defect::IgnoreCredentials => "fetches the package without the package-url credentials",
+            Defect::AlwaysSuccess => "answers error=0 to every collect, even invalid ones",
+            Defect::ReceiptWrongPackageId => "sends its receipt with a package-id other than the collect's",
+            Defect::SlowAck => "answers the collect only after the fetch and the receipt are done",
+            Defect::HtmlResponse => "answers with an HTML page (status 200) instead of a PENS response",
+            Defect::AlertBeforeReceipt => "sends its alert before its receipt",
+            Defect::NoFetch => "answers 0 and sends a successful receipt without ever fetching the package",
+        }
+    }
+}
+
+impl fmt::Display for Defect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Defect {
+    type Err = ReferenceTargetError;
+
+    /// Reads a kebab-case name exactly as [`Defect::name`] writes it.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Defect::ALL
+            .into_iter()
+            .find(|d| d.name() == name)
+            .ok_or_else(|| ReferenceTargetError::UnknownDefect { name: name.to_owned() })
+    }
+}
+
+/// Which code the target answers a collect with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AnswerRule {
+    /// The highest applicable code, as CMI010 §6.3 requires.
+    Highest,
+    /// The lowest applicable non-zero code (`lowest-error-code`).
+    Lowest,
+    /// Always 0 (`always-success`).
+    AlwaysSuccess,
+    /// The right code, except 1301 where 1304 is due (`wrong-ftp-code`).
+    FtpAsGeneralFailure,
+}
+
+impl AnswerRule {
+    /// The code to answer, given what a conformant target owes.
+    pub(crate) fn code(self, expected: &ExpectedAnswer) -> ErrorCode {
+        match self {
+            AnswerRule::Highest => expected.code,
+            AnswerRule::Lowest => {
+                expected.problems.iter().map(|p| p.code).filter(|c| !c.is_success()).min().unwrap_or(expected.code)
+            }
+            AnswerRule::AlwaysSuccess => ErrorCode::SUCCESS,
+            AnswerRule::FtpAsGeneralFailure if expected.code == ErrorCode::FTP_NOT_SUPPORTED => {
+                ErrorCode::UNABLE_TO_RETRIEVE
+            }
+            AnswerRule::FtpAsGeneralFailure => expected.code,
+        }
+    }
+}
+
+/// How the answer's body is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyStyle {
+    /// The PENS response of CMI010 §6.3, lines ended by CR LF.
+    Pens,
+    /// The PENS response with LF line ends (`lf-line-endings`).
+    PensLfOnly,
+    /// An HTML page, status 200 (`html-response`).
+    Html,
+}
+
+/// When the answer leaves, relative to the background work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AckTiming {
+    /// At once, before the fetch (CMI010 §5: synchronous acknowledgement).
+    Immediate,
+    /// After the whole job, plus the configured extra delay (`slow-ack`).
+    AfterJob,
+}
+
+/// One step of the work that follows an answer of 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Fetch `package-url` and check the archive.
+    Fetch,
+    /// Send the receipt, reporting the outcome so far.
+    Receipt,
+    /// Send the alert, if the outcome so far is a success.
+    Alert,
+}
+
+/// The conformant order: retrieve, then the receipt, then alerts (CMI010 App. A §2).
+const CONFORMANT_STEPS: &[Step] = &[Step::Fetch, Step::Receipt, Step::Alert];
+
+/// Which package-id the receipt carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReceiptPackageId {
+    /// The collect's own (CMI010 §5.1).
+    Echo,
+    /// Another one (`receipt-wrong-package-id`).
+    Altered,
+}
+
+impl ReceiptPackageId {
+    /// The id to put in the receipt for a collect's `package_id`.
+    pub(crate) fn apply(self, package_id: &str) -> String {
+        match self {
+            ReceiptPackageId::Echo => package_id.to_owned(),
+            ReceiptPackageId::Altered => format!("{package_id}-not-this-one"),
+        }
+    }
+}
+
+/// Every knob a defect can turn. The correct target is `Behaviour::of(None)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Behaviour {
+    pub(crate) answer: AnswerRule,
+    pub(crate) body: BodyStyle,
+    pub(crate) ack: AckTiming,
+    /// What happens after an answer of 0, in order.
+    pub(crate) steps: &'static [Step],
+    /// Whether the fetch presents the package-url credentials.
+    pub(crate) present_credentials: bool,
+    pub(crate) receipt_package_id: ReceiptPackageId,
+}
+
+impl Behaviour {
+    /// The behaviour of a target with `defect` (or of a correct one).
+    pub(crate) fn of(defect: Option<Defect>) -> Behaviour {
+        let correct = Behaviour {
+            answer: AnswerRule::Highest,
+            body: BodyStyle::Pens,
+            ack: AckTiming::Immediate,
+            steps: CONFORMANT_STEPS,
+            present_credentials: true,
+            receipt_package_id: ReceiptPackageId::Echo,
+        };
+        let Some(defect) = defect else { return correct };
+        match defect {
+            Defect::LfLineEndings => Behaviour { body: BodyStyle::PensLfOnly, ..correct },
+            Defect::NoReceipt => Behaviour { steps: &[Step::Fetch], ..correct },
+            Defect::ReceiptBeforeDownload => Behaviour { steps: &[Step::Receipt, Step::Fetch, Step::Alert], ..correct },
+            Defect::WrongFtpCode => Behaviour { answer: AnswerRule::FtpAsGeneralFailure, ..correct },
+            Defect::LowestErrorCode => Behaviour { answer: AnswerRule::Lowest, ..correct },
+            Defect::IgnoreCredentials => Behaviour { present_credentials: false, ..correct },
+            Defect::AlwaysSuccess => Behaviour { answer: AnswerRule::AlwaysSuccess, ..correct },
+            Defect::ReceiptWrongPackageId => Behaviour { receipt_package_id: ReceiptPackageId::Altered, ..correct },
+            Defect::SlowAck => Behaviour { ack: AckTiming::AfterJob, ..correct },
+            Defect::HtmlResponse => Behaviour { body: BodyStyle::Html, ..correct },
+            Defect::AlertBeforeReceipt => Behaviour { steps: &[Step::Fetch, Step::Alert, Step::Receipt], ..correct },
+            Defect::NoFetch => Behaviour { steps: &[Step::Receipt, Step::Alert], ..correct },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pens_proto::{Problem, req};
+
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique_kebab_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for defect in Defect::ALL {
+            assert_eq!(defect.name().parse::<Defect>().ok(), Some(defect));
+            assert_eq!(defect.to_string(), defect.name());
+            assert!(defect.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{defect}");
+            assert!(!defect.description().is_empty() && !defect.description().contains('\n'));
+            assert!(seen.insert(defect.name()), "{defect} twice");
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_an_error_naming_the_known_ones() {
+        let error = "No-Receipt".parse::<Defect>().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("`No-Receipt`") && error.contains("no-receipt"), "{error}");
+    }
+
+    #[test]
+    fn every_defect_turns_exactly_one_knob() {
+        let correct = Behaviour::of(None);
+        for defect in Defect::ALL {
+            let b = Behaviour::of(Some(defect));
+            let turned = [
+                b.answer != correct.answer,
+                b.body != correct.body,
+                b.ack != correct.ack,
+                b.steps != correct.steps,
+                b.present_credentials != correct.present_credentials,
+                b.receipt_package_id != correct.receipt_package_id,
+            ];
+            assert_eq!(turned.iter().filter(|t| **t).count(), 1, "{defect}");
+        }
+    }
+
+    #[test]
+    fn answer_rules_pick_their_code() {
+        let problems = vec![
+            Problem::new(&req::COLLECT_PACKAGE_TYPE_PRESENT, Some("package-type"), ErrorCode(2003)),
+            Problem::new(&req::COLLECT_RECEIPT_PRESENT, Some("receipt"), ErrorCode(2011)),
+            Problem::new(&req::TARGET_FETCH_FTP, Some("package-url"), ErrorCode(0)),
+        ];
+        let expected = ExpectedAnswer::from_problems(problems);
+        assert_eq!(AnswerRule::Highest.code(&expected), ErrorCode(2011));
+        assert_eq!(AnswerRule::Lowest.code(&expected), ErrorCode(2003));
+        assert_eq!(AnswerRule::AlwaysSuccess.code(&expected), ErrorCode(0));
+        assert_eq!(AnswerRule::FtpAsGeneralFailure.code(&expected), ErrorCode(2011));
+        let ftp = ExpectedAnswer::from_problems(vec![Problem::new(
+            &req::TARGET_FETCH_FTP,
+            Some("package-url"),
+            ErrorCode::FTP_NOT_SUPPORTED,
+        )]);
+        assert_eq!(AnswerRule::FtpAsGeneralFailure.code(&ftp), ErrorCode(1301));
+        let none = ExpectedAnswer::from_problems(Vec::new());
+        assert_eq!(AnswerRule::Lowest.code(&none), ErrorCode(0));
+    }
+
+    #[test]
+    fn altered_package_ids_differ() {
+        assert_eq!(ReceiptPackageId::Echo.apply("urn:x:1"), "urn:x:1");
+        assert_ne!(ReceiptPackageId::Altered.apply("urn:x:1"), "urn:x:1");
+    }
+}

@@ -1,0 +1,151 @@
+//! The work that follows an answer of 0: retrieve the package, check it, send one
+//! receipt, then one alert (CMI010 §5.1, App. A §2).
+//!
+//! The job walks the steps of its [`super::defect::Behaviour`]: the conformant order
+//! is fetch, receipt, alert; a defect reorders or drops steps. The receipt reports the
+//! outcome so far, so a receipt sent before any fetch (only a defect does that) claims
+//! a success the target cannot know; an alert is sent only while the outcome is a
+//! success.
+
+use std::sync::Arc;
+
+use pens_proto::{CollectCommand, ErrorCode, NotificationKind};
+
+use super::activity::TargetEventKind;
+use super::archive::check_archive;
+use super::defect::Step;
+use super::fetch::{Credentials, fetch};
+use super::notify::{Destination, destination, notification, send};
+use super::state::Inner;
+
+/// The `error-text` of a successful receipt.
+const RECEIPT_SUCCESS_TEXT: &str = "package retrieved";
+
+/// The `error-text` of the alert after a successful receipt.
+const ALERT_TEXT: &str = "package imported";
+
+/// The background work of one exchange.
+pub(crate) struct Job {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) exchange: u64,
+    pub(crate) command: CollectCommand,
+}
+
+/// What the job knows about the package so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Not fetched (yet).
+    NotFetched,
+    /// Retrieved, and the archive fits its type.
+    Imported,
+    /// Retrieval or the check failed: the receipt's code and text.
+    Failed(ErrorCode, String),
+}
+
+impl Outcome {
+    fn receipt(&self) -> (ErrorCode, &str) {
+        match self {
+            Outcome::NotFetched | Outcome::Imported => (ErrorCode::SUCCESS, RECEIPT_SUCCESS_TEXT),
+            Outcome::Failed(code, text) => (*code, text),
+        }
+    }
+}
+
+impl Job {
+    /// Runs the steps in order.
+    pub(crate) async fn run(self) {
+        let mut outcome = Outcome::NotFetched;
+        for step in self.inner.behaviour.steps {
+            match step {
+                Step::Fetch => outcome = self.fetch_and_check().await,
+                Step::Receipt => {
+                    let (code, text) = outcome.receipt();
+                    self.notify(NotificationKind::Receipt, code, text).await;
+                }
+                Step::Alert if matches!(outcome, Outcome::Failed(..)) => {}
+                Step::Alert => self.notify(NotificationKind::Alert, ErrorCode::SUCCESS, ALERT_TEXT).await,
+            }
+        }
+    }
+
+    fn package_id(&self) -> Option<&str> {
+        self.command.package_id.as_deref()
+    }
+
+    fn record(&self, kind: TargetEventKind) {
+        self.inner.record(self.exchange, self.package_id(), kind);
+    }
+
+    /// The basic credentials to present: `package-url-user-id` and `-password` when
+    /// either is given (CMI010 §6.2), unless the behaviour says to ignore them.
+    fn credentials(&self) -> Option<Credentials> {
+        let command = &self.command;
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+        let any = given(&command.package_url_user_id) || given(&command.package_url_password);
+        (self.inner.behaviour.present_credentials && any).then(|| Credentials {
+            user: command.package_url_user_id.clone().unwrap_or_default(),
+            password: command.package_url_password.clone(),
+        })
+    }
+
+    async fn fetch_and_check(&self) -> Outcome {
+        let url = self.command.package_url.as_deref().unwrap_or_default();
+        let credentials = self.credentials();
+        self.record(TargetEventKind::FetchStarted { url: pens_proto::redact(url), credentials: credentials.is_some() });
+        let fetched = fetch(&self.inner.client, url, credentials.as_ref(), self.inner.options.fetch_timeout).await;
+        let package = match fetched {
+            Ok(package) => package,
+            Err(failure) => {
+                self.record(TargetEventKind::FetchFinished {
+                    http_status: failure.http_status,
+                    bytes: failure.bytes,
+                    result: failure.code,
+                    detail: failure.text.clone(),
+                });
+                return Outcome::Failed(failure.code, failure.text);
+            }
+        };
+        let bytes = package.body.len() as u64;
+        let package_type = self.command.package_type.clone();
+        let body = package.body.clone();
+        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}")));
+        let (result, detail, outcome) = match checked {
+            Ok(summary) => {
+                (ErrorCode::SUCCESS, format!("a sound archive of {} files", summary.files), Outcome::Imported)
+            }
+            Err(text) => (
+                ErrorCode::INTERNAL_PACKAGE_ERROR,
+                text.clone(),
+                Outcome::Failed(ErrorCode::INTERNAL_PACKAGE_ERROR, text),
+            ),
+        };
+        self.record(TargetEventKind::FetchFinished { http_status: Some(package.http_status), bytes, result, detail });
+        outcome
+    }
+
+    /// Sends one receipt or alert over HTTP, or records why it cannot be sent.
+    async fn notify(&self, kind: NotificationKind, error: ErrorCode, error_text: &str) {
+        let url = match kind {
+            NotificationKind::Receipt => self.command.receipt.as_deref(),
+            NotificationKind::Alert => self.command.alerts.as_deref(),
+        };
+        let url = match destination(kind, url) {
+            Destination::Http(url) => url,
+            Destination::Unusable(reason) => {
+                self.record(TargetEventKind::NotificationSkipped { kind, reason });
+                return;
+            }
+        };
+        let package_id = match kind {
+            NotificationKind::Receipt => self.package_id().map(|id| self.inner.behaviour.receipt_package_id.apply(id)),
+            NotificationKind::Alert => self.package_id().map(str::to_owned),
+        };
+        let message =
+            notification(kind, &self.command, package_id.clone(), &self.inner.options.client_name, error, error_text);
+        let shown_url = pens_proto::redact(url.as_str());
+        let delivery = send(&self.inner.client, url, &message).await;
+        self.record(TargetEventKind::NotificationSent { kind, url: shown_url, error, package_id, delivery });
+    }
+}

@@ -1,0 +1,43 @@
+//! The built-in reference target: a correct PENS target (our own LMS stand-in) with
+//! switchable defects.
+//!
+//! `pens-conform serve target` runs it for people to point clients or the harness at,
+//! and `selftest` runs the harness against it: once conformant, where every check must
+//! pass, and once per [`Defect`], where the check watching for that deviation must
+//! fail. It behaves as CMI010 asks of a target (see `docs/target-mode.md`, "The
+//! reference target"):
+//!
+//! 1. a collect arrives by GET or POST at `/pens` (§5) and is judged by pens-proto;
+//! 2. the answer, the highest applicable code (§6.3) given the target's claims
+//!    ([`reference_capabilities`]: HTTP and HTTPS only, so 1304, 1306, 1510, 1520),
+//!    leaves at once as a `text/plain`, CR LF PENS response;
+//! 3. after an answer of 0, in the background: fetch `package-url` with the collect's
+//!    credentials, check the archive against its `package-type`, send exactly one
+//!    receipt (0, 1310, 1312 or 1432) and, after a successful receipt has been answered,
+//!    one alert (§5.1, App. A §2).
+//!
+//! Everything it does is recorded as [`TargetEvent`]s ([`ReferenceTarget::activity`],
+//! [`ReferenceTarget::wait_for`]), without passwords.
+
+mod activity;
+mod answer;
+mod archive;
+mod collect;
+mod defect;
+mod error;
+mod fetch;
+mod job;
+mod notify;
+mod options;
+mod server;
+mod state;
+
+pub use activity::{Delivery, TargetEvent, TargetEventKind};
+pub use defect::Defect;
+pub use error::ReferenceTargetError;
+pub use options::{
+    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
+    reference_capabilities,
+};
+pub use server::ReferenceTarget;
+pub use state::{ReferenceTargetState, app};

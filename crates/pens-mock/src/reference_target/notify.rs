@@ -1,0 +1,160 @@
+//! Receipts and alerts: the messages a target sends back after a collect (CMI010 §5.1).
+//!
+//! Each is a PENS message of its own, POSTed as a form to the `receipt` or `alerts`
+//! URL of the collect, carrying the collect's package data plus the outcome, in the
+//! shape of the spec's Appendix A examples. The client's PENS response to it is read
+//! leniently and only logged: the spec asks nothing of a target whose receipt is
+//! refused, and a reference target that failed on a sloppy client would hide the
+//! client's fault behind its own.
+
+use std::time::Duration;
+
+use pens_proto::{
+    AckUrl, CollectCommand, ErrorCode, FORM_CONTENT_TYPE, Notification, NotificationKind, PENS_VERSION, parse_ack_url,
+    parse_response,
+};
+use reqwest::Client;
+use reqwest::header::CONTENT_TYPE;
+
+use super::activity::Delivery;
+use super::fetch::chain;
+
+/// How long the client may take to answer a receipt or alert.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most of the client's answer that is read (it is only logged).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Builds a receipt or alert about `command`: the collect's package data (only the
+/// elements it had), the target's own name as `client`, and the outcome.
+pub(crate) fn notification(
+    kind: NotificationKind,
+    command: &CollectCommand,
+    package_id: Option<String>,
+    client_name: &str,
+    error: ErrorCode,
+    error_text: &str,
+) -> Notification {
+    Notification {
+        command: Some(kind.as_str().to_owned()),
+        pens_version: Some(PENS_VERSION.to_owned()),
+        package_type: command.package_type.clone(),
+        package_type_version: command.package_type_version.clone(),
+        package_format: command.package_format.clone(),
+        package_id,
+        package_url: command.package_url.clone(),
+        package_url_expiry: command.package_url_expiry.clone(),
+        client: Some(client_name.to_owned()),
+        error: Some(error.to_string()),
+        error_text: Some(error_text.to_owned()),
+        extra: Vec::new(),
+    }
+}
+
+/// Where a notification can go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Destination {
+    /// An `http(s)://` URL.
+    Http(reqwest::Url),
+    /// Nowhere: the reason, for the activity log.
+    Unusable(String),
+}
+
+/// Reads the `receipt` or `alerts` value of a collect. This target sends over HTTP only;
+/// with its default claims a `mailto:` collect was already answered 1510/1520 and never
+/// gets here (CMI010 §5, §6.3).
+pub(crate) fn destination(kind: NotificationKind, value: Option<&str>) -> Destination {
+    let element = match kind {
+        NotificationKind::Receipt => "receipt",
+        NotificationKind::Alert => "alerts",
+    };
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Destination::Unusable(format!("the collect has no {element} url"));
+    };
+    match parse_ack_url(value) {
+        Ok(AckUrl::Http(url)) => Destination::Http(url),
+        Ok(AckUrl::Mailto(_)) => {
+            Destination::Unusable(format!("this target cannot send mail, and the {element} url is a mailto: url"))
+        }
+        Err(error) => Destination::Unusable(format!("the {element} url is unusable: {error}")),
+    }
+}
+
+/// POSTs `notification` to `url` and reads the answer leniently.
+pub(crate) async fn send(client: &Client, url: reqwest::Url, notification: &Notification) -> Delivery {
+    let request = client
+        .post(url)
+        .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
+        .body(notification.to_form())
+        .timeout(NOTIFY_TIMEOUT)
+        .send();
+    let response = match request.await {
+        Ok(response) => response,
+        Err(error) => {
+            let failure = chain(&error.without_url());
+            tracing::debug!(kind = ?notification.kind(), "delivery failed: {failure}");
+            return Delivery { failure: Some(failure), ..Delivery::default() };
+        }
+    };
+    let http_status = Some(response.status().as_u16());
+    let body = read_capped(response).await;
+    let parsed = parse_response(&body);
+    tracing::debug!(
+        kind = ?notification.kind(),
+        status = ?http_status,
+        error = ?parsed.error,
+        findings = parsed.findings.len(),
+        "the client answered the notification"
+    );
+    Delivery { http_status, pens_error: parsed.error, failure: None }
+}
+
+/// The first [`MAX_ANSWER_BYTES`] of the answer; a body that fails midway is cut there.
+async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < MAX_ANSWER_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.truncate(MAX_ANSWER_BYTES);
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_echoes_the_collect_and_signs_with_the_target_name() {
+        let mut command = CollectCommand::example();
+        command.package_url_password = Some("s3cret".into());
+        command.package_format = None;
+        let receipt = notification(
+            NotificationKind::Receipt,
+            &command,
+            command.package_id.clone(),
+            "Reference",
+            ErrorCode(1310),
+            "gone",
+        );
+        assert_eq!(receipt.kind(), Some(NotificationKind::Receipt));
+        assert_eq!(receipt.package_id, command.package_id);
+        assert_eq!(receipt.package_url, command.package_url);
+        assert_eq!(receipt.client.as_deref(), Some("Reference"));
+        assert_eq!(receipt.error_code(), Some(ErrorCode(1310)));
+        assert_eq!(receipt.package_format, None);
+        assert!(!receipt.to_form().contains("s3cret"));
+    }
+
+    #[test]
+    fn only_http_urls_are_destinations() {
+        let http = destination(NotificationKind::Receipt, Some("http://127.0.0.1:9/r"));
+        assert!(matches!(http, Destination::Http(_)), "{http:?}");
+        for value in [None, Some(""), Some("mailto:a@b.example"), Some("ftp://h/r"), Some("nonsense")] {
+            let unusable = destination(NotificationKind::Alert, value);
+            assert!(matches!(unusable, Destination::Unusable(_)), "{value:?}: {unusable:?}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! How the reference target is set up: its defect, what it claims to support, whom it
+//! trusts for HTTPS, how long it waits.
+
+use std::time::Duration;
+
+use pens_proto::{Support, TargetCapabilities};
+
+use super::defect::Defect;
+
+/// The product name the target puts in its receipts and alerts (`client`, CMI010 §5.1:
+/// the sender's own name).
+pub const DEFAULT_CLIENT_NAME: &str = "pens-conform reference target";
+
+/// How long a fetch may take, from the request to the last body byte, by default.
+/// Shorter than the harness's default receipt deadline (30 s), so that a staging
+/// server that never answers still yields a 1310 receipt in time.
+pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the reference target claims by default: HTTP and HTTPS only (no FTP, no FTPS,
+/// no `mailto:` receipts or alerts) and all three package types. With these claims a
+/// conformant answer is 1304, 1306, 1510 or 1520 where those features are asked for
+/// (CMI010 §5, §6.3).
+pub fn reference_capabilities() -> TargetCapabilities {
+    TargetCapabilities {
+        ftp: Support::No,
+        ftps: Support::No,
+        mailto_receipt: Support::No,
+        mailto_alerts: Support::No,
+        aicc_pkg: Support::Yes,
+        scorm_pif: Support::Yes,
+        ims_qti: Support::Yes,
+    }
+}
+
+/// The options of [`super::ReferenceTarget`]. Build with [`ReferenceTargetOptions::builder`]
+/// or struct update syntax over `Default`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferenceTargetOptions {
+    /// The one deviation to make, or `None` for a conformant target.
+    pub defect: Option<Defect>,
+    /// A PEM certificate (the run CA) to trust for HTTPS fetches and receipts. The
+    /// target trusts nothing else: it only ever talks to the harness's own parties.
+    pub extra_root_pem: Option<String>,
+    /// What the target claims to support; it decides 1304/1306/1430/1510/1520.
+    /// [`Support::Unknown`] is no claim a real target can make: for FTP, FTPS and
+    /// mailto it is read as `No` (the target cannot do them), for package types as
+    /// `Yes`. A `Yes` the target cannot honour (FTP, FTPS, mailto) makes it answer 0
+    /// and then fail honestly: a 1304/1306 receipt, or a receipt or alert it records as
+    /// not sent. That shows how the harness treats a target that over-claims.
+    pub capabilities: TargetCapabilities,
+    /// How long one fetch may take.
+    pub fetch_timeout: Duration,
+    /// The `client` value of receipts and alerts.
+    pub client_name: String,
+    /// With [`Defect::SlowAck`]: how much longer to wait, after the job, before answering.
+    pub slow_ack_extra_delay: Duration,
+}
+
+impl Default for ReferenceTargetOptions {
+    fn default() -> Self {
+        ReferenceTargetOptions {
+            defect: None,
+            extra_root_pem: None,
+            capabilities: reference_capabilities(),
+            fetch_timeout: DEFAULT_FETCH_TIMEOUT,
+            client_name: DEFAULT_CLIENT_NAME.to_owned(),
+            slow_ack_extra_delay: Duration::ZERO,
+        }
+    }
+}
+
+impl ReferenceTargetOptions {
+    /// A builder starting from the defaults.
+    pub fn builder() -> ReferenceTargetOptionsBuilder {
+        ReferenceTargetOptionsBuilder { options: ReferenceTargetOptions::default() }
+    }
+
+    /// The claims the target acts on: `Unknown` resolved as documented on
+    /// [`ReferenceTargetOptions::capabilities`].
+    pub(crate) fn effective_capabilities(&self) -> TargetCapabilities {
+        let cannot = |s: Support| if s == Support::Unknown { Support::No } else { s };
+        let can = |s: Support| if s == Support::Unknown { Support::Yes } else { s };
+        let c = &self.capabilities;
+        TargetCapabilities {
+            ftp: cannot(c.ftp),
+            ftps: cannot(c.ftps),
+            mailto_receipt: cannot(c.mailto_receipt),
+            mailto_alerts: cannot(c.mailto_alerts),
+            aicc_pkg: can(c.aicc_pkg),
+            scorm_pif: can(c.scorm_pif),
+            ims_qti: can(c.ims_qti),
+        }
+    }
+}
+
+/// Builds [`ReferenceTargetOptions`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ReferenceTargetOptionsBuilder {
+    options: ReferenceTargetOptions,
+}
+
+impl ReferenceTargetOptionsBuilder {
+    /// Seeds one defect (see [`Defect`]); `None` for a conformant target.
+    pub fn defect(mut self, defect: impl Into<Option<Defect>>) -> Self {
+        self.options.defect = defect.into();
+        self
+    }
+
+    /// Trusts this PEM certificate for HTTPS.
+    pub fn extra_root_pem(mut self, pem: impl Into<String>) -> Self {
+        self.options.extra_root_pem = Some(pem.into());
+        self
+    }
+
+    /// Claims these capabilities.
+    pub fn capabilities(mut self, capabilities: TargetCapabilities) -> Self {
+        self.options.capabilities = capabilities;
+        self
+    }
+
+    /// Gives up a fetch after this long.
+    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.options.fetch_timeout = timeout;
+        self
+    }
+
+    /// Signs receipts and alerts with this `client` name.
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.options.client_name = name.into();
+        self
+    }
+
+    /// With [`Defect::SlowAck`], waits this much longer before answering.
+    pub fn slow_ack_extra_delay(mut self, delay: Duration) -> Self {
+        self.options.slow_ack_extra_delay = delay;
+        self
+    }
+
+    /// The options.
+    pub fn build(self) -> ReferenceTargetOptions {
+        self.options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_claims_resolve_to_what_the_target_can_do() {
+        let options = ReferenceTargetOptions { capabilities: TargetCapabilities::default(), ..Default::default() };
+        assert_eq!(options.effective_capabilities(), reference_capabilities());
+        let ftp = TargetCapabilities { ftp: Support::Yes, scorm_pif: Support::No, ..TargetCapabilities::default() };
+        let effective = ReferenceTargetOptions::builder().capabilities(ftp).build().effective_capabilities();
+        assert_eq!((effective.ftp, effective.scorm_pif, effective.ftps), (Support::Yes, Support::No, Support::No));
+    }
+}

@@ -1,0 +1,83 @@
+//! The reference target on a real socket: bind, serve [`super::app`], shut down on drop.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+use super::activity::TargetEvent;
+use super::error::ReferenceTargetError;
+use super::options::ReferenceTargetOptions;
+use super::state::{ReferenceTargetState, app};
+
+/// A running reference target. It listens until dropped; dropping it also aborts the
+/// background work of every exchange, so no receipt leaves a target that is gone.
+#[derive(Debug)]
+pub struct ReferenceTarget {
+    addr: SocketAddr,
+    state: ReferenceTargetState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl ReferenceTarget {
+    /// Binds `bind` (port 0 picks a free port) and serves the target there. Must be
+    /// called inside a Tokio runtime, which then runs the server.
+    pub fn start(bind: SocketAddr, options: ReferenceTargetOptions) -> Result<ReferenceTarget, ReferenceTargetError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ReferenceTargetError::NoRuntime)?;
+        let state = ReferenceTargetState::new(options)?;
+        let listener =
+            std::net::TcpListener::bind(bind).map_err(|source| ReferenceTargetError::Bind { addr: bind, source })?;
+        let listener_error = |source| ReferenceTargetError::Listener { addr: bind, source };
+        listener.set_nonblocking(true).map_err(listener_error)?;
+        let addr = listener.local_addr().map_err(listener_error)?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(listener_error)?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let router = app(state.clone());
+        runtime.spawn(async move {
+            let server = axum::serve(listener, router).with_graceful_shutdown(async {
+                // A dropped sender is the signal as much as a sent value.
+                let _ = stop.await;
+            });
+            if let Err(error) = server.await {
+                tracing::warn!(%addr, "the reference target stopped: {error}");
+            }
+        });
+        tracing::info!(%addr, defect = ?state.options().defect, "reference target listening");
+        Ok(ReferenceTarget { addr, state, shutdown: Some(shutdown) })
+    }
+
+    /// The collect URL: `http://ADDR/pens`.
+    pub fn url(&self) -> String {
+        format!("http://{}/pens", self.addr)
+    }
+
+    /// The address the target listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (options, activity).
+    pub fn state(&self) -> &ReferenceTargetState {
+        &self.state
+    }
+
+    /// Every event so far, oldest first.
+    pub fn activity(&self) -> Vec<TargetEvent> {
+        self.state.activity()
+    }
+
+    /// Waits until `pred` holds for the events so far, or `deadline` passes; `None` on
+    /// the deadline.
+    pub async fn wait_for(&self, pred: impl Fn(&[TargetEvent]) -> bool, deadline: Instant) -> Option<Vec<TargetEvent>> {
+        self.state.wait_for(pred, deadline).await
+    }
+}
+
+impl Drop for ReferenceTarget {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.state.abort_jobs();
+    }
+}

@@ -1,0 +1,107 @@
+//! The state shared by the reference target's HTTP handler and its background jobs,
+//! and the router built over it.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::Router;
+use axum::routing::get;
+use pens_proto::TargetCapabilities;
+use tokio::task::JoinSet;
+
+use super::activity::{ActivityLog, TargetEvent, TargetEventKind};
+use super::collect::{collect, head_refused};
+use super::defect::Behaviour;
+use super::error::ReferenceTargetError;
+use super::fetch::http_client;
+use super::options::ReferenceTargetOptions;
+
+/// Everything the reference target knows and has done. Cheap to clone (one `Arc`);
+/// hand it to [`app`] to drive the target in-process, or let
+/// [`super::ReferenceTarget::start`] serve it on a socket.
+#[derive(Clone, Debug)]
+pub struct ReferenceTargetState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) options: ReferenceTargetOptions,
+    /// The claims acted on ([`ReferenceTargetOptions::effective_capabilities`]).
+    pub(crate) capabilities: TargetCapabilities,
+    pub(crate) behaviour: Behaviour,
+    pub(crate) client: reqwest::Client,
+    pub(crate) log: ActivityLog,
+    next_exchange: AtomicU64,
+    /// The background work of every exchange, aborted when the target shuts down so
+    /// that no receipt leaves a target that is gone.
+    jobs: Mutex<JoinSet<()>>,
+}
+
+impl ReferenceTargetState {
+    /// Builds the state: the HTTP client (trusting `extra_root_pem`) and an empty log.
+    pub fn new(options: ReferenceTargetOptions) -> Result<Self, ReferenceTargetError> {
+        let client = http_client(options.extra_root_pem.as_deref())?;
+        Ok(ReferenceTargetState {
+            inner: Arc::new(Inner {
+                capabilities: options.effective_capabilities(),
+                behaviour: Behaviour::of(options.defect),
+                options,
+                client,
+                log: ActivityLog::new(),
+                next_exchange: AtomicU64::new(0),
+                jobs: Mutex::new(JoinSet::new()),
+            }),
+        })
+    }
+
+    /// The options the target runs with.
+    pub fn options(&self) -> &ReferenceTargetOptions {
+        &self.inner.options
+    }
+
+    /// Every event so far, oldest first.
+    pub fn activity(&self) -> Vec<TargetEvent> {
+        self.inner.log.snapshot()
+    }
+
+    /// Waits until `pred` holds for the events so far (checked at once and after every
+    /// new event), or `deadline` passes; `None` on the deadline.
+    pub async fn wait_for(&self, pred: impl Fn(&[TargetEvent]) -> bool, deadline: Instant) -> Option<Vec<TargetEvent>> {
+        self.inner.log.wait_for(pred, deadline).await
+    }
+
+    /// Aborts the background work still running.
+    pub(crate) fn abort_jobs(&self) {
+        self.inner.jobs.lock().unwrap_or_else(PoisonError::into_inner).abort_all();
+    }
+}
+
+impl Inner {
+    /// The number of the next exchange (1, 2, ...).
+    pub(crate) fn next_exchange(&self) -> u64 {
+        self.next_exchange.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Records an event of `exchange`.
+    pub(crate) fn record(&self, exchange: u64, package_id: Option<&str>, kind: TargetEventKind) {
+        self.log.record(exchange, package_id, kind);
+    }
+
+    /// Spawns background work that shutdown can abort. Must run inside a Tokio runtime
+    /// (the handler always does).
+    pub(crate) fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        while jobs.try_join_next().is_some() {}
+        jobs.spawn(work);
+    }
+}
+
+/// The reference target's router: `GET` and `POST` collects at `/pens` (CMI010 §5).
+/// `HEAD` is refused rather than routed to the GET handler as axum would: a link
+/// checker probing the URL must not start a fetch.
+pub fn app(state: ReferenceTargetState) -> Router {
+    Router::new().route("/pens", get(collect).post(collect).head(head_refused)).with_state(state)
+}

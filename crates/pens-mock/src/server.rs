@@ -1,0 +1,130 @@
+//! Serving an axum router on one socket, plain or over TLS, until dropped.
+//!
+//! Our own accept loop rather than `axum::serve`: the HTTPS listener needs a TLS
+//! handshake before HTTP, both listeners share one router, and every connection task
+//! lives in a `JoinSet` owned by the loop, so dropping the [`ServerTask`] ends the
+//! listener *and* every open connection (a dribbling download included).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use crate::error::MockError;
+
+/// How long a client may take over the TLS handshake before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Back-off after a failed `accept` (for instance too many open files), so that a
+/// persistent failure does not spin a core.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+
+/// Which scheme a request came in on; inserted into every request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// A running listener; dropping it stops the listener and its connections.
+#[derive(Debug)]
+pub(crate) struct ServerTask {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl ServerTask {
+    /// Where the listener is bound.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A bound listener and the address it got.
+pub(crate) struct Bound {
+    listener: TcpListener,
+    pub(crate) addr: SocketAddr,
+}
+
+/// Binds `addr` (port 0 for any free port).
+pub(crate) async fn bind(addr: SocketAddr) -> Result<Bound, MockError> {
+    let error = |source| MockError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(error)?;
+    let addr = listener.local_addr().map_err(error)?;
+    Ok(Bound { listener, addr })
+}
+
+/// Serves `router` on `bound`, over TLS when `tls` is given. Each request carries the
+/// [`Scheme`] in its extensions.
+pub(crate) fn spawn(bound: Bound, router: Router, tls: Option<Arc<rustls::ServerConfig>>) -> ServerTask {
+    let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
+    let router = router.layer(axum::Extension(scheme));
+    let acceptor = tls.map(TlsAcceptor::from);
+    let task = tokio::spawn(accept_loop(bound.listener, router, acceptor));
+    ServerTask { addr: bound.addr, task }
+}
+
+async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<TlsAcceptor>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(stream, peer, router.clone(), acceptor.clone()));
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, acceptor: Option<TlsAcceptor>) {
+    // Paced bodies (dribble) must leave in their own segments, not wait for Nagle.
+    let _ = stream.set_nodelay(true);
+    let service = TowerToHyperService::new(router);
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let result = match acceptor {
+        None => builder.serve_connection(TokioIo::new(stream), service).await,
+        Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => builder.serve_connection(TokioIo::new(tls), service).await,
+            Ok(Err(error)) => {
+                tracing::debug!(%peer, %error, "tls handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "tls handshake timed out");
+                return;
+            }
+        },
+    };
+    if let Err(error) = result {
+        // Expected for truncated bodies and clients that hang up: not an error of ours.
+        tracing::debug!(%peer, %error, "connection ended with an error");
+    }
+}

@@ -1,0 +1,612 @@
+//! The staging server: where the package waits for the target to fetch it (CMI010 §5,
+//! Appendix A step 1). One router, two listeners: plain HTTP and HTTPS, since a
+//! target *shall* fetch over both.
+//!
+//! Each scenario stages its package under its own key (`/s/<key>/<file_name>`) with a
+//! [`StagingBehaviour`] that plays a staging server's good and bad days: serving, an
+//! error status, a slow first byte, a dribble, a body cut short, a corrupt archive, a
+//! redirect. Every request is recorded as a [`StagingEvent`], so the runner can tell
+//! whether the target fetched, over which scheme, with which credentials, and whether
+//! the download finished before the receipt came.
+
+mod body;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use bytes::Bytes;
+
+use self::body::{OnDone, Pacing, TrackedBody};
+use crate::error::MockError;
+use crate::events::EventLog;
+use crate::package::corrupt;
+use crate::path::{base_url, encode_segment, segments_after};
+use crate::server::{self, Scheme, ServerTask};
+use crate::tls::RunCa;
+
+/// Where staged packages live: `/s/<key>/<file_name>`.
+const STAGING_PREFIX: &str = "/s/";
+
+/// The extra path segment under which [`StagingBehaviour::Redirect`] serves the package.
+const REDIRECTED_SEGMENT: &str = "redirected";
+
+/// The realm named in `WWW-Authenticate`.
+const REALM_CHALLENGE: &str = "Basic realm=\"pens-conform staging\"";
+
+/// What the staging server does when the package is requested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StagingBehaviour {
+    /// Serve the package (200, full Content-Length).
+    Serve,
+    /// Answer this status with a short text body (401/403/404/410/500 ...): the package
+    /// is not there, or not for this client.
+    Status(u16),
+    /// Wait this long before answering, then serve: a slow but working server.
+    DelayFirstByte(Duration),
+    /// Serve `chunk` bytes at a time with `interval` between them: a slow link.
+    Dribble {
+        /// Bytes per write (at least 1).
+        chunk: usize,
+        /// Pause between writes.
+        interval: Duration,
+    },
+    /// Announce the full Content-Length, send `after` bytes, then close the connection:
+    /// a download that breaks off. The target must not import a partial package.
+    Truncate {
+        /// Bytes sent before the connection closes; at or beyond the package's length
+        /// the whole package goes out and the download completes.
+        after: usize,
+    },
+    /// Serve bytes that start like a zip but are no valid archive ([`crate::corrupt`]):
+    /// the target owes 1432 (CMI010 §6.3).
+    Corrupt,
+    /// Answer 302 pointing at the same package under `/s/<key>/redirected/<file_name>`
+    /// on the same scheme, and serve it there.
+    Redirect,
+}
+
+/// One package to stage and how to serve it.
+#[derive(Clone)]
+pub struct StagingPlan {
+    /// The file name in the URL, e.g. `course.zip` (CMI010 §6.2: package-url ends in a
+    /// file name with an extension).
+    pub file_name: String,
+    /// The package bytes.
+    pub body: Bytes,
+    /// HTTP basic credentials `(user, password)` the request must carry, if any. They
+    /// are checked before the behaviour: without them every plan answers 401.
+    pub credentials: Option<(String, String)>,
+    /// What the server does on a request.
+    pub behaviour: StagingBehaviour,
+}
+
+impl StagingPlan {
+    /// Serves `body` as `file_name`, without credentials.
+    pub fn new(file_name: impl Into<String>, body: Bytes) -> Self {
+        StagingPlan { file_name: file_name.into(), body, credentials: None, behaviour: StagingBehaviour::Serve }
+    }
+
+    /// Requires HTTP basic credentials.
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Sets the behaviour.
+    pub fn behaviour(mut self, behaviour: StagingBehaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+}
+
+impl fmt::Debug for StagingPlan {
+    /// Shows the user but never the password, and the body's length, not its bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StagingPlan")
+            .field("file_name", &self.file_name)
+            .field("body_len", &self.body.len())
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("behaviour", &self.behaviour)
+            .finish()
+    }
+}
+
+/// Where a staged package can be fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StagedPackage {
+    /// The plain HTTP URL: `{{staging.http}}` in scenario files.
+    pub http_url: String,
+    /// The HTTPS URL: `{{staging.https}}`.
+    pub https_url: String,
+    /// The path both share, `/s/<key>/<file_name>`.
+    pub path: String,
+}
+
+/// The credentials a request carried, judged against the plan. Never the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CredentialsPresented {
+    /// No `Authorization` header.
+    None,
+    /// Basic credentials equal to the plan's.
+    Valid,
+    /// Basic credentials that differ from the plan's, or an `Authorization` header that
+    /// is not readable basic credentials (`user` is then empty).
+    Wrong {
+        /// The user name sent.
+        user: String,
+    },
+    /// Credentials sent although the plan asks for none.
+    Unrequested {
+        /// The user name sent (empty when the header was not readable basic credentials).
+        user: String,
+    },
+}
+
+/// One request to the staging server, recorded when its answer is over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StagingEvent {
+    /// The staging key: the first path segment after `/s/`, empty for other paths.
+    pub key: String,
+    /// When the request arrived.
+    pub at: Instant,
+    /// Milliseconds from the server's start to the request's arrival.
+    pub elapsed_ms: u64,
+    /// When the answer was over: body sent, broken off, or abandoned by the client.
+    pub finished_at: Instant,
+    /// Milliseconds from arrival to `finished_at`.
+    pub duration_ms: u64,
+    /// `"http"` or `"https"`.
+    pub protocol: String,
+    /// The request method.
+    pub method: String,
+    /// The request path (without query).
+    pub path: String,
+    /// The credentials presented.
+    pub credentials: CredentialsPresented,
+    /// The status answered (or about to be, when the client left during a delay).
+    pub status: u16,
+    /// Body bytes handed to the connection.
+    pub bytes_sent: u64,
+    /// Whether the whole announced body went out.
+    pub completed: bool,
+}
+
+/// The staging server: an HTTP and an HTTPS listener on one router. Dropping it stops both.
+pub struct StagingServer {
+    shared: Arc<Shared>,
+    http: ServerTask,
+    https: ServerTask,
+}
+
+impl StagingServer {
+    /// Binds an HTTP and an HTTPS listener on `bind` (free ports), the HTTPS one with the
+    /// run CA's server certificate. URLs name `advertise_host`, or the bound address
+    /// when it is empty; for HTTPS to verify, `ca` must have been generated for that host.
+    pub async fn start(bind: IpAddr, advertise_host: &str, ca: &RunCa) -> Result<Self, MockError> {
+        let http_bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let https_bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let shared = Arc::new(Shared {
+            started: Instant::now(),
+            http_base: base_url("http", advertise_host, bind, http_bound.addr.port()),
+            https_base: base_url("https", advertise_host, bind, https_bound.addr.port()),
+            plans: Mutex::new(HashMap::new()),
+            log: EventLog::new(),
+        });
+        let http = server::spawn(http_bound, app(Arc::clone(&shared)), None);
+        let https = server::spawn(https_bound, app(Arc::clone(&shared)), Some(ca.server_config()));
+        Ok(StagingServer { shared, http, https })
+    }
+
+    /// `http://host:port`, without a final slash.
+    pub fn http_base(&self) -> String {
+        self.shared.http_base.clone()
+    }
+
+    /// `https://host:port`, without a final slash.
+    pub fn https_base(&self) -> String {
+        self.shared.https_base.clone()
+    }
+
+    /// The address the HTTP listener is bound to.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr()
+    }
+
+    /// The address the HTTPS listener is bound to.
+    pub fn https_addr(&self) -> SocketAddr {
+        self.https.local_addr()
+    }
+
+    /// Serves `plan` under `/s/<key>/<file_name>` on both listeners, replacing any plan
+    /// staged before under `key`; returns the two URLs.
+    pub fn stage(&self, key: &str, plan: StagingPlan) -> StagedPackage {
+        let path = package_path(key, &plan.file_name);
+        let served = match plan.behaviour {
+            StagingBehaviour::Corrupt => corrupt(&plan.body),
+            _ => plan.body.clone(),
+        };
+        self.shared.plans().insert(key.to_owned(), Staged { plan, served });
+        StagedPackage {
+            http_url: format!("{}{path}", self.shared.http_base),
+            https_url: format!("{}{path}", self.shared.https_base),
+            path,
+        }
+    }
+
+    /// Stops serving `key`: later requests get 404 (and are still recorded).
+    pub fn unstage(&self, key: &str) {
+        self.shared.plans().remove(key);
+    }
+
+    /// Every request recorded for `key`, in the order their answers ended.
+    pub fn events(&self, key: &str) -> Vec<StagingEvent> {
+        self.shared.log.filtered(|e| e.key == key)
+    }
+
+    /// Every request recorded, whatever the key.
+    pub fn all_events(&self) -> Vec<StagingEvent> {
+        self.shared.log.filtered(|_| true)
+    }
+
+    /// Waits until an event for `key` satisfies `pred`, or the deadline passes. Returns
+    /// the first such event in recording order.
+    pub async fn wait_for(
+        &self,
+        key: &str,
+        deadline: Instant,
+        pred: impl Fn(&StagingEvent) -> bool,
+    ) -> Option<StagingEvent> {
+        self.shared.log.wait(deadline, |e| e.key == key, |events| events.iter().find(|e| pred(e)).cloned()).await
+    }
+}
+
+impl fmt::Debug for StagingServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StagingServer")
+            .field("http_base", &self.shared.http_base)
+            .field("https_base", &self.shared.https_base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `/s/<key>/<file_name>`, each part one encoded segment.
+fn package_path(key: &str, file_name: &str) -> String {
+    format!("{STAGING_PREFIX}{}/{}", encode_segment(key), encode_segment(file_name))
+}
+
+/// State shared by both listeners and every response body.
+struct Shared {
+    started: Instant,
+    http_base: String,
+    https_base: String,
+    plans: Mutex<HashMap<String, Staged>>,
+    log: EventLog<StagingEvent>,
+}
+
+impl Shared {
+    fn plans(&self) -> std::sync::MutexGuard<'_, HashMap<String, Staged>> {
+        self.plans.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn base(&self, scheme: Scheme) -> &str {
+        match scheme {
+            Scheme::Http => &self.http_base,
+            Scheme::Https => &self.https_base,
+        }
+    }
+}
+
+/// A plan and the bytes it serves (corrupted once, at staging time, when asked).
+#[derive(Clone)]
+struct Staged {
+    plan: StagingPlan,
+    served: Bytes,
+}
+
+/// The router: everything goes to one handler, which records even what matches no plan.
+fn app(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// What a request gets, before any waiting or sending.
+enum Answer {
+    /// The package (or its corrupt stand-in), possibly delayed, paced or cut short.
+    Package {
+        data: Bytes,
+        content_type: &'static str,
+        delay: Option<Duration>,
+        pacing: Option<Pacing>,
+        truncate_after: Option<usize>,
+    },
+    /// A short text answer.
+    Text { status: StatusCode, text: &'static str, headers: Vec<(axum::http::HeaderName, String)> },
+}
+
+impl Answer {
+    fn status(&self) -> StatusCode {
+        match self {
+            Answer::Package { .. } => StatusCode::OK,
+            Answer::Text { status, .. } => *status,
+        }
+    }
+
+    fn text(status: StatusCode, text: &'static str) -> Self {
+        Answer::Text { status, text, headers: Vec::new() }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Scheme>, request: Request) -> Response {
+    let axum::Extension(scheme) = scheme;
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let segments = segments_after(&path, STAGING_PREFIX).unwrap_or_default();
+    let key = segments.first().cloned().unwrap_or_default();
+    let staged = shared.plans().get(&key).cloned();
+    let required = staged.as_ref().and_then(|s| s.plan.credentials.as_ref());
+    let credentials = judge_credentials(request.headers(), required);
+    let answer = decide(&shared, scheme, &method, &key, &segments, staged, &credentials);
+
+    let now = Instant::now();
+    let pending = PendingEvent {
+        shared: Arc::clone(&shared),
+        event: Some(StagingEvent {
+            key,
+            at: now,
+            elapsed_ms: millis(now.duration_since(shared.started)),
+            finished_at: now,
+            duration_ms: 0,
+            protocol: scheme.as_str().to_owned(),
+            method: method.to_string(),
+            path,
+            credentials,
+            status: answer.status().as_u16(),
+            bytes_sent: 0,
+            completed: false,
+        }),
+    };
+    respond(answer, pending).await
+}
+
+/// Chooses the answer from the plan, the path and the credentials.
+fn decide(
+    shared: &Shared,
+    scheme: Scheme,
+    method: &Method,
+    key: &str,
+    segments: &[String],
+    staged: Option<Staged>,
+    credentials: &CredentialsPresented,
+) -> Answer {
+    let Some(Staged { plan, served }) = staged else {
+        return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n");
+    };
+    let redirected = match segments {
+        [_, file] if *file == plan.file_name => false,
+        [_, moved, file] if moved == REDIRECTED_SEGMENT && *file == plan.file_name => true,
+        _ => return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n"),
+    };
+    if redirected && plan.behaviour != StagingBehaviour::Redirect {
+        return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n");
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return Answer::Text {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            text: "fetch the package with GET\n",
+            headers: vec![(ALLOW, "GET, HEAD".to_owned())],
+        };
+    }
+    if plan.credentials.is_some() && *credentials != CredentialsPresented::Valid {
+        let text = match credentials {
+            CredentialsPresented::None => "credentials required\n",
+            _ => "wrong credentials\n",
+        };
+        return Answer::Text {
+            status: StatusCode::UNAUTHORIZED,
+            text,
+            headers: vec![(WWW_AUTHENTICATE, REALM_CHALLENGE.to_owned())],
+        };
+    }
+    let content_type = package_content_type(&plan.file_name);
+    let package = |delay, pacing, truncate_after| Answer::Package {
+        data: served.clone(),
+        content_type,
+        delay,
+        pacing,
+        truncate_after,
+    };
+    match plan.behaviour {
+        StagingBehaviour::Serve | StagingBehaviour::Corrupt => package(None, None, None),
+        StagingBehaviour::Status(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let headers = if status == StatusCode::UNAUTHORIZED {
+                vec![(WWW_AUTHENTICATE, REALM_CHALLENGE.to_owned())]
+            } else {
+                Vec::new()
+            };
+            Answer::Text { status, text: "the staging plan answers this status\n", headers }
+        }
+        StagingBehaviour::DelayFirstByte(delay) => package(Some(delay), None, None),
+        StagingBehaviour::Dribble { chunk, interval } => package(None, Some(Pacing { chunk, interval }), None),
+        StagingBehaviour::Truncate { after } => package(None, None, Some(after)),
+        StagingBehaviour::Redirect if redirected => package(None, None, None),
+        StagingBehaviour::Redirect => {
+            let location = format!(
+                "{}{STAGING_PREFIX}{}/{REDIRECTED_SEGMENT}/{}",
+                shared.base(scheme),
+                encode_segment(key),
+                encode_segment(&plan.file_name)
+            );
+            Answer::Text { status: StatusCode::FOUND, text: "", headers: vec![(LOCATION, location)] }
+        }
+    }
+}
+
+/// Waits if the plan says so, then builds the response around a [`TrackedBody`] that
+/// completes the event when it is dropped.
+async fn respond(answer: Answer, pending: PendingEvent) -> Response {
+    let on_done: OnDone = Box::new(move |sent, completed| pending.finish(sent, completed));
+    let (status, body, content_type, headers) = match answer {
+        Answer::Package { data, content_type, delay, pacing, truncate_after } => {
+            if let Some(delay) = delay {
+                // A behaviour, not a wait for an event: the plan asks for a slow server.
+                // If the client leaves meanwhile, `pending` is dropped and still records.
+                tokio::time::sleep(delay).await;
+            }
+            let body = match truncate_after {
+                Some(after) => TrackedBody::truncated(data, after, on_done),
+                None => TrackedBody::whole(data, pacing, on_done),
+            };
+            (StatusCode::OK, body, content_type, Vec::new())
+        }
+        Answer::Text { status, text, headers } => {
+            let body = TrackedBody::whole(Bytes::from_static(text.as_bytes()), None, on_done);
+            (status, body, "text/plain; charset=utf-8", headers)
+        }
+    };
+    let announced = body.announced();
+    let mut response = Response::new(Body::new(body));
+    *response.status_mut() = status;
+    let response_headers = response.headers_mut();
+    response_headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response_headers.insert(CONTENT_LENGTH, HeaderValue::from(announced));
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response_headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// An event waiting for its answer to end; recorded when finished or dropped, so that
+/// a request abandoned during a delay is recorded too.
+struct PendingEvent {
+    shared: Arc<Shared>,
+    event: Option<StagingEvent>,
+}
+
+impl PendingEvent {
+    fn finish(mut self, sent: u64, completed: bool) {
+        if let Some(event) = self.event.as_mut() {
+            event.bytes_sent = sent;
+            event.completed = completed;
+        }
+    }
+}
+
+impl Drop for PendingEvent {
+    fn drop(&mut self) {
+        if let Some(mut event) = self.event.take() {
+            event.finished_at = Instant::now();
+            event.duration_ms = millis(event.finished_at.duration_since(event.at));
+            self.shared.log.push(event);
+        }
+    }
+}
+
+/// The media type of a package, from its file name's extension.
+fn package_content_type(file_name: &str) -> &'static str {
+    let extension = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "zip" | "pif" => "application/zip",
+        "xml" => "application/xml",
+        "jar" => "application/java-archive",
+        _ => "application/octet-stream",
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Reads basic credentials from `Authorization` and judges them against `required`.
+/// The password is compared and forgotten.
+fn judge_credentials(headers: &HeaderMap, required: Option<&(String, String)>) -> CredentialsPresented {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return CredentialsPresented::None;
+    };
+    let sent = basic_credentials(header.as_bytes());
+    let user = sent.as_ref().map(|(user, _)| user.clone()).unwrap_or_default();
+    match required {
+        None => CredentialsPresented::Unrequested { user },
+        Some((want_user, want_password)) => match sent {
+            Some((user, password)) if user == *want_user && password == *want_password => CredentialsPresented::Valid,
+            _ => CredentialsPresented::Wrong { user },
+        },
+    }
+}
+
+/// `Basic base64(user:password)` → `(user, password)`; `None` when unreadable.
+fn basic_credentials(header: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(header).ok()?.trim();
+    let (scheme, encoded) = text.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_authorization(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(value).expect("header"));
+        headers
+    }
+
+    fn basic(user_password: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_password))
+    }
+
+    #[test]
+    fn credentials_are_judged_without_keeping_the_password() {
+        let required = ("pens".to_owned(), "s3cret".to_owned());
+        let cases = [
+            (None, Some(&required), CredentialsPresented::None),
+            (Some(basic("pens:s3cret")), Some(&required), CredentialsPresented::Valid),
+            (Some(basic("pens:nope")), Some(&required), CredentialsPresented::Wrong { user: "pens".into() }),
+            (Some(basic("other:s3cret")), Some(&required), CredentialsPresented::Wrong { user: "other".into() }),
+            (Some("Bearer token".into()), Some(&required), CredentialsPresented::Wrong { user: String::new() }),
+            (Some("Basic !!!".into()), Some(&required), CredentialsPresented::Wrong { user: String::new() }),
+            (Some(basic("pens:s3cret")), None, CredentialsPresented::Unrequested { user: "pens".into() }),
+        ];
+        for (header, required, expected) in cases {
+            let headers = header.as_deref().map(with_authorization).unwrap_or_default();
+            let judged = judge_credentials(&headers, required);
+            assert_eq!(judged, expected, "{header:?}");
+            assert!(!format!("{judged:?}").contains("s3cret"));
+        }
+    }
+
+    #[test]
+    fn a_password_with_a_colon_is_kept_whole() {
+        assert_eq!(basic_credentials(basic("u:a:b").as_bytes()), Some(("u".into(), "a:b".into())));
+    }
+
+    #[test]
+    fn the_plan_debug_output_hides_the_password() {
+        let plan = StagingPlan::new("course.zip", Bytes::from_static(b"zip")).credentials("pens", "s3cret");
+        let shown = format!("{plan:?}");
+        assert!(shown.contains("pens") && !shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn package_paths_are_single_encoded_segments() {
+        assert_eq!(package_path("collect-post-valid", "course.zip"), "/s/collect-post-valid/course.zip");
+        assert_eq!(package_path("a/b c", "my course.zip"), "/s/a%2Fb%20c/my%20course.zip");
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of pens-mock: real sockets on port 0, one submodule per party.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "tests/client.rs"]
+mod client;
+#[path = "tests/collector.rs"]
+mod collector;
+#[path = "tests/reference_target.rs"]
+mod reference_target;
+#[path = "tests/staging.rs"]
+mod staging;

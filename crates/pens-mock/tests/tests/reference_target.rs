@@ -1,0 +1,594 @@
+//! The reference target on real sockets, against the real staging server (HTTP and
+//! HTTPS) and collector: the conformant exchange, the answers it owes refused
+//! collects, the receipts of failed retrievals, and every defect changing exactly the
+//! behaviour it names. Waits end on recorded events, never on a sleep.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pens_mock::{
+    CollectRequest, Collector, CredentialsPresented, DEFAULT_CLIENT_NAME, Defect, HttpAnswer, Method,
+    NotificationEvent, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetState, RunCa,
+    StagingBehaviour, StagingEvent, StagingPlan, StagingServer, TargetEvent, TargetEventKind, app,
+    reference_capabilities, send_collect,
+};
+use pens_proto::{CollectCommand, ErrorCode, NotificationKind, format_expiry, parse_response};
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// The staging password of the credential cases: it must never show up in the activity.
+const SECRET: &str = "s3cret-staging-password";
+
+/// A generous deadline: waits end on the event, so this only bounds a broken test.
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(20)
+}
+
+fn bind() -> SocketAddr {
+    SocketAddr::new(LOOPBACK, 0)
+}
+
+fn fixture(name: &str) -> Bytes {
+    let packages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
+    pens_mock::fixture_package(&packages, name).unwrap()
+}
+
+/// The staging server, the collector and the run CA both trust.
+struct World {
+    ca: RunCa,
+    staging: StagingServer,
+    collector: Collector,
+}
+
+async fn world() -> World {
+    let ca = RunCa::generate(&[]).unwrap();
+    let staging = StagingServer::start(LOOPBACK, "", &ca).await.unwrap();
+    let collector = Collector::start(LOOPBACK, "").await.unwrap();
+    World { ca, staging, collector }
+}
+
+/// What one collect led to, from every party's point of view.
+#[derive(Debug)]
+struct Observation {
+    package_id: String,
+    answer: HttpAnswer,
+    /// Taken once the whole answer had been read: not before it arrived.
+    answered_at: Instant,
+    fetches: Vec<StagingEvent>,
+    receipts: Vec<NotificationEvent>,
+    alerts: Vec<NotificationEvent>,
+    /// The target's events for this package-id.
+    activity: Vec<TargetEvent>,
+}
+
+impl Observation {
+    fn code(&self) -> Option<ErrorCode> {
+        parse_response(&self.answer.body).error
+    }
+
+    fn content_type(&self) -> &str {
+        self.answer.header("content-type").unwrap_or_default()
+    }
+
+    fn receipt_codes(&self) -> Vec<Option<ErrorCode>> {
+        self.receipts.iter().map(|r| r.notification.error_code()).collect()
+    }
+
+    /// The activity as short labels, to assert the order of what the target did.
+    fn labels(&self) -> Vec<String> {
+        self.activity.iter().map(label).collect()
+    }
+
+    fn position(&self, wanted: &str) -> Option<usize> {
+        self.labels().iter().position(|l| l == wanted)
+    }
+}
+
+fn label(event: &TargetEvent) -> String {
+    match &event.kind {
+        TargetEventKind::CollectReceived { .. } => "received".into(),
+        TargetEventKind::CollectAnswered { .. } => "answered".into(),
+        TargetEventKind::FetchStarted { .. } => "fetch-started".into(),
+        TargetEventKind::FetchFinished { .. } => "fetch-finished".into(),
+        TargetEventKind::NotificationSent { kind, .. } => format!("{kind}-sent"),
+        TargetEventKind::NotificationSkipped { kind, .. } => format!("{kind}-skipped"),
+        TargetEventKind::ExchangeFinished => "finished".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+impl World {
+    fn target(&self, options: ReferenceTargetOptions) -> ReferenceTarget {
+        let options = ReferenceTargetOptions { extra_root_pem: Some(self.ca.ca_pem().to_owned()), ..options };
+        ReferenceTarget::start(bind(), options).unwrap()
+    }
+
+    /// Stages the SCORM fixture under `key` and returns a valid collect for it: the
+    /// package over plain HTTP, the collector's receipt and alerts URLs.
+    fn valid_collect(&self, key: &str) -> CollectCommand {
+        let staged = self.staging.stage(key, StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")));
+        self.collect_for(key, &staged.http_url)
+    }
+
+    fn collect_for(&self, key: &str, package_url: &str) -> CollectCommand {
+        let urls = self.collector.urls(key);
+        CollectCommand {
+            package_id: Some(format!("urn:pens-conform:test:{key}")),
+            package_url: Some(package_url.to_owned()),
+            package_url_expiry: Some(format_expiry(time::OffsetDateTime::now_utc() + time::Duration::hours(1))),
+            receipt: Some(urls.receipt),
+            alerts: Some(urls.alerts),
+            ..CollectCommand::example()
+        }
+    }
+
+    /// Sends `command` by POST to the target's own URL.
+    async fn post(&self, target: &ReferenceTarget, key: &str, command: &CollectCommand) -> Observation {
+        self.send(target, key, command, Method::Post, &target.url()).await
+    }
+
+    /// Sends `command` and waits until the target is done with it.
+    async fn send(
+        &self,
+        target: &ReferenceTarget,
+        key: &str,
+        command: &CollectCommand,
+        method: Method,
+        url: &str,
+    ) -> Observation {
+        let package_id = command.package_id.clone().expect("every case names its package");
+        let request = CollectRequest { method, url: url.to_owned(), body: command.to_form() };
+        let exchange = send_collect(&request, Duration::from_secs(20)).await;
+        let answered_at = Instant::now();
+        let answer = exchange.outcome.clone().unwrap_or_else(|e| panic!("no answer to {exchange:?}: {e}"));
+        let ours = |e: &TargetEvent| e.package_id.as_deref() == Some(package_id.as_str());
+        let finished =
+            |events: &[TargetEvent]| events.iter().any(|e| ours(e) && e.kind == TargetEventKind::ExchangeFinished);
+        let activity: Vec<TargetEvent> = target
+            .wait_for(finished, deadline())
+            .await
+            .unwrap_or_else(|| panic!("the exchange never finished: {:#?}", target.activity()))
+            .into_iter()
+            .filter(ours)
+            .collect();
+        if activity.iter().any(|e| matches!(e.kind, TargetEventKind::FetchFinished { http_status: Some(_), .. })) {
+            // The staging server answered; it records a request once its answer is over.
+            self.staging.wait_for(key, deadline(), |_| true).await.expect("the fetch is recorded");
+        }
+        let notifications = self.collector.events(key);
+        let (receipts, alerts) =
+            notifications.into_iter().partition(|n| n.notification.kind() == Some(NotificationKind::Receipt));
+        Observation { package_id, answer, answered_at, fetches: self.staging.events(key), receipts, alerts, activity }
+    }
+}
+
+/// The whole conformant exchange of CMI010 App. A §2, checked from every side.
+fn assert_conformant_exchange(seen: &Observation, protocol: &str) {
+    assert_eq!(seen.answer.status, 200);
+    assert_eq!(seen.content_type(), "text/plain");
+    let parsed = parse_response(&seen.answer.body);
+    assert!(parsed.findings.is_empty(), "{:?}", parsed.findings);
+    assert_eq!(parsed.error, Some(ErrorCode::SUCCESS));
+
+    assert_eq!(
+        seen.labels(),
+        ["received", "answered", "fetch-started", "fetch-finished", "receipt-sent", "alert-sent", "finished"]
+    );
+    assert_eq!(seen.fetches.len(), 1, "{:?}", seen.fetches);
+    let fetch = &seen.fetches[0];
+    assert!(fetch.completed && fetch.status == 200, "{fetch:?}");
+    assert_eq!(fetch.protocol, protocol);
+
+    assert_eq!(seen.receipts.len(), 1, "{:?}", seen.receipts);
+    let receipt = &seen.receipts[0];
+    assert!(receipt.findings.is_empty(), "{:?}", receipt.findings);
+    assert!(fetch.finished_at <= receipt.at, "the receipt came before the download was over");
+    let fields = &receipt.notification;
+    assert_eq!(fields.error_code(), Some(ErrorCode::SUCCESS));
+    assert_eq!(fields.package_id.as_deref(), Some(seen.package_id.as_str()));
+    assert_eq!(fields.client.as_deref(), Some(DEFAULT_CLIENT_NAME));
+    for name in pens_proto::NOTIFICATION_FIELDS {
+        assert!(fields.get(name).is_some_and(|v| !v.is_empty()), "the receipt lacks {name}: {fields:?}");
+    }
+
+    assert_eq!(seen.alerts.len(), 1, "{:?}", seen.alerts);
+    let alert = &seen.alerts[0].notification;
+    assert!(receipt.at <= seen.alerts[0].at);
+    assert_eq!(alert.kind(), Some(NotificationKind::Alert));
+    assert_eq!(alert.error_code(), Some(ErrorCode::SUCCESS));
+    assert_eq!(alert.error_text.as_deref(), Some("package imported"));
+    assert_eq!(alert.package_id.as_deref(), Some(seen.package_id.as_str()));
+}
+
+#[tokio::test]
+async fn a_valid_post_collect_is_answered_0_then_fetched_receipted_and_alerted() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    assert_eq!(target.url(), format!("http://{}/pens", target.addr()));
+    let command = world.valid_collect("post");
+    let seen = world.post(&target, "post", &command).await;
+    assert_conformant_exchange(&seen, "http");
+    let received = &seen.activity[0].kind;
+    assert_eq!(
+        *received,
+        TargetEventKind::CollectReceived { method: "POST".into(), answer: ErrorCode(0), expected: ErrorCode(0) }
+    );
+}
+
+#[tokio::test]
+async fn a_get_collect_to_a_url_with_its_own_query_fetches_over_https() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    let staged = world.staging.stage("get", StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")));
+    let mut command = world.collect_for("get", &staged.https_url);
+    command.vendor_data = Some("x".repeat(4096));
+    let url = format!("{}?tenant=7&lang=en", target.url());
+    let seen = world.send(&target, "get", &command, Method::Get, &url).await;
+    assert_conformant_exchange(&seen, "https");
+    assert!(matches!(&seen.activity[0].kind, TargetEventKind::CollectReceived { method, .. } if method == "GET"));
+}
+
+#[tokio::test]
+async fn every_package_type_fixture_is_imported() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for (package_type, fixture_name) in
+        [("scorm-pif", "scorm12-minimal.zip"), ("aicc-pkg", "aicc-minimal.zip"), ("ims-qti", "qti-minimal.zip")]
+    {
+        let staged = world.staging.stage(package_type, StagingPlan::new("course.zip", fixture(fixture_name)));
+        let mut command = world.collect_for(package_type, &staged.http_url);
+        command.package_type = Some(package_type.into());
+        let seen = world.post(&target, package_type, &command).await;
+        assert_conformant_exchange(&seen, "http");
+    }
+}
+
+#[tokio::test]
+async fn collects_a_conformant_target_refuses_are_never_fetched() {
+    type Edit = fn(&mut CollectCommand);
+    let cases: &[(&str, Edit, u16)] = &[
+        ("missing-type-and-receipt", |c| (c.package_type, c.receipt) = (None, None), 2011),
+        ("missing-client", |c| c.client = None, 2010),
+        ("missing-everything", |c| *c = CollectCommand { package_id: c.package_id.take(), ..Default::default() }, 2011),
+        ("ftp", |c| c.package_url = Some("ftp://127.0.0.1/course.zip".into()), 1304),
+        ("ftps", |c| c.package_url = Some("ftps://127.0.0.1/course.zip".into()), 1306),
+        ("mailto-receipt", |c| c.receipt = Some("mailto:author@example.com".into()), 1510),
+        ("mailto-alerts", |c| c.alerts = Some("mailto:author@example.com".into()), 1520),
+        ("expired", |c| c.package_url_expiry = Some("2001-01-01T00:00:00Z".into()), 1322),
+        ("reserved-command", |c| c.command = Some("delete".into()), 1421),
+    ];
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for &(key, edit, code) in cases {
+        let mut command = world.valid_collect(key);
+        edit(&mut command);
+        let seen = world.post(&target, key, &command).await;
+        assert_eq!(seen.code(), Some(ErrorCode(code)), "{key}: {:?}", seen.answer);
+        assert_eq!(seen.content_type(), "text/plain", "{key}");
+        assert!(parse_response(&seen.answer.body).findings.is_empty(), "{key}");
+        assert_eq!(seen.labels(), ["received", "answered", "finished"], "{key}");
+        assert!(seen.fetches.is_empty(), "{key}: {:?}", seen.fetches);
+        assert!(seen.receipts.is_empty() && seen.alerts.is_empty(), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn retrieval_failures_are_the_receipts_error_and_no_alert_follows() {
+    let unreachable = {
+        let listener = std::net::TcpListener::bind(bind()).unwrap();
+        format!("http://{}/gone/course.zip", listener.local_addr().unwrap())
+    };
+    let scorm = fixture("scorm12-minimal.zip");
+    let plan = |behaviour| StagingPlan::new("course.zip", scorm.clone()).behaviour(behaviour);
+    let cases: Vec<(&str, StagingPlan, Option<&str>, u16)> = vec![
+        ("not-found", plan(StagingBehaviour::Status(404)), None, 1310),
+        ("gone", plan(StagingBehaviour::Status(410)), None, 1310),
+        ("server-error", plan(StagingBehaviour::Status(500)), None, 1310),
+        ("unauthorized", plan(StagingBehaviour::Status(401)), None, 1312),
+        ("forbidden", plan(StagingBehaviour::Status(403)), None, 1312),
+        ("wrong-password", plan(StagingBehaviour::Serve).credentials("pens", "another"), None, 1312),
+        ("corrupt", plan(StagingBehaviour::Corrupt), None, 1432),
+        ("truncated", plan(StagingBehaviour::Truncate { after: 100 }), None, 1432),
+        ("no-manifest", StagingPlan::new("course.zip", fixture("qti-minimal.zip")), None, 1432),
+        ("unreachable", plan(StagingBehaviour::Serve), Some(unreachable.as_str()), 1310),
+    ];
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for (key, plan, url, code) in cases {
+        let staged = world.staging.stage(key, plan);
+        let mut command = world.collect_for(key, url.unwrap_or(&staged.http_url));
+        (command.package_url_user_id, command.package_url_password) = (Some("pens".into()), Some(SECRET.into()));
+        let seen = world.post(&target, key, &command).await;
+        assert_eq!(seen.code(), Some(ErrorCode::SUCCESS), "{key}");
+        assert_eq!(seen.receipt_codes(), [Some(ErrorCode(code))], "{key}: {:?}", seen.activity);
+        let receipt = &seen.receipts[0].notification;
+        assert_eq!(receipt.package_id.as_deref(), Some(seen.package_id.as_str()), "{key}");
+        assert!(receipt.error_text.as_deref().is_some_and(|t| !t.is_empty()), "{key}");
+        assert!(seen.alerts.is_empty(), "{key}: {:?}", seen.alerts);
+        assert_eq!(
+            seen.labels(),
+            ["received", "answered", "fetch-started", "fetch-finished", "receipt-sent", "finished"],
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn https_needs_the_run_ca() {
+    let world = world().await;
+    let target = ReferenceTarget::start(bind(), ReferenceTargetOptions::default()).unwrap();
+    let staged = world.staging.stage("untrusted", StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")));
+    let command = world.collect_for("untrusted", &staged.https_url);
+    let seen = world.post(&target, "untrusted", &command).await;
+    assert_eq!(seen.receipt_codes(), [Some(ErrorCode::INVALID_PACKAGE_URL)]);
+}
+
+#[tokio::test]
+async fn credentials_are_presented_and_never_recorded() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")).credentials("pens", SECRET);
+    let staged = world.staging.stage("credentials", plan);
+    let mut command = world.collect_for("credentials", &staged.http_url);
+    (command.package_url_user_id, command.package_url_password) = (Some("pens".into()), Some(SECRET.into()));
+    command.system_password = Some(SECRET.into());
+    let seen = world.post(&target, "credentials", &command).await;
+    assert_eq!(seen.fetches[0].credentials, CredentialsPresented::Valid);
+    assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)]);
+    assert!(matches!(seen.activity[2].kind, TargetEventKind::FetchStarted { credentials: true, .. }));
+    let recorded = format!("{:?}", target.activity());
+    let logged: Vec<String> = target.activity().iter().map(ToString::to_string).collect();
+    assert!(!recorded.contains(SECRET) && !logged.concat().contains(SECRET), "{recorded}");
+    let received = format!("{:?}", seen.receipts);
+    assert!(!received.contains(SECRET), "the receipt echoes a password: {received}");
+}
+
+#[tokio::test]
+async fn the_app_runs_in_process_without_a_socket() {
+    use tower::ServiceExt;
+
+    let state = ReferenceTargetState::new(ReferenceTargetOptions::default()).unwrap();
+    let request = axum::http::Request::get("/pens?tenant=7&pens-version=1.0.0&command=collect&package-id=urn:x:1")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/plain");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    // package-type, -version, -format, -url, expiry, client and receipt are missing:
+    // the highest of their codes is receipt's (CMI010 §6.3).
+    assert!(body.starts_with(b"error=2011\r\nerror-text="), "{body:?}");
+    let finished = |events: &[TargetEvent]| events.iter().any(|e| e.kind == TargetEventKind::ExchangeFinished);
+    let events = state.wait_for(finished, deadline()).await.expect("finished");
+    let kinds: Vec<String> = events.iter().map(label).collect();
+    assert_eq!(kinds, ["received", "answered", "finished"]);
+    assert_eq!(events[0].exchange, 1);
+    assert_eq!(events[0].package_id.as_deref(), Some("urn:x:1"));
+
+    let post = axum::http::Request::post("/pens").body(axum::body::Body::from("&&&")).unwrap();
+    let response = app(state.clone()).oneshot(post).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    assert_eq!(parse_response(&body).error, Some(ErrorCode(2011)), "{body:?}");
+    let received = |events: &[TargetEvent]| {
+        events.iter().filter(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. })).count()
+    };
+    assert_eq!(received(&state.activity()), 2);
+    for method in ["PUT", "HEAD"] {
+        let request = axum::http::Request::builder().method(method).uri("/pens?command=collect");
+        let response = app(state.clone()).oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), 405, "{method}");
+    }
+    // Neither reached the collect handler, which records its event before answering.
+    assert_eq!(received(&state.activity()), 2);
+}
+
+#[tokio::test]
+async fn dropping_the_target_closes_its_port() {
+    let target = ReferenceTarget::start(bind(), ReferenceTargetOptions::default()).unwrap();
+    let addr = target.addr();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+    drop(target);
+    // The listener closes once the server task has seen the shutdown signal: each try
+    // is a connect on the network, not a timed wait.
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "{addr} still accepts connections");
+}
+
+#[test]
+fn starting_outside_a_runtime_is_an_error() {
+    let error = ReferenceTarget::start(bind(), ReferenceTargetOptions::default()).expect_err("no runtime");
+    assert!(matches!(error, ReferenceTargetError::NoRuntime), "{error}");
+    let bad = ReferenceTargetOptions { extra_root_pem: Some("not pem".into()), ..Default::default() };
+    let error = ReferenceTargetState::new(bad).expect_err("bad pem");
+    assert!(error.to_string().starts_with("the extra root certificate is unusable"), "{error}");
+    assert_eq!(ReferenceTargetOptions::default().capabilities, reference_capabilities());
+}
+
+#[tokio::test]
+async fn slow_ack_answers_after_the_receipt_and_the_extra_delay() {
+    let world = world().await;
+    let extra = Duration::from_millis(300);
+    let options = ReferenceTargetOptions::builder().defect(Defect::SlowAck).slow_ack_extra_delay(extra).build();
+    let target = world.target(options);
+    let command = world.valid_collect("slow");
+    let seen = world.post(&target, "slow", &command).await;
+    assert_eq!(seen.code(), Some(ErrorCode::SUCCESS));
+    let receipt_at = seen.receipts[0].at;
+    assert!(seen.answered_at >= receipt_at + extra, "answered {:?} after the receipt", seen.answered_at - receipt_at);
+}
+
+/// The collect a defect case sends.
+#[derive(Clone, Copy, Debug)]
+enum Scenario {
+    /// The valid collect for the SCORM fixture over HTTP.
+    Valid,
+    /// An `ftp://` package URL (a conformant target without FTP answers 1304).
+    Ftp,
+    /// No package-type (2003) and no receipt (2011): a conformant target answers 2011.
+    MissingTypeAndReceipt,
+    /// A package behind HTTP basic credentials, given in the collect.
+    Credentials,
+    /// No client (2010).
+    MissingClient,
+}
+
+type Check = (&'static str, fn(&Observation) -> bool);
+
+/// For one defect: the scenario that shows it, the conformant behaviour the defect
+/// breaks, and the deviation itself.
+struct DefectCase {
+    scenario: Scenario,
+    conformant: Check,
+    deviation: Check,
+}
+
+fn case(defect: Defect) -> DefectCase {
+    use Scenario::*;
+    let (scenario, conformant, deviation): (Scenario, Check, Check) = match defect {
+        Defect::LfLineEndings => (
+            Valid,
+            ("every answer line ends in CR LF", |s| {
+                s.answer.body.ends_with(b"\r\n") && parse_response(&s.answer.body).findings.is_empty()
+            }),
+            ("the answer has LF line ends only", |s| {
+                s.answer.body.contains(&b'\n') && !s.answer.body.contains(&b'\r') && s.code() == Some(ErrorCode(0))
+            }),
+        ),
+        Defect::NoReceipt => (
+            Valid,
+            ("exactly one receipt", |s| s.receipts.len() == 1),
+            ("fetched, but no receipt and no alert", |s| {
+                s.fetches.len() == 1 && s.receipts.is_empty() && s.alerts.is_empty()
+            }),
+        ),
+        Defect::ReceiptBeforeDownload => (
+            Valid,
+            (
+                "the receipt follows the finished download",
+                |s| matches!((s.fetches.as_slice(), s.receipts.as_slice()), ([f], [r]) if f.finished_at <= r.at),
+            ),
+            ("a successful receipt arrives before the download starts", |s| {
+                matches!((s.fetches.as_slice(), s.receipts.as_slice()), ([f], [r]) if r.at < f.at)
+                    && s.receipt_codes() == [Some(ErrorCode(0))]
+            }),
+        ),
+        Defect::WrongFtpCode => (
+            Ftp,
+            ("ftp:// is answered 1304", |s| s.code() == Some(ErrorCode(1304))),
+            ("answered 1301", |s| s.code() == Some(ErrorCode(1301))),
+        ),
+        Defect::LowestErrorCode => (
+            MissingTypeAndReceipt,
+            ("the highest code, 2011", |s| s.code() == Some(ErrorCode(2011))),
+            ("the lowest code, 2003", |s| s.code() == Some(ErrorCode(2003))),
+        ),
+        Defect::IgnoreCredentials => (
+            Credentials,
+            ("valid credentials presented, receipt 0", |s| {
+                matches!(s.fetches.as_slice(), [f] if f.credentials == CredentialsPresented::Valid)
+                    && s.receipt_codes() == [Some(ErrorCode(0))]
+            }),
+            ("no credentials presented, receipt 1312", |s| {
+                matches!(s.fetches.as_slice(), [f] if f.credentials == CredentialsPresented::None)
+                    && s.receipt_codes() == [Some(ErrorCode(1312))]
+            }),
+        ),
+        Defect::AlwaysSuccess => (
+            MissingClient,
+            ("a collect without client is answered 2010", |s| s.code() == Some(ErrorCode(2010))),
+            ("answered 0, fetched and receipted", |s| {
+                s.code() == Some(ErrorCode(0)) && s.fetches.len() == 1 && s.receipts.len() == 1
+            }),
+        ),
+        Defect::ReceiptWrongPackageId => (
+            Valid,
+            (
+                "the receipt names the collect's package-id",
+                |s| matches!(s.receipts.as_slice(), [r] if r.notification.package_id.as_deref() == Some(s.package_id.as_str())),
+            ),
+            ("the receipt names another package, the alert the right one", |s| {
+                let id = Some(s.package_id.as_str());
+                matches!((s.receipts.as_slice(), s.alerts.as_slice()), ([r], [a])
+                    if r.notification.package_id.as_deref() != id && a.notification.package_id.as_deref() == id)
+            }),
+        ),
+        Defect::SlowAck => (
+            Valid,
+            ("answered before the fetch started", |s| s.position("answered") < s.position("fetch-started")),
+            ("answered only after the receipt was sent", |s| s.position("receipt-sent") < s.position("answered")),
+        ),
+        Defect::HtmlResponse => (
+            Valid,
+            ("a text/plain PENS answer", |s| s.content_type() == "text/plain" && s.code().is_some()),
+            ("an HTML page with status 200 and no error line", |s| {
+                s.answer.status == 200 && s.content_type().starts_with("text/html") && s.code().is_none()
+            }),
+        ),
+        Defect::AlertBeforeReceipt => (
+            Valid,
+            (
+                "the alert follows the receipt",
+                |s| matches!((s.receipts.as_slice(), s.alerts.as_slice()), ([r], [a]) if r.at <= a.at),
+            ),
+            (
+                "the alert arrives first",
+                |s| matches!((s.receipts.as_slice(), s.alerts.as_slice()), ([r], [a]) if a.at < r.at),
+            ),
+        ),
+        Defect::NoFetch => (
+            Valid,
+            ("the package is fetched", |s| s.fetches.len() == 1),
+            ("no fetch, yet a successful receipt", |s| {
+                s.fetches.is_empty() && s.receipt_codes() == [Some(ErrorCode(0))]
+            }),
+        ),
+    };
+    DefectCase { scenario, conformant, deviation }
+}
+
+impl World {
+    fn scenario_collect(&self, key: &str, scenario: Scenario) -> CollectCommand {
+        let mut plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip"));
+        if let Scenario::Credentials = scenario {
+            plan = plan.credentials("pens", SECRET);
+        }
+        let staged = self.staging.stage(key, plan);
+        let mut command = self.collect_for(key, &staged.http_url);
+        match scenario {
+            Scenario::Valid => {}
+            Scenario::Ftp => command.package_url = Some("ftp://127.0.0.1/course.zip".into()),
+            Scenario::MissingTypeAndReceipt => (command.package_type, command.receipt) = (None, None),
+            Scenario::Credentials => {
+                (command.package_url_user_id, command.package_url_password) = (Some("pens".into()), Some(SECRET.into()))
+            }
+            Scenario::MissingClient => command.client = None,
+        }
+        command
+    }
+}
+
+#[tokio::test]
+async fn every_defect_changes_the_behaviour_it_names_and_nothing_passes_unseen() {
+    let world = world().await;
+    for defect in Defect::ALL {
+        let DefectCase { scenario, conformant: (holds, conformant), deviation: (shows, deviation) } = case(defect);
+
+        let correct = world.target(ReferenceTargetOptions::default());
+        let key = format!("{defect}-conformant");
+        let seen = world.post(&correct, &key, &world.scenario_collect(&key, scenario)).await;
+        assert!(conformant(&seen), "{defect}: the conformant target should show \"{holds}\": {seen:#?}");
+        assert!(!deviation(&seen), "{defect}: the conformant target shows \"{shows}\": {seen:#?}");
+
+        let defective = world.target(ReferenceTargetOptions::builder().defect(defect).build());
+        let key = format!("{defect}-defective");
+        let seen = world.post(&defective, &key, &world.scenario_collect(&key, scenario)).await;
+        assert!(!conformant(&seen), "{defect}: the defect should break \"{holds}\": {seen:#?}");
+        assert!(deviation(&seen), "{defect}: the defect should show \"{shows}\": {seen:#?}");
+    }
+}

@@ -1,0 +1,86 @@
+//! `junit.xml`: one test case per scenario, so CI servers show each scenario as a test.
+//! A `fail` is a JUnit failure, an `error` or `inconclusive` a JUnit error (the harness
+//! could not judge), `not-applicable` is skipped; requirement ids and sections become
+//! test-case properties.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::model::{RunReport, ScenarioResult};
+use crate::verdict::Verdict;
+
+/// Why the JUnit document could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the JUnit report: {0}")]
+pub struct JunitError(#[from] quick_junit::SerializeError);
+
+/// Renders the JUnit XML document.
+pub fn render_junit(report: &RunReport) -> Result<String, JunitError> {
+    let mut junit = Report::new("pens-conform");
+    let mut suite = TestSuite::new(format!("pens-conform {} mode", report.mode));
+    suite.set_time(Duration::from_millis(report.duration_ms));
+    suite.add_property(Property::new("target", report.target.url.as_str()));
+    suite.add_property(Property::new("harness-version", report.harness.version.as_str()));
+    for scenario in &report.scenarios {
+        suite.add_test_case(test_case(scenario));
+    }
+    junit.add_test_suite(suite);
+    Ok(junit.to_string()?)
+}
+
+fn test_case(scenario: &ScenarioResult) -> TestCase {
+    let mut status = match scenario.verdict {
+        Verdict::Pass | Verdict::Info | Verdict::Warn => TestCaseStatus::success(),
+        Verdict::NotApplicable => TestCaseStatus::skipped(),
+        Verdict::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
+        Verdict::Inconclusive | Verdict::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
+    };
+    let worst: Vec<_> = scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).collect();
+    if let Some(first) = worst.first() {
+        if scenario.verdict >= Verdict::Inconclusive {
+            status.set_message(format!("[{}] {}", first.requirement, first.message));
+            status.set_type(scenario.verdict.name());
+        }
+    } else if let Some(note) = &scenario.note {
+        status.set_message(note.as_str());
+    }
+    if scenario.verdict >= Verdict::Inconclusive {
+        let details: Vec<String> = worst
+            .iter()
+            .map(|c| {
+                let mut line = format!("{} [{}] ({}) {}", c.verdict, c.requirement, c.section, c.message);
+                if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
+                    line.push_str(&format!("\n  expected: {expected}\n  actual:   {actual}"));
+                }
+                line
+            })
+            .collect();
+        status.set_description(details.join("\n"));
+    }
+    let mut case = TestCase::new(scenario.id.as_str(), status);
+    case.set_classname("pens-conform.target");
+    case.set_time(Duration::from_millis(scenario.duration_ms));
+    case.set_assertions(scenario.checks.len());
+    for requirement in &scenario.requirements {
+        case.add_property(Property::new("requirement", requirement.as_str()));
+    }
+    let mut sections: Vec<&str> = scenario.checks.iter().map(|c| c.section.as_str()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    for section in sections {
+        case.add_property(Property::new("section", section));
+    }
+    case.add_property(Property::new("verdict", scenario.verdict.name()));
+    case.add_property(Property::new("title", scenario.title.as_str()));
+    if scenario.verdict == Verdict::Warn || scenario.verdict == Verdict::Info {
+        let notes: Vec<String> = scenario
+            .checks
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
+            .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message))
+            .collect();
+        case.set_system_out(notes.join("\n"));
+    }
+    case
+}

@@ -1,0 +1,30 @@
+//! The result of a pens-conform run and the writers that present it.
+//!
+//! [`RunReport`] is the one canonical result model: the runner builds it from what it
+//! observed, and every output (console, `report.json`, `junit.xml`) is a pure function
+//! of it, so the formats cannot disagree. The JSON form carries [`FORMAT_VERSION`];
+//! fields are only ever added within a version.
+
+mod console;
+mod junit;
+mod model;
+mod verdict;
+
+pub use console::{render_console, render_scenario_line};
+pub use junit::{JunitError, render_junit};
+pub use model::{
+    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
+};
+pub use verdict::Verdict;
+
+/// Exit codes of a run, the contract with CI scripts (README.md documents them).
+pub mod exit_code {
+    /// No scenario failed and the harness completed.
+    pub const SUCCESS: u8 = 0;
+    /// At least one scenario failed.
+    pub const FAILED: u8 = 1;
+    /// Usage, profile or scenario-load error: nothing was run.
+    pub const USAGE: u8 = 2;
+    /// The harness itself failed, or the run could not complete (e.g. preflight inconclusive).
+    pub const INCOMPLETE: u8 = 3;
+}

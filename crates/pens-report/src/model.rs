@@ -1,0 +1,302 @@
+//! The result model: what `report.json` holds. Documented field by field because
+//! vendors' CI scripts read it; bump [`FORMAT_VERSION`] on any incompatible change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::verdict::Verdict;
+
+/// Version of the JSON report format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One run of the harness.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Which harness produced it.
+    pub harness: Harness,
+    /// `target` (testing an LMS) or `client` (testing an authoring tool).
+    pub mode: String,
+    /// When the run started, ISO 8601 UTC.
+    pub started_at: String,
+    /// Wall-clock length of the run.
+    pub duration_ms: u64,
+    /// The implementation under test.
+    pub target: TargetInfo,
+    /// Scenario counts per verdict.
+    pub summary: Summary,
+    /// Why the run stopped early, when it did (e.g. the preflight was inconclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<String>,
+    /// One entry per scenario, in id order.
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+/// The harness that produced a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Harness {
+    /// `pens-conform`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// The implementation under test, as the profile describes it (no secrets).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// The PENS endpoint.
+    pub url: String,
+    /// Name from the profile, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional features it claims, as `feature -> yes|no|unknown`.
+    pub claims: pens_proto::TargetCapabilities,
+}
+
+/// Scenario counts per verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// All scenarios.
+    pub total: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Passed with notes.
+    pub info: usize,
+    /// A should missed.
+    pub warn: usize,
+    /// Not applicable to this implementation.
+    pub not_applicable: usize,
+    /// Could not be judged.
+    pub inconclusive: usize,
+    /// A must violated.
+    pub fail: usize,
+    /// The harness failed.
+    pub error: usize,
+}
+
+impl Summary {
+    /// Counts the scenarios' verdicts.
+    pub fn of(scenarios: &[ScenarioResult]) -> Summary {
+        let mut summary = Summary { total: scenarios.len(), ..Summary::default() };
+        for scenario in scenarios {
+            *summary.slot(scenario.verdict) += 1;
+        }
+        summary
+    }
+
+    fn slot(&mut self, verdict: Verdict) -> &mut usize {
+        match verdict {
+            Verdict::Pass => &mut self.pass,
+            Verdict::Info => &mut self.info,
+            Verdict::Warn => &mut self.warn,
+            Verdict::NotApplicable => &mut self.not_applicable,
+            Verdict::Inconclusive => &mut self.inconclusive,
+            Verdict::Fail => &mut self.fail,
+            Verdict::Error => &mut self.error,
+        }
+    }
+
+    /// How many scenarios got `verdict`.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        let mut copy = *self;
+        *copy.slot(verdict)
+    }
+}
+
+/// The result of one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// The scenario's stable id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The file it was loaded from, relative to the working directory.
+    pub file: String,
+    /// The worst verdict of its checks.
+    pub verdict: Verdict,
+    /// The requirement ids it checks.
+    pub requirements: Vec<String>,
+    /// Its tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// How long it ran.
+    pub duration_ms: u64,
+    /// Why it is not applicable or inconclusive, or which alternative passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Every check made, in order.
+    pub checks: Vec<CheckResult>,
+    /// What was exchanged, in order of time.
+    pub exchanges: Vec<Exchange>,
+}
+
+impl ScenarioResult {
+    /// Sets the verdict from the checks (the worst one), keeping a worse verdict
+    /// already set (e.g. `error`).
+    pub fn settle_verdict(&mut self) {
+        let worst = Verdict::worst(self.checks.iter().map(|c| c.verdict));
+        self.verdict = self.verdict.max(worst);
+    }
+}
+
+/// One check of a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The requirement checked.
+    pub requirement: String,
+    /// Its CMI010 section.
+    pub section: String,
+    /// What was checked and what was found, in one line.
+    pub message: String,
+    /// What was expected, when it is not obvious from the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// A unified diff of expected and actual bytes (control characters made visible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+impl CheckResult {
+    /// A check against a catalogue requirement.
+    pub fn new(verdict: Verdict, requirement: &pens_proto::Requirement, message: impl Into<String>) -> Self {
+        CheckResult {
+            verdict,
+            requirement: requirement.id.to_owned(),
+            section: requirement.section.to_owned(),
+            message: message.into(),
+            expected: None,
+            actual: None,
+            diff: None,
+        }
+    }
+
+    /// The check a protocol finding makes: its level decides the verdict.
+    pub fn from_finding(finding: &pens_proto::Finding, context: &str) -> Self {
+        let subject = finding.element.as_deref().map(|e| format!("{e}: ")).unwrap_or_default();
+        let mut check = CheckResult::new(
+            Verdict::of_level(finding.level),
+            finding.requirement,
+            format!("{context}: {subject}{}", finding.message),
+        );
+        check.actual = finding.value.clone();
+        check
+    }
+
+    /// Adds expected and actual values.
+    pub fn expected_actual(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    /// Adds a line diff of two texts, control characters shown (`\r`).
+    pub fn with_diff(mut self, expected: &str, actual: &str) -> Self {
+        let expected = show_line_ends(expected);
+        let actual = show_line_ends(actual);
+        let diff = similar::TextDiff::from_lines(&expected, &actual);
+        self.diff = Some(diff.unified_diff().context_radius(3).header("expected", "actual").to_string());
+        self
+    }
+}
+
+/// Makes CR visible while keeping LF as the line break of the diff.
+fn show_line_ends(text: &str) -> String {
+    let mut shown = text.replace('\r', "\\r");
+    if !shown.ends_with('\n') {
+        shown.push_str("\n\\ (no final line break)\n");
+    }
+    shown
+}
+
+/// Which exchange an [`Exchange`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExchangeKind {
+    /// Our collect command and the target's answer.
+    Collect,
+    /// A request the target made to the staging server.
+    StagingFetch,
+    /// A receipt the target sent.
+    Receipt,
+    /// An alert the target sent.
+    Alert,
+}
+
+/// One exchange, with the exact bytes as text (secrets redacted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// What it is.
+    pub kind: ExchangeKind,
+    /// When it started, in milliseconds since the scenario started.
+    pub at_ms: u64,
+    /// One line: method, URL or path, status, size.
+    pub summary: String,
+    /// The request (line and body), when we sent it or received it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The answer (status, headers, body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// How long the answer took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_shows_carriage_returns() {
+        let check = CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "m")
+            .with_diff("error=0\r\nversion=1.0.0\r\n", "error=0\nversion=1.0.0\n");
+        let diff = check.diff.expect("diff");
+        assert!(diff.contains("-error=0\\r"), "{diff}");
+        assert!(diff.contains("+error=0\n"), "{diff}");
+    }
+
+    #[test]
+    fn summary_counts_each_verdict() {
+        let scenario = |verdict| ScenarioResult {
+            id: "x".into(),
+            title: "x".into(),
+            file: "x.toml".into(),
+            verdict,
+            requirements: vec![],
+            tags: vec![],
+            duration_ms: 0,
+            note: None,
+            checks: vec![],
+            exchanges: vec![],
+        };
+        let summary = Summary::of(&[scenario(Verdict::Pass), scenario(Verdict::Fail), scenario(Verdict::Pass)]);
+        assert_eq!((summary.total, summary.pass, summary.fail), (3, 2, 1));
+        assert_eq!(summary.count(Verdict::Pass), 2);
+    }
+
+    #[test]
+    fn a_fail_is_never_overwritten_by_a_later_pass() {
+        let mut scenario = ScenarioResult {
+            id: "x".into(),
+            title: "x".into(),
+            file: "x.toml".into(),
+            verdict: Verdict::Pass,
+            requirements: vec![],
+            tags: vec![],
+            duration_ms: 0,
+            note: None,
+            checks: vec![
+                CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "a"),
+                CheckResult::new(Verdict::Pass, &pens_proto::req::RESPONSE_CRLF, "b"),
+            ],
+            exchanges: vec![],
+        };
+        scenario.settle_verdict();
+        assert_eq!(scenario.verdict, Verdict::Fail);
+    }
+}

@@ -1,0 +1,42 @@
+//! What one scenario observed: the collect exchange and every event the parties
+//! recorded for its key. Evaluation is a pure function of this.
+
+use std::time::Instant;
+
+use pens_mock::{CollectExchange, Endpoint, NotificationEvent, StagingEvent};
+use pens_proto::{CollectCommand, ExpectedAnswer};
+
+/// Everything observed in one scenario.
+pub(crate) struct Evidence {
+    /// When the scenario started (before the collect was sent).
+    pub(crate) started: Instant,
+    /// The collect as sent (decoded back from the bytes), to compare receipts with.
+    pub(crate) command: CollectCommand,
+    /// The answer a conformant target owes the collect as sent.
+    pub(crate) expected: ExpectedAnswer,
+    /// The collect request and the target's answer.
+    pub(crate) exchange: CollectExchange,
+    /// The `error` of the answer, when it could be read.
+    pub(crate) answered: Option<pens_proto::ErrorCode>,
+    /// Requests the target made to the staging server for this scenario.
+    pub(crate) staging: Vec<StagingEvent>,
+    /// Receipts and alerts that arrived for this scenario.
+    pub(crate) notifications: Vec<NotificationEvent>,
+}
+
+impl Evidence {
+    /// Messages that arrived at the receipt URL.
+    pub(crate) fn receipts(&self) -> Vec<&NotificationEvent> {
+        self.notifications.iter().filter(|n| n.endpoint == Endpoint::Receipt).collect()
+    }
+
+    /// Messages that arrived at the alerts URL.
+    pub(crate) fn alerts(&self) -> Vec<&NotificationEvent> {
+        self.notifications.iter().filter(|n| n.endpoint == Endpoint::Alerts).collect()
+    }
+
+    /// Milliseconds from the scenario start to `at`.
+    pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)
+    }
+}

@@ -1,0 +1,107 @@
+//! The evidence as report [`Exchange`]s: the exact bytes as text, control characters
+//! visible, secrets redacted.
+
+use pens_proto::redact_form;
+use pens_report::{Exchange, ExchangeKind};
+
+use crate::evidence::Evidence;
+
+/// Every exchange of a scenario, in order of time.
+pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
+    let mut exchanges = Vec::new();
+    let exchange = &evidence.exchange;
+    let (line, query) = match exchange.request_line.split_once('?') {
+        Some((head, query)) => (head.to_owned(), Some(redact_form(query))),
+        None => (exchange.request_line.clone(), None),
+    };
+    let request_line = match &query {
+        Some(query) => format!("{line}?{query}"),
+        None => line,
+    };
+    let request = if exchange.request_body.is_empty() {
+        request_line.clone()
+    } else {
+        format!("{request_line}\n\n{}", redact_form(&exchange.request_body))
+    };
+    let (summary, response) = match &exchange.outcome {
+        Ok(answer) => {
+            let headers: Vec<String> = answer.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            (
+                format!("{request_line} -> {} ({} bytes)", answer.status, answer.body.len()),
+                Some(format!("HTTP {}\n{}\n\n{}", answer.status, headers.join("\n"), visible(&answer.body))),
+            )
+        }
+        Err(error) => (format!("{request_line} -> no answer: {error}"), None),
+    };
+    exchanges.push(Exchange {
+        kind: ExchangeKind::Collect,
+        at_ms: evidence.offset_ms(exchange.started),
+        summary,
+        request: Some(request),
+        response,
+        latency_ms: exchange.latency_ms,
+    });
+    for event in &evidence.staging {
+        let credentials = match &event.credentials {
+            pens_mock::CredentialsPresented::None => "no credentials".to_owned(),
+            pens_mock::CredentialsPresented::Valid => "valid credentials".to_owned(),
+            pens_mock::CredentialsPresented::Wrong { user } => format!("wrong credentials (user `{user}`)"),
+            pens_mock::CredentialsPresented::Unrequested { user } => format!("unrequested credentials (user `{user}`)"),
+        };
+        exchanges.push(Exchange {
+            kind: ExchangeKind::StagingFetch,
+            at_ms: evidence.offset_ms(event.at),
+            summary: format!(
+                "{} {} over {} -> {}, {} bytes, {}, {credentials}",
+                event.method,
+                event.path,
+                event.protocol,
+                event.status,
+                event.bytes_sent,
+                if event.completed { "complete" } else { "incomplete" }
+            ),
+            request: None,
+            response: None,
+            latency_ms: Some(event.duration_ms),
+        });
+    }
+    for event in &evidence.notifications {
+        let kind = match event.endpoint {
+            pens_mock::Endpoint::Alerts => ExchangeKind::Alert,
+            _ => ExchangeKind::Receipt,
+        };
+        let raw = String::from_utf8_lossy(&event.raw);
+        exchanges.push(Exchange {
+            kind,
+            at_ms: evidence.offset_ms(event.at),
+            summary: format!(
+                "{} {} ({}) -> {}",
+                event.method,
+                event.path,
+                event.content_type.as_deref().unwrap_or("no content type"),
+                event.status
+            ),
+            request: Some(redact_form(&raw)),
+            response: None,
+            latency_ms: None,
+        });
+    }
+    exchanges.sort_by_key(|e| e.at_ms);
+    exchanges
+}
+
+/// Bytes as text with CR, LF and other control characters visible (LF keeps its line break).
+fn visible(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' => shown.push_str("\\r"),
+            '\n' => shown.push_str("\\n\n"),
+            '\t' => shown.push_str("\\t"),
+            c if c.is_control() || c == '\u{feff}' => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => shown.push(c),
+        }
+    }
+    shown
+}

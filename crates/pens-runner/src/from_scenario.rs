@@ -1,0 +1,156 @@
+//! Turning a loaded scenario into what the runner executes: applicability, the staging
+//! plan, the collect spec and the expectations, templates rendered for this run.
+
+use bytes::Bytes;
+use pens_mock::{StagingBehaviour as MockBehaviour, StagingPlan};
+use pens_proto::{Support, TargetCapabilities};
+use pens_report::Verdict;
+use pens_scenario::{
+    Capability, CredentialsExpectation, Expectations as ScenarioExpectations, Method, Order, Protocol, ResponseFormat,
+    Scenario, StagingBehaviour, TemplateContext,
+};
+
+use crate::plan::{
+    AlertsExpect, CredentialsExpect, ExpectSet, Expectations, FetchExpect, ReceiptExpect, ResponseExpect,
+};
+use crate::request::CollectSpec;
+
+/// Why a scenario does not apply to a target with these claims, if it does not.
+pub(crate) fn not_applicable(scenario: &Scenario, claims: &TargetCapabilities) -> Option<String> {
+    for need in &scenario.needs {
+        if support(claims, need.value) != Support::Yes {
+            return Some(format!("needs {}, which the profile does not claim", need.value.name()));
+        }
+    }
+    for unless in &scenario.unless {
+        if support(claims, unless.value) == Support::Yes {
+            return Some(format!("checks a target without {0}; the profile claims {0}", unless.value.name()));
+        }
+    }
+    None
+}
+
+fn support(claims: &TargetCapabilities, capability: Capability) -> Support {
+    match capability {
+        Capability::Ftp => claims.ftp,
+        Capability::Ftps => claims.ftps,
+        Capability::MailtoReceipt => claims.mailto_receipt,
+        Capability::MailtoAlerts => claims.mailto_alerts,
+    }
+}
+
+/// The staging plan: the package, credentials (rendered) and behaviour.
+pub(crate) fn staging_plan(scenario: &Scenario, package: Bytes, context: &dyn TemplateContext) -> StagingPlan {
+    let staging = &scenario.staging.value;
+    let file_name = file_name_of(&staging.package.value);
+    let behaviour = match &staging.behaviour.value {
+        StagingBehaviour::Serve => MockBehaviour::Serve,
+        StagingBehaviour::Status { status } => MockBehaviour::Status(status.value),
+        StagingBehaviour::Delay { delay_ms } => {
+            MockBehaviour::DelayFirstByte(std::time::Duration::from_millis(delay_ms.value))
+        }
+        StagingBehaviour::Dribble { delay_ms, chunk_bytes } => MockBehaviour::Dribble {
+            chunk: usize::try_from(chunk_bytes.value).unwrap_or(usize::MAX),
+            interval: std::time::Duration::from_millis(delay_ms.value),
+        },
+        StagingBehaviour::Truncate { after_bytes } => {
+            MockBehaviour::Truncate { after: usize::try_from(after_bytes.value).unwrap_or(usize::MAX) }
+        }
+        StagingBehaviour::Corrupt => MockBehaviour::Corrupt,
+        StagingBehaviour::Redirect => MockBehaviour::Redirect,
+        _ => MockBehaviour::Serve,
+    };
+    let mut plan = StagingPlan::new(file_name, package).behaviour(behaviour);
+    if let Some(credentials) = &staging.credentials {
+        plan = plan.credentials(credentials.user.value.render(context), credentials.password.value.render(context));
+    }
+    plan
+}
+
+/// The file name the package is served under: the last path segment of `package`.
+pub(crate) fn file_name_of(package: &str) -> String {
+    let name = package.rsplit('/').next().unwrap_or(package);
+    if name.contains('.') { name.to_owned() } else { format!("{name}.zip") }
+}
+
+/// The staging credentials, rendered, when the scenario asks for them.
+pub(crate) fn staging_credentials(scenario: &Scenario, context: &dyn TemplateContext) -> Option<(String, String)> {
+    scenario
+        .staging
+        .value
+        .credentials
+        .as_ref()
+        .map(|c| (c.user.value.render(context), c.password.value.render(context)))
+}
+
+/// The collect spec, rendered.
+pub(crate) fn collect_spec(scenario: &Scenario, context: &dyn TemplateContext) -> CollectSpec {
+    let collect = &scenario.collect.value;
+    CollectSpec {
+        get: collect.method.value == Method::Get,
+        target_query: collect.target_query.as_ref().map(|t| t.value.render(context)),
+        reverse: collect.order.value == Order::Reverse,
+        remove: collect.remove.iter().map(|e| e.value.name().to_owned()).collect(),
+        set: collect.set.iter().map(|s| (s.name.value.clone(), s.value.value.render(context))).collect(),
+        raw: collect.raw.as_ref().map(|t| t.value.render(context)),
+    }
+}
+
+/// The expectations, rendered.
+pub(crate) fn expectations(scenario: &Scenario, context: &dyn TemplateContext) -> Expectations {
+    Expectations {
+        common: expect_set(&scenario.expect, context),
+        any_of: scenario.any_of.iter().map(|alternative| expect_set(&alternative.value, context)).collect(),
+    }
+}
+
+fn codes(list: &[pens_scenario::Spanned<pens_proto::ErrorCode>]) -> Vec<u16> {
+    list.iter().map(|c| c.value.0).collect()
+}
+
+fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> ExpectSet {
+    ExpectSet {
+        response: expect.response.as_ref().map(|r| {
+            let r = &r.value;
+            ResponseExpect {
+                error: r.error.as_deref().map(codes),
+                warn: codes(&r.warn),
+                other_errors: match r.other_errors.value {
+                    pens_scenario::OtherErrors::Fail => Verdict::Fail,
+                    pens_scenario::OtherErrors::Warn => Verdict::Warn,
+                },
+                strict: r.format.value == ResponseFormat::Strict,
+            }
+        }),
+        fetch: expect.fetch.as_ref().map(|f| {
+            let f = &f.value;
+            FetchExpect {
+                happens: f.happens.value,
+                protocol: f.protocol.as_ref().map(|p| match p.value {
+                    Protocol::Http => "http".to_owned(),
+                    Protocol::Https => "https".to_owned(),
+                }),
+                credentials: match f.credentials.value {
+                    CredentialsExpectation::Valid => CredentialsExpect::Valid,
+                    CredentialsExpectation::None => CredentialsExpect::None,
+                    CredentialsExpectation::Any => CredentialsExpect::Any,
+                },
+            }
+        }),
+        receipt: expect.receipt.as_ref().map(|r| {
+            let r = &r.value;
+            ReceiptExpect {
+                count: r.count.as_ref().map(|c| c.value as usize),
+                error: r.error.as_deref().map(codes),
+                warn: codes(&r.warn),
+                after_fetch: r.after_fetch.value,
+                never_success: r.never_success.value,
+                fields: r.fields.iter().map(|f| (f.name.value.clone(), f.value.value.render(context))).collect(),
+            }
+        }),
+        alerts: expect.alerts.as_ref().map(|a| AlertsExpect {
+            after_receipt: a.value.after_receipt.value,
+            well_formed: a.value.well_formed.value,
+        }),
+    }
+}

@@ -1,0 +1,67 @@
+//! Sending a scenario's collect and collecting what follows, with deadlines: every wait
+//! ends on the awaited event or at its deadline, so a fast target makes a fast run.
+
+use std::time::Instant;
+
+use pens_mock::{CollectClient, CollectRequest, Endpoint};
+use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect, query_of};
+
+use crate::Deadlines;
+use crate::evidence::Evidence;
+use crate::parties::Parties;
+use crate::plan::Expectations;
+
+/// What to send and how to watch for its consequences.
+pub(crate) struct Probe<'a> {
+    /// The key of the scenario's staging path and collector URLs.
+    pub(crate) key: &'a str,
+    /// The collect to send.
+    pub(crate) request: &'a CollectRequest,
+    /// What will be judged: decides what to wait for.
+    pub(crate) expectations: &'a Expectations,
+    /// How long to wait.
+    pub(crate) deadlines: &'a Deadlines,
+    /// The target's claims, for the expected answer.
+    pub(crate) claims: &'a TargetCapabilities,
+    /// The scenario's `{{now}}`, for the expected answer's expiry check.
+    pub(crate) now: time::OffsetDateTime,
+}
+
+/// Sends the probe's collect and gathers the evidence for its key.
+pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Probe<'_>) -> Evidence {
+    let Probe { key, request, expectations, deadlines, claims, now } = *probe;
+    let sent = match request.method {
+        pens_mock::Method::Post => request.body.as_bytes().to_vec(),
+        pens_mock::Method::Get => query_of(&pens_proto::append_query(&request.url, &request.body)).as_bytes().to_vec(),
+    };
+    let decoded = CollectCommand::decode(&sent);
+    let expected = assess_decoded_collect(&decoded, &CheckContext { now, target: claims.clone() }).expected;
+
+    let started = Instant::now();
+    let exchange = client.send(request, deadlines.ack).await;
+    let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
+    let refused = answered.is_some_and(|code| !code.is_success());
+
+    if expectations.waits_for_receipt() && !refused {
+        let deadline = started + deadlines.receipt;
+        parties
+            .collector
+            .wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Receipt))
+            .await;
+    } else if expectations.waits_for_fetch() && !refused {
+        parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
+    }
+    // An observation window, not a wait for an event: what must *not* happen (a fetch
+    // after a refusal, a second receipt, a late alert) can only be seen by watching.
+    tokio::time::sleep(deadlines.quiet).await;
+
+    Evidence {
+        started,
+        command: decoded.command,
+        expected,
+        exchange,
+        answered,
+        staging: parties.staging.events(key),
+        notifications: parties.collector.events(key),
+    }
+}

@@ -1,0 +1,23 @@
+//! Runs pens-conform scenarios against a PENS implementation.
+//!
+//! The runner starts the parties pens-conform plays (`pens-mock`), turns each scenario
+//! (`pens-scenario`) into a collect and expectations, gathers what the target does with
+//! deadlines instead of sleeps, judges it with pure functions, and reports every
+//! scenario's result as it finishes. It knows nothing of the command line: the binary
+//! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
+
+mod context;
+mod evaluate;
+mod evidence;
+mod exchanges;
+mod from_scenario;
+mod gather;
+mod options;
+mod parties;
+mod plan;
+mod preflight;
+mod request;
+mod suite;
+
+pub use options::{Deadlines, RunOptions};
+pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

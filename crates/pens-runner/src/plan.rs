@@ -1,0 +1,100 @@
+//! A scenario resolved for one run: templates rendered, defaults applied. The
+//! evaluation works on this plain form, so it can be tested without files or sockets.
+
+use pens_report::Verdict;
+
+/// What the answer to the collect must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ResponseExpect {
+    /// Acceptable codes; `None`: the expected answer pens-proto computes.
+    pub(crate) error: Option<Vec<u16>>,
+    /// Codes accepted with a warning.
+    pub(crate) warn: Vec<u16>,
+    /// The verdict for a different non-zero code where only non-zero codes were expected
+    /// (the target refused the command, for another reason).
+    pub(crate) other_errors: Verdict,
+    /// Whether format deviations of the response body count.
+    pub(crate) strict: bool,
+}
+
+/// Which credentials the staging request must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialsExpect {
+    /// The advertised user and password.
+    Valid,
+    /// None.
+    None,
+    /// Whatever.
+    Any,
+}
+
+/// What must happen at the staging server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FetchExpect {
+    /// Whether the package is requested at all.
+    pub(crate) happens: bool,
+    /// `http` or `https`, when it matters.
+    pub(crate) protocol: Option<String>,
+    /// The credentials presented.
+    pub(crate) credentials: CredentialsExpect,
+}
+
+/// What the receipts must be.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReceiptExpect {
+    /// Exactly this many.
+    pub(crate) count: Option<usize>,
+    /// Acceptable `error` values.
+    pub(crate) error: Option<Vec<u16>>,
+    /// Values accepted with a warning.
+    pub(crate) warn: Vec<u16>,
+    /// Not before the download completed.
+    pub(crate) after_fetch: bool,
+    /// No receipt may report success.
+    pub(crate) never_success: bool,
+    /// Field values (rendered).
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+/// What the alerts must be (none is fine).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AlertsExpect {
+    /// Not before the receipt.
+    pub(crate) after_receipt: bool,
+    /// Each one a well-formed alert.
+    pub(crate) well_formed: bool,
+}
+
+/// One set of expectations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ExpectSet {
+    pub(crate) response: Option<ResponseExpect>,
+    pub(crate) fetch: Option<FetchExpect>,
+    pub(crate) receipt: Option<ReceiptExpect>,
+    pub(crate) alerts: Option<AlertsExpect>,
+}
+
+/// All expectations of a scenario: the common ones, and alternatives of which one must
+/// hold entirely.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Expectations {
+    pub(crate) common: ExpectSet,
+    pub(crate) any_of: Vec<ExpectSet>,
+}
+
+impl Expectations {
+    /// Every set, common first.
+    pub(crate) fn sets(&self) -> impl Iterator<Item = &ExpectSet> {
+        std::iter::once(&self.common).chain(&self.any_of)
+    }
+
+    /// Whether anything expects a receipt to arrive (so the runner waits for one).
+    pub(crate) fn waits_for_receipt(&self) -> bool {
+        self.sets().filter_map(|s| s.receipt.as_ref()).any(|r| r.count != Some(0))
+    }
+
+    /// Whether anything expects the package to be fetched.
+    pub(crate) fn waits_for_fetch(&self) -> bool {
+        self.sets().filter_map(|s| s.fetch.as_ref()).any(|f| f.happens)
+    }
+}

@@ -1,0 +1,266 @@
+//! Running a whole suite: parties up, preflight, scenarios concurrently, results in.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use pens_mock::{CollectClient, MockError};
+use pens_report::{CheckResult, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
+use pens_scenario::Scenario;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::context::{ScenarioContext, random_token, run_id};
+use crate::evaluate::{Settings, judge};
+use crate::gather::{Probe, gather};
+use crate::options::{RunOptions, matches_pattern};
+use crate::parties::Parties;
+use crate::request::{RunCredentials, build, default_pairs};
+use crate::{exchanges, from_scenario, preflight};
+
+/// What the runner reports while it runs.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunEvent {
+    /// The parties listen; the preflight starts.
+    Started {
+        /// Where the staging server listens (HTTP).
+        staging: String,
+        /// Where the collector listens.
+        collector: String,
+        /// How many scenarios will run.
+        scenarios: usize,
+    },
+    /// The preflight passed: the target answers and fetches; `warning` says what else
+    /// looked wrong.
+    PreflightPassed {
+        /// Something the scenarios will show in detail (e.g. no receipt came).
+        warning: Option<String>,
+    },
+    /// A scenario finished.
+    ScenarioFinished(ScenarioResult),
+}
+
+/// A finished run.
+pub struct RunOutput {
+    /// The result model.
+    pub report: RunReport,
+    /// The run CA, to write next to the report (a vendor's LMS may need to trust it).
+    pub ca_pem: String,
+}
+
+/// Why a run could not be carried out at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A server of the harness could not start (address in use, bad bind address).
+    #[error("cannot start the harness's servers: {0}")]
+    Parties(#[source] MockError),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] MockError),
+}
+
+/// Everything a scenario task shares.
+struct Shared {
+    parties: Parties,
+    client: CollectClient,
+    options: RunOptions,
+    run_id: String,
+    packages: Mutex<HashMap<String, Result<Bytes, String>>>,
+}
+
+/// Runs `scenarios` against the target of `options`; `on_event` hears about progress.
+pub async fn run_target_suite(
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    on_event: &mut (dyn FnMut(&RunEvent) + Send),
+) -> Result<RunOutput, RunError> {
+    let started_at = OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let parties = Parties::start(options.bind, &options.advertised(), options.ca.clone()).await?;
+    let client = CollectClient::new(Some(parties.ca.reqwest_certificate())).map_err(RunError::Client)?;
+    let selected: Vec<Scenario> = scenarios
+        .iter()
+        .filter(|s| options.only.as_deref().is_none_or(|pattern| matches_pattern(pattern, &s.id.value)))
+        .cloned()
+        .collect();
+    on_event(&RunEvent::Started {
+        staging: parties.staging.http_base(),
+        collector: parties.collector.base(),
+        scenarios: selected.len(),
+    });
+    let ca_pem = parties.ca.ca_pem().to_owned();
+    let shared = Arc::new(Shared {
+        parties,
+        client,
+        options: options.clone(),
+        run_id: run_id(started_at),
+        packages: Mutex::new(HashMap::new()),
+    });
+
+    let mut results = Vec::new();
+    let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id).await {
+        Err(reason) => {
+            for scenario in &selected {
+                let mut result = empty_result(scenario, Verdict::Inconclusive);
+                result.note = Some(format!("not run: {reason}"));
+                results.push(result);
+            }
+            Some(reason)
+        }
+        Ok(warning) => {
+            on_event(&RunEvent::PreflightPassed { warning });
+            let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
+            let mut tasks = JoinSet::new();
+            for scenario in selected {
+                let shared = Arc::clone(&shared);
+                let limit = Arc::clone(&limit);
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let fallback = empty_result(&scenario, Verdict::Error);
+                    let result = run_scenario(&shared, &scenario).await;
+                    (fallback, result)
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let result = match joined {
+                    Ok((_, result)) => result,
+                    Err(error) => {
+                        // A panic in a scenario task is a harness error, never the target's fault.
+                        let mut result = ScenarioResult {
+                            id: "(unknown)".into(),
+                            title: String::new(),
+                            file: String::new(),
+                            verdict: Verdict::Error,
+                            requirements: vec![],
+                            tags: vec![],
+                            duration_ms: 0,
+                            note: None,
+                            checks: vec![],
+                            exchanges: vec![],
+                        };
+                        result.note = Some(format!("harness error: {error}"));
+                        result
+                    }
+                };
+                on_event(&RunEvent::ScenarioFinished(result.clone()));
+                results.push(result);
+            }
+            None
+        }
+    };
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = RunReport {
+        format_version: FORMAT_VERSION,
+        harness: Harness { name: "pens-conform".into(), version: options.harness_version.clone() },
+        mode: "target".into(),
+        started_at: pens_proto::format_expiry(started_at),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        target: TargetInfo {
+            url: options.target_url.clone(),
+            name: options.target_name.clone(),
+            claims: options.claims.clone(),
+        },
+        summary: Summary::of(&results),
+        aborted,
+        scenarios: results,
+    };
+    Ok(RunOutput { report, ca_pem })
+}
+
+fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {
+    ScenarioResult {
+        id: scenario.id.value.clone(),
+        title: scenario.title.value.clone(),
+        file: scenario.source.display().to_string(),
+        verdict,
+        requirements: scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect(),
+        tags: scenario.tags.iter().map(|t| t.value.clone()).collect(),
+        duration_ms: 0,
+        note: None,
+        checks: vec![],
+        exchanges: vec![],
+    }
+}
+
+/// Runs one scenario. Never panics on the target's behaviour: every outcome is a result.
+async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
+    let clock = Instant::now();
+    let mut result = empty_result(scenario, Verdict::Pass);
+    let options = &shared.options;
+    if let Some(reason) = from_scenario::not_applicable(scenario, &options.claims) {
+        result.verdict = Verdict::NotApplicable;
+        result.note = Some(reason);
+        return result;
+    }
+    let key = scenario.id.value.clone();
+    let package = match package_bytes(shared, &scenario.staging.value.package.value) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            result.verdict = Verdict::Error;
+            result.note = Some(format!("harness error: {error}"));
+            return result;
+        }
+    };
+    let collector = shared.parties.collector.urls(&key);
+    let mut context = ScenarioContext {
+        key: key.clone(),
+        package_id: format!("urn:pens-conform:{}:{key}", shared.run_id),
+        staging_http: String::new(),
+        staging_https: String::new(),
+        receipt_url: collector.receipt,
+        alerts_url: collector.alerts,
+        secret: random_token(),
+        now: OffsetDateTime::now_utc(),
+    };
+    let plan = from_scenario::staging_plan(scenario, package, &context);
+    let staged = shared.parties.staging.stage(&key, plan);
+    context.staging_http = staged.http_url;
+    context.staging_https = staged.https_url;
+
+    let credentials = from_scenario::staging_credentials(scenario, &context);
+    let run_credentials = RunCredentials {
+        system_user_id: options.system_user_id.clone(),
+        system_password: options.system_password.clone(),
+    };
+    let pairs = default_pairs(&context, credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str())), &run_credentials);
+    let spec = from_scenario::collect_spec(scenario, &context);
+    let request = build(&options.target_url, &spec, pairs);
+    let expectations = from_scenario::expectations(scenario, &context);
+    let probe = Probe {
+        key: &key,
+        request: &request,
+        expectations: &expectations,
+        deadlines: &options.deadlines,
+        claims: &options.claims,
+        now: context.now,
+    };
+    let evidence = gather(&shared.parties, &shared.client, &probe).await;
+    let main_requirement = scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value);
+    let judgement = judge(&evidence, &expectations, &Settings { main_requirement, deadlines: &options.deadlines });
+    result.checks = judgement.checks;
+    result.note = judgement.note;
+    result.exchanges = exchanges::exchanges(&evidence);
+    if result.checks.is_empty() {
+        result.checks.push(CheckResult::new(
+            Verdict::Error,
+            main_requirement,
+            "the scenario checked nothing: give it at least one [expect] section",
+        ));
+    }
+    result.settle_verdict();
+    result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    result
+}
+
+/// The bytes of a package fixture, zipped once per run.
+fn package_bytes(shared: &Shared, name: &str) -> Result<Bytes, String> {
+    let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(name.to_owned())
+        .or_insert_with(|| pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string()))
+        .clone()
+}

@@ -1,0 +1,163 @@
+//! `[expect]`: what the target must do, section by section. An absent section is not
+//! checked (see [`Scenario::any_of`](crate::Scenario) for the one exception).
+
+use pens_proto::ErrorCode;
+
+use crate::keyword::keywords;
+use crate::span::{Span, Spanned};
+use crate::template::Template;
+
+/// The largest `count` of `[expect.receipt]`: CMI010 §5.1 wants exactly one receipt, a
+/// scenario may ask for 0 or 1, and a little more room costs nothing.
+pub const MAX_RECEIPT_COUNT: u32 = 100;
+
+/// One set of sections: the top level of `[expect]`, or one `[[expect.any_of]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Expectations {
+    /// `[expect.response]`: the synchronous answer to the collect.
+    pub response: Option<Spanned<ResponseExpectation>>,
+    /// `[expect.fetch]`: the package request reaching staging.
+    pub fetch: Option<Spanned<FetchExpectation>>,
+    /// `[expect.receipt]`: the receipt(s) reaching the collector.
+    pub receipt: Option<Spanned<ReceiptExpectation>>,
+    /// `[expect.alerts]`: the alerts reaching the collector.
+    pub alerts: Option<Spanned<AlertsExpectation>>,
+}
+
+impl Expectations {
+    /// Whether no section is written.
+    pub fn is_empty(&self) -> bool {
+        self.response.is_none() && self.fetch.is_none() && self.receipt.is_none() && self.alerts.is_none()
+    }
+}
+
+/// `[expect.response]` (CMI010 §6.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseExpectation {
+    /// `error`: acceptable codes (non-empty, 0-65535). `None`: the answer pens-proto's
+    /// `assess_collect` expects for the collect actually sent.
+    pub error: Option<Vec<Spanned<ErrorCode>>>,
+    /// `warn`: codes accepted with a warning; default none; disjoint from `error`.
+    pub warn: Vec<Spanned<ErrorCode>>,
+    /// `format`: default `strict`.
+    pub format: Spanned<ResponseFormat>,
+    /// `other_errors`: default `warn`. The verdict when the target refuses the command
+    /// with a non-zero code other than the expected ones, where only non-zero codes were
+    /// expected (it refused, for another reason). `fail` for scenarios whose point is
+    /// the exact code, such as the highest-numbered rule (CMI010 §6.3).
+    pub other_errors: Spanned<OtherErrors>,
+}
+
+impl Default for ResponseExpectation {
+    /// The check the runner applies when no `response` section is written anywhere: the
+    /// expected code, strict format. Its spans are [`Span::default`](crate::Span) (line 0:
+    /// not from a file).
+    fn default() -> Self {
+        ResponseExpectation {
+            error: None,
+            warn: Vec::new(),
+            format: Spanned::new(ResponseFormat::Strict, Span::default()),
+            other_errors: Spanned::new(OtherErrors::Warn, Span::default()),
+        }
+    }
+}
+
+keywords! {
+    /// `format`: how strictly the response body is judged.
+    ResponseFormat, "response format" {
+        /// `strict`: response-format findings (CR LF, line order, ...) count.
+        Strict = "strict",
+        /// `lenient`: only a readable `error` line is required.
+        Lenient = "lenient",
+    }
+}
+
+keywords! {
+    /// `other_errors`: how a different refusal code is judged.
+    OtherErrors, "other-errors verdict" {
+        /// `warn`: the target refused, as it should, but with another code.
+        Warn = "warn",
+        /// `fail`: the exact code is the point of the scenario.
+        Fail = "fail",
+    }
+}
+
+/// `[expect.fetch]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FetchExpectation {
+    /// `happens`: default `true`; `false`: no request may reach staging. With `false`,
+    /// `protocol` and `credentials` are errors.
+    pub happens: Spanned<bool>,
+    /// `protocol`: the listener the fetch must reach; default: not checked.
+    pub protocol: Option<Spanned<Protocol>>,
+    /// `credentials`: default `any`. `valid` needs `[staging] user` and `password`.
+    pub credentials: Spanned<CredentialsExpectation>,
+}
+
+keywords! {
+    /// `protocol`: which staging listener.
+    Protocol, "protocol" {
+        /// `http`.
+        Http = "http",
+        /// `https`.
+        Https = "https",
+    }
+}
+
+keywords! {
+    /// `credentials`: what the fetch must present to staging (CMI010 §6.2).
+    CredentialsExpectation, "credentials expectation" {
+        /// `valid`: the staging user and password.
+        Valid = "valid",
+        /// `none`: no credentials at all.
+        None = "none",
+        /// `any`: not checked.
+        Any = "any",
+    }
+}
+
+/// `[expect.receipt]` (CMI010 §5.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceiptExpectation {
+    /// `count`: exactly this many receipts, 0 to [`MAX_RECEIPT_COUNT`]; absent: not
+    /// checked (the other keys then judge whatever receipts arrive, e.g. `never_success`
+    /// in a scenario where an immediate refusal is also acceptable). With 0, `error`,
+    /// `warn`, `after_fetch`, `never_success` and `fields` are errors.
+    pub count: Option<Spanned<u32>>,
+    /// `error`: acceptable codes (non-empty); `None`: not checked.
+    pub error: Option<Vec<Spanned<ErrorCode>>>,
+    /// `warn`: codes accepted with a warning; default none; disjoint from `error`.
+    pub warn: Vec<Spanned<ErrorCode>>,
+    /// `after_fetch`: default `true`: no receipt before the download ended (vacuous when
+    /// no fetch happens).
+    pub after_fetch: Spanned<bool>,
+    /// `never_success`: default `false`; `true`: any receipt with error=0 fails (then 0
+    /// must not be in `error`).
+    pub never_success: Spanned<bool>,
+    /// `fields`: exact values, templated, by notification field name (a CMI010 element
+    /// or `command`, `error`, `error-text`); in file order.
+    pub fields: Vec<FieldExpectation>,
+}
+
+/// One `fields` entry of `[expect.receipt]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldExpectation {
+    /// The field name.
+    pub name: Spanned<String>,
+    /// The value it must have, templated.
+    pub value: Spanned<Template>,
+}
+
+/// `[expect.alerts]` (CMI010 §5.1, Appendix A §2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlertsExpectation {
+    /// `after_receipt`: default `true`: no alert before the receipt.
+    pub after_receipt: Spanned<bool>,
+    /// `well_formed`: default `true`: every alert passes pens-proto's notification checks.
+    pub well_formed: Spanned<bool>,
+}

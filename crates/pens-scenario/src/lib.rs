@@ -1,0 +1,68 @@
+//! The pens-conform scenario language: one TOML file per check, loaded into a typed
+//! model whose every node knows where it was written.
+//!
+//! A [`Scenario`] says which collect to send a target, how the staging server behaves,
+//! and what the target must do ([`Expectations`]); `docs/target-mode.md` ("Scenario
+//! files") specifies the language. [`load_dir`] reads a directory of them and reports
+//! every problem of every file as a [`ScenarioError`]: a `miette` diagnostic with the
+//! file, a labelled span and a "did you mean", which [`render_plain`] prints in rustc's
+//! layout. Values may hold `{{placeholders}}` ([`Template`]), checked at load time and
+//! filled in by the runner through [`TemplateContext`].
+//!
+//! The crate reads scenario files and nothing else: no network, no async. Requirement ids,
+//! element names and error codes are checked against pens-proto.
+//!
+//! ```
+//! use pens_scenario::{parse_scenario, render_plain_all};
+//!
+//! let text = r#"
+//! id = "x"
+//! title = "A misspelt section is an error, not a check that never runs"
+//! requirements = ["target.receipt.sent"]
+//!
+//! [expect]
+//! recipt = { count = 1 }
+//! "#;
+//! let errors = parse_scenario("scenarios/target/x.toml", text).unwrap_err();
+//! assert_eq!(
+//!     render_plain_all(&errors),
+//!     "error: unknown key `recipt` in [expect]
+//!  --> scenarios/target/x.toml:7:1
+//!   |
+//! 7 | recipt = { count = 1 }
+//!   | ^^^^^^ did you mean `receipt`?
+//!   |
+//!   = help: valid keys in [expect]: response, fetch, receipt, alerts, any_of
+//! "
+//! );
+//! ```
+
+mod convert;
+mod error;
+mod expect;
+mod keyword;
+mod load;
+mod model;
+mod render;
+mod span;
+mod suggest;
+mod template;
+mod tree;
+mod validate;
+
+pub use error::{Note, ScenarioError, ScenarioErrorKind};
+pub use expect::{
+    AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, MAX_RECEIPT_COUNT,
+    OtherErrors, Protocol, ReceiptExpectation, ResponseExpectation, ResponseFormat,
+};
+pub use keyword::Keyword;
+pub use load::{load_dir, load_file, load_file_all, parse_scenario};
+pub use model::{
+    BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
+    Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
+};
+pub use render::{render_plain, render_plain_all};
+pub use span::{Span, Spanned};
+pub use template::{
+    MAX_NOW_OFFSET_SECONDS, MAX_REPEAT, Part, Placeholder, Template, TemplateContext, TemplateError, TemplateErrorKind,
+};
