@@ -1,8 +1,8 @@
 # Recipes mirror README.md and .ci/run; nothing requires `just`.
 
-# The main job: check a known-good collect command.
+# The main job: the whole target suite against the built-in reference target.
 run:
-    cargo run --release -p pens-conform -- validate fixtures/messages/collect-valid.form
+    cargo run --release -p pens-conform -- selftest
 
 # The test command from README.md.
 test:

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::cli::{ExplainArgs, Format};
 use crate::exit;
+use crate::output;
 
 /// One explained error code, as printed with `--format json`.
 #[derive(Debug, Serialize)]
@@ -72,7 +73,7 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
             }
         }
     };
-    println!("{}", output.trim_end());
+    output::line(output.trim_end())?;
     Ok(exit::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod exit;
 mod explain;
 mod input;
+mod output;
 mod profile;
 mod render;
 mod run_output;

@@ -1,7 +1,7 @@
 //! What `target` and `selftest` share: loading the scenarios, running them with a live
 //! line per scenario, writing the reports and choosing the exit code.
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -11,6 +11,7 @@ use pens_scenario::Scenario;
 
 use crate::cli::RunArgs;
 use crate::exit;
+use crate::output;
 
 /// Loads every scenario of `dir`; any load error is a usage error (exit 2) with the
 /// diagnostics printed.
@@ -33,26 +34,30 @@ pub(crate) async fn run_and_report(scenarios: &[Scenario], options: &RunOptions,
     let report_dir = args.report_dir.clone().unwrap_or_else(default_report_dir);
     std::fs::create_dir_all(&report_dir)
         .with_context(|| format!("cannot create the report folder {}", report_dir.display()))?;
-    let mut on_event = |event: &RunEvent| {
-        let mut out = std::io::stdout().lock();
-        let _ = match event {
-            RunEvent::Started { staging, collector, scenarios } => writeln!(
-                out,
+    let mut progress = Progress::new(std::io::stdout().is_terminal());
+    let mut on_event = |event: &RunEvent| match event {
+        RunEvent::Started { staging, collector, scenarios } => {
+            progress.line(&format!(
                 "pens-conform target run · {} · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\npreflight ...",
                 options.target_url
-            ),
-            RunEvent::PreflightPassed { warning: None } => {
-                writeln!(out, "preflight passed: the target answers, fetches and receipts")
-            }
-            RunEvent::PreflightPassed { warning: Some(warning) } => writeln!(out, "preflight warning: {warning}"),
-            RunEvent::ScenarioFinished(result) => writeln!(out, "{}", render_scenario_line(result)),
-            _ => Ok(()),
-        };
+            ));
+            progress.start(*scenarios);
+        }
+        RunEvent::PreflightPassed { warning: None } => {
+            progress.line("preflight passed: the target answers, fetches and receipts");
+        }
+        RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
+        RunEvent::ScenarioFinished(result) => {
+            progress.line(&render_scenario_line(result));
+            progress.advance(&result.id);
+        }
+        _ => {}
     };
     let output = run_target_suite(scenarios, options, &mut on_event).await?;
-    print!("{}", render_console(&output.report));
+    progress.finish();
+    output::text(render_console(&output.report))?;
     write_reports(&report_dir, &output.report, &output.ca_pem)?;
-    println!("reports   {}", report_dir.display());
+    output::line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report))
 }
 
@@ -96,4 +101,49 @@ fn default_report_dir() -> PathBuf {
 pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs) {
     options.jobs = args.jobs.max(1);
     options.only.clone_from(&args.only);
+}
+
+/// The live progress line on a terminal (indicatif); plain lines elsewhere (CI logs).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    interactive: bool,
+}
+
+impl Progress {
+    fn new(interactive: bool) -> Self {
+        Progress { bar: None, interactive }
+    }
+
+    fn start(&mut self, total: usize) {
+        if self.interactive {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template("{pos}/{len} scenarios {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            self.bar = Some(bar);
+        }
+    }
+
+    /// Prints a line above the progress line (or plainly).
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => {
+                let _ = output::line(text);
+            }
+        }
+    }
+
+    fn advance(&self, finished: &str) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!("(last: {finished})"));
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::cli::{Format, LintArgs, ListArgs};
 use crate::exit;
+use crate::output;
 use crate::run_output::load_scenarios;
 
 #[derive(Serialize)]
@@ -34,17 +35,17 @@ pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
         })
         .collect();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&listed)?),
+        Format::Json => output::line(serde_json::to_string_pretty(&listed)?)?,
         Format::Text => {
             let width = listed.iter().map(|l| l.id.len()).max().unwrap_or(0);
             for item in &listed {
-                println!("{:<width$}  {}", item.id, item.title);
-                println!("{:<width$}  requirements: {}", "", item.requirements.join(", "));
+                output::line(format!("{:<width$}  {}", item.id, item.title))?;
+                output::line(format!("{:<width$}  requirements: {}", "", item.requirements.join(", ")))?;
                 if !item.tags.is_empty() {
-                    println!("{:<width$}  tags: {}", "", item.tags.join(", "));
+                    output::line(format!("{:<width$}  tags: {}", "", item.tags.join(", ")))?;
                 }
             }
-            println!("{} scenarios", listed.len());
+            output::line(format!("{} scenarios", listed.len()))?;
         }
     }
     Ok(exit::SUCCESS)
@@ -72,6 +73,6 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    println!("{loaded} scenario(s) load cleanly, {failed} error(s)");
+    output::line(format!("{loaded} scenario(s) load cleanly, {failed} error(s)"))?;
     Ok(if failed == 0 { exit::SUCCESS } else { exit::USAGE })
 }

@@ -5,6 +5,7 @@ use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
 use crate::cli::ServeTargetArgs;
 use crate::exit;
+use crate::output;
 
 pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     let defect = args
@@ -21,11 +22,11 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     runtime.block_on(async {
         let target = ReferenceTarget::start(args.listen, options.build())
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        println!("reference target listening: {}", target.url());
+        output::line(format!("reference target listening: {}", target.url()))?;
         if let Some(defect) = defect {
-            println!("seeded defect: {} ({})", defect.name(), defect.description());
+            output::line(format!("seeded defect: {} ({})", defect.name(), defect.description()))?;
         }
-        println!("press Ctrl-C to stop");
+        output::line("press Ctrl-C to stop")?;
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         Ok(exit::SUCCESS)
     })

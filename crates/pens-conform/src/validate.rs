@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{Format, KindArg, ValidateArgs};
+use crate::output;
 use crate::{exit, input, render};
 
 /// Version of the JSON document printed by `validate --format json`.
@@ -77,8 +78,8 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     let report = validate(&input, args.kind, checked_at);
     tracing::debug!(kind = %report.kind, findings = report.findings.len(), "checked message");
     match args.format {
-        Format::Text => print!("{}", render::validation_text(&report)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => output::text(render::validation_text(&report))?,
+        Format::Json => output::line(serde_json::to_string_pretty(&report)?)?,
     }
     Ok(match report.verdict {
         Verdict::Pass => exit::SUCCESS,

@@ -89,6 +89,9 @@ impl ParsedResponse {
     }
 }
 
+/// Unknown lines quoted one by one; the rest are counted in one finding.
+const MAX_QUOTED_UNKNOWN_LINES: usize = 5;
+
 /// The four lines, in order.
 const ORDER: [&str; 4] = ["error", "error-text", "version", "pens-data"];
 
@@ -153,6 +156,7 @@ pub fn parse_response(body: &[u8]) -> ParsedResponse {
     let mut seen: Vec<&str> = Vec::new();
     let mut bad_endings: Vec<(String, &str)> = Vec::new();
     let mut whitespace_reported = false;
+    let mut unknown_lines = 0usize;
     let mut index = 0;
     while index < lines.len() {
         let line = &lines[index];
@@ -168,11 +172,18 @@ pub fn parse_response(body: &[u8]) -> ParsedResponse {
         let name = raw_name.trim().to_ascii_lowercase();
         let known = ORDER.iter().copied().find(|k| *k == name);
         let Some(key) = known else {
-            findings.push(
-                Finding::new(&req::RESPONSE_KNOWN_LINES, "a line that is not part of a PENS response; it was ignored")
+            // A few quoted lines say enough; an HTML page must not become a thousand findings.
+            unknown_lines += 1;
+            if unknown_lines <= MAX_QUOTED_UNKNOWN_LINES {
+                findings.push(
+                    Finding::new(
+                        &req::RESPONSE_KNOWN_LINES,
+                        "a line that is not part of a PENS response; it was ignored",
+                    )
                     .element(format!("line {index}"))
                     .value(line.text),
-            );
+                );
+            }
             note_ending(line, format!("line {index}"), &mut bad_endings);
             continue;
         };
@@ -252,6 +263,15 @@ pub fn parse_response(body: &[u8]) -> ParsedResponse {
         }
     }
 
+    if unknown_lines > MAX_QUOTED_UNKNOWN_LINES {
+        findings.push(Finding::new(
+            &req::RESPONSE_KNOWN_LINES,
+            format!(
+                "{} more lines that are not part of a PENS response were ignored",
+                unknown_lines - MAX_QUOTED_UNKNOWN_LINES
+            ),
+        ));
+    }
     check_line_endings(&bad_endings, &mut findings);
     check_order(&seen, &mut findings);
     check_presence(&parsed, &mut findings);
@@ -283,7 +303,10 @@ fn check_line_endings(bad: &[(String, &str)], findings: &mut Vec<Finding>) {
         (0, _) => format!("{cr} lines end with CR only"),
         _ => format!("{lf} lines end with LF only and {cr} with CR only"),
     };
-    let names: Vec<&str> = bad.iter().map(|(name, _)| name.as_str()).collect();
+    let mut names: Vec<&str> = bad.iter().map(|(name, _)| name.as_str()).take(6).collect();
+    if bad.len() > names.len() {
+        names.push("...");
+    }
     findings.push(Finding::new(
         &req::RESPONSE_CRLF,
         format!("{what} ({}); every line must end with CR LF", names.join(", ")),
@@ -489,6 +512,20 @@ mod tests {
             assert_eq!(ids(&parsed), expected, "{:?}", String::from_utf8_lossy(body));
             assert_eq!(parsed.error, error.map(ErrorCode), "{:?}", String::from_utf8_lossy(body));
         }
+    }
+
+    #[test]
+    fn a_long_foreign_body_yields_a_bounded_number_of_findings() {
+        let body =
+            format!("error=0\r\nerror-text=ok\r\nversion=1.0.0\r\n{}pens-data=\r\n", "<p>x</p>\r\n".repeat(10_000));
+        let parsed = parse_response(body.as_bytes());
+        let unknown = parsed.findings.iter().filter(|f| f.requirement.id == "response.known-lines").count();
+        assert_eq!(unknown, MAX_QUOTED_UNKNOWN_LINES + 1);
+        assert!(
+            parsed.findings.last().is_some_and(|f| f.message.starts_with("9995 more lines")),
+            "{:?}",
+            parsed.findings.last()
+        );
     }
 
     #[test]

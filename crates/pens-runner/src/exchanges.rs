@@ -70,7 +70,7 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
             pens_mock::Endpoint::Alerts => ExchangeKind::Alert,
             _ => ExchangeKind::Receipt,
         };
-        let raw = String::from_utf8_lossy(&event.raw);
+        let raw = String::from_utf8_lossy(&event.raw[..event.raw.len().min(MAX_SHOWN_BYTES)]);
         exchanges.push(Exchange {
             kind,
             at_ms: evidence.offset_ms(event.at),
@@ -90,8 +90,22 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
     exchanges
 }
 
-/// Bytes as text with CR, LF and other control characters visible (LF keeps its line break).
+/// Most of a body kept in the report: enough to see what went wrong, bounded so that a
+/// target answering megabytes cannot balloon the report.
+const MAX_SHOWN_BYTES: usize = 16 * 1024;
+
+/// Bytes as text with CR, LF and other control characters visible (LF keeps its line
+/// break), cut after [`MAX_SHOWN_BYTES`].
 fn visible(bytes: &[u8]) -> String {
+    let (head, cut) = if bytes.len() > MAX_SHOWN_BYTES { (&bytes[..MAX_SHOWN_BYTES], true) } else { (bytes, false) };
+    let mut shown = visible_text(head);
+    if cut {
+        shown.push_str(&format!("\n... ({} bytes in all; the first {MAX_SHOWN_BYTES} are shown)", bytes.len()));
+    }
+    shown
+}
+
+fn visible_text(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {

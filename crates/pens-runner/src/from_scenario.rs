@@ -97,9 +97,16 @@ pub(crate) fn collect_spec(scenario: &Scenario, context: &dyn TemplateContext) -
 }
 
 /// The expectations, rendered.
+/// When no section anywhere mentions the response, it is still judged: the code
+/// pens-proto expects, strict format (docs/target-mode.md).
 pub(crate) fn expectations(scenario: &Scenario, context: &dyn TemplateContext) -> Expectations {
+    let mut common = expect_set(&scenario.expect, context);
+    if !scenario.has_explicit_response() {
+        common.response =
+            Some(ResponseExpect { error: None, warn: Vec::new(), other_errors: Verdict::Warn, strict: true });
+    }
     Expectations {
-        common: expect_set(&scenario.expect, context),
+        common,
         any_of: scenario.any_of.iter().map(|alternative| expect_set(&alternative.value, context)).collect(),
     }
 }

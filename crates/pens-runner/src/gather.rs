@@ -40,7 +40,10 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let started = Instant::now();
     let exchange = client.send(request, deadlines.ack).await;
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
+    // A refusal, or no connection at all (nothing was delivered): no receipt will come.
     let refused = answered.is_some_and(|code| !code.is_success());
+    let unreachable = exchange.outcome.is_err() && !exchange.timed_out;
+    let refused = refused || unreachable;
 
     if expectations.waits_for_receipt() && !refused {
         let deadline = started + deadlines.receipt;
@@ -48,7 +51,13 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
             .collector
             .wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Receipt))
             .await;
-    } else if expectations.waits_for_fetch() && !refused {
+    }
+    // Staging records a request once it has ended, so a receipt sent before (or during)
+    // the download is only judged right once that request is on record.
+    let staged_here = decoded.command.package_url.as_deref().is_some_and(|url| {
+        url.starts_with(&parties.staging.http_base()) || url.starts_with(&parties.staging.https_base())
+    });
+    if (expectations.waits_for_fetch() || expectations.waits_for_receipt()) && staged_here && !refused {
         parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
     }
     // An observation window, not a wait for an event: what must *not* happen (a fetch

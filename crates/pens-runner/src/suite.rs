@@ -196,7 +196,6 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
         result.note = Some(reason);
         return result;
     }
-    let key = scenario.id.value.clone();
     let package = match package_bytes(shared, &scenario.staging.value.package.value) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -205,9 +204,50 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
             return result;
         }
     };
-    let collector = shared.parties.collector.urls(&key);
+    let main_requirement = scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value);
+    let settings = Settings { main_requirement, deadlines: &options.deadlines };
+    let copies = scenario.collect.value.copies.value.max(1);
+    let id = &scenario.id.value;
+    let keys: Vec<String> =
+        if copies == 1 { vec![id.clone()] } else { (1..=copies).map(|k| format!("{id}-{k}")).collect() };
+    // Every copy is sent at once: concurrent publishes must not mix (CMI010 §5.1).
+    let runs = keys.iter().map(|key| run_copy(shared, scenario, key, package.clone(), &settings));
+    let judged = futures_util::future::join_all(runs).await;
+    let mut notes = Vec::new();
+    for (index, (judgement, exchanges)) in judged.into_iter().enumerate() {
+        let prefix = if copies == 1 { String::new() } else { format!("copy {}/{copies}: ", index + 1) };
+        result.checks.extend(judgement.checks.into_iter().map(|mut check| {
+            check.message.insert_str(0, &prefix);
+            check
+        }));
+        notes.extend(judgement.note.map(|note| format!("{prefix}{note}")));
+        result.exchanges.extend(exchanges);
+    }
+    result.note = (!notes.is_empty()).then(|| notes.join("; "));
+    if result.checks.is_empty() {
+        result.checks.push(CheckResult::new(
+            Verdict::Error,
+            main_requirement,
+            "the scenario checked nothing: give it at least one [expect] section",
+        ));
+    }
+    result.settle_verdict();
+    result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    result
+}
+
+/// Sends one copy of a scenario's collect under `key` and judges what follows.
+async fn run_copy(
+    shared: &Shared,
+    scenario: &Scenario,
+    key: &str,
+    package: Bytes,
+    settings: &Settings<'_>,
+) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
+    let options = &shared.options;
+    let collector = shared.parties.collector.urls(key);
     let mut context = ScenarioContext {
-        key: key.clone(),
+        key: key.to_owned(),
         package_id: format!("urn:pens-conform:{}:{key}", shared.run_id),
         staging_http: String::new(),
         staging_https: String::new(),
@@ -217,7 +257,7 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
         now: OffsetDateTime::now_utc(),
     };
     let plan = from_scenario::staging_plan(scenario, package, &context);
-    let staged = shared.parties.staging.stage(&key, plan);
+    let staged = shared.parties.staging.stage(key, plan);
     context.staging_http = staged.http_url;
     context.staging_https = staged.https_url;
 
@@ -231,7 +271,7 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
     let request = build(&options.target_url, &spec, pairs);
     let expectations = from_scenario::expectations(scenario, &context);
     let probe = Probe {
-        key: &key,
+        key,
         request: &request,
         expectations: &expectations,
         deadlines: &options.deadlines,
@@ -239,21 +279,7 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
         now: context.now,
     };
     let evidence = gather(&shared.parties, &shared.client, &probe).await;
-    let main_requirement = scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value);
-    let judgement = judge(&evidence, &expectations, &Settings { main_requirement, deadlines: &options.deadlines });
-    result.checks = judgement.checks;
-    result.note = judgement.note;
-    result.exchanges = exchanges::exchanges(&evidence);
-    if result.checks.is_empty() {
-        result.checks.push(CheckResult::new(
-            Verdict::Error,
-            main_requirement,
-            "the scenario checked nothing: give it at least one [expect] section",
-        ));
-    }
-    result.settle_verdict();
-    result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    result
+    (judge(&evidence, &expectations, settings), exchanges::exchanges(&evidence))
 }
 
 /// The bytes of a package fixture, zipped once per run.

@@ -14,7 +14,7 @@ use crate::expect::{
 use crate::keyword::Keyword;
 use crate::model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
-    Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    MAX_COPIES, Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 use crate::span::{Span, Spanned};
 use crate::suggest::did_you_mean;
@@ -25,7 +25,7 @@ use crate::validate;
 const TOP_KEYS: &[&str] = &["id", "title", "requirements", "tags", "needs", "unless", "staging", "collect", "expect"];
 const STAGING_KEYS: &[&str] =
     &["package", "user", "password", "behaviour", "status", "delay_ms", "chunk_bytes", "after_bytes"];
-const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw"];
+const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw", "copies"];
 const EXPECT_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "any_of"];
 const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts"];
 const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors"];
@@ -585,7 +585,11 @@ impl Converter<'_, '_> {
                 }
             }
         }
-        Spanned::new(Collect { method, target_query, order, remove, set, raw }, table.head)
+        let copies = self
+            .integer(&table, "copies", 1..=i64::from(MAX_COPIES))
+            .map(|c| c.map(|v| u32::try_from(v).unwrap_or(1)))
+            .unwrap_or(Spanned::new(1, table.head));
+        Spanned::new(Collect { method, target_query, order, remove, set, raw, copies }, table.head)
     }
 
     fn set(&mut self, collect: &Table<'_>) -> Vec<SetElement> {

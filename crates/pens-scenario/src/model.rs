@@ -13,6 +13,9 @@ use crate::keyword::keywords;
 use crate::span::Spanned;
 use crate::template::Template;
 
+/// The largest `copies` of `[collect]`.
+pub const MAX_COPIES: u32 = 50;
+
 /// The package served when `[staging] package` is not given, under `fixtures/packages/`.
 pub const DEFAULT_PACKAGE: &str = "scorm12-minimal.zip";
 
@@ -199,6 +202,10 @@ pub struct Collect {
     pub set: Vec<SetElement>,
     /// `raw`: the whole body (POST) or query (GET), verbatim, templated.
     pub raw: Option<Spanned<Template>>,
+    /// `copies`: send this many collects at once (1 to [`MAX_COPIES`], default 1), each
+    /// with its own package-id, package URL and receipt/alert URLs, and judge each
+    /// against the expectations: concurrent publishes must not mix.
+    pub copies: Spanned<u32>,
 }
 
 /// One `[collect.set]` entry.

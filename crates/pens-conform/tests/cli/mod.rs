@@ -1,7 +1,14 @@
 mod explain;
+mod lint;
+mod list;
+mod selftest;
+mod serve;
+mod target;
 mod validate;
 
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
 
@@ -19,3 +26,68 @@ pub(crate) fn pens_conform() -> Command {
 
 /// The instant every snapshot judges expiry against.
 pub(crate) const NOW: &str = "2026-06-01T00:00:00Z";
+
+/// The ids of the target scenarios, from the directory listing (a scenario file is named
+/// after its id), sorted: what `list`, `lint` and the reports must account for.
+pub(crate) fn scenario_ids() -> Vec<String> {
+    let dir = workspace_root().join("scenarios/target");
+    let mut ids: Vec<String> = std::fs::read_dir(&dir)
+        .expect("scenarios/target")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| path.file_stem().expect("file stem").to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    assert!(!ids.is_empty(), "no scenario files in {}", dir.display());
+    ids
+}
+
+/// A port on 127.0.0.1 that nothing listens on: bound, read, released. Another process
+/// could take it in between, which a test run on a shared machine accepts.
+pub(crate) fn closed_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind port 0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Standard output and standard error of a finished command, for assertion messages.
+pub(crate) fn both(output: &std::process::Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A fresh folder under the system temp folder, unique to this process and call,
+/// removed with its contents when dropped (also when the test fails).
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(label: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("pens-conform-test-{label}-{}-{n}", std::process::id()));
+        // A leftover of an earlier, killed run with the same process id.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `contents` to `name` in the folder and returns the file's path.
+    pub(crate) fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

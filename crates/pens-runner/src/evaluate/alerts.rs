@@ -51,3 +51,74 @@ pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect) -> Vec<CheckResu
     }
     checks
 }
+
+#[cfg(test)]
+mod tests {
+    use pens_mock::Endpoint;
+    use pens_proto::{Notification, NotificationKind};
+    use pens_report::Verdict;
+
+    use super::judge;
+    use crate::evaluate::testing::{notification_for, outline, valid, worst};
+    use crate::plan::AlertsExpect;
+
+    const ALL: AlertsExpect = AlertsExpect { after_receipt: true, well_formed: true };
+
+    #[test]
+    fn no_alert_is_information_only() {
+        for expect in [ALL, AlertsExpect::default()] {
+            let checks = judge(&valid().answered_with(0).receipt(20, 0), &expect);
+            assert_eq!(outline(&checks), [(Verdict::Info, "target.alerts.after-receipt")]);
+            assert_eq!(checks[0].message, "no alert was sent (alerts are optional)");
+        }
+    }
+
+    #[test]
+    fn the_order_of_alert_and_receipt_is_judged() {
+        let cases = [
+            ("after", valid().receipt(20, 0).alert(30), Verdict::Pass, "alert 1 came after the receipt"),
+            ("same instant", valid().receipt(20, 0).alert(20), Verdict::Pass, "alert 1 came after the receipt"),
+            ("before", valid().alert(10).receipt(20, 0), Verdict::Warn, "alert 1 came before the receipt"),
+            ("no receipt", valid().alert(10), Verdict::Warn, "alert 1 came, but no receipt at all"),
+        ];
+        for (name, evidence, verdict, message) in cases {
+            let expect = AlertsExpect { after_receipt: true, well_formed: false };
+            let checks = judge(&evidence.answered_with(0), &expect);
+            assert_eq!(outline(&checks), [(verdict, "target.alerts.after-receipt")], "{name}");
+            assert_eq!(checks[0].message, message, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_alert_is_judged_against_the_first_receipt() {
+        let evidence = valid().answered_with(0).alert(10).receipt(20, 0).alert(30).receipt(40, 0);
+        let checks = judge(&evidence, &AlertsExpect { after_receipt: true, well_formed: false });
+        assert_eq!(
+            outline(&checks),
+            [(Verdict::Warn, "target.alerts.after-receipt"), (Verdict::Pass, "target.alerts.after-receipt")]
+        );
+        assert!(checks[1].message.starts_with("alert 2 "), "{}", checks[1].message);
+    }
+
+    #[test]
+    fn a_well_formed_alert_adds_no_findings_and_a_poor_one_does() {
+        let checks =
+            judge(&valid().receipt(20, 0).alert(30), &AlertsExpect { after_receipt: false, well_formed: true });
+        assert!(checks.is_empty(), "{checks:#?}");
+
+        let receipt_as_alert = notification_for(&valid().command, NotificationKind::Receipt, 0);
+        let evidence = valid().receipt(20, 0).notification(30, Endpoint::Alerts, receipt_as_alert);
+        let checks = judge(&evidence, &AlertsExpect { after_receipt: false, well_formed: true });
+        assert!(
+            checks.iter().any(|c| c.requirement == "notification.command.value" && c.verdict == Verdict::Fail),
+            "{checks:#?}"
+        );
+
+        let empty = valid().receipt(20, 0).notification(30, Endpoint::Alerts, Notification::default());
+        let checks = judge(&empty, &AlertsExpect { after_receipt: false, well_formed: true });
+        assert_eq!(worst(&checks), Verdict::Fail);
+        assert!(checks.iter().all(|c| c.message.starts_with("alert 1: ")), "{checks:#?}");
+        // Not asked for: not judged.
+        assert!(judge(&empty, &AlertsExpect::default()).is_empty());
+    }
+}

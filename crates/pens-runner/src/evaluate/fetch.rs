@@ -16,7 +16,16 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
             Some(first) => CheckResult::new(
                 Verdict::of_level(req::TARGET_REFUSED_NO_FETCH.level),
                 &req::TARGET_REFUSED_NO_FETCH,
-                format!("the package was requested ({} {}) although the command was refused", first.method, first.path),
+                match evidence.answered {
+                    Some(code) if !code.is_success() => format!(
+                        "the package was requested ({} {}) although the command was refused with {code}",
+                        first.method, first.path
+                    ),
+                    _ => format!(
+                        "the package was requested ({} {}) although the command should have been refused",
+                        first.method, first.path
+                    ),
+                },
             ),
         }];
     }
@@ -83,5 +92,81 @@ fn describe(credentials: &CredentialsPresented) -> String {
         CredentialsPresented::Valid => "the right credentials".to_owned(),
         CredentialsPresented::Wrong { user } => format!("wrong credentials for user `{user}`"),
         CredentialsPresented::Unrequested { user } => format!("credentials for user `{user}` nobody asked for"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pens_mock::CredentialsPresented;
+    use pens_report::Verdict;
+
+    use super::judge;
+    use crate::evaluate::testing::{outline, settings, valid};
+    use crate::plan::{CredentialsExpect, FetchExpect};
+
+    fn happens(protocol: Option<&str>, credentials: CredentialsExpect) -> FetchExpect {
+        FetchExpect { happens: true, protocol: protocol.map(str::to_owned), credentials }
+    }
+
+    #[test]
+    fn a_refused_collect_must_not_be_fetched() {
+        let expect = FetchExpect { happens: false, protocol: None, credentials: CredentialsExpect::Any };
+        let checks = judge(&valid().answered_with(2011), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.refused.no-fetch")]);
+
+        let checks = judge(&valid().answered_with(2011).downloaded(5, 10), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Warn, "target.refused.no-fetch")]);
+        assert!(checks[0].message.contains("GET /s/unit/scorm12-minimal.zip"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_missing_fetch_fails_and_quotes_the_deadline() {
+        let checks = judge(&valid().answered_with(0), &happens(Some("https"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.https")]);
+        assert_eq!(checks[0].message, "the package was never requested from the staging server (waited 2000 ms)");
+    }
+
+    #[test]
+    fn the_protocol_is_checked_when_asked() {
+        let http = valid().answered_with(0).downloaded(5, 10);
+        let checks = judge(&http, &happens(Some("https"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.https")]);
+        assert_eq!((checks[0].expected.as_deref(), checks[0].actual.as_deref()), (Some("https"), Some("http")));
+        let checks = judge(&http, &happens(Some("http"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http")]);
+        let checks = judge(&http, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http")]);
+    }
+
+    #[test]
+    fn credentials_are_checked_as_asked() {
+        let with = |credentials| valid().answered_with(0).fetch(5, 10, true, credentials);
+        let wrong = || CredentialsPresented::Wrong { user: "pens".into() };
+        let cases = [
+            (with(CredentialsPresented::Valid), CredentialsExpect::Valid, Some(Verdict::Pass)),
+            (with(CredentialsPresented::None), CredentialsExpect::Valid, Some(Verdict::Fail)),
+            (with(wrong()), CredentialsExpect::Valid, Some(Verdict::Fail)),
+            // A first try without, then with the credentials (after a 401) is fine.
+            (
+                with(CredentialsPresented::None).fetch(12, 20, true, CredentialsPresented::Valid),
+                CredentialsExpect::Valid,
+                Some(Verdict::Pass),
+            ),
+            (with(CredentialsPresented::None), CredentialsExpect::None, None),
+            (
+                with(CredentialsPresented::Unrequested { user: "x".into() }),
+                CredentialsExpect::None,
+                Some(Verdict::Warn),
+            ),
+            (with(wrong()), CredentialsExpect::Any, None),
+        ];
+        for (index, (evidence, expect, verdict)) in cases.into_iter().enumerate() {
+            let checks = judge(&evidence, &happens(None, expect), &settings());
+            let credentials: Vec<Verdict> =
+                checks.iter().filter(|c| c.requirement == "target.fetch.credentials").map(|c| c.verdict).collect();
+            assert_eq!(credentials, verdict.into_iter().collect::<Vec<_>>(), "case {index}");
+        }
+        let checks = judge(&with(wrong()), &happens(None, CredentialsExpect::Valid), &settings());
+        assert_eq!(checks[1].actual.as_deref(), Some("wrong credentials for user `pens`"));
     }
 }

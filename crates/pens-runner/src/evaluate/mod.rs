@@ -5,6 +5,8 @@ mod alerts;
 mod fetch;
 mod receipt;
 mod response;
+#[cfg(test)]
+mod testing;
 
 use pens_report::{CheckResult, Verdict};
 
@@ -43,7 +45,12 @@ pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: 
             (index, format!("no alternative holds; the closest is {} of {total}", index + 1))
         }
     };
-    checks.extend(judged.into_iter().nth(index).unwrap_or_default());
+    // The common sections and an alternative may judge the same receipt: one check each.
+    for check in judged.into_iter().nth(index).unwrap_or_default() {
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    }
     Judgement { checks, note: Some(chosen) }
 }
 
@@ -71,5 +78,130 @@ pub(crate) fn codes_text(codes: &[u16]) -> String {
         0 => "(none)".to_owned(),
         1 => shown[0].clone(),
         _ => format!("one of {}", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pens_report::Verdict;
+
+    use super::{codes_text, judge};
+    use crate::evaluate::testing::{outline, settings, valid};
+    use crate::plan::{ExpectSet, Expectations, ReceiptExpect, ResponseExpect};
+
+    fn response(error: &[u16]) -> Option<ResponseExpect> {
+        Some(ResponseExpect { error: Some(error.to_vec()), warn: vec![], other_errors: Verdict::Fail, strict: true })
+    }
+
+    fn receipt(error: &[u16]) -> Option<ReceiptExpect> {
+        Some(ReceiptExpect { count: Some(1), error: Some(error.to_vec()), ..ReceiptExpect::default() })
+    }
+
+    /// ftp-not-claimed's alternatives: 1304 at once, or 0 and a 1304 receipt.
+    fn at_once_or_in_the_receipt(code: u16) -> Expectations {
+        Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet { response: response(&[code]), ..ExpectSet::default() },
+                ExpectSet { response: response(&[0]), receipt: receipt(&[code]), ..ExpectSet::default() },
+            ],
+        }
+    }
+
+    /// The checks without the timeliness credit of the answer.
+    fn essentials(checks: &[pens_report::CheckResult]) -> Vec<(Verdict, &str)> {
+        outline(checks).into_iter().filter(|(_, r)| *r != "target.ack.synchronous").collect()
+    }
+
+    #[test]
+    fn without_alternatives_only_the_common_set_counts_and_there_is_no_note() {
+        let expectations =
+            Expectations { common: ExpectSet { response: response(&[0]), ..ExpectSet::default() }, any_of: vec![] };
+        let judgement = judge(&valid().answered_with(0), &expectations, &settings());
+        assert_eq!(essentials(&judgement.checks), [(Verdict::Pass, "target.collect.post")]);
+        assert_eq!(judgement.note, None);
+    }
+
+    #[test]
+    fn the_first_alternative_that_holds_is_chosen() {
+        let expectations = at_once_or_in_the_receipt(1304);
+        let at_once = judge(&valid().answered_with(1304), &expectations, &settings());
+        assert_eq!(at_once.note.as_deref(), Some("alternative 1 of 2 holds"));
+        assert_eq!(essentials(&at_once.checks), [(Verdict::Pass, "target.error.applicable-code")]);
+
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 1304);
+        let in_the_receipt = judge(&evidence, &expectations, &settings());
+        assert_eq!(in_the_receipt.note.as_deref(), Some("alternative 2 of 2 holds"));
+        assert!(in_the_receipt.checks.iter().all(|c| c.verdict == Verdict::Pass), "{:#?}", in_the_receipt.checks);
+        // Only the chosen alternative's checks are reported: not the 1304 the answer lacked.
+        assert!(in_the_receipt.checks.iter().all(|c| c.requirement != "target.error.applicable-code"));
+    }
+
+    #[test]
+    fn when_several_hold_the_first_wins_even_with_a_warning() {
+        // Documents the rule "the first alternative without a failure": a warning in the
+        // first does not make the runner prefer a cleaner second one.
+        let warned =
+            ResponseExpect { error: Some(vec![1310]), warn: vec![1301], other_errors: Verdict::Fail, strict: true };
+        let expectations = Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet { response: Some(warned), ..ExpectSet::default() },
+                ExpectSet { response: response(&[1301]), ..ExpectSet::default() },
+            ],
+        };
+        let judgement = judge(&valid().answered_with(1301), &expectations, &settings());
+        assert_eq!(judgement.note.as_deref(), Some("alternative 1 of 2 holds"));
+        assert_eq!(essentials(&judgement.checks), [(Verdict::Warn, "target.error.applicable-code")]);
+    }
+
+    #[test]
+    fn when_none_holds_the_closest_is_reported() {
+        let expectations = at_once_or_in_the_receipt(1304);
+        // 0 and no receipt: alternative 1 fails once (the code), alternative 2 once (the count).
+        // On a tie the first is the closest.
+        let judgement = judge(&valid().answered_with(0), &expectations, &settings());
+        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 1 of 2"));
+        assert_eq!(essentials(&judgement.checks), [(Verdict::Fail, "target.error.applicable-code")]);
+
+        // 0 and a 1301 receipt: alternative 1 fails twice (the answer, the receipt's code),
+        // alternative 2 once (the receipt's code), so alternative 2 is the closest.
+        let expectations = Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet { response: response(&[1304]), receipt: receipt(&[1304]), ..ExpectSet::default() },
+                ExpectSet { response: response(&[0]), receipt: receipt(&[1304]), ..ExpectSet::default() },
+            ],
+        };
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 1301);
+        let judgement = judge(&evidence, &expectations, &settings());
+        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 2 of 2"));
+        assert_eq!(
+            essentials(&judgement.checks),
+            [
+                (Verdict::Pass, "target.collect.post"),
+                (Verdict::Pass, "target.receipt.sent"),
+                (Verdict::Fail, "target.receipt.outcome")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_common_set_applies_whichever_alternative_is_chosen() {
+        let mut expectations = at_once_or_in_the_receipt(1322);
+        expectations.common.receipt = Some(ReceiptExpect { never_success: true, ..ReceiptExpect::default() });
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 0);
+        let judgement = judge(&evidence, &expectations, &settings());
+        assert_eq!(judgement.checks[0].requirement, "target.receipt.outcome");
+        assert_eq!(judgement.checks[0].verdict, Verdict::Fail);
+        assert!(judgement.checks[0].message.contains("reports success (0)"), "{}", judgement.checks[0].message);
+        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 1 of 2"));
+    }
+
+    #[test]
+    fn code_lists_read_as_text() {
+        assert_eq!(codes_text(&[]), "(none)");
+        assert_eq!(codes_text(&[2011]), "2011");
+        assert_eq!(codes_text(&[1322, 2009]), "one of 1322, 2009");
     }
 }

@@ -57,19 +57,15 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
             ));
         }
         if expect.after_fetch {
-            checks.push(after_fetch(evidence, receipt.at, &label));
+            checks.push(after_fetch(evidence, receipt.at, code, &label));
         }
         for (name, value) in &expect.fields {
             let actual = receipt.notification.get(name);
+            let requirement = pens_proto::Requirement::by_id(&format!("notification.{name}.matches"))
+                .unwrap_or(&req::NOTIFICATION_COLLECT_DATA);
             checks.push(if actual == Some(value.as_str()) {
-                CheckResult::new(
-                    Verdict::Pass,
-                    &req::NOTIFICATION_PACKAGE_ID_MATCHES,
-                    format!("{label} carries {name} as sent"),
-                )
+                CheckResult::new(Verdict::Pass, requirement, format!("{label} carries {name} as sent"))
             } else {
-                let requirement = pens_proto::Requirement::by_id(&format!("notification.{name}.matches"))
-                    .unwrap_or(&req::NOTIFICATION_COLLECT_DATA);
                 CheckResult::new(
                     Verdict::of_level(requirement.level),
                     requirement,
@@ -95,7 +91,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
 
 /// A receipt comes after the retrieval attempt (CMI010 §5.1, App. A §2): after the
 /// first complete download, or, when none completed, after the last request ended.
-fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, label: &str) -> CheckResult {
+fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option<u16>, label: &str) -> CheckResult {
     let completed = evidence.staging.iter().filter(|e| e.completed).map(|e| e.finished_at).min();
     let attempt_end = completed.or_else(|| evidence.staging.iter().map(|e| e.finished_at).max());
     let what = if completed.is_some() { "the download completed" } else { "the retrieval attempt ended" };
@@ -108,10 +104,253 @@ fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, label: &str)
             &req::TARGET_RECEIPT_AFTER_FETCH,
             format!("{label} came {} ms before {what}", done.saturating_duration_since(receipt_at).as_millis()),
         ),
+        // Success without any retrieval cannot have come after one.
+        None if code == Some(0) => CheckResult::new(
+            Verdict::Fail,
+            &req::TARGET_RECEIPT_AFTER_FETCH,
+            format!("{label} reports success, but the package was never requested from the staging server"),
+        ),
         None => CheckResult::new(
             Verdict::Pass,
             &req::TARGET_RECEIPT_AFTER_FETCH,
             format!("{label}: no retrieval attempt reached the staging server, so nothing to come after"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pens_mock::{CredentialsPresented, Endpoint};
+    use pens_proto::{Notification, NotificationKind};
+    use pens_report::Verdict;
+
+    use super::judge;
+    use crate::evaluate::testing::{PACKAGE_ID, notification_for, outline, settings, valid, worst};
+    use crate::plan::ReceiptExpect;
+
+    fn count(count: usize) -> ReceiptExpect {
+        ReceiptExpect { count: Some(count), ..ReceiptExpect::default() }
+    }
+
+    fn codes(error: &[u16], warn: &[u16]) -> ReceiptExpect {
+        ReceiptExpect { error: Some(error.to_vec()), warn: warn.to_vec(), ..ReceiptExpect::default() }
+    }
+
+    #[test]
+    fn the_count_is_exact() {
+        let cases: [(usize, usize, Verdict, &str); 5] = [
+            (1, 1, Verdict::Pass, "1 receipt(s) arrived, as expected"),
+            (0, 0, Verdict::Pass, "0 receipt(s) arrived, as expected"),
+            (1, 0, Verdict::Fail, "no receipt arrived within 3000 ms of the collect"),
+            (1, 2, Verdict::Fail, "2 receipts arrived; exactly 1 expected"),
+            (0, 1, Verdict::Fail, "1 receipts arrived; exactly 0 expected"),
+        ];
+        for (expected, arrived, verdict, message) in cases {
+            let mut evidence = valid().answered_with(0).downloaded(5, 10);
+            for n in 0..arrived {
+                evidence = evidence.receipt(20 + n as u64, 0);
+            }
+            let checks = judge(&evidence, &count(expected), &settings());
+            let sent = checks.iter().find(|c| c.requirement == "target.receipt.sent").expect("a count check");
+            assert_eq!(
+                (sent.verdict, sent.message.as_str()),
+                (verdict, message),
+                "{expected} expected, {arrived} came"
+            );
+            assert_eq!(sent.expected.as_deref(), Some(expected.to_string().as_str()));
+            assert_eq!(sent.actual.as_deref(), Some(arrived.to_string().as_str()));
+        }
+    }
+
+    #[test]
+    fn a_missing_receipt_after_a_refusal_says_so() {
+        let evidence = valid().answered_with(1420);
+        let checks = judge(&evidence, &count(1), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.receipt.sent")]);
+        assert_eq!(checks[0].message, "no receipt arrived: the target refused the collect with 1420");
+    }
+
+    #[test]
+    fn several_receipts_are_labelled_one_by_one() {
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 0).receipt(30, 1310);
+        let checks = judge(&evidence, &codes(&[0], &[]), &settings());
+        let outcomes: Vec<&str> =
+            checks.iter().filter(|c| c.requirement == "target.receipt.outcome").map(|c| c.message.as_str()).collect();
+        assert_eq!(outcomes, ["receipt 1 reports 0", "receipt 2 reports 1310"]);
+    }
+
+    #[test]
+    fn the_outcome_is_judged_against_error_and_warn() {
+        let expect = codes(&[1310], &[1301]);
+        let cases = [
+            (1310, Verdict::Pass, "receipt reports 1310"),
+            (1301, Verdict::Warn, "receipt reports 1301; 1310 is more precise"),
+            (0, Verdict::Fail, "receipt reports 0"),
+            (1312, Verdict::Fail, "receipt reports 1312"),
+        ];
+        for (code, verdict, message) in cases {
+            let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, code);
+            let checks = judge(&evidence, &expect, &settings());
+            assert_eq!(outline(&checks), [(verdict, "target.receipt.outcome")], "{code}");
+            assert_eq!(checks[0].message, message);
+        }
+    }
+
+    #[test]
+    fn an_unreadable_outcome_fails() {
+        let mut receipt = notification_for(&valid().command, NotificationKind::Receipt, 0);
+        receipt.error = Some("ok".into());
+        let evidence = valid().answered_with(0).notification(20, Endpoint::Receipt, receipt);
+        let checks = judge(&evidence, &codes(&[0], &[]), &settings());
+        let outcome = checks.iter().find(|c| c.requirement == "target.receipt.outcome").expect("an outcome check");
+        assert_eq!((outcome.verdict, outcome.message.as_str()), (Verdict::Fail, "receipt reports no readable error"));
+        assert_eq!(outcome.actual.as_deref(), Some("-"));
+        // The malformed `error` is a finding of its own.
+        assert!(checks.iter().any(|c| c.requirement == "notification.error.numeric" && c.verdict == Verdict::Fail));
+    }
+
+    #[test]
+    fn never_success_fails_a_successful_receipt_only() {
+        let expect = ReceiptExpect { never_success: true, ..ReceiptExpect::default() };
+        let success = valid().answered_with(0).downloaded(5, 10).receipt(20, 0);
+        let checks = judge(&success, &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.receipt.outcome")]);
+        assert!(checks[0].message.contains("reports success (0)"), "{}", checks[0].message);
+
+        let failure = valid().answered_with(0).downloaded(5, 10).receipt(20, 1432);
+        assert!(judge(&failure, &expect, &settings()).is_empty());
+    }
+
+    #[test]
+    fn after_fetch_compares_with_the_first_complete_download() {
+        let expect = ReceiptExpect { after_fetch: true, ..ReceiptExpect::default() };
+        let cases = [
+            (
+                "after the download",
+                valid().downloaded(5, 10).receipt(20, 0),
+                Verdict::Pass,
+                "receipt came after the download completed",
+            ),
+            (
+                "at the same instant",
+                valid().downloaded(5, 20).receipt(20, 0),
+                Verdict::Pass,
+                "receipt came after the download completed",
+            ),
+            (
+                "before it completed",
+                valid().downloaded(5, 50).receipt(20, 0),
+                Verdict::Fail,
+                "receipt came 30 ms before the download completed",
+            ),
+            (
+                "after the first of two downloads",
+                valid().downloaded(5, 10).downloaded(30, 40).receipt(20, 0),
+                Verdict::Pass,
+                "receipt came after the download completed",
+            ),
+            (
+                "after a broken-off attempt",
+                valid().fetch(5, 10, false, CredentialsPresented::None).receipt(20, 1310),
+                Verdict::Pass,
+                "receipt came after the retrieval attempt ended",
+            ),
+            (
+                "before the last broken-off attempt ended",
+                valid()
+                    .fetch(5, 10, false, CredentialsPresented::None)
+                    .fetch(12, 30, false, CredentialsPresented::None)
+                    .receipt(20, 1310),
+                Verdict::Fail,
+                "receipt came 10 ms before the retrieval attempt ended",
+            ),
+            (
+                "no request at all, a failure reported",
+                valid().receipt(20, 1310),
+                Verdict::Pass,
+                "receipt: no retrieval attempt reached the staging server, so nothing to come after",
+            ),
+        ];
+        for (name, evidence, verdict, message) in cases {
+            let checks = judge(&evidence, &expect, &settings());
+            assert_eq!(outline(&checks), [(verdict, "target.receipt.after-fetch")], "{name}");
+            assert_eq!(checks[0].message, message, "{name}");
+        }
+    }
+
+    /// A receipt reporting success when no request ever reached the staging server
+    /// cannot have come after the retrieval: there was none. (It once passed, which
+    /// left the after-fetch check of `staging-slow-first-byte` vacuous against `no-fetch`.)
+    #[test]
+    fn after_fetch_fails_a_successful_receipt_without_any_retrieval() {
+        let expect = ReceiptExpect { after_fetch: true, ..ReceiptExpect::default() };
+        let checks = judge(&valid().answered_with(0).receipt(20, 0), &expect, &settings());
+        assert_eq!(worst(&checks), Verdict::Fail, "{checks:#?}");
+    }
+
+    #[test]
+    fn fields_are_compared_with_what_the_collect_sent() {
+        let expect =
+            ReceiptExpect { fields: vec![("package-id".into(), PACKAGE_ID.into())], ..ReceiptExpect::default() };
+        let matching = valid().answered_with(0).receipt(20, 0);
+        let checks = judge(&matching, &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "notification.package-id.matches")]);
+        assert_eq!(checks[0].message, "receipt carries package-id as sent");
+
+        let mut other = notification_for(&valid().command, NotificationKind::Receipt, 0);
+        other.package_id = Some(format!("{PACKAGE_ID}-not-this-one"));
+        let differing = valid().answered_with(0).notification(20, Endpoint::Receipt, other);
+        let checks = judge(&differing, &expect, &settings());
+        // One check for the field: the protocol finding on the same element is not repeated.
+        assert_eq!(outline(&checks), [(Verdict::Warn, "notification.package-id.matches")]);
+        assert_eq!(checks[0].message, "receipt: `package-id` differs from what the collect sent");
+        assert_eq!(checks[0].expected.as_deref(), Some(PACKAGE_ID));
+        assert_eq!(checks[0].actual, Some(format!("{PACKAGE_ID}-not-this-one")));
+
+        let mut missing = notification_for(&valid().command, NotificationKind::Receipt, 0);
+        missing.package_id = None;
+        let checks = judge(&valid().notification(20, Endpoint::Receipt, missing), &expect, &settings());
+        let field = checks.iter().find(|c| c.requirement == "notification.package-id.matches").expect("a field check");
+        assert_eq!((field.verdict, field.actual.as_deref()), (Verdict::Warn, Some("(missing)")));
+    }
+
+    #[test]
+    fn a_differing_field_without_a_requirement_of_its_own_cites_the_collect_data() {
+        let expect =
+            ReceiptExpect { fields: vec![("client".into(), "Someone Else".into())], ..ReceiptExpect::default() };
+        let checks = judge(&valid().receipt(20, 0), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Warn, "notification.collect-data")]);
+    }
+
+    /// A matching field cites the same requirement its mismatch would (a match of
+    /// `client` once cited `notification.package-id.matches`).
+    #[test]
+    fn a_matching_field_cites_the_requirement_its_mismatch_would() {
+        let expect =
+            ReceiptExpect { fields: vec![("client".into(), "unit test target".into())], ..ReceiptExpect::default() };
+        let checks = judge(&valid().receipt(20, 0), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "notification.collect-data")]);
+    }
+
+    #[test]
+    fn a_well_formed_receipt_adds_no_findings_and_a_poor_one_does() {
+        let checks = judge(&valid().receipt(20, 0), &ReceiptExpect::default(), &settings());
+        assert!(checks.is_empty(), "{checks:#?}");
+
+        let poor = Notification { command: Some("receipt".into()), ..Notification::default() };
+        let checks = judge(&valid().notification(20, Endpoint::Receipt, poor), &ReceiptExpect::default(), &settings());
+        assert_eq!(worst(&checks), Verdict::Fail, "no `error` is a must: {checks:#?}");
+        assert!(checks.iter().all(|c| c.message.starts_with("receipt: ")), "{checks:#?}");
+        assert!(checks.iter().any(|c| c.requirement == "notification.error.present"));
+    }
+
+    #[test]
+    fn an_alert_at_the_receipt_url_is_a_wrong_command() {
+        let alert = notification_for(&valid().command, NotificationKind::Alert, 0);
+        let checks = judge(&valid().notification(20, Endpoint::Receipt, alert), &count(1), &settings());
+        assert!(
+            checks.iter().any(|c| c.requirement == "notification.command.value" && c.verdict == Verdict::Fail),
+            "{checks:#?}"
+        );
     }
 }

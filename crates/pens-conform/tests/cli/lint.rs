@@ -1,0 +1,50 @@
+//! `lint`: load-checking scenario files, with rustc-style diagnostics.
+
+use super::{TempDir, both, pens_conform, scenario_ids};
+
+/// A misspelt key under `[expect]`; the id matches the file stem, so the key is the
+/// file's only error.
+const BROKEN: &str = r#"id = "broken-receipt"
+title = "A misspelt section is an error, not a check that never runs"
+requirements = ["target.receipt.sent"]
+
+[expect]
+recipt = { count = 1 }
+"#;
+
+#[test]
+fn the_shipped_scenarios_load_cleanly() {
+    let output = pens_conform().arg("lint").output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{} scenario(s) load cleanly, 0 error(s)\n", scenario_ids().len())
+    );
+    assert!(output.stderr.is_empty(), "{}", both(&output));
+}
+
+#[test]
+fn a_misspelt_key_is_shown_like_rustc_with_a_suggestion() {
+    let dir = TempDir::new("lint-broken");
+    dir.write("broken-receipt.toml", BROKEN);
+    let output = pens_conform().arg("lint").arg(dir.path()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "0 scenario(s) load cleanly, 1 error(s)\n");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let location = format!("--> {}:6:1", dir.path().join("broken-receipt.toml").display());
+    assert!(stderr.contains(&location), "{location} not in: {stderr}");
+    assert!(stderr.contains("did you mean `receipt`?"), "{stderr}");
+    insta::assert_snapshot!(stderr.replace(&dir.path().display().to_string(), "[TMP]"));
+}
+
+/// Files and folders can be mixed; every argument is counted.
+#[test]
+fn files_and_folders_are_counted_together() {
+    let dir = TempDir::new("lint-mixed");
+    let broken = dir.write("broken-receipt.toml", BROKEN);
+    let output =
+        pens_conform().args(["lint", "scenarios/target/collect-post-valid.toml"]).arg(&broken).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1 scenario(s) load cleanly, 1 error(s)\n");
+}

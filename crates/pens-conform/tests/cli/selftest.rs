@@ -1,0 +1,224 @@
+//! `selftest`: the whole target suite against the built-in reference target, and the
+//! report files it leaves behind.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::{BytesStart, Event};
+use serde_json::Value;
+
+use super::{TempDir, both, pens_conform, scenario_ids};
+
+/// A correct target passes every scenario (or is out of its scope), and the three
+/// report files describe the same run.
+#[test]
+fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
+    let dir = TempDir::new("selftest");
+    let output =
+        pens_conform().args(["selftest", "--jobs", "8", "--report-dir"]).arg(dir.path()).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let ids = scenario_ids();
+
+    // Console: the preflight, one live line per scenario, the summary.
+    assert!(
+        stdout.lines().any(|l| l == "preflight passed: the target answers, fetches and receipts"),
+        "{}",
+        both(&output)
+    );
+    for id in &ids {
+        assert!(
+            stdout.lines().any(|l| l.split_whitespace().nth(1) == Some(id.as_str())),
+            "no live line for {id}: {stdout}"
+        );
+    }
+    let summary_start = format!("{} scenarios: ", ids.len());
+    let summary = stdout.lines().find(|l| l.starts_with(&summary_start)).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(summary.contains(" 0 fail, 0 error"), "{summary}");
+
+    // report.json
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("report.json"))
+            .expect("report.json is JSON");
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["mode"], "target");
+    assert_eq!(report["summary"]["total"], ids.len());
+    assert_eq!(report["summary"]["fail"], 0);
+    assert!(report.get("aborted").is_none(), "{}", report["aborted"]);
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    let mut requirements_by_id = BTreeMap::new();
+    for scenario in scenarios {
+        let id = scenario["id"].as_str().expect("id").to_owned();
+        let verdict = scenario["verdict"].as_str().expect("verdict");
+        assert!(matches!(verdict, "pass" | "not-applicable"), "{id}: {verdict}\n{scenario:#}");
+        let requirements: Vec<String> = scenario["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .map(|r| r.as_str().expect("requirement id").to_owned())
+            .collect();
+        assert!(requirements_by_id.insert(id.clone(), requirements).is_none(), "{id} reported twice");
+    }
+    assert_eq!(requirements_by_id.keys().cloned().collect::<Vec<_>>(), ids);
+
+    // junit.xml: one test case per scenario, carrying the scenario's requirements.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).expect("junit.xml");
+    let parsed = parse_junit(&junit);
+    assert_eq!(parsed.tests_attribute.as_deref(), Some(ids.len().to_string().as_str()));
+    assert_eq!(parsed.cases.len(), ids.len(), "{junit}");
+    for case in &parsed.cases {
+        let expected = requirements_by_id.get(&case.name).unwrap_or_else(|| panic!("unknown test case {}", case.name));
+        assert!(!case.requirements.is_empty(), "{}: no requirement property", case.name);
+        assert_eq!(&case.requirements, expected, "{}", case.name);
+    }
+
+    // ca.pem: the run's certificate authority, for an LMS to trust.
+    let ca = std::fs::read_to_string(dir.path().join("ca.pem")).expect("ca.pem");
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+    assert!(ca.trim_end().ends_with("-----END CERTIFICATE-----"), "{ca}");
+}
+
+/// A seeded defect is caught by the scenario written for it, with the requirement, the
+/// expected and the actual value on the console, and exit code 1.
+#[test]
+fn a_seeded_defect_fails_its_scenario_with_expected_and_actual() {
+    let dir = TempDir::new("selftest-defect");
+    let output = pens_conform()
+        .args(["selftest", "--defect", "lowest-error-code", "--only", "several-errors-highest-code", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert!(
+        stdout.lines().any(|l| l.starts_with("1 scenarios: 0 pass,") && l.contains(" 1 fail, 0 error")),
+        "{stdout}"
+    );
+
+    // The failure block of the console report, without the live lines (they carry durations).
+    let block: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("FAIL several-errors-highest-code — "))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let block = block.join("\n");
+    assert!(block.contains("FAIL  [target.error.highest-numbered]"), "{stdout}");
+    assert!(block.contains("expected: ") && block.contains("actual: "), "{stdout}");
+    insta::assert_snapshot!(block);
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("report.json"))
+            .expect("report.json is JSON");
+    assert_eq!(report["summary"]["total"], 1);
+    assert_eq!(report["target"]["name"], "pens-conform reference target (defect: lowest-error-code)");
+    assert_eq!(report["scenarios"][0]["verdict"], "fail");
+}
+
+/// An unknown defect is a usage error: exit 2, the known names listed, nothing run.
+#[test]
+fn an_unknown_defect_is_a_usage_error_that_lists_the_known_ones() {
+    let dir = TempDir::new("selftest-nonsense");
+    let report_dir = dir.path().join("reports");
+    let output = pens_conform()
+        .args(["selftest", "--defect", "nonsense", "--report-dir"])
+        .arg(&report_dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--defect: unknown defect `nonsense`"), "{stderr}");
+    for known in ["lf-line-endings", "lowest-error-code", "no-receipt", "slow-ack", "no-fetch"] {
+        assert!(stderr.contains(known), "{known} not listed: {stderr}");
+    }
+    assert!(output.stdout.is_empty(), "{}", both(&output));
+    assert!(!report_dir.exists(), "a report folder was created for a run that never started");
+}
+
+/// What the tests need of a JUnit document, read with a real XML parser so that a
+/// malformed document (unbalanced, bad escape, duplicate attribute) fails the test.
+struct Junit {
+    /// `tests` of the root `<testsuites>`.
+    tests_attribute: Option<String>,
+    cases: Vec<TestCase>,
+}
+
+struct TestCase {
+    name: String,
+    /// The values of `<property name="requirement">`, in document order.
+    requirements: Vec<String>,
+}
+
+fn parse_junit(xml: &str) -> Junit {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut junit = Junit { tests_attribute: None, cases: Vec::new() };
+    let mut open: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut current: Option<TestCase> = None;
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("junit.xml is not well-formed at byte {}: {e}", reader.error_position()));
+        match event {
+            Event::Start(element) => {
+                if open.is_empty() {
+                    roots += 1;
+                    junit.tests_attribute = root_tests(&element);
+                }
+                open_element(&element, &mut current, &mut junit.cases, false);
+                open.push(String::from_utf8_lossy(element.name().as_ref()).into_owned());
+            }
+            Event::Empty(element) => {
+                if open.is_empty() {
+                    roots += 1;
+                    junit.tests_attribute = root_tests(&element);
+                }
+                open_element(&element, &mut current, &mut junit.cases, true);
+            }
+            Event::End(element) => {
+                let name = open.pop().expect("an end tag closes an open element");
+                assert_eq!(name.as_bytes(), element.name().as_ref(), "mismatched end tag");
+                if name == "testcase" {
+                    junit.cases.push(current.take().expect("an open test case"));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "unclosed elements at the end of junit.xml: {open:?}");
+    assert_eq!(roots, 1, "one root element");
+    junit
+}
+
+/// The `tests` count of the root element, which must be `<testsuites>`.
+fn root_tests(element: &BytesStart<'_>) -> Option<String> {
+    assert_eq!(element.name().as_ref(), b"testsuites", "root element");
+    attribute(element, "tests")
+}
+
+fn open_element(element: &BytesStart<'_>, current: &mut Option<TestCase>, cases: &mut Vec<TestCase>, empty: bool) {
+    match element.name().as_ref() {
+        b"testcase" => {
+            assert!(current.is_none(), "nested test case");
+            let case = TestCase {
+                name: attribute(element, "name").expect("a test case has a name"),
+                requirements: Vec::new(),
+            };
+            if empty { cases.push(case) } else { *current = Some(case) }
+        }
+        b"property" => {
+            if let Some(case) = current.as_mut()
+                && attribute(element, "name").as_deref() == Some("requirement")
+            {
+                case.requirements.push(attribute(element, "value").expect("a property has a value"));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn attribute(element: &BytesStart<'_>, name: &str) -> Option<String> {
+    element
+        .try_get_attribute(name)
+        .expect("well-formed attributes")
+        .map(|a| a.unescape_value().expect("well-escaped attribute value").into_owned())
+}

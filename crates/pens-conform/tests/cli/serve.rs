@@ -1,0 +1,164 @@
+//! `serve target`: the reference target as its own process, on a real socket. The test
+//! plays the publishing client with plain `std::net`: it sends a collect, reads the
+//! answer byte for byte, and receives the receipt at its own listener.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::{closed_port, workspace_root};
+
+/// How long any single step may take; generous for a loaded 2-core CI machine. Every
+/// wait ends on its event, so a passing run is fast.
+const STEP: Duration = Duration::from_secs(20);
+
+/// The child process, killed when the test ends, passing or not.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_target_reports_its_real_port_and_answers_a_valid_collect() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .args(["serve", "target", "--listen", "127.0.0.1:0"])
+        .current_dir(workspace_root())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let _served = Served(child);
+
+    // The first line names the bound address, not the requested port 0.
+    let lines = read_lines(stdout);
+    let first = lines.recv_timeout(STEP).expect("a first line");
+    let url = first.strip_prefix("reference target listening: ").unwrap_or_else(|| panic!("{first:?}"));
+    let authority = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix("/pens"))
+        .unwrap_or_else(|| panic!("unexpected URL {url:?}"));
+    let port: u16 = authority.strip_prefix("127.0.0.1:").and_then(|p| p.parse().ok()).expect("127.0.0.1:PORT");
+    assert_ne!(port, 0, "{first}");
+
+    // A collect for a package nobody serves: acknowledged at once with 0, then a
+    // receipt reporting that the package could not be fetched.
+    let collector = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the collector");
+    let collector_base = format!("http://{}", collector.local_addr().expect("address"));
+    let receipts = receive_one_request(collector);
+    let package_url = format!("http://127.0.0.1:{}/course.zip", closed_port());
+    let receipt_url = format!("{collector_base}/receipt");
+    let alerts_url = format!("{collector_base}/alerts");
+    let package_id = "urn:pens-conform:test:serve-target";
+    let body = pens_proto::encode_form([
+        ("pens-version", "1.0.0"),
+        ("command", "collect"),
+        ("package-type", "scorm-pif"),
+        ("package-type-version", "1.2"),
+        ("package-format", "zip"),
+        ("package-id", package_id),
+        ("package-url", package_url.as_str()),
+        ("package-url-expiry", "2099-12-31T23:59:59Z"),
+        ("client", "pens-conform tests"),
+        ("receipt", receipt_url.as_str()),
+        ("alerts", alerts_url.as_str()),
+    ]);
+
+    let answer = post(authority, "/pens", &body);
+    let (head, answer_body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no header end: {answer:?}"));
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(head.lines().any(|h| h.eq_ignore_ascii_case("content-type: text/plain")), "{head}");
+    assert!(answer_body.starts_with("error=0\r\n"), "{answer_body:?}");
+    let parsed = pens_proto::parse_response(answer_body.as_bytes());
+    assert!(parsed.error.is_some_and(|code| code.is_success()), "{answer_body:?}");
+    assert!(parsed.findings.is_empty(), "{:?}\n{answer_body:?}", parsed.findings);
+
+    let receipt = receipts.recv_timeout(STEP).expect("a receipt");
+    let (head, form) = receipt.split_once("\r\n\r\n").expect("a request");
+    assert!(head.starts_with("POST /receipt HTTP/1.1\r\n"), "{head}");
+    let notification = pens_proto::Notification::decode(form.as_bytes()).notification;
+    assert_eq!(notification.get("command"), Some("receipt"), "{form}");
+    assert_eq!(notification.get("package-id"), Some(package_id), "{form}");
+    assert_eq!(notification.get("error"), Some("1310"), "{form}");
+}
+
+/// Lines of the child's standard output, as they come; the channel closes with it.
+fn read_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// Accepts one HTTP request, answers it as a PENS collector does, and hands over the
+/// request (head and body). The thread ends with the test process if nothing comes.
+fn receive_one_request(listener: TcpListener) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else { return };
+        let _ = stream.set_read_timeout(Some(STEP));
+        let request = read_request(&mut stream);
+        let answer = "error=0\r\nerror-text=ok\r\nversion=1.0.0\r\npens-data=\r\n";
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            answer.len()
+        );
+        let _ = sender.send(request);
+    });
+    receiver
+}
+
+/// Reads a request head and a body of the announced `content-length`.
+fn read_request(stream: &mut TcpStream) -> String {
+    let mut bytes = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&bytes);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .filter_map(|h| h.split_once(':'))
+                .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if bytes.len() >= end + 4 + length {
+                return text.into_owned();
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// A form POST on a fresh connection; returns the whole answer (`connection: close`).
+fn post(authority: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(authority).expect("connect to the reference target");
+    stream.set_read_timeout(Some(STEP)).expect("read timeout");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/x-www-form-urlencoded\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read the answer");
+    String::from_utf8(answer).expect("a UTF-8 answer")
+}

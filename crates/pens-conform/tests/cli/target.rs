@@ -1,0 +1,96 @@
+//! `target`: what a user sees when the LMS cannot be reached or the command line or
+//! profile is wrong. (A passing run is `selftest`'s; both share the run code.)
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{TempDir, both, closed_port, pens_conform, scenario_ids};
+
+/// A profile whose receipt deadline is short. The preflight waits for the receipt
+/// deadline even when the collect could not be sent at all (see
+/// `an_unreachable_target_stops_the_run_without_waiting_for_a_receipt`), so with the
+/// default 30 s this test would take 30 s.
+const SHORT_DEADLINES: &str = "[deadlines]\nack = 2000\nfetch = 2000\nreceipt = 1000\nquiet = 100\n";
+
+/// Nothing listens at the URL: the preflight stops the run, every scenario is
+/// inconclusive with one explanation, exit 3.
+#[test]
+fn an_unreachable_target_stops_the_run_with_exit_3() {
+    let dir = TempDir::new("target-closed");
+    let profile = dir.write("profile.toml", SHORT_DEADLINES);
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--profile"])
+        .arg(&profile)
+        .arg("--report-dir")
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    let text = both(&output);
+    assert!(text.contains(&format!("RUN STOPPED: the target at {url} did not answer a valid collect")), "{text}");
+
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/report.json")).expect("report.json written"),
+    )
+    .expect("report.json is JSON");
+    let total = scenario_ids().len();
+    assert_eq!(report["summary"]["total"], total);
+    assert_eq!(report["summary"]["inconclusive"], total);
+    assert!(report["aborted"].as_str().is_some_and(|reason| reason.contains(&url)), "{}", report["aborted"]);
+}
+
+/// A refused connection is an answer: nothing was delivered, so no receipt can come and
+/// the run must not sit out the default 30 s receipt deadline before it says RUN
+/// STOPPED (it once did). The bound is far below that deadline, not a speed goal.
+#[test]
+fn an_unreachable_target_stops_the_run_without_waiting_for_a_receipt() {
+    let dir = TempDir::new("target-closed-default");
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let started = Instant::now();
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    assert!(took < Duration::from_secs(10), "took {took:?} to find that nothing listens at {url}");
+}
+
+#[test]
+fn without_a_url_it_is_a_usage_error() {
+    let dir = TempDir::new("target-no-url");
+    let output =
+        pens_conform().args(["target", "--report-dir"]).arg(dir.path().join("reports")).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no target URL: give --url URL or `[target] url` in the --profile file"), "{stderr}");
+    assert!(!dir.path().join("reports").exists());
+}
+
+/// Profile errors name the file and, for TOML errors, the line.
+#[test]
+fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
+    let dir = TempDir::new("target-bad-profile");
+    let cases = [
+        ("bad-value.toml", "[target]\nurl = \"http://lms/pens\"\n\n[claims]\nftp = \"maybe\"\n", "line 5"),
+        ("unknown-key.toml", "[target]\nurll = \"http://lms/pens\"\n", "unknown field `urll`"),
+        ("not-toml.toml", "[target\nurl = 1\n", "line 1"),
+        ("zero-deadline.toml", "[target]\nurl = \"http://lms/pens\"\n[deadlines]\nack = 0\n", "ack is 0"),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.write(name, text);
+        let output = pens_conform().args(["target", "--profile"]).arg(&path).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("profile {}", path.display())), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+
+    let missing = dir.path().join("no-such-profile.toml");
+    let output = pens_conform().args(["target", "--profile"]).arg(&missing).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("cannot read profile {}", missing.display())));
+}

@@ -1,0 +1,18 @@
+//! Integration tests of pens-runner: the whole engine on real sockets (port 0) against
+//! the reference target, with and without defects, against misbehaving targets, and
+//! the report it builds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "tests/conformant.rs"]
+mod conformant;
+#[path = "tests/defects.rs"]
+mod defects;
+#[path = "tests/misbehaving.rs"]
+mod misbehaving;
+#[path = "tests/redact.rs"]
+mod redact;
+#[path = "tests/snapshots.rs"]
+mod snapshots;
+#[path = "tests/support.rs"]
+mod support;

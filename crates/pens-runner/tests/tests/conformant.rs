@@ -1,0 +1,70 @@
+//! The whole suite against a correct reference target: everything passes, nothing is
+//! a surprise, and the run is as fast as the target, not as slow as the deadlines.
+
+use pens_report::{Summary, Verdict, render_junit};
+use pens_runner::{RunEvent, run_target_suite};
+
+use crate::support;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines() {
+    let scenarios = support::target_scenarios();
+    let deadlines = support::conformant_deadlines();
+    let (_target, options) = support::reference(None, deadlines);
+    let mut started = Vec::new();
+    let mut preflight = Vec::new();
+    let mut finished = Vec::new();
+    let output = run_target_suite(&scenarios, &options, &mut |event| match event {
+        RunEvent::Started { scenarios, .. } => started.push(*scenarios),
+        RunEvent::PreflightPassed { warning } => preflight.push(warning.clone()),
+        RunEvent::ScenarioFinished(result) => finished.push(result.id.clone()),
+        _ => {}
+    })
+    .await
+    .expect("the harness starts");
+    let report = output.report;
+    let problems = support::describe_problems(&report);
+
+    assert_eq!(report.aborted, None, "{problems}");
+    // The reference target claims no optional feature: only scenarios that need one
+    // are not applicable, everything else passes (no `info`, no `warn`).
+    let not_applicable = scenarios.iter().filter(|s| !s.needs.is_empty()).count();
+    let total = scenarios.len();
+    assert_eq!(
+        report.summary,
+        Summary { total, pass: total - not_applicable, not_applicable, ..Summary::default() },
+        "{problems}"
+    );
+
+    // Events: one start, a clean preflight, one result per scenario.
+    assert_eq!(started, [total]);
+    assert_eq!(preflight, [None]);
+    finished.sort();
+    let ids: Vec<String> = report.scenarios.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(finished, ids, "every scenario is reported once, and the report is in id order");
+
+    for scenario in report.scenarios.iter().filter(|s| s.verdict == Verdict::Pass) {
+        assert!(!scenario.checks.is_empty(), "{} checked nothing", scenario.id);
+        assert!(
+            scenario.exchanges.iter().any(|e| e.kind == pens_report::ExchangeKind::Collect),
+            "{} shows no collect",
+            scenario.id
+        );
+        // Waits end on the event: a correct target never makes a scenario sit out a
+        // deadline (the slowest one waits for a staging server that delays 2 s).
+        assert!(
+            scenario.duration_ms < u64::try_from(deadlines.receipt.as_millis()).unwrap(),
+            "{} took {} ms: it waited for a deadline",
+            scenario.id,
+            scenario.duration_ms
+        );
+    }
+    // Not a speed test: the sum of the deadlines of 45 scenarios is minutes, a run
+    // whose waits end on events takes seconds.
+    assert!(report.duration_ms < 20_000, "the run took {} ms", report.duration_ms);
+
+    support::assert_no_secrets(&report);
+    let junit = render_junit(&report).expect("junit");
+    assert!(!junit.contains(support::SYSTEM_PASSWORD));
+    assert!(junit.contains(r#"tests="#), "{junit}");
+}

@@ -1,0 +1,310 @@
+//! The defect matrix: the suite against the reference target once per [`Defect`].
+//! A harness is only trustworthy if each of its checks has been seen to fail, so every
+//! defect must make the scenarios watching for it fail (or warn, for a `should`), leave
+//! the others alone, and every scenario must be caught by some defect.
+//!
+//! The twelve runs go concurrently in one test: each waits mostly on deadlines
+//! (`no-receipt` sits out the receipt deadline, `slow-ack` the ack deadline), so the
+//! matrix lasts about as long as its slowest run (about 13 s), not the sum (about 55 s).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use pens_mock::Defect;
+use pens_report::{RunReport, Verdict};
+use tokio::task::JoinSet;
+
+use crate::support;
+
+/// Which scenarios a defect catches.
+enum Caught {
+    /// Every applicable scenario: the defect breaks every answer.
+    Every,
+    /// These, and no others but those of [`Expected::may`].
+    These(&'static [&'static str]),
+}
+
+/// What one defect must do to the suite.
+struct Expected {
+    defect: Defect,
+    /// The verdict of every scenario it catches: `fail`, or `warn` for a `should`.
+    verdict: Verdict,
+    caught: Caught,
+    /// Scenarios it catches only when timing allows: caught with `verdict`, or passed.
+    may: &'static [&'static str],
+}
+
+/// Scenarios with a successful fetch and receipt: what a defect in the receipt catches.
+const RECEIPTED: &[&str] = &[
+    "collect-get-valid",
+    "collect-post-valid",
+    "elements-reordered",
+    "extension-elements",
+    "package-url-https",
+    "package-url-unreachable",
+    "reserved-characters-utf8",
+    "staging-corrupt-zip",
+    "staging-credentials",
+    "staging-not-found",
+    "staging-server-error",
+    "staging-slow-first-byte",
+    "staging-truncated",
+    "staging-wrong-password",
+    "target-url-with-query",
+    "ten-collects-at-once",
+    "vendor-data-4096",
+];
+
+/// Scenarios whose collect a correct target refuses with a computed or listed code.
+const REFUSED: &[&str] = &[
+    "alerts-unsupported-scheme",
+    "command-reserved-delete",
+    "command-unknown",
+    "expiry-malformed",
+    "expiry-past",
+    "mailto-alerts-not-claimed",
+    "mailto-receipt-not-claimed",
+    "missing-client",
+    "missing-command",
+    "missing-package-format",
+    "missing-package-id",
+    "missing-package-type",
+    "missing-package-type-version",
+    "missing-package-url",
+    "missing-package-url-expiry",
+    "missing-pens-version",
+    "missing-receipt",
+    "package-type-unknown",
+    "package-url-relative",
+    "package-url-schemeless",
+    "package-url-unknown-scheme",
+    "pens-version-malformed",
+    "pens-version-unsupported",
+    "receipt-unsupported-scheme",
+    "several-errors-highest-code",
+];
+
+/// The matrix as observed, one row per defect.
+const MATRIX: [Expected; 12] = [
+    Expected { defect: Defect::LfLineEndings, verdict: Verdict::Fail, caught: Caught::Every, may: &[] },
+    Expected { defect: Defect::NoReceipt, verdict: Verdict::Fail, caught: Caught::These(RECEIPTED), may: &[] },
+    // The runner waits until the download is on record, so an early receipt is always
+    // seen before its download, however slow the staging server.
+    Expected {
+        defect: Defect::ReceiptBeforeDownload,
+        verdict: Verdict::Fail,
+        caught: Caught::These(RECEIPTED),
+        may: &[],
+    },
+    Expected {
+        defect: Defect::WrongFtpCode,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&["ftp-not-claimed"]),
+        may: &[],
+    },
+    Expected {
+        defect: Defect::LowestErrorCode,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&["several-errors-highest-code"]),
+        may: &[],
+    },
+    Expected {
+        defect: Defect::IgnoreCredentials,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&["staging-credentials"]),
+        may: &[],
+    },
+    Expected { defect: Defect::AlwaysSuccess, verdict: Verdict::Fail, caught: Caught::These(REFUSED), may: &[] },
+    // notification.package-id.matches is a `should` (CMI010 §5.1).
+    Expected {
+        defect: Defect::ReceiptWrongPackageId,
+        verdict: Verdict::Warn,
+        caught: Caught::These(RECEIPTED),
+        may: &[],
+    },
+    Expected { defect: Defect::SlowAck, verdict: Verdict::Fail, caught: Caught::Every, may: &[] },
+    Expected { defect: Defect::HtmlResponse, verdict: Verdict::Fail, caught: Caught::Every, may: &[] },
+    // target.alerts.after-receipt is a `should`; only scenarios that judge alerts see it.
+    Expected {
+        defect: Defect::AlertBeforeReceipt,
+        verdict: Verdict::Warn,
+        caught: Caught::These(&["collect-get-valid", "collect-post-valid"]),
+        may: &[],
+    },
+    // Without a fetch, a successful receipt only fails where the fetch is expected or
+    // success is impossible; elsewhere `after_fetch` passes it (the bug noted above).
+    // A successful receipt without any request for the package fails `after_fetch`.
+    Expected { defect: Defect::NoFetch, verdict: Verdict::Fail, caught: Caught::These(RECEIPTED), may: &[] },
+];
+
+/// Defects that break every answer: they catch every scenario, so they prove nothing
+/// about the checks specific to one.
+const BLANKET: [Defect; 3] = [Defect::LfLineEndings, Defect::SlowAck, Defect::HtmlResponse];
+
+/// Scenarios only a blanket defect catches: no defect exercises what they check
+/// beyond the format of the answer. A known gap, kept visible here; a new scenario
+/// should not join it without a reason.
+const ONLY_CAUGHT_BY_BLANKET_DEFECTS: &[&str] = &[
+    // No defect answers an ftps:// package wrongly (`wrong-ftp-code` is FTP only).
+    "ftps-not-claimed",
+    // 0 and 2005 are both acceptable, so only a broken answer fails it.
+    "package-format-unknown",
+];
+
+async fn run_every_defect() -> BTreeMap<Defect, RunReport> {
+    let scenarios = support::target_scenarios();
+    let mut runs = JoinSet::new();
+    for defect in Defect::ALL {
+        let scenarios = scenarios.clone();
+        runs.spawn(async move {
+            let (_target, options) = support::reference(Some(defect), support::defect_deadlines());
+            (defect, support::run(&scenarios, &options).await)
+        });
+    }
+    let mut reports = BTreeMap::new();
+    while let Some(joined) = runs.join_next().await {
+        let (defect, report) = joined.expect("a defect run panicked");
+        reports.insert(defect, report);
+    }
+    reports
+}
+
+/// `id=verdict` of every scenario a run caught (warn or worse).
+fn caught(report: &RunReport) -> BTreeMap<&str, Verdict> {
+    report.scenarios.iter().filter(|s| s.verdict >= Verdict::Warn).map(|s| (s.id.as_str(), s.verdict)).collect()
+}
+
+/// The mismatches between a defect's run and its row of the matrix.
+fn mismatches(expected: &Expected, report: &RunReport) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let defect = expected.defect;
+    if let Some(reason) = &report.aborted {
+        wrong.push(format!("{defect}: the run was aborted: {reason}"));
+    }
+    let must: BTreeSet<&str> = match expected.caught {
+        Caught::Every => {
+            report.scenarios.iter().filter(|s| s.verdict != Verdict::NotApplicable).map(|s| s.id.as_str()).collect()
+        }
+        Caught::These(ids) => ids.iter().copied().collect(),
+    };
+    for id in &must {
+        if !report.scenarios.iter().any(|s| s.id == *id) {
+            wrong.push(format!("{defect}: the matrix names `{id}`, which is not in the suite"));
+        }
+    }
+    for scenario in &report.scenarios {
+        let id = scenario.id.as_str();
+        let allowed: &[Verdict] = if must.contains(id) {
+            &[expected.verdict]
+        } else if expected.may.contains(&id) {
+            &[expected.verdict, Verdict::Pass]
+        } else {
+            &[Verdict::Pass, Verdict::NotApplicable]
+        };
+        if !allowed.contains(&scenario.verdict) {
+            let checks: Vec<String> = scenario
+                .checks
+                .iter()
+                .filter(|c| c.verdict > Verdict::Pass)
+                .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message))
+                .collect();
+            wrong.push(format!(
+                "{defect}: `{id}` is {}, expected one of {allowed:?}{}",
+                scenario.verdict,
+                if checks.is_empty() { String::new() } else { format!(":\n      {}", checks.join("\n      ")) }
+            ));
+        }
+    }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_defect_is_caught_by_the_scenarios_watching_for_it_and_every_scenario_catches_one() {
+    let clock = Instant::now();
+    let reports = run_every_defect().await;
+    let elapsed = clock.elapsed();
+
+    // The observed matrix, for `cargo test -- --nocapture`.
+    for (defect, report) in &reports {
+        let caught: Vec<String> = caught(report).iter().map(|(id, verdict)| format!("{id}={verdict}")).collect();
+        println!("{defect} ({} ms): {}", report.duration_ms, caught.join(", "));
+    }
+    println!("matrix: {} ms", elapsed.as_millis());
+
+    // (a) and (c): each defect catches something, what its row says and no other
+    // scenario, and no run is aborted.
+    let mut wrong: Vec<String> = Vec::new();
+    for (defect, report) in &reports {
+        if caught(report).is_empty() {
+            wrong.push(format!("{defect}: no scenario catches it"));
+        }
+    }
+    for expected in &MATRIX {
+        match reports.get(&expected.defect) {
+            Some(report) => wrong.extend(mismatches(expected, report)),
+            None => wrong.push(format!("{}: no run", expected.defect)),
+        }
+    }
+    assert!(wrong.is_empty(), "the defect matrix differs:\n  {}", wrong.join("\n  "));
+    let rows: BTreeSet<Defect> = MATRIX.iter().map(|e| e.defect).collect();
+    assert_eq!(rows, Defect::ALL.into_iter().collect(), "one row per defect");
+
+    // (b): no scenario is vacuous: each is caught by some defect...
+    let suite: BTreeSet<&str> = reports.values().flat_map(|r| r.scenarios.iter().map(|s| s.id.as_str())).collect();
+    let by_any: BTreeSet<&str> = reports.values().flat_map(|r| caught(r).into_keys()).collect();
+    let never: Vec<&&str> = suite.difference(&by_any).collect();
+    assert!(never.is_empty(), "scenarios no defect catches: {never:?}");
+    // ...and, but for a known few, by a defect that does not simply break every answer.
+    let by_specific: BTreeSet<&str> = reports
+        .iter()
+        .filter(|(defect, _)| !BLANKET.contains(defect))
+        .flat_map(|(_, r)| caught(r).into_keys())
+        .collect();
+    let only_blanket: Vec<&str> = suite.difference(&by_specific).copied().collect();
+    assert_eq!(only_blanket, ONLY_CAUGHT_BY_BLANKET_DEFECTS, "scenarios only a blanket defect catches");
+
+    // Nothing in any run is the harness's own failure, and no run leaks a password.
+    for (defect, report) in &reports {
+        for scenario in &report.scenarios {
+            assert!(
+                !matches!(scenario.verdict, Verdict::Error | Verdict::Inconclusive),
+                "{defect}: {} is {}: {:?}",
+                scenario.id,
+                scenario.verdict,
+                scenario.note
+            );
+        }
+        support::assert_no_secrets(report);
+    }
+}
+
+/// docs/target-mode.md and `Scenario::any_of`'s documentation: when no section
+/// anywhere mentions the response, the runner checks it against the default
+/// `[expect.response]` (the computed code, strict format); a scenario that only says
+/// "not fetched" must still fail against a target that answers an HTML page instead
+/// of 2011 (it once passed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_without_a_response_section_is_still_judged_on_the_answer() {
+    let text = r#"
+id = "no-response-section"
+title = "A collect without receipt is not fetched"
+requirements = ["target.error.applicable-code"]
+
+[collect]
+remove = ["receipt"]
+
+[expect.fetch]
+happens = false
+"#;
+    let scenario = pens_scenario::parse_scenario("scenarios/target/no-response-section.toml", text).expect("it loads");
+    assert!(!scenario.has_explicit_response());
+    let (_target, options) = support::reference(Some(Defect::HtmlResponse), support::defect_deadlines());
+    let report = support::run(&[scenario], &options).await;
+    let result = &report.scenarios[0];
+    assert!(
+        result.checks.iter().any(|c| c.requirement == "response.error.present" && c.verdict == Verdict::Fail),
+        "the answer was not judged: {:#?}",
+        result.checks
+    );
+    assert_eq!(result.verdict, Verdict::Fail);
+}

@@ -1,0 +1,237 @@
+//! Targets that are not PENS targets at all: garbage answers, a closed port, and one
+//! that answers 0 but can never reach the harness. Whatever they do, the run ends
+//! within its deadlines with results, never with a panic or a harness `error`.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use pens_proto::{CollectCommand, PensResponse};
+use pens_report::{RunReport, Verdict};
+use pens_runner::{Deadlines, RunEvent, RunOptions, run_target_suite};
+use pens_scenario::Scenario;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support;
+
+/// Short deadlines: these targets never send anything the runner could wait for.
+fn short_deadlines() -> Deadlines {
+    Deadlines {
+        ack: Duration::from_millis(1500),
+        fetch: Duration::from_millis(1000),
+        receipt: Duration::from_millis(1000),
+        quiet: Duration::from_millis(100),
+    }
+}
+
+/// The longest a run may take with `deadlines` when every scenario runs at once: the
+/// preflight and one scenario, each waiting out every deadline, and slack for a busy
+/// machine. Far below what waiting out each scenario's deadlines one by one would take.
+fn within_deadlines(deadlines: &Deadlines) -> Duration {
+    let one_exchange = deadlines.ack + deadlines.fetch + deadlines.receipt + deadlines.quiet;
+    2 * one_exchange + Duration::from_secs(5)
+}
+
+/// Options against `url` running every scenario at once.
+fn all_at_once(url: &str, scenarios: &[Scenario]) -> RunOptions {
+    let mut options = support::options(url, short_deadlines());
+    options.jobs = scenarios.len();
+    options
+}
+
+/// A finished run and what its events said.
+struct Observed {
+    report: RunReport,
+    /// `Some(warning)` when the preflight passed.
+    preflight: Option<Option<String>>,
+    /// The staging server's and the collector's base URLs.
+    staging: String,
+    collector: String,
+}
+
+/// Runs the suite and keeps what its events said.
+async fn run(scenarios: &[Scenario], options: &RunOptions) -> Observed {
+    let mut preflight = None;
+    let mut parties = (String::new(), String::new());
+    let output = run_target_suite(scenarios, options, &mut |event| match event {
+        RunEvent::Started { staging, collector, .. } => parties = (staging.clone(), collector.clone()),
+        RunEvent::PreflightPassed { warning } => preflight = Some(warning.clone()),
+        _ => {}
+    })
+    .await
+    .expect("the harness starts");
+    Observed { report: output.report, preflight, staging: parties.0, collector: parties.1 }
+}
+
+/// GETs `url` (plain HTTP) and reads the answer to its end, as a target that fetches
+/// what it is told to would; failures are the staging server's business.
+async fn fetch(url: String) {
+    let Some(rest) = url.strip_prefix("http://") else { return };
+    let (authority, path) = match rest.split_once('/') {
+        Some((authority, path)) => (authority.to_owned(), format!("/{path}")),
+        None => (rest.to_owned(), "/".to_owned()),
+    };
+    let limit = Duration::from_secs(5);
+    let Ok(Ok(mut stream)) = tokio::time::timeout(limit, tokio::net::TcpStream::connect(&authority)).await else {
+        return;
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_ok() {
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
+    }
+}
+
+/// A wiremock target that answers every request with `answer` and, like a target that
+/// works but cannot speak PENS, fetches the package of every collect it is sent (so the
+/// preflight sees it reach the harness and lets the scenarios judge the answers).
+async fn garbage_target(answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    let runtime = tokio::runtime::Handle::current();
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let elements = match request.method.as_str() {
+                "GET" => request.url.query().unwrap_or_default().as_bytes().to_vec(),
+                _ => request.body.clone(),
+            };
+            if let Some(url) = CollectCommand::decode(&elements).command.package_url {
+                runtime.spawn(fetch(url));
+            }
+            answer.clone()
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Runs `scenarios` against a target answering `answer` and checks that every scenario
+/// fails on the answer, in time.
+async fn every_scenario_fails_on(
+    name: &str,
+    answer: ResponseTemplate,
+    scenarios: &[Scenario],
+    deadlines: Deadlines,
+) -> RunReport {
+    let target = garbage_target(answer).await;
+    let mut options = all_at_once(&format!("{}/pens", target.uri()), scenarios);
+    options.deadlines = deadlines;
+    let clock = Instant::now();
+    let Observed { report, preflight, .. } = run(scenarios, &options).await;
+    let elapsed = clock.elapsed();
+
+    assert_eq!(report.aborted, None, "{name}: {}", support::describe_problems(&report));
+    let warning = preflight.flatten().unwrap_or_default();
+    assert!(warning.contains("not a PENS response"), "{name}: the preflight warns: {warning}");
+    assert_eq!(report.scenarios.len(), scenarios.len());
+    for scenario in &report.scenarios {
+        assert_eq!(scenario.verdict, Verdict::Fail, "{name}: {}: {:#?}", scenario.id, scenario.checks);
+        assert!(
+            scenario.checks.iter().any(|c| c.verdict == Verdict::Fail && c.requirement == "response.error.present"),
+            "{name}: {} does not fail on the missing `error` line",
+            scenario.id
+        );
+        assert!(scenario.checks.iter().all(|c| c.verdict != Verdict::Error), "{name}: {}", scenario.id);
+    }
+    let bound = within_deadlines(&options.deadlines);
+    assert!(elapsed < bound, "{name}: the run took {elapsed:?}, more than {bound:?}");
+    support::assert_no_secrets(&report);
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_error_page_fails_every_scenario() {
+    let page =
+        "<!DOCTYPE html>\n<html><head><title>500</title></head><body><h1>Internal Server Error</h1></body></html>\n";
+    let answer = ResponseTemplate::new(500).set_body_raw(page, "text/html; charset=utf-8");
+    let report = every_scenario_fails_on("html 500", answer, &support::target_scenarios(), short_deadlines()).await;
+    let collect = report.scenarios[0].checks.iter().find(|c| c.requirement == "target.ack.response-format");
+    assert!(collect.is_some_and(|c| c.message.contains("HTTP status 500")), "{:#?}", report.scenarios[0].checks);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_answer_fails_every_scenario() {
+    every_scenario_fails_on("empty", ResponseTemplate::new(200), &support::target_scenarios(), short_deadlines()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_with_nul_bytes_fails_every_scenario() {
+    let answer =
+        ResponseTemplate::new(200).set_body_raw(b"\0\0\0error\0=0\0\r\n\0error-text=\0\r\n\0".to_vec(), "text/plain");
+    let report = every_scenario_fails_on("nul bytes", answer, &support::target_scenarios(), short_deadlines()).await;
+    // The bytes are shown, control characters made visible.
+    let response = report.scenarios[0].exchanges[0].response.as_deref().unwrap_or_default();
+    assert!(response.contains("\\u{0}error\\u{0}="), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ten_megabyte_answer_fails_every_scenario() {
+    // A subset: the report keeps each answer's bytes, 10 MB per scenario.
+    let scenarios: Vec<Scenario> = support::target_scenarios()
+        .into_iter()
+        .filter(|s| {
+            ["collect-post-valid", "collect-get-valid", "missing-receipt", "ftp-not-claimed"].contains(&s.id.as_str())
+        })
+        .collect();
+    assert_eq!(scenarios.len(), 4);
+    let answer = ResponseTemplate::new(200).set_body_raw(vec![b'x'; 10 * 1024 * 1024], "text/plain");
+    // Reading 10 MB takes a few hundred milliseconds on a busy machine: a longer ack
+    // deadline keeps this about the answer's content, not its speed.
+    let deadlines = Deadlines { ack: Duration::from_secs(5), ..short_deadlines() };
+    every_scenario_fails_on("10 MB", answer, &scenarios, deadlines).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_aborts_the_run_naming_the_url() {
+    let port = {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("a free port");
+        listener.local_addr().expect("its address").port()
+    };
+    let url = format!("http://127.0.0.1:{port}/pens");
+    let scenarios = support::target_scenarios();
+    let mut options = all_at_once(&url, &scenarios);
+    options.only = Some("missing-*".into());
+    let clock = Instant::now();
+    let Observed { report, preflight, .. } = run(&scenarios, &options).await;
+
+    assert_eq!(preflight, None, "the preflight did not pass");
+    let reason = report.aborted.clone().expect("the run is aborted");
+    assert!(reason.contains(&url), "{reason}");
+    assert!(reason.contains("did not answer a valid collect"), "{reason}");
+    // `only` chose the scenarios; each is inconclusive, with the one explanation.
+    let missing = scenarios.iter().filter(|s| s.id.value.starts_with("missing-")).count();
+    assert!(missing > 1);
+    assert_eq!((report.summary.total, report.summary.inconclusive), (missing, missing));
+    for scenario in &report.scenarios {
+        assert!(scenario.id.starts_with("missing-"), "{}", scenario.id);
+        assert_eq!(scenario.note.as_deref(), Some(format!("not run: {reason}").as_str()));
+    }
+    // Refused at once: nobody waits for a deadline.
+    assert!(clock.elapsed() < short_deadlines().ack, "{:?}", clock.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_never_reaches_the_harness_aborts_with_the_ssrf_explanation() {
+    let target = MockServer::start().await;
+    let ack = PensResponse::success("collect command received and understood").encode();
+    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_raw(ack, "text/plain")).mount(&target).await;
+    let scenarios = support::target_scenarios();
+    let options = all_at_once(&format!("{}/pens", target.uri()), &scenarios);
+    let clock = Instant::now();
+    let Observed { report, preflight, staging, collector } = run(&scenarios, &options).await;
+    let elapsed = clock.elapsed();
+
+    assert_eq!(preflight, None, "the preflight did not pass");
+    let reason = report.aborted.clone().expect("the run is aborted");
+    for part in ["never requested the package", &staging, &collector, "SSRF", "--advertise-host", "--bind 0.0.0.0"] {
+        assert!(reason.contains(part), "`{part}` not in: {reason}");
+    }
+    assert_eq!(report.summary.inconclusive, scenarios.len());
+    assert!(report.scenarios.iter().all(|s| s.verdict == Verdict::Inconclusive));
+    // Only the preflight's collect was sent.
+    let requests = target.received_requests().await.expect("recorded");
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let bound = within_deadlines(&options.deadlines);
+    assert!(elapsed < bound, "the preflight took {elapsed:?}, more than {bound:?}");
+    assert!(!reason.contains(support::SYSTEM_PASSWORD));
+}

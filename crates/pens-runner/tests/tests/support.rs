@@ -1,0 +1,132 @@
+//! What every integration test needs: the workspace's scenarios and fixtures, a
+//! reference target trusting a fresh run CA, run options pointing at it, and a way to
+//! run the suite and read the verdicts back.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
+use pens_report::{RunReport, Verdict};
+use pens_runner::{Deadlines, RunOptions, run_target_suite};
+use pens_scenario::Scenario;
+
+/// The system password every run sends; it must never show up in a report.
+pub(crate) const SYSTEM_PASSWORD: &str = "hunter2-system";
+
+/// The system user every run sends.
+pub(crate) const SYSTEM_USER: &str = "pens-conform-tests";
+
+/// The workspace root (`crates/pens-runner/../..`).
+pub(crate) fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+}
+
+/// `fixtures/packages` of the workspace.
+pub(crate) fn packages_dir() -> PathBuf {
+    workspace().join("fixtures").join("packages")
+}
+
+/// Every scenario of `scenarios/target`; a load error fails the test that asked.
+pub(crate) fn target_scenarios() -> Vec<Scenario> {
+    let (scenarios, errors) = pens_scenario::load_dir(workspace().join("scenarios").join("target"));
+    assert!(errors.is_empty(), "scenarios/target does not load: {}", pens_scenario::render_plain_all(&errors));
+    assert!(!scenarios.is_empty(), "scenarios/target is empty");
+    scenarios
+}
+
+/// The deadlines of the conformant run: generous, since a correct target never makes
+/// the runner wait for them.
+pub(crate) fn conformant_deadlines() -> Deadlines {
+    Deadlines {
+        ack: Duration::from_secs(3),
+        fetch: Duration::from_secs(3),
+        receipt: Duration::from_secs(5),
+        quiet: Duration::from_millis(300),
+    }
+}
+
+/// The deadlines of the defect matrix: short, so a defect that withholds something
+/// costs little.
+pub(crate) fn defect_deadlines() -> Deadlines {
+    Deadlines {
+        ack: Duration::from_millis(1500),
+        fetch: Duration::from_secs(3),
+        receipt: Duration::from_secs(3),
+        quiet: Duration::from_millis(250),
+    }
+}
+
+/// Options for a run against `target_url` with the given deadlines, the reference
+/// claims and the test system credentials.
+pub(crate) fn options(target_url: impl Into<String>, deadlines: Deadlines) -> RunOptions {
+    let mut options = RunOptions::new(target_url, packages_dir());
+    options.claims = reference_capabilities();
+    options.deadlines = deadlines;
+    options.system_user_id = Some(SYSTEM_USER.to_owned());
+    options.system_password = Some(SYSTEM_PASSWORD.to_owned());
+    options.target_name = Some("pens-runner integration test".to_owned());
+    options
+}
+
+/// A reference target (with `defect`, if any) and options pointing at it, sharing one
+/// run CA, the way `pens-conform selftest` sets them up. Keep the target alive for the
+/// whole run: dropping it stops it.
+pub(crate) fn reference(defect: Option<Defect>, deadlines: Deadlines) -> (ReferenceTarget, RunOptions) {
+    let ca = RunCa::generate(&[]).expect("a run CA");
+    let target_options = ReferenceTargetOptions::builder()
+        .defect(defect)
+        .extra_root_pem(ca.ca_pem())
+        // `slow-ack` is only a defect once it misses the ack deadline.
+        .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .build();
+    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
+        .expect("the reference target starts");
+    let mut options = options(target.url(), deadlines);
+    options.ca = Some(Arc::new(ca));
+    (target, options)
+}
+
+/// Runs `scenarios` with `options`, ignoring progress events.
+pub(crate) async fn run(scenarios: &[Scenario], options: &RunOptions) -> RunReport {
+    run_target_suite(scenarios, options, &mut |_| {}).await.expect("the harness starts").report
+}
+
+/// One line per scenario whose verdict is not `pass`/`not-applicable`, with its
+/// failing checks: what an assertion message should show.
+pub(crate) fn describe_problems(report: &RunReport) -> String {
+    let mut lines = Vec::new();
+    if let Some(aborted) = &report.aborted {
+        lines.push(format!("aborted: {aborted}"));
+    }
+    for scenario in &report.scenarios {
+        if matches!(scenario.verdict, Verdict::Pass | Verdict::NotApplicable) {
+            continue;
+        }
+        lines.push(format!(
+            "{} -> {}{}",
+            scenario.id,
+            scenario.verdict,
+            scenario.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+        ));
+        for check in scenario.checks.iter().filter(|c| c.verdict > Verdict::Pass) {
+            lines.push(format!("    {} [{}] {}", check.verdict, check.requirement, check.message));
+        }
+    }
+    lines.join("\n")
+}
+
+/// Passwords the suite sends that must never reach a report: the run's system
+/// password, and the wrong staging password of `staging-wrong-password`.
+pub(crate) const SECRETS: [&str; 2] = [SYSTEM_PASSWORD, "not-the-staging-password"];
+
+/// Asserts that no known secret appears in the JSON report or the JUnit document.
+pub(crate) fn assert_no_secrets(report: &RunReport) {
+    let json = serde_json::to_string(report).expect("the report serializes");
+    let junit = pens_report::render_junit(report).expect("the junit document renders");
+    for secret in SECRETS {
+        assert!(!json.contains(secret), "`{secret}` in the JSON report");
+        assert!(!junit.contains(secret), "`{secret}` in the JUnit report");
+    }
+}
