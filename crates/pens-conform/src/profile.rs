@@ -13,6 +13,7 @@
 //! ftps = "no"
 //! mailto-receipt = "no"
 //! mailto-alerts = "no"
+//! alerts = "yes"      # it sends alerts (they are optional)
 //!
 //! [deadlines]         # milliseconds
 //! ack = 10000
@@ -91,6 +92,8 @@ struct ClaimsSection {
     scorm_pif: Support,
     #[serde(default)]
     ims_qti: Support,
+    #[serde(default)]
+    alerts: Support,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +153,7 @@ impl Profile {
                 aicc_pkg: claims.aicc_pkg,
                 scorm_pif: claims.scorm_pif,
                 ims_qti: claims.ims_qti,
+                alerts: claims.alerts,
             },
             deadlines,
         })

@@ -156,6 +156,9 @@ pub struct TargetCapabilities {
     pub scorm_pif: Support,
     /// `ims-qti` packages (else 1430).
     pub ims_qti: Support,
+    /// Sending alerts at all: optional (CMI010 §5.1), never part of an expected answer;
+    /// a target that claims it must then send them.
+    pub alerts: Support,
 }
 
 #[cfg(test)]

@@ -285,6 +285,10 @@ catalogue! {
         "The receipt reports success (0) or the retrieval error (13xx, 1432, ...).";
     TARGET_ALERTS_AFTER_RECEIPT: "target.alerts.after-receipt", "CMI010 §5.1, App. A §2", Should, Target,
         "Alerts come after the receipt.";
+    TARGET_ALERTS_SENT: "target.alerts.sent", "CMI010 §5.1", Must, Target,
+        "A target that claims to send alerts sends them while it processes a package.";
+    TARGET_ALERTS_OUTCOME: "target.alerts.outcome", "CMI010 §5.1, §6.3", Must, Target,
+        "An alert reports the outcome of processing with its error code (e.g. 1432 for a package that cannot be imported).";
     TARGET_MAILTO_RECEIPT: "target.receipt.mailto", "CMI010 §5, §6.3", Must, Target,
         "The target mails a mailto: receipt to every address, or answers 1510.";
     TARGET_MAILTO_ALERTS: "target.alerts.mailto", "CMI010 §5, §6.3", Must, Target,

@@ -36,6 +36,7 @@ fn support(claims: &TargetCapabilities, capability: Capability) -> Support {
         Capability::Ftps => claims.ftps,
         Capability::MailtoReceipt => claims.mailto_receipt,
         Capability::MailtoAlerts => claims.mailto_alerts,
+        Capability::Alerts => claims.alerts,
     }
 }
 
@@ -158,6 +159,8 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
         alerts: expect.alerts.as_ref().map(|a| AlertsExpect {
             after_receipt: a.value.after_receipt.value,
             well_formed: a.value.well_formed.value,
+            at_least: a.value.at_least.value as usize,
+            error: a.value.error.as_deref().map(codes),
         }),
     }
 }

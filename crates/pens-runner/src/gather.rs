@@ -52,6 +52,17 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
             .wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Receipt))
             .await;
     }
+    // Alerts follow a successful receipt while the package is processed; after a failed
+    // one the exchange is over and there is nothing to wait for.
+    let failed_receipt = parties
+        .collector
+        .events(key)
+        .iter()
+        .any(|e| e.endpoint == Endpoint::Receipt && e.notification.error_code().is_some_and(|c| !c.is_success()));
+    if expectations.waits_for_alert() && !refused && !failed_receipt {
+        let deadline = started + deadlines.receipt;
+        parties.collector.wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Alerts)).await;
+    }
     // Staging records a request once it has ended, so a receipt sent before (or during)
     // the download is only judged right once that request is on record.
     let staged_here = decoded.command.package_url.as_deref().is_some_and(|url| {

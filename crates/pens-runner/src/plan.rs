@@ -56,13 +56,17 @@ pub(crate) struct ReceiptExpect {
     pub(crate) fields: Vec<(String, String)>,
 }
 
-/// What the alerts must be (none is fine).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What the alerts must be (none is fine unless `at_least` says otherwise).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct AlertsExpect {
     /// Not before the receipt.
     pub(crate) after_receipt: bool,
     /// Each one a well-formed alert.
     pub(crate) well_formed: bool,
+    /// At least this many.
+    pub(crate) at_least: usize,
+    /// Some alert carries one of these codes.
+    pub(crate) error: Option<Vec<u16>>,
 }
 
 /// One set of expectations.
@@ -91,6 +95,11 @@ impl Expectations {
     /// Whether anything expects a receipt to arrive (so the runner waits for one).
     pub(crate) fn waits_for_receipt(&self) -> bool {
         self.sets().filter_map(|s| s.receipt.as_ref()).any(|r| r.count != Some(0))
+    }
+
+    /// Whether anything expects an alert to arrive.
+    pub(crate) fn waits_for_alert(&self) -> bool {
+        self.sets().filter_map(|s| s.alerts.as_ref()).any(|a| a.at_least > 0 || a.error.is_some())
     }
 
     /// Whether anything expects the package to be fetched.

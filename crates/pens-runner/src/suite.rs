@@ -231,6 +231,14 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
             "the scenario checked nothing: give it at least one [expect] section",
         ));
     }
+    if scenario.level.value == pens_scenario::ScenarioLevel::Should {
+        // A best-practice scenario: what it finds wrong is a warning, never a failure.
+        for check in &mut result.checks {
+            if check.verdict == Verdict::Fail {
+                check.verdict = Verdict::Warn;
+            }
+        }
+    }
     result.settle_verdict();
     result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     result

@@ -14,7 +14,7 @@ use crate::expect::{
 use crate::keyword::Keyword;
 use crate::model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
-    MAX_COPIES, Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    MAX_COPIES, Method, Order, Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 use crate::span::{Span, Spanned};
 use crate::suggest::did_you_mean;
@@ -22,7 +22,8 @@ use crate::template::Template;
 use crate::tree::{Key, Node, NodeKind};
 use crate::validate;
 
-const TOP_KEYS: &[&str] = &["id", "title", "requirements", "tags", "needs", "unless", "staging", "collect", "expect"];
+const TOP_KEYS: &[&str] =
+    &["id", "title", "requirements", "level", "tags", "needs", "unless", "staging", "collect", "expect"];
 const STAGING_KEYS: &[&str] =
     &["package", "user", "password", "behaviour", "status", "delay_ms", "chunk_bytes", "after_bytes"];
 const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw", "copies"];
@@ -31,7 +32,7 @@ const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts"];
 const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors"];
 const FETCH_KEYS: &[&str] = &["happens", "protocol", "credentials"];
 const RECEIPT_KEYS: &[&str] = &["count", "error", "warn", "after_fetch", "never_success", "fields"];
-const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed"];
+const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed", "at_least", "error"];
 
 /// The longest delay a scenario may ask of staging: longer outlives every deadline.
 const MAX_DELAY_MS: i64 = 600_000;
@@ -363,6 +364,7 @@ impl Converter<'_, '_> {
         let unless = self.keywords::<Capability>(&top, "unless");
         validate::check_unique(self.diag, "unless", &unless);
 
+        let level = self.keyword_or(&top, "level", ScenarioLevel::Must);
         let staging = self.staging(&top);
         let collect = self.collect(&top);
         let (expect, any_of) = self.expect(&top);
@@ -372,6 +374,7 @@ impl Converter<'_, '_> {
             id: id.unwrap_or_else(|| Spanned::new(String::new(), start)),
             title: title.unwrap_or_else(|| Spanned::new(String::new(), start)),
             requirements,
+            level,
             tags,
             needs,
             unless,
@@ -733,7 +736,12 @@ impl Converter<'_, '_> {
     fn alerts(&mut self, table: &Table<'_>) -> Spanned<AlertsExpectation> {
         let after_receipt = self.bool_or(table, "after_receipt", true);
         let well_formed = self.bool_or(table, "well_formed", true);
-        Spanned::new(AlertsExpectation { after_receipt, well_formed }, table.head)
+        let at_least = self
+            .integer(table, "at_least", 0..=i64::from(MAX_RECEIPT_COUNT))
+            .map(|c| c.map(|v| u32::try_from(v).unwrap_or(0)))
+            .unwrap_or(Spanned::new(0, table.head));
+        let error = self.codes(table, "error");
+        Spanned::new(AlertsExpectation { after_receipt, well_formed, at_least, error }, table.head)
     }
 }
 

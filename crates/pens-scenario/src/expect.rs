@@ -160,4 +160,10 @@ pub struct AlertsExpectation {
     pub after_receipt: Spanned<bool>,
     /// `well_formed`: default `true`: every alert passes pens-proto's notification checks.
     pub well_formed: Spanned<bool>,
+    /// `at_least`: default 0 (alerts are optional, CMI010 §5.1): at least this many
+    /// alerts must arrive, for a target that claims to send them.
+    pub at_least: Spanned<u32>,
+    /// `error`: at least one alert carries one of these codes (e.g. 1432 for a package
+    /// that fails to import after a successful receipt); absent: not checked.
+    pub error: Option<Vec<Spanned<ErrorCode>>>,
 }

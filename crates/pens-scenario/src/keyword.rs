@@ -60,7 +60,9 @@ pub(crate) use keywords;
 #[cfg(test)]
 mod tests {
     use super::Keyword;
-    use crate::{Capability, CredentialsExpectation, Method, Order, Protocol, ResponseFormat};
+    use crate::{
+        Capability, CredentialsExpectation, Method, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+    };
 
     fn round_trip<K: Keyword + PartialEq + std::fmt::Debug>() {
         for &k in K::ALL {
@@ -77,7 +79,9 @@ mod tests {
         round_trip::<Protocol>();
         round_trip::<CredentialsExpectation>();
         round_trip::<ResponseFormat>();
+        round_trip::<OtherErrors>();
+        round_trip::<ScenarioLevel>();
         let names: Vec<_> = Capability::ALL.iter().map(|c| c.to_string()).collect();
-        assert_eq!(names, ["ftp", "ftps", "mailto-receipt", "mailto-alerts"]);
+        assert_eq!(names, ["ftp", "ftps", "mailto-receipt", "mailto-alerts", "alerts"]);
     }
 }

@@ -59,7 +59,7 @@ pub use keyword::Keyword;
 pub use load::{load_dir, load_file, load_file_all, parse_scenario};
 pub use model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
-    MAX_COPIES, Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    MAX_COPIES, Method, Order, Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
 pub use span::{Span, Spanned};

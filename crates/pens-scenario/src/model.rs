@@ -37,6 +37,9 @@ pub struct Scenario {
     pub title: Spanned<String>,
     /// `requirements`: catalogue entries this scenario checks (at least one), resolved.
     pub requirements: Vec<Spanned<&'static Requirement>>,
+    /// `level`: `must` (default) or `should`. A `should` scenario checks best practice:
+    /// its failures are reported as warnings.
+    pub level: Spanned<ScenarioLevel>,
     /// `tags`: kebab-case labels for selecting scenarios; default none.
     pub tags: Vec<Spanned<String>>,
     /// `needs`: claims the target must make for the scenario to apply; otherwise the
@@ -82,6 +85,18 @@ keywords! {
         MailtoReceipt = "mailto-receipt",
         /// `mailto-alerts`: mailing alerts (else 1520).
         MailtoAlerts = "mailto-alerts",
+        /// `alerts`: sending alerts at all (they are optional, CMI010 §5.1).
+        Alerts = "alerts",
+    }
+}
+
+keywords! {
+    /// `level`: how strongly the scenario's checks bind.
+    ScenarioLevel, "scenario level" {
+        /// `must`: failures are failures.
+        Must = "must",
+        /// `should`: failures are warnings.
+        Should = "should",
     }
 }
 

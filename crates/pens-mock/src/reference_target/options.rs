@@ -29,6 +29,7 @@ pub fn reference_capabilities() -> TargetCapabilities {
         aicc_pkg: Support::Yes,
         scorm_pif: Support::Yes,
         ims_qti: Support::Yes,
+        alerts: Support::Yes,
     }
 }
 
@@ -89,6 +90,7 @@ impl ReferenceTargetOptions {
             aicc_pkg: can(c.aicc_pkg),
             scorm_pif: can(c.scorm_pif),
             ims_qti: can(c.ims_qti),
+            alerts: can(c.alerts),
         }
     }
 }

@@ -21,6 +21,7 @@ pub fn supporting_all() -> TargetCapabilities {
         aicc_pkg: Support::Yes,
         scorm_pif: Support::Yes,
         ims_qti: Support::Yes,
+        alerts: Support::Yes,
     }
 }
 

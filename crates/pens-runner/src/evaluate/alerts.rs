@@ -8,15 +8,42 @@ use crate::plan::AlertsExpect;
 
 pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect) -> Vec<CheckResult> {
     let alerts = evidence.alerts();
+    let mut checks = Vec::new();
+    if expect.at_least > 0 {
+        let verdict = if alerts.len() >= expect.at_least { Verdict::Pass } else { Verdict::Fail };
+        checks.push(
+            CheckResult::new(
+                verdict,
+                &req::TARGET_ALERTS_SENT,
+                format!("{} alert(s) arrived; at least {} expected", alerts.len(), expect.at_least),
+            )
+            .expected_actual(format!("at least {}", expect.at_least), alerts.len().to_string()),
+        );
+    }
+    if let Some(codes) = &expect.error {
+        let carried: Vec<u16> = alerts.iter().filter_map(|a| a.notification.error_code()).map(|c| c.0).collect();
+        let expected = super::codes_text(codes);
+        checks.push(match carried.iter().find(|c| codes.contains(c)) {
+            Some(code) => {
+                CheckResult::new(Verdict::Pass, &req::TARGET_ALERTS_OUTCOME, format!("an alert reports {code}"))
+            }
+            None => {
+                CheckResult::new(Verdict::Fail, &req::TARGET_ALERTS_OUTCOME, format!("no alert reports {expected}"))
+                    .expected_actual(expected, format!("{carried:?}"))
+            }
+        });
+    }
     if alerts.is_empty() {
-        return vec![CheckResult::new(
-            Verdict::Info,
-            &req::TARGET_ALERTS_AFTER_RECEIPT,
-            "no alert was sent (alerts are optional)",
-        )];
+        if expect.at_least == 0 {
+            checks.push(CheckResult::new(
+                Verdict::Info,
+                &req::TARGET_ALERTS_AFTER_RECEIPT,
+                "no alert was sent (alerts are optional)",
+            ));
+        }
+        return checks;
     }
     let first_receipt = evidence.receipts().iter().map(|r| r.at).min();
-    let mut checks = Vec::new();
     for (index, alert) in alerts.iter().enumerate() {
         let label = format!("alert {}", index + 1);
         if expect.after_receipt {
@@ -62,7 +89,7 @@ mod tests {
     use crate::evaluate::testing::{notification_for, outline, valid, worst};
     use crate::plan::AlertsExpect;
 
-    const ALL: AlertsExpect = AlertsExpect { after_receipt: true, well_formed: true };
+    const ALL: AlertsExpect = AlertsExpect { after_receipt: true, well_formed: true, at_least: 0, error: None };
 
     #[test]
     fn no_alert_is_information_only() {
@@ -82,7 +109,7 @@ mod tests {
             ("no receipt", valid().alert(10), Verdict::Warn, "alert 1 came, but no receipt at all"),
         ];
         for (name, evidence, verdict, message) in cases {
-            let expect = AlertsExpect { after_receipt: true, well_formed: false };
+            let expect = AlertsExpect { after_receipt: true, well_formed: false, ..AlertsExpect::default() };
             let checks = judge(&evidence.answered_with(0), &expect);
             assert_eq!(outline(&checks), [(verdict, "target.alerts.after-receipt")], "{name}");
             assert_eq!(checks[0].message, message, "{name}");
@@ -92,7 +119,8 @@ mod tests {
     #[test]
     fn every_alert_is_judged_against_the_first_receipt() {
         let evidence = valid().answered_with(0).alert(10).receipt(20, 0).alert(30).receipt(40, 0);
-        let checks = judge(&evidence, &AlertsExpect { after_receipt: true, well_formed: false });
+        let checks =
+            judge(&evidence, &AlertsExpect { after_receipt: true, well_formed: false, ..AlertsExpect::default() });
         assert_eq!(
             outline(&checks),
             [(Verdict::Warn, "target.alerts.after-receipt"), (Verdict::Pass, "target.alerts.after-receipt")]
@@ -102,23 +130,38 @@ mod tests {
 
     #[test]
     fn a_well_formed_alert_adds_no_findings_and_a_poor_one_does() {
-        let checks =
-            judge(&valid().receipt(20, 0).alert(30), &AlertsExpect { after_receipt: false, well_formed: true });
+        let checks = judge(
+            &valid().receipt(20, 0).alert(30),
+            &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() },
+        );
         assert!(checks.is_empty(), "{checks:#?}");
 
         let receipt_as_alert = notification_for(&valid().command, NotificationKind::Receipt, 0);
         let evidence = valid().receipt(20, 0).notification(30, Endpoint::Alerts, receipt_as_alert);
-        let checks = judge(&evidence, &AlertsExpect { after_receipt: false, well_formed: true });
+        let checks =
+            judge(&evidence, &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() });
         assert!(
             checks.iter().any(|c| c.requirement == "notification.command.value" && c.verdict == Verdict::Fail),
             "{checks:#?}"
         );
 
         let empty = valid().receipt(20, 0).notification(30, Endpoint::Alerts, Notification::default());
-        let checks = judge(&empty, &AlertsExpect { after_receipt: false, well_formed: true });
+        let checks =
+            judge(&empty, &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() });
         assert_eq!(worst(&checks), Verdict::Fail);
         assert!(checks.iter().all(|c| c.message.starts_with("alert 1: ")), "{checks:#?}");
         // Not asked for: not judged.
         assert!(judge(&empty, &AlertsExpect::default()).is_empty());
+    }
+
+    #[test]
+    fn at_least_and_error_judge_the_alerts_that_came() {
+        let expect = AlertsExpect { at_least: 1, error: Some(vec![1432]), ..AlertsExpect::default() };
+        let none = judge(&valid().receipt(20, 0), &expect);
+        let verdicts: Vec<(Verdict, &str)> = none.iter().map(|c| (c.verdict, c.requirement.as_str())).collect();
+        assert_eq!(verdicts, [(Verdict::Fail, "target.alerts.sent"), (Verdict::Fail, "target.alerts.outcome")]);
+        let success_only = judge(&valid().receipt(20, 0).alert(30), &expect);
+        assert!(success_only.iter().any(|c| c.requirement == "target.alerts.outcome" && c.verdict == Verdict::Fail));
+        assert!(success_only.iter().any(|c| c.requirement == "target.alerts.sent" && c.verdict == Verdict::Pass));
     }
 }

@@ -26,9 +26,21 @@ async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines
     let problems = support::describe_problems(&report);
 
     assert_eq!(report.aborted, None, "{problems}");
-    // The reference target claims no optional feature: only scenarios that need one
-    // are not applicable, everything else passes (no `info`, no `warn`).
-    let not_applicable = scenarios.iter().filter(|s| !s.needs.is_empty()).count();
+    // The reference target claims alerts and no other optional feature: only scenarios
+    // that need one it lacks are not applicable, everything else passes (no `info`, no
+    // `warn`).
+    let claims = pens_mock::reference_capabilities();
+    let claimed = |capability: pens_scenario::Capability| {
+        let support = match capability {
+            pens_scenario::Capability::Ftp => claims.ftp,
+            pens_scenario::Capability::Ftps => claims.ftps,
+            pens_scenario::Capability::MailtoReceipt => claims.mailto_receipt,
+            pens_scenario::Capability::MailtoAlerts => claims.mailto_alerts,
+            pens_scenario::Capability::Alerts => claims.alerts,
+        };
+        support == pens_proto::Support::Yes
+    };
+    let not_applicable = scenarios.iter().filter(|s| s.needs.iter().any(|need| !claimed(need.value))).count();
     let total = scenarios.len();
     assert_eq!(
         report.summary,
