@@ -117,19 +117,7 @@ pub(crate) fn describe(code: ErrorCode) -> String {
 /// Shows control characters visibly (`\r`, `\n`, `\t`, `\u{..}`), so a CR that matters
 /// to the protocol can be seen; other characters as they are.
 pub(crate) fn visible(text: &str) -> String {
-    let mut shown = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\r' => shown.push_str("\\r"),
-            '\n' => shown.push_str("\\n"),
-            '\t' => shown.push_str("\\t"),
-            c if c.is_control() || c == '\u{feff}' => {
-                let _ = write!(shown, "\\u{{{:x}}}", c as u32);
-            }
-            c => shown.push(c),
-        }
-    }
-    shown
+    pens_report::show_controls(text, false)
 }
 
 /// A value as [`visible`], or `(empty)` when there is nothing to see.
@@ -139,14 +127,4 @@ fn shown(value: &str) -> String {
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::visible;
-
-    #[test]
-    fn control_characters_are_shown_and_text_is_kept() {
-        assert_eq!(visible("a\r\nb\tc\u{7}é\u{feff}"), "a\\r\\nb\\tc\\u{7}é\\u{feff}");
-    }
 }

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
+use pens_mock::{ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
 use pens_runner::{Deadlines, RunOptions};
 
 use crate::cli::SelftestArgs;
@@ -21,11 +21,7 @@ pub(crate) fn local_deadlines() -> Deadlines {
 }
 
 pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
-    let defect = args
-        .defect
-        .as_deref()
-        .map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
-        .transpose()?;
+    let defect = crate::serve::parse_defect(args.defect.as_deref())?;
     let scenarios = load_scenarios(&args.run.scenarios)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {

@@ -7,12 +7,13 @@ use crate::cli::ServeTargetArgs;
 use crate::exit;
 use crate::output;
 
+/// The `--defect NAME` of `serve target` and `selftest`.
+pub(crate) fn parse_defect(name: Option<&str>) -> anyhow::Result<Option<Defect>> {
+    name.map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}"))).transpose()
+}
+
 pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
-    let defect = args
-        .defect
-        .as_deref()
-        .map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
-        .transpose()?;
+    let defect = parse_defect(args.defect.as_deref())?;
     let mut options = ReferenceTargetOptions::builder().defect(defect);
     if let Some(path) = &args.trust_ca {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

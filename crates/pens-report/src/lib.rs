@@ -8,6 +8,7 @@
 mod console;
 mod junit;
 mod model;
+mod text;
 mod verdict;
 
 pub use console::{render_console, render_scenario_line};
@@ -15,6 +16,7 @@ pub use junit::{JunitError, render_junit};
 pub use model::{
     CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
 };
+pub use text::show_controls;
 pub use verdict::Verdict;
 
 /// Exit codes of a run, the contract with CI scripts (README.md documents them).

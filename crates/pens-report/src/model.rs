@@ -131,6 +131,22 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
+    /// A result with no checks yet.
+    pub fn new(id: impl Into<String>, title: impl Into<String>, file: impl Into<String>, verdict: Verdict) -> Self {
+        ScenarioResult {
+            id: id.into(),
+            title: title.into(),
+            file: file.into(),
+            verdict,
+            requirements: Vec::new(),
+            tags: Vec::new(),
+            duration_ms: 0,
+            note: None,
+            checks: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
     /// Sets the verdict from the checks (the worst one), keeping a worse verdict
     /// already set (e.g. `error`).
     pub fn settle_verdict(&mut self) {
@@ -262,18 +278,7 @@ mod tests {
 
     #[test]
     fn summary_counts_each_verdict() {
-        let scenario = |verdict| ScenarioResult {
-            id: "x".into(),
-            title: "x".into(),
-            file: "x.toml".into(),
-            verdict,
-            requirements: vec![],
-            tags: vec![],
-            duration_ms: 0,
-            note: None,
-            checks: vec![],
-            exchanges: vec![],
-        };
+        let scenario = |verdict| ScenarioResult::new("x", "x", "x.toml", verdict);
         let summary = Summary::of(&[scenario(Verdict::Pass), scenario(Verdict::Fail), scenario(Verdict::Pass)]);
         assert_eq!((summary.total, summary.pass, summary.fail), (3, 2, 1));
         assert_eq!(summary.count(Verdict::Pass), 2);
@@ -281,21 +286,11 @@ mod tests {
 
     #[test]
     fn a_fail_is_never_overwritten_by_a_later_pass() {
-        let mut scenario = ScenarioResult {
-            id: "x".into(),
-            title: "x".into(),
-            file: "x.toml".into(),
-            verdict: Verdict::Pass,
-            requirements: vec![],
-            tags: vec![],
-            duration_ms: 0,
-            note: None,
-            checks: vec![
-                CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "a"),
-                CheckResult::new(Verdict::Pass, &pens_proto::req::RESPONSE_CRLF, "b"),
-            ],
-            exchanges: vec![],
-        };
+        let mut scenario = ScenarioResult::new("x", "x", "x.toml", Verdict::Pass);
+        scenario.checks = vec![
+            CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "a"),
+            CheckResult::new(Verdict::Pass, &pens_proto::req::RESPONSE_CRLF, "b"),
+        ];
         scenario.settle_verdict();
         assert_eq!(scenario.verdict, Verdict::Fail);
     }

@@ -106,16 +106,5 @@ fn visible(bytes: &[u8]) -> String {
 }
 
 fn visible_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut shown = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\r' => shown.push_str("\\r"),
-            '\n' => shown.push_str("\\n\n"),
-            '\t' => shown.push_str("\\t"),
-            c if c.is_control() || c == '\u{feff}' => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => shown.push(c),
-        }
-    }
-    shown
+    pens_report::show_controls(&String::from_utf8_lossy(bytes), true)
 }

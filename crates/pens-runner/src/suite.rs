@@ -115,33 +115,26 @@ pub async fn run_target_suite(
             on_event(&RunEvent::PreflightPassed { warning });
             let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
             let mut tasks = JoinSet::new();
+            // What to report for a scenario whose task panicked: a harness error, never
+            // the target's fault, under the scenario's own id.
+            let mut fallbacks = HashMap::new();
             for scenario in selected {
                 let shared = Arc::clone(&shared);
                 let limit = Arc::clone(&limit);
-                tasks.spawn(async move {
+                let fallback = empty_result(&scenario, Verdict::Error);
+                let task = tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    let fallback = empty_result(&scenario, Verdict::Error);
-                    let result = run_scenario(&shared, &scenario).await;
-                    (fallback, result)
+                    run_scenario(&shared, &scenario).await
                 });
+                fallbacks.insert(task.id(), fallback);
             }
-            while let Some(joined) = tasks.join_next().await {
+            while let Some(joined) = tasks.join_next_with_id().await {
                 let result = match joined {
                     Ok((_, result)) => result,
                     Err(error) => {
-                        // A panic in a scenario task is a harness error, never the target's fault.
-                        let mut result = ScenarioResult {
-                            id: "(unknown)".into(),
-                            title: String::new(),
-                            file: String::new(),
-                            verdict: Verdict::Error,
-                            requirements: vec![],
-                            tags: vec![],
-                            duration_ms: 0,
-                            note: None,
-                            checks: vec![],
-                            exchanges: vec![],
-                        };
+                        let mut result = fallbacks
+                            .remove(&error.id())
+                            .unwrap_or_else(|| ScenarioResult::new("(unknown)", "", "", Verdict::Error));
                         result.note = Some(format!("harness error: {error}"));
                         result
                     }
@@ -172,18 +165,15 @@ pub async fn run_target_suite(
 }
 
 fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {
-    ScenarioResult {
-        id: scenario.id.value.clone(),
-        title: scenario.title.value.clone(),
-        file: scenario.source.display().to_string(),
+    let mut result = ScenarioResult::new(
+        scenario.id.value.clone(),
+        scenario.title.value.clone(),
+        scenario.source.display().to_string(),
         verdict,
-        requirements: scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect(),
-        tags: scenario.tags.iter().map(|t| t.value.clone()).collect(),
-        duration_ms: 0,
-        note: None,
-        checks: vec![],
-        exchanges: vec![],
-    }
+    );
+    result.requirements = scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect();
+    result.tags = scenario.tags.iter().map(|t| t.value.clone()).collect();
+    result
 }
 
 /// Runs one scenario. Never panics on the target's behaviour: every outcome is a result.

@@ -1,0 +1,35 @@
+//! Showing protocol bytes to people: control characters made visible, so that the CR
+//! that decides a response's conformance can be seen in a terminal, a log or a report.
+
+use std::fmt::Write;
+
+/// `text` with `\r`, `\t`, other control characters and the byte-order mark written
+/// visibly (`\r`, `\t`, `\u{7}`, `\u{feff}`). A line feed becomes `\n`; with
+/// `keep_line_breaks` it also still breaks the line, so multi-line bodies stay readable.
+pub fn show_controls(text: &str, keep_line_breaks: bool) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' => shown.push_str("\\r"),
+            '\n' if keep_line_breaks => shown.push_str("\\n\n"),
+            '\n' => shown.push_str("\\n"),
+            '\t' => shown.push_str("\\t"),
+            c if c.is_control() || c == '\u{feff}' => {
+                let _ = write!(shown, "\\u{{{:x}}}", c as u32);
+            }
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_controls;
+
+    #[test]
+    fn control_characters_are_shown_and_text_is_kept() {
+        assert_eq!(show_controls("a\r\nb\tc\u{7}é\u{feff}", false), "a\\r\\nb\\tc\\u{7}é\\u{feff}");
+        assert_eq!(show_controls("error=0\r\nx", true), "error=0\\r\\n\nx");
+    }
+}
