@@ -85,6 +85,11 @@ pub(crate) struct TargetArgs {
     /// Host name or address the LMS is told to fetch from and send receipts to.
     #[arg(long, value_name = "HOST")]
     pub(crate) advertise_host: Option<String>,
+    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
+    /// `ca-key.pem`; created on first use), so the LMS needs to trust `ca.pem` once.
+    /// Without it every run makes a fresh CA.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }

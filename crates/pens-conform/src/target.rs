@@ -26,6 +26,12 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     options.system_password.clone_from(&profile.system_password);
     options.bind = args.bind;
     options.advertise_host.clone_from(&args.advertise_host);
+    if let Some(dir) = &args.ca_dir {
+        let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
+        let ca = pens_mock::RunCa::load_or_create(dir, &hosts)
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?;
+        options.ca = Some(std::sync::Arc::new(ca));
+    }
     apply_run_args(&mut options, &args.run);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(run_and_report(&scenarios, &options, &args.run))

@@ -20,11 +20,15 @@ mod tls;
 // --- the reference target ---
 mod reference_target;
 
+// --- the reference client ---
+mod reference_client;
+
 // --- re-exports: network parties ---
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
 pub use collector::{Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
 pub use error::MockError;
 pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
+pub use server::TlsFailure;
 pub use staging::{CredentialsPresented, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer};
 pub use tls::RunCa;
 // --- re-exports: reference target ---
@@ -32,4 +36,10 @@ pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, ReferenceTarget, ReferenceTargetError,
     ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, app,
     reference_capabilities,
+};
+// --- re-exports: reference client ---
+pub use reference_client::{
+    ClientDefect, ClientEvent, ClientEventKind, CollectAnswer, DEFAULT_COLLECT_TIMEOUT, PACKAGE_ID_NAMESPACE,
+    PackageRequest, Publication, PublishRequest, REFERENCE_CLIENT_NAME, ReceivedNotification, ReferenceClient,
+    ReferenceClientError, ReferenceClientOptions, ReferenceClientOptionsBuilder,
 };

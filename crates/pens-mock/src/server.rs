@@ -6,8 +6,8 @@
 //! listener *and* every open connection (a dribbling download included).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -76,17 +76,72 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<Bound, MockError> {
     Ok(Bound { listener, addr })
 }
 
+/// A TLS handshake that did not complete: most often a client that does not trust the
+/// run CA, which explains an HTTPS fetch that never arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFailure {
+    /// When it happened.
+    pub at: Instant,
+    /// Who tried.
+    pub peer: SocketAddr,
+    /// What went wrong, e.g. the alert the client sent (`UnknownCA`).
+    pub error: String,
+}
+
+/// Where failed handshakes are written down, with a signal for those waiting on one.
+#[derive(Default)]
+pub(crate) struct TlsFailureLog {
+    failures: Mutex<Vec<TlsFailure>>,
+    added: tokio::sync::Notify,
+}
+
+impl TlsFailureLog {
+    fn record(&self, failure: TlsFailure) {
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(failure);
+        self.added.notify_waiters();
+    }
+
+    /// The failures since `since`.
+    pub(crate) fn since(&self, since: Instant) -> Vec<TlsFailure> {
+        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.iter().filter(|f| f.at >= since).cloned().collect()
+    }
+
+    /// Waits until a failure since `since` is on record, or the deadline passes.
+    pub(crate) async fn wait_since(&self, since: Instant, deadline: Instant) -> Vec<TlsFailure> {
+        loop {
+            let added = self.added.notified();
+            let found = self.since(since);
+            if !found.is_empty() || Instant::now() >= deadline {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline.into(), added).await.is_err() {
+                return self.since(since);
+            }
+        }
+    }
+}
+
+/// Shared by the listener and whoever reads the failures.
+pub(crate) type TlsFailures = Arc<TlsFailureLog>;
+
+/// The TLS side of a listener: its configuration and where to note failed handshakes.
+pub(crate) struct Tls {
+    pub(crate) config: Arc<rustls::ServerConfig>,
+    pub(crate) failures: TlsFailures,
+}
+
 /// Serves `router` on `bound`, over TLS when `tls` is given. Each request carries the
 /// [`Scheme`] in its extensions.
-pub(crate) fn spawn(bound: Bound, router: Router, tls: Option<Arc<rustls::ServerConfig>>) -> ServerTask {
+pub(crate) fn spawn(bound: Bound, router: Router, tls: Option<Tls>) -> ServerTask {
     let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
     let router = router.layer(axum::Extension(scheme));
-    let acceptor = tls.map(TlsAcceptor::from);
+    let acceptor = tls.map(|tls| (TlsAcceptor::from(tls.config), tls.failures));
     let task = tokio::spawn(accept_loop(bound.listener, router, acceptor));
     ServerTask { addr: bound.addr, task }
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<TlsAcceptor>) {
+async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<(TlsAcceptor, TlsFailures)>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -104,17 +159,23 @@ async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<Tls
     }
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, acceptor: Option<TlsAcceptor>) {
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    acceptor: Option<(TlsAcceptor, TlsFailures)>,
+) {
     // Paced bodies (dribble) must leave in their own segments, not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let service = TowerToHyperService::new(router);
     let builder = auto::Builder::new(TokioExecutor::new());
     let result = match acceptor {
         None => builder.serve_connection(TokioIo::new(stream), service).await,
-        Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Some((acceptor, failures)) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
             Ok(Ok(tls)) => builder.serve_connection(TokioIo::new(tls), service).await,
             Ok(Err(error)) => {
                 tracing::debug!(%peer, %error, "tls handshake failed");
+                failures.record(TlsFailure { at: Instant::now(), peer, error: error.to_string() });
                 return;
             }
             Err(_) => {

@@ -201,10 +201,23 @@ impl StagingServer {
             https_base: base_url("https", advertise_host, bind, https_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
             log: EventLog::new(),
+            tls_failures: Arc::default(),
         });
         let http = server::spawn(http_bound, app(Arc::clone(&shared)), None);
-        let https = server::spawn(https_bound, app(Arc::clone(&shared)), Some(ca.server_config()));
+        let tls = server::Tls { config: ca.server_config(), failures: Arc::clone(&shared.tls_failures) };
+        let https = server::spawn(https_bound, app(Arc::clone(&shared)), Some(tls));
         Ok(StagingServer { shared, http, https })
+    }
+
+    /// TLS handshakes on the HTTPS listener that failed since `since` (a client that
+    /// does not trust the run CA fails here, before any request is recorded).
+    pub fn tls_failures_since(&self, since: Instant) -> Vec<server::TlsFailure> {
+        self.shared.tls_failures.since(since)
+    }
+
+    /// Waits until a TLS handshake since `since` has failed, or the deadline passes.
+    pub async fn wait_for_tls_failure(&self, since: Instant, deadline: Instant) -> Vec<server::TlsFailure> {
+        self.shared.tls_failures.wait_since(since, deadline).await
     }
 
     /// `http://host:port`, without a final slash.
@@ -291,6 +304,7 @@ struct Shared {
     https_base: String,
     plans: Mutex<HashMap<String, Staged>>,
     log: EventLog<StagingEvent>,
+    tls_failures: server::TlsFailures,
 }
 
 impl Shared {

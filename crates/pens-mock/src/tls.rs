@@ -7,6 +7,7 @@
 //! Every run mints a fresh CA and leaf: nothing secret is ever committed, and a
 //! leaked key is worthless once the run ends.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rcgen::{
@@ -18,6 +19,19 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::error::MockError;
 
+/// The CA's own parameters: a name, and the right to sign server certificates.
+fn ca_params() -> Result<CertificateParams, rcgen::Error> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name = name("pens-conform run CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    Ok(params)
+}
+
+fn certificate_error(what: &'static str, hosts: &[String], source: rcgen::Error) -> MockError {
+    MockError::Certificate { what, hosts: hosts.join(", "), source }
+}
+
 /// Hosts every server certificate names, whatever the advertise host: the loopback
 /// addresses and name, so that tests and local runs need no configuration.
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
@@ -25,6 +39,8 @@ const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 /// A certificate authority and one server certificate signed by it, ready for rustls.
 pub struct RunCa {
     ca_pem: String,
+    /// Kept only to store a CA that was just created; never shown.
+    ca_key_pem: String,
     server_config: Arc<ServerConfig>,
     reqwest_certificate: reqwest::Certificate,
     hosts: Vec<String>,
@@ -34,19 +50,54 @@ impl RunCa {
     /// Mints a CA and a server certificate for the loopback hosts plus `hosts` (DNS
     /// names or IP addresses, IPv6 with or without brackets; duplicates are ignored).
     pub fn generate(hosts: &[String]) -> Result<RunCa, MockError> {
+        let ca_key = KeyPair::generate().map_err(|source| certificate_error("ca", hosts, source))?;
+        let ca_params = ca_params().map_err(|source| certificate_error("ca", hosts, source))?;
+        RunCa::with_ca(hosts, ca_key, ca_params)
+    }
+
+    /// The CA kept in `dir` (`ca.pem`, `ca-key.pem`), created there on first use, with
+    /// a fresh server certificate for `hosts`: a vendor makes the LMS trust `ca.pem`
+    /// once, and every later run is trusted. The key file is readable by its owner only.
+    pub fn load_or_create(dir: &Path, hosts: &[String]) -> Result<RunCa, MockError> {
+        let cert_path = dir.join("ca.pem");
+        let key_path = dir.join("ca-key.pem");
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| MockError::Read { path: path.to_owned(), source })
+        };
+        if cert_path.exists() && key_path.exists() {
+            let ca_key =
+                KeyPair::from_pem(&read(&key_path)?).map_err(|source| certificate_error("ca", hosts, source))?;
+            let params = CertificateParams::from_ca_cert_pem(&read(&cert_path)?)
+                .map_err(|source| certificate_error("ca", hosts, source))?;
+            return RunCa::with_ca(hosts, ca_key, params);
+        }
+        let ca_key = KeyPair::generate().map_err(|source| certificate_error("ca", hosts, source))?;
+        let ca = RunCa::with_ca(hosts, ca_key, ca_params().map_err(|source| certificate_error("ca", hosts, source))?)?;
+        let write = |path: &Path, contents: &str| {
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(path, contents))
+                .map_err(|source| MockError::Read { path: path.to_owned(), source })
+        };
+        write(&cert_path, &ca.ca_pem)?;
+        write(&key_path, &ca.ca_key_pem)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600));
+        }
+        Ok(ca)
+    }
+
+    /// A server certificate for `hosts` signed by the CA of `ca_key` and `ca_params`.
+    fn with_ca(hosts: &[String], ca_key: KeyPair, ca_params: CertificateParams) -> Result<RunCa, MockError> {
         let hosts = subject_alt_names(hosts);
         let joined = hosts.join(", ");
         let certificate_error = |what: &'static str| {
             let hosts = joined.clone();
             move |source: rcgen::Error| MockError::Certificate { what, hosts, source }
         };
-
-        let ca_key = KeyPair::generate().map_err(certificate_error("ca"))?;
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(certificate_error("ca"))?;
-        ca_params.distinguished_name = name("pens-conform run CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        // Re-signing the same name and key yields a certificate every client that trusts
+        // the stored one accepts: issuer name and key identifier are what chains match on.
         let ca_cert = ca_params.self_signed(&ca_key).map_err(certificate_error("ca"))?;
 
         let server_key = KeyPair::generate().map_err(certificate_error("server"))?;
@@ -68,7 +119,13 @@ impl RunCa {
             .with_single_cert(chain, key)?;
         let reqwest_certificate = reqwest::Certificate::from_der(ca_cert.der())?;
 
-        Ok(RunCa { ca_pem: ca_cert.pem(), server_config: Arc::new(server_config), reqwest_certificate, hosts })
+        Ok(RunCa {
+            ca_pem: ca_cert.pem(),
+            ca_key_pem: ca_key.serialize_pem(),
+            server_config: Arc::new(server_config),
+            reqwest_certificate,
+            hosts,
+        })
     }
 
     /// The CA certificate, PEM-encoded: what a target under test must trust.

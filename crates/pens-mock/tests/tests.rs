@@ -6,6 +6,8 @@
 mod client;
 #[path = "tests/collector.rs"]
 mod collector;
+#[path = "tests/reference_client.rs"]
+mod reference_client;
 #[path = "tests/reference_target.rs"]
 mod reference_target;
 #[path = "tests/staging.rs"]

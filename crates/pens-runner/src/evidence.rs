@@ -22,6 +22,9 @@ pub(crate) struct Evidence {
     pub(crate) staging: Vec<StagingEvent>,
     /// Receipts and alerts that arrived for this scenario.
     pub(crate) notifications: Vec<NotificationEvent>,
+    /// TLS handshakes with the staging server that failed while the scenario ran (from
+    /// any scenario: the listener cannot tell whose they were).
+    pub(crate) tls_failures: Vec<String>,
 }
 
 impl Evidence {

@@ -83,5 +83,6 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         answered,
         staging: parties.staging.events(key),
         notifications: parties.collector.events(key),
+        tls_failures: parties.staging.tls_failures_since(started).into_iter().map(|f| f.error).collect(),
     }
 }

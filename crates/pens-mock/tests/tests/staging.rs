@@ -92,11 +92,40 @@ async fn serves_over_https_to_a_client_trusting_the_run_ca() {
 #[tokio::test]
 async fn a_client_that_does_not_trust_the_run_ca_is_refused() {
     let setup = setup().await;
+    let started = Instant::now();
     let staged = setup.staging.stage("untrusted", StagingPlan::new("course.zip", package()));
     let stranger = reqwest::Client::builder().no_proxy().build().unwrap();
     let error = stranger.get(&staged.https_url).send().await.unwrap_err();
     assert!(error.is_connect(), "{error:?}");
     assert!(setup.staging.events("untrusted").is_empty(), "no HTTP request got through");
+    // The failed handshake is on record: it explains an HTTPS fetch that never came.
+    let failures = setup.staging.wait_for_tls_failure(started, deadline()).await;
+    assert!(!failures.is_empty(), "the handshake failure was not recorded");
+}
+
+/// `--ca-dir`: a CA kept on disk is reused, and a client that trusted the `ca.pem` of an
+/// earlier run accepts the server certificate of a later one.
+#[tokio::test]
+async fn a_stored_ca_is_trusted_across_runs() {
+    let dir = std::env::temp_dir().join(format!("pens-mock-ca-{}-{}", std::process::id(), line!()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first = RunCa::load_or_create(&dir, &[]).unwrap();
+    let stored = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    assert_eq!(stored, first.ca_pem());
+    assert!(dir.join("ca-key.pem").exists());
+
+    let second = RunCa::load_or_create(&dir, &[]).unwrap();
+    let staging = StagingServer::start(IpAddr::V4(Ipv4Addr::LOCALHOST), "127.0.0.1", &second).await.unwrap();
+    let staged = staging.stage("kept", StagingPlan::new("course.zip", package()));
+    let trusting_the_first = reqwest::Client::builder()
+        .no_proxy()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(stored.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let status = trusting_the_first.get(&staged.https_url).send().await.unwrap().status();
+    assert_eq!(status, 200);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

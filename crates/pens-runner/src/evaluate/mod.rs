@@ -30,6 +30,43 @@ pub(crate) struct Settings<'a> {
 /// Judges the evidence: the common expectations always, and the first alternative that
 /// holds entirely (or, when none does, the closest one, with a note).
 pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: &Settings<'_>) -> Judgement {
+    let mut judgement = judge_expectations(evidence, expectations, settings);
+    untrusted_certificate(evidence, &mut judgement);
+    judgement
+}
+
+/// An HTTPS fetch that failed in the TLS handshake is most often a target that does not
+/// trust the run's CA: an environment problem the vendor fixes in minutes, not a defect
+/// to report as a failure. The checks that depend on the download become inconclusive.
+fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
+    let fetched_over_https = evidence.staging.iter().any(|e| e.protocol == "https");
+    let Some(error) = evidence.tls_failures.first().filter(|_| !fetched_over_https) else { return };
+    let depends_on_download = [
+        &pens_proto::req::TARGET_FETCH_HTTPS,
+        &pens_proto::req::TARGET_RECEIPT_OUTCOME,
+        &pens_proto::req::TARGET_RECEIPT_AFTER_FETCH,
+        &pens_proto::req::TARGET_ALERTS_OUTCOME,
+    ];
+    let mut changed = false;
+    for check in &mut judgement.checks {
+        if check.verdict == Verdict::Fail && depends_on_download.iter().any(|r| r.id == check.requirement) {
+            check.verdict = Verdict::Inconclusive;
+            changed = true;
+        }
+    }
+    if changed {
+        let note = format!(
+            "a TLS handshake with the staging server failed ({error}): the target probably does not trust the run's CA; \
+             make it trust the CA (run with --ca-dir DIR to keep one CA across runs, then install DIR/ca.pem) and run again"
+        );
+        judgement.note = Some(match judgement.note.take() {
+            Some(existing) => format!("{existing}; {note}"),
+            None => note,
+        });
+    }
+}
+
+fn judge_expectations(evidence: &Evidence, expectations: &Expectations, settings: &Settings<'_>) -> Judgement {
     let mut checks = judge_set(evidence, &expectations.common, settings);
     if expectations.any_of.is_empty() {
         return Judgement { checks, note: None };
@@ -203,5 +240,24 @@ mod tests {
         assert_eq!(codes_text(&[]), "(none)");
         assert_eq!(codes_text(&[2011]), "2011");
         assert_eq!(codes_text(&[1322, 2009]), "one of 1322, 2009");
+    }
+
+    /// A target that does not trust the run CA fails the TLS handshake: what depends on
+    /// the download is inconclusive, with a note saying what to do, never a failure.
+    #[test]
+    fn an_untrusted_run_ca_makes_the_download_checks_inconclusive() {
+        let expectations = Expectations {
+            common: ExpectSet { response: response(&[0]), receipt: receipt(&[0]), ..ExpectSet::default() },
+            any_of: vec![],
+        };
+        let mut evidence = valid().answered_with(0).receipt(20, 1310);
+        let failing = judge(&evidence, &expectations, &settings());
+        assert!(outline(&failing.checks).contains(&(Verdict::Fail, "target.receipt.outcome")));
+
+        evidence.tls_failures.push("received fatal alert: UnknownCA".to_owned());
+        let judged = judge(&evidence, &expectations, &settings());
+        assert!(outline(&judged.checks).contains(&(Verdict::Inconclusive, "target.receipt.outcome")));
+        assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{:#?}", judged.checks);
+        assert!(judged.note.as_deref().is_some_and(|n| n.contains("ca.pem") && n.contains("UnknownCA")));
     }
 }

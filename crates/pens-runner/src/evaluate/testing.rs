@@ -70,6 +70,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         answered: None,
         staging: Vec::new(),
         notifications: Vec::new(),
+        tls_failures: Vec::new(),
     }
 }
 

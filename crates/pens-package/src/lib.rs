@@ -1,0 +1,42 @@
+//! What is inside a staged PENS package: pure functions over the bytes a client staged,
+//! used in client mode to judge them against the collect command's `package-format`
+//! and `package-type` (CMI010 §6.2). No network, no disk: nothing is ever extracted.
+//!
+//! [`inspect`] sniffs the container ([`PackageFormat`]: zip, jar, war, xml), lists an
+//! archive's entries ([`FileList`]), tells what the package holds ([`ContentKind`]:
+//! SCORM 1.2 or 2004 by `imsmanifest.xml` at the root, AICC by its four course files at
+//! the root, IMS QTI by an XML root element, the rules are in [`ContentKind`]'s
+//! variants), verifies every entry's checksum, and returns a [`PackageReport`] whose
+//! findings cite `client.package.format` (a `should`: findings are warnings, or
+//! notes at `info`). A package a target cannot open at all (the one it answers with
+//! 1432, CMI010 §6.3) is not [`PackageReport::is_readable`].
+//!
+//! The bytes are hostile until proven otherwise: reads are capped by [`Limits`] (64 MiB
+//! decompressed in all, 10 000 entries, 4 MiB of manifest), a zip bomb is recognised from
+//! its declared sizes before anything is decompressed, an entry that expands beyond
+//! its declared size is cut one byte past it, and names that would escape the
+//! extraction folder are reported, never used.
+//!
+//! ```
+//! let report = pens_package::inspect(b"<questestinterop/>", Some("xml"), Some("ims-qti"));
+//! assert!(report.is_readable());
+//! assert_eq!(report.kind(), pens_package::ContentKind::ImsQti);
+//! assert!(report.findings.is_empty());
+//! ```
+
+mod archive;
+mod content;
+mod inspect;
+mod judge;
+mod manifest;
+mod options;
+mod report;
+mod sniff;
+mod xml;
+
+pub use inspect::{inspect, inspect_with};
+pub use manifest::{
+    Manifest, NS_ADLCP_1_2, NS_ADLCP_2004, NS_ADLNAV_2004, NS_ADLSEQ_2004, NS_IMSCP_1_1_2, NS_IMSCP_1_1_4, NS_IMSSS,
+};
+pub use options::{Declared, Limits};
+pub use report::{ContentKind, FileEntry, FileList, PackageFormat, PackageReport, Unreadable};
