@@ -1,7 +1,8 @@
 //! The parties pens-conform plays, on real sockets (see `docs/target-mode.md`): the
 //! staging server that serves packages over HTTP and HTTPS, the collector that receives
-//! receipts and alerts, the mock client that sends collect commands, and the reference
-//! target, a correct PENS target with switchable defects.
+//! receipts and alerts, the mock client that sends collect commands, the reference
+//! target, a correct PENS target with switchable defects and per-scenario scripts (the
+//! target client mode plays), and the reference client.
 //!
 //! Every server binds a given address (port 0 in tests), reports where it listens,
 //! records what happens, and shuts down when dropped.
@@ -33,9 +34,9 @@ pub use staging::{CredentialsPresented, StagedPackage, StagingBehaviour, Staging
 pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
-    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, ReferenceTarget, ReferenceTargetError,
-    ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, app,
-    reference_capabilities,
+    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES,
+    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
+    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

@@ -10,5 +10,7 @@ mod collector;
 mod reference_client;
 #[path = "tests/reference_target.rs"]
 mod reference_target;
+#[path = "tests/reference_target_scripts.rs"]
+mod reference_target_scripts;
 #[path = "tests/staging.rs"]
 mod staging;

@@ -436,6 +436,11 @@ impl<'f> Diagnostics<'f> {
         self.errors.push(error);
     }
 
+    /// Records an error built by the caller, e.g. one with a [`Note`] at a second place.
+    pub(crate) fn push(&mut self, error: ScenarioError) {
+        self.errors.push(error);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

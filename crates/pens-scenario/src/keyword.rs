@@ -61,7 +61,8 @@ pub(crate) use keywords;
 mod tests {
     use super::Keyword;
     use crate::{
-        Capability, CredentialsExpectation, Method, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+        Capability, CredentialsExpectation, FindingsMode, Method, NotificationDelivery, Order, OtherErrors, Protocol,
+        ResponseFormat, ScenarioLevel,
     };
 
     fn round_trip<K: Keyword + PartialEq + std::fmt::Debug>() {
@@ -81,6 +82,8 @@ mod tests {
         round_trip::<ResponseFormat>();
         round_trip::<OtherErrors>();
         round_trip::<ScenarioLevel>();
+        round_trip::<NotificationDelivery>();
+        round_trip::<FindingsMode>();
         let names: Vec<_> = Capability::ALL.iter().map(|c| c.to_string()).collect();
         assert_eq!(names, ["ftp", "ftps", "mailto-receipt", "mailto-alerts", "alerts"]);
     }

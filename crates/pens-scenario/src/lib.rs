@@ -9,6 +9,12 @@
 //! layout. Values may hold `{{placeholders}}` ([`Template`]), checked at load time and
 //! filled in by the runner through [`TemplateContext`].
 //!
+//! Client scenarios (`scenarios/client/`, client mode: pens-conform plays the target for
+//! an authoring tool) are a second, smaller language read by the same machinery: a
+//! [`ClientScenario`] scripts our mock target ([`TargetScriptSpec`]) and says what the
+//! client must do ([`ClientExpectations`]); [`load_client_dir`] and
+//! [`parse_client_scenario`] load them with the same diagnostics.
+//!
 //! The crate reads scenario files and nothing else: no network, no async. Requirement ids,
 //! element names and error codes are checked against pens-proto.
 //!
@@ -37,12 +43,15 @@
 //! );
 //! ```
 
+mod client_convert;
+mod client_model;
 mod convert;
 mod error;
 mod expect;
 mod keyword;
 mod load;
 mod model;
+mod reader;
 mod render;
 mod span;
 mod suggest;
@@ -50,13 +59,20 @@ mod template;
 mod tree;
 mod validate;
 
+pub use client_model::{
+    AnswersExpectation, ClientExpectations, ClientScenario, CollectExpectation, FindingsMode, MAX_ALERTS, MAX_COLLECTS,
+    NamespaceExpectation, NotificationDelivery, PackageExpectation, TargetScriptSpec,
+};
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, MAX_RECEIPT_COUNT,
     OtherErrors, Protocol, ReceiptExpectation, ResponseExpectation, ResponseFormat,
 };
 pub use keyword::Keyword;
-pub use load::{load_dir, load_file, load_file_all, parse_scenario};
+pub use load::{
+    load_client_dir, load_client_file, load_client_file_all, load_dir, load_file, load_file_all, parse_client_scenario,
+    parse_scenario,
+};
 pub use model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
     MAX_COPIES, Method, Order, Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,

@@ -1,24 +1,64 @@
 //! Reading scenario files: one file, or every `*.toml` under a directory with every error
 //! of every file collected, so a `lint` run shows all problems at once.
+//!
+//! Both languages load the same way (UTF-8, TOML, the model, ids unique in the
+//! directory); [`Language`] is what differs: the model and how the tree becomes one.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::client_convert::convert_client;
+use crate::client_model::ClientScenario;
 use crate::convert::convert;
 use crate::error::{Diagnostics, Note, ScenarioError, ScenarioErrorKind};
 use crate::model::Scenario;
-use crate::span::SourceFile;
-use crate::tree;
+use crate::span::{SourceFile, Spanned};
+use crate::tree::{self, Node};
+
+/// A scenario language: its model, read from a parsed document.
+pub(crate) trait Language: Clone {
+    /// Reads the model, reporting problems into `diag`; only meaningful when it stays empty.
+    fn convert(diag: &mut Diagnostics<'_>, root: &Node) -> Self;
+    /// `id`, unique in a directory.
+    fn id(&self) -> &Spanned<String>;
+    /// The file it was loaded from.
+    fn source(&self) -> &Path;
+}
+
+impl Language for Scenario {
+    fn convert(diag: &mut Diagnostics<'_>, root: &Node) -> Self {
+        convert(diag, root)
+    }
+
+    fn id(&self) -> &Spanned<String> {
+        &self.id
+    }
+
+    fn source(&self) -> &Path {
+        &self.source
+    }
+}
+
+impl Language for ClientScenario {
+    fn convert(diag: &mut Diagnostics<'_>, root: &Node) -> Self {
+        convert_client(diag, root)
+    }
+
+    fn id(&self) -> &Spanned<String> {
+        &self.id
+    }
+
+    fn source(&self) -> &Path {
+        &self.source
+    }
+}
 
 /// Loads one scenario file; on failure, the first error in the file (see
 /// [`load_file_all`] for every error).
 pub fn load_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
-    load_file_all(path).map_err(|mut errors| {
-        // Never empty, but an error value is cheap insurance against a panic.
-        if errors.is_empty() { internal(Path::new("")) } else { errors.swap_remove(0) }
-    })
+    load_file_all(path).map_err(first_error)
 }
 
 /// Loads one scenario file, reporting every error it holds, in source order.
@@ -29,8 +69,7 @@ pub fn load_file_all(path: impl AsRef<Path>) -> Result<Scenario, Vec<ScenarioErr
 /// Parses scenario text as if read from `path` (which names the file in diagnostics and
 /// must be `<id>.toml`). Never panics, whatever the text.
 pub fn parse_scenario(path: impl Into<PathBuf>, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
-    let file = SourceFile::new(path.into(), Arc::from(text));
-    parse_file(&file)
+    parse_text(path.into(), text)
 }
 
 /// Loads every `*.toml` file under `dir` (subdirectories included, hidden entries and
@@ -38,11 +77,50 @@ pub fn parse_scenario(path: impl Into<PathBuf>, text: &str) -> Result<Scenario, 
 /// first of several with one id) and every error: of every file, plus one per file that
 /// reuses an id, sorted by file and position.
 pub fn load_dir(dir: impl AsRef<Path>) -> (Vec<Scenario>, Vec<ScenarioError>) {
+    load_dir_as(dir.as_ref())
+}
+
+/// Loads one client scenario file (`scenarios/client/<id>.toml`); on failure, the first
+/// error in the file (see [`load_client_file_all`] for every error).
+pub fn load_client_file(path: impl AsRef<Path>) -> Result<ClientScenario, ScenarioError> {
+    load_client_file_all(path).map_err(first_error)
+}
+
+/// Loads one client scenario file, reporting every error it holds, in source order.
+pub fn load_client_file_all(path: impl AsRef<Path>) -> Result<ClientScenario, Vec<ScenarioError>> {
+    read(path.as_ref()).map(|(scenario, _)| scenario)
+}
+
+/// Parses client scenario text as if read from `path` (which names the file in
+/// diagnostics and must be `<id>.toml`). Never panics, whatever the text.
+pub fn parse_client_scenario(path: impl Into<PathBuf>, text: &str) -> Result<ClientScenario, Vec<ScenarioError>> {
+    parse_text(path.into(), text)
+}
+
+/// Loads every client scenario under `dir`, as [`load_dir`] does target scenarios: every
+/// `*.toml` file (subdirectories included, hidden entries and symlinked directories
+/// skipped) in path order, the scenarios that loaded (the first of several with one id)
+/// and every error, sorted by file and position.
+pub fn load_client_dir(dir: impl AsRef<Path>) -> (Vec<ClientScenario>, Vec<ScenarioError>) {
+    load_dir_as(dir.as_ref())
+}
+
+fn first_error(mut errors: Vec<ScenarioError>) -> ScenarioError {
+    // Never empty, but an error value is cheap insurance against a panic.
+    if errors.is_empty() { internal(Path::new("")) } else { errors.swap_remove(0) }
+}
+
+fn parse_text<S: Language>(path: PathBuf, text: &str) -> Result<S, Vec<ScenarioError>> {
+    let file = SourceFile::new(path, Arc::from(text));
+    parse_file(&file)
+}
+
+fn load_dir_as<S: Language>(dir: &Path) -> (Vec<S>, Vec<ScenarioError>) {
     let mut errors = Vec::new();
     let mut paths = Vec::new();
-    collect_toml_files(dir.as_ref(), &mut paths, &mut errors);
+    collect_toml_files(dir, &mut paths, &mut errors);
     paths.sort();
-    let mut loaded: Vec<(Scenario, SourceFile)> = Vec::new();
+    let mut loaded: Vec<(S, SourceFile)> = Vec::new();
     for path in &paths {
         match read(path) {
             Ok(pair) => loaded.push(pair),
@@ -52,20 +130,20 @@ pub fn load_dir(dir: impl AsRef<Path>) -> (Vec<Scenario>, Vec<ScenarioError>) {
     let mut first_by_id: HashMap<String, usize> = HashMap::new();
     let mut scenarios = Vec::new();
     for (index, (scenario, file)) in loaded.iter().enumerate() {
-        match first_by_id.get(scenario.id.as_str()) {
+        let id = scenario.id();
+        match first_by_id.get(id.as_str()) {
             None => {
-                first_by_id.insert(scenario.id.value.clone(), index);
+                first_by_id.insert(id.value.clone(), index);
                 scenarios.push(scenario.clone());
             }
             Some(&first_index) => {
                 let (first, first_file) = &loaded[first_index];
-                let kind =
-                    ScenarioErrorKind::DuplicateId { id: scenario.id.value.clone(), first: first.source.clone() };
+                let kind = ScenarioErrorKind::DuplicateId { id: id.value.clone(), first: first.source().to_owned() };
                 errors.push(
-                    ScenarioError::at(kind, file, scenario.id.span)
+                    ScenarioError::at(kind, file, id.span)
                         .with_label("used again here")
                         .with_help("ids are unique across the directory: reports and baselines refer to them")
-                        .with_note(Note::new("first used here", first_file, first.id.span)),
+                        .with_note(Note::new("first used here", first_file, first.id().span)),
                 );
             }
         }
@@ -74,7 +152,7 @@ pub fn load_dir(dir: impl AsRef<Path>) -> (Vec<Scenario>, Vec<ScenarioError>) {
     (scenarios, errors)
 }
 
-fn read(path: &Path) -> Result<(Scenario, SourceFile), Vec<ScenarioError>> {
+fn read<S: Language>(path: &Path) -> Result<(S, SourceFile), Vec<ScenarioError>> {
     let bytes = fs::read(path).map_err(|source| {
         vec![ScenarioError::unlocated(ScenarioErrorKind::Io { path: path.to_owned(), source }, path)]
     })?;
@@ -97,10 +175,10 @@ fn read(path: &Path) -> Result<(Scenario, SourceFile), Vec<ScenarioError>> {
     Ok((scenario, file))
 }
 
-fn parse_file(file: &SourceFile) -> Result<Scenario, Vec<ScenarioError>> {
+fn parse_file<S: Language>(file: &SourceFile) -> Result<S, Vec<ScenarioError>> {
     let root = tree::parse(file.text()).map_err(|error| vec![syntax_error(file, &error)])?;
     let mut diag = Diagnostics::new(file);
-    let scenario = convert(&mut diag, &root);
+    let scenario = S::convert(&mut diag, &root);
     if diag.is_empty() { Ok(scenario) } else { Err(diag.into_sorted()) }
 }
 

@@ -5,7 +5,8 @@
 //! otherwise become a test binary of its own.
 //!
 //! Golden folders: `tests/golden/ok/` holds files that must load, `tests/golden/rejected/`
-//! files that must not, each with its expected diagnostics next to it as `<name>.snap`.
+//! files that must not, each with its expected diagnostics next to it as `<name>.snap`;
+//! `tests/golden/client/{ok,rejected}/` the same for client scenarios.
 
 // Helpers outside `#[test]` functions are not covered by clippy's allow-in-tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,6 +14,10 @@
 #[path = "tests/support.rs"]
 mod support;
 
+#[path = "tests/client_golden.rs"]
+mod client_golden;
+#[path = "tests/client_rules.rs"]
+mod client_rules;
 #[path = "tests/golden_ok.rs"]
 mod golden_ok;
 #[path = "tests/golden_rejected.rs"]

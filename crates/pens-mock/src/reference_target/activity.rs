@@ -4,13 +4,20 @@
 //! which code it answered, when it fetched, what its receipt said. The log is shared
 //! by the HTTP handler and the background jobs; waiters are woken on every new event
 //! (a `watch` channel), so a test waits for a condition with a deadline instead of
-//! sleeping. No event holds a password: URLs are redacted before they are recorded.
+//! sleeping. Client mode judges the client by what the target recorded, so a collect is
+//! kept byte for byte and every answer of the client to a receipt or alert as text. No
+//! event holds a password: secret elements and URL passwords are redacted, and the
+//! collect's secret values blanked wherever they appear, before anything is recorded
+//! (see `redaction.rs`).
 
 use std::fmt;
 use std::time::Instant;
 
+use bytes::Bytes;
 use pens_proto::{ErrorCode, NotificationKind};
 use tokio::sync::watch;
+
+use super::script::DeliveryMethod;
 
 /// One thing the target did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +28,10 @@ pub struct TargetEvent {
     pub elapsed_ms: u64,
     /// Which collect led to it: 1 for the first collect the target received, and so on.
     pub exchange: u64,
+    /// The key of the URL the collect arrived at (`/pens/<key>`, decoded), which chose
+    /// its [`super::TargetScript`]; `None` for `/pens`. Client mode gives every scenario
+    /// a key of its own, so concurrent scenarios stay apart.
+    pub key: Option<String>,
     /// The collect's `package-id`, when it had one.
     pub package_id: Option<String>,
     /// What happened.
@@ -35,12 +46,27 @@ pub enum TargetEventKind {
     CollectReceived {
         /// `GET` or `POST`.
         method: String,
-        /// The code the target answers (differs from `expected` only under a defect).
+        /// The `Content-Type` header, as sent.
+        content_type: Option<String>,
+        /// The collect as it came: the POST body, or the query of a GET (everything
+        /// after `?`, the target URL's own parameters included), byte for byte except
+        /// that secret values are redacted.
+        raw: Bytes,
+        /// The decoded command's elements, `(name, value)`, secrets redacted and long
+        /// values cut (see `pens_proto::CollectCommand::redacted_pairs`).
+        pairs: Vec<(String, String)>,
+        /// Whether a script registered for the key chose what happens; `false` for
+        /// `/pens` and for keys nobody registered (the default script).
+        scripted: bool,
+        /// The code the target answers (differs from `expected` under a defect or a
+        /// script's answer).
         answer: ErrorCode,
         /// The code a conformant target answers (CMI010 §6.3).
         expected: ErrorCode,
     },
-    /// The answer to the collect has been handed to the connection.
+    /// The answer to the collect has been handed to the connection. Missing when the
+    /// client hung up before the answer was due (say during a script's answer delay)
+    /// and the server dropped it; the background work runs all the same.
     CollectAnswered {
         /// The code answered.
         answer: ErrorCode,
@@ -67,7 +93,9 @@ pub enum TargetEventKind {
     NotificationSent {
         /// Receipt or alert.
         kind: NotificationKind,
-        /// Where to.
+        /// POST (form body) or GET (query).
+        method: DeliveryMethod,
+        /// Where to (the receipt or alerts URL, without the message), password redacted.
         url: String,
         /// The `error` it carried.
         error: ErrorCode,
@@ -89,31 +117,56 @@ pub enum TargetEventKind {
     ExchangeFinished,
 }
 
-/// How the client answered a receipt or alert. The reference target reads this
-/// leniently and never acts on it: CMI010 §5.1 asks nothing of a target whose receipt
-/// is refused.
+/// How the client answered a receipt or alert, exactly: client mode judges the answer
+/// (CMI010 §6.3: a PENS response, CR LF lines, `error=0`). The reference target itself
+/// never acts on it: CMI010 §5.1 asks nothing of a target whose receipt is refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Delivery {
     /// The HTTP status, if the request got an answer.
     pub http_status: Option<u16>,
+    /// The `Content-Type` of the answer, as sent.
+    pub content_type: Option<String>,
+    /// The answer's body as text (bytes that are not UTF-8 become U+FFFD), at most
+    /// [`MAX_ANSWER_RAW_BYTES`] of it; `None` when no answer came. Line ends are kept
+    /// as sent; the collect's secret values are blanked.
+    pub answer_raw: Option<String>,
     /// The `error` of the client's PENS response, if one could be read.
     pub pens_error: Option<ErrorCode>,
+    /// Milliseconds from sending the message until the whole answer had been read;
+    /// `None` when the request failed.
+    pub latency_ms: Option<u64>,
     /// The transport error, if the request failed.
     pub failure: Option<String>,
 }
 
+/// The most of a client's answer [`Delivery::answer_raw`] keeps: a PENS response is a
+/// few lines; `pens-data` may carry more, but not this much.
+pub const MAX_ANSWER_RAW_BYTES: usize = 16 * 1024;
+
+/// Which exchange an event belongs to: its number, its key, its `package-id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExchangeRef {
+    pub(crate) number: u64,
+    pub(crate) key: Option<String>,
+    pub(crate) package_id: Option<String>,
+}
+
 impl fmt::Display for TargetEvent {
-    /// One log line: `+12ms #3 urn:x:1 collect POST, answering 0`.
+    /// One log line: `+12ms #3 [key] urn:x:1 collect POST, answering 0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "+{}ms #{}", self.elapsed_ms, self.exchange)?;
+        if let Some(key) = &self.key {
+            // Keys come from request paths: no control character reaches a log line.
+            write!(f, " [{}]", key.escape_debug())?;
+        }
         if let Some(id) = &self.package_id {
             write!(f, " {}", pens_proto::redact(id))?;
         }
         match &self.kind {
-            TargetEventKind::CollectReceived { method, answer, expected } if answer == expected => {
+            TargetEventKind::CollectReceived { method, answer, expected, .. } if answer == expected => {
                 write!(f, " collect {method}, answering {answer}")
             }
-            TargetEventKind::CollectReceived { method, answer, expected } => {
+            TargetEventKind::CollectReceived { method, answer, expected, .. } => {
                 write!(f, " collect {method}, answering {answer} (a conformant target answers {expected})")
             }
             TargetEventKind::CollectAnswered { answer } => write!(f, " answered {answer}"),
@@ -125,13 +178,17 @@ impl fmt::Display for TargetEvent {
                 let status = http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
                 write!(f, " fetched: {status}{bytes} bytes, result {result} ({detail})")
             }
-            TargetEventKind::NotificationSent { kind, url, error, delivery, .. } => {
-                write!(f, " {kind} error={error} sent to {url}: ")?;
+            TargetEventKind::NotificationSent { kind, method, url, error, delivery, .. } => {
+                write!(f, " {kind} error={error} sent by {method} to {url}: ")?;
                 match (&delivery.failure, delivery.http_status, delivery.pens_error) {
                     (Some(failure), _, _) => write!(f, "failed ({failure})"),
                     (None, Some(status), Some(code)) => write!(f, "HTTP {status}, error={code}"),
                     (None, Some(status), None) => write!(f, "HTTP {status}, no readable PENS response"),
                     (None, None, _) => f.write_str("no answer"),
+                }?;
+                match delivery.latency_ms {
+                    Some(ms) => write!(f, " in {ms} ms"),
+                    None => Ok(()),
                 }
             }
             TargetEventKind::NotificationSkipped { kind, reason } => write!(f, " {kind} not sent: {reason}"),
@@ -153,10 +210,17 @@ impl ActivityLog {
     }
 
     /// Appends an event, logs it, and wakes every waiter.
-    pub(crate) fn record(&self, exchange: u64, package_id: Option<&str>, kind: TargetEventKind) {
+    pub(crate) fn record(&self, exchange: &ExchangeRef, kind: TargetEventKind) {
         let at = Instant::now();
         let elapsed_ms = u64::try_from(at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
-        let event = TargetEvent { at, elapsed_ms, exchange, package_id: package_id.map(str::to_owned), kind };
+        let event = TargetEvent {
+            at,
+            elapsed_ms,
+            exchange: exchange.number,
+            key: exchange.key.clone(),
+            package_id: exchange.package_id.clone(),
+            kind,
+        };
         tracing::info!(target: "pens_mock::reference_target", "{event}");
         self.events.send_modify(|events| events.push(event));
     }
@@ -192,8 +256,9 @@ mod tests {
         let log = std::sync::Arc::new(ActivityLog::new());
         let writer = log.clone();
         let task = tokio::spawn(async move {
-            writer.record(1, Some("urn:x:1"), TargetEventKind::CollectAnswered { answer: ErrorCode(0) });
-            writer.record(1, Some("urn:x:1"), TargetEventKind::ExchangeFinished);
+            let exchange = ExchangeRef { number: 1, key: Some("k".into()), package_id: Some("urn:x:1".into()) };
+            writer.record(&exchange, TargetEventKind::CollectAnswered { answer: ErrorCode(0) });
+            writer.record(&exchange, TargetEventKind::ExchangeFinished);
         });
         let deadline = Instant::now() + Duration::from_secs(10);
         let events = log
@@ -201,6 +266,7 @@ mod tests {
             .await
             .expect("finished");
         assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.key.as_deref() == Some("k") && e.exchange == 1));
         task.await.expect("writer");
     }
 
@@ -216,9 +282,14 @@ mod tests {
             at: Instant::now(),
             elapsed_ms: 12,
             exchange: 3,
+            key: None,
             package_id: Some("urn:x:1".into()),
             kind: TargetEventKind::CollectReceived {
                 method: "POST".into(),
+                content_type: Some("application/x-www-form-urlencoded".into()),
+                raw: Bytes::from_static(b"package-id=urn%3Ax%3A1"),
+                pairs: vec![("package-id".into(), "urn:x:1".into())],
+                scripted: false,
                 answer: ErrorCode(2003),
                 expected: ErrorCode(2011),
             },
@@ -226,6 +297,30 @@ mod tests {
         assert_eq!(
             event.to_string(),
             "+12ms #3 urn:x:1 collect POST, answering 2003 (a conformant target answers 2011)"
+        );
+        let delivery = Delivery {
+            http_status: Some(200),
+            content_type: Some("text/plain".into()),
+            answer_raw: Some("error=OK\n".into()),
+            latency_ms: Some(4),
+            ..Delivery::default()
+        };
+        let sent = TargetEvent {
+            key: Some("scenario\n7".into()),
+            kind: TargetEventKind::NotificationSent {
+                kind: NotificationKind::Receipt,
+                method: DeliveryMethod::Get,
+                url: "http://127.0.0.1:9/r".into(),
+                error: ErrorCode(1310),
+                package_id: Some("urn:x:1".into()),
+                delivery,
+            },
+            ..event
+        };
+        assert_eq!(
+            sent.to_string(),
+            "+12ms #3 [scenario\\n7] urn:x:1 receipt error=1310 sent by GET to http://127.0.0.1:9/r: \
+             HTTP 200, no readable PENS response in 4 ms"
         );
     }
 }

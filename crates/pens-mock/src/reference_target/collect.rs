@@ -4,48 +4,74 @@
 //! elements it does not know (a target URL's own query, vendor extensions: CMI010
 //! §4.3). The answer is the code pens-proto says a conformant target owes, with the
 //! target's claims as context: the highest applicable error (§6.3). It leaves at once;
-//! only an answer of 0 starts the background job (fetch, receipt, alert).
+//! only an answer of 0 starts the background job (fetch, receipt, alert). The key of
+//! `/pens/<key>` picks the [`super::TargetScript`] that may override the answer and
+//! hold it back.
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::ALLOW;
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use pens_proto::{CheckContext, CollectCommand, assess_decoded_collect};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
-use super::activity::TargetEventKind;
+use super::activity::{ExchangeRef, TargetEventKind};
 use super::answer::render;
 use super::defect::AckTiming;
 use super::job::Job;
-use super::state::ReferenceTargetState;
+use super::redaction::{Secrets, redact_raw};
+use super::state::{COLLECT_PATH, ReferenceTargetState};
+use crate::path::segments_after;
 
-/// The handler for `GET /pens` and `POST /pens`.
+/// The handler for `GET` and `POST` at `/pens` and `/pens/<key>`.
 pub(crate) async fn collect(
     State(state): State<ReferenceTargetState>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let inner = state.inner;
-    let exchange = inner.next_exchange();
+    let key = key_of(&uri);
+    let (script, scripted) = inner.scripts.for_key(key.as_deref());
     // GET carries the elements in the query, POST in the form body (CMI010 §5).
     let input: &[u8] = if method == Method::GET { uri.query().unwrap_or_default().as_bytes() } else { &body };
     let decoded = CollectCommand::decode(input);
     let context = CheckContext { now: OffsetDateTime::now_utc(), target: inner.capabilities.clone() };
     let expected = assess_decoded_collect(&decoded, &context).expected;
-    let answer = inner.behaviour.answer.code(&expected);
-    let command = decoded.command;
-    let package_id = command.package_id.clone();
+    // An explicit answer of the script wins over a defect's answer rule.
+    let answer = script.answer.unwrap_or_else(|| inner.behaviour.answer.code(&expected));
+    let secrets = Secrets::of(&decoded);
+    let exchange = ExchangeRef { number: inner.next_exchange(), key, package_id: decoded.command.package_id.clone() };
     inner.record(
-        exchange,
-        package_id.as_deref(),
-        TargetEventKind::CollectReceived { method: method.to_string(), answer, expected: expected.code },
+        &exchange,
+        TargetEventKind::CollectReceived {
+            method: method.to_string(),
+            content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
+            pairs: decoded
+                .command
+                .redacted_pairs()
+                .into_iter()
+                .map(|(name, value)| (name, secrets.scrub(&value)))
+                .collect(),
+            scripted,
+            answer,
+            expected: expected.code,
+        },
     );
 
-    let mut job = answer.is_success().then(|| Job { inner: inner.clone(), exchange, command });
+    let answer_delay = script.answer_delay;
+    let mut job = answer.is_success().then(|| Job {
+        inner: inner.clone(),
+        exchange: exchange.clone(),
+        command: decoded.command,
+        script,
+        secrets,
+    });
     let ack = inner.behaviour.ack;
     let (job_done, wait_for_job) = oneshot::channel::<()>();
     let (answered, wait_for_answer) = oneshot::channel::<()>();
@@ -58,12 +84,12 @@ pub(crate) async fn collect(
         // Dropping the sender is the signal: the job (if any) is done.
         drop(job_done);
         if wait_for_answer.await.is_ok() {
-            background.record(exchange, package_id.as_deref(), TargetEventKind::CollectAnswered { answer });
+            background.record(&exchange, TargetEventKind::CollectAnswered { answer });
         }
         if let Some(job) = job {
             job.run().await;
         }
-        background.record(exchange, package_id.as_deref(), TargetEventKind::ExchangeFinished);
+        background.record(&exchange, TargetEventKind::ExchangeFinished);
     });
 
     if ack == AckTiming::AfterJob {
@@ -72,10 +98,20 @@ pub(crate) async fn collect(
         let _ = wait_for_job.await;
         tokio::time::sleep(inner.options.slow_ack_extra_delay).await;
     }
+    if !answer_delay.is_zero() {
+        // A script's late answer; the job waits for the answer, so it starts late too.
+        tokio::time::sleep(answer_delay).await;
+    }
     render(answer, inner.behaviour.body, answered)
 }
 
-/// The handler for `HEAD /pens`: 405, naming the methods a collect may use.
+/// The key of a request at `/pens/<key>`, decoded; `None` at `/pens`.
+fn key_of(uri: &Uri) -> Option<String> {
+    let prefix = format!("{COLLECT_PATH}/");
+    segments_after(uri.path(), &prefix).and_then(|segments| segments.into_iter().next())
+}
+
+/// The handler for `HEAD /pens` and `HEAD /pens/<key>`: 405, naming the methods a collect may use.
 pub(crate) async fn head_refused() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, HeaderValue::from_static("GET, POST"))]).into_response()
 }

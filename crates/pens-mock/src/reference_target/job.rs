@@ -1,21 +1,25 @@
 //! The work that follows an answer of 0: retrieve the package, check it, send one
-//! receipt, then one alert (CMI010 §5.1, App. A §2).
+//! receipt, then alerts (CMI010 §5.1, App. A §2).
 //!
 //! The job walks the steps of its [`super::defect::Behaviour`]: the conformant order
-//! is fetch, receipt, alert; a defect reorders or drops steps. The receipt reports the
-//! outcome so far, so a receipt sent before any fetch (only a defect does that) claims
-//! a success the target cannot know; an alert is sent only while the outcome is a
-//! success.
+//! is fetch, receipt, alerts; a defect reorders or drops steps. Its
+//! [`super::TargetScript`] then says what the steps do: skip the fetch, report another
+//! outcome in the receipt, send several alerts or none, deliver by GET. The receipt
+//! reports the outcome so far (as the script shows it), so a receipt sent before any
+//! fetch claims a success the target cannot know; alerts are sent only while that
+//! outcome is a success.
 
 use std::sync::Arc;
 
 use pens_proto::{CollectCommand, ErrorCode, NotificationKind};
 
-use super::activity::TargetEventKind;
+use super::activity::{ExchangeRef, TargetEventKind};
 use super::archive::check_archive;
 use super::defect::Step;
 use super::fetch::{Credentials, fetch};
 use super::notify::{Destination, destination, notification, send};
+use super::redaction::Secrets;
+use super::script::TargetScript;
 use super::state::Inner;
 
 /// The `error-text` of a successful receipt.
@@ -27,8 +31,12 @@ const ALERT_TEXT: &str = "package imported";
 /// The background work of one exchange.
 pub(crate) struct Job {
     pub(crate) inner: Arc<Inner>,
-    pub(crate) exchange: u64,
+    pub(crate) exchange: ExchangeRef,
+    /// The collect, secrets included: they are presented to the staging server.
     pub(crate) command: CollectCommand,
+    pub(crate) script: TargetScript,
+    /// The collect's secret values, blanked in what the client answers.
+    pub(crate) secrets: Secrets,
 }
 
 /// What the job knows about the package so far.
@@ -51,20 +59,42 @@ impl Outcome {
     }
 }
 
+/// The `error-text` of alert `number` of `count`.
+fn alert_text(number: u32, count: u32) -> String {
+    if count == 1 { ALERT_TEXT.to_owned() } else { format!("{ALERT_TEXT} (alert {number} of {count})") }
+}
+
 impl Job {
     /// Runs the steps in order.
     pub(crate) async fn run(self) {
         let mut outcome = Outcome::NotFetched;
         for step in self.inner.behaviour.steps {
             match step {
+                Step::Fetch if !self.script.fetch => {}
                 Step::Fetch => outcome = self.fetch_and_check().await,
                 Step::Receipt => {
-                    let (code, text) = outcome.receipt();
+                    let reported = self.reported(&outcome);
+                    let (code, text) = reported.receipt();
                     self.notify(NotificationKind::Receipt, code, text).await;
                 }
-                Step::Alert if matches!(outcome, Outcome::Failed(..)) => {}
-                Step::Alert => self.notify(NotificationKind::Alert, ErrorCode::SUCCESS, ALERT_TEXT).await,
+                Step::Alert if matches!(self.reported(&outcome), Outcome::Failed(..)) => {}
+                Step::Alert => {
+                    let count = self.script.alerts;
+                    for number in 1..=count {
+                        self.notify(NotificationKind::Alert, ErrorCode::SUCCESS, &alert_text(number, count)).await;
+                    }
+                }
             }
+        }
+    }
+
+    /// The outcome as the receipt reports it: the real one, unless the script names
+    /// the receipt's code.
+    fn reported(&self, outcome: &Outcome) -> Outcome {
+        match self.script.receipt_error {
+            None => outcome.clone(),
+            Some(code) if code.is_success() => Outcome::Imported,
+            Some(code) => Outcome::Failed(code, code.describe().trim_end_matches('.').to_owned()),
         }
     }
 
@@ -73,7 +103,7 @@ impl Job {
     }
 
     fn record(&self, kind: TargetEventKind) {
-        self.inner.record(self.exchange, self.package_id(), kind);
+        self.inner.record(&self.exchange, kind);
     }
 
     /// The basic credentials to present: `package-url-user-id` and `-password` when
@@ -145,7 +175,9 @@ impl Job {
         let message =
             notification(kind, &self.command, package_id.clone(), &self.inner.options.client_name, error, error_text);
         let shown_url = pens_proto::redact(url.as_str());
-        let delivery = send(&self.inner.client, url, &message).await;
-        self.record(TargetEventKind::NotificationSent { kind, url: shown_url, error, package_id, delivery });
+        let method = self.script.delivery;
+        let mut delivery = send(&self.inner.client, url, method, &message).await;
+        delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
+        self.record(TargetEventKind::NotificationSent { kind, method, url: shown_url, error, package_id, delivery });
     }
 }

@@ -8,16 +8,22 @@
 //! reference target"):
 //!
 //! 1. a collect arrives by GET or POST at `/pens` (§5) and is judged by pens-proto;
+//!    at `/pens/<key>` it follows the [`TargetScript`] registered for `key`
+//!    ([`ReferenceTarget::script`], [`ReferenceTarget::url_for`]): client mode's way to
+//!    make the target refuse, answer late, skip the fetch, report another outcome,
+//!    send several alerts or deliver by GET, per scenario;
 //! 2. the answer, the highest applicable code (§6.3) given the target's claims
 //!    ([`reference_capabilities`]: HTTP and HTTPS only, so 1304, 1306, 1510, 1520),
 //!    leaves at once as a `text/plain`, CR LF PENS response;
 //! 3. after an answer of 0, in the background: fetch `package-url` with the collect's
 //!    credentials, check the archive against its `package-type`, send exactly one
 //!    receipt (0, 1310, 1312 or 1432) and, after a successful receipt has been answered,
-//!    one alert (§5.1, App. A §2).
+//!    one alert (§5.1, App. A §2), unless the script says otherwise.
 //!
 //! Everything it does is recorded as [`TargetEvent`]s ([`ReferenceTarget::activity`],
-//! [`ReferenceTarget::wait_for`]), without passwords.
+//! [`ReferenceTarget::wait_for`]), each with the key of its URL: every collect byte for
+//! byte and every answer of the client to a receipt or alert as it came, without
+//! passwords.
 
 mod activity;
 mod answer;
@@ -29,15 +35,18 @@ mod fetch;
 mod job;
 mod notify;
 mod options;
+mod redaction;
+mod script;
 mod server;
 mod state;
 
-pub use activity::{Delivery, TargetEvent, TargetEventKind};
+pub use activity::{Delivery, MAX_ANSWER_RAW_BYTES, TargetEvent, TargetEventKind};
 pub use defect::Defect;
 pub use error::ReferenceTargetError;
 pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
     reference_capabilities,
 };
+pub use script::{DeliveryMethod, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;
 pub use state::{ReferenceTargetState, app};

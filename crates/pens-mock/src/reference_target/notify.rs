@@ -1,28 +1,31 @@
 //! Receipts and alerts: the messages a target sends back after a collect (CMI010 §5.1).
 //!
-//! Each is a PENS message of its own, POSTed as a form to the `receipt` or `alerts`
-//! URL of the collect, carrying the collect's package data plus the outcome, in the
-//! shape of the spec's Appendix A examples. The client's PENS response to it is read
-//! leniently and only logged: the spec asks nothing of a target whose receipt is
+//! Each is a PENS message of its own, sent to the `receipt` or `alerts` URL of the
+//! collect as a form POST (or, when a script says so, as a GET query), carrying the
+//! collect's package data plus the outcome, in the shape of the spec's Appendix A
+//! examples. The client's answer is recorded exactly ([`Delivery`]) for client mode to
+//! judge, and never acted on: the spec asks nothing of a target whose receipt is
 //! refused, and a reference target that failed on a sloppy client would hide the
 //! client's fault behind its own.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pens_proto::{
-    AckUrl, CollectCommand, ErrorCode, FORM_CONTENT_TYPE, Notification, NotificationKind, PENS_VERSION, parse_ack_url,
-    parse_response,
+    AckUrl, CollectCommand, ErrorCode, FORM_CONTENT_TYPE, Notification, NotificationKind, PENS_VERSION, append_query,
+    parse_ack_url, parse_response,
 };
 use reqwest::Client;
 use reqwest::header::CONTENT_TYPE;
 
-use super::activity::Delivery;
+use super::activity::{Delivery, MAX_ANSWER_RAW_BYTES};
 use super::fetch::chain;
+use super::script::DeliveryMethod;
 
 /// How long the client may take to answer a receipt or alert.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The most of the client's answer that is read (it is only logged).
+/// The most of the client's answer that is read (and parsed); the first
+/// [`MAX_ANSWER_RAW_BYTES`] of it are kept.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Builds a receipt or alert about `command`: the collect's package data (only the
@@ -80,15 +83,20 @@ pub(crate) fn destination(kind: NotificationKind, value: Option<&str>) -> Destin
     }
 }
 
-/// POSTs `notification` to `url` and reads the answer leniently.
-pub(crate) async fn send(client: &Client, url: reqwest::Url, notification: &Notification) -> Delivery {
-    let request = client
-        .post(url)
-        .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
-        .body(notification.to_form())
-        .timeout(NOTIFY_TIMEOUT)
-        .send();
-    let response = match request.await {
+/// Sends `notification` to `url` by `method` (a form body, or the query of `url` with
+/// the message appended) and records the answer as it came.
+pub(crate) async fn send(
+    client: &Client,
+    url: reqwest::Url,
+    method: DeliveryMethod,
+    notification: &Notification,
+) -> Delivery {
+    let request = match method {
+        DeliveryMethod::Post => client.post(url).header(CONTENT_TYPE, FORM_CONTENT_TYPE).body(notification.to_form()),
+        DeliveryMethod::Get => client.get(append_query(url.as_str(), &notification.to_form())),
+    };
+    let started = Instant::now();
+    let response = match request.timeout(NOTIFY_TIMEOUT).send().await {
         Ok(response) => response,
         Err(error) => {
             let failure = chain(&error.without_url());
@@ -97,7 +105,9 @@ pub(crate) async fn send(client: &Client, url: reqwest::Url, notification: &Noti
         }
     };
     let http_status = Some(response.status().as_u16());
+    let content_type = response.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = read_capped(response).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let parsed = parse_response(&body);
     tracing::debug!(
         kind = ?notification.kind(),
@@ -106,7 +116,15 @@ pub(crate) async fn send(client: &Client, url: reqwest::Url, notification: &Noti
         findings = parsed.findings.len(),
         "the client answered the notification"
     );
-    Delivery { http_status, pens_error: parsed.error, failure: None }
+    let kept = &body[..body.len().min(MAX_ANSWER_RAW_BYTES)];
+    Delivery {
+        http_status,
+        content_type,
+        answer_raw: Some(String::from_utf8_lossy(kept).into_owned()),
+        pens_error: parsed.error,
+        latency_ms: Some(latency_ms),
+        failure: None,
+    }
 }
 
 /// The first [`MAX_ANSWER_BYTES`] of the answer; a body that fails midway is cut there.

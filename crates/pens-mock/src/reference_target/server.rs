@@ -8,7 +8,9 @@ use tokio::sync::oneshot;
 use super::activity::TargetEvent;
 use super::error::ReferenceTargetError;
 use super::options::ReferenceTargetOptions;
-use super::state::{ReferenceTargetState, app};
+use super::script::TargetScript;
+use super::state::{COLLECT_PATH, ReferenceTargetState, app};
+use crate::path::encode_segment;
 
 /// A running reference target. It listens until dropped; dropping it also aborts the
 /// background work of every exchange, so no receipt leaves a target that is gone.
@@ -46,9 +48,21 @@ impl ReferenceTarget {
         Ok(ReferenceTarget { addr, state, shutdown: Some(shutdown) })
     }
 
-    /// The collect URL: `http://ADDR/pens`.
+    /// The collect URL of the default script: `http://ADDR/pens`.
     pub fn url(&self) -> String {
-        format!("http://{}/pens", self.addr)
+        format!("http://{}{COLLECT_PATH}", self.addr)
+    }
+
+    /// The collect URL of `key`: `http://ADDR/pens/<key>`, the key percent-encoded as
+    /// one path segment. Collects there follow the script registered for `key`
+    /// ([`ReferenceTarget::script`]), or the default one, and their events carry `key`.
+    pub fn url_for(&self, key: &str) -> String {
+        format!("http://{}{COLLECT_PATH}/{}", self.addr, encode_segment(key))
+    }
+
+    /// Registers `script` for `key` (see [`ReferenceTargetState::script`]).
+    pub fn script(&self, key: &str, script: TargetScript) {
+        self.state.script(key, script);
     }
 
     /// The address the target listens on.

@@ -11,12 +11,16 @@ use axum::routing::get;
 use pens_proto::TargetCapabilities;
 use tokio::task::JoinSet;
 
-use super::activity::{ActivityLog, TargetEvent, TargetEventKind};
+use super::activity::{ActivityLog, ExchangeRef, TargetEvent, TargetEventKind};
 use super::collect::{collect, head_refused};
 use super::defect::Behaviour;
 use super::error::ReferenceTargetError;
 use super::fetch::http_client;
 use super::options::ReferenceTargetOptions;
+use super::script::{Scripts, TargetScript};
+
+/// The collect URL's path; `/pens/<key>` selects the script of `key`.
+pub(crate) const COLLECT_PATH: &str = "/pens";
 
 /// Everything the reference target knows and has done. Cheap to clone (one `Arc`);
 /// hand it to [`app`] to drive the target in-process, or let
@@ -34,6 +38,7 @@ pub(crate) struct Inner {
     pub(crate) behaviour: Behaviour,
     pub(crate) client: reqwest::Client,
     pub(crate) log: ActivityLog,
+    pub(crate) scripts: Scripts,
     next_exchange: AtomicU64,
     /// The background work of every exchange, aborted when the target shuts down so
     /// that no receipt leaves a target that is gone.
@@ -51,6 +56,7 @@ impl ReferenceTargetState {
                 options,
                 client,
                 log: ActivityLog::new(),
+                scripts: Scripts::default(),
                 next_exchange: AtomicU64::new(0),
                 jobs: Mutex::new(JoinSet::new()),
             }),
@@ -60,6 +66,13 @@ impl ReferenceTargetState {
     /// The options the target runs with.
     pub fn options(&self) -> &ReferenceTargetOptions {
         &self.inner.options
+    }
+
+    /// Registers `script` for `key`: collects at `/pens/<key>` follow it from now on
+    /// (exchanges already under way keep theirs). Registering a key again replaces its
+    /// script. See [`TargetScript`] for how scripts and defects compose.
+    pub fn script(&self, key: &str, script: TargetScript) {
+        self.inner.scripts.set(key, script);
     }
 
     /// Every event so far, oldest first.
@@ -86,8 +99,8 @@ impl Inner {
     }
 
     /// Records an event of `exchange`.
-    pub(crate) fn record(&self, exchange: u64, package_id: Option<&str>, kind: TargetEventKind) {
-        self.log.record(exchange, package_id, kind);
+    pub(crate) fn record(&self, exchange: &ExchangeRef, kind: TargetEventKind) {
+        self.log.record(exchange, kind);
     }
 
     /// Spawns background work that shutdown can abort. Must run inside a Tokio runtime
@@ -99,9 +112,15 @@ impl Inner {
     }
 }
 
-/// The reference target's router: `GET` and `POST` collects at `/pens` (CMI010 §5).
-/// `HEAD` is refused rather than routed to the GET handler as axum would: a link
-/// checker probing the URL must not start a fetch.
+/// The reference target's router: `GET` and `POST` collects at `/pens` (CMI010 §5),
+/// which follow the default script, and at `/pens/<key>`, which follow the script
+/// registered for `key` ([`ReferenceTargetState::script`]). `HEAD` is refused rather
+/// than routed to the GET handler as axum would: a link checker probing the URL must
+/// not start a fetch.
 pub fn app(state: ReferenceTargetState) -> Router {
-    Router::new().route("/pens", get(collect).post(collect).head(head_refused)).with_state(state)
+    let collect_routes = || get(collect).post(collect).head(head_refused);
+    Router::new()
+        .route(COLLECT_PATH, collect_routes())
+        .route(&format!("{COLLECT_PATH}/{{key}}"), collect_routes())
+        .with_state(state)
 }

@@ -183,7 +183,9 @@ impl Observation {
     /// The method of the collect and what the target answered, as the target recorded it.
     fn target_received(&self) -> Option<(String, ErrorCode, ErrorCode)> {
         self.target.iter().find_map(|e| match &e.kind {
-            TargetEventKind::CollectReceived { method, answer, expected } => Some((method.clone(), *answer, *expected)),
+            TargetEventKind::CollectReceived { method, answer, expected, .. } => {
+                Some((method.clone(), *answer, *expected))
+            }
             _ => None,
         })
     }
@@ -296,7 +298,11 @@ async fn the_reference_client_publishes_to_the_reference_target_over_https_and_b
     for ((kind, error, delivery), wanted) in deliveries.iter().zip([NotificationKind::Receipt, NotificationKind::Alert])
     {
         assert_eq!((*kind, *error), (wanted, ErrorCode(0)));
-        assert_eq!(*delivery, Delivery { http_status: Some(200), pens_error: Some(ErrorCode(0)), failure: None });
+        let Delivery { http_status, content_type, answer_raw, pens_error, latency_ms, failure } = delivery;
+        assert_eq!((*http_status, content_type.as_deref()), (Some(200), Some("text/plain")));
+        assert_eq!((*pens_error, failure), (Some(ErrorCode(0)), &None));
+        assert!(answer_raw.as_deref().is_some_and(|a| a.starts_with("error=0\r\n")), "{answer_raw:?}");
+        assert!(latency_ms.is_some());
     }
 
     // The client's side, in the order things happened.

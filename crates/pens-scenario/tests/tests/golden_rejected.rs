@@ -1,21 +1,9 @@
 //! Files that must be rejected, each with its expected diagnostics next to it
 //! (`tests/golden/rejected/<name>.snap`, plain rustc-like text).
 
-use std::path::Path;
-
 use pens_scenario::{ScenarioErrorKind, load_dir, load_file, load_file_all, render_plain_all};
 
-use crate::support::{golden, toml_files};
-
-/// Snapshot `text` as `<dir>/<name>.snap`.
-fn snapshot_next_to(dir: &Path, name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    // Relative to this file (tests/tests/), so the snapshot sits beside the scenario.
-    settings.set_snapshot_path(Path::new("..").join(dir.strip_prefix("tests").expect("under tests/")));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_snapshot!(name, text));
-}
+use crate::support::{golden, snapshot_next_to, toml_files};
 
 /// The first error of each file: the one the file is about.
 const EXPECTED: &[(&str, &str)] = &[

@@ -1,4 +1,5 @@
-//! Shared helpers: golden folder paths and a fixed template context.
+//! Shared helpers: golden folder paths, snapshots beside golden files, and a fixed
+//! template context.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,16 @@ use time::macros::datetime;
 /// diagnostics and snapshots are short and the same on every machine.
 pub fn golden(sub: &str) -> PathBuf {
     Path::new("tests/golden").join(sub)
+}
+
+/// Snapshot `text` as `<dir>/<name>.snap`, beside the scenario it is about.
+pub fn snapshot_next_to(dir: &Path, name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    // Relative to this file (tests/tests/), so the snapshot sits beside the scenario.
+    settings.set_snapshot_path(Path::new("..").join(dir.strip_prefix("tests").expect("under tests/")));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, text));
 }
 
 /// The `*.toml` files directly in `dir`, sorted.

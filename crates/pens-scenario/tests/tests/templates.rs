@@ -44,6 +44,9 @@ fn literal() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    // A fixed seed: the same cases on every run, so a failure is reproducible.
+    #![proptest_config(proptest::test_runner::Config { rng_seed: proptest::test_runner::RngSeed::Fixed(0x5045_4e53), failure_persistence: None, ..proptest::test_runner::Config::default() })]
+
     #[test]
     fn every_placeholder_is_substituted(
         pieces in proptest::collection::vec((literal(), select(PLACEHOLDERS)), 0..8),
