@@ -28,8 +28,15 @@ enum Command {
     /// scenario-file error; 3 harness error or run incomplete (e.g. the LMS cannot reach
     /// the harness).
     Target(TargetArgs),
-    /// Run the target scenarios against the built-in reference target: the whole loop,
-    /// no LMS needed. Same exit status as `target`.
+    /// Test an authoring tool (a PENS client): pens-conform plays the target and judges
+    /// its collects, its package and its answers to receipts and alerts.
+    ///
+    /// With `--trigger CMD`, CMD runs for every publish a scenario needs, with
+    /// PENS_TARGET_URL and PENS_SCENARIO_ID set; without it, each scenario prints the URL
+    /// to publish to and waits. Same exit status as `target`.
+    Client(ClientArgs),
+    /// Run both suites against the built-in reference target and reference client: the
+    /// whole loop, no LMS or authoring tool needed. Same exit status as `target`.
     Selftest(SelftestArgs),
     /// Run a party of PENS on its own, e.g. the reference target for a manual test.
     #[command(subcommand)]
@@ -94,13 +101,54 @@ pub(crate) struct TargetArgs {
     pub(crate) run: RunArgs,
 }
 
+/// Arguments of `client`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ClientArgs {
+    /// Address the mock target listens on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Host name or address the authoring tool is told to publish to.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    /// A command that makes the authoring tool publish once (run with `sh -c`).
+    #[arg(long, value_name = "CMD")]
+    pub(crate) trigger: Option<String>,
+    /// A CA certificate (PEM) to trust when fetching the tool's packages over HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust_ca: Option<PathBuf>,
+    /// How long to wait for each publish, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) publish_timeout: u64,
+    /// Where report.json and junit.xml go; default `reports/<timestamp>/`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+    /// Scenarios run at once (with --trigger; interactive runs go one at a time).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub(crate) jobs: usize,
+    /// Only scenarios whose id matches PATTERN (`*` matches anything).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) only: Option<String>,
+    /// The folder of client scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
+    pub(crate) scenarios: PathBuf,
+}
+
 /// Arguments of `selftest`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SelftestArgs {
-    /// Seed one deviation into the reference target, to see the suite catch it
+    /// Seed one deviation into the reference target, to see the target suite catch it
     /// (`pens-conform serve target --help` lists them).
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
+    /// Seed one deviation into the reference client, to see the client suite catch it:
+    /// missing-expiry, local-time-expiry, pens-version-1.0, relative-package-url,
+    /// package-not-staged, wrong-credentials, bad-receipt-answer, non-uri-package-id,
+    /// get-instead-of-post, wrong-package-type, expired-expiry, no-receipt-url.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) client_defect: Option<String>,
+    /// The folder of client scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
+    pub(crate) client_scenarios: PathBuf,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
@@ -109,6 +157,40 @@ pub(crate) struct SelftestArgs {
 pub(crate) enum ServeCommand {
     /// The built-in reference target: a correct PENS target, or one with a seeded defect.
     Target(ServeTargetArgs),
+    /// The built-in reference client: stages a package, publishes it once to a target,
+    /// answers the receipt and alerts, and exits (0 when the target accepted it and a
+    /// receipt came). Usable as `client --trigger`.
+    Client(ServeClientArgs),
+}
+
+/// Arguments of `serve client`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeClientArgs {
+    /// The target's PENS URL (default: the PENS_TARGET_URL environment variable).
+    #[arg(long, value_name = "URL", env = "PENS_TARGET_URL")]
+    pub(crate) target: String,
+    /// The course id inside the package-id namespace; the same course keeps one namespace.
+    #[arg(long, value_name = "ID", env = "PENS_SCENARIO_ID", default_value = "course-1")]
+    pub(crate) course: String,
+    /// The package fixture to stage (a folder under --packages, zipped).
+    #[arg(long, value_name = "NAME", default_value = "scorm12-minimal.zip")]
+    pub(crate) package: String,
+    /// The folder of package fixtures.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
+    /// Stage the package on HTTPS (the target must trust the client's CA).
+    #[arg(long)]
+    pub(crate) https: bool,
+    /// Seed one deviation (see `selftest --help`, --client-defect).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    /// How long to wait for the receipt, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) wait: u64,
+    /// After the receipt, how long to stay for further alerts once none has come, in
+    /// milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    pub(crate) linger: u64,
 }
 
 /// Arguments of `serve target`.
@@ -212,8 +294,10 @@ pub(crate) fn run() -> ExitCode {
         Command::List(args) => crate::scenarios::list(&args),
         Command::Lint(args) => crate::scenarios::lint(&args),
         Command::Target(args) => crate::target::run(args),
+        Command::Client(args) => crate::client::run(args),
         Command::Selftest(args) => crate::selftest::run(args),
         Command::Serve(ServeCommand::Target(args)) => crate::serve::target(args),
+        Command::Serve(ServeCommand::Client(args)) => crate::serve::client(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

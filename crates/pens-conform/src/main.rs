@@ -3,6 +3,7 @@
 //! codes; the protocol, the parties, the engine and the reports live in library crates.
 
 mod cli;
+mod client;
 mod exit;
 mod explain;
 mod input;

@@ -1,13 +1,13 @@
-//! What `target` and `selftest` share: loading the scenarios, running them with a live
-//! line per scenario, writing the reports and choosing the exit code.
+//! What `target`, `client` and `selftest` share: loading the scenarios, running them
+//! with a live line per scenario, writing the reports and choosing the exit code.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{RunReport, Verdict, render_console, render_junit, render_scenario_line};
-use pens_runner::{RunEvent, RunOptions, run_target_suite};
-use pens_scenario::Scenario;
+use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
+use pens_scenario::{ClientScenario, Scenario};
 
 use crate::cli::RunArgs;
 use crate::exit;
@@ -29,17 +29,29 @@ pub(crate) fn load_scenarios(dir: &Path) -> anyhow::Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
-/// Runs the suite, prints progress and the console report, writes the report files.
-pub(crate) async fn run_and_report(scenarios: &[Scenario], options: &RunOptions, args: &RunArgs) -> anyhow::Result<u8> {
-    let report_dir = args.report_dir.clone().unwrap_or_else(default_report_dir);
-    std::fs::create_dir_all(&report_dir)
+/// A suite to run: the target suite against an LMS, or the client suite against an
+/// authoring tool.
+pub(crate) enum Suite<'a> {
+    /// Target mode.
+    Target { scenarios: &'a [Scenario], options: &'a RunOptions },
+    /// Client mode.
+    Client { scenarios: &'a [ClientScenario], options: &'a ClientRunOptions, trigger: &'a Trigger },
+}
+
+/// Runs a suite, prints progress and the console report, writes the report files into
+/// `report_dir`, and returns the exit code.
+pub(crate) async fn run_and_report(suite: Suite<'_>, report_dir: &Path) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(report_dir)
         .with_context(|| format!("cannot create the report folder {}", report_dir.display()))?;
+    let mode = match suite {
+        Suite::Target { .. } => "target",
+        Suite::Client { .. } => "client",
+    };
     let mut progress = Progress::new(std::io::stdout().is_terminal());
     let mut on_event = |event: &RunEvent| match event {
         RunEvent::Started { staging, collector, scenarios } => {
             progress.line(&format!(
-                "pens-conform target run · {} · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\npreflight ...",
-                options.target_url
+                "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}"
             ));
             progress.start(*scenarios);
         }
@@ -47,18 +59,50 @@ pub(crate) async fn run_and_report(scenarios: &[Scenario], options: &RunOptions,
             progress.line("preflight passed: the target answers, fetches and receipts");
         }
         RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
+        RunEvent::ClientStarted { target, scenarios } => {
+            progress.line(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
+            progress.start(*scenarios);
+        }
+        RunEvent::AwaitingPublish { scenario, url } => {
+            progress.line(&format!("{scenario}: publish to {url} now (waiting)"));
+        }
         RunEvent::ScenarioFinished(result) => {
             progress.line(&render_scenario_line(result));
             progress.advance(&result.id);
         }
         _ => {}
     };
-    let output = run_target_suite(scenarios, options, &mut on_event).await?;
+    let output = match suite {
+        Suite::Target { scenarios, options } => run_target_suite(scenarios, options, &mut on_event).await?,
+        Suite::Client { scenarios, options, trigger } => {
+            run_client_suite(scenarios, options, trigger, &mut on_event).await?
+        }
+    };
     progress.finish();
     output::text(render_console(&output.report))?;
-    write_reports(&report_dir, &output.report, &output.ca_pem)?;
+    write_reports(report_dir, &output.report, &output.ca_pem)?;
     output::line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report))
+}
+
+/// `--report-dir`, or `reports/<timestamp>/`.
+pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
+    args.report_dir.clone().unwrap_or_else(default_report_dir)
+}
+
+/// Loads every client scenario of `dir`; any load error is a usage error (exit 2).
+pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScenario>> {
+    if !dir.is_dir() {
+        anyhow::bail!("no client scenario folder at {}; give --scenarios DIR", dir.display());
+    }
+    let (scenarios, errors) = pens_scenario::load_client_dir(dir);
+    if !errors.is_empty() {
+        for error in &errors {
+            eprintln!("{}", pens_scenario::render_plain(error));
+        }
+        anyhow::bail!("{} scenario file error(s) in {}; nothing was run", errors.len(), dir.display());
+    }
+    Ok(scenarios)
 }
 
 fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result<()> {
@@ -68,7 +112,9 @@ fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result
     };
     write("report.json", &serde_json::to_string_pretty(report)?)?;
     write("junit.xml", &render_junit(report)?)?;
-    write("ca.pem", ca_pem)?;
+    if !ca_pem.is_empty() {
+        write("ca.pem", ca_pem)?;
+    }
     Ok(())
 }
 
@@ -84,7 +130,7 @@ pub(crate) fn exit_code(report: &RunReport) -> u8 {
     }
 }
 
-fn default_report_dir() -> PathBuf {
+pub(crate) fn default_report_dir() -> PathBuf {
     let now = time::OffsetDateTime::now_utc();
     PathBuf::from("reports").join(format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",

@@ -52,27 +52,41 @@ pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
 }
 
 pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios/target")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios/target"), PathBuf::from("scenarios/client")]
+    } else {
+        args.paths.clone()
+    };
     let mut loaded = 0;
-    let mut failed = 0;
+    let mut errors = Vec::new();
     for path in &paths {
-        if path.is_dir() {
-            let (scenarios, errors) = pens_scenario::load_dir(path);
-            loaded += scenarios.len();
-            failed += errors.len();
-            for error in &errors {
-                eprintln!("{}", pens_scenario::render_plain(error));
+        // Client scenarios live in a folder named `client`; everything else is target mode.
+        let folder = if path.is_dir() { Some(path.as_path()) } else { path.parent() };
+        let client = folder.and_then(|f| f.file_name()).is_some_and(|name| name == "client");
+        match (path.is_dir(), client) {
+            (true, false) => {
+                let (scenarios, found) = pens_scenario::load_dir(path);
+                loaded += scenarios.len();
+                errors.extend(found);
             }
-        } else {
-            match pens_scenario::load_file(path) {
+            (true, true) => {
+                let (scenarios, found) = pens_scenario::load_client_dir(path);
+                loaded += scenarios.len();
+                errors.extend(found);
+            }
+            (false, false) => match pens_scenario::load_file(path) {
                 Ok(_) => loaded += 1,
-                Err(error) => {
-                    failed += 1;
-                    eprintln!("{}", pens_scenario::render_plain(&error));
-                }
-            }
+                Err(error) => errors.push(error),
+            },
+            (false, true) => match pens_scenario::load_client_file(path) {
+                Ok(_) => loaded += 1,
+                Err(error) => errors.push(error),
+            },
         }
     }
-    output::line(format!("{loaded} scenario(s) load cleanly, {failed} error(s)"))?;
-    Ok(if failed == 0 { exit::SUCCESS } else { exit::USAGE })
+    for error in &errors {
+        eprintln!("{}", pens_scenario::render_plain(error));
+    }
+    output::line(format!("{loaded} scenario(s) load cleanly, {} error(s)", errors.len()))?;
+    Ok(if errors.is_empty() { exit::SUCCESS } else { exit::USAGE })
 }

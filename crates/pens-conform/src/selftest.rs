@@ -1,14 +1,20 @@
-//! `pens-conform selftest`: the target suite against the built-in reference target.
+//! `pens-conform selftest`: both suites against the built-in parties. The target suite
+//! runs against the reference target; the client suite drives the reference client.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pens_mock::{ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
-use pens_runner::{Deadlines, RunOptions};
+use pens_mock::{
+    ClientDefect, PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
+    RunCa, reference_capabilities,
+};
+use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
 use crate::cli::SelftestArgs;
-use crate::run_output::{apply_run_args, load_scenarios, run_and_report};
+use crate::exit;
+use crate::run_output::{Suite, apply_run_args, load_client_scenarios, load_scenarios, report_dir, run_and_report};
 
 /// Deadlines for a target on the same machine: short, so a broken one fails fast.
 pub(crate) fn local_deadlines() -> Deadlines {
@@ -22,9 +28,17 @@ pub(crate) fn local_deadlines() -> Deadlines {
 
 pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
     let defect = crate::serve::parse_defect(args.defect.as_deref())?;
+    let client_defect = args
+        .client_defect
+        .as_deref()
+        .map(|name| name.parse::<ClientDefect>().map_err(|e| anyhow::anyhow!("--client-defect: {e}")))
+        .transpose()?;
     let scenarios = load_scenarios(&args.run.scenarios)?;
+    let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
+    let base = report_dir(&args.run);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // Target suite: the reference target, trusting the run CA for HTTPS packages.
         let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority")?;
         let deadlines = local_deadlines();
         // A slow acknowledgement is only a defect once it misses the ack deadline.
@@ -42,8 +56,61 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         });
         options.claims = reference_capabilities();
         options.deadlines = deadlines;
-        options.ca = Some(std::sync::Arc::new(ca));
+        options.ca = Some(Arc::new(ca));
         apply_run_args(&mut options, &args.run);
-        run_and_report(&scenarios, &options, &args.run).await
+        let target_code =
+            run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target")).await?;
+        drop(target);
+
+        // Client suite: the reference client publishes whenever a scenario asks.
+        let client_options = ReferenceClientOptions::builder().defect(client_defect).build();
+        let client = ReferenceClient::start(IpAddr::V4(Ipv4Addr::LOCALHOST), client_options)
+            .await
+            .context("cannot start the reference client")?;
+        let client = Arc::new(client);
+        let trust_pem = client.ca_pem().to_owned();
+        let packages = args.run.packages.clone();
+        let publisher = Arc::clone(&client);
+        let trigger = Trigger::Callback(Arc::new(move |call: TriggerCall| {
+            let client = Arc::clone(&publisher);
+            let packages = packages.clone();
+            Box::pin(async move {
+                match PublishRequest::from_fixture(&packages, pens_scenario::DEFAULT_PACKAGE, &call.scenario_id) {
+                    Ok(request) => {
+                        client.publish(&call.target_url, request).await;
+                    }
+                    Err(error) => tracing::error!(%error, "the reference client cannot stage its package"),
+                }
+            })
+        }));
+        let client_run = ClientRunOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            advertise_host: None,
+            deadlines: ClientDeadlines {
+                collect: Duration::from_secs(10),
+                answers: Duration::from_secs(10),
+                quiet: Duration::from_millis(400),
+            },
+            jobs: args.run.jobs.max(1),
+            only: args.run.only.clone(),
+            harness_version: env!("CARGO_PKG_VERSION").to_owned(),
+            trust_pem: Some(trust_pem),
+        };
+        let client_code = run_and_report(
+            Suite::Client { scenarios: &client_scenarios, options: &client_run, trigger: &trigger },
+            &base.join("client"),
+        )
+        .await?;
+        Ok(worst_exit(target_code, client_code))
     })
+}
+
+/// The exit code of two suites: an incomplete run wins, then a failure.
+fn worst_exit(a: u8, b: u8) -> u8 {
+    for code in [exit::INCOMPLETE, exit::CHECK_FAILED] {
+        if a == code || b == code {
+            return code;
+        }
+    }
+    exit::SUCCESS
 }

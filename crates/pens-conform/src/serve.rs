@@ -3,7 +3,7 @@
 use anyhow::Context;
 use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
-use crate::cli::ServeTargetArgs;
+use crate::cli::{ServeClientArgs, ServeTargetArgs};
 use crate::exit;
 use crate::output;
 
@@ -29,6 +29,56 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
         }
         output::line("press Ctrl-C to stop")?;
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        Ok(exit::SUCCESS)
+    })
+}
+
+/// `serve client`: one publish, its receipt and alerts answered, then exit.
+pub(crate) fn client(args: ServeClientArgs) -> anyhow::Result<u8> {
+    use std::time::{Duration, Instant};
+
+    let defect = args
+        .defect
+        .as_deref()
+        .map(|name| name.parse::<pens_mock::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
+        .transpose()?;
+    let request = pens_mock::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
+        .with_context(|| format!("cannot stage {}", args.package))?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let options = pens_mock::ReferenceClientOptions::builder().defect(defect).https(args.https).build();
+        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options)
+            .await
+            .context("cannot start the reference client")?;
+        let publication = client.publish(&args.target, request).await;
+        let answer = publication.answer_code();
+        output::line(format!(
+            "published {} to {}: answered {}",
+            publication.package_id().unwrap_or("(no package-id)"),
+            args.target,
+            answer.map_or_else(|| "nothing readable".to_owned(), |code| code.to_string())
+        ))?;
+        if answer.is_none_or(|code| !code.is_success()) {
+            return Ok(exit::CHECK_FAILED);
+        }
+        let Some(receipt) = publication.wait_for_receipt(Instant::now() + Duration::from_secs(args.wait)).await else {
+            output::line(format!("no receipt within {} s", args.wait))?;
+            return Ok(exit::CHECK_FAILED);
+        };
+        output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))?;
+        // Alerts may follow: stay while they keep coming, so each one is answered.
+        let mut seen = publication.notifications().len();
+        loop {
+            let more = |events: &[pens_mock::ClientEvent]| {
+                events.iter().filter(|e| matches!(e.kind, pens_mock::ClientEventKind::NotificationReceived(_))).count()
+                    > seen
+            };
+            if publication.wait_for(more, Instant::now() + Duration::from_millis(args.linger)).await.is_none() {
+                break;
+            }
+            seen = publication.notifications().len();
+        }
+        output::line(format!("alerts: {}", seen.saturating_sub(1)))?;
         Ok(exit::SUCCESS)
     })
 }

@@ -5,7 +5,7 @@ use pens_runner::RunOptions;
 
 use crate::cli::TargetArgs;
 use crate::profile::Profile;
-use crate::run_output::{apply_run_args, load_scenarios, run_and_report};
+use crate::run_output::{Suite, apply_run_args, load_scenarios, report_dir, run_and_report};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     let profile = match &args.profile {
@@ -34,5 +34,5 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     }
     apply_run_args(&mut options, &args.run);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(run_and_report(&scenarios, &options, &args.run))
+    runtime.block_on(run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &report_dir(&args.run)))
 }

@@ -35,8 +35,9 @@ pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES,
-    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
-    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, reference_capabilities,
+    MAX_KEPT_PACKAGE_BYTES, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
+    ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript,
+    TargetScriptBuilder, app, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

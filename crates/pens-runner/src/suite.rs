@@ -41,6 +41,20 @@ pub enum RunEvent {
     },
     /// A scenario finished.
     ScenarioFinished(ScenarioResult),
+    /// Client mode: the mock target listens; `target` is its base collect URL.
+    ClientStarted {
+        /// `http://HOST:PORT/pens`; each scenario has its own `/pens/<id>` below it.
+        target: String,
+        /// How many scenarios will run.
+        scenarios: usize,
+    },
+    /// Client mode with nobody triggering: publish to `url` now for `scenario`.
+    AwaitingPublish {
+        /// The scenario id.
+        scenario: String,
+        /// Where the client must send its collect.
+        url: String,
+    },
 }
 
 /// A finished run.
@@ -58,6 +72,9 @@ pub enum RunError {
     /// A server of the harness could not start (address in use, bad bind address).
     #[error("cannot start the harness's servers: {0}")]
     Parties(#[source] MockError),
+    /// Client mode's mock target could not start (address in use, unusable trust PEM).
+    #[error("cannot start the mock target: {0}")]
+    Target(#[source] pens_mock::ReferenceTargetError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] MockError),

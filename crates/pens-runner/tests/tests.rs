@@ -4,6 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "tests/client_defects.rs"]
+mod client_defects;
+#[path = "tests/client_suite.rs"]
+mod client_suite;
+#[path = "tests/client_support.rs"]
+mod client_support;
 #[path = "tests/conformant.rs"]
 mod conformant;
 #[path = "tests/defects.rs"]

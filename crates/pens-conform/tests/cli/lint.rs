@@ -14,11 +14,13 @@ recipt = { count = 1 }
 
 #[test]
 fn the_shipped_scenarios_load_cleanly() {
+    // Both folders by default: target scenarios, and client scenarios in `client/`.
+    let client = std::fs::read_dir(super::workspace_root().join("scenarios/client")).expect("client folder").count();
     let output = pens_conform().arg("lint").output().expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        format!("{} scenario(s) load cleanly, 0 error(s)\n", scenario_ids().len())
+        format!("{} scenario(s) load cleanly, 0 error(s)\n", scenario_ids().len() + client)
     );
     assert!(output.stderr.is_empty(), "{}", both(&output));
 }

@@ -1,3 +1,4 @@
+mod client;
 mod explain;
 mod lint;
 mod list;

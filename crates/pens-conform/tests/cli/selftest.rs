@@ -1,5 +1,5 @@
-//! `selftest`: the whole target suite against the built-in reference target, and the
-//! report files it leaves behind.
+//! `selftest`: both suites against the built-in reference target and reference client,
+//! and the report files they leave behind (`<report-dir>/target/`, `<report-dir>/client/`).
 
 use std::collections::BTreeMap;
 
@@ -36,9 +36,10 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
     assert!(summary.contains(" 0 fail, 0 error"), "{summary}");
 
     // report.json
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("report.json"))
-            .expect("report.json is JSON");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("target").join("report.json")).expect("report.json"),
+    )
+    .expect("report.json is JSON");
     assert_eq!(report["format_version"], 1);
     assert_eq!(report["mode"], "target");
     assert_eq!(report["summary"]["total"], ids.len());
@@ -61,7 +62,7 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
     assert_eq!(requirements_by_id.keys().cloned().collect::<Vec<_>>(), ids);
 
     // junit.xml: one test case per scenario, carrying the scenario's requirements.
-    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).expect("junit.xml");
+    let junit = std::fs::read_to_string(dir.path().join("target").join("junit.xml")).expect("junit.xml");
     let parsed = parse_junit(&junit);
     assert_eq!(parsed.tests_attribute.as_deref(), Some(ids.len().to_string().as_str()));
     assert_eq!(parsed.cases.len(), ids.len(), "{junit}");
@@ -72,7 +73,7 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
     }
 
     // ca.pem: the run's certificate authority, for an LMS to trust.
-    let ca = std::fs::read_to_string(dir.path().join("ca.pem")).expect("ca.pem");
+    let ca = std::fs::read_to_string(dir.path().join("target").join("ca.pem")).expect("ca.pem");
     assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
     assert!(ca.trim_end().ends_with("-----END CERTIFICATE-----"), "{ca}");
 }
@@ -105,9 +106,10 @@ fn a_seeded_defect_fails_its_scenario_with_expected_and_actual() {
     assert!(block.contains("expected: ") && block.contains("actual: "), "{stdout}");
     insta::assert_snapshot!(block);
 
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("report.json"))
-            .expect("report.json is JSON");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("target").join("report.json")).expect("report.json"),
+    )
+    .expect("report.json is JSON");
     assert_eq!(report["summary"]["total"], 1);
     assert_eq!(report["target"]["name"], "pens-conform reference target (defect: lowest-error-code)");
     assert_eq!(report["scenarios"][0]["verdict"], "fail");
@@ -221,4 +223,35 @@ fn attribute(element: &BytesStart<'_>, name: &str) -> Option<String> {
         .try_get_attribute(name)
         .expect("well-formed attributes")
         .map(|a| a.unescape_value().expect("well-escaped attribute value").into_owned())
+}
+
+/// The client suite of `selftest` drives the reference client: every client scenario
+/// passes and its report says it tested a client.
+#[test]
+fn the_reference_client_passes_every_client_scenario() {
+    let dir = TempDir::new("selftest-client");
+    let output = pens_conform().args(["selftest", "--report-dir"]).arg(dir.path()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("client").join("report.json")).expect("client report.json"),
+    )
+    .expect("JSON");
+    assert_eq!(report["mode"], "client");
+    let total = std::fs::read_dir(super::workspace_root().join("scenarios/client")).expect("folder").count();
+    assert_eq!(report["summary"]["total"], total);
+    assert_eq!(report["summary"]["pass"], total, "{report:#}");
+}
+
+/// A seeded client defect is caught by the client suite: exit 1 or 3, never 0.
+#[test]
+fn a_seeded_client_defect_fails_the_client_suite() {
+    let dir = TempDir::new("selftest-client-defect");
+    let output = pens_conform()
+        .args(["selftest", "--client-defect", "bad-receipt-answer", "--only", "answers-*", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAIL answers-alerts"), "{stdout}");
 }

@@ -135,6 +135,7 @@ impl Job {
                 return Outcome::Failed(failure.code, failure.text);
             }
         };
+        self.inner.keep_package(self.exchange.key.as_deref(), &package.body);
         let bytes = package.body.len() as u64;
         let package_type = self.command.package_type.clone();
         let body = package.body.clone();

@@ -49,4 +49,4 @@ pub use options::{
 };
 pub use script::{DeliveryMethod, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;
-pub use state::{ReferenceTargetState, app};
+pub use state::{MAX_KEPT_PACKAGE_BYTES, ReferenceTargetState, app};

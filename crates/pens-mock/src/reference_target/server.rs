@@ -75,6 +75,12 @@ impl ReferenceTarget {
         &self.state
     }
 
+    /// The last package fetched in full for `key` (see
+    /// [`ReferenceTargetState::fetched_package`]).
+    pub fn fetched_package(&self, key: &str) -> Option<bytes::Bytes> {
+        self.state.fetched_package(key)
+    }
+
     /// Every event so far, oldest first.
     pub fn activity(&self) -> Vec<TargetEvent> {
         self.state.activity()

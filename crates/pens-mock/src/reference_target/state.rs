@@ -1,6 +1,7 @@
 //! The state shared by the reference target's HTTP handler and its background jobs,
 //! and the router built over it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -8,6 +9,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::routing::get;
+use bytes::Bytes;
 use pens_proto::TargetCapabilities;
 use tokio::task::JoinSet;
 
@@ -21,6 +23,10 @@ use super::script::{Scripts, TargetScript};
 
 /// The collect URL's path; `/pens/<key>` selects the script of `key`.
 pub(crate) const COLLECT_PATH: &str = "/pens";
+
+/// The largest package [`ReferenceTargetState::fetched_package`] keeps: a larger one
+/// is fetched and judged as usual, but its bytes are not kept for the caller.
+pub const MAX_KEPT_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Everything the reference target knows and has done. Cheap to clone (one `Arc`);
 /// hand it to [`app`] to drive the target in-process, or let
@@ -39,6 +45,9 @@ pub(crate) struct Inner {
     pub(crate) client: reqwest::Client,
     pub(crate) log: ActivityLog,
     pub(crate) scripts: Scripts,
+    /// The last package fetched in full for each key (at most
+    /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect.
+    packages: Mutex<HashMap<String, Bytes>>,
     next_exchange: AtomicU64,
     /// The background work of every exchange, aborted when the target shuts down so
     /// that no receipt leaves a target that is gone.
@@ -57,6 +66,7 @@ impl ReferenceTargetState {
                 client,
                 log: ActivityLog::new(),
                 scripts: Scripts::default(),
+                packages: Mutex::new(HashMap::new()),
                 next_exchange: AtomicU64::new(0),
                 jobs: Mutex::new(JoinSet::new()),
             }),
@@ -86,6 +96,14 @@ impl ReferenceTargetState {
         self.inner.log.wait_for(pred, deadline).await
     }
 
+    /// The bytes of the last package fetched in full for a collect at `/pens/<key>`:
+    /// kept before its `FetchFinished` event is recorded, so a waiter that saw that
+    /// event finds them. `None` when no fetch of that key succeeded, or the package
+    /// was larger than [`MAX_KEPT_PACKAGE_BYTES`].
+    pub fn fetched_package(&self, key: &str) -> Option<Bytes> {
+        self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    }
+
     /// Aborts the background work still running.
     pub(crate) fn abort_jobs(&self) {
         self.inner.jobs.lock().unwrap_or_else(PoisonError::into_inner).abort_all();
@@ -96,6 +114,18 @@ impl Inner {
     /// The number of the next exchange (1, 2, ...).
     pub(crate) fn next_exchange(&self) -> u64 {
         self.next_exchange.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Keeps `body` as the last package fetched for `key` (or forgets the previous one
+    /// when `body` is too large to keep).
+    pub(crate) fn keep_package(&self, key: Option<&str>, body: &Bytes) {
+        let Some(key) = key else { return };
+        let mut packages = self.packages.lock().unwrap_or_else(PoisonError::into_inner);
+        if body.len() <= MAX_KEPT_PACKAGE_BYTES {
+            packages.insert(key.to_owned(), body.clone());
+        } else {
+            packages.remove(key);
+        }
     }
 
     /// Records an event of `exchange`.

@@ -1,0 +1,40 @@
+//! `pens-conform client`: test an authoring tool.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
+
+use crate::cli::ClientArgs;
+use crate::run_output::{Suite, load_client_scenarios, run_and_report};
+
+pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
+    let scenarios = load_client_scenarios(&args.scenarios)?;
+    let trust_pem = match &args.trust_ca {
+        Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
+        None => None,
+    };
+    let trigger = match &args.trigger {
+        Some(command) => Trigger::Command(command.clone()),
+        None => Trigger::Interactive,
+    };
+    let options = ClientRunOptions {
+        listen: args.listen,
+        advertise_host: args.advertise_host.clone(),
+        deadlines: ClientDeadlines {
+            collect: Duration::from_secs(args.publish_timeout.max(1)),
+            answers: Duration::from_secs(10),
+            quiet: Duration::from_secs(1),
+        },
+        jobs: args.jobs.max(1),
+        only: args.only.clone(),
+        harness_version: env!("CARGO_PKG_VERSION").to_owned(),
+        trust_pem,
+    };
+    let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(run_and_report(
+        Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
+        &report_dir,
+    ))
+}

@@ -1,0 +1,473 @@
+//! Judging a client scenario: pure functions from [`ClientEvidence`] and the scenario's
+//! expectations to [`CheckResult`]s.
+//!
+//! - collect: every collect the tool sent, through pens-proto's `assess_decoded_collect`
+//!   (strict: every finding at its level; lenient: must-level ones only), plus the method;
+//! - package: whether our target could fetch it (`client.staging.available`) and whether
+//!   it fits its declared type (pens-package, `client.package.format`);
+//! - answers: the tool's answer to each receipt and alert (`client.notification.response`
+//!   and the response format's own requirements);
+//! - namespace: repeated publishes keep the `package-id` namespace.
+
+use std::time::Duration;
+
+use pens_mock::{Delivery, TargetEvent, TargetEventKind};
+use pens_proto::{
+    CheckContext, CollectCommand, ErrorCode, Level, NotificationKind, Requirement, assess_decoded_collect,
+    check_content_type, parse_response, req,
+};
+use pens_report::{CheckResult, Verdict};
+use pens_scenario::{
+    AnswersExpectation, ClientExpectations, FindingsMode, Method, PackageExpectation, TargetScriptSpec,
+};
+
+use super::evidence::{ClientEvidence, Received};
+
+/// What the scenario and the run add to the evidence.
+pub(crate) struct ClientSettings<'a> {
+    /// The scenario's first requirement: cited when a collect is missing or clean.
+    pub(crate) main_requirement: &'static Requirement,
+    /// What the client must do.
+    pub(crate) expect: &'a ClientExpectations,
+    /// How our target behaved (decides which receipts and alerts to expect).
+    pub(crate) script: &'a TargetScriptSpec,
+    /// The deadline of each answer when the scenario sets none.
+    pub(crate) answers_deadline: Duration,
+}
+
+/// Judges everything the scenario expects.
+pub(crate) fn judge(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Vec<CheckResult> {
+    let mut checks = judge_collects(evidence, settings);
+    if let Some(package) = &settings.expect.package {
+        checks.extend(judge_package(evidence, &package.value));
+    }
+    if let Some(answers) = &settings.expect.answers {
+        checks.extend(judge_answers(evidence, &answers.value, settings));
+    }
+    if settings.expect.namespace.as_ref().is_some_and(|n| n.value.stable.value) {
+        checks.push(judge_namespace(evidence));
+    }
+    checks
+}
+
+fn label(index: usize, total: usize) -> String {
+    if total == 1 { "collect".to_owned() } else { format!("collect {} of {total}", index + 1) }
+}
+
+fn decode(collect: &Received<'_>) -> pens_proto::DecodedCollect {
+    CollectCommand::decode(collect.raw)
+}
+
+/// Every collect through pens-proto, the method, and whether enough came.
+pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Vec<CheckResult> {
+    let expected = settings.expect.collects.value as usize;
+    let collect = &settings.expect.collect.value;
+    let strict = collect.findings.value == FindingsMode::Strict;
+    let received = evidence.collects();
+    let mut checks = Vec::new();
+    let waited = evidence.collect_deadline.as_millis();
+    if received.is_empty() {
+        checks.push(CheckResult::new(
+            Verdict::Fail,
+            settings.main_requirement,
+            format!("no collect arrived within {waited} ms of triggering the publish"),
+        ));
+        return checks;
+    }
+    if received.len() < expected {
+        checks.push(
+            CheckResult::new(
+                Verdict::Fail,
+                settings.main_requirement,
+                format!("only {} of {expected} collects arrived (each waited for {waited} ms)", received.len()),
+            )
+            .expected_actual(expected.to_string(), received.len().to_string()),
+        );
+    } else if received.len() > expected {
+        checks.push(CheckResult::new(
+            Verdict::Info,
+            settings.main_requirement,
+            format!("{} collects arrived where {expected} were triggered; every one is judged", received.len()),
+        ));
+    }
+    let total = received.len();
+    for (index, collect_received) in received.iter().enumerate() {
+        let name = label(index, total);
+        let decoded = decode(collect_received);
+        let context = CheckContext::at(evidence.utc(collect_received.event.at));
+        let assessment = assess_decoded_collect(&decoded, &context);
+        let counted: Vec<CheckResult> = assessment
+            .findings
+            .iter()
+            .filter(|f| strict || f.level == Level::Must)
+            .map(|f| CheckResult::from_finding(f, &name))
+            .collect();
+        if counted.iter().all(|c| c.verdict < Verdict::Warn) {
+            let scope = if strict { "no findings" } else { "no must-level findings" };
+            checks.push(CheckResult::new(
+                Verdict::Pass,
+                settings.main_requirement,
+                format!("{name}: {} with {scope}", collect_received.method),
+            ));
+        }
+        checks.extend(counted);
+        let is_get = collect_received.method.eq_ignore_ascii_case("GET");
+        match collect.method.as_ref().map(|m| m.value) {
+            Some(Method::Post) if is_get => checks.push(
+                CheckResult::new(
+                    Verdict::Fail,
+                    &req::BINDING_POST_PREFERRED,
+                    format!("{name} came by GET; this scenario requires a form POST"),
+                )
+                .expected_actual("POST", "GET"),
+            ),
+            Some(Method::Post) => checks.push(CheckResult::new(
+                Verdict::Pass,
+                &req::BINDING_POST_PREFERRED,
+                format!("{name} came by POST"),
+            )),
+            Some(Method::Get) if !is_get => checks.push(
+                CheckResult::new(
+                    Verdict::Fail,
+                    settings.main_requirement,
+                    format!("{name} came by {}; this scenario requires GET", collect_received.method),
+                )
+                .expected_actual("GET", collect_received.method),
+            ),
+            Some(Method::Get) => {}
+            None if is_get => checks.push(CheckResult::new(
+                Verdict::Warn,
+                &req::BINDING_POST_PREFERRED,
+                format!("{name} came by GET; a form POST is best practice (CMI010 §5)"),
+            )),
+            None => {}
+        }
+    }
+    checks
+}
+
+/// The fetch our target made for each collect it answered 0, and what it got.
+pub(crate) fn judge_package(evidence: &ClientEvidence, expect: &PackageExpectation) -> Vec<CheckResult> {
+    let received = evidence.collects();
+    let accepted: Vec<&Received<'_>> = received.iter().filter(|c| c.answer.is_success()).collect();
+    let mut checks = Vec::new();
+    let not_judged = |why: String| CheckResult::new(Verdict::Inconclusive, &req::CLIENT_STAGING_AVAILABLE, why);
+    if received.is_empty() {
+        checks.push(not_judged("no collect arrived: no package to fetch".to_owned()));
+        return checks;
+    }
+    if !evidence.script_fetches {
+        checks.push(not_judged("this scenario's target does not fetch (fetch = false)".to_owned()));
+        return checks;
+    }
+    if accepted.is_empty() {
+        let codes: Vec<String> = received.iter().map(|c| c.answer.to_string()).collect();
+        checks.push(not_judged(format!(
+            "our target answered {} to the collect, so it did not fetch the package",
+            codes.join(", ")
+        )));
+        return checks;
+    }
+    let mut available = false;
+    if expect.available.value {
+        for collect in &accepted {
+            let check = availability(evidence, collect);
+            available |= check.verdict == Verdict::Pass;
+            checks.push(check);
+        }
+    } else {
+        available = accepted.iter().any(|c| availability(evidence, c).verdict == Verdict::Pass);
+    }
+    if expect.contents.value {
+        checks.extend(contents(evidence, accepted.last().copied(), available));
+    }
+    checks
+}
+
+fn availability(evidence: &ClientEvidence, collect: &Received<'_>) -> CheckResult {
+    let exchange = collect.event.exchange;
+    let presented = evidence.of_exchange(exchange).find_map(|e| match &e.kind {
+        TargetEventKind::FetchStarted { credentials, .. } => Some(*credentials),
+        _ => None,
+    });
+    let finished = evidence.of_exchange(exchange).find_map(|e| match &e.kind {
+        TargetEventKind::FetchFinished { http_status, bytes, result, detail } => {
+            Some((*http_status, *bytes, *result, detail.as_str()))
+        }
+        _ => None,
+    });
+    let requirement = &req::CLIENT_STAGING_AVAILABLE;
+    let Some(presented) = presented else {
+        return CheckResult::new(Verdict::Fail, requirement, "our target did not get to fetch the package in time");
+    };
+    let Some((status, bytes, result, detail)) = finished else {
+        return CheckResult::new(Verdict::Fail, requirement, "the fetch of package-url had not ended by the deadline");
+    };
+    let retrieved = status.is_some_and(|s| (200..300).contains(&s))
+        && (result.is_success() || (result == ErrorCode::INTERNAL_PACKAGE_ERROR && evidence.package.is_some()));
+    let shown_status = status.map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
+    if retrieved {
+        return CheckResult::new(
+            Verdict::Pass,
+            requirement,
+            format!("fetched {bytes} bytes at package-url ({shown_status})"),
+        );
+    }
+    let message = match status {
+        Some(401 | 403) if presented => format!(
+            "the staging server refused the credentials the collect advertised ({shown_status}): our target presented \
+             package-url-user-id and package-url-password exactly as sent; they must open package-url"
+        ),
+        Some(401 | 403) => format!(
+            "the staging server asks for credentials ({shown_status}) but the collect advertised none: send \
+             package-url-user-id and package-url-password, or stage the package openly"
+        ),
+        Some(404) => "package-url answers HTTP 404: no package is staged there".to_owned(),
+        _ => format!("cannot fetch package-url ({shown_status}, {bytes} bytes): {detail}"),
+    };
+    CheckResult::new(Verdict::Fail, requirement, message).expected_actual("HTTP 200 and the package", shown_status)
+}
+
+fn contents(evidence: &ClientEvidence, collect: Option<&Received<'_>>, available: bool) -> Vec<CheckResult> {
+    let requirement = &req::CLIENT_PACKAGE_FORMAT;
+    let (Some(package), Some(collect)) = (&evidence.package, collect) else {
+        let why = if available {
+            "the package was fetched but is too large to keep for inspection"
+        } else {
+            "the package could not be fetched: its contents are not judged"
+        };
+        return vec![CheckResult::new(Verdict::Inconclusive, requirement, why)];
+    };
+    let command = decode(collect).command;
+    let declared = pens_package::Declared::new(command.package_format.as_deref(), command.package_type.as_deref())
+        .with_version(command.package_type_version.as_deref());
+    let report = pens_package::inspect_with(package, &declared, &pens_package::Limits::default());
+    let mut checks: Vec<CheckResult> =
+        report.findings.iter().map(|f| CheckResult::from_finding(f, "package")).collect();
+    if checks.iter().all(|c| c.verdict < Verdict::Warn) {
+        checks.insert(
+            0,
+            CheckResult::new(
+                Verdict::Pass,
+                requirement,
+                format!(
+                    "{} bytes, a {} holding {} in {} files: fits package-format {} and package-type {}",
+                    package.len(),
+                    report.format.name(),
+                    report.kind().name(),
+                    report.files.total,
+                    command.package_format.as_deref().unwrap_or("(none)"),
+                    command.package_type.as_deref().unwrap_or("(none)"),
+                ),
+            ),
+        );
+    }
+    checks
+}
+
+/// One receipt or alert our target sent, or tried to.
+enum Sent<'a> {
+    Delivered { error: ErrorCode, delivery: &'a Delivery },
+    Skipped(&'a str),
+}
+
+fn sent_of<'a>(events: &[&'a TargetEvent], wanted: NotificationKind) -> Vec<Sent<'a>> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TargetEventKind::NotificationSent { kind, error, delivery, .. } if *kind == wanted => {
+                Some(Sent::Delivered { error: *error, delivery })
+            }
+            TargetEventKind::NotificationSkipped { kind, reason } if *kind == wanted => Some(Sent::Skipped(reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tool's answers to the receipt and alerts of every collect our target answered 0.
+pub(crate) fn judge_answers(
+    evidence: &ClientEvidence,
+    expect: &AnswersExpectation,
+    settings: &ClientSettings<'_>,
+) -> Vec<CheckResult> {
+    let requirement = &req::CLIENT_ANSWERS_NOTIFICATIONS;
+    let within = expect.within_ms.as_ref().map_or(settings.answers_deadline, |ms| Duration::from_millis(ms.value));
+    let received = evidence.collects();
+    let not_judged = |why: String| vec![CheckResult::new(Verdict::Inconclusive, requirement, why)];
+    if received.is_empty() {
+        return not_judged("no collect arrived: no receipt or alert was sent".to_owned());
+    }
+    let accepted: Vec<&Received<'_>> = received.iter().filter(|c| c.answer.is_success()).collect();
+    if accepted.is_empty() {
+        let codes: Vec<String> = received.iter().map(|c| c.answer.to_string()).collect();
+        return not_judged(format!(
+            "our target answered {} to the collect, so it sent no receipt or alert",
+            codes.join(", ")
+        ));
+    }
+    let mut checks = Vec::new();
+    let many = accepted.len() > 1;
+    for (index, collect) in accepted.iter().enumerate() {
+        let prefix = if many { format!("publish {}: ", index + 1) } else { String::new() };
+        let events: Vec<&TargetEvent> = evidence.of_exchange(collect.event.exchange).collect();
+        let receipts = sent_of(&events, NotificationKind::Receipt);
+        let mut receipt_reported_success = None;
+        if let Some(Sent::Delivered { error, .. }) = receipts.first() {
+            receipt_reported_success = Some(error.is_success());
+        }
+        if expect.receipt.value {
+            match receipts.first() {
+                Some(Sent::Delivered { error, delivery }) => {
+                    checks.extend(judge_delivery(&format!("{prefix}receipt (error={error})"), delivery, within));
+                }
+                Some(Sent::Skipped(reason)) => checks.push(CheckResult::new(
+                    Verdict::Inconclusive,
+                    requirement,
+                    format!("{prefix}our receipt could not be sent: {reason}"),
+                )),
+                None => checks.push(missing(&format!("{prefix}our receipt"), evidence, within)),
+            }
+        }
+        if expect.alerts.value {
+            let alerts = sent_of(&events, NotificationKind::Alert);
+            // Alerts follow only a receipt that reported 0.
+            let due = if receipt_reported_success == Some(true)
+                || (receipts.is_empty() && settings.script.receipt_error.is_none())
+            {
+                settings.script.alerts.value as usize
+            } else {
+                0
+            };
+            for (number, alert) in alerts.iter().enumerate() {
+                let what = format!("{prefix}alert {} of {}", number + 1, due.max(alerts.len()));
+                match alert {
+                    Sent::Delivered { delivery, .. } => checks.extend(judge_delivery(&what, delivery, within)),
+                    Sent::Skipped(reason) => checks.push(CheckResult::new(
+                        Verdict::Info,
+                        requirement,
+                        format!("{what} was not sent: {reason} (alerts are optional)"),
+                    )),
+                }
+            }
+            for number in alerts.len()..due {
+                checks.push(missing(&format!("{prefix}alert {} of {due}", number + 1), evidence, within));
+            }
+        }
+    }
+    checks
+}
+
+/// A receipt or alert that was due but whose exchange had not ended by the deadline.
+fn missing(what: &str, evidence: &ClientEvidence, within: Duration) -> CheckResult {
+    let message = if evidence.background_timed_out {
+        format!("{what} was not answered in time (deadline {} ms per answer)", within.as_millis())
+    } else {
+        format!("{what} was never sent: our target's exchange ended without it")
+    };
+    let verdict = if evidence.background_timed_out { Verdict::Fail } else { Verdict::Inconclusive };
+    CheckResult::new(verdict, &req::CLIENT_ANSWERS_NOTIFICATIONS, message)
+}
+
+/// The tool's answer to one receipt or alert: a PENS response (CR LF, the four lines),
+/// `error=0`, in time.
+pub(crate) fn judge_delivery(what: &str, delivery: &Delivery, within: Duration) -> Vec<CheckResult> {
+    let requirement = &req::CLIENT_ANSWERS_NOTIFICATIONS;
+    let context = format!("answer to {what}");
+    if let Some(failure) = &delivery.failure {
+        return vec![CheckResult::new(Verdict::Fail, requirement, format!("no answer to {what}: {failure}"))];
+    }
+    let Some(raw) = &delivery.answer_raw else {
+        return vec![CheckResult::new(Verdict::Fail, requirement, format!("no answer to {what}"))];
+    };
+    let mut checks = Vec::new();
+    if let Some(status) = delivery.http_status.filter(|s| !(200..300).contains(s)) {
+        checks.push(CheckResult::new(
+            Verdict::Warn,
+            requirement,
+            format!("{context}: HTTP status {status}; a PENS answer travels as the body of a 200 response"),
+        ));
+    }
+    let parsed = parse_response(raw.as_bytes());
+    for finding in &parsed.findings {
+        let mut check = CheckResult::from_finding(finding, &context);
+        if std::ptr::eq(finding.requirement, &req::RESPONSE_CRLF)
+            && let Some(exact) = parsed.response()
+        {
+            check = check.with_diff(&exact.encode(), raw);
+        }
+        checks.push(check);
+    }
+    if let Some(finding) = check_content_type(delivery.content_type.as_deref()) {
+        checks.push(CheckResult::from_finding(&finding, &context));
+    }
+    let latency = delivery.latency_ms.unwrap_or_default();
+    let limit = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+    match delivery.pens_error.or(parsed.error) {
+        Some(code) if code.is_success() => {
+            checks.push(CheckResult::new(Verdict::Pass, requirement, format!("{context}: error=0 in {latency} ms")))
+        }
+        Some(code) => checks.push(
+            CheckResult::new(
+                Verdict::Fail,
+                requirement,
+                format!("{context}: error={code}; a client answers every receipt and alert with error=0"),
+            )
+            .expected_actual("0", code.to_string()),
+        ),
+        None => checks.push(
+            CheckResult::new(Verdict::Fail, requirement, format!("{context}: no numeric error could be read"))
+                .expected_actual("0", parsed.error_raw.clone().unwrap_or_else(|| "(none)".to_owned())),
+        ),
+    }
+    if latency > limit {
+        checks.push(
+            CheckResult::new(
+                Verdict::Fail,
+                requirement,
+                format!("{context} took {latency} ms; the deadline is {limit} ms"),
+            )
+            .expected_actual(format!("<= {limit} ms"), format!("{latency} ms")),
+        );
+    }
+    checks
+}
+
+/// The namespace of a `package-id`: everything before the last `/` of a URL, or the
+/// last `:` of a URN; `None` when it has neither.
+pub(crate) fn namespace_of(id: &str) -> Option<&str> {
+    let id = id.trim();
+    let is_urn = id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+    let cut = if is_urn { id.rsplit_once(':') } else { id.rsplit_once('/').or_else(|| id.rsplit_once(':')) };
+    cut.map(|(namespace, _)| namespace).filter(|n| !n.is_empty())
+}
+
+/// Repeated publishes keep the `package-id` namespace.
+pub(crate) fn judge_namespace(evidence: &ClientEvidence) -> CheckResult {
+    let requirement = &req::CLIENT_PACKAGE_ID_STABLE;
+    let ids: Vec<Option<String>> = evidence.collects().iter().map(|c| decode(c).command.package_id).collect();
+    if ids.len() < 2 {
+        return CheckResult::new(
+            Verdict::Inconclusive,
+            requirement,
+            format!("{} collect(s) arrived: comparing namespaces needs at least 2", ids.len()),
+        );
+    }
+    let shown: Vec<String> =
+        ids.iter().map(|id| id.as_deref().map_or("(none)".to_owned(), pens_proto::redact)).collect();
+    let namespaces: Vec<Option<&str>> = ids.iter().map(|id| id.as_deref().and_then(namespace_of)).collect();
+    match namespaces.first() {
+        Some(Some(first)) if namespaces.iter().all(|n| n == &Some(*first)) => CheckResult::new(
+            Verdict::Pass,
+            requirement,
+            format!("every package-id keeps the namespace {first}: {}", shown.join(", ")),
+        ),
+        _ => CheckResult::new(
+            Verdict::Warn,
+            requirement,
+            format!("the package-ids do not share one namespace: {}", shown.join(", ")),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

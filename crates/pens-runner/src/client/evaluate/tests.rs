@@ -1,0 +1,201 @@
+//! Unit tests of client judging, over hand-built mock-target events.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pens_mock::{Delivery, TargetEvent, TargetEventKind};
+use pens_proto::{CollectCommand, ErrorCode, req};
+use pens_report::Verdict;
+use pens_scenario::{ClientExpectations, FindingsMode, Method, Span, Spanned, TargetScriptSpec};
+use time::OffsetDateTime;
+
+use super::{ClientSettings, judge_collects, judge_delivery, judge_namespace, judge_package, namespace_of};
+use crate::client::evidence::ClientEvidence;
+
+fn event(exchange: u64, kind: TargetEventKind) -> TargetEvent {
+    TargetEvent { at: Instant::now(), elapsed_ms: 0, exchange, key: Some("k".into()), package_id: None, kind }
+}
+
+fn collect(exchange: u64, method: &str, command: &CollectCommand, answer: u16) -> TargetEvent {
+    event(
+        exchange,
+        TargetEventKind::CollectReceived {
+            method: method.into(),
+            content_type: None,
+            raw: Bytes::from(command.to_form()),
+            pairs: vec![],
+            scripted: true,
+            answer: ErrorCode(answer),
+            expected: ErrorCode(answer),
+        },
+    )
+}
+
+fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
+    ClientEvidence {
+        started: Instant::now(),
+        started_utc: OffsetDateTime::now_utc(),
+        events,
+        package: None,
+        script_fetches: true,
+        collect_deadline: Duration::from_millis(700),
+        background_timed_out: false,
+    }
+}
+
+fn judged(evidence: &ClientEvidence, expect: &ClientExpectations) -> Vec<(Verdict, String)> {
+    let script = TargetScriptSpec::default();
+    let settings = ClientSettings {
+        main_requirement: &req::COLLECT_RECEIPT_PRESENT,
+        expect,
+        script: &script,
+        answers_deadline: Duration::from_secs(1),
+    };
+    judge_collects(evidence, &settings).into_iter().map(|c| (c.verdict, c.requirement)).collect()
+}
+
+fn spanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Span::default())
+}
+
+#[test]
+fn namespaces_are_cut_at_the_last_slash_or_the_last_colon_of_a_urn() {
+    assert_eq!(namespace_of("https://a.example/courses/intro"), Some("https://a.example/courses"));
+    assert_eq!(namespace_of("urn:vendor:courses:42"), Some("urn:vendor:courses"));
+    assert_eq!(namespace_of("course 42"), None);
+}
+
+#[test]
+fn no_collect_is_a_failure_naming_the_deadline() {
+    let checks = judge_collects(
+        &evidence(vec![]),
+        &ClientSettings {
+            main_requirement: &req::COLLECT_RECEIPT_PRESENT,
+            expect: &ClientExpectations::default(),
+            script: &TargetScriptSpec::default(),
+            answers_deadline: Duration::from_secs(1),
+        },
+    );
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Fail);
+    assert_eq!(checks[0].message, "no collect arrived within 700 ms of triggering the publish");
+}
+
+#[test]
+fn a_valid_post_passes_and_a_get_warns_or_fails_by_the_method_expected() {
+    let valid = CollectCommand::example();
+    let post = evidence(vec![collect(1, "POST", &valid, 0)]);
+    assert_eq!(judged(&post, &ClientExpectations::default()), [(Verdict::Pass, "collect.receipt.present".into())]);
+
+    let get = evidence(vec![collect(1, "GET", &valid, 0)]);
+    let warned = judged(&get, &ClientExpectations::default());
+    assert!(warned.contains(&(Verdict::Warn, "binding.method.post-preferred".into())), "{warned:?}");
+    let mut post_only = ClientExpectations::default();
+    post_only.collect.value.method = Some(spanned(Method::Post));
+    let failed = judged(&get, &post_only);
+    assert!(failed.contains(&(Verdict::Fail, "binding.method.post-preferred".into())), "{failed:?}");
+}
+
+#[test]
+fn lenient_findings_count_only_must_level_ones() {
+    let mut command = CollectCommand::example();
+    command.receipt = None;
+    command.pens_version = Some("1.0".into());
+    let broken = evidence(vec![collect(1, "POST", &command, 0)]);
+    let strict = judged(&broken, &ClientExpectations::default());
+    assert!(strict.iter().any(|(v, r)| *v == Verdict::Fail && r == "collect.receipt.present"), "{strict:?}");
+    let mut lenient = ClientExpectations::default();
+    lenient.collect.value.findings = spanned(FindingsMode::Lenient);
+    let lenient = judged(&broken, &lenient);
+    assert!(lenient.iter().all(|(v, _)| *v != Verdict::Warn && *v != Verdict::Info), "{lenient:?}");
+    assert!(lenient.iter().any(|(v, _)| *v == Verdict::Fail));
+}
+
+#[test]
+fn answers_need_crlf_error_zero_and_promptness() {
+    let good = Delivery {
+        http_status: Some(200),
+        content_type: Some("text/plain".into()),
+        answer_raw: Some("error=0\r\nerror-text=ok\r\nversion=1.0.0\r\npens-data=\r\n".into()),
+        pens_error: Some(ErrorCode(0)),
+        latency_ms: Some(3),
+        failure: None,
+    };
+    let checks = judge_delivery("receipt", &good, Duration::from_secs(1));
+    assert!(checks.iter().all(|c| c.verdict == Verdict::Pass), "{checks:#?}");
+
+    let slow = Delivery { latency_ms: Some(5000), ..good.clone() };
+    let checks = judge_delivery("receipt", &slow, Duration::from_secs(1));
+    assert!(checks.iter().any(|c| c.verdict == Verdict::Fail && c.message.contains("took 5000 ms")), "{checks:#?}");
+
+    let lf = Delivery {
+        answer_raw: Some("error=OK\nerror-text=ok\nversion=1.0.0\npens-data=\n".into()),
+        pens_error: None,
+        ..good.clone()
+    };
+    let checks = judge_delivery("alert 1 of 1", &lf, Duration::from_secs(1));
+    let failed: Vec<&str> =
+        checks.iter().filter(|c| c.verdict == Verdict::Fail).map(|c| c.requirement.as_str()).collect();
+    assert!(failed.contains(&"response.line-ending.crlf"), "{failed:?}");
+    assert!(failed.contains(&"client.notification.response"), "{failed:?}");
+
+    let refused = Delivery { failure: Some("connection refused".into()), ..Delivery::default() };
+    let checks = judge_delivery("receipt", &refused, Duration::from_secs(1));
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Fail);
+    assert!(checks[0].message.contains("connection refused"));
+}
+
+fn fetched(status: u16, credentials: bool) -> ClientEvidence {
+    let mut with_credentials = CollectCommand::example();
+    with_credentials.package_url_user_id = Some("pens".into());
+    evidence(vec![
+        collect(1, "POST", &with_credentials, 0),
+        event(1, TargetEventKind::FetchStarted { url: "http://s/p.zip".into(), credentials }),
+        event(
+            1,
+            TargetEventKind::FetchFinished {
+                http_status: Some(status),
+                bytes: 0,
+                result: ErrorCode(if status == 401 { 1312 } else { 1310 }),
+                detail: format!("the staging server answered {status}"),
+            },
+        ),
+    ])
+}
+
+#[test]
+fn refused_credentials_and_missing_packages_fail_availability() {
+    let expect = default_package();
+    let refused = judge_package(&fetched(401, true), &expect);
+    assert_eq!(refused[0].verdict, Verdict::Fail);
+    assert!(refused[0].message.contains("refused the credentials the collect advertised"), "{}", refused[0].message);
+    let anonymous = judge_package(&fetched(403, false), &expect);
+    assert!(anonymous[0].message.contains("advertised none"), "{}", anonymous[0].message);
+    let missing = judge_package(&fetched(404, false), &expect);
+    assert!(missing[0].message.contains("404"), "{}", missing[0].message);
+    // The contents cannot be judged without the package.
+    assert_eq!(missing.last().map(|c| c.verdict), Some(Verdict::Inconclusive));
+}
+
+/// `[expect.package]` with both checks, as a scenario file would load it.
+fn default_package() -> pens_scenario::PackageExpectation {
+    let text = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"client.staging.available\"]\n[expect.package]\n";
+    let scenario = pens_scenario::parse_client_scenario("scenarios/client/x.toml", text).expect("loads");
+    scenario.expect.package.expect("a package section").value
+}
+
+#[test]
+fn namespaces_must_agree_across_collects() {
+    let mut first = CollectCommand::example();
+    first.package_id = Some("https://a.example/courses/1".into());
+    let mut second = first.clone();
+    second.package_id = Some("https://a.example/courses/2".into());
+    let same = evidence(vec![collect(1, "POST", &first, 0), collect(2, "POST", &second, 0)]);
+    assert_eq!(judge_namespace(&same).verdict, Verdict::Pass);
+    second.package_id = Some("https://b.example/other/2".into());
+    let moved = evidence(vec![collect(1, "POST", &first, 0), collect(2, "POST", &second, 0)]);
+    assert_eq!(judge_namespace(&moved).verdict, Verdict::Warn);
+    let single = evidence(vec![collect(1, "POST", &first, 0)]);
+    assert_eq!(judge_namespace(&single).verdict, Verdict::Inconclusive);
+}

@@ -1,0 +1,65 @@
+//! What one client scenario observed: the mock target's events for its key, the
+//! package it fetched, and what the trigger said. Judging is a pure function of this.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pens_mock::{TargetEvent, TargetEventKind};
+use time::OffsetDateTime;
+
+/// Everything observed in one client scenario.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientEvidence {
+    /// When the scenario started.
+    pub(crate) started: Instant,
+    /// The same moment as wall-clock time, to date the collects (expiry checks).
+    pub(crate) started_utc: OffsetDateTime,
+    /// The mock target's events for the scenario's key, oldest first.
+    pub(crate) events: Vec<TargetEvent>,
+    /// The last package the target fetched in full for the key.
+    pub(crate) package: Option<Bytes>,
+    /// Whether the scenario's script fetches at all.
+    pub(crate) script_fetches: bool,
+    /// How long the collects were waited for (for messages).
+    pub(crate) collect_deadline: Duration,
+    /// Whether the wait for the receipts and alerts ended at its deadline.
+    pub(crate) background_timed_out: bool,
+}
+
+/// A collect as the target received it.
+pub(crate) struct Received<'a> {
+    pub(crate) event: &'a TargetEvent,
+    pub(crate) method: &'a str,
+    pub(crate) raw: &'a Bytes,
+    pub(crate) answer: pens_proto::ErrorCode,
+}
+
+impl ClientEvidence {
+    /// The collects, in arrival order.
+    pub(crate) fn collects(&self) -> Vec<Received<'_>> {
+        self.events
+            .iter()
+            .filter_map(|event| match &event.kind {
+                TargetEventKind::CollectReceived { method, raw, answer, .. } => {
+                    Some(Received { event, method, raw, answer: *answer })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The events of exchange `number`.
+    pub(crate) fn of_exchange(&self, number: u64) -> impl Iterator<Item = &TargetEvent> {
+        self.events.iter().filter(move |e| e.exchange == number)
+    }
+
+    /// When `at` happened, in UTC.
+    pub(crate) fn utc(&self, at: Instant) -> OffsetDateTime {
+        self.started_utc + at.saturating_duration_since(self.started)
+    }
+
+    /// Milliseconds from the scenario start to `at`.
+    pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)
+    }
+}

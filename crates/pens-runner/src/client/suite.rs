@@ -1,0 +1,351 @@
+//! Running a client suite: the mock target up, one key per scenario, triggers,
+//! event-driven waits with deadlines, judging, results in.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pens_mock::{
+    DEFAULT_FETCH_TIMEOUT, DeliveryMethod, ReferenceTarget, ReferenceTargetOptions, TargetEvent, TargetEventKind,
+    TargetScript,
+};
+use pens_report::{
+    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
+    Verdict,
+};
+use pens_scenario::{ClientScenario, NotificationDelivery, ScenarioLevel, TargetScriptSpec};
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use super::evaluate::{ClientSettings, judge};
+use super::evidence::ClientEvidence;
+use super::{ClientRunOptions, Trigger, TriggerCall, trigger};
+use crate::options::matches_pattern;
+use crate::suite::{RunError, RunEvent, RunOutput};
+
+/// Everything a scenario task shares.
+struct Shared {
+    target: ReferenceTarget,
+    /// `http://HOST:PORT` as the client is told.
+    base: String,
+    options: ClientRunOptions,
+    trigger: Trigger,
+}
+
+impl Shared {
+    /// The URL the client publishes to for `key`, with the advertised host.
+    fn url_for(&self, key: &str) -> String {
+        let url = self.target.url_for(key);
+        let bound = format!("http://{}", self.target.addr());
+        match url.strip_prefix(&bound) {
+            Some(path) => format!("{}{path}", self.base),
+            None => url,
+        }
+    }
+}
+
+/// Runs `scenarios` against the client `trigger` makes publish; `on_event` hears about
+/// progress (and, with [`Trigger::Interactive`], where to publish).
+pub async fn run_client_suite(
+    scenarios: &[ClientScenario],
+    options: &ClientRunOptions,
+    trigger: &Trigger,
+    on_event: &mut (dyn FnMut(&RunEvent) + Send),
+) -> Result<RunOutput, RunError> {
+    let started_at = OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let mut target_options = ReferenceTargetOptions::default();
+    target_options.extra_root_pem.clone_from(&options.trust_pem);
+    let target = ReferenceTarget::start(options.listen, target_options).map_err(RunError::Target)?;
+    let base = match &options.advertise_host {
+        Some(host) if host.contains(':') && !host.starts_with('[') => {
+            format!("http://[{host}]:{}", target.addr().port())
+        }
+        Some(host) => format!("http://{host}:{}", target.addr().port()),
+        None => format!("http://{}", target.addr()),
+    };
+    let selected: Vec<ClientScenario> = scenarios
+        .iter()
+        .filter(|s| options.only.as_deref().is_none_or(|pattern| matches_pattern(pattern, &s.id.value)))
+        .cloned()
+        .collect();
+    let target_url = format!("{base}/pens");
+    on_event(&RunEvent::ClientStarted { target: target_url.clone(), scenarios: selected.len() });
+    let jobs = if matches!(trigger, Trigger::Interactive) { 1 } else { options.jobs.max(1) };
+    let shared = Arc::new(Shared { target, base, options: options.clone(), trigger: trigger.clone() });
+
+    let limit = Arc::new(Semaphore::new(jobs));
+    let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
+    let mut tasks = JoinSet::new();
+    let mut fallbacks = HashMap::new();
+    // Interactive runs go in file order, one at a time: spawn order is acquire order.
+    for scenario in selected {
+        let shared = Arc::clone(&shared);
+        let limit = Arc::clone(&limit);
+        let events = events.clone();
+        let fallback = empty_result(&scenario, Verdict::Error);
+        let task = tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            run_scenario(&shared, &scenario, &events).await
+        });
+        fallbacks.insert(task.id(), fallback);
+    }
+    drop(events);
+    let mut results = Vec::new();
+    loop {
+        tokio::select! {
+            Some(event) = heard.recv() => on_event(&event),
+            Some(joined) = tasks.join_next_with_id() => {
+                let result = match joined {
+                    Ok((_, result)) => result,
+                    Err(error) => {
+                        let mut result = fallbacks
+                            .remove(&error.id())
+                            .unwrap_or_else(|| ScenarioResult::new("(unknown)", "", "", Verdict::Error));
+                        result.note = Some(format!("harness error: {error}"));
+                        result
+                    }
+                };
+                on_event(&RunEvent::ScenarioFinished(result.clone()));
+                results.push(result);
+            }
+            else => break,
+        }
+    }
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = RunReport {
+        format_version: FORMAT_VERSION,
+        harness: Harness { name: "pens-conform".into(), version: options.harness_version.clone() },
+        mode: "client".into(),
+        started_at: pens_proto::format_expiry(started_at),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        target: TargetInfo { url: target_url, name: None, claims: pens_mock::reference_capabilities() },
+        summary: Summary::of(&results),
+        aborted: None,
+        scenarios: results,
+    };
+    Ok(RunOutput { report, ca_pem: String::new() })
+}
+
+fn empty_result(scenario: &ClientScenario, verdict: Verdict) -> ScenarioResult {
+    let mut result = ScenarioResult::new(
+        scenario.id.value.clone(),
+        scenario.title.value.clone(),
+        scenario.source.display().to_string(),
+        verdict,
+    );
+    result.requirements = scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect();
+    result.tags = scenario.tags.iter().map(|t| t.value.clone()).collect();
+    result
+}
+
+/// The mock target's script for a scenario's `[target]`.
+pub(crate) fn script_of(spec: &TargetScriptSpec) -> TargetScript {
+    TargetScript {
+        answer: spec.answer.as_ref().map(|a| a.value),
+        answer_delay: Duration::from_millis(spec.answer_delay_ms.value),
+        fetch: spec.fetch.value,
+        receipt_error: spec.receipt_error.as_ref().map(|e| e.value),
+        alerts: spec.alerts.value,
+        delivery: match spec.delivery.value {
+            NotificationDelivery::Post => DeliveryMethod::Post,
+            NotificationDelivery::Get => DeliveryMethod::Get,
+        },
+    }
+}
+
+fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
+    events
+        .iter()
+        .filter(|e| e.key.as_deref() == Some(key) && matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+        .count()
+}
+
+/// Whether every exchange of `key` that started has ended (its fetch, receipt and
+/// alerts, and the client's answers, are on record).
+fn all_finished(key: &str, events: &[TargetEvent]) -> bool {
+    let ours = || events.iter().filter(|e| e.key.as_deref() == Some(key));
+    ours()
+        .filter(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+        .all(|started| ours().any(|e| e.exchange == started.exchange && e.kind == TargetEventKind::ExchangeFinished))
+}
+
+/// Runs one scenario. Never panics on the client's behaviour: every outcome is a result.
+async fn run_scenario(
+    shared: &Shared,
+    scenario: &ClientScenario,
+    events: &mpsc::UnboundedSender<RunEvent>,
+) -> ScenarioResult {
+    let clock = Instant::now();
+    let started_utc = OffsetDateTime::now_utc();
+    let mut result = empty_result(scenario, Verdict::Pass);
+    let key = scenario.id.value.as_str();
+    let spec = &scenario.target.value;
+    let script = script_of(spec);
+    shared.target.script(key, script.clone());
+    let deadlines = shared.options.deadlines;
+    let url = shared.url_for(key);
+    // Collects already on record for this key (a rerun of the same id in one run).
+    let before = collects_of(key, &shared.target.activity());
+
+    let wanted = scenario.expect.collects.value.max(1);
+    let mut running = Vec::new();
+    for copy in 1..=wanted {
+        let deadline = Instant::now() + deadlines.collect;
+        if matches!(shared.trigger, Trigger::Interactive) {
+            let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
+        }
+        let call = TriggerCall { target_url: url.clone(), scenario_id: key.to_owned(), copy };
+        running.push(trigger::start(&shared.trigger, call, deadline));
+        // Publishes go one after the other: the next only once this one's collect came.
+        let needed = before + copy as usize;
+        let arrived = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline).await.is_some();
+        if !arrived {
+            break;
+        }
+    }
+
+    // The fetch, receipt and alerts the script implies, and the client's answers.
+    let per_answer = deadlines.answers;
+    let background = script.answer_delay
+        + if script.fetch { DEFAULT_FETCH_TIMEOUT } else { Duration::ZERO }
+        + per_answer.saturating_mul(script.alerts.saturating_add(1));
+    let background_timed_out =
+        shared.target.wait_for(|events| all_finished(key, events), Instant::now() + background).await.is_none();
+    // A quiet window: a collect nobody triggered would show up here.
+    let arrived = collects_of(key, &shared.target.activity());
+    let _ = shared.target.wait_for(|events| collects_of(key, events) > arrived, Instant::now() + deadlines.quiet).await;
+
+    let collected = collects_of(key, &shared.target.activity()) > before;
+    let mut notes = Vec::new();
+    let total = running.len();
+    for (index, run) in running.into_iter().enumerate() {
+        if let Some(note) = run.finish(collected).await {
+            notes.push(if total == 1 { note } else { format!("publish {}: {note}", index + 1) });
+        }
+    }
+
+    let mut own: Vec<TargetEvent> =
+        shared.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
+    // Only this run of the scenario: drop exchanges of an earlier one.
+    let first_exchange = own
+        .iter()
+        .filter(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+        .nth(before)
+        .map_or(u64::MAX, |e| e.exchange);
+    own.retain(|e| e.exchange >= first_exchange);
+    let evidence = ClientEvidence {
+        started: clock,
+        started_utc,
+        events: own,
+        package: shared.target.fetched_package(key),
+        script_fetches: script.fetch,
+        collect_deadline: deadlines.collect,
+        background_timed_out,
+    };
+    result.exchanges = exchanges(&evidence);
+    let owned_scenario = scenario.clone();
+    let judged = tokio::task::spawn_blocking(move || {
+        let main_requirement =
+            owned_scenario.requirements.first().map_or(&pens_proto::req::CLIENT_STAGING_AVAILABLE, |r| r.value);
+        let settings = ClientSettings {
+            main_requirement,
+            expect: &owned_scenario.expect,
+            script: &owned_scenario.target.value,
+            answers_deadline: per_answer,
+        };
+        judge(&evidence, &settings)
+    })
+    .await;
+    match judged {
+        Ok(checks) => result.checks = checks,
+        Err(error) => {
+            result.verdict = Verdict::Error;
+            notes.push(format!("harness error: judging stopped: {error}"));
+        }
+    }
+    if result.checks.is_empty() && result.verdict != Verdict::Error {
+        result.checks.push(CheckResult::new(
+            Verdict::Error,
+            &pens_proto::req::CLIENT_STAGING_AVAILABLE,
+            "the scenario checked nothing",
+        ));
+    }
+    if scenario.level.value == ScenarioLevel::Should {
+        // A best-practice scenario: what it finds wrong is a warning, never a failure.
+        for check in &mut result.checks {
+            if check.verdict == Verdict::Fail {
+                check.verdict = Verdict::Warn;
+            }
+        }
+    }
+    result.note = (!notes.is_empty()).then(|| notes.join("; "));
+    result.settle_verdict();
+    result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    result
+}
+
+/// The exchanges of a scenario for the report, in order of time (secrets are redacted
+/// by the mock target before anything is recorded).
+fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
+    let mut out = Vec::new();
+    let mut pending_fetch: HashMap<u64, (u64, String)> = HashMap::new();
+    for event in &evidence.events {
+        let at_ms = evidence.offset_ms(event.at);
+        match &event.kind {
+            TargetEventKind::CollectReceived { method, content_type, raw, answer, .. } => {
+                let content_type = content_type.as_deref().map(|c| format!("Content-Type: {c}\n")).unwrap_or_default();
+                out.push(Exchange {
+                    kind: ExchangeKind::Collect,
+                    at_ms,
+                    summary: format!("{method} collect, {} bytes; our target answers {answer}", raw.len()),
+                    request: Some(format!(
+                        "{method} /pens/{}\n{content_type}\n{}",
+                        event.key.as_deref().unwrap_or_default(),
+                        String::from_utf8_lossy(raw)
+                    )),
+                    response: Some(format!("error={answer}")),
+                    latency_ms: None,
+                });
+            }
+            TargetEventKind::FetchStarted { url, credentials } => {
+                let with = if *credentials { " with credentials" } else { "" };
+                pending_fetch.insert(event.exchange, (at_ms, format!("GET {url}{with}")));
+            }
+            TargetEventKind::FetchFinished { http_status, bytes, result, detail } => {
+                let (started, request) = pending_fetch.remove(&event.exchange).unwrap_or((at_ms, "GET".to_owned()));
+                let status = http_status.map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
+                out.push(Exchange {
+                    kind: ExchangeKind::StagingFetch,
+                    at_ms: started,
+                    summary: format!("{request}: {status}, {bytes} bytes, result {result} ({detail})"),
+                    request: Some(request),
+                    response: None,
+                    latency_ms: Some(at_ms.saturating_sub(started)),
+                });
+            }
+            TargetEventKind::NotificationSent { kind, method, url, error, delivery, .. } => {
+                let exchange_kind = match kind {
+                    pens_proto::NotificationKind::Receipt => ExchangeKind::Receipt,
+                    pens_proto::NotificationKind::Alert => ExchangeKind::Alert,
+                };
+                let answer = match (&delivery.failure, delivery.http_status) {
+                    (Some(failure), _) => format!("failed: {failure}"),
+                    (None, Some(status)) => format!("HTTP {status}"),
+                    (None, None) => "no answer".to_owned(),
+                };
+                out.push(Exchange {
+                    kind: exchange_kind,
+                    at_ms,
+                    summary: format!("{kind} error={error} by {method} to {url}: {answer}"),
+                    request: Some(format!("{method} {url}")),
+                    response: delivery.answer_raw.clone(),
+                    latency_ms: delivery.latency_ms,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}

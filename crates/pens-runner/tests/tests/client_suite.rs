@@ -1,0 +1,98 @@
+//! Client mode end to end: the whole client suite against the reference client (every
+//! scenario passes), and a trigger command that never publishes.
+
+use std::time::{Duration, Instant};
+
+use pens_report::Verdict;
+use pens_runner::{RunEvent, Trigger, run_client_suite};
+
+use crate::client_support::{client_scenarios, options, run_against};
+use crate::support::describe_problems;
+
+/// The reference client's staging password: it must never reach a report.
+pub(crate) const STAGING_PASSWORD: &str = "s3cret-client-staging";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reference_client_passes_every_client_scenario() {
+    let report = run_against(None).await;
+    assert_eq!(report.mode, "client");
+    assert!(report.target.url.starts_with("http://127.0.0.1:") && report.target.url.ends_with("/pens"));
+    assert_eq!(report.scenarios.len(), client_scenarios().len());
+    assert!(
+        report.scenarios.iter().all(|s| s.verdict == Verdict::Pass),
+        "the reference client must pass every client scenario:\n{}",
+        describe_problems(&report)
+    );
+    // Every scenario judged something real, and saw its collect.
+    for scenario in &report.scenarios {
+        assert!(scenario.checks.iter().any(|c| c.verdict == Verdict::Pass), "{}", scenario.id);
+        assert!(scenario.exchanges.iter().any(|e| e.kind == pens_report::ExchangeKind::Collect), "{}", scenario.id);
+    }
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains(STAGING_PASSWORD), "the staging password reached the report");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_that_never_publishes_fails_with_no_collect_within_the_deadline() {
+    let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_millis(800);
+    let clock = Instant::now();
+    let never = Trigger::Command("true".into());
+    let failing =
+        Trigger::Command("echo \"publishing to $PENS_TARGET_URL for $PENS_SCENARIO_ID\"; echo oops >&2; exit 3".into());
+    let (mut ignore_a, mut ignore_b) = (|_: &RunEvent| {}, |_: &RunEvent| {});
+    let quiet = run_client_suite(&scenarios, &options, &never, &mut ignore_a);
+    let noisy = run_client_suite(&scenarios, &options, &failing, &mut ignore_b);
+    let (quiet, noisy) = tokio::join!(quiet, noisy);
+    let elapsed = clock.elapsed();
+    assert!(elapsed < Duration::from_secs(8), "the runs must end at the collect deadline, took {elapsed:?}");
+
+    let quiet = &quiet.unwrap().report.scenarios[0];
+    assert_eq!(quiet.verdict, Verdict::Fail, "{quiet:#?}");
+    assert!(quiet.checks[0].message.starts_with("no collect arrived within 800 ms"), "{:?}", quiet.checks[0]);
+    assert!(quiet.note.as_deref().unwrap().contains("exited with 0"), "{:?}", quiet.note);
+
+    let noisy = &noisy.unwrap().report.scenarios[0];
+    assert_eq!(noisy.verdict, Verdict::Fail);
+    let note = noisy.note.as_deref().unwrap();
+    assert!(note.contains("exit status: 3") && note.contains("stderr: oops"), "{note}");
+    assert!(
+        note.contains("publishing to http://127.0.0.1:") && note.contains("/pens/publish-valid for publish-valid"),
+        "{note}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_still_running_at_the_collect_deadline_is_killed() {
+    let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_millis(500);
+    let clock = Instant::now();
+    let report =
+        run_client_suite(&scenarios, &options, &Trigger::Command("sleep 30".into()), &mut |_| {}).await.unwrap().report;
+    assert!(clock.elapsed() < Duration::from_secs(8), "took {:?}", clock.elapsed());
+    let note = report.scenarios[0].note.as_deref().unwrap();
+    assert!(note.contains("killed"), "{note}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_mode_announces_where_to_publish() {
+    let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_millis(300);
+    options.advertise_host = Some("lms.test".into());
+    let mut announced = Vec::new();
+    let output = run_client_suite(&scenarios, &options, &Trigger::Interactive, &mut |event| {
+        if let RunEvent::AwaitingPublish { scenario, url } = event {
+            announced.push((scenario.clone(), url.clone()));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(announced.len(), 1);
+    assert_eq!(announced[0].0, "publish-valid");
+    assert!(announced[0].1.starts_with("http://lms.test:") && announced[0].1.ends_with("/pens/publish-valid"));
+    assert!(output.report.target.url.starts_with("http://lms.test:"));
+    assert_eq!(output.report.scenarios[0].verdict, Verdict::Fail);
+}
