@@ -146,16 +146,7 @@ pub async fn run_target_suite(
                 fallbacks.insert(task.id(), fallback);
             }
             while let Some(joined) = tasks.join_next_with_id().await {
-                let result = match joined {
-                    Ok((_, result)) => result,
-                    Err(error) => {
-                        let mut result = fallbacks
-                            .remove(&error.id())
-                            .unwrap_or_else(|| ScenarioResult::new("(unknown)", "", "", Verdict::Error));
-                        result.note = Some(format!("harness error: {error}"));
-                        result
-                    }
-                };
+                let result = joined_result(joined, &mut fallbacks);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
@@ -179,6 +170,24 @@ pub async fn run_target_suite(
         scenarios: results,
     };
     Ok(RunOutput { report, ca_pem })
+}
+
+/// The result of a finished scenario task: its own, or, when the task panicked, its
+/// fallback marked as a harness error (never the implementation's fault).
+pub(crate) fn joined_result(
+    joined: Result<(tokio::task::Id, ScenarioResult), tokio::task::JoinError>,
+    fallbacks: &mut HashMap<tokio::task::Id, ScenarioResult>,
+) -> ScenarioResult {
+    match joined {
+        Ok((_, result)) => result,
+        Err(error) => {
+            let mut result = fallbacks
+                .remove(&error.id())
+                .unwrap_or_else(|| ScenarioResult::new("(unknown)", "", "", Verdict::Error));
+            result.note = Some(format!("harness error: {error}"));
+            result
+        }
+    }
 }
 
 fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {

@@ -97,16 +97,7 @@ pub async fn run_client_suite(
         tokio::select! {
             Some(event) = heard.recv() => on_event(&event),
             Some(joined) = tasks.join_next_with_id() => {
-                let result = match joined {
-                    Ok((_, result)) => result,
-                    Err(error) => {
-                        let mut result = fallbacks
-                            .remove(&error.id())
-                            .unwrap_or_else(|| ScenarioResult::new("(unknown)", "", "", Verdict::Error));
-                        result.note = Some(format!("harness error: {error}"));
-                        result
-                    }
-                };
+                let result = crate::suite::joined_result(joined, &mut fallbacks);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
