@@ -14,3 +14,5 @@ mod reference_target;
 mod reference_target_scripts;
 #[path = "tests/staging.rs"]
 mod staging;
+#[path = "tests/support.rs"]
+mod support;

@@ -3,6 +3,7 @@
 //! logs, and every client defect showing exactly the deviation it names. Waits end on
 //! recorded events, never on a sleep.
 
+use crate::support::target_label;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -129,19 +130,6 @@ fn client_label(event: &ClientEvent) -> String {
             Endpoint::Alerts => "alert".into(),
             Endpoint::Other => "stray".into(),
         },
-        other => format!("{other:?}"),
-    }
-}
-
-fn target_label(event: &TargetEvent) -> String {
-    match &event.kind {
-        TargetEventKind::CollectReceived { .. } => "received".into(),
-        TargetEventKind::CollectAnswered { .. } => "answered".into(),
-        TargetEventKind::FetchStarted { .. } => "fetch-started".into(),
-        TargetEventKind::FetchFinished { .. } => "fetch-finished".into(),
-        TargetEventKind::NotificationSent { kind, .. } => format!("{kind}-sent"),
-        TargetEventKind::NotificationSkipped { kind, .. } => format!("{kind}-skipped"),
-        TargetEventKind::ExchangeFinished => "finished".into(),
         other => format!("{other:?}"),
     }
 }

@@ -3,6 +3,7 @@
 //! collects, the receipts of failed retrievals, and every defect changing exactly the
 //! behaviour it names. Waits end on recorded events, never on a sleep.
 
+use crate::support::target_label;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -78,24 +79,11 @@ impl Observation {
 
     /// The activity as short labels, to assert the order of what the target did.
     fn labels(&self) -> Vec<String> {
-        self.activity.iter().map(label).collect()
+        self.activity.iter().map(target_label).collect()
     }
 
     fn position(&self, wanted: &str) -> Option<usize> {
         self.labels().iter().position(|l| l == wanted)
-    }
-}
-
-fn label(event: &TargetEvent) -> String {
-    match &event.kind {
-        TargetEventKind::CollectReceived { .. } => "received".into(),
-        TargetEventKind::CollectAnswered { .. } => "answered".into(),
-        TargetEventKind::FetchStarted { .. } => "fetch-started".into(),
-        TargetEventKind::FetchFinished { .. } => "fetch-finished".into(),
-        TargetEventKind::NotificationSent { kind, .. } => format!("{kind}-sent"),
-        TargetEventKind::NotificationSkipped { kind, .. } => format!("{kind}-skipped"),
-        TargetEventKind::ExchangeFinished => "finished".into(),
-        other => format!("{other:?}"),
     }
 }
 
@@ -363,7 +351,7 @@ async fn the_app_runs_in_process_without_a_socket() {
     assert!(body.starts_with(b"error=2011\r\nerror-text="), "{body:?}");
     let finished = |events: &[TargetEvent]| events.iter().any(|e| e.kind == TargetEventKind::ExchangeFinished);
     let events = state.wait_for(finished, deadline()).await.expect("finished");
-    let kinds: Vec<String> = events.iter().map(label).collect();
+    let kinds: Vec<String> = events.iter().map(target_label).collect();
     assert_eq!(kinds, ["received", "answered", "finished"]);
     assert_eq!(events[0].exchange, 1);
     assert_eq!(events[0].package_id.as_deref(), Some("urn:x:1"));

@@ -4,6 +4,7 @@
 //! byte for byte and the client's answers as they came, keeps concurrent keys apart,
 //! and still makes its defect. Waits end on recorded events, never on a sleep.
 
+use crate::support::target_label;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -124,29 +125,16 @@ fn deliveries(events: &[TargetEvent]) -> Vec<(NotificationKind, DeliveryMethod, 
         .collect()
 }
 
-fn label(event: &TargetEvent) -> String {
-    match &event.kind {
-        TargetEventKind::CollectReceived { .. } => "received".into(),
-        TargetEventKind::CollectAnswered { .. } => "answered".into(),
-        TargetEventKind::FetchStarted { .. } => "fetch-started".into(),
-        TargetEventKind::FetchFinished { .. } => "fetch-finished".into(),
-        TargetEventKind::NotificationSent { kind, .. } => format!("{kind}-sent"),
-        TargetEventKind::NotificationSkipped { kind, .. } => format!("{kind}-skipped"),
-        TargetEventKind::ExchangeFinished => "finished".into(),
-        other => format!("{other:?}"),
-    }
-}
-
 impl Seen {
     fn labels(&self) -> Vec<String> {
-        self.target.iter().map(label).collect()
+        self.target.iter().map(target_label).collect()
     }
 
     /// When the target recorded the first event labelled `wanted`.
     fn at(&self, wanted: &str) -> Instant {
         self.target
             .iter()
-            .find(|e| label(e) == wanted)
+            .find(|e| target_label(e) == wanted)
             .map(|e| e.at)
             .unwrap_or_else(|| panic!("no {wanted}: {self:#?}"))
     }
