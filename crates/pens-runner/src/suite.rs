@@ -153,22 +153,12 @@ pub async fn run_target_suite(
             None
         }
     };
-    results.sort_by(|a, b| a.id.cmp(&b.id));
-    let report = RunReport {
-        format_version: FORMAT_VERSION,
-        harness: Harness { name: "pens-conform".into(), version: options.harness_version.clone() },
-        mode: "target".into(),
-        started_at: pens_proto::format_expiry(started_at),
-        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-        target: TargetInfo {
-            url: options.target_url.clone(),
-            name: options.target_name.clone(),
-            claims: options.claims.clone(),
-        },
-        summary: Summary::of(&results),
-        aborted,
-        scenarios: results,
+    let target = TargetInfo {
+        url: options.target_url.clone(),
+        name: options.target_name.clone(),
+        claims: options.claims.clone(),
     };
+    let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem })
 }
 
@@ -190,16 +180,47 @@ pub(crate) fn joined_result(
     }
 }
 
-fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {
-    let mut result = ScenarioResult::new(
-        scenario.id.value.clone(),
-        scenario.title.value.clone(),
-        scenario.source.display().to_string(),
-        verdict,
-    );
-    result.requirements = scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect();
-    result.tags = scenario.tags.iter().map(|t| t.value.clone()).collect();
+/// The report of a finished run of either mode: scenarios in id order, counted.
+pub(crate) fn finish_report(
+    mode: &str,
+    harness_version: &str,
+    started_at: OffsetDateTime,
+    clock: Instant,
+    target: TargetInfo,
+    aborted: Option<String>,
+    mut results: Vec<ScenarioResult>,
+) -> RunReport {
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    RunReport {
+        format_version: FORMAT_VERSION,
+        harness: Harness { name: "pens-conform".into(), version: harness_version.to_owned() },
+        mode: mode.to_owned(),
+        started_at: pens_proto::format_expiry(started_at),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        target,
+        summary: Summary::of(&results),
+        aborted,
+        scenarios: results,
+    }
+}
+
+/// A result with a scenario's identity and no checks yet, for either mode.
+pub(crate) fn result_for(
+    id: &pens_scenario::Spanned<String>,
+    title: &pens_scenario::Spanned<String>,
+    source: &std::path::Path,
+    requirements: &[pens_scenario::Spanned<&'static pens_proto::Requirement>],
+    tags: &[pens_scenario::Spanned<String>],
+    verdict: Verdict,
+) -> ScenarioResult {
+    let mut result = ScenarioResult::new(id.value.clone(), title.value.clone(), source.display().to_string(), verdict);
+    result.requirements = requirements.iter().map(|r| r.value.id.to_owned()).collect();
+    result.tags = tags.iter().map(|t| t.value.clone()).collect();
     result
+}
+
+fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {
+    result_for(&scenario.id, &scenario.title, &scenario.source, &scenario.requirements, &scenario.tags, verdict)
 }
 
 /// Runs one scenario. Never panics on the target's behaviour: every outcome is a result.

@@ -9,10 +9,7 @@ use pens_mock::{
     DEFAULT_FETCH_TIMEOUT, DeliveryMethod, ReferenceTarget, ReferenceTargetOptions, TargetEvent, TargetEventKind,
     TargetScript,
 };
-use pens_report::{
-    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
-    Verdict,
-};
+use pens_report::{CheckResult, Exchange, ExchangeKind, ScenarioResult, TargetInfo, Verdict};
 use pens_scenario::{ClientScenario, NotificationDelivery, ScenarioLevel, TargetScriptSpec};
 use time::OffsetDateTime;
 use tokio::sync::{Semaphore, mpsc};
@@ -22,7 +19,7 @@ use super::evaluate::{ClientSettings, judge};
 use super::evidence::ClientEvidence;
 use super::{ClientRunOptions, Trigger, TriggerCall, trigger};
 use crate::options::matches_pattern;
-use crate::suite::{RunError, RunEvent, RunOutput};
+use crate::suite::{RunError, RunEvent, RunOutput, finish_report, result_for};
 
 /// Everything a scenario task shares.
 struct Shared {
@@ -104,31 +101,13 @@ pub async fn run_client_suite(
             else => break,
         }
     }
-    results.sort_by(|a, b| a.id.cmp(&b.id));
-    let report = RunReport {
-        format_version: FORMAT_VERSION,
-        harness: Harness { name: "pens-conform".into(), version: options.harness_version.clone() },
-        mode: "client".into(),
-        started_at: pens_proto::format_expiry(started_at),
-        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-        target: TargetInfo { url: target_url, name: None, claims: pens_mock::reference_capabilities() },
-        summary: Summary::of(&results),
-        aborted: None,
-        scenarios: results,
-    };
+    let target = TargetInfo { url: target_url, name: None, claims: pens_mock::reference_capabilities() };
+    let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 
 fn empty_result(scenario: &ClientScenario, verdict: Verdict) -> ScenarioResult {
-    let mut result = ScenarioResult::new(
-        scenario.id.value.clone(),
-        scenario.title.value.clone(),
-        scenario.source.display().to_string(),
-        verdict,
-    );
-    result.requirements = scenario.requirements.iter().map(|r| r.value.id.to_owned()).collect();
-    result.tags = scenario.tags.iter().map(|t| t.value.clone()).collect();
-    result
+    result_for(&scenario.id, &scenario.title, &scenario.source, &scenario.requirements, &scenario.tags, verdict)
 }
 
 /// The mock target's script for a scenario's `[target]`.
