@@ -1,9 +1,10 @@
 //! Receipts and alerts on arbitrary bytes: `Notification::decode` + `check_notification`
-//! (form body or query) and `Notification::from_mail_body` (a mailed one).
+//! (form body or query), and `decode_mail_body` + `Notification::from_mail_body` (a
+//! mailed one).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pens_proto::{CollectCommand, Notification, NotificationKind, check_notification};
+use pens_proto::{CollectCommand, Notification, NotificationKind, check_mail_headers, check_notification, decode_mail_body};
 
 fuzz_target!(|data: &[u8]| {
     let decoded = Notification::decode(data);
@@ -32,4 +33,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = check_notification(&mailed, Some(NotificationKind::Receipt), None);
     let _ = format!("{mailed:?}");
+    // The full reading agrees with it, and its free text is where the body starts.
+    let decoded = decode_mail_body(&body);
+    assert_eq!(Notification::from_pairs(&decoded.pairs).notification, mailed);
+    assert!(body.trim_start_matches(['\r', '\n']).starts_with(&decoded.free_text), "{decoded:?}");
+    assert_eq!(decoded.pairs.is_empty(), decoded.findings.iter().any(|f| f.message.contains("no name=value")));
+    let _ = format!("{decoded:?}");
+    let _ = check_mail_headers(Some(&body), None, Some(&body));
 });

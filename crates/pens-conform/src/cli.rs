@@ -97,6 +97,11 @@ pub(crate) struct TargetArgs {
     /// Without it every run makes a fresh CA.
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
+    /// Where the mail sink listens for `mailto:` receipts and alerts; point the LMS's
+    /// outgoing mail (SMTP relay) here. Default: a free port on --bind, printed when
+    /// the run starts.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp_listen: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
@@ -119,6 +124,11 @@ pub(crate) struct ClientArgs {
     /// How long to wait for each publish, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub(crate) publish_timeout: u64,
+    /// Mail `mailto:` receipts and alerts through this SMTP server (the tool's mail
+    /// server, or a sink it reads). Without it the mock target answers 1510 and 1520 to
+    /// a mailto: receipt or alerts URL.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp_relay: Option<std::net::SocketAddr>,
     /// Where report.json and junit.xml go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
@@ -149,6 +159,11 @@ pub(crate) struct SelftestArgs {
     /// The folder of client scenarios.
     #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
     pub(crate) client_scenarios: PathBuf,
+    /// Switch the reference target's optional transports off: HTTP and HTTPS only, so
+    /// it answers 1304, 1306, 1510 and 1520 for FTP, FTPS and mailto. Default: FTP,
+    /// explicit FTPS and mailto receipts and alerts on (mail goes to the run's sink).
+    #[arg(long)]
+    pub(crate) http_only: bool,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
@@ -204,9 +219,17 @@ pub(crate) struct ServeTargetArgs {
     /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch.
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
-    /// A CA certificate (PEM) to trust when fetching over HTTPS, e.g. a run's ca.pem.
+    /// A CA certificate (PEM) to trust when fetching over HTTPS or FTPS, e.g. a run's ca.pem.
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_ca: Option<PathBuf>,
+    /// Mail `mailto:` receipts and alerts through this SMTP server (e.g. the address a
+    /// target run prints as `smtp`). Without it the target answers 1510 and 1520.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp_relay: Option<std::net::SocketAddr>,
+    /// HTTP and HTTPS only: answer 1304 and 1306 for FTP and FTPS packages (and 1510,
+    /// 1520 for mailto). Default: FTP and explicit FTPS are fetched.
+    #[arg(long)]
+    pub(crate) http_only: bool,
 }
 
 /// Arguments of `list`.

@@ -30,6 +30,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         only: args.only.clone(),
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         trust_pem,
+        smtp_relay: args.smtp_relay,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -49,9 +49,10 @@ pub(crate) async fn run_and_report(suite: Suite<'_>, report_dir: &Path) -> anyho
     };
     let mut progress = Progress::new(std::io::stdout().is_terminal());
     let mut on_event = |event: &RunEvent| match event {
-        RunEvent::Started { staging, collector, scenarios } => {
+        RunEvent::Started { staging, collector, smtp, scenarios } => {
             progress.line(&format!(
-                "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}"
+                "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\n\
+                 smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)"
             ));
             progress.start(*scenarios);
         }

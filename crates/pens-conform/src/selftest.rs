@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use pens_mock::{
-    ClientDefect, PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
-    RunCa, reference_capabilities,
+    ClientDefect, Collector, PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget,
+    ReferenceTargetOptions, RunCa, full_capabilities, reference_capabilities,
 };
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
@@ -42,8 +42,16 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority")?;
         let deadlines = local_deadlines();
         // A slow acknowledgement is only a defect once it misses the ack deadline.
+        // Every transport on, mail going to the run's own sink, unless --http-only.
+        let claims = if args.http_only { reference_capabilities() } else { full_capabilities() };
+        let collector = Collector::start(IpAddr::V4(Ipv4Addr::LOCALHOST), "")
+            .await
+            .context("cannot start the receipt and alert collector")?;
+        let collector = Arc::new(collector);
         let target_options = ReferenceTargetOptions::builder()
             .defect(defect)
+            .capabilities(claims.clone())
+            .smtp_relay(collector.smtp_addr())
             .extra_root_pem(ca.ca_pem())
             .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
             .build();
@@ -54,9 +62,10 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             Some(defect) => format!("pens-conform reference target (defect: {})", defect.name()),
             None => "pens-conform reference target".to_owned(),
         });
-        options.claims = reference_capabilities();
+        options.claims = claims;
         options.deadlines = deadlines;
         options.ca = Some(Arc::new(ca));
+        options.collector = Some(collector);
         apply_run_args(&mut options, &args.run);
         let target_code =
             run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target")).await?;
@@ -95,6 +104,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             only: args.run.only.clone(),
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
             trust_pem: Some(trust_pem),
+            smtp_relay: None,
         };
         let client_code = run_and_report(
             Suite::Client { scenarios: &client_scenarios, options: &client_run, trigger: &trigger },

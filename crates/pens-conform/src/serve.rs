@@ -14,16 +14,20 @@ pub(crate) fn parse_defect(name: Option<&str>) -> anyhow::Result<Option<Defect>>
 
 pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     let defect = parse_defect(args.defect.as_deref())?;
-    let mut options = ReferenceTargetOptions::builder().defect(defect);
+    let mut options = ReferenceTargetOptions::builder().defect(defect).capabilities(serve_claims(&args));
     if let Some(path) = &args.trust_ca {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         options = options.extra_root_pem(pem);
+    }
+    if let Some(relay) = args.smtp_relay {
+        options = options.smtp_relay(relay);
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let target = ReferenceTarget::start(args.listen, options.build())
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         output::line(format!("reference target listening: {}", target.url()))?;
+        output::line(format!("transports: {}", transports_line(&target.state().options().capabilities)))?;
         if let Some(defect) = defect {
             output::line(format!("seeded defect: {} ({})", defect.name(), defect.description()))?;
         }
@@ -31,6 +35,37 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         Ok(exit::SUCCESS)
     })
+}
+
+/// What `serve target` claims: FTP and FTPS unless `--http-only`; mail only with a
+/// relay to send it through.
+fn serve_claims(args: &ServeTargetArgs) -> pens_proto::TargetCapabilities {
+    use pens_proto::Support;
+    let mut claims = pens_mock::full_capabilities();
+    if args.http_only {
+        return pens_mock::reference_capabilities();
+    }
+    if args.smtp_relay.is_none() {
+        (claims.mailto_receipt, claims.mailto_alerts) = (Support::No, Support::No);
+    }
+    claims
+}
+
+/// `http, https, ftp, ftps, mailto receipts, mailto alerts`: what the target serves.
+fn transports_line(claims: &pens_proto::TargetCapabilities) -> String {
+    use pens_proto::Support;
+    let mut on = vec!["http", "https"];
+    for (support, name) in [
+        (claims.ftp, "ftp"),
+        (claims.ftps, "ftps (explicit)"),
+        (claims.mailto_receipt, "mailto receipts"),
+        (claims.mailto_alerts, "mailto alerts"),
+    ] {
+        if support == Support::Yes {
+            on.push(name);
+        }
+    }
+    on.join(", ")
 }
 
 /// `serve client`: one publish, its receipt and alerts answered, then exit.

@@ -26,6 +26,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     options.system_password.clone_from(&profile.system_password);
     options.bind = args.bind;
     options.advertise_host.clone_from(&args.advertise_host);
+    options.smtp_listen = args.smtp_listen;
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
         let ca = pens_mock::RunCa::load_or_create(dir, &hosts)

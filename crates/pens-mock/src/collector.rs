@@ -11,6 +11,13 @@
 //! Delivery is read leniently: form POST is what the spec's examples use; multipart
 //! POST and GET with a query are in use too and yield a `should` finding, never a
 //! failure.
+//!
+//! Receipt and alert URLs may also be `mailto:` URLs (CMI010 §5), so the collector
+//! listens for SMTP too, on a port of its own: [`Collector::mailto`] hands out
+//! `receipt.<key>@pens-conform.test` and `alerts.<key>@pens-conform.test`, and each
+//! recipient of a message arriving there is recorded like an HTTP notification (see
+//! `mail_sink.rs`). An LMS sends through its own relay, so a vendor points that relay
+//! (or the LMS's SMTP host) at [`Collector::smtp_addr`].
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -31,8 +38,10 @@ use pens_proto::{
 
 use crate::error::MockError;
 use crate::events::EventLog;
+use crate::mail_sink::{MAIL_DOMAIN, MailDetails, mail_address, notification_events};
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, ServerTask};
+use crate::smtp::{self, MailSink, ReceivedMail, SmtpConfig};
 
 /// The largest receipt or alert body read; a larger one is answered 413 and recorded.
 /// A notification is a few hundred bytes; vendor-data may reach 4096 characters.
@@ -41,7 +50,16 @@ pub const MAX_NOTIFICATION_BYTES: usize = 1024 * 1024;
 /// Where notifications live: `/r/<key>/receipt`, `/r/<key>/alerts`.
 const COLLECTOR_PREFIX: &str = "/r/";
 
-/// The receipt and alert URLs of one key, for the collect's `receipt` and `alerts`.
+/// How long an SMTP session may stay silent before it is closed: long enough for any
+/// relay between two commands, short enough that a stuck client frees its slot.
+const SMTP_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How many SMTP sessions may be open at once; a relay delivering many receipts opens
+/// a few, a broken one opening hundreds is turned away with 421.
+const MAX_SMTP_SESSIONS: usize = 64;
+
+/// The receipt and alert URLs of one key, for the collect's `receipt` and `alerts`:
+/// HTTP ([`Collector::urls`]) or `mailto:` ([`Collector::mailto`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CollectorUrls {
     /// `{{receipt_url}}` in scenario files.
@@ -50,14 +68,14 @@ pub struct CollectorUrls {
     pub alerts: String,
 }
 
-/// Which URL a notification arrived at.
+/// Which URL or address a notification arrived at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endpoint {
-    /// `/r/<key>/receipt`.
+    /// `/r/<key>/receipt`, or a mail recipient `….receipt.<key>@…`.
     Receipt,
-    /// `/r/<key>/alerts`.
+    /// `/r/<key>/alerts`, or a mail recipient `….alerts.<key>@…`.
     Alerts,
-    /// Any other path: the target sent somewhere we never handed out.
+    /// Any other path or recipient: the target sent somewhere we never handed out.
     Other,
 }
 
@@ -72,10 +90,11 @@ impl Endpoint {
     }
 }
 
-/// One receipt or alert as it arrived.
+/// One receipt or alert as it arrived, by HTTP or by mail (one event per recipient).
 #[derive(Clone)]
 pub struct NotificationEvent {
-    /// The key its path names (the segment after `/r/`), empty for other paths.
+    /// The key its path or recipient names (the segment after `/r/`, or the last
+    /// segment of the local part), empty for other paths and recipients.
     pub key: String,
     /// When it arrived.
     pub at: Instant,
@@ -83,21 +102,26 @@ pub struct NotificationEvent {
     pub elapsed_ms: u64,
     /// Which URL it arrived at.
     pub endpoint: Endpoint,
-    /// The request path, without query.
+    /// The request path, without query; for mail the recipient address.
     pub path: String,
-    /// The request method.
+    /// The request method; `SMTP` for mail.
     pub method: String,
     /// The `Content-Type` header, as sent.
     pub content_type: Option<String>,
-    /// The body as received; for GET (or a POST with an empty body) the query string.
+    /// The body as received; for GET (or a POST with an empty body) the query string;
+    /// for mail the whole message, headers included (cut at [`MAX_NOTIFICATION_BYTES`]).
     pub raw: Bytes,
     /// The message as far as it could be read.
     pub notification: Notification,
     /// Decoding findings (encoding, repeated fields) and the delivery finding
-    /// (multipart and GET are `should`).
+    /// (multipart and GET are `should`); for mail the findings about its body and
+    /// headers (CMI010 App. A best practice).
     pub findings: Vec<Finding>,
-    /// The status we answered: 200, or 413 for a body over [`MAX_NOTIFICATION_BYTES`].
+    /// The status we answered: 200, or 413 for a body over [`MAX_NOTIFICATION_BYTES`];
+    /// for mail the SMTP reply to the end of DATA, 250, or 552 when over the limit.
     pub status: u16,
+    /// The envelope and headers of a mailed notification; `None` for HTTP.
+    pub mail: Option<MailDetails>,
 }
 
 impl fmt::Debug for NotificationEvent {
@@ -115,28 +139,45 @@ impl fmt::Debug for NotificationEvent {
             .field("notification", &self.notification)
             .field("findings", &self.findings)
             .field("status", &self.status)
+            .field("mail", &self.mail)
             .finish()
     }
 }
 
-/// The receipt/alert collector: one HTTP listener. Dropping it stops the listener.
+/// The receipt/alert collector: an HTTP listener and an SMTP listener. Dropping it
+/// stops both.
 pub struct Collector {
     shared: Arc<Shared>,
     task: ServerTask,
+    smtp: ServerTask,
 }
 
 impl Collector {
-    /// Binds an HTTP listener on `bind` (a free port). URLs name `advertise_host`, or
-    /// the bound address when it is empty.
+    /// Binds an HTTP and an SMTP listener on `bind` (each on a free port). URLs name
+    /// `advertise_host`, or the bound address when it is empty.
     pub async fn start(bind: IpAddr, advertise_host: &str) -> Result<Self, MockError> {
+        Self::start_with_smtp(bind, advertise_host, SocketAddr::new(bind, 0)).await
+    }
+
+    /// Like [`Collector::start`], with the SMTP listener on `smtp`: the fixed address a
+    /// vendor points the LMS's outgoing mail at (`--smtp-listen`).
+    pub async fn start_with_smtp(bind: IpAddr, advertise_host: &str, smtp: SocketAddr) -> Result<Self, MockError> {
         let bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let smtp_bound = server::bind(smtp).await?;
         let shared = Arc::new(Shared {
             started: Instant::now(),
             base: base_url("http", advertise_host, bind, bound.addr.port()),
             log: EventLog::new(),
         });
         let task = server::spawn(bound, app(Arc::clone(&shared)), None);
-        Ok(Collector { shared, task })
+        let config = SmtpConfig {
+            name: MAIL_DOMAIN.to_owned(),
+            max_message_bytes: MAX_NOTIFICATION_BYTES,
+            idle_timeout: SMTP_IDLE_TIMEOUT,
+            max_sessions: MAX_SMTP_SESSIONS,
+        };
+        let smtp = smtp::spawn(smtp_bound, config, Arc::clone(&shared) as Arc<dyn MailSink>);
+        Ok(Collector { shared, task, smtp })
     }
 
     /// `http://host:port`, without a final slash.
@@ -153,6 +194,21 @@ impl Collector {
     pub fn urls(&self, key: &str) -> CollectorUrls {
         let prefix = format!("{}{COLLECTOR_PREFIX}{}", self.shared.base, encode_segment(key));
         CollectorUrls { receipt: format!("{prefix}/receipt"), alerts: format!("{prefix}/alerts") }
+    }
+
+    /// The address the SMTP listener is bound to.
+    pub fn smtp_addr(&self) -> SocketAddr {
+        self.smtp.local_addr()
+    }
+
+    /// `mailto:` receipt and alert URLs unique to `key`:
+    /// `mailto:receipt.<key>@pens-conform.test`, `mailto:alerts.<key>@pens-conform.test`.
+    /// A key holding anything but letters, digits, `-` and `_` is escaped (`~XX`).
+    pub fn mailto(&self, key: &str) -> CollectorUrls {
+        CollectorUrls {
+            receipt: format!("mailto:{}", mail_address("receipt", key)),
+            alerts: format!("mailto:{}", mail_address("alerts", key)),
+        }
     }
 
     /// Every notification recorded for `key`, in arrival order.
@@ -182,7 +238,10 @@ impl Collector {
 
 impl fmt::Debug for Collector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Collector").field("base", &self.shared.base).finish_non_exhaustive()
+        f.debug_struct("Collector")
+            .field("base", &self.shared.base)
+            .field("smtp", &self.smtp.local_addr())
+            .finish_non_exhaustive()
     }
 }
 
@@ -190,6 +249,14 @@ struct Shared {
     started: Instant,
     base: String,
     log: EventLog<NotificationEvent>,
+}
+
+impl MailSink for Shared {
+    fn deliver(&self, mail: ReceivedMail) {
+        for event in notification_events(&mail, self.started) {
+            self.log.push(event);
+        }
+    }
 }
 
 /// The router: one handler for every path and method, so nothing goes unrecorded.
@@ -242,6 +309,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         notification: decoded.notification,
         findings,
         status: status.as_u16(),
+        mail: None,
     });
 
     if status == StatusCode::PAYLOAD_TOO_LARGE {

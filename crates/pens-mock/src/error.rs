@@ -1,5 +1,6 @@
-//! What can go wrong while setting up a party: binding a socket, minting the run's
-//! certificates, building a package from a fixture folder, building an HTTP client.
+//! What can go wrong while setting up a party: binding a socket, configuring an FTP
+//! listener, minting the run's certificates, building a package from a fixture folder,
+//! building an HTTP client.
 //!
 //! Once a party runs, nothing it observes is an error: a refused connection, a timeout
 //! or a malformed message is recorded as data for the runner to judge.
@@ -34,6 +35,14 @@ pub enum MockError {
     /// rustls refused the generated key and certificate.
     #[error("cannot build the tls server configuration: {0}")]
     Tls(#[from] rustls::Error),
+    /// libunftp refused the configuration of an FTP listener of the staging server.
+    #[error("cannot configure the {protocol} listener: {source}")]
+    FtpServer {
+        /// `"ftp"` or `"ftps"`.
+        protocol: &'static str,
+        /// What libunftp said.
+        source: libunftp::ServerError,
+    },
     /// A fixture file or folder could not be read.
     #[error("cannot read {path}: {source}")]
     Read {

@@ -1,8 +1,9 @@
 //! The parties pens-conform plays, on real sockets (see `docs/target-mode.md`): the
-//! staging server that serves packages over HTTP and HTTPS, the collector that receives
-//! receipts and alerts, the mock client that sends collect commands, the reference
-//! target, a correct PENS target with switchable defects and per-scenario scripts (the
-//! target client mode plays), and the reference client.
+//! staging server that serves packages over HTTP, HTTPS, FTP and explicit FTPS, the
+//! collector that receives receipts and alerts by HTTP and by mail, the mock client that
+//! sends collect commands, the reference target, a correct PENS target with switchable
+//! defects and per-scenario scripts (the target client mode plays), and the reference
+//! client.
 //!
 //! Every server binds a given address (port 0 in tests), reports where it listens,
 //! records what happens, and shuts down when dropped.
@@ -12,9 +13,11 @@ mod client;
 mod collector;
 mod error;
 mod events;
+mod mail_sink;
 mod package;
 mod path;
 mod server;
+mod smtp;
 mod staging;
 mod tls;
 
@@ -28,20 +31,23 @@ mod reference_client;
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
 pub use collector::{Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
 pub use error::MockError;
+pub use mail_sink::{MAIL_DOMAIN, MailDetails};
 pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
 pub use server::TlsFailure;
-pub use staging::{CredentialsPresented, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer};
+pub use staging::{
+    CredentialsPresented, FtpLoginFailure, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer,
+};
 pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES,
     MAX_KEPT_PACKAGE_BYTES, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
     ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript,
-    TargetScriptBuilder, app, reference_capabilities,
+    TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{
     ClientDefect, ClientEvent, ClientEventKind, CollectAnswer, DEFAULT_COLLECT_TIMEOUT, PACKAGE_ID_NAMESPACE,
     PackageRequest, Publication, PublishRequest, REFERENCE_CLIENT_NAME, ReceivedNotification, ReferenceClient,
-    ReferenceClientError, ReferenceClientOptions, ReferenceClientOptionsBuilder,
+    ReferenceClientError, ReferenceClientOptions, ReferenceClientOptionsBuilder, StagingProtocol,
 };

@@ -24,7 +24,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Back-off after a failed `accept` (for instance too many open files), so that a
 /// persistent failure does not spin a core.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Which scheme a request came in on; inserted into every request's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +50,12 @@ pub(crate) struct ServerTask {
 }
 
 impl ServerTask {
+    /// Wraps the task of another kind of listener (the SMTP sink), so that it too stops
+    /// when dropped.
+    pub(crate) fn new(addr: SocketAddr, task: JoinHandle<()>) -> Self {
+        ServerTask { addr, task }
+    }
+
     /// Where the listener is bound.
     pub(crate) fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -64,8 +70,15 @@ impl Drop for ServerTask {
 
 /// A bound listener and the address it got.
 pub(crate) struct Bound {
-    listener: TcpListener,
+    pub(crate) listener: TcpListener,
     pub(crate) addr: SocketAddr,
+}
+
+impl Bound {
+    /// The socket itself, for listeners that run their own accept loop (FTP).
+    pub(crate) fn into_listener(self) -> TcpListener {
+        self.listener
+    }
 }
 
 /// Binds `addr` (port 0 for any free port).

@@ -1,6 +1,8 @@
 //! The staging server: where the package waits for the target to fetch it (CMI010 §5,
-//! Appendix A step 1). One router, two listeners: plain HTTP and HTTPS, since a
-//! target *shall* fetch over both.
+//! Appendix A step 1). Four listeners over one set of staged plans: plain HTTP and HTTPS
+//! on one router, since a target *shall* fetch over both, and plain FTP and explicit
+//! FTPS (AUTH TLS), since a target *may* fetch over those and owes 1304/1306 when it
+//! does not (CMI010 §6.3).
 //!
 //! Each scenario stages its package under its own key (`/s/<key>/<file_name>`) with a
 //! [`StagingBehaviour`] that plays a staging server's good and bad days: serving, an
@@ -10,6 +12,7 @@
 //! the download finished before the receipt came.
 
 mod body;
+mod ftp;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -34,6 +37,8 @@ use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, Scheme, ServerTask};
 use crate::tls::RunCa;
 
+pub use self::ftp::FtpLoginFailure;
+
 /// Where staged packages live: `/s/<key>/<file_name>`.
 const STAGING_PREFIX: &str = "/s/";
 
@@ -49,7 +54,9 @@ pub enum StagingBehaviour {
     /// Serve the package (200, full Content-Length).
     Serve,
     /// Answer this status with a short text body (401/403/404/410/500 ...): the package
-    /// is not there, or not for this client.
+    /// is not there, or not for this client. FTP has no such statuses: a 4xx becomes
+    /// `550` (file unavailable, permission denied for 401/403/407), anything else `451`
+    /// (local error).
     Status(u16),
     /// Wait this long before answering, then serve: a slow but working server.
     DelayFirstByte(Duration),
@@ -61,7 +68,8 @@ pub enum StagingBehaviour {
         interval: Duration,
     },
     /// Announce the full Content-Length, send `after` bytes, then close the connection:
-    /// a download that breaks off. The target must not import a partial package.
+    /// a download that breaks off. The target must not import a partial package. Over
+    /// FTP the data connection closes after `after` bytes and the reply is `426`.
     Truncate {
         /// Bytes sent before the connection closes; at or beyond the package's length
         /// the whole package goes out and the download completes.
@@ -71,7 +79,7 @@ pub enum StagingBehaviour {
     /// the target owes 1432 (CMI010 §6.3).
     Corrupt,
     /// Answer 302 pointing at the same package under `/s/<key>/redirected/<file_name>`
-    /// on the same scheme, and serve it there.
+    /// on the same scheme, and serve it there. FTP has no redirect: it serves the package.
     Redirect,
 }
 
@@ -83,8 +91,10 @@ pub struct StagingPlan {
     pub file_name: String,
     /// The package bytes.
     pub body: Bytes,
-    /// HTTP basic credentials `(user, password)` the request must carry, if any. They
-    /// are checked before the behaviour: without them every plan answers 401.
+    /// Credentials `(user, password)` the request must carry, if any: HTTP basic
+    /// credentials, or the FTP login. They are checked before the behaviour: without
+    /// them every plan answers 401 (FTP: 550). CMI010's `package-url-account` has no FTP
+    /// counterpart here: libunftp answers `ACCT` with 530, so a plan cannot ask for one.
     pub credentials: Option<(String, String)>,
     /// What the server does on a request.
     pub behaviour: StagingBehaviour,
@@ -96,7 +106,7 @@ impl StagingPlan {
         StagingPlan { file_name: file_name.into(), body, credentials: None, behaviour: StagingBehaviour::Serve }
     }
 
-    /// Requires HTTP basic credentials.
+    /// Requires credentials: HTTP basic, or the FTP login.
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((user.into(), password.into()));
         self
@@ -128,19 +138,28 @@ pub struct StagedPackage {
     pub http_url: String,
     /// The HTTPS URL: `{{staging.https}}`.
     pub https_url: String,
-    /// The path both share, `/s/<key>/<file_name>`.
+    /// The plain FTP URL, `ftp://host:port/s/<key>/<file_name>`.
+    pub ftp_url: String,
+    /// The explicit-FTPS URL (AUTH TLS on the control connection, then PROT P),
+    /// `ftps://host:port/s/<key>/<file_name>`.
+    pub ftps_url: String,
+    /// The path all four share, `/s/<key>/<file_name>`.
     pub path: String,
 }
 
 /// The credentials a request carried, judged against the plan. Never the password.
+///
+/// Over FTP the login comes before the path, so the session's login is judged at RETR:
+/// an anonymous login (`anonymous`/`ftp`) counts as none.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialsPresented {
-    /// No `Authorization` header.
+    /// No `Authorization` header; over FTP an anonymous login.
     None,
-    /// Basic credentials equal to the plan's.
+    /// Basic credentials (or an FTP login) equal to the plan's.
     Valid,
     /// Basic credentials that differ from the plan's, or an `Authorization` header that
-    /// is not readable basic credentials (`user` is then empty).
+    /// is not readable basic credentials (`user` is then empty). Over FTP: a login that
+    /// belongs to another staged plan.
     Wrong {
         /// The user name sent.
         user: String,
@@ -165,15 +184,19 @@ pub struct StagingEvent {
     pub finished_at: Instant,
     /// Milliseconds from arrival to `finished_at`.
     pub duration_ms: u64,
-    /// `"http"` or `"https"`.
+    /// `"http"` or `"https"`; `"ftp"` or `"ftps"` (explicit TLS) for the FTP listeners.
     pub protocol: String,
-    /// The request method.
+    /// The request method; `"RETR"` over FTP.
     pub method: String,
-    /// The request path (without query).
+    /// The request path (without query). Over FTP the path the client asked for,
+    /// resolved against its working directory and normalised to `/s/<key>/<file_name>`
+    /// (each part encoded as in the URL).
     pub path: String,
     /// The credentials presented.
     pub credentials: CredentialsPresented,
-    /// The status answered (or about to be, when the client left during a delay).
+    /// The status answered (or about to be, when the client left during a delay). Over
+    /// FTP the final reply of the RETR: `226` completed, `426` broken off (by the plan or
+    /// the client), `550` not found or denied, `451` a plan's 5xx status.
     pub status: u16,
     /// Body bytes handed to the connection.
     pub bytes_sent: u64,
@@ -181,32 +204,51 @@ pub struct StagingEvent {
     pub completed: bool,
 }
 
-/// The staging server: an HTTP and an HTTPS listener on one router. Dropping it stops both.
+/// The staging server: an HTTP and an HTTPS listener on one router, and an FTP and an
+/// explicit-FTPS listener over the same plans. Dropping it stops all four, with every
+/// open connection and transfer.
 pub struct StagingServer {
     shared: Arc<Shared>,
     http: ServerTask,
     https: ServerTask,
+    ftp: ftp::FtpListener,
+    ftps: ftp::FtpListener,
 }
 
 impl StagingServer {
-    /// Binds an HTTP and an HTTPS listener on `bind` (free ports), the HTTPS one with the
-    /// run CA's server certificate. URLs name `advertise_host`, or the bound address
-    /// when it is empty; for HTTPS to verify, `ca` must have been generated for that host.
+    /// Binds an HTTP, an HTTPS, an FTP and an explicit-FTPS listener on `bind` (free
+    /// ports), the TLS ones with the run CA's server certificate. URLs name
+    /// `advertise_host`, or the bound address when it is empty; for HTTPS and FTPS to
+    /// verify, `ca` must have been generated for that host.
     pub async fn start(bind: IpAddr, advertise_host: &str, ca: &RunCa) -> Result<Self, MockError> {
         let http_bound = server::bind(SocketAddr::new(bind, 0)).await?;
         let https_bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let ftp_bound = server::bind(SocketAddr::new(bind, 0)).await?;
+        let ftps_bound = server::bind(SocketAddr::new(bind, 0)).await?;
         let shared = Arc::new(Shared {
             started: Instant::now(),
             http_base: base_url("http", advertise_host, bind, http_bound.addr.port()),
             https_base: base_url("https", advertise_host, bind, https_bound.addr.port()),
+            ftp_base: base_url("ftp", advertise_host, bind, ftp_bound.addr.port()),
+            ftps_base: base_url("ftps", advertise_host, bind, ftps_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
             log: EventLog::new(),
             tls_failures: Arc::default(),
+            login_failures: ftp::LoginFailures::default(),
         });
+        let ftp = ftp::FtpListener::spawn(ftp_bound, Arc::clone(&shared), None)?;
+        let ftps = ftp::FtpListener::spawn(ftps_bound, Arc::clone(&shared), Some(ca.server_config()))?;
         let http = server::spawn(http_bound, app(Arc::clone(&shared)), None);
         let tls = server::Tls { config: ca.server_config(), failures: Arc::clone(&shared.tls_failures) };
         let https = server::spawn(https_bound, app(Arc::clone(&shared)), Some(tls));
-        Ok(StagingServer { shared, http, https })
+        Ok(StagingServer { shared, http, https, ftp, ftps })
+    }
+
+    /// FTP and FTPS logins refused since `since` (530): a user and password that belong
+    /// to no staged plan. The password is never kept. A refused login explains an FTP
+    /// fetch that never reached RETR.
+    pub fn ftp_login_failures_since(&self, since: Instant) -> Vec<FtpLoginFailure> {
+        self.shared.login_failures.since(since)
     }
 
     /// TLS handshakes on the HTTPS listener that failed since `since` (a client that
@@ -240,8 +282,29 @@ impl StagingServer {
         self.https.local_addr()
     }
 
-    /// Serves `plan` under `/s/<key>/<file_name>` on both listeners, replacing any plan
-    /// staged before under `key`; returns the two URLs.
+    /// `ftp://host:port`, without a final slash.
+    pub fn ftp_base(&self) -> String {
+        self.shared.ftp_base.clone()
+    }
+
+    /// `ftps://host:port`, without a final slash: explicit FTPS, the client connects in
+    /// plain and upgrades with AUTH TLS.
+    pub fn ftps_base(&self) -> String {
+        self.shared.ftps_base.clone()
+    }
+
+    /// The address the FTP listener is bound to.
+    pub fn ftp_addr(&self) -> SocketAddr {
+        self.ftp.local_addr()
+    }
+
+    /// The address the explicit-FTPS listener is bound to.
+    pub fn ftps_addr(&self) -> SocketAddr {
+        self.ftps.local_addr()
+    }
+
+    /// Serves `plan` under `/s/<key>/<file_name>` on all four listeners, replacing any
+    /// plan staged before under `key`; returns the four URLs.
     pub fn stage(&self, key: &str, plan: StagingPlan) -> StagedPackage {
         let path = package_path(key, &plan.file_name);
         let served = match plan.behaviour {
@@ -252,11 +315,13 @@ impl StagingServer {
         StagedPackage {
             http_url: format!("{}{path}", self.shared.http_base),
             https_url: format!("{}{path}", self.shared.https_base),
+            ftp_url: format!("{}{path}", self.shared.ftp_base),
+            ftps_url: format!("{}{path}", self.shared.ftps_base),
             path,
         }
     }
 
-    /// Stops serving `key`: later requests get 404 (and are still recorded).
+    /// Stops serving `key`: later requests get 404, FTP RETRs 550 (and are still recorded).
     pub fn unstage(&self, key: &str) {
         self.shared.plans().remove(key);
     }
@@ -288,6 +353,8 @@ impl fmt::Debug for StagingServer {
         f.debug_struct("StagingServer")
             .field("http_base", &self.shared.http_base)
             .field("https_base", &self.shared.https_base)
+            .field("ftp_base", &self.shared.ftp_base)
+            .field("ftps_base", &self.shared.ftps_base)
             .finish_non_exhaustive()
     }
 }
@@ -297,19 +364,49 @@ fn package_path(key: &str, file_name: &str) -> String {
     format!("{STAGING_PREFIX}{}/{}", encode_segment(key), encode_segment(file_name))
 }
 
-/// State shared by both listeners and every response body.
+/// State shared by all four listeners, every response body and every FTP transfer.
 struct Shared {
     started: Instant,
     http_base: String,
     https_base: String,
+    ftp_base: String,
+    ftps_base: String,
     plans: Mutex<HashMap<String, Staged>>,
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
+    login_failures: ftp::LoginFailures,
 }
 
 impl Shared {
     fn plans(&self) -> std::sync::MutexGuard<'_, HashMap<String, Staged>> {
         self.plans.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The event of a request that arrives now; its answer fills in the rest.
+    fn arrival(
+        &self,
+        key: String,
+        protocol: &str,
+        method: String,
+        path: String,
+        credentials: CredentialsPresented,
+        status: u16,
+    ) -> StagingEvent {
+        let now = Instant::now();
+        StagingEvent {
+            key,
+            at: now,
+            elapsed_ms: millis(now.duration_since(self.started)),
+            finished_at: now,
+            duration_ms: 0,
+            protocol: protocol.to_owned(),
+            method,
+            path,
+            credentials,
+            status,
+            bytes_sent: 0,
+            completed: false,
+        }
     }
 
     fn base(&self, scheme: Scheme) -> &str {
@@ -370,24 +467,8 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let credentials = judge_credentials(request.headers(), required);
     let answer = decide(&shared, scheme, &method, &key, &segments, staged, &credentials);
 
-    let now = Instant::now();
-    let pending = PendingEvent {
-        shared: Arc::clone(&shared),
-        event: Some(StagingEvent {
-            key,
-            at: now,
-            elapsed_ms: millis(now.duration_since(shared.started)),
-            finished_at: now,
-            duration_ms: 0,
-            protocol: scheme.as_str().to_owned(),
-            method: method.to_string(),
-            path,
-            credentials,
-            status: answer.status().as_u16(),
-            bytes_sent: 0,
-            completed: false,
-        }),
-    };
+    let event = shared.arrival(key, scheme.as_str(), method.to_string(), path, credentials, answer.status().as_u16());
+    let pending = PendingEvent::new(Arc::clone(&shared), event);
     respond(answer, pending).await
 }
 
@@ -509,11 +590,24 @@ struct PendingEvent {
 }
 
 impl PendingEvent {
+    fn new(shared: Arc<Shared>, event: StagingEvent) -> Self {
+        PendingEvent { shared, event: Some(event) }
+    }
+
     fn finish(mut self, sent: u64, completed: bool) {
         if let Some(event) = self.event.as_mut() {
             event.bytes_sent = sent;
             event.completed = completed;
         }
+    }
+
+    /// Records the event now, with the status the answer ended on (FTP decides its
+    /// final reply only when the transfer is over).
+    fn conclude(mut self, status: u16, sent: u64, completed: bool) {
+        if let Some(event) = self.event.as_mut() {
+            event.status = status;
+        }
+        self.finish(sent, completed);
     }
 }
 
@@ -575,6 +669,28 @@ fn basic_credentials(header: &[u8]) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Server state with no listeners, for the tests of what records into it.
+    pub(in crate::staging) fn shared_for_tests() -> Arc<Shared> {
+        Arc::new(Shared {
+            started: Instant::now(),
+            http_base: String::new(),
+            https_base: String::new(),
+            ftp_base: String::new(),
+            ftps_base: String::new(),
+            plans: Mutex::new(HashMap::new()),
+            log: EventLog::new(),
+            tls_failures: Arc::default(),
+            login_failures: ftp::LoginFailures::default(),
+        })
+    }
+
+    /// An FTP RETR of `/s/<key>/course.zip` that arrived now, not yet over.
+    pub(in crate::staging) fn pending(shared: &Arc<Shared>, key: &str) -> PendingEvent {
+        let path = package_path(key, "course.zip");
+        let event = shared.arrival(key.to_owned(), "ftp", "RETR".into(), path, CredentialsPresented::None, 426);
+        PendingEvent::new(Arc::clone(shared), event)
+    }
 
     fn with_authorization(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -6,6 +6,10 @@
 mod client;
 #[path = "tests/collector.rs"]
 mod collector;
+#[path = "tests/ftp_staging.rs"]
+mod ftp_staging;
+#[path = "tests/mail_sink.rs"]
+mod mail_sink;
 #[path = "tests/reference_client.rs"]
 mod reference_client;
 #[path = "tests/reference_target.rs"]

@@ -221,6 +221,27 @@ pub fn redact_form(raw: &str) -> String {
         .join("&")
 }
 
+/// A mailed message made safe to show: on every `name=value` line (a mailed receipt or
+/// alert, CMI010 App. A) the value of a secret element becomes [`REDACTED`] and a
+/// password inside a URL value is hidden; every other byte, line endings included,
+/// stays as it was.
+pub fn redact_lines(raw: &str) -> String {
+    raw.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\r', '\n']);
+            let ending = &line[body.len()..];
+            let Some((name, value)) = body.split_once('=') else {
+                return line.to_owned();
+            };
+            if is_secret_name(name.trim()) {
+                return format!("{name}={REDACTED}{ending}");
+            }
+            let shown = crate::finding::redact_url_password(value);
+            if shown == value { line.to_owned() } else { format!("{name}={shown}{ending}") }
+        })
+        .collect()
+}
+
 /// Whether a message was handed over as a URL or request target (`https://…?…`,
 /// `/path?…`, `?…`) rather than as a bare query string or body.
 pub fn looks_like_url(text: &str) -> bool {
@@ -240,6 +261,22 @@ pub fn query_of(url_or_query: &str) -> &str {
         Some(at) => &without_fragment[at + 1..],
         None if without_fragment.contains("://") || without_fragment.starts_with('/') => "",
         None => without_fragment,
+    }
+}
+
+#[cfg(test)]
+mod redact_lines_tests {
+    use super::*;
+
+    #[test]
+    fn secret_lines_are_redacted_and_line_endings_kept() {
+        let mail = "Subject: receipt\r\n\r\nDone.\r\npackage-url-password=hunter2\r\nerror=0\nsystem-password=x\r\n\
+                    package-url=ftp://u:pw@host/p.zip\r\n";
+        let shown = redact_lines(mail);
+        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+        assert!(shown.contains(&format!("package-url-password={REDACTED}\r\n")), "{shown}");
+        assert!(shown.contains("error=0\nsystem-password="), "{shown}");
+        assert!(shown.starts_with("Subject: receipt\r\n\r\nDone.\r\n"), "{shown}");
     }
 }
 

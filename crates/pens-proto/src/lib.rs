@@ -23,6 +23,7 @@ mod expected;
 mod expiry;
 mod finding;
 mod form;
+mod mail_body;
 mod notification;
 mod requirement;
 mod response;
@@ -44,7 +45,9 @@ pub use expiry::{Expiry, ExpiryError, ZoneForm, format_expiry, parse_expiry};
 pub use finding::{Finding, REDACTED, has_failure, redact};
 pub use form::{
     DecodedForm, FORM_CONTENT_TYPE, append_query, decode_form, encode_form, looks_like_url, query_of, redact_form,
+    redact_lines,
 };
+pub use mail_body::{DecodedMailBody, check_mail_headers, decode_mail_body};
 pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, NotificationKind};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};

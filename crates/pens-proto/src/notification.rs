@@ -204,19 +204,10 @@ impl Notification {
     }
 
     /// Reads the `name=value` lines of a mailed receipt or alert (CMI010 App. A best
-    /// practice: optional free text first, then CR LF separated lines). Lines that are
-    /// not `name=value` with a known or hyphenated name are taken as free text.
+    /// practice: optional free text first, then CR LF separated lines); see
+    /// [`decode_mail_body`](crate::decode_mail_body) for the free text and the findings.
     pub fn from_mail_body(body: &str) -> Notification {
-        let pairs: Vec<(String, String)> = body
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .filter(|(name, _)| {
-                let name = name.trim();
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            })
-            .map(|(name, value)| (name.trim().to_owned(), value.trim_end_matches('\r').to_owned()))
-            .collect();
-        Notification::from_pairs(&pairs).notification
+        Notification::from_pairs(&crate::mail_body::decode_mail_body(body).pairs).notification
     }
 
     /// Fields as `(name, value)`: spec fields in example order, then extras.

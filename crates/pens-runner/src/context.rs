@@ -3,7 +3,10 @@
 
 use std::hash::{BuildHasher, Hasher};
 
+use pens_mock::StagedPackage;
 use time::OffsetDateTime;
+
+use crate::parties::Parties;
 
 /// The per-scenario values templates refer to.
 #[derive(Clone)]
@@ -16,14 +19,55 @@ pub(crate) struct ScenarioContext {
     pub(crate) staging_http: String,
     /// `{{staging.https}}`.
     pub(crate) staging_https: String,
+    /// `{{staging.ftp}}`.
+    pub(crate) staging_ftp: String,
+    /// `{{staging.ftps}}`.
+    pub(crate) staging_ftps: String,
     /// `{{receipt_url}}`.
     pub(crate) receipt_url: String,
     /// `{{alerts_url}}`.
     pub(crate) alerts_url: String,
+    /// `{{receipt_mailbox}}`: this scenario's receipt address at the mail sink.
+    pub(crate) receipt_mailbox: String,
+    /// `{{alerts_mailbox}}`.
+    pub(crate) alerts_mailbox: String,
     /// `{{secret}}`: a staging password nobody can guess.
     pub(crate) secret: String,
     /// `{{now}}`: when the scenario started.
     pub(crate) now: OffsetDateTime,
+}
+
+impl ScenarioContext {
+    /// The context of `key` in run `run_id`: package-id, collector URLs and mailboxes, a
+    /// fresh secret and `now`; the staging URLs are filled in by [`Self::staged`] once
+    /// the package is staged (its plan may need this context first).
+    pub(crate) fn new(parties: &Parties, run_id: &str, key: &str) -> Self {
+        let urls = parties.collector.urls(key);
+        let mailto = parties.collector.mailto(key);
+        let mailbox = |url: String| url.strip_prefix("mailto:").map(str::to_owned).unwrap_or(url);
+        ScenarioContext {
+            key: key.to_owned(),
+            package_id: format!("urn:pens-conform:{run_id}:{key}"),
+            staging_http: String::new(),
+            staging_https: String::new(),
+            staging_ftp: String::new(),
+            staging_ftps: String::new(),
+            receipt_url: urls.receipt,
+            alerts_url: urls.alerts,
+            receipt_mailbox: mailbox(mailto.receipt),
+            alerts_mailbox: mailbox(mailto.alerts),
+            secret: random_token(),
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// Records where the package was staged.
+    pub(crate) fn staged(&mut self, staged: StagedPackage) {
+        self.staging_http = staged.http_url;
+        self.staging_https = staged.https_url;
+        self.staging_ftp = staged.ftp_url;
+        self.staging_ftps = staged.ftps_url;
+    }
 }
 
 impl std::fmt::Debug for ScenarioContext {
@@ -41,6 +85,18 @@ impl pens_scenario::TemplateContext for ScenarioContext {
     }
     fn staging_https(&self) -> &str {
         &self.staging_https
+    }
+    fn staging_ftp(&self) -> &str {
+        &self.staging_ftp
+    }
+    fn staging_ftps(&self) -> &str {
+        &self.staging_ftps
+    }
+    fn receipt_mailbox(&self) -> &str {
+        &self.receipt_mailbox
+    }
+    fn alerts_mailbox(&self) -> &str {
+        &self.alerts_mailbox
     }
     fn package_id(&self) -> &str {
         &self.package_id

@@ -25,6 +25,10 @@ pub(crate) struct Evidence {
     /// TLS handshakes with the staging server that failed while the scenario ran (from
     /// any scenario: the listener cannot tell whose they were).
     pub(crate) tls_failures: Vec<String>,
+    /// FTP logins the staging server refused for this scenario's staging user while it
+    /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was
+    /// asked for.
+    pub(crate) refused_logins: Vec<pens_mock::FtpLoginFailure>,
 }
 
 impl Evidence {
@@ -38,8 +42,22 @@ impl Evidence {
         self.notifications.iter().filter(|n| n.endpoint == Endpoint::Alerts).collect()
     }
 
+    /// The addresses of a `mailto:` receipt URL in the collect as sent; empty for any
+    /// other receipt URL.
+    pub(crate) fn receipt_mailboxes(&self) -> Vec<String> {
+        mailboxes(self.command.receipt.as_deref())
+    }
+
     /// Milliseconds from the scenario start to `at`.
     pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The addresses of `url` when it is a `mailto:` URL; empty otherwise.
+pub(crate) fn mailboxes(url: Option<&str>) -> Vec<String> {
+    match url.map(pens_proto::parse_ack_url) {
+        Some(Ok(pens_proto::AckUrl::Mailto(mailto))) => mailto.addresses,
+        _ => Vec::new(),
     }
 }

@@ -65,23 +65,49 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
             latency_ms: Some(event.duration_ms),
         });
     }
+    for refused in &evidence.refused_logins {
+        exchanges.push(Exchange {
+            kind: ExchangeKind::StagingFetch,
+            at_ms: evidence.offset_ms(refused.at),
+            summary: format!("{} login as `{}` -> 530, refused (wrong password)", refused.protocol, refused.user),
+            request: None,
+            response: None,
+            latency_ms: None,
+        });
+    }
     for event in &evidence.notifications {
         let kind = match event.endpoint {
             pens_mock::Endpoint::Alerts => ExchangeKind::Alert,
             _ => ExchangeKind::Receipt,
         };
         let raw = String::from_utf8_lossy(&event.raw[..event.raw.len().min(MAX_SHOWN_BYTES)]);
+        let (summary, request) = match &event.mail {
+            Some(mail) => (
+                format!(
+                    "mail to {} from {} ({}) -> {}",
+                    mail.recipient,
+                    mail.from.as_deref().or(mail.reply_to.as_deref()).unwrap_or(&mail.envelope_from),
+                    mail.subject.as_deref().map_or("no subject".to_owned(), |s| format!("subject \"{s}\"")),
+                    event.status
+                ),
+                pens_proto::redact_lines(&raw),
+            ),
+            None => (
+                format!(
+                    "{} {} ({}) -> {}",
+                    event.method,
+                    event.path,
+                    event.content_type.as_deref().unwrap_or("no content type"),
+                    event.status
+                ),
+                redact_form(&raw),
+            ),
+        };
         exchanges.push(Exchange {
             kind,
             at_ms: evidence.offset_ms(event.at),
-            summary: format!(
-                "{} {} ({}) -> {}",
-                event.method,
-                event.path,
-                event.content_type.as_deref().unwrap_or("no content type"),
-                event.status
-            ),
-            request: Some(redact_form(&raw)),
+            summary,
+            request: Some(request),
             response: None,
             latency_ms: None,
         });

@@ -137,6 +137,8 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                 protocol: f.protocol.as_ref().map(|p| match p.value {
                     Protocol::Http => "http".to_owned(),
                     Protocol::Https => "https".to_owned(),
+                    Protocol::Ftp => "ftp".to_owned(),
+                    Protocol::Ftps => "ftps".to_owned(),
                 }),
                 credentials: match f.credentials.value {
                     CredentialsExpectation::Valid => CredentialsExpect::Valid,

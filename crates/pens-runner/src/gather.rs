@@ -25,11 +25,15 @@ pub(crate) struct Probe<'a> {
     pub(crate) claims: &'a TargetCapabilities,
     /// The scenario's `{{now}}`, for the expected answer's expiry check.
     pub(crate) now: time::OffsetDateTime,
+    /// The staging user, when staging asks for credentials: an FTP login refused for
+    /// this user is this scenario's retrieval attempt (FTP logs in before it names the
+    /// file, so the refusal cannot carry the scenario's key).
+    pub(crate) staging_user: Option<&'a str>,
 }
 
 /// Sends the probe's collect and gathers the evidence for its key.
 pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Probe<'_>) -> Evidence {
-    let Probe { key, request, expectations, deadlines, claims, now } = *probe;
+    let Probe { key, request, expectations, deadlines, claims, now, staging_user } = *probe;
     let sent = match request.method {
         pens_mock::Method::Post => request.body.as_bytes().to_vec(),
         pens_mock::Method::Get => query_of(&pens_proto::append_query(&request.url, &request.body)).as_bytes().to_vec(),
@@ -47,9 +51,13 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
 
     if expectations.waits_for_receipt() && !refused {
         let deadline = started + deadlines.receipt;
+        // A mailto: receipt with several addresses is one delivery per address.
+        let wanted = crate::evidence::mailboxes(decoded.command.receipt.as_deref()).len().max(1);
         parties
             .collector
-            .wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Receipt))
+            .wait_for(key, deadline, |events| {
+                events.iter().filter(|e| e.endpoint == Endpoint::Receipt).count() >= wanted
+            })
             .await;
     }
     // Alerts follow a successful receipt while the package is processed; after a failed
@@ -66,9 +74,26 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     // Staging records a request once it has ended, so a receipt sent before (or during)
     // the download is only judged right once that request is on record.
     let staged_here = decoded.command.package_url.as_deref().is_some_and(|url| {
-        url.starts_with(&parties.staging.http_base()) || url.starts_with(&parties.staging.https_base())
+        [
+            parties.staging.http_base(),
+            parties.staging.https_base(),
+            parties.staging.ftp_base(),
+            parties.staging.ftps_base(),
+        ]
+        .iter()
+        .any(|base| url.starts_with(base.as_str()))
     });
-    if (expectations.waits_for_fetch() || expectations.waits_for_receipt()) && staged_here && !refused {
+    let refused_logins: Vec<pens_mock::FtpLoginFailure> = match staging_user {
+        Some(user) => {
+            parties.staging.ftp_login_failures_since(started).into_iter().filter(|f| f.user == user).collect()
+        }
+        None => Vec::new(),
+    };
+    // A refused FTP login ends the retrieval attempt before any file is asked for: no
+    // staging record will come.
+    let attempt_over = !refused_logins.is_empty() && parties.staging.events(key).is_empty();
+    if (expectations.waits_for_fetch() || expectations.waits_for_receipt()) && staged_here && !refused && !attempt_over
+    {
         parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
     }
     // An observation window, not a wait for an event: what must *not* happen (a fetch
@@ -84,5 +109,6 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         staging: parties.staging.events(key),
         notifications: parties.collector.events(key),
         tls_failures: parties.staging.tls_failures_since(started).into_iter().map(|f| f.error).collect(),
+        refused_logins,
     }
 }

@@ -60,6 +60,12 @@ pub struct RunOptions {
     /// A certificate authority to use instead of a fresh one, when the target under
     /// test must trust it before the run starts (the self-test's reference target).
     pub ca: Option<std::sync::Arc<pens_mock::RunCa>>,
+    /// Where the mail sink listens for `mailto:` receipts and alerts (the vendor points
+    /// the LMS's outgoing mail here); default: a free port on [`RunOptions::bind`].
+    pub smtp_listen: Option<std::net::SocketAddr>,
+    /// A collector to use instead of a fresh one, when the target under test must know
+    /// its mail sink before the run starts (the self-test's reference target).
+    pub collector: Option<std::sync::Arc<pens_mock::Collector>>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -72,6 +78,7 @@ impl std::fmt::Debug for RunOptions {
             .field("only", &self.only)
             .field("bind", &self.bind)
             .field("advertise_host", &self.advertise_host)
+            .field("smtp_listen", &self.smtp_listen)
             .field("system_user_id", &self.system_user_id)
             .field("system_password", &self.system_password.as_ref().map(|_| pens_proto::REDACTED))
             .finish_non_exhaustive()
@@ -95,6 +102,8 @@ impl RunOptions {
             packages_dir: packages_dir.into(),
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
             ca: None,
+            smtp_listen: None,
+            collector: None,
         }
     }
 

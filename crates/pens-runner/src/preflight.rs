@@ -3,9 +3,8 @@
 //! `inconclusive` explanation instead of forty failures.
 
 use pens_mock::{CollectClient, StagingPlan};
-use time::OffsetDateTime;
 
-use crate::context::{ScenarioContext, random_token};
+use crate::context::ScenarioContext;
 use crate::gather::{Probe, gather};
 use crate::options::RunOptions;
 use crate::parties::Parties;
@@ -25,18 +24,8 @@ pub(crate) async fn run(
 ) -> Result<Option<String>, String> {
     let package = pens_mock::fixture_package(&options.packages_dir, pens_scenario::DEFAULT_PACKAGE)
         .map_err(|e| format!("harness error: cannot build the preflight package: {e}"))?;
-    let staged = parties.staging.stage(KEY, StagingPlan::new("scorm12-minimal.zip", package));
-    let urls = parties.collector.urls(KEY);
-    let context = ScenarioContext {
-        key: KEY.into(),
-        package_id: format!("urn:pens-conform:{run_id}:{KEY}"),
-        staging_http: staged.http_url,
-        staging_https: staged.https_url,
-        receipt_url: urls.receipt,
-        alerts_url: urls.alerts,
-        secret: random_token(),
-        now: OffsetDateTime::now_utc(),
-    };
+    let mut context = ScenarioContext::new(parties, run_id, KEY);
+    context.staged(parties.staging.stage(KEY, StagingPlan::new("scorm12-minimal.zip", package)));
     let credentials = RunCredentials {
         system_user_id: options.system_user_id.clone(),
         system_password: options.system_password.clone(),
@@ -58,6 +47,7 @@ pub(crate) async fn run(
         deadlines: &deadlines,
         claims: &options.claims,
         now: context.now,
+        staging_user: None,
     };
     let evidence = gather(parties, client, &probe).await;
     let target = &options.target_url;

@@ -94,8 +94,12 @@ mod tests {
             package_id: "urn:pens-conform:run:k".into(),
             staging_http: "http://127.0.0.1:1/s/k/p.zip".into(),
             staging_https: "https://127.0.0.1:2/s/k/p.zip".into(),
+            staging_ftp: "ftp://127.0.0.1:4/s/k/p.zip".into(),
+            staging_ftps: "ftps://127.0.0.1:5/s/k/p.zip".into(),
             receipt_url: "http://127.0.0.1:3/r/k/receipt".into(),
             alerts_url: "http://127.0.0.1:3/r/k/alerts".into(),
+            receipt_mailbox: "receipt.k@pens-conform.test".into(),
+            alerts_mailbox: "alerts.k@pens-conform.test".into(),
             secret: "s".into(),
             now: time::macros::datetime!(2026-06-01 00:00 UTC),
         }

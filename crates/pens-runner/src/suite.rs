@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::context::{ScenarioContext, random_token, run_id};
+use crate::context::{ScenarioContext, run_id};
 use crate::evaluate::{Settings, judge};
 use crate::gather::{Probe, gather};
 use crate::options::{RunOptions, matches_pattern};
@@ -30,6 +30,8 @@ pub enum RunEvent {
         staging: String,
         /// Where the collector listens.
         collector: String,
+        /// Where the mail sink listens for `mailto:` receipts and alerts.
+        smtp: std::net::SocketAddr,
         /// How many scenarios will run.
         scenarios: usize,
     },
@@ -97,7 +99,7 @@ pub async fn run_target_suite(
 ) -> Result<RunOutput, RunError> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let parties = Parties::start(options.bind, &options.advertised(), options.ca.clone()).await?;
+    let parties = Parties::start(options).await?;
     let client = CollectClient::new(Some(parties.ca.reqwest_certificate())).map_err(RunError::Client)?;
     let selected: Vec<Scenario> = scenarios
         .iter()
@@ -107,6 +109,7 @@ pub async fn run_target_suite(
     on_event(&RunEvent::Started {
         staging: parties.staging.http_base(),
         collector: parties.collector.base(),
+        smtp: parties.collector.smtp_addr(),
         scenarios: selected.len(),
     });
     let ca_pem = parties.ca.ca_pem().to_owned();
@@ -290,21 +293,9 @@ async fn run_copy(
     settings: &Settings<'_>,
 ) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
     let options = &shared.options;
-    let collector = shared.parties.collector.urls(key);
-    let mut context = ScenarioContext {
-        key: key.to_owned(),
-        package_id: format!("urn:pens-conform:{}:{key}", shared.run_id),
-        staging_http: String::new(),
-        staging_https: String::new(),
-        receipt_url: collector.receipt,
-        alerts_url: collector.alerts,
-        secret: random_token(),
-        now: OffsetDateTime::now_utc(),
-    };
+    let mut context = ScenarioContext::new(&shared.parties, &shared.run_id, key);
     let plan = from_scenario::staging_plan(scenario, package, &context);
-    let staged = shared.parties.staging.stage(key, plan);
-    context.staging_http = staged.http_url;
-    context.staging_https = staged.https_url;
+    context.staged(shared.parties.staging.stage(key, plan));
 
     let credentials = from_scenario::staging_credentials(scenario, &context);
     let run_credentials = RunCredentials {
@@ -322,6 +313,7 @@ async fn run_copy(
         deadlines: &options.deadlines,
         claims: &options.claims,
         now: context.now,
+        staging_user: credentials.as_ref().map(|(user, _)| user.as_str()),
     };
     let evidence = gather(&shared.parties, &shared.client, &probe).await;
     (judge(&evidence, &expectations, settings), exchanges::exchanges(&evidence))

@@ -22,3 +22,5 @@ mod redact;
 mod snapshots;
 #[path = "tests/support.rs"]
 mod support;
+#[path = "tests/transports.rs"]
+mod transports;

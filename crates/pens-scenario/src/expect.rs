@@ -104,6 +104,10 @@ keywords! {
         Http = "http",
         /// `https`.
         Https = "https",
+        /// `ftp`: the plain FTP listener (optional for targets, CMI010 §5).
+        Ftp = "ftp",
+        /// `ftps`: the explicit-FTPS listener (AUTH TLS; optional, CMI010 §5).
+        Ftps = "ftps",
     }
 }
 

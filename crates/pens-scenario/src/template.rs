@@ -23,8 +23,22 @@ pub const MAX_REPEAT: u32 = 1_000_000;
 pub const MAX_NOW_OFFSET_SECONDS: i64 = 100 * 366 * 86_400;
 
 /// The placeholder names as written, for "did you mean" and help texts.
-const NAMES: [&str; 8] =
-    ["staging.http", "staging.https", "package_id", "receipt_url", "alerts_url", "secret", "now", "repeat:CHAR:N"];
+const NAMES: [&str; 14] = [
+    "staging.http",
+    "staging.https",
+    "staging.ftp",
+    "staging.ftps",
+    "package_id",
+    "receipt_url",
+    "alerts_url",
+    "receipt_mailto",
+    "alerts_mailto",
+    "receipt_mailbox",
+    "alerts_mailbox",
+    "secret",
+    "now",
+    "repeat:CHAR:N",
+];
 
 /// What the runner knows about one scenario run; templates render against it.
 pub trait TemplateContext {
@@ -32,12 +46,22 @@ pub trait TemplateContext {
     fn staging_http(&self) -> &str;
     /// The same package on the HTTPS listener (`{{staging.https}}`).
     fn staging_https(&self) -> &str;
+    /// The same package on the plain FTP listener (`{{staging.ftp}}`).
+    fn staging_ftp(&self) -> &str;
+    /// The same package on the explicit-FTPS listener (`{{staging.ftps}}`).
+    fn staging_ftps(&self) -> &str;
     /// This scenario's unique package-id (`{{package_id}}`).
     fn package_id(&self) -> &str;
     /// This scenario's receipt URL on the collector (`{{receipt_url}}`).
     fn receipt_url(&self) -> &str;
     /// This scenario's alerts URL on the collector (`{{alerts_url}}`).
     fn alerts_url(&self) -> &str;
+    /// This scenario's receipt mailbox at the mail sink, without `mailto:`
+    /// (`{{receipt_mailbox}}`; `{{receipt_mailto}}` is `mailto:` and this).
+    fn receipt_mailbox(&self) -> &str;
+    /// This scenario's alerts mailbox at the mail sink (`{{alerts_mailbox}}`;
+    /// `{{alerts_mailto}}` is `mailto:` and this).
+    fn alerts_mailbox(&self) -> &str;
     /// This scenario's staging password (`{{secret}}`).
     fn secret(&self) -> &str;
     /// The instant `{{now}}` stands for; the runner fixes it per scenario so that every
@@ -52,12 +76,25 @@ pub enum Placeholder {
     StagingHttp,
     /// `{{staging.https}}`.
     StagingHttps,
+    /// `{{staging.ftp}}`.
+    StagingFtp,
+    /// `{{staging.ftps}}`.
+    StagingFtps,
     /// `{{package_id}}`.
     PackageId,
     /// `{{receipt_url}}`.
     ReceiptUrl,
     /// `{{alerts_url}}`.
     AlertsUrl,
+    /// `{{receipt_mailto}}`: `mailto:` and the receipt mailbox.
+    ReceiptMailto,
+    /// `{{alerts_mailto}}`: `mailto:` and the alerts mailbox.
+    AlertsMailto,
+    /// `{{receipt_mailbox}}`: the receipt address alone, to list it with others
+    /// (`mailto:{{receipt_mailbox}},copy.{{receipt_mailbox}}`).
+    ReceiptMailbox,
+    /// `{{alerts_mailbox}}`.
+    AlertsMailbox,
     /// `{{secret}}`.
     Secret,
     /// `{{now}}`, `{{now+2h}}`, `{{now-1d}}`: ISO 8601 UTC with `Z`, as package-url-expiry
@@ -80,9 +117,21 @@ impl Placeholder {
         match self {
             Placeholder::StagingHttp => out.push_str(ctx.staging_http()),
             Placeholder::StagingHttps => out.push_str(ctx.staging_https()),
+            Placeholder::StagingFtp => out.push_str(ctx.staging_ftp()),
+            Placeholder::StagingFtps => out.push_str(ctx.staging_ftps()),
             Placeholder::PackageId => out.push_str(ctx.package_id()),
             Placeholder::ReceiptUrl => out.push_str(ctx.receipt_url()),
             Placeholder::AlertsUrl => out.push_str(ctx.alerts_url()),
+            Placeholder::ReceiptMailto => {
+                out.push_str("mailto:");
+                out.push_str(ctx.receipt_mailbox());
+            }
+            Placeholder::AlertsMailto => {
+                out.push_str("mailto:");
+                out.push_str(ctx.alerts_mailbox());
+            }
+            Placeholder::ReceiptMailbox => out.push_str(ctx.receipt_mailbox()),
+            Placeholder::AlertsMailbox => out.push_str(ctx.alerts_mailbox()),
             Placeholder::Secret => out.push_str(ctx.secret()),
             Placeholder::Now { offset_seconds } => {
                 out.push_str(&format_expiry(ctx.now().saturating_add(Duration::seconds(offset_seconds))));
@@ -278,9 +327,15 @@ fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateErrorKind> {
         "" => return Err(TemplateErrorKind::Empty),
         "staging.http" => Placeholder::StagingHttp,
         "staging.https" => Placeholder::StagingHttps,
+        "staging.ftp" => Placeholder::StagingFtp,
+        "staging.ftps" => Placeholder::StagingFtps,
         "package_id" => Placeholder::PackageId,
         "receipt_url" => Placeholder::ReceiptUrl,
         "alerts_url" => Placeholder::AlertsUrl,
+        "receipt_mailto" => Placeholder::ReceiptMailto,
+        "alerts_mailto" => Placeholder::AlertsMailto,
+        "receipt_mailbox" => Placeholder::ReceiptMailbox,
+        "alerts_mailbox" => Placeholder::AlertsMailbox,
         "secret" => Placeholder::Secret,
         _ if name.starts_with("now") => parse_now(&name[3..])?,
         _ if name.starts_with("repeat") => parse_repeat(&name[6..])?,
@@ -362,6 +417,18 @@ mod tests {
         }
         fn staging_https(&self) -> &str {
             "https://127.0.0.1:2/s/k/course.zip"
+        }
+        fn staging_ftp(&self) -> &str {
+            "ftp://127.0.0.1:3/s/k/course.zip"
+        }
+        fn staging_ftps(&self) -> &str {
+            "ftps://127.0.0.1:4/s/k/course.zip"
+        }
+        fn receipt_mailbox(&self) -> &str {
+            "receipt.k@pens-conform.test"
+        }
+        fn alerts_mailbox(&self) -> &str {
+            "alerts.k@pens-conform.test"
         }
         fn package_id(&self) -> &str {
             "urn:pens-conform:run:k"

@@ -35,7 +35,7 @@ pub use defect::ClientDefect;
 pub use error::ReferenceClientError;
 pub use options::{
     DEFAULT_COLLECT_TIMEOUT, PACKAGE_ID_NAMESPACE, REFERENCE_CLIENT_NAME, ReferenceClientOptions,
-    ReferenceClientOptionsBuilder,
+    ReferenceClientOptionsBuilder, StagingProtocol,
 };
 pub use publication::Publication;
 pub use request::PublishRequest;

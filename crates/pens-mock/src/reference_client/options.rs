@@ -25,6 +25,35 @@ pub const DEFAULT_COLLECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// configured: the defect needs a staging server that checks some password.
 pub(crate) const FALLBACK_STAGING_USER: &str = "pens";
 
+/// The staging listener a publication's package URL names (CMI010 §5: HTTP and HTTPS
+/// every target fetches; FTP and FTPS are optional).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StagingProtocol {
+    /// `http://`.
+    #[default]
+    Http,
+    /// `https://`.
+    Https,
+    /// `ftp://`.
+    Ftp,
+    /// `ftps://` (explicit FTPS).
+    Ftps,
+}
+
+impl std::str::FromStr for StagingProtocol {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "http" => Ok(StagingProtocol::Http),
+            "https" => Ok(StagingProtocol::Https),
+            "ftp" => Ok(StagingProtocol::Ftp),
+            "ftps" => Ok(StagingProtocol::Ftps),
+            other => Err(format!("unknown staging protocol `{other}`: http, https, ftp or ftps")),
+        }
+    }
+}
+
 /// The options of [`super::ReferenceClient`]. Build with
 /// [`ReferenceClientOptions::builder`] or struct update syntax over `Default`. `Debug`
 /// never shows a password.
@@ -35,9 +64,12 @@ pub struct ReferenceClientOptions {
     /// One PEM certificate to trust, besides the usual web roots, when the target URL
     /// is `https://` (for instance a run CA the target serves with).
     pub extra_root_pem: Option<String>,
-    /// Stage on the HTTPS listener (the package URL is `https://`) instead of plain
-    /// HTTP. The target must then trust [`super::ReferenceClient::ca_pem`].
-    pub https: bool,
+    /// Which staging listener the package URL names: plain HTTP by default. For HTTPS
+    /// and FTPS the target must trust [`super::ReferenceClient::ca_pem`].
+    pub staging: StagingProtocol,
+    /// Ask for receipts and alerts by mail: `mailto:` URLs at the client's own mail sink
+    /// ([`super::ReferenceClient::smtp_addr`], which the target must mail through).
+    pub mailto: bool,
     /// HTTP basic credentials `(user, password)` the staging server asks for; the
     /// collect carries them as `package-url-user-id` and `package-url-password`.
     pub credentials: Option<(String, String)>,
@@ -57,7 +89,8 @@ impl Default for ReferenceClientOptions {
         ReferenceClientOptions {
             defect: None,
             extra_root_pem: None,
-            https: false,
+            staging: StagingProtocol::Http,
+            mailto: false,
             credentials: None,
             system_credentials: None,
             client_name: REFERENCE_CLIENT_NAME.to_owned(),
@@ -80,7 +113,8 @@ impl fmt::Debug for ReferenceClientOptions {
         f.debug_struct("ReferenceClientOptions")
             .field("defect", &self.defect)
             .field("extra_root_pem", &self.extra_root_pem.as_ref().map(|_| "<pem>"))
-            .field("https", &self.https)
+            .field("staging", &self.staging)
+            .field("mailto", &self.mailto)
             .field("credentials", &user(&self.credentials))
             .field("system_credentials", &user(&self.system_credentials))
             .field("client_name", &self.client_name)
@@ -112,7 +146,19 @@ impl ReferenceClientOptionsBuilder {
 
     /// Stages on HTTPS (`true`) or plain HTTP (`false`, the default).
     pub fn https(mut self, https: bool) -> Self {
-        self.options.https = https;
+        self.options.staging = if https { StagingProtocol::Https } else { StagingProtocol::Http };
+        self
+    }
+
+    /// Stages on this listener.
+    pub fn staging(mut self, protocol: StagingProtocol) -> Self {
+        self.options.staging = protocol;
+        self
+    }
+
+    /// Asks for `mailto:` receipts and alerts (`true`) or HTTP ones (`false`, the default).
+    pub fn mailto(mut self, mailto: bool) -> Self {
+        self.options.mailto = mailto;
         self
     }
 
@@ -168,7 +214,7 @@ mod tests {
             .collect_timeout(Duration::from_secs(3))
             .build();
         assert_eq!(options.defect, Some(ClientDefect::MissingExpiry));
-        assert!(options.https);
+        assert_eq!(options.staging, StagingProtocol::Https);
         assert_eq!(options.client_name, "Authoring 9");
         assert_eq!(options.advertise_host, "lms.test");
         let shown = format!("{options:?}");

@@ -17,7 +17,7 @@ use super::activity::{ClientEvent, ClientEventKind, CollectAnswer, PackageReques
 use super::collect::{Addresses, advertised_credentials, build_collect, staging_credentials};
 use super::defect::{Behaviour, StagingRule};
 use super::error::ReferenceClientError;
-use super::options::ReferenceClientOptions;
+use super::options::{ReferenceClientOptions, StagingProtocol};
 use super::publication::Publication;
 use super::receipts::{Shared, notification_app, notification_urls, publication_key};
 use super::request::PublishRequest;
@@ -146,7 +146,12 @@ impl ReferenceClient {
             // still recorded under its key; they get 404.
             self.staging.unstage(&key);
         }
-        let package_url = if self.options.https { staged.https_url } else { staged.http_url };
+        let package_url = match self.options.staging {
+            StagingProtocol::Http => staged.http_url,
+            StagingProtocol::Https => staged.https_url,
+            StagingProtocol::Ftp => staged.ftp_url,
+            StagingProtocol::Ftps => staged.ftps_url,
+        };
         let (receipt, alerts) = notification_urls(&self.notification_base, number);
         let addresses = Addresses { package_url, package_path: staged.path, receipt, alerts };
         self.shared.log.record(

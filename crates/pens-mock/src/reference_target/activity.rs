@@ -104,8 +104,24 @@ pub enum TargetEventKind {
         /// How the client answered.
         delivery: Delivery,
     },
+    /// A receipt or alert mailed to a `mailto:` URL (CMI010 §5), through the SMTP relay.
+    /// Nobody answers a mail; the relay's reply is what there is.
+    NotificationMailed {
+        /// Receipt or alert.
+        kind: NotificationKind,
+        /// Every recipient.
+        to: Vec<String>,
+        /// The `error` it carried.
+        error: ErrorCode,
+        /// The `package-id` it carried.
+        package_id: Option<String>,
+        /// The relay's reply, when it took the message.
+        reply: Option<String>,
+        /// Why the message could not be handed over, when it could not.
+        failure: Option<String>,
+    },
     /// A receipt or alert that could not be sent at all (no usable URL, or a
-    /// `mailto:` URL, which this target cannot serve).
+    /// `mailto:` URL while mail is not claimed).
     NotificationSkipped {
         /// Receipt or alert.
         kind: NotificationKind,
@@ -189,6 +205,14 @@ impl fmt::Display for TargetEvent {
                 match delivery.latency_ms {
                     Some(ms) => write!(f, " in {ms} ms"),
                     None => Ok(()),
+                }
+            }
+            TargetEventKind::NotificationMailed { kind, to, error, reply, failure, .. } => {
+                write!(f, " {kind} error={error} mailed to {}: ", to.join(", "))?;
+                match (failure, reply) {
+                    (Some(failure), _) => write!(f, "failed ({failure})"),
+                    (None, Some(reply)) => write!(f, "relay answered {reply}"),
+                    (None, None) => f.write_str("no reply"),
                 }
             }
             TargetEventKind::NotificationSkipped { kind, reason } => write!(f, " {kind} not sent: {reason}"),

@@ -1,5 +1,5 @@
 //! Retrieving the package from the staging server (CMI010 §5: a target shall fetch
-//! over HTTP and HTTPS; FTP and FTPS are optional).
+//! over HTTP and HTTPS; FTP and FTPS are optional, see [`super::ftp_fetch`]).
 //!
 //! The outcome is expressed as the PENS code the receipt will carry: a staging server
 //! that refuses the credentials is 1312, one that cannot be reached or answers another
@@ -7,6 +7,7 @@
 //! bad after retrieval).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -16,11 +17,49 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::error::ReferenceTargetError;
+use super::ftp_fetch::fetch_ftp;
 
 /// The largest package the target stores; beyond it the fetch ends with 1440
 /// (insufficient host storage), which keeps a runaway staging server from exhausting
 /// the harness's memory.
 pub(crate) const MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How the target retrieves packages: one HTTP client, and FTP and FTPS when it claims
+/// them (CMI010 §5); an unclaimed protocol gets its own code (1304, 1306).
+#[derive(Clone, Debug)]
+pub(crate) struct Fetcher {
+    /// For `http://` and `https://` (and receipts and alerts).
+    pub(crate) http: Client,
+    /// Whether `ftp://` is fetched.
+    pub(crate) ftp: bool,
+    /// The TLS set-up for `ftps://`, when FTPS is fetched.
+    pub(crate) ftps: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Fetcher {
+    /// A fetcher trusting only `extra_root_pem` (the run CA) for HTTPS and FTPS.
+    pub(crate) fn new(extra_root_pem: Option<&str>, ftp: bool, ftps: bool) -> Result<Fetcher, ReferenceTargetError> {
+        let http = http_client(extra_root_pem)?;
+        let ftps = ftps.then(|| tls_client_config(extra_root_pem)).transpose()?;
+        Ok(Fetcher { http, ftp, ftps })
+    }
+}
+
+/// The TLS client set-up for FTPS: the roots of `extra_root_pem`, nothing else (with
+/// none, every handshake fails and the receipt says 1310, as a real target's would).
+fn tls_client_config(extra_root_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, ReferenceTargetError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in extra_root_pem.map(root_certificates).transpose()?.unwrap_or_default() {
+        roots.add(der).map_err(|e| ReferenceTargetError::RootCertificate { reason: e.to_string() })?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ReferenceTargetError::RootCertificate { reason: e.to_string() })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
 
 /// Builds the one HTTP client the target uses for fetches, receipts and alerts. It
 /// trusts only `extra_root_pem` (the run CA) and ignores proxy settings: the target
@@ -96,7 +135,7 @@ pub(crate) struct FetchFailure {
 }
 
 impl FetchFailure {
-    fn new(code: ErrorCode, text: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, text: impl Into<String>) -> Self {
         FetchFailure { http_status: None, bytes: 0, code, text: text.into() }
     }
 }
@@ -104,15 +143,23 @@ impl FetchFailure {
 /// Fetches `url`, presenting `credentials` when given, within `timeout` for the whole
 /// exchange (headers and body).
 pub(crate) async fn fetch(
-    client: &Client,
+    fetcher: &Fetcher,
     url: &str,
     credentials: Option<&Credentials>,
     timeout: Duration,
 ) -> Result<Package, FetchFailure> {
     let parsed = Url::parse(url.trim())
         .map_err(|e| FetchFailure::new(ErrorCode::INVALID_PACKAGE_URL, format!("the package url is invalid: {e}")))?;
-    match parsed.scheme() {
-        "http" | "https" => {}
+    let retrieval = match parsed.scheme() {
+        "http" | "https" => {
+            let mut request = fetcher.http.get(parsed);
+            if let Some(credentials) = credentials {
+                request = request.basic_auth(&credentials.user, credentials.password.as_deref());
+            }
+            Box::pin(retrieve(request)) as Retrieval<'_>
+        }
+        "ftp" if fetcher.ftp => Box::pin(fetch_ftp(parsed, None, credentials)),
+        "ftps" if fetcher.ftps.is_some() => Box::pin(fetch_ftp(parsed, fetcher.ftps.clone(), credentials)),
         "ftp" => return Err(FetchFailure::new(ErrorCode::FTP_NOT_SUPPORTED, "ftp not supported")),
         "ftps" => return Err(FetchFailure::new(ErrorCode::FTPS_NOT_SUPPORTED, "ftps not supported")),
         other => {
@@ -121,12 +168,8 @@ pub(crate) async fn fetch(
                 format!("cannot retrieve a package over `{other}`"),
             ));
         }
-    }
-    let mut request = client.get(parsed);
-    if let Some(credentials) = credentials {
-        request = request.basic_auth(&credentials.user, credentials.password.as_deref());
-    }
-    match tokio::time::timeout(timeout, retrieve(request)).await {
+    };
+    match tokio::time::timeout(timeout, retrieval).await {
         Ok(outcome) => outcome,
         Err(_) => Err(FetchFailure::new(
             ErrorCode::INVALID_PACKAGE_URL,
@@ -134,6 +177,9 @@ pub(crate) async fn fetch(
         )),
     }
 }
+
+/// One retrieval in flight, whichever the protocol.
+type Retrieval<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Package, FetchFailure>> + Send + 'a>>;
 
 async fn retrieve(request: reqwest::RequestBuilder) -> Result<Package, FetchFailure> {
     let mut response = request.send().await.map_err(|e| {
@@ -231,7 +277,7 @@ mod tests {
 
     #[tokio::test]
     async fn schemes_the_target_cannot_fetch_give_their_codes() {
-        let client = http_client(None).expect("client");
+        let client = Fetcher::new(None, false, false).expect("fetcher");
         let timeout = Duration::from_secs(5);
         for (url, code) in [
             ("ftp://h.example/p.zip", ErrorCode::FTP_NOT_SUPPORTED),

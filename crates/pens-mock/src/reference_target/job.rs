@@ -17,6 +17,7 @@ use super::activity::{ExchangeRef, TargetEventKind};
 use super::archive::check_archive;
 use super::defect::Step;
 use super::fetch::{Credentials, fetch};
+use super::mail::mail;
 use super::notify::{Destination, destination, notification, send};
 use super::redaction::Secrets;
 use super::script::TargetScript;
@@ -122,7 +123,7 @@ impl Job {
         let url = self.command.package_url.as_deref().unwrap_or_default();
         let credentials = self.credentials();
         self.record(TargetEventKind::FetchStarted { url: pens_proto::redact(url), credentials: credentials.is_some() });
-        let fetched = fetch(&self.inner.client, url, credentials.as_ref(), self.inner.options.fetch_timeout).await;
+        let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), self.inner.options.fetch_timeout).await;
         let package = match fetched {
             Ok(package) => package,
             Err(failure) => {
@@ -156,28 +157,35 @@ impl Job {
         outcome
     }
 
-    /// Sends one receipt or alert over HTTP, or records why it cannot be sent.
+    /// Sends one receipt or alert over HTTP or by mail, or records why it cannot be sent.
     async fn notify(&self, kind: NotificationKind, error: ErrorCode, error_text: &str) {
-        let url = match kind {
-            NotificationKind::Receipt => self.command.receipt.as_deref(),
-            NotificationKind::Alert => self.command.alerts.as_deref(),
-        };
-        let url = match destination(kind, url) {
-            Destination::Http(url) => url,
-            Destination::Unusable(reason) => {
-                self.record(TargetEventKind::NotificationSkipped { kind, reason });
-                return;
-            }
+        let (url, mails) = match kind {
+            NotificationKind::Receipt => (self.command.receipt.as_deref(), self.inner.capabilities.mailto_receipt),
+            NotificationKind::Alert => (self.command.alerts.as_deref(), self.inner.capabilities.mailto_alerts),
         };
         let package_id = match kind {
             NotificationKind::Receipt => self.package_id().map(|id| self.inner.behaviour.receipt_package_id.apply(id)),
             NotificationKind::Alert => self.package_id().map(str::to_owned),
         };
-        let message =
-            notification(kind, &self.command, package_id.clone(), &self.inner.options.client_name, error, error_text);
+        let client_name = &self.inner.options.client_name;
+        let message = notification(kind, &self.command, package_id.clone(), client_name, error, error_text);
+        let url = match destination(kind, url, mails == pens_proto::Support::Yes) {
+            Destination::Http(url) => url,
+            Destination::Mail(mailto) => {
+                let outcome = mail(self.inner.smtp_relay(), &mailto, &message, client_name).await;
+                let to = mailto.addresses;
+                let (reply, failure) = (outcome.reply, outcome.failure);
+                self.record(TargetEventKind::NotificationMailed { kind, to, error, package_id, reply, failure });
+                return;
+            }
+            Destination::Unusable(reason) => {
+                self.record(TargetEventKind::NotificationSkipped { kind, reason });
+                return;
+            }
+        };
         let shown_url = pens_proto::redact(url.as_str());
         let method = self.script.delivery;
-        let mut delivery = send(&self.inner.client, url, method, &message).await;
+        let mut delivery = send(&self.inner.fetcher.http, url, method, &message).await;
         delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
         self.record(TargetEventKind::NotificationSent { kind, method, url: shown_url, error, package_id, delivery });
     }

@@ -12,13 +12,16 @@
 //!    ([`ReferenceTarget::script`], [`ReferenceTarget::url_for`]): client mode's way to
 //!    make the target refuse, answer late, skip the fetch, report another outcome,
 //!    send several alerts or deliver by GET, per scenario;
-//! 2. the answer, the highest applicable code (§6.3) given the target's claims
-//!    ([`reference_capabilities`]: HTTP and HTTPS only, so 1304, 1306, 1510, 1520),
-//!    leaves at once as a `text/plain`, CR LF PENS response;
-//! 3. after an answer of 0, in the background: fetch `package-url` with the collect's
-//!    credentials, check the archive against its `package-type`, send exactly one
-//!    receipt (0, 1310, 1312 or 1432) and, after a successful receipt has been answered,
-//!    one alert (§5.1, App. A §2), unless the script says otherwise.
+//! 2. the answer, the highest applicable code (§6.3) given the target's claims, leaves
+//!    at once as a `text/plain`, CR LF PENS response. The claims switch transports:
+//!    [`reference_capabilities`] is HTTP and HTTPS only (so 1304, 1306, 1510, 1520),
+//!    [`full_capabilities`] adds FTP, explicit FTPS and `mailto:` receipts and alerts;
+//! 3. after an answer of 0, in the background: fetch `package-url` (HTTP(S), or FTP(S)
+//!    with suppaftp) with the collect's credentials, check the archive against its
+//!    `package-type`, send exactly one receipt (0, 1310, 1312 or 1432) and, after a
+//!    successful receipt, one alert (§5.1, App. A §2), unless the script says otherwise.
+//!    Receipts and alerts go by HTTP, or by mail (lettre) through the SMTP relay
+//!    ([`ReferenceTarget::set_smtp_relay`]) to every address of a `mailto:` URL.
 //!
 //! Everything it does is recorded as [`TargetEvent`]s ([`ReferenceTarget::activity`],
 //! [`ReferenceTarget::wait_for`]), each with the key of its URL: every collect byte for
@@ -32,7 +35,9 @@ mod collect;
 mod defect;
 mod error;
 mod fetch;
+mod ftp_fetch;
 mod job;
+mod mail;
 mod notify;
 mod options;
 mod redaction;
@@ -45,7 +50,7 @@ pub use defect::Defect;
 pub use error::ReferenceTargetError;
 pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
-    reference_capabilities,
+    full_capabilities, reference_capabilities,
 };
 pub use script::{DeliveryMethod, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;

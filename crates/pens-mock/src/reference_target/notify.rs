@@ -59,14 +59,16 @@ pub(crate) fn notification(
 pub(crate) enum Destination {
     /// An `http(s)://` URL.
     Http(reqwest::Url),
+    /// The addresses of a `mailto:` URL, when the target mails that kind.
+    Mail(pens_proto::Mailto),
     /// Nowhere: the reason, for the activity log.
     Unusable(String),
 }
 
-/// Reads the `receipt` or `alerts` value of a collect. This target sends over HTTP only;
-/// with its default claims a `mailto:` collect was already answered 1510/1520 and never
-/// gets here (CMI010 §5, §6.3).
-pub(crate) fn destination(kind: NotificationKind, value: Option<&str>) -> Destination {
+/// Reads the `receipt` or `alerts` value of a collect. A `mailto:` URL is usable when the
+/// target mails that kind (`mails`); otherwise the collect was already answered
+/// 1510/1520 and only a script that forces an answer of 0 gets here (CMI010 §5, §6.3).
+pub(crate) fn destination(kind: NotificationKind, value: Option<&str>, mails: bool) -> Destination {
     let element = match kind {
         NotificationKind::Receipt => "receipt",
         NotificationKind::Alert => "alerts",
@@ -76,9 +78,10 @@ pub(crate) fn destination(kind: NotificationKind, value: Option<&str>) -> Destin
     };
     match parse_ack_url(value) {
         Ok(AckUrl::Http(url)) => Destination::Http(url),
-        Ok(AckUrl::Mailto(_)) => {
-            Destination::Unusable(format!("this target cannot send mail, and the {element} url is a mailto: url"))
-        }
+        Ok(AckUrl::Mailto(mailto)) if mails => Destination::Mail(mailto),
+        Ok(AckUrl::Mailto(_)) => Destination::Unusable(format!(
+            "this target does not mail {element}, and the {element} url is a mailto: url"
+        )),
         Err(error) => Destination::Unusable(format!("the {element} url is unusable: {error}")),
     }
 }
@@ -167,12 +170,15 @@ mod tests {
     }
 
     #[test]
-    fn only_http_urls_are_destinations() {
-        let http = destination(NotificationKind::Receipt, Some("http://127.0.0.1:9/r"));
+    fn http_urls_and_mailto_when_mailing_are_destinations() {
+        let http = destination(NotificationKind::Receipt, Some("http://127.0.0.1:9/r"), false);
         assert!(matches!(http, Destination::Http(_)), "{http:?}");
         for value in [None, Some(""), Some("mailto:a@b.example"), Some("ftp://h/r"), Some("nonsense")] {
-            let unusable = destination(NotificationKind::Alert, value);
+            let unusable = destination(NotificationKind::Alert, value, false);
             assert!(matches!(unusable, Destination::Unusable(_)), "{value:?}: {unusable:?}");
         }
+        let mail = destination(NotificationKind::Alert, Some("mailto:a@b.example,c@d.example"), true);
+        let Destination::Mail(mailto) = mail else { panic!("{mail:?}") };
+        assert_eq!(mailto.addresses, ["a@b.example", "c@d.example"]);
     }
 }

@@ -1,6 +1,7 @@
 //! How the reference target is set up: its defect, what it claims to support, whom it
 //! trusts for HTTPS, how long it waits.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use pens_proto::{Support, TargetCapabilities};
@@ -33,6 +34,20 @@ pub fn reference_capabilities() -> TargetCapabilities {
     }
 }
 
+/// Everything switched on: FTP and FTPS fetching and `mailto:` receipts and alerts
+/// besides HTTP and HTTPS, and all three package types. Mail needs an SMTP relay
+/// ([`ReferenceTargetOptions::smtp_relay`]); without one a mailed receipt is recorded
+/// as not sent.
+pub fn full_capabilities() -> TargetCapabilities {
+    TargetCapabilities {
+        ftp: Support::Yes,
+        ftps: Support::Yes,
+        mailto_receipt: Support::Yes,
+        mailto_alerts: Support::Yes,
+        ..reference_capabilities()
+    }
+}
+
 /// The options of [`super::ReferenceTarget`]. Build with [`ReferenceTargetOptions::builder`]
 /// or struct update syntax over `Default`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,12 +57,11 @@ pub struct ReferenceTargetOptions {
     /// A PEM certificate (the run CA) to trust for HTTPS fetches and receipts. The
     /// target trusts nothing else: it only ever talks to the harness's own parties.
     pub extra_root_pem: Option<String>,
-    /// What the target claims to support; it decides 1304/1306/1430/1510/1520.
-    /// [`Support::Unknown`] is no claim a real target can make: for FTP, FTPS and
-    /// mailto it is read as `No` (the target cannot do them), for package types as
-    /// `Yes`. A `Yes` the target cannot honour (FTP, FTPS, mailto) makes it answer 0
-    /// and then fail honestly: a 1304/1306 receipt, or a receipt or alert it records as
-    /// not sent. That shows how the harness treats a target that over-claims.
+    /// What the target claims to support, and so does: it decides 1304/1306/1430/1510/1520
+    /// and switches FTP, FTPS and mail on or off. [`Support::Unknown`] is no claim a real
+    /// target can make: for FTP, FTPS and mailto it is read as `No`, for package types
+    /// as `Yes`. Mail claimed without an SMTP relay is answered 0 and then fails
+    /// honestly: the receipt is recorded as not sent.
     pub capabilities: TargetCapabilities,
     /// How long one fetch may take.
     pub fetch_timeout: Duration,
@@ -55,6 +69,9 @@ pub struct ReferenceTargetOptions {
     pub client_name: String,
     /// With [`Defect::SlowAck`]: how much longer to wait, after the job, before answering.
     pub slow_ack_extra_delay: Duration,
+    /// The SMTP server `mailto:` receipts and alerts are handed to (the harness's mail
+    /// sink); it can also be set once running ([`super::ReferenceTarget::set_smtp_relay`]).
+    pub smtp_relay: Option<SocketAddr>,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -66,6 +83,7 @@ impl Default for ReferenceTargetOptions {
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             client_name: DEFAULT_CLIENT_NAME.to_owned(),
             slow_ack_extra_delay: Duration::ZERO,
+            smtp_relay: None,
         }
     }
 }
@@ -136,6 +154,12 @@ impl ReferenceTargetOptionsBuilder {
     /// With [`Defect::SlowAck`], waits this much longer before answering.
     pub fn slow_ack_extra_delay(mut self, delay: Duration) -> Self {
         self.options.slow_ack_extra_delay = delay;
+        self
+    }
+
+    /// Hands `mailto:` receipts and alerts to this SMTP server.
+    pub fn smtp_relay(mut self, relay: SocketAddr) -> Self {
+        self.options.smtp_relay = Some(relay);
         self
     }
 

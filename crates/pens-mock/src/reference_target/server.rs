@@ -70,6 +70,11 @@ impl ReferenceTarget {
         self.addr
     }
 
+    /// Hands `mailto:` receipts and alerts to `relay` from now on.
+    pub fn set_smtp_relay(&self, relay: SocketAddr) {
+        self.state().set_smtp_relay(relay);
+    }
+
     /// The shared state (options, activity).
     pub fn state(&self) -> &ReferenceTargetState {
         &self.state

@@ -17,7 +17,7 @@ use super::activity::{ActivityLog, ExchangeRef, TargetEvent, TargetEventKind};
 use super::collect::{collect, head_refused};
 use super::defect::Behaviour;
 use super::error::ReferenceTargetError;
-use super::fetch::http_client;
+use super::fetch::Fetcher;
 use super::options::ReferenceTargetOptions;
 use super::script::{Scripts, TargetScript};
 
@@ -42,13 +42,16 @@ pub(crate) struct Inner {
     /// The claims acted on ([`ReferenceTargetOptions::effective_capabilities`]).
     pub(crate) capabilities: TargetCapabilities,
     pub(crate) behaviour: Behaviour,
-    pub(crate) client: reqwest::Client,
+    /// Fetches packages; its HTTP client also sends receipts and alerts.
+    pub(crate) fetcher: Fetcher,
     pub(crate) log: ActivityLog,
     pub(crate) scripts: Scripts,
     /// The last package fetched in full for each key (at most
     /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect.
     packages: Mutex<HashMap<String, Bytes>>,
     next_exchange: AtomicU64,
+    /// Where mail goes: [`ReferenceTargetOptions::smtp_relay`], or what was set later.
+    smtp_relay: Mutex<Option<std::net::SocketAddr>>,
     /// The background work of every exchange, aborted when the target shuts down so
     /// that no receipt leaves a target that is gone.
     jobs: Mutex<JoinSet<()>>,
@@ -57,17 +60,24 @@ pub(crate) struct Inner {
 impl ReferenceTargetState {
     /// Builds the state: the HTTP client (trusting `extra_root_pem`) and an empty log.
     pub fn new(options: ReferenceTargetOptions) -> Result<Self, ReferenceTargetError> {
-        let client = http_client(options.extra_root_pem.as_deref())?;
+        let capabilities = options.effective_capabilities();
+        let smtp_relay = Mutex::new(options.smtp_relay);
+        let fetcher = Fetcher::new(
+            options.extra_root_pem.as_deref(),
+            capabilities.ftp == pens_proto::Support::Yes,
+            capabilities.ftps == pens_proto::Support::Yes,
+        )?;
         Ok(ReferenceTargetState {
             inner: Arc::new(Inner {
-                capabilities: options.effective_capabilities(),
+                capabilities,
                 behaviour: Behaviour::of(options.defect),
                 options,
-                client,
+                fetcher,
                 log: ActivityLog::new(),
                 scripts: Scripts::default(),
                 packages: Mutex::new(HashMap::new()),
                 next_exchange: AtomicU64::new(0),
+                smtp_relay,
                 jobs: Mutex::new(JoinSet::new()),
             }),
         })
@@ -104,6 +114,12 @@ impl ReferenceTargetState {
         self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
     }
 
+    /// Hands `mailto:` receipts and alerts to `relay` from now on (the harness's mail
+    /// sink, whose address is known only once its run has started).
+    pub fn set_smtp_relay(&self, relay: std::net::SocketAddr) {
+        *self.inner.smtp_relay.lock().unwrap_or_else(PoisonError::into_inner) = Some(relay);
+    }
+
     /// Aborts the background work still running.
     pub(crate) fn abort_jobs(&self) {
         self.inner.jobs.lock().unwrap_or_else(PoisonError::into_inner).abort_all();
@@ -111,6 +127,11 @@ impl ReferenceTargetState {
 }
 
 impl Inner {
+    /// Where mail goes now, if anywhere.
+    pub(crate) fn smtp_relay(&self) -> Option<std::net::SocketAddr> {
+        *self.smtp_relay.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The number of the next exchange (1, 2, ...).
     pub(crate) fn next_exchange(&self) -> u64 {
         self.next_exchange.fetch_add(1, Ordering::Relaxed) + 1

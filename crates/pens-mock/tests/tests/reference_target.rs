@@ -12,7 +12,7 @@ use bytes::Bytes;
 use pens_mock::{
     CollectRequest, Collector, CredentialsPresented, DEFAULT_CLIENT_NAME, Defect, HttpAnswer, Method,
     NotificationEvent, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetState, RunCa,
-    StagingBehaviour, StagingEvent, StagingPlan, StagingServer, TargetEvent, TargetEventKind, app,
+    StagingBehaviour, StagingEvent, StagingPlan, StagingServer, TargetEvent, TargetEventKind, app, full_capabilities,
     reference_capabilities, send_collect,
 };
 use pens_proto::{CollectCommand, ErrorCode, NotificationKind, format_expiry, parse_response};
@@ -302,6 +302,116 @@ async fn retrieval_failures_are_the_receipts_error_and_no_alert_follows() {
             ["received", "answered", "fetch-started", "fetch-finished", "receipt-sent", "finished"],
             "{key}"
         );
+    }
+}
+
+#[tokio::test]
+async fn ftp_and_explicit_ftps_packages_are_fetched_when_claimed() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::builder().capabilities(full_capabilities()).build());
+    for protocol in ["ftp", "ftps"] {
+        let key = format!("over-{protocol}");
+        let staged = world.staging.stage(&key, StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")));
+        let url = if protocol == "ftp" { &staged.ftp_url } else { &staged.ftps_url };
+        let seen = world.post(&target, &key, &world.collect_for(&key, url)).await;
+        assert_eq!(seen.code(), Some(ErrorCode::SUCCESS), "{protocol}");
+        assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{protocol}: {:?}", seen.activity);
+        assert_eq!(seen.fetches.len(), 1, "{protocol}: {:?}", seen.fetches);
+        let fetch = &seen.fetches[0];
+        assert!(fetch.completed && fetch.protocol == protocol && fetch.method == "RETR", "{fetch:?}");
+        assert!(fetch.finished_at <= seen.receipts[0].at, "{protocol}: the receipt came before the download ended");
+        assert_eq!(fetch.bytes_sent, fixture("scorm12-minimal.zip").len() as u64, "{protocol}");
+    }
+}
+
+#[tokio::test]
+async fn ftp_credentials_are_the_login_and_a_refused_login_is_1312() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::builder().capabilities(full_capabilities()).build());
+    for (key, password, code) in [("ftp-login", SECRET, 0), ("ftp-refused", "not-the-password", 1312)] {
+        let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")).credentials("pens", SECRET);
+        let staged = world.staging.stage(key, plan);
+        let mut command = world.collect_for(key, &staged.ftp_url);
+        (command.package_url_user_id, command.package_url_password) = (Some("pens".into()), Some(password.into()));
+        let seen = world.post(&target, key, &command).await;
+        assert_eq!(seen.receipt_codes(), [Some(ErrorCode(code))], "{key}: {:?}", seen.activity);
+        if code == 0 {
+            assert_eq!(seen.fetches[0].credentials, CredentialsPresented::Valid);
+        } else {
+            assert!(seen.fetches.is_empty(), "a refused login reaches no file: {:?}", seen.fetches);
+        }
+        let logged: Vec<String> = seen.activity.iter().map(ToString::to_string).collect();
+        assert!(!logged.concat().contains(SECRET), "{logged:?}");
+    }
+}
+
+#[tokio::test]
+async fn with_ftp_switched_off_ftp_and_ftps_urls_are_answered_1304_and_1306() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for (key, code) in [("no-ftp", 1304), ("no-ftps", 1306)] {
+        let staged = world.staging.stage(key, StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")));
+        let url = if code == 1304 { &staged.ftp_url } else { &staged.ftps_url };
+        let seen = world.post(&target, key, &world.collect_for(key, url)).await;
+        assert_eq!(seen.code(), Some(ErrorCode(code)), "{key}");
+        assert!(seen.fetches.is_empty() && seen.receipts.is_empty(), "{key}: {:?}", seen.activity);
+    }
+}
+
+#[tokio::test]
+async fn mailto_receipts_and_alerts_are_mailed_through_the_relay_to_every_address() {
+    let world = world().await;
+    let options = ReferenceTargetOptions::builder()
+        .capabilities(full_capabilities())
+        .smtp_relay(world.collector.smtp_addr())
+        .build();
+    let target = world.target(options);
+    let mut command = world.valid_collect("mailed");
+    let mailbox = world.collector.mailto("mailed").receipt.trim_start_matches("mailto:").to_owned();
+    command.receipt = Some(format!("mailto:{mailbox},copy.{mailbox}"));
+    command.alerts = Some(world.collector.mailto("mailed").alerts);
+    let seen = world.post(&target, "mailed", &command).await;
+    assert_eq!(
+        seen.labels(),
+        ["received", "answered", "fetch-started", "fetch-finished", "receipt-mailed", "alert-mailed", "finished"]
+    );
+    let recipients: Vec<&str> =
+        seen.receipts.iter().filter_map(|r| r.mail.as_ref()).map(|m| m.recipient.as_str()).collect();
+    assert_eq!(recipients, [mailbox.clone(), format!("copy.{mailbox}")]);
+    for receipt in &seen.receipts {
+        assert!(receipt.findings.is_empty(), "{:?}", receipt.findings);
+        assert_eq!((receipt.method.as_str(), receipt.status), ("SMTP", 250));
+        assert_eq!(receipt.notification.error_code(), Some(ErrorCode::SUCCESS));
+        assert_eq!(receipt.notification.package_id.as_deref(), Some(seen.package_id.as_str()));
+        let mail = receipt.mail.as_ref().expect("a mail");
+        assert!(mail.from.as_deref().is_some_and(|f| f.contains("reference-target@pens-conform.test")), "{mail:?}");
+        assert!(mail.subject.as_deref().is_some_and(|s| s.starts_with("PENS receipt for ")), "{mail:?}");
+        assert!(receipt.at >= seen.fetches[0].finished_at, "the receipt was mailed before the download ended");
+    }
+    assert_eq!(seen.alerts.len(), 1, "{:?}", seen.alerts);
+    assert_eq!(seen.alerts[0].notification.kind(), Some(NotificationKind::Alert));
+    let relayed = seen.activity.iter().any(|e| {
+        matches!(&e.kind, TargetEventKind::NotificationMailed { reply: Some(reply), failure: None, to, .. }
+            if reply.starts_with("250") && to.len() == 2)
+    });
+    assert!(relayed, "{:?}", seen.activity);
+}
+
+#[tokio::test]
+async fn with_mail_switched_off_mailto_urls_are_answered_1510_and_1520() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for (key, code) in [("no-mail-receipt", 1510), ("no-mail-alerts", 1520)] {
+        let mut command = world.valid_collect(key);
+        let mailto = world.collector.mailto(key);
+        if code == 1510 {
+            command.receipt = Some(mailto.receipt);
+        } else {
+            command.alerts = Some(mailto.alerts);
+        }
+        let seen = world.post(&target, key, &command).await;
+        assert_eq!(seen.code(), Some(ErrorCode(code)), "{key}");
+        assert!(seen.fetches.is_empty() && seen.receipts.is_empty(), "{key}: {:?}", seen.activity);
     }
 }
 

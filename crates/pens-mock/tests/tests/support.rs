@@ -11,6 +11,7 @@ pub(crate) fn target_label(event: &TargetEvent) -> String {
         TargetEventKind::FetchStarted { .. } => "fetch-started".into(),
         TargetEventKind::FetchFinished { .. } => "fetch-finished".into(),
         TargetEventKind::NotificationSent { kind, .. } => format!("{kind}-sent"),
+        TargetEventKind::NotificationMailed { kind, .. } => format!("{kind}-mailed"),
         TargetEventKind::NotificationSkipped { kind, .. } => format!("{kind}-skipped"),
         TargetEventKind::ExchangeFinished => "finished".into(),
         other => format!("{other:?}"),

@@ -3,8 +3,8 @@
 //! the interesting branches are reached far more often than by chance.
 
 use pens_proto::{
-    CollectCommand, Notification, assess_collect, assess_decoded_collect, check_notification, decode_form, detect_kind,
-    parse_ack_url, parse_expiry, parse_response,
+    CollectCommand, Notification, assess_collect, assess_decoded_collect, check_mail_headers, check_notification,
+    decode_form, decode_mail_body, detect_kind, parse_ack_url, parse_expiry, parse_response,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -104,6 +104,24 @@ const ACK_URL_PIECES: &[&str] = &[
     "/",
 ];
 
+const MAIL_BODY_PIECES: &[&str] = &[
+    "command=",
+    "receipt",
+    "error=",
+    "0",
+    "pens-data=",
+    "Command=",
+    "=",
+    "\r\n",
+    "\n",
+    "\r",
+    " ",
+    "é",
+    "%20",
+    "Thank you.",
+    "-- ",
+];
+
 /// Date-time shaped ASCII strings. Years stop at 9998: 9999 with a negative offset
 /// hits a known bug (see `bug_expiry_near_year_9999_with_negative_offset_panics`).
 fn ascii_date_time() -> impl Strategy<Value = String> {
@@ -141,6 +159,25 @@ proptest! {
         let decoded = CollectCommand::decode(&input);
         let _ = assess_decoded_collect(&decoded, &context(supporting_all()));
         let _ = assess_decoded_collect(&decoded, &pens_proto::CheckContext::at(NOW));
+    }
+
+    #[test]
+    fn mail_body_decoding_never_panics_and_keeps_lines_apart(
+        body in prop_oneof![any::<String>(), assembled(MAIL_BODY_PIECES, 24)]
+    ) {
+        let decoded = decode_mail_body(&body);
+        // Every pair is one whole line: a well-formed name, no line break in the value.
+        for (name, value) in &decoded.pairs {
+            prop_assert!(!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            prop_assert!(!value.contains('\n'), "{:?}", value);
+        }
+        // The free text is the start of the body.
+        prop_assert!(body.trim_start_matches(['\r', '\n']).starts_with(&decoded.free_text));
+        prop_assert_eq!(decoded.pairs.is_empty(), decoded.findings.iter().any(|f| f.message.contains("no name=value")));
+        let _ = format!("{decoded:?}");
+        let _ = check_mail_headers(Some(&body), None, Some(&body));
+        let mailed = Notification::from_mail_body(&body);
+        let _ = check_notification(&mailed, None, None);
     }
 
     #[test]

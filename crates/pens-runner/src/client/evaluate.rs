@@ -267,7 +267,16 @@ fn contents(evidence: &ClientEvidence, collect: Option<&Received<'_>>, available
 
 /// One receipt or alert our target sent, or tried to.
 enum Sent<'a> {
-    Delivered { error: ErrorCode, delivery: &'a Delivery },
+    Delivered {
+        error: ErrorCode,
+        delivery: &'a Delivery,
+    },
+    /// Mailed to a `mailto:` URL: nobody answers a mail (CMI010 §5); `failure` says why
+    /// the relay did not take it, when it did not.
+    Mailed {
+        error: ErrorCode,
+        failure: Option<&'a str>,
+    },
     Skipped(&'a str),
 }
 
@@ -278,10 +287,31 @@ fn sent_of<'a>(events: &[&'a TargetEvent], wanted: NotificationKind) -> Vec<Sent
             TargetEventKind::NotificationSent { kind, error, delivery, .. } if *kind == wanted => {
                 Some(Sent::Delivered { error: *error, delivery })
             }
+            TargetEventKind::NotificationMailed { kind, error, failure, .. } if *kind == wanted => {
+                Some(Sent::Mailed { error: *error, failure: failure.as_deref() })
+            }
             TargetEventKind::NotificationSkipped { kind, reason } if *kind == wanted => Some(Sent::Skipped(reason)),
             _ => None,
         })
         .collect()
+}
+
+/// A receipt or alert that went by mail: there is no answer to judge (CMI010 §5), so
+/// the check only says whether it left; a relay that refused it is our set-up's
+/// problem, not the tool's.
+fn mailed(what: &str, failure: Option<&str>, requirement: &'static pens_proto::Requirement) -> CheckResult {
+    match failure {
+        None => CheckResult::new(
+            Verdict::NotApplicable,
+            requirement,
+            format!("{what} was mailed to the tool's mailto: address; a mail gets no PENS answer"),
+        ),
+        Some(failure) => CheckResult::new(
+            Verdict::Inconclusive,
+            requirement,
+            format!("{what} could not be mailed ({failure}): give --smtp-relay the tool's mail server"),
+        ),
+    }
 }
 
 /// The tool's answers to the receipt and alerts of every collect our target answered 0.
@@ -312,13 +342,16 @@ pub(crate) fn judge_answers(
         let events: Vec<&TargetEvent> = evidence.of_exchange(collect.event.exchange).collect();
         let receipts = sent_of(&events, NotificationKind::Receipt);
         let mut receipt_reported_success = None;
-        if let Some(Sent::Delivered { error, .. }) = receipts.first() {
+        if let Some(Sent::Delivered { error, .. } | Sent::Mailed { error, .. }) = receipts.first() {
             receipt_reported_success = Some(error.is_success());
         }
         if expect.receipt.value {
             match receipts.first() {
                 Some(Sent::Delivered { error, delivery }) => {
                     checks.extend(judge_delivery(&format!("{prefix}receipt (error={error})"), delivery, within));
+                }
+                Some(Sent::Mailed { error, failure }) => {
+                    checks.push(mailed(&format!("{prefix}receipt (error={error})"), *failure, requirement))
                 }
                 Some(Sent::Skipped(reason)) => checks.push(CheckResult::new(
                     Verdict::Inconclusive,
@@ -342,6 +375,7 @@ pub(crate) fn judge_answers(
                 let what = format!("{prefix}alert {} of {}", number + 1, due.max(alerts.len()));
                 match alert {
                     Sent::Delivered { delivery, .. } => checks.extend(judge_delivery(&what, delivery, within)),
+                    Sent::Mailed { failure, .. } => checks.push(mailed(&what, *failure, requirement)),
                     Sent::Skipped(reason) => checks.push(CheckResult::new(
                         Verdict::Info,
                         requirement,

@@ -62,9 +62,24 @@ pub struct ClientRunOptions {
     /// A PEM certificate authority the mock target trusts when it fetches the package
     /// from the client's HTTPS staging server (and sends receipts over HTTPS).
     pub trust_pem: Option<String>,
+    /// The SMTP server the mock target mails `mailto:` receipts and alerts through (the
+    /// tool's mail server, or a sink it reads). Without one the mock target claims no
+    /// mail and answers 1510/1520 to a `mailto:` receipt or alerts URL.
+    pub smtp_relay: Option<SocketAddr>,
 }
 
 impl ClientRunOptions {
+    /// What the mock target supports: HTTP, HTTPS, FTP and explicit FTPS always, so
+    /// whatever the tool stages on is fetched; mail when there is a relay.
+    pub(crate) fn target_claims(&self) -> pens_proto::TargetCapabilities {
+        let mut claims = pens_mock::full_capabilities();
+        if self.smtp_relay.is_none() {
+            claims.mailto_receipt = pens_proto::Support::No;
+            claims.mailto_alerts = pens_proto::Support::No;
+        }
+        claims
+    }
+
     /// Defaults: `listen` as given, default deadlines, 8 jobs, every scenario.
     pub fn new(listen: SocketAddr) -> Self {
         ClientRunOptions {
@@ -75,6 +90,7 @@ impl ClientRunOptions {
             only: None,
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
             trust_pem: None,
+            smtp_relay: None,
         }
     }
 }

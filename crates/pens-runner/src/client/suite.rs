@@ -52,8 +52,9 @@ pub async fn run_client_suite(
 ) -> Result<RunOutput, RunError> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let mut target_options = ReferenceTargetOptions::default();
+    let mut target_options = ReferenceTargetOptions { capabilities: options.target_claims(), ..Default::default() };
     target_options.extra_root_pem.clone_from(&options.trust_pem);
+    target_options.smtp_relay = options.smtp_relay;
     let target = ReferenceTarget::start(options.listen, target_options).map_err(RunError::Target)?;
     let base = match &options.advertise_host {
         Some(host) if host.contains(':') && !host.starts_with('[') => {
@@ -101,7 +102,7 @@ pub async fn run_client_suite(
             else => break,
         }
     }
-    let target = TargetInfo { url: target_url, name: None, claims: pens_mock::reference_capabilities() };
+    let target = TargetInfo { url: target_url, name: None, claims: options.target_claims() };
     let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
     Ok(RunOutput { report, ca_pem: String::new() })
 }
@@ -312,6 +313,25 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     request: Some(format!("{method} {url}")),
                     response: delivery.answer_raw.clone(),
                     latency_ms: delivery.latency_ms,
+                });
+            }
+            TargetEventKind::NotificationMailed { kind, to, error, reply, failure, .. } => {
+                let exchange_kind = match kind {
+                    pens_proto::NotificationKind::Receipt => ExchangeKind::Receipt,
+                    pens_proto::NotificationKind::Alert => ExchangeKind::Alert,
+                };
+                let outcome = match (failure, reply) {
+                    (Some(failure), _) => format!("not mailed: {failure}"),
+                    (None, Some(reply)) => format!("relay answered {reply}"),
+                    (None, None) => "no reply from the relay".to_owned(),
+                };
+                out.push(Exchange {
+                    kind: exchange_kind,
+                    at_ms,
+                    summary: format!("{kind} error={error} mailed to {}: {outcome}", to.join(", ")),
+                    request: None,
+                    response: None,
+                    latency_ms: None,
                 });
             }
             _ => {}

@@ -31,6 +31,8 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
     }
     let requirement = match expect.protocol.as_deref() {
         Some("https") => &req::TARGET_FETCH_HTTPS,
+        Some("ftp") => &req::TARGET_FETCH_FTP,
+        Some("ftps") => &req::TARGET_FETCH_FTPS,
         _ => &req::TARGET_FETCH_HTTP,
     };
     let Some(first) = requests.first() else {

@@ -10,25 +10,19 @@ use crate::plan::ReceiptExpect;
 pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Settings<'_>) -> Vec<CheckResult> {
     let receipts = evidence.receipts();
     let mut checks = Vec::new();
+    let mailboxes = evidence.receipt_mailboxes();
     if let Some(count) = expect.count {
-        let verdict = if receipts.len() == count { Verdict::Pass } else { Verdict::Fail };
-        let message = match (receipts.len(), count) {
-            (0, _) if count > 0 => match evidence.answered {
-                Some(code) if !code.is_success() => {
-                    format!("no receipt arrived: the target refused the collect with {code}")
-                }
-                _ => format!("no receipt arrived within {} ms of the collect", settings.deadlines.receipt.as_millis()),
-            },
-            (arrived, _) if arrived == count => format!("{arrived} receipt(s) arrived, as expected"),
-            (arrived, _) => format!("{arrived} receipts arrived; exactly {count} expected"),
-        };
-        checks.push(
-            CheckResult::new(verdict, &req::TARGET_RECEIPT_SENT, message)
-                .expected_actual(count.to_string(), receipts.len().to_string()),
-        );
+        if mailboxes.len() > 1 {
+            checks.extend(mailbox_counts(evidence, &mailboxes, count, settings));
+        } else {
+            checks.push(count_check(evidence, receipts.len(), count, settings, &req::TARGET_RECEIPT_SENT, ""));
+        }
     }
     for (index, receipt) in receipts.iter().enumerate() {
-        let label = if receipts.len() == 1 { "receipt".to_owned() } else { format!("receipt {}", index + 1) };
+        let mut label = if receipts.len() == 1 { "receipt".to_owned() } else { format!("receipt {}", index + 1) };
+        if let Some(mail) = receipt.mail.as_ref().filter(|_| mailboxes.len() > 1) {
+            label.push_str(&format!(" (to {})", mail.recipient));
+        }
         let code = receipt.notification.error_code().map(|c| c.0);
         if let Some(acceptable) = &expect.error {
             checks.push(match code {
@@ -89,11 +83,59 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
     checks
 }
 
+/// Exactly `count` receipts arrived (CMI010 §5.1); `prefix` names the mailbox when
+/// there are several.
+fn count_check(
+    evidence: &Evidence,
+    arrived: usize,
+    count: usize,
+    settings: &Settings<'_>,
+    requirement: &'static pens_proto::Requirement,
+    prefix: &str,
+) -> CheckResult {
+    let verdict = if arrived == count { Verdict::Pass } else { Verdict::Fail };
+    let message = match arrived {
+        0 if count > 0 => match evidence.answered {
+            Some(code) if !code.is_success() => {
+                format!("no receipt arrived: the target refused the collect with {code}")
+            }
+            _ => format!("no receipt arrived within {} ms of the collect", settings.deadlines.receipt.as_millis()),
+        },
+        _ if arrived == count => format!("{arrived} receipt(s) arrived, as expected"),
+        _ => format!("{arrived} receipts arrived; exactly {count} expected"),
+    };
+    CheckResult::new(verdict, requirement, format!("{prefix}{message}"))
+        .expected_actual(count.to_string(), arrived.to_string())
+}
+
+/// A `mailto:` receipt with several addresses: each address gets its `count` receipts
+/// (CMI010 §5: the receipt goes to every address listed).
+fn mailbox_counts(
+    evidence: &Evidence,
+    mailboxes: &[String],
+    count: usize,
+    settings: &Settings<'_>,
+) -> Vec<CheckResult> {
+    mailboxes
+        .iter()
+        .map(|mailbox| {
+            let arrived = evidence
+                .receipts()
+                .iter()
+                .filter(|r| r.mail.as_ref().is_some_and(|m| m.recipient.eq_ignore_ascii_case(mailbox)))
+                .count();
+            count_check(evidence, arrived, count, settings, &req::TARGET_MAILTO_RECEIPT, &format!("{mailbox}: "))
+        })
+        .collect()
+}
+
 /// A receipt comes after the retrieval attempt (CMI010 §5.1, App. A §2): after the
 /// first complete download, or, when none completed, after the last request ended.
 fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option<u16>, label: &str) -> CheckResult {
     let completed = evidence.staging.iter().filter(|e| e.completed).map(|e| e.finished_at).min();
-    let attempt_end = completed.or_else(|| evidence.staging.iter().map(|e| e.finished_at).max());
+    // A refused FTP login is an attempt that ended at the refusal.
+    let refused = evidence.refused_logins.iter().map(|f| f.at);
+    let attempt_end = completed.or_else(|| evidence.staging.iter().map(|e| e.finished_at).chain(refused).max());
     let what = if completed.is_some() { "the download completed" } else { "the retrieval attempt ended" };
     match attempt_end {
         Some(done) if done <= receipt_at => {

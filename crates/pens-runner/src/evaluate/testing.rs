@@ -71,6 +71,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         staging: Vec::new(),
         notifications: Vec::new(),
         tls_failures: Vec::new(),
+        refused_logins: Vec::new(),
     }
 }
 
@@ -157,6 +158,7 @@ impl Evidence {
             notification,
             findings: Vec::new(),
             status: 200,
+            mail: None,
         });
         self
     }

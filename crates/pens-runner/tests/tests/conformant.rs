@@ -8,13 +8,32 @@ use crate::support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines() {
+    let (_target, options) = support::reference(None, support::conformant_deadlines());
+    assert_conformant_run(&options).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_every_transport_switched_on_a_conformant_target_still_passes_everything() {
+    let full = pens_mock::full_capabilities();
+    let (_target, options) =
+        support::reference_with_transports(full.clone(), full, support::conformant_deadlines()).await;
+    let report = assert_conformant_run(&options).await;
+    // FTP, FTPS and mail were exercised for real, not skipped.
+    for id in ["ftp-fetch", "ftps-fetch", "ftp-credentials", "ftp-wrong-password", "mailto-receipt", "mailto-alerts"] {
+        let scenario = report.scenarios.iter().find(|s| s.id == id).expect("the scenario ran");
+        assert_eq!(scenario.verdict, Verdict::Pass, "{id}");
+    }
+}
+
+/// Runs every scenario against a target claiming exactly what it supports: every
+/// scenario passes or, needing a claim the target does not make, is not applicable.
+async fn assert_conformant_run(options: &pens_runner::RunOptions) -> pens_report::RunReport {
     let scenarios = support::target_scenarios();
-    let deadlines = support::conformant_deadlines();
-    let (_target, options) = support::reference(None, deadlines);
+    let deadlines = options.deadlines;
     let mut started = Vec::new();
     let mut preflight = Vec::new();
     let mut finished = Vec::new();
-    let output = run_target_suite(&scenarios, &options, &mut |event| match event {
+    let output = run_target_suite(&scenarios, options, &mut |event| match event {
         RunEvent::Started { scenarios, .. } => started.push(*scenarios),
         RunEvent::PreflightPassed { warning } => preflight.push(warning.clone()),
         RunEvent::ScenarioFinished(result) => finished.push(result.id.clone()),
@@ -26,21 +45,9 @@ async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines
     let problems = support::describe_problems(&report);
 
     assert_eq!(report.aborted, None, "{problems}");
-    // The reference target claims alerts and no other optional feature: only scenarios
-    // that need one it lacks are not applicable, everything else passes (no `info`, no
-    // `warn`).
-    let claims = pens_mock::reference_capabilities();
-    let claimed = |capability: pens_scenario::Capability| {
-        let support = match capability {
-            pens_scenario::Capability::Ftp => claims.ftp,
-            pens_scenario::Capability::Ftps => claims.ftps,
-            pens_scenario::Capability::MailtoReceipt => claims.mailto_receipt,
-            pens_scenario::Capability::MailtoAlerts => claims.mailto_alerts,
-            pens_scenario::Capability::Alerts => claims.alerts,
-        };
-        support == pens_proto::Support::Yes
-    };
-    let not_applicable = scenarios.iter().filter(|s| s.needs.iter().any(|need| !claimed(need.value))).count();
+    // Only scenarios for features the target does not claim (or claims, for `unless`)
+    // are not applicable; everything else passes (no `info`, no `warn`).
+    let not_applicable = support::not_applicable_ids(&scenarios, &options.claims).len();
     let total = scenarios.len();
     assert_eq!(
         report.summary,
@@ -79,4 +86,5 @@ async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines
     let junit = render_junit(&report).expect("junit");
     assert!(!junit.contains(support::SYSTEM_PASSWORD));
     assert!(junit.contains(r#"tests="#), "{junit}");
+    report
 }

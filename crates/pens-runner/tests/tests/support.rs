@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
+use pens_mock::{Collector, Defect, ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
+use pens_proto::TargetCapabilities;
 use pens_report::{RunReport, Verdict};
 use pens_runner::{Deadlines, RunOptions, run_target_suite};
 use pens_scenario::Scenario;
@@ -86,6 +87,82 @@ pub(crate) fn reference(defect: Option<Defect>, deadlines: Deadlines) -> (Refere
     let mut options = options(target.url(), deadlines);
     options.ca = Some(Arc::new(ca));
     (target, options)
+}
+
+/// A reference target that supports `supported` (FTP, FTPS and mail switched on or off
+/// by it), mailing through the run's own collector, and options claiming `claimed`:
+/// claims and support differ when a test wants a target that over-claims.
+pub(crate) async fn reference_with_transports(
+    supported: TargetCapabilities,
+    claimed: TargetCapabilities,
+    deadlines: Deadlines,
+) -> (ReferenceTarget, RunOptions) {
+    let ca = RunCa::generate(&[]).expect("a run CA");
+    let collector = Collector::start(Ipv4Addr::LOCALHOST.into(), "").await.expect("the collector starts");
+    let target_options = ReferenceTargetOptions::builder()
+        .capabilities(supported)
+        .smtp_relay(collector.smtp_addr())
+        .extra_root_pem(ca.ca_pem())
+        .build();
+    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
+        .expect("the reference target starts");
+    let mut options = options(target.url(), deadlines);
+    options.ca = Some(Arc::new(ca));
+    options.collector = Some(Arc::new(collector));
+    options.claims = claimed;
+    (target, options)
+}
+
+/// A reference target with every transport switched on and claimed (and `defect`, if
+/// any), mailing through the run's collector: the self-test's default set-up.
+pub(crate) async fn reference_all_transports(
+    defect: Option<Defect>,
+    deadlines: Deadlines,
+) -> (ReferenceTarget, RunOptions) {
+    let ca = RunCa::generate(&[]).expect("a run CA");
+    let collector = Collector::start(Ipv4Addr::LOCALHOST.into(), "").await.expect("the collector starts");
+    let target_options = ReferenceTargetOptions::builder()
+        .defect(defect)
+        .capabilities(pens_mock::full_capabilities())
+        .smtp_relay(collector.smtp_addr())
+        .extra_root_pem(ca.ca_pem())
+        .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .build();
+    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
+        .expect("the reference target starts");
+    let mut options = options(target.url(), deadlines);
+    options.ca = Some(Arc::new(ca));
+    options.collector = Some(Arc::new(collector));
+    options.claims = pens_mock::full_capabilities();
+    (target, options)
+}
+
+/// The ids of the scenarios that do not apply to a target claiming `claims`: one of
+/// their `needs` is not claimed, or one of their `unless` is.
+pub(crate) fn not_applicable_ids(scenarios: &[Scenario], claims: &TargetCapabilities) -> Vec<String> {
+    let claimed = |capability: pens_scenario::Capability| {
+        let support = match capability {
+            pens_scenario::Capability::Ftp => claims.ftp,
+            pens_scenario::Capability::Ftps => claims.ftps,
+            pens_scenario::Capability::MailtoReceipt => claims.mailto_receipt,
+            pens_scenario::Capability::MailtoAlerts => claims.mailto_alerts,
+            pens_scenario::Capability::Alerts => claims.alerts,
+        };
+        support == pens_proto::Support::Yes
+    };
+    scenarios
+        .iter()
+        .filter(|s| s.needs.iter().any(|n| !claimed(n.value)) || s.unless.iter().any(|u| claimed(u.value)))
+        .map(|s| s.id.value.clone())
+        .collect()
+}
+
+/// The scenarios of `scenarios/target` whose ids are listed, in that order.
+pub(crate) fn target_scenarios_named(ids: &[&str]) -> Vec<Scenario> {
+    let all = target_scenarios();
+    ids.iter()
+        .map(|id| all.iter().find(|s| s.id.value == *id).unwrap_or_else(|| panic!("no scenario {id}")).clone())
+        .collect()
 }
 
 /// Runs `scenarios` with `options`, ignoring progress events.

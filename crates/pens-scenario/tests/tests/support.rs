@@ -46,6 +46,12 @@ impl TemplateContext for FixedContext {
     fn staging_https(&self) -> &str {
         "https://127.0.0.1:4002/s/k1/course.zip"
     }
+    fn staging_ftp(&self) -> &str {
+        "ftp://127.0.0.1:4004/s/k1/course.zip"
+    }
+    fn staging_ftps(&self) -> &str {
+        "ftps://127.0.0.1:4005/s/k1/course.zip"
+    }
     fn package_id(&self) -> &str {
         "urn:pens-conform:run1:k1"
     }
@@ -54,6 +60,12 @@ impl TemplateContext for FixedContext {
     }
     fn alerts_url(&self) -> &str {
         "http://127.0.0.1:4003/r/k1/alerts"
+    }
+    fn receipt_mailbox(&self) -> &str {
+        "receipt.k1@pens-conform.test"
+    }
+    fn alerts_mailbox(&self) -> &str {
+        "alerts.k1@pens-conform.test"
     }
     fn secret(&self) -> &str {
         "pw-k1"

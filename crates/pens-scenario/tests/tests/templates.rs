@@ -10,9 +10,15 @@ use crate::support::FixedContext;
 const PLACEHOLDERS: &[(&str, &str)] = &[
     ("{{staging.http}}", "http://127.0.0.1:4001/s/k1/course.zip"),
     ("{{staging.https}}", "https://127.0.0.1:4002/s/k1/course.zip"),
+    ("{{staging.ftp}}", "ftp://127.0.0.1:4004/s/k1/course.zip"),
+    ("{{staging.ftps}}", "ftps://127.0.0.1:4005/s/k1/course.zip"),
     ("{{package_id}}", "urn:pens-conform:run1:k1"),
     ("{{receipt_url}}", "http://127.0.0.1:4003/r/k1/receipt"),
     ("{{alerts_url}}", "http://127.0.0.1:4003/r/k1/alerts"),
+    ("{{receipt_mailto}}", "mailto:receipt.k1@pens-conform.test"),
+    ("{{alerts_mailto}}", "mailto:alerts.k1@pens-conform.test"),
+    ("{{receipt_mailbox}}", "receipt.k1@pens-conform.test"),
+    ("{{alerts_mailbox}}", "alerts.k1@pens-conform.test"),
     ("{{secret}}", "pw-k1"),
     ("{{now}}", "2025-05-20T16:05:39Z"),
     ("{{now+2h}}", "2025-05-20T18:05:39Z"),
@@ -34,7 +40,7 @@ fn the_table_covers_every_kind_of_placeholder() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    assert_eq!(kinds.len(), 14, "{kinds:?}");
     assert_eq!(FixedContext.secret(), "pw-k1");
 }
 

@@ -1,0 +1,174 @@
+//! The FTP and explicit-FTPS listeners of the staging server (CMI010 §5: a target *may*
+//! fetch `ftp://` and `ftps://` package URLs; one that cannot owes 1304/1306, §6.3).
+//!
+//! libunftp speaks the protocol; we supply what it asks for: a read-only file system
+//! over the staged plans ([`files`]), a login check ([`login`]) and the transfer that
+//! plays the plan's behaviour ([`transfer`]). We run our own accept loop rather than
+//! `Server::listen`, which takes an address string and cannot report the port it got
+//! for port 0: each connection gets its own `Server`, built by [`server`], and is handed
+//! over with `Server::service`.
+//!
+//! Shutdown: libunftp spawns the control loop of a connection on its own task and ends
+//! it when the `Server::service` future that spawned it is dropped (its shutdown
+//! notifier goes with it). Our connection tasks live in a `JoinSet` owned by the accept
+//! loop, so aborting the loop drops them all. Transfers run on libunftp's data-channel
+//! tasks, which nothing of ours owns: they watch a stop signal that goes with the
+//! listener ([`files::StagedFiles`]).
+//!
+//! Known limits, both libunftp's: `package-url-account` cannot be required (libunftp
+//! answers `ACCT` with 530), and the FTPS listener insists on PROT P for PASV but not for
+//! EPSV, so a client that skips PROT P and uses EPSV gets its data in the clear. A failed
+//! TLS handshake after AUTH TLS happens inside libunftp and is not recorded as a
+//! [`crate::TlsFailure`].
+
+mod files;
+mod login;
+mod place;
+mod transfer;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use libunftp::options::{FtpsRequired, PassiveHost};
+use libunftp::{Server, ServerBuilder, ServerError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+use self::files::StagedFiles;
+use self::login::{FtpUser, Logins};
+use super::Shared;
+use crate::error::MockError;
+use crate::server::{ACCEPT_BACKOFF, Bound};
+
+pub use self::login::FtpLoginFailure;
+pub(crate) use self::login::LoginFailures;
+
+/// The greeting (220) every connection gets.
+const GREETING: &str = "pens-conform staging server";
+
+/// Seconds an idle control connection stays open: long enough for a slow target, short
+/// enough that an abandoned session does not hold a passive port for the whole run.
+const IDLE_SESSION_SECS: u64 = 120;
+
+/// Which of the two FTP listeners a session came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FtpProtocol {
+    /// Plain FTP.
+    Ftp,
+    /// Explicit FTPS: AUTH TLS on the control connection, PROT P on the data connection.
+    Ftps,
+}
+
+impl FtpProtocol {
+    /// The protocol as recorded in [`super::StagingEvent::protocol`].
+    fn as_str(self) -> &'static str {
+        match self {
+            FtpProtocol::Ftp => "ftp",
+            FtpProtocol::Ftps => "ftps",
+        }
+    }
+}
+
+/// What every connection's `Server` is built from.
+struct ListenerConfig {
+    shared: Arc<Shared>,
+    protocol: FtpProtocol,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    /// Closed when the listener is dropped: ends transfers still running.
+    stop: watch::Receiver<()>,
+}
+
+/// A running FTP listener; dropping it stops the listener, its sessions and transfers.
+#[derive(Debug)]
+pub(crate) struct FtpListener {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+    /// Dropped with the listener, which tells running transfers to stop.
+    _stop: watch::Sender<()>,
+}
+
+impl FtpListener {
+    /// Serves the staged plans on `bound`: explicit FTPS with TLS required on control and
+    /// data connections when `tls` is given, plain FTP otherwise.
+    pub(crate) fn spawn(
+        bound: Bound,
+        shared: Arc<Shared>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<FtpListener, MockError> {
+        let protocol = if tls.is_some() { FtpProtocol::Ftps } else { FtpProtocol::Ftp };
+        let (stop_sender, stop) = watch::channel(());
+        let config = ListenerConfig { shared, protocol, tls, stop };
+        // Built once here so that a configuration libunftp refuses fails the start, not
+        // every connection later.
+        server(&config).map_err(|source| MockError::FtpServer { protocol: protocol.as_str(), source })?;
+        let addr = bound.addr;
+        let task = tokio::spawn(accept_loop(bound.into_listener(), config));
+        Ok(FtpListener { addr, task, _stop: stop_sender })
+    }
+
+    /// Where the listener is bound.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for FtpListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A libunftp server for one connection: our files and logins, passive mode on the
+/// control connection's address, no log output, TLS when configured.
+fn server(config: &ListenerConfig) -> Result<Server<StagedFiles, FtpUser>, ServerError> {
+    let files = StagedFiles::new(Arc::clone(&config.shared), config.protocol, config.stop.clone());
+    let logins = Arc::new(Logins::new(Arc::clone(&config.shared), config.protocol));
+    let builder = ServerBuilder::<StagedFiles, FtpUser>::with_user_detail_provider::<FtpUser>(
+        Box::new(move || files.clone()),
+        Arc::clone(&logins) as Arc<_>,
+    )
+    .authenticator(logins)
+    .greeting(GREETING)
+    .idle_session_timeout(IDLE_SESSION_SECS)
+    // PASV names the address the client reached us on, which works on loopback and
+    // behind no NAT; EPSV names only the port anyway.
+    .passive_host(PassiveHost::FromConnection)
+    // libunftp logs through slog (to the `log` facade by default); what matters to a run
+    // is in the staging events, so its own lines are dropped.
+    .logger(slog::Logger::root(slog::Discard, slog::o!()));
+    let builder = match &config.tls {
+        Some(tls) => builder
+            .ftps_manual::<std::path::PathBuf>(Arc::clone(tls))
+            .ftps_required(FtpsRequired::All, FtpsRequired::All),
+        None => builder,
+    };
+    builder.build()
+}
+
+async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => match server(&config) {
+                    Ok(server) => {
+                        connections.spawn(async move {
+                            // `service` reports its failures through the (discarded) logger
+                            // and returns Ok; the session's outcome is in the events.
+                            if server.service(stream).await.is_err() {
+                                tracing::debug!(%peer, "ftp session ended with an error");
+                            }
+                        });
+                    }
+                    Err(error) => tracing::debug!(%peer, %error, "cannot build the ftp server"),
+                },
+                Err(error) => {
+                    tracing::debug!(%error, "ftp accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
