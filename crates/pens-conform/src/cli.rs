@@ -193,9 +193,21 @@ pub(crate) struct ServeClientArgs {
     /// The folder of package fixtures.
     #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
     pub(crate) packages: PathBuf,
-    /// Stage the package on HTTPS (the target must trust the client's CA).
-    #[arg(long)]
+    /// Stage the package on HTTPS (the target must trust the client's CA); the same as
+    /// `--staging https`.
+    #[arg(long, conflicts_with = "staging")]
     pub(crate) https: bool,
+    /// The staging listener the package URL names: http, https, ftp or ftps (explicit
+    /// FTPS; the target must trust the client's CA).
+    #[arg(long, value_name = "PROTOCOL")]
+    pub(crate) staging: Option<pens_mock::StagingProtocol>,
+    /// Ask for `mailto:` receipts and alerts, delivered to the client's own mail sink;
+    /// the target must mail through it (see --smtp-listen).
+    #[arg(long)]
+    pub(crate) mailto: bool,
+    /// Where the mail sink listens with --mailto (default: a free port, printed).
+    #[arg(long, value_name = "ADDR", requires = "mailto")]
+    pub(crate) smtp_listen: Option<std::net::SocketAddr>,
     /// Seed one deviation (see `selftest --help`, --client-defect).
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,

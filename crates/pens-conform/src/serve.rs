@@ -81,10 +81,22 @@ pub(crate) fn client(args: ServeClientArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot stage {}", args.package))?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let options = pens_mock::ReferenceClientOptions::builder().defect(defect).https(args.https).build();
-        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options)
+        let staging = match (args.staging, args.https) {
+            (Some(protocol), _) => protocol,
+            (None, true) => pens_mock::StagingProtocol::Https,
+            (None, false) => pens_mock::StagingProtocol::Http,
+        };
+        let mut options =
+            pens_mock::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
+        if let Some(addr) = args.smtp_listen {
+            options = options.smtp_listen(addr);
+        }
+        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
             .await
             .context("cannot start the reference client")?;
+        if let Some(smtp) = client.smtp_addr() {
+            output::line(format!("mail sink: {smtp} (the target must mail receipts and alerts through it)"))?;
+        }
         let publication = client.publish(&args.target, request).await;
         let answer = publication.answer_code();
         output::line(format!(

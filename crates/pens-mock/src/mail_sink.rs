@@ -98,26 +98,7 @@ fn encode_key(key: &str) -> String {
 /// Undoes [`encode_key`]; an invalid escape stays as it is, bytes that are not UTF-8
 /// become U+FFFD.
 fn decode_key(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match (bytes[i], bytes.get(i + 1..i + 3)) {
-            (b'~', Some(hex)) => std::str::from_utf8(hex).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok()),
-            _ => None,
-        };
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::path::unescape(segment, b'~')
 }
 
 /// A message's headers and text body, as far as they can be read.

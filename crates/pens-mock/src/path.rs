@@ -24,12 +24,20 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 /// Decodes `%XX` escapes; an invalid escape stays as it is, bytes that are not UTF-8
 /// become U+FFFD. Never fails: a bad path is recorded, not refused.
 pub(crate) fn decode_segment(segment: &str) -> String {
+    unescape(segment, b'%')
+}
+
+/// Decodes `<marker>XX` escapes (two hex digits); an invalid escape stays as it is,
+/// bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn unescape(segment: &str, marker: u8) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&high), Some(&low)) => hex_value(high).zip(hex_value(low)).map(|(h, l)| h << 4 | l),
+            (byte, Some(&high), Some(&low)) if byte == marker => {
+                hex_value(high).zip(hex_value(low)).map(|(h, l)| h << 4 | l)
+            }
             _ => None,
         };
         match escaped {

@@ -46,6 +46,13 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
     assert_eq!(report["summary"]["fail"], 0);
     assert!(report.get("aborted").is_none(), "{}", report["aborted"]);
     let scenarios = report["scenarios"].as_array().expect("scenarios");
+    // Every transport is on by default: FTP, FTPS and mail are exercised for real, and
+    // the run header says where the mail sink listens.
+    let verdict_of = |id: &str| scenarios.iter().find(|s| s["id"] == id).map(|s| s["verdict"].clone());
+    for id in ["ftp-fetch", "ftps-fetch", "mailto-receipt", "mailto-alerts"] {
+        assert_eq!(verdict_of(id), Some(Value::from("pass")), "{id}");
+    }
+    assert!(stdout.lines().any(|l| l.starts_with("smtp      127.0.0.1:")), "{stdout}");
     let mut requirements_by_id = BTreeMap::new();
     for scenario in scenarios {
         let id = scenario["id"].as_str().expect("id").to_owned();
@@ -80,6 +87,37 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
 
 /// A seeded defect is caught by the scenario written for it, with the requirement, the
 /// expected and the actual value on the console, and exit code 1.
+/// `--http-only` switches the reference target's optional transports off: it answers
+/// 1304, 1306, 1510 and 1520, which the scenarios for targets without them expect.
+#[test]
+fn http_only_switches_ftp_and_mail_off() {
+    let dir = TempDir::new("selftest-http-only");
+    let output = pens_conform()
+        .args(["selftest", "--http-only", "--only", "*-not-claimed", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("target").join("report.json")).expect("report.json"),
+    )
+    .expect("report.json is JSON");
+    let verdicts: Vec<(String, String)> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| {
+            (s["id"].as_str().unwrap_or_default().to_owned(), s["verdict"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    let expected: Vec<(String, String)> =
+        ["ftp-not-claimed", "ftps-not-claimed", "mailto-alerts-not-claimed", "mailto-receipt-not-claimed"]
+            .iter()
+            .map(|id| ((*id).to_owned(), "pass".to_owned()))
+            .collect();
+    assert_eq!(verdicts, expected, "{}", both(&output));
+}
+
 #[test]
 fn a_seeded_defect_fails_its_scenario_with_expected_and_actual() {
     let dir = TempDir::new("selftest-defect");

@@ -70,6 +70,9 @@ pub struct ReferenceClientOptions {
     /// Ask for receipts and alerts by mail: `mailto:` URLs at the client's own mail sink
     /// ([`super::ReferenceClient::smtp_addr`], which the target must mail through).
     pub mailto: bool,
+    /// Where the mail sink listens (with `mailto`); default: a free port on the bind
+    /// address. Fix it when the target must be told its relay before the client starts.
+    pub smtp_listen: Option<std::net::SocketAddr>,
     /// HTTP basic credentials `(user, password)` the staging server asks for; the
     /// collect carries them as `package-url-user-id` and `package-url-password`.
     pub credentials: Option<(String, String)>,
@@ -91,6 +94,7 @@ impl Default for ReferenceClientOptions {
             extra_root_pem: None,
             staging: StagingProtocol::Http,
             mailto: false,
+            smtp_listen: None,
             credentials: None,
             system_credentials: None,
             client_name: REFERENCE_CLIENT_NAME.to_owned(),
@@ -115,6 +119,7 @@ impl fmt::Debug for ReferenceClientOptions {
             .field("extra_root_pem", &self.extra_root_pem.as_ref().map(|_| "<pem>"))
             .field("staging", &self.staging)
             .field("mailto", &self.mailto)
+            .field("smtp_listen", &self.smtp_listen)
             .field("credentials", &user(&self.credentials))
             .field("system_credentials", &user(&self.system_credentials))
             .field("client_name", &self.client_name)
@@ -159,6 +164,12 @@ impl ReferenceClientOptionsBuilder {
     /// Asks for `mailto:` receipts and alerts (`true`) or HTTP ones (`false`, the default).
     pub fn mailto(mut self, mailto: bool) -> Self {
         self.options.mailto = mailto;
+        self
+    }
+
+    /// Runs the mail sink on this address.
+    pub fn smtp_listen(mut self, addr: std::net::SocketAddr) -> Self {
+        self.options.smtp_listen = Some(addr);
         self
     }
 

@@ -13,7 +13,7 @@ use rustls::pki_types::pem::PemObject;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
-use super::activity::{ClientEvent, ClientEventKind, CollectAnswer, PackageRequest};
+use super::activity::{ClientEvent, ClientEventKind, CollectAnswer, PackageRequest, ReceivedNotification};
 use super::collect::{Addresses, advertised_credentials, build_collect, staging_credentials};
 use super::defect::{Behaviour, StagingRule};
 use super::error::ReferenceClientError;
@@ -22,6 +22,7 @@ use super::publication::Publication;
 use super::receipts::{Shared, notification_app, notification_urls, publication_key};
 use super::request::PublishRequest;
 use crate::client::{CollectClient, CollectExchange, CollectRequest};
+use crate::collector::Collector;
 use crate::error::MockError;
 use crate::path::base_url;
 use crate::server::{self, ServerTask};
@@ -42,6 +43,8 @@ pub struct ReferenceClient {
     staging: Arc<StagingServer>,
     receipts: ServerTask,
     notification_base: String,
+    /// The mail sink for `mailto:` receipts and alerts, when the options ask for them.
+    mail: Option<Arc<Collector>>,
     sender: CollectClient,
     /// One task per publication copying the staging server's records of its package
     /// into the activity log; aborted when the client is dropped.
@@ -64,6 +67,12 @@ impl ReferenceClient {
         let notification_base = base_url("http", &options.advertise_host, bind, bound.addr.port());
         let shared = Arc::new(Shared::new(Behaviour::of(options.defect)));
         let receipts = server::spawn(bound, notification_app(Arc::clone(&shared)), None);
+        let mail = match (options.mailto, options.smtp_listen) {
+            (false, _) => None,
+            (true, None) => Some(Collector::start(bind, &options.advertise_host).await),
+            (true, Some(smtp)) => Some(Collector::start_with_smtp(bind, &options.advertise_host, smtp).await),
+        };
+        let mail = mail.transpose().map_err(start_error("mail sink"))?.map(Arc::new);
         tracing::info!(
             staging = %staging.http_base(),
             receipts = %notification_base,
@@ -77,6 +86,7 @@ impl ReferenceClient {
             staging: Arc::new(staging),
             receipts,
             notification_base,
+            mail,
             sender,
             copiers: Mutex::new(JoinSet::new()),
         })
@@ -106,6 +116,12 @@ impl ReferenceClient {
     /// alerts URLs lie below it.
     pub fn notification_base(&self) -> &str {
         &self.notification_base
+    }
+
+    /// Where the client's mail sink listens, when it asks for `mailto:` receipts: the
+    /// SMTP relay the target must mail through.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.mail.as_ref().map(|mail| mail.smtp_addr())
     }
 
     /// The address the receipt listener is bound to.
@@ -152,7 +168,14 @@ impl ReferenceClient {
             StagingProtocol::Ftp => staged.ftp_url,
             StagingProtocol::Ftps => staged.ftps_url,
         };
-        let (receipt, alerts) = notification_urls(&self.notification_base, number);
+        let (receipt, alerts) = match &self.mail {
+            Some(mail) => {
+                let urls = mail.mailto(&key);
+                self.copy_mail(number, key.clone(), Arc::clone(mail));
+                (urls.receipt, urls.alerts)
+            }
+            None => notification_urls(&self.notification_base, number),
+        };
         let addresses = Addresses { package_url, package_path: staged.path, receipt, alerts };
         self.shared.log.record(
             Instant::now(),
@@ -183,6 +206,37 @@ impl ReferenceClient {
             alerts_url,
             shared: Arc::clone(&self.shared),
         }
+    }
+
+    /// Copies every receipt and alert mailed for publication `number` into the log as it
+    /// arrives at the mail sink. Nobody answers a mail: the answer recorded is empty and
+    /// the status is the sink's SMTP reply.
+    fn copy_mail(&self, number: u64, key: String, mail: Arc<Collector>) {
+        let shared = Arc::clone(&self.shared);
+        let mut copiers = self.copiers.lock().unwrap_or_else(PoisonError::into_inner);
+        copiers.spawn(async move {
+            let mut copied = 0;
+            loop {
+                let deadline = Instant::now() + COPY_WAIT;
+                let events = mail.wait_for(&key, deadline, |events| events.len() > copied).await;
+                for event in events.iter().skip(copied) {
+                    let received = ReceivedNotification {
+                        endpoint: event.endpoint,
+                        method: event.method.clone(),
+                        content_type: event.content_type.clone(),
+                        notification: ReceivedNotification::without_secrets(event.notification.clone()),
+                        answer_status: event.status,
+                        answer: bytes::Bytes::new(),
+                    };
+                    shared.log.record(
+                        event.at,
+                        Some(number),
+                        ClientEventKind::NotificationReceived(Box::new(received)),
+                    );
+                }
+                copied = copied.max(events.len());
+            }
+        });
     }
 
     /// Copies every staging record of publication `number`'s package into the log as

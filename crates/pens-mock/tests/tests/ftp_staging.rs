@@ -2,12 +2,12 @@
 //! suppaftp: anonymous and credentialed logins, the behaviours FTP can play, what is
 //! recorded, and shutdown. Waits end on recorded events (`wait_for`), never on a sleep.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{CredentialsPresented, RunCa, StagingBehaviour, StagingEvent, StagingPlan, StagingServer, ZIP_MAGIC};
+use pens_mock::{CredentialsPresented, StagingBehaviour, StagingPlan, ZIP_MAGIC};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use suppaftp::tokio::{AsyncFtpStream, AsyncRustlsConnector, AsyncRustlsFtpStream, ImplAsyncFtpStream, TokioTlsStream};
@@ -15,28 +15,7 @@ use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpResult, Mode};
 use tokio::io::AsyncReadExt;
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-/// A generous deadline: waits end on the event, so this only bounds a broken test.
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(10)
-}
-
-fn package() -> Bytes {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
-    pens_mock::zip_directory(&fixtures.join("scorm12-minimal")).unwrap()
-}
-
-struct Setup {
-    ca: RunCa,
-    staging: StagingServer,
-}
-
-async fn setup() -> Setup {
-    let ca = RunCa::generate(&[]).unwrap();
-    let staging = StagingServer::start(LOOPBACK, "", &ca).await.unwrap();
-    Setup { ca, staging }
-}
+use crate::support::{Setup, package, setup};
 
 impl Setup {
     /// A plain FTP session, logged in, in binary mode.
@@ -62,10 +41,6 @@ impl Setup {
         let connector = AsyncRustlsConnector::from(tokio_rustls::TlsConnector::from(Arc::new(config)));
         let plain = AsyncRustlsFtpStream::connect(self.staging.ftps_addr()).await.unwrap();
         plain.into_secure(connector, "127.0.0.1").await.unwrap()
-    }
-
-    async fn event(&self, key: &str, pred: impl Fn(&StagingEvent) -> bool) -> StagingEvent {
-        self.staging.wait_for(key, deadline(), pred).await.expect("the event within the deadline")
     }
 }
 

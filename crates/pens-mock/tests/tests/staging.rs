@@ -5,30 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{CredentialsPresented, RunCa, StagingBehaviour, StagingEvent, StagingPlan, StagingServer, ZIP_MAGIC};
+use pens_mock::{CredentialsPresented, RunCa, StagingBehaviour, StagingPlan, StagingServer, ZIP_MAGIC};
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-/// A generous deadline: waits end on the event, so this only bounds a broken test.
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(10)
-}
-
-fn package() -> Bytes {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
-    pens_mock::zip_directory(&fixtures.join("scorm12-minimal")).unwrap()
-}
-
-struct Setup {
-    ca: RunCa,
-    staging: StagingServer,
-}
-
-async fn setup() -> Setup {
-    let ca = RunCa::generate(&[]).unwrap();
-    let staging = StagingServer::start(LOOPBACK, "", &ca).await.unwrap();
-    Setup { ca, staging }
-}
+use crate::support::{Setup, deadline, package, setup};
 
 impl Setup {
     /// A client that trusts the run CA, follows no redirect and uses no proxy.
@@ -39,10 +18,6 @@ impl Setup {
             .no_proxy()
             .build()
             .unwrap()
-    }
-
-    async fn event(&self, key: &str, pred: impl Fn(&StagingEvent) -> bool) -> StagingEvent {
-        self.staging.wait_for(key, deadline(), pred).await.expect("the event within the deadline")
     }
 }
 

@@ -261,7 +261,7 @@ async fn run_scenario(
 /// by the mock target before anything is recorded).
 fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
     let mut out = Vec::new();
-    let mut pending_fetch: HashMap<u64, (u64, String)> = HashMap::new();
+    let mut pending_fetch: HashMap<u64, (u64, String, bool)> = HashMap::new();
     for event in &evidence.events {
         let at_ms = evidence.offset_ms(event.at);
         match &event.kind {
@@ -282,11 +282,19 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
             }
             TargetEventKind::FetchStarted { url, credentials } => {
                 let with = if *credentials { " with credentials" } else { "" };
-                pending_fetch.insert(event.exchange, (at_ms, format!("GET {url}{with}")));
+                let ftp = url.starts_with("ftp");
+                let verb = if ftp { "RETR" } else { "GET" };
+                pending_fetch.insert(event.exchange, (at_ms, format!("{verb} {url}{with}"), ftp));
             }
             TargetEventKind::FetchFinished { http_status, bytes, result, detail } => {
-                let (started, request) = pending_fetch.remove(&event.exchange).unwrap_or((at_ms, "GET".to_owned()));
-                let status = http_status.map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
+                let (started, request, ftp) =
+                    pending_fetch.remove(&event.exchange).unwrap_or((at_ms, "GET".to_owned(), false));
+                let status = match (http_status, ftp) {
+                    (Some(code), true) => format!("FTP {code}"),
+                    (Some(status), false) => format!("HTTP {status}"),
+                    (None, true) => "no completed transfer".to_owned(),
+                    (None, false) => "no HTTP answer".to_owned(),
+                };
                 out.push(Exchange {
                     kind: ExchangeKind::StagingFetch,
                     at_ms: started,

@@ -32,6 +32,61 @@ async fn the_reference_client_passes_every_client_scenario() {
     assert!(!json.contains(STAGING_PASSWORD), "the staging password reached the report");
 }
 
+/// A tool that stages on FTP or explicit FTPS and asks for `mailto:` receipts: the mock
+/// target fetches over FTP(S) and mails through the tool's relay, every scenario still
+/// passes, and the mailed receipt reaches the tool.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_staging_on_ftp_with_mailto_receipts_passes_every_client_scenario() {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
+
+    use pens_mock::{ClientEventKind, ReferenceClient, ReferenceClientOptions, StagingProtocol};
+
+    for protocol in [StagingProtocol::Ftp, StagingProtocol::Ftps] {
+        let client_options = ReferenceClientOptions::builder()
+            .staging(protocol)
+            .mailto(true)
+            .credentials("pens-author", STAGING_PASSWORD)
+            .build();
+        let client = Arc::new(
+            ReferenceClient::start(IpAddr::V4(Ipv4Addr::LOCALHOST), client_options).await.expect("the client starts"),
+        );
+        let mut options = options(Some(client.ca_pem().to_owned()));
+        options.smtp_relay = client.smtp_addr();
+        let trigger = crate::client_support::trigger_for(&client);
+        let report = run_client_suite(&client_scenarios(), &options, &trigger, &mut |_| {}).await.unwrap().report;
+        assert!(
+            report.scenarios.iter().all(|s| s.verdict == Verdict::Pass),
+            "{protocol:?}:\n{}",
+            describe_problems(&report)
+        );
+        let fetched_over = |scenario: &pens_report::ScenarioResult| {
+            scenario.exchanges.iter().any(|e| {
+                e.kind == pens_report::ExchangeKind::StagingFetch
+                    && e.summary.contains(&format!("{protocol:?}://").to_lowercase())
+            })
+        };
+        let publish = report.scenarios.iter().find(|s| s.id == "publish-valid").expect("publish-valid ran");
+        assert!(fetched_over(publish), "{protocol:?}: {:#?}", publish.exchanges);
+        assert!(
+            publish
+                .exchanges
+                .iter()
+                .any(|e| e.kind == pens_report::ExchangeKind::Receipt && e.summary.contains("mailed to receipt.")),
+            "{protocol:?}: {:#?}",
+            publish.exchanges
+        );
+        // The tool's side: its receipts came by mail.
+        let mailed = client
+            .activity()
+            .iter()
+            .any(|e| matches!(&e.kind, ClientEventKind::NotificationReceived(received) if received.method == "SMTP"));
+        assert!(mailed, "{protocol:?}: the client never got a mailed receipt");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains(STAGING_PASSWORD), "the staging password reached the report");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trigger_that_never_publishes_fails_with_no_collect_within_the_deadline() {
     let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
