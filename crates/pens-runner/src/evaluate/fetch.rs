@@ -36,11 +36,20 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         _ => &req::TARGET_FETCH_HTTP,
     };
     let Some(first) = requests.first() else {
+        // An FTPS handshake happens inside the FTP server, out of our sight: say what
+        // most often stops it, since the check cannot tell.
+        let hint = match expect.protocol.as_deref() {
+            Some("ftps") => {
+                "; if the target logged in but never asked for the file, check that it trusts the run's CA \
+                 (ca.pem) for explicit FTPS"
+            }
+            _ => "",
+        };
         return vec![CheckResult::new(
             Verdict::Fail,
             requirement,
             format!(
-                "the package was never requested from the staging server (waited {} ms)",
+                "the package was never requested from the staging server (waited {} ms){hint}",
                 settings.deadlines.fetch.as_millis()
             ),
         )];
@@ -126,6 +135,16 @@ mod tests {
         let checks = judge(&valid().answered_with(0), &happens(Some("https"), CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.https")]);
         assert_eq!(checks[0].message, "the package was never requested from the staging server (waited 2000 ms)");
+    }
+
+    #[test]
+    fn a_missing_ftps_fetch_names_the_run_ca_as_the_likely_cause() {
+        let checks = judge(&valid().answered_with(0), &happens(Some("ftps"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.ftps")]);
+        assert!(checks[0].message.ends_with("trusts the run's CA (ca.pem) for explicit FTPS"), "{}", checks[0].message);
+        let checks = judge(&valid().answered_with(0), &happens(Some("ftp"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.ftp")]);
+        assert!(!checks[0].message.contains("ca.pem"), "{}", checks[0].message);
     }
 
     #[test]
