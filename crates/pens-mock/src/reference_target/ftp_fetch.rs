@@ -40,20 +40,35 @@ pub(crate) async fn fetch_ftp(
 ) -> Result<Package, FetchFailure> {
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = url.port().unwrap_or(21);
-    let mut ftp = AsyncRustlsFtpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|e| failure(ErrorCode::INVALID_PACKAGE_URL, "cannot reach the staging server", &e))?;
-    if let Some(config) = tls {
-        let connector = AsyncRustlsConnector::from(tokio_rustls::TlsConnector::from(config));
-        ftp = ftp
-            .into_secure(connector, &host)
-            .await
-            .map_err(|e| failure(ErrorCode::INVALID_PACKAGE_URL, "cannot secure the FTP connection", &e))?;
+    let mut ftp = match connect(&host, port, tls.clone()).await {
+        // libunftp (the harness's FTP server) switches to TLS in a task it spawns after
+        // answering AUTH TLS 234; a ClientHello that arrives first is read as a command
+        // and the handshake fails. Rare, and only under load, but a reference target
+        // must not turn the harness's race into a false 1310: one fresh attempt.
+        Err((_, FtpError::SecureError(_))) if tls.is_some() => connect(&host, port, tls).await,
+        first => first,
     }
+    .map_err(|(what, e)| failure(ErrorCode::INVALID_PACKAGE_URL, what, &e))?;
     let outcome = retrieve(&mut ftp, &url, credentials).await;
     // The package is in hand (or not); how the server takes our goodbye does not matter.
     let _ = ftp.quit().await;
     outcome
+}
+
+/// A control connection, secured with `tls` when given; the error says which step failed.
+async fn connect(
+    host: &str,
+    port: u16,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<AsyncRustlsFtpStream, (&'static str, FtpError)> {
+    let ftp = AsyncRustlsFtpStream::connect((host, port)).await.map_err(|e| ("cannot reach the staging server", e))?;
+    match tls {
+        None => Ok(ftp),
+        Some(config) => {
+            let connector = AsyncRustlsConnector::from(tokio_rustls::TlsConnector::from(config));
+            ftp.into_secure(connector, host).await.map_err(|e| ("cannot secure the FTP connection", e))
+        }
+    }
 }
 
 async fn retrieve(
