@@ -55,12 +55,18 @@ enum Command {
     ///
     /// Without TOPIC, lists every error code and every requirement.
     Explain(ExplainArgs),
+    /// Compare two runs' report.json files: which scenarios regressed, improved,
+    /// appeared or went away.
+    ///
+    /// Exit status: 0 nothing regressed; 1 some scenario regressed; 2 a file cannot be
+    /// read or is not a pens-conform report, or the runs are of different modes.
+    Diff(DiffArgs),
 }
 
 /// Options shared by `target` and `selftest`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Where report.json, junit.xml and ca.pem go; default `reports/<timestamp>/`.
+    /// Where report.json, junit.xml, summary.md and ca.pem go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once.
@@ -129,7 +135,7 @@ pub(crate) struct ClientArgs {
     /// a mailto: receipt or alerts URL.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtp_relay: Option<std::net::SocketAddr>,
-    /// Where report.json and junit.xml go; default `reports/<timestamp>/`.
+    /// Where report.json, junit.xml and summary.md go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once (with --trigger; interactive runs go one at a time).
@@ -291,6 +297,18 @@ pub(crate) struct ExplainArgs {
     pub(crate) format: Format,
 }
 
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier run's report.json.
+    pub(crate) old: PathBuf,
+    /// The later run's report.json.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
 /// Message kinds accepted by `--kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum KindArg {
@@ -326,6 +344,7 @@ pub(crate) fn run() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => crate::validate::run(&args),
         Command::Explain(args) => crate::explain::run(&args),
+        Command::Diff(args) => crate::diff::run(&args),
         Command::List(args) => crate::scenarios::list(&args),
         Command::Lint(args) => crate::scenarios::lint(&args),
         Command::Target(args) => crate::target::run(args),

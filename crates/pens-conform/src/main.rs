@@ -4,6 +4,7 @@
 
 mod cli;
 mod client;
+mod diff;
 mod exit;
 mod explain;
 mod input;

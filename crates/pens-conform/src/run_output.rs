@@ -1,11 +1,11 @@
 //! What `target`, `client` and `selftest` share: loading the scenarios, running them
 //! with a live line per scenario, writing the reports and choosing the exit code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pens_report::{RunReport, Verdict, render_console, render_junit, render_scenario_line};
+use pens_report::{RunReport, Verdict, render_console, render_junit, render_markdown, render_scenario_line};
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
 
@@ -38,7 +38,8 @@ pub(crate) enum Suite<'a> {
     Client { scenarios: &'a [ClientScenario], options: &'a ClientRunOptions, trigger: &'a Trigger },
 }
 
-/// Runs a suite, prints progress and the console report, writes the report files into
+/// Runs a suite, prints progress and the console report, writes the report files
+/// (report.json, junit.xml, summary.md, ca.pem) into
 /// `report_dir`, and returns the exit code.
 pub(crate) async fn run_and_report(suite: Suite<'_>, report_dir: &Path) -> anyhow::Result<u8> {
     std::fs::create_dir_all(report_dir)
@@ -113,10 +114,31 @@ fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result
     };
     write("report.json", &serde_json::to_string_pretty(report)?)?;
     write("junit.xml", &render_junit(report)?)?;
+    let summary = render_markdown(report);
+    write("summary.md", &summary)?;
     if !ca_pem.is_empty() {
         write("ca.pem", ca_pem)?;
     }
+    append_step_summary(&summary);
     Ok(())
+}
+
+/// On GitHub Actions, `GITHUB_STEP_SUMMARY` names a file whose Markdown becomes the
+/// job's summary page; other steps write to it too, so we append. A summary that cannot
+/// be appended only costs the page, never the run: warn and go on.
+fn append_step_summary(summary: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{summary}"));
+    if let Err(error) = appended {
+        eprintln!("warning: cannot append the summary to {} (GITHUB_STEP_SUMMARY): {error}", path.display());
+    }
 }
 
 /// 3 when the run is incomplete or the harness failed, 1 when a scenario failed, else 0.

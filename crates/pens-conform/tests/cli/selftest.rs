@@ -293,3 +293,42 @@ fn a_seeded_client_defect_fails_the_client_suite() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("FAIL answers-alerts"), "{stdout}");
 }
+
+/// Every run writes summary.md next to report.json, and appends it to the file
+/// GITHUB_STEP_SUMMARY names (after what other steps wrote there).
+#[test]
+fn summary_md_is_written_and_appended_to_the_github_step_summary() {
+    let dir = TempDir::new("selftest-summary");
+    let step_summary = dir.write("step-summary.md", "earlier step\n");
+    let output = pens_conform()
+        .args(["selftest", "--only", "collect-post-valid", "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .env("GITHUB_STEP_SUMMARY", &step_summary)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let summary =
+        std::fs::read_to_string(dir.path().join("reports/target/summary.md")).expect("target/summary.md written");
+    assert!(summary.starts_with("## pens-conform target run: pens-conform reference target\n"), "{summary}");
+    assert!(summary.contains("\nAll 1 scenarios passed.\n"), "{summary}");
+    let appended = std::fs::read_to_string(&step_summary).expect("step summary");
+    assert!(appended.starts_with("earlier step\n## pens-conform target run: "), "{appended}");
+    assert!(appended.contains(&summary), "{appended}");
+}
+
+/// A step summary that cannot be appended to costs a warning, not the run.
+#[test]
+fn an_unwritable_github_step_summary_only_warns() {
+    let dir = TempDir::new("selftest-summary-unwritable");
+    let output = pens_conform()
+        .args(["selftest", "--only", "collect-post-valid", "--report-dir"])
+        .arg(dir.path().join("reports"))
+        // A folder cannot be opened for appending.
+        .env("GITHUB_STEP_SUMMARY", dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: cannot append the summary to"), "{}", both(&output));
+    assert!(dir.path().join("reports/target/summary.md").is_file(), "{}", both(&output));
+}

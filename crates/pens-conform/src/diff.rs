@@ -1,0 +1,54 @@
+//! `pens-conform diff OLD.json NEW.json`: compares two runs' `report.json` files, so a
+//! CI job can fail on a regression against the last good run. Exit status: 0 nothing
+//! regressed, 1 some scenario regressed, 2 a file is unreadable, not a report, or the
+//! two runs are of different modes.
+
+use std::path::Path;
+
+use anyhow::Context;
+use pens_report::{FORMAT_VERSION, RunReport, diff_reports, render_diff_text};
+
+use crate::cli::{DiffArgs, Format};
+use crate::exit;
+use crate::output;
+
+pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
+    let old = read_report(&args.old)?;
+    let new = read_report(&args.new)?;
+    if old.mode != new.mode {
+        anyhow::bail!(
+            "{} is a {} run but {} is a {} run; compare runs of the same mode",
+            args.old.display(),
+            old.mode,
+            args.new.display(),
+            new.mode
+        );
+    }
+    let diff = diff_reports(&old, &new);
+    match args.format {
+        Format::Text => output::text(render_diff_text(&diff))?,
+        Format::Json => output::line(serde_json::to_string_pretty(&diff)?)?,
+    }
+    Ok(if diff.has_regressions() { exit::CHECK_FAILED } else { exit::SUCCESS })
+}
+
+/// Reads a `report.json`; the error names the file, and for JSON that does not fit the
+/// report model, the line and column serde_json stopped at.
+fn read_report(path: &Path) -> anyhow::Result<RunReport> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: RunReport = serde_json::from_str(&text).map_err(|error| {
+        // serde_json ends its message with " at line L column C"; the position goes first.
+        let message = error.to_string();
+        let position = format!(" at line {} column {}", error.line(), error.column());
+        let message = message.strip_suffix(&position).unwrap_or(&message);
+        anyhow::anyhow!("{}:{}:{}: not a pens-conform report: {message}", path.display(), error.line(), error.column())
+    })?;
+    if report.format_version != FORMAT_VERSION {
+        anyhow::bail!(
+            "{}: format_version {} is not one this pens-conform reads ({FORMAT_VERSION})",
+            path.display(),
+            report.format_version
+        );
+    }
+    Ok(report)
+}

@@ -1,0 +1,81 @@
+//! `diff`: two report.json files written by the test from the report model, compared
+//! as a CI script would, with the exit code as the verdict.
+
+use pens_report::{FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
+
+use super::{TempDir, both, pens_conform};
+
+fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
+    let scenarios: Vec<ScenarioResult> =
+        scenarios.iter().map(|(id, verdict)| ScenarioResult::new(*id, "title", "f.toml", *verdict)).collect();
+    RunReport {
+        format_version: FORMAT_VERSION,
+        harness: Harness { name: "pens-conform".into(), version: "0.1.0".into() },
+        mode: mode.into(),
+        started_at: "2026-06-01T00:00:00Z".into(),
+        duration_ms: 1,
+        target: TargetInfo {
+            url: "http://127.0.0.1:1/pens".into(),
+            name: None,
+            claims: pens_proto::TargetCapabilities::default(),
+        },
+        summary: Summary::of(&scenarios),
+        aborted: None,
+        scenarios,
+    }
+}
+
+fn write(dir: &TempDir, name: &str, report: &RunReport) -> std::path::PathBuf {
+    dir.write(name, &serde_json::to_string_pretty(report).expect("serialises"))
+}
+
+#[test]
+fn no_regression_exits_0_and_a_regression_exits_1() {
+    let dir = TempDir::new("diff");
+    let old = write(&dir, "old.json", &report("target", &[("a", Verdict::Warn), ("b", Verdict::Pass)]));
+    let better = write(&dir, "better.json", &report("target", &[("a", Verdict::Pass), ("b", Verdict::Pass)]));
+    let worse = write(
+        &dir,
+        "worse.json",
+        &report("target", &[("a", Verdict::Warn), ("b", Verdict::Fail), ("c", Verdict::Pass)]),
+    );
+
+    let output = pens_conform().arg("diff").arg(&old).arg(&better).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    insta::assert_snapshot!("diff_improved_text", stdout);
+
+    let output = pens_conform().arg("diff").arg(&old).arg(&worse).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    insta::assert_snapshot!("diff_regressed_text", stdout);
+
+    let output = pens_conform().arg("diff").arg(&old).arg(&worse).args(["--format", "json"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    insta::assert_json_snapshot!("diff_regressed_json", json);
+}
+
+#[test]
+fn unreadable_files_non_reports_and_mixed_modes_exit_2_naming_the_file() {
+    let dir = TempDir::new("diff-bad");
+    let good = write(&dir, "good.json", &report("target", &[("a", Verdict::Pass)]));
+    let client = write(&dir, "client.json", &report("client", &[("a", Verdict::Pass)]));
+    let not_json = dir.write("broken.json", "{\n  \"format_version\": 1,\n  oops\n}\n");
+    let not_report = dir.write("other.json", "{\"name\": \"something else\"}");
+    let missing = dir.path().join("missing.json");
+
+    let cases = [
+        (missing.clone(), good.clone(), format!("cannot read {}", missing.display())),
+        (good.clone(), not_json.clone(), format!("{}:3:3: not a pens-conform report: ", not_json.display())),
+        (not_report.clone(), good.clone(), format!("{}:1:26: not a pens-conform report: ", not_report.display())),
+        (good.clone(), client.clone(), "is a client run; compare runs of the same mode".to_owned()),
+    ];
+    for (old, new, expected) in cases {
+        let output = pens_conform().arg("diff").arg(&old).arg(&new).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+        assert!(stderr.contains(&expected), "expected {expected:?} in\n{}", both(&output));
+        assert!(output.stdout.is_empty(), "{}", both(&output));
+    }
+}

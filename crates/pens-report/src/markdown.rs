@@ -1,0 +1,225 @@
+//! `summary.md`: a GitHub-flavoured Markdown summary of a run, short enough for a CI
+//! job summary or a pull-request comment. The console report stays the place for
+//! details; this one says how the run went and which scenarios need a look.
+//!
+//! Everything an implementation controls (titles come from scenarios, but messages
+//! quote what the implementation sent, and the target name comes from a profile) is
+//! escaped with [`escape_cell`], so a crafted answer cannot break the table, inject
+//! HTML or turn into a heading.
+
+use std::fmt::Write;
+
+use crate::model::{CheckResult, RunReport, ScenarioResult};
+use crate::verdict::Verdict;
+
+/// At most this many scenario rows; the rest are counted in a final line, so a run
+/// with hundreds of failures still fits a PR comment.
+const MAX_ROWS: usize = 50;
+
+/// Renders the Markdown summary: heading, totals by verdict, then every scenario worse
+/// than `pass`, worst first.
+pub fn render_markdown(report: &RunReport) -> String {
+    let mut out = String::new();
+    let target = report.target.name.as_deref().unwrap_or(&report.target.url);
+    let _ = writeln!(out, "## pens-conform {} run: {}\n", escape_cell(&report.mode), escape_cell(target));
+    let _ = writeln!(
+        out,
+        "pens-conform {} · started {} · {} ms\n",
+        escape_cell(&report.harness.version),
+        escape_cell(&report.started_at),
+        report.duration_ms
+    );
+    if let Some(reason) = &report.aborted {
+        let _ = writeln!(out, "> **Run stopped early:** {}\n", escape_cell(reason));
+    }
+    write_totals(&mut out, report);
+
+    let mut worse: Vec<&ScenarioResult> = report.scenarios.iter().filter(|s| s.verdict > Verdict::Pass).collect();
+    worse.sort_by(|a, b| b.verdict.cmp(&a.verdict).then_with(|| a.id.cmp(&b.id)));
+    if worse.is_empty() {
+        if report.aborted.is_none() || !report.scenarios.is_empty() {
+            write_all_passed(&mut out, report);
+        }
+        return out;
+    }
+    let _ = writeln!(out, "| verdict | scenario | title | worst check |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for scenario in worse.iter().take(MAX_ROWS) {
+        let _ = writeln!(
+            out,
+            "| **{}** | {} | {} | {} |",
+            scenario.verdict.name(),
+            escape_cell(&scenario.id),
+            escape_cell(&scenario.title),
+            escape_cell(&worst_check_text(scenario)),
+        );
+    }
+    if worse.len() > MAX_ROWS {
+        let _ = writeln!(out, "\n… and {} more", worse.len() - MAX_ROWS);
+    }
+    out
+}
+
+/// The one-row table of counts, best verdict first like the console summary.
+fn write_totals(out: &mut String, report: &RunReport) {
+    let verdicts = [
+        Verdict::Pass,
+        Verdict::Info,
+        Verdict::Warn,
+        Verdict::NotApplicable,
+        Verdict::Inconclusive,
+        Verdict::Fail,
+        Verdict::Error,
+    ];
+    let names: Vec<&str> = verdicts.iter().map(|v| v.name()).collect();
+    let counts: Vec<String> = verdicts.iter().map(|v| report.summary.count(*v).to_string()).collect();
+    let _ = writeln!(out, "| total | {} |", names.join(" | "));
+    let _ = writeln!(out, "|---:|{}", "---:|".repeat(verdicts.len()));
+    let _ = writeln!(out, "| {} | {} |\n", report.summary.total, counts.join(" | "));
+}
+
+fn write_all_passed(out: &mut String, report: &RunReport) {
+    let not_applicable = report.summary.not_applicable;
+    if not_applicable > 0 {
+        let _ = writeln!(out, "All {} scenarios passed ({not_applicable} not applicable).", report.summary.total);
+    } else {
+        let _ = writeln!(out, "All {} scenarios passed.", report.summary.total);
+    }
+}
+
+/// `requirement (section): message` of the first check with the scenario's verdict, or
+/// the scenario's note when no check has it (e.g. a harness error before any check).
+fn worst_check_text(scenario: &ScenarioResult) -> String {
+    let worst: Option<&CheckResult> = scenario
+        .checks
+        .iter()
+        .find(|c| c.verdict == scenario.verdict)
+        .or_else(|| scenario.checks.iter().max_by_key(|c| c.verdict));
+    match (worst, &scenario.note) {
+        (Some(check), _) => format!("{} ({}): {}", check.requirement, check.section, check.message),
+        (None, Some(note)) => note.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// `text` made safe for one Markdown table cell (and for a heading line): line breaks
+/// become spaces, and the characters that end a cell (`|`), open code spans or links
+/// (`` ` ``, `[`, `]`), start HTML (`<`, `>`, `&`) or escape others (`\`) become
+/// character references, which GitHub shows as the character itself. A leading `#` or
+/// `*` is harmless inside a cell and is kept.
+pub(crate) fn escape_cell(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => escaped.push(' '),
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '|' => escaped.push_str("&#124;"),
+            '`' => escaped.push_str("&#96;"),
+            '\\' => escaped.push_str("&#92;"),
+            '[' => escaped.push_str("&#91;"),
+            ']' => escaped.push_str("&#93;"),
+            c if c.is_control() => escaped.push(' '),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Harness, Summary, TargetInfo};
+
+    #[test]
+    fn escape_cell_neutralises_markup_an_implementation_controls() {
+        let cases = [
+            ("<script>|x\r\n", "&lt;script&gt;&#124;x  "),
+            ("a `code` & b", "a &#96;code&#96; &amp; b"),
+            ("[link](http://x)", "&#91;link&#93;(http://x)"),
+            ("back\\|slash", "back&#92;&#124;slash"),
+            ("# not a heading\n* not a list", "# not a heading * not a list"),
+            ("tab\tbell\u{7}", "tab bell "),
+            ("plain text, é", "plain text, é"),
+        ];
+        for (input, expected) in cases {
+            let escaped = escape_cell(input);
+            assert_eq!(escaped, expected, "{input:?}");
+            assert!(!escaped.contains(['|', '<', '>', '`', '\n', '\r']), "{escaped}");
+        }
+    }
+
+    fn check(verdict: Verdict, requirement: &str, section: &str, message: &str) -> CheckResult {
+        CheckResult {
+            verdict,
+            requirement: requirement.into(),
+            section: section.into(),
+            message: message.into(),
+            expected: None,
+            actual: None,
+            diff: None,
+        }
+    }
+
+    fn report(scenarios: Vec<ScenarioResult>, aborted: Option<&str>) -> RunReport {
+        RunReport {
+            format_version: crate::FORMAT_VERSION,
+            harness: Harness { name: "pens-conform".into(), version: "0.1.0".into() },
+            mode: "target".into(),
+            started_at: "2026-06-01T00:00:00Z".into(),
+            duration_ms: 1234,
+            target: TargetInfo {
+                url: "http://127.0.0.1:8380/pens".into(),
+                name: Some("Acme <LMS> | v2".into()),
+                claims: pens_proto::TargetCapabilities::default(),
+            },
+            summary: Summary::of(&scenarios),
+            aborted: aborted.map(str::to_owned),
+            scenarios,
+        }
+    }
+
+    fn sample() -> RunReport {
+        let mut fail = ScenarioResult::new("lf-line-endings", "Responses end lines with CRLF", "f.toml", Verdict::Fail);
+        fail.checks = vec![
+            check(Verdict::Pass, "response.format", "CMI010 §6.3", "answer parsed"),
+            check(Verdict::Fail, "response.crlf", "CMI010 §6.3", "line ends were `\\n`, got <html>|x\r\nmore"),
+        ];
+        let mut warn = ScenarioResult::new("alert-early", "Alerts follow the receipt", "w.toml", Verdict::Warn);
+        warn.checks = vec![check(Verdict::Warn, "alert.order", "CMI010 §6.2.12", "alert came first")];
+        let pass = ScenarioResult::new("collect-post-valid", "A valid collect is accepted", "p.toml", Verdict::Pass);
+        report(vec![pass, warn, fail], None)
+    }
+
+    #[test]
+    fn markdown_of_a_run_with_a_failure_a_warning_and_a_pass() {
+        insta::assert_snapshot!(render_markdown(&sample()));
+    }
+
+    #[test]
+    fn a_clean_run_says_all_passed_and_an_aborted_run_says_why() {
+        let clean = report(vec![ScenarioResult::new("a", "A", "a.toml", Verdict::Pass)], None);
+        let text = render_markdown(&clean);
+        assert!(text.contains("\nAll 1 scenarios passed.\n"), "{text}");
+        assert!(!text.contains("| verdict |"), "{text}");
+
+        let aborted = report(Vec::new(), Some("preflight inconclusive: no fetch"));
+        let text = render_markdown(&aborted);
+        assert!(text.contains("> **Run stopped early:** preflight inconclusive: no fetch"), "{text}");
+        assert!(!text.contains("All 0 scenarios passed"), "{text}");
+    }
+
+    #[test]
+    fn rows_are_capped_worst_first_with_a_count_of_the_rest() {
+        let mut scenarios: Vec<ScenarioResult> =
+            (0..60).map(|i| ScenarioResult::new(format!("s{i:02}"), "t", "f.toml", Verdict::Warn)).collect();
+        scenarios.push(ScenarioResult::new("zz-error", "t", "f.toml", Verdict::Error));
+        let text = render_markdown(&report(scenarios, None));
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| **")).collect();
+        assert_eq!(rows.len(), MAX_ROWS, "{text}");
+        assert!(rows[0].starts_with("| **error** | zz-error |"), "{}", rows[0]);
+        assert!(rows[1].starts_with("| **warn** | s00 |"), "{}", rows[1]);
+        assert!(text.trim_end().ends_with("… and 11 more"), "{text}");
+    }
+}
