@@ -1,3 +1,4 @@
+mod baseline;
 mod client;
 mod explain;
 mod lint;
