@@ -11,8 +11,9 @@ use crate::exit;
 
 /// Conformance test harness for AICC PENS (CMI010 1.0a).
 ///
-/// Exit status: 0 nothing failed; 1 a check failed; 2 usage, profile or scenario-file
-/// error; 3 the harness failed or the run could not complete.
+/// Exit status: 0 nothing failed (expected failures of a --baseline allowed); 1 a check
+/// failed, or a baseline's expected failure passed; 2 usage, profile, scenario-file or
+/// baseline error; 3 the harness failed or the run could not complete.
 #[derive(Debug, Parser)]
 #[command(name = "pens-conform", version, about, long_about = None)]
 pub(crate) struct Cli {
@@ -24,9 +25,10 @@ pub(crate) struct Cli {
 enum Command {
     /// Test an LMS (a PENS target) end to end: run the target scenarios against it.
     ///
-    /// Exit status: 0 no scenario failed; 1 at least one failed; 2 usage, profile or
-    /// scenario-file error; 3 harness error or run incomplete (e.g. the LMS cannot reach
-    /// the harness).
+    /// Exit status: 0 no scenario failed, or only those --baseline expects; 1 another
+    /// scenario failed, or an expected failure passed (unless --allow-improvements); 2
+    /// usage, profile, scenario-file or baseline error (also an expired baseline entry);
+    /// 3 harness error or run incomplete (e.g. the LMS cannot reach the harness).
     Target(TargetArgs),
     /// Test an authoring tool (a PENS client): pens-conform plays the target and judges
     /// its collects, its package and its answers to receipts and alerts.
@@ -36,7 +38,8 @@ enum Command {
     /// to publish to and waits. Same exit status as `target`.
     Client(ClientArgs),
     /// Run both suites against the built-in reference target and reference client: the
-    /// whole loop, no LMS or authoring tool needed. Same exit status as `target`.
+    /// whole loop, no LMS or authoring tool needed. Same exit status as `target`; a
+    /// --baseline applies to both suites, matched by scenario id.
     Selftest(SelftestArgs),
     /// Run a party of PENS on its own, e.g. the reference target for a manual test.
     #[command(subcommand)]
@@ -81,6 +84,25 @@ pub(crate) struct RunArgs {
     /// The folder of package fixtures the staging server serves.
     #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
     pub(crate) packages: PathBuf,
+    #[command(flatten)]
+    pub(crate) baseline: BaselineArgs,
+}
+
+/// `--baseline` and `--allow-improvements`, on every command that runs a suite.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct BaselineArgs {
+    /// Known failures to accept (TOML `[[expected-failure]]` entries: scenario, reason,
+    /// optional issue URL and expires date). A scenario listed there that fails keeps the
+    /// exit status 0 and is reported as expected; one that passes is an improvement and
+    /// fails the run. Only `fail` is matched: `error` and `inconclusive` still exit 3.
+    /// A malformed file or an entry past its expiry date is exit 2 before anything runs.
+    /// With `selftest` it applies to the target and the client suite alike, by scenario id.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// An expected failure of --baseline that now passes is reported but does not fail
+    /// the run (exit 1 otherwise, so the entry gets removed).
+    #[arg(long, requires = "baseline")]
+    pub(crate) allow_improvements: bool,
 }
 
 /// Arguments of `target`.
@@ -147,6 +169,8 @@ pub(crate) struct ClientArgs {
     /// The folder of client scenarios.
     #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
     pub(crate) scenarios: PathBuf,
+    #[command(flatten)]
+    pub(crate) baseline: BaselineArgs,
 }
 
 /// Arguments of `selftest`.

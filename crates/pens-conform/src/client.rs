@@ -5,10 +5,12 @@ use std::time::Duration;
 use anyhow::Context;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 
+use crate::baseline::BaselinePolicy;
 use crate::cli::ClientArgs;
 use crate::run_output::{Suite, load_client_scenarios, run_and_report};
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
+    let baseline = BaselinePolicy::load(&args.baseline)?;
     let scenarios = load_client_scenarios(&args.scenarios)?;
     let trust_pem = match &args.trust_ca {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
@@ -37,5 +39,6 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     runtime.block_on(run_and_report(
         Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
         &report_dir,
+        &baseline,
     ))
 }

@@ -9,6 +9,7 @@ use pens_report::{RunReport, Verdict, render_console, render_junit, render_markd
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
 
+use crate::baseline::BaselinePolicy;
 use crate::cli::RunArgs;
 use crate::exit;
 use crate::output;
@@ -38,10 +39,14 @@ pub(crate) enum Suite<'a> {
     Client { scenarios: &'a [ClientScenario], options: &'a ClientRunOptions, trigger: &'a Trigger },
 }
 
-/// Runs a suite, prints progress and the console report, writes the report files
-/// (report.json, junit.xml, summary.md, ca.pem) into
+/// Runs a suite, applies the baseline to its report, prints progress and the console
+/// report, writes the report files (report.json, junit.xml, summary.md, ca.pem) into
 /// `report_dir`, and returns the exit code.
-pub(crate) async fn run_and_report(suite: Suite<'_>, report_dir: &Path) -> anyhow::Result<u8> {
+pub(crate) async fn run_and_report(
+    suite: Suite<'_>,
+    report_dir: &Path,
+    baseline: &BaselinePolicy,
+) -> anyhow::Result<u8> {
     std::fs::create_dir_all(report_dir)
         .with_context(|| format!("cannot create the report folder {}", report_dir.display()))?;
     let mode = match suite {
@@ -74,17 +79,18 @@ pub(crate) async fn run_and_report(suite: Suite<'_>, report_dir: &Path) -> anyho
         }
         _ => {}
     };
-    let output = match suite {
+    let mut output = match suite {
         Suite::Target { scenarios, options } => run_target_suite(scenarios, options, &mut on_event).await?,
         Suite::Client { scenarios, options, trigger } => {
             run_client_suite(scenarios, options, trigger, &mut on_event).await?
         }
     };
     progress.finish();
+    baseline.apply(&mut output.report);
     output::text(render_console(&output.report))?;
     write_reports(report_dir, &output.report, &output.ca_pem)?;
     output::line(format!("reports   {}", report_dir.display()))?;
-    Ok(exit_code(&output.report))
+    Ok(exit_code(&output.report, baseline.allow_improvements))
 }
 
 /// `--report-dir`, or `reports/<timestamp>/`.
@@ -141,12 +147,18 @@ fn append_step_summary(summary: &str) {
     }
 }
 
-/// 3 when the run is incomplete or the harness failed, 1 when a scenario failed, else 0.
-pub(crate) fn exit_code(report: &RunReport) -> u8 {
+/// 3 when the run is incomplete or the harness failed; 1 when a scenario failed that the
+/// baseline does not expect, or (unless `allow_improvements`) an expected failure did
+/// not fail; else 0. A baseline never hides 3: an `error` or `inconclusive` is the
+/// harness's or the environment's problem, not a known defect of the implementation.
+pub(crate) fn exit_code(report: &RunReport, allow_improvements: bool) -> u8 {
     let summary = &report.summary;
+    let unexpected_failure =
+        report.scenarios.iter().any(|s| s.verdict == Verdict::Fail && s.expected_failure.is_none());
+    let improved = report.baseline.as_ref().is_some_and(|b| !b.improvements.is_empty());
     if report.aborted.is_some() || summary.count(Verdict::Error) > 0 || summary.count(Verdict::Inconclusive) > 0 {
         exit::INCOMPLETE
-    } else if summary.count(Verdict::Fail) > 0 {
+    } else if unexpected_failure || (improved && !allow_improvements) {
         exit::CHECK_FAILED
     } else {
         exit::SUCCESS

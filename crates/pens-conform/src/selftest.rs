@@ -12,6 +12,7 @@ use pens_mock::{
 };
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
+use crate::baseline::BaselinePolicy;
 use crate::cli::SelftestArgs;
 use crate::exit;
 use crate::run_output::{Suite, apply_run_args, load_client_scenarios, load_scenarios, report_dir, run_and_report};
@@ -26,7 +27,10 @@ pub(crate) fn local_deadlines() -> Deadlines {
     }
 }
 
+/// One `--baseline` serves both suites, matched by scenario id: each suite's report
+/// lists the other suite's entries as not run.
 pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
+    let baseline = BaselinePolicy::load(&args.run.baseline)?;
     let defect = crate::serve::parse_defect(args.defect.as_deref())?;
     let client_defect = args
         .client_defect
@@ -68,7 +72,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         options.collector = Some(collector);
         apply_run_args(&mut options, &args.run);
         let target_code =
-            run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target")).await?;
+            run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target"), &baseline)
+                .await?;
         drop(target);
 
         // Client suite: the reference client publishes whenever a scenario asks.
@@ -109,6 +114,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         let client_code = run_and_report(
             Suite::Client { scenarios: &client_scenarios, options: &client_run, trigger: &trigger },
             &base.join("client"),
+            &baseline,
         )
         .await?;
         Ok(worst_exit(target_code, client_code))

@@ -3,11 +3,13 @@
 use anyhow::Context;
 use pens_runner::RunOptions;
 
+use crate::baseline::BaselinePolicy;
 use crate::cli::TargetArgs;
 use crate::profile::Profile;
 use crate::run_output::{Suite, apply_run_args, load_scenarios, report_dir, run_and_report};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
+    let baseline = BaselinePolicy::load(&args.run.baseline)?;
     let profile = match &args.profile {
         Some(path) => Profile::load(path)?,
         None => Profile::default(),
@@ -35,5 +37,9 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     }
     apply_run_args(&mut options, &args.run);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &report_dir(&args.run)))
+    runtime.block_on(run_and_report(
+        Suite::Target { scenarios: &scenarios, options: &options },
+        &report_dir(&args.run),
+        &baseline,
+    ))
 }

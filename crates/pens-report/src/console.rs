@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::baseline::BaselineOutcome;
 use crate::model::{RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
@@ -23,7 +24,14 @@ pub fn render_console(report: &RunReport) -> String {
         .iter()
         .filter(|s| matches!(s.verdict, Verdict::Warn | Verdict::Inconclusive | Verdict::Fail | Verdict::Error))
     {
-        let _ = writeln!(out, "\n{} {} — {}", scenario.verdict.name().to_uppercase(), scenario.id, scenario.title);
+        let verdict = match &scenario.expected_failure {
+            Some(expected) => format!("{} (expected: {})", scenario.verdict.name().to_uppercase(), expected.reason),
+            None => scenario.verdict.name().to_uppercase(),
+        };
+        let _ = writeln!(out, "\n{verdict} {} — {}", scenario.id, scenario.title);
+        if let Some(issue) = scenario.expected_failure.as_ref().and_then(|e| e.issue.as_ref()) {
+            let _ = writeln!(out, "  issue: {issue}");
+        }
         let _ = writeln!(out, "  file: {}", scenario.file);
         if let Some(note) = &scenario.note {
             let _ = writeln!(out, "  note: {note}");
@@ -50,6 +58,9 @@ pub fn render_console(report: &RunReport) -> String {
             }
         }
     }
+    if let Some(outcome) = &report.baseline {
+        render_baseline(&mut out, outcome);
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -57,4 +68,23 @@ pub fn render_console(report: &RunReport) -> String {
         s.total, s.pass, s.info, s.warn, s.not_applicable, s.inconclusive, s.fail, s.error, report.duration_ms
     );
     out
+}
+
+/// The baseline block: counts, then each improvement, which the reader should act on
+/// (remove the entry), and the entries that were not run.
+fn render_baseline(out: &mut String, outcome: &BaselineOutcome) {
+    let _ = writeln!(
+        out,
+        "\nbaseline {}: {} expected failure(s), {} improvement(s), {} not run",
+        outcome.file,
+        outcome.expected_failures.len(),
+        outcome.improvements.len(),
+        outcome.not_run.len()
+    );
+    for id in &outcome.improvements {
+        let _ = writeln!(out, "  IMPROVED {id}: listed as an expected failure but did not fail; remove its entry");
+    }
+    for id in &outcome.not_run {
+        let _ = writeln!(out, "  not run  {id}");
+    }
 }

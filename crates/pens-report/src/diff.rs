@@ -180,6 +180,7 @@ mod tests {
             },
             summary: Summary::of(&scenarios),
             aborted: None,
+            baseline: None,
             scenarios,
         }
     }

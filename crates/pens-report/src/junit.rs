@@ -1,6 +1,7 @@
 //! `junit.xml`: one test case per scenario, so CI servers show each scenario as a test.
 //! A `fail` is a JUnit failure, an `error` or `inconclusive` a JUnit error (the harness
-//! could not judge), `not-applicable` is skipped; requirement ids and sections become
+//! could not judge), `not-applicable` is skipped, and so is a `fail` the baseline
+//! expects (message `expected failure: <reason>`); requirement ids and sections become
 //! test-case properties.
 
 use std::time::Duration;
@@ -33,6 +34,8 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
     let mut status = match scenario.verdict {
         Verdict::Pass | Verdict::Info | Verdict::Warn => TestCaseStatus::success(),
         Verdict::NotApplicable => TestCaseStatus::skipped(),
+        // An expected failure is skipped, not failed, so CI servers stay green on it.
+        Verdict::Fail if scenario.expected_failure.is_some() => TestCaseStatus::skipped(),
         Verdict::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
         Verdict::Inconclusive | Verdict::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
     };
@@ -44,6 +47,10 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
         }
     } else if let Some(note) = &scenario.note {
         status.set_message(note.as_str());
+    }
+    if let Some(expected) = &scenario.expected_failure {
+        status.set_message(format!("expected failure: {}", expected.reason));
+        status.set_type("expected-failure");
     }
     if scenario.verdict >= Verdict::Inconclusive {
         let details: Vec<String> = worst
@@ -73,6 +80,12 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
     }
     case.add_property(Property::new("verdict", scenario.verdict.name()));
     case.add_property(Property::new("title", scenario.title.as_str()));
+    if let Some(expected) = &scenario.expected_failure {
+        case.add_property(Property::new("expected-failure", expected.reason.as_str()));
+        if let Some(issue) = &expected.issue {
+            case.add_property(Property::new("issue", issue.as_str()));
+        }
+    }
     if scenario.verdict == Verdict::Warn || scenario.verdict == Verdict::Info {
         let notes: Vec<String> = scenario
             .checks
@@ -83,4 +96,27 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
         case.set_system_out(notes.join("\n"));
     }
     case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::ExpectedFailure;
+
+    #[test]
+    fn an_expected_failure_is_skipped_with_its_reason_and_keeps_its_properties() {
+        let mut scenario = ScenarioResult::new("several-errors", "t", "f.toml", Verdict::Fail);
+        scenario.requirements = vec!["target.error.highest-numbered".into()];
+        scenario.expected_failure =
+            Some(ExpectedFailure { reason: "LMS-1234: first error".into(), issue: None, expires: None });
+        let mut junit = Report::new("r");
+        let mut suite = TestSuite::new("s");
+        suite.add_test_case(test_case(&scenario));
+        junit.add_test_suite(suite);
+        let xml = junit.to_string().expect("xml");
+        assert!(xml.contains("<skipped message=\"expected failure: LMS-1234: first error\""), "{xml}");
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(xml.contains("name=\"requirement\" value=\"target.error.highest-numbered\""), "{xml}");
+        assert!(xml.contains("name=\"expected-failure\" value=\"LMS-1234: first error\""), "{xml}");
+    }
 }

@@ -5,6 +5,7 @@
 //! of it, so the formats cannot disagree; [`diff_reports`] compares two runs read back from JSON. The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version.
 
+mod baseline;
 mod console;
 mod diff;
 mod junit;
@@ -13,6 +14,7 @@ mod model;
 mod text;
 mod verdict;
 
+pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
 pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use junit::{JunitError, render_junit};
@@ -25,11 +27,11 @@ pub use verdict::Verdict;
 
 /// Exit codes of a run, the contract with CI scripts (README.md documents them).
 pub mod exit_code {
-    /// No scenario failed and the harness completed.
+    /// No scenario failed (other than a baseline's expected failures) and the harness completed.
     pub const SUCCESS: u8 = 0;
-    /// At least one scenario failed.
+    /// A scenario failed that the baseline does not expect, or an expected failure passed.
     pub const FAILED: u8 = 1;
-    /// Usage, profile or scenario-load error: nothing was run.
+    /// Usage, profile, scenario-load or baseline error: nothing was run.
     pub const USAGE: u8 = 2;
     /// The harness itself failed, or the run could not complete (e.g. preflight inconclusive).
     pub const INCOMPLETE: u8 = 3;

@@ -45,13 +45,20 @@ pub fn render_markdown(report: &RunReport) -> String {
     let _ = writeln!(out, "| verdict | scenario | title | worst check |");
     let _ = writeln!(out, "|---|---|---|---|");
     for scenario in worse.iter().take(MAX_ROWS) {
+        // A failure the baseline expects is still shown, marked, with its reason.
+        let (expected, check) = match &scenario.expected_failure {
+            Some(known) => {
+                (" (expected)", format!("expected failure: {}; {}", known.reason, worst_check_text(scenario)))
+            }
+            None => ("", worst_check_text(scenario)),
+        };
         let _ = writeln!(
             out,
-            "| **{}** | {} | {} | {} |",
+            "| **{}**{expected} | {} | {} | {} |",
             scenario.verdict.name(),
             escape_cell(&scenario.id),
             escape_cell(&scenario.title),
-            escape_cell(&worst_check_text(scenario)),
+            escape_cell(&check),
         );
     }
     if worse.len() > MAX_ROWS {
@@ -133,6 +140,21 @@ mod tests {
     use crate::model::{Harness, Summary, TargetInfo};
 
     #[test]
+    fn an_expected_failure_is_marked_with_its_reason() {
+        let mut report = sample();
+        let failing = report.scenarios.iter_mut().find(|s| s.verdict == Verdict::Fail).expect("a failure");
+        failing.expected_failure = Some(crate::ExpectedFailure {
+            reason: "LMS-12 <fix> pending".to_owned(),
+            issue: None,
+            expires: None,
+        });
+        let text = render_markdown(&report);
+        let row = text.lines().find(|l| l.contains("lf-line-endings")).expect("its row");
+        assert!(row.starts_with("| **fail** (expected) |"), "{row}");
+        assert!(row.contains("expected failure: LMS-12 &lt;fix&gt; pending; "), "{row}");
+    }
+
+    #[test]
     fn escape_cell_neutralises_markup_an_implementation_controls() {
         let cases = [
             ("<script>|x\r\n", "&lt;script&gt;&#124;x  "),
@@ -176,6 +198,7 @@ mod tests {
             },
             summary: Summary::of(&scenarios),
             aborted: aborted.map(str::to_owned),
+            baseline: None,
             scenarios,
         }
     }

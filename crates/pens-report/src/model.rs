@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::{BaselineOutcome, ExpectedFailure};
 use crate::verdict::Verdict;
 
 /// Version of the JSON report format.
@@ -28,6 +29,9 @@ pub struct RunReport {
     /// Why the run stopped early, when it did (e.g. the preflight was inconclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
+    /// How the run measured up against `--baseline`, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineOutcome>,
     /// One entry per scenario, in id order.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -124,6 +128,10 @@ pub struct ScenarioResult {
     /// Why it is not applicable or inconclusive, or which alternative passed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Set when the scenario failed and the baseline expects it to: the failure is
+    /// reported but does not fail the run. The verdict stays `fail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_failure: Option<ExpectedFailure>,
     /// Every check made, in order.
     pub checks: Vec<CheckResult>,
     /// What was exchanged, in order of time.
@@ -142,6 +150,7 @@ impl ScenarioResult {
             tags: Vec::new(),
             duration_ms: 0,
             note: None,
+            expected_failure: None,
             checks: Vec::new(),
             exchanges: Vec::new(),
         }

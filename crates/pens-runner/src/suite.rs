@@ -203,6 +203,7 @@ pub(crate) fn finish_report(
         target,
         summary: Summary::of(&results),
         aborted,
+        baseline: None,
         scenarios: results,
     }
 }

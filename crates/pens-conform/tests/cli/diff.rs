@@ -21,6 +21,7 @@ fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
         },
         summary: Summary::of(&scenarios),
         aborted: None,
+        baseline: None,
         scenarios,
     }
 }

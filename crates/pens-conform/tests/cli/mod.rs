@@ -1,3 +1,4 @@
+mod baseline;
 mod client;
 mod diff;
 mod explain;
