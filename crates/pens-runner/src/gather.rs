@@ -83,7 +83,11 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         .iter()
         .any(|base| url.starts_with(base.as_str()))
     });
-    let refused_logins: Vec<pens_mock::FtpLoginFailure> = match staging_user {
+    // Only an FTP package URL logs in; other scenarios may share the user name.
+    let over_ftp = decoded.command.package_url.as_deref().is_some_and(|url| {
+        url.starts_with(&parties.staging.ftp_base()) || url.starts_with(&parties.staging.ftps_base())
+    });
+    let refused_logins: Vec<pens_mock::FtpLoginFailure> = match staging_user.filter(|_| over_ftp) {
         Some(user) => {
             parties.staging.ftp_login_failures_since(started).into_iter().filter(|f| f.user == user).collect()
         }
