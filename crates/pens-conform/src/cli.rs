@@ -69,7 +69,7 @@ enum Command {
 /// Options shared by `target` and `selftest`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Where report.json, junit.xml, summary.md and ca.pem go; default `reports/<timestamp>/`.
+    /// Where report.json, junit.xml, summary.md, report.html and ca.pem go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once.
@@ -157,7 +157,7 @@ pub(crate) struct ClientArgs {
     /// a mailto: receipt or alerts URL.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtp_relay: Option<std::net::SocketAddr>,
-    /// Where report.json, junit.xml and summary.md go; default `reports/<timestamp>/`.
+    /// Where report.json, junit.xml, summary.md and report.html go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once (with --trigger; interactive runs go one at a time).

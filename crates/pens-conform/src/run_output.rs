@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pens_report::{RunReport, Verdict, render_console, render_junit, render_markdown, render_scenario_line};
+use pens_report::{
+    RunReport, Verdict, render_console, render_html, render_junit, render_markdown, render_scenario_line,
+};
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
 
@@ -40,7 +42,7 @@ pub(crate) enum Suite<'a> {
 }
 
 /// Runs a suite, applies the baseline to its report, prints progress and the console
-/// report, writes the report files (report.json, junit.xml, summary.md, ca.pem) into
+/// report, writes the report files (report.json, junit.xml, summary.md, report.html, ca.pem) into
 /// `report_dir`, and returns the exit code.
 pub(crate) async fn run_and_report(
     suite: Suite<'_>,
@@ -122,6 +124,7 @@ fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result
     write("junit.xml", &render_junit(report)?)?;
     let summary = render_markdown(report);
     write("summary.md", &summary)?;
+    write("report.html", &render_html(report))?;
     if !ca_pem.is_empty() {
         write("ca.pem", ca_pem)?;
     }

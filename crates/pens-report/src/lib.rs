@@ -1,13 +1,14 @@
 //! The result of a pens-conform run and the writers that present it.
 //!
 //! [`RunReport`] is the one canonical result model: the runner builds it from what it
-//! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`) is a pure function
+//! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`, `report.html`) is a pure function
 //! of it, so the formats cannot disagree; [`diff_reports`] compares two runs read back from JSON. The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version.
 
 mod baseline;
 mod console;
 mod diff;
+mod html;
 mod junit;
 mod markdown;
 mod model;
@@ -17,6 +18,7 @@ mod verdict;
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
 pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
+pub use html::render_html;
 pub use junit::{JunitError, render_junit};
 pub use markdown::render_markdown;
 pub use model::{

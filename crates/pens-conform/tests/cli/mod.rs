@@ -2,6 +2,7 @@ mod baseline;
 mod client;
 mod diff;
 mod explain;
+mod html;
 mod lint;
 mod list;
 mod selftest;

@@ -1,0 +1,115 @@
+//! `report.html` in a real browser: the page a failing run leaves behind is opened by
+//! headless Chromium (`--dump-dom`), and the DOM it builds must show the totals, the
+//! failing scenario and the requirement it violated.
+//!
+//! Chromium is Debian's `chromium` package (`.ci/run` installs it). Without it the test
+//! fails when `CI` is set and is skipped with a note otherwise.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{TempDir, both, pens_conform};
+
+/// How long Chromium may take to start, load a local file and print its DOM on a busy
+/// two-core machine.
+const CHROMIUM_DEADLINE: Duration = Duration::from_secs(90);
+
+#[test]
+fn the_html_report_of_a_failing_run_shows_the_failure_in_a_browser() {
+    let Some(chromium) = find_chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is not installed: install the Debian package `chromium` (.ci/run does it when missing)");
+        }
+        eprintln!("note: chromium not found on PATH; skipping the browser test of report.html");
+        return;
+    };
+    let dir = TempDir::new("html-browser");
+    let output = pens_conform()
+        .args(["selftest", "--defect", "lowest-error-code", "--only", "several-errors-highest-code", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let page = dir.path().join("target").join("report.html");
+    assert!(page.is_file(), "no report.html: {}", both(&output));
+
+    let dom = dump_dom(&chromium, &page, dir.path());
+    // Totals of the summary header.
+    assert!(dom.contains("<td id=\"total\">1</td>"), "{dom}");
+    assert!(dom.contains("<td id=\"total-fail\" class=\"v-fail\">1</td>"), "{dom}");
+    assert!(dom.contains("<td id=\"total-pass\" class=\"v-pass\">0</td>"), "{dom}");
+    // The failing scenario's section, and in it the failing check's requirement, linked
+    // to its row of the coverage matrix.
+    let start = dom.find("id=\"scenario-several-errors-highest-code\"").unwrap_or_else(|| panic!("{dom}"));
+    let section = &dom[start..dom[start..].find("</section>").map_or(dom.len(), |end| start + end)];
+    assert!(section.contains("<span class=\"badge v-fail\">fail</span>"), "{section}");
+    let failing_check = section
+        .split("<tr ")
+        .find(|row| row.starts_with("class=\"v-fail\""))
+        .unwrap_or_else(|| panic!("no failing check row: {section}"));
+    assert!(failing_check.contains("href=\"#req-target.error.highest-numbered\""), "{failing_check}");
+    assert!(dom.contains("<tr id=\"req-target.error.highest-numbered\" class=\"v-fail\">"), "{dom}");
+}
+
+/// `chromium` on `PATH`.
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join("chromium")).find(|candidate| candidate.is_file())
+}
+
+/// Runs headless Chromium on `page` with a fresh profile under `scratch`, loopback
+/// only, and returns the DOM it prints; panics with its error output past the deadline.
+fn dump_dom(chromium: &Path, page: &Path, scratch: &Path) -> String {
+    let profile = scratch.join("chromium-profile");
+    let stdout_path = scratch.join("dom.html");
+    let stderr_path = scratch.join("chromium.stderr");
+    // Files, not pipes: Chromium's output cannot fill a pipe while we wait.
+    let stdout = std::fs::File::create(&stdout_path).expect("create dom.html");
+    let stderr = std::fs::File::create(&stderr_path).expect("create chromium.stderr");
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--proxy-server=127.0.0.1:9",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.canonicalize().expect("absolute page path").display()))
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("start chromium");
+    let deadline = Instant::now() + CHROMIUM_DEADLINE;
+    let status = loop {
+        match child.try_wait().expect("poll chromium") {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "chromium did not finish within {CHROMIUM_DEADLINE:?}\n--- stderr\n{}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let dom = std::fs::read_to_string(&stdout_path).expect("read dom.html");
+    assert!(
+        status.success() && !dom.is_empty(),
+        "chromium failed ({status})\n--- stderr\n{}",
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+    dom
+}
