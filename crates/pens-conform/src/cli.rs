@@ -64,6 +64,12 @@ enum Command {
     /// Exit status: 0 nothing regressed; 1 some scenario regressed; 2 a file cannot be
     /// read or is not a pens-conform report, or the runs are of different modes.
     Diff(DiffArgs),
+    /// Check a certification bundle (`--bundle FILE.zip`): every file the manifest lists
+    /// is there with its SHA-256 and size, and nothing else is.
+    ///
+    /// Exit status: 0 intact; 1 tampered or incomplete (each bad entry named); 2 the
+    /// file is not a readable zip or not a pens-conform bundle.
+    Verify(VerifyArgs),
 }
 
 /// Options shared by `target` and `selftest`.
@@ -84,6 +90,12 @@ pub(crate) struct RunArgs {
     /// The folder of package fixtures the staging server serves.
     #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
     pub(crate) packages: PathBuf,
+    /// After the run, pack a certification bundle into FILE (a zip): the reports, the
+    /// profile without its password, the harness version and arguments, the scenario
+    /// files' SHA-256 and a manifest that `verify` checks. Not written when the run is
+    /// incomplete (exit 3); a failing run gets one, it is evidence.
+    #[arg(long, value_name = "FILE.zip")]
+    pub(crate) bundle: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) baseline: BaselineArgs,
 }
@@ -169,6 +181,12 @@ pub(crate) struct ClientArgs {
     /// The folder of client scenarios.
     #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
     pub(crate) scenarios: PathBuf,
+    /// After the run, pack a certification bundle into FILE (a zip): the reports, the
+    /// profile without its password, the harness version and arguments, the scenario
+    /// files' SHA-256 and a manifest that `verify` checks. Not written when the run is
+    /// incomplete (exit 3); a failing run gets one, it is evidence.
+    #[arg(long, value_name = "FILE.zip")]
+    pub(crate) bundle: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) baseline: BaselineArgs,
 }
@@ -333,6 +351,14 @@ pub(crate) struct DiffArgs {
     pub(crate) format: Format,
 }
 
+/// Arguments of `verify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The bundle (zip) to check.
+    #[arg(value_name = "FILE.zip")]
+    pub(crate) bundle: PathBuf,
+}
+
 /// Message kinds accepted by `--kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum KindArg {
@@ -369,6 +395,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Validate(args) => crate::validate::run(&args),
         Command::Explain(args) => crate::explain::run(&args),
         Command::Diff(args) => crate::diff::run(&args),
+        Command::Verify(args) => Ok(crate::verify::run(&args)),
         Command::List(args) => crate::scenarios::list(&args),
         Command::Lint(args) => crate::scenarios::lint(&args),
         Command::Target(args) => crate::target::run(args),

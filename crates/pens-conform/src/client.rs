@@ -1,11 +1,13 @@
 //! `pens-conform client`: test an authoring tool.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 
 use crate::baseline::BaselinePolicy;
+use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::ClientArgs;
 use crate::run_output::{Suite, load_client_scenarios, run_and_report};
 
@@ -35,10 +37,21 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         smtp_relay: args.smtp_relay,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
+    let plan = match &args.bundle {
+        Some(path) => {
+            let mut plan = BundlePlan::new(path.clone(), Vec::new());
+            plan.reports("", &report_dir);
+            let sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
+            plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)])?);
+            Some(plan)
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(run_and_report(
+    let code = runtime.block_on(run_and_report(
         Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
         &report_dir,
         &baseline,
-    ))
+    ))?;
+    Ok(finish(code, plan))
 }

@@ -3,6 +3,7 @@
 //! codes; the protocol, the parties, the engine and the reports live in library crates.
 
 mod baseline;
+mod bundle;
 mod cli;
 mod client;
 mod diff;
@@ -18,6 +19,7 @@ mod selftest;
 mod serve;
 mod target;
 mod validate;
+mod verify;
 
 fn main() -> std::process::ExitCode {
     cli::run()

@@ -37,6 +37,8 @@ pub(crate) struct Profile {
     pub(crate) name: Option<String>,
     pub(crate) system_user_id: Option<String>,
     pub(crate) system_password: Option<String>,
+    /// The environment variable the password came from (a name, not a secret).
+    pub(crate) system_password_env: Option<String>,
     pub(crate) claims: TargetCapabilities,
     pub(crate) deadlines: Deadlines,
 }
@@ -48,6 +50,7 @@ impl std::fmt::Debug for Profile {
             .field("name", &self.name)
             .field("system_user_id", &self.system_user_id)
             .field("system_password", &self.system_password.as_ref().map(|_| pens_proto::REDACTED))
+            .field("system_password_env", &self.system_password_env)
             .field("claims", &self.claims)
             .field("deadlines", &self.deadlines)
             .finish()
@@ -116,6 +119,7 @@ impl Profile {
     pub(crate) fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Profile> {
         let file: ProfileFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("profile {origin}: {e}"))?;
         let target = file.target;
+        let system_password_env = target.system_password_env.clone();
         let system_password = match (target.system_password, target.system_password_env) {
             (Some(_), Some(_)) => {
                 bail!("profile {origin}: [target] gives both system-password and system-password-env; keep one")
@@ -145,6 +149,7 @@ impl Profile {
             name: target.name,
             system_user_id: target.system_user_id,
             system_password,
+            system_password_env,
             claims: TargetCapabilities {
                 ftp: claims.ftp,
                 ftps: claims.ftps,
@@ -157,6 +162,58 @@ impl Profile {
             },
             deadlines,
         })
+    }
+}
+
+impl Profile {
+    /// The profile as TOML without its secret: `system-password` is left out (a
+    /// `system-password-env` stays, it only names a variable). For the certification
+    /// bundle, so a certifier sees what was claimed and which deadlines applied.
+    pub(crate) fn public_toml(&self) -> String {
+        let mut target = toml::Table::new();
+        let strings = [
+            ("url", &self.url),
+            ("name", &self.name),
+            ("system-user-id", &self.system_user_id),
+            ("system-password-env", &self.system_password_env),
+        ];
+        for (key, value) in strings {
+            if let Some(value) = value {
+                target.insert(key.to_owned(), toml::Value::String(value.clone()));
+            }
+        }
+        let support = |s: Support| {
+            toml::Value::String(match s {
+                Support::Yes => "yes".to_owned(),
+                Support::No => "no".to_owned(),
+                Support::Unknown => "unknown".to_owned(),
+            })
+        };
+        let c = &self.claims;
+        let claims: toml::Table = [
+            ("ftp", c.ftp),
+            ("ftps", c.ftps),
+            ("mailto-receipt", c.mailto_receipt),
+            ("mailto-alerts", c.mailto_alerts),
+            ("aicc-pkg", c.aicc_pkg),
+            ("scorm-pif", c.scorm_pif),
+            ("ims-qti", c.ims_qti),
+            ("alerts", c.alerts),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), support(value)))
+        .collect();
+        let d = &self.deadlines;
+        let ms = |d: Duration| toml::Value::Integer(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let deadlines: toml::Table = [("ack", d.ack), ("fetch", d.fetch), ("receipt", d.receipt), ("quiet", d.quiet)]
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), ms(value)))
+            .collect();
+        let mut file = toml::Table::new();
+        file.insert("target".to_owned(), toml::Value::Table(target));
+        file.insert("claims".to_owned(), toml::Value::Table(claims));
+        file.insert("deadlines".to_owned(), toml::Value::Table(deadlines));
+        file.to_string()
     }
 }
 
@@ -183,6 +240,24 @@ mod tests {
         assert_eq!(profile.deadlines.ack, Duration::from_millis(500));
         assert_eq!(profile.deadlines.receipt, Deadlines::default().receipt);
         assert!(!format!("{profile:?}").contains("from-env"), "password in Debug");
+    }
+
+    #[test]
+    fn the_public_profile_keeps_everything_but_the_password_and_reads_back() {
+        for text in [
+            "[target]\nurl = \"http://lms/pens\"\nsystem-password-env = \"PW\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
+            "[target]\nurl = \"http://lms/pens\"\nsystem-password = \"from-env\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
+        ] {
+            let profile = parse(text).expect("valid");
+            let public = profile.public_toml();
+            assert!(!public.contains("from-env"), "{public}");
+            assert!(!public.contains("system-password ="), "{public}");
+            let again = parse(&public).expect("the public profile is a profile");
+            assert_eq!(again.url, profile.url);
+            assert_eq!(again.claims, profile.claims);
+            assert_eq!(again.deadlines, profile.deadlines);
+            assert_eq!(again.system_password_env, profile.system_password_env);
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! runs against the reference target; the client suite drives the reference client.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use pens_mock::{
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
 use crate::baseline::BaselinePolicy;
+use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::SelftestArgs;
 use crate::exit;
 use crate::run_output::{Suite, apply_run_args, load_client_scenarios, load_scenarios, report_dir, run_and_report};
@@ -40,8 +42,12 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
     let scenarios = load_scenarios(&args.run.scenarios)?;
     let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
     let base = report_dir(&args.run);
+    let plan = match &args.run.bundle {
+        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         // Target suite: the reference target, trusting the run CA for HTTPS packages.
         let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority")?;
         let deadlines = local_deadlines();
@@ -117,8 +123,42 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             &baseline,
         )
         .await?;
-        Ok(worst_exit(target_code, client_code))
-    })
+        anyhow::Ok(worst_exit(target_code, client_code))
+    })?;
+    Ok(finish(code, plan))
+}
+
+/// A selftest's bundle: both suites' reports under `target/` and `client/`, and instead
+/// of a profile the built-in set-up (`setup.json`: which defects were seeded).
+fn selftest_plan(
+    path: &Path,
+    args: &SelftestArgs,
+    base: &Path,
+    scenarios: &[pens_scenario::Scenario],
+    client_scenarios: &[pens_scenario::ClientScenario],
+) -> anyhow::Result<BundlePlan> {
+    let mut plan = BundlePlan::new(path.to_owned(), Vec::new());
+    plan.reports("target/", &base.join("target"));
+    plan.reports("client/", &base.join("client"));
+    let setup = serde_json::json!({
+        "kind": "selftest",
+        "target": "pens-conform reference target",
+        "client": "pens-conform reference client",
+        "defect": args.defect,
+        "client_defect": args.client_defect,
+        "http_only": args.http_only,
+    });
+    plan.entry("setup.json", serde_json::to_vec_pretty(&setup)?);
+    let target_sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
+    let client_sources: Vec<&Path> = client_scenarios.iter().map(|s| s.source.as_path()).collect();
+    plan.entry(
+        "scenarios.json",
+        scenarios_json(&[
+            ("target", &args.run.scenarios, target_sources),
+            ("client", &args.client_scenarios, client_sources),
+        ])?,
+    );
+    Ok(plan)
 }
 
 /// The exit code of two suites: an incomplete run wins, then a failure.

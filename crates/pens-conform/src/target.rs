@@ -1,9 +1,12 @@
 //! `pens-conform target`: test an LMS.
 
+use std::path::Path;
+
 use anyhow::Context;
 use pens_runner::RunOptions;
 
 use crate::baseline::BaselinePolicy;
+use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::TargetArgs;
 use crate::profile::Profile;
 use crate::run_output::{Suite, apply_run_args, load_scenarios, report_dir, run_and_report};
@@ -36,10 +39,25 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
         options.ca = Some(std::sync::Arc::new(ca));
     }
     apply_run_args(&mut options, &args.run);
+    let report_dir = report_dir(&args.run);
+    let plan = match &args.run.bundle {
+        Some(path) => {
+            let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());
+            plan.reports("", &report_dir);
+            if args.profile.is_some() {
+                plan.entry("profile.toml", profile.public_toml().into_bytes());
+            }
+            let sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
+            plan.entry("scenarios.json", scenarios_json(&[("target", &args.run.scenarios, sources)])?);
+            Some(plan)
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(run_and_report(
+    let code = runtime.block_on(run_and_report(
         Suite::Target { scenarios: &scenarios, options: &options },
-        &report_dir(&args.run),
+        &report_dir,
         &baseline,
-    ))
+    ))?;
+    Ok(finish(code, plan))
 }

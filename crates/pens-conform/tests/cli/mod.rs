@@ -1,4 +1,5 @@
 mod baseline;
+mod bundle;
 mod client;
 mod diff;
 mod explain;
