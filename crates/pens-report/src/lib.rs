@@ -2,7 +2,7 @@
 //!
 //! [`RunReport`] is the one canonical result model: the runner builds it from what it
 //! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`) is a pure function
-//! of it, so the formats cannot disagree; [`diff_reports`] compares two runs read back from JSON. The JSON form carries [`FORMAT_VERSION`];
+//! of it, so the formats cannot disagree; [`report_schema`] is its JSON Schema; [`diff_reports`] compares two runs read back from JSON. The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version.
 
 mod baseline;
@@ -11,6 +11,7 @@ mod diff;
 mod junit;
 mod markdown;
 mod model;
+mod schema;
 mod text;
 mod verdict;
 
@@ -22,6 +23,7 @@ pub use markdown::render_markdown;
 pub use model::{
     CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
 };
+pub use schema::report_schema;
 pub use text::show_controls;
 pub use verdict::Verdict;
 

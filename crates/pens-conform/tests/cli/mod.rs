@@ -4,6 +4,7 @@ mod diff;
 mod explain;
 mod lint;
 mod list;
+mod profile_schema;
 mod selftest;
 mod serve;
 mod target;
