@@ -143,11 +143,8 @@ mod tests {
     fn an_expected_failure_is_marked_with_its_reason() {
         let mut report = sample();
         let failing = report.scenarios.iter_mut().find(|s| s.verdict == Verdict::Fail).expect("a failure");
-        failing.expected_failure = Some(crate::ExpectedFailure {
-            reason: "LMS-12 <fix> pending".to_owned(),
-            issue: None,
-            expires: None,
-        });
+        failing.expected_failure =
+            Some(crate::ExpectedFailure { reason: "LMS-12 <fix> pending".to_owned(), issue: None, expires: None });
         let text = render_markdown(&report);
         let row = text.lines().find(|l| l.contains("lf-line-endings")).expect("its row");
         assert!(row.starts_with("| **fail** (expected) |"), "{row}");

@@ -243,16 +243,11 @@ fn root_tests(element: &BytesStart<'_>) -> Option<String> {
 }
 
 fn open_element(element: &BytesStart<'_>, current: &mut Option<TestCase>, cases: &mut Vec<TestCase>, empty: bool) {
-    match element.name().as_ref() {
-        b"testcase" => {
-            assert!(current.is_none(), "nested test case");
-            let case = TestCase {
-                name: attribute(element, "name").expect("a test case has a name"),
-                requirements: Vec::new(),
-            };
-            if empty { cases.push(case) } else { *current = Some(case) }
-        }
-        _ => {}
+    if element.name().as_ref() == b"testcase" {
+        assert!(current.is_none(), "nested test case");
+        let case =
+            TestCase { name: attribute(element, "name").expect("a test case has a name"), requirements: Vec::new() };
+        if empty { cases.push(case) } else { *current = Some(case) }
     }
 }
 

@@ -57,7 +57,14 @@ pub(crate) fn report() -> RunReport {
             response: None,
             latency_ms: None,
         },
-        Exchange { kind: ExchangeKind::Alert, at_ms: 11, summary: "alert".into(), request: None, response: None, latency_ms: None },
+        Exchange {
+            kind: ExchangeKind::Alert,
+            at_ms: 11,
+            summary: "alert".into(),
+            request: None,
+            response: None,
+            latency_ms: None,
+        },
     ];
     scenarios.push(expected);
     RunReport {

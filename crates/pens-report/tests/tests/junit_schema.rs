@@ -78,7 +78,11 @@ fn xsd_rules() -> BTreeMap<String, ElementRule> {
                 let name = attrs["name"].clone();
                 let text = attrs.get("type").is_some_and(|t| t == "xs:string");
                 let rule = ElementRule { text, ..ElementRule::default() };
-                if empty { rules.insert(name, rule); } else { current = Some((name, rule)); }
+                if empty {
+                    rules.insert(name, rule);
+                } else {
+                    current = Some((name, rule));
+                }
             }
             ("xs:complexType", _) => {
                 if let Some((_, rule)) = current.as_mut() {
@@ -190,7 +194,12 @@ fn validate(xml: &str, rules: &BTreeMap<String, ElementRule>) -> Vec<String> {
 }
 
 /// The element's name, place among its siblings so far and attributes.
-fn check_element(node: &Node, parent: Option<&Node>, rules: &BTreeMap<String, ElementRule>, problems: &mut Vec<String>) {
+fn check_element(
+    node: &Node,
+    parent: Option<&Node>,
+    rules: &BTreeMap<String, ElementRule>,
+    problems: &mut Vec<String>,
+) {
     let Some(rule) = rules.get(&node.name) else {
         problems.push(format!("<{}> is not an element of the schema", node.name));
         return;
@@ -242,7 +251,8 @@ fn check_counts(root: &Node, problems: &mut Vec<String>) {
         let counts = [cases.len(), with("failure"), with("error")];
         for (attribute, count) in ["tests", "failures", "errors"].into_iter().zip(counts) {
             if suite.number(attribute).is_some_and(|n| n != count) {
-                problems.push(format!("testsuite {attribute}={:?}, but {count} test cases", suite.attributes[attribute]));
+                problems
+                    .push(format!("testsuite {attribute}={:?}, but {count} test cases", suite.attributes[attribute]));
             }
         }
         if let Some(skipped) = suite.number("skipped")
@@ -256,7 +266,8 @@ fn check_counts(root: &Node, problems: &mut Vec<String>) {
     }
     for (attribute, total) in ["tests", "failures", "errors"].into_iter().zip(totals) {
         if root.number(attribute).is_some_and(|n| n != total) {
-            problems.push(format!("testsuites {attribute}={:?}, but {total} in its suites", root.attributes[attribute]));
+            problems
+                .push(format!("testsuites {attribute}={:?}, but {total} in its suites", root.attributes[attribute]));
         }
     }
 }
@@ -267,7 +278,18 @@ fn the_xsd_declares_the_junit_elements() {
     let names: Vec<&str> = rules.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["error", "failure", "properties", "property", "skipped", "system-err", "system-out", "testcase", "testsuite", "testsuites"]
+        [
+            "error",
+            "failure",
+            "properties",
+            "property",
+            "skipped",
+            "system-err",
+            "system-out",
+            "testcase",
+            "testsuite",
+            "testsuites"
+        ]
     );
     let testcase = &rules["testcase"];
     assert!(testcase.attributes["classname"].required && testcase.attributes["name"].required);

@@ -31,7 +31,8 @@ fn the_schema_accepts_a_report_and_rejects_a_wrong_verdict() {
         serde_json::from_str(&std::fs::read_to_string(committed_path()).expect("schema")).expect("json");
     let validator = jsonschema::validator_for(&schema).expect("a valid schema");
     let mut instance = serde_json::to_value(report()).expect("json");
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 
     instance["scenarios"][0]["verdict"] = "passed".into();

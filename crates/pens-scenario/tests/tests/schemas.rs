@@ -105,7 +105,12 @@ fn names<K: Keyword>() -> Vec<String> {
 /// The `enum` at a JSON pointer, as strings.
 fn enum_at(schema: &Value, pointer: &str) -> Vec<String> {
     let value = schema.pointer(pointer).unwrap_or_else(|| panic!("{pointer} not in the schema"));
-    value.as_array().unwrap_or_else(|| panic!("{pointer} is not an array")).iter().map(|v| v.to_string().trim_matches('"').to_owned()).collect()
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{pointer} is not an array"))
+        .iter()
+        .map(|v| v.to_string().trim_matches('"').to_owned())
+        .collect()
 }
 
 #[test]
@@ -124,7 +129,10 @@ fn the_vocabularies_are_the_code_s() {
         (&*format!("{d}/fetch/properties/protocol/enum"), names::<Protocol>()),
         (&*format!("{d}/fetch/properties/credentials/enum"), names::<CredentialsExpectation>()),
         ("/properties/requirements/items/enum", CATALOGUE.iter().map(|r| r.id.to_owned()).collect()),
-        (&*format!("{d}/collect/properties/remove/items/enum"), Element::ALL.iter().map(|e| e.name().to_owned()).collect()),
+        (
+            &*format!("{d}/collect/properties/remove/items/enum"),
+            Element::ALL.iter().map(|e| e.name().to_owned()).collect(),
+        ),
     ]
     .map(|(p, v)| (p.to_owned(), v));
     for (pointer, expected) in cases {
