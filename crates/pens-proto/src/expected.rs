@@ -126,6 +126,7 @@ impl ExpectedAnswer {
 
 /// Whether a target supports an optional feature, as far as the harness knows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Support {
     /// Claimed: the target must then use it.
@@ -140,6 +141,7 @@ pub enum Support {
 /// What the target under test claims to support: it decides which answers are right
 /// where the spec lets a target choose (FTP, FTPS, mailto, package types).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct TargetCapabilities {
     /// Fetching `ftp://` packages (else 1304).

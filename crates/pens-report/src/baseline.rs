@@ -93,7 +93,7 @@ impl fmt::Display for BaselineError {
 impl std::error::Error for BaselineError {}
 
 /// What the baseline said about one scenario, recorded on its result.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExpectedFailure {
     /// Why the failure is accepted.
     pub reason: String,
@@ -106,7 +106,7 @@ pub struct ExpectedFailure {
 }
 
 /// How a run measured up against its baseline, recorded on the report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineOutcome {
     /// The baseline file, as given on the command line.
     pub file: String,

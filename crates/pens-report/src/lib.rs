@@ -1,8 +1,10 @@
 //! The result of a pens-conform run and the writers that present it.
 //!
 //! [`RunReport`] is the one canonical result model: the runner builds it from what it
-//! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`, `report.html`) is a pure function
-//! of it, so the formats cannot disagree; [`diff_reports`] compares two runs read back from JSON. The JSON form carries [`FORMAT_VERSION`];
+//! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`,
+//! `report.html`) is a pure function of it, so the formats cannot disagree;
+//! [`report_schema`] is its JSON Schema; [`diff_reports`] compares two runs read back from
+//! JSON. The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version.
 
 mod baseline;
@@ -12,6 +14,7 @@ mod html;
 mod junit;
 mod markdown;
 mod model;
+mod schema;
 mod text;
 mod verdict;
 
@@ -24,6 +27,7 @@ pub use markdown::render_markdown;
 pub use model::{
     CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
 };
+pub use schema::report_schema;
 pub use text::show_controls;
 pub use verdict::Verdict;
 

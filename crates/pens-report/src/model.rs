@@ -1,6 +1,7 @@
 //! The result model: what `report.json` holds. Documented field by field because
 //! vendors' CI scripts read it; bump [`FORMAT_VERSION`] on any incompatible change.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::{BaselineOutcome, ExpectedFailure};
@@ -10,7 +11,7 @@ use crate::verdict::Verdict;
 pub const FORMAT_VERSION: u32 = 1;
 
 /// One run of the harness.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunReport {
     /// [`FORMAT_VERSION`].
     pub format_version: u32,
@@ -37,7 +38,7 @@ pub struct RunReport {
 }
 
 /// The harness that produced a report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Harness {
     /// `pens-conform`.
     pub name: String,
@@ -46,7 +47,7 @@ pub struct Harness {
 }
 
 /// The implementation under test, as the profile describes it (no secrets).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetInfo {
     /// The PENS endpoint.
     pub url: String,
@@ -58,7 +59,7 @@ pub struct TargetInfo {
 }
 
 /// Scenario counts per verdict.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// All scenarios.
     pub total: usize,
@@ -108,7 +109,7 @@ impl Summary {
 }
 
 /// The result of one scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioResult {
     /// The scenario's stable id.
     pub id: String,
@@ -165,7 +166,7 @@ impl ScenarioResult {
 }
 
 /// One check of a scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     /// Its verdict.
     pub verdict: Verdict,
@@ -239,7 +240,7 @@ fn show_line_ends(text: &str) -> String {
 }
 
 /// Which exchange an [`Exchange`] records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExchangeKind {
     /// Our collect command and the target's answer.
@@ -253,7 +254,7 @@ pub enum ExchangeKind {
 }
 
 /// One exchange, with the exact bytes as text (secrets redacted).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Exchange {
     /// What it is.
     pub kind: ExchangeKind,

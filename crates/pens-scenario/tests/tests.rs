@@ -28,5 +28,7 @@ mod graphical;
 mod never_panics;
 #[path = "tests/rules.rs"]
 mod rules;
+#[path = "tests/schemas.rs"]
+mod schemas;
 #[path = "tests/templates.rs"]
 mod templates;

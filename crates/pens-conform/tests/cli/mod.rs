@@ -6,6 +6,7 @@ mod explain;
 mod html;
 mod lint;
 mod list;
+mod profile_schema;
 mod selftest;
 mod serve;
 mod target;

@@ -1,0 +1,91 @@
+//! A report that uses every part of the model: each verdict, an expected failure, a
+//! baseline outcome, checks with expected/actual/diff and every kind of exchange.
+
+use pens_proto::{Support, TargetCapabilities, req};
+use pens_report::{
+    BaselineOutcome, CheckResult, Exchange, ExchangeKind, ExpectedFailure, FORMAT_VERSION, Harness, RunReport,
+    ScenarioResult, Summary, TargetInfo, Verdict,
+};
+
+fn scenario(id: &str, verdict: Verdict) -> ScenarioResult {
+    let mut scenario = ScenarioResult::new(id, format!("{id} <title> & \"quotes\""), format!("{id}.toml"), verdict);
+    scenario.requirements = vec!["target.collect.post".into(), "target.ack.response-format".into()];
+    scenario.duration_ms = 42;
+    let check_verdict = if verdict == Verdict::NotApplicable { Verdict::Pass } else { verdict };
+    scenario.checks = vec![
+        CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "the answer ends its lines with CR LF"),
+        CheckResult::new(check_verdict, &req::RESPONSE_CRLF, format!("{id}: checked"))
+            .expected_actual("error=0", "error=1304"),
+    ];
+    scenario
+}
+
+/// The report.
+pub(crate) fn report() -> RunReport {
+    let mut scenarios: Vec<ScenarioResult> = Verdict::ALL.iter().map(|v| scenario(v.name(), *v)).collect();
+    scenarios[0].note = Some("the target does not claim ftp".into());
+    let mut expected = scenario("expected-fail", Verdict::Fail);
+    expected.expected_failure = Some(ExpectedFailure {
+        reason: "LMS-1234: answers the first error".into(),
+        issue: Some("https://tracker.example/LMS-1234".into()),
+        expires: Some("2999-12-31".into()),
+    });
+    expected.tags = vec!["core".into()];
+    expected.checks[1] = expected.checks[1].clone().with_diff("error=0\r\n", "error=1304\n");
+    expected.exchanges = vec![
+        Exchange {
+            kind: ExchangeKind::Collect,
+            at_ms: 0,
+            summary: "POST /pens 200".into(),
+            request: Some("command=collect".into()),
+            response: Some("error=0\r\n".into()),
+            latency_ms: Some(3),
+        },
+        Exchange {
+            kind: ExchangeKind::StagingFetch,
+            at_ms: 5,
+            summary: "GET /p.zip".into(),
+            request: None,
+            response: None,
+            latency_ms: None,
+        },
+        Exchange {
+            kind: ExchangeKind::Receipt,
+            at_ms: 9,
+            summary: "receipt".into(),
+            request: None,
+            response: None,
+            latency_ms: None,
+        },
+        Exchange {
+            kind: ExchangeKind::Alert,
+            at_ms: 11,
+            summary: "alert".into(),
+            request: None,
+            response: None,
+            latency_ms: None,
+        },
+    ];
+    scenarios.push(expected);
+    RunReport {
+        format_version: FORMAT_VERSION,
+        harness: Harness { name: "pens-conform".into(), version: "0.1.0".into() },
+        mode: "target".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        duration_ms: 1234,
+        target: TargetInfo {
+            url: "http://127.0.0.1:1/pens".into(),
+            name: Some("Example LMS".into()),
+            claims: TargetCapabilities { ftp: Support::No, alerts: Support::Yes, ..TargetCapabilities::default() },
+        },
+        summary: Summary::of(&scenarios),
+        aborted: Some("preflight inconclusive".into()),
+        baseline: Some(BaselineOutcome {
+            file: "baseline.toml".into(),
+            expected_failures: vec!["expected-fail".into()],
+            improvements: vec!["pass".into()],
+            not_run: vec!["not-applicable".into()],
+        }),
+        scenarios,
+    }
+}

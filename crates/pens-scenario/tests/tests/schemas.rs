@@ -1,0 +1,162 @@
+//! The JSON Schemas of the two scenario languages, `schemas/scenario.schema.json` and
+//! `schemas/client-scenario.schema.json`, which editors use to complete scenario files.
+//! They are written by hand (the loader is not serde-derived), so these tests hold them
+//! to the language: every shipped scenario validates, a misspelt key and a bad keyword
+//! are rejected, and each keyword list and requirement list equals the code's.
+
+use std::path::{Path, PathBuf};
+
+use pens_proto::{CATALOGUE, Element, NOTIFICATION_FIELDS, Party};
+use pens_scenario::{
+    BehaviourName, Capability, CredentialsExpectation, FindingsMode, Keyword, Method, NotificationDelivery, Order,
+    OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn schema(name: &str) -> Value {
+    let path = repo().join("schemas").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema json")
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    jsonschema::validator_for(&schema(name)).expect("a valid schema")
+}
+
+fn toml_value(text: &str) -> Value {
+    let table: toml::Table = toml::from_str(text).expect("toml");
+    serde_json::to_value(table).expect("json")
+}
+
+/// Every `.toml` file of a folder, with its JSON form.
+fn files(folder: &str) -> Vec<(PathBuf, Value)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join(folder))
+        .expect("folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no scenario in {folder}");
+    paths.into_iter().map(|p| (p.clone(), toml_value(&std::fs::read_to_string(&p).expect("read")))).collect()
+}
+
+fn errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator.iter_errors(value).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    for (schema, folders) in [
+        ("scenario.schema.json", ["scenarios/target", "crates/pens-scenario/tests/golden/ok"]),
+        ("client-scenario.schema.json", ["scenarios/client", "crates/pens-scenario/tests/golden/client/ok"]),
+    ] {
+        let validator = validator(schema);
+        for folder in folders {
+            for (path, value) in files(folder) {
+                let errors = errors(&validator, &value);
+                assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_misspelt_key_or_a_bad_keyword_is_rejected() {
+    let target = validator("scenario.schema.json");
+    let valid = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n";
+    assert!(target.is_valid(&toml_value(valid)));
+    let rejected = [
+        "[staging]\nbehavior = \"serve\"\n",
+        "[staging]\nbehaviour = \"hang\"\n",
+        "needs = [\"gopher\"]\n",
+        "[expect.fetch]\nprotocol = \"sftp\"\n",
+        "[expect.recipt]\ncount = 1\n",
+        "[expect.receipt]\nfields = { package-idd = \"x\" }\n",
+        "level = \"may\"\n",
+        "[collect]\nmethod = \"put\"\n",
+        "[staging]\nbehaviour = \"status\"\n",
+        "[collect]\nraw = \"a=b\"\norder = \"reverse\"\n",
+    ];
+    for extra in rejected {
+        assert!(!target.is_valid(&toml_value(&format!("{valid}{extra}"))), "accepted: {extra}");
+    }
+    let client = validator("client-scenario.schema.json");
+    let valid = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"client.notification.response\"]\n";
+    assert!(client.is_valid(&toml_value(valid)));
+    for extra in [
+        "[target]\nanswr = 0\n",
+        "[target]\ndelivery = \"smtp\"\n",
+        "[expect.collect]\nfindings = \"loose\"\n",
+        "[expect]\ncollects = 0\n",
+    ] {
+        assert!(!client.is_valid(&toml_value(&format!("{valid}{extra}"))), "accepted: {extra}");
+    }
+    let target_requirement = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n";
+    assert!(!client.is_valid(&toml_value(target_requirement)), "a target requirement in a client scenario");
+}
+
+fn names<K: Keyword>() -> Vec<String> {
+    K::ALL.iter().map(|k| k.name().to_owned()).collect()
+}
+
+/// The `enum` at a JSON pointer, as strings.
+fn enum_at(schema: &Value, pointer: &str) -> Vec<String> {
+    let value = schema.pointer(pointer).unwrap_or_else(|| panic!("{pointer} not in the schema"));
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{pointer} is not an array"))
+        .iter()
+        .map(|v| v.to_string().trim_matches('"').to_owned())
+        .collect()
+}
+
+#[test]
+fn the_vocabularies_are_the_code_s() {
+    let target = schema("scenario.schema.json");
+    let d = "/definitions";
+    let cases = [
+        ("/properties/level/enum", names::<ScenarioLevel>()),
+        ("/properties/needs/items/enum", names::<Capability>()),
+        ("/properties/unless/items/enum", names::<Capability>()),
+        (&*format!("{d}/staging/properties/behaviour/enum"), names::<BehaviourName>()),
+        (&*format!("{d}/collect/properties/method/enum"), names::<Method>()),
+        (&*format!("{d}/collect/properties/order/enum"), names::<Order>()),
+        (&*format!("{d}/response/properties/format/enum"), names::<ResponseFormat>()),
+        (&*format!("{d}/response/properties/other_errors/enum"), names::<OtherErrors>()),
+        (&*format!("{d}/fetch/properties/protocol/enum"), names::<Protocol>()),
+        (&*format!("{d}/fetch/properties/credentials/enum"), names::<CredentialsExpectation>()),
+        ("/properties/requirements/items/enum", CATALOGUE.iter().map(|r| r.id.to_owned()).collect()),
+        (
+            &*format!("{d}/collect/properties/remove/items/enum"),
+            Element::ALL.iter().map(|e| e.name().to_owned()).collect(),
+        ),
+    ]
+    .map(|(p, v)| (p.to_owned(), v));
+    for (pointer, expected) in cases {
+        assert_eq!(enum_at(&target, &pointer), expected, "{pointer}");
+    }
+    let mut fields = enum_at(&target, &format!("{d}/receipt/properties/fields/propertyNames/enum"));
+    fields.sort();
+    let mut expected: Vec<String> =
+        Element::ALL.iter().map(|e| e.name()).chain(NOTIFICATION_FIELDS).map(str::to_owned).collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(fields, expected);
+
+    let client = schema("client-scenario.schema.json");
+    let client_requirements: Vec<String> =
+        CATALOGUE.iter().filter(|r| r.party != Party::Target).map(|r| r.id.to_owned()).collect();
+    let cases = [
+        ("/properties/level/enum", names::<ScenarioLevel>()),
+        ("/properties/requirements/items/enum", client_requirements),
+        ("/properties/target/properties/delivery/enum", names::<NotificationDelivery>()),
+        ("/properties/expect/properties/collect/properties/findings/enum", names::<FindingsMode>()),
+        ("/properties/expect/properties/collect/properties/method/enum", names::<Method>()),
+    ];
+    for (pointer, expected) in cases {
+        assert_eq!(enum_at(&client, pointer), expected, "{pointer}");
+    }
+}
