@@ -1,10 +1,10 @@
 //! `junit.xml`: one test case per scenario, so CI servers show each scenario as a test.
 //! A `fail` is a JUnit failure, an `error` or `inconclusive` a JUnit error (the harness
 //! could not judge), `not-applicable` is skipped, and so is a `fail` the baseline
-//! expects (message `expected failure: <reason>`). The document keeps to the common JUnit
-//! schema CI servers validate against (`schemas/junit.xsd`, Jenkins' junit-10): a test
-//! case has no properties there, so its requirement ids, sections, verdict and title are
-//! `key: value` lines of its `system-out`.
+//! expects (message `expected failure: <reason>`); requirement ids and sections become
+//! test-case properties. The document keeps to the common JUnit schema CI servers
+//! validate against (`schemas/junit.xsd`, Jenkins' junit-10, with test-case properties as
+//! Surefire and GitLab read them).
 
 use std::time::Duration;
 
@@ -74,33 +74,32 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
     case.set_classname("pens-conform.target");
     case.set_time(Duration::from_millis(scenario.duration_ms));
     case.set_assertions(scenario.checks.len());
-    // The common JUnit schema (`schemas/junit.xsd`) has no properties on a test case, so
-    // what describes the scenario goes into its `system-out`, one `key: value` line each,
-    // ahead of the warn and info notes.
-    let mut out: Vec<String> = scenario.requirements.iter().map(|r| format!("requirement: {r}")).collect();
+    for requirement in &scenario.requirements {
+        case.add_property(Property::new("requirement", requirement.as_str()));
+    }
     let mut sections: Vec<&str> = scenario.checks.iter().map(|c| c.section.as_str()).collect();
     sections.sort_unstable();
     sections.dedup();
-    out.extend(sections.iter().map(|s| format!("section: {s}")));
-    out.push(format!("verdict: {}", scenario.verdict.name()));
-    out.push(format!("title: {}", scenario.title));
+    for section in sections {
+        case.add_property(Property::new("section", section));
+    }
+    case.add_property(Property::new("verdict", scenario.verdict.name()));
+    case.add_property(Property::new("title", scenario.title.as_str()));
     if let Some(expected) = &scenario.expected_failure {
-        out.push(format!("expected-failure: {}", expected.reason));
+        case.add_property(Property::new("expected-failure", expected.reason.as_str()));
         if let Some(issue) = &expected.issue {
-            out.push(format!("issue: {issue}"));
+            case.add_property(Property::new("issue", issue.as_str()));
         }
     }
     if scenario.verdict == Verdict::Warn || scenario.verdict == Verdict::Info {
-        out.push(String::new());
-        out.extend(
-            scenario
-                .checks
-                .iter()
-                .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
-                .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message)),
-        );
+        let notes: Vec<String> = scenario
+            .checks
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
+            .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message))
+            .collect();
+        case.set_system_out(notes.join("\n"));
     }
-    case.set_system_out(out.join("\n"));
     case
 }
 
@@ -110,7 +109,7 @@ mod tests {
     use crate::baseline::ExpectedFailure;
 
     #[test]
-    fn an_expected_failure_is_skipped_with_its_reason_and_keeps_its_requirements() {
+    fn an_expected_failure_is_skipped_with_its_reason_and_keeps_its_properties() {
         let mut scenario = ScenarioResult::new("several-errors", "t", "f.toml", Verdict::Fail);
         scenario.requirements = vec!["target.error.highest-numbered".into()];
         scenario.expected_failure =
@@ -122,7 +121,7 @@ mod tests {
         let xml = junit.to_string().expect("xml");
         assert!(xml.contains("<skipped message=\"expected failure: LMS-1234: first error\""), "{xml}");
         assert!(!xml.contains("<failure"), "{xml}");
-        assert!(xml.contains("requirement: target.error.highest-numbered"), "{xml}");
-        assert!(xml.contains("expected-failure: LMS-1234: first error"), "{xml}");
+        assert!(xml.contains("name=\"requirement\" value=\"target.error.highest-numbered\""), "{xml}");
+        assert!(xml.contains("name=\"expected-failure\" value=\"LMS-1234: first error\""), "{xml}");
     }
 }

@@ -183,7 +183,7 @@ struct Junit {
 
 struct TestCase {
     name: String,
-    /// The `requirement: <id>` lines of its `<system-out>`, in document order.
+    /// The values of `<property name="requirement">`, in document order.
     requirements: Vec<String>,
 }
 
@@ -220,13 +220,6 @@ fn parse_junit(xml: &str) -> Junit {
                     junit.cases.push(current.take().expect("an open test case"));
                 }
             }
-            Event::Text(text) if open.last().is_some_and(|e| e == "system-out") => {
-                let text = text.decode().expect("utf-8 text");
-                if let Some(case) = current.as_mut() {
-                    let lines = text.lines().filter_map(|line| line.strip_prefix("requirement: "));
-                    case.requirements.extend(lines.map(str::to_owned));
-                }
-            }
             Event::Eof => break,
             _ => {}
         }
@@ -243,11 +236,23 @@ fn root_tests(element: &BytesStart<'_>) -> Option<String> {
 }
 
 fn open_element(element: &BytesStart<'_>, current: &mut Option<TestCase>, cases: &mut Vec<TestCase>, empty: bool) {
-    if element.name().as_ref() == b"testcase" {
-        assert!(current.is_none(), "nested test case");
-        let case =
-            TestCase { name: attribute(element, "name").expect("a test case has a name"), requirements: Vec::new() };
-        if empty { cases.push(case) } else { *current = Some(case) }
+    match element.name().as_ref() {
+        b"testcase" => {
+            assert!(current.is_none(), "nested test case");
+            let case = TestCase {
+                name: attribute(element, "name").expect("a test case has a name"),
+                requirements: Vec::new(),
+            };
+            if empty { cases.push(case) } else { *current = Some(case) }
+        }
+        b"property" => {
+            if let Some(case) = current.as_mut()
+                && attribute(element, "name").as_deref() == Some("requirement")
+            {
+                case.requirements.push(attribute(element, "value").expect("a property has a value"));
+            }
+        }
+        _ => {}
     }
 }
 

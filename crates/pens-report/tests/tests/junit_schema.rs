@@ -293,7 +293,7 @@ fn the_xsd_declares_the_junit_elements() {
     );
     let testcase = &rules["testcase"];
     assert!(testcase.attributes["classname"].required && testcase.attributes["name"].required);
-    assert!(!testcase.children.iter().any(|(c, _)| c == "properties"), "{testcase:?}");
+    assert_eq!(testcase.children.first().map(|c| c.0.as_str()), Some("properties"), "{testcase:?}");
     assert_eq!(rules["testsuite"].children.first().map(|c| c.0.as_str()), Some("properties"));
     assert!(rules["system-out"].text && rules["failure"].text && !rules["testcase"].text);
 }
@@ -308,8 +308,15 @@ fn render_junit_validates_against_the_xsd() {
     let xml = pens_report::render_junit(&report).expect("junit");
     let problems = validate(&xml, &xsd_rules());
     assert!(problems.is_empty(), "{problems:#?}\n{xml}");
-    // What the document must carry, now that test cases have no properties.
-    for needed in ["<failure", "<error", "<skipped", "requirement: target.collect.post", "section: CMI010 §6.3"] {
+    // What the document must carry: each scenario's requirements and sections as
+    // test-case properties.
+    for needed in [
+        "<failure",
+        "<error",
+        "<skipped",
+        r#"<property name="requirement" value="target.collect.post"/>"#,
+        r#"<property name="section" value="CMI010 §6.3, App. A table A-2"/>"#,
+    ] {
         assert!(xml.contains(needed), "{needed} missing:\n{xml}");
     }
     assert!(xml.contains(r#"<property name="target" value="http://127.0.0.1:1/pens"/>"#), "{xml}");
@@ -320,8 +327,8 @@ fn the_validator_rejects_what_the_schema_does_not_allow() {
     let rules = xsd_rules();
     let cases = [
         (
-            r#"<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="c" classname="k"><properties><property name="a" value="b"/></properties></testcase></testsuite></testsuites>"#,
-            "<properties> may not appear in <testcase>",
+            r#"<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="c" classname="k"><skipped/><properties><property name="a" value="b"/></properties></testcase></testsuite></testsuites>"#,
+            "<properties>",
         ),
         (
             r#"<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="c"/></testsuite></testsuites>"#,
