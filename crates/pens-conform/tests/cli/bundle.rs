@@ -87,6 +87,18 @@ fn a_failing_selftest_leaves_a_bundle_that_verifies_until_an_entry_changes() {
     assert!(stdout.contains(" 1 fail, 0 error"), "{stdout}");
     assert!(stdout.contains(&format!("harness pens-conform {}", env!("CARGO_PKG_VERSION"))), "{stdout}");
     assert!(stdout.contains(&format!("intact: {} files match the manifest", entries.len() - 1)), "{stdout}");
+    // What `verify` shows, with what changes from run to run or release to release
+    // (sizes, hashes, version, start time, the bundle's path) masked.
+    let masked: Vec<String> = stdout
+        .lines()
+        .map(|line| match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["ok", name, _, "bytes", "sha256", _] => format!("  ok  {name}  [size] bytes  sha256 [hash]"),
+            ["bundle", _, rest @ ..] => format!("bundle [path] {}", rest.join(" ")),
+            ["harness", name, ..] => format!("harness {name} [version], run started [time]"),
+            _ => line.to_owned(),
+        })
+        .collect();
+    insta::assert_snapshot!("verify_of_a_failing_selftest_bundle", masked.join("\n"));
 
     // One changed entry, the manifest untouched.
     let mut tampered = entries.clone();
