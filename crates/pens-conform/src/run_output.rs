@@ -81,6 +81,10 @@ pub(crate) async fn run_and_report(
         }
         _ => {}
     };
+    let sources: Vec<&Path> = match suite {
+        Suite::Target { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
+        Suite::Client { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
+    };
     let mut output = match suite {
         Suite::Target { scenarios, options } => run_target_suite(scenarios, options, &mut on_event).await?,
         Suite::Client { scenarios, options, trigger } => {
@@ -88,11 +92,26 @@ pub(crate) async fn run_and_report(
         }
     };
     progress.finish();
+    output.report.scenario_digest = Some(scenario_digest(&sources)?);
     baseline.apply(&mut output.report);
     output::text(render_console(&output.report))?;
     write_reports(report_dir, &output.report, &output.ca_pem)?;
     output::line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report, baseline.allow_improvements))
+}
+
+/// The digest of the scenario set: SHA-256 over `<file name> <sha256>` lines, sorted, so
+/// it names the files' contents, not where the folder lies (see
+/// [`pens_report::RunReport::scenario_digest`]).
+fn scenario_digest(sources: &[&Path]) -> anyhow::Result<String> {
+    let mut lines = Vec::with_capacity(sources.len());
+    for source in sources {
+        let bytes = std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
+        let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        lines.push(format!("{name} {}\n", crate::bundle::sha256_hex(&bytes)));
+    }
+    lines.sort();
+    Ok(crate::bundle::sha256_hex(lines.concat().as_bytes()))
 }
 
 /// `--report-dir`, or `reports/<timestamp>/`.

@@ -483,6 +483,7 @@ mod tests {
             summary: Summary::of(&scenarios),
             aborted: None,
             baseline: None,
+            scenario_digest: None,
             scenarios,
         }
     }

@@ -22,9 +22,13 @@ pub fn render_markdown(report: &RunReport) -> String {
     let mut out = String::new();
     let target = report.target.name.as_deref().unwrap_or(&report.target.url);
     let _ = writeln!(out, "## pens-conform {} run: {}\n", escape_cell(&report.mode), escape_cell(target));
+    let digest = match &report.scenario_digest {
+        Some(digest) => format!(" · scenarios `sha256:{}`", escape_cell(digest.get(..12).unwrap_or(digest))),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "pens-conform {} · started {} · {} ms\n",
+        "pens-conform {} · started {} · {} ms{digest}\n",
         escape_cell(&report.harness.version),
         escape_cell(&report.started_at),
         report.duration_ms
@@ -196,6 +200,7 @@ mod tests {
             summary: Summary::of(&scenarios),
             aborted: aborted.map(str::to_owned),
             baseline: None,
+            scenario_digest: None,
             scenarios,
         }
     }

@@ -33,6 +33,11 @@ pub struct RunReport {
     /// How the run measured up against `--baseline`, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineOutcome>,
+    /// The scenario set the run loaded, as one SHA-256 (hex): over a line
+    /// `<file name> <sha256 of the file>` per scenario file, sorted. Two runs with the
+    /// same digest judged by the same checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_digest: Option<String>,
     /// One entry per scenario, in id order.
     pub scenarios: Vec<ScenarioResult>,
 }

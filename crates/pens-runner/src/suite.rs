@@ -204,6 +204,7 @@ pub(crate) fn finish_report(
         summary: Summary::of(&results),
         aborted,
         baseline: None,
+        scenario_digest: None,
         scenarios: results,
     }
 }

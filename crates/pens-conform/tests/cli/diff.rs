@@ -22,6 +22,7 @@ fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
         summary: Summary::of(&scenarios),
         aborted: None,
         baseline: None,
+        scenario_digest: None,
         scenarios,
     }
 }

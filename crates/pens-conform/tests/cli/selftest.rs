@@ -42,6 +42,8 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
     .expect("report.json is JSON");
     assert_eq!(report["format_version"], 1);
     assert_eq!(report["mode"], "target");
+    let digest = report["scenario_digest"].as_str().unwrap_or_default();
+    assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "scenario_digest: {digest:?}");
     assert_eq!(report["summary"]["total"], ids.len());
     assert_eq!(report["summary"]["fail"], 0);
     assert!(report.get("aborted").is_none(), "{}", report["aborted"]);

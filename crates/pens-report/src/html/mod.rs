@@ -68,8 +68,12 @@ fn write_header(out: &mut String, report: &RunReport) {
     fact(out, "harness", &format!("{} {}", escape_html(&report.harness.name), escape_html(&report.harness.version)));
     fact(out, "started", &escape_html(&report.started_at));
     fact(out, "duration", &format!("{} ms", report.duration_ms));
-    // Report format 1 records no digest of the scenario set; say so rather than make one up.
-    fact(out, "scenario set digest", "<span class=\"none\">not recorded in this report</span>");
+    // An older report records no digest of the scenario set; say so rather than make one up.
+    let digest = match &report.scenario_digest {
+        Some(digest) => format!("<code>sha256:{}</code>", escape_html(digest)),
+        None => "<span class=\"none\">not recorded in this report</span>".to_owned(),
+    };
+    fact(out, "scenario set digest", &digest);
     fact(out, "report format", &report.format_version.to_string());
     if let Some(baseline) = &report.baseline {
         let mut text = format!("<code>{}</code>", escape_html(&baseline.file));

@@ -21,6 +21,7 @@ fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
         summary: Summary::of(&scenarios),
         aborted: None,
         baseline: None,
+        scenario_digest: None,
         scenarios,
     }
 }
