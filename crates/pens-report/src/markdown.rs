@@ -73,15 +73,7 @@ pub fn render_markdown(report: &RunReport) -> String {
 
 /// The one-row table of counts, best verdict first like the console summary.
 fn write_totals(out: &mut String, report: &RunReport) {
-    let verdicts = [
-        Verdict::Pass,
-        Verdict::Info,
-        Verdict::Warn,
-        Verdict::NotApplicable,
-        Verdict::Inconclusive,
-        Verdict::Fail,
-        Verdict::Error,
-    ];
+    let verdicts = Verdict::SUMMARY_ORDER;
     let names: Vec<&str> = verdicts.iter().map(|v| v.name()).collect();
     let counts: Vec<String> = verdicts.iter().map(|v| report.summary.count(*v).to_string()).collect();
     let _ = writeln!(out, "| total | {} |", names.join(" | "));

@@ -39,6 +39,19 @@ impl Verdict {
         Verdict::Error,
     ];
 
+    /// Every verdict in the order summaries count them (the console's summary line, the
+    /// totals of `summary.md` and `report.html`): the judged ones best first, then
+    /// not-applicable, then what could not be judged or failed.
+    pub const SUMMARY_ORDER: [Verdict; 7] = [
+        Verdict::Pass,
+        Verdict::Info,
+        Verdict::Warn,
+        Verdict::NotApplicable,
+        Verdict::Inconclusive,
+        Verdict::Fail,
+        Verdict::Error,
+    ];
+
     /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -114,15 +114,7 @@ fn claims(report: &RunReport) -> String {
 /// One row of counts, best verdict first as in the console summary; each cell has an id
 /// (`total`, `total-fail`, …) so scripts and tests can read it.
 fn write_totals(out: &mut String, report: &RunReport) {
-    let verdicts = [
-        Verdict::Pass,
-        Verdict::Info,
-        Verdict::Warn,
-        Verdict::NotApplicable,
-        Verdict::Inconclusive,
-        Verdict::Fail,
-        Verdict::Error,
-    ];
+    let verdicts = Verdict::SUMMARY_ORDER;
     out.push_str("<table class=\"totals\">\n<thead><tr><th>total</th>");
     for verdict in verdicts {
         let _ = write!(out, "<th>{}</th>", verdict.name());

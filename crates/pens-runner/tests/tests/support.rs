@@ -97,12 +97,25 @@ pub(crate) async fn reference_with_transports(
     claimed: TargetCapabilities,
     deadlines: Deadlines,
 ) -> (ReferenceTarget, RunOptions) {
+    reference_with(None, supported, claimed, deadlines).await
+}
+
+/// The general set-up behind the two above.
+async fn reference_with(
+    defect: Option<Defect>,
+    supported: TargetCapabilities,
+    claimed: TargetCapabilities,
+    deadlines: Deadlines,
+) -> (ReferenceTarget, RunOptions) {
     let ca = RunCa::generate(&[]).expect("a run CA");
     let collector = Collector::start(Ipv4Addr::LOCALHOST.into(), "").await.expect("the collector starts");
     let target_options = ReferenceTargetOptions::builder()
+        .defect(defect)
         .capabilities(supported)
         .smtp_relay(collector.smtp_addr())
         .extra_root_pem(ca.ca_pem())
+        // `slow-ack` is only a defect once it misses the ack deadline.
+        .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
         .expect("the reference target starts");
@@ -119,22 +132,8 @@ pub(crate) async fn reference_all_transports(
     defect: Option<Defect>,
     deadlines: Deadlines,
 ) -> (ReferenceTarget, RunOptions) {
-    let ca = RunCa::generate(&[]).expect("a run CA");
-    let collector = Collector::start(Ipv4Addr::LOCALHOST.into(), "").await.expect("the collector starts");
-    let target_options = ReferenceTargetOptions::builder()
-        .defect(defect)
-        .capabilities(pens_mock::full_capabilities())
-        .smtp_relay(collector.smtp_addr())
-        .extra_root_pem(ca.ca_pem())
-        .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
-        .build();
-    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
-        .expect("the reference target starts");
-    let mut options = options(target.url(), deadlines);
-    options.ca = Some(Arc::new(ca));
-    options.collector = Some(Arc::new(collector));
-    options.claims = pens_mock::full_capabilities();
-    (target, options)
+    let full = pens_mock::full_capabilities();
+    reference_with(defect, full.clone(), full, deadlines).await
 }
 
 /// The ids of the scenarios that do not apply to a target claiming `claims`: one of
