@@ -37,8 +37,10 @@ pub fn render_html(report: &RunReport) -> String {
         escape::escape_line(target),
     );
     write_header(&mut out, report);
-    coverage::write_coverage(&mut out, report);
+    // What went wrong first, right under the totals; the coverage matrix, long on a
+    // full run, after it (every failing check links to its row there).
     scenario::write_scenarios(&mut out, report);
+    coverage::write_coverage(&mut out, report);
     let _ = writeln!(out, "</body>\n</html>");
     out
 }
