@@ -165,10 +165,7 @@ pub(crate) fn write_bundle(path: &Path, mut entries: BTreeMap<String, Vec<u8>>) 
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let partial = path.with_extension("zip.partial");
-    std::fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    crate::atomic::write_atomically(path, bytes)
 }
 
 /// A zip (deflate) of `entries`, in name order.

@@ -135,18 +135,17 @@ pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScen
 }
 
 fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result<()> {
-    let write = |name: &str, contents: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))
-    };
-    write("report.json", &serde_json::to_string_pretty(report)?)?;
+    // Each file whole or absent, and report.json, the one tools read as "the run is
+    // done", last: a run killed while writing never leaves a report that looks complete.
+    let write = |name: &str, contents: &str| crate::atomic::write_atomically(&dir.join(name), contents);
+    if !ca_pem.is_empty() {
+        write("ca.pem", ca_pem)?;
+    }
     write("junit.xml", &render_junit(report)?)?;
     let summary = render_markdown(report);
     write("summary.md", &summary)?;
     write("report.html", &render_html(report))?;
-    if !ca_pem.is_empty() {
-        write("ca.pem", ca_pem)?;
-    }
+    write("report.json", &serde_json::to_string_pretty(report)?)?;
     append_step_summary(&summary);
     Ok(())
 }
