@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{
-    RunReport, Verdict, render_console, render_html, render_junit, render_markdown, render_scenario_line,
+    RunReport, TargetInfo, Verdict, render_console, render_html, render_junit, render_markdown, render_scenario_line,
 };
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
@@ -56,6 +56,12 @@ pub(crate) async fn run_and_report(
         Suite::Client { .. } => "client",
     };
     let mut progress = Progress::new(std::io::stdout().is_terminal());
+    let started_at = time::OffsetDateTime::now_utc();
+    let clock = std::time::Instant::now();
+    // What has finished so far, and where the mock target listens: an interrupted run
+    // reports them.
+    let finished = std::sync::Mutex::new(Vec::new());
+    let mock_target = std::sync::Mutex::new(None);
     let mut on_event = |event: &RunEvent| match event {
         RunEvent::Started { staging, collector, smtp, scenarios } => {
             progress.line(&format!(
@@ -69,6 +75,7 @@ pub(crate) async fn run_and_report(
         }
         RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
         RunEvent::ClientStarted { target, scenarios } => {
+            *mock_target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(target.clone());
             progress.line(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
             progress.start(*scenarios);
         }
@@ -76,6 +83,7 @@ pub(crate) async fn run_and_report(
             progress.line(&format!("{scenario}: publish to {url} now (waiting)"));
         }
         RunEvent::ScenarioFinished(result) => {
+            finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(result.clone());
             progress.line(&render_scenario_line(result));
             progress.advance(&result.id);
         }
@@ -85,13 +93,58 @@ pub(crate) async fn run_and_report(
         Suite::Target { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
         Suite::Client { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
     };
-    let mut output = match suite {
-        Suite::Target { scenarios, options } => run_target_suite(scenarios, options, &mut on_event).await?,
-        Suite::Client { scenarios, options, trigger } => {
-            run_client_suite(scenarios, options, trigger, &mut on_event).await?
+    let target_info = match suite {
+        Suite::Target { options, .. } => TargetInfo {
+            url: options.target_url.clone(),
+            name: options.target_name.clone(),
+            claims: options.claims.clone(),
+        },
+        Suite::Client { .. } => TargetInfo { url: String::new(), name: None, claims: Default::default() },
+    };
+    let run = async {
+        match suite {
+            Suite::Target { scenarios, options } => run_target_suite(scenarios, options, &mut on_event).await,
+            Suite::Client { scenarios, options, trigger } => {
+                run_client_suite(scenarios, options, trigger, &mut on_event).await
+            }
         }
     };
+    // Ctrl-C ends the run: the parties stop with the dropped run, and what finished is
+    // reported as an incomplete run (exit 3), never as one that looks complete.
+    let outcome = tokio::select! {
+        output = run => Some(output?),
+        _ = tokio::signal::ctrl_c() => None,
+    };
     progress.finish();
+    let Some(mut output) = outcome else {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut scenarios = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        scenarios.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut target = target_info;
+        if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            target.url = url;
+        }
+        let report = RunReport {
+            format_version: pens_report::FORMAT_VERSION,
+            harness: pens_report::Harness { name: "pens-conform".into(), version: env!("CARGO_PKG_VERSION").into() },
+            mode: mode.to_owned(),
+            started_at: pens_proto::format_expiry(started_at),
+            duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            target,
+            summary: pens_report::Summary::of(&scenarios),
+            aborted: Some(format!(
+                "interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run",
+                scenarios.len()
+            )),
+            scenarios,
+            baseline: None,
+            scenario_digest: Some(scenario_digest(&sources)?),
+        };
+        output::text(render_console(&report))?;
+        write_reports(report_dir, &report, "")?;
+        output::line(format!("reports   {}", report_dir.display()))?;
+        return Ok(exit::INCOMPLETE);
+    };
     output.report.scenario_digest = Some(scenario_digest(&sources)?);
     baseline.apply(&mut output.report);
     output::text(render_console(&output.report))?;
@@ -112,6 +165,14 @@ fn scenario_digest(sources: &[&Path]) -> anyhow::Result<String> {
     }
     lines.sort();
     Ok(crate::bundle::sha256_hex(lines.concat().as_bytes()))
+}
+
+/// Set once a run was ended by Ctrl-C, so that `selftest` does not start its next suite.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a run of this process was ended by Ctrl-C.
+pub(crate) fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// `--report-dir`, or `reports/<timestamp>/`.

@@ -81,6 +81,9 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target"), &baseline)
                 .await?;
         drop(target);
+        if crate::run_output::interrupted() {
+            return Ok(target_code);
+        }
 
         // Client suite: the reference client publishes whenever a scenario asks.
         let client_options = ReferenceClientOptions::builder().defect(client_defect).build();

@@ -94,3 +94,69 @@ fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
     assert_eq!(output.status.code(), Some(2), "{}", both(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("cannot read profile {}", missing.display())));
 }
+
+/// Ctrl-C ends a run cleanly: exit 3 at once, the parties stopped, and a report that says
+/// it is incomplete; no half-written file is left behind. The LMS here accepts the
+/// collect's connection and never answers, so the run would otherwise sit out its
+/// 10 s ack deadline.
+#[test]
+fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    let dir = TempDir::new("target-interrupted");
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let url = format!("http://{}/pens", silent.local_addr().expect("its address"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .current_dir(super::workspace_root())
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["target", "--url", &url, "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines_in, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_in.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The run has started (its parties listen) once the header is printed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("pens-conform target run")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no run header: {seen:?}")));
+    }
+    // The connection is taken and left unanswered: the preflight is now waiting.
+    let _held = silent.accept().expect("the preflight connects");
+    let interrupted_at = Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let (done_in, done) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_in.send(child.wait_with_output());
+    });
+    let output = done.recv_timeout(Duration::from_secs(20)).expect("the run ends after Ctrl-C").expect("waited");
+    assert!(interrupted_at.elapsed() < Duration::from_secs(8), "took {:?} to stop", interrupted_at.elapsed());
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+
+    let reports = dir.path().join("reports");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).expect("report.json written"))
+            .expect("report.json is JSON");
+    assert!(
+        report["aborted"].as_str().is_some_and(|reason| reason.starts_with("interrupted (Ctrl-C)")),
+        "{}",
+        report["aborted"]
+    );
+    assert_eq!(report["summary"]["pass"], 0);
+    for entry in std::fs::read_dir(&reports).expect("the report folder") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".partial"), "a half-written file stayed: {name}");
+    }
+}
