@@ -157,7 +157,8 @@ impl Drop for Served {
 }
 
 /// A target run with a profile whose password comes from the environment: the bundle
-/// carries the profile (naming the variable) but the password appears in no entry.
+/// carries the profile (naming the variable) but the password appears in no entry, nor
+/// in the console, the logs at their most verbose, or any report file.
 #[test]
 fn the_profile_password_is_nowhere_in_the_bundle() {
     const PASSWORD: &str = "s3cret-Bundle-Pw-91b7";
@@ -192,6 +193,7 @@ fn the_profile_password_is_nowhere_in_the_bundle() {
     let bundle = dir.path().join("cert.zip");
     let output = pens_conform()
         .env("PENS_BUNDLE_TEST_PW", PASSWORD)
+        .env("RUST_LOG", "trace")
         .args(["target", "--only", "collect-post-valid", "--profile"])
         .arg(&profile)
         .arg("--report-dir")
@@ -212,4 +214,14 @@ fn the_profile_password_is_nowhere_in_the_bundle() {
     }
     assert!(entries.contains_key("report.json") && entries.contains_key("scenarios.json"), "{:?}", entries.keys());
     assert_eq!(verify(&bundle).status.code(), Some(0));
+
+    assert!(!output.stderr.is_empty(), "trace logging wrote nothing: the grep below would prove little");
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr (RUST_LOG=trace)", &output.stderr)] {
+        assert!(!String::from_utf8_lossy(bytes).contains(PASSWORD), "the password is on {stream}");
+    }
+    for entry in std::fs::read_dir(dir.path().join("reports")).expect("the report folder") {
+        let path = entry.expect("an entry").path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).expect("readable")).into_owned();
+        assert!(!text.contains(PASSWORD), "the password is in {}", path.display());
+    }
 }
