@@ -74,8 +74,8 @@ struct TargetSection {
     url: Option<String>,
     name: Option<String>,
     system_user_id: Option<String>,
-    system_password: Option<String>,
-    system_password_env: Option<String>,
+    system_password: Option<toml::Spanned<String>>,
+    system_password_env: Option<toml::Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,10 +102,10 @@ struct ClaimsSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeadlinesSection {
-    ack: Option<u64>,
-    fetch: Option<u64>,
-    receipt: Option<u64>,
-    quiet: Option<u64>,
+    ack: Option<toml::Spanned<u64>>,
+    fetch: Option<toml::Spanned<u64>>,
+    receipt: Option<toml::Spanned<u64>>,
+    quiet: Option<toml::Spanned<u64>>,
 }
 
 impl Profile {
@@ -119,30 +119,46 @@ impl Profile {
     pub(crate) fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Profile> {
         let file: ProfileFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("profile {origin}: {e}"))?;
         let target = file.target;
-        let system_password_env = target.system_password_env.clone();
+        // Checks past the TOML syntax name the line and column of the value at fault.
+        let at = |span: std::ops::Range<usize>| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("profile {origin}:{line}:{column}")
+        };
+        let system_password_env = target.system_password_env.as_ref().map(|v| v.get_ref().clone());
         let system_password = match (target.system_password, target.system_password_env) {
-            (Some(_), Some(_)) => {
-                bail!("profile {origin}: [target] gives both system-password and system-password-env; keep one")
+            (Some(_), Some(variable)) => {
+                bail!("{}: [target] gives both system-password and system-password-env; keep one", at(variable.span()))
             }
-            (Some(password), None) => Some(password),
-            (None, Some(variable)) => Some(env(&variable).with_context(|| {
-                format!("profile {origin}: [target] system-password-env names `{variable}`, which is not set")
-            })?),
+            (Some(password), None) => Some(password.into_inner()),
+            (None, Some(variable)) => {
+                let place = at(variable.span());
+                let variable = variable.into_inner();
+                Some(env(&variable).with_context(|| {
+                    format!("{place}: [target] system-password-env names `{variable}`, which is not set")
+                })?)
+            }
             (None, None) => None,
         };
-        let defaults = Deadlines::default();
-        let ms = |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_millis);
-        let deadlines = Deadlines {
-            ack: ms(file.deadlines.ack, defaults.ack),
-            fetch: ms(file.deadlines.fetch, defaults.fetch),
-            receipt: ms(file.deadlines.receipt, defaults.receipt),
-            quiet: ms(file.deadlines.quiet, defaults.quiet),
-        };
-        for (name, value) in [("ack", deadlines.ack), ("fetch", deadlines.fetch), ("receipt", deadlines.receipt)] {
-            if value.is_zero() {
-                bail!("profile {origin}: [deadlines] {name} is 0; give milliseconds greater than 0");
+        let deadlines_file = file.deadlines;
+        for (name, value) in
+            [("ack", &deadlines_file.ack), ("fetch", &deadlines_file.fetch), ("receipt", &deadlines_file.receipt)]
+        {
+            if let Some(value) = value.as_ref().filter(|v| *v.get_ref() == 0) {
+                bail!("{}: [deadlines] {name} is 0; give milliseconds greater than 0", at(value.span()));
             }
         }
+        let defaults = Deadlines::default();
+        let ms = |value: Option<toml::Spanned<u64>>, default: Duration| {
+            value.map_or(default, |v| Duration::from_millis(v.into_inner()))
+        };
+        let deadlines = Deadlines {
+            ack: ms(deadlines_file.ack, defaults.ack),
+            fetch: ms(deadlines_file.fetch, defaults.fetch),
+            receipt: ms(deadlines_file.receipt, defaults.receipt),
+            quiet: ms(deadlines_file.quiet, defaults.quiet),
+        };
         let claims = file.claims;
         Ok(Profile {
             url: target.url,

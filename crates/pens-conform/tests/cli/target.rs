@@ -160,3 +160,32 @@ fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
         assert!(!name.ends_with(".partial"), "a half-written file stayed: {name}");
     }
 }
+
+/// Every broken profile of `fixtures/profiles/broken/` is refused before anything runs
+/// (exit 2) with a diagnostic naming the file, line and column.
+#[test]
+fn every_broken_profile_names_file_line_and_column() {
+    let root = super::workspace_root();
+    insta::glob!(root.as_path(), "fixtures/profiles/broken/*.toml", |path| {
+        let relative = path.strip_prefix(&root).expect("under root");
+        let output = pens_conform()
+            .env_remove("PENS_BROKEN_PROFILE_UNSET")
+            .args(["target", "--profile"])
+            .arg(relative)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+        assert!(output.stdout.is_empty(), "something ran: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let place = format!("profile {}:", relative.display());
+        let located = stderr.lines().any(|line| {
+            line.split_once(&place).is_some_and(|(_, rest)| {
+                let mut parts = rest.split(':');
+                parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
+                    && parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
+            })
+        }) || stderr.contains(&format!("profile {}: TOML parse error at line ", relative.display()));
+        assert!(located, "no file:line:column in: {stderr}");
+        insta::assert_snapshot!(stderr);
+    });
+}
