@@ -180,6 +180,35 @@ pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
     args.report_dir.clone().unwrap_or_else(default_report_dir)
 }
 
+/// Checks that every scenario's `[staging] package` exists under `packages_dir` (a
+/// folder `NAME` for `NAME.zip`, or the file itself), before anything runs: a missing
+/// fixture is the user's mistake, reported like a load error with file, line and
+/// column (exit 2), not a harness error halfway through a run.
+pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> anyhow::Result<()> {
+    let mut missing = 0;
+    for scenario in scenarios {
+        let package = &scenario.staging.value.package;
+        let name = package.value.as_str();
+        let folder = name.strip_suffix(".zip").map(|stem| packages_dir.join(stem));
+        if folder.is_some_and(|f| f.is_dir()) || packages_dir.join(name).is_file() {
+            continue;
+        }
+        missing += 1;
+        eprintln!(
+            "error: package fixture `{name}` not found in {}\n --> {}:{}:{}\n  = help: add the folder {} (zipped at run time) or the file, or give --packages DIR",
+            packages_dir.display(),
+            scenario.source.display(),
+            package.span.line,
+            package.span.col,
+            packages_dir.join(name.strip_suffix(".zip").unwrap_or(name)).display(),
+        );
+    }
+    if missing > 0 {
+        anyhow::bail!("{missing} scenario(s) name a package fixture that does not exist; nothing was run");
+    }
+    Ok(())
+}
+
 /// Loads every client scenario of `dir`; any load error is a usage error (exit 2).
 pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScenario>> {
     if !dir.is_dir() {

@@ -40,6 +40,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         .map(|name| name.parse::<ClientDefect>().map_err(|e| anyhow::anyhow!("--client-defect: {e}")))
         .transpose()?;
     let scenarios = load_scenarios(&args.run.scenarios)?;
+    crate::run_output::check_packages(&scenarios, &args.run.packages)?;
     let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
     let base = report_dir(&args.run);
     let plan = match &args.run.bundle {

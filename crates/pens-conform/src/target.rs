@@ -23,6 +23,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
         .or_else(|| profile.url.clone())
         .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
     let scenarios = load_scenarios(&args.run.scenarios)?;
+    crate::run_output::check_packages(&scenarios, &args.run.packages)?;
     let mut options = RunOptions::new(url, args.run.packages.clone());
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();

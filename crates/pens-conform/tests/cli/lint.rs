@@ -50,3 +50,34 @@ fn files_and_folders_are_counted_together() {
     assert_eq!(output.status.code(), Some(2), "{}", both(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "1 scenario(s) load cleanly, 1 error(s)\n");
 }
+
+/// Every file of the rejected golden corpus (crates/pens-scenario/tests/golden/rejected)
+/// is refused by `lint` with exit 2 and at least one `--> file:line:column` pointer. The
+/// diagnostics themselves are snapshot-tested in pens-scenario.
+#[test]
+fn every_rejected_scenario_file_exits_2_with_file_line_and_column() {
+    let root = super::workspace_root();
+    let folder = root.join("crates/pens-scenario/tests/golden/rejected");
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("the rejected corpus")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for path in files {
+        let relative = path.strip_prefix(&root).expect("under root");
+        let output = super::pens_conform().arg("lint").arg(relative).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{}: {}", relative.display(), super::both(&output));
+        let text = super::both(&output);
+        let pointer = format!("--> {}:", relative.display());
+        let located = text.lines().any(|line| {
+            line.trim_start().strip_prefix(&pointer).is_some_and(|rest| {
+                let mut parts = rest.split(':');
+                parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
+                    && parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
+            })
+        });
+        assert!(located, "{}: no file:line:column pointer in {text}", relative.display());
+    }
+}

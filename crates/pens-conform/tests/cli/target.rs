@@ -189,3 +189,30 @@ fn every_broken_profile_names_file_line_and_column() {
         insta::assert_snapshot!(stderr);
     });
 }
+
+/// A scenario naming a package fixture that does not exist is refused before anything
+/// runs (exit 2), pointing at the `package` value, not turned into a harness error
+/// halfway through the run.
+#[test]
+fn a_missing_package_fixture_is_a_usage_error_pointing_at_the_scenario() {
+    let dir = TempDir::new("target-missing-fixture");
+    std::fs::create_dir_all(dir.path().join("scenarios")).expect("a scenario folder");
+    let scenario = dir.write(
+        "scenarios/missing-fixture.toml",
+        "id = \"missing-fixture\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n\n\
+         [staging]\npackage = \"no-such-course.zip\"\n\n[expect.response]\nerror = [0]\n",
+    );
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--scenarios"])
+        .arg(dir.path().join("scenarios"))
+        .arg("--report-dir")
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("package fixture `no-such-course.zip` not found"), "{stderr}");
+    assert!(stderr.contains(&format!(" --> {}:6:11", scenario.display())), "{stderr}");
+    assert!(!dir.path().join("reports").exists(), "a report folder was made for a run that never started");
+}
