@@ -3,15 +3,12 @@
 //! password is nowhere in it.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{TempDir, both, closed_port, pens_conform, workspace_root};
+use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
 
 /// Every entry of a zip, by name.
 fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -146,41 +143,14 @@ fn verify_says_which_file_is_not_a_bundle() {
     }
 }
 
-/// The reference target as a child process, killed when dropped.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A target run with a profile whose password comes from the environment: the bundle
 /// carries the profile (naming the variable) but the password appears in no entry, nor
 /// in the console, the logs at their most verbose, or any report file.
 #[test]
 fn the_profile_password_is_nowhere_in_the_bundle() {
     const PASSWORD: &str = "s3cret-Bundle-Pw-91b7";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pens-conform"))
-        .args(["serve", "target", "--listen", "127.0.0.1:0"])
-        .current_dir(workspace_root())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let _served = Served(child);
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut first = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut first);
-        let _ = send.send(first);
-    });
-    let first = lines.recv_timeout(Duration::from_secs(20)).expect("the target starts");
-    let url = first.trim().strip_prefix("reference target listening: ").unwrap_or_else(|| panic!("{first:?}"));
+    let served = ServedTarget::start();
+    let url = served.url.as_str();
 
     let dir = TempDir::new("bundle-secret");
     let profile = dir.write(

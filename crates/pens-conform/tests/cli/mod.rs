@@ -98,3 +98,48 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// `pens-conform serve target --listen 127.0.0.1:0` as a child process, killed when
+/// dropped (the test passing or not), and the collect URL it printed first.
+pub(crate) struct ServedTarget {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT/pens`, with the port it really bound.
+    pub(crate) url: String,
+}
+
+impl ServedTarget {
+    /// Starts it and waits (at most 20 s) for its first line.
+    pub(crate) fn start() -> ServedTarget {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+            .args(["serve", "target", "--listen", "127.0.0.1:0"])
+            .current_dir(workspace_root())
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut first);
+            let _ = send.send(first);
+        });
+        let mut served = ServedTarget { child, url: String::new() };
+        let first = lines.recv_timeout(std::time::Duration::from_secs(20)).expect("a first line");
+        served.url =
+            first.trim().strip_prefix("reference target listening: ").unwrap_or_else(|| panic!("{first:?}")).to_owned();
+        served
+    }
+}
+
+impl Drop for ServedTarget {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

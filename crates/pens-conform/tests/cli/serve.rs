@@ -2,46 +2,22 @@
 //! plays the publishing client with plain `std::net`: it sends a collect, reads the
 //! answer byte for byte, and receives the receipt at its own listener.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::{closed_port, workspace_root};
+use super::{ServedTarget, closed_port};
 
 /// How long any single step may take; generous for a loaded 2-core CI machine. Every
 /// wait ends on its event, so a passing run is fast.
 const STEP: Duration = Duration::from_secs(20);
 
-/// The child process, killed when the test ends, passing or not.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn serve_target_reports_its_real_port_and_answers_a_valid_collect() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pens-conform"))
-        .args(["serve", "target", "--listen", "127.0.0.1:0"])
-        .current_dir(workspace_root())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let _served = Served(child);
-
-    // The first line names the bound address, not the requested port 0.
-    let lines = read_lines(stdout);
-    let first = lines.recv_timeout(STEP).expect("a first line");
-    let url = first.strip_prefix("reference target listening: ").unwrap_or_else(|| panic!("{first:?}"));
+    let served = ServedTarget::start();
+    let url = served.url.as_str();
+    let first = format!("reference target listening: {url}");
     let authority = url
         .strip_prefix("http://")
         .and_then(|rest| rest.strip_suffix("/pens"))
@@ -88,20 +64,6 @@ fn serve_target_reports_its_real_port_and_answers_a_valid_collect() {
     assert_eq!(notification.get("command"), Some("receipt"), "{form}");
     assert_eq!(notification.get("package-id"), Some(package_id), "{form}");
     assert_eq!(notification.get("error"), Some("1310"), "{form}");
-}
-
-/// Lines of the child's standard output, as they come; the channel closes with it.
-fn read_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }
 
 /// Accepts one HTTP request, answers it as a PENS collector does, and hands over the
