@@ -306,8 +306,13 @@ pub(crate) struct ListArgs {
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LintArgs {
-    /// Scenario files or folders (default: scenarios/target).
+    /// Scenario files or folders (default: scenarios/target and scenarios/client). A
+    /// path with a folder named `client` in it holds client-mode scenarios.
     pub(crate) paths: Vec<PathBuf>,
+    /// Where the package fixtures that target scenarios name are looked for; a missing
+    /// one is an error, as it is for `target`. Not checked when the folder does not exist.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
 }
 
 /// Arguments of `validate`.

@@ -185,6 +185,16 @@ pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
 /// fixture is the user's mistake, reported like a load error with file, line and
 /// column (exit 2), not a harness error halfway through a run.
 pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> anyhow::Result<()> {
+    let missing = report_missing_packages(scenarios, packages_dir);
+    if missing > 0 {
+        anyhow::bail!("{missing} scenario(s) name a package fixture that does not exist; nothing was run");
+    }
+    Ok(())
+}
+
+/// Prints a diagnostic for each scenario whose package fixture is missing; returns how
+/// many there were.
+pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages_dir: &Path) -> usize {
     let mut missing = 0;
     for scenario in scenarios {
         let package = &scenario.staging.value.package;
@@ -203,10 +213,7 @@ pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> any
             packages_dir.join(name.strip_suffix(".zip").unwrap_or(name)).display(),
         );
     }
-    if missing > 0 {
-        anyhow::bail!("{missing} scenario(s) name a package fixture that does not exist; nothing was run");
-    }
-    Ok(())
+    missing
 }
 
 /// Loads every client scenario of `dir`; any load error is a usage error (exit 2).

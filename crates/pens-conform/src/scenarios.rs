@@ -59,14 +59,13 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     };
     let mut loaded = 0;
     let mut errors = Vec::new();
+    let mut target_scenarios = Vec::new();
     for path in &paths {
-        // Client scenarios live in a folder named `client`; everything else is target mode.
-        let folder = if path.is_dir() { Some(path.as_path()) } else { path.parent() };
-        let client = folder.and_then(|f| f.file_name()).is_some_and(|name| name == "client");
-        match (path.is_dir(), client) {
+        match (path.is_dir(), holds_client_scenarios(path)) {
             (true, false) => {
                 let (scenarios, found) = pens_scenario::load_dir(path);
                 loaded += scenarios.len();
+                target_scenarios.extend(scenarios);
                 errors.extend(found);
             }
             (true, true) => {
@@ -75,7 +74,10 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
                 errors.extend(found);
             }
             (false, false) => match pens_scenario::load_file(path) {
-                Ok(_) => loaded += 1,
+                Ok(scenario) => {
+                    loaded += 1;
+                    target_scenarios.push(scenario);
+                }
                 Err(error) => errors.push(error),
             },
             (false, true) => match pens_scenario::load_client_file(path) {
@@ -87,6 +89,26 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     for error in &errors {
         eprintln!("{}", pens_scenario::render_plain(error));
     }
-    output::line(format!("{loaded} scenario(s) load cleanly, {} error(s)", errors.len()))?;
-    Ok(if errors.is_empty() { exit::SUCCESS } else { exit::USAGE })
+    // The same check `target` makes before a run, so that lint is a complete preflight.
+    let missing_packages = if args.packages.is_dir() {
+        crate::run_output::report_missing_packages(&target_scenarios, &args.packages)
+    } else {
+        if !target_scenarios.is_empty() {
+            eprintln!("note: package fixtures not checked: no folder {}; give --packages DIR", args.packages.display());
+        }
+        0
+    };
+    let problems = errors.len() + missing_packages;
+    output::line(format!("{loaded} scenario(s) load cleanly, {problems} error(s)"))?;
+    Ok(if problems == 0 { exit::SUCCESS } else { exit::USAGE })
+}
+
+/// Whether `path` holds client-mode scenarios: its folder, or that folder's parent, is
+/// named `client` (`scenarios/client/x.toml`, `tests/golden/client/rejected/`);
+/// everything else is target mode. Folders further up are not looked at: they are the
+/// user's, not the scenario set's.
+fn holds_client_scenarios(path: &std::path::Path) -> bool {
+    let folder = if path.is_dir() { Some(path) } else { path.parent() };
+    let named_client = |folder: &std::path::Path| folder.file_name().is_some_and(|name| name == "client");
+    folder.is_some_and(|folder| named_client(folder) || folder.parent().is_some_and(named_client))
 }

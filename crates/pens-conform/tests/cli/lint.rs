@@ -51,33 +51,67 @@ fn files_and_folders_are_counted_together() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "1 scenario(s) load cleanly, 1 error(s)\n");
 }
 
-/// Every file of the rejected golden corpus (crates/pens-scenario/tests/golden/rejected)
-/// is refused by `lint` with exit 2 and at least one `--> file:line:column` pointer. The
-/// diagnostics themselves are snapshot-tested in pens-scenario.
-#[test]
-fn every_rejected_scenario_file_exits_2_with_file_line_and_column() {
-    let root = super::workspace_root();
-    let folder = root.join("crates/pens-scenario/tests/golden/rejected");
-    let mut files: Vec<_> = std::fs::read_dir(&folder)
-        .expect("the rejected corpus")
-        .map(|entry| entry.expect("an entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10, "{files:?}");
-    for path in files {
-        let relative = path.strip_prefix(&root).expect("under root");
-        let output = super::pens_conform().arg("lint").arg(relative).output().expect("runs");
-        assert_eq!(output.status.code(), Some(2), "{}: {}", relative.display(), super::both(&output));
-        let text = super::both(&output);
-        let pointer = format!("--> {}:", relative.display());
-        let located = text.lines().any(|line| {
-            line.trim_start().strip_prefix(&pointer).is_some_and(|rest| {
-                let mut parts = rest.split(':');
+/// Lints one broken scenario file or folder (a path relative to the workspace root):
+/// exit 2, at least one `--> file:line:column` pointer at it, and the whole output
+/// returned for its snapshot.
+fn lint_broken(relative: &std::path::Path) -> String {
+    let output = pens_conform().arg("lint").arg(relative).output().expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(2), "{}: {text}", relative.display());
+    let located = text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("--> ")
+            .and_then(|rest| rest.strip_prefix(&*relative.to_string_lossy()))
+            .is_some_and(|rest| {
+                let mut parts = rest.trim_start_matches(|c| c != ':').split(':').skip(1);
                 parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
                     && parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
             })
-        });
-        assert!(located, "{}: no file:line:column pointer in {text}", relative.display());
+    });
+    assert!(located, "{}: no file:line:column pointer in {text}", relative.display());
+    text
+}
+
+/// Every file of pens-scenario's rejected corpus (syntax errors, unknown keys, wrong
+/// types, bad templates, id mismatches, ...) is refused by `lint` with exit 2 and a
+/// `--> file:line:column` pointer; the whole output is snapshot-tested here as the user
+/// sees it, on top of pens-scenario's own snapshots of each diagnostic.
+#[test]
+fn every_rejected_target_scenario_exits_2_with_file_line_and_column() {
+    let root = super::workspace_root();
+    insta::glob!(root.as_path(), "crates/pens-scenario/tests/golden/rejected/*.toml", |path| {
+        insta::assert_snapshot!(lint_broken(path.strip_prefix(&root).expect("under root")));
+    });
+}
+
+/// The same for client scenarios: `lint` reads a file under a `client` folder as a
+/// client scenario.
+#[test]
+fn every_rejected_client_scenario_exits_2_with_file_line_and_column() {
+    let root = super::workspace_root();
+    insta::glob!(root.as_path(), "crates/pens-scenario/tests/golden/client/rejected/*.toml", |path| {
+        insta::assert_snapshot!(lint_broken(path.strip_prefix(&root).expect("under root")));
+    });
+}
+
+/// Two files with one id, in either mode: both places are named.
+#[test]
+fn duplicate_ids_exit_2_naming_both_files() {
+    for folder in [
+        "crates/pens-scenario/tests/golden/rejected/duplicate-id",
+        "crates/pens-scenario/tests/golden/client/rejected/duplicate-id",
+    ] {
+        let text = lint_broken(std::path::Path::new(folder));
+        assert!(text.contains(&format!("{folder}/a/")) && text.contains(&format!("{folder}/b/")), "{text}");
+        insta::assert_snapshot!(folder.replace('/', "__"), text);
     }
+}
+
+/// A scenario naming a package fixture that does not exist loads, but `lint` refuses it
+/// as `target` does, pointing at the `package` value.
+#[test]
+fn a_missing_package_fixture_is_a_lint_error() {
+    let text = lint_broken(std::path::Path::new("fixtures/scenarios/broken/missing-package.toml"));
+    assert!(text.contains("package fixture `no-such-course.zip` not found"), "{text}");
+    insta::assert_snapshot!(text);
 }

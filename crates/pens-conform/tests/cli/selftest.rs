@@ -334,3 +334,88 @@ fn an_unwritable_github_step_summary_only_warns() {
     assert!(stderr.contains("warning: cannot append the summary to"), "{}", both(&output));
     assert!(dir.path().join("reports/target/summary.md").is_file(), "{}", both(&output));
 }
+
+/// A run killed outright (SIGKILL: no handler runs) never leaves a report that looks
+/// complete. The run is killed at each line it prints, the last ones while the report
+/// files are being written; after every kill, either `report.json` (written last, the
+/// file tools read as "the run is done") is absent, or it is a whole, finished report
+/// and every file written before it is whole too. Other files may be there, each whole
+/// (they are renamed into place); a `.partial` leftover never has a report's name.
+#[cfg(unix)]
+#[test]
+fn a_killed_run_never_leaves_a_report_that_looks_complete() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let run = |dir: &std::path::Path, kill_at: Option<usize>| -> usize {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+            .current_dir(super::workspace_root())
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("RUST_LOG")
+            .args(["selftest", "--http-only", "--only", "collect-*", "--report-dir"])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (lines_in, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_in.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = 0;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(_) => seen += 1,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("the self-test did not finish"),
+            }
+            if Some(seen) == kill_at {
+                child.kill().expect("SIGKILL");
+                break;
+            }
+        }
+        child.wait().expect("waited");
+        seen
+    };
+
+    let whole = TempDir::new("selftest-unkilled");
+    let lines = run(whole.path(), None);
+    assert!(lines >= 4, "{lines} lines");
+    for kill_at in [1, lines / 2, lines - 2, lines - 1, lines] {
+        let dir = TempDir::new("selftest-killed");
+        run(dir.path(), Some(kill_at));
+        for suite in ["target", "client"] {
+            let folder = dir.path().join(suite);
+            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            let names: Vec<String> =
+                entries.map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned()).collect();
+            for name in names.iter().filter(|n| !n.ends_with(".partial")) {
+                let text = std::fs::read_to_string(folder.join(name)).expect("readable");
+                match name.as_str() {
+                    "report.json" => {
+                        let report: serde_json::Value =
+                            serde_json::from_str(&text).unwrap_or_else(|e| panic!("killed at {kill_at}: {e}"));
+                        assert!(report["aborted"].is_null(), "killed at {kill_at}: {}", report["aborted"]);
+                        for earlier in ["junit.xml", "summary.md", "report.html"] {
+                            assert!(
+                                names.iter().any(|n| n == earlier),
+                                "killed at {kill_at}: report.json without {earlier}"
+                            );
+                        }
+                    }
+                    "junit.xml" => assert!(text.trim_end().ends_with("</testsuites>"), "killed at {kill_at}: {text}"),
+                    "report.html" => assert!(text.trim_end().ends_with("</html>"), "killed at {kill_at}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
