@@ -24,3 +24,12 @@ snapshots:
 # Build the fuzz targets (needs a nightly toolchain and cargo-fuzz); see fuzz/README.md.
 fuzz-build:
     cd fuzz && cargo +nightly fuzz build
+
+# Run every fuzz target in turn, SECONDS each (default 600), and print a table of
+# executions, rates, corpus sizes and crashes (needs nightly and cargo-fuzz).
+fuzz seconds="600" *targets="":
+    fuzz/run-all.sh {{seconds}} {{targets}}
+
+# The micro-benchmarks: encode/decode/validate per message, scenario load (criterion).
+bench:
+    cargo bench -p pens-proto -p pens-scenario
