@@ -40,6 +40,7 @@
 //! header-bytes, redirects, package-bytes, notifications, connections) are marked
 //! `#[ignore = "needs [limits] ..."]` until the harness has them.
 
+mod client_mode;
 mod peers;
 mod target_mode;
 

@@ -9,7 +9,7 @@
 //! most of these answers are not HTTP any server library would agree to send.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -132,6 +132,11 @@ pub(crate) struct HttpPeer {
 }
 
 impl HttpPeer {
+    /// A plain HTTP peer on `127.0.0.1:0`.
+    pub(crate) async fn start(route: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> HttpPeer {
+        HttpPeer::start_with(IpAddr::V4(Ipv4Addr::LOCALHOST), |_| Tls::Plain, route).await
+    }
+
     /// A peer on `ip`, port 0, whose connection number `n` gets `tls(n)`.
     pub(crate) async fn start_with(
         ip: IpAddr,
@@ -398,6 +403,173 @@ async fn write_head<S: AsyncWrite + Unpin>(stream: &mut S, status: &str, headers
     }
     head.push_str("Connection: close\r\n\r\n");
     stream.write_all(head.as_bytes()).await
+}
+
+/// An FTP server that logs anyone in and hands out a passive data port, then answers
+/// `RETR` with `150` and never sends a byte nor completes the transfer.
+pub(crate) struct FtpNeverCompletes {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl FtpNeverCompletes {
+    pub(crate) async fn start() -> FtpNeverCompletes {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("binds");
+        let addr = listener.local_addr().expect("its address");
+        let task = tokio::spawn(async move {
+            let mut sessions = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        if let Ok((stream, _)) = accepted {
+                            sessions.spawn(ftp_session(stream));
+                        }
+                    }
+                    Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+                }
+            }
+        });
+        FtpNeverCompletes { addr, task }
+    }
+
+    /// `ftp://ADDR/{file}`.
+    pub(crate) fn url(&self, file: &str) -> String {
+        format!("ftp://{}/{file}", self.addr)
+    }
+}
+
+impl Drop for FtpNeverCompletes {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn ftp_session(stream: TcpStream) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).take(64 * 1024);
+    let mut data: Option<TcpListener> = None;
+    // The data connections the session accepted, held open and silent.
+    let mut held: Vec<TcpStream> = Vec::new();
+    let _ = write.write_all(b"220 hostile FTP ready\r\n").await;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let reply: Vec<u8> = match verb.as_str() {
+            "USER" => b"331 any password will do\r\n".to_vec(),
+            "PASS" => b"230 logged in\r\n".to_vec(),
+            "TYPE" => b"200 type set\r\n".to_vec(),
+            "SYST" => b"215 UNIX Type: L8\r\n".to_vec(),
+            "PWD" => b"257 \"/\"\r\n".to_vec(),
+            "CWD" => b"250 ok\r\n".to_vec(),
+            "PASV" | "EPSV" => {
+                let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("a data port");
+                let port = listener.local_addr().expect("its address").port();
+                data = Some(listener);
+                if verb == "PASV" {
+                    format!("227 Entering Passive Mode (127,0,0,1,{},{})\r\n", port >> 8, port & 0xff).into_bytes()
+                } else {
+                    format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").into_bytes()
+                }
+            }
+            "RETR" => {
+                let _ = write.write_all(b"150 opening data connection\r\n").await;
+                if let Some(listener) = data.take()
+                    && let Ok((stream, _)) = listener.accept().await
+                {
+                    held.push(stream);
+                }
+                // And never a byte more, nor 226.
+                Vec::new()
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ => b"502 not implemented\r\n".to_vec(),
+        };
+        if !reply.is_empty() && write.write_all(&reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// An SMTP relay that greets, takes the envelope, says `354` to `DATA`, reads a few
+/// lines of the message and then drops the connection (a reset) before its end.
+pub(crate) struct SmtpDropsMidData {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl SmtpDropsMidData {
+    pub(crate) async fn start() -> SmtpDropsMidData {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("binds");
+        let addr = listener.local_addr().expect("its address");
+        let task = tokio::spawn(async move {
+            let mut sessions = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        if let Ok((stream, _)) = accepted {
+                            sessions.spawn(smtp_relay_session(stream));
+                        }
+                    }
+                    Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+                }
+            }
+        });
+        SmtpDropsMidData { addr, task }
+    }
+
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for SmtpDropsMidData {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn smtp_relay_session(mut stream: TcpStream) {
+    let _ = stream.write_all(b"220 hostile.test ESMTP\r\n").await;
+    let mut reader = BufReader::new(&mut stream);
+    let mut line = String::new();
+    let mut in_data = 0;
+    loop {
+        line.clear();
+        match reader.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if in_data > 0 {
+            in_data += 1;
+            if in_data > 3 {
+                break;
+            }
+            continue;
+        }
+        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" => b"250-hostile.test\r\n250 8BITMIME\r\n",
+            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+            "DATA" => {
+                in_data = 1;
+                b"354 go ahead\r\n"
+            }
+            _ => b"502 not implemented\r\n",
+        };
+        if reader.get_mut().write_all(reply).await.is_err() {
+            return;
+        }
+    }
+    // Mid-message: a reset, not a goodbye.
+    let _ = stream.set_zero_linger();
 }
 
 /// Mails the harness's sink at `smtp` as far as `DATA` and a few lines of the message,
