@@ -275,7 +275,7 @@ async fn staging(answer: Answer) -> HttpPeer {
 /// shows the run goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_tool_staging_servers_that_stall() {
-    let tool = Tool::start("stalls").await;
+    let tool = Tool::start("staging-stalls").await;
     let silent = staging(Answer::Silent).await;
     let stalls = staging(Answer::StallMidBody).await;
     let slowloris = staging(Answer::SlowlorisHeaders).await;
@@ -291,7 +291,7 @@ async fn hostile_tool_staging_servers_that_stall() {
         tool.plan(id, Plan { package_url: url.clone(), ..tool.good_plan() });
         scenarios.push((*id, staging_scenario(id)));
     }
-    let run = tool.run("stalls", &scenarios, &[]).await;
+    let run = tool.run("staging-stalls", &scenarios, &[]).await;
     run.assert_ended(1, budget());
     for (id, _) in &cases {
         run.assert_verdict(id, &["fail"], &["did not deliver the package within"]);

@@ -321,62 +321,62 @@ async fn answer_case(label: &str, answer: Answer, words: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_never_answers() {
-    answer_case("never-answers", Answer::Silent, &["no answer within 1500 ms"]).await;
+    answer_case("lms-never-answers", Answer::Silent, &["no answer within 1500 ms"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_stalls_mid_answer() {
-    answer_case("stalls", Answer::StallMidBody, &["no answer within 1500 ms"]).await;
+    answer_case("lms-stalls", Answer::StallMidBody, &["no answer within 1500 ms"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_slowloris_headers() {
-    answer_case("slowloris", Answer::SlowlorisHeaders, &["no answer within 1500 ms"]).await;
+    answer_case("lms-slowloris", Answer::SlowlorisHeaders, &["no answer within 1500 ms"]).await;
 }
 
 /// Today the mock client reads the whole answer into memory until the ack deadline
 /// (548 MiB measured: all the 512 MiB the peer sends before it stalls).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_endless_body() {
-    answer_case("endless", Answer::EndlessBody, &["too large", "larger than", "limit", "no answer within"]).await;
+    answer_case("lms-endless", Answer::EndlessBody, &["too large", "larger than", "limit", "no answer within"]).await;
 }
 
 /// Today the mock client reads all 100 MB into memory (332 MiB peak measured).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_100_mb_answer() {
-    answer_case("huge-body", Answer::HugeBody, &["too large", "larger than", "limit"]).await;
+    answer_case("lms-huge-body", Answer::HugeBody, &["too large", "larger than", "limit"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_resets_mid_answer() {
-    answer_case("reset", Answer::ResetMidBody, &["broke off", "reset", "connection"]).await;
+    answer_case("lms-reset", Answer::ResetMidBody, &["broke off", "reset", "connection"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_http09_garbage() {
-    answer_case("http09", Answer::Http09Garbage, &["invalid", "parse", "http version"]).await;
+    answer_case("lms-http09", Answer::Http09Garbage, &["invalid", "parse", "http version"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_invalid_utf8_answer() {
-    answer_case("invalid-utf8", Answer::InvalidUtf8, &["not valid utf-8"]).await;
+    answer_case("lms-invalid-utf8", Answer::InvalidUtf8, &["not valid utf-8"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_10000_headers() {
-    answer_case("many-headers", Answer::ManyHeaders, &["header", "too large", "message head"]).await;
+    answer_case("lms-many-headers", Answer::ManyHeaders, &["header", "too large", "message head"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_1_mib_header() {
-    answer_case("huge-header", Answer::HugeHeader, &["header", "too large", "message head"]).await;
+    answer_case("lms-huge-header", Answer::HugeHeader, &["header", "too large", "message head"]).await;
 }
 
 /// A redirect is an answer to judge, never followed (the collect goes to the LMS and
 /// nowhere else).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_redirect_loop() {
-    answer_case("redirect-loop", Answer::RedirectLoop, &["302"]).await;
+    answer_case("lms-redirect-loop", Answer::RedirectLoop, &["302"]).await;
 }
 
 /// A redirect to another host is not followed: first to another loopback address
@@ -389,14 +389,14 @@ async fn hostile_lms_redirect_loop() {
 async fn hostile_lms_redirect_to_another_host() {
     let guard = HttpPeer::start_with(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), |_| Tls::Plain, |_| accepted()).await;
     let lms = Lms::start(Misbehaviour::Answer(Answer::RedirectTo(guard.url("/pens")))).await;
-    let run = run_target("redirect-elsewhere-guard", &lms.url(), &[HOSTILE], DEADLINES, &[]).await;
+    let run = run_target("lms-redirect-elsewhere-guard", &lms.url(), &[HOSTILE], DEADLINES, &[]).await;
     assert_eq!(guard.connections(), 0, "the harness followed a redirect to another host\n{}", run.describe());
     run.assert_ended(1, DEADLINES.budget());
     run.assert_verdict(HOSTILE, &["fail"], &["302"]);
 
     let slow = Deadlines { ack: 6000, ..DEADLINES };
     let lms = Lms::start(Misbehaviour::Answer(Answer::RedirectTo(NON_LOOPBACK.to_owned()))).await;
-    let run = run_target("redirect-elsewhere", &lms.url(), &[HOSTILE], slow, &[]).await;
+    let run = run_target("lms-redirect-elsewhere", &lms.url(), &[HOSTILE], slow, &[]).await;
     run.assert_ended(1, slow.budget());
     run.assert_verdict(HOSTILE, &["fail"], &["302"]);
     let latency = run.scenario(HOSTILE)["exchanges"]
@@ -432,13 +432,13 @@ async fn tls_case(label: &str, later: Tls, words: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_tls_garbage_instead_of_a_handshake() {
-    tls_case("tls-garbage", Tls::Garbage, &["tls", "corrupt", "invalid", "handshake"]).await;
+    tls_case("lms-tls-garbage", Tls::Garbage, &["tls", "corrupt", "invalid", "handshake"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_tls_certificate_nobody_trusts() {
     let untrusted = pens_mock::RunCa::generate(&[]).expect("another CA").server_config();
-    tls_case("tls-untrusted", Tls::Handshake(untrusted), &["certificate", "unknownissuer", "issuer"]).await;
+    tls_case("lms-tls-untrusted", Tls::Handshake(untrusted), &["certificate", "unknownissuer", "issuer"]).await;
 }
 
 /// A certificate nobody trusts from the first connection on: the preflight cannot talk
@@ -450,7 +450,7 @@ async fn hostile_lms_tls_untrusted_from_the_start_stops_the_run() {
     let untrusted = pens_mock::RunCa::generate(&[]).expect("a CA").server_config();
     let lms = Lms::start_with(Misbehaviour::Answer(accepted()), move |_| Tls::Handshake(Arc::clone(&untrusted))).await;
     let url = lms.url().replace("http://", "https://");
-    let run = run_target("tls-untrusted-everywhere", &url, &[HOSTILE, NORMAL], DEADLINES, &[]).await;
+    let run = run_target("lms-tls-untrusted-everywhere", &url, &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     run.assert_ended(3, DEADLINES.budget());
     for id in [HOSTILE, NORMAL] {
         run.assert_verdict(id, &["inconclusive"], &["certificate", "unknownissuer"]);
@@ -461,7 +461,7 @@ async fn hostile_lms_tls_untrusted_from_the_start_stops_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_wrong_content_length() {
-    answer_case("wrong-length", Answer::WrongContentLength, &["broke off", "incomplete", "body"]).await;
+    answer_case("lms-wrong-length", Answer::WrongContentLength, &["broke off", "incomplete", "body"]).await;
 }
 
 /// 10 000 alerts for one package and no receipt. The scenario fails (no receipt, alerts
@@ -472,7 +472,7 @@ async fn hostile_lms_10000_alerts() {
     let lms = Lms::start(Misbehaviour::Alerts(10_000)).await;
     // A longer quiet window, so that the flood is under way when the scenario is judged.
     let deadlines = Deadlines { quiet: 3000, ..DEADLINES };
-    let run = run_target("alerts", &lms.url(), &[HOSTILE, NORMAL], deadlines, &[]).await;
+    let run = run_target("lms-alerts", &lms.url(), &[HOSTILE, NORMAL], deadlines, &[]).await;
     run.assert_ended(1, deadlines.budget());
     run.assert_verdict(HOSTILE, &["fail", "inconclusive"], &["alert"]);
     run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
@@ -491,12 +491,12 @@ async fn hostile_lms_10000_alerts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_receipt_for_an_unknown_package_id() {
     let words = ["urn:hostile-lms:no-such-package"];
-    lms_case_judged("unknown-receipt", Misbehaviour::UnknownReceipts, (0, "warn"), &words).await;
+    lms_case_judged("lms-unknown-receipt", Misbehaviour::UnknownReceipts, (0, "warn"), &words).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_100_mb_receipt() {
-    lms_case("huge-receipt", Misbehaviour::HugeReceipt, &["413", "too large", "larger than"]).await;
+    lms_case("lms-huge-receipt", Misbehaviour::HugeReceipt, &["413", "too large", "larger than"]).await;
 }
 
 /// The LMS's mailer drops its connection to the harness's mail sink mid-DATA: no
@@ -506,7 +506,7 @@ async fn hostile_lms_mailer_drops_mid_data() {
     let smtp = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), crate::cli::closed_port());
     let lms = Lms::start(Misbehaviour::MailDropsMidData(smtp)).await;
     let extra = args(["--smtp-listen".to_owned(), smtp.to_string()]);
-    let run = run_target("mail-drop", &lms.url(), &["mailto-receipt", NORMAL], DEADLINES, &extra).await;
+    let run = run_target("lms-mail-drop", &lms.url(), &["mailto-receipt", NORMAL], DEADLINES, &extra).await;
     run.assert_ended(1, DEADLINES.budget());
     run.assert_verdict("mailto-receipt", &["fail"], &["no receipt"]);
     run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
@@ -518,9 +518,9 @@ async fn hostile_lms_mailer_drops_mid_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_slowloris_flood_on_the_collector() {
     let lms = Lms::start(Misbehaviour::CollectorFlood(512)).await;
-    let run = run_target("collector-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
+    let run = run_target("lms-collector-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     let established = lms.shared.flood.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
-    println!("  collector-flood: {established} slowloris connections open");
+    println!("  lms-collector-flood: {established} slowloris connections open");
     assert!(established > 0, "the flood never opened\n{}", run.describe());
     run.assert_ended(1, DEADLINES.budget());
     run.assert_verdict(HOSTILE, &["fail"], &["no receipt"]);
