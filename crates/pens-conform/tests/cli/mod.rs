@@ -3,6 +3,7 @@ mod bundle;
 mod client;
 mod diff;
 mod explain;
+mod hostile;
 mod html;
 mod lint;
 mod list;
