@@ -139,6 +139,8 @@ pub(crate) async fn run_and_report(
             scenarios,
             baseline: None,
             scenario_digest: Some(scenario_digest(&sources)?),
+            partition: None,
+            merged_from: None,
         };
         output::text(render_console(&report))?;
         write_reports(report_dir, &report, "")?;
