@@ -6,6 +6,7 @@ mod explain;
 mod html;
 mod lint;
 mod list;
+mod partition;
 mod profile_schema;
 mod selftest;
 mod serve;
