@@ -64,6 +64,19 @@ enum Command {
     /// Exit status: 0 nothing regressed; 1 some scenario regressed; 2 a file cannot be
     /// read or is not a pens-conform report, or the runs are of different modes.
     Diff(DiffArgs),
+    /// Merge the report.json files of the partitions of one run (`--partition K/N` in
+    /// each of N CI jobs) into one report, as if the whole set had run at once.
+    ///
+    /// The inputs must be every partition of one run, each once: the same mode, harness
+    /// version, target, scenario set (scenario_digest), partition count and kind, and the
+    /// same baseline or none. The merged report folder gets report.json, junit.xml,
+    /// summary.md and report.html: scenarios in id order, totals recounted, started at
+    /// the earliest partition's start, its duration the longest partition's (they ran in
+    /// parallel). Exit status as for a run: 0 nothing failed; 1 a scenario failed (or a
+    /// baseline improvement without --allow-improvements); 3 a partition stopped early,
+    /// or a scenario is error or inconclusive; 2 the files cannot be read or are not the
+    /// partitions of one run (the message names the file and what differs).
+    Merge(MergeArgs),
     /// Check a certification bundle (`--bundle FILE.zip`): every file the manifest lists
     /// is there with its SHA-256 and size, and nothing else is.
     ///
@@ -84,6 +97,12 @@ pub(crate) struct RunArgs {
     /// Only scenarios whose id matches PATTERN (`*` matches anything), e.g. `missing-*`.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
+    /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
+    /// their reports. `K/N` (or `count:K/N`): the set sorted by id, every N-th scenario
+    /// from the K-th. `hash:K/N`: by a hash of the id, so a scenario keeps its partition
+    /// when others are added. Applied before --only. With `selftest`, to both suites.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) partition: Option<crate::partition::PartitionSpec>,
     /// The folder of target scenarios.
     #[arg(long, value_name = "DIR", default_value = "scenarios/target")]
     pub(crate) scenarios: PathBuf,
@@ -178,6 +197,12 @@ pub(crate) struct ClientArgs {
     /// Only scenarios whose id matches PATTERN (`*` matches anything).
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
+    /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
+    /// their reports. `K/N` (or `count:K/N`): the set sorted by id, every N-th scenario
+    /// from the K-th. `hash:K/N`: by a hash of the id, so a scenario keeps its partition
+    /// when others are added. Applied before --only.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) partition: Option<crate::partition::PartitionSpec>,
     /// The folder of client scenarios.
     #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
     pub(crate) scenarios: PathBuf,
@@ -356,6 +381,25 @@ pub(crate) struct DiffArgs {
     pub(crate) format: Format,
 }
 
+/// Arguments of `merge`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeArgs {
+    /// The report.json of every partition, in any order.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub(crate) reports: Vec<PathBuf>,
+    /// Where the merged report.json, junit.xml, summary.md and report.html go; default
+    /// `reports/<timestamp>/`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+    /// An expected failure of the partitions' baseline that now passes is reported but
+    /// does not fail the merge (exit 1 otherwise); give it when the runs had it.
+    #[arg(long)]
+    pub(crate) allow_improvements: bool,
+    /// Output format: the console report, or the merged report.json on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
 /// Arguments of `verify`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
@@ -401,6 +445,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Explain(args) => crate::explain::run(&args),
         Command::Diff(args) => crate::diff::run(&args),
         Command::Verify(args) => Ok(crate::verify::run(&args)),
+        Command::Merge(args) => crate::merge::run(&args),
         Command::List(args) => crate::scenarios::list(&args),
         Command::Lint(args) => crate::scenarios::lint(&args),
         Command::Target(args) => crate::target::run(args),

@@ -9,11 +9,14 @@ use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::ClientArgs;
-use crate::run_output::{Suite, load_client_scenarios, run_and_report};
+use crate::run_output::{Suite, load_client_scenarios, partition_set, run_and_report};
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.baseline)?;
-    let scenarios = load_client_scenarios(&args.scenarios)?;
+    let loaded = load_client_scenarios(&args.scenarios)?;
+    // The bundle lists the whole set, which the report's scenario_digest covers.
+    let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
+    let (scenarios, scope) = partition_set(loaded, args.partition)?;
     let trust_pem = match &args.trust_ca {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
         None => None,
@@ -41,7 +44,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         Some(path) => {
             let mut plan = BundlePlan::new(path.clone(), Vec::new());
             plan.reports("", &report_dir);
-            let sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
+            let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
             plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)])?);
             Some(plan)
         }
@@ -52,6 +55,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
         &report_dir,
         &baseline,
+        &scope,
     ))?;
     Ok(finish(code, plan))
 }

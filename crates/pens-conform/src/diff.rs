@@ -34,7 +34,7 @@ pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
 
 /// Reads a `report.json`; the error names the file, and for JSON that does not fit the
 /// report model, the line and column serde_json stopped at.
-fn read_report(path: &Path) -> anyhow::Result<RunReport> {
+pub(crate) fn read_report(path: &Path) -> anyhow::Result<RunReport> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let report: RunReport = serde_json::from_str(&text).map_err(|error| {
         // serde_json ends its message with " at line L column C"; the position goes first.

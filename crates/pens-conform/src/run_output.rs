@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{
-    RunReport, TargetInfo, Verdict, render_console, render_html, render_junit, render_markdown, render_scenario_line,
+    Partition, RunReport, TargetInfo, Verdict, render_console, render_html, render_junit, render_markdown,
+    render_scenario_line,
 };
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
@@ -15,6 +16,7 @@ use crate::baseline::BaselinePolicy;
 use crate::cli::RunArgs;
 use crate::exit;
 use crate::output;
+use crate::partition::{LoadedScenario, PartitionSpec};
 
 /// Loads every scenario of `dir`; any load error is a usage error (exit 2) with the
 /// diagnostics printed.
@@ -41,13 +43,66 @@ pub(crate) enum Suite<'a> {
     Client { scenarios: &'a [ClientScenario], options: &'a ClientRunOptions, trigger: &'a Trigger },
 }
 
+/// What part of the loaded scenario set a run covers: all of it, or one partition
+/// (`--partition K/N`); the run header and the report say which.
+pub(crate) struct RunScope {
+    /// The digest of the whole loaded set, not of the partition: every partition of one
+    /// run records the same, which is how `merge` knows they belong together.
+    digest: String,
+    /// The partition, with `--partition`.
+    partition: Option<Partition>,
+    /// How many scenarios the run was given (its partition's, before `--only`).
+    size: usize,
+}
+
+impl RunScope {
+    /// `partition 2/3: 18 of 53 scenarios`, for the run header; `None` without a partition.
+    fn header(&self) -> Option<String> {
+        let partition = self.partition.as_ref()?;
+        let mut line = format!("partition {}: {} of {} scenarios", partition.label(), self.size, partition.set_size);
+        if self.size == 0 {
+            line.push_str(": an empty partition (more partitions than scenarios), nothing to run");
+        }
+        Some(line)
+    }
+
+    fn is_empty_partition(&self) -> bool {
+        self.partition.is_some() && self.size == 0
+    }
+}
+
+/// Applies `--partition` to a loaded scenario set (all of it, before `--only`, so a
+/// scenario's partition does not depend on other flags): the scenarios to run, and what
+/// the run covers.
+pub(crate) fn partition_set<T: LoadedScenario>(
+    loaded: Vec<T>,
+    spec: Option<PartitionSpec>,
+) -> anyhow::Result<(Vec<T>, RunScope)> {
+    let digest = {
+        let sources: Vec<&Path> = loaded.iter().map(LoadedScenario::source).collect();
+        scenario_digest(&sources)?
+    };
+    let (scenarios, partition) = match spec {
+        Some(spec) => {
+            let (selected, partition) = spec.select(&loaded);
+            (selected, Some(partition))
+        }
+        None => (loaded, None),
+    };
+    let size = scenarios.len();
+    Ok((scenarios, RunScope { digest, partition, size }))
+}
+
 /// Runs a suite, applies the baseline to its report, prints progress and the console
 /// report, writes the report files (report.json, junit.xml, summary.md, report.html, ca.pem) into
-/// `report_dir`, and returns the exit code.
+/// `report_dir`, and returns the exit code. `scope` says what part of the scenario set
+/// the suite's scenarios are; an empty partition runs nothing (not even the preflight)
+/// and is a complete run of no scenarios, exit 0.
 pub(crate) async fn run_and_report(
     suite: Suite<'_>,
     report_dir: &Path,
     baseline: &BaselinePolicy,
+    scope: &RunScope,
 ) -> anyhow::Result<u8> {
     std::fs::create_dir_all(report_dir)
         .with_context(|| format!("cannot create the report folder {}", report_dir.display()))?;
@@ -55,6 +110,25 @@ pub(crate) async fn run_and_report(
         Suite::Target { .. } => "target",
         Suite::Client { .. } => "client",
     };
+    let target_info = match suite {
+        Suite::Target { options, .. } => TargetInfo {
+            url: options.target_url.clone(),
+            name: options.target_name.clone(),
+            claims: options.claims.clone(),
+        },
+        Suite::Client { .. } => TargetInfo { url: String::new(), name: None, claims: Default::default() },
+    };
+    if scope.is_empty_partition() {
+        output::line(format!("pens-conform {mode} run · 0 scenarios"))?;
+        output::line(scope.header().unwrap_or_default())?;
+        let started_at = time::OffsetDateTime::now_utc();
+        let mut report = bare_report(mode, started_at, std::time::Instant::now(), target_info, Vec::new(), None, scope);
+        baseline.apply(&mut report);
+        output::text(render_console(&report))?;
+        write_reports(report_dir, &report, "")?;
+        output::line(format!("reports   {}", report_dir.display()))?;
+        return Ok(exit_code(&report, baseline.allow_improvements));
+    }
     let mut progress = Progress::new(std::io::stdout().is_terminal());
     let started_at = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
@@ -68,6 +142,9 @@ pub(crate) async fn run_and_report(
                 "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\n\
                  smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)"
             ));
+            if let Some(line) = scope.header() {
+                progress.line(&line);
+            }
             progress.start(*scenarios);
         }
         RunEvent::PreflightPassed { warning: None } => {
@@ -77,6 +154,9 @@ pub(crate) async fn run_and_report(
         RunEvent::ClientStarted { target, scenarios } => {
             *mock_target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(target.clone());
             progress.line(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
+            if let Some(line) = scope.header() {
+                progress.line(&line);
+            }
             progress.start(*scenarios);
         }
         RunEvent::AwaitingPublish { scenario, url } => {
@@ -88,18 +168,6 @@ pub(crate) async fn run_and_report(
             progress.advance(&result.id);
         }
         _ => {}
-    };
-    let sources: Vec<&Path> = match suite {
-        Suite::Target { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
-        Suite::Client { scenarios, .. } => scenarios.iter().map(|s| s.source.as_path()).collect(),
-    };
-    let target_info = match suite {
-        Suite::Target { options, .. } => TargetInfo {
-            url: options.target_url.clone(),
-            name: options.target_name.clone(),
-            claims: options.claims.clone(),
-        },
-        Suite::Client { .. } => TargetInfo { url: String::new(), name: None, claims: Default::default() },
     };
     let run = async {
         match suite {
@@ -124,33 +192,49 @@ pub(crate) async fn run_and_report(
         if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
             target.url = url;
         }
-        let report = RunReport {
-            format_version: pens_report::FORMAT_VERSION,
-            harness: pens_report::Harness { name: "pens-conform".into(), version: env!("CARGO_PKG_VERSION").into() },
-            mode: mode.to_owned(),
-            started_at: pens_proto::format_expiry(started_at),
-            duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-            target,
-            summary: pens_report::Summary::of(&scenarios),
-            aborted: Some(format!(
-                "interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run",
-                scenarios.len()
-            )),
-            scenarios,
-            baseline: None,
-            scenario_digest: Some(scenario_digest(&sources)?),
-        };
+        let aborted =
+            format!("interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run", scenarios.len());
+        let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
         output::text(render_console(&report))?;
         write_reports(report_dir, &report, "")?;
         output::line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit::INCOMPLETE);
     };
-    output.report.scenario_digest = Some(scenario_digest(&sources)?);
+    output.report.scenario_digest = Some(scope.digest.clone());
+    output.report.partition = scope.partition;
     baseline.apply(&mut output.report);
     output::text(render_console(&output.report))?;
     write_reports(report_dir, &output.report, &output.ca_pem)?;
     output::line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report, baseline.allow_improvements))
+}
+
+/// A report the harness makes itself, without the runner: an empty partition, or what
+/// finished before Ctrl-C. No baseline is applied here.
+fn bare_report(
+    mode: &str,
+    started_at: time::OffsetDateTime,
+    clock: std::time::Instant,
+    target: TargetInfo,
+    scenarios: Vec<pens_report::ScenarioResult>,
+    aborted: Option<String>,
+    scope: &RunScope,
+) -> RunReport {
+    RunReport {
+        format_version: pens_report::FORMAT_VERSION,
+        harness: pens_report::Harness { name: "pens-conform".into(), version: env!("CARGO_PKG_VERSION").into() },
+        mode: mode.to_owned(),
+        started_at: pens_proto::format_expiry(started_at),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        target,
+        summary: pens_report::Summary::of(&scenarios),
+        aborted,
+        baseline: None,
+        scenario_digest: Some(scope.digest.clone()),
+        partition: scope.partition,
+        merged_from: None,
+        scenarios,
+    }
 }
 
 /// The digest of the scenario set: SHA-256 over `<file name> <sha256>` lines, sorted, so
@@ -231,7 +315,7 @@ pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScen
     Ok(scenarios)
 }
 
-fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result<()> {
+pub(crate) fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result<()> {
     // Each file whole or absent, and report.json, the one tools read as "the run is
     // done", last: a run killed while writing never leaves a report that looks complete.
     let write = |name: &str, contents: &str| crate::atomic::write_atomically(&dir.join(name), contents);

@@ -17,7 +17,9 @@ use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::SelftestArgs;
 use crate::exit;
-use crate::run_output::{Suite, apply_run_args, load_client_scenarios, load_scenarios, report_dir, run_and_report};
+use crate::run_output::{
+    Suite, apply_run_args, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
+};
 
 /// Deadlines for a target on the same machine: short, so a broken one fails fast.
 pub(crate) fn local_deadlines() -> Deadlines {
@@ -47,6 +49,9 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios)?),
         None => None,
     };
+    // Each suite's set is partitioned on its own; the bundle lists both whole sets.
+    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition)?;
+    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let code = runtime.block_on(async {
         // Target suite: the reference target, trusting the run CA for HTTPS packages.
@@ -78,9 +83,13 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         options.ca = Some(Arc::new(ca));
         options.collector = Some(collector);
         apply_run_args(&mut options, &args.run);
-        let target_code =
-            run_and_report(Suite::Target { scenarios: &scenarios, options: &options }, &base.join("target"), &baseline)
-                .await?;
+        let target_code = run_and_report(
+            Suite::Target { scenarios: &scenarios, options: &options },
+            &base.join("target"),
+            &baseline,
+            &target_scope,
+        )
+        .await?;
         drop(target);
         if crate::run_output::interrupted() {
             return Ok(target_code);
@@ -125,6 +134,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             Suite::Client { scenarios: &client_scenarios, options: &client_run, trigger: &trigger },
             &base.join("client"),
             &baseline,
+            &client_scope,
         )
         .await?;
         anyhow::Ok(worst_exit(target_code, client_code))

@@ -9,7 +9,7 @@ use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::TargetArgs;
 use crate::profile::Profile;
-use crate::run_output::{Suite, apply_run_args, load_scenarios, report_dir, run_and_report};
+use crate::run_output::{Suite, apply_run_args, load_scenarios, partition_set, report_dir, run_and_report};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.run.baseline)?;
@@ -22,8 +22,11 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
         .clone()
         .or_else(|| profile.url.clone())
         .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
-    let scenarios = load_scenarios(&args.run.scenarios)?;
-    crate::run_output::check_packages(&scenarios, &args.run.packages)?;
+    let loaded = load_scenarios(&args.run.scenarios)?;
+    crate::run_output::check_packages(&loaded, &args.run.packages)?;
+    // The bundle lists the whole set, which the report's scenario_digest covers.
+    let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
+    let (scenarios, scope) = partition_set(loaded, args.run.partition)?;
     let mut options = RunOptions::new(url, args.run.packages.clone());
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();
@@ -48,7 +51,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
             if args.profile.is_some() {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());
             }
-            let sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
+            let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
             plan.entry("scenarios.json", scenarios_json(&[("target", &args.run.scenarios, sources)])?);
             Some(plan)
         }
@@ -59,6 +62,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
         Suite::Target { scenarios: &scenarios, options: &options },
         &report_dir,
         &baseline,
+        &scope,
     ))?;
     Ok(finish(code, plan))
 }

@@ -484,6 +484,8 @@ mod tests {
             aborted: None,
             baseline: None,
             scenario_digest: None,
+            partition: None,
+            merged_from: None,
             scenarios,
         }
     }

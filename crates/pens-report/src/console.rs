@@ -16,6 +16,9 @@ pub fn render_scenario_line(scenario: &ScenarioResult) -> String {
 pub fn render_console(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "pens-conform {} · {} mode · {}", report.harness.version, report.mode, report.target.url);
+    if let Some(scope) = crate::scope::scope_line(report) {
+        let _ = writeln!(out, "{scope}");
+    }
     if let Some(reason) = &report.aborted {
         let _ = writeln!(out, "\nRUN STOPPED: {reason}");
     }

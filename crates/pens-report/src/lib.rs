@@ -4,7 +4,8 @@
 //! observed, and every output (console, `report.json`, `junit.xml`, `summary.md`,
 //! `report.html`) is a pure function of it, so the formats cannot disagree;
 //! [`report_schema`] is its JSON Schema; [`diff_reports`] compares two runs read back from
-//! JSON. The JSON form carries [`FORMAT_VERSION`];
+//! JSON, and [`merge_partitions`] joins the reports of the partitions of one run (CI
+//! jobs that each ran `--partition K/N`). The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version.
 
 mod baseline;
@@ -13,8 +14,10 @@ mod diff;
 mod html;
 mod junit;
 mod markdown;
+mod merge;
 mod model;
 mod schema;
+mod scope;
 mod text;
 mod verdict;
 
@@ -24,8 +27,10 @@ pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, rend
 pub use html::render_html;
 pub use junit::{JunitError, render_junit};
 pub use markdown::render_markdown;
+pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
-    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,
+    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition, Partition,
+    PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
 pub use schema::report_schema;
 pub use text::show_controls;

@@ -33,6 +33,9 @@ pub fn render_markdown(report: &RunReport) -> String {
         escape_cell(&report.started_at),
         report.duration_ms
     );
+    if let Some(scope) = crate::scope::scope_line(report) {
+        let _ = writeln!(out, "{}\n", escape_cell(&scope));
+    }
     if let Some(reason) = &report.aborted {
         let _ = writeln!(out, "> **Run stopped early:** {}\n", escape_cell(reason));
     }
@@ -82,6 +85,15 @@ fn write_totals(out: &mut String, report: &RunReport) {
 }
 
 fn write_all_passed(out: &mut String, report: &RunReport) {
+    if report.summary.total == 0 {
+        // An empty partition (more partitions than scenarios) or an `--only` that
+        // matched nothing: nothing was judged, which is not the same as all passing.
+        let _ = match &report.partition {
+            Some(partition) => writeln!(out, "No scenario ran in partition {}.", partition.label()),
+            None => writeln!(out, "No scenario ran."),
+        };
+        return;
+    }
     let not_applicable = report.summary.not_applicable;
     if not_applicable > 0 {
         let _ = writeln!(out, "All {} scenarios passed ({not_applicable} not applicable).", report.summary.total);
@@ -193,6 +205,8 @@ mod tests {
             aborted: aborted.map(str::to_owned),
             baseline: None,
             scenario_digest: None,
+            partition: None,
+            merged_from: None,
             scenarios,
         }
     }
@@ -225,6 +239,21 @@ mod tests {
         let text = render_markdown(&aborted);
         assert!(text.contains("> **Run stopped early:** preflight inconclusive: no fetch"), "{text}");
         assert!(!text.contains("All 0 scenarios passed"), "{text}");
+    }
+
+    #[test]
+    fn a_partition_says_which_and_an_empty_one_that_nothing_ran() {
+        let mut run = report(vec![ScenarioResult::new("a", "A", "a.toml", Verdict::Pass)], None);
+        run.partition = Some(crate::Partition { index: 1, count: 3, kind: crate::PartitionKind::Count, set_size: 2 });
+        let text = render_markdown(&run);
+        assert!(text.contains("\npartition 1/3: 1 of 2 scenarios\n\n"), "{text}");
+        assert!(text.contains("\nAll 1 scenarios passed.\n"), "{text}");
+
+        let mut empty = report(Vec::new(), None);
+        empty.partition = Some(crate::Partition { index: 3, count: 3, kind: crate::PartitionKind::Count, set_size: 2 });
+        let text = render_markdown(&empty);
+        assert!(text.contains("\npartition 3/3: 0 of 2 scenarios\n"), "{text}");
+        assert!(text.trim_end().ends_with("No scenario ran in partition 3/3."), "{text}");
     }
 
     #[test]

@@ -38,8 +38,101 @@ pub struct RunReport {
     /// same digest judged by the same checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario_digest: Option<String>,
+    /// Which slice of the scenario set this run covered (`--partition K/N`), when the set
+    /// was spread over several runs; absent for a run of the whole set and for a merged
+    /// report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// Set on a report that `pens-conform merge` built from the reports of every
+    /// partition of one run: which partitions, and when each ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<MergedFrom>,
     /// One entry per scenario, in id order.
     pub scenarios: Vec<ScenarioResult>,
+}
+
+/// One slice of a scenario set spread over several runs (`--partition K/N`), e.g. one
+/// CI job of a matrix. The scenarios are assigned before `--only` filters them, so a
+/// scenario belongs to the same partition whatever else the command line says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Partition {
+    /// K: which partition, from 1.
+    #[schemars(range(min = 1))]
+    pub index: u32,
+    /// N: how many partitions the set was spread over.
+    #[schemars(range(min = 1))]
+    pub count: u32,
+    /// How scenarios were assigned to partitions.
+    pub kind: PartitionKind,
+    /// How many scenarios the whole loaded set had (all partitions, before `--only`).
+    pub set_size: usize,
+}
+
+/// How scenarios are assigned to the partitions of a set (the kinds of cargo-nextest's
+/// `--partition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionKind {
+    /// The set sorted by id; the i-th scenario (from 0) goes to partition `i mod N + 1`.
+    /// Partitions are as even as can be, but adding a scenario moves the ones after it.
+    Count,
+    /// The first 8 bytes of the SHA-256 of the id (big-endian) `mod N`, plus 1. A
+    /// scenario stays in its partition when others are added or removed; partitions are
+    /// only roughly even.
+    Hash,
+}
+
+impl PartitionKind {
+    /// `count` or `hash`, as the command line and `report.json` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PartitionKind::Count => "count",
+            PartitionKind::Hash => "hash",
+        }
+    }
+}
+
+impl Partition {
+    /// `2/3` for a count partition, `hash:2/3` for a hash one: what `--partition` takes.
+    pub fn label(&self) -> String {
+        match self.kind {
+            PartitionKind::Count => format!("{}/{}", self.index, self.count),
+            PartitionKind::Hash => format!("hash:{}/{}", self.index, self.count),
+        }
+    }
+}
+
+/// Where a merged report came from: the partitions of one run, each ran on its own
+/// (usually in parallel CI jobs). The merged `started_at` is the earliest of theirs and
+/// `duration_ms` the longest, the wall-clock time of the whole when they ran in parallel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MergedFrom {
+    /// N: how many partitions the set was spread over (all of them are merged).
+    #[schemars(range(min = 1))]
+    pub count: u32,
+    /// How scenarios were assigned to them.
+    pub kind: PartitionKind,
+    /// How many scenarios the whole loaded set had.
+    pub set_size: usize,
+    /// Each partition, by index.
+    pub partitions: Vec<MergedPartition>,
+}
+
+/// One partition of a merged report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MergedPartition {
+    /// K, from 1.
+    #[schemars(range(min = 1))]
+    pub index: u32,
+    /// When it started, ISO 8601 UTC.
+    pub started_at: String,
+    /// How long it ran.
+    pub duration_ms: u64,
+    /// How many scenario results it contributed.
+    pub scenarios: usize,
+    /// Why it stopped early, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<String>,
 }
 
 /// The harness that produced a report.

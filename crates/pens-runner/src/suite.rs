@@ -205,6 +205,8 @@ pub(crate) fn finish_report(
         aborted,
         baseline: None,
         scenario_digest: None,
+        partition: None,
+        merged_from: None,
         scenarios: results,
     }
 }

@@ -23,6 +23,8 @@ fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
         aborted: None,
         baseline: None,
         scenario_digest: None,
+        partition: None,
+        merged_from: None,
         scenarios,
     }
 }

@@ -7,6 +7,7 @@ mod hostile;
 mod html;
 mod lint;
 mod list;
+mod partition;
 mod profile_schema;
 mod selftest;
 mod serve;

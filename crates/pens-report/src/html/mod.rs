@@ -76,6 +76,28 @@ fn write_header(out: &mut String, report: &RunReport) {
         None => "<span class=\"none\">not recorded in this report</span>".to_owned(),
     };
     fact(out, "scenario set digest", &digest);
+    if let Some(scope) = crate::scope::scope_line(report) {
+        fact(out, "scope", &escape::escape_line(&scope));
+    }
+    if let Some(merged) = &report.merged_from {
+        let partitions: Vec<String> = merged
+            .partitions
+            .iter()
+            .map(|p| {
+                let aborted = p.aborted.as_deref().map(|r| format!(", stopped early: {}", escape::escape_line(r)));
+                format!(
+                    "{}/{}: started {}, {} ms, {} scenarios{}",
+                    p.index,
+                    merged.count,
+                    escape_html(&p.started_at),
+                    p.duration_ms,
+                    p.scenarios,
+                    aborted.unwrap_or_default()
+                )
+            })
+            .collect();
+        fact(out, "partitions", &partitions.join("; "));
+    }
     fact(out, "report format", &report.format_version.to_string());
     if let Some(baseline) = &report.baseline {
         let mut text = format!("<code>{}</code>", escape_html(&baseline.file));

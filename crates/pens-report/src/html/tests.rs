@@ -22,6 +22,8 @@ fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
         aborted: None,
         baseline: None,
         scenario_digest: None,
+        partition: None,
+        merged_from: None,
         scenarios,
     }
 }
@@ -147,6 +149,18 @@ fn hostile(payload: &str) -> RunReport {
         improvements: vec![payload.into()],
         not_run: vec![payload.into()],
     });
+    report.merged_from = Some(crate::MergedFrom {
+        count: 1,
+        kind: crate::PartitionKind::Count,
+        set_size: 1,
+        partitions: vec![crate::MergedPartition {
+            index: 1,
+            started_at: payload.into(),
+            duration_ms: 1,
+            scenarios: 1,
+            aborted: Some(payload.into()),
+        }],
+    });
     report
 }
 
@@ -216,4 +230,34 @@ fn anchors_keep_plain_ids_and_encode_everything_else() {
     assert_eq!(scenario_anchor("ftp-fetch"), "scenario-ftp-fetch");
     assert_eq!(requirement_anchor("target.error.highest-numbered"), "req-target.error.highest-numbered");
     assert_eq!(scenario_anchor("a b:/_\"é"), "scenario-a_20_b_3a__2f__5f__22__e9_");
+}
+
+#[test]
+fn a_merged_report_names_its_partitions_and_how_its_duration_was_taken() {
+    let mut report = sample();
+    let part = |index, duration_ms, aborted: Option<&str>| crate::MergedPartition {
+        index,
+        started_at: format!("2026-06-01T00:00:0{index}Z"),
+        duration_ms,
+        scenarios: 1,
+        aborted: aborted.map(str::to_owned),
+    };
+    report.merged_from = Some(crate::MergedFrom {
+        count: 2,
+        kind: crate::PartitionKind::Hash,
+        set_size: 3,
+        partitions: vec![part(1, 700, None), part(2, 900, Some("interrupted"))],
+    });
+    let html = render_html(&report);
+    assert!(
+        html.contains("<dt>scope</dt><dd>merged from 2 partitions (hash): 3 of 3 scenarios; started is the earliest"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<dt>partitions</dt><dd>1/2: started 2026-06-01T00:00:01Z, 700 ms, 1 scenarios; \
+             2/2: started 2026-06-01T00:00:02Z, 900 ms, 1 scenarios, stopped early: interrupted</dd>"
+        ),
+        "{html}"
+    );
 }

@@ -81,6 +81,8 @@ pub(crate) fn report() -> RunReport {
         summary: Summary::of(&scenarios),
         aborted: Some("preflight inconclusive".into()),
         scenario_digest: Some("0f".repeat(32)),
+        partition: None,
+        merged_from: None,
         baseline: Some(BaselineOutcome {
             file: "baseline.toml".into(),
             expected_failures: vec!["expected-fail".into()],

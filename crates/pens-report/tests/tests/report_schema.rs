@@ -41,3 +41,36 @@ fn the_schema_accepts_a_report_and_rejects_a_wrong_verdict() {
     instance["target"]["claims"]["ftp"] = "maybe".into();
     assert!(!validator.is_valid(&instance), "an unknown claim value is accepted");
 }
+
+#[test]
+fn the_schema_accepts_a_partition_and_a_merged_report() {
+    use pens_report::{MergedFrom, MergedPartition, Partition, PartitionKind};
+
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(committed_path()).expect("schema")).expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let mut partition = report();
+    partition.partition = Some(Partition { index: 2, count: 3, kind: PartitionKind::Hash, set_size: 9 });
+    let mut merged = report();
+    merged.merged_from = Some(MergedFrom {
+        count: 3,
+        kind: PartitionKind::Count,
+        set_size: 9,
+        partitions: vec![MergedPartition {
+            index: 1,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_ms: 5,
+            scenarios: 3,
+            aborted: Some("interrupted".into()),
+        }],
+    });
+    for report in [partition, merged] {
+        let instance = serde_json::to_value(report).expect("json");
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let mut instance = serde_json::to_value(report()).expect("json");
+    instance["partition"] = serde_json::json!({ "index": 1, "count": 2, "kind": "round-robin", "set_size": 3 });
+    assert!(!validator.is_valid(&instance), "an unknown partition kind is accepted");
+}
