@@ -96,6 +96,11 @@ pub(crate) struct RunArgs {
     /// incomplete (exit 3); a failing run gets one, it is evidence.
     #[arg(long, value_name = "FILE.zip")]
     pub(crate) bundle: Option<PathBuf>,
+    /// Make the checks of `security` scenarios (zip-slip, zip bomb, oversized package,
+    /// internal URLs, credentials in URLs, markup in answers) failures. By default they
+    /// are advisory: what they find is reported as a warning.
+    #[arg(long)]
+    pub(crate) enforce_security: bool,
     #[command(flatten)]
     pub(crate) baseline: BaselineArgs,
 }
@@ -142,9 +147,18 @@ pub(crate) struct TargetArgs {
     /// the run starts.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
+    /// The largest package the LMS accepts, in bytes: scenario `security-oversized-package`
+    /// serves a valid package at least 1 MiB beyond it and expects a refusal. Without it
+    /// that scenario is not applicable.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_DECLARED_PACKAGE_BYTES))]
+    pub(crate) max_package_bytes: Option<u64>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
+
+/// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
+/// archive, which stays under 4 GiB.
+pub(crate) const MAX_DECLARED_PACKAGE_BYTES: u64 = 3 * 1024 * 1024 * 1024;
 
 /// Arguments of `client`.
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
 //! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
 
+mod advisory;
 mod client;
 mod context;
 mod evaluate;
@@ -20,6 +21,7 @@ mod preflight;
 mod request;
 mod suite;
 
+pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
 pub use options::{Deadlines, RunOptions};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

@@ -281,6 +281,12 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
             }
         }
     }
+    if let Some(note) = crate::advisory::soften(&mut result, options.enforce_security) {
+        result.note = Some(match result.note.take() {
+            Some(existing) => format!("{existing}; {note}"),
+            None => note,
+        });
+    }
     result.settle_verdict();
     result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     result
