@@ -123,7 +123,9 @@ impl Job {
         let url = self.command.package_url.as_deref().unwrap_or_default();
         let credentials = self.credentials();
         self.record(TargetEventKind::FetchStarted { url: pens_proto::redact(url), credentials: credentials.is_some() });
-        let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), self.inner.options.fetch_timeout).await;
+        let limit = self.inner.options.max_package_bytes;
+        let timeout = self.inner.options.fetch_timeout;
+        let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), timeout, limit).await;
         let package = match fetched {
             Ok(package) => package,
             Err(failure) => {

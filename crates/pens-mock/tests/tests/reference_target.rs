@@ -692,3 +692,19 @@ async fn every_defect_changes_the_behaviour_it_names_and_nothing_passes_unseen()
         assert!(deviation(&seen), "{defect}: the defect should show \"{shows}\": {seen:#?}");
     }
 }
+
+/// A zip bomb is refused from its central directory: 1432 at once, nothing inflated.
+#[tokio::test]
+async fn a_zip_bomb_is_refused_without_being_unpacked() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")).behaviour(StagingBehaviour::ZipBomb);
+    let staged = world.staging.stage("bomb", plan);
+    let command = world.collect_for("bomb", &staged.http_url);
+    let started = Instant::now();
+    let seen = world.post(&target, "bomb", &command).await;
+    assert_eq!(seen.receipt_codes(), [Some(ErrorCode(1432))]);
+    let text = seen.receipts[0].notification.error_text.clone().unwrap_or_default();
+    assert!(text.contains("bytes unpacked, beyond the"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+}

@@ -159,6 +159,7 @@ impl Evidence {
             findings: Vec::new(),
             status: 200,
             mail: None,
+            basic_auth: None,
         });
         self
     }
