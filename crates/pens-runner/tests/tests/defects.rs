@@ -5,9 +5,9 @@
 //! warn, for a `should`), leave the others alone, and every scenario must be caught by
 //! some defect in one of the two set-ups.
 //!
-//! The runs go concurrently in one test: each waits mostly on deadlines (`no-receipt`
-//! sits out the receipt deadline, `slow-ack` the ack deadline), so the matrix lasts
-//! about as long as its slowest run, not the sum.
+//! The runs go concurrently in one test, [`RUNS_AT_ONCE`] at a time: each waits mostly on
+//! deadlines (`no-receipt` sits out the receipt deadline, `slow-ack` the ack deadline), so
+//! the matrix lasts about as long as its two slowest waves of runs, not the sum.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -191,8 +191,14 @@ const ONLY_CAUGHT_BY_BLANKET_DEFECTS: &[&str] = &[
     "package-format-unknown",
 ];
 
+/// How many runs go at once. Each run's time goes mostly to deadlines, but all of them
+/// share the test's two runtime threads: past about twenty, a busy machine starves the
+/// FTPS handshakes and late alerts of their deadlines.
+const RUNS_AT_ONCE: usize = 16;
+
 async fn run_every_defect() -> BTreeMap<(Transports, Defect), RunReport> {
     let scenarios = support::target_scenarios();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(RUNS_AT_ONCE));
     let mut runs = JoinSet::new();
     for transports in [Transports::HttpOnly, Transports::All] {
         // `wrong-ftp-code` is a target without FTP: with FTP on it has nothing to do.
@@ -200,7 +206,9 @@ async fn run_every_defect() -> BTreeMap<(Transports, Defect), RunReport> {
             Defect::ALL.into_iter().filter(|d| transports == Transports::HttpOnly || *d != Defect::WrongFtpCode)
         {
             let scenarios = scenarios.clone();
+            let slots = std::sync::Arc::clone(&slots);
             runs.spawn(async move {
+                let _slot = slots.acquire_owned().await.expect("the semaphore stays open");
                 let deadlines = support::defect_deadlines();
                 let report = match transports {
                     Transports::HttpOnly => {
