@@ -6,6 +6,7 @@
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
 //! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
 
+mod account;
 mod advisory;
 mod client;
 mod context;
@@ -19,6 +20,7 @@ mod parties;
 mod plan;
 mod preflight;
 mod request;
+mod secret;
 mod suite;
 
 pub use advisory::SECURITY_TAG;

@@ -72,6 +72,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         notifications: Vec::new(),
         tls_failures: Vec::new(),
         refused_logins: Vec::new(),
+        internal: Vec::new(),
     }
 }
 
