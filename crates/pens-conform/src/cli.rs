@@ -290,7 +290,8 @@ pub(crate) struct ServeTargetArgs {
     pub(crate) listen: std::net::SocketAddr,
     /// Seed one deviation: lf-line-endings, no-receipt, receipt-before-download,
     /// wrong-ftp-code, lowest-error-code, ignore-credentials, always-success,
-    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch.
+    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch,
+    /// shallow-archive-check, no-package-size-limit, leaky-receipts, unescaped-html-answer.
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
     /// A CA certificate (PEM) to trust when fetching over HTTPS or FTPS, e.g. a run's ca.pem.
