@@ -115,6 +115,11 @@ pub(crate) struct RunArgs {
     /// incomplete (exit 3); a failing run gets one, it is evidence.
     #[arg(long, value_name = "FILE.zip")]
     pub(crate) bundle: Option<PathBuf>,
+    /// Make the checks of `security` scenarios (zip-slip, zip bomb, oversized package,
+    /// internal URLs, credentials in URLs, markup in answers) failures. By default they
+    /// are advisory: what they find is reported as a warning.
+    #[arg(long)]
+    pub(crate) enforce_security: bool,
     #[command(flatten)]
     pub(crate) baseline: BaselineArgs,
 }
@@ -161,9 +166,18 @@ pub(crate) struct TargetArgs {
     /// the run starts.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
+    /// The largest package the LMS accepts, in bytes: scenario `security-oversized-package`
+    /// serves a valid package at least 1 MiB beyond it and expects a refusal. Without it
+    /// that scenario is not applicable.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_DECLARED_PACKAGE_BYTES))]
+    pub(crate) max_package_bytes: Option<u64>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
+
+/// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
+/// archive, which stays under 4 GiB.
+pub(crate) const MAX_DECLARED_PACKAGE_BYTES: u64 = 3 * 1024 * 1024 * 1024;
 
 /// Arguments of `client`.
 #[derive(Debug, clap::Args)]
@@ -301,7 +315,8 @@ pub(crate) struct ServeTargetArgs {
     pub(crate) listen: std::net::SocketAddr,
     /// Seed one deviation: lf-line-endings, no-receipt, receipt-before-download,
     /// wrong-ftp-code, lowest-error-code, ignore-credentials, always-success,
-    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch.
+    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch,
+    /// shallow-archive-check, no-package-size-limit, leaky-receipts, unescaped-html-answer.
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
     /// A CA certificate (PEM) to trust when fetching over HTTPS or FTPS, e.g. a run's ca.pem.

@@ -21,6 +21,11 @@ use crate::run_output::{
     Suite, apply_run_args, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
 };
 
+/// The package limit of the reference target in a self-test, declared to the run: small,
+/// so that `security-oversized-package` streams a few MiB, not the default 256 MiB; above
+/// the zip bomb's 2 MiB, which must reach the archive check.
+pub(crate) const SELFTEST_MAX_PACKAGE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Deadlines for a target on the same machine: short, so a broken one fails fast.
 pub(crate) fn local_deadlines() -> Deadlines {
     Deadlines {
@@ -70,6 +75,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             .smtp_relay(collector.smtp_addr())
             .extra_root_pem(ca.ca_pem())
             .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+            .max_package_bytes(SELFTEST_MAX_PACKAGE_BYTES)
             .build();
         let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
             .context("cannot start the reference target")?;
@@ -82,6 +88,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         options.deadlines = deadlines;
         options.ca = Some(Arc::new(ca));
         options.collector = Some(collector);
+        options.declared_max_package_bytes = Some(SELFTEST_MAX_PACKAGE_BYTES);
         apply_run_args(&mut options, &args.run);
         let target_code = run_and_report(
             Suite::Target { scenarios: &scenarios, options: &options },
@@ -161,6 +168,8 @@ fn selftest_plan(
         "defect": args.defect,
         "client_defect": args.client_defect,
         "http_only": args.http_only,
+        "enforce_security": args.run.enforce_security,
+        "max_package_bytes": SELFTEST_MAX_PACKAGE_BYTES,
     });
     plan.entry("setup.json", serde_json::to_vec_pretty(&setup)?);
     let target_sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();

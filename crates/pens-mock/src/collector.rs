@@ -27,7 +27,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -42,6 +42,7 @@ use crate::mail_sink::{MAIL_DOMAIN, MailDetails, mail_address, notification_even
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, ServerTask};
 use crate::smtp::{self, MailSink, ReceivedMail, SmtpConfig};
+use crate::staging::basic_credentials;
 
 /// The largest receipt or alert body read; a larger one is answered 413 and recorded.
 /// A notification is a few hundred bytes; vendor-data may reach 4096 characters.
@@ -122,6 +123,36 @@ pub struct NotificationEvent {
     pub status: u16,
     /// The envelope and headers of a mailed notification; `None` for HTTP.
     pub mail: Option<MailDetails>,
+    /// The HTTP basic credentials the request carried (an `Authorization: Basic`
+    /// header), e.g. those of a receipt URL with userinfo; `None` without, and for mail.
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// HTTP basic credentials a notification request carried. The password can be compared,
+/// never read or printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    /// The user name sent.
+    pub user: String,
+    password: String,
+}
+
+impl BasicAuth {
+    /// Credentials of `user` with `password`, as a request carried them.
+    pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
+        BasicAuth { user: user.into(), password: password.into() }
+    }
+
+    /// Whether the password sent is `candidate`.
+    pub fn password_is(&self, candidate: &str) -> bool {
+        self.password == candidate
+    }
+}
+
+impl fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BasicAuth").field("user", &self.user).field("password", &pens_proto::REDACTED).finish()
+    }
 }
 
 impl fmt::Debug for NotificationEvent {
@@ -140,6 +171,7 @@ impl fmt::Debug for NotificationEvent {
             .field("findings", &self.findings)
             .field("status", &self.status)
             .field("mail", &self.mail)
+            .field("basic_auth", &self.basic_auth)
             .finish()
     }
 }
@@ -271,6 +303,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let query = request.uri().query().map(|q| Bytes::copy_from_slice(q.as_bytes())).unwrap_or_default();
     let content_type =
         request.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let basic_auth = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| basic_credentials(value.as_bytes()))
+        .map(|(user, password)| BasicAuth::new(user, password));
     let segments = segments_after(&path, COLLECTOR_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
     let endpoint = match segments.get(1..) {
@@ -310,6 +347,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         findings,
         status: status.as_u16(),
         mail: None,
+        basic_auth,
     });
 
     if status == StatusCode::PAYLOAD_TOO_LARGE {

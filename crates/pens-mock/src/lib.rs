@@ -13,8 +13,11 @@ mod client;
 mod collector;
 mod error;
 mod events;
+mod hostile_package;
+mod internal;
 mod mail_sink;
 mod package;
+mod package_body;
 mod path;
 mod server;
 mod smtp;
@@ -29,10 +32,15 @@ mod reference_client;
 
 // --- re-exports: network parties ---
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
-pub use collector::{Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
+pub use collector::{BasicAuth, Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
 pub use error::MockError;
+pub use hostile_package::{
+    FILLER_ENTRY, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip, zip_bomb, zip_slip,
+};
+pub use internal::{InternalRequest, InternalService, internal_body};
 pub use mail_sink::{MAIL_DOMAIN, MailDetails};
 pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
+pub use package_body::PackageBody;
 pub use server::TlsFailure;
 pub use staging::{
     CredentialsPresented, FtpLoginFailure, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer,
@@ -40,8 +48,8 @@ pub use staging::{
 pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
-    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, Defect, Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES,
-    MAX_KEPT_PACKAGE_BYTES, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
+    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery, DeliveryMethod,
+    MAX_ANSWER_RAW_BYTES, MAX_KEPT_PACKAGE_BYTES, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
     ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript,
     TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };

@@ -188,6 +188,7 @@ pub(crate) fn notification_events(mail: &ReceivedMail, started: Instant) -> Vec<
                     subject: read.subject.clone(),
                     free_text: free_text.clone(),
                 }),
+                basic_auth: None,
             }
         })
         .collect()

@@ -32,7 +32,9 @@ use bytes::Bytes;
 use self::body::{OnDone, Pacing, TrackedBody};
 use crate::error::MockError;
 use crate::events::EventLog;
+use crate::hostile_package::{oversized_zip, zip_bomb, zip_slip};
 use crate::package::corrupt;
+use crate::package_body::PackageBody;
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, Scheme, ServerTask};
 use crate::tls::RunCa;
@@ -81,6 +83,19 @@ pub enum StagingBehaviour {
     /// Answer 302 pointing at the same package under `/s/<key>/redirected/<file_name>`
     /// on the same scheme, and serve it there. FTP has no redirect: it serves the package.
     Redirect,
+    /// Serve the package with entries added whose names leave the folder it is unpacked
+    /// into ([`crate::zip_slip`]): a target must not write them, nor report success.
+    ZipSlip,
+    /// Serve the package with entries added that expand to gigabytes of zeros from a
+    /// few megabytes ([`crate::zip_bomb`]).
+    ZipBomb,
+    /// Serve the package grown to `size` bytes by an entry of zeros
+    /// ([`crate::oversized_zip`]), streamed, never held in memory: beyond a target's
+    /// package size limit, it must be refused.
+    Oversized {
+        /// The archive's length in bytes (below 4 GiB).
+        size: u64,
+    },
 }
 
 /// One package to stage and how to serve it.
@@ -308,8 +323,11 @@ impl StagingServer {
     pub fn stage(&self, key: &str, plan: StagingPlan) -> StagedPackage {
         let path = package_path(key, &plan.file_name);
         let served = match plan.behaviour {
-            StagingBehaviour::Corrupt => corrupt(&plan.body),
-            _ => plan.body.clone(),
+            StagingBehaviour::Corrupt => PackageBody::from(corrupt(&plan.body)),
+            StagingBehaviour::ZipSlip => zip_slip(&plan.body),
+            StagingBehaviour::ZipBomb => zip_bomb(&plan.body),
+            StagingBehaviour::Oversized { size } => oversized_zip(&plan.body, size),
+            _ => PackageBody::from(plan.body.clone()),
         };
         self.shared.plans().insert(key.to_owned(), Staged { plan, served });
         StagedPackage {
@@ -417,11 +435,12 @@ impl Shared {
     }
 }
 
-/// A plan and the bytes it serves (corrupted once, at staging time, when asked).
+/// A plan and the bytes it serves (corrupted or made hostile once, at staging time,
+/// when its behaviour asks).
 #[derive(Clone)]
 struct Staged {
     plan: StagingPlan,
-    served: Bytes,
+    served: PackageBody,
 }
 
 /// The router: everything goes to one handler, which records even what matches no plan.
@@ -433,7 +452,7 @@ fn app(shared: Arc<Shared>) -> Router {
 enum Answer {
     /// The package (or its corrupt stand-in), possibly delayed, paced or cut short.
     Package {
-        data: Bytes,
+        data: PackageBody,
         content_type: &'static str,
         delay: Option<Duration>,
         pacing: Option<Pacing>,
@@ -520,7 +539,11 @@ fn decide(
         truncate_after,
     };
     match plan.behaviour {
-        StagingBehaviour::Serve | StagingBehaviour::Corrupt => package(None, None, None),
+        StagingBehaviour::Serve
+        | StagingBehaviour::Corrupt
+        | StagingBehaviour::ZipSlip
+        | StagingBehaviour::ZipBomb
+        | StagingBehaviour::Oversized { .. } => package(None, None, None),
         StagingBehaviour::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let headers = if status == StatusCode::UNAUTHORIZED {
@@ -564,7 +587,7 @@ async fn respond(answer: Answer, pending: PendingEvent) -> Response {
             (StatusCode::OK, body, content_type, Vec::new())
         }
         Answer::Text { status, text, headers } => {
-            let body = TrackedBody::whole(Bytes::from_static(text.as_bytes()), None, on_done);
+            let body = TrackedBody::whole(Bytes::from_static(text.as_bytes()).into(), None, on_done);
             (status, body, "text/plain; charset=utf-8", headers)
         }
     };
@@ -654,7 +677,7 @@ fn judge_credentials(headers: &HeaderMap, required: Option<&(String, String)>) -
 }
 
 /// `Basic base64(user:password)` → `(user, password)`; `None` when unreadable.
-fn basic_credentials(header: &[u8]) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(header: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(header).ok()?.trim();
     let (scheme, encoded) = text.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

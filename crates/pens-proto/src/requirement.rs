@@ -294,6 +294,22 @@ catalogue! {
     TARGET_MAILTO_ALERTS: "target.alerts.mailto", "CMI010 §5, §6.3", Must, Target,
         "The target mails mailto: alerts to every address, or answers 1520.";
 
+    // Security: what CMI010 does not ask but a careful target does (scenarios tagged
+    // `security`, advisory unless the run enforces them). Each cites the part of the
+    // spec the attack goes through.
+    TARGET_SECURITY_ARCHIVE_PATHS: "target.security.archive-paths", "CMI010 §6.3 (1432); security best practice", Should, Target,
+        "The target refuses an archive whose entries would land outside its import folder (`../`, absolute paths) and does not report it imported.";
+    TARGET_SECURITY_ARCHIVE_EXPANSION: "target.security.archive-expansion", "CMI010 §6.3 (1432, 1440); security best practice", Should, Target,
+        "The target refuses an archive that expands to far more than it weighs (a zip bomb), without unpacking it all, and does not report it imported.";
+    TARGET_SECURITY_PACKAGE_SIZE: "target.security.package-size", "CMI010 §6.3 (1440); security best practice", Should, Target,
+        "The target refuses a package beyond the size it accepts, with an error in the receipt, and does not report it imported.";
+    TARGET_SECURITY_INTERNAL_CONTENT: "target.security.internal-content", "CMI010 §5, §6.2; security best practice (server-side request forgery)", Should, Target,
+        "What the target fetched from a package-url never shows in its answer, receipt or alerts: pointed at an internal address, it reveals nothing of it.";
+    TARGET_SECURITY_URL_CREDENTIALS: "target.security.url-credentials", "CMI010 §5.1, §6.2; security best practice", Should, Target,
+        "A password inside a receipt or alerts URL never shows in the target's answer, receipts or alerts.";
+    TARGET_SECURITY_ANSWER_ESCAPED: "target.security.answer-escaped", "CMI010 §5 (browser mode), §6.3; security best practice (cross-site scripting)", Should, Target,
+        "An answer a browser renders as HTML (text/html, or no Content-Type) escapes the collect values it shows.";
+
     // What a client does (checked by client-mode scenarios).
     CLIENT_ANSWERS_NOTIFICATIONS: "client.notification.response", "CMI010 §5.1, §6.3", Must, Client,
         "The client answers every HTTP receipt and alert with a PENS response.";

@@ -31,8 +31,14 @@ pub(crate) struct ScenarioContext {
     pub(crate) receipt_mailbox: String,
     /// `{{alerts_mailbox}}`.
     pub(crate) alerts_mailbox: String,
-    /// `{{secret}}`: a staging password nobody can guess.
+    /// `{{secret}}`: a staging or URL password nobody can guess.
     pub(crate) secret: String,
+    /// `{{internal_url}}`: this scenario's path on the internal service.
+    pub(crate) internal_url: String,
+    /// `{{internal_token}}`: what that path answers.
+    pub(crate) internal_token: String,
+    /// `{{collector}}`: the collector's `host:port`.
+    pub(crate) collector: String,
     /// `{{now}}`: when the scenario started.
     pub(crate) now: OffsetDateTime,
 }
@@ -45,6 +51,9 @@ impl ScenarioContext {
         let urls = parties.collector.urls(key);
         let mailto = parties.collector.mailto(key);
         let mailbox = |url: String| url.strip_prefix("mailto:").map(str::to_owned).unwrap_or(url);
+        let internal_token = format!("pens-internal-{}", random_token());
+        let base = parties.collector.base();
+        let collector = base.split_once("://").map_or(base.as_str(), |(_, authority)| authority).to_owned();
         ScenarioContext {
             key: key.to_owned(),
             package_id: format!("urn:pens-conform:{run_id}:{key}"),
@@ -57,6 +66,9 @@ impl ScenarioContext {
             receipt_mailbox: mailbox(mailto.receipt),
             alerts_mailbox: mailbox(mailto.alerts),
             secret: random_token(),
+            internal_url: parties.internal.expose(key, &internal_token),
+            internal_token,
+            collector,
             now: OffsetDateTime::now_utc(),
         }
     }
@@ -109,6 +121,18 @@ impl pens_scenario::TemplateContext for ScenarioContext {
     }
     fn secret(&self) -> &str {
         &self.secret
+    }
+    fn internal_url(&self) -> &str {
+        &self.internal_url
+    }
+    fn internal_token(&self) -> &str {
+        &self.internal_token
+    }
+    fn collector(&self) -> &str {
+        &self.collector
+    }
+    fn key(&self) -> &str {
+        &self.key
     }
     fn now(&self) -> OffsetDateTime {
         self.now

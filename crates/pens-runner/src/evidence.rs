@@ -29,6 +29,8 @@ pub(crate) struct Evidence {
     /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was
     /// asked for.
     pub(crate) refused_logins: Vec<pens_mock::FtpLoginFailure>,
+    /// Requests that reached the internal service under this scenario's key.
+    pub(crate) internal: Vec<pens_mock::InternalRequest>,
 }
 
 impl Evidence {

@@ -6,17 +6,30 @@ use pens_mock::{StagingBehaviour as MockBehaviour, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{
-    Capability, CredentialsExpectation, Expectations as ScenarioExpectations, Method, Order, Protocol, ResponseFormat,
-    Scenario, StagingBehaviour, TemplateContext,
+    Capability, CredentialsExpectation, Expectations as ScenarioExpectations, InternalRequested, Method, Order,
+    Protocol, ResponseFormat, Scenario, StagingBehaviour, TemplateContext,
 };
 
 use crate::plan::{
-    AlertsExpect, CredentialsExpect, ExpectSet, Expectations, FetchExpect, ReceiptExpect, ResponseExpect,
+    AlertsExpect, CredentialsExpect, ExpectSet, Expectations, FetchExpect, InternalExpect, Probe, ReceiptExpect,
+    ResponseExpect,
 };
 use crate::request::CollectSpec;
 
-/// Why a scenario does not apply to a target with these claims, if it does not.
-pub(crate) fn not_applicable(scenario: &Scenario, claims: &TargetCapabilities) -> Option<String> {
+/// Why a scenario does not apply to a target with these claims (and this declared
+/// package limit), if it does not.
+pub(crate) fn not_applicable(
+    scenario: &Scenario,
+    claims: &TargetCapabilities,
+    declared_max_package_bytes: Option<u64>,
+) -> Option<String> {
+    if matches!(scenario.staging.value.behaviour.value, StagingBehaviour::Oversized { .. })
+        && declared_max_package_bytes.is_none()
+    {
+        return Some(
+            "needs the largest package the LMS accepts: declare it with --max-package-bytes N (bytes)".to_owned(),
+        );
+    }
     for need in &scenario.needs {
         if support(claims, need.value) != Support::Yes {
             return Some(format!("needs {}, which the profile does not claim", need.value.name()));
@@ -40,8 +53,14 @@ fn support(claims: &TargetCapabilities, capability: Capability) -> Support {
     }
 }
 
-/// The staging plan: the package, credentials (rendered) and behaviour.
-pub(crate) fn staging_plan(scenario: &Scenario, package: Bytes, context: &dyn TemplateContext) -> StagingPlan {
+/// The staging plan: the package, credentials (rendered) and behaviour; an oversized
+/// package goes `over_bytes` beyond `declared_max_package_bytes`.
+pub(crate) fn staging_plan(
+    scenario: &Scenario,
+    package: Bytes,
+    context: &dyn TemplateContext,
+    declared_max_package_bytes: Option<u64>,
+) -> StagingPlan {
     let staging = &scenario.staging.value;
     let file_name = file_name_of(&staging.package.value);
     let behaviour = match &staging.behaviour.value {
@@ -59,6 +78,11 @@ pub(crate) fn staging_plan(scenario: &Scenario, package: Bytes, context: &dyn Te
         }
         StagingBehaviour::Corrupt => MockBehaviour::Corrupt,
         StagingBehaviour::Redirect => MockBehaviour::Redirect,
+        StagingBehaviour::ZipSlip => MockBehaviour::ZipSlip,
+        StagingBehaviour::ZipBomb => MockBehaviour::ZipBomb,
+        StagingBehaviour::Oversized { over_bytes } => MockBehaviour::Oversized {
+            size: declared_max_package_bytes.unwrap_or_default().saturating_add(over_bytes.value),
+        },
         _ => MockBehaviour::Serve,
     };
     let mut plan = StagingPlan::new(file_name, package).behaviour(behaviour);
@@ -103,8 +127,7 @@ pub(crate) fn collect_spec(scenario: &Scenario, context: &dyn TemplateContext) -
 pub(crate) fn expectations(scenario: &Scenario, context: &dyn TemplateContext) -> Expectations {
     let mut common = expect_set(&scenario.expect, context);
     if !scenario.has_explicit_response() {
-        common.response =
-            Some(ResponseExpect { error: None, warn: Vec::new(), other_errors: Verdict::Warn, strict: true });
+        common.response = Some(ResponseExpect::default());
     }
     Expectations {
         common,
@@ -114,6 +137,20 @@ pub(crate) fn expectations(scenario: &Scenario, context: &dyn TemplateContext) -
 
 fn codes(list: &[pens_scenario::Spanned<pens_proto::ErrorCode>]) -> Vec<u16> {
     list.iter().map(|c| c.value.0).collect()
+}
+
+/// Probes rendered for this run, named as written.
+fn probes(list: &[pens_scenario::Spanned<pens_scenario::Template>], context: &dyn TemplateContext) -> Vec<Probe> {
+    list.iter().map(|t| Probe::new(t.value.render(context), t.value.source())).collect()
+}
+
+fn credentials(expectation: CredentialsExpectation) -> CredentialsExpect {
+    match expectation {
+        CredentialsExpectation::Valid => CredentialsExpect::Valid,
+        CredentialsExpectation::None => CredentialsExpect::None,
+        CredentialsExpectation::Report => CredentialsExpect::Report,
+        _ => CredentialsExpect::Any,
+    }
 }
 
 fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> ExpectSet {
@@ -128,6 +165,8 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                     pens_scenario::OtherErrors::Warn => Verdict::Warn,
                 },
                 strict: r.format.value == ResponseFormat::Strict,
+                does_not_contain: probes(&r.does_not_contain, context),
+                escapes: probes(&r.escapes, context),
             }
         }),
         fetch: expect.fetch.as_ref().map(|f| {
@@ -140,11 +179,7 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                     Protocol::Ftp => "ftp".to_owned(),
                     Protocol::Ftps => "ftps".to_owned(),
                 }),
-                credentials: match f.credentials.value {
-                    CredentialsExpectation::Valid => CredentialsExpect::Valid,
-                    CredentialsExpectation::None => CredentialsExpect::None,
-                    CredentialsExpectation::Any => CredentialsExpect::Any,
-                },
+                credentials: credentials(f.credentials.value),
             }
         }),
         receipt: expect.receipt.as_ref().map(|r| {
@@ -156,6 +191,8 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                 after_fetch: r.after_fetch.value,
                 never_success: r.never_success.value,
                 fields: r.fields.iter().map(|f| (f.name.value.clone(), f.value.value.render(context))).collect(),
+                does_not_contain: probes(&r.does_not_contain, context),
+                credentials: credentials(r.credentials.value),
             }
         }),
         alerts: expect.alerts.as_ref().map(|a| AlertsExpect {
@@ -163,6 +200,11 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
             well_formed: a.value.well_formed.value,
             at_least: a.value.at_least.value as usize,
             error: a.value.error.as_deref().map(codes),
+            does_not_contain: probes(&a.value.does_not_contain, context),
         }),
+        internal: expect
+            .internal
+            .as_ref()
+            .map(|i| InternalExpect { never: i.value.requested.value == InternalRequested::Never }),
     }
 }

@@ -114,5 +114,6 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         notifications: parties.collector.events(key),
         tls_failures: parties.staging.tls_failures_since(started).into_iter().map(|f| f.error).collect(),
         refused_logins,
+        internal: parties.internal.requests(key),
     }
 }

@@ -6,6 +6,8 @@
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
 //! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
 
+mod account;
+mod advisory;
 mod client;
 mod context;
 mod evaluate;
@@ -18,8 +20,10 @@ mod parties;
 mod plan;
 mod preflight;
 mod request;
+mod secret;
 mod suite;
 
+pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
 pub use options::{Deadlines, RunOptions};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

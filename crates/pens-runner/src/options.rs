@@ -66,6 +66,14 @@ pub struct RunOptions {
     /// A collector to use instead of a fresh one, when the target under test must know
     /// its mail sink before the run starts (the self-test's reference target).
     pub collector: Option<std::sync::Arc<pens_mock::Collector>>,
+    /// Whether the checks of `security` scenarios fail (profile `[security] enforce`,
+    /// `--enforce-security`); by default they are advisory: a failure is reported as a
+    /// warning that says so.
+    pub enforce_security: bool,
+    /// The largest package the LMS says it accepts, in bytes (`--max-package-bytes`):
+    /// staging behaviour `oversized` serves a package beyond it. Without it such
+    /// scenarios are not applicable.
+    pub declared_max_package_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -79,6 +87,8 @@ impl std::fmt::Debug for RunOptions {
             .field("bind", &self.bind)
             .field("advertise_host", &self.advertise_host)
             .field("smtp_listen", &self.smtp_listen)
+            .field("enforce_security", &self.enforce_security)
+            .field("declared_max_package_bytes", &self.declared_max_package_bytes)
             .field("system_user_id", &self.system_user_id)
             .field("system_password", &self.system_password.as_ref().map(|_| pens_proto::REDACTED))
             .finish_non_exhaustive()
@@ -104,6 +114,8 @@ impl RunOptions {
             ca: None,
             smtp_listen: None,
             collector: None,
+            enforce_security: false,
+            declared_max_package_bytes: None,
         }
     }
 

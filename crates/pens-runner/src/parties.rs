@@ -1,10 +1,11 @@
 //! Starting the parties a run needs: the run CA, the staging server (HTTP, HTTPS, FTP,
 //! FTPS) and the collector (HTTP and its SMTP mail sink), all bound to the run's address
-//! and advertised under the host the target can reach.
+//! and advertised under the host the target can reach; and the internal service, on
+//! loopback whatever the run's address, for the server-side request forgery probe.
 
 use std::sync::Arc;
 
-use pens_mock::{Collector, RunCa, StagingServer};
+use pens_mock::{Collector, InternalService, RunCa, StagingServer};
 
 use crate::{RunError, RunOptions};
 
@@ -14,6 +15,7 @@ pub(crate) struct Parties {
     pub(crate) ca: Arc<RunCa>,
     pub(crate) staging: StagingServer,
     pub(crate) collector: Arc<Collector>,
+    pub(crate) internal: InternalService,
 }
 
 impl Parties {
@@ -34,6 +36,7 @@ impl Parties {
             }
             (None, None) => Arc::new(Collector::start(bind, &advertise_host).await.map_err(RunError::Parties)?),
         };
-        Ok(Parties { ca, staging, collector })
+        let internal = InternalService::start().await.map_err(RunError::Parties)?;
+        Ok(Parties { ca, staging, collector, internal })
     }
 }

@@ -3,6 +3,24 @@
 
 use pens_report::Verdict;
 
+/// A value looked for in what the target sends (`does_not_contain`, `escapes`): as
+/// rendered for this run, and as the scenario wrote it, which is what messages show
+/// (`{{secret}}` must stay hidden).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Probe {
+    /// What to look for.
+    pub(crate) value: String,
+    /// How to name it.
+    pub(crate) shown: String,
+}
+
+impl Probe {
+    /// A probe for `value`, named `shown`.
+    pub(crate) fn new(value: impl Into<String>, shown: impl Into<String>) -> Self {
+        Probe { value: value.into(), shown: shown.into() }
+    }
+}
+
 /// What the answer to the collect must be.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ResponseExpect {
@@ -15,17 +33,38 @@ pub(crate) struct ResponseExpect {
     pub(crate) other_errors: Verdict,
     /// Whether format deviations of the response body count.
     pub(crate) strict: bool,
+    /// Values the answer must not carry.
+    pub(crate) does_not_contain: Vec<Probe>,
+    /// Values an answer rendered as HTML must not carry verbatim.
+    pub(crate) escapes: Vec<Probe>,
 }
 
-/// Which credentials the staging request must carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Default for ResponseExpect {
+    /// The default check: the expected code, strict format (docs/target-mode.md).
+    fn default() -> Self {
+        ResponseExpect {
+            error: None,
+            warn: Vec::new(),
+            other_errors: Verdict::Warn,
+            strict: true,
+            does_not_contain: Vec::new(),
+            escapes: Vec::new(),
+        }
+    }
+}
+
+/// Which credentials the staging request (or a receipt) must carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum CredentialsExpect {
-    /// The advertised user and password.
+    /// The advertised user and password (for a receipt: the receipt URL's userinfo).
     Valid,
     /// None.
     None,
     /// Whatever.
+    #[default]
     Any,
+    /// Whatever, said in a passing check.
+    Report,
 }
 
 /// What must happen at the staging server.
@@ -54,6 +93,10 @@ pub(crate) struct ReceiptExpect {
     pub(crate) never_success: bool,
     /// Field values (rendered).
     pub(crate) fields: Vec<(String, String)>,
+    /// Values no receipt may carry.
+    pub(crate) does_not_contain: Vec<Probe>,
+    /// What an HTTP receipt presents to the receipt URL.
+    pub(crate) credentials: CredentialsExpect,
 }
 
 /// What the alerts must be (none is fine unless `at_least` says otherwise).
@@ -67,6 +110,15 @@ pub(crate) struct AlertsExpect {
     pub(crate) at_least: usize,
     /// Some alert carries one of these codes.
     pub(crate) error: Option<Vec<u16>>,
+    /// Values no alert may carry.
+    pub(crate) does_not_contain: Vec<Probe>,
+}
+
+/// What may reach the harness's internal service.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct InternalExpect {
+    /// A request fails (`never`); otherwise it is only reported.
+    pub(crate) never: bool,
 }
 
 /// One set of expectations.
@@ -76,6 +128,7 @@ pub(crate) struct ExpectSet {
     pub(crate) fetch: Option<FetchExpect>,
     pub(crate) receipt: Option<ReceiptExpect>,
     pub(crate) alerts: Option<AlertsExpect>,
+    pub(crate) internal: Option<InternalExpect>,
 }
 
 /// All expectations of a scenario: the common ones, and alternatives of which one must

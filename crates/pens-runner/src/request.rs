@@ -101,6 +101,9 @@ mod tests {
             receipt_mailbox: "receipt.k@pens-conform.test".into(),
             alerts_mailbox: "alerts.k@pens-conform.test".into(),
             secret: "s".into(),
+            internal_url: "http://127.0.0.1:6/i/k/package.zip".into(),
+            internal_token: "t".into(),
+            collector: "127.0.0.1:3".into(),
             now: time::macros::datetime!(2026-06-01 00:00 UTC),
         }
     }

@@ -235,7 +235,7 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
     let clock = Instant::now();
     let mut result = empty_result(scenario, Verdict::Pass);
     let options = &shared.options;
-    if let Some(reason) = from_scenario::not_applicable(scenario, &options.claims) {
+    if let Some(reason) = from_scenario::not_applicable(scenario, &options.claims, options.declared_max_package_bytes) {
         result.verdict = Verdict::NotApplicable;
         result.note = Some(reason);
         return result;
@@ -283,6 +283,12 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
             }
         }
     }
+    if let Some(note) = crate::advisory::soften(&mut result, options.enforce_security) {
+        result.note = Some(match result.note.take() {
+            Some(existing) => format!("{existing}; {note}"),
+            None => note,
+        });
+    }
     result.settle_verdict();
     result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     result
@@ -298,7 +304,7 @@ async fn run_copy(
 ) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
     let options = &shared.options;
     let mut context = ScenarioContext::new(&shared.parties, &shared.run_id, key);
-    let plan = from_scenario::staging_plan(scenario, package, &context);
+    let plan = from_scenario::staging_plan(scenario, package, &context, options.declared_max_package_bytes);
     context.staged(shared.parties.staging.stage(key, plan));
 
     let credentials = from_scenario::staging_credentials(scenario, &context);
@@ -320,7 +326,21 @@ async fn run_copy(
         staging_user: credentials.as_ref().map(|(user, _)| user.as_str()),
     };
     let evidence = gather(&shared.parties, &shared.client, &probe).await;
-    (judge(&evidence, &expectations, settings), exchanges::exchanges(&evidence))
+    let mut judgement = judge(&evidence, &expectations, settings);
+    if crate::advisory::is_security(scenario.tags.iter().map(|t| t.value.as_str())) {
+        // What the LMS did with the hostile package or values, whatever the checks say.
+        let account = crate::account::account(&evidence);
+        judgement.note = Some(match judgement.note.take() {
+            Some(existing) => format!("{existing}; {account}"),
+            None => account,
+        });
+    }
+    let mut exchanges = exchanges::exchanges(&evidence);
+    // The secret may come back anywhere a target chose to put it.
+    crate::secret::scrub_checks(&mut judgement.checks, &context.secret);
+    judgement.note = judgement.note.map(|note| crate::secret::scrub(&note, &context.secret));
+    crate::secret::scrub_exchanges(&mut exchanges, &context.secret);
+    (judgement, exchanges)
 }
 
 /// The bytes of a package fixture, zipped once per run.

@@ -18,6 +18,8 @@ mod defects;
 mod misbehaving;
 #[path = "tests/redact.rs"]
 mod redact;
+#[path = "tests/security.rs"]
+mod security;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
 #[path = "tests/support.rs"]

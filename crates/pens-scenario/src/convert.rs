@@ -5,12 +5,13 @@
 
 use crate::error::{Diagnostics, ScenarioErrorKind};
 use crate::expect::{
-    AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, MAX_RECEIPT_COUNT,
-    OtherErrors, ReceiptExpectation, ResponseExpectation, ResponseFormat,
+    AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
+    InternalRequested, MAX_RECEIPT_COUNT, OtherErrors, ReceiptExpectation, ResponseExpectation, ResponseFormat,
 };
 use crate::model::{
-    BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
-    MAX_COPIES, Method, Order, Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
+    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, Method, Order, Scenario, SetElement, Staging,
+    StagingBehaviour, StagingCredentials,
 };
 use crate::reader::{Converter, Header, MAX_DELAY_MS, Table};
 use crate::span::Spanned;
@@ -20,14 +21,16 @@ use crate::validate;
 const TOP_KEYS: &[&str] =
     &["id", "title", "requirements", "level", "tags", "needs", "unless", "staging", "collect", "expect"];
 const STAGING_KEYS: &[&str] =
-    &["package", "user", "password", "behaviour", "status", "delay_ms", "chunk_bytes", "after_bytes"];
+    &["package", "user", "password", "behaviour", "status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"];
 const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw", "copies"];
-const EXPECT_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "any_of"];
-const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts"];
-const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors"];
+const EXPECT_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal", "any_of"];
+const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal"];
+const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors", "does_not_contain", "escapes"];
 const FETCH_KEYS: &[&str] = &["happens", "protocol", "credentials"];
-const RECEIPT_KEYS: &[&str] = &["count", "error", "warn", "after_fetch", "never_success", "fields"];
-const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed", "at_least", "error"];
+const RECEIPT_KEYS: &[&str] =
+    &["count", "error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials"];
+const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed", "at_least", "error", "does_not_contain"];
+const INTERNAL_KEYS: &[&str] = &["requested"];
 
 /// Reads a parsed document into a [`Scenario`], reporting problems into `diag`. The
 /// scenario is only meaningful when `diag` stays empty.
@@ -117,6 +120,7 @@ impl Converter<'_, '_> {
         let delay_ms = self.unsigned(table, "delay_ms", 0..=MAX_DELAY_MS);
         let chunk_bytes = self.unsigned(table, "chunk_bytes", 1..=1_048_576);
         let after_bytes = self.unsigned(table, "after_bytes", 0..=1 << 30);
+        let over_bytes = self.unsigned(table, "over_bytes", DEFAULT_OVER_BYTES as i64..=MAX_OVER_BYTES as i64);
         let name = match self.keyword::<BehaviourName>(table, "behaviour") {
             Some(name) => name,
             None if !table.has("behaviour") => Spanned::new(BehaviourName::Serve, table.head),
@@ -130,15 +134,21 @@ impl Converter<'_, '_> {
             BehaviourName::Delay => &["delay_ms"],
             BehaviourName::Dribble => &["delay_ms", "chunk_bytes"],
             BehaviourName::Truncate => &["after_bytes"],
-            BehaviourName::Serve | BehaviourName::Corrupt | BehaviourName::Redirect => &[],
+            BehaviourName::Oversized => &["over_bytes"],
+            BehaviourName::Serve
+            | BehaviourName::Corrupt
+            | BehaviourName::Redirect
+            | BehaviourName::ZipSlip
+            | BehaviourName::ZipBomb => &[],
         };
-        for key in ["status", "delay_ms", "chunk_bytes", "after_bytes"] {
+        for key in ["status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"] {
             if let (Some(key_span), false) = (table.key_span(key), parameters.contains(&key)) {
                 let span = self.span(key_span);
                 let users = match key {
                     "status" => "behaviour = \"status\"",
                     "delay_ms" => "behaviour = \"delay\" or \"dribble\"",
                     "chunk_bytes" => "behaviour = \"dribble\"",
+                    "over_bytes" => "behaviour = \"oversized\"",
                     _ => "behaviour = \"truncate\"",
                 };
                 self.conflict(
@@ -159,6 +169,11 @@ impl Converter<'_, '_> {
             BehaviourName::Serve => StagingBehaviour::Serve,
             BehaviourName::Corrupt => StagingBehaviour::Corrupt,
             BehaviourName::Redirect => StagingBehaviour::Redirect,
+            BehaviourName::ZipSlip => StagingBehaviour::ZipSlip,
+            BehaviourName::ZipBomb => StagingBehaviour::ZipBomb,
+            BehaviourName::Oversized => StagingBehaviour::Oversized {
+                over_bytes: over_bytes.unwrap_or(Spanned::new(DEFAULT_OVER_BYTES, name.span)),
+            },
             BehaviourName::Status => StagingBehaviour::Status {
                 status: require(self, "status", status).map(|v| u16::try_from(v).unwrap_or(0)),
             },
@@ -290,6 +305,10 @@ impl Converter<'_, '_> {
             fetch: self.section(table, "fetch", FETCH_KEYS).map(|t| self.fetch(&t)),
             receipt: self.section(table, "receipt", RECEIPT_KEYS).map(|t| self.receipt(&t)),
             alerts: self.section(table, "alerts", ALERTS_KEYS).map(|t| self.alerts(&t)),
+            internal: self.section(table, "internal", INTERNAL_KEYS).map(|t| {
+                let requested = self.keyword_or(&t, "requested", InternalRequested::Report);
+                Spanned::new(InternalExpectation { requested }, t.head)
+            }),
         }
     }
 
@@ -298,7 +317,9 @@ impl Converter<'_, '_> {
         let warn = self.codes(table, "warn").unwrap_or_default();
         let format = self.keyword_or(table, "format", ResponseFormat::Strict);
         let other_errors = self.keyword_or(table, "other_errors", OtherErrors::Warn);
-        Spanned::new(ResponseExpectation { error, warn, format, other_errors }, table.head)
+        let does_not_contain = self.probes(table, "does_not_contain");
+        let escapes = self.probes(table, "escapes");
+        Spanned::new(ResponseExpectation { error, warn, format, other_errors, does_not_contain, escapes }, table.head)
     }
 
     fn fetch(&mut self, table: &Table<'_>) -> Spanned<FetchExpectation> {
@@ -330,8 +351,10 @@ impl Converter<'_, '_> {
         let after_fetch = self.bool_or(table, "after_fetch", true);
         let never_success = self.bool_or(table, "never_success", false);
         let fields = self.fields(table);
+        let does_not_contain = self.probes(table, "does_not_contain");
+        let credentials = self.keyword_or(table, "credentials", CredentialsExpectation::Any);
         if count.as_ref().is_some_and(|c| c.value == 0) {
-            for key in ["error", "warn", "after_fetch", "never_success", "fields"] {
+            for key in ["error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials"] {
                 if let Some(key_span) = table.key_span(key) {
                     let span = self.span(key_span);
                     self.conflict(
@@ -343,7 +366,19 @@ impl Converter<'_, '_> {
                 }
             }
         }
-        Spanned::new(ReceiptExpectation { count, error, warn, after_fetch, never_success, fields }, table.head)
+        Spanned::new(
+            ReceiptExpectation {
+                count,
+                error,
+                warn,
+                after_fetch,
+                never_success,
+                fields,
+                does_not_contain,
+                credentials,
+            },
+            table.head,
+        )
     }
 
     fn fields(&mut self, receipt: &Table<'_>) -> Vec<FieldExpectation> {
@@ -381,6 +416,7 @@ impl Converter<'_, '_> {
             .map(|c| c.map(|v| u32::try_from(v).unwrap_or(0)))
             .unwrap_or(Spanned::new(0, table.head));
         let error = self.codes(table, "error");
-        Spanned::new(AlertsExpectation { after_receipt, well_formed, at_least, error }, table.head)
+        let does_not_contain = self.probes(table, "does_not_contain");
+        Spanned::new(AlertsExpectation { after_receipt, well_formed, at_least, error, does_not_contain }, table.head)
     }
 }

@@ -23,12 +23,19 @@ pub struct Expectations {
     pub receipt: Option<Spanned<ReceiptExpectation>>,
     /// `[expect.alerts]`: the alerts reaching the collector.
     pub alerts: Option<Spanned<AlertsExpectation>>,
+    /// `[expect.internal]`: requests reaching the harness's internal service
+    /// (`{{internal_url}}`).
+    pub internal: Option<Spanned<InternalExpectation>>,
 }
 
 impl Expectations {
     /// Whether no section is written.
     pub fn is_empty(&self) -> bool {
-        self.response.is_none() && self.fetch.is_none() && self.receipt.is_none() && self.alerts.is_none()
+        self.response.is_none()
+            && self.fetch.is_none()
+            && self.receipt.is_none()
+            && self.alerts.is_none()
+            && self.internal.is_none()
     }
 }
 
@@ -48,6 +55,14 @@ pub struct ResponseExpectation {
     /// expected (it refused, for another reason). `fail` for scenarios whose point is
     /// the exact code, such as the highest-numbered rule (CMI010 §6.3).
     pub other_errors: Spanned<OtherErrors>,
+    /// `does_not_contain`: values (templated, not empty) the answer must not carry,
+    /// as sent or percent-decoded; default none. Messages name them as written, so
+    /// `{{secret}}` stays hidden.
+    pub does_not_contain: Vec<Spanned<Template>>,
+    /// `escapes`: values (templated, not empty) that an answer a browser renders as HTML
+    /// (text/html, XHTML, or no Content-Type) must not carry verbatim: the target escapes
+    /// what it shows, or answers text/plain. Default none.
+    pub escapes: Vec<Spanned<Template>>,
 }
 
 impl Default for ResponseExpectation {
@@ -60,6 +75,8 @@ impl Default for ResponseExpectation {
             warn: Vec::new(),
             format: Spanned::new(ResponseFormat::Strict, Span::default()),
             other_errors: Spanned::new(OtherErrors::Warn, Span::default()),
+            does_not_contain: Vec::new(),
+            escapes: Vec::new(),
         }
     }
 }
@@ -112,14 +129,18 @@ keywords! {
 }
 
 keywords! {
-    /// `credentials`: what the fetch must present to staging (CMI010 §6.2).
+    /// `credentials`: what the fetch must present to staging (CMI010 §6.2), or a receipt
+    /// to the receipt URL.
     CredentialsExpectation, "credentials expectation" {
-        /// `valid`: the staging user and password.
+        /// `valid`: the staging user and password; for a receipt, the receipt URL's
+        /// userinfo as HTTP basic credentials.
         Valid = "valid",
         /// `none`: no credentials at all.
         None = "none",
         /// `any`: not checked.
         Any = "any",
+        /// `report`: not judged; a passing check says what was presented.
+        Report = "report",
     }
 }
 
@@ -145,6 +166,11 @@ pub struct ReceiptExpectation {
     /// `fields`: exact values, templated, by notification field name (a CMI010 element
     /// or `command`, `error`, `error-text`); in file order.
     pub fields: Vec<FieldExpectation>,
+    /// `does_not_contain`: values (templated, not empty) no receipt may carry, as sent or
+    /// percent-decoded; default none.
+    pub does_not_contain: Vec<Spanned<Template>>,
+    /// `credentials`: what an HTTP receipt presents to the receipt URL; default `any`.
+    pub credentials: Spanned<CredentialsExpectation>,
 }
 
 /// One `fields` entry of `[expect.receipt]`.
@@ -170,4 +196,26 @@ pub struct AlertsExpectation {
     /// `error`: at least one alert carries one of these codes (e.g. 1432 for a package
     /// that fails to import after a successful receipt); absent: not checked.
     pub error: Option<Vec<Spanned<ErrorCode>>>,
+    /// `does_not_contain`: values (templated, not empty) no alert may carry; default none.
+    pub does_not_contain: Vec<Spanned<Template>>,
+}
+
+/// `[expect.internal]`: the harness's internal service, a loopback listener standing
+/// for what sits behind the target's firewall; the collect points at it with
+/// `{{internal_url}}`, which the loader requires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InternalExpectation {
+    /// `requested`: default `report`.
+    pub requested: Spanned<InternalRequested>,
+}
+
+keywords! {
+    /// `requested`: how a request to the internal service is judged.
+    InternalRequested, "verdict on internal requests" {
+        /// `report`: not judged; a passing check says whether the target fetched it.
+        Report = "report",
+        /// `never`: fetching it fails (a target that claims to refuse internal addresses).
+        Never = "never",
+    }
 }

@@ -61,8 +61,8 @@ pub(crate) use keywords;
 mod tests {
     use super::Keyword;
     use crate::{
-        Capability, CredentialsExpectation, FindingsMode, Method, NotificationDelivery, Order, OtherErrors, Protocol,
-        ResponseFormat, ScenarioLevel,
+        BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Method,
+        NotificationDelivery, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
     };
 
     fn round_trip<K: Keyword + PartialEq + std::fmt::Debug>() {
@@ -84,6 +84,8 @@ mod tests {
         round_trip::<ScenarioLevel>();
         round_trip::<NotificationDelivery>();
         round_trip::<FindingsMode>();
+        round_trip::<InternalRequested>();
+        round_trip::<BehaviourName>();
         let names: Vec<_> = Capability::ALL.iter().map(|c| c.to_string()).collect();
         assert_eq!(names, ["ftp", "ftps", "mailto-receipt", "mailto-alerts", "alerts"]);
     }

@@ -38,7 +38,7 @@
 //! 7 | recipt = { count = 1 }
 //!   | ^^^^^^ did you mean `receipt`?
 //!   |
-//!   = help: valid keys in [expect]: response, fetch, receipt, alerts, any_of
+//!   = help: valid keys in [expect]: response, fetch, receipt, alerts, internal, any_of
 //! "
 //! );
 //! ```
@@ -65,8 +65,9 @@ pub use client_model::{
 };
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{
-    AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, MAX_RECEIPT_COUNT,
-    OtherErrors, Protocol, ReceiptExpectation, ResponseExpectation, ResponseFormat,
+    AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
+    InternalRequested, MAX_RECEIPT_COUNT, OtherErrors, Protocol, ReceiptExpectation, ResponseExpectation,
+    ResponseFormat,
 };
 pub use keyword::Keyword;
 pub use load::{
@@ -74,8 +75,9 @@ pub use load::{
     parse_scenario,
 };
 pub use model::{
-    BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_PACKAGE, DEFAULT_TRUNCATE_AFTER_BYTES,
-    MAX_COPIES, Method, Order, Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
+    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, Method, Order, Scenario, ScenarioLevel, SetElement,
+    Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
 pub use span::{Span, Spanned};

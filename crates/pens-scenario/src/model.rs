@@ -25,6 +25,14 @@ pub const DEFAULT_DRIBBLE_CHUNK_BYTES: u64 = 256;
 /// Bytes sent before closing with `behaviour = "truncate"` when `after_bytes` is not given.
 pub const DEFAULT_TRUNCATE_AFTER_BYTES: u64 = 100;
 
+/// How far beyond the declared package limit `behaviour = "oversized"` goes when
+/// `over_bytes` is not given; also the least it may be given: 1 MiB, so that no rounding
+/// of a limit in an LMS's settings lets the package through.
+pub const DEFAULT_OVER_BYTES: u64 = 1024 * 1024;
+
+/// The most `over_bytes` may be: 1 GiB.
+pub const MAX_OVER_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// One scenario file, loaded and validated.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -160,6 +168,19 @@ pub enum StagingBehaviour {
     Corrupt,
     /// `redirect`: 302 to the same package under another path.
     Redirect,
+    /// `zip-slip`: the package with entries added whose names leave the folder it is
+    /// unpacked into (`../../pens-conform-zip-slip.txt`, an absolute path).
+    ZipSlip,
+    /// `zip-bomb`: the package with entries added that expand to 2 GiB of zeros from
+    /// about 2 MiB.
+    ZipBomb,
+    /// `oversized`: a sound package `over_bytes` (default [`DEFAULT_OVER_BYTES`], at least
+    /// that) beyond the largest package the run says the target accepts
+    /// (`--max-package-bytes`); not applicable when the run declares none.
+    Oversized {
+        /// `over_bytes`.
+        over_bytes: Spanned<u64>,
+    },
 }
 
 keywords! {
@@ -179,6 +200,12 @@ keywords! {
         Corrupt = "corrupt",
         /// `redirect`.
         Redirect = "redirect",
+        /// `zip-slip`.
+        ZipSlip = "zip-slip",
+        /// `zip-bomb`.
+        ZipBomb = "zip-bomb",
+        /// `oversized`.
+        Oversized = "oversized",
     }
 }
 
@@ -193,6 +220,9 @@ impl StagingBehaviour {
             StagingBehaviour::Truncate { .. } => BehaviourName::Truncate,
             StagingBehaviour::Corrupt => BehaviourName::Corrupt,
             StagingBehaviour::Redirect => BehaviourName::Redirect,
+            StagingBehaviour::ZipSlip => BehaviourName::ZipSlip,
+            StagingBehaviour::ZipBomb => BehaviourName::ZipBomb,
+            StagingBehaviour::Oversized { .. } => BehaviourName::Oversized,
         }
     }
 }

@@ -291,6 +291,18 @@ impl Converter<'_, '_> {
         Some(items.iter().filter_map(|n| item(self, field.clone(), n)).collect())
     }
 
+    /// Templated values looked for in what the target sends (`does_not_contain`,
+    /// `escapes`): an empty one is in every text, so it is refused. Default none.
+    pub(crate) fn probes(&mut self, table: &Table<'_>, key: &str) -> Vec<Spanned<Template>> {
+        let probes =
+            self.array(table, key, "an array of strings", |c, field, n| c.template_node(field, n)).unwrap_or_default();
+        for probe in probes.iter().filter(|p| p.source().is_empty()) {
+            self.invalid(table.field(key), "an empty value is part of every text", probe.span, "checks nothing");
+        }
+        validate::check_unique(self.diag, &table.field(key), &probes);
+        probes
+    }
+
     pub(crate) fn strings(&mut self, table: &Table<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
         self.array(table, key, "an array of strings", |c, field, n| c.string_node(field, n))
     }

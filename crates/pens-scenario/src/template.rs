@@ -23,7 +23,7 @@ pub const MAX_REPEAT: u32 = 1_000_000;
 pub const MAX_NOW_OFFSET_SECONDS: i64 = 100 * 366 * 86_400;
 
 /// The placeholder names as written, for "did you mean" and help texts.
-const NAMES: [&str; 14] = [
+const NAMES: [&str; 18] = [
     "staging.http",
     "staging.https",
     "staging.ftp",
@@ -36,6 +36,10 @@ const NAMES: [&str; 14] = [
     "receipt_mailbox",
     "alerts_mailbox",
     "secret",
+    "internal_url",
+    "internal_token",
+    "collector",
+    "key",
     "now",
     "repeat:CHAR:N",
 ];
@@ -62,8 +66,21 @@ pub trait TemplateContext {
     /// This scenario's alerts mailbox at the mail sink (`{{alerts_mailbox}}`;
     /// `{{alerts_mailto}}` is `mailto:` and this).
     fn alerts_mailbox(&self) -> &str;
-    /// This scenario's staging password (`{{secret}}`).
+    /// This scenario's secret (`{{secret}}`): a staging or URL password nobody can guess,
+    /// which reports never show.
     fn secret(&self) -> &str;
+    /// This scenario's URL on the harness's internal service (`{{internal_url}}`): an
+    /// address on loopback standing for what sits behind the target's firewall.
+    fn internal_url(&self) -> &str;
+    /// The token that `{{internal_url}}` answers with (`{{internal_token}}`): if it shows
+    /// in what the target sends back, the target reveals what it fetched.
+    fn internal_token(&self) -> &str;
+    /// The collector's `host:port` (`{{collector}}`), to write a receipt or alerts URL by
+    /// hand: `http://user:{{secret}}@{{collector}}/r/{{key}}/receipt`.
+    fn collector(&self) -> &str;
+    /// This scenario's key (`{{key}}`): its id, or `<id>-<n>` for copy n; it names the
+    /// scenario's staging path and collector URLs.
+    fn key(&self) -> &str;
     /// The instant `{{now}}` stands for; the runner fixes it per scenario so that every
     /// value of one collect agrees.
     fn now(&self) -> OffsetDateTime;
@@ -97,6 +114,14 @@ pub enum Placeholder {
     AlertsMailbox,
     /// `{{secret}}`.
     Secret,
+    /// `{{internal_url}}`.
+    InternalUrl,
+    /// `{{internal_token}}`.
+    InternalToken,
+    /// `{{collector}}`.
+    Collector,
+    /// `{{key}}`.
+    Key,
     /// `{{now}}`, `{{now+2h}}`, `{{now-1d}}`: ISO 8601 UTC with `Z`, as package-url-expiry
     /// wants it (CMI010 §6.2).
     Now {
@@ -133,6 +158,10 @@ impl Placeholder {
             Placeholder::ReceiptMailbox => out.push_str(ctx.receipt_mailbox()),
             Placeholder::AlertsMailbox => out.push_str(ctx.alerts_mailbox()),
             Placeholder::Secret => out.push_str(ctx.secret()),
+            Placeholder::InternalUrl => out.push_str(ctx.internal_url()),
+            Placeholder::InternalToken => out.push_str(ctx.internal_token()),
+            Placeholder::Collector => out.push_str(ctx.collector()),
+            Placeholder::Key => out.push_str(ctx.key()),
             Placeholder::Now { offset_seconds } => {
                 out.push_str(&format_expiry(ctx.now().saturating_add(Duration::seconds(offset_seconds))));
             }
@@ -337,6 +366,10 @@ fn parse_placeholder(inner: &str) -> Result<Placeholder, TemplateErrorKind> {
         "receipt_mailbox" => Placeholder::ReceiptMailbox,
         "alerts_mailbox" => Placeholder::AlertsMailbox,
         "secret" => Placeholder::Secret,
+        "internal_url" => Placeholder::InternalUrl,
+        "internal_token" => Placeholder::InternalToken,
+        "collector" => Placeholder::Collector,
+        "key" => Placeholder::Key,
         _ if name.starts_with("now") => parse_now(&name[3..])?,
         _ if name.starts_with("repeat") => parse_repeat(&name[6..])?,
         _ => {
@@ -442,6 +475,18 @@ mod tests {
         fn secret(&self) -> &str {
             "s3cret"
         }
+        fn internal_url(&self) -> &str {
+            "http://127.0.0.1:5/i/k/package.zip"
+        }
+        fn internal_token(&self) -> &str {
+            "tok"
+        }
+        fn collector(&self) -> &str {
+            "127.0.0.1:3"
+        }
+        fn key(&self) -> &str {
+            "k"
+        }
         fn now(&self) -> OffsetDateTime {
             datetime!(2025-01-31 23:30:00 UTC)
         }
@@ -460,6 +505,9 @@ mod tests {
             ("{{receipt_url}}", "http://127.0.0.1:3/r/k/receipt"),
             ("{{alerts_url}}", "http://127.0.0.1:3/r/k/alerts"),
             ("{{secret}}", "s3cret"),
+            ("{{internal_url}}", "http://127.0.0.1:5/i/k/package.zip"),
+            ("{{internal_token}}", "tok"),
+            ("http://u:{{secret}}@{{collector}}/r/{{key}}/receipt", "http://u:s3cret@127.0.0.1:3/r/k/receipt"),
             ("{{ secret }}", "s3cret"),
             ("{{ now + 2h }}", "2025-02-01T01:30:00Z"),
             ("{{now}}", "2025-01-31T23:30:00Z"),

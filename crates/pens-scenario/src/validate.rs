@@ -16,6 +16,7 @@ use crate::expect::{CredentialsExpectation, Expectations};
 use crate::model::Scenario;
 use crate::span::Spanned;
 use crate::suggest::did_you_mean;
+use crate::template::Placeholder;
 
 /// `a-b-c`: lower-case ASCII letters and digits in words joined by single hyphens.
 pub(crate) fn is_kebab_case(s: &str) -> bool {
@@ -139,6 +140,30 @@ pub(crate) fn check_scenario(diag: &mut Diagnostics<'_>, scenario: &Scenario) {
     check_expectations(diag, "expect", &scenario.expect, has_credentials);
     for alternative in &scenario.any_of {
         check_expectations(diag, "expect.any_of", alternative, has_credentials);
+    }
+    check_internal(diag, scenario);
+}
+
+/// `[expect.internal]` watches the internal service, which only a collect that points
+/// at it (`{{internal_url}}`) can make the target reach.
+fn check_internal(diag: &mut Diagnostics<'_>, scenario: &Scenario) {
+    let collect = &scenario.collect.value;
+    let templates = collect.set.iter().map(|s| &s.value.value).chain(collect.raw.iter().map(|r| &r.value));
+    let mut templates = templates.chain(collect.target_query.iter().map(|q| &q.value));
+    if templates.any(|t| t.placeholders().any(|p| p == Placeholder::InternalUrl)) {
+        return;
+    }
+    let sections = std::iter::once(&scenario.expect).chain(scenario.any_of.iter().map(|a| &a.value));
+    for internal in sections.filter_map(|e| e.internal.as_ref()) {
+        diag.report(
+            ScenarioErrorKind::Conflict {
+                field: "expect.internal".to_owned(),
+                message: "[expect.internal] checks nothing: the collect never names `{{internal_url}}`".to_owned(),
+            },
+            internal.span,
+            "no request can reach the internal service",
+            Some("point the package at it: `[collect.set] package-url = \"{{internal_url}}\"`".to_owned()),
+        );
     }
 }
 

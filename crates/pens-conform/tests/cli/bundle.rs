@@ -66,6 +66,7 @@ fn a_failing_selftest_leaves_a_bundle_that_verifies_until_an_entry_changes() {
     assert_eq!(report["scenarios"][0]["verdict"], "fail");
     let setup: Value = serde_json::from_slice(&entries["setup.json"]).expect("setup.json is JSON");
     assert_eq!(setup["defect"], "lowest-error-code");
+    assert_eq!(setup["enforce_security"], false);
     let harness: Value = serde_json::from_slice(&entries["harness.json"]).expect("harness.json is JSON");
     assert_eq!(harness["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(harness["arguments"][0], "selftest");

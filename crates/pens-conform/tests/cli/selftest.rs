@@ -415,6 +415,61 @@ fn a_killed_run_never_leaves_a_report_that_looks_complete() {
                     "report.html" => assert!(text.trim_end().ends_with("</html>"), "killed at {kill_at}"),
                     _ => {}
                 }
+
+/// The security scenarios are advisory: a seeded security defect is a warning and the
+/// run exits 0; `--enforce-security` makes it a failure (exit 1).
+#[test]
+fn a_security_defect_warns_and_fails_only_with_enforce_security() {
+    for (enforce, code, summary) in [(false, 0, " 1 warn,"), (true, 1, " 1 fail,")] {
+        let dir = TempDir::new("selftest-security");
+        let mut command = pens_conform();
+        command.args(["selftest", "--defect", "leaky-receipts", "--only", "security-ssrf-internal-url"]);
+        if enforce {
+            command.arg("--enforce-security");
+        }
+        let output = command.arg("--report-dir").arg(dir.path()).output().expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(code), "{}", both(&output));
+        assert!(stdout.lines().any(|l| l.starts_with("1 scenarios: ") && l.contains(summary)), "{stdout}");
+        assert!(stdout.contains("receipt carries `{{internal_token}}` (in error-text)"), "{stdout}");
+        assert_eq!(stdout.contains("(advisory: a security check; --enforce-security"), !enforce, "{stdout}");
+    }
+}
+
+/// The receipt URL of `security-receipt-url-credentials` carries this run's secret as
+/// its password, and the leaky target sends it back: it must not reach the console,
+/// the logs at their most verbose, or any report file. The secret is random, so the
+/// grep looks for any 32-hex-digit password after the scenario's user name.
+#[test]
+fn the_receipt_url_password_is_nowhere_in_the_output() {
+    let dir = TempDir::new("selftest-url-secret");
+    let output = pens_conform()
+        .env("RUST_LOG", "trace")
+        .args(["selftest", "--defect", "leaky-receipts", "--only", "security-receipt-url-credentials", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert!(!output.stderr.is_empty(), "trace logging wrote nothing: the grep below would prove little");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("receipt carries `{{secret}}` (in receipt)"), "{stdout}");
+    let mut texts = vec![("stdout".to_owned(), stdout.into_owned())];
+    texts.push(("stderr (RUST_LOG=trace)".to_owned(), String::from_utf8_lossy(&output.stderr).into_owned()));
+    for suite in ["target", "client"] {
+        for entry in std::fs::read_dir(dir.path().join(suite)).expect("the report folder") {
+            let path = entry.expect("an entry").path();
+            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("readable")).into_owned();
+            texts.push((path.display().to_string(), text));
+        }
+    }
+    let report = texts.iter().find(|(name, _)| name.ends_with("report.json")).map(|(_, t)| t.clone());
+    assert!(report.is_some_and(|r| r.contains("pens-receipt%3A%5Bredacted%5D%40")), "the URL shows, redacted");
+    for (name, text) in &texts {
+        for user in ["pens-receipt:", "pens-receipt%3A", "pens-receipt%253A"] {
+            for (at, _) in text.match_indices(user) {
+                let password: String = text[at + user.len()..].chars().take(32).collect();
+                let hex = password.len() == 32 && password.bytes().all(|b| b.is_ascii_hexdigit());
+                assert!(!hex, "a password after `{user}` in {name}");
             }
         }
     }

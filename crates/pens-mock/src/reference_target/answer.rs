@@ -30,13 +30,20 @@ pub(crate) fn answer_text(code: ErrorCode) -> String {
     }
 }
 
-/// The answer to a collect with `code`, written in `style`. `answered` fires once the
-/// server has finished with the body.
-pub(crate) fn render(code: ErrorCode, style: BodyStyle, answered: oneshot::Sender<()>) -> Response {
-    let (content_type, text) = match style {
-        BodyStyle::Pens => (RESPONSE_CONTENT_TYPE, pens_body(code)),
-        BodyStyle::PensLfOnly => (RESPONSE_CONTENT_TYPE, pens_body(code).replace("\r\n", "\n")),
-        BodyStyle::Html => ("text/html; charset=utf-8", html_body(code)),
+/// The answer to a collect with `code`, written in `style`; `browser` holds what a
+/// GET collect carried for [`BodyStyle::EchoingHtml`] to show. `answered` fires once
+/// the server has finished with the body.
+pub(crate) fn render(
+    code: ErrorCode,
+    style: BodyStyle,
+    browser: Option<&BrowserEcho>,
+    answered: oneshot::Sender<()>,
+) -> Response {
+    let (content_type, text) = match (style, browser) {
+        (BodyStyle::Pens, _) | (BodyStyle::EchoingHtml, None) => (RESPONSE_CONTENT_TYPE, pens_body(code)),
+        (BodyStyle::PensLfOnly, _) => (RESPONSE_CONTENT_TYPE, pens_body(code).replace("\r\n", "\n")),
+        (BodyStyle::Html, _) => ("text/html; charset=utf-8", html_body(code)),
+        (BodyStyle::EchoingHtml, Some(echo)) => ("text/html; charset=utf-8", echoing_body(code, echo)),
     };
     let body = Body::new(SignalWhenSent { inner: Body::from(text), answered: Some(answered) });
     let mut response = Response::new(body);
@@ -47,6 +54,22 @@ pub(crate) fn render(code: ErrorCode, style: BodyStyle, answered: oneshot::Sende
 
 fn pens_body(code: ErrorCode) -> String {
     PensResponse::error(code, answer_text(code)).encode()
+}
+
+/// The values of a GET collect a browser-friendly answer would show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct BrowserEcho {
+    pub(crate) client: String,
+    pub(crate) vendor_data: String,
+}
+
+/// The PENS response with a page in pens-data that shows the collect's values as they
+/// came, unescaped: what a template that forgot to escape produces.
+fn echoing_body(code: ErrorCode, echo: &BrowserEcho) -> String {
+    let mut response = PensResponse::error(code, answer_text(code));
+    response.pens_data =
+        format!("<p>Package received from {}.</p><p>Vendor data: {}</p>", echo.client, echo.vendor_data);
+    response.encode()
 }
 
 /// What a web application that forgot PENS answers: a friendly page. It says the code
@@ -116,7 +139,7 @@ mod tests {
     #[tokio::test]
     async fn the_pens_body_is_exact_and_the_signal_fires_once_it_is_read() {
         let (tx, mut rx) = oneshot::channel();
-        let response = render(ErrorCode(1304), BodyStyle::Pens, tx);
+        let response = render(ErrorCode(1304), BodyStyle::Pens, None, tx);
         assert_eq!(response.headers()[CONTENT_TYPE], "text/plain");
         assert!(rx.try_recv().is_err(), "fired before the body was sent");
         let body = body_of(response).await;
@@ -130,20 +153,35 @@ mod tests {
     #[tokio::test]
     async fn defective_styles_differ_from_the_pens_body() {
         let (tx, _rx) = oneshot::channel();
-        let lf = body_of(render(ErrorCode(0), BodyStyle::PensLfOnly, tx)).await;
+        let lf = body_of(render(ErrorCode(0), BodyStyle::PensLfOnly, None, tx)).await;
         assert!(lf.contains('\n') && !lf.contains('\r'), "{lf:?}");
         let (tx, _rx) = oneshot::channel();
-        let html = render(ErrorCode(0), BodyStyle::Html, tx);
+        let html = render(ErrorCode(0), BodyStyle::Html, None, tx);
         assert_eq!(html.status(), StatusCode::OK);
         assert!(html.headers()[CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/html"));
         let body = body_of(html).await;
         assert_eq!(parse_response(body.as_bytes()).error, None, "{body}");
     }
 
+    #[tokio::test]
+    async fn an_echoing_answer_shows_a_get_collect_s_values_unescaped_as_html() {
+        let echo = BrowserEcho { client: "<b>tool</b>".into(), vendor_data: "\"><i>x".into() };
+        let (tx, _rx) = oneshot::channel();
+        let page = render(ErrorCode(0), BodyStyle::EchoingHtml, Some(&echo), tx);
+        assert!(page.headers()[CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/html"));
+        let body = body_of(page).await;
+        assert!(body.contains("from <b>tool</b>.") && body.contains("\"><i>x"), "{body}");
+        assert_eq!(parse_response(body.as_bytes()).error, Some(ErrorCode(0)));
+        // A POST collect (no values to show) gets the plain answer.
+        let (tx, _rx) = oneshot::channel();
+        let plain = render(ErrorCode(0), BodyStyle::EchoingHtml, None, tx);
+        assert_eq!(plain.headers()[CONTENT_TYPE], "text/plain");
+    }
+
     #[test]
     fn a_dropped_answer_still_fires() {
         let (tx, mut rx) = oneshot::channel();
-        drop(render(ErrorCode(0), BodyStyle::Pens, tx));
+        drop(render(ErrorCode(0), BodyStyle::Pens, None, tx));
         assert_eq!(rx.try_recv(), Ok(()));
     }
 }

@@ -19,8 +19,8 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
 use super::activity::{ExchangeRef, TargetEventKind};
-use super::answer::render;
-use super::defect::AckTiming;
+use super::answer::{BrowserEcho, render};
+use super::defect::{AckTiming, BodyStyle};
 use super::job::Job;
 use super::redaction::{Secrets, redact_raw};
 use super::state::{COLLECT_PATH, ReferenceTargetState};
@@ -64,6 +64,11 @@ pub(crate) async fn collect(
         },
     );
 
+    // Browser mode (CMI010 §5) is GET: what an echoing page would show.
+    let browser = (method == Method::GET && inner.behaviour.body == BodyStyle::EchoingHtml).then(|| BrowserEcho {
+        client: decoded.command.client.clone().unwrap_or_default(),
+        vendor_data: decoded.command.vendor_data.clone().unwrap_or_default(),
+    });
     let answer_delay = script.answer_delay;
     let mut job = answer.is_success().then(|| Job {
         inner: inner.clone(),
@@ -102,7 +107,7 @@ pub(crate) async fn collect(
         // A script's late answer; the job waits for the answer, so it starts late too.
         tokio::time::sleep(answer_delay).await;
     }
-    render(answer, inner.behaviour.body, answered)
+    render(answer, inner.behaviour.body, browser.as_ref(), answered)
 }
 
 /// The key of a request at `/pens/<key>`, decoded; `None` at `/pens`.

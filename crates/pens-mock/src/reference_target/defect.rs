@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use pens_proto::{ErrorCode, ExpectedAnswer};
 
+use super::archive::ArchiveCheck;
 use super::error::ReferenceTargetError;
 
 /// One deliberate deviation from CMI010, named in kebab-case on the command line
@@ -52,11 +53,28 @@ pub enum Defect {
     /// `no-fetch`: answers 0, never fetches, and sends a successful receipt anyway
     /// (CMI010 §5.1: the receipt reports the retrieval's outcome).
     NoFetch,
+    /// `shallow-archive-check`: lists the archive without unpacking it, so entry names
+    /// that leave the import folder and entries of gigabytes go unnoticed (security
+    /// best practice; `security-zip-slip`, `security-zip-bomb`).
+    ShallowArchiveCheck,
+    /// `no-package-size-limit`: ignores
+    /// [`super::ReferenceTargetOptions::max_package_bytes`] and imports a larger package
+    /// (`security-oversized-package`); it still stops at the default limit, to spare the
+    /// harness's memory.
+    NoPackageSizeLimit,
+    /// `leaky-receipts`: a receipt about an unreadable package quotes the package's first
+    /// bytes, and receipts and alerts copy the collect's receipt URL, credentials
+    /// included (`security-ssrf-internal-url`, `security-receipt-url-credentials`).
+    LeakyReceipts,
+    /// `unescaped-html-answer`: answers a GET collect (browser mode, CMI010 §5) as
+    /// text/html whose pens-data shows client and vendor-data unescaped
+    /// (`security-collect-html-script`).
+    UnescapedHtmlAnswer,
 }
 
 impl Defect {
     /// Every defect, in the order the contract lists them (`docs/target-mode.md`).
-    pub const ALL: [Defect; 12] = [
+    pub const ALL: [Defect; 16] = [
         Defect::LfLineEndings,
         Defect::NoReceipt,
         Defect::ReceiptBeforeDownload,
@@ -69,6 +87,10 @@ impl Defect {
         Defect::HtmlResponse,
         Defect::AlertBeforeReceipt,
         Defect::NoFetch,
+        Defect::ShallowArchiveCheck,
+        Defect::NoPackageSizeLimit,
+        Defect::LeakyReceipts,
+        Defect::UnescapedHtmlAnswer,
     ];
 
     /// The kebab-case name used by `--defect`.
@@ -86,6 +108,10 @@ impl Defect {
             Defect::HtmlResponse => "html-response",
             Defect::AlertBeforeReceipt => "alert-before-receipt",
             Defect::NoFetch => "no-fetch",
+            Defect::ShallowArchiveCheck => "shallow-archive-check",
+            Defect::NoPackageSizeLimit => "no-package-size-limit",
+            Defect::LeakyReceipts => "leaky-receipts",
+            Defect::UnescapedHtmlAnswer => "unescaped-html-answer",
         }
     }
 
@@ -104,6 +130,16 @@ impl Defect {
             Defect::HtmlResponse => "answers with an HTML page (status 200) instead of a PENS response",
             Defect::AlertBeforeReceipt => "sends its alert before its receipt",
             Defect::NoFetch => "answers 0 and sends a successful receipt without ever fetching the package",
+            Defect::ShallowArchiveCheck => {
+                "lists the archive without unpacking it: no check of entry names, sizes or checksums"
+            }
+            Defect::NoPackageSizeLimit => "imports packages beyond its configured size limit",
+            Defect::LeakyReceipts => {
+                "quotes an unreadable package in its receipt and copies the receipt URL, password included, into receipts and alerts"
+            }
+            Defect::UnescapedHtmlAnswer => {
+                "answers a GET collect as text/html, showing client and vendor-data unescaped"
+            }
         }
     }
 }
@@ -165,6 +201,10 @@ pub(crate) enum BodyStyle {
     PensLfOnly,
     /// An HTML page, status 200 (`html-response`).
     Html,
+    /// For a GET collect, the PENS response served as text/html with the collect's
+    /// client and vendor-data unescaped in pens-data; otherwise [`BodyStyle::Pens`]
+    /// (`unescaped-html-answer`).
+    EchoingHtml,
 }
 
 /// When the answer leaves, relative to the background work.
@@ -220,6 +260,13 @@ pub(crate) struct Behaviour {
     /// Whether the fetch presents the package-url credentials.
     pub(crate) present_credentials: bool,
     pub(crate) receipt_package_id: ReceiptPackageId,
+    /// How a retrieved archive is checked.
+    pub(crate) archive: ArchiveCheck,
+    /// Whether [`super::ReferenceTargetOptions::max_package_bytes`] applies (otherwise
+    /// only the default limit does).
+    pub(crate) package_limit: bool,
+    /// Whether receipts quote unreadable packages and carry the receipt URL.
+    pub(crate) leaky_notifications: bool,
 }
 
 impl Behaviour {
@@ -232,6 +279,9 @@ impl Behaviour {
             steps: CONFORMANT_STEPS,
             present_credentials: true,
             receipt_package_id: ReceiptPackageId::Echo,
+            archive: ArchiveCheck::Full,
+            package_limit: true,
+            leaky_notifications: false,
         };
         let Some(defect) = defect else { return correct };
         match defect {
@@ -247,6 +297,10 @@ impl Behaviour {
             Defect::HtmlResponse => Behaviour { body: BodyStyle::Html, ..correct },
             Defect::AlertBeforeReceipt => Behaviour { steps: &[Step::Fetch, Step::Alert, Step::Receipt], ..correct },
             Defect::NoFetch => Behaviour { steps: &[Step::Receipt, Step::Alert], ..correct },
+            Defect::ShallowArchiveCheck => Behaviour { archive: ArchiveCheck::Shallow, ..correct },
+            Defect::NoPackageSizeLimit => Behaviour { package_limit: false, ..correct },
+            Defect::LeakyReceipts => Behaviour { leaky_notifications: true, ..correct },
+            Defect::UnescapedHtmlAnswer => Behaviour { body: BodyStyle::EchoingHtml, ..correct },
         }
     }
 }
@@ -287,6 +341,9 @@ mod tests {
                 b.steps != correct.steps,
                 b.present_credentials != correct.present_credentials,
                 b.receipt_package_id != correct.receipt_package_id,
+                b.archive != correct.archive,
+                b.package_limit != correct.package_limit,
+                b.leaky_notifications != correct.leaky_notifications,
             ];
             assert_eq!(turned.iter().filter(|t| **t).count(), 1, "{defect}");
         }

@@ -19,10 +19,11 @@ use rustls::pki_types::pem::PemObject;
 use super::error::ReferenceTargetError;
 use super::ftp_fetch::fetch_ftp;
 
-/// The largest package the target stores; beyond it the fetch ends with 1440
-/// (insufficient host storage), which keeps a runaway staging server from exhausting
-/// the harness's memory.
-pub(crate) const MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
+/// The largest package the target stores by default
+/// ([`super::ReferenceTargetOptions::max_package_bytes`]); beyond its limit the fetch
+/// ends with 1440 (insufficient host storage), which also keeps a runaway staging
+/// server from exhausting the harness's memory.
+pub const DEFAULT_MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How the target retrieves packages: one HTTP client, and FTP and FTPS when it claims
 /// them (CMI010 §5); an unclaimed protocol gets its own code (1304, 1306).
@@ -141,12 +142,14 @@ impl FetchFailure {
 }
 
 /// Fetches `url`, presenting `credentials` when given, within `timeout` for the whole
-/// exchange (headers and body).
+/// exchange (headers and body), refusing (1440) a package beyond `limit` bytes: by its
+/// Content-Length before reading it, or as soon as it grows past the limit.
 pub(crate) async fn fetch(
     fetcher: &Fetcher,
     url: &str,
     credentials: Option<&Credentials>,
     timeout: Duration,
+    limit: u64,
 ) -> Result<Package, FetchFailure> {
     let parsed = Url::parse(url.trim())
         .map_err(|e| FetchFailure::new(ErrorCode::INVALID_PACKAGE_URL, format!("the package url is invalid: {e}")))?;
@@ -156,10 +159,10 @@ pub(crate) async fn fetch(
             if let Some(credentials) = credentials {
                 request = request.basic_auth(&credentials.user, credentials.password.as_deref());
             }
-            Box::pin(retrieve(request)) as Retrieval<'_>
+            Box::pin(retrieve(request, limit)) as Retrieval<'_>
         }
-        "ftp" if fetcher.ftp => Box::pin(fetch_ftp(parsed, None, credentials)),
-        "ftps" if fetcher.ftps.is_some() => Box::pin(fetch_ftp(parsed, fetcher.ftps.clone(), credentials)),
+        "ftp" if fetcher.ftp => Box::pin(fetch_ftp(parsed, None, credentials, limit)),
+        "ftps" if fetcher.ftps.is_some() => Box::pin(fetch_ftp(parsed, fetcher.ftps.clone(), credentials, limit)),
         "ftp" => return Err(FetchFailure::new(ErrorCode::FTP_NOT_SUPPORTED, "ftp not supported")),
         "ftps" => return Err(FetchFailure::new(ErrorCode::FTPS_NOT_SUPPORTED, "ftps not supported")),
         other => {
@@ -181,7 +184,7 @@ pub(crate) async fn fetch(
 /// One retrieval in flight, whichever the protocol.
 type Retrieval<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Package, FetchFailure>> + Send + 'a>>;
 
-async fn retrieve(request: reqwest::RequestBuilder) -> Result<Package, FetchFailure> {
+async fn retrieve(request: reqwest::RequestBuilder, limit: u64) -> Result<Package, FetchFailure> {
     let mut response = request.send().await.map_err(|e| {
         FetchFailure::new(
             ErrorCode::INVALID_PACKAGE_URL,
@@ -200,16 +203,21 @@ async fn retrieve(request: reqwest::RequestBuilder) -> Result<Package, FetchFail
             ..FetchFailure::new(code, format!("the staging server answered {status}"))
         });
     }
-    if response.content_length().is_some_and(|length| length > MAX_PACKAGE_BYTES) {
-        return Err(FetchFailure { http_status, ..too_large() });
+    if let Some(length) = response.content_length().filter(|length| *length > limit) {
+        return Err(FetchFailure { http_status, ..too_large(limit, format!("announces {length} bytes")) });
     }
     let mut body = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 body.extend_from_slice(&chunk);
-                if body.len() as u64 > MAX_PACKAGE_BYTES {
-                    return Err(FetchFailure { http_status, bytes: body.len() as u64, ..too_large() });
+                if body.len() as u64 > limit {
+                    let bytes = body.len() as u64;
+                    return Err(FetchFailure {
+                        http_status,
+                        bytes,
+                        ..too_large(limit, format!("passed {bytes} bytes"))
+                    });
                 }
             }
             Ok(None) => break,
@@ -230,10 +238,11 @@ async fn retrieve(request: reqwest::RequestBuilder) -> Result<Package, FetchFail
     Ok(Package { http_status: status.as_u16(), body: body.freeze() })
 }
 
-fn too_large() -> FetchFailure {
+/// The failure of a package beyond `limit`; `seen` says how that showed.
+pub(crate) fn too_large(limit: u64, seen: String) -> FetchFailure {
     FetchFailure::new(
         ErrorCode::INSUFFICIENT_STORAGE,
-        format!("the package is larger than the {MAX_PACKAGE_BYTES} bytes this target stores"),
+        format!("the package is larger than the {limit} bytes this target stores (it {seen})"),
     )
 }
 
@@ -285,7 +294,7 @@ mod tests {
             ("gopher://h.example/p.zip", ErrorCode::INVALID_PACKAGE_URL),
             ("not a url", ErrorCode::INVALID_PACKAGE_URL),
         ] {
-            let failure = fetch(&client, url, None, timeout).await.expect_err(url);
+            let failure = fetch(&client, url, None, timeout, DEFAULT_MAX_PACKAGE_BYTES).await.expect_err(url);
             assert_eq!(failure.code, code, "{url}");
         }
     }

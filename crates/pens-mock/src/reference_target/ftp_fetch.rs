@@ -19,7 +19,7 @@ use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
 use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
-use super::fetch::{Credentials, FetchFailure, MAX_PACKAGE_BYTES, Package};
+use super::fetch::{Credentials, FetchFailure, Package, too_large};
 
 /// The user name presented when the collect gives none (RFC 1635 anonymous FTP).
 const ANONYMOUS_USER: &str = "anonymous";
@@ -37,6 +37,7 @@ pub(crate) async fn fetch_ftp(
     url: Url,
     tls: Option<Arc<rustls::ClientConfig>>,
     credentials: Option<&Credentials>,
+    limit: u64,
 ) -> Result<Package, FetchFailure> {
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = url.port().unwrap_or(21);
@@ -49,7 +50,7 @@ pub(crate) async fn fetch_ftp(
         first => first,
     }
     .map_err(|(what, e)| failure(ErrorCode::INVALID_PACKAGE_URL, what, &e))?;
-    let outcome = retrieve(&mut ftp, &url, credentials).await;
+    let outcome = retrieve(&mut ftp, &url, credentials, limit).await;
     // The package is in hand (or not); how the server takes our goodbye does not matter.
     let _ = ftp.quit().await;
     outcome
@@ -75,6 +76,7 @@ async fn retrieve(
     ftp: &mut AsyncRustlsFtpStream,
     url: &Url,
     credentials: Option<&Credentials>,
+    limit: u64,
 ) -> Result<Package, FetchFailure> {
     let (user, password) = login_of(url, credentials);
     ftp.login(user.as_str(), password.as_str()).await.map_err(|e| match reply_code(&e) {
@@ -90,7 +92,7 @@ async fn retrieve(
         _ => failure(ErrorCode::INVALID_PACKAGE_URL, "the staging server did not hand out the package", &e),
     })?;
     let mut body = Vec::new();
-    let read = (&mut stream).take(MAX_PACKAGE_BYTES + 1).read_to_end(&mut body).await;
+    let read = (&mut stream).take(limit.saturating_add(1)).read_to_end(&mut body).await;
     let bytes = body.len() as u64;
     if let Err(error) = read {
         return Err(FetchFailure {
@@ -101,14 +103,8 @@ async fn retrieve(
             )
         });
     }
-    if bytes > MAX_PACKAGE_BYTES {
-        return Err(FetchFailure {
-            bytes,
-            ..FetchFailure::new(
-                ErrorCode::INSUFFICIENT_STORAGE,
-                format!("the package is larger than the {MAX_PACKAGE_BYTES} bytes this target stores"),
-            )
-        });
+    if bytes > limit {
+        return Err(FetchFailure { bytes, ..too_large(limit, format!("passed {bytes} bytes")) });
     }
     // The completion reply tells a whole file from one the server broke off (426, 451).
     // Some servers open the data connection before they refuse the file: a refusal
@@ -194,7 +190,7 @@ mod tests {
     async fn an_unreachable_server_is_1310() {
         // Port 9 (discard) is closed on loopback in every environment this runs in.
         let url = Url::parse("ftp://127.0.0.1:9/s/k/p.zip").expect("url");
-        let failure = fetch_ftp(url, None, None).await.expect_err("nothing listens");
+        let failure = fetch_ftp(url, None, None, u64::MAX).await.expect_err("nothing listens");
         assert_eq!(failure.code, ErrorCode::INVALID_PACKAGE_URL);
         assert!(failure.text.starts_with("cannot reach the staging server"), "{}", failure.text);
     }

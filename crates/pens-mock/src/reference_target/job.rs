@@ -16,7 +16,7 @@ use pens_proto::{CollectCommand, ErrorCode, NotificationKind};
 use super::activity::{ExchangeRef, TargetEventKind};
 use super::archive::check_archive;
 use super::defect::Step;
-use super::fetch::{Credentials, fetch};
+use super::fetch::{Credentials, DEFAULT_MAX_PACKAGE_BYTES, fetch};
 use super::mail::mail;
 use super::notify::{Destination, destination, notification, send};
 use super::redaction::Secrets;
@@ -58,6 +58,13 @@ impl Outcome {
             Outcome::Failed(code, text) => (*code, text),
         }
     }
+}
+
+/// The first bytes of a package as text, for `leaky-receipts`: control characters and
+/// what is not UTF-8 made visible.
+fn quote_start(body: &[u8]) -> String {
+    let head = &body[..body.len().min(64)];
+    String::from_utf8_lossy(head).chars().flat_map(char::escape_debug).collect()
 }
 
 /// The `error-text` of alert `number` of `count`.
@@ -123,7 +130,13 @@ impl Job {
         let url = self.command.package_url.as_deref().unwrap_or_default();
         let credentials = self.credentials();
         self.record(TargetEventKind::FetchStarted { url: pens_proto::redact(url), credentials: credentials.is_some() });
-        let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), self.inner.options.fetch_timeout).await;
+        let limit = if self.inner.behaviour.package_limit {
+            self.inner.options.max_package_bytes
+        } else {
+            DEFAULT_MAX_PACKAGE_BYTES.max(self.inner.options.max_package_bytes)
+        };
+        let timeout = self.inner.options.fetch_timeout;
+        let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), timeout, limit).await;
         let package = match fetched {
             Ok(package) => package,
             Err(failure) => {
@@ -140,9 +153,17 @@ impl Job {
         let bytes = package.body.len() as u64;
         let package_type = self.command.package_type.clone();
         let body = package.body.clone();
-        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref()))
+        let depth = self.inner.behaviour.archive;
+        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), depth))
             .await
             .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}")));
+        let checked = match checked {
+            // `leaky-receipts`: a "helpful" error that shows what came instead.
+            Err(text) if self.inner.behaviour.leaky_notifications => {
+                Err(format!("{text}; it begins: {}", quote_start(&package.body)))
+            }
+            other => other,
+        };
         let (result, detail, outcome) = match checked {
             Ok(summary) => {
                 (ErrorCode::SUCCESS, format!("a sound archive of {} files", summary.files), Outcome::Imported)
@@ -168,7 +189,11 @@ impl Job {
             NotificationKind::Alert => self.package_id().map(str::to_owned),
         };
         let client_name = &self.inner.options.client_name;
-        let message = notification(kind, &self.command, package_id.clone(), client_name, error, error_text);
+        let mut message = notification(kind, &self.command, package_id.clone(), client_name, error, error_text);
+        if let (true, Some(receipt)) = (self.inner.behaviour.leaky_notifications, &self.command.receipt) {
+            // `leaky-receipts`: "all the collect data", the receipt URL's password too.
+            message.extra.push(("receipt".to_owned(), receipt.clone()));
+        }
         let url = match destination(kind, url, mails == pens_proto::Support::Yes) {
             Destination::Http(url) => url,
             Destination::Mail(mailto) => {

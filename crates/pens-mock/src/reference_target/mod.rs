@@ -48,6 +48,7 @@ mod state;
 pub use activity::{Delivery, MAX_ANSWER_RAW_BYTES, TargetEvent, TargetEventKind};
 pub use defect::Defect;
 pub use error::ReferenceTargetError;
+pub use fetch::DEFAULT_MAX_PACKAGE_BYTES;
 pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
     full_capabilities, reference_capabilities,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use pens_proto::{Support, TargetCapabilities};
 
 use super::defect::Defect;
+use super::fetch::DEFAULT_MAX_PACKAGE_BYTES;
 
 /// The product name the target puts in its receipts and alerts (`client`, CMI010 §5.1:
 /// the sender's own name).
@@ -72,6 +73,11 @@ pub struct ReferenceTargetOptions {
     /// The SMTP server `mailto:` receipts and alerts are handed to (the harness's mail
     /// sink); it can also be set once running ([`super::ReferenceTarget::set_smtp_relay`]).
     pub smtp_relay: Option<SocketAddr>,
+    /// The largest package the target accepts, in bytes (default
+    /// [`DEFAULT_MAX_PACKAGE_BYTES`], also the most it ever holds): a larger one gets a
+    /// 1440 receipt (insufficient host storage, CMI010 §6.3). The self-test sets it low
+    /// and declares it, so that `security-oversized-package` stays fast.
+    pub max_package_bytes: u64,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -84,6 +90,7 @@ impl Default for ReferenceTargetOptions {
             client_name: DEFAULT_CLIENT_NAME.to_owned(),
             slow_ack_extra_delay: Duration::ZERO,
             smtp_relay: None,
+            max_package_bytes: DEFAULT_MAX_PACKAGE_BYTES,
         }
     }
 }
@@ -160,6 +167,13 @@ impl ReferenceTargetOptionsBuilder {
     /// Hands `mailto:` receipts and alerts to this SMTP server.
     pub fn smtp_relay(mut self, relay: SocketAddr) -> Self {
         self.options.smtp_relay = Some(relay);
+        self
+    }
+
+    /// Accepts packages of at most `bytes` (at most [`DEFAULT_MAX_PACKAGE_BYTES`]: the
+    /// target keeps packages in memory).
+    pub fn max_package_bytes(mut self, bytes: u64) -> Self {
+        self.options.max_package_bytes = bytes.min(DEFAULT_MAX_PACKAGE_BYTES);
         self
     }
 

@@ -15,6 +15,8 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
+use crate::package_body::{BodyCursor, PackageBody};
+
 /// How long a breaking-off body waits between its last bytes and the break, so that
 /// hyper flushes those bytes before it tears the connection down.
 const BREAK_GRACE: Duration = Duration::from_millis(100);
@@ -31,10 +33,11 @@ pub(crate) struct Pacing {
 }
 
 /// A body that announces `announced` bytes (its exact size hint, hence the
-/// Content-Length hyper writes) and sends `data`, paced or not; when `data` is shorter
-/// than announced, it breaks off with an error, which makes hyper close the connection.
+/// Content-Length hyper writes) and sends `data`, paced or not, chunk by chunk (a large
+/// package is never copied); when it sends fewer bytes than announced, it breaks off
+/// with an error, which makes hyper close the connection.
 pub(crate) struct TrackedBody {
-    remaining: Bytes,
+    remaining: BodyCursor,
     announced: u64,
     sent: u64,
     pacing: Option<Pacing>,
@@ -46,22 +49,19 @@ pub(crate) struct TrackedBody {
 
 impl TrackedBody {
     /// A body that sends all of `data` (paced when `pacing` is given).
-    pub(crate) fn whole(data: Bytes, pacing: Option<Pacing>, on_done: OnDone) -> Self {
-        let announced = data.len() as u64;
-        Self::new(data, announced, pacing, on_done)
+    pub(crate) fn whole(data: PackageBody, pacing: Option<Pacing>, on_done: OnDone) -> Self {
+        Self::new(data.cursor(u64::MAX), data.len(), pacing, on_done)
     }
 
     /// A body that announces `data.len()` bytes but sends only the first `after`.
-    pub(crate) fn truncated(data: Bytes, after: usize, on_done: OnDone) -> Self {
-        let announced = data.len() as u64;
-        let sent_part = data.slice(..after.min(data.len()));
-        Self::new(sent_part, announced, None, on_done)
+    pub(crate) fn truncated(data: PackageBody, after: usize, on_done: OnDone) -> Self {
+        Self::new(data.cursor(after as u64), data.len(), None, on_done)
     }
 
-    fn new(data: Bytes, announced: u64, pacing: Option<Pacing>, on_done: OnDone) -> Self {
+    fn new(remaining: BodyCursor, announced: u64, pacing: Option<Pacing>, on_done: OnDone) -> Self {
         TrackedBody {
-            break_off: (data.len() as u64) < announced,
-            remaining: data,
+            break_off: remaining.remaining() < announced,
+            remaining,
             announced,
             sent: 0,
             pacing,
@@ -99,15 +99,11 @@ impl Body for TrackedBody {
             ready!(pause.as_mut().poll(cx));
             this.pause = None;
         }
-        if !this.remaining.is_empty() {
-            let take = match this.pacing {
-                Some(pacing) => pacing.chunk.clamp(1, this.remaining.len()),
-                None => this.remaining.len(),
-            };
-            let chunk = this.remaining.split_to(take);
-            this.sent += take as u64;
+        let most = this.pacing.map_or(usize::MAX, |pacing| pacing.chunk.max(1));
+        if let Some(chunk) = this.remaining.take(most) {
+            this.sent += chunk.len() as u64;
             if let Some(pacing) = this.pacing
-                && !this.remaining.is_empty()
+                && this.remaining.remaining() > 0
             {
                 this.pause = Some(Box::pin(tokio::time::sleep(pacing.interval)));
             }
@@ -122,7 +118,7 @@ impl Body for TrackedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.remaining.is_empty() && self.pause.is_none() && !self.break_off
+        self.remaining.remaining() == 0 && self.pause.is_none() && !self.break_off
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -167,7 +163,7 @@ mod tests {
     async fn a_whole_body_is_sent_in_paced_chunks_and_reported_complete() {
         let (seen, on_done) = recorder();
         let pacing = Pacing { chunk: 4, interval: Duration::from_millis(30) };
-        let mut body = TrackedBody::whole(Bytes::from_static(b"0123456789"), Some(pacing), on_done);
+        let mut body = TrackedBody::whole(Bytes::from_static(b"0123456789").into(), Some(pacing), on_done);
         assert_eq!(body.size_hint().exact(), Some(10));
         let started = tokio::time::Instant::now();
         let (chunks, broken) = drain(&mut body).await;
@@ -182,7 +178,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_truncated_body_announces_all_sends_part_then_breaks() {
         let (seen, on_done) = recorder();
-        let mut body = TrackedBody::truncated(Bytes::from_static(b"0123456789"), 3, on_done);
+        let mut body = TrackedBody::truncated(Bytes::from_static(b"0123456789").into(), 3, on_done);
         assert_eq!(body.announced(), 10);
         let (chunks, broken) = drain(&mut body).await;
         assert_eq!(chunks, ["012"]);
@@ -195,7 +191,7 @@ mod tests {
     fn a_body_dropped_unread_is_reported_incomplete_unless_empty() {
         for (data, expected) in [(&b"abc"[..], (0, false)), (&b""[..], (0, true))] {
             let (seen, on_done) = recorder();
-            let body = TrackedBody::whole(Bytes::from_static(data), None, on_done);
+            let body = TrackedBody::whole(Bytes::from_static(data).into(), None, on_done);
             drop(body);
             assert_eq!(*seen.lock().expect("lock"), Some(expected));
         }

@@ -228,3 +228,27 @@ async fn event_debug_output_leaves_secrets_out() {
     assert_eq!(event.raw, body.as_bytes(), "the raw body is kept as received");
     assert!(!format!("{event:?}").contains("hunter2"));
 }
+
+/// A receipt URL with userinfo: the client presents it as HTTP basic credentials, which
+/// the event records without ever showing the password.
+#[tokio::test]
+async fn basic_credentials_are_recorded_and_the_password_only_compared() {
+    let collector = Collector::start(LOOPBACK, "").await.unwrap();
+    let url = collector.urls("auth").receipt.replacen("http://", "http://pens-receipt:s3cret-pw@", 1);
+    let response = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(receipt_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let event = one_event(&collector, "auth").await;
+    let auth = event.basic_auth.as_ref().expect("credentials recorded");
+    assert_eq!(auth.user, "pens-receipt");
+    assert!(auth.password_is("s3cret-pw") && !auth.password_is("other"));
+    assert!(!format!("{event:?}").contains("s3cret-pw"));
+
+    client().post(collector.urls("plain").receipt).body(receipt_form()).send().await.unwrap();
+    assert_eq!(one_event(&collector, "plain").await.basic_auth, None);
+}

@@ -536,7 +536,24 @@ enum Scenario {
     Credentials,
     /// No client (2010).
     MissingClient,
+    /// The package with entries that leave the import folder.
+    ZipSlip,
+    /// A sound package beyond [`CASE_PACKAGE_LIMIT`].
+    Oversized,
+    /// A package URL that serves text carrying [`INTERNAL_TOKEN`], not a zip.
+    NotAZip,
+    /// A GET collect whose client and vendor-data carry markup.
+    GetWithMarkup,
 }
+
+/// The package limit of every target of the defect cases.
+const CASE_PACKAGE_LIMIT: u64 = 1024 * 1024;
+
+/// What the `NotAZip` package says: no receipt may repeat it.
+const INTERNAL_TOKEN: &str = "internal-token-7f3a";
+
+/// The client of the `GetWithMarkup` collect.
+const MARKUP: &str = "<script>alert(\"pens\")</script>";
 
 type Check = (&'static str, fn(&Observation) -> bool);
 
@@ -648,6 +665,37 @@ fn case(defect: Defect) -> DefectCase {
                 s.fetches.is_empty() && s.receipt_codes() == [Some(ErrorCode(0))]
             }),
         ),
+        Defect::ShallowArchiveCheck => (
+            ZipSlip,
+            ("a zip-slip archive is refused with 1432", |s| s.receipt_codes() == [Some(ErrorCode(1432))]),
+            ("a zip-slip archive is reported imported", |s| s.receipt_codes() == [Some(ErrorCode(0))]),
+        ),
+        Defect::NoPackageSizeLimit => (
+            Oversized,
+            ("a package beyond the limit gets 1440", |s| s.receipt_codes() == [Some(ErrorCode(1440))]),
+            ("a package beyond the limit is reported imported", |s| s.receipt_codes() == [Some(ErrorCode(0))]),
+        ),
+        Defect::LeakyReceipts => (
+            NotAZip,
+            ("a 1432 receipt that repeats neither the package nor the receipt url", |s| {
+                matches!(s.receipts.as_slice(), [r] if r.notification.error_code() == Some(ErrorCode(1432))
+                    && !String::from_utf8_lossy(&r.raw).contains(INTERNAL_TOKEN)
+                    && r.notification.get("receipt").is_none())
+            }),
+            ("the receipt quotes the package and carries the receipt url", |s| {
+                matches!(s.receipts.as_slice(), [r] if r.notification.error_text.as_deref().is_some_and(|t| t.contains(INTERNAL_TOKEN))
+                    && r.notification.get("receipt").is_some_and(|url| url.contains("/receipt")))
+            }),
+        ),
+        Defect::UnescapedHtmlAnswer => (
+            GetWithMarkup,
+            ("a text/plain answer that does not repeat the client", |s| {
+                s.content_type() == "text/plain" && !String::from_utf8_lossy(&s.answer.body).contains(MARKUP)
+            }),
+            ("a text/html answer showing the client unescaped", |s| {
+                s.content_type().starts_with("text/html") && String::from_utf8_lossy(&s.answer.body).contains(MARKUP)
+            }),
+        ),
     };
     DefectCase { scenario, conformant, deviation }
 }
@@ -655,8 +703,14 @@ fn case(defect: Defect) -> DefectCase {
 impl World {
     fn scenario_collect(&self, key: &str, scenario: Scenario) -> CollectCommand {
         let mut plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip"));
-        if let Scenario::Credentials = scenario {
-            plan = plan.credentials("pens", SECRET);
+        match scenario {
+            Scenario::Credentials => plan = plan.credentials("pens", SECRET),
+            Scenario::ZipSlip => plan = plan.behaviour(StagingBehaviour::ZipSlip),
+            Scenario::Oversized => plan = plan.behaviour(StagingBehaviour::Oversized { size: 2 * CASE_PACKAGE_LIMIT }),
+            Scenario::NotAZip => {
+                plan = StagingPlan::new("course.zip", Bytes::from(format!("{INTERNAL_TOKEN} says hello\n")))
+            }
+            _ => {}
         }
         let staged = self.staging.stage(key, plan);
         let mut command = self.collect_for(key, &staged.http_url);
@@ -668,8 +722,22 @@ impl World {
                 (command.package_url_user_id, command.package_url_password) = (Some("pens".into()), Some(SECRET.into()))
             }
             Scenario::MissingClient => command.client = None,
+            Scenario::GetWithMarkup => {
+                command.client = Some(MARKUP.into());
+                command.vendor_data = Some("\"><img src=x>".into());
+            }
+            Scenario::ZipSlip | Scenario::Oversized | Scenario::NotAZip => {}
         }
         command
+    }
+
+    /// Sends the collect of `scenario` to `target`: by GET in browser mode, else POST.
+    async fn run_case(&self, target: &ReferenceTarget, key: &str, scenario: Scenario) -> Observation {
+        let command = self.scenario_collect(key, scenario);
+        match scenario {
+            Scenario::GetWithMarkup => self.send(target, key, &command, Method::Get, &target.url()).await,
+            _ => self.post(target, key, &command).await,
+        }
     }
 }
 
@@ -679,16 +747,33 @@ async fn every_defect_changes_the_behaviour_it_names_and_nothing_passes_unseen()
     for defect in Defect::ALL {
         let DefectCase { scenario, conformant: (holds, conformant), deviation: (shows, deviation) } = case(defect);
 
-        let correct = world.target(ReferenceTargetOptions::default());
+        let correct = world.target(ReferenceTargetOptions::builder().max_package_bytes(CASE_PACKAGE_LIMIT).build());
         let key = format!("{defect}-conformant");
-        let seen = world.post(&correct, &key, &world.scenario_collect(&key, scenario)).await;
+        let seen = world.run_case(&correct, &key, scenario).await;
         assert!(conformant(&seen), "{defect}: the conformant target should show \"{holds}\": {seen:#?}");
         assert!(!deviation(&seen), "{defect}: the conformant target shows \"{shows}\": {seen:#?}");
 
-        let defective = world.target(ReferenceTargetOptions::builder().defect(defect).build());
+        let options = ReferenceTargetOptions::builder().defect(defect).max_package_bytes(CASE_PACKAGE_LIMIT).build();
+        let defective = world.target(options);
         let key = format!("{defect}-defective");
-        let seen = world.post(&defective, &key, &world.scenario_collect(&key, scenario)).await;
+        let seen = world.run_case(&defective, &key, scenario).await;
         assert!(!conformant(&seen), "{defect}: the defect should break \"{holds}\": {seen:#?}");
         assert!(deviation(&seen), "{defect}: the defect should show \"{shows}\": {seen:#?}");
     }
+}
+
+/// A zip bomb is refused from its central directory: 1432 at once, nothing inflated.
+#[tokio::test]
+async fn a_zip_bomb_is_refused_without_being_unpacked() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip")).behaviour(StagingBehaviour::ZipBomb);
+    let staged = world.staging.stage("bomb", plan);
+    let command = world.collect_for("bomb", &staged.http_url);
+    let started = Instant::now();
+    let seen = world.post(&target, "bomb", &command).await;
+    assert_eq!(seen.receipt_codes(), [Some(ErrorCode(1432))]);
+    let text = seen.receipts[0].notification.error_text.clone().unwrap_or_default();
+    assert!(text.contains("bytes unpacked, beyond the"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }

@@ -383,3 +383,39 @@ async fn concurrent_fetches_stay_under_their_own_keys() {
         assert_eq!(setup.staging.events(&key).len(), 1);
     }
 }
+
+/// The hostile packages of the security scenarios go out like any package: the
+/// oversized one streamed at its full announced length, chunk by chunk.
+#[tokio::test]
+async fn hostile_packages_are_served_in_full() {
+    let setup = setup().await;
+    let size = 5 * 1024 * 1024 + 3;
+    let staged = setup
+        .staging
+        .stage("big", StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Oversized { size }));
+    let mut response = setup.client().get(&staged.http_url).send().await.unwrap();
+    assert_eq!(response.headers()["content-length"], size.to_string().as_str());
+    let mut received = 0u64;
+    let mut head = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        if head.len() < 4 {
+            head.extend_from_slice(&chunk[..chunk.len().min(4)]);
+        }
+        received += chunk.len() as u64;
+    }
+    assert_eq!(received, size);
+    assert!(head.starts_with(&ZIP_MAGIC));
+    let event = setup.event("big", |e| e.completed).await;
+    assert_eq!(event.bytes_sent, size);
+
+    for (key, behaviour, entry) in [
+        ("slip", StagingBehaviour::ZipSlip, pens_mock::ZIP_SLIP_ENTRIES[0]),
+        ("bomb", StagingBehaviour::ZipBomb, "pens-conform-zip-bomb-1.bin"),
+    ] {
+        let staged = setup.staging.stage(key, StagingPlan::new("course.zip", package()).behaviour(behaviour));
+        let body = setup.client().get(&staged.http_url).send().await.unwrap().bytes().await.unwrap();
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+        assert!(archive.file_names().any(|name| name == entry), "{key}");
+        assert!(archive.file_names().any(|name| name == "imsmanifest.xml"), "{key}: the package's own entries");
+    }
+}

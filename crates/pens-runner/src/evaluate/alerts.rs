@@ -3,12 +3,14 @@
 use pens_proto::{NotificationKind, check_notification, req};
 use pens_report::{CheckResult, Verdict};
 
+use super::{Settings, disclosure};
 use crate::evidence::Evidence;
 use crate::plan::AlertsExpect;
 
-pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect) -> Vec<CheckResult> {
+pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect, settings: &Settings<'_>) -> Vec<CheckResult> {
     let alerts = evidence.alerts();
-    let mut checks = Vec::new();
+    let mut checks =
+        disclosure::judge_notifications("alert", &alerts, &expect.does_not_contain, settings.main_requirement);
     if expect.at_least > 0 {
         let verdict = if alerts.len() >= expect.at_least { Verdict::Pass } else { Verdict::Fail };
         checks.push(
@@ -34,7 +36,8 @@ pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect) -> Vec<CheckResu
         });
     }
     if alerts.is_empty() {
-        if expect.at_least == 0 {
+        // A section about what alerts carry has said it: none came.
+        if expect.at_least == 0 && expect.does_not_contain.is_empty() {
             checks.push(CheckResult::new(
                 Verdict::Info,
                 &req::TARGET_ALERTS_AFTER_RECEIPT,
@@ -86,15 +89,17 @@ mod tests {
     use pens_report::Verdict;
 
     use super::judge;
-    use crate::evaluate::testing::{notification_for, outline, valid, worst};
+    use crate::evaluate::testing::{notification_for, outline, settings, valid, worst};
     use crate::plan::AlertsExpect;
 
-    const ALL: AlertsExpect = AlertsExpect { after_receipt: true, well_formed: true, at_least: 0, error: None };
+    fn all() -> AlertsExpect {
+        AlertsExpect { after_receipt: true, well_formed: true, ..AlertsExpect::default() }
+    }
 
     #[test]
     fn no_alert_is_information_only() {
-        for expect in [ALL, AlertsExpect::default()] {
-            let checks = judge(&valid().answered_with(0).receipt(20, 0), &expect);
+        for expect in [all(), AlertsExpect::default()] {
+            let checks = judge(&valid().answered_with(0).receipt(20, 0), &expect, &settings());
             assert_eq!(outline(&checks), [(Verdict::Info, "target.alerts.after-receipt")]);
             assert_eq!(checks[0].message, "no alert was sent (alerts are optional)");
         }
@@ -110,7 +115,7 @@ mod tests {
         ];
         for (name, evidence, verdict, message) in cases {
             let expect = AlertsExpect { after_receipt: true, well_formed: false, ..AlertsExpect::default() };
-            let checks = judge(&evidence.answered_with(0), &expect);
+            let checks = judge(&evidence.answered_with(0), &expect, &settings());
             assert_eq!(outline(&checks), [(verdict, "target.alerts.after-receipt")], "{name}");
             assert_eq!(checks[0].message, message, "{name}");
         }
@@ -119,8 +124,11 @@ mod tests {
     #[test]
     fn every_alert_is_judged_against_the_first_receipt() {
         let evidence = valid().answered_with(0).alert(10).receipt(20, 0).alert(30).receipt(40, 0);
-        let checks =
-            judge(&evidence, &AlertsExpect { after_receipt: true, well_formed: false, ..AlertsExpect::default() });
+        let checks = judge(
+            &evidence,
+            &AlertsExpect { after_receipt: true, well_formed: false, ..AlertsExpect::default() },
+            &settings(),
+        );
         assert_eq!(
             outline(&checks),
             [(Verdict::Warn, "target.alerts.after-receipt"), (Verdict::Pass, "target.alerts.after-receipt")]
@@ -133,34 +141,41 @@ mod tests {
         let checks = judge(
             &valid().receipt(20, 0).alert(30),
             &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() },
+            &settings(),
         );
         assert!(checks.is_empty(), "{checks:#?}");
 
         let receipt_as_alert = notification_for(&valid().command, NotificationKind::Receipt, 0);
         let evidence = valid().receipt(20, 0).notification(30, Endpoint::Alerts, receipt_as_alert);
-        let checks =
-            judge(&evidence, &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() });
+        let checks = judge(
+            &evidence,
+            &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() },
+            &settings(),
+        );
         assert!(
             checks.iter().any(|c| c.requirement == "notification.command.value" && c.verdict == Verdict::Fail),
             "{checks:#?}"
         );
 
         let empty = valid().receipt(20, 0).notification(30, Endpoint::Alerts, Notification::default());
-        let checks =
-            judge(&empty, &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() });
+        let checks = judge(
+            &empty,
+            &AlertsExpect { after_receipt: false, well_formed: true, ..AlertsExpect::default() },
+            &settings(),
+        );
         assert_eq!(worst(&checks), Verdict::Fail);
         assert!(checks.iter().all(|c| c.message.starts_with("alert 1: ")), "{checks:#?}");
         // Not asked for: not judged.
-        assert!(judge(&empty, &AlertsExpect::default()).is_empty());
+        assert!(judge(&empty, &AlertsExpect::default(), &settings()).is_empty());
     }
 
     #[test]
     fn at_least_and_error_judge_the_alerts_that_came() {
         let expect = AlertsExpect { at_least: 1, error: Some(vec![1432]), ..AlertsExpect::default() };
-        let none = judge(&valid().receipt(20, 0), &expect);
+        let none = judge(&valid().receipt(20, 0), &expect, &settings());
         let verdicts: Vec<(Verdict, &str)> = none.iter().map(|c| (c.verdict, c.requirement.as_str())).collect();
         assert_eq!(verdicts, [(Verdict::Fail, "target.alerts.sent"), (Verdict::Fail, "target.alerts.outcome")]);
-        let success_only = judge(&valid().receipt(20, 0).alert(30), &expect);
+        let success_only = judge(&valid().receipt(20, 0).alert(30), &expect, &settings());
         assert!(success_only.iter().any(|c| c.requirement == "target.alerts.outcome" && c.verdict == Verdict::Fail));
         assert!(success_only.iter().any(|c| c.requirement == "target.alerts.sent" && c.verdict == Verdict::Pass));
     }

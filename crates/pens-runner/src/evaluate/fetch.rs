@@ -92,6 +92,11 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
             "credentials were presented although the collect gave none",
         )),
         CredentialsExpect::None => None,
+        CredentialsExpect::Report => Some(CheckResult::new(
+            Verdict::Pass,
+            &req::TARGET_FETCH_CREDENTIALS,
+            format!("observed: the package was requested with {}", describe(&first.credentials)),
+        )),
     };
     checks.extend(credentials);
     checks

@@ -2,11 +2,13 @@
 //! [`Evidence`] and the plan to [`CheckResult`]s.
 
 mod alerts;
+mod disclosure;
 mod fetch;
+mod internal;
 mod receipt;
 mod response;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use pens_report::{CheckResult, Verdict};
 
@@ -103,7 +105,10 @@ fn judge_set(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> V
         checks.extend(receipt::judge(evidence, expect, settings));
     }
     if let Some(expect) = &set.alerts {
-        checks.extend(alerts::judge(evidence, expect));
+        checks.extend(alerts::judge(evidence, expect, settings));
+    }
+    if let Some(expect) = &set.internal {
+        checks.extend(internal::judge(evidence, expect, settings));
     }
     checks
 }
@@ -127,7 +132,7 @@ mod tests {
     use crate::plan::{ExpectSet, Expectations, ReceiptExpect, ResponseExpect};
 
     fn response(error: &[u16]) -> Option<ResponseExpect> {
-        Some(ResponseExpect { error: Some(error.to_vec()), warn: vec![], other_errors: Verdict::Fail, strict: true })
+        Some(ResponseExpect { error: Some(error.to_vec()), other_errors: Verdict::Fail, ..ResponseExpect::default() })
     }
 
     fn receipt(error: &[u16]) -> Option<ReceiptExpect> {
@@ -178,8 +183,12 @@ mod tests {
     fn when_several_hold_the_first_wins_even_with_a_warning() {
         // Documents the rule "the first alternative without a failure": a warning in the
         // first does not make the runner prefer a cleaner second one.
-        let warned =
-            ResponseExpect { error: Some(vec![1310]), warn: vec![1301], other_errors: Verdict::Fail, strict: true };
+        let warned = ResponseExpect {
+            error: Some(vec![1310]),
+            warn: vec![1301],
+            other_errors: Verdict::Fail,
+            ..ResponseExpect::default()
+        };
         let expectations = Expectations {
             common: ExpectSet::default(),
             any_of: vec![

@@ -3,9 +3,9 @@
 use pens_proto::{NotificationKind, check_notification, req};
 use pens_report::{CheckResult, Verdict};
 
-use super::{Settings, codes_text};
+use super::{Settings, codes_text, disclosure};
 use crate::evidence::Evidence;
-use crate::plan::ReceiptExpect;
+use crate::plan::{CredentialsExpect, ReceiptExpect};
 
 pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Settings<'_>) -> Vec<CheckResult> {
     let receipts = evidence.receipts();
@@ -43,12 +43,19 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
                 .expected_actual(codes_text(acceptable), other.map_or("-".to_owned(), |c| c.to_string())),
             });
         }
-        if expect.never_success && code == Some(0) {
-            checks.push(CheckResult::new(
+        match code {
+            Some(0) if expect.never_success => checks.push(CheckResult::new(
                 Verdict::Fail,
                 &req::TARGET_RECEIPT_OUTCOME,
-                format!("{label} reports success (0) although the package could not be retrieved intact"),
-            ));
+                format!("{label} reports success (0), where this package must not be reported imported"),
+            )),
+            // Without an `error` list nothing else says which code came.
+            Some(code) if expect.never_success && expect.error.is_none() => checks.push(CheckResult::new(
+                Verdict::Pass,
+                &req::TARGET_RECEIPT_OUTCOME,
+                format!("{label} reports {code}, not success"),
+            )),
+            _ => {}
         }
         if expect.after_fetch {
             checks.push(after_fetch(evidence, receipt.at, code, &label));
@@ -80,7 +87,77 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
             checks.push(CheckResult::from_finding(&finding, &label));
         }
     }
+    let main = settings.main_requirement;
+    checks.extend(disclosure::judge_notifications("receipt", &receipts, &expect.does_not_contain, main));
+    checks.extend(credentials(evidence, &receipts, expect.credentials, main));
     checks
+}
+
+/// What the receipts presented to the receipt URL, judged against its userinfo
+/// (`credentials`); the password is compared, never shown.
+fn credentials(
+    evidence: &Evidence,
+    receipts: &[&pens_mock::NotificationEvent],
+    expect: CredentialsExpect,
+    requirement: &'static pens_proto::Requirement,
+) -> Vec<CheckResult> {
+    if expect == CredentialsExpect::Any {
+        return Vec::new();
+    }
+    let userinfo = receipt_userinfo(evidence.command.receipt.as_deref());
+    if receipts.is_empty() {
+        let verdict = if expect == CredentialsExpect::Valid { Verdict::Fail } else { Verdict::Pass };
+        let prefix = if expect == CredentialsExpect::Report { "observed: " } else { "" };
+        return vec![CheckResult::new(
+            verdict,
+            requirement,
+            format!("{prefix}no receipt arrived, so none presented credentials"),
+        )];
+    }
+    receipts
+        .iter()
+        .enumerate()
+        .map(|(index, receipt)| {
+            let label = if receipts.len() == 1 { "the receipt".to_owned() } else { format!("receipt {}", index + 1) };
+            let ours = |auth: &pens_mock::BasicAuth| {
+                userinfo.as_ref().is_some_and(|(user, password)| auth.user == *user && auth.password_is(password))
+            };
+            let (presented, described) = match (&receipt.mail, &receipt.basic_auth) {
+                (Some(_), _) => (false, "was mailed: no HTTP credentials".to_owned()),
+                (None, None) => (false, "came with no HTTP credentials".to_owned()),
+                (None, Some(auth)) if ours(auth) => {
+                    (true, format!("came with the receipt URL's credentials as HTTP basic auth (user `{}`)", auth.user))
+                }
+                (None, Some(auth)) => (true, format!("came with other HTTP basic credentials (user `{}`)", auth.user)),
+            };
+            let matched = receipt.basic_auth.as_ref().is_some_and(ours);
+            match expect {
+                CredentialsExpect::Valid if matched => {
+                    CheckResult::new(Verdict::Pass, requirement, format!("{label} {described}"))
+                }
+                CredentialsExpect::Valid => {
+                    CheckResult::new(Verdict::Fail, requirement, format!("{label} {described}"))
+                        .expected_actual("the receipt URL's userinfo as HTTP basic credentials", described)
+                }
+                CredentialsExpect::None if presented => CheckResult::new(
+                    Verdict::Warn,
+                    requirement,
+                    format!("{label} {described}, although none were asked for"),
+                ),
+                CredentialsExpect::Report => {
+                    CheckResult::new(Verdict::Pass, requirement, format!("observed: {label} {described}"))
+                }
+                _ => CheckResult::new(Verdict::Pass, requirement, format!("{label} {described}")),
+            }
+        })
+        .collect()
+}
+
+/// The user and password of an `http(s)://user:password@…` receipt URL, decoded.
+fn receipt_userinfo(url: Option<&str>) -> Option<(String, String)> {
+    let Some(Ok(pens_proto::AckUrl::Http(url))) = url.map(pens_proto::parse_ack_url) else { return None };
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+    (!url.username().is_empty()).then(|| (decode(url.username()), decode(url.password().unwrap_or_default())))
 }
 
 /// Exactly `count` receipts arrived (CMI010 §5.1); `prefix` names the mailbox when
@@ -259,8 +336,15 @@ mod tests {
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.receipt.outcome")]);
         assert!(checks[0].message.contains("reports success (0)"), "{}", checks[0].message);
 
+        // Without an `error` list, a passing check says which code came.
         let failure = valid().answered_with(0).downloaded(5, 10).receipt(20, 1432);
-        assert!(judge(&failure, &expect, &settings()).is_empty());
+        let checks = judge(&failure, &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        assert_eq!(checks[0].message, "receipt reports 1432, not success");
+        let listed = ReceiptExpect { error: Some(vec![1432]), ..expect };
+        let checks = judge(&failure, &listed, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        assert_eq!(checks[0].message, "receipt reports 1432", "the code check says it already");
     }
 
     #[test]

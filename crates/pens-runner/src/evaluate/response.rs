@@ -4,7 +4,7 @@
 use pens_proto::{ErrorCode, check_content_type, parse_response, req};
 use pens_report::{CheckResult, Verdict};
 
-use super::{Settings, codes_text};
+use super::{Settings, codes_text, disclosure};
 use crate::evidence::Evidence;
 use crate::plan::ResponseExpect;
 
@@ -58,6 +58,17 @@ pub(super) fn judge(evidence: &Evidence, expect: &ResponseExpect, settings: &Set
             checks.push(CheckResult::from_finding(&finding, "answer to the collect"));
         }
     }
+    let main = settings.main_requirement;
+    if !expect.does_not_contain.is_empty() {
+        let fields: Vec<(String, String)> = [("error-text", &parsed.error_text), ("pens-data", &parsed.pens_data)]
+            .into_iter()
+            .filter_map(|(name, value)| value.clone().map(|v| (name.to_owned(), v)))
+            .collect();
+        checks.push(disclosure::judge("the answer", &body_text, &fields, &expect.does_not_contain, main));
+    }
+    let content_type =
+        answer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+    checks.extend(disclosure::judge_escapes(content_type, &body_text, &expect.escapes, main));
     let Some(code) = parsed.error else {
         return checks;
     };
@@ -117,7 +128,12 @@ mod tests {
     use crate::plan::ResponseExpect;
 
     fn expect(error: Option<&[u16]>, warn: &[u16], other_errors: Verdict) -> ResponseExpect {
-        ResponseExpect { error: error.map(<[u16]>::to_vec), warn: warn.to_vec(), other_errors, strict: true }
+        ResponseExpect {
+            error: error.map(<[u16]>::to_vec),
+            warn: warn.to_vec(),
+            other_errors,
+            ..ResponseExpect::default()
+        }
     }
 
     /// The checks of an answer that came, without the timeliness credit every one gets.

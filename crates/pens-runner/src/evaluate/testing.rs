@@ -72,6 +72,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         notifications: Vec::new(),
         tls_failures: Vec::new(),
         refused_logins: Vec::new(),
+        internal: Vec::new(),
     }
 }
 
@@ -159,6 +160,7 @@ impl Evidence {
             findings: Vec::new(),
             status: 200,
             mail: None,
+            basic_auth: None,
         });
         self
     }

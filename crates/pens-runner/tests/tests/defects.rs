@@ -5,9 +5,12 @@
 //! warn, for a `should`), leave the others alone, and every scenario must be caught by
 //! some defect in one of the two set-ups.
 //!
-//! The runs go concurrently in one test: each waits mostly on deadlines (`no-receipt`
-//! sits out the receipt deadline, `slow-ack` the ack deadline), so the matrix lasts
-//! about as long as its slowest run, not the sum.
+//! The runs go concurrently in one test, [`RUNS_AT_ONCE`] at a time: each waits mostly on
+//! deadlines (`no-receipt` sits out the receipt deadline, `slow-ack` the ack deadline), so
+//! the matrix lasts about as long as its two slowest waves of runs, not the sum.
+//!
+//! Scenarios tagged `security` are advisory: whatever a defect breaks there is a
+//! warning, so each row lists the security scenarios it catches apart, always as `warn`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -36,7 +39,24 @@ struct Expected {
     may: &'static [&'static str],
     /// Scenarios it catches with another verdict than `verdict`.
     also: &'static [(&'static str, Verdict)],
+    /// Security scenarios it catches: advisory, so always `warn` (with `Caught::Every`,
+    /// every security scenario).
+    security: &'static [&'static str],
 }
+
+/// The security scenarios whose receipt count is checked (`count = 1`): a defect that
+/// withholds or garbles the receipt shows there.
+const SECURITY_COUNTED: &[&str] = &["security-oversized-package", "security-zip-bomb", "security-zip-slip"];
+
+/// The security scenarios that judge a successful fetch and receipt.
+const SECURITY_RECEIPTED: &[&str] =
+    &["security-oversized-package", "security-receipt-url-credentials", "security-zip-bomb", "security-zip-slip"];
+
+/// Defects of the package check, the size limit, the receipts' content and the answer's
+/// markup: nothing to do with the transport, so they run once, with HTTP and HTTPS only,
+/// which keeps the matrix lighter.
+const TRANSPORT_INDEPENDENT: [Defect; 4] =
+    [Defect::ShallowArchiveCheck, Defect::NoPackageSizeLimit, Defect::LeakyReceipts, Defect::UnescapedHtmlAnswer];
 
 /// How the reference target is set up for a run of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,14 +127,22 @@ const REFUSED: &[&str] = &[
 ];
 
 /// The matrix as observed, one row per defect.
-const MATRIX: [Expected; 12] = [
-    Expected { defect: Defect::LfLineEndings, verdict: Verdict::Fail, caught: Caught::Every, may: &[], also: &[] },
+const MATRIX: [Expected; 16] = [
+    Expected {
+        defect: Defect::LfLineEndings,
+        verdict: Verdict::Fail,
+        caught: Caught::Every,
+        may: &[],
+        also: &[],
+        security: &[],
+    },
     Expected {
         defect: Defect::NoReceipt,
         verdict: Verdict::Fail,
         caught: Caught::These(RECEIPTED),
         may: &[],
         also: &[],
+        security: SECURITY_COUNTED,
     },
     // The runner waits until the download is on record, so an early receipt is always
     // seen before its download, however slow the staging server.
@@ -124,6 +152,7 @@ const MATRIX: [Expected; 12] = [
         caught: Caught::These(RECEIPTED),
         may: &[],
         also: &[],
+        security: SECURITY_RECEIPTED,
     },
     Expected {
         defect: Defect::WrongFtpCode,
@@ -131,6 +160,7 @@ const MATRIX: [Expected; 12] = [
         caught: Caught::These(&["ftp-not-claimed"]),
         may: &[],
         also: &[],
+        security: &[],
     },
     Expected {
         defect: Defect::LowestErrorCode,
@@ -138,6 +168,7 @@ const MATRIX: [Expected; 12] = [
         caught: Caught::These(&["several-errors-highest-code"]),
         may: &[],
         also: &[],
+        security: &[],
     },
     Expected {
         defect: Defect::IgnoreCredentials,
@@ -147,6 +178,7 @@ const MATRIX: [Expected; 12] = [
         // Logged in anonymously, the target is refused the file (550): 1310, which the
         // scenario accepts with a warning where 1312 is due.
         also: &[("ftp-wrong-password", Verdict::Warn)],
+        security: &[],
     },
     Expected {
         defect: Defect::AlwaysSuccess,
@@ -154,17 +186,40 @@ const MATRIX: [Expected; 12] = [
         caught: Caught::These(REFUSED),
         may: &[],
         also: &[],
+        security: &[],
     },
-    // notification.package-id.matches is a `should` (CMI010 §5.1).
+    // notification.package-id.matches is a `should` (CMI010 §5.1); the SSRF scenario
+    // judges its receipt too, whatever its code.
     Expected {
         defect: Defect::ReceiptWrongPackageId,
         verdict: Verdict::Warn,
         caught: Caught::These(RECEIPTED),
         may: &[],
         also: &[],
+        security: &[
+            "security-oversized-package",
+            "security-receipt-url-credentials",
+            "security-ssrf-internal-url",
+            "security-zip-bomb",
+            "security-zip-slip",
+        ],
     },
-    Expected { defect: Defect::SlowAck, verdict: Verdict::Fail, caught: Caught::Every, may: &[], also: &[] },
-    Expected { defect: Defect::HtmlResponse, verdict: Verdict::Fail, caught: Caught::Every, may: &[], also: &[] },
+    Expected {
+        defect: Defect::SlowAck,
+        verdict: Verdict::Fail,
+        caught: Caught::Every,
+        may: &[],
+        also: &[],
+        security: &[],
+    },
+    Expected {
+        defect: Defect::HtmlResponse,
+        verdict: Verdict::Fail,
+        caught: Caught::Every,
+        may: &[],
+        also: &[],
+        security: &[],
+    },
     // target.alerts.after-receipt is a `should`; only scenarios that judge alerts see it.
     Expected {
         defect: Defect::AlertBeforeReceipt,
@@ -172,9 +227,51 @@ const MATRIX: [Expected; 12] = [
         caught: Caught::These(&["alerts-claimed", "collect-get-valid", "collect-post-valid", "mailto-alerts"]),
         may: &[],
         also: &[],
+        security: &["security-receipt-url-credentials"],
     },
     // A successful receipt without any request for the package fails `after_fetch`.
-    Expected { defect: Defect::NoFetch, verdict: Verdict::Fail, caught: Caught::These(RECEIPTED), may: &[], also: &[] },
+    Expected {
+        defect: Defect::NoFetch,
+        verdict: Verdict::Fail,
+        caught: Caught::These(RECEIPTED),
+        may: &[],
+        also: &[],
+        security: SECURITY_RECEIPTED,
+    },
+    // The security defects, each flagged by the scenario written for it.
+    Expected {
+        defect: Defect::ShallowArchiveCheck,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&[]),
+        may: &[],
+        also: &[],
+        security: &["security-zip-bomb", "security-zip-slip"],
+    },
+    Expected {
+        defect: Defect::NoPackageSizeLimit,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&[]),
+        may: &[],
+        also: &[],
+        security: &["security-oversized-package"],
+    },
+    Expected {
+        defect: Defect::LeakyReceipts,
+        verdict: Verdict::Fail,
+        caught: Caught::These(&[]),
+        may: &[],
+        also: &[],
+        security: &["security-receipt-url-credentials", "security-ssrf-internal-url"],
+    },
+    // Its GET answers are text/html: response.content-type is a `should`.
+    Expected {
+        defect: Defect::UnescapedHtmlAnswer,
+        verdict: Verdict::Warn,
+        caught: Caught::These(&["collect-get-valid", "target-url-with-query"]),
+        may: &[],
+        also: &[],
+        security: &["security-collect-html-script"],
+    },
 ];
 
 /// Defects that break every answer: they catch every scenario, so they prove nothing
@@ -191,16 +288,23 @@ const ONLY_CAUGHT_BY_BLANKET_DEFECTS: &[&str] = &[
     "package-format-unknown",
 ];
 
+/// How many runs go at once. Each run's time goes mostly to deadlines, but all of them
+/// share the test's two runtime threads: past about twenty, a busy machine starves the
+/// FTPS handshakes and late alerts of their deadlines.
+const RUNS_AT_ONCE: usize = 16;
+
 async fn run_every_defect() -> BTreeMap<(Transports, Defect), RunReport> {
     let scenarios = support::target_scenarios();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(RUNS_AT_ONCE));
     let mut runs = JoinSet::new();
     for transports in [Transports::HttpOnly, Transports::All] {
         // `wrong-ftp-code` is a target without FTP: with FTP on it has nothing to do.
-        for defect in
-            Defect::ALL.into_iter().filter(|d| transports == Transports::HttpOnly || *d != Defect::WrongFtpCode)
-        {
+        let once = |d: &Defect| *d == Defect::WrongFtpCode || TRANSPORT_INDEPENDENT.contains(d);
+        for defect in Defect::ALL.into_iter().filter(|d| transports == Transports::HttpOnly || !once(d)) {
             let scenarios = scenarios.clone();
+            let slots = std::sync::Arc::clone(&slots);
             runs.spawn(async move {
+                let _slot = slots.acquire_owned().await.expect("the semaphore stays open");
                 let deadlines = support::defect_deadlines();
                 let report = match transports {
                     Transports::HttpOnly => {
@@ -236,12 +340,14 @@ fn mismatches(expected: &Expected, report: &RunReport) -> Vec<String> {
     if let Some(reason) = &report.aborted {
         wrong.push(format!("{defect}: the run was aborted: {reason}"));
     }
-    let must: BTreeSet<&str> = match expected.caught {
+    let security = |id: &str| report.scenarios.iter().any(|s| s.id == id && s.tags.iter().any(|t| t == "security"));
+    let mut must: BTreeSet<&str> = match expected.caught {
         Caught::Every => {
             report.scenarios.iter().filter(|s| s.verdict != Verdict::NotApplicable).map(|s| s.id.as_str()).collect()
         }
         Caught::These(ids) => ids.iter().copied().collect(),
     };
+    must.extend(expected.security.iter().copied());
     for id in must.iter().chain(expected.also.iter().map(|(id, _)| id)) {
         if !report.scenarios.iter().any(|s| s.id == *id) {
             wrong.push(format!("{defect}: the matrix names `{id}`, which is not in the suite"));
@@ -255,6 +361,9 @@ fn mismatches(expected: &Expected, report: &RunReport) -> Vec<String> {
             &[Verdict::NotApplicable]
         } else if let Some(verdict) = &other {
             std::slice::from_ref(verdict)
+        } else if must.contains(id) && security(id) {
+            // Advisory: the run does not enforce security.
+            &[Verdict::Warn]
         } else if must.contains(id) {
             &[expected.verdict]
         } else if expected.may.contains(&id) {

@@ -19,6 +19,11 @@ pub(crate) const SYSTEM_PASSWORD: &str = "hunter2-system";
 /// The system user every run sends.
 pub(crate) const SYSTEM_USER: &str = "pens-conform-tests";
 
+/// The package limit of every reference target here, declared to the run: small, so that
+/// `security-oversized-package` streams a few MiB; above the zip bomb's 2 MiB, which must
+/// reach the archive check.
+pub(crate) const MAX_PACKAGE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The workspace root (`crates/pens-runner/../..`).
 pub(crate) fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
@@ -68,6 +73,7 @@ pub(crate) fn options(target_url: impl Into<String>, deadlines: Deadlines) -> Ru
     options.system_user_id = Some(SYSTEM_USER.to_owned());
     options.system_password = Some(SYSTEM_PASSWORD.to_owned());
     options.target_name = Some("pens-runner integration test".to_owned());
+    options.declared_max_package_bytes = Some(MAX_PACKAGE_BYTES);
     options
 }
 
@@ -81,6 +87,7 @@ pub(crate) fn reference(defect: Option<Defect>, deadlines: Deadlines) -> (Refere
         .extra_root_pem(ca.ca_pem())
         // `slow-ack` is only a defect once it misses the ack deadline.
         .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .max_package_bytes(MAX_PACKAGE_BYTES)
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
         .expect("the reference target starts");
@@ -116,6 +123,7 @@ async fn reference_with(
         .extra_root_pem(ca.ca_pem())
         // `slow-ack` is only a defect once it misses the ack deadline.
         .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .max_package_bytes(MAX_PACKAGE_BYTES)
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
         .expect("the reference target starts");

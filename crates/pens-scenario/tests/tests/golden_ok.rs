@@ -2,8 +2,8 @@
 
 use pens_proto::{Element, ErrorCode, req};
 use pens_scenario::{
-    BehaviourName, Capability, CredentialsExpectation, DEFAULT_PACKAGE, Method, Order, Protocol, ResponseFormat,
-    Scenario, StagingBehaviour, load_dir, load_file, render_plain_all,
+    BehaviourName, Capability, CredentialsExpectation, DEFAULT_PACKAGE, InternalRequested, Method, Order, Protocol,
+    ResponseFormat, Scenario, StagingBehaviour, load_dir, load_file, render_plain_all,
 };
 
 use crate::support::{FixedContext, golden, toml_files};
@@ -28,7 +28,9 @@ fn every_ok_file_loads_and_the_directory_has_no_error() {
             "collect-post-valid",
             "fetch-ftp-or-1304",
             "fetch-https-credentials",
-            "fetch-truncated-package"
+            "fetch-truncated-package",
+            "security-internal-url",
+            "security-oversized"
         ]
     );
     assert_eq!(toml_files(&golden("ok")).len(), scenarios.len());
@@ -145,4 +147,47 @@ fn behaviours_with_parameters_and_defaults() {
     let response = get.expect.response.as_ref().expect("response");
     assert!(response.error.is_none(), "omitted: the expected answer pens-proto computes");
     assert_eq!(response.format.value, ResponseFormat::Lenient);
+}
+
+#[test]
+fn the_security_vocabulary_reads_its_probes_and_the_internal_service() {
+    let s = load("security-internal-url");
+    let rendered = |templates: &[pens_scenario::Spanned<pens_scenario::Template>]| -> Vec<String> {
+        templates.iter().map(|t| t.render(&FixedContext)).collect()
+    };
+    let set: Vec<String> = s.collect.set.iter().map(|e| e.value.render(&FixedContext)).collect();
+    assert_eq!(
+        set,
+        [
+            "http://127.0.0.1:4006/i/k1/package.zip",
+            "http://pens-receipt:pw-k1@127.0.0.1:4003/r/k1/receipt",
+            "<b>k1</b>"
+        ]
+    );
+    let response = s.expect.response.as_ref().expect("response");
+    assert_eq!(rendered(&response.does_not_contain), ["token-k1", "pw-k1"]);
+    assert_eq!(response.does_not_contain[1].to_string(), "{{secret}}", "shown as written");
+    assert_eq!(rendered(&response.escapes), ["<b>k1</b>"]);
+    assert!(response.error.is_none());
+    let receipt = s.expect.receipt.as_ref().expect("receipt");
+    assert_eq!(rendered(&receipt.does_not_contain), ["token-k1"]);
+    assert_eq!(receipt.credentials.value, CredentialsExpectation::Report);
+    assert!(!receipt.after_fetch.value);
+    let alerts = s.expect.alerts.as_ref().expect("alerts");
+    assert_eq!(alerts.does_not_contain.len(), 2);
+    let internal = s.expect.internal.as_ref().expect("internal");
+    assert_eq!(internal.requested.value, InternalRequested::Never);
+    assert_eq!(internal.span.line, 29, "the section points at its header");
+
+    let oversized = load("security-oversized");
+    let StagingBehaviour::Oversized { over_bytes } = &oversized.staging.behaviour.value else {
+        panic!("{:?}", oversized.staging.behaviour)
+    };
+    assert_eq!(over_bytes.value, 2 * 1024 * 1024);
+    assert_eq!(oversized.staging.behaviour.name(), BehaviourName::Oversized);
+    assert_eq!(oversized.expect.fetch.as_ref().expect("fetch").credentials.value, CredentialsExpectation::Report);
+    let receipt = oversized.expect.receipt.as_ref().expect("receipt");
+    assert_eq!(receipt.credentials.value, CredentialsExpectation::Any, "defaulted");
+    assert!(receipt.does_not_contain.is_empty());
+    assert!(oversized.expect.internal.is_none());
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use pens_proto::{CATALOGUE, Element, NOTIFICATION_FIELDS, Party};
 use pens_scenario::{
-    BehaviourName, Capability, CredentialsExpectation, FindingsMode, Keyword, Method, NotificationDelivery, Order,
-    OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+    BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Keyword, Method,
+    NotificationDelivery, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
 };
 use serde_json::Value;
 
@@ -79,6 +79,12 @@ fn a_misspelt_key_or_a_bad_keyword_is_rejected() {
         "[collect]\nmethod = \"put\"\n",
         "[staging]\nbehaviour = \"status\"\n",
         "[collect]\nraw = \"a=b\"\norder = \"reverse\"\n",
+        "[staging]\nbehaviour = \"zip-bomb\"\nover_bytes = 2097152\n",
+        "[staging]\nbehaviour = \"oversized\"\nover_bytes = 1000\n",
+        "[expect.internal]\nrequested = \"sometimes\"\n",
+        "[expect.receipt]\ncredentials = \"reported\"\n",
+        "[expect.response]\ndoes_not_contain = [\"\"]\n",
+        "[expect.receipt]\ncount = 0\ndoes_not_contain = [\"x\"]\n",
     ];
     for extra in rejected {
         assert!(!target.is_valid(&toml_value(&format!("{valid}{extra}"))), "accepted: {extra}");
@@ -128,6 +134,8 @@ fn the_vocabularies_are_the_code_s() {
         (&*format!("{d}/response/properties/other_errors/enum"), names::<OtherErrors>()),
         (&*format!("{d}/fetch/properties/protocol/enum"), names::<Protocol>()),
         (&*format!("{d}/fetch/properties/credentials/enum"), names::<CredentialsExpectation>()),
+        (&*format!("{d}/receipt/properties/credentials/enum"), names::<CredentialsExpectation>()),
+        (&*format!("{d}/internal/properties/requested/enum"), names::<InternalRequested>()),
         ("/properties/requirements/items/enum", CATALOGUE.iter().map(|r| r.id.to_owned()).collect()),
         (
             &*format!("{d}/collect/properties/remove/items/enum"),

@@ -70,6 +70,18 @@ impl TemplateContext for FixedContext {
     fn secret(&self) -> &str {
         "pw-k1"
     }
+    fn internal_url(&self) -> &str {
+        "http://127.0.0.1:4006/i/k1/package.zip"
+    }
+    fn internal_token(&self) -> &str {
+        "token-k1"
+    }
+    fn collector(&self) -> &str {
+        "127.0.0.1:4003"
+    }
+    fn key(&self) -> &str {
+        "k1"
+    }
     fn now(&self) -> OffsetDateTime {
         NOW
     }

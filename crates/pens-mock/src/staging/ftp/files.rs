@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Permissions, Result, StorageBackend};
@@ -24,6 +23,7 @@ use super::FtpProtocol;
 use super::login::FtpUser;
 use super::place::{Located, Place, locate};
 use super::transfer::{Shape, TRANSFER_ABORTED, Transfer};
+use crate::package_body::PackageBody;
 use crate::staging::body::Pacing;
 use crate::staging::{CredentialsPresented, PendingEvent, Shared, Staged, StagingBehaviour};
 
@@ -75,7 +75,7 @@ impl Debug for StagedFiles {
 #[derive(Debug)]
 enum Retr {
     /// The served bytes (the package, or its corrupt stand-in), shaped by the plan.
-    Serve { data: Bytes, shape: Shape },
+    Serve { data: PackageBody, shape: Shape },
     /// No transfer: the reply code and the error that makes libunftp send it.
     Refuse { status: u16, kind: ErrorKind },
 }
@@ -106,7 +106,12 @@ fn decide(place: &Place, plans: &HashMap<String, Staged>, user: &FtpUser) -> (Cr
     let serve = |shape| Retr::Serve { data: served.clone(), shape };
     let retr = match plan.behaviour {
         // FTP has no redirect: the package is served where it was asked for.
-        StagingBehaviour::Serve | StagingBehaviour::Corrupt | StagingBehaviour::Redirect => serve(Shape::default()),
+        StagingBehaviour::Serve
+        | StagingBehaviour::Corrupt
+        | StagingBehaviour::Redirect
+        | StagingBehaviour::ZipSlip
+        | StagingBehaviour::ZipBomb
+        | StagingBehaviour::Oversized { .. } => serve(Shape::default()),
         StagingBehaviour::Status(code) => refusal_for_status(code),
         StagingBehaviour::DelayFirstByte(delay) => serve(Shape { delay: Some(delay), ..Shape::default() }),
         StagingBehaviour::Dribble { chunk, interval } => {
@@ -139,8 +144,8 @@ impl Entry {
         Entry { len: 0, dir: true }
     }
 
-    fn file(len: usize) -> Self {
-        Entry { len: len as u64, dir: false }
+    fn file(len: u64) -> Self {
+        Entry { len, dir: false }
     }
 }
 
@@ -335,13 +340,14 @@ where
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
     use std::time::Duration;
 
     use super::*;
     use crate::staging::StagingPlan;
 
     fn staged(plan: StagingPlan) -> HashMap<String, Staged> {
-        let served = plan.body.clone();
+        let served = plan.body.clone().into();
         HashMap::from([("k".to_owned(), Staged { plan, served })])
     }
 
@@ -395,7 +401,7 @@ mod tests {
             let (judged, retr) = decide(&course(), &plans, &FtpUser::named("pens", "pw"));
             assert_eq!(judged, CredentialsPresented::Unrequested { user: "pens".into() });
             let Retr::Serve { data, shape } = retr else { panic!("{behaviour:?} refused") };
-            assert_eq!(data, "zip");
+            assert_eq!(data.to_bytes(16).as_deref(), Some(&b"zip"[..]));
             assert_eq!(shape.delay, delay, "{behaviour:?}");
             assert_eq!(shape.pacing.map(|p| p.chunk), chunk, "{behaviour:?}");
             assert_eq!(shape.truncate_after, after, "{behaviour:?}");

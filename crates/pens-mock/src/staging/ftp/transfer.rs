@@ -12,10 +12,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::Sleep;
 
+use crate::package_body::{BodyCursor, PackageBody};
 use crate::staging::PendingEvent;
 use crate::staging::body::Pacing;
 
@@ -37,7 +37,7 @@ pub(super) struct Shape {
 
 /// The package as an `AsyncRead`, shaped by the plan; records its event when over.
 pub(super) struct Transfer {
-    remaining: Bytes,
+    remaining: BodyCursor,
     sent: u64,
     pacing: Option<Pacing>,
     pause: Option<Pin<Box<Sleep>>>,
@@ -47,10 +47,10 @@ pub(super) struct Transfer {
 
 impl Transfer {
     /// A transfer of `data` shaped by `shape`, recording into `pending` when over.
-    pub(super) fn new(data: Bytes, shape: Shape, pending: PendingEvent) -> Self {
+    pub(super) fn new(data: PackageBody, shape: Shape, pending: PendingEvent) -> Self {
         let (remaining, break_off) = match shape.truncate_after {
-            Some(after) if after < data.len() => (data.slice(..after), true),
-            _ => (data, false),
+            Some(after) if (after as u64) < data.len() => (data.cursor(after as u64), true),
+            _ => (data.cursor(u64::MAX), false),
         };
         Transfer {
             remaining,
@@ -77,18 +77,13 @@ impl AsyncRead for Transfer {
             ready!(pause.as_mut().poll(cx));
             this.pause = None;
         }
-        if !this.remaining.is_empty() {
-            let room = buf.remaining();
-            let take = match this.pacing {
-                Some(pacing) => pacing.chunk.max(1).min(room),
-                None => room,
-            }
-            .min(this.remaining.len());
-            let chunk = this.remaining.split_to(take);
+        let room = buf.remaining();
+        let most = this.pacing.map_or(room, |pacing| pacing.chunk.max(1).min(room));
+        if let Some(chunk) = this.remaining.take(most) {
             buf.put_slice(&chunk);
-            this.sent += take as u64;
+            this.sent += chunk.len() as u64;
             if let Some(pacing) = this.pacing
-                && !this.remaining.is_empty()
+                && this.remaining.remaining() > 0
             {
                 this.pause = Some(Box::pin(tokio::time::sleep(pacing.interval)));
             }
@@ -116,6 +111,7 @@ impl Drop for Transfer {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
     use std::sync::Arc;
     use std::time::Instant;
 
@@ -141,7 +137,7 @@ mod tests {
         let shared = shared_for_tests();
         let pacing = Pacing { chunk: 4, interval: Duration::from_millis(30) };
         let shape = Shape { pacing: Some(pacing), ..Shape::default() };
-        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789"), shape, pending(&shared, "k"));
+        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789").into(), shape, pending(&shared, "k"));
         let started = tokio::time::Instant::now();
         let (data, error) = read_all(&mut transfer).await;
         assert_eq!((data.as_slice(), error), (&b"0123456789"[..], None));
@@ -157,7 +153,7 @@ mod tests {
     async fn a_truncated_transfer_breaks_off_with_426() {
         let shared = shared_for_tests();
         let shape = Shape { truncate_after: Some(3), ..Shape::default() };
-        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789"), shape, pending(&shared, "k"));
+        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789").into(), shape, pending(&shared, "k"));
         let (data, error) = read_all(&mut transfer).await;
         assert_eq!((data.as_slice(), error), (&b"012"[..], Some(io::ErrorKind::ConnectionAborted)));
         let event = shared.log.filtered(|_| true).pop().expect("an event");
@@ -168,7 +164,7 @@ mod tests {
     async fn a_truncation_beyond_the_end_serves_everything() {
         let shared = shared_for_tests();
         let shape = Shape { truncate_after: Some(10), ..Shape::default() };
-        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789"), shape, pending(&shared, "k"));
+        let mut transfer = Transfer::new(Bytes::from_static(b"0123456789").into(), shape, pending(&shared, "k"));
         let (data, error) = read_all(&mut transfer).await;
         assert_eq!((data.len(), error), (10, None));
     }
@@ -177,7 +173,7 @@ mod tests {
     async fn a_transfer_dropped_during_its_delay_is_recorded_as_aborted() {
         let shared = shared_for_tests();
         let shape = Shape { delay: Some(Duration::from_secs(5)), ..Shape::default() };
-        let transfer = Transfer::new(Bytes::from_static(b"abc"), shape, pending(&shared, "k"));
+        let transfer = Transfer::new(Bytes::from_static(b"abc").into(), shape, pending(&shared, "k"));
         let before = Instant::now();
         drop(transfer);
         let event = shared.log.filtered(|_| true).pop().expect("an event");
