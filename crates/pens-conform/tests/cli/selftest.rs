@@ -415,6 +415,10 @@ fn a_killed_run_never_leaves_a_report_that_looks_complete() {
                     "report.html" => assert!(text.trim_end().ends_with("</html>"), "killed at {kill_at}"),
                     _ => {}
                 }
+            }
+        }
+    }
+}
 
 /// The security scenarios are advisory: a seeded security defect is a warning and the
 /// run exits 0; `--enforce-security` makes it a failure (exit 1).
