@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use pens_runner::profile::Profile;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 
 use crate::baseline::BaselinePolicy;
@@ -13,6 +14,10 @@ use crate::run_output::{Suite, load_client_scenarios, run_and_report};
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.baseline)?;
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path)?,
+        None => Profile::default(),
+    };
     let scenarios = load_client_scenarios(&args.scenarios)?;
     let trust_pem = match &args.trust_ca {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
@@ -35,12 +40,16 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         trust_pem,
         smtp_relay: args.smtp_relay,
+        limits: profile.limits,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
     let plan = match &args.bundle {
         Some(path) => {
-            let mut plan = BundlePlan::new(path.clone(), Vec::new());
+            let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());
             plan.reports("", &report_dir);
+            if args.profile.is_some() {
+                plan.entry("profile.toml", profile.public_toml().into_bytes());
+            }
             let sources: Vec<&Path> = scenarios.iter().map(|s| s.source.as_path()).collect();
             plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)])?);
             Some(plan)

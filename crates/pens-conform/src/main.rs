@@ -12,7 +12,6 @@ mod exit;
 mod explain;
 mod input;
 mod output;
-mod profile;
 mod render;
 mod run_output;
 mod scenarios;

@@ -9,10 +9,12 @@
 //! records what happens, and shuts down when dropped.
 
 // --- network parties (staging, collector, client, TLS) ---
+mod answer;
 mod client;
 mod collector;
 mod error;
 mod events;
+mod limits;
 mod mail_sink;
 mod package;
 mod path;
@@ -29,8 +31,9 @@ mod reference_client;
 
 // --- re-exports: network parties ---
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
-pub use collector::{Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
+pub use collector::{Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
 pub use error::MockError;
+pub use limits::{AnswerLimits, DEFAULT_HEADER_READ_TIMEOUT, Limit, LimitBreach, ListenerLimits, Overflow, PeerLimits};
 pub use mail_sink::{MAIL_DOMAIN, MailDetails};
 pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
 pub use server::TlsFailure;

@@ -29,6 +29,9 @@ pub(crate) struct Evidence {
     /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was
     /// asked for.
     pub(crate) refused_logins: Vec<pens_mock::FtpLoginFailure>,
+    /// Receipts and alerts that arrived beyond the cap of the scenario's key
+    /// ([`crate::Limits::notifications`]): counted, not in `notifications`.
+    pub(crate) overflow: Option<pens_mock::Overflow>,
 }
 
 impl Evidence {

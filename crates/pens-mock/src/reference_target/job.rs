@@ -127,6 +127,9 @@ impl Job {
         let package = match fetched {
             Ok(package) => package,
             Err(failure) => {
+                if let Some(breach) = failure.breach.clone() {
+                    self.record(TargetEventKind::LimitReached { breach });
+                }
                 self.record(TargetEventKind::FetchFinished {
                     http_status: failure.http_status,
                     bytes: failure.bytes,
@@ -140,18 +143,25 @@ impl Job {
         let bytes = package.body.len() as u64;
         let package_type = self.command.package_type.clone();
         let body = package.body.clone();
-        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref()))
+        let limits = self.inner.options.limits;
+        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), &limits))
             .await
-            .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}")));
+            .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}").into()));
         let (result, detail, outcome) = match checked {
             Ok(summary) => {
                 (ErrorCode::SUCCESS, format!("a sound archive of {} files", summary.files), Outcome::Imported)
             }
-            Err(text) => (
-                ErrorCode::INTERNAL_PACKAGE_ERROR,
-                text.clone(),
-                Outcome::Failed(ErrorCode::INTERNAL_PACKAGE_ERROR, text),
-            ),
+            Err(refusal) => {
+                if let Some(breach) = refusal.breach {
+                    self.record(TargetEventKind::LimitReached { breach });
+                }
+                let text = refusal.text;
+                (
+                    ErrorCode::INTERNAL_PACKAGE_ERROR,
+                    text.clone(),
+                    Outcome::Failed(ErrorCode::INTERNAL_PACKAGE_ERROR, text),
+                )
+            }
         };
         self.record(TargetEventKind::FetchFinished { http_status: Some(package.http_status), bytes, result, detail });
         outcome
@@ -185,7 +195,8 @@ impl Job {
         };
         let shown_url = pens_proto::redact(url.as_str());
         let method = self.script.delivery;
-        let mut delivery = send(&self.inner.fetcher.http, url, method, &message).await;
+        let limits = self.inner.options.limits.answer();
+        let mut delivery = send(&self.inner.fetcher.http, url, method, &message, &limits).await;
         delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
         self.record(TargetEventKind::NotificationSent { kind, method, url: shown_url, error, package_id, delivery });
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use pens_proto::{Support, TargetCapabilities};
 
 use super::defect::Defect;
+use crate::limits::PeerLimits;
 
 /// The product name the target puts in its receipts and alerts (`client`, CMI010 §5.1:
 /// the sender's own name).
@@ -72,6 +73,11 @@ pub struct ReferenceTargetOptions {
     /// The SMTP server `mailto:` receipts and alerts are handed to (the harness's mail
     /// sink); it can also be set once running ([`super::ReferenceTarget::set_smtp_relay`]).
     pub smtp_relay: Option<SocketAddr>,
+    /// What the target takes from the client and its staging server: the package size,
+    /// redirects, zip entries and content, the answers to receipts and alerts, collects
+    /// per key and connections at once. A cap reached is recorded as
+    /// [`super::TargetEventKind::LimitReached`] (or [`super::Delivery::breach`]).
+    pub limits: PeerLimits,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -84,6 +90,7 @@ impl Default for ReferenceTargetOptions {
             client_name: DEFAULT_CLIENT_NAME.to_owned(),
             slow_ack_extra_delay: Duration::ZERO,
             smtp_relay: None,
+            limits: PeerLimits::default(),
         }
     }
 }
@@ -160,6 +167,12 @@ impl ReferenceTargetOptionsBuilder {
     /// Hands `mailto:` receipts and alerts to this SMTP server.
     pub fn smtp_relay(mut self, relay: SocketAddr) -> Self {
         self.options.smtp_relay = Some(relay);
+        self
+    }
+
+    /// Takes no more from the client than `limits` allow.
+    pub fn limits(mut self, limits: PeerLimits) -> Self {
+        self.options.limits = limits;
         self
     }
 

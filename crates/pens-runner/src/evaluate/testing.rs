@@ -66,12 +66,14 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
             latency_ms: None,
             outcome: Err("not sent".into()),
             timed_out: false,
+            breach: None,
         },
         answered: None,
         staging: Vec::new(),
         notifications: Vec::new(),
         tls_failures: Vec::new(),
         refused_logins: Vec::new(),
+        overflow: None,
     }
 }
 
