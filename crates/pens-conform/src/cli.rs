@@ -147,7 +147,8 @@ pub(crate) struct TargetArgs {
     /// The LMS's PENS endpoint (or `[target] url` in the profile).
     #[arg(long)]
     pub(crate) url: Option<String>,
-    /// The implementation profile (TOML): credentials, claimed features, deadlines.
+    /// The implementation profile (TOML): credentials, claimed features, deadlines,
+    /// limits.
     #[arg(long, value_name = "FILE")]
     pub(crate) profile: Option<PathBuf>,
     /// Address the harness's servers listen on; use 0.0.0.0 when the LMS runs elsewhere.
@@ -197,6 +198,10 @@ pub(crate) struct ClientArgs {
     /// How long to wait for each publish, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub(crate) publish_timeout: u64,
+    /// An implementation profile (TOML): client mode reads its `[limits]` (what the mock
+    /// target takes from the tool); the other sections are checked but not used.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) profile: Option<PathBuf>,
     /// Mail `mailto:` receipts and alerts through this SMTP server (the tool's mail
     /// server, or a sink it reads). Without it the mock target answers 1510 and 1520 to
     /// a mailto: receipt or alerts URL.

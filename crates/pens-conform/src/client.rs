@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use pens_runner::profile::Profile;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 
 use crate::baseline::BaselinePolicy;
@@ -13,6 +14,10 @@ use crate::run_output::{Suite, load_client_scenarios, partition_set, run_and_rep
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.baseline)?;
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path)?,
+        None => Profile::default(),
+    };
     let loaded = load_client_scenarios(&args.scenarios)?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
@@ -38,12 +43,16 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         trust_pem,
         smtp_relay: args.smtp_relay,
+        limits: profile.limits,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
     let plan = match &args.bundle {
         Some(path) => {
-            let mut plan = BundlePlan::new(path.clone(), Vec::new());
+            let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());
             plan.reports("", &report_dir);
+            if args.profile.is_some() {
+                plan.entry("profile.toml", profile.public_toml().into_bytes());
+            }
             let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
             plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)])?);
             Some(plan)

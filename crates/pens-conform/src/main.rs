@@ -14,7 +14,6 @@ mod input;
 mod merge;
 mod output;
 mod partition;
-mod profile;
 mod render;
 mod run_output;
 mod scenarios;

@@ -178,10 +178,14 @@ pub(crate) async fn run_and_report(
         }
     };
     // Ctrl-C ends the run: the parties stop with the dropped run, and what finished is
-    // reported as an incomplete run (exit 3), never as one that looks complete.
+    // reported as an incomplete run (exit 3), never as one that looks complete. The
+    // handler is installed when `ctrl_c` is first polled, so it is polled first: polled
+    // after the run, a Ctrl-C right after the run header (printed in the run's first
+    // poll) would still find the default action and kill the process.
     let outcome = tokio::select! {
-        output = run => Some(output?),
+        biased;
         _ = tokio::signal::ctrl_c() => None,
+        output = run => Some(output?),
     };
     progress.finish();
     let Some(mut output) = outcome else {

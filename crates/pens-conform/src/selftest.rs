@@ -136,6 +136,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
             trust_pem: Some(trust_pem),
             smtp_relay: None,
+            limits: pens_runner::Limits::default(),
         };
         let client_code = run_and_report(
             Suite::Client { scenarios: &client_scenarios, options: &client_run, trigger: &trigger },

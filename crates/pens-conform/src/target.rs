@@ -4,11 +4,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use pens_runner::RunOptions;
+use pens_runner::profile::Profile;
 
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::TargetArgs;
-use crate::profile::Profile;
 use crate::run_output::{Suite, apply_run_args, load_scenarios, partition_set, report_dir, run_and_report};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
@@ -31,6 +31,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();
     options.deadlines = profile.deadlines;
+    options.limits = profile.limits;
     options.system_user_id.clone_from(&profile.system_user_id);
     options.system_password.clone_from(&profile.system_password);
     options.bind = args.bind;

@@ -17,7 +17,9 @@ use bytes::Bytes;
 use pens_proto::{FORM_CONTENT_TYPE, append_query, is_secret_name};
 use reqwest::header::CONTENT_TYPE;
 
+use crate::answer::{AnswerProblem, parser_breach, read_answer};
 use crate::error::MockError;
+use crate::limits::{AnswerLimits, LimitBreach};
 
 /// How a collect travels (CMI010 §5): a form POST (best practice) or a GET query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,6 +95,9 @@ pub struct CollectExchange {
     /// Whether the answer failed to arrive within the timeout (the target may be slow
     /// rather than unreachable).
     pub timed_out: bool,
+    /// The cap the answer broke ([`AnswerLimits`]), when it broke one: reading stopped
+    /// there, and `outcome` holds the same words as an error.
+    pub breach: Option<LimitBreach>,
 }
 
 impl fmt::Debug for CollectExchange {
@@ -107,14 +112,17 @@ impl fmt::Debug for CollectExchange {
             .field("request_body", &redact_pairs(&self.request_body))
             .field("latency_ms", &self.latency_ms)
             .field("outcome", &self.outcome)
+            .field("breach", &self.breach)
             .finish()
     }
 }
 
-/// Sends collects; keeps one connection pool and the roots it trusts.
+/// Sends collects; keeps one connection pool, the roots it trusts and the caps on the
+/// answers it reads.
 #[derive(Clone, Debug)]
 pub struct CollectClient {
     http: reqwest::Client,
+    limits: AnswerLimits,
 }
 
 impl CollectClient {
@@ -122,6 +130,12 @@ impl CollectClient {
     /// [`crate::RunCa::reqwest_certificate`]). It never follows redirects (a redirect
     /// is an answer to judge) and never uses a proxy (only the target is contacted).
     pub fn new(extra_root: Option<reqwest::Certificate>) -> Result<Self, MockError> {
+        Self::with_limits(extra_root, AnswerLimits::default())
+    }
+
+    /// Like [`CollectClient::new`], reading each answer within `limits`: a larger one
+    /// is not read on (see [`CollectExchange::breach`]).
+    pub fn with_limits(extra_root: Option<reqwest::Certificate>, limits: AnswerLimits) -> Result<Self, MockError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -129,10 +143,11 @@ impl CollectClient {
         if let Some(root) = extra_root {
             builder = builder.add_root_certificate(root);
         }
-        Ok(CollectClient { http: builder.build()? })
+        Ok(CollectClient { http: builder.build()?, limits })
     }
 
-    /// Sends `request` and reads the whole answer, giving up after `timeout`.
+    /// Sends `request` and reads the whole answer within the client's limits, giving up
+    /// after `timeout`.
     pub async fn send(&self, request: &CollectRequest, timeout: Duration) -> CollectExchange {
         let started = Instant::now();
         let (url, request_body) = match request.method {
@@ -146,6 +161,7 @@ impl CollectClient {
             latency_ms: None,
             outcome: Err(String::new()),
             timed_out: false,
+            breach: None,
         };
         let built = match request.method {
             Method::Post => {
@@ -165,22 +181,26 @@ impl CollectClient {
         let endpoint = endpoint_of(built.url());
 
         let answer = tokio::time::timeout(timeout, async {
-            let response = self.http.execute(built).await.map_err(|error| describe(&error, &endpoint))?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-                .collect();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|error| format!("status {status}, but the body broke off: {}", root_cause(&error)))?;
-            Ok(HttpAnswer { status, headers, body })
+            let response = match self.http.execute(built).await {
+                Ok(response) => response,
+                Err(error) => {
+                    return Err(match parser_breach(&error) {
+                        Some(breach) => AnswerProblem::Breach(breach),
+                        None => AnswerProblem::Broken { what: describe(&error, &endpoint), partial: Bytes::new() },
+                    });
+                }
+            };
+            read_answer(response, &self.limits).await
         })
         .await;
         exchange.outcome = match answer {
-            Ok(outcome) => outcome,
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(AnswerProblem::Broken { what, .. })) => Err(what),
+            Ok(Err(AnswerProblem::Breach(breach))) => {
+                let shown = breach.message.clone();
+                exchange.breach = Some(breach);
+                Err(shown)
+            }
             Err(_) => {
                 exchange.timed_out = true;
                 Err(format!("no answer within {} ms", timeout.as_millis()))
@@ -205,6 +225,7 @@ pub async fn send_collect(request: &CollectRequest, timeout: Duration) -> Collec
             latency_ms: None,
             outcome: Err(error.to_string()),
             timed_out: false,
+            breach: None,
         },
     }
 }
@@ -232,7 +253,7 @@ fn describe(error: &reqwest::Error, endpoint: &str) -> String {
 
 /// The innermost error in the chain: usually the one that says what happened
 /// ("Connection refused (os error 111)", "invalid peer certificate: UnknownIssuer").
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {
         current = source;

@@ -18,6 +18,11 @@
 //! recipient of a message arriving there is recorded like an HTTP notification (see
 //! `mail_sink.rs`). An LMS sends through its own relay, so a vendor points that relay
 //! (or the LMS's SMTP host) at [`Collector::smtp_addr`].
+//!
+//! A target that floods a key with receipts or alerts gets every one answered, but
+//! only the first [`CollectorOptions::notifications`] of the key are kept; the rest are
+//! counted ([`Collector::overflow`]), so a flood is evidence to judge, not an
+//! exhaustion of the harness's memory.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -38,6 +43,7 @@ use pens_proto::{
 
 use crate::error::MockError;
 use crate::events::EventLog;
+use crate::limits::{KeyCounts, ListenerLimits, Overflow, PeerLimits};
 use crate::mail_sink::{MAIL_DOMAIN, MailDetails, mail_address, notification_events};
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, ServerTask};
@@ -47,6 +53,10 @@ use crate::staging::basic_credentials;
 /// The largest receipt or alert body read; a larger one is answered 413 and recorded.
 /// A notification is a few hundred bytes; vendor-data may reach 4096 characters.
 pub const MAX_NOTIFICATION_BYTES: usize = 1024 * 1024;
+
+/// How long the body of a receipt or alert may take to arrive once its head has: a
+/// peer that dribbles a body must not hold a connection slot forever.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Where notifications live: `/r/<key>/receipt`, `/r/<key>/alerts`.
 const COLLECTOR_PREFIX: &str = "/r/";
@@ -58,6 +68,25 @@ const SMTP_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60
 /// How many SMTP sessions may be open at once; a relay delivering many receipts opens
 /// a few, a broken one opening hundreds is turned away with 421.
 const MAX_SMTP_SESSIONS: usize = 64;
+
+/// How a collector is set up: where its mail sink listens and what it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollectorOptions {
+    /// The SMTP listener's address; `None`: a free port on the bind address.
+    pub smtp: Option<SocketAddr>,
+    /// Receipts and alerts kept per key (HTTP and mail together); more are answered and
+    /// counted, not kept.
+    pub notifications: usize,
+    /// The HTTP listener's caps.
+    pub listener: ListenerLimits,
+}
+
+impl Default for CollectorOptions {
+    fn default() -> Self {
+        let limits = PeerLimits::default();
+        CollectorOptions { smtp: None, notifications: limits.notifications, listener: limits.listener() }
+    }
+}
 
 /// The receipt and alert URLs of one key, for the collect's `receipt` and `alerts`:
 /// HTTP ([`Collector::urls`]) or `mailto:` ([`Collector::mailto`]).
@@ -118,7 +147,8 @@ pub struct NotificationEvent {
     /// (multipart and GET are `should`); for mail the findings about its body and
     /// headers (CMI010 App. A best practice).
     pub findings: Vec<Finding>,
-    /// The status we answered: 200, or 413 for a body over [`MAX_NOTIFICATION_BYTES`];
+    /// The status we answered: 200, 413 for a body over [`MAX_NOTIFICATION_BYTES`], or
+    /// 408 for a body that did not arrive within [`BODY_READ_TIMEOUT`];
     /// for mail the SMTP reply to the end of DATA, 250, or 552 when over the limit.
     pub status: u16,
     /// The envelope and headers of a mailed notification; `None` for HTTP.
@@ -188,20 +218,28 @@ impl Collector {
     /// Binds an HTTP and an SMTP listener on `bind` (each on a free port). URLs name
     /// `advertise_host`, or the bound address when it is empty.
     pub async fn start(bind: IpAddr, advertise_host: &str) -> Result<Self, MockError> {
-        Self::start_with_smtp(bind, advertise_host, SocketAddr::new(bind, 0)).await
+        Self::start_with(bind, advertise_host, CollectorOptions::default()).await
     }
 
     /// Like [`Collector::start`], with the SMTP listener on `smtp`: the fixed address a
     /// vendor points the LMS's outgoing mail at (`--smtp-listen`).
     pub async fn start_with_smtp(bind: IpAddr, advertise_host: &str, smtp: SocketAddr) -> Result<Self, MockError> {
+        Self::start_with(bind, advertise_host, CollectorOptions { smtp: Some(smtp), ..CollectorOptions::default() })
+            .await
+    }
+
+    /// Like [`Collector::start`], set up by `options`.
+    pub async fn start_with(bind: IpAddr, advertise_host: &str, options: CollectorOptions) -> Result<Self, MockError> {
         let bound = server::bind(SocketAddr::new(bind, 0)).await?;
-        let smtp_bound = server::bind(smtp).await?;
+        let smtp_bound = server::bind(options.smtp.unwrap_or_else(|| SocketAddr::new(bind, 0))).await?;
         let shared = Arc::new(Shared {
             started: Instant::now(),
             base: base_url("http", advertise_host, bind, bound.addr.port()),
             log: EventLog::new(),
+            cap: options.notifications.max(1),
+            counts: KeyCounts::default(),
         });
-        let task = server::spawn(bound, app(Arc::clone(&shared)), None);
+        let task = server::spawn(bound, app(Arc::clone(&shared)), None, options.listener, "the collector");
         let config = SmtpConfig {
             name: MAIL_DOMAIN.to_owned(),
             max_message_bytes: MAX_NOTIFICATION_BYTES,
@@ -243,6 +281,16 @@ impl Collector {
         }
     }
 
+    /// What arrived for `key` beyond the notifications kept per key, if anything did.
+    pub fn overflow(&self, key: &str) -> Option<Overflow> {
+        self.shared.counts.overflow(key)
+    }
+
+    /// How many connections to the HTTP listener found every slot taken and waited.
+    pub fn held_back_connections(&self) -> u64 {
+        self.task.held_back()
+    }
+
     /// Every notification recorded for `key`, in arrival order.
     pub fn events(&self, key: &str) -> Vec<NotificationEvent> {
         self.shared.log.filtered(|e| e.key == key)
@@ -281,12 +329,25 @@ struct Shared {
     started: Instant,
     base: String,
     log: EventLog<NotificationEvent>,
+    /// Notifications kept per key.
+    cap: usize,
+    /// What arrived per key, kept or not.
+    counts: KeyCounts,
+}
+
+impl Shared {
+    /// Keeps `event` unless its key already has as many as the cap; counts it either way.
+    fn keep(&self, event: NotificationEvent) {
+        if self.counts.admit(&event.key, self.cap, event.at) {
+            self.log.push(event);
+        }
+    }
 }
 
 impl MailSink for Shared {
     fn deliver(&self, mail: ReceivedMail) {
         for event in notification_events(&mail, self.started) {
-            self.log.push(event);
+            self.keep(event);
         }
     }
 }
@@ -319,22 +380,23 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let read = if method == Method::GET || method == Method::HEAD {
         Ok(read_query(query))
     } else {
-        match to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES).await {
-            Ok(body) if body.is_empty() && !query.is_empty() => Ok(read_query(query)),
-            Ok(body) => Ok(read_body(content_type.as_deref(), body).await),
-            Err(_) => Err(()),
+        match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES)).await {
+            Ok(Ok(body)) if body.is_empty() && !query.is_empty() => Ok(read_query(query)),
+            Ok(Ok(body)) => Ok(read_body(content_type.as_deref(), body).await),
+            Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
+            Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
         }
     };
     let (status, raw, mut pairs_and_findings) = match read {
         Ok((raw, read)) => (StatusCode::OK, raw, read),
-        Err(()) => (StatusCode::PAYLOAD_TOO_LARGE, Bytes::new(), DecodedForm::default()),
+        Err(status) => (status, Bytes::new(), DecodedForm::default()),
     };
     let decoded = Notification::from_pairs(&pairs_and_findings.pairs);
     let mut findings = std::mem::take(&mut pairs_and_findings.findings);
     findings.extend(decoded.findings);
     findings.extend(check_notification_delivery(method.as_str(), content_type.as_deref()));
 
-    shared.log.push(NotificationEvent {
+    shared.keep(NotificationEvent {
         key,
         at,
         elapsed_ms: u64::try_from(at.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX),
@@ -352,6 +414,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return text_response(status, format!("a notification is at most {MAX_NOTIFICATION_BYTES} bytes\r\n"));
+    }
+    if status == StatusCode::REQUEST_TIMEOUT {
+        let seconds = BODY_READ_TIMEOUT.as_secs();
+        return text_response(status, format!("the body did not arrive within {seconds} s\r\n"));
     }
     text_response(StatusCode::OK, PensResponse::success(endpoint.answer_text()).encode())
 }

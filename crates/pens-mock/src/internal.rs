@@ -73,7 +73,13 @@ impl InternalService {
             tokens: Mutex::new(HashMap::new()),
             log: EventLog::new(),
         });
-        let task = server::spawn(bound, app(Arc::clone(&shared)), None);
+        let task = server::spawn(
+            bound,
+            app(Arc::clone(&shared)),
+            None,
+            crate::limits::ListenerLimits::default(),
+            "the internal service",
+        );
         Ok(InternalService { shared, task })
     }
 

@@ -9,12 +9,14 @@
 //! records what happens, and shuts down when dropped.
 
 // --- network parties (staging, collector, client, TLS) ---
+mod answer;
 mod client;
 mod collector;
 mod error;
 mod events;
 mod hostile_package;
 mod internal;
+mod limits;
 mod mail_sink;
 mod package;
 mod package_body;
@@ -32,12 +34,15 @@ mod reference_client;
 
 // --- re-exports: network parties ---
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
-pub use collector::{BasicAuth, Collector, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent};
+pub use collector::{
+    BasicAuth, Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent,
+};
 pub use error::MockError;
 pub use hostile_package::{
     FILLER_ENTRY, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip, zip_bomb, zip_slip,
 };
 pub use internal::{InternalRequest, InternalService, internal_body};
+pub use limits::{AnswerLimits, DEFAULT_HEADER_READ_TIMEOUT, Limit, LimitBreach, ListenerLimits, Overflow, PeerLimits};
 pub use mail_sink::{MAIL_DOMAIN, MailDetails};
 pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
 pub use package_body::PackageBody;

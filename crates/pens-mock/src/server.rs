@@ -3,21 +3,32 @@
 //! Our own accept loop rather than `axum::serve`: the HTTPS listener needs a TLS
 //! handshake before HTTP, both listeners share one router, and every connection task
 //! lives in a `JoinSet` owned by the loop, so dropping the [`ServerTask`] ends the
-//! listener *and* every open connection (a dribbling download included).
+//! listener *and* every open connection (a dribbling download included). Connections
+//! speak HTTP/1.1 (no listener offers HTTP/2 by ALPN, and none detects cleartext h2).
+//!
+//! Each listener serves at most [`ListenerLimits::connections`] connections at once: a
+//! flood of connections from the implementation waits in the kernel's backlog instead
+//! of costing the harness a task and buffers each, and every connection must send its
+//! request heads within [`ListenerLimits::header_read_timeout`], so a slowloris peer
+//! cannot keep a slot forever. Connections that found every slot taken are counted
+//! ([`ServerTask::held_back`]) and the first is logged as a warning.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::MockError;
+use crate::limits::ListenerLimits;
 
 /// How long a client may take over the TLS handshake before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,18 +58,24 @@ impl Scheme {
 pub(crate) struct ServerTask {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    held_back: Arc<AtomicU64>,
 }
 
 impl ServerTask {
     /// Wraps the task of another kind of listener (the SMTP sink), so that it too stops
     /// when dropped.
     pub(crate) fn new(addr: SocketAddr, task: JoinHandle<()>) -> Self {
-        ServerTask { addr, task }
+        ServerTask { addr, task, held_back: Arc::default() }
     }
 
     /// Where the listener is bound.
     pub(crate) fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections found every slot taken and waited for one to free.
+    pub(crate) fn held_back(&self) -> u64 {
+        self.held_back.load(Ordering::Relaxed)
     }
 }
 
@@ -144,23 +161,70 @@ pub(crate) struct Tls {
     pub(crate) failures: TlsFailures,
 }
 
-/// Serves `router` on `bound`, over TLS when `tls` is given. Each request carries the
-/// [`Scheme`] in its extensions.
-pub(crate) fn spawn(bound: Bound, router: Router, tls: Option<Tls>) -> ServerTask {
+/// Serves `router` on `bound`, over TLS when `tls` is given, within `limits`. Each
+/// request carries the [`Scheme`] in its extensions. `name` says which listener this is
+/// in the warning about held-back connections ("the collector").
+pub(crate) fn spawn(
+    bound: Bound,
+    router: Router,
+    tls: Option<Tls>,
+    limits: ListenerLimits,
+    name: &'static str,
+) -> ServerTask {
     let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
     let router = router.layer(axum::Extension(scheme));
     let acceptor = tls.map(|tls| (TlsAcceptor::from(tls.config), tls.failures));
-    let task = tokio::spawn(accept_loop(bound.listener, router, acceptor));
-    ServerTask { addr: bound.addr, task }
+    let held_back = Arc::new(AtomicU64::new(0));
+    let gate =
+        Gate { slots: Arc::new(Semaphore::new(limits.connections.max(1))), limits, held_back: held_back.clone(), name };
+    let task = tokio::spawn(accept_loop(bound.listener, router, acceptor, gate));
+    ServerTask { addr: bound.addr, task, held_back }
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<(TlsAcceptor, TlsFailures)>) {
+/// The connection slots of one listener and the count of connections that waited.
+struct Gate {
+    slots: Arc<Semaphore>,
+    limits: ListenerLimits,
+    held_back: Arc<AtomicU64>,
+    name: &'static str,
+}
+
+async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<(TlsAcceptor, TlsFailures)>, gate: Gate) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(stream, peer, router.clone(), acceptor.clone()));
+                    let slot = match Arc::clone(&gate.slots).try_acquire_owned() {
+                        Ok(slot) => slot,
+                        Err(_) => {
+                            let waited = gate.held_back.fetch_add(1, Ordering::Relaxed) + 1;
+                            if waited == 1 {
+                                tracing::warn!(
+                                    listener = gate.name,
+                                    %peer,
+                                    "{} connections to {} are open, the most allowed ([limits] connections): \
+                                     the next waits until one ends",
+                                    gate.limits.connections,
+                                    gate.name
+                                );
+                            }
+                            // No accept until a slot frees; finished connections are
+                            // reaped meanwhile (their slots are already back).
+                            loop {
+                                tokio::select! {
+                                    slot = Arc::clone(&gate.slots).acquire_owned() => match slot {
+                                        Ok(slot) => break slot,
+                                        // The semaphore is never closed.
+                                        Err(_) => return,
+                                    },
+                                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                                }
+                            }
+                        }
+                    };
+                    let timeout = gate.limits.header_read_timeout;
+                    connections.spawn(serve_connection(stream, peer, router.clone(), acceptor.clone(), slot, timeout));
                 }
                 Err(error) => {
                     tracing::debug!(%error, "accept failed");
@@ -177,11 +241,18 @@ async fn serve_connection(
     peer: SocketAddr,
     router: Router,
     acceptor: Option<(TlsAcceptor, TlsFailures)>,
+    // Held until the connection ends: that frees its slot.
+    _slot: OwnedSemaphorePermit,
+    header_read_timeout: Duration,
 ) {
     // Paced bodies (dribble) must leave in their own segments, not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let service = TowerToHyperService::new(router);
-    let builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1 only: every party that talks to the harness speaks it (no listener offers h2
+    // by ALPN), and without the HTTP/2 detection hyper's header-read timer runs from the
+    // connection's first moment, so a peer that connects and sends nothing is closed too.
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
     let result = match acceptor {
         None => builder.serve_connection(TokioIo::new(stream), service).await,
         Some((acceptor, failures)) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

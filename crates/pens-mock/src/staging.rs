@@ -33,6 +33,7 @@ use self::body::{OnDone, Pacing, TrackedBody};
 use crate::error::MockError;
 use crate::events::EventLog;
 use crate::hostile_package::{oversized_zip, zip_bomb, zip_slip};
+use crate::limits::ListenerLimits;
 use crate::package::corrupt;
 use crate::package_body::PackageBody;
 use crate::path::{base_url, encode_segment, segments_after};
@@ -236,6 +237,17 @@ impl StagingServer {
     /// `advertise_host`, or the bound address when it is empty; for HTTPS and FTPS to
     /// verify, `ca` must have been generated for that host.
     pub async fn start(bind: IpAddr, advertise_host: &str, ca: &RunCa) -> Result<Self, MockError> {
+        Self::start_with(bind, advertise_host, ca, ListenerLimits::default()).await
+    }
+
+    /// Like [`StagingServer::start`], with the HTTP and HTTPS listeners within `limits`
+    /// (the FTP listeners keep libunftp's own).
+    pub async fn start_with(
+        bind: IpAddr,
+        advertise_host: &str,
+        ca: &RunCa,
+        limits: ListenerLimits,
+    ) -> Result<Self, MockError> {
         let http_bound = server::bind(SocketAddr::new(bind, 0)).await?;
         let https_bound = server::bind(SocketAddr::new(bind, 0)).await?;
         let ftp_bound = server::bind(SocketAddr::new(bind, 0)).await?;
@@ -253,10 +265,17 @@ impl StagingServer {
         });
         let ftp = ftp::FtpListener::spawn(ftp_bound, Arc::clone(&shared), None)?;
         let ftps = ftp::FtpListener::spawn(ftps_bound, Arc::clone(&shared), Some(ca.server_config()))?;
-        let http = server::spawn(http_bound, app(Arc::clone(&shared)), None);
+        let http = server::spawn(http_bound, app(Arc::clone(&shared)), None, limits, "the staging server (http)");
         let tls = server::Tls { config: ca.server_config(), failures: Arc::clone(&shared.tls_failures) };
-        let https = server::spawn(https_bound, app(Arc::clone(&shared)), Some(tls));
+        let https =
+            server::spawn(https_bound, app(Arc::clone(&shared)), Some(tls), limits, "the staging server (https)");
         Ok(StagingServer { shared, http, https, ftp, ftps })
+    }
+
+    /// How many connections to the HTTP and HTTPS listeners found every slot taken and
+    /// waited.
+    pub fn held_back_connections(&self) -> u64 {
+        self.http.held_back() + self.https.held_back()
     }
 
     /// FTP and FTPS logins refused since `since` (530): a user and password that belong

@@ -8,6 +8,8 @@ mod client;
 mod collector;
 #[path = "tests/ftp_staging.rs"]
 mod ftp_staging;
+#[path = "tests/limits.rs"]
+mod limits;
 #[path = "tests/mail_sink.rs"]
 mod mail_sink;
 #[path = "tests/reference_client.rs"]

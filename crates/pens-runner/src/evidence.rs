@@ -31,6 +31,9 @@ pub(crate) struct Evidence {
     pub(crate) refused_logins: Vec<pens_mock::FtpLoginFailure>,
     /// Requests that reached the internal service under this scenario's key.
     pub(crate) internal: Vec<pens_mock::InternalRequest>,
+    /// Receipts and alerts that arrived beyond the cap of the scenario's key
+    /// ([`crate::Limits::notifications`]): counted, not in `notifications`.
+    pub(crate) overflow: Option<pens_mock::Overflow>,
 }
 
 impl Evidence {

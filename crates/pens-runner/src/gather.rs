@@ -10,6 +10,7 @@ use crate::Deadlines;
 use crate::evidence::Evidence;
 use crate::parties::Parties;
 use crate::plan::Expectations;
+use crate::step::Steps;
 
 /// What to send and how to watch for its consequences.
 pub(crate) struct Probe<'a> {
@@ -29,11 +30,13 @@ pub(crate) struct Probe<'a> {
     /// this user is this scenario's retrieval attempt (FTP logs in before it names the
     /// file, so the refusal cannot carry the scenario's key).
     pub(crate) staging_user: Option<&'a str>,
+    /// Where the scenario is, for its watchdog.
+    pub(crate) steps: &'a Steps,
 }
 
 /// Sends the probe's collect and gathers the evidence for its key.
 pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Probe<'_>) -> Evidence {
-    let Probe { key, request, expectations, deadlines, claims, now, staging_user } = *probe;
+    let Probe { key, request, expectations, deadlines, claims, now, staging_user, steps } = *probe;
     let sent = match request.method {
         pens_mock::Method::Post => request.body.as_bytes().to_vec(),
         pens_mock::Method::Get => query_of(&pens_proto::append_query(&request.url, &request.body)).as_bytes().to_vec(),
@@ -42,14 +45,17 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let expected = assess_decoded_collect(&decoded, &CheckContext { now, target: claims.clone() }).expected;
 
     let started = Instant::now();
+    steps.enter("sending the collect and reading the answer");
     let exchange = client.send(request, deadlines.ack).await;
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.
+    // An answer that broke a limit counts as one: it fails at once, nothing else is judged.
     let refused = answered.is_some_and(|code| !code.is_success());
     let unreachable = exchange.outcome.is_err() && !exchange.timed_out;
     let refused = refused || unreachable;
 
     if expectations.waits_for_receipt() && !refused {
+        steps.enter("waiting for the receipt");
         let deadline = started + deadlines.receipt;
         // A mailto: receipt with several addresses is one delivery per address.
         let wanted = crate::evidence::mailboxes(decoded.command.receipt.as_deref()).len().max(1);
@@ -68,6 +74,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         .iter()
         .any(|e| e.endpoint == Endpoint::Receipt && e.notification.error_code().is_some_and(|c| !c.is_success()));
     if expectations.waits_for_alert() && !refused && !failed_receipt {
+        steps.enter("waiting for an alert");
         let deadline = started + deadlines.receipt;
         parties.collector.wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Alerts)).await;
     }
@@ -98,8 +105,10 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let attempt_over = !refused_logins.is_empty() && parties.staging.events(key).is_empty();
     if (expectations.waits_for_fetch() || expectations.waits_for_receipt()) && staged_here && !refused && !attempt_over
     {
+        steps.enter("waiting for the package to be fetched");
         parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
     }
+    steps.enter("watching for what must not happen (the quiet window)");
     // An observation window, not a wait for an event: what must *not* happen (a fetch
     // after a refusal, a second receipt, a late alert) can only be seen by watching.
     tokio::time::sleep(deadlines.quiet).await;
@@ -115,5 +124,6 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         tls_failures: parties.staging.tls_failures_since(started).into_iter().map(|f| f.error).collect(),
         refused_logins,
         internal: parties.internal.requests(key),
+        overflow: parties.collector.overflow(key),
     }
 }

@@ -4,7 +4,10 @@
 //! (`pens-scenario`) into a collect and expectations, gathers what the target does with
 //! deadlines instead of sleeps, judges it with pure functions, and reports every
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
-//! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
+//! hands it [`RunOptions`] (or reads them from an implementation profile,
+//! [`profile::Profile`]) and receives a [`pens_report::RunReport`]. Whatever the
+//! implementation sends is held to [`Limits`]: a breach is a verdict, never a hang or
+//! an exhausted harness.
 
 mod account;
 mod advisory;
@@ -15,15 +18,19 @@ mod evidence;
 mod exchanges;
 mod from_scenario;
 mod gather;
+mod limits;
 mod options;
 mod parties;
 mod plan;
 mod preflight;
+pub mod profile;
 mod request;
 mod secret;
+mod step;
 mod suite;
 
 pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
+pub use limits::Limits;
 pub use options::{Deadlines, RunOptions};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use pens_proto::TargetCapabilities;
 
+use crate::Limits;
+
 /// How long the harness waits for each event (profile `[deadlines]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadlines {
@@ -41,6 +43,8 @@ pub struct RunOptions {
     pub claims: TargetCapabilities,
     /// Deadlines.
     pub deadlines: Deadlines,
+    /// The caps on what the target may send the harness (profile `[limits]`).
+    pub limits: Limits,
     /// Scenarios run at once.
     pub jobs: usize,
     /// Only scenarios whose id matches this pattern (`*` matches anything).
@@ -82,6 +86,7 @@ impl std::fmt::Debug for RunOptions {
             .field("target_url", &self.target_url)
             .field("claims", &self.claims)
             .field("deadlines", &self.deadlines)
+            .field("limits", &self.limits)
             .field("jobs", &self.jobs)
             .field("only", &self.only)
             .field("bind", &self.bind)
@@ -103,6 +108,7 @@ impl RunOptions {
             target_name: None,
             claims: TargetCapabilities::default(),
             deadlines: Deadlines::default(),
+            limits: Limits::default(),
             jobs: 8,
             only: None,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -122,6 +128,13 @@ impl RunOptions {
     /// The host the target is told to use.
     pub(crate) fn advertised(&self) -> String {
         self.advertise_host.clone().unwrap_or_else(|| self.bind.to_string())
+    }
+
+    /// The longest a scenario may take: every deadline of its steps (the answer, the
+    /// fetch, the receipt and alerts, the quiet window) plus the grace.
+    pub(crate) fn scenario_budget(&self) -> Duration {
+        let d = &self.deadlines;
+        [d.fetch, d.receipt, d.quiet, self.limits.scenario_grace].into_iter().fold(d.ack, Duration::saturating_add)
     }
 }
 

@@ -1,11 +1,12 @@
 //! Starting the parties a run needs: the run CA, the staging server (HTTP, HTTPS, FTP,
-//! FTPS) and the collector (HTTP and its SMTP mail sink), all bound to the run's address
-//! and advertised under the host the target can reach; and the internal service, on
-//! loopback whatever the run's address, for the server-side request forgery probe.
+//! FTPS) and the collector (HTTP and its SMTP mail sink), all bound to the run's address,
+//! advertised under the host the target can reach, and held to the run's limits; and the
+//! internal service, on loopback whatever the run's address, for the server-side request
+//! forgery probe.
 
 use std::sync::Arc;
 
-use pens_mock::{Collector, InternalService, RunCa, StagingServer};
+use pens_mock::{Collector, CollectorOptions, InternalService, RunCa, StagingServer};
 
 use crate::{RunError, RunOptions};
 
@@ -28,15 +29,39 @@ impl Parties {
             Some(ca) => Arc::clone(ca),
             None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(RunError::Parties)?),
         };
-        let staging = StagingServer::start(bind, &advertise_host, &ca).await.map_err(RunError::Parties)?;
-        let collector = match (&options.collector, options.smtp_listen) {
-            (Some(collector), _) => Arc::clone(collector),
-            (None, Some(smtp)) => {
-                Arc::new(Collector::start_with_smtp(bind, &advertise_host, smtp).await.map_err(RunError::Parties)?)
+        let peer = options.limits.peer();
+        let staging =
+            StagingServer::start_with(bind, &advertise_host, &ca, peer.listener()).await.map_err(RunError::Parties)?;
+        let collector = match &options.collector {
+            Some(collector) => Arc::clone(collector),
+            None => {
+                let collector_options = CollectorOptions {
+                    smtp: options.smtp_listen,
+                    notifications: peer.notifications,
+                    listener: peer.listener(),
+                };
+                Arc::new(
+                    Collector::start_with(bind, &advertise_host, collector_options).await.map_err(RunError::Parties)?,
+                )
             }
-            (None, None) => Arc::new(Collector::start(bind, &advertise_host).await.map_err(RunError::Parties)?),
         };
         let internal = InternalService::start().await.map_err(RunError::Parties)?;
         Ok(Parties { ca, staging, collector, internal })
+    }
+
+    /// Warns about connections the listeners held back ([`crate::Limits::connections`]),
+    /// once per run, so the vendor sees that the target opened more than allowed.
+    pub(crate) fn warn_held_back(&self, limit: usize) {
+        for (listener, count) in [
+            ("collector", self.collector.held_back_connections()),
+            ("staging server", self.staging.held_back_connections()),
+        ] {
+            if count > 0 {
+                tracing::warn!(
+                    "{count} connection(s) to the {listener} waited for a free slot: the target had {limit} open at \
+                     once, the most allowed ([limits] connections)"
+                );
+            }
+        }
     }
 }

@@ -48,9 +48,15 @@ pub(crate) async fn run(
         claims: &options.claims,
         now: context.now,
         staging_user: None,
+        steps: &crate::step::Steps::new(),
     };
     let evidence = gather(parties, client, &probe).await;
     let target = &options.target_url;
+    if let Some(breach) = &evidence.exchange.breach {
+        // The target answered, but beyond a limit: whether it can reach the harness is
+        // beside the point, every scenario fails on its answer.
+        return Ok(Some(format!("the answer to a valid collect broke a limit: {breach}")));
+    }
     let mut warnings = Vec::new();
     match &evidence.exchange.outcome {
         Err(error) if !evidence.exchange.timed_out => {

@@ -18,6 +18,7 @@ use crate::gather::{Probe, gather};
 use crate::options::{RunOptions, matches_pattern};
 use crate::parties::Parties;
 use crate::request::{RunCredentials, build, default_pairs};
+use crate::step::{Steps, within_budget};
 use crate::{exchanges, from_scenario, preflight};
 
 /// What the runner reports while it runs.
@@ -100,7 +101,8 @@ pub async fn run_target_suite(
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
     let parties = Parties::start(options).await?;
-    let client = CollectClient::new(Some(parties.ca.reqwest_certificate())).map_err(RunError::Client)?;
+    let client = CollectClient::with_limits(Some(parties.ca.reqwest_certificate()), options.limits.peer().answer())
+        .map_err(RunError::Client)?;
     let selected: Vec<Scenario> = scenarios
         .iter()
         .filter(|s| options.only.as_deref().is_none_or(|pattern| matches_pattern(pattern, &s.id.value)))
@@ -144,7 +146,12 @@ pub async fn run_target_suite(
                 let fallback = empty_result(&scenario, Verdict::Error);
                 let task = tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    run_scenario(&shared, &scenario).await
+                    let steps = Steps::new();
+                    let abandoned = empty_result(&scenario, Verdict::Pass);
+                    let budget = shared.options.scenario_budget();
+                    let requirement = main_requirement(&scenario);
+                    within_budget(budget, &steps, requirement, run_scenario(&shared, &scenario, &steps), abandoned)
+                        .await
                 });
                 fallbacks.insert(task.id(), fallback);
             }
@@ -153,6 +160,7 @@ pub async fn run_target_suite(
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
+            shared.parties.warn_held_back(options.limits.connections);
             None
         }
     };
@@ -230,8 +238,14 @@ fn empty_result(scenario: &Scenario, verdict: Verdict) -> ScenarioResult {
     result_for(&scenario.id, &scenario.title, &scenario.source, &scenario.requirements, &scenario.tags, verdict)
 }
 
-/// Runs one scenario. Never panics on the target's behaviour: every outcome is a result.
-async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
+/// The requirement a scenario cites when nothing more specific applies: its first.
+fn main_requirement(scenario: &Scenario) -> &'static pens_proto::Requirement {
+    scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value)
+}
+
+/// Runs one scenario, saying in `steps` where it is. Never panics on the target's
+/// behaviour: every outcome is a result.
+async fn run_scenario(shared: &Shared, scenario: &Scenario, steps: &Steps) -> ScenarioResult {
     let clock = Instant::now();
     let mut result = empty_result(scenario, Verdict::Pass);
     let options = &shared.options;
@@ -248,15 +262,16 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario) -> ScenarioResult {
             return result;
         }
     };
-    let main_requirement = scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value);
+    let main_requirement = main_requirement(scenario);
     let settings = Settings { main_requirement, deadlines: &options.deadlines };
     let copies = scenario.collect.value.copies.value.max(1);
     let id = &scenario.id.value;
     let keys: Vec<String> =
         if copies == 1 { vec![id.clone()] } else { (1..=copies).map(|k| format!("{id}-{k}")).collect() };
     // Every copy is sent at once: concurrent publishes must not mix (CMI010 §5.1).
-    let runs = keys.iter().map(|key| run_copy(shared, scenario, key, package.clone(), &settings));
+    let runs = keys.iter().map(|key| run_copy(shared, scenario, key, package.clone(), &settings, steps));
     let judged = futures_util::future::join_all(runs).await;
+    steps.enter("judging");
     let mut notes = Vec::new();
     for (index, (judgement, exchanges)) in judged.into_iter().enumerate() {
         let prefix = if copies == 1 { String::new() } else { format!("copy {}/{copies}: ", index + 1) };
@@ -301,11 +316,14 @@ async fn run_copy(
     key: &str,
     package: Bytes,
     settings: &Settings<'_>,
+    steps: &Steps,
 ) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
     let options = &shared.options;
     let mut context = ScenarioContext::new(&shared.parties, &shared.run_id, key);
     let plan = from_scenario::staging_plan(scenario, package, &context, options.declared_max_package_bytes);
     context.staged(shared.parties.staging.stage(key, plan));
+    // Whether the copy ends or is abandoned, its package stops being served.
+    let _unstage = Unstage { staging: &shared.parties.staging, key };
 
     let credentials = from_scenario::staging_credentials(scenario, &context);
     let run_credentials = RunCredentials {
@@ -324,6 +342,7 @@ async fn run_copy(
         claims: &options.claims,
         now: context.now,
         staging_user: credentials.as_ref().map(|(user, _)| user.as_str()),
+        steps,
     };
     let evidence = gather(&shared.parties, &shared.client, &probe).await;
     let mut judgement = judge(&evidence, &expectations, settings);
@@ -341,6 +360,19 @@ async fn run_copy(
     judgement.note = judgement.note.map(|note| crate::secret::scrub(&note, &context.secret));
     crate::secret::scrub_exchanges(&mut exchanges, &context.secret);
     (judgement, exchanges)
+}
+
+/// Unstages a key when dropped: at the end of its scenario, or when the scenario is
+/// abandoned ([`within_budget`]), so no package outlives its scenario.
+struct Unstage<'a> {
+    staging: &'a pens_mock::StagingServer,
+    key: &'a str,
+}
+
+impl Drop for Unstage<'_> {
+    fn drop(&mut self) {
+        self.staging.unstage(self.key);
+    }
 }
 
 /// The bytes of a package fixture, zipped once per run.

@@ -6,6 +6,8 @@
 
 #[path = "tests/client_defects.rs"]
 mod client_defects;
+#[path = "tests/client_limits.rs"]
+mod client_limits;
 #[path = "tests/client_suite.rs"]
 mod client_suite;
 #[path = "tests/client_support.rs"]
@@ -14,8 +16,12 @@ mod client_support;
 mod conformant;
 #[path = "tests/defects.rs"]
 mod defects;
+#[path = "tests/limits.rs"]
+mod limits;
 #[path = "tests/misbehaving.rs"]
 mod misbehaving;
+#[path = "tests/raw_http.rs"]
+mod raw_http;
 #[path = "tests/redact.rs"]
 mod redact;
 #[path = "tests/security.rs"]

@@ -31,6 +31,16 @@ fn the_readme_profile_validates() {
 }
 
 #[test]
+fn limits_in_bytes_or_with_a_unit_validate() {
+    let validator = validator();
+    let accepted = "[limits]\nanswer-bytes = \"2MiB\"\nheader-bytes = 4096\npackage-bytes = \"1 GiB\"\n\
+                    unpacked-bytes = \"512KiB\"\nzip-entries = 50\nredirects = 1\nnotifications = 3\n\
+                    connections = 4\nscenario-grace = 250\nheader-count = 20\n";
+    let errors: Vec<String> = validator.iter_errors(&json(accepted)).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
 fn a_misspelt_claim_or_a_bad_value_is_rejected() {
     let validator = validator();
     let rejected = [
@@ -40,6 +50,12 @@ fn a_misspelt_claim_or_a_bad_value_is_rejected() {
         "[deadlines]\nack = 0\n",
         "[target]\nsystem-password = \"a\"\nsystem-password-env = \"PW\"\n",
         "[deadline]\nack = 10\n",
+        "[limits]\nanswer-bytes = 0\n",
+        "[limits]\nanswer-bytes = \"1 potato\"\n",
+        "[limits]\nheader-bytes = \"1MB\"\n",
+        "[limits]\nredirects = 0\n",
+        "[limits]\nscenario-grace = \"5s\"\n",
+        "[limits]\nanswer-byte = 5\n",
     ];
     for text in rejected {
         assert!(!validator.is_valid(&json(text)), "accepted: {text}");

@@ -66,7 +66,13 @@ impl ReferenceClient {
         let bound = server::bind(SocketAddr::new(bind, 0)).await.map_err(start_error("receipt listener"))?;
         let notification_base = base_url("http", &options.advertise_host, bind, bound.addr.port());
         let shared = Arc::new(Shared::new(Behaviour::of(options.defect)));
-        let receipts = server::spawn(bound, notification_app(Arc::clone(&shared)), None);
+        let receipts = server::spawn(
+            bound,
+            notification_app(Arc::clone(&shared)),
+            None,
+            crate::limits::ListenerLimits::default(),
+            "the reference client's receipt listener",
+        );
         let mail = match (options.mailto, options.smtp_listen) {
             (false, _) => None,
             (true, None) => Some(Collector::start(bind, &options.advertise_host).await),
@@ -339,6 +345,7 @@ mod tests {
             latency_ms: None,
             outcome: Err("refused".to_owned()),
             timed_out: false,
+            breach: None,
         };
         let cases = [
             (Method::Post, exchange("POST http://lms:pw0rd@127.0.0.1:9/pens".into(), body)),

@@ -128,6 +128,13 @@ pub enum TargetEventKind {
         /// Why not.
         reason: String,
     },
+    /// A cap on what the implementation sent was reached ([`crate::PeerLimits`]): a
+    /// package, a redirect chain or an archive too large, or a redirect elsewhere.
+    /// Recorded before the event it ended (the fetch's `FetchFinished`).
+    LimitReached {
+        /// Which cap, and what was seen.
+        breach: crate::LimitBreach,
+    },
     /// Everything the target does for this collect is done: the answer is out and the
     /// background work (if any) has ended. Nothing more happens for this exchange.
     ExchangeFinished,
@@ -153,6 +160,9 @@ pub struct Delivery {
     pub latency_ms: Option<u64>,
     /// The transport error, if the request failed.
     pub failure: Option<String>,
+    /// The cap on answers the client's answer broke ([`crate::AnswerLimits`]), when it
+    /// broke one: reading stopped there and `answer_raw` is `None`.
+    pub breach: Option<crate::LimitBreach>,
 }
 
 /// The most of a client's answer [`Delivery::answer_raw`] keeps: a PENS response is a
@@ -198,6 +208,13 @@ impl fmt::Display for TargetEvent {
                 write!(f, " {kind} error={error} sent by {method} to {url}: ")?;
                 match (&delivery.failure, delivery.http_status, delivery.pens_error) {
                     (Some(failure), _, _) => write!(f, "failed ({failure})"),
+                    (None, _, _) if delivery.breach.is_some() => {
+                        write!(
+                            f,
+                            "answer not read ({})",
+                            delivery.breach.as_ref().map(|b| b.message.as_str()).unwrap_or_default()
+                        )
+                    }
                     (None, Some(status), Some(code)) => write!(f, "HTTP {status}, error={code}"),
                     (None, Some(status), None) => write!(f, "HTTP {status}, no readable PENS response"),
                     (None, None, _) => f.write_str("no answer"),
@@ -216,6 +233,7 @@ impl fmt::Display for TargetEvent {
                 }
             }
             TargetEventKind::NotificationSkipped { kind, reason } => write!(f, " {kind} not sent: {reason}"),
+            TargetEventKind::LimitReached { breach } => write!(f, " limit reached: {breach}"),
             TargetEventKind::ExchangeFinished => f.write_str(" done"),
         }
     }

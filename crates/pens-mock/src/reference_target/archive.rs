@@ -10,19 +10,23 @@
 //! Every package is read as a zip archive, whatever its `package-format` says: the
 //! harness stages zip packages only, so a `url` or bare `xml` package gets 1432 here.
 //!
+//! The archive is hostile until checked: its entry count is read from the end of the
+//! central directory before the zip crate lists (and allocates for) every entry, and
+//! more than [`PeerLimits::zip_entries`] is refused; the entries are decompressed
+//! against a budget of [`PeerLimits::unpacked_bytes`] in all (zip bombs). Either refusal
+//! is 1432, with a [`LimitBreach`] saying what was seen.
+//!
 //! It is also a careful importer (security best practice, the `security` scenarios): an
 //! entry whose name leaves the import folder (`../`, an absolute path, a drive letter)
 //! is refused before anything is unpacked (zip-slip), and so is an archive whose entries
-//! declare more than [`MAX_UNPACKED_BYTES`] in all (a zip bomb), before a byte is
-//! inflated; entries that lie about their size still stop at the same budget.
+//! declare more than the unpacked budget in all (a zip bomb), before a byte is inflated;
+//! entries that lie about their size still stop at the same budget.
 
 use std::io::{self, Cursor, Read};
 
 use pens_proto::PackageType;
 
-/// How many bytes the entries of one archive may expand to in total: a guard against
-/// archive bombs, far above any course the harness serves.
-pub(crate) const MAX_UNPACKED_BYTES: u64 = 1024 * 1024 * 1024;
+use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
 
 /// The AICC course structure files (AICC CMI001 course interchange): each must be there.
 const AICC_EXTENSIONS: [&str; 4] = ["crs", "au", "des", "cst"];
@@ -44,16 +48,51 @@ pub(crate) struct ArchiveSummary {
     pub(crate) files: usize,
 }
 
+/// Why an archive was refused: the receipt's `error-text` for 1432, and the cap that
+/// was reached, when one was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ArchiveRefusal {
+    pub(crate) text: String,
+    pub(crate) breach: Option<LimitBreach>,
+}
+
+impl From<String> for ArchiveRefusal {
+    fn from(text: String) -> Self {
+        ArchiveRefusal { text, breach: None }
+    }
+}
+
 /// Checks `body` as a zip package of `package_type` (the raw collect value; an
-/// unknown type is only checked for being a sound archive). `Err` holds the receipt's
-/// `error-text` for 1432.
+/// unknown type is only checked for being a sound archive), within the zip caps of
+/// `limits`.
 pub(crate) fn check_archive(
     body: &[u8],
     package_type: Option<&str>,
     depth: ArchiveCheck,
-) -> Result<ArchiveSummary, String> {
+    limits: &PeerLimits,
+) -> Result<ArchiveSummary, ArchiveRefusal> {
+    let too_many = |count: u64| {
+        let breach = LimitBreach::new(
+            Limit::ZipEntries,
+            format!(
+                "the zip holds {count} entries, more than the {} allowed ([limits] {}); it was not opened",
+                limits.zip_entries,
+                Limit::ZipEntries.key()
+            ),
+        );
+        ArchiveRefusal {
+            text: format!("the archive holds {count} entries, more than the {} this target takes", limits.zip_entries),
+            breach: Some(breach),
+        }
+    };
+    if let Some(count) = declared_entries(body).filter(|&count| count > limits.zip_entries as u64) {
+        return Err(too_many(count));
+    }
     let mut archive = zip::ZipArchive::new(Cursor::new(body))
         .map_err(|e| format!("the package is not a readable zip archive: {e}"))?;
+    if archive.len() > limits.zip_entries {
+        return Err(too_many(archive.len() as u64));
+    }
     // The central directory first: names and declared sizes, nothing inflated yet.
     let mut names = Vec::with_capacity(archive.len());
     let mut declared: u64 = 0;
@@ -61,7 +100,9 @@ pub(crate) fn check_archive(
         let entry =
             archive.by_index_raw(index).map_err(|e| format!("entry {index} of the archive is unreadable: {e}"))?;
         if depth == ArchiveCheck::Full && leaves_the_folder(entry.name()) {
-            return Err(format!("entry `{}` would be unpacked outside the import folder", entry.name().escape_debug()));
+            return Err(
+                format!("entry `{}` would be unpacked outside the import folder", entry.name().escape_debug()).into()
+            );
         }
         declared = declared.saturating_add(entry.size());
         if !entry.is_dir() {
@@ -69,12 +110,25 @@ pub(crate) fn check_archive(
         }
     }
     if depth == ArchiveCheck::Full {
-        if declared > MAX_UNPACKED_BYTES {
-            return Err(format!(
-                "the archive's entries declare {declared} bytes unpacked, beyond the {MAX_UNPACKED_BYTES} this target unpacks"
-            ));
+        if declared > limits.unpacked_bytes {
+            let breach = LimitBreach::new(
+                Limit::UnpackedBytes,
+                format!(
+                    "the zip's entries declare {declared} bytes unpacked, more than the {} limit ([limits] {}); \
+                     nothing was decompressed",
+                    bytes_text(limits.unpacked_bytes),
+                    Limit::UnpackedBytes.key()
+                ),
+            );
+            return Err(ArchiveRefusal {
+                text: format!(
+                    "the archive's entries declare {declared} bytes unpacked, beyond the {} this target unpacks",
+                    limits.unpacked_bytes
+                ),
+                breach: Some(breach),
+            });
         }
-        unpack_all(&mut archive)?;
+        unpack_all(&mut archive, limits)?;
     }
     if let Some(package_type) = package_type.and_then(PackageType::parse) {
         fits_type(&names, package_type)?;
@@ -83,9 +137,9 @@ pub(crate) fn check_archive(
 }
 
 /// Inflates every file entry to nowhere, which makes the zip crate compare its CRC-32,
-/// within [`MAX_UNPACKED_BYTES`] in all whatever the entries declare.
-fn unpack_all(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), String> {
-    let mut budget = MAX_UNPACKED_BYTES;
+/// within [`PeerLimits::unpacked_bytes`] in all whatever the entries declare.
+fn unpack_all(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &PeerLimits) -> Result<(), ArchiveRefusal> {
+    let mut budget = limits.unpacked_bytes;
     for index in 0..archive.len() {
         let mut entry =
             archive.by_index(index).map_err(|e| format!("entry {index} of the archive is unreadable: {e}"))?;
@@ -96,7 +150,19 @@ fn unpack_all(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), String
         let read = io::copy(&mut (&mut entry).take(budget.saturating_add(1)), &mut io::sink())
             .map_err(|e| format!("`{name}` in the archive is corrupt: {e}"))?;
         if read > budget {
-            return Err(format!("the archive expands beyond {MAX_UNPACKED_BYTES} bytes"));
+            let breach = LimitBreach::new(
+                Limit::UnpackedBytes,
+                format!(
+                    "the zip's entries expand to more than the {} limit ([limits] {}); decompressing stopped in \
+                     entry {index} (`{name}`)",
+                    bytes_text(limits.unpacked_bytes),
+                    Limit::UnpackedBytes.key()
+                ),
+            );
+            return Err(ArchiveRefusal {
+                text: format!("the archive expands beyond {} bytes", limits.unpacked_bytes),
+                breach: Some(breach),
+            });
         }
         budget -= read;
     }
@@ -125,6 +191,31 @@ pub(crate) fn leaves_the_folder(name: &str) -> bool {
         }
     }
     false
+}
+
+/// The entry count the end of the central directory declares (zip64 included), read
+/// without listing any entry; `None` when that record cannot be found (the zip crate
+/// then says what is wrong).
+fn declared_entries(body: &[u8]) -> Option<u64> {
+    const END: [u8; 4] = *b"PK\x05\x06";
+    const ZIP64_LOCATOR: [u8; 4] = *b"PK\x06\x07";
+    const ZIP64_END: [u8; 4] = *b"PK\x06\x06";
+    const END_LEN: usize = 22;
+    let last = body.len().checked_sub(END_LEN)?;
+    // The record ends the file, followed only by a comment of up to 65535 bytes.
+    let earliest = last.saturating_sub(usize::from(u16::MAX));
+    let at = (earliest..=last).rev().find(|&i| body[i..i + 4] == END)?;
+    let total = u16::from_le_bytes([body[at + 10], body[at + 11]]);
+    if total != u16::MAX {
+        return Some(total.into());
+    }
+    let locator = body.get(at.checked_sub(20)?..at)?;
+    if locator[..4] != ZIP64_LOCATOR {
+        return Some(total.into());
+    }
+    let offset = usize::try_from(u64::from_le_bytes(locator[8..16].try_into().ok()?)).ok()?;
+    let record = body.get(offset..offset.checked_add(40)?)?;
+    (record[..4] == ZIP64_END).then(|| u64::from_le_bytes(record[32..40].try_into().unwrap_or_default()))
 }
 
 /// Whether the file names fit the package type.
@@ -185,11 +276,12 @@ mod tests {
             (&aicc, "some-other-type", true),
         ];
         for (body, package_type, good) in cases {
-            let result = check_archive(body, Some(package_type), ArchiveCheck::Full);
+            let result = check_archive(body, Some(package_type), ArchiveCheck::Full, &PeerLimits::default());
             assert_eq!(result.is_ok(), *good, "{package_type}: {result:?}");
         }
-        let missing = check_archive(&aicc_partial, Some("aicc-pkg"), ArchiveCheck::Full).err().unwrap_or_default();
-        assert!(missing.contains(".des, .cst"), "{missing}");
+        let missing = check_archive(&aicc_partial, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default())
+            .expect_err("partial");
+        assert!(missing.text.contains(".des, .cst"), "{missing:?}");
     }
 
     #[test]
@@ -205,9 +297,49 @@ mod tests {
             ("truncated", truncated),
             ("flipped", &flipped[..]),
         ] {
-            assert!(check_archive(body, Some("scorm-pif"), ArchiveCheck::Full).is_err(), "{what}");
+            assert!(
+                check_archive(body, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_err(),
+                "{what}"
+            );
         }
-        assert_eq!(check_archive(&good, Some("scorm-pif"), ArchiveCheck::Full), Ok(ArchiveSummary { files: 1 }));
+        assert_eq!(
+            check_archive(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()),
+            Ok(ArchiveSummary { files: 1 })
+        );
+    }
+
+    #[test]
+    fn the_declared_entry_count_is_read_without_listing() {
+        let four = zip_of(&[("a.xml", "1"), ("b.xml", "2"), ("c.xml", "3"), ("d.xml", "4")]);
+        assert_eq!(declared_entries(&four), Some(4));
+        let mut commented = four.clone();
+        // A comment after the record: its length is the record's last two bytes.
+        let len = commented.len();
+        commented[len - 2..].copy_from_slice(&5u16.to_le_bytes());
+        commented.extend_from_slice(b"hello");
+        assert_eq!(declared_entries(&commented), Some(4));
+        assert_eq!(declared_entries(b"PK\x05\x06"), None);
+        assert_eq!(declared_entries(b""), None);
+    }
+
+    #[test]
+    fn more_entries_than_allowed_or_too_much_content_is_a_breach() {
+        let four = zip_of(&[("a.xml", "1"), ("b.xml", "2"), ("c.xml", "3"), ("d.xml", "4")]);
+        let three = PeerLimits { zip_entries: 3, ..PeerLimits::default() };
+        let refused = check_archive(&four, Some("ims-qti"), ArchiveCheck::Full, &three).expect_err("4 > 3");
+        let breach = refused.breach.expect("a breach");
+        assert_eq!(breach.limit, Limit::ZipEntries);
+        assert!(breach.message.contains("4 entries") && breach.message.contains("zip-entries"), "{breach}");
+        assert!(
+            check_archive(&four, Some("ims-qti"), ArchiveCheck::Full, &PeerLimits { zip_entries: 4, ..three }).is_ok()
+        );
+
+        let big = zip_of(&[("a.xml", &"x".repeat(4096))]);
+        let small = PeerLimits { unpacked_bytes: 1000, ..PeerLimits::default() };
+        let refused = check_archive(&big, Some("ims-qti"), ArchiveCheck::Full, &small).expect_err("4096 > 1000");
+        let breach = refused.breach.expect("a breach");
+        assert_eq!(breach.limit, Limit::UnpackedBytes);
+        assert!(breach.message.contains("1000-byte limit ([limits] unpacked-bytes)"), "{breach}");
     }
 
     #[test]
@@ -224,17 +356,24 @@ mod tests {
     fn hostile_archives_are_refused_and_a_shallow_check_lets_them_through() {
         let package = zip_of(&[("imsmanifest.xml", "<manifest/>")]);
         let slip = crate::zip_slip(&package).to_bytes(1 << 20).expect("small");
-        let error = check_archive(&slip, Some("scorm-pif"), ArchiveCheck::Full).expect_err("refused");
-        assert!(error.contains("`../../pens-conform-zip-slip.txt` would be unpacked outside"), "{error}");
+        let error =
+            check_archive(&slip, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
+        assert!(error.text.contains("`../../pens-conform-zip-slip.txt` would be unpacked outside"), "{error:?}");
 
         let bomb = crate::zip_bomb(&package).to_bytes(16 << 20).expect("a few MiB");
         let started = std::time::Instant::now();
-        let error = check_archive(&bomb, Some("scorm-pif"), ArchiveCheck::Full).expect_err("refused");
-        assert!(error.contains("declare 2147483659 bytes unpacked"), "{error}");
+        let error =
+            check_archive(&bomb, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
+        assert!(error.text.contains("declare 2147483659 bytes unpacked"), "{error:?}");
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused without inflating");
 
         for hostile in [&slip, &bomb] {
-            assert_eq!(check_archive(hostile, Some("scorm-pif"), ArchiveCheck::Shallow).map(|s| s.files > 1), Ok(true));
+            assert_eq!(
+                check_archive(hostile, Some("scorm-pif"), ArchiveCheck::Shallow, &PeerLimits::default())
+                    .map(|s| s.files > 1)
+                    .ok(),
+                Some(true)
+            );
         }
     }
 }

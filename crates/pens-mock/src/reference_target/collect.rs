@@ -7,6 +7,10 @@
 //! only an answer of 0 starts the background job (fetch, receipt, alert). The key of
 //! `/pens/<key>` picks the [`super::TargetScript`] that may override the answer and
 //! hold it back.
+//!
+//! At most [`crate::PeerLimits::notifications`] collects per key are taken; beyond that a
+//! collect is answered 1440 (insufficient host storage) at once and only counted
+//! ([`super::ReferenceTargetState::overflow`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,7 +18,7 @@ use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::response::Response;
-use pens_proto::{CheckContext, CollectCommand, assess_decoded_collect};
+use pens_proto::{CheckContext, CollectCommand, ErrorCode, assess_decoded_collect};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
@@ -36,6 +40,13 @@ pub(crate) async fn collect(
 ) -> Response {
     let inner = state.inner;
     let key = key_of(&uri);
+    let cap = inner.options.limits.notifications.max(1);
+    if !inner.collects.admit(key.as_deref().unwrap_or_default(), cap, std::time::Instant::now()) {
+        // A flood of collects for one key: answered, counted, neither recorded nor acted
+        // on (no fetch, no receipt), so memory and work stay bounded.
+        let (answered, _) = oneshot::channel();
+        return render(ErrorCode::INSUFFICIENT_STORAGE, inner.behaviour.body, None, answered);
+    }
     let (script, scripted) = inner.scripts.for_key(key.as_deref());
     // GET carries the elements in the query, POST in the form body (CMI010 §5).
     let input: &[u8] = if method == Method::GET { uri.query().unwrap_or_default().as_bytes() } else { &body };

@@ -58,7 +58,7 @@ pub enum Defect {
     /// best practice; `security-zip-slip`, `security-zip-bomb`).
     ShallowArchiveCheck,
     /// `no-package-size-limit`: ignores
-    /// [`super::ReferenceTargetOptions::max_package_bytes`] and imports a larger package
+    /// [`super::ReferenceTargetOptionsBuilder::max_package_bytes`] and imports a larger package
     /// (`security-oversized-package`); it still stops at the default limit, to spare the
     /// harness's memory.
     NoPackageSizeLimit,
@@ -262,7 +262,7 @@ pub(crate) struct Behaviour {
     pub(crate) receipt_package_id: ReceiptPackageId,
     /// How a retrieved archive is checked.
     pub(crate) archive: ArchiveCheck,
-    /// Whether [`super::ReferenceTargetOptions::max_package_bytes`] applies (otherwise
+    /// Whether [`super::ReferenceTargetOptionsBuilder::max_package_bytes`] applies (otherwise
     /// only the default limit does).
     pub(crate) package_limit: bool,
     /// Whether receipts quote unreadable packages and carry the receipt URL.

@@ -5,6 +5,13 @@
 //! that refuses the credentials is 1312, one that cannot be reached or answers another
 //! error status is 1310 (CMI010 §6.3), a body that ends early is 1432 (the package is
 //! bad after retrieval).
+//!
+//! What the staging server sends is held to [`PeerLimits`]: at most
+//! [`PeerLimits::package_bytes`] are read (beyond is 1440, insufficient host storage),
+//! and redirects are followed only to the package URL's own host, at most
+//! [`PeerLimits::redirects`] of them and never in a circle (each refusal is 1310). A
+//! hostile staging server cannot make the harness reach another machine, nor keep it
+//! fetching forever. Each cap reached is a [`LimitBreach`] on the [`FetchFailure`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,10 +27,11 @@ use super::error::ReferenceTargetError;
 use super::ftp_fetch::fetch_ftp;
 
 /// The largest package the target stores by default
-/// ([`super::ReferenceTargetOptions::max_package_bytes`]); beyond its limit the fetch
+/// ([`super::ReferenceTargetOptionsBuilder::max_package_bytes`]); beyond its limit the fetch
 /// ends with 1440 (insufficient host storage), which also keeps a runaway staging
 /// server from exhausting the harness's memory.
 pub const DEFAULT_MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
+use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
 
 /// How the target retrieves packages: one HTTP client, and FTP and FTPS when it claims
 /// them (CMI010 §5); an unclaimed protocol gets its own code (1304, 1306).
@@ -38,12 +46,81 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher trusting only `extra_root_pem` (the run CA) for HTTPS and FTPS.
-    pub(crate) fn new(extra_root_pem: Option<&str>, ftp: bool, ftps: bool) -> Result<Fetcher, ReferenceTargetError> {
-        let http = http_client(extra_root_pem)?;
+    /// A fetcher trusting only `extra_root_pem` (the run CA) for HTTPS and FTPS, following
+    /// at most `limits.redirects` redirects (the package size cap is given per fetch).
+    pub(crate) fn new(
+        extra_root_pem: Option<&str>,
+        ftp: bool,
+        ftps: bool,
+        limits: PeerLimits,
+    ) -> Result<Fetcher, ReferenceTargetError> {
+        let http = http_client(extra_root_pem, limits.redirects)?;
         let ftps = ftps.then(|| tls_client_config(extra_root_pem)).transpose()?;
         Ok(Fetcher { http, ftp, ftps })
     }
+}
+
+/// A redirect the policy refused, carried through reqwest as the error's source.
+#[derive(Debug)]
+struct RedirectRefused(LimitBreach);
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Follows at most `max` redirects, each to the host of the first URL of the chain
+/// (the package URL, or the receipt URL), never back to a URL already requested.
+fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let refused = |limit: Limit, message: String| RedirectRefused(LimitBreach::new(limit, message));
+        let key = Limit::Redirects.key();
+        let (next, previous) = (attempt.url(), attempt.previous());
+        let Some(first) = previous.first() else { return attempt.follow() };
+        let host = |url: &Url| url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let shown = |url: &Url| pens_proto::redact(url.as_str());
+        if host(next) != host(first) {
+            let message = format!(
+                "the server redirected to another host ({}: {}); the harness follows redirects only on the host of \
+                 the URL it was given ({}), so it did not follow ([limits] {key})",
+                host(next),
+                shown(next),
+                host(first)
+            );
+            return attempt.error(refused(Limit::RedirectHost, message));
+        }
+        if previous.iter().any(|url| url == next) {
+            let chain: Vec<String> = previous.iter().chain([next]).map(|url| url.path().to_owned()).collect();
+            let message = format!(
+                "the server's redirects go in a circle ({}): the package can never be reached ([limits] {key})",
+                chain.join(" -> ")
+            );
+            return attempt.error(refused(Limit::RedirectLoop, message));
+        }
+        if previous.len() > max {
+            let message = format!(
+                "the server redirected more than {max} times ([limits] {key}); the redirect not followed pointed to {}",
+                shown(next)
+            );
+            return attempt.error(refused(Limit::Redirects, message));
+        }
+        attempt.follow()
+    })
+}
+
+/// The breach behind a request error, when a redirect was refused.
+fn redirect_breach(error: &reqwest::Error) -> Option<LimitBreach> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(RedirectRefused(breach)) = current.downcast_ref::<RedirectRefused>() {
+            return Some(breach.clone());
+        }
+        source = current.source();
+    }
+    None
 }
 
 /// The TLS client set-up for FTPS: the roots of `extra_root_pem`, nothing else (with
@@ -63,13 +140,15 @@ fn tls_client_config(extra_root_pem: Option<&str>) -> Result<Arc<rustls::ClientC
 }
 
 /// Builds the one HTTP client the target uses for fetches, receipts and alerts. It
-/// trusts only `extra_root_pem` (the run CA) and ignores proxy settings: the target
-/// talks to the harness's own parties, directly.
-pub(crate) fn http_client(extra_root_pem: Option<&str>) -> Result<Client, ReferenceTargetError> {
+/// trusts only `extra_root_pem` (the run CA), ignores proxy settings (the target talks
+/// to the harness's own parties, directly) and follows at most `redirects` redirects,
+/// on the same host only.
+pub(crate) fn http_client(extra_root_pem: Option<&str>, redirects: usize) -> Result<Client, ReferenceTargetError> {
     let mut builder = Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .no_proxy()
+        .redirect(redirect_policy(redirects))
         .connect_timeout(Duration::from_secs(10));
     if let Some(pem) = extra_root_pem {
         for der in root_certificates(pem)? {
@@ -133,11 +212,39 @@ pub(crate) struct FetchFailure {
     pub(crate) code: ErrorCode,
     /// The receipt's `error-text`.
     pub(crate) text: String,
+    /// The cap the staging server broke, when that ended the fetch.
+    pub(crate) breach: Option<LimitBreach>,
 }
 
 impl FetchFailure {
     pub(crate) fn new(code: ErrorCode, text: impl Into<String>) -> Self {
-        FetchFailure { http_status: None, bytes: 0, code, text: text.into() }
+        FetchFailure { http_status: None, bytes: 0, code, text: text.into(), breach: None }
+    }
+
+    /// The failure of a package larger than `limit` bytes: 1440 (insufficient host
+    /// storage), having read `read` bytes, the staging server having announced
+    /// `announced`.
+    pub(crate) fn too_large(limit: u64, read: u64, announced: Option<u64>) -> Self {
+        let said = match announced {
+            Some(length) => format!("the staging server announced {length} bytes"),
+            None => format!("{read} bytes had arrived"),
+        };
+        let breach = LimitBreach::new(
+            Limit::PackageBytes,
+            format!(
+                "the package was larger than the {} limit ([limits] {}); the fetch stopped there: {said}",
+                bytes_text(limit),
+                Limit::PackageBytes.key()
+            ),
+        );
+        FetchFailure {
+            bytes: read,
+            breach: Some(breach),
+            ..FetchFailure::new(
+                ErrorCode::INSUFFICIENT_STORAGE,
+                format!("the package is larger than the {limit} bytes this target stores"),
+            )
+        }
     }
 }
 
@@ -184,12 +291,16 @@ pub(crate) async fn fetch(
 /// One retrieval in flight, whichever the protocol.
 type Retrieval<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Package, FetchFailure>> + Send + 'a>>;
 
-async fn retrieve(request: reqwest::RequestBuilder, limit: u64) -> Result<Package, FetchFailure> {
-    let mut response = request.send().await.map_err(|e| {
-        FetchFailure::new(
+async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64) -> Result<Package, FetchFailure> {
+    let mut response = request.send().await.map_err(|e| match redirect_breach(&e) {
+        Some(breach) => FetchFailure {
+            breach: Some(breach.clone()),
+            ..FetchFailure::new(ErrorCode::INVALID_PACKAGE_URL, breach.message)
+        },
+        None => FetchFailure::new(
             ErrorCode::INVALID_PACKAGE_URL,
             format!("cannot reach the staging server: {}", chain(&e.without_url())),
-        )
+        ),
     })?;
     let status = response.status();
     let http_status = Some(status.as_u16());
@@ -203,47 +314,38 @@ async fn retrieve(request: reqwest::RequestBuilder, limit: u64) -> Result<Packag
             ..FetchFailure::new(code, format!("the staging server answered {status}"))
         });
     }
-    if let Some(length) = response.content_length().filter(|length| *length > limit) {
-        return Err(FetchFailure { http_status, ..too_large(limit, format!("announces {length} bytes")) });
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > max_bytes) {
+        return Err(FetchFailure { http_status, ..FetchFailure::too_large(max_bytes, 0, announced) });
     }
     let mut body = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk);
-                if body.len() as u64 > limit {
-                    let bytes = body.len() as u64;
-                    return Err(FetchFailure {
-                        http_status,
-                        bytes,
-                        ..too_large(limit, format!("passed {bytes} bytes"))
-                    });
+                let read = body.len() as u64 + chunk.len() as u64;
+                if read > max_bytes {
+                    return Err(FetchFailure { http_status, ..FetchFailure::too_large(max_bytes, read, announced) });
                 }
+                body.extend_from_slice(&chunk);
             }
             Ok(None) => break,
             Err(e) => {
                 return Err(FetchFailure {
                     http_status,
                     bytes: body.len() as u64,
-                    code: ErrorCode::INTERNAL_PACKAGE_ERROR,
-                    text: format!(
-                        "the package arrived incomplete after {} bytes: {}",
-                        body.len(),
-                        chain(&e.without_url())
-                    ),
+                    ..FetchFailure::new(
+                        ErrorCode::INTERNAL_PACKAGE_ERROR,
+                        format!(
+                            "the package arrived incomplete after {} bytes: {}",
+                            body.len(),
+                            chain(&e.without_url())
+                        ),
+                    )
                 });
             }
         }
     }
     Ok(Package { http_status: status.as_u16(), body: body.freeze() })
-}
-
-/// The failure of a package beyond `limit`; `seen` says how that showed.
-pub(crate) fn too_large(limit: u64, seen: String) -> FetchFailure {
-    FetchFailure::new(
-        ErrorCode::INSUFFICIENT_STORAGE,
-        format!("the package is larger than the {limit} bytes this target stores (it {seen})"),
-    )
 }
 
 /// An error with its causes, `a: b: c`, since reqwest's own message is often just
@@ -278,15 +380,15 @@ mod tests {
     fn a_bad_root_certificate_is_refused() {
         let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         for pem in ["not a certificate", garbage, ""] {
-            let error = http_client(Some(pem)).expect_err(pem).to_string();
+            let error = http_client(Some(pem), 5).expect_err(pem).to_string();
             assert!(error.starts_with("the extra root certificate is unusable"), "{error}");
         }
-        assert!(http_client(None).is_ok());
+        assert!(http_client(None, 5).is_ok());
     }
 
     #[tokio::test]
     async fn schemes_the_target_cannot_fetch_give_their_codes() {
-        let client = Fetcher::new(None, false, false).expect("fetcher");
+        let client = Fetcher::new(None, false, false, PeerLimits::default()).expect("fetcher");
         let timeout = Duration::from_secs(5);
         for (url, code) in [
             ("ftp://h.example/p.zip", ErrorCode::FTP_NOT_SUPPORTED),

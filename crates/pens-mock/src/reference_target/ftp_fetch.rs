@@ -19,7 +19,7 @@ use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
 use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
-use super::fetch::{Credentials, FetchFailure, Package, too_large};
+use super::fetch::{Credentials, FetchFailure, Package};
 
 /// The user name presented when the collect gives none (RFC 1635 anonymous FTP).
 const ANONYMOUS_USER: &str = "anonymous";
@@ -31,13 +31,14 @@ const ANONYMOUS_PASSWORD: &str = "reference-target@pens-conform.test";
 /// in the place of an HTTP status.
 const TRANSFER_COMPLETE: u16 = 226;
 
-/// Fetches `url` (`ftp://` or `ftps://`), securing the connection with `tls` when given.
-/// The caller bounds the whole exchange with its fetch timeout.
+/// Fetches `url` (`ftp://` or `ftps://`), securing the connection with `tls` when given,
+/// reading at most `max_bytes` of the file. The caller bounds the whole exchange with
+/// its fetch timeout.
 pub(crate) async fn fetch_ftp(
     url: Url,
     tls: Option<Arc<rustls::ClientConfig>>,
     credentials: Option<&Credentials>,
-    limit: u64,
+    max_bytes: u64,
 ) -> Result<Package, FetchFailure> {
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = url.port().unwrap_or(21);
@@ -50,7 +51,7 @@ pub(crate) async fn fetch_ftp(
         first => first,
     }
     .map_err(|(what, e)| failure(ErrorCode::INVALID_PACKAGE_URL, what, &e))?;
-    let outcome = retrieve(&mut ftp, &url, credentials, limit).await;
+    let outcome = retrieve(&mut ftp, &url, credentials, max_bytes).await;
     // The package is in hand (or not); how the server takes our goodbye does not matter.
     let _ = ftp.quit().await;
     outcome
@@ -62,7 +63,12 @@ async fn connect(
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<AsyncRustlsFtpStream, (&'static str, FtpError)> {
-    let ftp = AsyncRustlsFtpStream::connect((host, port)).await.map_err(|e| ("cannot reach the staging server", e))?;
+    let mut ftp =
+        AsyncRustlsFtpStream::connect((host, port)).await.map_err(|e| ("cannot reach the staging server", e))?;
+    // A passive data connection goes to the control connection's peer, whatever address
+    // the server's PASV reply names: a hostile staging server cannot point the harness
+    // at another machine (the FTP bounce), as it cannot with an HTTP redirect.
+    ftp.set_passive_nat_workaround(true);
     match tls {
         None => Ok(ftp),
         Some(config) => {
@@ -76,7 +82,7 @@ async fn retrieve(
     ftp: &mut AsyncRustlsFtpStream,
     url: &Url,
     credentials: Option<&Credentials>,
-    limit: u64,
+    max_bytes: u64,
 ) -> Result<Package, FetchFailure> {
     let (user, password) = login_of(url, credentials);
     ftp.login(user.as_str(), password.as_str()).await.map_err(|e| match reply_code(&e) {
@@ -92,7 +98,7 @@ async fn retrieve(
         _ => failure(ErrorCode::INVALID_PACKAGE_URL, "the staging server did not hand out the package", &e),
     })?;
     let mut body = Vec::new();
-    let read = (&mut stream).take(limit.saturating_add(1)).read_to_end(&mut body).await;
+    let read = (&mut stream).take(max_bytes.saturating_add(1)).read_to_end(&mut body).await;
     let bytes = body.len() as u64;
     if let Err(error) = read {
         return Err(FetchFailure {
@@ -103,8 +109,8 @@ async fn retrieve(
             )
         });
     }
-    if bytes > limit {
-        return Err(FetchFailure { bytes, ..too_large(limit, format!("passed {bytes} bytes")) });
+    if bytes > max_bytes {
+        return Err(FetchFailure::too_large(max_bytes, bytes, None));
     }
     // The completion reply tells a whole file from one the server broke off (426, 451).
     // Some servers open the data connection before they refuse the file: a refusal
@@ -190,7 +196,7 @@ mod tests {
     async fn an_unreachable_server_is_1310() {
         // Port 9 (discard) is closed on loopback in every environment this runs in.
         let url = Url::parse("ftp://127.0.0.1:9/s/k/p.zip").expect("url");
-        let failure = fetch_ftp(url, None, None, u64::MAX).await.expect_err("nothing listens");
+        let failure = fetch_ftp(url, None, None, 1024).await.expect_err("nothing listens");
         assert_eq!(failure.code, ErrorCode::INVALID_PACKAGE_URL);
         assert!(failure.text.starts_with("cannot reach the staging server"), "{}", failure.text);
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use pens_proto::{CollectCommand, ErrorCode, NotificationKind};
 
 use super::activity::{ExchangeRef, TargetEventKind};
-use super::archive::check_archive;
+use super::archive::{ArchiveRefusal, check_archive};
 use super::defect::Step;
 use super::fetch::{Credentials, DEFAULT_MAX_PACKAGE_BYTES, fetch};
 use super::mail::mail;
@@ -131,15 +131,18 @@ impl Job {
         let credentials = self.credentials();
         self.record(TargetEventKind::FetchStarted { url: pens_proto::redact(url), credentials: credentials.is_some() });
         let limit = if self.inner.behaviour.package_limit {
-            self.inner.options.max_package_bytes
+            self.inner.options.limits.package_bytes
         } else {
-            DEFAULT_MAX_PACKAGE_BYTES.max(self.inner.options.max_package_bytes)
+            DEFAULT_MAX_PACKAGE_BYTES.max(self.inner.options.limits.package_bytes)
         };
         let timeout = self.inner.options.fetch_timeout;
         let fetched = fetch(&self.inner.fetcher, url, credentials.as_ref(), timeout, limit).await;
         let package = match fetched {
             Ok(package) => package,
             Err(failure) => {
+                if let Some(breach) = failure.breach.clone() {
+                    self.record(TargetEventKind::LimitReached { breach });
+                }
                 self.record(TargetEventKind::FetchFinished {
                     http_status: failure.http_status,
                     bytes: failure.bytes,
@@ -154,25 +157,34 @@ impl Job {
         let package_type = self.command.package_type.clone();
         let body = package.body.clone();
         let depth = self.inner.behaviour.archive;
-        let checked = tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), depth))
-            .await
-            .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}")));
+        let limits = self.inner.options.limits;
+        let checked =
+            tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), depth, &limits))
+                .await
+                .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}").into()));
         let checked = match checked {
             // `leaky-receipts`: a "helpful" error that shows what came instead.
-            Err(text) if self.inner.behaviour.leaky_notifications => {
-                Err(format!("{text}; it begins: {}", quote_start(&package.body)))
-            }
+            Err(refusal) if self.inner.behaviour.leaky_notifications => Err(ArchiveRefusal {
+                text: format!("{}; it begins: {}", refusal.text, quote_start(&package.body)),
+                ..refusal
+            }),
             other => other,
         };
         let (result, detail, outcome) = match checked {
             Ok(summary) => {
                 (ErrorCode::SUCCESS, format!("a sound archive of {} files", summary.files), Outcome::Imported)
             }
-            Err(text) => (
-                ErrorCode::INTERNAL_PACKAGE_ERROR,
-                text.clone(),
-                Outcome::Failed(ErrorCode::INTERNAL_PACKAGE_ERROR, text),
-            ),
+            Err(refusal) => {
+                if let Some(breach) = refusal.breach {
+                    self.record(TargetEventKind::LimitReached { breach });
+                }
+                let text = refusal.text;
+                (
+                    ErrorCode::INTERNAL_PACKAGE_ERROR,
+                    text.clone(),
+                    Outcome::Failed(ErrorCode::INTERNAL_PACKAGE_ERROR, text),
+                )
+            }
         };
         self.record(TargetEventKind::FetchFinished { http_status: Some(package.http_status), bytes, result, detail });
         outcome
@@ -210,7 +222,8 @@ impl Job {
         };
         let shown_url = pens_proto::redact(url.as_str());
         let method = self.script.delivery;
-        let mut delivery = send(&self.inner.fetcher.http, url, method, &message).await;
+        let limits = self.inner.options.limits.answer();
+        let mut delivery = send(&self.inner.fetcher.http, url, method, &message, &limits).await;
         delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
         self.record(TargetEventKind::NotificationSent { kind, method, url: shown_url, error, package_id, delivery });
     }

@@ -20,13 +20,11 @@ use reqwest::header::CONTENT_TYPE;
 use super::activity::{Delivery, MAX_ANSWER_RAW_BYTES};
 use super::fetch::chain;
 use super::script::DeliveryMethod;
+use crate::answer::{AnswerProblem, parser_breach, read_answer};
+use crate::limits::AnswerLimits;
 
 /// How long the client may take to answer a receipt or alert.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The most of the client's answer that is read (and parsed); the first
-/// [`MAX_ANSWER_RAW_BYTES`] of it are kept.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Builds a receipt or alert about `command`: the collect's package data (only the
 /// elements it had), the target's own name as `client`, and the outcome.
@@ -87,12 +85,13 @@ pub(crate) fn destination(kind: NotificationKind, value: Option<&str>, mails: bo
 }
 
 /// Sends `notification` to `url` by `method` (a form body, or the query of `url` with
-/// the message appended) and records the answer as it came.
+/// the message appended) and records the answer as it came, read within `limits`.
 pub(crate) async fn send(
     client: &Client,
     url: reqwest::Url,
     method: DeliveryMethod,
     notification: &Notification,
+    limits: &AnswerLimits,
 ) -> Delivery {
     let request = match method {
         DeliveryMethod::Post => client.post(url).header(CONTENT_TYPE, FORM_CONTENT_TYPE).body(notification.to_form()),
@@ -102,6 +101,9 @@ pub(crate) async fn send(
     let response = match request.timeout(NOTIFY_TIMEOUT).send().await {
         Ok(response) => response,
         Err(error) => {
+            if let Some(breach) = parser_breach(&error) {
+                return Delivery { breach: Some(breach), ..Delivery::default() };
+            }
             let failure = chain(&error.without_url());
             tracing::debug!(kind = ?notification.kind(), "delivery failed: {failure}");
             return Delivery { failure: Some(failure), ..Delivery::default() };
@@ -109,8 +111,18 @@ pub(crate) async fn send(
     };
     let http_status = Some(response.status().as_u16());
     let content_type = response.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let body = read_capped(response).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let latency = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let body = match read_answer(response, limits).await {
+        Ok(answer) => answer.body,
+        Err(AnswerProblem::Breach(breach)) => {
+            tracing::debug!(kind = ?notification.kind(), "answer not read: {breach}");
+            let latency_ms = Some(latency());
+            return Delivery { http_status, content_type, latency_ms, breach: Some(breach), ..Delivery::default() };
+        }
+        // A body that fails midway is judged as far as it came.
+        Err(AnswerProblem::Broken { partial, .. }) => partial,
+    };
+    let latency_ms = latency();
     let parsed = parse_response(&body);
     tracing::debug!(
         kind = ?notification.kind(),
@@ -127,20 +139,8 @@ pub(crate) async fn send(
         pens_error: parsed.error,
         latency_ms: Some(latency_ms),
         failure: None,
+        breach: None,
     }
-}
-
-/// The first [`MAX_ANSWER_BYTES`] of the answer; a body that fails midway is cut there.
-async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while body.len() < MAX_ANSWER_BYTES {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    body.truncate(MAX_ANSWER_BYTES);
-    body
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use pens_proto::{Support, TargetCapabilities};
 
 use super::defect::Defect;
 use super::fetch::DEFAULT_MAX_PACKAGE_BYTES;
+use crate::limits::PeerLimits;
 
 /// The product name the target puts in its receipts and alerts (`client`, CMI010 §5.1:
 /// the sender's own name).
@@ -73,11 +74,11 @@ pub struct ReferenceTargetOptions {
     /// The SMTP server `mailto:` receipts and alerts are handed to (the harness's mail
     /// sink); it can also be set once running ([`super::ReferenceTarget::set_smtp_relay`]).
     pub smtp_relay: Option<SocketAddr>,
-    /// The largest package the target accepts, in bytes (default
-    /// [`DEFAULT_MAX_PACKAGE_BYTES`], also the most it ever holds): a larger one gets a
-    /// 1440 receipt (insufficient host storage, CMI010 §6.3). The self-test sets it low
-    /// and declares it, so that `security-oversized-package` stays fast.
-    pub max_package_bytes: u64,
+    /// What the target takes from the client and its staging server: the package size,
+    /// redirects, zip entries and content, the answers to receipts and alerts, collects
+    /// per key and connections at once. A cap reached is recorded as
+    /// [`super::TargetEventKind::LimitReached`] (or [`super::Delivery::breach`]).
+    pub limits: PeerLimits,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -90,7 +91,7 @@ impl Default for ReferenceTargetOptions {
             client_name: DEFAULT_CLIENT_NAME.to_owned(),
             slow_ack_extra_delay: Duration::ZERO,
             smtp_relay: None,
-            max_package_bytes: DEFAULT_MAX_PACKAGE_BYTES,
+            limits: PeerLimits::default(),
         }
     }
 }
@@ -170,10 +171,19 @@ impl ReferenceTargetOptionsBuilder {
         self
     }
 
+    /// Takes no more from the client than `limits` allow.
+    pub fn limits(mut self, limits: PeerLimits) -> Self {
+        self.options.limits = limits;
+        self
+    }
+
     /// Accepts packages of at most `bytes` (at most [`DEFAULT_MAX_PACKAGE_BYTES`]: the
-    /// target keeps packages in memory).
+    /// target keeps packages in memory); the same as `limits.package_bytes`. Beyond it a
+    /// package gets a 1440 receipt (insufficient host storage, CMI010 §6.3). The
+    /// self-test sets it low and declares it, so that `security-oversized-package` stays
+    /// fast.
     pub fn max_package_bytes(mut self, bytes: u64) -> Self {
-        self.options.max_package_bytes = bytes.min(DEFAULT_MAX_PACKAGE_BYTES);
+        self.options.limits.package_bytes = bytes.min(DEFAULT_MAX_PACKAGE_BYTES);
         self
     }
 

@@ -158,6 +158,11 @@ impl Scripts {
         self.by_key.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), script);
     }
 
+    /// Forgets the script of `key`: later collects there follow the default script.
+    pub(crate) fn remove(&self, key: &str) {
+        self.by_key.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
+    }
+
     /// The script of `key` and whether one was registered; the default script for no
     /// key or an unknown one.
     pub(crate) fn for_key(&self, key: Option<&str>) -> (TargetScript, bool) {

@@ -3,22 +3,22 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tokio::sync::oneshot;
-
 use super::activity::TargetEvent;
 use super::error::ReferenceTargetError;
 use super::options::ReferenceTargetOptions;
 use super::script::TargetScript;
 use super::state::{COLLECT_PATH, ReferenceTargetState, app};
 use crate::path::encode_segment;
+use crate::server::{self, Bound, ServerTask};
 
 /// A running reference target. It listens until dropped; dropping it also aborts the
-/// background work of every exchange, so no receipt leaves a target that is gone.
+/// background work of every exchange, so no receipt leaves a target that is gone. It
+/// serves at most [`crate::PeerLimits::connections`] connections at once.
 #[derive(Debug)]
 pub struct ReferenceTarget {
     addr: SocketAddr,
     state: ReferenceTargetState,
-    shutdown: Option<oneshot::Sender<()>>,
+    server: ServerTask,
 }
 
 impl ReferenceTarget {
@@ -32,20 +32,18 @@ impl ReferenceTarget {
         let listener_error = |source| ReferenceTargetError::Listener { addr: bind, source };
         listener.set_nonblocking(true).map_err(listener_error)?;
         let addr = listener.local_addr().map_err(listener_error)?;
+        let _entered = runtime.enter();
         let listener = tokio::net::TcpListener::from_std(listener).map_err(listener_error)?;
-        let (shutdown, stop) = oneshot::channel::<()>();
         let router = app(state.clone());
-        runtime.spawn(async move {
-            let server = axum::serve(listener, router).with_graceful_shutdown(async {
-                // A dropped sender is the signal as much as a sent value.
-                let _ = stop.await;
-            });
-            if let Err(error) = server.await {
-                tracing::warn!(%addr, "the reference target stopped: {error}");
-            }
-        });
+        let limits = state.options().limits.listener();
+        let server = server::spawn(Bound { listener, addr }, router, None, limits, "the mock target");
         tracing::info!(%addr, defect = ?state.options().defect, "reference target listening");
-        Ok(ReferenceTarget { addr, state, shutdown: Some(shutdown) })
+        Ok(ReferenceTarget { addr, state, server })
+    }
+
+    /// How many connections found every slot taken and waited for one to free.
+    pub fn held_back_connections(&self) -> u64 {
+        self.server.held_back()
     }
 
     /// The collect URL of the default script: `http://ADDR/pens`.
@@ -99,10 +97,8 @@ impl ReferenceTarget {
 }
 
 impl Drop for ReferenceTarget {
+    /// The listener and its connections stop with `server`; the background work here.
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
         self.state.abort_jobs();
     }
 }

@@ -20,6 +20,7 @@ use super::error::ReferenceTargetError;
 use super::fetch::Fetcher;
 use super::options::ReferenceTargetOptions;
 use super::script::{Scripts, TargetScript};
+use crate::limits::{KeyCounts, Overflow};
 
 /// The collect URL's path; `/pens/<key>` selects the script of `key`.
 pub(crate) const COLLECT_PATH: &str = "/pens";
@@ -55,6 +56,8 @@ pub(crate) struct Inner {
     /// The background work of every exchange, aborted when the target shuts down so
     /// that no receipt leaves a target that is gone.
     jobs: Mutex<JoinSet<()>>,
+    /// Collects per key, kept or not ([`crate::PeerLimits::notifications`]).
+    pub(crate) collects: KeyCounts,
 }
 
 impl ReferenceTargetState {
@@ -66,6 +69,7 @@ impl ReferenceTargetState {
             options.extra_root_pem.as_deref(),
             capabilities.ftp == pens_proto::Support::Yes,
             capabilities.ftps == pens_proto::Support::Yes,
+            options.limits,
         )?;
         Ok(ReferenceTargetState {
             inner: Arc::new(Inner {
@@ -79,6 +83,7 @@ impl ReferenceTargetState {
                 next_exchange: AtomicU64::new(0),
                 smtp_relay,
                 jobs: Mutex::new(JoinSet::new()),
+                collects: KeyCounts::default(),
             }),
         })
     }
@@ -112,6 +117,20 @@ impl ReferenceTargetState {
     /// was larger than [`MAX_KEPT_PACKAGE_BYTES`].
     pub fn fetched_package(&self, key: &str) -> Option<Bytes> {
         self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// The collects that arrived at `/pens/<key>` beyond
+    /// [`crate::PeerLimits::notifications`], if any did (`""` for `/pens`): each was
+    /// answered 1440 and neither recorded nor acted on.
+    pub fn overflow(&self, key: &str) -> Option<Overflow> {
+        self.inner.collects.overflow(key)
+    }
+
+    /// Forgets what the target holds for `key`: its script (later collects there follow
+    /// the default one) and the package kept for it. The events stay on record.
+    pub fn forget(&self, key: &str) {
+        self.inner.scripts.remove(key);
+        self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
     }
 
     /// Hands `mailto:` receipts and alerts to `relay` from now on (the harness's mail

@@ -286,9 +286,9 @@ async fn the_reference_client_publishes_to_the_reference_target_over_https_and_b
     for ((kind, error, delivery), wanted) in deliveries.iter().zip([NotificationKind::Receipt, NotificationKind::Alert])
     {
         assert_eq!((*kind, *error), (wanted, ErrorCode(0)));
-        let Delivery { http_status, content_type, answer_raw, pens_error, latency_ms, failure } = delivery;
+        let Delivery { http_status, content_type, answer_raw, pens_error, latency_ms, failure, breach } = delivery;
         assert_eq!((*http_status, content_type.as_deref()), (Some(200), Some("text/plain")));
-        assert_eq!((*pens_error, failure), (Some(ErrorCode(0)), &None));
+        assert_eq!((*pens_error, failure, breach), (Some(ErrorCode(0)), &None, &None));
         assert!(answer_raw.as_deref().is_some_and(|a| a.starts_with("error=0\r\n")), "{answer_raw:?}");
         assert!(latency_ms.is_some());
     }

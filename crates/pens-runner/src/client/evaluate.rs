@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use pens_mock::{Delivery, TargetEvent, TargetEventKind};
+use pens_mock::{Delivery, Limit, TargetEvent, TargetEventKind};
 use pens_proto::{
     CheckContext, CollectCommand, ErrorCode, Level, NotificationKind, Requirement, assess_decoded_collect,
     check_content_type, parse_response, req,
@@ -33,13 +33,15 @@ pub(crate) struct ClientSettings<'a> {
     pub(crate) script: &'a TargetScriptSpec,
     /// The deadline of each answer when the scenario sets none.
     pub(crate) answers_deadline: Duration,
+    /// How far the package inspection may go (within `[limits]`).
+    pub(crate) package_limits: pens_package::Limits,
 }
 
 /// Judges everything the scenario expects.
 pub(crate) fn judge(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Vec<CheckResult> {
     let mut checks = judge_collects(evidence, settings);
     if let Some(package) = &settings.expect.package {
-        checks.extend(judge_package(evidence, &package.value));
+        checks.extend(judge_package(evidence, &package.value, &settings.package_limits));
     }
     if let Some(answers) = &settings.expect.answers {
         checks.extend(judge_answers(evidence, &answers.value, settings));
@@ -47,7 +49,40 @@ pub(crate) fn judge(evidence: &ClientEvidence, settings: &ClientSettings<'_>) ->
     if settings.expect.namespace.as_ref().is_some_and(|n| n.value.stable.value) {
         checks.push(judge_namespace(evidence));
     }
+    checks.extend(flood(evidence, settings));
     checks
+}
+
+/// Collects beyond `[limits] notifications` for the scenario were answered 1440 and
+/// counted, not kept: `inconclusive`, since they were not judged (a tool publishes a
+/// scenario's course at most 20 times; the flood itself says something is wrong, but
+/// not what).
+fn flood(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Option<CheckResult> {
+    let overflow = evidence.collect_overflow?;
+    let message = format!(
+        "the tool sent more than {kept} collects for this scenario ([limits] notifications): the first {kept} were \
+         taken and judged, {dropped} more were answered 1440 and counted but not kept (the first of them {first} ms, \
+         the last {last} ms after the scenario started); what was dropped was not judged",
+        kept = overflow.kept,
+        dropped = overflow.dropped,
+        first = evidence.offset_ms(overflow.first),
+        last = evidence.offset_ms(overflow.last),
+    );
+    Some(CheckResult::new(Verdict::Inconclusive, settings.main_requirement, message))
+}
+
+/// The verdict of a cap our target reached while fetching: a redirect back to a URL
+/// already requested means the package can never be reached (`fail`); a long redirect
+/// chain, a redirect to another host or a package beyond `[limits] package-bytes` may
+/// be legitimate, the harness just does not go there (`inconclusive`); a zip over the
+/// zip caps was fetched all the same (`pass` for availability, its contents are
+/// `inconclusive`).
+fn breach_verdict(limit: Limit) -> Verdict {
+    match limit {
+        Limit::RedirectLoop => Verdict::Fail,
+        Limit::ZipEntries | Limit::UnpackedBytes => Verdict::Pass,
+        _ => Verdict::Inconclusive,
+    }
 }
 
 fn label(index: usize, total: usize) -> String {
@@ -147,7 +182,11 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
 }
 
 /// The fetch our target made for each collect it answered 0, and what it got.
-pub(crate) fn judge_package(evidence: &ClientEvidence, expect: &PackageExpectation) -> Vec<CheckResult> {
+pub(crate) fn judge_package(
+    evidence: &ClientEvidence,
+    expect: &PackageExpectation,
+    limits: &pens_package::Limits,
+) -> Vec<CheckResult> {
     let received = evidence.collects();
     let accepted: Vec<&Received<'_>> = received.iter().filter(|c| c.answer.is_success()).collect();
     let mut checks = Vec::new();
@@ -179,7 +218,7 @@ pub(crate) fn judge_package(evidence: &ClientEvidence, expect: &PackageExpectati
         available = accepted.iter().any(|c| availability(evidence, c).verdict == Verdict::Pass);
     }
     if expect.contents.value {
-        checks.extend(contents(evidence, accepted.last().copied(), available));
+        checks.extend(contents(evidence, accepted.last().copied(), available, limits));
     }
     checks
 }
@@ -203,8 +242,13 @@ fn availability(evidence: &ClientEvidence, collect: &Received<'_>) -> CheckResul
     let Some((status, bytes, result, detail)) = finished else {
         return CheckResult::new(Verdict::Fail, requirement, "the fetch of package-url had not ended by the deadline");
     };
+    if let Some(breach) = evidence.breach_of(exchange).filter(|b| breach_verdict(b.limit) != Verdict::Pass) {
+        return CheckResult::new(breach_verdict(breach.limit), requirement, breach.message.clone());
+    }
+    let over_zip_caps = evidence.breach_of(exchange).is_some();
     let retrieved = status.is_some_and(|s| (200..300).contains(&s))
-        && (result.is_success() || (result == ErrorCode::INTERNAL_PACKAGE_ERROR && evidence.package.is_some()));
+        && (result.is_success()
+            || (result == ErrorCode::INTERNAL_PACKAGE_ERROR && (evidence.package.is_some() || over_zip_caps)));
     let shown_status = status.map_or_else(|| "no HTTP answer".to_owned(), |s| format!("HTTP {s}"));
     if retrieved {
         return CheckResult::new(
@@ -228,8 +272,18 @@ fn availability(evidence: &ClientEvidence, collect: &Received<'_>) -> CheckResul
     CheckResult::new(Verdict::Fail, requirement, message).expected_actual("HTTP 200 and the package", shown_status)
 }
 
-fn contents(evidence: &ClientEvidence, collect: Option<&Received<'_>>, available: bool) -> Vec<CheckResult> {
+fn contents(
+    evidence: &ClientEvidence,
+    collect: Option<&Received<'_>>,
+    available: bool,
+    limits: &pens_package::Limits,
+) -> Vec<CheckResult> {
     let requirement = &req::CLIENT_PACKAGE_FORMAT;
+    // A package beyond the caps was not (or not wholly) looked into: nothing to judge.
+    if let Some(breach) = collect.and_then(|c| evidence.breach_of(c.event.exchange)) {
+        let message = format!("the package's contents are not judged: {breach}");
+        return vec![CheckResult::new(Verdict::Inconclusive, requirement, message)];
+    }
     let (Some(package), Some(collect)) = (&evidence.package, collect) else {
         let why = if available {
             "the package was fetched but is too large to keep for inspection"
@@ -241,7 +295,7 @@ fn contents(evidence: &ClientEvidence, collect: Option<&Received<'_>>, available
     let command = decode(collect).command;
     let declared = pens_package::Declared::new(command.package_format.as_deref(), command.package_type.as_deref())
         .with_version(command.package_type_version.as_deref());
-    let report = pens_package::inspect_with(package, &declared, &pens_package::Limits::default());
+    let report = pens_package::inspect_with(package, &declared, limits);
     let mut checks: Vec<CheckResult> =
         report.findings.iter().map(|f| CheckResult::from_finding(f, "package")).collect();
     if checks.iter().all(|c| c.verdict < Verdict::Warn) {
@@ -407,6 +461,11 @@ fn missing(what: &str, evidence: &ClientEvidence, within: Duration) -> CheckResu
 pub(crate) fn judge_delivery(what: &str, delivery: &Delivery, within: Duration) -> Vec<CheckResult> {
     let requirement = &req::CLIENT_ANSWERS_NOTIFICATIONS;
     let context = format!("answer to {what}");
+    if let Some(breach) = &delivery.breach {
+        // No PENS answer comes near `[limits] answer-bytes` or the header caps (CMI010
+        // §6.3: four short lines): the answer fails, unread.
+        return vec![CheckResult::new(Verdict::Fail, requirement, format!("{context}: {breach}"))];
+    }
     if let Some(failure) = &delivery.failure {
         return vec![CheckResult::new(Verdict::Fail, requirement, format!("no answer to {what}: {failure}"))];
     }

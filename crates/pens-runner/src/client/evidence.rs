@@ -24,6 +24,9 @@ pub(crate) struct ClientEvidence {
     pub(crate) collect_deadline: Duration,
     /// Whether the wait for the receipts and alerts ended at its deadline.
     pub(crate) background_timed_out: bool,
+    /// Collects that arrived beyond the cap of the key ([`crate::Limits::notifications`]):
+    /// answered 1440 and counted, not in `events`.
+    pub(crate) collect_overflow: Option<pens_mock::Overflow>,
 }
 
 /// A collect as the target received it.
@@ -46,6 +49,15 @@ impl ClientEvidence {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The cap the mock target reached in exchange `number`, if one was: the package, a
+    /// redirect or the archive was beyond `[limits]`.
+    pub(crate) fn breach_of(&self, number: u64) -> Option<&pens_mock::LimitBreach> {
+        self.of_exchange(number).find_map(|e| match &e.kind {
+            TargetEventKind::LimitReached { breach } => Some(breach),
+            _ => None,
+        })
     }
 
     /// The events of exchange `number`.

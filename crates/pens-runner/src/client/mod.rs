@@ -66,6 +66,9 @@ pub struct ClientRunOptions {
     /// tool's mail server, or a sink it reads). Without one the mock target claims no
     /// mail and answers 1510/1520 to a `mailto:` receipt or alerts URL.
     pub smtp_relay: Option<SocketAddr>,
+    /// The caps on what the tool and its staging server may send the mock target
+    /// (profile `[limits]`).
+    pub limits: crate::Limits,
 }
 
 impl ClientRunOptions {
@@ -91,6 +94,7 @@ impl ClientRunOptions {
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
             trust_pem: None,
             smtp_relay: None,
+            limits: crate::Limits::default(),
         }
     }
 }

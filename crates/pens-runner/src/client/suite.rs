@@ -19,6 +19,7 @@ use super::evaluate::{ClientSettings, judge};
 use super::evidence::ClientEvidence;
 use super::{ClientRunOptions, Trigger, TriggerCall, trigger};
 use crate::options::matches_pattern;
+use crate::step::{Steps, within_budget};
 use crate::suite::{RunError, RunEvent, RunOutput, finish_report, result_for};
 
 /// Everything a scenario task shares.
@@ -52,7 +53,11 @@ pub async fn run_client_suite(
 ) -> Result<RunOutput, RunError> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let mut target_options = ReferenceTargetOptions { capabilities: options.target_claims(), ..Default::default() };
+    let mut target_options = ReferenceTargetOptions {
+        capabilities: options.target_claims(),
+        limits: options.limits.peer(),
+        ..Default::default()
+    };
     target_options.extra_root_pem.clone_from(&options.trust_pem);
     target_options.smtp_relay = options.smtp_relay;
     let target = ReferenceTarget::start(options.listen, target_options).map_err(RunError::Target)?;
@@ -85,7 +90,12 @@ pub async fn run_client_suite(
         let fallback = empty_result(&scenario, Verdict::Error);
         let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            run_scenario(&shared, &scenario, &events).await
+            let steps = Steps::new();
+            let abandoned = empty_result(&scenario, Verdict::Pass);
+            let budget = scenario_budget(&scenario, &shared.options);
+            let requirement = main_requirement(&scenario);
+            let running = run_scenario(&shared, &scenario, &events, &steps);
+            within_budget(budget, &steps, requirement, running, abandoned).await
         });
         fallbacks.insert(task.id(), fallback);
     }
@@ -101,6 +111,14 @@ pub async fn run_client_suite(
             }
             else => break,
         }
+    }
+    let held_back = shared.target.held_back_connections();
+    if held_back > 0 {
+        tracing::warn!(
+            "{held_back} connection(s) to the mock target waited for a free slot: the tool had {} open at once, the \
+             most allowed ([limits] connections)",
+            options.limits.connections
+        );
     }
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims() };
     let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
@@ -126,6 +144,43 @@ pub(crate) fn script_of(spec: &TargetScriptSpec) -> TargetScript {
     }
 }
 
+/// The requirement a scenario cites when nothing more specific applies: its first.
+fn main_requirement(scenario: &ClientScenario) -> &'static pens_proto::Requirement {
+    scenario.requirements.first().map_or(&pens_proto::req::CLIENT_STAGING_AVAILABLE, |r| r.value)
+}
+
+/// How long the mock target's work for one collect of `script` may take: the answer's
+/// delay, the fetch, and the tool's answer to the receipt and each alert.
+fn background_deadline(script: &TargetScript, answers: Duration) -> Duration {
+    let fetch = if script.fetch { DEFAULT_FETCH_TIMEOUT } else { Duration::ZERO };
+    script.answer_delay.saturating_add(fetch).saturating_add(answers.saturating_mul(script.alerts.saturating_add(1)))
+}
+
+/// The longest a client scenario may take: each publish's collect deadline and the
+/// stopping of its trigger, the mock target's work, the quiet window, and the grace.
+fn scenario_budget(scenario: &ClientScenario, options: &ClientRunOptions) -> Duration {
+    let publishes = scenario.expect.collects.value.max(1);
+    let deadlines = options.deadlines;
+    let script = script_of(&scenario.target.value);
+    [background_deadline(&script, deadlines.answers), deadlines.quiet, options.limits.scenario_grace].into_iter().fold(
+        deadlines.collect.saturating_add(trigger::STOP_ALLOWANCE).saturating_mul(publishes),
+        Duration::saturating_add,
+    )
+}
+
+/// Forgets the scenario's key at the mock target when dropped: at the end of the
+/// scenario, or when it is abandoned, so no script or kept package outlives it.
+struct Forget<'a> {
+    target: &'a ReferenceTarget,
+    key: &'a str,
+}
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.target.state().forget(self.key);
+    }
+}
+
 fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
     events
         .iter()
@@ -142,11 +197,13 @@ fn all_finished(key: &str, events: &[TargetEvent]) -> bool {
         .all(|started| ours().any(|e| e.exchange == started.exchange && e.kind == TargetEventKind::ExchangeFinished))
 }
 
-/// Runs one scenario. Never panics on the client's behaviour: every outcome is a result.
+/// Runs one scenario, saying in `steps` where it is. Never panics on the client's
+/// behaviour: every outcome is a result.
 async fn run_scenario(
     shared: &Shared,
     scenario: &ClientScenario,
     events: &mpsc::UnboundedSender<RunEvent>,
+    steps: &Steps,
 ) -> ScenarioResult {
     let clock = Instant::now();
     let started_utc = OffsetDateTime::now_utc();
@@ -155,6 +212,7 @@ async fn run_scenario(
     let spec = &scenario.target.value;
     let script = script_of(spec);
     shared.target.script(key, script.clone());
+    let _forget = Forget { target: &shared.target, key };
     let deadlines = shared.options.deadlines;
     let url = shared.url_for(key);
     // Collects already on record for this key (a rerun of the same id in one run).
@@ -162,6 +220,7 @@ async fn run_scenario(
 
     let wanted = scenario.expect.collects.value.max(1);
     let mut running = Vec::new();
+    steps.enter("waiting for a collect after triggering the publish");
     for copy in 1..=wanted {
         let deadline = Instant::now() + deadlines.collect;
         if matches!(shared.trigger, Trigger::Interactive) {
@@ -178,17 +237,18 @@ async fn run_scenario(
     }
 
     // The fetch, receipt and alerts the script implies, and the client's answers.
+    steps.enter("waiting for the mock target's fetch, receipt and alerts and the tool's answers");
     let per_answer = deadlines.answers;
-    let background = script.answer_delay
-        + if script.fetch { DEFAULT_FETCH_TIMEOUT } else { Duration::ZERO }
-        + per_answer.saturating_mul(script.alerts.saturating_add(1));
+    let background = background_deadline(&script, per_answer);
     let background_timed_out =
         shared.target.wait_for(|events| all_finished(key, events), Instant::now() + background).await.is_none();
     // A quiet window: a collect nobody triggered would show up here.
+    steps.enter("watching for a collect nobody triggered (the quiet window)");
     let arrived = collects_of(key, &shared.target.activity());
     let _ = shared.target.wait_for(|events| collects_of(key, events) > arrived, Instant::now() + deadlines.quiet).await;
 
     let collected = collects_of(key, &shared.target.activity()) > before;
+    steps.enter("stopping the trigger");
     let mut notes = Vec::new();
     let total = running.len();
     for (index, run) in running.into_iter().enumerate() {
@@ -214,17 +274,21 @@ async fn run_scenario(
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
         background_timed_out,
+        collect_overflow: shared.target.state().overflow(key),
     };
     result.exchanges = exchanges(&evidence);
     let owned_scenario = scenario.clone();
+    let limits = shared.options.limits;
+    steps.enter("judging");
     let judged = tokio::task::spawn_blocking(move || {
-        let main_requirement =
-            owned_scenario.requirements.first().map_or(&pens_proto::req::CLIENT_STAGING_AVAILABLE, |r| r.value);
         let settings = ClientSettings {
-            main_requirement,
+            main_requirement: main_requirement(&owned_scenario),
             expect: &owned_scenario.expect,
             script: &owned_scenario.target.value,
             answers_deadline: per_answer,
+            package_limits: pens_package::Limits::default()
+                .with_max_entries(pens_package::Limits::default().max_entries.min(limits.zip_entries))
+                .with_max_uncompressed(pens_package::Limits::default().max_uncompressed.min(limits.unpacked_bytes)),
         };
         judge(&evidence, &settings)
     })

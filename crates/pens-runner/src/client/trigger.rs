@@ -160,6 +160,11 @@ async fn collect_output(task: Option<JoinHandle<String>>) -> String {
 /// How long to wait for a command's output once it has ended.
 const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// How long stopping one publish's trigger may take: killing the command, then
+/// waiting [`OUTPUT_GRACE`] for each of its two output streams. Part of a scenario's
+/// budget ([`crate::Limits::scenario_grace`]).
+pub(crate) const STOP_ALLOWANCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`].
 async fn read_capped(mut stream: impl tokio::io::AsyncRead + Unpin) -> String {
     let mut kept = Vec::new();

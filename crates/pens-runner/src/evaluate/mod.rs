@@ -32,9 +32,43 @@ pub(crate) struct Settings<'a> {
 /// Judges the evidence: the common expectations always, and the first alternative that
 /// holds entirely (or, when none does, the closest one, with a note).
 pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: &Settings<'_>) -> Judgement {
-    let mut judgement = judge_expectations(evidence, expectations, settings);
+    let mut judgement = match &evidence.exchange.breach {
+        Some(breach) => answer_breach(breach),
+        None => judge_expectations(evidence, expectations, settings),
+    };
     untrusted_certificate(evidence, &mut judgement);
+    flood(evidence, &mut judgement);
     judgement
+}
+
+/// An answer to the collect larger than the harness reads (`[limits] answer-bytes`,
+/// `header-count`, `header-bytes`) fails: a PENS answer is four short lines (CMI010
+/// §6.3), and no conformant target comes near the caps. Nothing else is judged: the
+/// answer's code could not be read, so what should follow is unknown.
+fn answer_breach(breach: &pens_mock::LimitBreach) -> Judgement {
+    let check = CheckResult::new(Verdict::Fail, &pens_proto::req::TARGET_ACK_RESPONSE, breach.message.clone());
+    Judgement {
+        checks: vec![check],
+        note: Some("the answer to the collect broke a limit of the harness; nothing else was judged".to_owned()),
+    }
+}
+
+/// Receipts and alerts beyond `[limits] notifications` were counted, not kept: the flood
+/// is `inconclusive`, since what was dropped was not judged. The scenario's own count
+/// checks (exactly one receipt) still fail on what was kept, so a duplicate receipt is
+/// a failure whether or not it came in a flood.
+fn flood(evidence: &Evidence, judgement: &mut Judgement) {
+    let Some(overflow) = evidence.overflow else { return };
+    let message = format!(
+        "the target sent more than {kept} receipts and alerts for this scenario ([limits] notifications): the first \
+         {kept} were kept and judged, {dropped} more were answered and counted but not kept (the first of them \
+         {first} ms, the last {last} ms after the collect was sent); what was dropped was not judged",
+        kept = overflow.kept,
+        dropped = overflow.dropped,
+        first = evidence.offset_ms(overflow.first),
+        last = evidence.offset_ms(overflow.last),
+    );
+    judgement.checks.push(CheckResult::new(Verdict::Inconclusive, &pens_proto::req::TARGET_RECEIPT_SENT, message));
 }
 
 /// An HTTPS fetch that failed in the TLS handshake is most often a target that does not
@@ -242,6 +276,39 @@ mod tests {
         assert_eq!(judgement.checks[0].verdict, Verdict::Fail);
         assert!(judgement.checks[0].message.contains("reports success (0)"), "{}", judgement.checks[0].message);
         assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 1 of 2"));
+    }
+
+    #[test]
+    fn an_answer_over_a_limit_fails_alone() {
+        let expectations =
+            Expectations { common: ExpectSet { receipt: receipt(&[0]), ..ExpectSet::default() }, any_of: vec![] };
+        let mut evidence = valid();
+        let message = "the answer was larger than the 1048576-byte limit ([limits] answer-bytes); reading stopped \
+                       there; Content-Length said 104857600";
+        evidence.exchange.breach = Some(pens_mock::LimitBreach::new(pens_mock::Limit::AnswerBytes, message));
+        let judgement = judge(&evidence, &expectations, &settings());
+        assert_eq!(outline(&judgement.checks), [(Verdict::Fail, "target.ack.response-format")]);
+        assert_eq!(judgement.checks[0].message, message);
+    }
+
+    #[test]
+    fn a_flood_of_notifications_is_inconclusive_next_to_the_count_check() {
+        let expectations =
+            Expectations { common: ExpectSet { receipt: receipt(&[0]), ..ExpectSet::default() }, any_of: vec![] };
+        let mut evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 0).receipt(30, 0);
+        let at = |ms| evidence.started + std::time::Duration::from_millis(ms);
+        evidence.overflow = Some(pens_mock::Overflow { kept: 2, dropped: 7, first: at(40), last: at(90) });
+        let judgement = judge(&evidence, &expectations, &settings());
+        let outline = outline(&judgement.checks);
+        assert!(outline.contains(&(Verdict::Fail, "target.receipt.sent")), "{outline:?}");
+        let flood = judgement.checks.iter().find(|c| c.verdict == Verdict::Inconclusive).expect("the flood check");
+        assert!(
+            flood.message.contains("more than 2 receipts and alerts")
+                && flood.message.contains("7 more")
+                && flood.message.contains("40 ms, the last 90 ms"),
+            "{}",
+            flood.message
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
             latency_ms: None,
             outcome: Err("not sent".into()),
             timed_out: false,
+            breach: None,
         },
         answered: None,
         staging: Vec::new(),
@@ -73,6 +74,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         tls_failures: Vec::new(),
         refused_logins: Vec::new(),
         internal: Vec::new(),
+        overflow: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use pens_proto::{CollectCommand, PensResponse};
 use pens_report::{RunReport, Verdict};
-use pens_runner::{Deadlines, RunEvent, RunOptions, run_target_suite};
+use pens_runner::{Deadlines, Limits, RunEvent, RunOptions, run_target_suite};
 use pens_scenario::Scenario;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::any;
@@ -113,9 +113,21 @@ async fn every_scenario_fails_on(
     scenarios: &[Scenario],
     deadlines: Deadlines,
 ) -> RunReport {
+    every_scenario_fails_within(name, answer, scenarios, deadlines, Limits::default()).await
+}
+
+/// [`every_scenario_fails_on`] with the run's `limits`.
+async fn every_scenario_fails_within(
+    name: &str,
+    answer: ResponseTemplate,
+    scenarios: &[Scenario],
+    deadlines: Deadlines,
+    limits: Limits,
+) -> RunReport {
     let target = garbage_target(answer).await;
     let mut options = all_at_once(&format!("{}/pens", target.uri()), scenarios);
     options.deadlines = deadlines;
+    options.limits = limits;
     let clock = Instant::now();
     let Observed { report, preflight, .. } = run(scenarios, &options).await;
     let elapsed = clock.elapsed();
@@ -187,7 +199,10 @@ async fn a_ten_megabyte_answer_fails_every_scenario() {
     // Reading 10 MB takes a few hundred milliseconds on a busy machine: a longer ack
     // deadline keeps this about the answer's content, not its speed.
     let deadlines = Deadlines { ack: Duration::from_secs(5), ..short_deadlines() };
-    every_scenario_fails_on("10 MB", answer, &scenarios, deadlines).await;
+    // Above the default `[limits] answer-bytes` (1 MiB, whose breach `limits.rs` tests):
+    // with the cap raised, a 10 MB answer is read whole and judged like any other.
+    let limits = Limits { answer_bytes: 16 * 1024 * 1024, ..Limits::default() };
+    every_scenario_fails_within("10 MB", answer, &scenarios, deadlines, limits).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{Delivery, TargetEvent, TargetEventKind};
+use pens_mock::{Delivery, Limit, LimitBreach, TargetEvent, TargetEventKind};
 use pens_proto::{CollectCommand, ErrorCode, req};
 use pens_report::Verdict;
 use pens_scenario::{ClientExpectations, FindingsMode, Method, Span, Spanned, TargetScriptSpec};
@@ -40,6 +40,7 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
         script_fetches: true,
         collect_deadline: Duration::from_millis(700),
         background_timed_out: false,
+        collect_overflow: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn judged(evidence: &ClientEvidence, expect: &ClientExpectations) -> Vec<(Verdic
         expect,
         script: &script,
         answers_deadline: Duration::from_secs(1),
+        package_limits: pens_package::Limits::default(),
     };
     judge_collects(evidence, &settings).into_iter().map(|c| (c.verdict, c.requirement)).collect()
 }
@@ -74,6 +76,7 @@ fn no_collect_is_a_failure_naming_the_deadline() {
             expect: &ClientExpectations::default(),
             script: &TargetScriptSpec::default(),
             answers_deadline: Duration::from_secs(1),
+            package_limits: pens_package::Limits::default(),
         },
     );
     assert_eq!(checks.len(), 1);
@@ -120,6 +123,7 @@ fn answers_need_crlf_error_zero_and_promptness() {
         pens_error: Some(ErrorCode(0)),
         latency_ms: Some(3),
         failure: None,
+        breach: None,
     };
     let checks = judge_delivery("receipt", &good, Duration::from_secs(1));
     assert!(checks.iter().all(|c| c.verdict == Verdict::Pass), "{checks:#?}");
@@ -144,6 +148,17 @@ fn answers_need_crlf_error_zero_and_promptness() {
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].verdict, Verdict::Fail);
     assert!(checks[0].message.contains("connection refused"));
+
+    let message = "the answer was larger than the 1048576-byte limit ([limits] answer-bytes); reading stopped there";
+    let flooded = Delivery {
+        http_status: Some(200),
+        breach: Some(LimitBreach::new(Limit::AnswerBytes, message)),
+        ..Delivery::default()
+    };
+    let checks = judge_delivery("receipt", &flooded, Duration::from_secs(1));
+    assert_eq!(checks.len(), 1);
+    assert_eq!((checks[0].verdict, checks[0].requirement.as_str()), (Verdict::Fail, "client.notification.response"));
+    assert_eq!(checks[0].message, format!("answer to receipt: {message}"));
 }
 
 fn fetched(status: u16, credentials: bool) -> ClientEvidence {
@@ -167,15 +182,61 @@ fn fetched(status: u16, credentials: bool) -> ClientEvidence {
 #[test]
 fn refused_credentials_and_missing_packages_fail_availability() {
     let expect = default_package();
-    let refused = judge_package(&fetched(401, true), &expect);
+    let limits = pens_package::Limits::default();
+    let refused = judge_package(&fetched(401, true), &expect, &limits);
     assert_eq!(refused[0].verdict, Verdict::Fail);
     assert!(refused[0].message.contains("refused the credentials the collect advertised"), "{}", refused[0].message);
-    let anonymous = judge_package(&fetched(403, false), &expect);
+    let anonymous = judge_package(&fetched(403, false), &expect, &limits);
     assert!(anonymous[0].message.contains("advertised none"), "{}", anonymous[0].message);
-    let missing = judge_package(&fetched(404, false), &expect);
+    let missing = judge_package(&fetched(404, false), &expect, &limits);
     assert!(missing[0].message.contains("404"), "{}", missing[0].message);
     // The contents cannot be judged without the package.
     assert_eq!(missing.last().map(|c| c.verdict), Some(Verdict::Inconclusive));
+}
+
+/// A fetch our target ended at a cap: `limit` reached, with `status` and `result`.
+fn capped(limit: Limit, status: u16, result: u16) -> ClientEvidence {
+    let breach = LimitBreach::new(limit, format!("{} reached", limit.key()));
+    evidence(vec![
+        collect(1, "POST", &CollectCommand::example(), 0),
+        event(1, TargetEventKind::FetchStarted { url: "http://s/p.zip".into(), credentials: false }),
+        event(1, TargetEventKind::LimitReached { breach }),
+        event(
+            1,
+            TargetEventKind::FetchFinished {
+                http_status: Some(status),
+                bytes: 10,
+                result: ErrorCode(result),
+                detail: "capped".into(),
+            },
+        ),
+    ])
+}
+
+#[test]
+fn caps_reached_while_fetching_give_their_verdicts() {
+    let expect = default_package();
+    let limits = pens_package::Limits::default();
+    let outline = |evidence: &ClientEvidence| -> Vec<(Verdict, String)> {
+        judge_package(evidence, &expect, &limits).into_iter().map(|c| (c.verdict, c.message)).collect()
+    };
+    // A package too large, a redirect elsewhere, too many redirects: not judged.
+    for (limit, status, result) in
+        [(Limit::PackageBytes, 200, 1440), (Limit::RedirectHost, 302, 1310), (Limit::Redirects, 302, 1310)]
+    {
+        let checks = outline(&capped(limit, status, result));
+        assert_eq!(checks[0], (Verdict::Inconclusive, format!("{} reached", limit.key())), "{limit:?}");
+        assert_eq!(checks.last().map(|c| c.0), Some(Verdict::Inconclusive), "{limit:?}: {checks:?}");
+    }
+    // A redirect loop: the package can never be reached.
+    assert_eq!(outline(&capped(Limit::RedirectLoop, 302, 1310))[0].0, Verdict::Fail);
+    // A zip over the zip caps was fetched; its contents are not judged.
+    for limit in [Limit::ZipEntries, Limit::UnpackedBytes] {
+        let checks = outline(&capped(limit, 200, 1432));
+        assert_eq!(checks[0].0, Verdict::Pass, "{limit:?}: {checks:?}");
+        assert_eq!(checks[1].0, Verdict::Inconclusive, "{limit:?}: {checks:?}");
+        assert!(checks[1].1.contains(limit.key()), "{checks:?}");
+    }
 }
 
 /// `[expect.package]` with both checks, as a scenario file would load it.

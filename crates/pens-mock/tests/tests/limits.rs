@@ -1,0 +1,172 @@
+//! The parties' caps on what a peer sends (`PeerLimits`), on real sockets: a flood of
+//! alerts is counted beyond the cap, answers over the header caps are not read, a full
+//! listener holds the next connection back until a slot frees, and a silent or
+//! dribbling peer loses its slot at the header-read timeout.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use pens_mock::{
+    AnswerLimits, CollectClient, CollectRequest, Collector, CollectorOptions, Limit, ListenerLimits, Method,
+};
+use pens_proto::{ErrorCode, Notification};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(10)
+}
+
+#[tokio::test]
+async fn a_hundred_and_one_alerts_keep_a_hundred_and_count_the_rest() {
+    let collector = Collector::start(LOOPBACK, "").await.unwrap();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let alerts = collector.urls("flood").alerts;
+    let mut alert = Notification::receipt("urn:x:1", "Flooding LMS", ErrorCode(0), "again");
+    alert.command = Some("alert".into());
+    let started = Instant::now();
+    for _ in 0..101 {
+        let answered = client.post(&alerts).body(alert.to_form()).send().await.unwrap();
+        assert_eq!(answered.status(), 200, "every alert is answered, kept or not");
+    }
+    let kept = collector.wait_for("flood", deadline(), |events| events.len() >= 100).await;
+    assert_eq!(kept.len(), 100);
+    let overflow = collector.overflow("flood").expect("the 101st was counted");
+    assert_eq!((overflow.kept, overflow.dropped), (100, 1));
+    assert!(overflow.first >= started && overflow.first == overflow.last);
+    // Other keys are not affected.
+    assert_eq!(collector.overflow("other"), None);
+    client.post(collector.urls("other").receipt).body(alert.to_form()).send().await.unwrap();
+    assert_eq!(collector.wait_for("other", deadline(), |events| !events.is_empty()).await.len(), 1);
+}
+
+/// A one-shot server that answers the first request with `head` (status line and
+/// headers) and an empty body.
+async fn answering_with(head: String) -> SocketAddr {
+    let listener = TcpListener::bind((LOOPBACK, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let head = head.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = stream.write_all(format!("{head}Content-Length: 0\r\n\r\n").as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+fn headers(count: usize, value_len: usize) -> String {
+    let value = "v".repeat(value_len);
+    let mut head = "HTTP/1.1 200 OK\r\n".to_owned();
+    for n in 0..count {
+        head.push_str(&format!("X-Header-{n}: {value}\r\n"));
+    }
+    head
+}
+
+async fn send(client: &CollectClient, addr: SocketAddr) -> pens_mock::CollectExchange {
+    let request =
+        CollectRequest { method: Method::Post, url: format!("http://{addr}/pens"), body: "command=collect".into() };
+    client.send(&request, Duration::from_secs(5)).await
+}
+
+#[tokio::test]
+async fn answers_over_the_header_caps_are_not_read() {
+    let client = CollectClient::new(None).unwrap();
+    // More lines than the HTTP parser takes.
+    let exchange = send(&client, answering_with(headers(150, 4)).await).await;
+    let breach = exchange.breach.expect("a breach");
+    assert_eq!(breach.limit, Limit::HeaderCount);
+    assert!(breach.message.contains("larger than the HTTP parser accepts"), "{breach}");
+    assert_eq!(exchange.outcome.as_ref().err(), Some(&breach.message));
+    // 30 lines of 3000 bytes: over 64 KiB.
+    let exchange = send(&client, answering_with(headers(30, 3000)).await).await;
+    let breach = exchange.breach.expect("a breach");
+    assert_eq!(breach.limit, Limit::HeaderBytes);
+    assert!(breach.message.contains("more than the 65536-byte limit ([limits] header-bytes)"), "{breach}");
+    // Our own count, below the parser's.
+    let strict = CollectClient::with_limits(None, AnswerLimits { header_count: 5, ..AnswerLimits::default() }).unwrap();
+    let exchange = send(&strict, answering_with(headers(10, 4)).await).await;
+    let breach = exchange.breach.expect("a breach");
+    assert_eq!(breach.limit, Limit::HeaderCount);
+    assert!(breach.message.contains("more than the 5 allowed ([limits] header-count)"), "{breach}");
+    // Within the caps: read as usual.
+    let exchange = send(&client, answering_with(headers(10, 4)).await).await;
+    assert!(exchange.breach.is_none() && exchange.outcome.is_ok(), "{exchange:?}");
+}
+
+/// A GET of `/r/k/receipt` on `stream`, keeping the connection open.
+async fn request(stream: &mut TcpStream) {
+    let request = "GET /r/k/receipt?command=receipt&error=0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+}
+
+/// Reads until a whole answer head arrived; `None` on end of stream or after `within`.
+async fn answer_head(stream: &mut TcpStream, within: Duration) -> Option<String> {
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    tokio::time::timeout(within, async {
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => seen.extend_from_slice(&chunk[..n]),
+            }
+        }
+        Some(String::from_utf8_lossy(&seen).into_owned())
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+async fn collector_with(listener: ListenerLimits) -> Collector {
+    Collector::start_with(LOOPBACK, "", CollectorOptions { listener, ..CollectorOptions::default() }).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_full_listener_holds_the_next_connection_back_until_a_slot_frees() {
+    let collector =
+        collector_with(ListenerLimits { connections: 1, header_read_timeout: Duration::from_secs(30) }).await;
+    // The first connection is served and then idles: it holds the only slot.
+    let mut first = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut first).await;
+    assert!(answer_head(&mut first, Duration::from_secs(5)).await.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
+    // The second is accepted by the kernel but not served while the first holds the slot.
+    let mut second = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut second).await;
+    assert_eq!(answer_head(&mut second, Duration::from_millis(300)).await, None, "served beyond the cap");
+    assert_eq!(collector.held_back_connections(), 1);
+    // Once the first goes, the second is served.
+    drop(first);
+    let head = answer_head(&mut second, Duration::from_secs(5)).await.expect("served once a slot freed");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+}
+
+#[tokio::test]
+async fn a_silent_or_dribbling_peer_loses_its_slot_at_the_header_read_timeout() {
+    let limits = ListenerLimits { connections: 1, header_read_timeout: Duration::from_millis(300) };
+    for opening in [&b""[..], b"GET /r/k/receipt HTTP/1.1\r\nHost:", b"PRI * HTTP/2.0\r\n"] {
+        let collector = collector_with(limits).await;
+        let mut slow = TcpStream::connect(collector.addr()).await.unwrap();
+        slow.write_all(opening).await.unwrap();
+        let mut waiting = TcpStream::connect(collector.addr()).await.unwrap();
+        request(&mut waiting).await;
+        // The slow peer is closed at the timeout; the waiting one is then served.
+        let head = answer_head(&mut waiting, Duration::from_secs(5)).await;
+        assert!(head.is_some_and(|h| h.starts_with("HTTP/1.1 200")), "{opening:?}");
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "{opening:?}: the slow peer still holds its connection");
+    }
+}

@@ -1,0 +1,648 @@
+//! The implementation profile: a TOML file a vendor fills in once, naming the target,
+//! its credentials, the optional features it claims, the deadlines to apply and the
+//! limits the harness holds the implementation to.
+//!
+//! ```toml
+//! [target]
+//! url = "https://lms.example/pens/collect"
+//! name = "Example LMS 5.2"
+//! system-user-id = "pens-publisher"
+//! system-password-env = "LMS_PENS_PASSWORD"   # read from the environment, never stored
+//!
+//! [claims]            # yes | no | unknown (default)
+//! ftp = "no"
+//! ftps = "no"
+//! mailto-receipt = "no"
+//! mailto-alerts = "no"
+//! alerts = "yes"      # it sends alerts (they are optional)
+//!
+//! [deadlines]         # milliseconds
+//! ack = 10000
+//! fetch = 10000
+//! receipt = 30000
+//! quiet = 1500
+//!
+//! [limits]            # what the harness takes from the implementation; defaults shown
+//! answer-bytes = "1MiB"       # sizes: bytes, or a string with B, KiB, MiB or GiB
+//! header-count = 100
+//! header-bytes = "64KiB"
+//! redirects = 5
+//! package-bytes = "256MiB"
+//! zip-entries = 10000
+//! unpacked-bytes = "1GiB"
+//! notifications = 100
+//! connections = 256
+//! scenario-grace = 5000       # milliseconds
+//! ```
+//!
+//! [`Profile::parse`] takes any text and returns a profile or a [`ProfileError`] whose
+//! message names the file, and past the TOML syntax the line and column of the value at
+//! fault (`profile FILE:LINE:COLUMN: [limits] answer-bytes is 0; ...`). It never panics:
+//! a profile is written by hand, and `fuzz/fuzz_targets/profile.rs` holds it to that.
+//! [`Profile::public_toml`] writes the profile back without its password, for the
+//! certification bundle; it reads back to the same profile.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pens_proto::{Support, TargetCapabilities};
+use serde::Deserialize;
+
+use crate::{Deadlines, Limits};
+
+/// A parsed profile. Secrets are resolved but never printed (`Debug` hides them).
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// `[target] url`: the PENS endpoint.
+    pub url: Option<String>,
+    /// `[target] name`, for reports.
+    pub name: Option<String>,
+    /// `[target] system-user-id`.
+    pub system_user_id: Option<String>,
+    /// `[target] system-password`, or the value of the variable
+    /// `system-password-env` names. Never printed.
+    pub system_password: Option<String>,
+    /// The environment variable the password came from (a name, not a secret).
+    pub system_password_env: Option<String>,
+    /// `[claims]`.
+    pub claims: TargetCapabilities,
+    /// `[deadlines]`.
+    pub deadlines: Deadlines,
+    /// `[limits]`.
+    pub limits: Limits,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("url", &self.url)
+            .field("name", &self.name)
+            .field("system_user_id", &self.system_user_id)
+            .field("system_password", &self.system_password.as_ref().map(|_| pens_proto::REDACTED))
+            .field("system_password_env", &self.system_password_env)
+            .field("claims", &self.claims)
+            .field("deadlines", &self.deadlines)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// Why a profile cannot be used. Every message names the file; past the TOML syntax,
+/// also the line and column of the value at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The file cannot be read.
+    #[error("cannot read profile {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the profile's shape (an unknown key or section, a wrong type);
+    /// `message` is the TOML reader's, with its line and column.
+    #[error("profile {origin}: {message}")]
+    Syntax {
+        /// The file, as named.
+        origin: String,
+        /// What the TOML reader said.
+        message: String,
+    },
+    /// A value that is well-formed TOML but unusable.
+    #[error("profile {origin}:{line}:{column}: {problem}")]
+    Invalid {
+        /// The file, as named.
+        origin: String,
+        /// The value's line, from 1.
+        line: usize,
+        /// The value's column, in characters from 1.
+        column: usize,
+        /// What is wrong, starting with the section and key (`[limits] redirects is 0; ...`).
+        problem: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default)]
+    target: TargetSection,
+    #[serde(default)]
+    claims: ClaimsSection,
+    #[serde(default)]
+    deadlines: DeadlinesSection,
+    #[serde(default)]
+    limits: LimitsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TargetSection {
+    url: Option<String>,
+    name: Option<String>,
+    system_user_id: Option<String>,
+    system_password: Option<toml::Spanned<String>>,
+    system_password_env: Option<toml::Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ClaimsSection {
+    #[serde(default)]
+    ftp: Support,
+    #[serde(default)]
+    ftps: Support,
+    #[serde(default)]
+    mailto_receipt: Support,
+    #[serde(default)]
+    mailto_alerts: Support,
+    #[serde(default)]
+    aicc_pkg: Support,
+    #[serde(default)]
+    scorm_pif: Support,
+    #[serde(default)]
+    ims_qti: Support,
+    #[serde(default)]
+    alerts: Support,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlinesSection {
+    ack: Option<toml::Spanned<u64>>,
+    fetch: Option<toml::Spanned<u64>>,
+    receipt: Option<toml::Spanned<u64>>,
+    quiet: Option<toml::Spanned<u64>>,
+}
+
+/// `[limits]`: every value read as any TOML value, so that a zero, a negative number or
+/// a size that does not parse gets a message of ours with its line and column.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LimitsSection {
+    answer_bytes: Option<toml::Spanned<toml::Value>>,
+    header_count: Option<toml::Spanned<toml::Value>>,
+    header_bytes: Option<toml::Spanned<toml::Value>>,
+    redirects: Option<toml::Spanned<toml::Value>>,
+    package_bytes: Option<toml::Spanned<toml::Value>>,
+    zip_entries: Option<toml::Spanned<toml::Value>>,
+    unpacked_bytes: Option<toml::Spanned<toml::Value>>,
+    notifications: Option<toml::Spanned<toml::Value>>,
+    connections: Option<toml::Spanned<toml::Value>>,
+    scenario_grace: Option<toml::Spanned<toml::Value>>,
+}
+
+/// The units a size may carry, largest first.
+const SIZE_UNITS: [(&str, u64); 4] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)];
+
+/// Where values are in the text, for messages.
+struct Places<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Places<'_> {
+    /// An [`ProfileError::Invalid`] at the start of `span`.
+    fn invalid(&self, span: std::ops::Range<usize>, problem: String) -> ProfileError {
+        // The TOML reader's spans start on character boundaries.
+        let before = self.text.get(..span.start).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ProfileError::Invalid { origin: self.origin.to_owned(), line, column, problem }
+    }
+
+    /// A size of bytes: an integer, or a string of digits and a unit (`"64KiB"`).
+    fn size(&self, key: &str, value: Option<toml::Spanned<toml::Value>>, default: u64) -> Result<u64, ProfileError> {
+        let Some(value) = value else { return Ok(default) };
+        let span = value.span();
+        let hint = "give bytes (an integer) or a string like \"64KiB\", \"1MiB\" or \"2GiB\"";
+        let bytes = match value.get_ref() {
+            toml::Value::Integer(n) => u64::try_from(*n).ok(),
+            toml::Value::String(text) => parse_size(text),
+            _ => None,
+        };
+        match bytes {
+            Some(0) => Err(self.invalid(span, format!("[limits] {key} is 0; {hint}, greater than 0"))),
+            Some(bytes) => Ok(bytes),
+            None => {
+                Err(self.invalid(span, format!("[limits] {key}: {} is not a size; {hint}", shown(value.get_ref()))))
+            }
+        }
+    }
+
+    /// A count or a number of milliseconds: an integer greater than 0.
+    fn whole(
+        &self,
+        key: &str,
+        value: Option<toml::Spanned<toml::Value>>,
+        what: &str,
+        default: u64,
+    ) -> Result<u64, ProfileError> {
+        let Some(value) = value else { return Ok(default) };
+        let span = value.span();
+        match value.get_ref() {
+            toml::Value::Integer(n) if *n > 0 => Ok(n.unsigned_abs()),
+            toml::Value::Integer(0) => {
+                Err(self.invalid(span, format!("[limits] {key} is 0; give {what} greater than 0")))
+            }
+            other => Err(self.invalid(span, format!("[limits] {key}: {} is not {what} greater than 0", shown(other)))),
+        }
+    }
+
+    fn count(
+        &self,
+        key: &str,
+        value: Option<toml::Spanned<toml::Value>>,
+        default: usize,
+    ) -> Result<usize, ProfileError> {
+        let n = self.whole(key, value, "a whole number", default as u64)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+}
+
+/// A value as written, for messages: strings quoted, at most 40 characters.
+fn shown(value: &toml::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+}
+
+/// `"1MiB"`, `"64 KiB"`, `"1048576"`, `"512B"` as bytes; `None` for anything else or
+/// an overflow.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    if digits.is_empty() {
+        return None;
+    }
+    let number: u64 = digits.parse().ok()?;
+    let unit = unit.trim_start();
+    let factor = if unit.is_empty() { 1 } else { SIZE_UNITS.iter().find(|(name, _)| *name == unit)?.1 };
+    number.checked_mul(factor)
+}
+
+/// `1048576` as `"1MiB"`: the largest unit that divides it, or plain bytes (as a string
+/// with `B` beyond what a TOML integer holds).
+fn format_size(bytes: u64) -> toml::Value {
+    match SIZE_UNITS.iter().find(|(_, factor)| *factor > 1 && bytes.is_multiple_of(*factor)) {
+        Some((unit, factor)) => toml::Value::String(format!("{}{unit}", bytes / factor)),
+        None => match i64::try_from(bytes) {
+            Ok(bytes) => toml::Value::Integer(bytes),
+            Err(_) => toml::Value::String(format!("{bytes}B")),
+        },
+    }
+}
+
+impl Profile {
+    /// Reads and checks a profile file. Errors name the file, line and field.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ProfileError::Read { path: path.to_owned(), source })?;
+        Profile::parse(&text, &path.display().to_string(), |name| std::env::var(name).ok())
+    }
+
+    /// Parses profile text named `origin` (for messages); `env` looks environment
+    /// variables up (`system-password-env`). Never panics.
+    pub fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> Result<Profile, ProfileError> {
+        let file: ProfileFile = toml::from_str(text)
+            .map_err(|e| ProfileError::Syntax { origin: origin.to_owned(), message: e.to_string() })?;
+        let target = file.target;
+        // Checks past the TOML syntax name the line and column of the value at fault.
+        let places = Places { text, origin };
+        let system_password_env = target.system_password_env.as_ref().map(|v| v.get_ref().clone());
+        let system_password = match (target.system_password, target.system_password_env) {
+            (Some(_), Some(variable)) => {
+                let problem = "[target] gives both system-password and system-password-env; keep one".to_owned();
+                return Err(places.invalid(variable.span(), problem));
+            }
+            (Some(password), None) => Some(password.into_inner()),
+            (None, Some(variable)) => {
+                let span = variable.span();
+                let variable = variable.into_inner();
+                match env(&variable) {
+                    Some(password) => Some(password),
+                    None => {
+                        let problem = format!("[target] system-password-env names `{variable}`, which is not set");
+                        return Err(places.invalid(span, problem));
+                    }
+                }
+            }
+            (None, None) => None,
+        };
+        let deadlines_file = file.deadlines;
+        for (name, value) in
+            [("ack", &deadlines_file.ack), ("fetch", &deadlines_file.fetch), ("receipt", &deadlines_file.receipt)]
+        {
+            if let Some(value) = value.as_ref().filter(|v| *v.get_ref() == 0) {
+                let problem = format!("[deadlines] {name} is 0; give milliseconds greater than 0");
+                return Err(places.invalid(value.span(), problem));
+            }
+        }
+        let defaults = Deadlines::default();
+        let ms = |value: Option<toml::Spanned<u64>>, default: Duration| {
+            value.map_or(default, |v| Duration::from_millis(v.into_inner()))
+        };
+        let deadlines = Deadlines {
+            ack: ms(deadlines_file.ack, defaults.ack),
+            fetch: ms(deadlines_file.fetch, defaults.fetch),
+            receipt: ms(deadlines_file.receipt, defaults.receipt),
+            quiet: ms(deadlines_file.quiet, defaults.quiet),
+        };
+        let limits = limits(file.limits, &places)?;
+        let claims = file.claims;
+        Ok(Profile {
+            url: target.url,
+            name: target.name,
+            system_user_id: target.system_user_id,
+            system_password,
+            system_password_env,
+            claims: TargetCapabilities {
+                ftp: claims.ftp,
+                ftps: claims.ftps,
+                mailto_receipt: claims.mailto_receipt,
+                mailto_alerts: claims.mailto_alerts,
+                aicc_pkg: claims.aicc_pkg,
+                scorm_pif: claims.scorm_pif,
+                ims_qti: claims.ims_qti,
+                alerts: claims.alerts,
+            },
+            deadlines,
+            limits,
+        })
+    }
+
+    /// The profile as TOML without its secret: `system-password` is left out (a
+    /// `system-password-env` stays, it only names a variable). For the certification
+    /// bundle, so a certifier sees what was claimed and which deadlines and limits
+    /// applied. It parses back to this profile (less a `system-password`).
+    pub fn public_toml(&self) -> String {
+        let mut target = toml::Table::new();
+        let strings = [
+            ("url", &self.url),
+            ("name", &self.name),
+            ("system-user-id", &self.system_user_id),
+            ("system-password-env", &self.system_password_env),
+        ];
+        for (key, value) in strings {
+            if let Some(value) = value {
+                target.insert(key.to_owned(), toml::Value::String(value.clone()));
+            }
+        }
+        let support = |s: Support| {
+            toml::Value::String(match s {
+                Support::Yes => "yes".to_owned(),
+                Support::No => "no".to_owned(),
+                Support::Unknown => "unknown".to_owned(),
+            })
+        };
+        let c = &self.claims;
+        let claims: toml::Table = [
+            ("ftp", c.ftp),
+            ("ftps", c.ftps),
+            ("mailto-receipt", c.mailto_receipt),
+            ("mailto-alerts", c.mailto_alerts),
+            ("aicc-pkg", c.aicc_pkg),
+            ("scorm-pif", c.scorm_pif),
+            ("ims-qti", c.ims_qti),
+            ("alerts", c.alerts),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), support(value)))
+        .collect();
+        let d = &self.deadlines;
+        let ms = |d: Duration| toml::Value::Integer(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let deadlines: toml::Table = [("ack", d.ack), ("fetch", d.fetch), ("receipt", d.receipt), ("quiet", d.quiet)]
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), ms(value)))
+            .collect();
+        let l = &self.limits;
+        let count = |n: usize| toml::Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        let limits: toml::Table = [
+            ("answer-bytes", format_size(l.answer_bytes)),
+            ("header-count", count(l.header_count)),
+            ("header-bytes", format_size(l.header_bytes)),
+            ("redirects", count(l.redirects)),
+            ("package-bytes", format_size(l.package_bytes)),
+            ("zip-entries", count(l.zip_entries)),
+            ("unpacked-bytes", format_size(l.unpacked_bytes)),
+            ("notifications", count(l.notifications)),
+            ("connections", count(l.connections)),
+            ("scenario-grace", ms(l.scenario_grace)),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+        let mut file = toml::Table::new();
+        file.insert("target".to_owned(), toml::Value::Table(target));
+        file.insert("claims".to_owned(), toml::Value::Table(claims));
+        file.insert("deadlines".to_owned(), toml::Value::Table(deadlines));
+        file.insert("limits".to_owned(), toml::Value::Table(limits));
+        file.to_string()
+    }
+}
+
+/// The `[limits]` section over the defaults.
+fn limits(section: LimitsSection, places: &Places<'_>) -> Result<Limits, ProfileError> {
+    let d = Limits::default();
+    let grace_ms = u64::try_from(d.scenario_grace.as_millis()).unwrap_or(u64::MAX);
+    Ok(Limits {
+        answer_bytes: places.size("answer-bytes", section.answer_bytes, d.answer_bytes)?,
+        header_count: places.count("header-count", section.header_count, d.header_count)?,
+        header_bytes: places.size("header-bytes", section.header_bytes, d.header_bytes)?,
+        redirects: places.count("redirects", section.redirects, d.redirects)?,
+        package_bytes: places.size("package-bytes", section.package_bytes, d.package_bytes)?,
+        zip_entries: places.count("zip-entries", section.zip_entries, d.zip_entries)?,
+        unpacked_bytes: places.size("unpacked-bytes", section.unpacked_bytes, d.unpacked_bytes)?,
+        notifications: places.count("notifications", section.notifications, d.notifications)?,
+        connections: places.count("connections", section.connections, d.connections)?,
+        scenario_grace: Duration::from_millis(places.whole(
+            "scenario-grace",
+            section.scenario_grace,
+            "milliseconds",
+            grace_ms,
+        )?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Profile, ProfileError> {
+        Profile::parse(text, "p.toml", |name| (name == "PW").then(|| "from-env".to_owned()))
+    }
+
+    #[test]
+    fn a_full_profile_is_read() {
+        let profile = parse(
+            "[target]\nurl = \"http://lms/pens\"\nsystem-user-id = \"u\"\nsystem-password-env = \"PW\"\n\
+             [claims]\nftp = \"yes\"\nmailto-receipt = \"no\"\n[deadlines]\nack = 500\n",
+        )
+        .expect("valid");
+        assert_eq!(profile.url.as_deref(), Some("http://lms/pens"));
+        assert_eq!(profile.system_password.as_deref(), Some("from-env"));
+        assert_eq!(profile.claims.ftp, Support::Yes);
+        assert_eq!(profile.claims.mailto_receipt, Support::No);
+        assert_eq!(profile.claims.ftps, Support::Unknown);
+        assert_eq!(profile.deadlines.ack, Duration::from_millis(500));
+        assert_eq!(profile.deadlines.receipt, Deadlines::default().receipt);
+        assert_eq!(profile.limits, Limits::default());
+        assert!(!format!("{profile:?}").contains("from-env"), "password in Debug");
+    }
+
+    #[test]
+    fn limits_are_read_with_sizes_in_bytes_or_units() {
+        let profile = parse(
+            "[limits]\nanswer-bytes = \"2MiB\"\nheader-count = 20\nheader-bytes = 4096\nredirects = 1\n\
+             package-bytes = \"1 GiB\"\nzip-entries = 50\nunpacked-bytes = \"512KiB\"\nnotifications = 3\n\
+             connections = 4\nscenario-grace = 250\n",
+        )
+        .expect("valid");
+        let expected = Limits {
+            answer_bytes: 2 << 20,
+            header_count: 20,
+            header_bytes: 4096,
+            redirects: 1,
+            package_bytes: 1 << 30,
+            zip_entries: 50,
+            unpacked_bytes: 512 << 10,
+            notifications: 3,
+            connections: 4,
+            scenario_grace: Duration::from_millis(250),
+        };
+        assert_eq!(profile.limits, expected);
+        // Unset keys keep their defaults.
+        let partial = parse("[limits]\nredirects = 2\n").expect("valid");
+        assert_eq!(partial.limits, Limits { redirects: 2, ..Limits::default() });
+    }
+
+    #[test]
+    fn sizes_parse_with_units_and_refuse_the_rest() {
+        let cases = [
+            ("1048576", Some(1 << 20)),
+            ("1MiB", Some(1 << 20)),
+            ("64KiB", Some(64 << 10)),
+            ("64 KiB", Some(64 << 10)),
+            ("2GiB", Some(2 << 30)),
+            ("512B", Some(512)),
+            ("1MB", None),
+            ("1 mib", None),
+            ("MiB", None),
+            ("-1KiB", None),
+            ("1.5MiB", None),
+            ("99999999999999999999GiB", None),
+            ("18446744073709551615GiB", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_size(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_limits_name_the_key_line_and_column() {
+        let cases = [
+            ("[limits]\nanswer-bytes = 0\n", "profile p.toml:2:16: [limits] answer-bytes is 0; give bytes"),
+            (
+                "[limits]\nheader-bytes = \"1 potato\"\n",
+                "profile p.toml:2:16: [limits] header-bytes: \"1 potato\" is not a size",
+            ),
+            (
+                "[limits]\nredirects = 0\n",
+                "profile p.toml:2:13: [limits] redirects is 0; give a whole number greater than 0",
+            ),
+            (
+                "[limits]\nzip-entries = -3\n",
+                "profile p.toml:2:15: [limits] zip-entries: -3 is not a whole number greater than 0",
+            ),
+            ("[limits]\nconnections = \"many\"\n", "[limits] connections: \"many\" is not a whole number"),
+            ("[limits]\nscenario-grace = 0\n", "[limits] scenario-grace is 0; give milliseconds greater than 0"),
+            ("[limits]\nnotifications = 1.5\n", "[limits] notifications: 1.5 is not a whole number"),
+            ("[limits]\npackage-bytes = -5\n", "[limits] package-bytes: -5 is not a size"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).expect_err(text).to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+            assert!(error.starts_with("profile p.toml:"), "{text}: {error}");
+        }
+        let unknown = parse("[limits]\nanswer-byte = 5\n").expect_err("unknown key").to_string();
+        assert!(unknown.contains("unknown field `answer-byte`"), "{unknown}");
+    }
+
+    #[test]
+    fn the_public_profile_keeps_everything_but_the_password_and_reads_back() {
+        for text in [
+            "[target]\nurl = \"http://lms/pens\"\nsystem-password-env = \"PW\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
+            "[target]\nurl = \"http://lms/pens\"\nsystem-password = \"from-env\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
+            "[limits]\nanswer-bytes = 1000\nheader-bytes = \"3KiB\"\nscenario-grace = 1\nconnections = 7\n",
+            "[limits]\npackage-bytes = \"18446744073709551615\"\nunpacked-bytes = \"17179869183GiB\"\n",
+        ] {
+            let profile = parse(text).expect("valid");
+            let public = profile.public_toml();
+            assert!(!public.contains("from-env"), "{public}");
+            assert!(!public.contains("system-password ="), "{public}");
+            let again = parse(&public).expect("the public profile is a profile");
+            let without_password = |p: &Profile| Profile {
+                system_password: p.system_password_env.as_ref().and(p.system_password.clone()),
+                ..p.clone()
+            };
+            assert_eq!(again, without_password(&profile), "{public}");
+        }
+        let public = parse("").expect("empty").public_toml();
+        assert!(public.contains("answer-bytes = \"1MiB\"") && public.contains("zip-entries = 10000"), "{public}");
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_field() {
+        let cases = [
+            ("[claims]\nftp = \"maybe\"\n", "p.toml"),
+            ("[target]\nurll = \"x\"\n", "unknown field `urll`"),
+            ("[deadlines]\nack = 0\n", "ack is 0"),
+            ("[target]\nsystem-password-env = \"NOPE\"\n", "`NOPE`, which is not set"),
+            ("[target]\nsystem-password = \"a\"\nsystem-password-env = \"PW\"\n", "both"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).expect_err(text).to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+            assert!(error.contains("p.toml"), "{text}: {error}");
+        }
+        let error = parse("[claims]\nftp = \"maybe\"\n").expect_err("bad").to_string();
+        assert!(error.contains("line 2"), "{error}");
+    }
+
+    /// The hand-written `schemas/profile.schema.json` knows exactly the keys the code
+    /// writes (and reads): every section and key of `public_toml`, plus
+    /// `system-password`, which it leaves out.
+    #[test]
+    fn the_schema_knows_every_key_of_the_code() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/profile.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("the schema")).expect("json");
+        let public: toml::Table = toml::from_str(
+            &parse("[target]\nurl = \"u\"\nname = \"n\"\nsystem-user-id = \"i\"\nsystem-password-env = \"PW\"\n")
+                .expect("valid")
+                .public_toml(),
+        )
+        .expect("toml");
+        let sections: Vec<&String> = public.keys().collect();
+        let schema_sections: Vec<&String> = schema["properties"].as_object().expect("properties").keys().collect();
+        assert_eq!(sorted(&sections), sorted(&schema_sections));
+        for (section, keys) in &public {
+            let mut keys: Vec<String> = keys.as_table().expect("a table").keys().cloned().collect();
+            if section == "target" {
+                keys.push("system-password".to_owned());
+            }
+            let known: Vec<String> =
+                schema["properties"][section]["properties"].as_object().expect("keys").keys().cloned().collect();
+            assert_eq!(sorted(&keys), sorted(&known), "[{section}]");
+        }
+    }
+
+    fn sorted<T: Clone + Ord>(items: &[T]) -> Vec<T> {
+        let mut items = items.to_vec();
+        items.sort();
+        items
+    }
+}
