@@ -512,13 +512,23 @@ async fn hostile_lms_mailer_drops_mid_data() {
     run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
 }
 
-/// 512 slowloris connections on the collector, opened before the normal scenario's
-/// receipt is sent: that receipt must still get through (the collector stays up and
-/// does not let slow connections take every slot).
+/// 300 slowloris connections on the collector, more than its 256 slots (`[limits]
+/// connections`), opened before the normal scenario's receipt is sent: that receipt must
+/// still get through (the collector stays up; slow connections beyond the cap wait).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails since the containment limits merged: the hostile LMS's answer to the collect never arrives and the flood never opens; not yet understood"]
 async fn hostile_lms_slowloris_flood_on_the_collector() {
-    let lms = Lms::start(Misbehaviour::CollectorFlood(512)).await;
+    collector_flood(300).await;
+}
+
+/// The same with 512 connections, twice the cap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails since the connection cap merged: with 512 slowloris connections the hostile LMS's answer to the collect never arrives and its flood never opens; 300 passes; not yet understood"]
+async fn hostile_lms_slowloris_flood_of_twice_the_cap_on_the_collector() {
+    collector_flood(512).await;
+}
+
+async fn collector_flood(connections: usize) {
+    let lms = Lms::start(Misbehaviour::CollectorFlood(connections)).await;
     let run = run_target("lms-collector-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     let established = lms.shared.flood.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
     println!("  lms-collector-flood: {established} slowloris connections open");
