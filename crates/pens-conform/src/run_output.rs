@@ -388,7 +388,7 @@ pub(crate) fn default_report_dir() -> PathBuf {
 pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs) {
     options.jobs = args.jobs.max(1);
     options.only.clone_from(&args.only);
-    options.enforce_security = args.enforce_security;
+    options.enforce_security |= args.enforce_security;
 }
 
 /// The live progress line on a terminal (indicatif); plain lines elsewhere (CI logs).

@@ -37,7 +37,8 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     options.bind = args.bind;
     options.advertise_host.clone_from(&args.advertise_host);
     options.smtp_listen = args.smtp_listen;
-    options.declared_max_package_bytes = args.max_package_bytes;
+    options.declared_max_package_bytes = args.max_package_bytes.or(profile.max_package_bytes);
+    options.enforce_security |= profile.enforce_security;
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
         let ca = pens_mock::RunCa::load_or_create(dir, &hosts)

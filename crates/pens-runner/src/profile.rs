@@ -71,6 +71,12 @@ pub struct Profile {
     pub deadlines: Deadlines,
     /// `[limits]`.
     pub limits: Limits,
+    /// `[security] enforce`: the `security` scenarios fail instead of warning (as
+    /// `--enforce-security` does).
+    pub enforce_security: bool,
+    /// `[security] max-package-bytes`: the largest package the LMS takes, which
+    /// `security-oversized-package` goes beyond (as `--max-package-bytes` does).
+    pub max_package_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -135,6 +141,16 @@ struct ProfileFile {
     deadlines: DeadlinesSection,
     #[serde(default)]
     limits: LimitsSection,
+    #[serde(default)]
+    security: SecuritySection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SecuritySection {
+    #[serde(default)]
+    enforce: bool,
+    max_package_bytes: Option<toml::Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,6 +367,10 @@ impl Profile {
             quiet: ms(deadlines_file.quiet, defaults.quiet),
         };
         let limits = limits(file.limits, &places)?;
+        let security = file.security;
+        if let Some(value) = security.max_package_bytes.as_ref().filter(|v| *v.get_ref() == 0) {
+            return Err(places.invalid(value.span(), "[security] max-package-bytes is 0; give bytes".to_owned()));
+        }
         let claims = file.claims;
         Ok(Profile {
             url: target.url,
@@ -370,6 +390,8 @@ impl Profile {
             },
             deadlines,
             limits,
+            enforce_security: security.enforce,
+            max_package_bytes: security.max_package_bytes.map(toml::Spanned::into_inner),
         })
     }
 
@@ -439,6 +461,13 @@ impl Profile {
         file.insert("claims".to_owned(), toml::Value::Table(claims));
         file.insert("deadlines".to_owned(), toml::Value::Table(deadlines));
         file.insert("limits".to_owned(), toml::Value::Table(limits));
+        let mut security = toml::Table::new();
+        security.insert("enforce".to_owned(), toml::Value::Boolean(self.enforce_security));
+        if let Some(bytes) = self.max_package_bytes {
+            security
+                .insert("max-package-bytes".to_owned(), toml::Value::Integer(i64::try_from(bytes).unwrap_or(i64::MAX)));
+        }
+        file.insert("security".to_owned(), toml::Value::Table(security));
         file.to_string()
     }
 }
@@ -634,6 +663,10 @@ mod tests {
             if section == "target" {
                 keys.push("system-password".to_owned());
             }
+            // An optional value, written back only when set.
+            if section == "security" && !keys.iter().any(|k| k == "max-package-bytes") {
+                keys.push("max-package-bytes".to_owned());
+            }
             let known: Vec<String> =
                 schema["properties"][section]["properties"].as_object().expect("keys").keys().cloned().collect();
             assert_eq!(sorted(&keys), sorted(&known), "[{section}]");
@@ -644,5 +677,19 @@ mod tests {
         let mut items = items.to_vec();
         items.sort();
         items
+    }
+
+    #[test]
+    fn the_security_section_is_read_and_written_back() {
+        let text = "[security]\nenforce = true\nmax-package-bytes = 1048576\n";
+        let profile = Profile::parse(text, "p.toml", |_| None).expect("a valid profile");
+        assert!(profile.enforce_security);
+        assert_eq!(profile.max_package_bytes, Some(1_048_576));
+        let again = Profile::parse(&profile.public_toml(), "again.toml", |_| None).expect("reads back");
+        assert!(again.enforce_security);
+        assert_eq!(again.max_package_bytes, Some(1_048_576));
+        assert!(!Profile::parse("", "p.toml", |_| None).expect("empty").enforce_security);
+        let zero = Profile::parse("[security]\nmax-package-bytes = 0\n", "p.toml", |_| None).expect_err("zero");
+        assert!(zero.to_string().starts_with("profile p.toml:2:21: [security] max-package-bytes is 0"), "{zero}");
     }
 }
