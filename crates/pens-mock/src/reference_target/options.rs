@@ -72,6 +72,11 @@ pub struct ReferenceTargetOptions {
     /// The SMTP server `mailto:` receipts and alerts are handed to (the harness's mail
     /// sink); it can also be set once running ([`super::ReferenceTarget::set_smtp_relay`]).
     pub smtp_relay: Option<SocketAddr>,
+    /// The most activity events kept ([`super::ReferenceTarget::activity`]), the most
+    /// recent ones; `None` keeps every event. In-process tests read the whole history;
+    /// `pens-conform serve target` bounds it, so that a load of tens of thousands of
+    /// publishes does not grow its memory.
+    pub activity_limit: Option<usize>,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -84,6 +89,7 @@ impl Default for ReferenceTargetOptions {
             client_name: DEFAULT_CLIENT_NAME.to_owned(),
             slow_ack_extra_delay: Duration::ZERO,
             smtp_relay: None,
+            activity_limit: None,
         }
     }
 }
@@ -160,6 +166,12 @@ impl ReferenceTargetOptionsBuilder {
     /// Hands `mailto:` receipts and alerts to this SMTP server.
     pub fn smtp_relay(mut self, relay: SocketAddr) -> Self {
         self.options.smtp_relay = Some(relay);
+        self
+    }
+
+    /// Keeps at most `limit` activity events, the most recent ones.
+    pub fn activity_limit(mut self, limit: usize) -> Self {
+        self.options.activity_limit = Some(limit);
         self
     }
 

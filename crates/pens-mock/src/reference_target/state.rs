@@ -71,9 +71,9 @@ impl ReferenceTargetState {
             inner: Arc::new(Inner {
                 capabilities,
                 behaviour: Behaviour::of(options.defect),
+                log: ActivityLog::bounded(options.activity_limit),
                 options,
                 fetcher,
-                log: ActivityLog::new(),
                 scripts: Scripts::default(),
                 packages: Mutex::new(HashMap::new()),
                 next_exchange: AtomicU64::new(0),
