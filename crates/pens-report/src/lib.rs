@@ -5,13 +5,15 @@
 //! `report.html`) is a pure function of it, so the formats cannot disagree;
 //! [`report_schema`] is its JSON Schema; [`diff_reports`] compares two runs read back from
 //! JSON. The JSON form carries [`FORMAT_VERSION`];
-//! fields are only ever added within a version.
+//! fields are only ever added within a version. A load run (`pens-conform load`) has a
+//! model of its own, [`LoadReport`], with its table ([`render_load_table`]).
 
 mod baseline;
 mod console;
 mod diff;
 mod html;
 mod junit;
+mod load;
 mod markdown;
 mod model;
 mod schema;
@@ -23,6 +25,10 @@ pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use html::render_html;
 pub use junit::{JunitError, render_junit};
+pub use load::{
+    LOAD_FORMAT_VERSION, LatencySummary, LoadLatencies, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE,
+    render_load_table,
+};
 pub use markdown::render_markdown;
 pub use model::{
     CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo,

@@ -4,7 +4,8 @@
 //! (`pens-scenario`) into a collect and expectations, gathers what the target does with
 //! deadlines instead of sleeps, judges it with pure functions, and reports every
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
-//! hands it [`RunOptions`] and receives a [`pens_report::RunReport`].
+//! hands it [`RunOptions`] and receives a [`pens_report::RunReport`]. Load mode
+//! ([`run_load`]) runs many publish cycles against one target and measures them.
 
 mod client;
 mod context;
@@ -13,6 +14,7 @@ mod evidence;
 mod exchanges;
 mod from_scenario;
 mod gather;
+mod load;
 mod options;
 mod parties;
 mod plan;
@@ -21,5 +23,6 @@ mod request;
 mod suite;
 
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
+pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 pub use options::{Deadlines, RunOptions};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

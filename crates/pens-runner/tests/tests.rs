@@ -1,6 +1,6 @@
 //! Integration tests of pens-runner: the whole engine on real sockets (port 0) against
 //! the reference target, with and without defects, against misbehaving targets, and
-//! the report it builds.
+//! the report it builds; load mode's publish cycles.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,6 +14,8 @@ mod client_support;
 mod conformant;
 #[path = "tests/defects.rs"]
 mod defects;
+#[path = "tests/load.rs"]
+mod load;
 #[path = "tests/misbehaving.rs"]
 mod misbehaving;
 #[path = "tests/redact.rs"]
