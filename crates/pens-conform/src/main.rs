@@ -11,6 +11,7 @@ mod diff;
 mod exit;
 mod explain;
 mod input;
+mod load;
 mod output;
 mod profile;
 mod render;
