@@ -336,6 +336,10 @@ pub(crate) struct LoadArgs {
     /// Host name or address the target is told to fetch from and send receipts to.
     #[arg(long, value_name = "HOST")]
     pub(crate) advertise_host: Option<String>,
+    /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
+    /// come are counted. A cycle still ends at its receipt.
+    #[arg(long)]
+    pub(crate) alerts: bool,
     /// Serve the package over HTTPS (the target must trust the CA: see --ca-dir).
     #[arg(long)]
     pub(crate) https: bool,

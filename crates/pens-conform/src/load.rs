@@ -31,6 +31,7 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
     options.receipt_timeout = args.receipt_timeout.unwrap_or(profile.deadlines.receipt);
     options.ack_timeout = profile.deadlines.ack;
     options.grace = args.grace;
+    options.alerts = args.alerts;
     options.https = args.https;
     options.bind = args.bind;
     options.advertise_host.clone_from(&args.advertise_host);

@@ -40,7 +40,8 @@ pub struct LoadReport {
     /// First receipts that came after their cycle had ended: after its deadline (the
     /// cycle counts as lost) or after a refusal.
     pub late: u64,
-    /// Alerts received (the reference target sends one per successful receipt).
+    /// Alerts received: only asked for with `--alerts` (the reference target then sends
+    /// one per successful receipt).
     pub alerts: u64,
     /// Answers to the collects by PENS error code (`"0"`, `"1310"`, ...), or
     /// `"no answer"` (transport error or timeout) and `"unreadable"` (no `error` line).
@@ -146,7 +147,9 @@ pub fn render_load_table(report: &LoadReport) -> String {
     if report.fetch_missing > 0 {
         row("receipts without fetch", format!("{:>8}", report.fetch_missing));
     }
-    row("alerts", format!("{:>8}", report.alerts));
+    if report.alerts > 0 {
+        row("alerts", format!("{:>8}", report.alerts));
+    }
     row("answers", counts(&report.answers));
     row("receipts", counts(&report.receipts));
     row("wall time", format!("{:>8}", seconds(report.wall_time_ms)));

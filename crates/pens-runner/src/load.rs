@@ -3,7 +3,8 @@
 //!
 //! A cycle is the successful exchange of CMI010 App. A §2, steps 2-5: a valid collect
 //! (POST, a `package-id` and staging path of its own), the target's answer, its fetch
-//! of the package from our staging server, and its receipt at our collector. The run
+//! of the package from our staging server, and its receipt at our collector (alerts,
+//! optional in §6.2, only with [`LoadOptions::alerts`]). The run
 //! keeps at most `concurrency` cycles in flight: that many workers each run one cycle
 //! after another. A cycle ends at its receipt or at its deadline (then the receipt is
 //! *lost*); a second receipt for one publish, whenever it comes before the run ends,
@@ -69,6 +70,10 @@ pub struct LoadOptions {
     pub package_type: String,
     /// Its `package-type-version`.
     pub package_type_version: String,
+    /// Ask for alerts too (an `alerts` URL in every collect). The cycle ends at the
+    /// receipt either way; alerts are optional in CMI010 (§6.2) and cost the target
+    /// and the harness one more HTTP exchange per cycle, so they are off by default.
+    pub alerts: bool,
     /// Serve the package over HTTPS instead of HTTP (the target must trust the CA).
     pub https: bool,
     /// The CA of the HTTPS staging server; default: a fresh one.
@@ -93,6 +98,7 @@ impl std::fmt::Debug for LoadOptions {
             .field("ack_timeout", &self.ack_timeout)
             .field("grace", &self.grace)
             .field("package", &self.package)
+            .field("alerts", &self.alerts)
             .field("https", &self.https)
             .field("bind", &self.bind)
             .field("advertise_host", &self.advertise_host)
@@ -117,6 +123,7 @@ impl LoadOptions {
             package: "scorm12-minimal.zip".to_owned(),
             package_type: "scorm-pif".to_owned(),
             package_type_version: "1.2".to_owned(),
+            alerts: false,
             https: false,
             ca: None,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -353,7 +360,7 @@ impl Run {
     }
 
     /// The collect of one cycle: valid (CMI010 §6.2), with its own package-id, package
-    /// URL and receipt and alerts URLs.
+    /// URL and receipt URL (and alerts URL, when asked for).
     fn collect_body(&self, key: &str, package_url: &str) -> String {
         let urls = self.collector.urls(key);
         let options = &self.options;
@@ -370,7 +377,7 @@ impl Run {
             system_user_id: options.system_user_id.clone(),
             system_password: options.system_password.clone(),
             receipt: Some(urls.receipt),
-            alerts: Some(urls.alerts),
+            alerts: options.alerts.then_some(urls.alerts),
             ..CollectCommand::default()
         };
         encode_form(command.pairs())

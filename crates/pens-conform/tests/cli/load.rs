@@ -9,7 +9,7 @@ use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
 fn stable(stdout: &str) -> String {
     let mut lines = Vec::new();
     for line in stdout.lines() {
-        // Alerts may still be on their way when the run ends. Progress lines come at every tenth the run passes between two reports: how
+        // Progress lines come at every tenth the run passes between two reports: how
         // many depends on the machine's speed.
         if line.contains(" cycles · ") {
             continue;
@@ -21,7 +21,7 @@ fn stable(stdout: &str) -> String {
             }
             None => line.to_owned(),
         };
-        let timed = ["alerts", "wall time", "throughput", "ack ", "fetch start", "receipt  "];
+        let timed = ["wall time", "throughput", "ack ", "fetch start", "receipt  "];
         let line = match timed.iter().find(|label| line.starts_with(*label)) {
             Some(label) if label.ends_with(' ') || *label == "fetch start" => {
                 // Latency rows: keep the label and the sample count.
