@@ -299,7 +299,8 @@ pub(crate) struct ServeTargetArgs {
     #[arg(long)]
     pub(crate) http_only: bool,
     /// Keep at most N events of the target's activity in memory, the most recent ones,
-    /// so that a long run (a `load` of many publishes) does not grow without bound.
+    /// so that a long run (a `load` of many publishes) does not grow without bound; 0
+    /// keeps none and, with logging off, spares the work of building them.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub(crate) keep_events: usize,
 }

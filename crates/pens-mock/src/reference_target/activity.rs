@@ -244,8 +244,19 @@ impl ActivityLog {
         ActivityLog { started: Instant::now(), events: watch::Sender::new(Vec::new()), limit }
     }
 
+    /// Whether recording has any effect: the log keeps events, or the info log shows
+    /// them. A log bounded to none (`serve target --keep-events 0`) with logging off
+    /// skips the work of building them, which a load of thousands of publishes a
+    /// second would otherwise pay for every collect (the redacted copy above all).
+    pub(crate) fn is_observed(&self) -> bool {
+        self.limit != Some(0) || tracing::enabled!(target: "pens_mock::reference_target", tracing::Level::INFO)
+    }
+
     /// Appends an event, logs it, and wakes every waiter.
     pub(crate) fn record(&self, exchange: &ExchangeRef, kind: TargetEventKind) {
+        if !self.is_observed() {
+            return;
+        }
         let at = Instant::now();
         let elapsed_ms = u64::try_from(at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
         let event = TargetEvent {

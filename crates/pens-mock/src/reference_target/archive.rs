@@ -11,7 +11,9 @@
 //! harness stages zip packages only, so a `url` or bare `xml` package gets 1432 here.
 
 use std::io::{self, Cursor, Read};
+use std::sync::{Mutex, PoisonError};
 
+use bytes::Bytes;
 use pens_proto::PackageType;
 
 /// How many bytes the entries of one archive may expand to in total: a guard against
@@ -56,6 +58,41 @@ pub(crate) fn check_archive(body: &[u8], package_type: Option<&str>) -> Result<A
         fits_type(&names, package_type)?;
     }
     Ok(ArchiveSummary { files: names.len() })
+}
+
+/// The last small archive checked and what the check found: under load a target
+/// fetches the same course thousands of times, and unzipping it every time was the
+/// largest cost of the reference target's own. A package byte for byte equal to the
+/// last one, with the same `package-type`, gets the same verdict without the unzip.
+#[derive(Debug, Default)]
+pub(crate) struct LastCheck {
+    last: Mutex<Option<Checked>>,
+}
+
+#[derive(Debug)]
+struct Checked {
+    body: Bytes,
+    package_type: Option<String>,
+    result: Result<ArchiveSummary, String>,
+}
+
+impl LastCheck {
+    /// [`check_archive`], or the verdict on the same bytes checked last. Meant for
+    /// small packages: the bytes are kept until another package is checked.
+    pub(crate) fn check(&self, body: &Bytes, package_type: Option<&str>) -> Result<ArchiveSummary, String> {
+        let last = || self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(checked) = last().as_ref()
+            && checked.body == *body
+            && checked.package_type.as_deref() == package_type
+        {
+            return checked.result.clone();
+        }
+        // Checked without the lock held: exchanges running at once do not wait on it.
+        let result = check_archive(body, package_type);
+        *last() =
+            Some(Checked { body: body.clone(), package_type: package_type.map(str::to_owned), result: result.clone() });
+        result
+    }
 }
 
 /// Whether the file names fit the package type.
@@ -121,6 +158,18 @@ mod tests {
         }
         let missing = check_archive(&aicc_partial, Some("aicc-pkg")).err().unwrap_or_default();
         assert!(missing.contains(".des, .cst"), "{missing}");
+    }
+
+    #[test]
+    fn the_last_verdict_is_reused_only_for_the_same_bytes_and_type() {
+        let memo = LastCheck::default();
+        let good = Bytes::from(zip_of(&[("imsmanifest.xml", "<manifest/>")]));
+        let bad = Bytes::from_static(b"not a zip");
+        assert!(memo.check(&good, Some("scorm-pif")).is_ok());
+        assert!(memo.check(&good, Some("scorm-pif")).is_ok());
+        assert!(memo.check(&good, Some("aicc-pkg")).is_err(), "another type is checked again");
+        assert!(memo.check(&bad, Some("aicc-pkg")).is_err(), "other bytes are checked again");
+        assert!(memo.check(&good, Some("scorm-pif")).is_ok());
     }
 
     #[test]

@@ -46,23 +46,25 @@ pub(crate) async fn collect(
     let answer = script.answer.unwrap_or_else(|| inner.behaviour.answer.code(&expected));
     let secrets = Secrets::of(&decoded);
     let exchange = ExchangeRef { number: inner.next_exchange(), key, package_id: decoded.command.package_id.clone() };
-    inner.record(
-        &exchange,
-        TargetEventKind::CollectReceived {
-            method: method.to_string(),
-            content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
-            pairs: decoded
-                .command
-                .redacted_pairs()
-                .into_iter()
-                .map(|(name, value)| (name, secrets.scrub(&value)))
-                .collect(),
-            scripted,
-            answer,
-            expected: expected.code,
-        },
-    );
+    if inner.log.is_observed() {
+        inner.record(
+            &exchange,
+            TargetEventKind::CollectReceived {
+                method: method.to_string(),
+                content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
+                pairs: decoded
+                    .command
+                    .redacted_pairs()
+                    .into_iter()
+                    .map(|(name, value)| (name, secrets.scrub(&value)))
+                    .collect(),
+                scripted,
+                answer,
+                expected: expected.code,
+            },
+        );
+    }
 
     let answer_delay = script.answer_delay;
     let mut job = answer.is_success().then(|| Job {
