@@ -1,11 +1,12 @@
-//! Load mode: many publish cycles against the reference target (every one completes),
-//! against a target that keeps its receipts (lost, ending at the receipt deadline) and
-//! against one that sends each receipt twice (duplicated).
+//! Load mode: many publish cycles against the reference target (every one completes,
+//! over HTTP and HTTPS staging), against a target that keeps its receipts (lost, ending
+//! at the receipt deadline) and against one that sends each receipt twice (duplicated).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
+use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa};
 use pens_proto::{CollectCommand, PensResponse, encode_form};
 use pens_report::LoadReport;
 use pens_runner::{LoadEvent, LoadOptions, run_load};
@@ -79,6 +80,22 @@ async fn every_cycle_against_the_reference_target_completes_once() {
         .filter(|e| matches!(e.kind, pens_mock::TargetEventKind::CollectReceived { .. }))
         .count();
     assert_eq!(collects, 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packages_staged_over_https_are_fetched_by_a_target_that_trusts_the_ca() {
+    let ca = Arc::new(RunCa::generate(&[]).expect("a run CA"));
+    let target_options = ReferenceTargetOptions::builder().extra_root_pem(ca.ca_pem()).build();
+    let target = ReferenceTarget::start(loopback(), target_options).expect("target");
+    let mut options = options(&target.url(), 40, 8, Duration::from_secs(20));
+    options.https = true;
+    options.ca = Some(ca);
+    let (report, events) = run(&options).await;
+
+    assert!(report.clean(), "{report:#?}");
+    assert_eq!((report.completed, report.latency.fetch_start.samples), (40, 40), "{report:#?}");
+    let Some(LoadEvent::Started { staging, .. }) = events.first() else { panic!("{events:?}") };
+    assert!(staging.starts_with("https://"), "{staging}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
