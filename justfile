@@ -33,3 +33,8 @@ fuzz seconds="600" *targets="":
 # The micro-benchmarks: encode/decode/validate per message, scenario load (criterion).
 bench:
     cargo bench -p pens-proto -p pens-scenario
+
+# The load benchmark: release build, `serve target`, then `load` of PUBLISHES cycles at
+# each of CONCURRENCIES, RUNS times each; prints the tables and a summary (BENCHMARKS.md).
+bench-load publishes="20000" concurrencies="16 64 256" runs="2":
+    scripts/bench-load.sh {{publishes}} "{{concurrencies}}" {{runs}}

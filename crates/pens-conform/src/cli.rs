@@ -41,6 +41,14 @@ enum Command {
     /// whole loop, no LMS or authoring tool needed. Same exit status as `target`; a
     /// --baseline applies to both suites, matched by scenario id.
     Selftest(SelftestArgs),
+    /// Drive many full publish cycles (collect, fetch, receipt) against a target and
+    /// measure them: throughput, latency percentiles, lost and duplicated receipts.
+    ///
+    /// Exit status: 0 every cycle completed with answers and receipts of error=0 and no
+    /// receipt came twice; 1 some cycle was refused, lost its receipt, or got a
+    /// duplicated or failed one; 2 usage error (also a --concurrency that cannot fit the
+    /// open-file limit); 3 the harness failed or no collect was answered at all.
+    Load(LoadArgs),
     /// Run a party of PENS on its own, e.g. the reference target for a manual test.
     #[command(subcommand)]
     Serve(ServeCommand),
@@ -335,6 +343,59 @@ pub(crate) struct ServeTargetArgs {
     /// 1520 for mailto). Default: FTP and explicit FTPS are fetched.
     #[arg(long)]
     pub(crate) http_only: bool,
+    /// Keep at most N events of the target's activity in memory, the most recent ones,
+    /// so that a long run (a `load` of many publishes) does not grow without bound; 0
+    /// keeps none and, with logging off, spares the work of building them.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub(crate) keep_events: usize,
+}
+
+/// Arguments of `load`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoadArgs {
+    /// The target's PENS endpoint (or `[target] url` in the profile).
+    #[arg(long)]
+    pub(crate) url: Option<String>,
+    /// The implementation profile (TOML): its URL, system credentials and deadlines
+    /// (`ack` for each answer, `receipt` unless --receipt-timeout says otherwise).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) profile: Option<PathBuf>,
+    /// How many publish cycles to run.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub(crate) publishes: u64,
+    /// How many cycles may be in flight at once.
+    #[arg(long, value_name = "C", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// How long a cycle waits for its receipt, in seconds from sending the collect,
+    /// before it counts as lost (default: the profile's receipt deadline, 30 s).
+    #[arg(long, value_name = "SECONDS", value_parser = crate::load::parse_seconds)]
+    pub(crate) receipt_timeout: Option<std::time::Duration>,
+    /// After the last cycle, how long to keep watching for duplicated receipts, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::load::parse_seconds)]
+    pub(crate) grace: std::time::Duration,
+    /// Also write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Address the staging server and the collector listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Host name or address the target is told to fetch from and send receipts to.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
+    /// come are counted. A cycle still ends at its receipt.
+    #[arg(long)]
+    pub(crate) alerts: bool,
+    /// Serve the package over HTTPS (the target must trust the CA: see --ca-dir).
+    #[arg(long)]
+    pub(crate) https: bool,
+    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
+    /// `ca-key.pem`; created on first use).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+    /// The folder of package fixtures; `scorm12-minimal.zip` is staged.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
 }
 
 /// Arguments of `list`.
@@ -471,6 +532,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Target(args) => crate::target::run(args),
         Command::Client(args) => crate::client::run(args),
         Command::Selftest(args) => crate::selftest::run(args),
+        Command::Load(args) => crate::load::run(args),
         Command::Serve(ServeCommand::Target(args)) => crate::serve::target(args),
         Command::Serve(ServeCommand::Client(args)) => crate::serve::client(args),
     };

@@ -11,6 +11,7 @@ mod diff;
 mod exit;
 mod explain;
 mod input;
+mod load;
 mod merge;
 mod output;
 mod partition;

@@ -14,7 +14,10 @@ pub(crate) fn parse_defect(name: Option<&str>) -> anyhow::Result<Option<Defect>>
 
 pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     let defect = parse_defect(args.defect.as_deref())?;
-    let mut options = ReferenceTargetOptions::builder().defect(defect).capabilities(serve_claims(&args));
+    let mut options = ReferenceTargetOptions::builder()
+        .defect(defect)
+        .capabilities(serve_claims(&args))
+        .activity_limit(args.keep_events);
     if let Some(path) = &args.trust_ca {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         options = options.extra_root_pem(pem);

@@ -291,6 +291,14 @@ impl Collector {
         self.task.held_back()
     }
 
+    /// From now on hands every notification to `sink` as it arrives, instead of
+    /// recording it: a load run's memory stays bounded however many receipts come.
+    /// [`Collector::events`] and [`Collector::wait_for`] see nothing after this; `sink`
+    /// runs on the collector's tasks, so it must be quick.
+    pub fn divert_events(&self, sink: impl Fn(NotificationEvent) + Send + Sync + 'static) {
+        self.shared.log.divert(Arc::new(sink));
+    }
+
     /// Every notification recorded for `key`, in arrival order.
     pub fn events(&self, key: &str) -> Vec<NotificationEvent> {
         self.shared.log.filtered(|e| e.key == key)

@@ -1,22 +1,39 @@
 //! A shared, append-only event log with event-driven waits: the recording half of every
 //! party. Handlers append; the runner reads or waits until a predicate holds or a
 //! deadline passes. No polling, no sleeps: a `watch` channel counts appends.
+//!
+//! A load run records hundreds of thousands of events and reads each once: it diverts
+//! the log ([`EventLog::divert`]), so that every event goes to its sink as it happens
+//! and nothing is kept.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use tokio::sync::watch;
 
+/// Where a diverted log hands its events.
+pub(crate) type EventSink<E> = Arc<dyn Fn(E) + Send + Sync>;
+
 /// Events of type `E`, in arrival order.
-#[derive(Debug)]
 pub(crate) struct EventLog<E> {
     events: Mutex<Vec<E>>,
     appended: watch::Sender<u64>,
+    sink: Mutex<Option<EventSink<E>>>,
+}
+
+impl<E: fmt::Debug> fmt::Debug for EventLog<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLog")
+            .field("events", &self.events)
+            .field("diverted", &self.sink.lock().unwrap_or_else(PoisonError::into_inner).is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E: Clone> EventLog<E> {
     pub(crate) fn new() -> Self {
-        EventLog { events: Mutex::new(Vec::new()), appended: watch::Sender::new(0) }
+        EventLog { events: Mutex::new(Vec::new()), appended: watch::Sender::new(0), sink: Mutex::new(None) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<E>> {
@@ -25,8 +42,20 @@ impl<E: Clone> EventLog<E> {
     }
 
     pub(crate) fn push(&self, event: E) {
+        let sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(sink) = sink {
+            sink(event);
+            return;
+        }
         self.lock().push(event);
         self.appended.send_modify(|count| *count += 1);
+    }
+
+    /// From now on hands every event to `sink` as it is pushed, instead of keeping it;
+    /// drops what was kept so far. Reads and waits see nothing after this.
+    pub(crate) fn divert(&self, sink: EventSink<E>) {
+        *self.sink.lock().unwrap_or_else(PoisonError::into_inner) = Some(sink);
+        self.lock().clear();
     }
 
     /// The events `select` keeps, in arrival order.
@@ -79,6 +108,19 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert_eq!(waiting.await.expect("joined"), Some(vec![2, 4]));
+    }
+
+    #[test]
+    fn a_diverted_log_hands_events_over_and_keeps_none() {
+        let log = EventLog::new();
+        log.push(1u32);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let into = Arc::clone(&seen);
+        log.divert(Arc::new(move |event| into.lock().expect("lock").push(event)));
+        log.push(2);
+        log.push(3);
+        assert_eq!(*seen.lock().expect("lock"), [2, 3]);
+        assert!(log.filtered(|_| true).is_empty());
     }
 
     #[tokio::test]

@@ -363,6 +363,14 @@ impl StagingServer {
         self.shared.plans().remove(key);
     }
 
+    /// From now on hands every request's event to `sink` when its answer ends, instead
+    /// of recording it: a load run's memory stays bounded however many packages it
+    /// serves. [`StagingServer::events`] and [`StagingServer::wait_for`] see nothing
+    /// after this; `sink` runs on the server's tasks, so it must be quick.
+    pub fn divert_events(&self, sink: impl Fn(StagingEvent) + Send + Sync + 'static) {
+        self.shared.log.divert(Arc::new(sink));
+    }
+
     /// Every request recorded for `key`, in the order their answers ended.
     pub fn events(&self, key: &str) -> Vec<StagingEvent> {
         self.shared.log.filtered(|e| e.key == key)

@@ -140,8 +140,12 @@ impl fmt::Display for Element {
 /// Whether an element name (known or not) names a secret, so that unknown elements
 /// such as `proxy-password` are redacted too.
 pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token"].iter().any(|word| lower.contains(word))
+    // Case-insensitive search without a lower-cased copy: this runs for every pair of
+    // every message decoded, thousands of times a second under load.
+    let name = name.as_bytes();
+    ["password", "passwd", "secret", "token"]
+        .iter()
+        .any(|word| name.windows(word.len()).any(|window| window.eq_ignore_ascii_case(word.as_bytes())))
 }
 
 #[cfg(test)]

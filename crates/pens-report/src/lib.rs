@@ -6,13 +6,15 @@
 //! [`report_schema`] is its JSON Schema; [`diff_reports`] compares two runs read back from
 //! JSON, and [`merge_partitions`] joins the reports of the partitions of one run (CI
 //! jobs that each ran `--partition K/N`). The JSON form carries [`FORMAT_VERSION`];
-//! fields are only ever added within a version.
+//! fields are only ever added within a version. A load run (`pens-conform load`) has a
+//! model of its own, [`LoadReport`], with its table ([`render_load_table`]).
 
 mod baseline;
 mod console;
 mod diff;
 mod html;
 mod junit;
+mod load;
 mod markdown;
 mod merge;
 mod model;
@@ -26,6 +28,10 @@ pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use html::render_html;
 pub use junit::{JunitError, render_junit};
+pub use load::{
+    LOAD_FORMAT_VERSION, LatencySummary, LoadLatencies, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE,
+    render_load_table,
+};
 pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{

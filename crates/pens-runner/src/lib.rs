@@ -7,7 +7,8 @@
 //! hands it [`RunOptions`] (or reads them from an implementation profile,
 //! [`profile::Profile`]) and receives a [`pens_report::RunReport`]. Whatever the
 //! implementation sends is held to [`Limits`]: a breach is a verdict, never a hang or
-//! an exhausted harness.
+//! an exhausted harness. Load mode ([`run_load`]) runs many publish cycles against one
+//! target and measures them.
 
 mod account;
 mod advisory;
@@ -19,6 +20,7 @@ mod exchanges;
 mod from_scenario;
 mod gather;
 mod limits;
+mod load;
 mod options;
 mod parties;
 mod plan;
@@ -32,5 +34,6 @@ mod suite;
 pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
 pub use limits::Limits;
+pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 pub use options::{Deadlines, RunOptions};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

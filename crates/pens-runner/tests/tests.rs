@@ -1,6 +1,6 @@
 //! Integration tests of pens-runner: the whole engine on real sockets (port 0) against
 //! the reference target, with and without defects, against misbehaving targets, and
-//! the report it builds.
+//! the report it builds; load mode's publish cycles.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,6 +18,8 @@ mod conformant;
 mod defects;
 #[path = "tests/limits.rs"]
 mod limits;
+#[path = "tests/load.rs"]
+mod load;
 #[path = "tests/misbehaving.rs"]
 mod misbehaving;
 #[path = "tests/raw_http.rs"]

@@ -7,6 +7,7 @@ mod hostile;
 mod html;
 mod lint;
 mod list;
+mod load;
 mod partition;
 mod profile_schema;
 mod selftest;
@@ -112,11 +113,17 @@ pub(crate) struct ServedTarget {
 impl ServedTarget {
     /// Starts it and waits (at most 20 s) for its first line.
     pub(crate) fn start() -> ServedTarget {
+        Self::start_with(&[])
+    }
+
+    /// Like [`ServedTarget::start`], with more arguments for `serve target`.
+    pub(crate) fn start_with(args: &[&str]) -> ServedTarget {
         use std::io::{BufRead, BufReader};
         use std::process::Stdio;
 
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
             .args(["serve", "target", "--listen", "127.0.0.1:0"])
+            .args(args)
             .current_dir(workspace_root())
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())

@@ -239,20 +239,42 @@ impl fmt::Display for TargetEvent {
     }
 }
 
-/// The shared, append-only event log.
+/// The shared, append-only event log; bounded when given a limit.
 #[derive(Debug)]
 pub(crate) struct ActivityLog {
     started: Instant,
     events: watch::Sender<Vec<TargetEvent>>,
+    /// The most events kept ([`super::ReferenceTargetOptions::activity_limit`]).
+    limit: Option<usize>,
 }
 
 impl ActivityLog {
+    /// A log that keeps every event.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
-        ActivityLog { started: Instant::now(), events: watch::Sender::new(Vec::new()) }
+        Self::bounded(None)
+    }
+
+    /// A log that keeps at most `limit` events, the most recent ones: once the limit is
+    /// passed the older half goes at once, so a long run (`serve target` under load)
+    /// costs bounded memory and little copying. `None` keeps everything.
+    pub(crate) fn bounded(limit: Option<usize>) -> Self {
+        ActivityLog { started: Instant::now(), events: watch::Sender::new(Vec::new()), limit }
+    }
+
+    /// Whether recording has any effect: the log keeps events, or the info log shows
+    /// them. A log bounded to none (`serve target --keep-events 0`) with logging off
+    /// skips the work of building them, which a load of thousands of publishes a
+    /// second would otherwise pay for every collect (the redacted copy above all).
+    pub(crate) fn is_observed(&self) -> bool {
+        self.limit != Some(0) || tracing::enabled!(target: "pens_mock::reference_target", tracing::Level::INFO)
     }
 
     /// Appends an event, logs it, and wakes every waiter.
     pub(crate) fn record(&self, exchange: &ExchangeRef, kind: TargetEventKind) {
+        if !self.is_observed() {
+            return;
+        }
         let at = Instant::now();
         let elapsed_ms = u64::try_from(at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
         let event = TargetEvent {
@@ -264,7 +286,15 @@ impl ActivityLog {
             kind,
         };
         tracing::info!(target: "pens_mock::reference_target", "{event}");
-        self.events.send_modify(|events| events.push(event));
+        let limit = self.limit;
+        self.events.send_modify(|events| {
+            events.push(event);
+            if let Some(limit) = limit
+                && events.len() > limit
+            {
+                events.drain(..events.len() - limit.div_ceil(2));
+            }
+        });
     }
 
     pub(crate) fn snapshot(&self) -> Vec<TargetEvent> {
@@ -310,6 +340,22 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert!(events.iter().all(|e| e.key.as_deref() == Some("k") && e.exchange == 1));
         task.await.expect("writer");
+    }
+
+    #[test]
+    fn a_bounded_log_keeps_the_most_recent_events() {
+        for (limit, kept_after_ten) in [(0, 0), (1, 1), (3, 2), (4, 4), (10, 10)] {
+            let log = ActivityLog::bounded(Some(limit));
+            let mut kept = Vec::new();
+            for number in 1..=10 {
+                let exchange = ExchangeRef { number, key: None, package_id: None };
+                log.record(&exchange, TargetEventKind::ExchangeFinished);
+                kept = log.snapshot().iter().map(|e| e.exchange).collect::<Vec<_>>();
+                assert!(kept.len() <= limit, "limit {limit}: {kept:?}");
+            }
+            let expected: Vec<u64> = (11 - kept_after_ten..=10).collect();
+            assert_eq!(kept, expected, "limit {limit}");
+        }
     }
 
     #[tokio::test]

@@ -23,7 +23,9 @@
 //! entries that lie about their size still stop at the same budget.
 
 use std::io::{self, Cursor, Read};
+use std::sync::{Mutex, PoisonError};
 
+use bytes::Bytes;
 use pens_proto::PackageType;
 
 use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
@@ -218,6 +220,56 @@ fn declared_entries(body: &[u8]) -> Option<u64> {
     (record[..4] == ZIP64_END).then(|| u64::from_le_bytes(record[32..40].try_into().unwrap_or_default()))
 }
 
+/// The last small archive checked and what the check found: under load a target
+/// fetches the same course thousands of times, and unzipping it every time was the
+/// largest cost of the reference target's own. A package byte for byte equal to the
+/// last one, with the same `package-type`, gets the same verdict without the unzip.
+#[derive(Debug, Default)]
+pub(crate) struct LastCheck {
+    last: Mutex<Option<Checked>>,
+}
+
+#[derive(Debug)]
+struct Checked {
+    body: Bytes,
+    package_type: Option<String>,
+    depth: ArchiveCheck,
+    limits: PeerLimits,
+    result: Result<ArchiveSummary, ArchiveRefusal>,
+}
+
+impl LastCheck {
+    /// [`check_archive`], or the verdict on the same bytes checked last. Meant for
+    /// small packages: the bytes are kept until another package is checked.
+    pub(crate) fn check(
+        &self,
+        body: &Bytes,
+        package_type: Option<&str>,
+        depth: ArchiveCheck,
+        limits: &PeerLimits,
+    ) -> Result<ArchiveSummary, ArchiveRefusal> {
+        let last = || self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(checked) = last().as_ref()
+            && checked.body == *body
+            && checked.package_type.as_deref() == package_type
+            && checked.depth == depth
+            && checked.limits == *limits
+        {
+            return checked.result.clone();
+        }
+        // Checked without the lock held: exchanges running at once do not wait on it.
+        let result = check_archive(body, package_type, depth, limits);
+        *last() = Some(Checked {
+            body: body.clone(),
+            package_type: package_type.map(str::to_owned),
+            depth,
+            limits: *limits,
+            result: result.clone(),
+        });
+        result
+    }
+}
+
 /// Whether the file names fit the package type.
 fn fits_type(names: &[String], package_type: PackageType) -> Result<(), String> {
     let extension = |name: &str| name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
@@ -282,6 +334,24 @@ mod tests {
         let missing = check_archive(&aicc_partial, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default())
             .expect_err("partial");
         assert!(missing.text.contains(".des, .cst"), "{missing:?}");
+    }
+
+    #[test]
+    fn the_last_verdict_is_reused_only_for_the_same_bytes_and_type() {
+        let memo = LastCheck::default();
+        let good = Bytes::from(zip_of(&[("imsmanifest.xml", "<manifest/>")]));
+        let bad = Bytes::from_static(b"not a zip");
+        assert!(memo.check(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_ok());
+        assert!(memo.check(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_ok());
+        assert!(
+            memo.check(&good, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default()).is_err(),
+            "another type is checked again"
+        );
+        assert!(
+            memo.check(&bad, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default()).is_err(),
+            "other bytes are checked again"
+        );
+        assert!(memo.check(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_ok());
     }
 
     #[test]

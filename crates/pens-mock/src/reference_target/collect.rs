@@ -41,7 +41,12 @@ pub(crate) async fn collect(
     let inner = state.inner;
     let key = key_of(&uri);
     let cap = inner.options.limits.notifications.max(1);
-    if !inner.collects.admit(key.as_deref().unwrap_or_default(), cap, std::time::Instant::now()) {
+    // Only a scenario's own URL (client mode) is capped: a URL without a key is the
+    // standalone reference target's (`serve target`, a load run), whose activity log
+    // is bounded on its own.
+    if let Some(key) = key.as_deref()
+        && !inner.collects.admit(key, cap, std::time::Instant::now())
+    {
         // A flood of collects for one key: answered, counted, neither recorded nor acted
         // on (no fetch, no receipt), so memory and work stay bounded.
         let (answered, _) = oneshot::channel();
@@ -57,23 +62,25 @@ pub(crate) async fn collect(
     let answer = script.answer.unwrap_or_else(|| inner.behaviour.answer.code(&expected));
     let secrets = Secrets::of(&decoded);
     let exchange = ExchangeRef { number: inner.next_exchange(), key, package_id: decoded.command.package_id.clone() };
-    inner.record(
-        &exchange,
-        TargetEventKind::CollectReceived {
-            method: method.to_string(),
-            content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
-            pairs: decoded
-                .command
-                .redacted_pairs()
-                .into_iter()
-                .map(|(name, value)| (name, secrets.scrub(&value)))
-                .collect(),
-            scripted,
-            answer,
-            expected: expected.code,
-        },
-    );
+    if inner.log.is_observed() {
+        inner.record(
+            &exchange,
+            TargetEventKind::CollectReceived {
+                method: method.to_string(),
+                content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
+                pairs: decoded
+                    .command
+                    .redacted_pairs()
+                    .into_iter()
+                    .map(|(name, value)| (name, secrets.scrub(&value)))
+                    .collect(),
+                scripted,
+                answer,
+                expected: expected.code,
+            },
+        );
+    }
 
     // Browser mode (CMI010 §5) is GET: what an echoing page would show.
     let browser = (method == Method::GET && inner.behaviour.body == BodyStyle::EchoingHtml).then(|| BrowserEcho {

@@ -29,6 +29,14 @@ const RECEIPT_SUCCESS_TEXT: &str = "package retrieved";
 /// The `error-text` of the alert after a successful receipt.
 const ALERT_TEXT: &str = "package imported";
 
+/// Packages up to this size are checked on the runtime's own thread, and the verdict
+/// on the last one is reused for the same bytes (`LastCheck` in archive.rs): a few kilobytes unzip
+/// in microseconds, less than handing them to a blocking thread and back costs (which
+/// dominated under load). Even a deflate bomb this small expands to no more than about
+/// 16 MiB, a few milliseconds. Larger packages go to the blocking pool, so that a big
+/// archive never stalls the other exchanges.
+const INLINE_CHECK_BYTES: usize = 16 * 1024;
+
 /// The background work of one exchange.
 pub(crate) struct Job {
     pub(crate) inner: Arc<Inner>,
@@ -154,14 +162,17 @@ impl Job {
         };
         self.inner.keep_package(self.exchange.key.as_deref(), &package.body);
         let bytes = package.body.len() as u64;
-        let package_type = self.command.package_type.clone();
-        let body = package.body.clone();
         let depth = self.inner.behaviour.archive;
         let limits = self.inner.options.limits;
-        let checked =
+        let checked = if package.body.len() <= INLINE_CHECK_BYTES {
+            self.inner.last_check.check(&package.body, self.command.package_type.as_deref(), depth, &limits)
+        } else {
+            let package_type = self.command.package_type.clone();
+            let body = package.body.clone();
             tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), depth, &limits))
                 .await
-                .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}").into()));
+                .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}").into()))
+        };
         let checked = match checked {
             // `leaky-receipts`: a "helpful" error that shows what came instead.
             Err(refusal) if self.inner.behaviour.leaky_notifications => Err(ArchiveRefusal {

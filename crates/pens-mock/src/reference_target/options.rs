@@ -79,6 +79,11 @@ pub struct ReferenceTargetOptions {
     /// per key and connections at once. A cap reached is recorded as
     /// [`super::TargetEventKind::LimitReached`] (or [`super::Delivery::breach`]).
     pub limits: PeerLimits,
+    /// The most activity events kept ([`super::ReferenceTarget::activity`]), the most
+    /// recent ones; `None` keeps every event. In-process tests read the whole history;
+    /// `pens-conform serve target` bounds it, so that a load of tens of thousands of
+    /// publishes does not grow its memory.
+    pub activity_limit: Option<usize>,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -92,6 +97,7 @@ impl Default for ReferenceTargetOptions {
             slow_ack_extra_delay: Duration::ZERO,
             smtp_relay: None,
             limits: PeerLimits::default(),
+            activity_limit: None,
         }
     }
 }
@@ -184,6 +190,12 @@ impl ReferenceTargetOptionsBuilder {
     /// fast.
     pub fn max_package_bytes(mut self, bytes: u64) -> Self {
         self.options.limits.package_bytes = bytes.min(DEFAULT_MAX_PACKAGE_BYTES);
+        self
+    }
+
+    /// Keeps at most `limit` activity events, the most recent ones.
+    pub fn activity_limit(mut self, limit: usize) -> Self {
+        self.options.activity_limit = Some(limit);
         self
     }
 

@@ -14,6 +14,7 @@ use pens_proto::TargetCapabilities;
 use tokio::task::JoinSet;
 
 use super::activity::{ActivityLog, ExchangeRef, TargetEvent, TargetEventKind};
+use super::archive::LastCheck;
 use super::collect::{collect, head_refused};
 use super::defect::Behaviour;
 use super::error::ReferenceTargetError;
@@ -50,6 +51,8 @@ pub(crate) struct Inner {
     /// The last package fetched in full for each key (at most
     /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect.
     packages: Mutex<HashMap<String, Bytes>>,
+    /// The verdict on the last small package checked.
+    pub(crate) last_check: LastCheck,
     next_exchange: AtomicU64,
     /// Where mail goes: [`ReferenceTargetOptions::smtp_relay`], or what was set later.
     smtp_relay: Mutex<Option<std::net::SocketAddr>>,
@@ -75,11 +78,12 @@ impl ReferenceTargetState {
             inner: Arc::new(Inner {
                 capabilities,
                 behaviour: Behaviour::of(options.defect),
+                log: ActivityLog::bounded(options.activity_limit),
                 options,
                 fetcher,
-                log: ActivityLog::new(),
                 scripts: Scripts::default(),
                 packages: Mutex::new(HashMap::new()),
+                last_check: LastCheck::default(),
                 next_exchange: AtomicU64::new(0),
                 smtp_relay,
                 jobs: Mutex::new(JoinSet::new()),

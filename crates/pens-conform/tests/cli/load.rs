@@ -1,0 +1,108 @@
+//! `load`: publish cycles against `serve target` as a separate process, the table a
+//! user reads, the JSON, and the exit codes of what cannot run.
+
+use serde_json::Value;
+
+use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
+
+/// The table with what varies from run to run blanked: ports, timings, rates.
+fn stable(stdout: &str) -> String {
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        // Progress lines come at every tenth the run passes between two reports: how
+        // many depends on the machine's speed.
+        if line.contains(" cycles · ") {
+            continue;
+        }
+        let line = match line.split_once("127.0.0.1:") {
+            Some((head, tail)) => {
+                let rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+                format!("{head}127.0.0.1:PORT{rest}")
+            }
+            None => line.to_owned(),
+        };
+        let timed = ["wall time", "throughput", "ack ", "fetch start", "receipt  "];
+        let line = match timed.iter().find(|label| line.starts_with(*label)) {
+            Some(label) if label.ends_with(' ') || *label == "fetch start" => {
+                // Latency rows: keep the label and the sample count.
+                let samples = line.split_whitespace().last().unwrap_or_default();
+                format!("{:<14}[timings] {samples}", label.trim_end())
+            }
+            Some(label) => format!("{label:<22}[redacted]"),
+            None => line,
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn two_hundred_publishes_against_serve_target_complete_with_exit_0() {
+    let served = ServedTarget::start();
+    let dir = TempDir::new("load");
+    let json = dir.path().join("load.json");
+    let output = pens_conform()
+        .args(["load", "--url", &served.url, "--publishes", "200", "--concurrency", "16", "--grace", "0.2"])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last_progress = stdout.lines().rfind(|l| l.contains(" cycles · ")).unwrap_or_default();
+    assert!(last_progress.starts_with("100% 200/200 cycles"), "{text}");
+    insta::assert_snapshot!(stable(&stdout));
+
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("--json written")).expect("JSON");
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["publishes"], 200);
+    assert_eq!(report["completed"], 200);
+    assert_eq!(report["lost"], 0);
+    assert_eq!(report["duplicated"], 0);
+    for stage in ["ack", "fetch_start", "receipt"] {
+        assert_eq!(report["latency"][stage]["samples"], 200, "{stage}: {report}");
+    }
+}
+
+#[test]
+fn a_target_that_keeps_its_receipts_loses_them_with_exit_1() {
+    let served = ServedTarget::start_with(&["--defect", "no-receipt"]);
+    let output = pens_conform()
+        .args(["load", "--url", &served.url, "--publishes", "8", "--concurrency", "8"])
+        .args(["--receipt-timeout", "0.3", "--grace", "0"])
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("lost receipts                8"), "{text}");
+}
+
+#[test]
+fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
+    for (args, message) in [
+        (&["--publishes", "0"][..], "--publishes must be at least 1"),
+        (&["--concurrency", "0"][..], "--concurrency must be at least 1"),
+        (&["--concurrency", "1000000000000"][..], "open files"),
+        (&["--receipt-timeout", "soon"][..], "not a number of seconds"),
+    ] {
+        let output =
+            pens_conform().args(["load", "--url", "http://127.0.0.1:9/pens"]).args(args).output().expect("runs");
+        let text = both(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.contains(message), "{args:?}: {text}");
+    }
+    let output = pens_conform().arg("load").output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert!(both(&output).contains("no target URL"), "{}", both(&output));
+
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let output = pens_conform()
+        .args(["load", "--url", &url, "--publishes", "4", "--concurrency", "2", "--grace", "0"])
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(text.contains("no collect was answered"), "{text}");
+    assert!(text.contains("answers               no answer: 4"), "{text}");
+}
