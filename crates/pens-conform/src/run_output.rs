@@ -111,9 +111,13 @@ pub(crate) async fn run_and_report(
     };
     // Ctrl-C ends the run: the parties stop with the dropped run, and what finished is
     // reported as an incomplete run (exit 3), never as one that looks complete.
+    // `biased`, Ctrl-C first: its handler is installed on the first poll, before the run
+    // prints its header; otherwise an interrupt right after the header could still
+    // find the default handler and kill the process without a report.
     let outcome = tokio::select! {
-        output = run => Some(output?),
+        biased;
         _ = tokio::signal::ctrl_c() => None,
+        output = run => Some(output?),
     };
     progress.finish();
     let Some(mut output) = outcome else {
