@@ -47,9 +47,11 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut progress = Progress::new(std::io::stdout().is_terminal(), &options);
     let run = runtime.block_on(async {
+        // Ctrl-C first (`biased`): its handler is installed before the run starts.
         tokio::select! {
-            report = run_load(&options, |event| progress.event(event)) => Some(report),
+            biased;
             _ = tokio::signal::ctrl_c() => None,
+            report = run_load(&options, |event| progress.event(event)) => Some(report),
         }
     });
     progress.finish();

@@ -1,6 +1,8 @@
 //! `load`: publish cycles against `serve target` as a separate process, the table a
 //! user reads, the JSON, and the exit codes of what cannot run.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
@@ -105,4 +107,52 @@ fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(text.contains("no collect was answered"), "{text}");
     assert!(text.contains("answers               no answer: 4"), "{text}");
+}
+
+/// Ctrl-C ends a load at once with exit 3 and no table: a cut-short load has no figures
+/// to trust.
+#[test]
+fn ctrl_c_ends_a_load_with_exit_3_and_no_table() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    let served = ServedTarget::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .current_dir(super::workspace_root())
+        .args(["load", "--url", &served.url, "--publishes", "100000000", "--concurrency", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines_in, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_in.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The cycles are running once the header names the collector.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("collector ")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no header: {seen:?}")));
+    }
+    let interrupted_at = Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let (done_in, done) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_in.send(child.wait_with_output());
+    });
+    let output = done.recv_timeout(Duration::from_secs(20)).expect("the load ends after Ctrl-C").expect("waited");
+    assert!(interrupted_at.elapsed() < Duration::from_secs(10), "took {:?} to stop", interrupted_at.elapsed());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    // Everything it printed: the reader ends at the closed pipe.
+    let rest: Vec<String> = std::iter::from_fn(|| lines.recv_timeout(Duration::from_secs(5)).ok()).collect();
+    assert!(!rest.iter().any(|l| l.starts_with("completed")), "a table after Ctrl-C: {rest:?}");
 }
