@@ -113,7 +113,6 @@ fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
 /// to trust.
 #[test]
 fn ctrl_c_ends_a_load_with_exit_3_and_no_table() {
-    use std::io::{BufRead, BufReader};
     use std::sync::mpsc;
 
     let served = ServedTarget::start();
@@ -124,15 +123,7 @@ fn ctrl_c_ends_a_load_with_exit_3_and_no_table() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (lines_in, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_in.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = super::stdout_lines(&mut child);
     // The cycles are running once the header names the collector.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();

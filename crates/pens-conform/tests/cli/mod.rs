@@ -152,3 +152,21 @@ impl Drop for ServedTarget {
         let _ = self.child.wait();
     }
 }
+
+/// The lines `child` prints on its (piped) standard output, as they are printed: a
+/// thread reads them, so a test waits on the line it needs, with a deadline, instead of
+/// sleeping. The channel closes when the output does.
+pub(crate) fn stdout_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{BufRead, BufReader};
+
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines_in, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_in.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}

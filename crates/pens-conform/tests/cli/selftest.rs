@@ -344,7 +344,6 @@ fn an_unwritable_github_step_summary_only_warns() {
 #[cfg(unix)]
 #[test]
 fn a_killed_run_never_leaves_a_report_that_looks_complete() {
-    use std::io::{BufRead, BufReader};
     use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
@@ -359,15 +358,7 @@ fn a_killed_run_never_leaves_a_report_that_looks_complete() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (lines_in, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines_in.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = super::stdout_lines(&mut child);
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut seen = 0;
         loop {

@@ -101,7 +101,6 @@ fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
 /// 10 s ack deadline.
 #[test]
 fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
-    use std::io::{BufRead, BufReader};
     use std::sync::mpsc;
 
     let dir = TempDir::new("target-interrupted");
@@ -116,15 +115,7 @@ fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (lines_in, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_in.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = super::stdout_lines(&mut child);
     // The run has started (its parties listen) once the header is printed.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
