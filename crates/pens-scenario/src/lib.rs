@@ -53,6 +53,7 @@ mod load;
 mod model;
 mod reader;
 mod render;
+mod size;
 mod span;
 mod suggest;
 mod template;
@@ -80,6 +81,7 @@ pub use model::{
     Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
+pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
 pub use template::{
     MAX_NOW_OFFSET_SECONDS, MAX_REPEAT, Part, Placeholder, Template, TemplateContext, TemplateError, TemplateErrorKind,
