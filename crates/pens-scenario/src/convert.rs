@@ -10,8 +10,8 @@ use crate::expect::{
 };
 use crate::model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
-    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, Method, Order, Scenario, SetElement, Staging,
-    StagingBehaviour, StagingCredentials,
+    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, MAX_PACKAGE_SIZE, MIN_PACKAGE_SIZE, Method, Order,
+    Scenario, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 use crate::reader::{Converter, Header, MAX_DELAY_MS, Table};
 use crate::span::Spanned;
@@ -20,8 +20,18 @@ use crate::validate;
 
 const TOP_KEYS: &[&str] =
     &["id", "title", "requirements", "level", "tags", "needs", "unless", "staging", "collect", "expect"];
-const STAGING_KEYS: &[&str] =
-    &["package", "user", "password", "behaviour", "status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"];
+const STAGING_KEYS: &[&str] = &[
+    "package",
+    "size",
+    "user",
+    "password",
+    "behaviour",
+    "status",
+    "delay_ms",
+    "chunk_bytes",
+    "after_bytes",
+    "over_bytes",
+];
 const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw", "copies"];
 const EXPECT_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal", "any_of"];
 const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal"];
@@ -112,7 +122,24 @@ impl Converter<'_, '_> {
             _ => None,
         };
         let behaviour = self.behaviour(&table);
-        Spanned::new(Staging { package, credentials, behaviour }, table.head)
+        let size = self.size(&table, "size", MIN_PACKAGE_SIZE..=MAX_PACKAGE_SIZE);
+        if let Some(size) = &size
+            && matches!(
+                behaviour.value,
+                StagingBehaviour::Corrupt
+                    | StagingBehaviour::ZipSlip
+                    | StagingBehaviour::ZipBomb
+                    | StagingBehaviour::Oversized { .. }
+            )
+        {
+            self.conflict(
+                "staging.size".into(),
+                format!("`size` cannot be combined with behaviour `{}`", behaviour.value.name()),
+                size.span,
+                "a sized package is served as it is, or paced, cut or redirected; not rewritten",
+            );
+        }
+        Spanned::new(Staging { package, size, credentials, behaviour }, table.head)
     }
 
     fn behaviour(&mut self, table: &Table<'_>) -> Spanned<StagingBehaviour> {

@@ -77,8 +77,8 @@ pub use load::{
 };
 pub use model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
-    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, Method, Order, Scenario, ScenarioLevel, SetElement,
-    Staging, StagingBehaviour, StagingCredentials,
+    DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, MAX_PACKAGE_SIZE, MIN_PACKAGE_SIZE, Method, Order,
+    Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};

@@ -33,6 +33,13 @@ pub const DEFAULT_OVER_BYTES: u64 = 1024 * 1024;
 /// The most `over_bytes` may be: 1 GiB.
 pub const MAX_OVER_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// The least `[staging] size` may be: 1 KiB, room for the package's own entries.
+pub const MIN_PACKAGE_SIZE: u64 = 1024;
+
+/// The most `[staging] size` may be: just under 4 GiB, since the grown package is a
+/// plain zip (no zip64 records, which some importers still do not read).
+pub const MAX_PACKAGE_SIZE: u64 = (4 << 30) - 1;
+
 /// One scenario file, loaded and validated.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -116,6 +123,13 @@ pub struct Staging {
     /// default [`DEFAULT_PACKAGE`]. Its existence is checked by the runner, which knows
     /// where fixtures live.
     pub package: Spanned<String>,
+    /// `size`: serve the package grown to exactly this many bytes by a stored entry of
+    /// zeros, generated while it is sent (`size = "1GiB"` needs no 1 GiB file). A large
+    /// package is a test of its own: the target must fetch all of it and import it. The
+    /// runner refuses a size smaller than the package itself; the scenario is not
+    /// applicable to a target that declares a smaller package limit. Default: the
+    /// package as it is.
+    pub size: Option<Spanned<u64>>,
     /// `user` and `password`, which come together: the staging server then requires HTTP
     /// basic credentials. Default: none required.
     pub credentials: Option<StagingCredentials>,

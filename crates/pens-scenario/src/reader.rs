@@ -198,6 +198,36 @@ impl Converter<'_, '_> {
         self.integer(table, key, range).map(|n| n.map(|v| u64::try_from(v).unwrap_or(0)))
     }
 
+    /// A size of bytes: an integer, or a string of digits and a unit (`"1GiB"`,
+    /// [`crate::parse_size`]), within `range`.
+    pub(crate) fn size(&mut self, table: &Table<'_>, key: &str, range: RangeInclusive<u64>) -> Option<Spanned<u64>> {
+        let node = table.get(key)?;
+        let span = self.span(&node.span);
+        let bytes = match &node.kind {
+            NodeKind::Integer(n) => u64::try_from(*n).ok(),
+            NodeKind::String(text) => crate::parse_size(text),
+            _ => {
+                self.wrong_type(table.field(key), "a size (bytes, or a string like \"1GiB\")", node, None);
+                return None;
+            }
+        };
+        let Some(bytes) = bytes else {
+            self.invalid(table.field(key), "not a size", span, crate::SIZE_HINT);
+            return None;
+        };
+        if !range.contains(&bytes) {
+            let bounds = format!("from {} to {} bytes", range.start(), range.end());
+            self.invalid(
+                table.field(key),
+                format!("{bytes} bytes is out of range"),
+                span,
+                format!("expected {bounds}"),
+            );
+            return None;
+        }
+        Some(Spanned::new(bytes, span))
+    }
+
     pub(crate) fn keyword<K: Keyword>(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<K>> {
         let node = table.get(key)?;
         self.keyword_node(table.field(key), node)

@@ -29,6 +29,7 @@ fn every_ok_file_loads_and_the_directory_has_no_error() {
             "fetch-ftp-or-1304",
             "fetch-https-credentials",
             "fetch-truncated-package",
+            "package-large",
             "security-internal-url",
             "security-oversized"
         ]
@@ -51,6 +52,7 @@ fn the_baseline_scenario_reads_every_section() {
     assert!(s.staging.span.is_empty(), "an absent section points at 1:1");
     assert_eq!(s.staging.behaviour.value, StagingBehaviour::Serve);
     assert!(s.staging.credentials.is_none());
+    assert!(s.staging.size.is_none(), "no size: the package as it is");
 
     assert_eq!((s.collect.method.value, s.collect.order.value), (Method::Post, Order::Spec));
     assert!(s.collect.set.is_empty() && s.collect.remove.is_empty() && s.collect.raw.is_none());
@@ -190,4 +192,14 @@ fn the_security_vocabulary_reads_its_probes_and_the_internal_service() {
     assert_eq!(receipt.credentials.value, CredentialsExpectation::Any, "defaulted");
     assert!(receipt.does_not_contain.is_empty());
     assert!(oversized.expect.internal.is_none());
+}
+
+#[test]
+fn a_package_size_is_read_with_its_unit() {
+    let s = load("package-large");
+    let size = s.staging.size.as_ref().expect("size");
+    assert_eq!(size.value, 1 << 30);
+    assert_eq!((size.span.line, size.span.col), (9, 8));
+    assert_eq!(s.staging.behaviour.value.name(), BehaviourName::Delay);
+    assert_eq!(s.staging.package.as_str(), DEFAULT_PACKAGE);
 }
