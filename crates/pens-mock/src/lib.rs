@@ -44,7 +44,9 @@ pub use hostile_package::{
 pub use internal::{InternalRequest, InternalService, internal_body};
 pub use limits::{AnswerLimits, DEFAULT_HEADER_READ_TIMEOUT, Limit, LimitBreach, ListenerLimits, Overflow, PeerLimits};
 pub use mail_sink::{MAIL_DOMAIN, MailDetails};
-pub use package::{ZIP_MAGIC, corrupt, fixture_package, zip_directory};
+pub use package::{
+    IN_MEMORY_FOLDER_BYTES, REWRITABLE_PACKAGE_BYTES, ZIP_MAGIC, corrupt, fixture_package, sized_package, zip_directory,
+};
 pub use package_body::PackageBody;
 pub use server::TlsFailure;
 pub use staging::{

@@ -34,7 +34,7 @@ use crate::error::MockError;
 use crate::events::EventLog;
 use crate::hostile_package::{oversized_zip, zip_bomb, zip_slip};
 use crate::limits::ListenerLimits;
-use crate::package::corrupt;
+use crate::package::{REWRITABLE_PACKAGE_BYTES, corrupt};
 use crate::package_body::PackageBody;
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, Scheme, ServerTask};
@@ -105,8 +105,8 @@ pub struct StagingPlan {
     /// The file name in the URL, e.g. `course.zip` (CMI010 §6.2: package-url ends in a
     /// file name with an extension).
     pub file_name: String,
-    /// The package bytes.
-    pub body: Bytes,
+    /// The package: bytes, a file on disk, or generated ([`PackageBody`]).
+    pub body: PackageBody,
     /// Credentials `(user, password)` the request must carry, if any: HTTP basic
     /// credentials, or the FTP login. They are checked before the behaviour: without
     /// them every plan answers 401 (FTP: 550). CMI010's `package-url-account` has no FTP
@@ -118,8 +118,13 @@ pub struct StagingPlan {
 
 impl StagingPlan {
     /// Serves `body` as `file_name`, without credentials.
-    pub fn new(file_name: impl Into<String>, body: Bytes) -> Self {
-        StagingPlan { file_name: file_name.into(), body, credentials: None, behaviour: StagingBehaviour::Serve }
+    pub fn new(file_name: impl Into<String>, body: impl Into<PackageBody>) -> Self {
+        StagingPlan {
+            file_name: file_name.into(),
+            body: body.into(),
+            credentials: None,
+            behaviour: StagingBehaviour::Serve,
+        }
     }
 
     /// Requires credentials: HTTP basic, or the FTP login.
@@ -341,12 +346,15 @@ impl StagingServer {
     /// plan staged before under `key`; returns the four URLs.
     pub fn stage(&self, key: &str, plan: StagingPlan) -> StagedPackage {
         let path = package_path(key, &plan.file_name);
+        // The rewriting behaviours read the package's entries: a package beyond
+        // REWRITABLE_PACKAGE_BYTES (the runner refuses those first) counts as none.
+        let original = || plan.body.to_bytes(REWRITABLE_PACKAGE_BYTES).unwrap_or_default();
         let served = match plan.behaviour {
-            StagingBehaviour::Corrupt => PackageBody::from(corrupt(&plan.body)),
-            StagingBehaviour::ZipSlip => zip_slip(&plan.body),
-            StagingBehaviour::ZipBomb => zip_bomb(&plan.body),
-            StagingBehaviour::Oversized { size } => oversized_zip(&plan.body, size),
-            _ => PackageBody::from(plan.body.clone()),
+            StagingBehaviour::Corrupt => PackageBody::from(corrupt(&original())),
+            StagingBehaviour::ZipSlip => zip_slip(&original()),
+            StagingBehaviour::ZipBomb => zip_bomb(&original()),
+            StagingBehaviour::Oversized { size } => oversized_zip(&original(), size),
+            _ => plan.body.clone(),
         };
         self.shared.plans().insert(key.to_owned(), Staged { plan, served });
         StagedPackage {

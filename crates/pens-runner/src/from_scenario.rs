@@ -1,8 +1,7 @@
 //! Turning a loaded scenario into what the runner executes: applicability, the staging
 //! plan, the collect spec and the expectations, templates rendered for this run.
 
-use bytes::Bytes;
-use pens_mock::{StagingBehaviour as MockBehaviour, StagingPlan};
+use pens_mock::{PackageBody, StagingBehaviour as MockBehaviour, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{
@@ -29,6 +28,15 @@ pub(crate) fn not_applicable(
         return Some(
             "needs the largest package the LMS accepts: declare it with --max-package-bytes N (bytes)".to_owned(),
         );
+    }
+    if let (Some(size), Some(limit)) = (&scenario.staging.value.size, declared_max_package_bytes)
+        && size.value > limit
+    {
+        return Some(format!(
+            "stages a package of {} bytes, beyond the {limit} bytes the run declares the LMS accepts \
+             (--max-package-bytes)",
+            size.value
+        ));
     }
     for need in &scenario.needs {
         if support(claims, need.value) != Support::Yes {
@@ -57,7 +65,7 @@ fn support(claims: &TargetCapabilities, capability: Capability) -> Support {
 /// package goes `over_bytes` beyond `declared_max_package_bytes`.
 pub(crate) fn staging_plan(
     scenario: &Scenario,
-    package: Bytes,
+    package: PackageBody,
     context: &dyn TemplateContext,
     declared_max_package_bytes: Option<u64>,
 ) -> StagingPlan {
@@ -90,6 +98,18 @@ pub(crate) fn staging_plan(
         plan = plan.credentials(credentials.user.value.render(context), credentials.password.value.render(context));
     }
     plan
+}
+
+/// Whether the staging behaviour rewrites the package (reads its entries into memory
+/// and writes them again), rather than serving it as it is.
+pub(crate) fn rewrites_package(behaviour: &StagingBehaviour) -> bool {
+    matches!(
+        behaviour,
+        StagingBehaviour::Corrupt
+            | StagingBehaviour::ZipSlip
+            | StagingBehaviour::ZipBomb
+            | StagingBehaviour::Oversized { .. }
+    )
 }
 
 /// The file name the package is served under: the last path segment of `package`.

@@ -28,7 +28,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use pens_mock::{CollectClient, CollectRequest, Collector, Method, MockError, RunCa, StagingPlan, StagingServer};
 use pens_proto::{CollectCommand, encode_form, format_expiry, parse_response};
 use pens_report::{LOAD_FORMAT_VERSION, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE};
@@ -300,7 +299,7 @@ struct Run {
     /// The next publish to start.
     next: AtomicU64,
     /// The package, staged under every key (the bytes are shared, not copied).
-    package: Bytes,
+    package: pens_mock::PackageBody,
     run_id: String,
     /// The `package-url-expiry` of every collect.
     expiry: String,

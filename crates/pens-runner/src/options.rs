@@ -21,6 +21,25 @@ pub struct Deadlines {
     pub quiet: Duration,
 }
 
+/// The slowest transfer a large package is given time for: 8 MiB/s, a busy 100 Mbit/s
+/// link. A scenario that stages a package of `size` bytes gets `size` at this rate added
+/// to its fetch and receipt deadlines (a 1 GiB package: 128 s), so a sound LMS on a
+/// modest network is not failed for the time the bytes take.
+pub const TRANSFER_FLOOR_BYTES_PER_SECOND: u64 = 8 * 1024 * 1024;
+
+impl Deadlines {
+    /// These deadlines with the fetch and the receipt extended by the time `bytes`
+    /// take at [`TRANSFER_FLOOR_BYTES_PER_SECOND`].
+    pub fn with_transfer_of(&self, bytes: u64) -> Deadlines {
+        let transfer = Duration::from_secs_f64(bytes as f64 / TRANSFER_FLOOR_BYTES_PER_SECOND as f64);
+        Deadlines {
+            fetch: self.fetch.saturating_add(transfer),
+            receipt: self.receipt.saturating_add(transfer),
+            ..*self
+        }
+    }
+}
+
 impl Default for Deadlines {
     fn default() -> Self {
         Deadlines {
@@ -130,10 +149,19 @@ impl RunOptions {
         self.advertise_host.clone().unwrap_or_else(|| self.bind.to_string())
     }
 
-    /// The longest a scenario may take: every deadline of its steps (the answer, the
+    /// The deadlines of `scenario`: the run's, with time added for the transfer of a
+    /// package it grows to a `size` ([`Deadlines::with_transfer_of`]).
+    pub(crate) fn deadlines_for(&self, scenario: &pens_scenario::Scenario) -> Deadlines {
+        match &scenario.staging.value.size {
+            Some(size) => self.deadlines.with_transfer_of(size.value),
+            None => self.deadlines,
+        }
+    }
+
+    /// The longest `scenario` may take: every deadline of its steps (the answer, the
     /// fetch, the receipt and alerts, the quiet window) plus the grace.
-    pub(crate) fn scenario_budget(&self) -> Duration {
-        let d = &self.deadlines;
+    pub(crate) fn scenario_budget(&self, scenario: &pens_scenario::Scenario) -> Duration {
+        let d = self.deadlines_for(scenario);
         [d.fetch, d.receipt, d.quiet, self.limits.scenario_grace].into_iter().fold(d.ack, Duration::saturating_add)
     }
 }

@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use bytes::Bytes;
-use pens_mock::{CollectClient, MockError};
+use pens_mock::{CollectClient, MockError, PackageBody};
 use pens_report::{CheckResult, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
 use pens_scenario::Scenario;
 use time::OffsetDateTime;
@@ -89,7 +88,7 @@ struct Shared {
     client: CollectClient,
     options: RunOptions,
     run_id: String,
-    packages: Mutex<HashMap<String, Result<Bytes, String>>>,
+    packages: Mutex<HashMap<PackageKey, Result<PackageBody, String>>>,
 }
 
 /// Runs `scenarios` against the target of `options`; `on_event` hears about progress.
@@ -148,7 +147,7 @@ pub async fn run_target_suite(
                     let _permit = limit.acquire_owned().await;
                     let steps = Steps::new();
                     let abandoned = empty_result(&scenario, Verdict::Pass);
-                    let budget = shared.options.scenario_budget();
+                    let budget = shared.options.scenario_budget(&scenario);
                     let requirement = main_requirement(&scenario);
                     within_budget(budget, &steps, requirement, run_scenario(&shared, &scenario, &steps), abandoned)
                         .await
@@ -254,8 +253,8 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario, steps: &Steps) -> Sc
         result.note = Some(reason);
         return result;
     }
-    let package = match package_bytes(shared, &scenario.staging.value.package.value) {
-        Ok(bytes) => bytes,
+    let package = match package_body(shared, &scenario.staging.value) {
+        Ok(body) => body,
         Err(error) => {
             result.verdict = Verdict::Error;
             result.note = Some(format!("harness error: {error}"));
@@ -263,7 +262,8 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario, steps: &Steps) -> Sc
         }
     };
     let main_requirement = main_requirement(scenario);
-    let settings = Settings { main_requirement, deadlines: &options.deadlines };
+    let deadlines = options.deadlines_for(scenario);
+    let settings = Settings { main_requirement, deadlines: &deadlines };
     let copies = scenario.collect.value.copies.value.max(1);
     let id = &scenario.id.value;
     let keys: Vec<String> =
@@ -314,7 +314,7 @@ async fn run_copy(
     shared: &Shared,
     scenario: &Scenario,
     key: &str,
-    package: Bytes,
+    package: PackageBody,
     settings: &Settings<'_>,
     steps: &Steps,
 ) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
@@ -338,7 +338,7 @@ async fn run_copy(
         key,
         request: &request,
         expectations: &expectations,
-        deadlines: &options.deadlines,
+        deadlines: settings.deadlines,
         claims: &options.claims,
         now: context.now,
         staging_user: credentials.as_ref().map(|(user, _)| user.as_str()),
@@ -375,11 +375,33 @@ impl Drop for Unstage<'_> {
     }
 }
 
-/// The bytes of a package fixture, zipped once per run.
-fn package_bytes(shared: &Shared, name: &str) -> Result<Bytes, String> {
+/// A package fixture's name and the size it is grown to, if any.
+type PackageKey = (String, Option<u64>);
+
+/// The package a scenario stages: its fixture (a folder zipped once per run, a file
+/// read from disk as it is sent), grown to its `size` when it gives one. Refused when a
+/// behaviour that rewrites the package would have to read a large one into memory.
+fn package_body(shared: &Shared, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
+    let name = &staging.package.value;
+    let size = staging.size.as_ref().map(|size| size.value);
     let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache
-        .entry(name.to_owned())
-        .or_insert_with(|| pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string()))
-        .clone()
+    let body = cache
+        .entry((name.clone(), size))
+        .or_insert_with(|| {
+            let fixture = pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string())?;
+            match size {
+                Some(size) => pens_mock::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")),
+                None => Ok(fixture),
+            }
+        })
+        .clone()?;
+    if from_scenario::rewrites_package(&staging.behaviour.value) && body.len() > pens_mock::REWRITABLE_PACKAGE_BYTES {
+        return Err(format!(
+            "{name} is {} bytes; behaviour `{}` rewrites the package, which it can only do up to {} bytes",
+            body.len(),
+            staging.behaviour.value.name(),
+            pens_mock::REWRITABLE_PACKAGE_BYTES
+        ));
+    }
+    Ok(body)
 }

@@ -16,6 +16,8 @@ mod client_support;
 mod conformant;
 #[path = "tests/defects.rs"]
 mod defects;
+#[path = "tests/large.rs"]
+mod large;
 #[path = "tests/limits.rs"]
 mod limits;
 #[path = "tests/load.rs"]

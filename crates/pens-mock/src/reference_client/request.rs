@@ -1,13 +1,13 @@
-//! What to publish: the package bytes and what the collect says about them.
+//! What to publish: the package and what the collect says about them.
 
 use std::fmt;
 use std::path::Path;
 
-use bytes::Bytes;
 use pens_proto::PackageType;
 
 use crate::error::MockError;
 use crate::package::fixture_package;
+use crate::package_body::PackageBody;
 
 /// One package to publish. The package is read before publishing
 /// ([`PublishRequest::from_fixture`] zips a fixture folder), so that
@@ -28,8 +28,8 @@ pub struct PublishRequest {
     /// The file name the package is staged under (CMI010 §6.2: the package URL ends in
     /// a file name with an extension).
     pub file_name: String,
-    /// The package bytes.
-    pub package: Bytes,
+    /// The package: bytes, a file, or generated.
+    pub package: PackageBody,
     /// `vendor-data`, if any.
     pub vendor_data: Option<String>,
 }
@@ -37,14 +37,14 @@ pub struct PublishRequest {
 impl PublishRequest {
     /// A SCORM 1.2 zip (`scorm-pif`, `1.2`, `zip`) of course `course_id`, staged as
     /// `file_name`.
-    pub fn new(course_id: impl Into<String>, file_name: impl Into<String>, package: Bytes) -> Self {
+    pub fn new(course_id: impl Into<String>, file_name: impl Into<String>, package: impl Into<PackageBody>) -> Self {
         PublishRequest {
             course_id: course_id.into(),
             package_type: PackageType::ScormPif,
             package_type_version: "1.2".to_owned(),
             package_format: "zip".to_owned(),
             file_name: file_name.into(),
-            package,
+            package: package.into(),
             vendor_data: None,
         }
     }

@@ -188,7 +188,7 @@ impl ReferenceClient {
             Some(number),
             ClientEventKind::Staged {
                 url: redact(&addresses.package_url),
-                bytes: request.package.len() as u64,
+                bytes: request.package.len(),
                 user: staging_credentials.as_ref().map(|(user, _)| user.clone()),
                 served,
             },

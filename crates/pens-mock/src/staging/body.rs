@@ -77,13 +77,17 @@ impl TrackedBody {
     }
 }
 
-/// The error that ends a truncated body: hyper answers it by closing the connection.
+/// The error that ends a truncated body, or one whose package file could not be read
+/// (the error then): hyper answers it by closing the connection.
 #[derive(Debug)]
-pub(crate) struct BrokenOff;
+pub(crate) struct BrokenOff(Option<std::io::Error>);
 
 impl std::fmt::Display for BrokenOff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the staging plan breaks the body off here")
+        match &self.0 {
+            None => f.write_str("the staging plan breaks the body off here"),
+            Some(error) => write!(f, "the package file could not be read: {error}"),
+        }
     }
 }
 
@@ -100,7 +104,14 @@ impl Body for TrackedBody {
             this.pause = None;
         }
         let most = this.pacing.map_or(usize::MAX, |pacing| pacing.chunk.max(1));
-        if let Some(chunk) = this.remaining.take(most) {
+        if let Some(chunk) = ready!(this.remaining.poll_take(cx, most)) {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    tracing::warn!(%error, "staging: a package file read failed; the body breaks off");
+                    return Poll::Ready(Some(Err(BrokenOff(Some(error)))));
+                }
+            };
             this.sent += chunk.len() as u64;
             if let Some(pacing) = this.pacing
                 && this.remaining.remaining() > 0
@@ -112,7 +123,7 @@ impl Body for TrackedBody {
         if this.break_off {
             let grace = this.grace.get_or_insert_with(|| Box::pin(tokio::time::sleep(BREAK_GRACE)));
             ready!(grace.as_mut().poll(cx));
-            return Poll::Ready(Some(Err(BrokenOff)));
+            return Poll::Ready(Some(Err(BrokenOff(None))));
         }
         Poll::Ready(None)
     }
@@ -153,7 +164,7 @@ mod tests {
         loop {
             match std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await {
                 Some(Ok(frame)) => chunks.push(frame.into_data().expect("data")),
-                Some(Err(BrokenOff)) => return (chunks, true),
+                Some(Err(BrokenOff(_))) => return (chunks, true),
                 None => return (chunks, false),
             }
         }

@@ -225,7 +225,7 @@ async fn the_reference_client_publishes_to_the_reference_target_over_https_and_b
     let client = client(options).await;
     let target = target_for(&client);
     let request = scorm("intro-101");
-    let package_len = request.package.len() as u64;
+    let package_len = request.package.len();
     let sent_at = OffsetDateTime::now_utc();
     let seen = publish(&client, &target, request).await;
 

@@ -33,7 +33,7 @@ fn bind() -> SocketAddr {
 
 fn fixture(name: &str) -> Bytes {
     let packages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
-    pens_mock::fixture_package(&packages, name).unwrap()
+    pens_mock::fixture_package(&packages, name).unwrap().to_bytes(u64::MAX).unwrap()
 }
 
 /// The staging server, the collector and the run CA both trust.

@@ -169,7 +169,10 @@ async fn a_package_over_the_size_cap_is_inconclusive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zip_over_the_entry_or_content_cap_is_inconclusive() {
     let receipts = good_receipts().await;
-    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip")
+        .expect("the fixture")
+        .to_bytes(u64::MAX)
+        .expect("small");
     let addr = raw_http::serve(move |_request, stream| {
         let package = package.clone();
         async move { raw_http::answer(stream, "200 OK", &[("Content-Type", "application/zip")], &package).await }
@@ -193,7 +196,10 @@ async fn a_zip_over_the_entry_or_content_cap_is_inconclusive() {
 /// and the answer fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_answer_to_the_receipt_fails() {
-    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip")
+        .expect("the fixture")
+        .to_bytes(u64::MAX)
+        .expect("small");
     let staging = raw_http::serve(move |_request, stream| {
         let package = package.clone();
         async move { raw_http::answer(stream, "200 OK", &[("Content-Type", "application/zip")], &package).await }

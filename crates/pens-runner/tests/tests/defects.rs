@@ -423,7 +423,12 @@ async fn every_defect_is_caught_by_the_scenarios_watching_for_it_and_every_scena
     assert_eq!(rows, Defect::ALL.into_iter().collect(), "one row per defect");
 
     // (b): no scenario is vacuous: each is caught by some defect...
-    let suite: BTreeSet<&str> = reports.values().flat_map(|r| r.scenarios.iter().map(|s| s.id.as_str())).collect();
+    // (Of the scenarios that run at all: `package-large` stages 1 GiB, beyond every
+    // declared limit here; `large.rs` shows what it catches at a smaller size.)
+    let suite: BTreeSet<&str> = reports
+        .values()
+        .flat_map(|r| r.scenarios.iter().filter(|s| s.verdict != Verdict::NotApplicable).map(|s| s.id.as_str()))
+        .collect();
     let by_any: BTreeSet<&str> = reports.values().flat_map(|r| caught(r).into_keys()).collect();
     let never: Vec<&&str> = suite.difference(&by_any).collect();
     assert!(never.is_empty(), "scenarios no defect catches: {never:?}");

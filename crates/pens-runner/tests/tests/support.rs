@@ -145,7 +145,8 @@ pub(crate) async fn reference_all_transports(
 }
 
 /// The ids of the scenarios that do not apply to a target claiming `claims`: one of
-/// their `needs` is not claimed, or one of their `unless` is.
+/// their `needs` is not claimed, or one of their `unless` is, or they stage a package
+/// grown beyond [`MAX_PACKAGE_BYTES`], the limit every run here declares.
 pub(crate) fn not_applicable_ids(scenarios: &[Scenario], claims: &TargetCapabilities) -> Vec<String> {
     let claimed = |capability: pens_scenario::Capability| {
         let support = match capability {
@@ -159,7 +160,11 @@ pub(crate) fn not_applicable_ids(scenarios: &[Scenario], claims: &TargetCapabili
     };
     scenarios
         .iter()
-        .filter(|s| s.needs.iter().any(|n| !claimed(n.value)) || s.unless.iter().any(|u| claimed(u.value)))
+        .filter(|s| {
+            s.needs.iter().any(|n| !claimed(n.value))
+                || s.unless.iter().any(|u| claimed(u.value))
+                || s.staging.size.as_ref().is_some_and(|size| size.value > MAX_PACKAGE_BYTES)
+        })
         .map(|s| s.id.value.clone())
         .collect()
 }

@@ -77,7 +77,9 @@ impl Tool {
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
         assert!(made.success(), "mkfifo {}", fifo.display());
         let package = pens_mock::fixture_package(&workspace_root().join("fixtures/packages"), "scorm12-minimal.zip")
-            .expect("the fixture package");
+            .expect("the fixture package")
+            .to_bytes(u64::MAX)
+            .expect("a small package");
         let good_staging =
             HttpPeer::start(move |_| Answer::Ok { content_type: "application/zip", body: package.to_vec() }).await;
         let good_receipts = HttpPeer::start(|_| Answer::pens_success("received")).await;

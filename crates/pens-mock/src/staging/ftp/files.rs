@@ -347,7 +347,7 @@ mod tests {
     use crate::staging::StagingPlan;
 
     fn staged(plan: StagingPlan) -> HashMap<String, Staged> {
-        let served = plan.body.clone().into();
+        let served = plan.body.clone();
         HashMap::from([("k".to_owned(), Staged { plan, served })])
     }
 

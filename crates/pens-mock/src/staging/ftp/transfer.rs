@@ -79,7 +79,14 @@ impl AsyncRead for Transfer {
         }
         let room = buf.remaining();
         let most = this.pacing.map_or(room, |pacing| pacing.chunk.max(1).min(room));
-        if let Some(chunk) = this.remaining.take(most) {
+        if let Some(chunk) = ready!(this.remaining.poll_take(cx, most)) {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    this.conclude(TRANSFER_ABORTED, false);
+                    return Poll::Ready(Err(error));
+                }
+            };
             buf.put_slice(&chunk);
             this.sent += chunk.len() as u64;
             if let Some(pacing) = this.pacing
