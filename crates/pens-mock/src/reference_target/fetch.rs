@@ -35,8 +35,8 @@ use super::spool::{Spool, SpooledPackage};
 /// The largest package the target stores by default
 /// ([`super::ReferenceTargetOptionsBuilder::max_package_bytes`]); beyond its limit the fetch
 /// ends with 1440 (insufficient host storage), which also keeps a runaway staging
-/// server from filling the harness's disk (a package beyond
-/// [`super::spool::SPOOL_IN_MEMORY_BYTES`] goes to a temp file).
+/// server from filling the harness's disk (a package beyond a MiB goes to a temp
+/// file).
 pub const DEFAULT_MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
 use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
 
