@@ -348,6 +348,12 @@ pub(crate) struct ServeTargetArgs {
     /// keeps none and, with logging off, spares the work of building them.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub(crate) keep_events: usize,
+    /// Download packages larger than 1 MiB to temp files in DIR (default: the system's
+    /// temp folder) rather than into memory; each is deleted once checked. DIR needs
+    /// room for the largest package expected; one that cannot take a package makes its
+    /// receipt 1440.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) download_dir: Option<PathBuf>,
 }
 
 /// Arguments of `load`.

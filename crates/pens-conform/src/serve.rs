@@ -25,6 +25,12 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     if let Some(relay) = args.smtp_relay {
         options = options.smtp_relay(relay);
     }
+    if let Some(dir) = &args.download_dir {
+        if !dir.is_dir() {
+            anyhow::bail!("--download-dir: {} is not a folder", dir.display());
+        }
+        options = options.download_dir(dir);
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let target = ReferenceTarget::start(args.listen, options.build())

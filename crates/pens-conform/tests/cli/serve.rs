@@ -124,3 +124,18 @@ fn post(authority: &str, path: &str, body: &str) -> String {
     stream.read_to_end(&mut answer).expect("read the answer");
     String::from_utf8(answer).expect("a UTF-8 answer")
 }
+
+#[test]
+fn serve_target_refuses_a_download_dir_that_is_not_a_folder() {
+    let missing = std::env::temp_dir().join("pens-conform-no-such-download-dir");
+    let output = super::pens_conform()
+        .args(["serve", "target", "--listen", "127.0.0.1:0", "--download-dir"])
+        .arg(&missing)
+        .timeout(STEP)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--download-dir") && stderr.contains("is not a folder"), "{stderr}");
+    assert!(output.stdout.is_empty(), "it never listened: {output:?}");
+}

@@ -21,13 +21,18 @@
 //! is refused before anything is unpacked (zip-slip), and so is an archive whose entries
 //! declare more than the unpacked budget in all (a zip bomb), before a byte is inflated;
 //! entries that lie about their size still stop at the same budget.
+//!
+//! The archive is read through [`Read`] and [`Seek`], so a package spooled to a temp
+//! file ([`SpooledPackage`]) is checked from that file, a piece at a time: checking a
+//! package of a gigabyte takes no more memory than checking one of a megabyte.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 use pens_proto::PackageType;
 
+use super::spool::SpooledPackage;
 use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
 
 /// The AICC course structure files (AICC CMI001 course interchange): each must be there.
@@ -64,11 +69,23 @@ impl From<String> for ArchiveRefusal {
     }
 }
 
-/// Checks `body` as a zip package of `package_type` (the raw collect value; an
-/// unknown type is only checked for being a sound archive), within the zip caps of
-/// `limits`.
-pub(crate) fn check_archive(
-    body: &[u8],
+/// Checks `package` as [`check_archive`] does, reading its file when it was spooled to
+/// one: call it on a blocking thread then.
+pub(crate) fn check_package(
+    package: &SpooledPackage,
+    package_type: Option<&str>,
+    depth: ArchiveCheck,
+    limits: &PeerLimits,
+) -> Result<ArchiveSummary, ArchiveRefusal> {
+    let reader = package.open().map_err(|e| format!("the stored package cannot be read back: {e}"))?;
+    check_archive(reader, package_type, depth, limits)
+}
+
+/// Checks the archive `body` reads as a zip package of `package_type` (the raw collect
+/// value; an unknown type is only checked for being a sound archive), within the zip
+/// caps of `limits`.
+pub(crate) fn check_archive<R: Read + Seek>(
+    mut body: R,
     package_type: Option<&str>,
     depth: ArchiveCheck,
     limits: &PeerLimits,
@@ -87,11 +104,11 @@ pub(crate) fn check_archive(
             breach: Some(breach),
         }
     };
-    if let Some(count) = declared_entries(body).filter(|&count| count > limits.zip_entries as u64) {
+    if let Some(count) = declared_entries(&mut body).filter(|&count| count > limits.zip_entries as u64) {
         return Err(too_many(count));
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(body))
-        .map_err(|e| format!("the package is not a readable zip archive: {e}"))?;
+    let mut archive =
+        zip::ZipArchive::new(body).map_err(|e| format!("the package is not a readable zip archive: {e}"))?;
     if archive.len() > limits.zip_entries {
         return Err(too_many(archive.len() as u64));
     }
@@ -140,7 +157,7 @@ pub(crate) fn check_archive(
 
 /// Inflates every file entry to nowhere, which makes the zip crate compare its CRC-32,
 /// within [`PeerLimits::unpacked_bytes`] in all whatever the entries declare.
-fn unpack_all(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &PeerLimits) -> Result<(), ArchiveRefusal> {
+fn unpack_all<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, limits: &PeerLimits) -> Result<(), ArchiveRefusal> {
     let mut budget = limits.unpacked_bytes;
     for index in 0..archive.len() {
         let mut entry =
@@ -197,27 +214,45 @@ pub(crate) fn leaves_the_folder(name: &str) -> bool {
 
 /// The entry count the end of the central directory declares (zip64 included), read
 /// without listing any entry; `None` when that record cannot be found (the zip crate
-/// then says what is wrong).
-fn declared_entries(body: &[u8]) -> Option<u64> {
+/// then says what is wrong). Reads the archive's last 64 KiB and, for zip64, the 40
+/// bytes of its end record, wherever they are: never the whole archive.
+fn declared_entries<R: Read + Seek>(body: &mut R) -> Option<u64> {
     const END: [u8; 4] = *b"PK\x05\x06";
     const ZIP64_LOCATOR: [u8; 4] = *b"PK\x06\x07";
     const ZIP64_END: [u8; 4] = *b"PK\x06\x06";
     const END_LEN: usize = 22;
-    let last = body.len().checked_sub(END_LEN)?;
-    // The record ends the file, followed only by a comment of up to 65535 bytes.
+    const LOCATOR_LEN: usize = 20;
+    const ZIP64_END_LEN: usize = 40;
+    // The record ends the file, followed only by a comment of up to 65535 bytes; the
+    // zip64 locator comes right before it.
+    let len = body.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min((LOCATOR_LEN + END_LEN + usize::from(u16::MAX)) as u64);
+    let tail = read_at(body, len - tail_len, usize::try_from(tail_len).ok()?)?;
+    let last = tail.len().checked_sub(END_LEN)?;
     let earliest = last.saturating_sub(usize::from(u16::MAX));
-    let at = (earliest..=last).rev().find(|&i| body[i..i + 4] == END)?;
-    let total = u16::from_le_bytes([body[at + 10], body[at + 11]]);
+    let at = (earliest..=last).rev().find(|&i| tail[i..i + 4] == END)?;
+    let total = u16::from_le_bytes([tail[at + 10], tail[at + 11]]);
     if total != u16::MAX {
         return Some(total.into());
     }
-    let locator = body.get(at.checked_sub(20)?..at)?;
+    let locator = tail.get(at.checked_sub(LOCATOR_LEN)?..at)?;
     if locator[..4] != ZIP64_LOCATOR {
         return Some(total.into());
     }
-    let offset = usize::try_from(u64::from_le_bytes(locator[8..16].try_into().ok()?)).ok()?;
-    let record = body.get(offset..offset.checked_add(40)?)?;
+    let offset = u64::from_le_bytes(locator[8..16].try_into().ok()?);
+    if offset.checked_add(ZIP64_END_LEN as u64)? > len {
+        return None;
+    }
+    let record = read_at(body, offset, ZIP64_END_LEN)?;
     (record[..4] == ZIP64_END).then(|| u64::from_le_bytes(record[32..40].try_into().unwrap_or_default()))
+}
+
+/// The `len` bytes of `body` from `offset`, or `None` when they cannot be read.
+fn read_at<R: Read + Seek>(body: &mut R, offset: u64, len: usize) -> Option<Vec<u8>> {
+    body.seek(SeekFrom::Start(offset)).ok()?;
+    let mut bytes = vec![0; len];
+    body.read_exact(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// The last small archive checked and what the check found: under load a target
@@ -258,7 +293,7 @@ impl LastCheck {
             return checked.result.clone();
         }
         // Checked without the lock held: exchanges running at once do not wait on it.
-        let result = check_archive(body, package_type, depth, limits);
+        let result = check_archive(Cursor::new(body.as_ref()), package_type, depth, limits);
         *last() = Some(Checked {
             body: body.clone(),
             package_type: package_type.map(str::to_owned),
@@ -299,6 +334,20 @@ mod tests {
 
     use super::*;
 
+    /// [`check_archive`] over bytes in memory.
+    fn check_bytes(
+        body: &[u8],
+        package_type: Option<&str>,
+        depth: ArchiveCheck,
+        limits: &PeerLimits,
+    ) -> Result<ArchiveSummary, ArchiveRefusal> {
+        check_archive(Cursor::new(body), package_type, depth, limits)
+    }
+
+    fn entries_of(body: &[u8]) -> Option<u64> {
+        declared_entries(&mut Cursor::new(body))
+    }
+
     fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, content) in files {
@@ -328,10 +377,10 @@ mod tests {
             (&aicc, "some-other-type", true),
         ];
         for (body, package_type, good) in cases {
-            let result = check_archive(body, Some(package_type), ArchiveCheck::Full, &PeerLimits::default());
+            let result = check_bytes(body, Some(package_type), ArchiveCheck::Full, &PeerLimits::default());
             assert_eq!(result.is_ok(), *good, "{package_type}: {result:?}");
         }
-        let missing = check_archive(&aicc_partial, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default())
+        let missing = check_bytes(&aicc_partial, Some("aicc-pkg"), ArchiveCheck::Full, &PeerLimits::default())
             .expect_err("partial");
         assert!(missing.text.contains(".des, .cst"), "{missing:?}");
     }
@@ -368,45 +417,73 @@ mod tests {
             ("flipped", &flipped[..]),
         ] {
             assert!(
-                check_archive(body, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_err(),
+                check_bytes(body, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).is_err(),
                 "{what}"
             );
         }
         assert_eq!(
-            check_archive(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()),
+            check_bytes(&good, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()),
             Ok(ArchiveSummary { files: 1 })
         );
     }
 
     #[test]
+    fn a_package_spooled_to_a_file_is_checked_from_it_every_crc_included() {
+        let in_file = |bytes: &[u8]| {
+            let mut file = tempfile::NamedTempFile::new().expect("a temp file");
+            file.write_all(bytes).expect("written");
+            SpooledPackage::File { path: std::sync::Arc::new(file.into_temp_path()), len: bytes.len() as u64 }
+        };
+        let check =
+            |package: &SpooledPackage, depth| check_package(package, Some("scorm-pif"), depth, &PeerLimits::default());
+        let package = zip_of(&[("imsmanifest.xml", "<manifest/>")]);
+        let big = crate::oversized_zip(&package, 3 << 20).to_bytes(4 << 20).expect("3 MiB");
+        assert_eq!(check(&in_file(&big), ArchiveCheck::Full), Ok(ArchiveSummary { files: 2 }));
+
+        // One zero of the stored filler made a one: only the filler's CRC tells.
+        let mut flipped = big.to_vec();
+        let middle = flipped.len() / 2;
+        flipped[middle] = 1;
+        let refused = check(&in_file(&flipped), ArchiveCheck::Full).expect_err("a bad CRC");
+        assert!(
+            refused.text.starts_with(&format!("`{}` in the archive is corrupt", crate::FILLER_ENTRY)),
+            "{refused:?}"
+        );
+        assert!(check(&in_file(&flipped), ArchiveCheck::Shallow).is_ok(), "the directory alone looks sound");
+
+        let truncated = check(&in_file(&big[..big.len() - 100]), ArchiveCheck::Full).expect_err("truncated");
+        assert!(truncated.text.starts_with("the package is not a readable zip archive"), "{truncated:?}");
+    }
+
+    #[test]
     fn the_declared_entry_count_is_read_without_listing() {
         let four = zip_of(&[("a.xml", "1"), ("b.xml", "2"), ("c.xml", "3"), ("d.xml", "4")]);
-        assert_eq!(declared_entries(&four), Some(4));
+        assert_eq!(entries_of(&four), Some(4));
         let mut commented = four.clone();
         // A comment after the record: its length is the record's last two bytes.
         let len = commented.len();
         commented[len - 2..].copy_from_slice(&5u16.to_le_bytes());
         commented.extend_from_slice(b"hello");
-        assert_eq!(declared_entries(&commented), Some(4));
-        assert_eq!(declared_entries(b"PK\x05\x06"), None);
-        assert_eq!(declared_entries(b""), None);
+        assert_eq!(entries_of(&commented), Some(4));
+        assert_eq!(entries_of(b"PK\x05\x06"), None);
+        assert_eq!(entries_of(b""), None);
     }
 
     #[test]
     fn more_entries_than_allowed_or_too_much_content_is_a_breach() {
         let four = zip_of(&[("a.xml", "1"), ("b.xml", "2"), ("c.xml", "3"), ("d.xml", "4")]);
         let three = PeerLimits { zip_entries: 3, ..PeerLimits::default() };
-        let refused = check_archive(&four, Some("ims-qti"), ArchiveCheck::Full, &three).expect_err("4 > 3");
+        let refused = check_bytes(&four, Some("ims-qti"), ArchiveCheck::Full, &three).expect_err("4 > 3");
         let breach = refused.breach.expect("a breach");
         assert_eq!(breach.limit, Limit::ZipEntries);
         assert!(breach.message.contains("4 entries") && breach.message.contains("zip-entries"), "{breach}");
         assert!(
-            check_archive(&four, Some("ims-qti"), ArchiveCheck::Full, &PeerLimits { zip_entries: 4, ..three }).is_ok()
+            check_bytes(&four, Some("ims-qti"), ArchiveCheck::Full, &PeerLimits { zip_entries: 4, ..three }).is_ok()
         );
 
         let big = zip_of(&[("a.xml", &"x".repeat(4096))]);
         let small = PeerLimits { unpacked_bytes: 1000, ..PeerLimits::default() };
-        let refused = check_archive(&big, Some("ims-qti"), ArchiveCheck::Full, &small).expect_err("4096 > 1000");
+        let refused = check_bytes(&big, Some("ims-qti"), ArchiveCheck::Full, &small).expect_err("4096 > 1000");
         let breach = refused.breach.expect("a breach");
         assert_eq!(breach.limit, Limit::UnpackedBytes);
         assert!(breach.message.contains("1000-byte limit ([limits] unpacked-bytes)"), "{breach}");
@@ -427,19 +504,19 @@ mod tests {
         let package = zip_of(&[("imsmanifest.xml", "<manifest/>")]);
         let slip = crate::zip_slip(&package).to_bytes(1 << 20).expect("small");
         let error =
-            check_archive(&slip, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
+            check_bytes(&slip, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
         assert!(error.text.contains("`../../pens-conform-zip-slip.txt` would be unpacked outside"), "{error:?}");
 
         let bomb = crate::zip_bomb(&package).to_bytes(16 << 20).expect("a few MiB");
         let started = std::time::Instant::now();
         let error =
-            check_archive(&bomb, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
+            check_bytes(&bomb, Some("scorm-pif"), ArchiveCheck::Full, &PeerLimits::default()).expect_err("refused");
         assert!(error.text.contains("declare 2147483659 bytes unpacked"), "{error:?}");
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused without inflating");
 
         for hostile in [&slip, &bomb] {
             assert_eq!(
-                check_archive(hostile, Some("scorm-pif"), ArchiveCheck::Shallow, &PeerLimits::default())
+                check_bytes(hostile, Some("scorm-pif"), ArchiveCheck::Shallow, &PeerLimits::default())
                     .map(|s| s.files > 1)
                     .ok(),
                 Some(true)

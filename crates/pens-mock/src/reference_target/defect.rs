@@ -60,7 +60,7 @@ pub enum Defect {
     /// `no-package-size-limit`: ignores
     /// [`super::ReferenceTargetOptionsBuilder::max_package_bytes`] and imports a larger package
     /// (`security-oversized-package`); it still stops at the default limit, to spare the
-    /// harness's memory.
+    /// harness's disk.
     NoPackageSizeLimit,
     /// `leaky-receipts`: a receipt about an unreadable package quotes the package's first
     /// bytes, and receipts and alerts copy the collect's receipt URL, credentials

@@ -12,12 +12,17 @@
 //! [`PeerLimits::redirects`] of them and never in a circle (each refusal is 1310). A
 //! hostile staging server cannot make the harness reach another machine, nor keep it
 //! fetching forever. Each cap reached is a [`LimitBreach`] on the [`FetchFailure`].
+//!
+//! The body is never held whole in memory: it streams into a [`Spool`], which keeps
+//! the first [`super::spool::SPOOL_IN_MEMORY_BYTES`] in memory and puts a larger
+//! package in a temp file of the download folder, so a package of a gigabyte costs a
+//! few hundred kilobytes of memory. A disk that cannot take it is 1440 too.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use pens_proto::ErrorCode;
 use reqwest::{Client, StatusCode, Url};
 use rustls::pki_types::CertificateDer;
@@ -25,16 +30,19 @@ use rustls::pki_types::pem::PemObject;
 
 use super::error::ReferenceTargetError;
 use super::ftp_fetch::fetch_ftp;
+use super::spool::{Spool, SpooledPackage};
 
 /// The largest package the target stores by default
 /// ([`super::ReferenceTargetOptionsBuilder::max_package_bytes`]); beyond its limit the fetch
 /// ends with 1440 (insufficient host storage), which also keeps a runaway staging
-/// server from exhausting the harness's memory.
+/// server from filling the harness's disk (a package beyond a MiB goes to a temp
+/// file).
 pub const DEFAULT_MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
 use crate::limits::{Limit, LimitBreach, PeerLimits, bytes_text};
 
 /// How the target retrieves packages: one HTTP client, and FTP and FTPS when it claims
-/// them (CMI010 §5); an unclaimed protocol gets its own code (1304, 1306).
+/// them (CMI010 §5); an unclaimed protocol gets its own code (1304, 1306). Packages
+/// too large for memory go to temp files in `download_dir`.
 #[derive(Clone, Debug)]
 pub(crate) struct Fetcher {
     /// For `http://` and `https://` (and receipts and alerts).
@@ -43,20 +51,29 @@ pub(crate) struct Fetcher {
     pub(crate) ftp: bool,
     /// The TLS set-up for `ftps://`, when FTPS is fetched.
     pub(crate) ftps: Option<Arc<rustls::ClientConfig>>,
+    /// Where a package beyond [`super::spool::SPOOL_IN_MEMORY_BYTES`] is spooled.
+    pub(crate) download_dir: Arc<Path>,
 }
 
 impl Fetcher {
     /// A fetcher trusting only `extra_root_pem` (the run CA) for HTTPS and FTPS, following
-    /// at most `limits.redirects` redirects (the package size cap is given per fetch).
+    /// at most `limits.redirects` redirects (the package size cap is given per fetch),
+    /// spooling large packages in `download_dir`.
     pub(crate) fn new(
         extra_root_pem: Option<&str>,
         ftp: bool,
         ftps: bool,
         limits: PeerLimits,
+        download_dir: &Path,
     ) -> Result<Fetcher, ReferenceTargetError> {
         let http = http_client(extra_root_pem, limits.redirects)?;
         let ftps = ftps.then(|| tls_client_config(extra_root_pem)).transpose()?;
-        Ok(Fetcher { http, ftp, ftps })
+        Ok(Fetcher { http, ftp, ftps, download_dir: Arc::from(download_dir) })
+    }
+
+    /// An empty spool for one package.
+    fn spool(&self) -> Spool {
+        Spool::new(Arc::clone(&self.download_dir))
     }
 }
 
@@ -196,11 +213,12 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// A retrieved package.
+/// A retrieved package: in memory when small, else in a temp file deleted with the
+/// last clone.
 #[derive(Clone, Debug)]
 pub(crate) struct Package {
     pub(crate) http_status: u16,
-    pub(crate) body: Bytes,
+    pub(crate) body: SpooledPackage,
 }
 
 /// Why no package was retrieved.
@@ -266,10 +284,12 @@ pub(crate) async fn fetch(
             if let Some(credentials) = credentials {
                 request = request.basic_auth(&credentials.user, credentials.password.as_deref());
             }
-            Box::pin(retrieve(request, limit)) as Retrieval<'_>
+            Box::pin(retrieve(request, limit, fetcher.spool())) as Retrieval<'_>
         }
-        "ftp" if fetcher.ftp => Box::pin(fetch_ftp(parsed, None, credentials, limit)),
-        "ftps" if fetcher.ftps.is_some() => Box::pin(fetch_ftp(parsed, fetcher.ftps.clone(), credentials, limit)),
+        "ftp" if fetcher.ftp => Box::pin(fetch_ftp(parsed, None, credentials, limit, fetcher.spool())),
+        "ftps" if fetcher.ftps.is_some() => {
+            Box::pin(fetch_ftp(parsed, fetcher.ftps.clone(), credentials, limit, fetcher.spool()))
+        }
         "ftp" => return Err(FetchFailure::new(ErrorCode::FTP_NOT_SUPPORTED, "ftp not supported")),
         "ftps" => return Err(FetchFailure::new(ErrorCode::FTPS_NOT_SUPPORTED, "ftps not supported")),
         other => {
@@ -291,7 +311,8 @@ pub(crate) async fn fetch(
 /// One retrieval in flight, whichever the protocol.
 type Retrieval<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Package, FetchFailure>> + Send + 'a>>;
 
-async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64) -> Result<Package, FetchFailure> {
+/// Sends `request` and streams the body into `spool`, at most `max_bytes` of it.
+async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64, mut spool: Spool) -> Result<Package, FetchFailure> {
     let mut response = request.send().await.map_err(|e| match redirect_breach(&e) {
         Some(breach) => FetchFailure {
             breach: Some(breach.clone()),
@@ -318,26 +339,25 @@ async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64) -> Result<Pa
     if announced.is_some_and(|length| length > max_bytes) {
         return Err(FetchFailure { http_status, ..FetchFailure::too_large(max_bytes, 0, announced) });
     }
-    let mut body = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let read = body.len() as u64 + chunk.len() as u64;
+                let read = spool.len() + chunk.len() as u64;
                 if read > max_bytes {
                     return Err(FetchFailure { http_status, ..FetchFailure::too_large(max_bytes, read, announced) });
                 }
-                body.extend_from_slice(&chunk);
+                spool.write(&chunk).await.map_err(|failure| FetchFailure { http_status, ..failure })?;
             }
             Ok(None) => break,
             Err(e) => {
                 return Err(FetchFailure {
                     http_status,
-                    bytes: body.len() as u64,
+                    bytes: spool.len(),
                     ..FetchFailure::new(
                         ErrorCode::INTERNAL_PACKAGE_ERROR,
                         format!(
                             "the package arrived incomplete after {} bytes: {}",
-                            body.len(),
+                            spool.len(),
                             chain(&e.without_url())
                         ),
                     )
@@ -345,7 +365,8 @@ async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64) -> Result<Pa
             }
         }
     }
-    Ok(Package { http_status: status.as_u16(), body: body.freeze() })
+    let body = spool.finish().await.map_err(|failure| FetchFailure { http_status, ..failure })?;
+    Ok(Package { http_status: status.as_u16(), body })
 }
 
 /// An error with its causes, `a: b: c`, since reqwest's own message is often just
@@ -388,7 +409,7 @@ mod tests {
 
     #[tokio::test]
     async fn schemes_the_target_cannot_fetch_give_their_codes() {
-        let client = Fetcher::new(None, false, false, PeerLimits::default()).expect("fetcher");
+        let client = Fetcher::new(None, false, false, PeerLimits::default(), &std::env::temp_dir()).expect("fetcher");
         let timeout = Duration::from_secs(5);
         for (url, code) in [
             ("ftp://h.example/p.zip", ErrorCode::FTP_NOT_SUPPORTED),

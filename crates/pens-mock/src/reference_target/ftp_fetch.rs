@@ -7,6 +7,9 @@
 //! as for HTTP: a refused login is 1312, a server that cannot be reached or has no such
 //! file is 1310, a transfer that breaks off is 1432 (CMI010 §6.3).
 //!
+//! The file streams into a [`Spool`] as it arrives, as an HTTP body does
+//! ([`super::fetch`]): a large package goes to a temp file, never whole into memory.
+//!
 //! `package-url-account` is not sent: suppaftp has no `ACCT` command, and the harness's
 //! FTP staging server refuses it anyway.
 
@@ -20,6 +23,7 @@ use suppaftp::types::FileType;
 use tokio::io::AsyncReadExt;
 
 use super::fetch::{Credentials, FetchFailure, Package};
+use super::spool::Spool;
 
 /// The user name presented when the collect gives none (RFC 1635 anonymous FTP).
 const ANONYMOUS_USER: &str = "anonymous";
@@ -27,18 +31,22 @@ const ANONYMOUS_USER: &str = "anonymous";
 /// The password presented for anonymous FTP: by custom an address, the product's.
 const ANONYMOUS_PASSWORD: &str = "reference-target@pens-conform.test";
 
+/// How much of the data connection is read at a time.
+const FTP_READ_BYTES: usize = 64 * 1024;
+
 /// The status recorded for a completed transfer: FTP's 226 (closing data connection),
 /// in the place of an HTTP status.
 const TRANSFER_COMPLETE: u16 = 226;
 
 /// Fetches `url` (`ftp://` or `ftps://`), securing the connection with `tls` when given,
-/// reading at most `max_bytes` of the file. The caller bounds the whole exchange with
-/// its fetch timeout.
+/// reading at most `max_bytes` of the file into `spool`. The caller bounds the whole
+/// exchange with its fetch timeout.
 pub(crate) async fn fetch_ftp(
     url: Url,
     tls: Option<Arc<rustls::ClientConfig>>,
     credentials: Option<&Credentials>,
     max_bytes: u64,
+    spool: Spool,
 ) -> Result<Package, FetchFailure> {
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = url.port().unwrap_or(21);
@@ -51,7 +59,7 @@ pub(crate) async fn fetch_ftp(
         first => first,
     }
     .map_err(|(what, e)| failure(ErrorCode::INVALID_PACKAGE_URL, what, &e))?;
-    let outcome = retrieve(&mut ftp, &url, credentials, max_bytes).await;
+    let outcome = retrieve(&mut ftp, &url, credentials, max_bytes, spool).await;
     // The package is in hand (or not); how the server takes our goodbye does not matter.
     let _ = ftp.quit().await;
     outcome
@@ -83,6 +91,7 @@ async fn retrieve(
     url: &Url,
     credentials: Option<&Credentials>,
     max_bytes: u64,
+    mut spool: Spool,
 ) -> Result<Package, FetchFailure> {
     let (user, password) = login_of(url, credentials);
     ftp.login(user.as_str(), password.as_str()).await.map_err(|e| match reply_code(&e) {
@@ -97,21 +106,30 @@ async fn retrieve(
         Some(530 | 532) => failure(ErrorCode::INVALID_CREDENTIALS, "the staging server refused the package", &e),
         _ => failure(ErrorCode::INVALID_PACKAGE_URL, "the staging server did not hand out the package", &e),
     })?;
-    let mut body = Vec::new();
-    let read = (&mut stream).take(max_bytes.saturating_add(1)).read_to_end(&mut body).await;
-    let bytes = body.len() as u64;
-    if let Err(error) = read {
-        return Err(FetchFailure {
-            bytes,
-            ..FetchFailure::new(
-                ErrorCode::INTERNAL_PACKAGE_ERROR,
-                format!("the package arrived incomplete after {bytes} bytes: {error}"),
-            )
-        });
+    let mut buffer = vec![0; FTP_READ_BYTES];
+    let mut limited = (&mut stream).take(max_bytes.saturating_add(1));
+    loop {
+        let read = match limited.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) => {
+                let bytes = spool.len();
+                return Err(FetchFailure {
+                    bytes,
+                    ..FetchFailure::new(
+                        ErrorCode::INTERNAL_PACKAGE_ERROR,
+                        format!("the package arrived incomplete after {bytes} bytes: {error}"),
+                    )
+                });
+            }
+        };
+        let bytes = spool.len() + read as u64;
+        if bytes > max_bytes {
+            return Err(FetchFailure::too_large(max_bytes, bytes, None));
+        }
+        spool.write(&buffer[..read]).await?;
     }
-    if bytes > max_bytes {
-        return Err(FetchFailure::too_large(max_bytes, bytes, None));
-    }
+    let bytes = spool.len();
     // The completion reply tells a whole file from one the server broke off (426, 451).
     // Some servers open the data connection before they refuse the file: a refusal
     // (5xx) before any byte is a refused file, not a broken transfer.
@@ -131,7 +149,8 @@ async fn retrieve(
             )
         },
     })?;
-    Ok(Package { http_status: TRANSFER_COMPLETE, body: body.into() })
+    let body = spool.finish().await?;
+    Ok(Package { http_status: TRANSFER_COMPLETE, body })
 }
 
 /// The login: `package-url-user-id` and `-password` (CMI010 §6.2), else the URL's own
@@ -196,7 +215,8 @@ mod tests {
     async fn an_unreachable_server_is_1310() {
         // Port 9 (discard) is closed on loopback in every environment this runs in.
         let url = Url::parse("ftp://127.0.0.1:9/s/k/p.zip").expect("url");
-        let failure = fetch_ftp(url, None, None, 1024).await.expect_err("nothing listens");
+        let spool = Spool::new(std::sync::Arc::from(std::env::temp_dir()));
+        let failure = fetch_ftp(url, None, None, 1024, spool).await.expect_err("nothing listens");
         assert_eq!(failure.code, ErrorCode::INVALID_PACKAGE_URL);
         assert!(failure.text.starts_with("cannot reach the staging server"), "{}", failure.text);
     }

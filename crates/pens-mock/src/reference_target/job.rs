@@ -14,13 +14,14 @@ use std::sync::Arc;
 use pens_proto::{CollectCommand, ErrorCode, NotificationKind};
 
 use super::activity::{ExchangeRef, TargetEventKind};
-use super::archive::{ArchiveRefusal, check_archive};
+use super::archive::{ArchiveRefusal, ArchiveSummary, check_package};
 use super::defect::Step;
 use super::fetch::{Credentials, DEFAULT_MAX_PACKAGE_BYTES, fetch};
 use super::mail::mail;
 use super::notify::{Destination, destination, notification, send};
 use super::redaction::Secrets;
 use super::script::TargetScript;
+use super::spool::SpooledPackage;
 use super::state::Inner;
 
 /// The `error-text` of a successful receipt.
@@ -34,7 +35,8 @@ const ALERT_TEXT: &str = "package imported";
 /// in microseconds, less than handing them to a blocking thread and back costs (which
 /// dominated under load). Even a deflate bomb this small expands to no more than about
 /// 16 MiB, a few milliseconds. Larger packages go to the blocking pool, so that a big
-/// archive never stalls the other exchanges.
+/// archive never stalls the other exchanges; so do packages spooled to a file
+/// (beyond [`super::spool::SPOOL_IN_MEMORY_BYTES`]), read there.
 const INLINE_CHECK_BYTES: usize = 16 * 1024;
 
 /// The background work of one exchange.
@@ -69,10 +71,23 @@ impl Outcome {
 }
 
 /// The first bytes of a package as text, for `leaky-receipts`: control characters and
-/// what is not UTF-8 made visible.
-fn quote_start(body: &[u8]) -> String {
-    let head = &body[..body.len().min(64)];
-    String::from_utf8_lossy(head).chars().flat_map(char::escape_debug).collect()
+/// what is not UTF-8 made visible. Reads the file of a spooled package.
+fn quote_start(body: &SpooledPackage) -> String {
+    String::from_utf8_lossy(&body.prefix(64)).chars().flat_map(char::escape_debug).collect()
+}
+
+/// `leaky-receipts` (when `leaky`): a "helpful" refusal that shows what came instead.
+fn leak(
+    checked: Result<ArchiveSummary, ArchiveRefusal>,
+    body: &SpooledPackage,
+    leaky: bool,
+) -> Result<ArchiveSummary, ArchiveRefusal> {
+    match checked {
+        Err(refusal) if leaky => {
+            Err(ArchiveRefusal { text: format!("{}; it begins: {}", refusal.text, quote_start(body)), ..refusal })
+        }
+        other => other,
+    }
 }
 
 /// The `error-text` of alert `number` of `count`.
@@ -161,25 +176,24 @@ impl Job {
             }
         };
         self.inner.keep_package(self.exchange.key.as_deref(), &package.body);
-        let bytes = package.body.len() as u64;
+        let bytes = package.body.len();
         let depth = self.inner.behaviour.archive;
         let limits = self.inner.options.limits;
-        let checked = if package.body.len() <= INLINE_CHECK_BYTES {
-            self.inner.last_check.check(&package.body, self.command.package_type.as_deref(), depth, &limits)
-        } else {
-            let package_type = self.command.package_type.clone();
-            let body = package.body.clone();
-            tokio::task::spawn_blocking(move || check_archive(&body, package_type.as_deref(), depth, &limits))
+        let leaky = self.inner.behaviour.leaky_notifications;
+        let checked = match package.body.in_memory() {
+            Some(body) if body.len() <= INLINE_CHECK_BYTES => {
+                let checked = self.inner.last_check.check(body, self.command.package_type.as_deref(), depth, &limits);
+                leak(checked, &package.body, leaky)
+            }
+            _ => {
+                let package_type = self.command.package_type.clone();
+                let body = package.body.clone();
+                tokio::task::spawn_blocking(move || {
+                    leak(check_package(&body, package_type.as_deref(), depth, &limits), &body, leaky)
+                })
                 .await
                 .unwrap_or_else(|e| Err(format!("the archive check stopped: {e}").into()))
-        };
-        let checked = match checked {
-            // `leaky-receipts`: a "helpful" error that shows what came instead.
-            Err(refusal) if self.inner.behaviour.leaky_notifications => Err(ArchiveRefusal {
-                text: format!("{}; it begins: {}", refusal.text, quote_start(&package.body)),
-                ..refusal
-            }),
-            other => other,
+            }
         };
         let (result, detail, outcome) = match checked {
             Ok(summary) => {

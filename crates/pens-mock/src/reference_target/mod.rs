@@ -17,7 +17,8 @@
 //!    [`reference_capabilities`] is HTTP and HTTPS only (so 1304, 1306, 1510, 1520),
 //!    [`full_capabilities`] adds FTP, explicit FTPS and `mailto:` receipts and alerts;
 //! 3. after an answer of 0, in the background: fetch `package-url` (HTTP(S), or FTP(S)
-//!    with suppaftp) with the collect's credentials, check the archive against its
+//!    with suppaftp) with the collect's credentials, streaming a package beyond a MiB to
+//!    a temp file rather than memory, check the archive against its
 //!    `package-type`, send exactly one receipt (0, 1310, 1312 or 1432) and, after a
 //!    successful receipt, one alert (§5.1, App. A §2), unless the script says otherwise.
 //!    Receipts and alerts go by HTTP, or by mail (lettre) through the SMTP relay
@@ -43,6 +44,7 @@ mod options;
 mod redaction;
 mod script;
 mod server;
+mod spool;
 mod state;
 
 pub use activity::{Delivery, MAX_ANSWER_RAW_BYTES, TargetEvent, TargetEventKind};

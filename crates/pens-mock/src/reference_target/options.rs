@@ -1,13 +1,13 @@
 //! How the reference target is set up: its defect, what it claims to support, whom it
-//! trusts for HTTPS, how long it waits.
+//! trusts for HTTPS, how long it waits, where it puts large downloads.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use pens_proto::{Support, TargetCapabilities};
 
 use super::defect::Defect;
-use super::fetch::DEFAULT_MAX_PACKAGE_BYTES;
 use crate::limits::PeerLimits;
 
 /// The product name the target puts in its receipts and alerts (`client`, CMI010 §5.1:
@@ -84,6 +84,11 @@ pub struct ReferenceTargetOptions {
     /// `pens-conform serve target` bounds it, so that a load of tens of thousands of
     /// publishes does not grow its memory.
     pub activity_limit: Option<usize>,
+    /// The folder a package larger than a MiB is downloaded to, as a temp file named
+    /// `pens-conform-download-*` that is deleted once the package is checked (or kept
+    /// for [`super::ReferenceTarget::fetched_package`]): packages are never held whole
+    /// in memory. By default the system's temp folder ([`std::env::temp_dir`]).
+    pub download_dir: PathBuf,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -98,6 +103,7 @@ impl Default for ReferenceTargetOptions {
             smtp_relay: None,
             limits: PeerLimits::default(),
             activity_limit: None,
+            download_dir: std::env::temp_dir(),
         }
     }
 }
@@ -183,19 +189,29 @@ impl ReferenceTargetOptionsBuilder {
         self
     }
 
-    /// Accepts packages of at most `bytes` (at most [`DEFAULT_MAX_PACKAGE_BYTES`]: the
-    /// target keeps packages in memory); the same as `limits.package_bytes`. Beyond it a
-    /// package gets a 1440 receipt (insufficient host storage, CMI010 §6.3). The
-    /// self-test sets it low and declares it, so that `security-oversized-package` stays
-    /// fast.
+    /// Accepts packages of at most `bytes`; the same as `limits.package_bytes`. Beyond
+    /// it a package gets a 1440 receipt (insufficient host storage, CMI010 §6.3). A
+    /// large package costs disk in [`ReferenceTargetOptionsBuilder::download_dir`], not
+    /// memory. The self-test sets it low and declares it, so that
+    /// `security-oversized-package` stays fast.
     pub fn max_package_bytes(mut self, bytes: u64) -> Self {
-        self.options.limits.package_bytes = bytes.min(DEFAULT_MAX_PACKAGE_BYTES);
+        self.options.limits.package_bytes = bytes;
         self
     }
 
     /// Keeps at most `limit` activity events, the most recent ones.
     pub fn activity_limit(mut self, limit: usize) -> Self {
         self.options.activity_limit = Some(limit);
+        self
+    }
+
+    /// Downloads packages larger than a MiB to temp files in `dir` (default: the
+    /// system's temp folder). Packages are streamed to disk rather than held in memory,
+    /// so the target's memory stays small whatever their size; point this at a folder
+    /// with room for the largest package expected (a tmpfs temp folder would put them
+    /// back in memory). A folder that cannot take the file makes the receipt 1440.
+    pub fn download_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.options.download_dir = dir.into();
         self
     }
 

@@ -21,13 +21,15 @@ use super::error::ReferenceTargetError;
 use super::fetch::Fetcher;
 use super::options::ReferenceTargetOptions;
 use super::script::{Scripts, TargetScript};
+use super::spool::SpooledPackage;
 use crate::limits::{KeyCounts, Overflow};
 
 /// The collect URL's path; `/pens/<key>` selects the script of `key`.
 pub(crate) const COLLECT_PATH: &str = "/pens";
 
 /// The largest package [`ReferenceTargetState::fetched_package`] keeps: a larger one
-/// is fetched and judged as usual, but its bytes are not kept for the caller.
+/// is fetched and judged as usual, but its bytes are not kept for the caller. A kept
+/// package beyond a MiB stays in the temp file it was downloaded to, not in memory.
 pub const MAX_KEPT_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Everything the reference target knows and has done. Cheap to clone (one `Arc`);
@@ -49,8 +51,10 @@ pub(crate) struct Inner {
     pub(crate) log: ActivityLog,
     pub(crate) scripts: Scripts,
     /// The last package fetched in full for each key (at most
-    /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect.
-    packages: Mutex<HashMap<String, Bytes>>,
+    /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect: the bytes of a
+    /// small one, the temp file of a larger one (deleted once it is forgotten or
+    /// replaced, or the target is dropped).
+    packages: Mutex<HashMap<String, SpooledPackage>>,
     /// The verdict on the last small package checked.
     pub(crate) last_check: LastCheck,
     next_exchange: AtomicU64,
@@ -73,6 +77,7 @@ impl ReferenceTargetState {
             capabilities.ftp == pens_proto::Support::Yes,
             capabilities.ftps == pens_proto::Support::Yes,
             options.limits,
+            &options.download_dir,
         )?;
         Ok(ReferenceTargetState {
             inner: Arc::new(Inner {
@@ -118,9 +123,13 @@ impl ReferenceTargetState {
     /// The bytes of the last package fetched in full for a collect at `/pens/<key>`:
     /// kept before its `FetchFinished` event is recorded, so a waiter that saw that
     /// event finds them. `None` when no fetch of that key succeeded, or the package
-    /// was larger than [`MAX_KEPT_PACKAGE_BYTES`].
+    /// was larger than [`MAX_KEPT_PACKAGE_BYTES`] (or its temp file can no longer be
+    /// read). A package that was downloaded to a temp file
+    /// ([`super::ReferenceTargetOptionsBuilder::download_dir`]) is read back from it
+    /// here: the target holds no large package in memory, only the caller that asks.
     pub fn fetched_package(&self, key: &str) -> Option<Bytes> {
-        self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+        let kept = self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()?;
+        kept.to_bytes().ok()
     }
 
     /// The collects that arrived at `/pens/<key>` beyond
@@ -161,11 +170,12 @@ impl Inner {
     }
 
     /// Keeps `body` as the last package fetched for `key` (or forgets the previous one
-    /// when `body` is too large to keep).
-    pub(crate) fn keep_package(&self, key: Option<&str>, body: &Bytes) {
+    /// when `body` is too large to keep). A spooled package is kept as its temp file:
+    /// a clone shares the file, and its deletion waits for the last clone.
+    pub(crate) fn keep_package(&self, key: Option<&str>, body: &SpooledPackage) {
         let Some(key) = key else { return };
         let mut packages = self.packages.lock().unwrap_or_else(PoisonError::into_inner);
-        if body.len() <= MAX_KEPT_PACKAGE_BYTES {
+        if body.len() <= MAX_KEPT_PACKAGE_BYTES as u64 {
             packages.insert(key.to_owned(), body.clone());
         } else {
             packages.remove(key);

@@ -266,11 +266,15 @@ async fn run_scenario(
         .nth(before)
         .map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
+    // A kept package beyond a MiB is read back from the target's temp file: off the
+    // runtime's threads.
+    let (state, owned_key) = (shared.target.state().clone(), key.to_owned());
+    let package = tokio::task::spawn_blocking(move || state.fetched_package(&owned_key)).await.ok().flatten();
     let evidence = ClientEvidence {
         started: clock,
         started_utc,
         events: own,
-        package: shared.target.fetched_package(key),
+        package,
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
         background_timed_out,
