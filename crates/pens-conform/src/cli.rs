@@ -175,10 +175,11 @@ pub(crate) struct TargetArgs {
     /// the run starts.
     #[arg(long, value_name = "ADDR")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
-    /// The largest package the LMS accepts, in bytes: scenario `security-oversized-package`
-    /// serves a valid package at least 1 MiB beyond it and expects a refusal. Without it
-    /// that scenario is not applicable.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_DECLARED_PACKAGE_BYTES))]
+    /// The largest package the LMS accepts, in bytes or with a unit (`512MiB`): scenario
+    /// `security-oversized-package` serves a valid package at least 1 MiB beyond it and
+    /// expects a refusal (without it, that scenario is not applicable), and scenarios
+    /// staging a larger package (`package-large`, 1 GiB) are not applicable.
+    #[arg(long, value_name = "SIZE", value_parser = declared_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -187,6 +188,23 @@ pub(crate) struct TargetArgs {
 /// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
 /// archive, which stays under 4 GiB.
 pub(crate) const MAX_DECLARED_PACKAGE_BYTES: u64 = 3 * 1024 * 1024 * 1024;
+
+/// A size of bytes on the command line: `1073741824`, `512MiB`, `1GiB`.
+pub(crate) fn size_arg(text: &str) -> Result<u64, String> {
+    match pens_scenario::parse_size(text) {
+        Some(0) | None => Err(format!("`{text}` is not a size: {}, greater than 0", pens_scenario::SIZE_HINT)),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+/// `--max-package-bytes` of a run: a size up to [`MAX_DECLARED_PACKAGE_BYTES`].
+fn declared_package_limit(text: &str) -> Result<u64, String> {
+    let bytes = size_arg(text)?;
+    if bytes > MAX_DECLARED_PACKAGE_BYTES {
+        return Err(format!("{bytes} bytes is more than the {MAX_DECLARED_PACKAGE_BYTES} (3GiB) a run can declare"));
+    }
+    Ok(bytes)
+}
 
 /// Arguments of `client`.
 #[derive(Debug, clap::Args)]
@@ -354,6 +372,10 @@ pub(crate) struct ServeTargetArgs {
     /// receipt 1440.
     #[arg(long, value_name = "DIR")]
     pub(crate) download_dir: Option<PathBuf>,
+    /// The largest package the target takes, in bytes or with a unit (`2GiB`): a larger
+    /// one is refused with 1440 (insufficient host storage). Default 256MiB.
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub(crate) max_package_bytes: Option<u64>,
 }
 
 /// Arguments of `load`.

@@ -18,6 +18,9 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
         .defect(defect)
         .capabilities(serve_claims(&args))
         .activity_limit(args.keep_events);
+    if let Some(limit) = args.max_package_bytes {
+        options = options.max_package_bytes(limit);
+    }
     if let Some(path) = &args.trust_ca {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         options = options.extra_root_pem(pem);

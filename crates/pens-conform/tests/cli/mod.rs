@@ -5,6 +5,7 @@ mod diff;
 mod explain;
 mod hostile;
 mod html;
+mod large;
 mod lint;
 mod list;
 mod load;
@@ -143,6 +144,13 @@ impl ServedTarget {
         served.url =
             first.trim().strip_prefix("reference target listening: ").unwrap_or_else(|| panic!("{first:?}")).to_owned();
         served
+    }
+}
+
+impl ServedTarget {
+    /// The process id, e.g. to read its peak memory from `/proc/PID/status`.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
