@@ -12,6 +12,7 @@ mod partition;
 mod profile_schema;
 mod selftest;
 mod serve;
+mod staging;
 mod target;
 mod validate;
 
