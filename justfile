@@ -30,9 +30,17 @@ fuzz-build:
 fuzz seconds="600" *targets="":
     fuzz/run-all.sh {{seconds}} {{targets}}
 
+# Every benchmark but the load one: the micro-benchmarks, then the end-to-end table.
+bench: bench-micro bench-e2e
+
 # The micro-benchmarks: encode/decode/validate per message, scenario load (criterion).
-bench:
+bench-micro:
     cargo bench -p pens-proto -p pens-scenario
+
+# End to end: `selftest` RUNS times, then 1 GiB from `serve staging` over HTTP and HTTPS
+# with curl, side by side with nginx when it is installed (BENCHMARKS.md).
+bench-e2e runs="5":
+    scripts/bench-e2e.sh {{runs}}
 
 # The load benchmark: release build, `serve target`, then `load` of PUBLISHES cycles at
 # each of CONCURRENCIES, RUNS times each; prints the tables and a summary (BENCHMARKS.md).

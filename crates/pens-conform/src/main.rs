@@ -20,6 +20,7 @@ mod run_output;
 mod scenarios;
 mod selftest;
 mod serve;
+mod staging;
 mod target;
 mod validate;
 mod verify;

@@ -13,6 +13,7 @@ mod partition;
 mod profile_schema;
 mod selftest;
 mod serve;
+mod staging;
 mod target;
 mod validate;
 

@@ -1,0 +1,145 @@
+//! `pens-conform serve staging`: the harness's staging server on its own, serving one
+//! package until Ctrl-C. A vendor stages a package by hand for an LMS with it; the
+//! end-to-end benchmark (`scripts/bench-e2e.sh`) downloads a 1 GiB package from it.
+//!
+//! The package is a fixture, served as it is or grown to `--size` bytes by a stored
+//! entry of zeros ([`pens_mock::oversized_zip`]): the zeros are produced while the body
+//! is sent, so serving a gigabyte costs no more memory than serving a kilobyte.
+
+use std::path::Path;
+
+use anyhow::Context;
+use pens_mock::{RunCa, StagingBehaviour, StagingPlan, StagingServer};
+use pens_scenario::{SIZE_HINT, parse_size};
+
+use crate::cli::ServeStagingArgs;
+use crate::exit;
+use crate::output;
+
+/// The first size `--size` refuses: the grown archive is a plain zip, not zip64, whose
+/// offsets and sizes are 32-bit.
+const ZIP32_LIMIT: u64 = 4 << 30;
+
+/// The key the package is staged under: its URL path is `/s/<key>/<file name>`.
+const STAGING_KEY: &str = "manual";
+
+/// Reads `--size`: a size as the scenario language writes it, below 4 GiB.
+pub(crate) fn parse_served_size(text: &str) -> Result<u64, String> {
+    let size = parse_size(text).ok_or_else(|| format!("not a size: {SIZE_HINT}"))?;
+    if size >= ZIP32_LIMIT {
+        return Err(format!("{size} bytes is 4 GiB or more; the grown package is no zip64 archive, stay below 4GiB"));
+    }
+    Ok(size)
+}
+
+pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
+    let package = pens_mock::fixture_package(&args.packages, &args.package)
+        .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))?;
+    let behaviour = match args.size {
+        Some(size) => {
+            let least = least_size(&package);
+            if size < least {
+                anyhow::bail!(
+                    "--size {size}: {} needs at least {least} bytes once grown (its entries stored, the \
+                     filler entry added)",
+                    args.package
+                );
+            }
+            StagingBehaviour::Oversized { size }
+        }
+        None => StagingBehaviour::Serve,
+    };
+    let mut plan = StagingPlan::new(file_name(&args.package), package.clone()).behaviour(behaviour);
+    if let (Some(user), Some(variable)) = (&args.user, &args.password_env) {
+        let password = std::env::var(variable)
+            .with_context(|| format!("--password-env {variable}: the environment variable is not set"))?;
+        plan = plan.credentials(user.clone(), password);
+    }
+    let served_len = match args.size {
+        Some(size) => size,
+        None => package.len() as u64,
+    };
+    let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
+    let ca = match &args.ca_dir {
+        Some(dir) => RunCa::load_or_create(dir, &hosts)
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?,
+        None => RunCa::generate(&hosts).context("cannot create the certificate authority")?,
+    };
+
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let advertise = args.advertise_host.as_deref().unwrap_or("");
+        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_mock::ListenerLimits::default())
+            .await
+            .with_context(|| format!("cannot start the staging server on {}", args.listen))?;
+        let staged = server.stage(STAGING_KEY, plan);
+        output::line(format!("http   {}", staged.http_url))?;
+        output::line(format!("https  {}", staged.https_url))?;
+        output::line(format!("ftp    {}", staged.ftp_url))?;
+        output::line(format!("ftps   {}", staged.ftps_url))?;
+        output::line(format!("size   {served_len} bytes ({})", human_size(served_len)))?;
+        if let Some(user) = &args.user {
+            output::line(format!("login  {user} (HTTP basic credentials or FTP login; password not shown)"))?;
+        }
+        if let Some(dir) = &args.ca_dir {
+            output::line(format!("ca     {}", dir.join("ca.pem").display()))?;
+        }
+        output::line("press Ctrl-C to stop")?;
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        drop(server);
+        Ok(exit::SUCCESS)
+    })
+}
+
+/// The smallest `--size` the package can be grown to: what [`pens_mock::oversized_zip`]
+/// makes of it with no zeros at all.
+fn least_size(package: &[u8]) -> u64 {
+    pens_mock::oversized_zip(package, 0).len()
+}
+
+/// The last path component of a fixture name: the file name in the URL.
+fn file_name(package: &str) -> String {
+    Path::new(package).file_name().map_or_else(|| package.to_owned(), |name| name.to_string_lossy().into_owned())
+}
+
+/// `1 GiB`, `5 MiB`, `1.5 KiB`, `512 B`: the largest unit with a whole part.
+fn human_size(bytes: u64) -> String {
+    let (unit, factor) =
+        pens_scenario::SIZE_UNITS.iter().find(|(_, factor)| bytes >= *factor).copied().unwrap_or(("B", 1));
+    if bytes.is_multiple_of(factor) {
+        format!("{} {unit}", bytes / factor)
+    } else {
+        // Display only: a rounded figure beside the exact byte count.
+        let value = bytes as f64 / factor as f64;
+        format!("{value:.1} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_below_4_gib_are_accepted_and_others_explained() {
+        assert_eq!(parse_served_size("5MiB"), Ok(5 << 20));
+        assert_eq!(parse_served_size("4194303KiB"), Ok((4 << 30) - 1024));
+        let too_big = parse_served_size("4GiB").expect_err("4 GiB");
+        assert!(too_big.contains("zip64"), "{too_big}");
+        let unreadable = parse_served_size("1GB").expect_err("not a size");
+        assert!(unreadable.contains(SIZE_HINT), "{unreadable}");
+    }
+
+    #[test]
+    fn sizes_are_shown_in_the_largest_whole_unit() {
+        let cases = [(1 << 30, "1 GiB"), (5 << 20, "5 MiB"), (1536, "1.5 KiB"), (512, "512 B"), (0, "0 B")];
+        for (bytes, shown) in cases {
+            assert_eq!(human_size(bytes), shown);
+        }
+    }
+
+    #[test]
+    fn the_url_names_the_fixture_file_only() {
+        assert_eq!(file_name("scorm12-minimal.zip"), "scorm12-minimal.zip");
+        assert_eq!(file_name("nested/course.zip"), "course.zip");
+    }
+}
