@@ -2,14 +2,15 @@
 //! package until Ctrl-C. A vendor stages a package by hand for an LMS with it; the
 //! end-to-end benchmark (`scripts/bench-e2e.sh`) downloads a 1 GiB package from it.
 //!
-//! The package is a fixture, served as it is or grown to `--size` bytes by a stored
-//! entry of zeros ([`pens_mock::oversized_zip`]): the zeros are produced while the body
-//! is sent, so serving a gigabyte costs no more memory than serving a kilobyte.
+//! The package is a fixture, served as it is (a file from disk as it is sent) or grown
+//! to `--size` bytes by a stored entry of zeros ([`pens_mock::sized_package`]): the
+//! zeros are produced while the body is sent, so serving a gigabyte costs no more
+//! memory than serving a kilobyte.
 
 use std::path::Path;
 
 use anyhow::Context;
-use pens_mock::{RunCa, StagingBehaviour, StagingPlan, StagingServer};
+use pens_mock::{RunCa, StagingPlan, StagingServer};
 use pens_scenario::{SIZE_HINT, parse_size};
 
 use crate::cli::ServeStagingArgs;
@@ -33,32 +34,20 @@ pub(crate) fn parse_served_size(text: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
-    let package = pens_mock::fixture_package(&args.packages, &args.package)
+    let fixture = pens_mock::fixture_package(&args.packages, &args.package)
         .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))?;
-    let behaviour = match args.size {
-        Some(size) => {
-            let least = least_size(&package);
-            if size < least {
-                anyhow::bail!(
-                    "--size {size}: {} needs at least {least} bytes once grown (its entries stored, the \
-                     filler entry added)",
-                    args.package
-                );
-            }
-            StagingBehaviour::Oversized { size }
-        }
-        None => StagingBehaviour::Serve,
+    let package = match args.size {
+        Some(size) => pens_mock::sized_package(&fixture, size)
+            .map_err(|reason| anyhow::anyhow!("--size {size}: {}: {reason}", args.package))?,
+        None => fixture,
     };
-    let mut plan = StagingPlan::new(file_name(&args.package), package.clone()).behaviour(behaviour);
+    let served_len = package.len();
+    let mut plan = StagingPlan::new(file_name(&args.package), package);
     if let (Some(user), Some(variable)) = (&args.user, &args.password_env) {
         let password = std::env::var(variable)
             .with_context(|| format!("--password-env {variable}: the environment variable is not set"))?;
         plan = plan.credentials(user.clone(), password);
     }
-    let served_len = match args.size {
-        Some(size) => size,
-        None => package.len() as u64,
-    };
     let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
     let ca = match &args.ca_dir {
         Some(dir) => RunCa::load_or_create(dir, &hosts)
@@ -89,12 +78,6 @@ pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
         drop(server);
         Ok(exit::SUCCESS)
     })
-}
-
-/// The smallest `--size` the package can be grown to: what [`pens_mock::oversized_zip`]
-/// makes of it with no zeros at all.
-fn least_size(package: &[u8]) -> u64 {
-    pens_mock::oversized_zip(package, 0).len()
 }
 
 /// The last path component of a fixture name: the file name in the URL.

@@ -172,10 +172,10 @@ fn an_unreadable_or_too_large_size_is_a_usage_error_naming_size() {
 }
 
 #[test]
-fn a_size_smaller_than_the_package_is_refused_with_the_least_size() {
+fn a_size_smaller_than_the_package_is_refused_with_what_its_entries_need() {
     let output = pens_conform().args(["serve", "staging", "--size", "100B"]).output().expect("runs");
     let text = both(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--size 100") && stderr.contains("needs at least"), "{text}");
+    assert!(stderr.contains("--size 100") && stderr.contains("own entries need"), "{text}");
 }
