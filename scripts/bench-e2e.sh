@@ -3,7 +3,9 @@
 #   1. times a full `pens-conform selftest` RUNS times (wall and CPU time);
 #   2. starts `pens-conform serve staging --size 1GiB` and downloads the package RUNS
 #      times over HTTP and over HTTPS with curl (`-o /dev/null`), recording throughput,
-#      the CPU time the staging process spent per GiB and its peak resident memory;
+#      the CPU time the staging process spent per GiB and its peak resident memory; and
+#      the same from a second staging server serving those bytes as a file from disk
+#      (`serve staging --package`), as it serves a user's fixture file;
 #   3. when nginx is installed, serves the very same bytes with nginx (sendfile, TLS 1.3,
 #      the same cipher) and downloads them the same way, interleaved with step 2's runs,
 #      so that both servers meet the same load.
@@ -32,9 +34,11 @@ cargo build --release -p pens-conform >&2
 bin=target/release/pens-conform
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/pens-bench-e2e.XXXXXX")"
 staging_pid=""
+disk_pid=""
 nginx_pid=""
 cleanup() {
     if [ -n "$staging_pid" ]; then kill "$staging_pid" 2>/dev/null || true; fi
+    if [ -n "$disk_pid" ]; then kill "$disk_pid" 2>/dev/null || true; fi
     if [ -n "$nginx_pid" ]; then
         kill -QUIT "$nginx_pid" 2>/dev/null || true
         wait "$nginx_pid" 2>/dev/null || true
@@ -124,6 +128,28 @@ fi
 echo "staging: pid $staging_pid, $http_url, $https_url, $bytes bytes"
 staging_pids=("$staging_pid")
 
+# The very bytes the staging server generates, as a file: nginx serves it, and so does a
+# second staging server, from disk (`serve staging --package`), as it serves a fixture
+# file of a user's.
+mkdir -p "$tmp/www"
+curl -sS --noproxy '*' -o "$tmp/www/pkg.zip" "$http_url"
+[ "$(stat -c %s "$tmp/www/pkg.zip")" -eq "$bytes" ] || { echo "the staged package is not $bytes bytes" >&2; exit 1; }
+exec 4< <(exec "$bin" serve staging --packages "$tmp/www" --package pkg.zip --ca-dir "$tmp/ca")
+disk_pid=$!
+disk_http="" disk_https=""
+while read -r -t 30 -u 4 label value rest; do
+    case "$label" in
+        http) disk_http="$value" ;;
+        https) disk_https="$value" ;;
+        press) break ;;
+    esac
+done
+if [ -z "$disk_http" ] || [ -z "$disk_https" ]; then
+    echo "serve staging --package did not print its URLs" >&2
+    exit 3
+fi
+echo "staging from disk: pid $disk_pid, $disk_http, $disk_https"
+
 # --- 3. nginx, when installed ----------------------------------------------------------
 # A free port on 127.0.0.1 (nothing answers a connection to it), chosen at random.
 free_port() {
@@ -139,10 +165,7 @@ free_port() {
 
 nginx_pids=()
 if command -v nginx >/dev/null; then
-    mkdir -p "$tmp/www" "$tmp/nginx-temp"
-    # The very bytes the staging server serves.
-    curl -sS --noproxy '*' -o "$tmp/www/pkg.zip" "$http_url"
-    [ "$(stat -c %s "$tmp/www/pkg.zip")" -eq "$bytes" ] || { echo "the staged package is not $bytes bytes" >&2; exit 1; }
+    mkdir -p "$tmp/nginx-temp"
     # The same kind of key as the staging certificate's (rcgen: ECDSA P-256).
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=127.0.0.1" \
         -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/nginx-key.pem" -out "$tmp/nginx-cert.pem" 2>/dev/null
@@ -219,6 +242,7 @@ negotiated() {
 echo "warming up (one unmeasured download of each)"
 echo "staging TLS: $(negotiated "$tmp/ca/ca.pem" "$https_url")"
 fetch - "$http_url" >/dev/null
+fetch - "$disk_http" >/dev/null
 if [ -n "$nginx_pid" ]; then
     echo "nginx TLS:   $(negotiated "$tmp/nginx-cert.pem" "$nginx_https")"
     fetch - "$nginx_http" >/dev/null
@@ -246,16 +270,19 @@ measure() {
 for i in $(seq 1 "$runs"); do
     echo "-- run $i (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
     measure staging http - "$http_url" "${staging_pids[@]}"
+    measure disk http - "$disk_http" "$disk_pid"
     if [ -n "$nginx_pid" ]; then
         measure nginx http - "$nginx_http" "${nginx_pids[@]}"
     fi
     measure staging https "$tmp/ca/ca.pem" "$https_url" "${staging_pids[@]}"
+    measure disk https "$tmp/ca/ca.pem" "$disk_https" "$disk_pid"
     if [ -n "$nginx_pid" ]; then
         measure nginx https "$tmp/nginx-cert.pem" "$nginx_https" "${nginx_pids[@]}"
     fi
 done
 
 staging_peak=$(peak_kib "${staging_pids[@]}")
+disk_peak=$(peak_kib "$disk_pid")
 nginx_peak=""
 [ -n "$nginx_pid" ] && nginx_peak=$(peak_kib "${nginx_pids[@]}")
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -288,6 +315,9 @@ if [ -n "$nginx_pid" ]; then
     n_peak_mib=$(awk -v k="$nginx_peak" 'BEGIN { printf "%.1f", k / 1024 }')
 fi
 s_peak_mib=$(awk -v k="$staging_peak" 'BEGIN { printf "%.1f", k / 1024 }')
+d_http=$(med "${speeds[disk-http]}")
+d_https=$(med "${speeds[disk-https]}")
+d_peak_mib=$(awk -v k="$disk_peak" 'BEGIN { printf "%.1f", k / 1024 }')
 
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average before $load_before, after $load_after"
@@ -300,8 +330,13 @@ row "selftest CPU s, user + system" "$(median "${selftest_cpu[@]}")" "" "" ""
 row "HTTP MB/s" "$s_http" "$n_http" "$(ratio "$s_http" "$n_http")" ">= 0.9x"
 row "HTTPS MB/s" "$s_https" "$n_https" "$(ratio "$s_https" "$n_https")" ">= 0.8x"
 row "peak RSS MiB (VmHWM; nginx: all)" "$s_peak_mib" "$n_peak_mib" "" "< 32 MiB"
+row "HTTP MB/s, file from disk" "$d_http" "$n_http" "$(ratio "$d_http" "$n_http")" ">= 0.9x"
+row "HTTPS MB/s, file from disk" "$d_https" "$n_https" "$(ratio "$d_https" "$n_https")" ">= 0.8x"
+row "peak RSS MiB, file from disk" "$d_peak_mib" "$n_peak_mib" "" "< 32 MiB"
 row "server CPU s per GiB, HTTP" "$(med "${cpu[staging-http]}")" "$n_http_cpu" "" ""
 row "server CPU s per GiB, HTTPS" "$(med "${cpu[staging-https]}")" "$n_https_cpu" "" ""
+row "server CPU s per GiB, HTTP, disk" "$(med "${cpu[disk-http]}")" "$n_http_cpu" "" ""
+row "server CPU s per GiB, HTTPS, disk" "$(med "${cpu[disk-https]}")" "$n_https_cpu" "" ""
 row "curl CPU s per GiB, HTTP" "$(med "${client[staging-http]}")" "$n_http_client" "" ""
 row "curl CPU s per GiB, HTTPS" "$(med "${client[staging-https]}")" "$n_https_client" "" ""
 if [ -z "$nginx_pid" ]; then
