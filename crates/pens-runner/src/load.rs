@@ -16,7 +16,8 @@
 //! run's [`book::Book`] instead of keeping them; connections are reused (one client
 //! pool for the collects; our servers keep connections alive for the target's pools).
 //! A concurrency whose connections cannot fit the process's open-file limit is refused
-//! before anything starts ([`fd_limit`]).
+//! before anything starts ([`fd_limit`]), and the harness's own listeners are sized to
+//! the concurrency ([`listener_limits`]) so that they never throttle the load.
 
 mod book;
 mod fd_limit;
@@ -28,7 +29,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use pens_mock::{CollectClient, CollectRequest, Collector, Method, MockError, RunCa, StagingPlan, StagingServer};
+use pens_mock::{
+    CollectClient, CollectRequest, Collector, CollectorOptions, ListenerLimits, Method, MockError, RunCa, StagingPlan,
+    StagingServer,
+};
 use pens_proto::{CollectCommand, encode_form, format_expiry, parse_response};
 use pens_report::{LOAD_FORMAT_VERSION, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE};
 use time::OffsetDateTime;
@@ -217,8 +221,12 @@ pub async fn run_load(options: &LoadOptions, mut on_event: impl FnMut(&LoadEvent
         Some(ca) => Arc::clone(ca),
         None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(LoadError::Parties)?),
     };
-    let staging = StagingServer::start(options.bind, &advertise_host, &ca).await.map_err(LoadError::Parties)?;
-    let collector = Collector::start(options.bind, &advertise_host).await.map_err(LoadError::Parties)?;
+    let listener = listener_limits(options.concurrency);
+    let staging =
+        StagingServer::start_with(options.bind, &advertise_host, &ca, listener).await.map_err(LoadError::Parties)?;
+    let collector_options = CollectorOptions { listener, ..CollectorOptions::default() };
+    let collector =
+        Collector::start_with(options.bind, &advertise_host, collector_options).await.map_err(LoadError::Parties)?;
     let client = CollectClient::new(Some(ca.reqwest_certificate())).map_err(LoadError::Client)?;
 
     let book = Arc::new(Book::new(options.publishes));
@@ -287,6 +295,22 @@ fn check(options: &LoadOptions) -> Result<(), LoadError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The caps of the staging server's and the collector's listeners for a run of
+/// `concurrency`. With the default cap ([`ListenerLimits::default`], 256 connections),
+/// a concurrency above about 250 would make the harness itself the bottleneck: the
+/// target's fetches and receipts would queue in our listen backlog, and a connection
+/// the target's pool keeps alive but idle holds its slot until the header-read timeout
+/// (30 s), so the run would measure us, not the target. Each cycle in flight holds one
+/// connection on each listener; twice that, plus a few, leaves room for the idle
+/// kept-alive connections of the target's pools and for connections that are being
+/// closed. The cap is headroom, not a budget: what the cycles in flight normally need
+/// in descriptors is checked up front ([`fd_limit`]).
+fn listener_limits(concurrency: usize) -> ListenerLimits {
+    let default = ListenerLimits::default();
+    let connections = concurrency.saturating_mul(2).saturating_add(16).max(default.connections);
+    ListenerLimits { connections, ..default }
 }
 
 /// Everything the workers share.
@@ -417,5 +441,23 @@ impl Run {
             throughput: if seconds > 0.0 { totals.counts.completed as f64 / seconds } else { 0.0 },
             latency: totals.latency,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listeners_take_twice_the_concurrency_and_never_less_than_the_default() {
+        let default = ListenerLimits::default();
+        for (concurrency, connections) in
+            [(1, default.connections), (16, default.connections), (120, 256), (250, 516), (1000, 2016)]
+        {
+            let limits = listener_limits(concurrency);
+            assert_eq!(limits.connections, connections, "concurrency {concurrency}");
+            assert_eq!(limits.header_read_timeout, default.header_read_timeout);
+        }
+        assert_eq!(listener_limits(usize::MAX).connections, usize::MAX);
     }
 }

@@ -98,6 +98,40 @@ async fn packages_staged_over_https_are_fetched_by_a_target_that_trusts_the_ca()
     assert!(staging.starts_with("https://"), "{staging}");
 }
 
+/// Above the parties' default of 256 connections per listener, the harness's own
+/// staging server and collector must not hold the target back: with 300 cycles in
+/// flight against a target that takes that many connections, every cycle completes
+/// well within its deadline (a fetch or receipt held in our listen backlog would wait
+/// for an idle kept-alive connection to time out, 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrency_above_the_default_connection_cap_is_not_throttled_by_the_harness() {
+    const CONCURRENCY: usize = 300;
+    // Harness and target share this process here: both sides' sockets, and a margin.
+    if open_files_limit().is_some_and(|limit| limit < 8 * CONCURRENCY as u64) {
+        eprintln!("skipped: the open-file limit is too low for both sides in one process");
+        return;
+    }
+    let limits = pens_mock::PeerLimits { connections: 4 * CONCURRENCY, ..pens_mock::PeerLimits::default() };
+    let target =
+        ReferenceTarget::start(loopback(), ReferenceTargetOptions::builder().limits(limits).build()).expect("target");
+    let options = options(&target.url(), 2 * CONCURRENCY as u64, CONCURRENCY, Duration::from_secs(20));
+    let (report, _) = run(&options).await;
+
+    assert_eq!((report.cycles, report.completed, report.lost), (600, 600, 0), "{report:#?}");
+    assert!(report.clean(), "{report:#?}");
+    assert!(report.latency.receipt.max_us < 20_000_000, "{:?}", report.latency);
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux); `None` elsewhere.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    match line.trim_start_matches("Max open files").split_whitespace().next()? {
+        "unlimited" => Some(u64::MAX),
+        soft => soft.parse().ok(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_a_target_keeps_are_lost_at_the_receipt_deadline() {
     let target_options = ReferenceTargetOptions::builder().defect(Defect::NoReceipt).build();
