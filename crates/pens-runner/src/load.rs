@@ -11,8 +11,9 @@
 //! is *duplicated* (CMI010 §5.1: exactly one).
 //!
 //! Memory and descriptors stay bounded by the concurrency, not the number of
-//! publishes: one package (shared bytes) is staged under each cycle's key and unstaged
-//! when the cycle ends; the staging server and the collector hand their events to the
+//! publishes: one package (shared bytes, or with [`LoadOptions::size`] a filler
+//! generated as it is sent) is staged under each cycle's key and unstaged when the
+//! cycle ends; the staging server and the collector hand their events to the
 //! run's [`book::Book`] instead of keeping them; connections are reused (one client
 //! pool for the collects; our servers keep connections alive for the target's pools).
 //! A concurrency whose connections cannot fit the process's open-file limit is refused
@@ -30,8 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pens_mock::{
-    CollectClient, CollectRequest, Collector, CollectorOptions, ListenerLimits, Method, MockError, RunCa, StagingPlan,
-    StagingServer,
+    CollectClient, CollectRequest, Collector, CollectorOptions, ListenerLimits, Method, MockError, PackageBody, RunCa,
+    StagingPlan, StagingServer,
 };
 use pens_proto::{CollectCommand, encode_form, format_expiry, parse_response};
 use pens_report::{LOAD_FORMAT_VERSION, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE};
@@ -67,8 +68,13 @@ pub struct LoadOptions {
     pub grace: Duration,
     /// Where the package fixtures are.
     pub packages_dir: PathBuf,
-    /// The fixture to stage (a folder under `packages_dir`, zipped once).
+    /// The fixture to stage (a folder under `packages_dir`, zipped once, or a file).
     pub package: String,
+    /// Grow the package to exactly this many bytes by a stored filler entry, generated
+    /// as it is sent (never held in memory), between the fixture's stored size and
+    /// [`pens_scenario::MAX_PACKAGE_SIZE`]: to load a target with large transfers.
+    /// `None`: the fixture as it is.
+    pub size: Option<u64>,
     /// Its `package-type` (CMI010 §6.2).
     pub package_type: String,
     /// Its `package-type-version`.
@@ -101,6 +107,7 @@ impl std::fmt::Debug for LoadOptions {
             .field("ack_timeout", &self.ack_timeout)
             .field("grace", &self.grace)
             .field("package", &self.package)
+            .field("size", &self.size)
             .field("alerts", &self.alerts)
             .field("https", &self.https)
             .field("bind", &self.bind)
@@ -113,7 +120,8 @@ impl std::fmt::Debug for LoadOptions {
 
 impl LoadOptions {
     /// 1000 publishes against `target_url`, 16 at once, 30 s for each receipt (the
-    /// target-mode default), the `scorm12-minimal.zip` fixture over HTTP on loopback.
+    /// target-mode default), the [`pens_scenario::DEFAULT_PACKAGE`] fixture as it is,
+    /// over HTTP on loopback.
     pub fn new(target_url: impl Into<String>, packages_dir: impl Into<PathBuf>) -> Self {
         LoadOptions {
             target_url: target_url.into(),
@@ -123,7 +131,8 @@ impl LoadOptions {
             ack_timeout: Duration::from_secs(10),
             grace: Duration::from_millis(500),
             packages_dir: packages_dir.into(),
-            package: "scorm12-minimal.zip".to_owned(),
+            package: pens_scenario::DEFAULT_PACKAGE.to_owned(),
+            size: None,
             package_type: "scorm-pif".to_owned(),
             package_type_version: "1.2".to_owned(),
             alerts: false,
@@ -202,6 +211,18 @@ pub enum LoadError {
         #[source]
         source: MockError,
     },
+    /// The package cannot be grown to [`LoadOptions::size`]: the size is smaller than
+    /// the fixture's own entries need, beyond what a plain zip holds, or the fixture is
+    /// no zip that can be read.
+    #[error("cannot grow the package {name} to a size of {size} bytes: {reason}")]
+    Size {
+        /// The package's name.
+        name: String,
+        /// The size asked for.
+        size: u64,
+        /// Why not.
+        reason: String,
+    },
     /// The staging server or the collector could not start, or the CA not be made.
     #[error("cannot start the harness's servers: {0}")]
     Parties(#[source] MockError),
@@ -214,8 +235,7 @@ pub enum LoadError {
 /// once every cycle has ended and the grace window is over.
 pub async fn run_load(options: &LoadOptions, mut on_event: impl FnMut(&LoadEvent)) -> Result<LoadReport, LoadError> {
     check(options)?;
-    let package = pens_mock::fixture_package(&options.packages_dir, &options.package)
-        .map_err(|source| LoadError::Package { name: options.package.clone(), source })?;
+    let package = package(options)?;
     let advertise_host = options.advertise_host.clone().unwrap_or_else(|| options.bind.to_string());
     let ca = match &options.ca {
         Some(ca) => Arc::clone(ca),
@@ -288,12 +308,40 @@ fn check(options: &LoadOptions) -> Result<(), LoadError> {
     if options.concurrency == 0 {
         return Err(LoadError::Options("--concurrency must be at least 1".to_owned()));
     }
+    if let Some(size) = options.size
+        && size > pens_scenario::MAX_PACKAGE_SIZE
+    {
+        return Err(LoadError::Size {
+            name: options.package.clone(),
+            size,
+            reason: format!(
+                "a grown package is a plain zip (no zip64), which holds at most {} bytes",
+                pens_scenario::MAX_PACKAGE_SIZE
+            ),
+        });
+    }
     let needed = fd_limit::needed(options.concurrency);
     match fd_limit::open_files_limit() {
         Some(limit) if needed > limit => {
             Err(LoadError::TooManyConnections { concurrency: options.concurrency, needed, limit })
         }
         _ => Ok(()),
+    }
+}
+
+/// The package every cycle stages: the fixture, grown once to [`LoadOptions::size`]
+/// when one is given (the filler is generated while it is sent, so no cycle holds it).
+fn package(options: &LoadOptions) -> Result<PackageBody, LoadError> {
+    let name = &options.package;
+    let fixture = pens_mock::fixture_package(&options.packages_dir, name)
+        .map_err(|source| LoadError::Package { name: name.clone(), source })?;
+    match options.size {
+        None => Ok(fixture),
+        Some(size) => pens_mock::sized_package(&fixture, size).map_err(|reason| LoadError::Size {
+            name: name.clone(),
+            size,
+            reason,
+        }),
     }
 }
 
@@ -323,7 +371,7 @@ struct Run {
     /// The next publish to start.
     next: AtomicU64,
     /// The package, staged under every key (the bytes are shared, not copied).
-    package: pens_mock::PackageBody,
+    package: PackageBody,
     run_id: String,
     /// The `package-url-expiry` of every collect.
     expiry: String,
@@ -428,6 +476,8 @@ impl Run {
             publishes: self.options.publishes,
             concurrency: self.options.concurrency,
             receipt_timeout_ms: micros(self.options.receipt_timeout) / 1000,
+            package: self.options.package.clone(),
+            package_bytes: self.package.len(),
             cycles: totals.counts.ended,
             completed: totals.counts.completed,
             lost: totals.counts.lost,
