@@ -401,7 +401,8 @@ pub(crate) struct LoadArgs {
     /// After the last cycle, how long to keep watching for duplicated receipts, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::load::parse_seconds)]
     pub(crate) grace: std::time::Duration,
-    /// Also write the results as JSON to FILE.
+    /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
+    /// `schemas/load-report.schema.json`).
     #[arg(long, value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
     /// Address the staging server and the collector listen on.

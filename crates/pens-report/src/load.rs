@@ -5,25 +5,29 @@
 //!
 //! Latencies are summarised per stage from HdrHistograms (microseconds, three
 //! significant digits) and written in microseconds, so the JSON loses nothing a
-//! percentile can tell.
+//! percentile can tell. `schemas/load-report.schema.json` is the JSON form's schema
+//! ([`crate::load_report_schema`]).
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the load report's JSON form; fields are only ever added within a version.
 pub const LOAD_FORMAT_VERSION: u32 = 1;
 
 /// One load run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadReport {
     /// The version of this JSON form, [`LOAD_FORMAT_VERSION`].
     pub format_version: u32,
     /// The target's PENS endpoint.
     pub target_url: String,
     /// Publish cycles asked for (`--publishes`).
+    #[schemars(range(min = 1))]
     pub publishes: u64,
     /// Cycles in flight at most (`--concurrency`).
+    #[schemars(range(min = 1))]
     pub concurrency: usize,
     /// How long a cycle waits for its receipt, from sending the collect.
     pub receipt_timeout_ms: u64,
@@ -62,6 +66,7 @@ pub struct LoadReport {
     /// not included).
     pub wall_time_ms: u64,
     /// Completed cycles per second of wall-clock time.
+    #[schemars(range(min = 0))]
     pub throughput: f64,
     /// Latency percentiles per stage.
     pub latency: LoadLatencies,
@@ -69,7 +74,7 @@ pub struct LoadReport {
 
 /// Latency percentiles of each stage of a cycle, all measured from the moment the
 /// collect is sent.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadLatencies {
     /// Until the whole answer to the collect was read.
     pub ack: LatencySummary,
@@ -80,7 +85,7 @@ pub struct LoadLatencies {
 }
 
 /// Percentiles of one stage, in microseconds; all zero without samples.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LatencySummary {
     /// How many cycles contributed.
     pub samples: u64,

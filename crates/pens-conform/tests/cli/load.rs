@@ -5,11 +5,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
+use super::{ServedTarget, TempDir, both, closed_port, pens_conform, workspace_root};
 
-/// Reads a `--json` file.
+/// The `load --json` schema the repository ships.
+fn load_report_schema() -> jsonschema::Validator {
+    let path = workspace_root().join("schemas/load-report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the schema")).expect("JSON");
+    jsonschema::validator_for(&schema).expect("a valid schema")
+}
+
+/// Reads a `--json` file and checks it against the schema.
 fn read_report(path: &std::path::Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("--json written")).expect("JSON")
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("--json written")).expect("JSON");
+    let validator = load_report_schema();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    report
 }
 
 /// The table with what varies from run to run blanked: ports, timings, rates.
