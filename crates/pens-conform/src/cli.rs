@@ -439,7 +439,8 @@ pub(crate) struct LoadArgs {
     /// After the last cycle, how long to keep watching for duplicated receipts, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::load::parse_seconds)]
     pub(crate) grace: std::time::Duration,
-    /// Also write the results as JSON to FILE.
+    /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
+    /// `schemas/load-report.schema.json`).
     #[arg(long, value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
     /// Address the staging server and the collector listen on.
@@ -448,6 +449,16 @@ pub(crate) struct LoadArgs {
     /// Host name or address the target is told to fetch from and send receipts to.
     #[arg(long, value_name = "HOST")]
     pub(crate) advertise_host: Option<String>,
+    /// The package fixture every cycle stages, named as in scenario files: `course.zip`
+    /// is the folder `course/` under --packages (zipped once), or else the file
+    /// `course.zip` there.
+    #[arg(long, value_name = "NAME", default_value = pens_scenario::DEFAULT_PACKAGE)]
+    pub(crate) package: String,
+    /// Grow the package to exactly SIZE (bytes, or `64MiB`, `1GiB`; under 4 GiB) by a
+    /// stored filler entry, generated as it is sent and never held in memory: a load of
+    /// large transfers. The target's package limit must allow it.
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub(crate) size: Option<u64>,
     /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
     /// come are counted. A cycle still ends at its receipt.
     #[arg(long)]
@@ -459,7 +470,7 @@ pub(crate) struct LoadArgs {
     /// `ca-key.pem`; created on first use).
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
-    /// The folder of package fixtures; `scorm12-minimal.zip` is staged.
+    /// The folder of package fixtures; --package names the one staged.
     #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
     pub(crate) packages: PathBuf,
 }

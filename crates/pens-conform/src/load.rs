@@ -27,6 +27,8 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
         .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
     let mut options = LoadOptions::new(url, args.packages.clone());
     options.publishes = args.publishes;
+    options.package.clone_from(&args.package);
+    options.size = args.size;
     options.concurrency = args.concurrency;
     options.receipt_timeout = args.receipt_timeout.unwrap_or(profile.deadlines.receipt);
     options.ack_timeout = profile.deadlines.ack;
@@ -60,7 +62,14 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
             eprintln!("error: interrupted: the load did not finish, nothing is reported");
             return Ok(exit::INCOMPLETE);
         }
-        Some(Err(error @ (LoadError::Options(_) | LoadError::TooManyConnections { .. }))) => {
+        // Nothing ran because of what the command line asked for: a bad option, a
+        // package that is not there or cannot take the size.
+        Some(Err(
+            error @ (LoadError::Options(_)
+            | LoadError::TooManyConnections { .. }
+            | LoadError::Package { .. }
+            | LoadError::Size { .. }),
+        )) => {
             eprintln!("error: {error}");
             return Ok(exit::USAGE);
         }

@@ -7,7 +7,8 @@
 //! JSON, and [`merge_partitions`] joins the reports of the partitions of one run (CI
 //! jobs that each ran `--partition K/N`). The JSON form carries [`FORMAT_VERSION`];
 //! fields are only ever added within a version. A load run (`pens-conform load`) has a
-//! model of its own, [`LoadReport`], with its table ([`render_load_table`]).
+//! model of its own, [`LoadReport`], with its table ([`render_load_table`]) and its schema
+//! ([`load_report_schema`]).
 
 mod baseline;
 mod console;
@@ -38,7 +39,7 @@ pub use model::{
     CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition, Partition,
     PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
-pub use schema::report_schema;
+pub use schema::{load_report_schema, report_schema};
 pub use text::show_controls;
 pub use verdict::Verdict;
 

@@ -5,28 +5,40 @@
 //!
 //! Latencies are summarised per stage from HdrHistograms (microseconds, three
 //! significant digits) and written in microseconds, so the JSON loses nothing a
-//! percentile can tell.
+//! percentile can tell. `schemas/load-report.schema.json` is the JSON form's schema
+//! ([`crate::load_report_schema`]).
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the load report's JSON form; fields are only ever added within a version.
 pub const LOAD_FORMAT_VERSION: u32 = 1;
 
 /// One load run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadReport {
-    /// [`LOAD_FORMAT_VERSION`].
+    /// The version of this JSON form, [`LOAD_FORMAT_VERSION`].
     pub format_version: u32,
     /// The target's PENS endpoint.
     pub target_url: String,
     /// Publish cycles asked for (`--publishes`).
+    #[schemars(range(min = 1))]
     pub publishes: u64,
     /// Cycles in flight at most (`--concurrency`).
+    #[schemars(range(min = 1))]
     pub concurrency: usize,
     /// How long a cycle waits for its receipt, from sending the collect.
     pub receipt_timeout_ms: u64,
+    /// The fixture staged for every cycle (`--package`), e.g. `scorm12-minimal.zip`.
+    /// Empty in a report written before this field existed.
+    #[serde(default)]
+    pub package: String,
+    /// The length in bytes of what was staged: the fixture's own, or the size it was
+    /// grown to (`--size`). 0 in a report written before this field existed.
+    #[serde(default)]
+    pub package_bytes: u64,
     /// Publish cycles that ended (all of them, unless the run was cut short).
     pub cycles: u64,
     /// Cycles whose collect was answered 0 and whose receipt came in time.
@@ -54,6 +66,7 @@ pub struct LoadReport {
     /// not included).
     pub wall_time_ms: u64,
     /// Completed cycles per second of wall-clock time.
+    #[schemars(range(min = 0))]
     pub throughput: f64,
     /// Latency percentiles per stage.
     pub latency: LoadLatencies,
@@ -61,7 +74,7 @@ pub struct LoadReport {
 
 /// Latency percentiles of each stage of a cycle, all measured from the moment the
 /// collect is sent.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadLatencies {
     /// Until the whole answer to the collect was read.
     pub ack: LatencySummary,
@@ -72,7 +85,7 @@ pub struct LoadLatencies {
 }
 
 /// Percentiles of one stage, in microseconds; all zero without samples.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LatencySummary {
     /// How many cycles contributed.
     pub samples: u64,
@@ -105,6 +118,17 @@ impl LoadReport {
     pub fn reached_target(&self) -> bool {
         self.answers.iter().any(|(code, count)| code != NO_ANSWER && *count > 0)
     }
+
+    /// Package bytes the staging server served per second of wall-clock time, counting
+    /// one whole package per completed cycle ([`LoadReport::package_bytes`] ×
+    /// [`LoadReport::completed`]); `None` when the package's length is not known (a
+    /// report written before it was recorded) or no time passed.
+    pub fn served_bytes_per_second(&self) -> Option<f64> {
+        if self.package_bytes == 0 || self.wall_time_ms == 0 {
+            return None;
+        }
+        Some(self.package_bytes as f64 * self.completed as f64 / (self.wall_time_ms as f64 / 1000.0))
+    }
 }
 
 /// The [`LoadReport::answers`] entry of collects that got no answer.
@@ -120,6 +144,7 @@ pub const MISSING_ERROR: &str = "missing";
 ///
 /// ```text
 /// publishes              20000   concurrency 64, receipt timeout 30 s
+/// package               scorm12-minimal.zip, 1.1 KiB (1157 bytes)
 /// completed              20000
 /// lost receipts              0
 /// ...
@@ -138,6 +163,9 @@ pub fn render_load_table(report: &LoadReport) -> String {
             seconds(report.receipt_timeout_ms)
         ),
     );
+    if !report.package.is_empty() {
+        row("package", format!("{}, {}", report.package, size(report.package_bytes)));
+    }
     row("completed", format!("{:>8}", report.completed));
     row("lost receipts", format!("{:>8}", report.lost));
     row("duplicated receipts", format!("{:>8}", report.duplicated));
@@ -153,7 +181,8 @@ pub fn render_load_table(report: &LoadReport) -> String {
     row("answers", counts(&report.answers));
     row("receipts", counts(&report.receipts));
     row("wall time", format!("{:>8}", seconds(report.wall_time_ms)));
-    row("throughput", format!("{:>8.0} cycles/s", report.throughput));
+    let served = report.served_bytes_per_second().map(|rate| format!(", {:.1} MiB/s served", rate / MIB));
+    row("throughput", format!("{:>8.0} cycles/s{}", report.throughput, served.unwrap_or_default()));
     out.push('\n');
     out.push_str(&format!(
         "{:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n",
@@ -195,6 +224,23 @@ fn counts(counts: &BTreeMap<String, u64>) -> String {
     parts.join(", ")
 }
 
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// `812 bytes`, or `3.0 MiB (3145728 bytes)`: the exact length, and a readable one.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {} ({bytes} bytes)", UNITS[unit])
+}
+
 /// Microseconds as milliseconds with two decimals.
 fn millis(us: u64) -> String {
     format!("{}.{:02}", us / 1000, (us % 1000) / 10)
@@ -230,6 +276,8 @@ mod tests {
             publishes: 20_000,
             concurrency: 64,
             receipt_timeout_ms: 30_000,
+            package: "scorm12-minimal.zip".into(),
+            package_bytes: 64 * 1024,
             cycles: 20_000,
             completed: 19_997,
             lost: 1,
@@ -292,5 +340,43 @@ mod tests {
         assert_eq!(json["latency"]["receipt"]["p999_us"], 6_789 * 8);
         let back: LoadReport = serde_json::from_value(json).expect("reads back");
         assert_eq!(back, report());
+    }
+
+    #[test]
+    fn a_report_from_before_the_package_fields_still_reads_and_renders() {
+        let mut json = serde_json::to_value(report()).expect("serialises");
+        let fields = json.as_object_mut().expect("an object");
+        fields.remove("package");
+        fields.remove("package_bytes");
+        let old: LoadReport = serde_json::from_value(json).expect("reads without the package fields");
+        assert_eq!((old.package.as_str(), old.package_bytes), ("", 0));
+        assert_eq!(old.served_bytes_per_second(), None);
+        let table = render_load_table(&old);
+        assert!(!table.contains("package"), "{table}");
+        assert!(!table.contains("MiB/s"), "{table}");
+    }
+
+    #[test]
+    fn the_bytes_served_count_one_package_per_completed_cycle() {
+        let mut report = report();
+        report.package_bytes = 1_000_000;
+        report.completed = 50;
+        report.wall_time_ms = 2_000;
+        assert_eq!(report.served_bytes_per_second(), Some(25_000_000.0));
+        report.wall_time_ms = 0;
+        assert_eq!(report.served_bytes_per_second(), None);
+    }
+
+    #[test]
+    fn sizes_show_their_exact_bytes_and_a_readable_unit() {
+        for (bytes, shown) in [
+            (0, "0 bytes"),
+            (1023, "1023 bytes"),
+            (1024, "1.0 KiB (1024 bytes)"),
+            (3 * 1024 * 1024, "3.0 MiB (3145728 bytes)"),
+            ((4 << 30) - 1, "4.0 GiB (4294967295 bytes)"),
+        ] {
+            assert_eq!(size(bytes), shown);
+        }
     }
 }

@@ -10,5 +10,7 @@
 mod fixture;
 #[path = "tests/junit_schema.rs"]
 mod junit_schema;
+#[path = "tests/load_report_schema.rs"]
+mod load_report_schema;
 #[path = "tests/report_schema.rs"]
 mod report_schema;

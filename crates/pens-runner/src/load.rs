@@ -11,12 +11,14 @@
 //! is *duplicated* (CMI010 §5.1: exactly one).
 //!
 //! Memory and descriptors stay bounded by the concurrency, not the number of
-//! publishes: one package (shared bytes) is staged under each cycle's key and unstaged
-//! when the cycle ends; the staging server and the collector hand their events to the
+//! publishes: one package (shared bytes, or with [`LoadOptions::size`] a filler
+//! generated as it is sent) is staged under each cycle's key and unstaged when the
+//! cycle ends; the staging server and the collector hand their events to the
 //! run's [`book::Book`] instead of keeping them; connections are reused (one client
 //! pool for the collects; our servers keep connections alive for the target's pools).
 //! A concurrency whose connections cannot fit the process's open-file limit is refused
-//! before anything starts ([`fd_limit`]).
+//! before anything starts ([`fd_limit`]), and the harness's own listeners are sized to
+//! the concurrency ([`listener_limits`]) so that they never throttle the load.
 
 mod book;
 mod fd_limit;
@@ -28,7 +30,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use pens_mock::{CollectClient, CollectRequest, Collector, Method, MockError, RunCa, StagingPlan, StagingServer};
+use pens_mock::{
+    CollectClient, CollectRequest, Collector, CollectorOptions, ListenerLimits, Method, MockError, PackageBody, RunCa,
+    StagingPlan, StagingServer,
+};
 use pens_proto::{CollectCommand, encode_form, format_expiry, parse_response};
 use pens_report::{LOAD_FORMAT_VERSION, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE};
 use time::OffsetDateTime;
@@ -63,8 +68,13 @@ pub struct LoadOptions {
     pub grace: Duration,
     /// Where the package fixtures are.
     pub packages_dir: PathBuf,
-    /// The fixture to stage (a folder under `packages_dir`, zipped once).
+    /// The fixture to stage (a folder under `packages_dir`, zipped once, or a file).
     pub package: String,
+    /// Grow the package to exactly this many bytes by a stored filler entry, generated
+    /// as it is sent (never held in memory), between the fixture's stored size and
+    /// [`pens_scenario::MAX_PACKAGE_SIZE`]: to load a target with large transfers.
+    /// `None`: the fixture as it is.
+    pub size: Option<u64>,
     /// Its `package-type` (CMI010 §6.2).
     pub package_type: String,
     /// Its `package-type-version`.
@@ -97,6 +107,7 @@ impl std::fmt::Debug for LoadOptions {
             .field("ack_timeout", &self.ack_timeout)
             .field("grace", &self.grace)
             .field("package", &self.package)
+            .field("size", &self.size)
             .field("alerts", &self.alerts)
             .field("https", &self.https)
             .field("bind", &self.bind)
@@ -109,7 +120,8 @@ impl std::fmt::Debug for LoadOptions {
 
 impl LoadOptions {
     /// 1000 publishes against `target_url`, 16 at once, 30 s for each receipt (the
-    /// target-mode default), the `scorm12-minimal.zip` fixture over HTTP on loopback.
+    /// target-mode default), the [`pens_scenario::DEFAULT_PACKAGE`] fixture as it is,
+    /// over HTTP on loopback.
     pub fn new(target_url: impl Into<String>, packages_dir: impl Into<PathBuf>) -> Self {
         LoadOptions {
             target_url: target_url.into(),
@@ -119,7 +131,8 @@ impl LoadOptions {
             ack_timeout: Duration::from_secs(10),
             grace: Duration::from_millis(500),
             packages_dir: packages_dir.into(),
-            package: "scorm12-minimal.zip".to_owned(),
+            package: pens_scenario::DEFAULT_PACKAGE.to_owned(),
+            size: None,
             package_type: "scorm-pif".to_owned(),
             package_type_version: "1.2".to_owned(),
             alerts: false,
@@ -198,6 +211,18 @@ pub enum LoadError {
         #[source]
         source: MockError,
     },
+    /// The package cannot be grown to [`LoadOptions::size`]: the size is smaller than
+    /// the fixture's own entries need, beyond what a plain zip holds, or the fixture is
+    /// no zip that can be read.
+    #[error("cannot grow the package {name} to a size of {size} bytes: {reason}")]
+    Size {
+        /// The package's name.
+        name: String,
+        /// The size asked for.
+        size: u64,
+        /// Why not.
+        reason: String,
+    },
     /// The staging server or the collector could not start, or the CA not be made.
     #[error("cannot start the harness's servers: {0}")]
     Parties(#[source] MockError),
@@ -210,15 +235,18 @@ pub enum LoadError {
 /// once every cycle has ended and the grace window is over.
 pub async fn run_load(options: &LoadOptions, mut on_event: impl FnMut(&LoadEvent)) -> Result<LoadReport, LoadError> {
     check(options)?;
-    let package = pens_mock::fixture_package(&options.packages_dir, &options.package)
-        .map_err(|source| LoadError::Package { name: options.package.clone(), source })?;
+    let package = package(options)?;
     let advertise_host = options.advertise_host.clone().unwrap_or_else(|| options.bind.to_string());
     let ca = match &options.ca {
         Some(ca) => Arc::clone(ca),
         None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(LoadError::Parties)?),
     };
-    let staging = StagingServer::start(options.bind, &advertise_host, &ca).await.map_err(LoadError::Parties)?;
-    let collector = Collector::start(options.bind, &advertise_host).await.map_err(LoadError::Parties)?;
+    let listener = listener_limits(options.concurrency);
+    let staging =
+        StagingServer::start_with(options.bind, &advertise_host, &ca, listener).await.map_err(LoadError::Parties)?;
+    let collector_options = CollectorOptions { listener, ..CollectorOptions::default() };
+    let collector =
+        Collector::start_with(options.bind, &advertise_host, collector_options).await.map_err(LoadError::Parties)?;
     let client = CollectClient::new(Some(ca.reqwest_certificate())).map_err(LoadError::Client)?;
 
     let book = Arc::new(Book::new(options.publishes));
@@ -280,6 +308,18 @@ fn check(options: &LoadOptions) -> Result<(), LoadError> {
     if options.concurrency == 0 {
         return Err(LoadError::Options("--concurrency must be at least 1".to_owned()));
     }
+    if let Some(size) = options.size
+        && size > pens_scenario::MAX_PACKAGE_SIZE
+    {
+        return Err(LoadError::Size {
+            name: options.package.clone(),
+            size,
+            reason: format!(
+                "a grown package is a plain zip (no zip64), which holds at most {} bytes",
+                pens_scenario::MAX_PACKAGE_SIZE
+            ),
+        });
+    }
     let needed = fd_limit::needed(options.concurrency);
     match fd_limit::open_files_limit() {
         Some(limit) if needed > limit => {
@@ -287,6 +327,38 @@ fn check(options: &LoadOptions) -> Result<(), LoadError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The package every cycle stages: the fixture, grown once to [`LoadOptions::size`]
+/// when one is given (the filler is generated while it is sent, so no cycle holds it).
+fn package(options: &LoadOptions) -> Result<PackageBody, LoadError> {
+    let name = &options.package;
+    let fixture = pens_mock::fixture_package(&options.packages_dir, name)
+        .map_err(|source| LoadError::Package { name: name.clone(), source })?;
+    match options.size {
+        None => Ok(fixture),
+        Some(size) => pens_mock::sized_package(&fixture, size).map_err(|reason| LoadError::Size {
+            name: name.clone(),
+            size,
+            reason,
+        }),
+    }
+}
+
+/// The caps of the staging server's and the collector's listeners for a run of
+/// `concurrency`. With the default cap ([`ListenerLimits::default`], 256 connections),
+/// a concurrency above about 250 would make the harness itself the bottleneck: the
+/// target's fetches and receipts would queue in our listen backlog, and a connection
+/// the target's pool keeps alive but idle holds its slot until the header-read timeout
+/// (30 s), so the run would measure us, not the target. Each cycle in flight holds one
+/// connection on each listener; twice that, plus a few, leaves room for the idle
+/// kept-alive connections of the target's pools and for connections that are being
+/// closed. The cap is headroom, not a budget: what the cycles in flight normally need
+/// in descriptors is checked up front ([`fd_limit`]).
+fn listener_limits(concurrency: usize) -> ListenerLimits {
+    let default = ListenerLimits::default();
+    let connections = concurrency.saturating_mul(2).saturating_add(16).max(default.connections);
+    ListenerLimits { connections, ..default }
 }
 
 /// Everything the workers share.
@@ -299,7 +371,7 @@ struct Run {
     /// The next publish to start.
     next: AtomicU64,
     /// The package, staged under every key (the bytes are shared, not copied).
-    package: pens_mock::PackageBody,
+    package: PackageBody,
     run_id: String,
     /// The `package-url-expiry` of every collect.
     expiry: String,
@@ -404,6 +476,8 @@ impl Run {
             publishes: self.options.publishes,
             concurrency: self.options.concurrency,
             receipt_timeout_ms: micros(self.options.receipt_timeout) / 1000,
+            package: self.options.package.clone(),
+            package_bytes: self.package.len(),
             cycles: totals.counts.ended,
             completed: totals.counts.completed,
             lost: totals.counts.lost,
@@ -417,5 +491,23 @@ impl Run {
             throughput: if seconds > 0.0 { totals.counts.completed as f64 / seconds } else { 0.0 },
             latency: totals.latency,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listeners_take_twice_the_concurrency_and_never_less_than_the_default() {
+        let default = ListenerLimits::default();
+        for (concurrency, connections) in
+            [(1, default.connections), (16, default.connections), (120, 256), (250, 516), (1000, 2016)]
+        {
+            let limits = listener_limits(concurrency);
+            assert_eq!(limits.connections, connections, "concurrency {concurrency}");
+            assert_eq!(limits.header_read_timeout, default.header_read_timeout);
+        }
+        assert_eq!(listener_limits(usize::MAX).connections, usize::MAX);
     }
 }

@@ -5,7 +5,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{ServedTarget, TempDir, both, closed_port, pens_conform};
+use super::{ServedTarget, TempDir, both, closed_port, pens_conform, workspace_root};
+
+/// The `load --json` schema the repository ships.
+fn load_report_schema() -> jsonschema::Validator {
+    let path = workspace_root().join("schemas/load-report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the schema")).expect("JSON");
+    jsonschema::validator_for(&schema).expect("a valid schema")
+}
+
+/// Reads a `--json` file and checks it against the schema.
+fn read_report(path: &std::path::Path) -> Value {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("--json written")).expect("JSON");
+    let validator = load_report_schema();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    report
+}
 
 /// The table with what varies from run to run blanked: ports, timings, rates.
 fn stable(stdout: &str) -> String {
@@ -56,14 +72,61 @@ fn two_hundred_publishes_against_serve_target_complete_with_exit_0() {
     assert!(last_progress.starts_with("100% 200/200 cycles"), "{text}");
     insta::assert_snapshot!(stable(&stdout));
 
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("--json written")).expect("JSON");
+    let report = read_report(&json);
     assert_eq!(report["format_version"], 1);
+    assert_eq!(report["package"], "scorm12-minimal.zip");
+    assert!(report["package_bytes"].as_u64().is_some_and(|bytes| bytes > 0), "{report}");
     assert_eq!(report["publishes"], 200);
     assert_eq!(report["completed"], 200);
     assert_eq!(report["lost"], 0);
     assert_eq!(report["duplicated"], 0);
     for stage in ["ack", "fetch_start", "receipt"] {
         assert_eq!(report["latency"][stage]["samples"], 200, "{stage}: {report}");
+    }
+}
+
+/// `--size`: every cycle stages the package grown to exactly that size; the table and
+/// the JSON say so.
+#[test]
+fn a_package_grown_with_size_is_served_whole_in_every_cycle() {
+    let served = ServedTarget::start();
+    let dir = TempDir::new("load-size");
+    let json = dir.path().join("load.json");
+    let output = pens_conform()
+        .args(["load", "--url", &served.url, "--publishes", "10", "--concurrency", "4", "--grace", "0"])
+        .args(["--package", "scorm12-minimal.zip", "--size", "2MiB", "--json"])
+        .arg(&json)
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("package               scorm12-minimal.zip, 2.0 MiB (2097152 bytes)"), "{text}");
+    assert!(text.contains(" MiB/s served"), "{text}");
+    let report = read_report(&json);
+    assert_eq!((&report["package_bytes"], &report["completed"]), (&Value::from(2_097_152), &Value::from(10)));
+}
+
+/// A size smaller than the package's own entries, or beyond a plain zip, and a package
+/// that is not there are usage errors that name what was asked for; nothing runs.
+#[test]
+fn a_size_or_package_that_cannot_be_staged_is_a_usage_error() {
+    for (args, messages) in [
+        (&["--size", "1B"][..], &["size of 1 bytes", "scorm12-minimal.zip"][..]),
+        (&["--size", "4GiB"][..], &["size of 4294967296 bytes", "plain zip"][..]),
+        (&["--package", "no-such-course.zip"][..], &["no-such-course.zip"][..]),
+        (&["--size", "big"][..], &["not a size"][..]),
+    ] {
+        let output = pens_conform()
+            .args(["load", "--url", "http://127.0.0.1:9/pens", "--publishes", "1", "--grace", "0"])
+            .args(args)
+            .output()
+            .expect("runs");
+        let text = both(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        for message in messages {
+            assert!(text.contains(message), "{args:?}: {message}: {text}");
+        }
+        assert!(!text.contains("staging "), "{args:?}: the servers started: {text}");
     }
 }
 

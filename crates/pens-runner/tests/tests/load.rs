@@ -98,6 +98,82 @@ async fn packages_staged_over_https_are_fetched_by_a_target_that_trusts_the_ca()
     assert!(staging.starts_with("https://"), "{staging}");
 }
 
+/// `size`: every cycle stages the package grown to exactly 3 MiB (a filler generated as
+/// it is sent), and the reference target, whose limit is far above it, imports each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_grown_to_a_size_is_staged_and_fetched_whole_in_every_cycle() {
+    const SIZE: u64 = 3 * 1024 * 1024;
+    // The target must take the package: its limit is far above it.
+    const { assert!(pens_mock::DEFAULT_MAX_PACKAGE_BYTES > SIZE) };
+    let target = ReferenceTarget::start(loopback(), ReferenceTargetOptions::default()).expect("target");
+    let mut options = options(&target.url(), 12, 4, Duration::from_secs(30));
+    options.size = Some(SIZE);
+    let (report, _) = run(&options).await;
+
+    assert_eq!((report.cycles, report.completed, report.lost), (12, 12, 0), "{report:#?}");
+    assert_eq!(report.receipts.get("0"), Some(&12), "{:?}", report.receipts);
+    assert!(report.clean(), "{report:#?}");
+    assert_eq!(report.package, pens_scenario::DEFAULT_PACKAGE);
+    assert_eq!(report.package_bytes, SIZE);
+    assert!(report.served_bytes_per_second().is_some_and(|rate| rate > 0.0), "{report:#?}");
+    // The target received every byte of it, in every cycle.
+    let fetched: Vec<u64> = target
+        .activity()
+        .iter()
+        .filter_map(|e| match e.kind {
+            pens_mock::TargetEventKind::FetchFinished { bytes, .. } => Some(bytes),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetched, vec![SIZE; 12]);
+}
+
+/// Above the parties' default of 256 connections per listener, the harness's own
+/// staging server and collector must not hold the target back: with 300 cycles in
+/// flight against a target that takes that many connections, every cycle completes
+/// well within its deadline (a fetch or receipt held in our listen backlog would wait
+/// for an idle kept-alive connection to time out, 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrency_above_the_default_connection_cap_is_not_throttled_by_the_harness() {
+    const CONCURRENCY: usize = 300;
+    // Harness and target share this process here: both sides' sockets, and a margin.
+    if open_files_limit().is_some_and(|limit| limit < 8 * CONCURRENCY as u64) {
+        eprintln!("skipped: the open-file limit is too low for both sides in one process");
+        return;
+    }
+    let limits = pens_mock::PeerLimits { connections: 4 * CONCURRENCY, ..pens_mock::PeerLimits::default() };
+    let target =
+        ReferenceTarget::start(loopback(), ReferenceTargetOptions::builder().limits(limits).build()).expect("target");
+    let options = options(&target.url(), 2 * CONCURRENCY as u64, CONCURRENCY, Duration::from_secs(20));
+    let (report, _) = run(&options).await;
+
+    assert_eq!((report.cycles, report.completed, report.lost), (600, 600, 0), "{report:#?}");
+    assert!(report.clean(), "{report:#?}");
+    assert!(report.latency.receipt.max_us < 20_000_000, "{:?}", report.latency);
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux); `None` elsewhere.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    match line.trim_start_matches("Max open files").split_whitespace().next()? {
+        "unlimited" => Some(u64::MAX),
+        soft => soft.parse().ok(),
+    }
+}
+
+#[tokio::test]
+async fn a_size_the_package_cannot_be_grown_to_is_refused_naming_it() {
+    let mut options = options("http://127.0.0.1:9/pens", 1, 1, Duration::from_secs(1));
+    options.grace = Duration::ZERO;
+    for size in [1, pens_scenario::MAX_PACKAGE_SIZE + 1] {
+        options.size = Some(size);
+        let error = run_load(&options, |_| {}).await.expect_err("a size that cannot be").to_string();
+        assert!(error.contains(&format!("size of {size} bytes")), "{error}");
+        assert!(error.contains(pens_scenario::DEFAULT_PACKAGE), "{error}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_a_target_keeps_are_lost_at_the_receipt_deadline() {
     let target_options = ReferenceTargetOptions::builder().defect(Defect::NoReceipt).build();
