@@ -414,6 +414,10 @@ pub(crate) struct ServeTargetArgs {
     /// one is refused with 1440 (insufficient host storage). Default 256MiB.
     #[arg(long, value_name = "SIZE", value_parser = size_arg)]
     pub(crate) max_package_bytes: Option<u64>,
+    /// Serve at most N connections at once; more wait until one ends. Raise it to put
+    /// a `load` of more than about 250 publishes in flight on the target itself.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub(crate) connections: u64,
 }
 
 /// Arguments of `load`.

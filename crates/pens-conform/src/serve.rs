@@ -18,6 +18,7 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
         .defect(defect)
         .capabilities(serve_claims(&args))
         .activity_limit(args.keep_events);
+    options = options.connections(usize::try_from(args.connections).unwrap_or(usize::MAX));
     if let Some(limit) = args.max_package_bytes {
         options = options.max_package_bytes(limit);
     }

@@ -139,3 +139,18 @@ fn serve_target_refuses_a_download_dir_that_is_not_a_folder() {
     assert!(stderr.contains("--download-dir") && stderr.contains("is not a folder"), "{stderr}");
     assert!(output.stdout.is_empty(), "it never listened: {output:?}");
 }
+
+#[test]
+fn serve_target_refuses_zero_connections_and_an_unreadable_package_limit() {
+    for (flag, value) in [("--connections", "0"), ("--max-package-bytes", "1GB")] {
+        let output = super::pens_conform()
+            .args(["serve", "target", "--listen", "127.0.0.1:0", flag, value])
+            .timeout(STEP)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(output.stdout.is_empty(), "it never listened: {output:?}");
+    }
+}

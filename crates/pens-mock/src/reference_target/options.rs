@@ -199,6 +199,14 @@ impl ReferenceTargetOptionsBuilder {
         self
     }
 
+    /// Serves at most `connections` connections at once (the same as
+    /// `limits.connections`); the next waits in the kernel's backlog. A load run of more
+    /// publishes in flight than this measures the cap, not the target.
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.options.limits.connections = connections.max(1);
+        self
+    }
+
     /// Keeps at most `limit` activity events, the most recent ones.
     pub fn activity_limit(mut self, limit: usize) -> Self {
         self.options.activity_limit = Some(limit);
