@@ -32,8 +32,8 @@ pub fn inspect_with(bytes: &[u8], declared: &Declared<'_>, limits: &Limits) -> P
 
 /// Inspects a staged package that `reader` reads, `len` bytes from its start (the
 /// reader is rewound first), as [`inspect_with`] does, without ever holding the package
-/// in memory: a package in a file is inspected in the memory of a package of a few
-/// megabytes, whatever its size.
+/// in memory: a package in a file takes the memory of its first bytes, its central
+/// directory (the zip crate lists every entry) and one entry's read, whatever its size.
 ///
 /// The container is told from the first 64 KiB, which are also what findings quote;
 /// a zip archive is read through its central directory and one entry at a time (within
