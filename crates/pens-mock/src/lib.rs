@@ -56,7 +56,7 @@ pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery, DeliveryMethod,
-    MAX_ANSWER_RAW_BYTES, MAX_KEPT_PACKAGE_BYTES, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
+    KeptPackage, MAX_ANSWER_RAW_BYTES, PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
     ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript,
     TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };

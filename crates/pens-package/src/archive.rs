@@ -3,15 +3,19 @@
 //! disk), every read is capped by the entry's declared size, by the caller's cap and
 //! by one budget of uncompressed bytes for the whole inspection ([`Budget`]).
 //!
+//! The archive is read through [`ReadSeek`]: from memory or from a file, its central
+//! directory by seeking, its entries a chunk at a time, never the package whole.
+//!
 //! A zip bomb is caught twice: an archive whose declared sizes add up to more than the
 //! budget at a ratio no real package reaches is not decompressed at all, and an entry
 //! that expands beyond the size it declares is cut one byte past it.
 
-use std::io::{Cursor, ErrorKind, Read};
+use std::io::{ErrorKind, Read};
 
 use zip::{CompressionMethod, ZipArchive};
 
 use crate::options::Limits;
+use crate::source::ReadSeek;
 
 /// One examined entry, as the central directory and its local header describe it.
 #[derive(Clone, Debug)]
@@ -110,7 +114,7 @@ pub(crate) struct Contents {
 
 /// An archive opened for inspection.
 pub(crate) struct Archive<'a> {
-    zip: ZipArchive<Cursor<&'a [u8]>>,
+    zip: ZipArchive<&'a mut dyn ReadSeek>,
     /// The first [`Limits::max_entries`] entries.
     pub entries: Vec<Entry>,
     /// How many entries the central directory holds.
@@ -119,15 +123,11 @@ pub(crate) struct Archive<'a> {
     pub offset: u64,
 }
 
-/// Whether `bytes` open as a zip archive at all (its central directory reads).
-pub(crate) fn opens(bytes: &[u8]) -> bool {
-    ZipArchive::new(Cursor::new(bytes)).is_ok()
-}
-
-/// Opens `bytes` as a zip archive and describes its first `limits.max_entries` entries.
-/// `Err` carries what the zip reader said: the archive cannot be opened at all.
-pub(crate) fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Archive<'a>, String> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|error| error.to_string())?;
+/// Opens the package `reader` reads as a zip archive and describes its first
+/// `limits.max_entries` entries. `Err` carries what the zip reader said: the archive
+/// cannot be opened at all.
+pub(crate) fn open<'a>(reader: &'a mut dyn ReadSeek, limits: &Limits) -> Result<Archive<'a>, String> {
+    let mut zip = ZipArchive::new(reader).map_err(|error| error.to_string())?;
     let total = zip.len();
     let examined = total.min(limits.max_entries);
     let mut entries = Vec::with_capacity(examined);
@@ -138,7 +138,7 @@ pub(crate) fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Archive<'a>, 
     Ok(Archive { zip, entries, total, offset })
 }
 
-fn describe(zip: &mut ZipArchive<Cursor<&[u8]>>, index: usize) -> Entry {
+fn describe(zip: &mut ZipArchive<&mut dyn ReadSeek>, index: usize) -> Entry {
     let fallback_name = zip.name_for_index(index).unwrap_or_default().to_owned();
     match zip.by_index_raw(index) {
         Ok(file) => {
@@ -233,8 +233,8 @@ impl Archive<'_> {
 
 /// Whether the declared sizes make the archive a zip bomb: more content than the budget,
 /// at an expansion per staged byte above [`Limits::bomb_ratio`]. Returns the ratio.
-pub(crate) fn bomb_ratio(declared: u64, staged: usize, limits: &Limits) -> Option<u64> {
-    let ratio = declared / (staged as u64).max(1);
+pub(crate) fn bomb_ratio(declared: u64, staged: u64, limits: &Limits) -> Option<u64> {
+    let ratio = declared / staged.max(1);
     (declared > limits.max_uncompressed && ratio > limits.bomb_ratio).then_some(ratio)
 }
 
@@ -248,7 +248,7 @@ pub(crate) fn escapes(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Write};
 
     use zip::ZipWriter;
     use zip::write::SimpleFileOptions;
@@ -266,8 +266,8 @@ mod tests {
 
     #[test]
     fn reads_stop_at_the_cap_the_declared_size_and_the_budget() {
-        let bytes = zip_of(&[("a.txt", b"0123456789"), ("b.txt", b"abc")]);
-        let mut archive = open(&bytes, &Limits::default()).expect("opens");
+        let mut bytes = Cursor::new(zip_of(&[("a.txt", b"0123456789"), ("b.txt", b"abc")]));
+        let mut archive = open(&mut bytes, &Limits::default()).expect("opens");
         let mut budget = Budget::new(1000);
         let whole = archive.read(0, u64::MAX, true, &mut budget);
         assert_eq!((whole.bytes.as_slice(), whole.outcome), (&b"0123456789"[..], Outcome::Complete));
@@ -283,8 +283,8 @@ mod tests {
 
     #[test]
     fn entries_know_their_folder_and_root() {
-        let bytes = zip_of(&[("imsmanifest.xml", b"<m/>"), ("course/index.html", b"")]);
-        let archive = open(&bytes, &Limits::default()).expect("opens");
+        let mut bytes = Cursor::new(zip_of(&[("imsmanifest.xml", b"<m/>"), ("course/index.html", b"")]));
+        let archive = open(&mut bytes, &Limits::default()).expect("opens");
         let [root, nested] = archive.entries.as_slice() else { panic!("two entries") };
         assert!(root.at_root() && !nested.at_root());
         assert_eq!((nested.folder(), nested.file_name()), ("course/", "index.html"));

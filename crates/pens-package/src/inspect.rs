@@ -2,6 +2,7 @@
 //! verify the rest within the budget, then judge it all against the declaration.
 
 use std::collections::HashSet;
+use std::io::{Cursor, Read, Seek};
 
 use pens_proto::{Finding, Level, req};
 
@@ -11,6 +12,7 @@ use crate::judge;
 use crate::options::{Declared, Limits};
 use crate::report::{FileEntry, FileList, PackageFormat, PackageReport, Unreadable, evidence_line, human_size};
 use crate::sniff::{Container, describe, head, sniff};
+use crate::source::{SNIFF_BYTES, Source};
 use crate::xml::decode;
 
 /// Inspects a staged package against its declared `package-format` and `package-type`
@@ -25,12 +27,51 @@ pub fn inspect(bytes: &[u8], declared_format: Option<&str>, declared_type: Optio
 /// Inspects a staged package with everything the collect declared about it and
 /// explicit limits. Never panics, never touches the disk or the network.
 pub fn inspect_with(bytes: &[u8], declared: &Declared<'_>, limits: &Limits) -> PackageReport {
-    let mut report = PackageReport::new(PackageFormat::Unknown, bytes.len() as u64);
+    inspect_reader(Cursor::new(bytes), bytes.len() as u64, declared, limits)
+}
+
+/// Inspects a staged package that `reader` reads, `len` bytes from its start (the
+/// reader is rewound first), as [`inspect_with`] does, without ever holding the package
+/// in memory: a package in a file takes the memory of its first bytes, its central
+/// directory (the zip crate lists every entry) and one entry's read, whatever its size.
+///
+/// The container is told from the first 64 KiB, which are also what findings quote;
+/// a zip archive is read through its central directory and one entry at a time (within
+/// [`Limits::max_uncompressed`]); a bare XML document is read up to
+/// [`Limits::max_xml_bytes`], as [`inspect_with`] parses it. The report is the one
+/// [`inspect_with`] gives for the same bytes.
+///
+/// A reader that fails (an I/O error, fewer bytes than `len`) says nothing about the
+/// package: the report is then [`Unreadable::ReadFailed`], with one finding saying so
+/// and nothing judged. Never panics.
+pub fn inspect_reader<R: Read + Seek>(
+    mut reader: R,
+    len: u64,
+    declared: &Declared<'_>,
+    limits: &Limits,
+) -> PackageReport {
+    let mut source = Source::new(&mut reader, len);
+    let report = inspect_source(&mut source, declared, limits);
+    match source.error() {
+        None => report,
+        Some(reason) => {
+            let reason = Unreadable::ReadFailed { reason: reason.to_owned() };
+            let mut report = PackageReport::new(PackageFormat::Unknown, len);
+            report.findings.push(finding(reason.to_string()).at_most(Level::Info));
+            report.unreadable = Some(reason);
+            report
+        }
+    }
+}
+
+fn inspect_source(source: &mut Source<'_>, declared: &Declared<'_>, limits: &Limits) -> PackageReport {
+    let len = source.len();
+    let mut report = PackageReport::new(PackageFormat::Unknown, len);
     let format = declared.format();
     let format = format.as_deref();
     let wants_zip = matches!(format, Some("zip" | "jar" | "war"));
 
-    if bytes.is_empty() {
+    if len == 0 {
         return unreadable(report, Unreadable::Empty);
     }
     if let Some(other) = format.filter(|f| !pens_proto::RESERVED_PACKAGE_FORMATS.contains(f)) {
@@ -44,33 +85,52 @@ pub fn inspect_with(bytes: &[u8], declared: &Declared<'_>, limits: &Limits) -> P
         );
     }
 
-    let container = sniff(bytes);
+    // The first bytes, or the XML document as far as it is parsed: what the sniffing,
+    // the quotes in findings and the judging of a bare XML package look at.
+    let mut bytes = source.read_at(0, SNIFF_BYTES);
+    if source.error().is_some() {
+        return report;
+    }
+    let container = sniff(&bytes);
     let facts = match container {
-        Container::Zip => inspect_zip(bytes, &mut report, limits),
+        Container::Zip => match archive::open(source, limits) {
+            Ok(archive) => inspect_zip(archive, len, &mut report, limits),
+            Err(reason) => {
+                report.format = PackageFormat::Zip;
+                report.unreadable = Some(Unreadable::BrokenArchive { reason });
+                None
+            }
+        },
         // Declared an archive but no zip signature first: a zip behind a prefix
         // (a self-extracting archive) still opens.
-        Container::Other if wants_zip && archive::opens(bytes) => inspect_zip(bytes, &mut report, limits),
+        Container::Other if wants_zip => {
+            archive::open(source, limits).ok().and_then(|archive| inspect_zip(archive, len, &mut report, limits))
+        }
         Container::Xml => {
-            inspect_xml(bytes, &mut report, limits);
+            bytes = source.extend_to(bytes, len.min(limits.max_xml_bytes as u64));
+            inspect_xml(&bytes, len, &mut report, limits);
             None
         }
         Container::Other => None,
     };
+    if source.error().is_some() {
+        return report;
+    }
 
     // The declared container decides what "readable" means; a mismatch outranks a
     // broken archive or document found along the way.
     let mismatch = match format {
         Some(declared @ ("zip" | "jar" | "war")) if !report.format.is_zip() => {
-            Some(Unreadable::NotAnArchive { declared: declared.to_owned(), seen: describe(bytes) })
+            Some(Unreadable::NotAnArchive { declared: declared.to_owned(), seen: describe(&bytes) })
         }
-        Some("xml") if report.format != PackageFormat::Xml => Some(Unreadable::NotXml { seen: describe(bytes) }),
+        Some("xml") if report.format != PackageFormat::Xml => Some(Unreadable::NotXml { seen: describe(&bytes) }),
         _ => None,
     };
     if mismatch.is_some() {
         report.unreadable = mismatch;
     }
     if let Some(reason) = &report.unreadable {
-        report.findings.insert(0, finding(reason.to_string()).element("package-format").value(&head(bytes)));
+        report.findings.insert(0, finding(reason.to_string()).element("package-format").value(&head(&bytes)));
     }
     if report.format.is_zip() {
         report.findings.extend(judge::zip_flavour(format, report.format));
@@ -79,11 +139,11 @@ pub fn inspect_with(bytes: &[u8], declared: &Declared<'_>, limits: &Limits) -> P
     let judged = match &facts {
         Some(facts) => {
             let mut findings = judge::content(facts, &report, limits);
-            findings.extend(judge::package_type(declared, &report, Some(facts), bytes));
+            findings.extend(judge::package_type(declared, &report, Some(facts), &bytes));
             findings
         }
         None if report.format == PackageFormat::Xml && report.is_readable() => {
-            judge::package_type(declared, &report, None, bytes)
+            judge::package_type(declared, &report, None, &bytes)
         }
         None => Vec::new(),
     };
@@ -101,19 +161,21 @@ fn unreadable(mut report: PackageReport, reason: Unreadable) -> PackageReport {
     report
 }
 
-/// A bare XML package: well-formed, and what its root says it is.
-fn inspect_xml(bytes: &[u8], report: &mut PackageReport, limits: &Limits) {
+/// A bare XML package of `len` bytes, of which `bytes` holds the first
+/// [`Limits::max_xml_bytes`] (all of them when it is no larger): well-formed, and what
+/// its root says it is.
+fn inspect_xml(bytes: &[u8], len: u64, report: &mut PackageReport, limits: &Limits) {
     report.format = PackageFormat::Xml;
-    if bytes.len() > limits.max_xml_bytes {
+    if len > limits.max_xml_bytes as u64 {
         report.findings.push(
             finding(format!(
                 "the XML document is {}, more than the {} this check parses: only its root element was read",
-                human_size(bytes.len() as u64),
+                human_size(len),
                 human_size(limits.max_xml_bytes as u64)
             ))
             .at_most(Level::Info),
         );
-        if content::is_qti(&bytes[..limits.max_xml_bytes]) {
+        if content::is_qti(&bytes[..bytes.len().min(limits.max_xml_bytes)]) {
             report.kinds.push(crate::ContentKind::ImsQti);
         }
         return;
@@ -132,17 +194,9 @@ fn inspect_xml(bytes: &[u8], report: &mut PackageReport, limits: &Limits) {
     }
 }
 
-/// A zip archive: list it, read it, verify it. Returns the content facts when the
-/// archive was read (not when it cannot be opened or is a zip bomb).
-fn inspect_zip(bytes: &[u8], report: &mut PackageReport, limits: &Limits) -> Option<Facts> {
-    report.format = PackageFormat::Zip;
-    let mut archive = match archive::open(bytes, limits) {
-        Ok(archive) => archive,
-        Err(reason) => {
-            report.unreadable = Some(Unreadable::BrokenArchive { reason });
-            return None;
-        }
-    };
+/// A zip archive of `len` bytes, opened: list it, read it, verify it. Returns the
+/// content facts when the archive was read (not when it is a zip bomb).
+fn inspect_zip(mut archive: Archive<'_>, len: u64, report: &mut PackageReport, limits: &Limits) -> Option<Facts> {
     report.format = flavour(&archive);
     report.files = file_list(&archive, limits);
     let findings = &mut report.findings;
@@ -169,12 +223,12 @@ fn inspect_zip(bytes: &[u8], report: &mut PackageReport, limits: &Limits) -> Opt
     }
 
     let declared_size = archive.declared_size();
-    if let Some(ratio) = archive::bomb_ratio(declared_size, bytes.len(), limits) {
+    if let Some(ratio) = archive::bomb_ratio(declared_size, len, limits) {
         findings.push(
             finding(format!(
                 "the archive declares {} of content in {} ({ratio}:1), a zip bomb: nothing was decompressed",
                 human_size(declared_size),
-                human_size(bytes.len() as u64)
+                human_size(len)
             ))
             .value(&report.files.evidence()),
         );

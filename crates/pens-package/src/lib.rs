@@ -1,6 +1,12 @@
 //! What is inside a staged PENS package: pure functions over the bytes a client staged,
 //! used in client mode to judge them against the collect command's `package-format`
-//! and `package-type` (CMI010 §6.2). No network, no disk: nothing is ever extracted.
+//! and `package-type` (CMI010 §6.2). No network, and nothing is ever extracted.
+//!
+//! The package is read through [`Read`](std::io::Read) and [`Seek`](std::io::Seek)
+//! ([`inspect_reader`]), never held whole: a package of gigabytes in a file is inspected
+//! in the memory a small one takes (the first 64 KiB, an XML document up to
+//! [`Limits::max_xml_bytes`], and the contents of one entry at a time). [`inspect`] and
+//! [`inspect_with`] are the same over bytes in memory.
 //!
 //! [`inspect`] sniffs the container ([`PackageFormat`]: zip, jar, war, xml), lists an
 //! archive's entries ([`FileList`]), tells what the package holds ([`ContentKind`]:
@@ -32,9 +38,10 @@ mod manifest;
 mod options;
 mod report;
 mod sniff;
+mod source;
 mod xml;
 
-pub use inspect::{inspect, inspect_with};
+pub use inspect::{inspect, inspect_reader, inspect_with};
 pub use manifest::{
     Manifest, NS_ADLCP_1_2, NS_ADLCP_2004, NS_ADLNAV_2004, NS_ADLSEQ_2004, NS_IMSCP_1_1_2, NS_IMSCP_1_1_4, NS_IMSSS,
 };

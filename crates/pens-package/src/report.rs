@@ -241,6 +241,15 @@ pub enum Unreadable {
         /// What the bytes look like instead.
         seen: String,
     },
+    /// The reader the package was inspected from failed ([`crate::inspect_reader`]: a
+    /// disk error, a file shorter than announced). Says nothing about the package
+    /// itself, which was not judged: a caller reports the inspection as not done, not
+    /// the package as broken.
+    #[error("the package could not be read for inspection: {reason}")]
+    ReadFailed {
+        /// What the reader said.
+        reason: String,
+    },
 }
 
 impl Serialize for Unreadable {

@@ -20,3 +20,5 @@ mod hostile;
 mod mismatches;
 #[path = "tests/never_panics.rs"]
 mod never_panics;
+#[path = "tests/reader.rs"]
+mod reader;

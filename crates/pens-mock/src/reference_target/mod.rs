@@ -57,4 +57,5 @@ pub use options::{
 };
 pub use script::{DeliveryMethod, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;
-pub use state::{MAX_KEPT_PACKAGE_BYTES, ReferenceTargetState, app};
+pub use spool::{KeptPackage, PackageReader};
+pub use state::{ReferenceTargetState, app};

@@ -85,9 +85,10 @@ pub struct ReferenceTargetOptions {
     /// publishes does not grow its memory.
     pub activity_limit: Option<usize>,
     /// The folder a package larger than a MiB is downloaded to, as a temp file named
-    /// `pens-conform-download-*` that is deleted once the package is checked (or kept
-    /// for [`super::ReferenceTarget::fetched_package`]): packages are never held whole
-    /// in memory. By default the system's temp folder ([`std::env::temp_dir`]).
+    /// `pens-conform-download-*` that is deleted once the package is checked (or, for a
+    /// collect at `/pens/<key>`, once the key is forgotten: it is kept for
+    /// [`super::ReferenceTarget::kept_package`]): packages are never held whole in
+    /// memory. By default the system's temp folder ([`std::env::temp_dir`]).
     pub download_dir: PathBuf,
 }
 

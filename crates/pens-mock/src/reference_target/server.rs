@@ -78,10 +78,17 @@ impl ReferenceTarget {
         &self.state
     }
 
-    /// The last package fetched in full for `key` (see
-    /// [`ReferenceTargetState::fetched_package`]).
+    /// The last package fetched in full for `key`, read back whole (see
+    /// [`ReferenceTargetState::fetched_package`]; for a package of any size, see
+    /// [`ReferenceTarget::kept_package`]).
     pub fn fetched_package(&self, key: &str) -> Option<bytes::Bytes> {
         self.state.fetched_package(key)
+    }
+
+    /// The last package fetched in full for `key`, unread (see
+    /// [`ReferenceTargetState::kept_package`]).
+    pub fn kept_package(&self, key: &str) -> Option<super::KeptPackage> {
+        self.state.kept_package(key)
     }
 
     /// Every event so far, oldest first.

@@ -11,9 +11,10 @@
 //! the same few hundred kilobytes as one of two megabytes.
 //!
 //! The finished [`SpooledPackage`] is read back by the archive check (on a blocking
-//! thread) through [`SpooledPackage::open`]. Its file is deleted when the last handle
-//! on it is dropped: after the check, on every error, and when the job is abandoned
-//! (the target shuts down mid-fetch). A disk that fails (full, gone, not writable) is
+//! thread) through [`SpooledPackage::open`], and by client mode's inspection through the
+//! [`KeptPackage`] kept for the key. Its file is deleted when the last handle on it is
+//! dropped: after the check (or once the key is forgotten), on every error, and when
+//! the job is abandoned (the target shuts down mid-fetch). A disk that fails (full, gone, not writable) is
 //! the receipt's 1440, insufficient host storage (CMI010 §6.3), never a panic.
 
 use std::fs::File;
@@ -181,18 +182,19 @@ impl SpooledPackage {
     /// A reader over the package, from its first byte. Opens the file for a spooled
     /// package: call it off the runtime's threads.
     pub(crate) fn open(&self) -> io::Result<PackageReader> {
-        match self {
-            SpooledPackage::Memory(body) => Ok(PackageReader::Memory(Cursor::new(body.clone()))),
+        let source = match self {
+            SpooledPackage::Memory(body) => Source::Memory(Cursor::new(body.clone())),
             SpooledPackage::File { path, .. } => {
-                Ok(PackageReader::File(BufReader::with_capacity(SPOOL_READ_BUFFER, File::open(path.as_ref())?)))
+                Source::File(BufReader::with_capacity(SPOOL_READ_BUFFER, File::open(path.as_ref())?))
             }
-        }
+        };
+        Ok(PackageReader(source))
     }
 
     /// The whole package in memory: the bytes themselves, or its file read back.
-    /// Meant for a caller that asked for the bytes (client mode's inspection of a kept
-    /// package), never for the fetch or the check. Reads the file: call it off the
-    /// runtime's threads when it may be large.
+    /// Meant for a caller that asked for the bytes (a test, a small package), never for
+    /// the fetch or the check. Reads the file: call it off the runtime's threads when
+    /// it may be large.
     pub(crate) fn to_bytes(&self) -> io::Result<Bytes> {
         match self {
             SpooledPackage::Memory(body) => Ok(body.clone()),
@@ -201,27 +203,82 @@ impl SpooledPackage {
     }
 }
 
-/// A [`SpooledPackage`] being read: [`Read`] and [`Seek`], as the zip crate needs.
+/// A package the reference target fetched in full and kept for the key of its collect
+/// ([`super::ReferenceTargetState::kept_package`]), for client mode to inspect: the bytes
+/// of a small one (at most a MiB), the temp file of a larger one, whatever its size. The
+/// file is deleted once the key is forgotten or its package replaced and the last clone
+/// is dropped, so a caller that holds one may read it after the key is forgotten.
+/// Cloning never copies the package.
+#[derive(Clone, Debug)]
+pub struct KeptPackage(SpooledPackage);
+
+impl KeptPackage {
+    pub(crate) fn new(package: SpooledPackage) -> Self {
+        KeptPackage(package)
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> u64 {
+        self.0.len()
+    }
+
+    /// Whether it is empty (a staging server that served zero bytes).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether it is held in memory (a small package) rather than in a temp file.
+    pub fn is_in_memory(&self) -> bool {
+        self.0.in_memory().is_some()
+    }
+
+    /// A reader over the package from its first byte, [`Read`] and [`Seek`]: what
+    /// `pens_package::inspect_reader` reads a package of any size from, a piece at a
+    /// time. Opens the temp file of a large package: call it off the runtime's threads.
+    pub fn open(&self) -> io::Result<PackageReader> {
+        self.0.open()
+    }
+
+    /// The whole package in one buffer, its temp file read back: for tests and small
+    /// packages only, since a large one is then held whole in memory. Blocking.
+    pub fn to_bytes(&self) -> io::Result<Bytes> {
+        self.0.to_bytes()
+    }
+}
+
+impl From<Bytes> for KeptPackage {
+    /// A package in memory, whatever its size: for callers (and tests) that have the
+    /// bytes already.
+    fn from(bytes: Bytes) -> Self {
+        KeptPackage(SpooledPackage::Memory(bytes))
+    }
+}
+
+/// A package being read ([`KeptPackage::open`]): [`Read`] and [`Seek`], as the zip
+/// crate needs, over its bytes in memory or its temp file through a 64 KiB buffer.
 #[derive(Debug)]
-pub(crate) enum PackageReader {
+pub struct PackageReader(Source);
+
+#[derive(Debug)]
+enum Source {
     Memory(Cursor<Bytes>),
     File(BufReader<File>),
 }
 
 impl Read for PackageReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            PackageReader::Memory(cursor) => cursor.read(buf),
-            PackageReader::File(file) => file.read(buf),
+        match &mut self.0 {
+            Source::Memory(cursor) => cursor.read(buf),
+            Source::File(file) => file.read(buf),
         }
     }
 }
 
 impl Seek for PackageReader {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        match self {
-            PackageReader::Memory(cursor) => cursor.seek(to),
-            PackageReader::File(file) => file.seek(to),
+        match &mut self.0 {
+            Source::Memory(cursor) => cursor.seek(to),
+            Source::File(file) => file.seek(to),
         }
     }
 }

@@ -21,16 +21,11 @@ use super::error::ReferenceTargetError;
 use super::fetch::Fetcher;
 use super::options::ReferenceTargetOptions;
 use super::script::{Scripts, TargetScript};
-use super::spool::SpooledPackage;
+use super::spool::{KeptPackage, SpooledPackage};
 use crate::limits::{KeyCounts, Overflow};
 
 /// The collect URL's path; `/pens/<key>` selects the script of `key`.
 pub(crate) const COLLECT_PATH: &str = "/pens";
-
-/// The largest package [`ReferenceTargetState::fetched_package`] keeps: a larger one
-/// is fetched and judged as usual, but its bytes are not kept for the caller. A kept
-/// package beyond a MiB stays in the temp file it was downloaded to, not in memory.
-pub const MAX_KEPT_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Everything the reference target knows and has done. Cheap to clone (one `Arc`);
 /// hand it to [`app`] to drive the target in-process, or let
@@ -50,10 +45,10 @@ pub(crate) struct Inner {
     pub(crate) fetcher: Fetcher,
     pub(crate) log: ActivityLog,
     pub(crate) scripts: Scripts,
-    /// The last package fetched in full for each key (at most
-    /// [`MAX_KEPT_PACKAGE_BYTES`] each), for client mode to inspect: the bytes of a
-    /// small one, the temp file of a larger one (deleted once it is forgotten or
-    /// replaced, or the target is dropped).
+    /// The last package fetched in full for each key, for client mode to inspect: the
+    /// bytes of a small one (at most a MiB), the temp file of a larger one, whatever its
+    /// size (it costs disk, not memory; the fetch's `package-bytes` bounds it), deleted
+    /// once it is forgotten or replaced, or the target is dropped.
     packages: Mutex<HashMap<String, SpooledPackage>>,
     /// The verdict on the last small package checked.
     pub(crate) last_check: LastCheck,
@@ -120,16 +115,23 @@ impl ReferenceTargetState {
         self.inner.log.wait_for(pred, deadline).await
     }
 
-    /// The bytes of the last package fetched in full for a collect at `/pens/<key>`:
-    /// kept before its `FetchFinished` event is recorded, so a waiter that saw that
-    /// event finds them. `None` when no fetch of that key succeeded, or the package
-    /// was larger than [`MAX_KEPT_PACKAGE_BYTES`] (or its temp file can no longer be
-    /// read). A package that was downloaded to a temp file
-    /// ([`super::ReferenceTargetOptionsBuilder::download_dir`]) is read back from it
-    /// here: the target holds no large package in memory, only the caller that asks.
-    pub fn fetched_package(&self, key: &str) -> Option<Bytes> {
+    /// The last package fetched in full for a collect at `/pens/<key>`, of any size,
+    /// without reading it: kept before its `FetchFinished` event is recorded, so a
+    /// waiter that saw that event finds it. `None` when no fetch of that key got the
+    /// whole package. A package downloaded to a temp file
+    /// ([`super::ReferenceTargetOptionsBuilder::download_dir`]) stays there: read it
+    /// through [`KeptPackage::open`], a piece at a time.
+    pub fn kept_package(&self, key: &str) -> Option<KeptPackage> {
         let kept = self.inner.packages.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()?;
-        kept.to_bytes().ok()
+        Some(KeptPackage::new(kept))
+    }
+
+    /// The bytes of [`ReferenceTargetState::kept_package`], read back whole: for tests
+    /// and small packages (a large one is then held in memory by the caller; inspect it
+    /// through [`KeptPackage::open`] instead). `None` also when its temp file can no
+    /// longer be read. Blocking for a package in a temp file.
+    pub fn fetched_package(&self, key: &str) -> Option<Bytes> {
+        self.kept_package(key)?.to_bytes().ok()
     }
 
     /// The collects that arrived at `/pens/<key>` beyond
@@ -169,17 +171,12 @@ impl Inner {
         self.next_exchange.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Keeps `body` as the last package fetched for `key` (or forgets the previous one
-    /// when `body` is too large to keep). A spooled package is kept as its temp file:
-    /// a clone shares the file, and its deletion waits for the last clone.
+    /// Keeps `body` as the last package fetched for `key`, replacing the previous one.
+    /// A spooled package is kept as its temp file, whatever its size: a clone shares
+    /// the file, and its deletion waits for the last clone.
     pub(crate) fn keep_package(&self, key: Option<&str>, body: &SpooledPackage) {
         let Some(key) = key else { return };
-        let mut packages = self.packages.lock().unwrap_or_else(PoisonError::into_inner);
-        if body.len() <= MAX_KEPT_PACKAGE_BYTES as u64 {
-            packages.insert(key.to_owned(), body.clone());
-        } else {
-            packages.remove(key);
-        }
+        self.packages.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), body.clone());
     }
 
     /// Records an event of `exchange`.

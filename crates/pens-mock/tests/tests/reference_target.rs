@@ -857,10 +857,13 @@ async fn a_large_package_is_checked_from_a_temp_file_that_is_gone_after_the_rece
     assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
 }
 
-/// A large package fetched for a key is kept as its temp file, not in memory: read back
-/// whole by `fetched_package`, deleted when the key is forgotten.
+/// A large package fetched for a key is kept as its temp file, not in memory: read
+/// through `kept_package` a piece at a time (or back whole by `fetched_package`),
+/// deleted once the key is forgotten and the last handle on it dropped.
 #[tokio::test]
 async fn a_large_package_kept_for_its_key_stays_on_disk_until_forgotten() {
+    use std::io::{Read, Seek, SeekFrom};
+
     let world = world().await;
     let downloads = tempfile::tempdir().unwrap();
     let target = world.target(ReferenceTargetOptions::builder().download_dir(downloads.path()).build());
@@ -871,9 +874,40 @@ async fn a_large_package_kept_for_its_key_stays_on_disk_until_forgotten() {
     assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{seen:#?}");
     assert_eq!(downloads_left(downloads.path()).len(), 1, "kept on disk for inspection");
     assert!(target.fetched_package("kept").is_some_and(|kept| kept == large), "the same bytes, read back");
+
+    let kept = target.kept_package("kept").expect("kept");
+    assert_eq!((kept.len(), kept.is_in_memory(), kept.is_empty()), (large.len() as u64, false, false));
+    let mut reader = kept.open().expect("opens");
+    reader.seek(SeekFrom::End(-22)).expect("seeks");
+    let mut end = Vec::new();
+    reader.read_to_end(&mut end).expect("reads");
+    assert_eq!(end, large[large.len() - 22..], "the end of the central directory, read from the file");
+
+    // Forgetting the key does not pull the file from under a caller still reading it.
     target.state().forget("kept");
-    assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
     assert_eq!(target.fetched_package("kept"), None);
+    assert!(target.kept_package("kept").is_none());
+    assert_eq!(downloads_left(downloads.path()).len(), 1, "held by the caller's handle");
+    assert_eq!(kept.to_bytes().expect("still readable"), large);
+    drop((reader, kept));
+    assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
+}
+
+/// A small package is kept in memory, and a later fetch for the key replaces it.
+#[tokio::test]
+async fn a_small_package_is_kept_in_memory_and_replaced_by_the_next() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    for (copy, name) in [(1, "scorm12-minimal.zip"), (2, "scorm2004-minimal.zip")] {
+        let package = fixture(name);
+        let staged = world.staging.stage("small", StagingPlan::new("course.zip", package.clone()));
+        let mut command = world.collect_for("small", &staged.http_url);
+        command.package_id = Some(format!("urn:pens-conform:test:small-{copy}"));
+        world.send(&target, "small", &command, Method::Post, &target.url_for("small")).await;
+        let kept = target.kept_package("small").expect("kept");
+        assert!(kept.is_in_memory());
+        assert_eq!(kept.to_bytes().expect("bytes"), package);
+    }
 }
 
 /// A download folder that cannot take a large package makes the receipt 1440

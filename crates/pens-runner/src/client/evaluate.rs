@@ -4,7 +4,9 @@
 //! - collect: every collect the tool sent, through pens-proto's `assess_decoded_collect`
 //!   (strict: every finding at its level; lenient: must-level ones only), plus the method;
 //! - package: whether our target could fetch it (`client.staging.available`) and whether
-//!   it fits its declared type (pens-package, `client.package.format`);
+//!   it fits its declared type (pens-package, `client.package.format`), inspected from
+//!   the kept package a piece at a time (its temp file when large): the one part of
+//!   judging that reads the disk, so judging runs on a blocking thread;
 //! - answers: the tool's answer to each receipt and alert (`client.notification.response`
 //!   and the response format's own requirements);
 //! - namespace: repeated publishes keep the `package-id` namespace.
@@ -286,7 +288,7 @@ fn contents(
     }
     let (Some(package), Some(collect)) = (&evidence.package, collect) else {
         let why = if available {
-            "the package was fetched but is too large to keep for inspection"
+            "the package was fetched but not kept for inspection: its contents are not judged"
         } else {
             "the package could not be fetched: its contents are not judged"
         };
@@ -295,7 +297,19 @@ fn contents(
     let command = decode(collect).command;
     let declared = pens_package::Declared::new(command.package_format.as_deref(), command.package_type.as_deref())
         .with_version(command.package_type_version.as_deref());
-    let report = pens_package::inspect_with(package, &declared, limits);
+    // Read from the target's temp file a piece at a time when it is large: a package of
+    // any size up to `[limits] package-bytes` is judged in bounded memory.
+    let report = match package.open() {
+        Ok(reader) => pens_package::inspect_reader(reader, package.len(), &declared, limits),
+        Err(error) => {
+            let message = format!("the fetched package cannot be read back for inspection: {error}");
+            return vec![CheckResult::new(Verdict::Inconclusive, requirement, message)];
+        }
+    };
+    // Our side failed to read it: that says nothing about the tool's package.
+    if let Some(reason @ pens_package::Unreadable::ReadFailed { .. }) = &report.unreadable {
+        return vec![CheckResult::new(Verdict::Inconclusive, requirement, reason.to_string())];
+    }
     let mut checks: Vec<CheckResult> =
         report.findings.iter().map(|f| CheckResult::from_finding(f, "package")).collect();
     if checks.iter().all(|c| c.verdict < Verdict::Warn) {

@@ -1,5 +1,6 @@
 //! What one client scenario observed: the mock target's events for its key, the
-//! package it fetched, and what the trigger said. Judging is a pure function of this.
+//! package it fetched (a handle, read only when its contents are judged), and what the
+//! trigger said. Judging is a function of this alone.
 
 use std::time::{Duration, Instant};
 
@@ -16,8 +17,10 @@ pub(crate) struct ClientEvidence {
     pub(crate) started_utc: OffsetDateTime,
     /// The mock target's events for the scenario's key, oldest first.
     pub(crate) events: Vec<TargetEvent>,
-    /// The last package the target fetched in full for the key.
-    pub(crate) package: Option<Bytes>,
+    /// The last package the target fetched in full for the key, unread: a handle on its
+    /// bytes or its temp file (which it keeps alive), read a piece at a time when the
+    /// contents are judged.
+    pub(crate) package: Option<pens_mock::KeptPackage>,
     /// Whether the scenario's script fetches at all.
     pub(crate) script_fetches: bool,
     /// How long the collects were waited for (for messages).

@@ -266,10 +266,10 @@ async fn run_scenario(
         .nth(before)
         .map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
-    // A kept package beyond a MiB is read back from the target's temp file: off the
-    // runtime's threads.
-    let (state, owned_key) = (shared.target.state().clone(), key.to_owned());
-    let package = tokio::task::spawn_blocking(move || state.fetched_package(&owned_key)).await.ok().flatten();
+    // A handle on the kept package, not its bytes: a large one stays in the target's
+    // temp file (even once the key is forgotten) and is read, off the runtime's
+    // threads, as the judging inspects it.
+    let package = shared.target.state().kept_package(key);
     let evidence = ClientEvidence {
         started: clock,
         started_utc,

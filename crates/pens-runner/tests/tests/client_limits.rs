@@ -254,3 +254,39 @@ async fn a_flood_of_collects_is_counted_beyond_the_cap() {
     let collects = result.exchanges.iter().filter(|e| e.kind == pens_report::ExchangeKind::Collect).count();
     assert_eq!(collects, 3, "only the collects within the cap are kept");
 }
+
+/// A package beyond what the mock target keeps in memory (5 MiB, past its 1 MiB spool,
+/// so it is kept in a temp file) has its contents judged from that file, within
+/// `package-bytes`: sound, they pass; with one byte of the stored filler flipped (only
+/// its checksum tells, so the whole file is read) or scrambled after the zip magic, the
+/// contents are judged broken. Not skipped as too large to keep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_kept_in_a_file_has_its_contents_judged() {
+    const SIZE: u64 = 5 * 1024 * 1024;
+    let receipts = good_receipts().await;
+    let fixture = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let grown = pens_mock::sized_package(&fixture, SIZE).expect("grown").to_bytes(u64::MAX).expect("read");
+    let mut flipped = grown.to_vec();
+    flipped[grown.len() / 2] ^= 1;
+    let cases = [
+        ("sound", grown.clone(), Verdict::Pass, "5242880 bytes, a zip holding scorm-1.2 in 3 files: fits"),
+        ("flipped", bytes::Bytes::from(flipped), Verdict::Warn, "do not decompress or fail their checksum"),
+        ("scrambled", pens_mock::corrupt(&grown), Verdict::Warn, "the zip archive cannot be opened"),
+    ];
+    let limits = Limits { package_bytes: 8 * 1024 * 1024, ..Limits::default() };
+    for (name, package, verdict, message) in cases {
+        let staging = raw_http::serve(move |_request, stream| {
+            let package = package.clone();
+            async move { raw_http::answer(stream, "200 OK", &[("Content-Type", "application/zip")], &package).await }
+        })
+        .await;
+        let result = run(SCENARIO, limits, format!("http://{staging}/p.zip"), receipts.clone(), 1).await;
+        let available = check(&result, "client.staging.available");
+        assert_eq!(available.verdict, Verdict::Pass, "{name}: {:#?}", result.checks);
+        assert!(available.message.starts_with("fetched 5242880 bytes"), "{name}: {}", available.message);
+        let judged: Vec<&CheckResult> =
+            result.checks.iter().filter(|c| c.requirement == "client.package.format").collect();
+        assert!(judged.iter().any(|c| c.verdict == verdict && c.message.contains(message)), "{name}: {judged:#?}");
+        assert!(judged.iter().all(|c| c.verdict != Verdict::Inconclusive), "{name}: judged, not skipped: {judged:#?}");
+    }
+}

@@ -194,6 +194,74 @@ fn refused_credentials_and_missing_packages_fail_availability() {
     assert_eq!(missing.last().map(|c| c.verdict), Some(Verdict::Inconclusive));
 }
 
+/// A fetch our target completed (HTTP 200) with `result`, `package` kept for the key.
+fn kept(package: Option<Bytes>, result: u16) -> ClientEvidence {
+    let bytes = package.as_ref().map_or(0, |p| p.len() as u64);
+    let mut evidence = evidence(vec![
+        collect(1, "POST", &CollectCommand::example(), 0),
+        event(1, TargetEventKind::FetchStarted { url: "http://s/p.zip".into(), credentials: false }),
+        event(
+            1,
+            TargetEventKind::FetchFinished {
+                http_status: Some(200),
+                bytes,
+                result: ErrorCode(result),
+                detail: "fetched".into(),
+            },
+        ),
+    ]);
+    evidence.package = package.map(pens_mock::KeptPackage::from);
+    evidence
+}
+
+/// The kept package is inspected against the collect's declaration: the fixture fits
+/// it, bytes that are no zip get the finding that says so, and a package that was not
+/// kept is not judged.
+#[test]
+fn the_kept_package_is_inspected_against_the_collect() {
+    let packages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
+    let scorm = pens_mock::fixture_package(&packages, "scorm12-minimal.zip")
+        .expect("the fixture")
+        .to_bytes(u64::MAX)
+        .expect("small");
+    let expect = default_package();
+    let limits = pens_package::Limits::default();
+    let outline = |evidence: &ClientEvidence| -> Vec<(Verdict, String)> {
+        judge_package(evidence, &expect, &limits).into_iter().map(|c| (c.verdict, c.message)).collect()
+    };
+
+    let good = outline(&kept(Some(scorm.clone()), 0));
+    assert_eq!(good[0].0, Verdict::Pass, "{good:#?}");
+    assert_eq!(
+        good[1],
+        (
+            Verdict::Pass,
+            format!(
+                "{} bytes, a zip holding scorm-1.2 in 2 files: fits package-format zip and package-type scorm-pif",
+                scorm.len()
+            )
+        ),
+        "{good:#?}"
+    );
+
+    let corrupt = outline(&kept(Some(pens_mock::corrupt(&scorm)), 1432));
+    assert_eq!(corrupt[0].0, Verdict::Pass, "fetched all the same: {corrupt:#?}");
+    assert!(
+        corrupt[1..].iter().any(|(verdict, message)| *verdict == Verdict::Warn
+            && message.contains("the zip archive cannot be opened")),
+        "{corrupt:#?}"
+    );
+
+    let unkept = outline(&kept(None, 0));
+    assert_eq!(
+        unkept[1],
+        (
+            Verdict::Inconclusive,
+            "the package was fetched but not kept for inspection: its contents are not judged".to_owned()
+        )
+    );
+}
+
 /// A fetch our target ended at a cap: `limit` reached, with `status` and `result`.
 fn capped(limit: Limit, status: u16, result: u16) -> ClientEvidence {
     let breach = LimitBreach::new(limit, format!("{} reached", limit.key()));
