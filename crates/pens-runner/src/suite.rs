@@ -9,7 +9,6 @@ use pens_mock::{CollectClient, MockError};
 use pens_report::{CheckResult, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
 use pens_scenario::Scenario;
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::context::{ScenarioContext, run_id};
@@ -135,27 +134,32 @@ pub async fn run_target_suite(
         }
         Ok(warning) => {
             on_event(&RunEvent::PreflightPassed { warning });
-            let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
+            let jobs = options.jobs.max(1);
+            // The longest deliberate wait starts first; the report sorts by id anyway.
+            let package_len = |name: &str| package_bytes(&shared, name).ok().map(|bytes| bytes.len() as u64);
+            let mut queue =
+                crate::schedule::longest_first(selected, |s| crate::schedule::target_wait(s, package_len)).into_iter();
             let mut tasks = JoinSet::new();
             // What to report for a scenario whose task panicked: a harness error, never
             // the target's fault, under the scenario's own id.
             let mut fallbacks = HashMap::new();
-            for scenario in selected {
-                let shared = Arc::clone(&shared);
-                let limit = Arc::clone(&limit);
-                let fallback = empty_result(&scenario, Verdict::Error);
-                let task = tasks.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    let steps = Steps::new();
-                    let abandoned = empty_result(&scenario, Verdict::Pass);
-                    let budget = shared.options.scenario_budget();
-                    let requirement = main_requirement(&scenario);
-                    within_budget(budget, &steps, requirement, run_scenario(&shared, &scenario, &steps), abandoned)
-                        .await
-                });
-                fallbacks.insert(task.id(), fallback);
-            }
-            while let Some(joined) = tasks.join_next_with_id().await {
+            loop {
+                // Scenarios start in queue order, whenever one of the jobs is free.
+                while tasks.len() < jobs {
+                    let Some(scenario) = queue.next() else { break };
+                    let shared = Arc::clone(&shared);
+                    let fallback = empty_result(&scenario, Verdict::Error);
+                    let task = tasks.spawn(async move {
+                        let steps = Steps::new();
+                        let abandoned = empty_result(&scenario, Verdict::Pass);
+                        let budget = shared.options.scenario_budget();
+                        let requirement = main_requirement(&scenario);
+                        let running = run_scenario(&shared, &scenario, &steps);
+                        within_budget(budget, &steps, requirement, running, abandoned).await
+                    });
+                    fallbacks.insert(task.id(), fallback);
+                }
+                let Some(joined) = tasks.join_next_with_id().await else { break };
                 let result = joined_result(joined, &mut fallbacks);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
