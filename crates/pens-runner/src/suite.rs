@@ -123,7 +123,9 @@ pub async fn run_target_suite(
     });
 
     let mut results = Vec::new();
-    let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id).await {
+    let package = package_bytes(&shared, pens_scenario::DEFAULT_PACKAGE);
+    let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id, package).await
+    {
         Err(reason) => {
             for scenario in &selected {
                 let mut result = empty_result(scenario, Verdict::Inconclusive);
