@@ -9,6 +9,8 @@
 //!
 //! - `start-up: parties` — the call to `RunEvent::Started`: the staging server (HTTP,
 //!   HTTPS, FTP, FTPS listeners) and the internal service, started per run;
+//! - `start-up: run CA` — a fresh CA and server certificate, which a `target` run
+//!   without `--ca-dir` makes (the self-test makes one per run too, before the suite);
 //! - `start-up: preflight` — `Started` to `RunEvent::PreflightPassed`: one valid collect,
 //!   fetch and receipt;
 //! - `one scenario` — `PreflightPassed` to the run's end, `collect-post-valid`, one job;
@@ -169,6 +171,7 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("start-up: parties", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| setup.run(&[], 1).parties).sum())
     });
+    group.bench_function("start-up: run CA", |b| b.iter(|| RunCa::generate(&[]).expect("a run CA")));
     group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     group.bench_function("start-up: preflight", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| setup.run(&[], 1).preflight).sum())
