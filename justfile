@@ -33,9 +33,11 @@ fuzz seconds="600" *targets="":
 # Every benchmark but the load one: the micro-benchmarks, then the end-to-end table.
 bench: bench-micro bench-e2e
 
-# The micro-benchmarks: encode/decode/validate per message, scenario load (criterion).
+# The criterion benchmarks: encode/decode/validate per message, scenario load, and the
+# harness's overhead per scenario against the reference target (quiet window 0).
 bench-micro:
     cargo bench -p pens-proto -p pens-scenario
+    cargo bench -p pens-runner --bench overhead
 
 # End to end: `selftest` RUNS times, then 1 GiB from `serve staging` over HTTP and HTTPS
 # with curl, side by side with nginx when it is installed (BENCHMARKS.md).

@@ -99,9 +99,6 @@ pub(crate) struct RunArgs {
     /// Where report.json, junit.xml, summary.md, report.html and ca.pem go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
-    /// Scenarios run at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub(crate) jobs: usize,
     /// Only scenarios whose id matches PATTERN (`*` matches anything), e.g. `missing-*`.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
@@ -181,6 +178,9 @@ pub(crate) struct TargetArgs {
     /// staging a larger package (`package-large`, 1 GiB) are not applicable.
     #[arg(long, value_name = "SIZE", value_parser = declared_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
+    /// Scenarios run at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
@@ -282,6 +282,11 @@ pub(crate) struct SelftestArgs {
     /// explicit FTPS and mailto receipts and alerts on (mail goes to the run's sink).
     #[arg(long)]
     pub(crate) http_only: bool,
+    /// Scenarios run at once, in each suite (the two suites run side by side). More than
+    /// `target`'s 8: the reference target is on this machine and mostly idle while the
+    /// scenarios watch their quiet windows.
+    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS)]
+    pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }

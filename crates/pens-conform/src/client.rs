@@ -10,6 +10,7 @@ use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::ClientArgs;
+use crate::console::Console;
 use crate::run_output::{Suite, load_client_scenarios, partition_set, run_and_report};
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
@@ -65,6 +66,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         &report_dir,
         &baseline,
         &scope,
+        &Console::Live,
     ))?;
     Ok(finish(code, plan))
 }

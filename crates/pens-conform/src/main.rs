@@ -7,6 +7,7 @@ mod baseline;
 mod bundle;
 mod cli;
 mod client;
+mod console;
 mod diff;
 mod exit;
 mod explain;

@@ -10,6 +10,7 @@ use anyhow::Context;
 use pens_report::{PartitionReport, merge_partitions, render_console};
 
 use crate::cli::{Format, MergeArgs};
+use crate::console::Console;
 use crate::output;
 use crate::run_output::{default_report_dir, exit_code, write_reports};
 
@@ -22,7 +23,7 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     let merged = merge_partitions(inputs)?;
     let dir = args.report_dir.clone().unwrap_or_else(default_report_dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the report folder {}", dir.display()))?;
-    write_reports(&dir, &merged, "")?;
+    write_reports(&dir, &merged, "", &Console::Live)?;
     match args.format {
         Format::Text => {
             output::text(render_console(&merged))?;

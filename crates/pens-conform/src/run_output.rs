@@ -1,7 +1,7 @@
 //! What `target`, `client` and `selftest` share: loading the scenarios, running them
 //! with a live line per scenario, writing the reports and choosing the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -14,8 +14,8 @@ use pens_scenario::{ClientScenario, Scenario};
 
 use crate::baseline::BaselinePolicy;
 use crate::cli::RunArgs;
+use crate::console::Console;
 use crate::exit;
-use crate::output;
 use crate::partition::{LoadedScenario, PartitionSpec};
 
 /// Loads every scenario of `dir`; any load error is a usage error (exit 2) with the
@@ -94,15 +94,19 @@ pub(crate) fn partition_set<T: LoadedScenario>(
 }
 
 /// Runs a suite, applies the baseline to its report, prints progress and the console
-/// report, writes the report files (report.json, junit.xml, summary.md, report.html, ca.pem) into
-/// `report_dir`, and returns the exit code. `scope` says what part of the scenario set
-/// the suite's scenarios are; an empty partition runs nothing (not even the preflight)
-/// and is a complete run of no scenarios, exit 0.
+/// report to `console`, writes the report files (report.json, junit.xml, summary.md,
+/// report.html, ca.pem) into `report_dir`, and returns the exit code. `scope` says what
+/// part of the scenario set the suite's scenarios are; an empty partition runs nothing
+/// (not even the preflight) and is a complete run of no scenarios, exit 0.
+///
+/// Ctrl-C ends the run (exit 3, with a report of what finished). Every suite running at
+/// that moment hears it: `selftest`'s two suites both stop.
 pub(crate) async fn run_and_report(
     suite: Suite<'_>,
     report_dir: &Path,
     baseline: &BaselinePolicy,
     scope: &RunScope,
+    console: &Console,
 ) -> anyhow::Result<u8> {
     std::fs::create_dir_all(report_dir)
         .with_context(|| format!("cannot create the report folder {}", report_dir.display()))?;
@@ -119,17 +123,17 @@ pub(crate) async fn run_and_report(
         Suite::Client { .. } => TargetInfo { url: String::new(), name: None, claims: Default::default() },
     };
     if scope.is_empty_partition() {
-        output::line(format!("pens-conform {mode} run · 0 scenarios"))?;
-        output::line(scope.header().unwrap_or_default())?;
+        console.line(format!("pens-conform {mode} run · 0 scenarios"))?;
+        console.line(scope.header().unwrap_or_default())?;
         let started_at = time::OffsetDateTime::now_utc();
         let mut report = bare_report(mode, started_at, std::time::Instant::now(), target_info, Vec::new(), None, scope);
         baseline.apply(&mut report);
-        output::text(render_console(&report))?;
-        write_reports(report_dir, &report, "")?;
-        output::line(format!("reports   {}", report_dir.display()))?;
+        console.text(render_console(&report))?;
+        write_reports(report_dir, &report, "", console)?;
+        console.line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit_code(&report, baseline.allow_improvements));
     }
-    let mut progress = Progress::new(std::io::stdout().is_terminal());
+    let mut progress = Progress::new(console, console.is_live() && std::io::stdout().is_terminal());
     let started_at = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
     // What has finished so far, and where the mock target listens: an interrupted run
@@ -189,7 +193,6 @@ pub(crate) async fn run_and_report(
     };
     progress.finish();
     let Some(mut output) = outcome else {
-        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         let mut scenarios = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         scenarios.sort_by(|a, b| a.id.cmp(&b.id));
         let mut target = target_info;
@@ -199,17 +202,17 @@ pub(crate) async fn run_and_report(
         let aborted =
             format!("interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run", scenarios.len());
         let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
-        output::text(render_console(&report))?;
-        write_reports(report_dir, &report, "")?;
-        output::line(format!("reports   {}", report_dir.display()))?;
+        console.text(render_console(&report))?;
+        write_reports(report_dir, &report, "", console)?;
+        console.line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit::INCOMPLETE);
     };
     output.report.scenario_digest = Some(scope.digest.clone());
     output.report.partition = scope.partition;
     baseline.apply(&mut output.report);
-    output::text(render_console(&output.report))?;
-    write_reports(report_dir, &output.report, &output.ca_pem)?;
-    output::line(format!("reports   {}", report_dir.display()))?;
+    console.text(render_console(&output.report))?;
+    write_reports(report_dir, &output.report, &output.ca_pem, console)?;
+    console.line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report, baseline.allow_improvements))
 }
 
@@ -253,14 +256,6 @@ fn scenario_digest(sources: &[&Path]) -> anyhow::Result<String> {
     }
     lines.sort();
     Ok(crate::bundle::sha256_hex(lines.concat().as_bytes()))
-}
-
-/// Set once a run was ended by Ctrl-C, so that `selftest` does not start its next suite.
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether a run of this process was ended by Ctrl-C.
-pub(crate) fn interrupted() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// `--report-dir`, or `reports/<timestamp>/`.
@@ -319,7 +314,9 @@ pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScen
     Ok(scenarios)
 }
 
-pub(crate) fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> anyhow::Result<()> {
+/// Writes the report files into `dir`, and hands the Markdown summary to `console` for
+/// the GitHub step summary.
+pub(crate) fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str, console: &Console) -> anyhow::Result<()> {
     // Each file whole or absent, and report.json, the one tools read as "the run is
     // done", last: a run killed while writing never leaves a report that looks complete.
     let write = |name: &str, contents: &str| crate::atomic::write_atomically(&dir.join(name), contents);
@@ -331,26 +328,8 @@ pub(crate) fn write_reports(dir: &Path, report: &RunReport, ca_pem: &str) -> any
     write("summary.md", &summary)?;
     write("report.html", &render_html(report))?;
     write("report.json", &serde_json::to_string_pretty(report)?)?;
-    append_step_summary(&summary);
+    console.step_summary(&summary);
     Ok(())
-}
-
-/// On GitHub Actions, `GITHUB_STEP_SUMMARY` names a file whose Markdown becomes the
-/// job's summary page; other steps write to it too, so we append. A summary that cannot
-/// be appended only costs the page, never the run: warn and go on.
-fn append_step_summary(summary: &str) {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let path = PathBuf::from(path);
-    let appended = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut file| writeln!(file, "{summary}"));
-    if let Err(error) = appended {
-        eprintln!("warning: cannot append the summary to {} (GITHUB_STEP_SUMMARY): {error}", path.display());
-    }
 }
 
 /// 3 when the run is incomplete or the harness failed; 1 when a scenario failed that the
@@ -384,22 +363,24 @@ pub(crate) fn default_report_dir() -> PathBuf {
     ))
 }
 
-/// Applies the shared run arguments to the options.
-pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs) {
-    options.jobs = args.jobs.max(1);
+/// Applies the shared run arguments, and the command's `--jobs`, to the options.
+pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs, jobs: usize) {
+    options.jobs = jobs.max(1);
     options.only.clone_from(&args.only);
     options.enforce_security |= args.enforce_security;
 }
 
-/// The live progress line on a terminal (indicatif); plain lines elsewhere (CI logs).
-struct Progress {
+/// The live progress line on a terminal (indicatif); plain lines elsewhere (CI logs, or
+/// a held console).
+struct Progress<'a> {
+    console: &'a Console,
     bar: Option<indicatif::ProgressBar>,
     interactive: bool,
 }
 
-impl Progress {
-    fn new(interactive: bool) -> Self {
-        Progress { bar: None, interactive }
+impl<'a> Progress<'a> {
+    fn new(console: &'a Console, interactive: bool) -> Self {
+        Progress { console, bar: None, interactive }
     }
 
     fn start(&mut self, total: usize) {
@@ -417,7 +398,7 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => {
-                let _ = output::line(text);
+                let _ = self.console.line(text);
             }
         }
     }

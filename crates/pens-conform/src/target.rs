@@ -9,6 +9,7 @@ use pens_runner::profile::Profile;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::TargetArgs;
+use crate::console::Console;
 use crate::run_output::{Suite, apply_run_args, load_scenarios, partition_set, report_dir, run_and_report};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
@@ -45,7 +46,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?;
         options.ca = Some(std::sync::Arc::new(ca));
     }
-    apply_run_args(&mut options, &args.run);
+    apply_run_args(&mut options, &args.run, args.jobs);
     let report_dir = report_dir(&args.run);
     let plan = match &args.run.bundle {
         Some(path) => {
@@ -66,6 +67,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
         &report_dir,
         &baseline,
         &scope,
+        &Console::Live,
     ))?;
     Ok(finish(code, plan))
 }

@@ -108,10 +108,14 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         steps.enter("waiting for the package to be fetched");
         parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
     }
-    steps.enter("watching for what must not happen (the quiet window)");
     // An observation window, not a wait for an event: what must *not* happen (a fetch
     // after a refusal, a second receipt, a late alert) can only be seen by watching.
-    tokio::time::sleep(deadlines.quiet).await;
+    // None at all (the preflight's) is skipped: even a zero sleep waits for the timer's
+    // next millisecond tick.
+    if !deadlines.quiet.is_zero() {
+        steps.enter("watching for what must not happen (the quiet window)");
+        tokio::time::sleep(deadlines.quiet).await;
+    }
 
     Evidence {
         started,

@@ -27,6 +27,7 @@ mod plan;
 mod preflight;
 pub mod profile;
 mod request;
+mod schedule;
 mod secret;
 mod step;
 mod suite;

@@ -14,16 +14,18 @@ use crate::request::{CollectSpec, RunCredentials, build, default_pairs};
 /// The key of the preflight's staging path and collector URLs.
 const KEY: &str = "preflight";
 
-/// Runs the preflight. `Err` says why the suite cannot run and what to change; `Ok`
-/// may carry a warning about something the scenarios will then show in detail.
+/// Runs the preflight with `package`, the default package fixture (zipped once per run:
+/// the scenarios serve the same bytes), or why it could not be built. `Err` says why the
+/// suite cannot run and what to change; `Ok` may carry a warning about something the
+/// scenarios will then show in detail.
 pub(crate) async fn run(
     parties: &Parties,
     client: &CollectClient,
     options: &RunOptions,
     run_id: &str,
+    package: Result<pens_mock::PackageBody, String>,
 ) -> Result<Option<String>, String> {
-    let package = pens_mock::fixture_package(&options.packages_dir, pens_scenario::DEFAULT_PACKAGE)
-        .map_err(|e| format!("harness error: cannot build the preflight package: {e}"))?;
+    let package = package.map_err(|e| format!("harness error: cannot build the preflight package: {e}"))?;
     let mut context = ScenarioContext::new(parties, run_id, KEY);
     context.staged(parties.staging.stage(KEY, StagingPlan::new("scorm12-minimal.zip", package)));
     let credentials = RunCredentials {

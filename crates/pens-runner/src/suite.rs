@@ -8,7 +8,6 @@ use pens_mock::{CollectClient, MockError, PackageBody};
 use pens_report::{CheckResult, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
 use pens_scenario::Scenario;
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::context::{ScenarioContext, run_id};
@@ -123,7 +122,9 @@ pub async fn run_target_suite(
     });
 
     let mut results = Vec::new();
-    let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id).await {
+    let package = fixture_body(&shared, pens_scenario::DEFAULT_PACKAGE, None);
+    let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id, package).await
+    {
         Err(reason) => {
             for scenario in &selected {
                 let mut result = empty_result(scenario, Verdict::Inconclusive);
@@ -134,27 +135,32 @@ pub async fn run_target_suite(
         }
         Ok(warning) => {
             on_event(&RunEvent::PreflightPassed { warning });
-            let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
+            let jobs = options.jobs.max(1);
+            // The longest deliberate wait starts first; the report sorts by id anyway.
+            let package_len = |name: &str| fixture_body(&shared, name, None).ok().map(|body| body.len());
+            let mut queue =
+                crate::schedule::longest_first(selected, |s| crate::schedule::target_wait(s, package_len)).into_iter();
             let mut tasks = JoinSet::new();
             // What to report for a scenario whose task panicked: a harness error, never
             // the target's fault, under the scenario's own id.
             let mut fallbacks = HashMap::new();
-            for scenario in selected {
-                let shared = Arc::clone(&shared);
-                let limit = Arc::clone(&limit);
-                let fallback = empty_result(&scenario, Verdict::Error);
-                let task = tasks.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    let steps = Steps::new();
-                    let abandoned = empty_result(&scenario, Verdict::Pass);
-                    let budget = shared.options.scenario_budget(&scenario);
-                    let requirement = main_requirement(&scenario);
-                    within_budget(budget, &steps, requirement, run_scenario(&shared, &scenario, &steps), abandoned)
-                        .await
-                });
-                fallbacks.insert(task.id(), fallback);
-            }
-            while let Some(joined) = tasks.join_next_with_id().await {
+            loop {
+                // Scenarios start in queue order, whenever one of the jobs is free.
+                while tasks.len() < jobs {
+                    let Some(scenario) = queue.next() else { break };
+                    let shared = Arc::clone(&shared);
+                    let fallback = empty_result(&scenario, Verdict::Error);
+                    let task = tasks.spawn(async move {
+                        let steps = Steps::new();
+                        let abandoned = empty_result(&scenario, Verdict::Pass);
+                        let budget = shared.options.scenario_budget(&scenario);
+                        let requirement = main_requirement(&scenario);
+                        let running = run_scenario(&shared, &scenario, &steps);
+                        within_budget(budget, &steps, requirement, running, abandoned).await
+                    });
+                    fallbacks.insert(task.id(), fallback);
+                }
+                let Some(joined) = tasks.join_next_with_id().await else { break };
                 let result = joined_result(joined, &mut fallbacks);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
@@ -378,15 +384,11 @@ impl Drop for Unstage<'_> {
 /// A package fixture's name and the size it is grown to, if any.
 type PackageKey = (String, Option<u64>);
 
-/// The package a scenario stages: its fixture (a folder zipped once per run, a file
-/// read from disk as it is sent), grown to its `size` when it gives one. Refused when a
-/// behaviour that rewrites the package would have to read a large one into memory.
-fn package_body(shared: &Shared, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
-    let name = &staging.package.value;
-    let size = staging.size.as_ref().map(|size| size.value);
+/// The fixture `name`, grown to `size` when given: built once per run and shared.
+fn fixture_body(shared: &Shared, name: &str, size: Option<u64>) -> Result<PackageBody, String> {
     let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let body = cache
-        .entry((name.clone(), size))
+    cache
+        .entry((name.to_owned(), size))
         .or_insert_with(|| {
             let fixture = pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string())?;
             match size {
@@ -394,7 +396,15 @@ fn package_body(shared: &Shared, staging: &pens_scenario::Staging) -> Result<Pac
                 None => Ok(fixture),
             }
         })
-        .clone()?;
+        .clone()
+}
+
+/// The package a scenario stages: its fixture (a folder zipped once per run, a file
+/// read from disk as it is sent), grown to its `size` when it gives one. Refused when a
+/// behaviour that rewrites the package would have to read a large one into memory.
+fn package_body(shared: &Shared, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
+    let name = &staging.package.value;
+    let body = fixture_body(shared, name, staging.size.as_ref().map(|size| size.value))?;
     if from_scenario::rewrites_package(&staging.behaviour.value) && body.len() > pens_mock::REWRITABLE_PACKAGE_BYTES {
         return Err(format!(
             "{name} is {} bytes; behaviour `{}` rewrites the package, which it can only do up to {} bytes",

@@ -469,3 +469,78 @@ fn the_receipt_url_password_is_nowhere_in_the_output() {
         }
     }
 }
+
+/// The two suites run at once, and Ctrl-C stops both: exit 3 at once, each suite's
+/// report says it was interrupted, and the console shows the target suite's block, then
+/// the client suite's, never mixed. Both suites are sure to be running when the signal
+/// comes: the target scenario's staging server holds the package back 2 s, and the
+/// client scenario's mock target holds its answer back 30 s.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_both_suites_and_each_reports_what_finished() {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let dir = TempDir::new("selftest-interrupted");
+    let publish_valid =
+        std::fs::read_to_string(super::workspace_root().join("scenarios/client/publish-valid.toml")).expect("readable");
+    let slow = publish_valid
+        .replace("id = \"publish-valid\"", "id = \"slow-answer\"")
+        .replace("answer_delay_ms = 0", "answer_delay_ms = 30000");
+    assert_ne!(slow, publish_valid);
+    std::fs::create_dir_all(dir.path().join("client-scenarios")).expect("a folder");
+    std::fs::write(dir.path().join("client-scenarios/slow-answer.toml"), slow).expect("written");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .current_dir(super::workspace_root())
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("RUST_LOG")
+        .args(["selftest", "--only", "*slow*", "--client-scenarios"])
+        .arg(dir.path().join("client-scenarios"))
+        .arg("--report-dir")
+        .arg(dir.path().join("reports"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let lines = super::stdout_lines(&mut child);
+    // The target suite's scenario starts once its preflight has passed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("preflight passed")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no preflight line: {seen:?}")));
+    }
+    let interrupted_at = Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let (done_in, done) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_in.send(child.wait());
+    });
+    let status = done.recv_timeout(Duration::from_secs(20)).expect("the run ends after Ctrl-C").expect("waited");
+    assert!(interrupted_at.elapsed() < Duration::from_secs(8), "took {:?} to stop", interrupted_at.elapsed());
+    seen.extend(lines.iter());
+    assert_eq!(status.code(), Some(3), "{seen:#?}");
+
+    for suite in ["target", "client"] {
+        let text = std::fs::read_to_string(dir.path().join("reports").join(suite).join("report.json"))
+            .unwrap_or_else(|e| panic!("{suite}/report.json: {e}"));
+        let report: Value = serde_json::from_str(&text).expect("report.json is JSON");
+        assert!(
+            report["aborted"].as_str().is_some_and(|reason| reason.starts_with("interrupted (Ctrl-C)")),
+            "{suite}: {}",
+            report["aborted"]
+        );
+        assert_eq!(report["summary"]["total"], 0, "{suite}: nothing had finished");
+    }
+    // Each block is whole: the target suite's header, its report, then the client suite's.
+    let position = |prefix: &str| {
+        seen.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no `{prefix}` line: {seen:#?}"))
+    };
+    let target_header = position("pens-conform target run");
+    let client_header = position("pens-conform client run");
+    let target_reports = position("reports   ");
+    assert!(target_header < target_reports && target_reports < client_header, "{seen:#?}");
+    let client_reports = seen.iter().rposition(|l| l.starts_with("reports   ")).expect("a reports line");
+    assert!(client_header < client_reports, "{seen:#?}");
+}

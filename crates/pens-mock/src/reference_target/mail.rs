@@ -11,9 +11,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Mailboxes};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
 use pens_proto::{Mailto, Notification, NotificationKind};
 
 /// The sender of every mail: a mailbox at the reserved test domain, so a reply to a
@@ -49,19 +52,34 @@ pub(crate) async fn mail(
         Ok(message) => message,
         Err(reason) => return MailOutcome { failure: Some(reason), ..MailOutcome::default() },
     };
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(relay.ip().to_string())
-        .port(relay.port())
-        .timeout(Some(MAIL_TIMEOUT))
-        .build();
-    match transport.send(message).await {
-        Ok(response) => MailOutcome {
+    match tokio::time::timeout(MAIL_TIMEOUT, hand_over(relay, &message)).await {
+        Ok(Ok(response)) => MailOutcome {
             reply: Some(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
             failure: None,
         },
-        Err(error) => {
+        Ok(Err(error)) => {
             MailOutcome { failure: Some(format!("the relay {relay} refused the mail: {error}")), reply: None }
         }
+        Err(_) => MailOutcome {
+            failure: Some(format!("the relay {relay} refused the mail: no answer within {} s", MAIL_TIMEOUT.as_secs())),
+            reply: None,
+        },
     }
+}
+
+/// One SMTP session with `relay`: greeting and EHLO, the message, QUIT. The connection is
+/// made here rather than by lettre's transport so that Nagle's algorithm is off: lettre
+/// writes the message and the `.` that ends it in two writes, and with Nagle on the
+/// second waited for the relay's delayed acknowledgement of the first, 40 ms per mail.
+async fn hand_over(relay: SocketAddr, message: &Message) -> Result<Response, String> {
+    let stream = tokio::net::TcpStream::connect(relay).await.map_err(|e| format!("cannot connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &ClientId::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let sent = connection.send(message.envelope(), &message.formatted()).await.map_err(|e| e.to_string());
+    connection.abort().await;
+    sent
 }
 
 /// The message: headers, free text, then the `name=value` lines.

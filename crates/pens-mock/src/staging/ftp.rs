@@ -155,18 +155,27 @@ async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match server(&config) {
-                    Ok(server) => {
-                        connections.spawn(async move {
-                            // `service` reports its failures through the (discarded) logger
-                            // and returns Ok; the session's outcome is in the events.
-                            if server.service(stream).await.is_err() {
-                                tracing::debug!(%peer, "ftp session ended with an error");
-                            }
-                        });
+                Ok((stream, peer)) => {
+                    // The control connection carries short replies, two in a row with
+                    // nothing from the client between (`150` before a transfer, `226`
+                    // after it): with Nagle's algorithm on, the second waits for the
+                    // client's delayed acknowledgement of the first, 40 ms on Linux, on
+                    // every retrieval.
+                    let _ = stream.set_nodelay(true);
+                    match server(&config) {
+                        Ok(server) => {
+                            connections.spawn(async move {
+                                // `service` reports its failures through the (discarded)
+                                // logger and returns Ok; the session's outcome is in the
+                                // events.
+                                if server.service(stream).await.is_err() {
+                                    tracing::debug!(%peer, "ftp session ended with an error");
+                                }
+                            });
+                        }
+                        Err(error) => tracing::debug!(%peer, %error, "cannot build the ftp server"),
                     }
-                    Err(error) => tracing::debug!(%peer, %error, "cannot build the ftp server"),
-                },
+                }
                 Err(error) => {
                     tracing::debug!(%error, "ftp accept failed");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;

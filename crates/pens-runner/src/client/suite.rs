@@ -12,7 +12,7 @@ use pens_mock::{
 use pens_report::{CheckResult, Exchange, ExchangeKind, ScenarioResult, TargetInfo, Verdict};
 use pens_scenario::{ClientScenario, NotificationDelivery, ScenarioLevel, TargetScriptSpec};
 use time::OffsetDateTime;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::evaluate::{ClientSettings, judge};
@@ -78,30 +78,43 @@ pub async fn run_client_suite(
     let jobs = if matches!(trigger, Trigger::Interactive) { 1 } else { options.jobs.max(1) };
     let shared = Arc::new(Shared { target, base, options: options.clone(), trigger: trigger.clone() });
 
-    let limit = Arc::new(Semaphore::new(jobs));
     let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
+    // Kept while scenarios are still to start: once the last has started and every task
+    // has ended (dropping its clone), the channel closes and the loop below ends.
+    let mut events = Some(events);
+    // Interactive runs go in file order, one at a time; otherwise the longest deliberate
+    // wait starts first (results are sorted by id).
+    let mut queue = if matches!(trigger, Trigger::Interactive) {
+        selected
+    } else {
+        crate::schedule::longest_first(selected, crate::schedule::client_wait)
+    }
+    .into_iter();
     let mut tasks = JoinSet::new();
     let mut fallbacks = HashMap::new();
-    // Interactive runs go in file order, one at a time: spawn order is acquire order.
-    for scenario in selected {
-        let shared = Arc::clone(&shared);
-        let limit = Arc::clone(&limit);
-        let events = events.clone();
-        let fallback = empty_result(&scenario, Verdict::Error);
-        let task = tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let steps = Steps::new();
-            let abandoned = empty_result(&scenario, Verdict::Pass);
-            let budget = scenario_budget(&scenario, &shared.options);
-            let requirement = main_requirement(&scenario);
-            let running = run_scenario(&shared, &scenario, &events, &steps);
-            within_budget(budget, &steps, requirement, running, abandoned).await
-        });
-        fallbacks.insert(task.id(), fallback);
-    }
-    drop(events);
     let mut results = Vec::new();
     loop {
+        // Scenarios start in queue order, whenever one of the jobs is free.
+        if let Some(sender) = &events {
+            while tasks.len() < jobs {
+                let Some(scenario) = queue.next() else { break };
+                let shared = Arc::clone(&shared);
+                let events = sender.clone();
+                let fallback = empty_result(&scenario, Verdict::Error);
+                let task = tasks.spawn(async move {
+                    let steps = Steps::new();
+                    let abandoned = empty_result(&scenario, Verdict::Pass);
+                    let budget = scenario_budget(&scenario, &shared.options);
+                    let requirement = main_requirement(&scenario);
+                    let running = run_scenario(&shared, &scenario, &events, &steps);
+                    within_budget(budget, &steps, requirement, running, abandoned).await
+                });
+                fallbacks.insert(task.id(), fallback);
+            }
+        }
+        if queue.len() == 0 {
+            events = None;
+        }
         tokio::select! {
             Some(event) = heard.recv() => on_event(&event),
             Some(joined) = tasks.join_next_with_id() => {
