@@ -31,7 +31,13 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 # The target writes its URL first; read it from a pipe that stays open (its later
 # lines must not meet a closed pipe), with a deadline instead of a sleep.
-exec 3< <(exec "$bin" serve target --listen 127.0.0.1:0 --http-only)
+# The target serves twice the highest concurrency in connections (at least its default
+# 256), so that its own connection cap is not what a high concurrency measures.
+# shellcheck disable=SC2086 # the list is split on purpose
+highest=$(printf '%s\n' $concurrencies | sort -n | tail -n1)
+connections=$((2 * highest + 16))
+[ "$connections" -lt 256 ] && connections=256
+exec 3< <(exec "$bin" serve target --listen 127.0.0.1:0 --http-only --connections "$connections")
 target_pid=$!
 trap 'kill "$target_pid" 2>/dev/null || true; rm -rf "$out"' EXIT
 read -r -t 30 -u 3 first || { echo "serve target did not start" >&2; exit 3; }

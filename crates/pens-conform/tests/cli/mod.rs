@@ -77,9 +77,14 @@ pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
     pub(crate) fn new(label: &str) -> TempDir {
+        Self::new_in(&std::env::temp_dir(), label)
+    }
+
+    /// Like [`TempDir::new`], under `parent`.
+    pub(crate) fn new_in(parent: &Path, label: &str) -> TempDir {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("pens-conform-test-{label}-{}-{n}", std::process::id()));
+        let path = parent.join(format!("pens-conform-test-{label}-{}-{n}", std::process::id()));
         // A leftover of an earlier, killed run with the same process id.
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create temp dir");
