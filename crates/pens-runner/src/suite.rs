@@ -384,19 +384,22 @@ impl Drop for Unstage<'_> {
 /// A package fixture's name and the size it is grown to, if any.
 type PackageKey = (String, Option<u64>);
 
-/// The fixture `name`, grown to `size` when given: built once per run and shared.
+/// The fixture `name`, grown to `size` when given: built once per run and shared (a
+/// grown package from the fixture's own cached body).
 fn fixture_body(shared: &Shared, name: &str, size: Option<u64>) -> Result<PackageBody, String> {
-    let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache
-        .entry((name.to_owned(), size))
-        .or_insert_with(|| {
-            let fixture = pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string())?;
-            match size {
-                Some(size) => pens_mock::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")),
-                None => Ok(fixture),
-            }
-        })
-        .clone()
+    let cached = |size: Option<u64>, build: &dyn Fn() -> Result<PackageBody, String>| {
+        let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.entry((name.to_owned(), size)).or_insert_with(build).clone()
+    };
+    match size {
+        None => {
+            cached(None, &|| pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string()))
+        }
+        Some(size) => {
+            let fixture = fixture_body(shared, name, None)?;
+            cached(Some(size), &|| pens_mock::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")))
+        }
+    }
 }
 
 /// The package a scenario stages: its fixture (a folder zipped once per run, a file
