@@ -17,7 +17,9 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     let mut options = ReferenceTargetOptions::builder()
         .defect(defect)
         .capabilities(serve_claims(&args))
-        .activity_limit(args.keep_events);
+        .activity_limit(args.keep_events)
+        // Nobody reads a kept package of a target on its own: keep none on disk.
+        .keep_packages(false);
     options = options.connections(usize::try_from(args.connections).unwrap_or(usize::MAX));
     if let Some(limit) = args.max_package_bytes {
         options = options.max_package_bytes(limit);

@@ -90,6 +90,12 @@ pub struct ReferenceTargetOptions {
     /// [`super::ReferenceTarget::kept_package`]): packages are never held whole in
     /// memory. By default the system's temp folder ([`std::env::temp_dir`]).
     pub download_dir: PathBuf,
+    /// Whether the last package fetched for each `/pens/<key>` is kept for
+    /// [`super::ReferenceTarget::kept_package`] until the key is forgotten: client mode
+    /// inspects it. A target on its own (`pens-conform serve target`) has no one to
+    /// read it and forgets no key, so it keeps none, or every key a client invents
+    /// would hold a package on disk. Default: kept.
+    pub keep_packages: bool,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -105,6 +111,7 @@ impl Default for ReferenceTargetOptions {
             limits: PeerLimits::default(),
             activity_limit: None,
             download_dir: std::env::temp_dir(),
+            keep_packages: true,
         }
     }
 }
@@ -205,6 +212,13 @@ impl ReferenceTargetOptionsBuilder {
     /// publishes in flight than this measures the cap, not the target.
     pub fn connections(mut self, connections: usize) -> Self {
         self.options.limits.connections = connections.max(1);
+        self
+    }
+
+    /// Keeps the last package fetched for each key, or none
+    /// ([`ReferenceTargetOptions::keep_packages`]).
+    pub fn keep_packages(mut self, keep: bool) -> Self {
+        self.options.keep_packages = keep;
         self
     }
 

@@ -174,8 +174,9 @@ impl Inner {
     /// Keeps `body` as the last package fetched for `key`, replacing the previous one.
     /// A spooled package is kept as its temp file, whatever its size: a clone shares
     /// the file, and its deletion waits for the last clone.
+    /// Nothing is kept when the options say so ([`ReferenceTargetOptions::keep_packages`]).
     pub(crate) fn keep_package(&self, key: Option<&str>, body: &SpooledPackage) {
-        let Some(key) = key else { return };
+        let Some(key) = key.filter(|_| self.options.keep_packages) else { return };
         self.packages.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), body.clone());
     }
 

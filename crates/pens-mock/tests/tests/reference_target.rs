@@ -893,6 +893,23 @@ async fn a_large_package_kept_for_its_key_stays_on_disk_until_forgotten() {
     assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
 }
 
+/// A target that keeps no packages (`serve target`) leaves nothing on disk for a key,
+/// however large the package: it is checked, then deleted.
+#[tokio::test]
+async fn a_target_that_keeps_no_packages_leaves_none_on_disk_for_a_key() {
+    let world = world().await;
+    let downloads = tempfile::tempdir().unwrap();
+    let options = ReferenceTargetOptions::builder().download_dir(downloads.path()).keep_packages(false).build();
+    let target = world.target(options);
+    let large = pens_mock::oversized_zip(&fixture("scorm12-minimal.zip"), LARGE_PACKAGE).to_bytes(u64::MAX).unwrap();
+    let staged = world.staging.stage("unkept", StagingPlan::new("course.zip", large));
+    let command = world.collect_for("unkept", &staged.http_url);
+    let seen = world.send(&target, "unkept", &command, Method::Post, &target.url_for("unkept")).await;
+    assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{seen:#?}");
+    assert!(target.kept_package("unkept").is_none());
+    assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
+}
+
 /// A small package is kept in memory, and a later fetch for the key replaces it.
 #[tokio::test]
 async fn a_small_package_is_kept_in_memory_and_replaced_by_the_next() {
