@@ -1,7 +1,7 @@
 //! `load`: publish cycles against `serve target` as a separate process, the table a
 //! user reads, the JSON, and the exit codes of what cannot run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -176,8 +176,6 @@ fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
 /// to trust.
 #[test]
 fn ctrl_c_ends_a_load_with_exit_3_and_no_table() {
-    use std::sync::mpsc;
-
     let served = ServedTarget::start();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
         .current_dir(super::workspace_root())
@@ -188,21 +186,9 @@ fn ctrl_c_ends_a_load_with_exit_3_and_no_table() {
         .expect("starts");
     let lines = super::stdout_lines(&mut child);
     // The cycles are running once the header names the collector.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.starts_with("collector ")) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no header: {seen:?}")));
-    }
-    let interrupted_at = Instant::now();
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let (done_in, done) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_in.send(child.wait_with_output());
-    });
-    let output = done.recv_timeout(Duration::from_secs(20)).expect("the load ends after Ctrl-C").expect("waited");
-    assert!(interrupted_at.elapsed() < Duration::from_secs(10), "took {:?} to stop", interrupted_at.elapsed());
+    super::lines_until(&lines, "collector ");
+    let (output, stopped_in) = super::interrupt(child);
+    assert!(stopped_in < Duration::from_secs(10), "took {stopped_in:?} to stop");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");

@@ -184,3 +184,30 @@ pub(crate) fn stdout_lines(child: &mut std::process::Child) -> std::sync::mpsc::
     });
     lines
 }
+
+/// Reads `lines` until one starts with `prefix`, for at most 30 s (a panic naming what
+/// came instead); returns every line read, that one last.
+pub(crate) fn lines_until(lines: &std::sync::mpsc::Receiver<String>, prefix: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen: Vec<String> = Vec::new();
+    while !seen.last().is_some_and(|line| line.starts_with(prefix)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no line starting {prefix:?}: {seen:?}")));
+    }
+    seen
+}
+
+/// Sends `child` SIGINT, as Ctrl-C does, and waits for it to exit, at most 20 s (a
+/// panic beyond); returns what it left on its pipes and how long it took to stop.
+pub(crate) fn interrupt(child: std::process::Child) -> (std::process::Output, std::time::Duration) {
+    let interrupted_at = std::time::Instant::now();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let (done_in, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_in.send(child.wait_with_output());
+    });
+    let output =
+        done.recv_timeout(std::time::Duration::from_secs(20)).expect("the process ends after Ctrl-C").expect("waited");
+    (output, interrupted_at.elapsed())
+}

@@ -478,8 +478,7 @@ fn the_receipt_url_password_is_nowhere_in_the_output() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_both_suites_and_each_reports_what_finished() {
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let dir = TempDir::new("selftest-interrupted");
     let publish_valid =
@@ -504,23 +503,11 @@ fn ctrl_c_stops_both_suites_and_each_reports_what_finished() {
         .expect("starts");
     let lines = super::stdout_lines(&mut child);
     // The target suite's scenario starts once its preflight has passed.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.starts_with("preflight passed")) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no preflight line: {seen:?}")));
-    }
-    let interrupted_at = Instant::now();
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let (done_in, done) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_in.send(child.wait());
-    });
-    let status = done.recv_timeout(Duration::from_secs(20)).expect("the run ends after Ctrl-C").expect("waited");
-    assert!(interrupted_at.elapsed() < Duration::from_secs(8), "took {:?} to stop", interrupted_at.elapsed());
+    let mut seen = super::lines_until(&lines, "preflight passed");
+    let (output, stopped_in) = super::interrupt(child);
+    assert!(stopped_in < Duration::from_secs(8), "took {stopped_in:?} to stop");
     seen.extend(lines.iter());
-    assert_eq!(status.code(), Some(3), "{seen:#?}");
+    assert_eq!(output.status.code(), Some(3), "{seen:#?}");
 
     for suite in ["target", "client"] {
         let text = std::fs::read_to_string(dir.path().join("reports").join(suite).join("report.json"))

@@ -53,17 +53,10 @@ impl ServedStaging {
 
     /// Sends SIGINT, as Ctrl-C does, and returns the exit status.
     fn interrupt(mut self) -> Option<i32> {
-        let mut child = self.child.take().expect("running");
-        let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "serve staging did not stop after SIGINT");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = self.child.take().expect("running");
+        let (output, stopped_in) = super::interrupt(child);
+        assert!(stopped_in < Duration::from_secs(10), "serve staging took {stopped_in:?} to stop after SIGINT");
+        output.status.code()
     }
 }
 

@@ -101,8 +101,6 @@ fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
 /// 10 s ack deadline.
 #[test]
 fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
-    use std::sync::mpsc;
-
     let dir = TempDir::new("target-interrupted");
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
     let url = format!("http://{}/pens", silent.local_addr().expect("its address"));
@@ -117,23 +115,11 @@ fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
         .expect("starts");
     let lines = super::stdout_lines(&mut child);
     // The run has started (its parties listen) once the header is printed.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.starts_with("pens-conform target run")) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        seen.push(lines.recv_timeout(left).unwrap_or_else(|_| panic!("no run header: {seen:?}")));
-    }
+    super::lines_until(&lines, "pens-conform target run");
     // The connection is taken and left unanswered: the preflight is now waiting.
     let _held = silent.accept().expect("the preflight connects");
-    let interrupted_at = Instant::now();
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let (done_in, done) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_in.send(child.wait_with_output());
-    });
-    let output = done.recv_timeout(Duration::from_secs(20)).expect("the run ends after Ctrl-C").expect("waited");
-    assert!(interrupted_at.elapsed() < Duration::from_secs(8), "took {:?} to stop", interrupted_at.elapsed());
+    let (output, stopped_in) = super::interrupt(child);
+    assert!(stopped_in < Duration::from_secs(8), "took {stopped_in:?} to stop");
     assert_eq!(output.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&output.stderr));
 
     let reports = dir.path().join("reports");
