@@ -4,7 +4,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use pens_runner::profile::Profile;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger};
 
 use crate::baseline::BaselinePolicy;
@@ -15,10 +14,7 @@ use crate::run_output::{Suite, load_client_scenarios, partition_set, run_and_rep
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.baseline)?;
-    let profile = match &args.profile {
-        Some(path) => Profile::load(path)?,
-        None => Profile::default(),
-    };
+    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
     let loaded = load_client_scenarios(&args.scenarios)?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();

@@ -13,18 +13,10 @@ use pens_runner::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 use crate::cli::LoadArgs;
 use crate::exit;
 use crate::output;
-use pens_runner::profile::Profile;
 
 pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
-    let profile = match &args.profile {
-        Some(path) => Profile::load(path)?,
-        None => Profile::default(),
-    };
-    let url = args
-        .url
-        .clone()
-        .or_else(|| profile.url.clone())
-        .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
+    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile)?;
     let mut options = LoadOptions::new(url, args.packages.clone());
     options.publishes = args.publishes;
     options.package.clone_from(&args.package);

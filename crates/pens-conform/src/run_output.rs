@@ -9,6 +9,7 @@ use pens_report::{
     Partition, RunReport, TargetInfo, Verdict, render_console, render_html, render_junit, render_markdown,
     render_scenario_line,
 };
+use pens_runner::profile::Profile;
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
 use pens_scenario::{ClientScenario, Scenario};
 
@@ -415,4 +416,19 @@ impl<'a> Progress<'a> {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The `--profile` file, read; without one, the defaults.
+pub(crate) fn profile_of(path: Option<&Path>) -> anyhow::Result<Profile> {
+    Ok(match path {
+        Some(path) => Profile::load(path)?,
+        None => Profile::default(),
+    })
+}
+
+/// The target's URL: `--url`, else `[target] url` of the profile.
+pub(crate) fn target_url_of(url: Option<&str>, profile: &Profile) -> anyhow::Result<String> {
+    url.map(str::to_owned)
+        .or_else(|| profile.url.clone())
+        .context("no target URL: give --url URL or `[target] url` in the --profile file")
 }

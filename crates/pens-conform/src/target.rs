@@ -4,7 +4,6 @@ use std::path::Path;
 
 use anyhow::Context;
 use pens_runner::RunOptions;
-use pens_runner::profile::Profile;
 
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
@@ -14,15 +13,8 @@ use crate::run_output::{Suite, apply_run_args, load_scenarios, partition_set, re
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.run.baseline)?;
-    let profile = match &args.profile {
-        Some(path) => Profile::load(path)?,
-        None => Profile::default(),
-    };
-    let url = args
-        .url
-        .clone()
-        .or_else(|| profile.url.clone())
-        .context("no target URL: give --url URL or `[target] url` in the --profile file")?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
+    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile)?;
     let loaded = load_scenarios(&args.run.scenarios)?;
     crate::run_output::check_packages(&loaded, &args.run.packages)?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
