@@ -5,6 +5,7 @@ mod diff;
 mod explain;
 mod hostile;
 mod html;
+mod interop;
 mod large;
 mod lint;
 mod list;
