@@ -27,6 +27,7 @@ mod mail_body;
 mod notification;
 mod requirement;
 mod response;
+mod uri;
 
 pub use ack_url::{AckUrl, AckUrlError, Mailto, parse_ack_url};
 pub use check_collect::{
@@ -51,3 +52,4 @@ pub use mail_body::{DecodedMailBody, check_mail_headers, decode_mail_body};
 pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, NotificationKind};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
+pub use uri::{GenericUri, UriAuthority, UriError, parse_uri};

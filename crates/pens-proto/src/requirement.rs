@@ -175,8 +175,8 @@ catalogue! {
         "package-url-expiry is present and not empty.";
     COLLECT_EXPIRY_FORMAT: "collect.package-url-expiry.format", "CMI010 §6.2", Must, Client,
         "package-url-expiry is an ISO 8601 date-time (e.g. `2005-05-20T16:05:39Z`).";
-    COLLECT_EXPIRY_UTC: "collect.package-url-expiry.utc", "CMI010 §6.2", Must, Client,
-        "package-url-expiry is given in UTC.";
+    COLLECT_EXPIRY_UTC: "collect.package-url-expiry.utc", "CMI010 §6.2, App. A", Should, Client,
+        "package-url-expiry is given in UTC. A should: CMI010's own App. A example (`2005-07-22T06:51:29`) has no zone at all, so a value without one, or with an offset (an exact instant all the same), is a warning.";
     COLLECT_EXPIRY_Z: "collect.package-url-expiry.z-designator", "CMI010 §6.2 (1.0a change)", Should, Client,
         "package-url-expiry ends in the UTC designator `Z` (CMI010 1.0a), not `+00:00` or `+0000`.";
     COLLECT_EXPIRY_FUTURE: "collect.package-url-expiry.future", "CMI010 §6.2", Must, Client,
@@ -189,6 +189,10 @@ catalogue! {
         "receipt is an absolute http(s) URL or a mailto: URL whose every address is valid.";
     COLLECT_ALERTS_URL: "collect.alerts.url", "CMI010 §6.2, §5", Must, Client,
         "alerts, when present, is an absolute http(s) URL or a mailto: URL whose every address is valid.";
+    COLLECT_URI_ESCAPED: "collect.uri.escaped", "CMI010 §6.2 (RFC 2396 §2.4)", Should, Client,
+        "Values CMI010 calls URIs or URLs (package-id, package-url, receipt, alerts) percent-encode what RFC 2396 does not allow raw (spaces, non-ASCII, `\"<>\\^`{|}`); HTTP clients encode them on the way, so it is a warning.";
+    COLLECT_URL_REACHABLE: "collect.url.reachable", "CMI010 §6.2, §5", Should, Client,
+        "package-url, receipt and alerts name a host and a port (1-65535) a connection can be made to; the RFCs allow URIs that name neither (`http:/x`, a port of any length), which a target cannot use.";
     COLLECT_VENDOR_DATA_LENGTH: "collect.vendor-data.length", "CMI010 §6.2", Should, Client,
         "vendor-data stays within 4096 characters, the smallest maximum a target must accept.";
 

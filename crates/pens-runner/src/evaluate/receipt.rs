@@ -155,7 +155,8 @@ fn credentials(
 
 /// The user and password of an `http(s)://user:password@…` receipt URL, decoded.
 fn receipt_userinfo(url: Option<&str>) -> Option<(String, String)> {
-    let Some(Ok(pens_proto::AckUrl::Http(url))) = url.map(pens_proto::parse_ack_url) else { return None };
+    let Some(Ok(pens_proto::AckUrl::Http(http))) = url.map(pens_proto::parse_ack_url) else { return None };
+    let url = http.deliverable().ok()?;
     let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
     (!url.username().is_empty()).then(|| (decode(url.username()), decode(url.password().unwrap_or_default())))
 }
