@@ -29,10 +29,21 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
                 Some(code) if acceptable.contains(&code) => {
                     CheckResult::new(Verdict::Pass, &req::TARGET_RECEIPT_OUTCOME, format!("{label} reports {code}"))
                 }
+                Some(code) if let Some(note) = evidence.stand_in(code, acceptable) => CheckResult::new(
+                    Verdict::Pass,
+                    &req::TARGET_RECEIPT_OUTCOME,
+                    format!("{label} reports {code}, {note}"),
+                ),
                 Some(code) if expect.warn.contains(&code) => CheckResult::new(
                     Verdict::Warn,
                     &req::TARGET_RECEIPT_OUTCOME,
                     format!("{label} reports {code}; {} is more precise", codes_text(acceptable)),
+                )
+                .expected_actual(codes_text(acceptable), code.to_string()),
+                Some(code) if let Some(note) = evidence.stand_in(code, &expect.warn) => CheckResult::new(
+                    Verdict::Warn,
+                    &req::TARGET_RECEIPT_OUTCOME,
+                    format!("{label} reports {code}, {note}; {} is more precise", codes_text(acceptable)),
                 )
                 .expected_actual(codes_text(acceptable), code.to_string()),
                 other => CheckResult::new(
@@ -314,6 +325,37 @@ mod tests {
             assert_eq!(outline(&checks), [(verdict, "target.receipt.outcome")], "{code}");
             assert_eq!(checks[0].message, message);
         }
+    }
+
+    /// CMI010 §6.3: the staging server's own status, where it is indicative of the
+    /// error, is as good as the PENS code (a receipt carrying 404 once failed).
+    #[test]
+    fn the_underlying_protocol_s_code_stands_in_for_the_retrieval_code() {
+        let expect = codes(&[1310], &[1301]);
+        let cases = [
+            (404, Verdict::Pass, "accepted as the underlying protocol's code for 1310 (HTTP 404 Not Found)"),
+            (410, Verdict::Pass, "for 1310 (HTTP 410 Gone)"),
+            (500, Verdict::Warn, "for 1301 (HTTP 500): CMI010 §6.3"),
+            (401, Verdict::Warn, "for 1301 (HTTP 401 Unauthorized)"),
+            (200, Verdict::Fail, "receipt reports 200"),
+        ];
+        for (code, verdict, message) in cases {
+            let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, code);
+            let checks = judge(&evidence, &expect, &settings());
+            assert_eq!(outline(&checks), [(verdict, "target.receipt.outcome")], "{code}");
+            assert!(checks[0].message.contains(message), "{code}: {}", checks[0].message);
+        }
+        let credentials = codes(&[1312], &[1310, 1301]);
+        let checks = judge(&valid().answered_with(0).receipt(20, 403), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        // FTP replies count for an ftp:// package URL only.
+        let mut ftp = valid();
+        ftp.command.package_url = Some("ftp://127.0.0.1:2121/s/k/p.zip".into());
+        let checks = judge(&ftp.answered_with(0).receipt(20, 530), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        assert!(checks[0].message.contains("FTP 530 not logged in"), "{}", checks[0].message);
+        let checks = judge(&valid().answered_with(0).receipt(20, 530), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Warn, "target.receipt.outcome")], "HTTP has no 530 of its own");
     }
 
     #[test]
