@@ -372,7 +372,7 @@ impl Check {
             }
             Ok(_) | Err(_) => {
                 let why = match parse_uri(value) {
-                    Err(error) => error.to_string(),
+                    Err(error) => format!("not a fully qualified URL with scheme and host: {error}"),
                     Ok(_) => "not a fully qualified URL with a scheme and a host".to_owned(),
                 };
                 self.finding(&req::COLLECT_PACKAGE_URL_ABSOLUTE, element, Some(value), why);
