@@ -111,8 +111,9 @@ fn check_package_id(notification: &Notification, collect: Option<&CollectCommand
         );
         return;
     };
+    // The same URI, by RFC 3986 §6.2.2, is the same package-id (CMI010 §6.2 makes it a URI).
     if let Some(sent) = collect.and_then(|c| c.package_id.as_deref())
-        && sent != package_id
+        && !crate::uri::uri_equivalent(sent, package_id)
     {
         findings.push(
             Finding::new(&req::NOTIFICATION_PACKAGE_ID_MATCHES, format!("the collect sent package-id `{sent}`"))

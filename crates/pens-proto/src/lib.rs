@@ -54,4 +54,4 @@ pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, N
 pub use protocol_code::{RetrievalProtocol, protocol_code_indicates, protocol_stand_in, stand_in_note};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
-pub use uri::{GenericUri, UriAuthority, UriError, parse_uri};
+pub use uri::{GenericUri, UriAuthority, UriError, parse_uri, uri_equivalent};

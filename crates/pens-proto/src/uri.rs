@@ -200,6 +200,22 @@ fn is_registry_name(text: &str) -> bool {
     true
 }
 
+/// Whether two URIs are the same by RFC 3986 §6.2.2 syntax-based normalization (case of
+/// the scheme and host, case of percent-encodings, unreserved characters decoded, dot
+/// segments, a default port): a package-id echoed as `HTTP://Vendor.Example/c%7e1` is the
+/// `http://vendor.example/c~1` that was sent. Values that are not RFC 3986 URIs compare
+/// as text.
+pub fn uri_equivalent(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
+    }
+    match (Uri::parse(a), Uri::parse(b)) {
+        (Ok(a), Ok(b)) => a.normalize().as_str() == b.normalize().as_str(),
+        _ => false,
+    }
+}
+
 impl GenericUri {
     /// The host and port a connection would be made to, or why there is none: no
     /// authority, an empty host, a registry-based authority, a port beyond 65535 or 0.
@@ -310,6 +326,16 @@ mod tests {
             let error = parse_uri(text).expect_err(text);
             assert!(error.to_string().contains(reason), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn equivalence_is_rfc_3986_normalization() {
+        assert!(uri_equivalent("HTTP://Vendor.Example/c%7e1", "http://vendor.example/c~1"));
+        assert!(uri_equivalent("http://vendor.example:80/c", "http://vendor.example/c"));
+        assert!(uri_equivalent(" urn:a:b ", "urn:a:b"));
+        assert!(uri_equivalent("http://myurl.com:2631e419", "http://myurl.com:2631e419"));
+        assert!(!uri_equivalent("http://vendor.example/C", "http://vendor.example/c"));
+        assert!(!uri_equivalent("urn:a:b", "urn:a:c"));
     }
 
     #[test]

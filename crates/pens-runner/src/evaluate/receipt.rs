@@ -75,7 +75,12 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
             let actual = receipt.notification.get(name);
             let requirement = pens_proto::Requirement::by_id(&format!("notification.{name}.matches"))
                 .unwrap_or(&req::NOTIFICATION_COLLECT_DATA);
-            checks.push(if actual == Some(value.as_str()) {
+            // A package-id is a URI (CMI010 §6.2): an RFC 3986-equivalent echo is the same one.
+            let same = match actual {
+                Some(actual) if name == "package-id" => pens_proto::uri_equivalent(actual, value),
+                other => other == Some(value.as_str()),
+            };
+            checks.push(if same {
                 CheckResult::new(Verdict::Pass, requirement, format!("{label} carries {name} as sent"))
             } else {
                 CheckResult::new(
@@ -481,6 +486,22 @@ mod tests {
         let checks = judge(&valid().notification(20, Endpoint::Receipt, missing), &expect, &settings());
         let field = checks.iter().find(|c| c.requirement == "notification.package-id.matches").expect("a field check");
         assert_eq!((field.verdict, field.actual.as_deref()), (Verdict::Warn, Some("(missing)")));
+    }
+
+    /// package-id is a URI (CMI010 §6.2): an echo equivalent by RFC 3986 §6.2.2 is the
+    /// same package-id, not a mismatch.
+    #[test]
+    fn an_equivalent_package_id_uri_matches() {
+        let mut evidence = valid();
+        evidence.command.package_id = Some("http://vendor.example/c~1".into());
+        let mut echoed = notification_for(&evidence.command, NotificationKind::Receipt, 0);
+        echoed.package_id = Some("HTTP://Vendor.Example/c%7E1".into());
+        let expect = ReceiptExpect {
+            fields: vec![("package-id".into(), "http://vendor.example/c~1".into())],
+            ..ReceiptExpect::default()
+        };
+        let checks = judge(&evidence.notification(20, Endpoint::Receipt, echoed), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "notification.package-id.matches")], "{checks:#?}");
     }
 
     #[test]
