@@ -18,8 +18,9 @@ use crate::uri::{GenericUri, parse_uri};
 /// A parsed receipt or alerts URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AckUrl {
-    /// An `http` or `https` URL: the message is POSTed (or GET) there.
-    Http(HttpUrl),
+    /// An `http` or `https` URL: the message is POSTed (or GET) there (boxed: it keeps
+    /// both readings of the URL).
+    Http(Box<HttpUrl>),
     /// A `mailto:` URL: the message is mailed.
     Mailto(Mailto),
 }
@@ -117,7 +118,7 @@ pub fn parse_ack_url(value: &str) -> Result<AckUrl, AckUrlError> {
                     }
                 }),
             };
-            Ok(AckUrl::Http(HttpUrl { text: text.to_owned(), uri, deliverable }))
+            Ok(AckUrl::Http(Box::new(HttpUrl { text: text.to_owned(), uri, deliverable })))
         }
         _ => Err(AckUrlError::UnsupportedScheme(scheme)),
     }
