@@ -7,11 +7,15 @@ use pens_proto::{AckUrl, Mailto, parse_ack_url};
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     match parse_ack_url(&text) {
-        Ok(AckUrl::Http(url)) => {
-            assert!(matches!(url.scheme(), "http" | "https"), "{text:?}");
-            // The serialised URL is itself a valid receipt URL, and the same one.
-            let again = parse_ack_url(url.as_str());
-            assert_eq!(again, Ok(AckUrl::Http(url.clone())), "{text:?}");
+        Ok(AckUrl::Http(http)) => {
+            assert!(matches!(AckUrl::Http(http.clone()).scheme(), "http" | "https"), "{text:?}");
+            // The value as kept is itself a valid receipt URL, and the same one.
+            let again = parse_ack_url(&http.text);
+            assert_eq!(again, Ok(AckUrl::Http(http.clone())), "{text:?}");
+            // A deliverable URL names a host.
+            if let Ok(url) = http.deliverable() {
+                assert!(url.host_str().is_some_and(|h| !h.is_empty()), "{text:?}");
+            }
         }
         Ok(AckUrl::Mailto(mailto)) => {
             assert!(!mailto.addresses.is_empty());

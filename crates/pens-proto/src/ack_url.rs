@@ -1,16 +1,26 @@
 //! Receipt and alert URLs: where a target sends its receipt and alerts (CMI010 §5,
-//! §6.2). Either an absolute `http(s)://` URL, or a `mailto:` URL with one or more
-//! comma-separated addresses (RFC 2368 / RFC 6068).
+//! §6.2). Either an `http(s)` URL, or a `mailto:` URL with one or more comma-separated
+//! addresses (RFC 2368, whose `to` is a list of RFC 822/2822 mailboxes).
+//!
+//! The syntax is judged by the RFCs ([`crate::parse_uri`] for http(s), the
+//! `email_address` crate's RFC 5322 parser for every address, a display name allowed as
+//! RFC 2368 allows it); whether the URL can be *delivered to* is a separate question
+//! ([`HttpUrl::deliverable`]), so an RFC-valid URL a browser parser refuses is not called
+//! malformed.
 
 use std::fmt;
 
+use email_address::{EmailAddress, Options};
 use url::Url;
+
+use crate::uri::{GenericUri, parse_uri};
 
 /// A parsed receipt or alerts URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AckUrl {
-    /// An `http` or `https` URL: the message is POSTed (or GET) there.
-    Http(Url),
+    /// An `http` or `https` URL: the message is POSTed (or GET) there (boxed: it keeps
+    /// both readings of the URL).
+    Http(Box<HttpUrl>),
     /// A `mailto:` URL: the message is mailed.
     Mailto(Mailto),
 }
@@ -19,9 +29,35 @@ impl AckUrl {
     /// The scheme, lower-case.
     pub fn scheme(&self) -> &str {
         match self {
-            AckUrl::Http(url) => url.scheme(),
+            AckUrl::Http(http) => &http.uri.scheme,
             AckUrl::Mailto(_) => "mailto",
         }
+    }
+}
+
+/// An `http(s)` receipt or alerts URL: valid by the generic URI syntax, and, when it
+/// names a host and port a connection can be made to, the URL to deliver to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpUrl {
+    /// The value as sent, trimmed.
+    pub text: String,
+    /// Its generic-syntax reading.
+    pub uri: GenericUri,
+    /// What an HTTP client delivers to; `None` with the reason when it cannot.
+    deliverable: Result<Url, String>,
+}
+
+impl HttpUrl {
+    /// The URL to deliver to, or why there is none (no host, a port beyond 65535).
+    pub fn deliverable(&self) -> Result<&Url, &str> {
+        self.deliverable.as_ref().map_err(String::as_str)
+    }
+
+    /// Whether the URL names a host at all (`http:/author.com/x`, as CMI010 App. A §2
+    /// writes one alerts URL, does not).
+    pub fn has_host(&self) -> bool {
+        self.uri.reachable_host().is_ok()
+            || matches!(&self.uri.authority, Some(crate::uri::UriAuthority::Server { host, .. }) if !host.is_empty())
     }
 }
 
@@ -47,14 +83,14 @@ pub enum AckUrlError {
     /// A scheme other than http, https, mailto.
     #[error("the scheme `{0}` is not one PENS names for receipts and alerts (http, https, mailto)")]
     UnsupportedScheme(String),
-    /// An http(s) URL that does not parse or has no host.
-    #[error("not a valid absolute URL: {0}")]
+    /// An http(s) URL that is not a URI by RFC 2396 / RFC 3986.
+    #[error("not a valid URL: {0}")]
     MalformedHttp(String),
     /// A `mailto:` without any address.
     #[error("the mailto: URL names no address")]
     NoAddress,
-    /// A `mailto:` address that is not `local@domain`.
-    #[error("`{0}` is not an e-mail address of the form local@domain")]
+    /// A `mailto:` address that is not an RFC 5322 mailbox.
+    #[error("`{0}` is not an e-mail address (RFC 2368, RFC 5322 mailbox)")]
     BadAddress(String),
 }
 
@@ -71,11 +107,18 @@ pub fn parse_ack_url(value: &str) -> Result<AckUrl, AckUrlError> {
     match scheme.as_str() {
         "mailto" => Mailto::parse(text).map(AckUrl::Mailto),
         "http" | "https" => {
-            let url = Url::parse(text).map_err(|e| AckUrlError::MalformedHttp(e.to_string()))?;
-            if url.host_str().is_none_or(str::is_empty) {
-                return Err(AckUrlError::MalformedHttp("no host".into()));
-            }
-            Ok(AckUrl::Http(url))
+            let uri = parse_uri(text).map_err(|e| AckUrlError::MalformedHttp(e.to_string()))?;
+            let deliverable = match uri.reachable_host() {
+                Err(why) => Err(why),
+                Ok(_) => Url::parse(text).map_err(|e| format!("an HTTP client cannot read it ({e})")).and_then(|url| {
+                    if url.host_str().is_none_or(str::is_empty) {
+                        Err("an HTTP client finds no host in it".to_owned())
+                    } else {
+                        Ok(url)
+                    }
+                }),
+            };
+            Ok(AckUrl::Http(Box::new(HttpUrl { text: text.to_owned(), uri, deliverable })))
         }
         _ => Err(AckUrlError::UnsupportedScheme(scheme)),
     }
@@ -129,40 +172,17 @@ fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> 
     })
 }
 
+/// Adds every mailbox of a comma-separated list, as its addr-spec. RFC 2368's `to` is a
+/// list of RFC 822 mailboxes, so a display name (`Jo <jo@x.example>`) is valid; the
+/// address is what mail is sent to.
 fn push_addresses(into: &mut Vec<String>, list: &str) -> Result<(), AckUrlError> {
+    let options = Options::default().with_no_minimum_sub_domains().with_domain_literal().with_display_text();
     for address in list.split(',').map(str::trim).filter(|a| !a.is_empty()) {
-        if !is_addr_spec(address) {
-            return Err(AckUrlError::BadAddress(address.to_owned()));
-        }
-        into.push(address.to_owned());
+        let parsed = EmailAddress::parse_with_options(address, options)
+            .map_err(|_| AckUrlError::BadAddress(address.to_owned()))?;
+        into.push(parsed.email());
     }
     Ok(())
-}
-
-/// A practical `local@domain` check (RFC 5322 addr-spec without comments or quoting):
-/// what a mail server on the other end will accept.
-fn is_addr_spec(address: &str) -> bool {
-    let Some((local, domain)) = address.rsplit_once('@') else {
-        return false;
-    };
-    let local_ok = !local.is_empty()
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let domain_ok = if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
-        literal.parse::<std::net::IpAddr>().is_ok()
-            || literal.strip_prefix("IPv6:").is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok())
-    } else {
-        !domain.is_empty()
-            && domain.split('.').all(|label| {
-                !label.is_empty()
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            })
-    };
-    local_ok && domain_ok
 }
 
 impl fmt::Display for Mailto {
@@ -210,6 +230,31 @@ mod tests {
         assert_eq!(mailto.header("body"), Some("hi+there"), "`+` is literal in mailto");
     }
 
+    /// RFC-valid URLs a browser parser refuses are URLs; whether they can be delivered
+    /// to is told apart.
+    #[test]
+    fn rfc_valid_but_undeliverable_urls_are_still_urls() {
+        for (text, has_host) in [("http://client.example:99999/r", true), ("http:/author.com/pens.cgi", false)] {
+            let Ok(AckUrl::Http(http)) = parse_ack_url(text) else { panic!("{text} is a URL") };
+            assert!(http.deliverable().is_err(), "{text}");
+            assert_eq!(http.has_host(), has_host, "{text}");
+        }
+        let Ok(AckUrl::Http(http)) = parse_ack_url("http://client.example:8080/r") else { panic!("a URL") };
+        assert_eq!(http.deliverable().map(Url::as_str), Ok("http://client.example:8080/r"));
+    }
+
+    /// RFC 2368's `to` is a list of mailboxes: a display name and a quoted local part
+    /// are valid, and the address is kept.
+    #[test]
+    fn mailto_mailboxes_follow_rfc_2368_and_5322() {
+        let Ok(AckUrl::Mailto(mailto)) = parse_ack_url("mailto:Jo%20%3Cjo@x.example%3E,%22a%20b%22@y.example") else {
+            panic!("valid")
+        };
+        assert_eq!(mailto.addresses, ["jo@x.example", "\"a b\"@y.example"]);
+        let Ok(AckUrl::Mailto(mailto)) = parse_ack_url("mailto:name@domain.com") else { panic!("App. A's own") };
+        assert_eq!(mailto.addresses, ["name@domain.com"]);
+    }
+
     #[test]
     fn mailto_round_trips_through_display() {
         let mailto = Mailto {
@@ -226,12 +271,13 @@ mod tests {
             ("", AckUrlError::Empty),
             ("client.example/receipt", AckUrlError::NoScheme),
             ("ftp://client.example/receipt", AckUrlError::UnsupportedScheme("ftp".into())),
-            ("http://", AckUrlError::MalformedHttp("empty host".into())),
+            ("http://x/%zz", AckUrlError::MalformedHttp("bad escape".into())),
             ("mailto:", AckUrlError::NoAddress),
             ("mailto:?subject=x", AckUrlError::NoAddress),
             ("mailto:not-an-address", AckUrlError::BadAddress("not-an-address".into())),
             ("mailto:a@x.example,,b@", AckUrlError::BadAddress("b@".into())),
-            ("mailto:Jo <jo@x.example>", AckUrlError::BadAddress("Jo <jo@x.example>".into())),
+            ("mailto:jo@", AckUrlError::BadAddress("jo@".into())),
+            ("mailto:jo@x..example", AckUrlError::BadAddress("jo@x..example".into())),
         ];
         for (text, expected) in cases {
             let error = parse_ack_url(text).expect_err(text);

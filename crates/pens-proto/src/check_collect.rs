@@ -7,7 +7,6 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use url::Url;
 
 use crate::ack_url::{AckUrl, AckUrlError, parse_ack_url};
 use crate::collect::{
@@ -20,6 +19,13 @@ use crate::expected::{ExpectedAnswer, Problem, Support, TargetCapabilities};
 use crate::expiry::{ZoneForm, parse_expiry};
 use crate::finding::Finding;
 use crate::requirement::{Requirement, req};
+use crate::uri::{GenericUri, UriAuthority, parse_uri};
+
+/// What CMI010 says of the expiry's zone, and what its own example does: quoted in the
+/// findings a zone-less or offset expiry earns, since the two disagree.
+const EXPIRY_TEXT_AND_EXAMPLE: &str = "CMI010 §6.2 asks for \"ISO 8601 format with UTC\" (1.0a: \"requires a \
+    trailing 'Z'\"), but its own Appendix A example collect writes `package-url-expiry=2005-07-22T06:51:29`, \
+    without any zone";
 
 /// vendor-data length every target must accept (CMI010 §6.2).
 pub const VENDOR_DATA_MIN_MAXIMUM: usize = 4096;
@@ -283,28 +289,25 @@ impl Check {
     fn package_id(&mut self, command: &CollectCommand) {
         let element = Element::PackageId;
         let Some(value) = self.required(command, element, &req::COLLECT_PACKAGE_ID_PRESENT) else { return };
-        let parsed = Url::parse(value).ok().filter(|_| !value.contains(char::is_whitespace));
-        let Some(uri) = parsed else {
-            self.finding(
-                &req::COLLECT_PACKAGE_ID_URI,
-                element,
-                Some(value),
-                "not a URI with a scheme; use the product's namespace URL plus an id, e.g. `https://vendor.example/course/42`".into(),
-            );
-            self.invalid(&req::COLLECT_PACKAGE_ID_URI, element);
-            return;
-        };
-        let has_namespace_and_id = match uri.scheme() {
-            "urn" => uri.path().split(':').filter(|p| !p.is_empty()).count() >= 2,
-            _ if uri.has_host() => {
-                uri.path().trim_matches('/').len()
-                    + uri.query().map_or(0, str::len)
-                    + uri.fragment().map_or(0, str::len)
-                    > 0
+        // A URI by RFC 2396 (CMI010 §6.2), not a browser's URL: App. A's own
+        // `http://myurl.com:2631e419-…` is a registry-based authority.
+        let uri = match parse_uri(value) {
+            Ok(uri) => uri,
+            Err(error) => {
+                self.finding(
+                    &req::COLLECT_PACKAGE_ID_URI,
+                    element,
+                    Some(value),
+                    format!(
+                        "{error}; use the product's namespace URL plus an id, e.g. `https://vendor.example/course/42`"
+                    ),
+                );
+                self.invalid(&req::COLLECT_PACKAGE_ID_URI, element);
+                return;
             }
-            _ => !uri.path().is_empty(),
         };
-        if !has_namespace_and_id {
+        self.unescaped(element, value, &uri);
+        if !has_namespace_and_id(&uri) {
             self.finding(
                 &req::COLLECT_PACKAGE_ID_NAMESPACE,
                 element,
@@ -314,23 +317,70 @@ impl Check {
         }
     }
 
+    /// A URI that carried raw characters RFC 2396 wants percent-encoded: read as encoded
+    /// (as HTTP clients do), a warning for the client; a target may accept it or call the
+    /// element invalid.
+    fn unescaped(&mut self, element: Element, value: &str, uri: &GenericUri) {
+        if uri.unescaped.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = uri.unescaped.iter().map(|c| format!("{c:?}")).collect();
+        self.finding(
+            &req::COLLECT_URI_ESCAPED,
+            element,
+            Some(value),
+            format!(
+                "{} raw in a URI; RFC 2396 §2.4 has them percent-encoded (read here as if they were)",
+                shown.join(", ")
+            ),
+        );
+        let code = element.missing_code().unwrap_or(ErrorCode::INVALID_ARGUMENT);
+        self.problem(
+            Problem::new(&req::COLLECT_URI_ESCAPED, Some(element.name()), ErrorCode::SUCCESS)
+                .or(code, format!("a strict target may call a {element} with raw {} invalid", shown.join(", "))),
+        );
+    }
+
+    /// A URL the target must connect to that names no host or port it can use: RFC-valid,
+    /// so a warning for the client; the target may accept the command (and fail later)
+    /// or refuse it with `codes`.
+    fn unreachable(&mut self, element: Element, value: &str, why: &str, codes: &[(ErrorCode, &str)]) {
+        self.finding(
+            &req::COLLECT_URL_REACHABLE,
+            element,
+            Some(value),
+            format!("a valid URI, but {why}: a target cannot connect to it"),
+        );
+        let mut problem = Problem::new(&req::COLLECT_URL_REACHABLE, Some(element.name()), ErrorCode::SUCCESS);
+        for (code, reason) in codes {
+            problem = problem.or(*code, *reason);
+        }
+        self.problem(problem);
+    }
+
     fn package_url(&mut self, command: &CollectCommand, target: &TargetCapabilities) {
         let element = Element::PackageUrl;
         let Some(value) = self.required(command, element, &req::COLLECT_PACKAGE_URL_PRESENT) else { return };
-        let url = match Url::parse(value.trim()) {
-            Ok(url) if url.has_host() && url.host_str().is_some_and(|h| !h.is_empty()) => url,
+        let uri = match parse_uri(value) {
+            Ok(uri)
+                if uri
+                    .authority
+                    .as_ref()
+                    .is_some_and(|a| !matches!(a, UriAuthority::Server { host, .. } if host.is_empty())) =>
+            {
+                uri
+            }
             Ok(_) | Err(_) => {
-                self.finding(
-                    &req::COLLECT_PACKAGE_URL_ABSOLUTE,
-                    element,
-                    Some(value),
-                    "not a fully qualified URL with scheme and host".into(),
-                );
+                let why = match parse_uri(value) {
+                    Err(error) => format!("not a fully qualified URL with scheme and host: {error}"),
+                    Ok(_) => "not a fully qualified URL with a scheme and a host".to_owned(),
+                };
+                self.finding(&req::COLLECT_PACKAGE_URL_ABSOLUTE, element, Some(value), why);
                 self.invalid(&req::COLLECT_PACKAGE_URL_ABSOLUTE, element);
                 return;
             }
         };
-        match url.scheme() {
+        match uri.scheme.as_str() {
             "http" | "https" => {}
             "ftp" => optional_feature(
                 self,
@@ -362,7 +412,20 @@ impl Check {
                 return;
             }
         }
-        let file_name = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
+        if let Err(why) = uri.reachable_host() {
+            self.unreachable(
+                element,
+                value,
+                &why,
+                &[
+                    (ErrorCode::PACKAGE_URL_INVALID, "a target may call a URL it cannot connect to invalid (2008)"),
+                    (ErrorCode::INVALID_PACKAGE_URL, "a target that fetches at once reports 1310"),
+                    (ErrorCode::UNABLE_TO_RETRIEVE, "a target that fetches at once may report 1301"),
+                ],
+            );
+        }
+        self.unescaped(element, value, &uri);
+        let file_name = uri.file_name();
         let has_extension = file_name.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty());
         if !has_extension {
             self.finding(
@@ -376,7 +439,7 @@ impl Check {
                 "many targets fetch a URL without a file name; the rule binds the client",
             ));
         }
-        if url.password().is_some() {
+        if uri.userinfo().is_some_and(|u| u.contains(':')) {
             self.finding(
                 &req::COLLECT_PACKAGE_URL_NO_USERINFO,
                 element,
@@ -425,29 +488,29 @@ impl Check {
                     Some(value),
                     "UTC written as an offset; CMI010 1.0a asks for the `Z` designator".into(),
                 );
-                self.problem(
-                    Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS)
-                        .or(
-                            ErrorCode::EXPIRY_BADLY_FORMATTED,
-                            "a strict target warns that the expiry is badly formatted (1320)",
-                        )
-                        .or(ErrorCode::EXPIRY_INVALID, "a strict target may call the expiry invalid (2009)"),
-                );
+                self.problem(Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS).or(
+                    ErrorCode::EXPIRY_BADLY_FORMATTED,
+                    "a strict target warns that the expiry is badly formatted (1320)",
+                ));
             }
             ZoneForm::Offset | ZoneForm::Missing => {
-                let what =
-                    if expiry.zone == ZoneForm::Offset { "a non-UTC offset" } else { "no time zone (local time)" };
+                // The text asks for UTC with `Z`; the spec's own example has no zone: the
+                // lenient reading (a valid ISO 8601 date-time) passes, with a warning.
+                let what = if expiry.zone == ZoneForm::Offset {
+                    "a UTC offset instead of `Z` (an exact instant all the same, read as such)"
+                } else {
+                    "no zone designator (read as UTC)"
+                };
                 self.finding(
                     &req::COLLECT_EXPIRY_UTC,
                     element,
                     Some(value),
-                    format!("the expiry has {what}; give it in UTC with `Z`"),
+                    format!("the expiry has {what}; {EXPIRY_TEXT_AND_EXAMPLE}: a warning, not a failure; send `Z`"),
                 );
-                self.problem(
-                    Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::EXPIRY_BADLY_FORMATTED)
-                        .or(ErrorCode::EXPIRY_INVALID, "a target may call a non-UTC expiry invalid (2009)")
-                        .or(ErrorCode::SUCCESS, "a lenient target may read the date-time as given"),
-                );
+                self.problem(Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::SUCCESS).or(
+                    ErrorCode::EXPIRY_BADLY_FORMATTED,
+                    "a strict target warns (1320) that the expiry is not in UTC with `Z`",
+                ));
             }
         }
         if expiry.instant <= now {
@@ -471,7 +534,36 @@ impl Check {
         let element = Element::Receipt;
         let Some(value) = self.required(command, element, &req::COLLECT_RECEIPT_PRESENT) else { return };
         match parse_ack_url(value) {
-            Ok(AckUrl::Http(_)) => {}
+            Ok(AckUrl::Http(http)) if !http.has_host() => {
+                self.finding(
+                    &req::COLLECT_RECEIPT_URL,
+                    element,
+                    Some(value),
+                    "an http(s) URL without a host (`scheme://host/…`, RFC 2616 §3.2.2): no receipt can be sent there"
+                        .into(),
+                );
+                self.invalid(&req::COLLECT_RECEIPT_URL, element).alternatives.push(alternative(
+                    ErrorCode::ACK_URL_UNREACHABLE,
+                    "a target may say it cannot reach the acknowledgement URL (1500)",
+                ));
+            }
+            Ok(AckUrl::Http(http)) => {
+                if let Err(why) = http.deliverable() {
+                    self.unreachable(
+                        element,
+                        value,
+                        why,
+                        &[
+                            (
+                                ErrorCode::RECEIPT_INVALID,
+                                "a target may call a receipt URL it cannot use invalid (2011)",
+                            ),
+                            (ErrorCode::ACK_URL_UNREACHABLE, "a target may say it cannot reach the URL (1500)"),
+                        ],
+                    );
+                }
+                self.escaping(element, value);
+            }
             Ok(AckUrl::Mailto(_)) => optional_feature(
                 self,
                 target.mailto_receipt,
@@ -498,7 +590,26 @@ impl Check {
         // Empty optional elements are implementation-defined (CMI010 §4.3): read as absent.
         let Some(value) = present(command.get(element)) else { return };
         match parse_ack_url(value) {
-            Ok(AckUrl::Http(_)) => {}
+            Ok(AckUrl::Http(http)) => {
+                // Alerts are optional (CMI010 §5.1): an alerts URL a target cannot use
+                // costs the client its alerts, not the collect. CMI010's own App. A §2
+                // collect writes `alerts=http%3A%2Fauthor.com%2Fpens.cgi` (one slash).
+                if let Err(why) = http.deliverable() {
+                    self.unreachable(
+                        element,
+                        value,
+                        why,
+                        &[
+                            (
+                                ErrorCode::ALERT_PROTOCOL_NOT_SUPPORTED,
+                                "a target may refuse an alerts URL it cannot use (1520)",
+                            ),
+                            (ErrorCode::INVALID_ARGUMENT, "a target may call it an invalid argument (1201)"),
+                        ],
+                    );
+                }
+                self.escaping(element, value);
+            }
             Ok(AckUrl::Mailto(_)) => optional_feature(
                 self,
                 target.mailto_alerts,
@@ -528,6 +639,13 @@ impl Check {
         }
     }
 
+    /// The raw-character warning for a receipt or alerts value, whatever its scheme.
+    fn escaping(&mut self, element: Element, value: &str) {
+        if let Ok(uri) = parse_uri(value) {
+            self.unescaped(element, value, &uri);
+        }
+    }
+
     fn vendor_data(&mut self, command: &CollectCommand) {
         let element = Element::VendorData;
         let Some(value) = command.get(element) else { return };
@@ -544,6 +662,24 @@ impl Check {
                     .or(ErrorCode::INVALID_ARGUMENT, "a target may refuse vendor-data beyond 4096 characters (1201)"),
             );
         }
+    }
+}
+
+/// Whether a package-id is a namespace plus an id in it (CMI010 §6.2): a URN with a
+/// namespace-specific part, a URL with a path, query or fragment, or, as App. A's own
+/// `http://myurl.com:2631e419-…` does, an id after the authority's `:`.
+fn has_namespace_and_id(uri: &GenericUri) -> bool {
+    let after_authority = uri.path.trim_matches('/').len()
+        + uri.query.as_ref().map_or(0, String::len)
+        + uri.fragment.as_ref().map_or(0, String::len)
+        > 0;
+    match (uri.scheme.as_str(), &uri.authority) {
+        ("urn", _) => uri.path.split(':').filter(|p| !p.is_empty()).count() >= 2,
+        (_, Some(UriAuthority::Registry(name))) => {
+            after_authority || name.rsplit_once(':').is_some_and(|(_, id)| !id.is_empty())
+        }
+        (_, Some(UriAuthority::Server { port, .. })) => after_authority || port.as_ref().is_some_and(|p| !p.is_empty()),
+        (_, None) => !uri.path.is_empty(),
     }
 }
 

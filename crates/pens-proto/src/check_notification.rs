@@ -45,7 +45,10 @@ pub fn check_notification(
             format!("the collect data is not echoed: {} missing", missing.join(", ")),
         ));
     }
-    if let Some(expiry) = notification.package_url_expiry.as_deref() {
+    // A date echoed as the collect sent it is the client's writing, not the target's:
+    // echoing is what §5.1 asks, so only a date the target wrote itself is judged.
+    let echoed = collect.and_then(|c| c.package_url_expiry.as_deref());
+    if let Some(expiry) = notification.package_url_expiry.as_deref().filter(|e| Some(*e) != echoed) {
         check_date(expiry, &mut findings);
     }
     findings
@@ -108,8 +111,9 @@ fn check_package_id(notification: &Notification, collect: Option<&CollectCommand
         );
         return;
     };
+    // The same URI, by RFC 3986 §6.2.2, is the same package-id (CMI010 §6.2 makes it a URI).
     if let Some(sent) = collect.and_then(|c| c.package_id.as_deref())
-        && sent != package_id
+        && !crate::uri::uri_equivalent(sent, package_id)
     {
         findings.push(
             Finding::new(&req::NOTIFICATION_PACKAGE_ID_MATCHES, format!("the collect sent package-id `{sent}`"))
@@ -212,6 +216,20 @@ mod tests {
             assert_eq!(ids(&findings), [*id], "{receipt:?}");
             assert_eq!(findings[0].is_failure(), *failure, "{id}");
         }
+    }
+
+    /// A receipt that echoes the collect's expiry as sent (no zone, an offset) is right
+    /// to: only a date the target wrote itself is judged.
+    #[test]
+    fn an_expiry_echoed_as_sent_is_not_the_target_s_date() {
+        let mut collect = CollectCommand::example();
+        collect.package_url_expiry = Some("2099-12-31T23:59:59+05:00".into());
+        let mut receipt = full_receipt();
+        receipt.package_url_expiry = collect.package_url_expiry.clone();
+        let findings = check_notification(&receipt, Some(NotificationKind::Receipt), Some(&collect));
+        assert!(findings.is_empty(), "{findings:?}");
+        let findings = check_notification(&receipt, Some(NotificationKind::Receipt), None);
+        assert_eq!(ids(&findings), ["notification.date.utc"]);
     }
 
     #[test]

@@ -25,8 +25,10 @@ mod finding;
 mod form;
 mod mail_body;
 mod notification;
+mod protocol_code;
 mod requirement;
 mod response;
+mod uri;
 
 pub use ack_url::{AckUrl, AckUrlError, Mailto, parse_ack_url};
 pub use check_collect::{
@@ -49,5 +51,7 @@ pub use form::{
 };
 pub use mail_body::{DecodedMailBody, check_mail_headers, decode_mail_body};
 pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, NotificationKind};
+pub use protocol_code::{RetrievalProtocol, protocol_code_indicates, protocol_stand_in, stand_in_note};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
+pub use uri::{GenericUri, UriAuthority, UriError, parse_uri, uri_equivalent};

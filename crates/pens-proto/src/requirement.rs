@@ -175,8 +175,8 @@ catalogue! {
         "package-url-expiry is present and not empty.";
     COLLECT_EXPIRY_FORMAT: "collect.package-url-expiry.format", "CMI010 §6.2", Must, Client,
         "package-url-expiry is an ISO 8601 date-time (e.g. `2005-05-20T16:05:39Z`).";
-    COLLECT_EXPIRY_UTC: "collect.package-url-expiry.utc", "CMI010 §6.2", Must, Client,
-        "package-url-expiry is given in UTC.";
+    COLLECT_EXPIRY_UTC: "collect.package-url-expiry.utc", "CMI010 §6.2, App. A", Should, Client,
+        "package-url-expiry is given in UTC. A should: CMI010's own App. A example (`2005-07-22T06:51:29`) has no zone at all, so a value without one, or with an offset (an exact instant all the same), is a warning.";
     COLLECT_EXPIRY_Z: "collect.package-url-expiry.z-designator", "CMI010 §6.2 (1.0a change)", Should, Client,
         "package-url-expiry ends in the UTC designator `Z` (CMI010 1.0a), not `+00:00` or `+0000`.";
     COLLECT_EXPIRY_FUTURE: "collect.package-url-expiry.future", "CMI010 §6.2", Must, Client,
@@ -189,6 +189,10 @@ catalogue! {
         "receipt is an absolute http(s) URL or a mailto: URL whose every address is valid.";
     COLLECT_ALERTS_URL: "collect.alerts.url", "CMI010 §6.2, §5", Must, Client,
         "alerts, when present, is an absolute http(s) URL or a mailto: URL whose every address is valid.";
+    COLLECT_URI_ESCAPED: "collect.uri.escaped", "CMI010 §6.2 (RFC 2396 §2.4)", Should, Client,
+        "Values CMI010 calls URIs or URLs (package-id, package-url, receipt, alerts) percent-encode what RFC 2396 does not allow raw (spaces, non-ASCII, `\"<>\\^`{|}`); HTTP clients encode them on the way, so it is a warning.";
+    COLLECT_URL_REACHABLE: "collect.url.reachable", "CMI010 §6.2, §5", Should, Client,
+        "package-url, receipt and alerts name a host and a port (1-65535) a connection can be made to; the RFCs allow URIs that name neither (`http:/x`, a port of any length), which a target cannot use.";
     COLLECT_VENDOR_DATA_LENGTH: "collect.vendor-data.length", "CMI010 §6.2", Should, Client,
         "vendor-data stays within 4096 characters, the smallest maximum a target must accept.";
 
@@ -261,6 +265,8 @@ catalogue! {
         "When several errors apply, the target answers the highest-numbered one.";
     TARGET_REFUSED_NO_FETCH: "target.refused.no-fetch", "CMI010 §6.3, App. A §2", Should, Target,
         "After refusing a collect with an error code, the target does not fetch the package.";
+    TARGET_VALID_VALUES: "target.collect.valid-values", "CMI010 §4.2, §6.2", Must, Target,
+        "A target accepts every value the spec's value spaces allow, in every form their standards allow: an ISO 8601 expiry with an offset, a fraction of a second or a lower-case `z` (RFC 3339 §5.6), and CMI010's own App. A forms; where CMI010's text and example disagree (`Z` required, an example without it) the lenient reading passes and a 1320 warning is a warning.";
     TARGET_EXTENSION_TOLERATED: "target.extension-elements.tolerated", "CMI010 §6.2, §4.3", Must, Target,
         "The target accepts a collect carrying elements it does not know.";
     TARGET_VENDOR_DATA: "target.vendor-data.accepted", "CMI010 §6.2", Must, Target,

@@ -53,6 +53,20 @@ impl Evidence {
         mailboxes(self.command.receipt.as_deref())
     }
 
+    /// The protocol the package URL of the collect names: what a 3-digit code in a
+    /// receipt, alert or answer means when it stands in for a PENS code (CMI010 §6.3).
+    pub(crate) fn retrieval_protocol(&self) -> Option<pens_proto::RetrievalProtocol> {
+        self.command.package_url.as_deref().and_then(pens_proto::RetrievalProtocol::of_url)
+    }
+
+    /// The PENS code in `codes` that `code` stands in for as the underlying protocol's
+    /// code, and the sentence saying so (CMI010 §6.3).
+    pub(crate) fn stand_in(&self, code: u16, codes: &[u16]) -> Option<String> {
+        let acceptable = codes.iter().map(|&c| pens_proto::ErrorCode(c));
+        pens_proto::protocol_stand_in(pens_proto::ErrorCode(code), acceptable, self.retrieval_protocol())
+            .map(|(pens, why)| pens_proto::stand_in_note(pens, &why))
+    }
+
     /// Milliseconds from the scenario start to `at`.
     pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)

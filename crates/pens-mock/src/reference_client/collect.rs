@@ -149,7 +149,8 @@ mod tests {
     fn expected_answer(defect: ClientDefect) -> u16 {
         match defect {
             ClientDefect::MissingExpiry => 2009,
-            ClientDefect::LocalTimeExpiry => 1320,
+            // A warning only: CMI010's own App. A example has no zone either.
+            ClientDefect::LocalTimeExpiry => 0,
             ClientDefect::PensVersion10 => 2001,
             ClientDefect::RelativePackageUrl => 2008,
             ClientDefect::NonUriPackageId => 2007,

@@ -75,7 +75,12 @@ pub(crate) fn destination(kind: NotificationKind, value: Option<&str>, mails: bo
         return Destination::Unusable(format!("the collect has no {element} url"));
     };
     match parse_ack_url(value) {
-        Ok(AckUrl::Http(url)) => Destination::Http(url),
+        // A URL valid by the RFCs may still name nothing to connect to (no host, a port
+        // beyond 65535): the collect was answered by the syntax, delivery fails here.
+        Ok(AckUrl::Http(http)) => match http.deliverable() {
+            Ok(url) => Destination::Http(url.clone()),
+            Err(why) => Destination::Unusable(format!("the {element} url cannot be delivered to: {why}")),
+        },
         Ok(AckUrl::Mailto(mailto)) if mails => Destination::Mail(mailto),
         Ok(AckUrl::Mailto(_)) => Destination::Unusable(format!(
             "this target does not mail {element}, and the {element} url is a mailto: url"

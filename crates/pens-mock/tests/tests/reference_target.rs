@@ -207,6 +207,40 @@ async fn a_valid_post_collect_is_answered_0_then_fetched_receipted_and_alerted()
     assert!(seen.activity.iter().all(|e| e.key.is_none()), "{:?}", seen.activity);
 }
 
+/// Package-ids and expiries in forms CMI010 and its standards allow but a browser's URL
+/// parser or a `Z`-only reading refuse: App. A's own registry-based package-id, digits
+/// after the host beyond 65535, an expiry with an offset, a fraction, a lower-case `z`,
+/// none at all (App. A's own form). The target (the one client mode plays, too) answers
+/// 0 and goes through the whole exchange; it once answered 2007 and 1320.
+#[tokio::test]
+async fn values_valid_by_the_rfcs_and_app_a_are_accepted_end_to_end() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::default());
+    let cases = [
+        ("app-a-id", Some("http://myurl.com:2631e419-1573-4720-b4c6-8701f960dccc"), None),
+        ("long-port-id", Some("http://vendor.example:1796576179010"), None),
+        ("offset", None, Some("2099-12-31T23:59:59+05:00")),
+        ("fraction", None, Some("2099-12-31T23:59:59.250Z")),
+        ("lower-z", None, Some("2099-12-31T23:59:59z")),
+        ("no-zone", None, Some("2099-12-31T23:59:59")),
+    ];
+    for (number, (key, package_id, expiry)) in (0u64..).zip(cases) {
+        let mut command = world.valid_collect(key);
+        if let Some(package_id) = package_id {
+            command.package_id = Some(package_id.to_owned());
+        } else {
+            // Each case its own package-id: the observation is matched by it.
+            command.package_id = Some(format!("http://vendor.example:{}", 1_796_576_179_000 + number));
+        }
+        if let Some(expiry) = expiry {
+            command.package_url_expiry = Some(expiry.to_owned());
+        }
+        let seen = world.post(&target, key, &command).await;
+        assert_eq!(seen.code(), Some(ErrorCode::SUCCESS), "{key}: {:?}", seen.activity);
+        assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{key}");
+    }
+}
+
 #[tokio::test]
 async fn a_get_collect_to_a_url_with_its_own_query_fetches_over_https() {
     let world = world().await;

@@ -539,13 +539,33 @@ pub(crate) fn judge_delivery(what: &str, delivery: &Delivery, within: Duration) 
     checks
 }
 
-/// The namespace of a `package-id`: everything before the last `/` of a URL, or the
-/// last `:` of a URN; `None` when it has neither.
+/// The namespace of a `package-id` (CMI010 §6.2: "the URL associated with the product
+/// … plus an ID unique within the service"): everything before the last `/` of a URL
+/// with a path, the last `:` of a URN, and, for an id written after the authority as
+/// App. A's own `http://myurl.com:2631e419-…` is (or `http://vendor.example:1796…`),
+/// the URL up to that `:`; `None` when it has none of these.
 pub(crate) fn namespace_of(id: &str) -> Option<&str> {
     let id = id.trim();
     let is_urn = id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
-    let cut = if is_urn { id.rsplit_once(':') } else { id.rsplit_once('/').or_else(|| id.rsplit_once(':')) };
-    cut.map(|(namespace, _)| namespace).filter(|n| !n.is_empty())
+    if is_urn {
+        return id.rsplit_once(':').map(|(namespace, _)| namespace).filter(|n| n.len() > 4);
+    }
+    if let Ok(uri) = pens_proto::parse_uri(id)
+        && uri.path.trim_matches('/').is_empty()
+        && uri.query.is_none()
+        && uri.fragment.is_none()
+        && let Some(authority) = &uri.authority
+    {
+        // The id sits in the authority, after its last `:`.
+        let authority = authority.to_string();
+        if let Some((host, tail)) = authority.rsplit_once(':')
+            && !tail.is_empty()
+            && let Some(start) = id.find(&authority)
+        {
+            return Some(&id[..start + host.len()]);
+        }
+    }
+    id.rsplit_once('/').or_else(|| id.rsplit_once(':')).map(|(namespace, _)| namespace).filter(|n| !n.is_empty())
 }
 
 /// Repeated publishes keep the `package-id` namespace.

@@ -25,11 +25,15 @@ pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect, settings: &Setti
     if let Some(codes) = &expect.error {
         let carried: Vec<u16> = alerts.iter().filter_map(|a| a.notification.error_code()).map(|c| c.0).collect();
         let expected = super::codes_text(codes);
-        checks.push(match carried.iter().find(|c| codes.contains(c)) {
-            Some(code) => {
+        let stand_in = carried.iter().find_map(|&c| evidence.stand_in(c, codes).map(|note| (c, note)));
+        checks.push(match (carried.iter().find(|c| codes.contains(c)), stand_in) {
+            (Some(code), _) => {
                 CheckResult::new(Verdict::Pass, &req::TARGET_ALERTS_OUTCOME, format!("an alert reports {code}"))
             }
-            None => {
+            (None, Some((code, note))) => {
+                CheckResult::new(Verdict::Pass, &req::TARGET_ALERTS_OUTCOME, format!("an alert reports {code}, {note}"))
+            }
+            (None, None) => {
                 CheckResult::new(Verdict::Fail, &req::TARGET_ALERTS_OUTCOME, format!("no alert reports {expected}"))
                     .expected_actual(expected, format!("{carried:?}"))
             }

@@ -29,10 +29,21 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
                 Some(code) if acceptable.contains(&code) => {
                     CheckResult::new(Verdict::Pass, &req::TARGET_RECEIPT_OUTCOME, format!("{label} reports {code}"))
                 }
+                Some(code) if let Some(note) = evidence.stand_in(code, acceptable) => CheckResult::new(
+                    Verdict::Pass,
+                    &req::TARGET_RECEIPT_OUTCOME,
+                    format!("{label} reports {code}, {note}"),
+                ),
                 Some(code) if expect.warn.contains(&code) => CheckResult::new(
                     Verdict::Warn,
                     &req::TARGET_RECEIPT_OUTCOME,
                     format!("{label} reports {code}; {} is more precise", codes_text(acceptable)),
+                )
+                .expected_actual(codes_text(acceptable), code.to_string()),
+                Some(code) if let Some(note) = evidence.stand_in(code, &expect.warn) => CheckResult::new(
+                    Verdict::Warn,
+                    &req::TARGET_RECEIPT_OUTCOME,
+                    format!("{label} reports {code}, {note}; {} is more precise", codes_text(acceptable)),
                 )
                 .expected_actual(codes_text(acceptable), code.to_string()),
                 other => CheckResult::new(
@@ -64,7 +75,12 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
             let actual = receipt.notification.get(name);
             let requirement = pens_proto::Requirement::by_id(&format!("notification.{name}.matches"))
                 .unwrap_or(&req::NOTIFICATION_COLLECT_DATA);
-            checks.push(if actual == Some(value.as_str()) {
+            // A package-id is a URI (CMI010 §6.2): an RFC 3986-equivalent echo is the same one.
+            let same = match actual {
+                Some(actual) if name == "package-id" => pens_proto::uri_equivalent(actual, value),
+                other => other == Some(value.as_str()),
+            };
+            checks.push(if same {
                 CheckResult::new(Verdict::Pass, requirement, format!("{label} carries {name} as sent"))
             } else {
                 CheckResult::new(
@@ -155,7 +171,8 @@ fn credentials(
 
 /// The user and password of an `http(s)://user:password@…` receipt URL, decoded.
 fn receipt_userinfo(url: Option<&str>) -> Option<(String, String)> {
-    let Some(Ok(pens_proto::AckUrl::Http(url))) = url.map(pens_proto::parse_ack_url) else { return None };
+    let Some(Ok(pens_proto::AckUrl::Http(http))) = url.map(pens_proto::parse_ack_url) else { return None };
+    let url = http.deliverable().ok()?;
     let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
     (!url.username().is_empty()).then(|| (decode(url.username()), decode(url.password().unwrap_or_default())))
 }
@@ -315,6 +332,37 @@ mod tests {
         }
     }
 
+    /// CMI010 §6.3: the staging server's own status, where it is indicative of the
+    /// error, is as good as the PENS code (a receipt carrying 404 once failed).
+    #[test]
+    fn the_underlying_protocol_s_code_stands_in_for_the_retrieval_code() {
+        let expect = codes(&[1310], &[1301]);
+        let cases = [
+            (404, Verdict::Pass, "accepted as the underlying protocol's code for 1310 (HTTP 404 Not Found)"),
+            (410, Verdict::Pass, "for 1310 (HTTP 410 Gone)"),
+            (500, Verdict::Warn, "for 1301 (HTTP 500): CMI010 §6.3"),
+            (401, Verdict::Warn, "for 1301 (HTTP 401 Unauthorized)"),
+            (200, Verdict::Fail, "receipt reports 200"),
+        ];
+        for (code, verdict, message) in cases {
+            let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, code);
+            let checks = judge(&evidence, &expect, &settings());
+            assert_eq!(outline(&checks), [(verdict, "target.receipt.outcome")], "{code}");
+            assert!(checks[0].message.contains(message), "{code}: {}", checks[0].message);
+        }
+        let credentials = codes(&[1312], &[1310, 1301]);
+        let checks = judge(&valid().answered_with(0).receipt(20, 403), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        // FTP replies count for an ftp:// package URL only.
+        let mut ftp = valid();
+        ftp.command.package_url = Some("ftp://127.0.0.1:2121/s/k/p.zip".into());
+        let checks = judge(&ftp.answered_with(0).receipt(20, 530), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.receipt.outcome")]);
+        assert!(checks[0].message.contains("FTP 530 not logged in"), "{}", checks[0].message);
+        let checks = judge(&valid().answered_with(0).receipt(20, 530), &credentials, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Warn, "target.receipt.outcome")], "HTTP has no 530 of its own");
+    }
+
     #[test]
     fn an_unreadable_outcome_fails() {
         let mut receipt = notification_for(&valid().command, NotificationKind::Receipt, 0);
@@ -438,6 +486,22 @@ mod tests {
         let checks = judge(&valid().notification(20, Endpoint::Receipt, missing), &expect, &settings());
         let field = checks.iter().find(|c| c.requirement == "notification.package-id.matches").expect("a field check");
         assert_eq!((field.verdict, field.actual.as_deref()), (Verdict::Warn, Some("(missing)")));
+    }
+
+    /// package-id is a URI (CMI010 §6.2): an echo equivalent by RFC 3986 §6.2.2 is the
+    /// same package-id, not a mismatch.
+    #[test]
+    fn an_equivalent_package_id_uri_matches() {
+        let mut evidence = valid();
+        evidence.command.package_id = Some("http://vendor.example/c~1".into());
+        let mut echoed = notification_for(&evidence.command, NotificationKind::Receipt, 0);
+        echoed.package_id = Some("HTTP://Vendor.Example/c%7E1".into());
+        let expect = ReceiptExpect {
+            fields: vec![("package-id".into(), "http://vendor.example/c~1".into())],
+            ..ReceiptExpect::default()
+        };
+        let checks = judge(&evidence.notification(20, Endpoint::Receipt, echoed), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "notification.package-id.matches")], "{checks:#?}");
     }
 
     #[test]

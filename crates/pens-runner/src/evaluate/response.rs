@@ -88,6 +88,11 @@ fn judge_code(evidence: &Evidence, expect: &ResponseExpect, settings: &Settings<
     if acceptable.contains(&code.0) {
         return CheckResult::new(Verdict::Pass, requirement, format!("answered {described}"));
     }
+    // CMI010 §6.3: a target that fetches before it answers may answer with the staging
+    // server's own code where it is indicative of the error (404 for 1310).
+    if let Some(note) = evidence.stand_in(code.0, &acceptable) {
+        return CheckResult::new(Verdict::Pass, requirement, format!("answered {code}, {note}"));
+    }
     if expect.warn.contains(&code.0) {
         return CheckResult::new(
             Verdict::Warn,
@@ -151,6 +156,23 @@ mod tests {
         let checks = judged(evidence, expect);
         assert_eq!(checks.len(), 1, "a well-formed answer yields only the code check: {checks:#?}");
         checks.into_iter().next().expect("one check")
+    }
+
+    /// CMI010 §6.3: a target that fetched before answering may answer with the staging
+    /// server's status where it is indicative of the error; only for retrieval codes.
+    #[test]
+    fn an_indicative_protocol_code_stands_in_for_a_retrieval_code() {
+        let check = code_check(&valid().answered_with(404), &expect(Some(&[1310]), &[1301], Verdict::Warn));
+        assert_eq!(check.verdict, Verdict::Pass, "{check:#?}");
+        assert!(
+            check.message.contains("underlying protocol's code for 1310 (HTTP 404 Not Found)"),
+            "{}",
+            check.message
+        );
+        let check = code_check(&valid().answered_with(404), &expect(Some(&[2008]), &[], Verdict::Fail));
+        assert_eq!(check.verdict, Verdict::Fail, "404 says nothing of a parameter: {check:#?}");
+        let check = code_check(&valid().answered_with(404), &expect(Some(&[0]), &[], Verdict::Fail));
+        assert_eq!(check.verdict, Verdict::Fail, "no stand-in for success: {check:#?}");
     }
 
     #[test]

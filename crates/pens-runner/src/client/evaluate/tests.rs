@@ -65,6 +65,33 @@ fn namespaces_are_cut_at_the_last_slash_or_the_last_colon_of_a_urn() {
     assert_eq!(namespace_of("https://a.example/courses/intro"), Some("https://a.example/courses"));
     assert_eq!(namespace_of("urn:vendor:courses:42"), Some("urn:vendor:courses"));
     assert_eq!(namespace_of("course 42"), None);
+    // CMI010 App. A's own form: the id after the authority's `:`.
+    assert_eq!(namespace_of("http://myurl.com:2631e419-1573-4720"), Some("http://myurl.com"));
+    assert_eq!(namespace_of("http://vendor.example:1796576179010"), Some("http://vendor.example"));
+    assert_eq!(namespace_of("http://vendor.example/"), Some("http://vendor.example"));
+}
+
+/// A tool whose package-id is a URI by RFC 2396 that a browser parser refuses (App. A's
+/// registry-based authority, digits after the host beyond 65535) sends a valid collect:
+/// the client checks pass, and the answer the mock target owes it is 0 (it once was
+/// 2007, and six client scenarios failed).
+#[test]
+fn a_package_id_valid_by_rfc_2396_but_not_by_a_browser_passes() {
+    for package_id in ["http://vendor.example:1796576179010", "http://myurl.com:2631e419-1573-4720-b4c6-8701f960dccc"] {
+        let mut command = CollectCommand::example();
+        command.package_id = Some(package_id.into());
+        let checks = judged(&evidence(vec![collect(1, "POST", &command, 0)]), &ClientExpectations::default());
+        assert_eq!(checks, [(Verdict::Pass, "collect.receipt.present".into())], "{package_id}");
+        let context = pens_proto::CheckContext::at(OffsetDateTime::now_utc());
+        let expected = pens_proto::assess_collect(&command, &context).expected;
+        assert!(expected.accepts(ErrorCode(0)), "{package_id}: {expected:?}");
+    }
+    let mut ids = CollectCommand::example();
+    ids.package_id = Some("http://vendor.example:1796576179010".into());
+    let mut next = ids.clone();
+    next.package_id = Some("http://vendor.example:1796576179011".into());
+    let same = evidence(vec![collect(1, "POST", &ids, 0), collect(2, "POST", &next, 0)]);
+    assert_eq!(judge_namespace(&same).verdict, Verdict::Pass);
 }
 
 #[test]
