@@ -17,6 +17,7 @@ fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
             url: "http://127.0.0.1:8380/pens".into(),
             name: Some("Acme LMS".into()),
             claims: pens_proto::TargetCapabilities { ftp: pens_proto::Support::No, ..Default::default() },
+            observed: Vec::new(),
         },
         summary: Summary::of(&scenarios),
         aborted: None,

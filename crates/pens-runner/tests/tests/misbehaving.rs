@@ -66,7 +66,7 @@ async fn run(scenarios: &[Scenario], options: &RunOptions) -> Observed {
 
 /// GETs `url` (plain HTTP) and reads the answer to its end, as a target that fetches
 /// what it is told to would; failures are the staging server's business.
-async fn fetch(url: String) {
+pub(crate) async fn fetch(url: String) {
     let Some(rest) = url.strip_prefix("http://") else { return };
     let (authority, path) = match rest.split_once('/') {
         Some((authority, path)) => (authority.to_owned(), format!("/{path}")),
@@ -263,7 +263,7 @@ async fn a_target_that_never_reaches_the_harness_aborts_with_the_ssrf_explanatio
 
 /// POSTs a successful receipt for `command` to its receipt URL (plain HTTP), as a
 /// target that works would once it has the package.
-async fn post_receipt(command: &CollectCommand) {
+pub(crate) async fn post_receipt(command: &CollectCommand) {
     let Some(url) = command.receipt.as_deref().and_then(|r| r.strip_prefix("http://")) else { return };
     let (authority, path) = match url.split_once('/') {
         Some((authority, path)) => (authority.to_owned(), format!("/{path}")),
