@@ -176,7 +176,8 @@ pub struct ObservedCapability {
     /// needs it without refusing it), `no` (it answered the feature's error code; for
     /// alerts: it sent none), `unknown` (nothing in this run exercised it conclusively).
     pub observed: pens_proto::Support,
-    /// What showed it, naming the scenario: `fetched the package over ftp in ftp-fetch`.
+    /// What showed it, naming the scenario: `the target requested the package over ftp in
+    /// ftp-fetch`.
     pub evidence: String,
     /// The `[claims]` line that states what was observed (`ftp = "yes"`); absent when
     /// nothing was observed.

@@ -84,10 +84,16 @@ fn said(sighting: &Sighting) -> String {
     format!("the target {} in {}", sighting.seen, sighting.scenario)
 }
 
-/// The observed capabilities for the report, one per feature in catalogue order.
+/// The observed capabilities for the report, in catalogue order: every feature the
+/// profile leaves `unknown` (what to paste, or that the run could not tell), and every
+/// claimed one the run saw in use or refused (confirmed, or contradicted).
 pub(crate) fn report(claims: &TargetCapabilities, observations: &Observations) -> Vec<ObservedCapability> {
     FEATURES
         .iter()
+        .filter(|feature| {
+            claim(claims, feature.capability) == Support::Unknown
+                || observations.of(feature.capability).support != Support::Unknown
+        })
         .map(|feature| {
             let name = feature.capability.name();
             let resolution = observations.of(feature.capability);
