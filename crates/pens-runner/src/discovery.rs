@@ -341,3 +341,94 @@ fn excluded(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(capability: Capability, signal: Signal, scenario: &str) -> Sighting {
+        let seen = match signal {
+            Signal::Used => "used it",
+            Signal::Refused => "answered 1304",
+            Signal::Accepted => "answered 0 and never reported 1304",
+        };
+        Sighting { capability, signal, scenario: scenario.to_owned(), seen: seen.to_owned() }
+    }
+
+    fn scenario(id: &str, claims: &str) -> Scenario {
+        let text = format!(
+            "id = \"{id}\"\ntitle = \"t\"\nrequirements = [\"target.fetch.ftp\"]\n{claims}\n\n[expect.response]\nerror = [0]\n"
+        );
+        pens_scenario::parse_scenario(format!("{id}.toml"), &text).unwrap_or_else(|e| panic!("{id}: {e:?}"))
+    }
+
+    #[test]
+    fn a_use_outweighs_a_refusal_which_outweighs_an_acceptance() {
+        use Signal::{Accepted, Refused, Used};
+        // Sightings of ftp, then of alerts, and what each resolves to.
+        let table: [(&[Signal], Option<Support>); 6] = [
+            (&[Accepted, Refused, Used], Some(Support::Yes)),
+            (&[Accepted, Refused], Some(Support::No)),
+            (&[Accepted], Some(Support::Yes)),
+            (&[Refused], Some(Support::No)),
+            (&[Used], Some(Support::Yes)),
+            (&[], None),
+        ];
+        for (signals, expected) in table {
+            let sightings: Vec<Sighting> = signals.iter().map(|s| seen(Capability::Ftp, s.clone(), "one")).collect();
+            let resolved = resolve(&sightings).0.get(&Capability::Ftp).map(|r| r.support);
+            assert_eq!(resolved, expected, "{signals:?}");
+        }
+        // An alerts URL accepted and never used: the target sends no alerts.
+        let resolved = resolve(&[seen(Capability::Alerts, Signal::Accepted, "one")]);
+        assert_eq!(resolved.of(Capability::Alerts).support, Support::No);
+    }
+
+    #[test]
+    fn unknown_claims_settle_by_what_the_run_observed() {
+        let unknown = TargetCapabilities::default();
+        let needs = scenario("needs-ftp", "needs = [\"ftp\"]");
+        let unless = scenario("unless-ftp", "unless = [\"ftp\"]");
+        let supports = resolve(&[seen(Capability::Ftp, Signal::Used, "elsewhere")]);
+        let refuses = resolve(&[seen(Capability::Ftp, Signal::Refused, "elsewhere")]);
+        let accepted = [seen(Capability::Ftp, Signal::Accepted, "here")];
+        let refused = [seen(Capability::Ftp, Signal::Refused, "here")];
+        // (scenario, observations, own sightings, verdict after settling)
+        let table: [(&Scenario, &Observations, &[Sighting], Verdict); 7] = [
+            (&needs, &supports, &[], Verdict::Pass),
+            (&needs, &supports, &refused, Verdict::Fail),
+            (&needs, &refuses, &refused, Verdict::NotApplicable),
+            (&needs, &refuses, &accepted, Verdict::Fail),
+            (&needs, &Observations::default(), &[], Verdict::NotApplicable),
+            (&unless, &supports, &[], Verdict::NotApplicable),
+            (&unless, &supports, &refused, Verdict::Fail),
+        ];
+        for (index, (scenario, observations, own, expected)) in table.into_iter().enumerate() {
+            let mut result = ScenarioResult::new(scenario.id.value.clone(), "t", "f.toml", Verdict::Pass);
+            result.checks.push(CheckResult::new(Verdict::Pass, &pens_proto::req::TARGET_FETCH_FTP, "judged"));
+            settle(&mut result, scenario, &unknown, observations, own);
+            assert_eq!(result.verdict, expected, "row {index}: {result:#?}");
+        }
+    }
+
+    #[test]
+    fn a_contradicted_claim_is_named_first() {
+        let claims = TargetCapabilities { ftp: Support::No, ..TargetCapabilities::default() };
+        let unless = scenario("unless-ftp", "unless = [\"ftp\"]");
+        let mut result = ScenarioResult::new("unless-ftp", "t", "f.toml", Verdict::Pass);
+        result.checks.push(CheckResult::new(Verdict::Fail, &pens_proto::req::TARGET_FETCH_FTP, "answered 0"));
+        let used = [Sighting {
+            capability: Capability::Ftp,
+            signal: Signal::Used,
+            scenario: "unless-ftp".into(),
+            seen: "requested the package over ftp".into(),
+        }];
+        settle(&mut result, &unless, &claims, &Observations::default(), &used);
+        assert_eq!(result.verdict, Verdict::Fail);
+        assert_eq!(
+            result.checks[0].message,
+            "the profile says ftp = \"no\", but the target requested the package over ftp: claim it (ftp = \"yes\") \
+             and fetch ftp:// packages, or answer 1304"
+        );
+    }
+}
