@@ -227,6 +227,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn observed_capabilities_are_the_claims_lines_to_paste() {
+        let mut report = report(Vec::new(), None);
+        report.target.observed = vec![crate::model::ObservedCapability {
+            capability: "ftp".into(),
+            claimed: pens_proto::Support::Unknown,
+            observed: pens_proto::Support::Yes,
+            evidence: "the target requested the package over ftp in ftp-fetch".into(),
+            profile_line: Some("ftp = \"yes\"".into()),
+        }];
+        let markdown = render_markdown(&report);
+        assert!(
+            markdown.contains(
+                "Capabilities observed (paste under `[claims]` in the profile):\n\n```toml\nftp = \"yes\"              \
+                 # the target requested the package over ftp in ftp-fetch\n```\n"
+            ),
+            "{markdown}"
+        );
+    }
+
     fn sample() -> RunReport {
         let mut fail = ScenarioResult::new("lf-line-endings", "Responses end lines with CRLF", "f.toml", Verdict::Fail);
         fail.checks = vec![

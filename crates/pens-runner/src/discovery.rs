@@ -263,8 +263,10 @@ fn needed(
                         ))),
                         Some(s) if s.signal == Signal::Accepted && failed => Outcome::Check(fail(format!(
                             "the profile leaves {name} unknown and the target {} here: accepting it claims {name}, \
-                             so it must {}, or answer {code} (CMI010 §5, §6.3)",
-                            s.seen, feature.duty
+                             so it must {}, or answer {code} (CMI010 §5, §6.3){}",
+                            s.seen,
+                            feature.duty,
+                            mail_hint(feature.capability)
                         ))),
                         _ => Outcome::Judged,
                     }
@@ -287,6 +289,18 @@ fn needed(
                 )),
             }
         }
+    }
+}
+
+/// For a mailed feature, what else may explain that no mail came: the harness only sees
+/// mail that reaches its own sink, so it cannot tell "never sent" from "sent elsewhere".
+fn mail_hint(capability: Capability) -> &'static str {
+    match capability {
+        Capability::MailtoReceipt | Capability::MailtoAlerts => {
+            "; the harness sees only the mail that reaches its sink: if the LMS did mail it, point its outgoing \
+             mail (SMTP relay) at the address the run header prints as `smtp`"
+        }
+        _ => "",
     }
 }
 
