@@ -120,8 +120,11 @@ pub(crate) async fn run_and_report(
             url: options.target_url.clone(),
             name: options.target_name.clone(),
             claims: options.claims.clone(),
+            observed: Vec::new(),
         },
-        Suite::Client { .. } => TargetInfo { url: String::new(), name: None, claims: Default::default() },
+        Suite::Client { .. } => {
+            TargetInfo { url: String::new(), name: None, claims: Default::default(), observed: Vec::new() }
+        }
     };
     if scope.is_empty_partition() {
         console.line(format!("pens-conform {mode} run · 0 scenarios"))?;

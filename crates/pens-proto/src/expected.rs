@@ -133,7 +133,8 @@ pub enum Support {
     Yes,
     /// Not supported: the target must answer the feature's error code.
     No,
-    /// No claim: either behaviour is acceptable.
+    /// No claim: either behaviour is acceptable, done completely; a run discovers which
+    /// one the target chose.
     #[default]
     Unknown,
 }

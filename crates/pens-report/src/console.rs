@@ -61,6 +61,12 @@ pub fn render_console(report: &RunReport) -> String {
             }
         }
     }
+    if !report.target.observed.is_empty() {
+        let _ = writeln!(out, "\ncapabilities observed (paste under [claims] in the profile):");
+        for line in crate::observed::lines(&report.target.observed) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     if let Some(outcome) = &report.baseline {
         render_baseline(&mut out, outcome);
     }

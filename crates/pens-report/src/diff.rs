@@ -177,6 +177,7 @@ mod tests {
                 url: "http://127.0.0.1:1/pens".into(),
                 name: None,
                 claims: pens_proto::TargetCapabilities::default(),
+                observed: Vec::new(),
             },
             summary: Summary::of(&scenarios),
             aborted: None,

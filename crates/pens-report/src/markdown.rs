@@ -40,6 +40,7 @@ pub fn render_markdown(report: &RunReport) -> String {
         let _ = writeln!(out, "> **Run stopped early:** {}\n", escape_cell(reason));
     }
     write_totals(&mut out, report);
+    write_observed(&mut out, report);
 
     let mut worse: Vec<&ScenarioResult> = report.scenarios.iter().filter(|s| s.verdict > Verdict::Pass).collect();
     worse.sort_by(|a, b| b.verdict.cmp(&a.verdict).then_with(|| a.id.cmp(&b.id)));
@@ -82,6 +83,20 @@ fn write_totals(out: &mut String, report: &RunReport) {
     let _ = writeln!(out, "| total | {} |", names.join(" | "));
     let _ = writeln!(out, "|---:|{}", "---:|".repeat(verdicts.len()));
     let _ = writeln!(out, "| {} | {} |\n", report.summary.total, counts.join(" | "));
+}
+
+/// The capabilities the run observed, as the `[claims]` lines to paste into the profile.
+/// The lines are the harness's own words (keys, codes, scenario ids); backticks are
+/// still replaced so nothing can end the code block.
+fn write_observed(out: &mut String, report: &RunReport) {
+    if report.target.observed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Capabilities observed (paste under `[claims]` in the profile):\n\n```toml");
+    for line in crate::observed::lines(&report.target.observed) {
+        let _ = writeln!(out, "{}", line.replace('`', "'"));
+    }
+    let _ = writeln!(out, "```\n");
 }
 
 fn write_all_passed(out: &mut String, report: &RunReport) {
@@ -200,6 +215,7 @@ mod tests {
                 url: "http://127.0.0.1:8380/pens".into(),
                 name: Some("Acme <LMS> | v2".into()),
                 claims: pens_proto::TargetCapabilities::default(),
+                observed: Vec::new(),
             },
             summary: Summary::of(&scenarios),
             aborted: aborted.map(str::to_owned),
@@ -209,6 +225,26 @@ mod tests {
             merged_from: None,
             scenarios,
         }
+    }
+
+    #[test]
+    fn observed_capabilities_are_the_claims_lines_to_paste() {
+        let mut report = report(Vec::new(), None);
+        report.target.observed = vec![crate::model::ObservedCapability {
+            capability: "ftp".into(),
+            claimed: pens_proto::Support::Unknown,
+            observed: pens_proto::Support::Yes,
+            evidence: "the target requested the package over ftp in ftp-fetch".into(),
+            profile_line: Some("ftp = \"yes\"".into()),
+        }];
+        let markdown = render_markdown(&report);
+        assert!(
+            markdown.contains(
+                "Capabilities observed (paste under `[claims]` in the profile):\n\n```toml\nftp = \"yes\"              \
+                 # the target requested the package over ftp in ftp-fetch\n```\n"
+            ),
+            "{markdown}"
+        );
     }
 
     fn sample() -> RunReport {

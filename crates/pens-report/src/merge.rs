@@ -342,6 +342,8 @@ fn combine(inputs: Vec<PartitionReport>, order: Vec<usize>, reference: Partition
         })
         .collect();
     let baseline = combine_baselines(&ordered);
+    // Each partition discovered capabilities from its own scenarios only.
+    let observed = crate::observed::combine(ordered.iter().map(|r| r.target.observed.as_slice()));
     let started_at = earliest(ordered.iter().map(|r| r.started_at.as_str())).to_owned();
     let duration_ms = ordered.iter().map(|r| r.duration_ms).max().unwrap_or(0);
     let mut reports = ordered.into_iter();
@@ -358,6 +360,7 @@ fn combine(inputs: Vec<PartitionReport>, order: Vec<usize>, reference: Partition
     merged.summary = Summary::of(&merged.scenarios);
     merged.aborted = (!aborted.is_empty()).then(|| aborted.join("; "));
     merged.baseline = baseline;
+    merged.target.observed = observed;
     merged.partition = None;
     merged.merged_from = Some(merged_from);
     merged

@@ -154,6 +154,44 @@ pub struct TargetInfo {
     pub name: Option<String>,
     /// Optional features it claims, as `feature -> yes|no|unknown`.
     pub claims: pens_proto::TargetCapabilities,
+    /// What the run saw it do with each optional feature scenarios can need (target
+    /// mode): a claim left `unknown` is discovered, and a claim the target contradicts
+    /// shows next to what it did. Empty in client mode and for a run that never got to
+    /// its scenarios.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<ObservedCapability>,
+}
+
+/// What a run saw an implementation do with one optional feature (CMI010 §5, §6.3:
+/// FTP, FTPS and `mailto:` are optional, and a target without one answers its error
+/// code; §5.1: alerts are optional). With the profile line that states it, so a vendor
+/// can paste it under `[claims]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ObservedCapability {
+    /// The `[claims]` key: `ftp`, `ftps`, `mailto-receipt`, `mailto-alerts`, `alerts`.
+    pub capability: String,
+    /// What the profile claims.
+    pub claimed: pens_proto::Support,
+    /// What the target did: `yes` (it used the feature, or accepted a collect that
+    /// needs it without refusing it), `no` (it answered the feature's error code; for
+    /// alerts: it sent none), `unknown` (nothing in this run exercised it conclusively).
+    pub observed: pens_proto::Support,
+    /// What showed it, naming the scenario: `the target requested the package over ftp in
+    /// ftp-fetch`.
+    pub evidence: String,
+    /// The `[claims]` line that states what was observed (`ftp = "yes"`); absent when
+    /// nothing was observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_line: Option<String>,
+}
+
+impl ObservedCapability {
+    /// Whether the profile makes a claim (yes or no) that the target did not bear out.
+    pub fn contradicts_claim(&self) -> bool {
+        self.claimed != pens_proto::Support::Unknown
+            && self.observed != pens_proto::Support::Unknown
+            && self.claimed != self.observed
+    }
 }
 
 /// Scenario counts per verdict.

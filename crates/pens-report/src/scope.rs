@@ -46,7 +46,7 @@ mod tests {
             mode: "target".into(),
             started_at: "2026-01-01T00:00:00Z".into(),
             duration_ms: 0,
-            target: TargetInfo { url: "http://t".into(), name: None, claims: Default::default() },
+            target: TargetInfo { url: "http://t".into(), name: None, claims: Default::default(), observed: Vec::new() },
             summary: Summary::of(&scenarios),
             aborted: None,
             baseline: None,

@@ -5,8 +5,8 @@ use pens_mock::{PackageBody, StagingBehaviour as MockBehaviour, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{
-    Capability, CredentialsExpectation, Expectations as ScenarioExpectations, InternalRequested, Method, Order,
-    Protocol, ResponseFormat, Scenario, StagingBehaviour, TemplateContext,
+    CredentialsExpectation, Expectations as ScenarioExpectations, InternalRequested, Method, Order, Protocol,
+    ResponseFormat, Scenario, StagingBehaviour, TemplateContext,
 };
 
 use crate::plan::{
@@ -14,6 +14,7 @@ use crate::plan::{
     ResponseExpect,
 };
 use crate::request::CollectSpec;
+use crate::sighting::claim;
 
 /// Why a scenario does not apply to a target with these claims (and this declared
 /// package limit), if it does not.
@@ -38,27 +39,19 @@ pub(crate) fn not_applicable(
             size.value
         ));
     }
+    // A claim left unknown runs both kinds: what the target does decides afterwards
+    // (crate::discovery).
     for need in &scenario.needs {
-        if support(claims, need.value) != Support::Yes {
+        if claim(claims, need.value) == Support::No {
             return Some(format!("needs {}, which the profile does not claim", need.value.name()));
         }
     }
     for unless in &scenario.unless {
-        if support(claims, unless.value) == Support::Yes {
+        if claim(claims, unless.value) == Support::Yes {
             return Some(format!("checks a target without {0}; the profile claims {0}", unless.value.name()));
         }
     }
     None
-}
-
-fn support(claims: &TargetCapabilities, capability: Capability) -> Support {
-    match capability {
-        Capability::Ftp => claims.ftp,
-        Capability::Ftps => claims.ftps,
-        Capability::MailtoReceipt => claims.mailto_receipt,
-        Capability::MailtoAlerts => claims.mailto_alerts,
-        Capability::Alerts => claims.alerts,
-    }
 }
 
 /// The staging plan: the package, credentials (rendered) and behaviour; an oversized

@@ -14,6 +14,7 @@ mod account;
 mod advisory;
 mod client;
 mod context;
+mod discovery;
 mod evaluate;
 mod evidence;
 mod exchanges;
@@ -29,6 +30,7 @@ pub mod profile;
 mod request;
 mod schedule;
 mod secret;
+mod sighting;
 mod step;
 mod suite;
 

@@ -1,18 +1,36 @@
 //! The preflight: one valid collect before anything else. It tells "the LMS is wrong"
 //! from "the LMS cannot reach us", so that a firewall or an SSRF guard yields one clear
 //! `inconclusive` explanation instead of forty failures.
+//!
+//! Three outcomes look alike from afar and must not be confused:
+//! - **never answered**: nothing listens, or the target holds the connection and sends
+//!   nothing, even long after the ack deadline. The run stops: no scenario could judge
+//!   more than that.
+//! - **answered late**: an answer after the ack deadline is a `target.ack.synchronous`
+//!   failure (CMI010 §5) in every scenario it delays, not a reachability problem. The
+//!   preflight waits for such an answer a bounded extra time ([`LATE_ANSWER_FACTOR`]),
+//!   warns, and lets the scenarios judge it.
+//! - **answered but never fetched nor receipted**: the target cannot reach the harness
+//!   (SSRF guard, firewall, advertise host). The run stops with that explanation.
 
-use pens_mock::{CollectClient, StagingPlan};
+use std::time::{Duration, Instant};
+
+use pens_mock::{CollectClient, Endpoint, StagingPlan};
 
 use crate::context::ScenarioContext;
-use crate::gather::{Probe, gather};
 use crate::options::RunOptions;
 use crate::parties::Parties;
-use crate::plan::{ExpectSet, Expectations, ReceiptExpect};
 use crate::request::{CollectSpec, RunCredentials, build, default_pairs};
 
 /// The key of the preflight's staging path and collector URLs.
 const KEY: &str = "preflight";
+
+/// How long the preflight waits for an answer, in ack deadlines: an answer within the
+/// first one is on time, one within this many is late (the run goes on, the scenarios
+/// fail its lateness), none by then is no answer at all (the run stops). Bounded, so that
+/// a target that holds the connection forever costs a known time: 60 s at the default
+/// 10 s deadline, enough for an LMS that imports before it answers.
+pub(crate) const LATE_ANSWER_FACTOR: u32 = 6;
 
 /// Runs the preflight with `package`, the default package fixture (zipped once per run:
 /// the scenarios serve the same bytes), or why it could not be built. `Err` says why the
@@ -33,63 +51,97 @@ pub(crate) async fn run(
         system_password: options.system_password.clone(),
     };
     let request = build(&options.target_url, &CollectSpec::default(), default_pairs(&context, None, &credentials));
-    let expectations = Expectations {
-        common: ExpectSet {
-            receipt: Some(ReceiptExpect { count: Some(1), ..ReceiptExpect::default() }),
-            ..ExpectSet::default()
-        },
-        any_of: vec![],
-    };
-    let mut deadlines = options.deadlines;
-    deadlines.quiet = std::time::Duration::ZERO;
-    let probe = Probe {
-        key: KEY,
-        request: &request,
-        expectations: &expectations,
-        deadlines: &deadlines,
-        claims: &options.claims,
-        now: context.now,
-        staging_user: None,
-        steps: &crate::step::Steps::new(),
-    };
-    let evidence = gather(parties, client, &probe).await;
     let target = &options.target_url;
-    if let Some(breach) = &evidence.exchange.breach {
+    let ack = options.deadlines.ack;
+    let patience = ack.saturating_mul(LATE_ANSWER_FACTOR);
+
+    let exchange = client.send(&request, patience).await;
+    // The fetch and the receipt follow the answer: their deadlines count from it.
+    let answered_at = Instant::now();
+    if let Some(breach) = &exchange.breach {
         // The target answered, but beyond a limit: whether it can reach the harness is
         // beside the point, every scenario fails on its answer.
         return Ok(Some(format!("the answer to a valid collect broke a limit: {breach}")));
     }
     let mut warnings = Vec::new();
-    match &evidence.exchange.outcome {
-        Err(error) if !evidence.exchange.timed_out => {
+    match &exchange.outcome {
+        Err(error) if !exchange.timed_out => {
             return Err(format!(
                 "the target at {target} did not answer a valid collect ({error}). Check the URL (--url or the profile) and that this machine can reach it."
             ));
         }
-        // Slow rather than unreachable: the scenarios judge the acknowledgement deadline.
-        Err(error) => warnings.push(format!("the target did not answer a valid collect in time ({error})")),
-        Ok(answer) => match pens_proto::parse_response(&answer.body).error {
-            Some(code) if code.is_success() => {}
-            Some(code) => {
-                return Err(format!(
-                    "the target refused a valid collect with {code} ({}). Check the profile's system-user-id and system-password, and the PENS settings of the LMS.",
-                    code.describe().trim_end_matches('.')
+        // No answer even long after the deadline: whether the run can go on depends on
+        // whether the target did anything else (below).
+        Err(_) => {}
+        Ok(answer) => {
+            let latency = exchange.latency_ms.map_or(Duration::ZERO, Duration::from_millis);
+            if latency > ack {
+                warnings.push(format!(
+                    "the target answered a valid collect after {} ms, beyond the {} ms ack deadline ([deadlines] ack): \
+                     the scenarios it delays fail target.ack.synchronous (CMI010 §5: the answer comes at once, before \
+                     the package is fetched)",
+                    latency.as_millis(),
+                    ack.as_millis()
                 ));
             }
-            // Most often the wrong URL, but possibly the target's own defect: say so, and
-            // let the scenarios judge the answers.
-            None => warnings.push(format!(
-                "the answer to a valid collect is not a PENS response (HTTP {}); if every scenario fails on it, check that {target} is the PENS endpoint",
-                answer.status
-            )),
-        },
+            match pens_proto::parse_response(&answer.body).error {
+                Some(code) if code.is_success() => {}
+                Some(code) => {
+                    return Err(format!(
+                        "the target refused a valid collect with {code} ({}). Check the profile's system-user-id and system-password, and the PENS settings of the LMS.",
+                        code.describe().trim_end_matches('.')
+                    ));
+                }
+                // Most often the wrong URL, but possibly the target's own defect: say so,
+                // and let the scenarios judge the answers.
+                None => warnings.push(format!(
+                    "the answer to a valid collect is not a PENS response (HTTP {}); if every scenario fails on it, check that {target} is the PENS endpoint",
+                    answer.status
+                )),
+            }
+        }
+    }
+    let unanswered = exchange.outcome.is_err();
+    let (fetched, receipted) = if unanswered {
+        // It had the whole patience to fetch and receipt: look, do not wait again.
+        (!parties.staging.events(KEY).is_empty(), has_receipt(&parties.collector.events(KEY)))
+    } else {
+        // A target may send its receipt before it fetches (a defect the scenarios
+        // judge): each event gets its own deadline before concluding that it cannot
+        // reach us.
+        let deadlines = &options.deadlines;
+        let (fetch, receipts) = tokio::join!(
+            parties.staging.wait_for(KEY, answered_at + deadlines.fetch, |_| true),
+            parties.collector.wait_for(KEY, answered_at + deadlines.receipt, has_receipt),
+        );
+        (fetch.is_some(), has_receipt(&receipts))
+    };
+    if unanswered {
+        if !fetched && !receipted {
+            return Err(format!(
+                "the target at {target} took the connection but never answered a valid collect: nothing came in {} ms, \
+                 {LATE_ANSWER_FACTOR} times the {} ms ack deadline, and it neither requested the package nor sent a receipt. \
+                 Check that {target} is the PENS endpoint, and that the LMS is not stuck.",
+                patience.as_millis(),
+                ack.as_millis()
+            ));
+        }
+        // It works on the collect, so it reaches the harness: the scenarios judge the
+        // missing answer.
+        warnings.push(format!(
+            "the target never answered a valid collect (nothing in {} ms, the ack deadline is {} ms), though it {}; \
+             the scenarios fail the missing answer",
+            patience.as_millis(),
+            ack.as_millis(),
+            match (fetched, receipted) {
+                (true, true) => "requested the package and sent a receipt",
+                (true, false) => "requested the package",
+                _ => "sent a receipt",
+            }
+        ));
+        return Ok(Some(warnings.join("; ")));
     }
     let advertised = options.advertised();
-    // A target may send its receipt before it fetches (a defect the scenarios judge):
-    // give the fetch its own deadline before concluding that it cannot reach us.
-    let fetched = !evidence.staging.is_empty()
-        || parties.staging.wait_for(KEY, std::time::Instant::now() + options.deadlines.fetch, |_| true).await.is_some();
-    let receipted = !parties.collector.events(KEY).is_empty();
     match (fetched, receipted) {
         (true, true) => {}
         // It reached the staging server, so the network path works: a missing receipt is
@@ -114,4 +166,9 @@ pub(crate) async fn run(
         }
     }
     Ok(if warnings.is_empty() { None } else { Some(warnings.join("; ")) })
+}
+
+/// Whether a receipt is among `events`.
+fn has_receipt(events: &[pens_mock::NotificationEvent]) -> bool {
+    events.iter().any(|e| e.endpoint == Endpoint::Receipt)
 }

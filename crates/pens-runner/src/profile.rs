@@ -9,7 +9,7 @@
 //! system-user-id = "pens-publisher"
 //! system-password-env = "LMS_PENS_PASSWORD"   # read from the environment, never stored
 //!
-//! [claims]            # yes | no | unknown (default)
+//! [claims]            # yes | no | unknown (default: the run discovers it)
 //! ftp = "no"
 //! ftps = "no"
 //! mailto-receipt = "no"

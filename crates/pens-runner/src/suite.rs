@@ -1,7 +1,7 @@
 //! Running a whole suite: parties up, preflight, scenarios concurrently, results in.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use pens_mock::{CollectClient, MockError, PackageBody};
@@ -11,11 +11,13 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use crate::context::{ScenarioContext, run_id};
+use crate::discovery::{self, Observations};
 use crate::evaluate::{Settings, judge};
 use crate::gather::{Probe, gather};
 use crate::options::{RunOptions, matches_pattern};
 use crate::parties::Parties;
 use crate::request::{RunCredentials, build, default_pairs};
+use crate::sighting::Sighting;
 use crate::step::{Steps, within_budget};
 use crate::{exchanges, from_scenario, preflight};
 
@@ -88,6 +90,17 @@ struct Shared {
     options: RunOptions,
     run_id: String,
     packages: Mutex<HashMap<PackageKey, Result<PackageBody, String>>>,
+    /// What every scenario saw the target do with the optional features, for
+    /// [`crate::discovery`].
+    sightings: Mutex<Vec<Sighting>>,
+}
+
+impl Shared {
+    /// The sightings of scenario `id` (all its copies).
+    fn sightings_of(&self, id: &str) -> Vec<Sighting> {
+        let sightings = self.sightings.lock().unwrap_or_else(PoisonError::into_inner);
+        sightings.iter().filter(|s| s.scenario == id).cloned().collect()
+    }
 }
 
 /// Runs `scenarios` against the target of `options`; `on_event` hears about progress.
@@ -119,9 +132,11 @@ pub async fn run_target_suite(
         options: options.clone(),
         run_id: run_id(started_at),
         packages: Mutex::new(HashMap::new()),
+        sightings: Mutex::new(Vec::new()),
     });
 
     let mut results = Vec::new();
+    let mut observed = Vec::new();
     let package = fixture_body(&shared, pens_scenario::DEFAULT_PACKAGE, None);
     let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id, package).await
     {
@@ -136,6 +151,9 @@ pub async fn run_target_suite(
         Ok(warning) => {
             on_event(&RunEvent::PreflightPassed { warning });
             let jobs = options.jobs.max(1);
+            let by_id: HashMap<String, Scenario> = selected.iter().map(|s| (s.id.value.clone(), s.clone())).collect();
+            // Results that wait for what the whole run shows about a claim left unknown.
+            let mut held = Vec::new();
             // The longest deliberate wait starts first; the report sorts by id anyway.
             let package_len = |name: &str| fixture_body(&shared, name, None).ok().map(|body| body.len());
             let mut queue =
@@ -161,10 +179,28 @@ pub async fn run_target_suite(
                     fallbacks.insert(task.id(), fallback);
                 }
                 let Some(joined) = tasks.join_next_with_id().await else { break };
-                let result = joined_result(joined, &mut fallbacks);
+                let mut result = joined_result(joined, &mut fallbacks);
+                if let Some(scenario) = by_id.get(&result.id).filter(|s| !s.needs.is_empty() || !s.unless.is_empty()) {
+                    if discovery::deferred(scenario, &options.claims) {
+                        held.push(result);
+                        continue;
+                    }
+                    let own = shared.sightings_of(&result.id);
+                    discovery::settle(&mut result, scenario, &options.claims, &Observations::default(), &own);
+                }
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
+            let observations = discovery::resolve(&shared.sightings.lock().unwrap_or_else(PoisonError::into_inner));
+            for mut result in held {
+                if let Some(scenario) = by_id.get(&result.id) {
+                    let own = shared.sightings_of(&result.id);
+                    discovery::settle(&mut result, scenario, &options.claims, &observations, &own);
+                }
+                on_event(&RunEvent::ScenarioFinished(result.clone()));
+                results.push(result);
+            }
+            observed = discovery::report(&options.claims, &observations);
             shared.parties.warn_held_back(options.limits.connections);
             None
         }
@@ -173,6 +209,7 @@ pub async fn run_target_suite(
         url: options.target_url.clone(),
         name: options.target_name.clone(),
         claims: options.claims.clone(),
+        observed,
     };
     let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem })
@@ -351,6 +388,8 @@ async fn run_copy(
         steps,
     };
     let evidence = gather(&shared.parties, &shared.client, &probe).await;
+    let seen = crate::sighting::sightings(&evidence, &scenario.id.value);
+    shared.sightings.lock().unwrap_or_else(PoisonError::into_inner).extend(seen);
     let mut judgement = judge(&evidence, &expectations, settings);
     if crate::advisory::is_security(scenario.tags.iter().map(|t| t.value.as_str())) {
         // What the LMS did with the hostile package or values, whatever the checks say.

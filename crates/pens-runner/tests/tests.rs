@@ -16,6 +16,8 @@ mod client_support;
 mod conformant;
 #[path = "tests/defects.rs"]
 mod defects;
+#[path = "tests/discovery.rs"]
+mod discovery;
 #[path = "tests/large.rs"]
 mod large;
 #[path = "tests/limits.rs"]

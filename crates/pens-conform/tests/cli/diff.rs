@@ -18,6 +18,7 @@ fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
             url: "http://127.0.0.1:1/pens".into(),
             name: None,
             claims: pens_proto::TargetCapabilities::default(),
+            observed: Vec::new(),
         },
         summary: Summary::of(&scenarios),
         aborted: None,

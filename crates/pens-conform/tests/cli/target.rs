@@ -193,3 +193,78 @@ fn a_missing_package_fixture_is_a_usage_error_pointing_at_the_scenario() {
     assert!(stderr.contains(&format!(" --> {}:6:11", scenario.display())), "{stderr}");
     assert!(!dir.path().join("reports").exists(), "a report folder was made for a run that never started");
 }
+
+/// A vendor's first run: `serve target`, then `target --url` with no profile, so every
+/// claim is `unknown`. Unknown means *discover*: the reference target fetches over FTP
+/// and FTPS and refuses mail (no relay), both conformant, so nothing fails; the refusal
+/// checks for what it supports do not apply, the scenarios for what it refuses do not
+/// either, and the capabilities it showed come out as `[claims]` lines (issue 14).
+#[test]
+fn serve_target_then_target_without_a_profile_passes_and_reports_what_it_supports() {
+    let dir = TempDir::new("target-discover");
+    // One CA for both runs, as a vendor keeps it: `--ca-dir` makes it on first use (here
+    // a run against nothing), so the served target trusts it from its start.
+    let ca_dir = dir.path().join("ca");
+    let nothing = format!("http://127.0.0.1:{}/pens", closed_port());
+    let first = pens_conform()
+        .args(["target", "--url", &nothing, "--ca-dir"])
+        .arg(&ca_dir)
+        .arg("--report-dir")
+        .arg(dir.path().join("first"))
+        .output()
+        .expect("runs");
+    assert_eq!(first.status.code(), Some(3), "{}", both(&first));
+    let ca_pem = ca_dir.join("ca.pem");
+    let served = super::ServedTarget::start_with(&["--trust-ca", ca_pem.to_str().expect("a UTF-8 path")]);
+    let reports = dir.path().join("reports");
+    let output = pens_conform()
+        .args(["target", "--url", &served.url, "--jobs", "16", "--ca-dir"])
+        .arg(&ca_dir)
+        .arg("--report-dir")
+        .arg(&reports)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("capabilities observed (paste under [claims] in the profile):"), "{stdout}");
+    for line in
+        ["ftp = \"yes\"", "ftps = \"yes\"", "mailto-receipt = \"no\"", "mailto-alerts = \"no\"", "alerts = \"yes\""]
+    {
+        assert!(stdout.lines().any(|l| l.trim_start().starts_with(line)), "`{line}` not printed: {stdout}");
+    }
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).expect("report.json"))
+            .expect("report.json is JSON");
+    assert_eq!(
+        (report["summary"]["fail"].as_u64(), report["summary"]["inconclusive"].as_u64()),
+        (Some(0), Some(0)),
+        "{}",
+        both(&output)
+    );
+    let verdict = |id: &str| {
+        report["scenarios"].as_array().and_then(|s| s.iter().find(|s| s["id"] == id)).map(|s| s["verdict"].clone())
+    };
+    for (id, expected) in [
+        ("ftp-not-claimed", "not-applicable"),
+        ("ftps-not-claimed", "not-applicable"),
+        ("ftp-fetch", "pass"),
+        ("ftps-fetch", "pass"),
+        ("mailto-receipt-not-claimed", "pass"),
+        ("mailto-receipt", "not-applicable"),
+        ("alerts-claimed", "pass"),
+    ] {
+        assert_eq!(verdict(id), Some(Value::from(expected)), "{id}");
+    }
+    let observed = report["target"]["observed"].as_array().expect("target.observed");
+    let ftp = observed.iter().find(|o| o["capability"] == "ftp").expect("ftp observed");
+    assert_eq!((ftp["claimed"].as_str(), ftp["observed"].as_str()), (Some("unknown"), Some("yes")), "{ftp}");
+    assert_eq!(ftp["profile_line"], "ftp = \"yes\"");
+    let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");
+    assert!(summary.contains("Capabilities observed") && summary.contains("ftp = \"yes\""), "{summary}");
+    let html = std::fs::read_to_string(reports.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("capabilities observed") && html.contains("ftp = &quot;yes&quot;"),
+        "observed not in report.html"
+    );
+}

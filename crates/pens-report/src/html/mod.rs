@@ -67,6 +67,9 @@ fn write_header(out: &mut String, report: &RunReport) {
     fact(out, "endpoint", &format!("<code>{}</code>", escape::escape_line(&target.url)));
     fact(out, "mode", &escape_html(&report.mode));
     fact(out, "claims", &claims(report));
+    if !report.target.observed.is_empty() {
+        fact(out, "capabilities observed", &observed(report));
+    }
     fact(out, "harness", &format!("{} {}", escape_html(&report.harness.name), escape_html(&report.harness.version)));
     fact(out, "started", &escape_html(&report.started_at));
     fact(out, "duration", &format!("{} ms", report.duration_ms));
@@ -133,6 +136,23 @@ fn claims(report: &RunReport) -> String {
         })
         .collect();
     shown.join(", ")
+}
+
+/// The capabilities the run observed: the `[claims]` lines to paste into the profile,
+/// each with what showed it; a contradicted claim is marked.
+fn observed(report: &RunReport) -> String {
+    let lines = crate::observed::lines(&report.target.observed);
+    let rows: Vec<String> = report
+        .target
+        .observed
+        .iter()
+        .zip(lines)
+        .map(|(o, line)| {
+            let class = if o.contradicts_claim() { " class=\"contradicted\"" } else { "" };
+            format!("<code{class}>{}</code>", escape_html(&line))
+        })
+        .collect();
+    rows.join("<br>")
 }
 
 /// One row of counts, best verdict first as in the console summary; each cell has an id

@@ -17,6 +17,7 @@ fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
             url: "http://127.0.0.1:8380/pens".into(),
             name: Some("Acme LMS".into()),
             claims: pens_proto::TargetCapabilities { ftp: pens_proto::Support::No, ..Default::default() },
+            observed: Vec::new(),
         },
         summary: Summary::of(&scenarios),
         aborted: None,
@@ -257,6 +258,27 @@ fn a_merged_report_names_its_partitions_and_how_its_duration_was_taken() {
         html.contains(
             "<dt>partitions</dt><dd>1/2: started 2026-06-01T00:00:01Z, 700 ms, 1 scenarios; \
              2/2: started 2026-06-01T00:00:02Z, 900 ms, 1 scenarios, stopped early: interrupted</dd>"
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn observed_capabilities_are_shown_escaped_with_a_contradiction_marked() {
+    let mut report = report(Vec::new());
+    report.target.observed = vec![crate::model::ObservedCapability {
+        capability: "ftp".into(),
+        claimed: pens_proto::Support::No,
+        observed: pens_proto::Support::Yes,
+        evidence: "the target requested the package over ftp in <ftp-fetch>".into(),
+        profile_line: Some("ftp = \"yes\"".into()),
+    }];
+    let html = render_html(&report);
+    assert!(html.contains("<dt>capabilities observed</dt>"), "{html}");
+    assert!(html.contains("<code class=\"contradicted\">ftp = &quot;yes&quot;"), "{html}");
+    assert!(
+        html.contains(
+            "the profile says ftp = &quot;no&quot;, but: the target requested the package over ftp in &lt;ftp-fetch&gt;"
         ),
         "{html}"
     );

@@ -20,6 +20,7 @@ fn part(index: u32, count: u32, set_size: usize, scenarios: &[(&str, Verdict)]) 
             url: format!("http://127.0.0.1:{}/pens", 8000 + index),
             name: Some("Acme LMS".into()),
             claims: pens_proto::TargetCapabilities::default(),
+            observed: Vec::new(),
         },
         summary: Summary::of(&scenarios),
         aborted: None,

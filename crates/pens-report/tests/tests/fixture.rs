@@ -77,6 +77,7 @@ pub(crate) fn report() -> RunReport {
             url: "http://127.0.0.1:1/pens".into(),
             name: Some("Example LMS".into()),
             claims: TargetCapabilities { ftp: Support::No, alerts: Support::Yes, ..TargetCapabilities::default() },
+            observed: Vec::new(),
         },
         summary: Summary::of(&scenarios),
         aborted: Some("preflight inconclusive".into()),

@@ -133,7 +133,7 @@ pub async fn run_client_suite(
             options.limits.connections
         );
     }
-    let target = TargetInfo { url: target_url, name: None, claims: options.target_claims() };
+    let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
     let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
     Ok(RunOutput { report, ca_pem: String::new() })
 }

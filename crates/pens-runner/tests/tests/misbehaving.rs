@@ -66,7 +66,7 @@ async fn run(scenarios: &[Scenario], options: &RunOptions) -> Observed {
 
 /// GETs `url` (plain HTTP) and reads the answer to its end, as a target that fetches
 /// what it is told to would; failures are the staging server's business.
-async fn fetch(url: String) {
+pub(crate) async fn fetch(url: String) {
     let Some(rest) = url.strip_prefix("http://") else { return };
     let (authority, path) = match rest.split_once('/') {
         Some((authority, path)) => (authority.to_owned(), format!("/{path}")),
@@ -250,6 +250,7 @@ async fn a_target_that_never_reaches_the_harness_aborts_with_the_ssrf_explanatio
     for part in ["never requested the package", &staging, &collector, "SSRF", "--advertise-host", "--bind 0.0.0.0"] {
         assert!(reason.contains(part), "`{part}` not in: {reason}");
     }
+    assert!(!reason.contains("never answered"), "it answered at once: {reason}");
     assert_eq!(report.summary.inconclusive, scenarios.len());
     assert!(report.scenarios.iter().all(|s| s.verdict == Verdict::Inconclusive));
     // Only the preflight's collect was sent.
@@ -258,4 +259,141 @@ async fn a_target_that_never_reaches_the_harness_aborts_with_the_ssrf_explanatio
     let bound = within_deadlines(&options.deadlines);
     assert!(elapsed < bound, "the preflight took {elapsed:?}, more than {bound:?}");
     assert!(!reason.contains(support::SYSTEM_PASSWORD));
+}
+
+/// POSTs a successful receipt for `command` to its receipt URL (plain HTTP), as a
+/// target that works would once it has the package.
+pub(crate) async fn post_receipt(command: &CollectCommand) {
+    let Some(url) = command.receipt.as_deref().and_then(|r| r.strip_prefix("http://")) else { return };
+    let (authority, path) = match url.split_once('/') {
+        Some((authority, path)) => (authority.to_owned(), format!("/{path}")),
+        None => (url.to_owned(), "/".to_owned()),
+    };
+    let field = |name: &str, value: Option<&str>| format!("{name}={}", url_encode(value.unwrap_or_default()));
+    let body = [
+        "command=receipt".to_owned(),
+        "pens-version=1.0.0".to_owned(),
+        field("package-type", command.package_type.as_deref()),
+        field("package-type-version", command.package_type_version.as_deref()),
+        field("package-format", command.package_format.as_deref()),
+        field("package-id", command.package_id.as_deref()),
+        field("package-url", command.package_url.as_deref()),
+        field("package-url-expiry", command.package_url_expiry.as_deref()),
+        "client=late-target".to_owned(),
+        "error=0".to_owned(),
+        "error-text=package%20received".to_owned(),
+    ]
+    .join("&");
+    let limit = Duration::from_secs(5);
+    let Ok(Ok(mut stream)) = tokio::time::timeout(limit, tokio::net::TcpStream::connect(&authority)).await else {
+        return;
+    };
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).await.is_ok() {
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A target that holds every answer back `delay`, then behaves: answers 0, fetches the
+/// package and sends its receipt.
+async fn late_target(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    let runtime = tokio::runtime::Handle::current();
+    let ack = PensResponse::success("collect command received and understood").encode();
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let command = CollectCommand::decode(&request.body).command;
+            runtime.spawn(async move {
+                // Standing for an LMS busy elsewhere: it does the work once it answers.
+                tokio::time::sleep(delay).await;
+                if let Some(url) = command.package_url.clone() {
+                    fetch(url).await;
+                }
+                post_receipt(&command).await;
+            });
+            ResponseTemplate::new(200).set_body_raw(ack.clone(), "text/plain").set_delay(delay)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_lets_the_run_go_on_and_fails_the_scenarios_it_delays() {
+    // Three ack deadlines late: within the preflight's patience, beyond every scenario's,
+    // and beyond the receipt and fetch deadlines together (what the preflight once waited
+    // before it blamed the network).
+    let deadlines = Deadlines {
+        ack: Duration::from_millis(1000),
+        fetch: Duration::from_millis(800),
+        receipt: Duration::from_millis(1500),
+        quiet: Duration::from_millis(100),
+    };
+    let target = late_target(3 * deadlines.ack).await;
+    let scenarios = support::target_scenarios_named(&["collect-post-valid", "missing-receipt"]);
+    let mut options = all_at_once(&format!("{}/pens", target.uri()), &scenarios);
+    options.deadlines = deadlines;
+    let Observed { report, preflight, .. } = run(&scenarios, &options).await;
+
+    assert_eq!(report.aborted, None, "{}", support::describe_problems(&report));
+    let warning = preflight.flatten().expect("the preflight warns about the late answer");
+    assert!(warning.contains("beyond the 1000 ms ack deadline"), "{warning}");
+    assert!(warning.contains("target.ack.synchronous"), "{warning}");
+    assert!(!warning.contains("SSRF"), "{warning}");
+    for scenario in &report.scenarios {
+        assert_eq!(scenario.verdict, Verdict::Fail, "{}: {:#?}", scenario.id, scenario.checks);
+        assert!(
+            scenario.checks.iter().any(|c| c.verdict == Verdict::Fail && c.requirement == "target.ack.synchronous"),
+            "{}: {:#?}",
+            scenario.id,
+            scenario.checks
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_never_answers_aborts_the_run_within_the_preflights_patience() {
+    // Takes every connection and never says a word.
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("a port");
+    let url = format!("http://{}/pens", listener.local_addr().expect("its address"));
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let scenarios = support::target_scenarios_named(&["collect-post-valid", "missing-receipt"]);
+    let mut options = all_at_once(&url, &scenarios);
+    options.deadlines.ack = Duration::from_millis(300);
+    let clock = Instant::now();
+    let Observed { report, preflight, .. } = run(&scenarios, &options).await;
+    let elapsed = clock.elapsed();
+    silent.abort();
+
+    assert_eq!(preflight, None, "the preflight did not pass");
+    let reason = report.aborted.clone().expect("the run is aborted");
+    for part in [url.as_str(), "never answered", "1800 ms", "300 ms ack deadline"] {
+        assert!(reason.contains(part), "`{part}` not in: {reason}");
+    }
+    assert!(!reason.contains("SSRF"), "not a reachability problem: {reason}");
+    assert_eq!(report.summary.inconclusive, scenarios.len());
+    // The patience (6 × 300 ms), and no wait for a fetch or receipt after it.
+    let bound = Duration::from_millis(1800) + Duration::from_secs(3);
+    assert!(elapsed < bound, "the preflight took {elapsed:?}, more than {bound:?}");
 }

@@ -28,7 +28,16 @@ async fn a_target_that_claims_ftp_but_answers_1304_fails() {
         let result = scenario(&report, id);
         assert_eq!(result.verdict, Verdict::Fail, "{id}: {}", support::describe_problems(&report));
         let code = if id == "ftp-fetch" { "1304" } else { "1306" };
-        let answer = result.checks.iter().find(|c| c.verdict == Verdict::Fail).expect("a failing check");
+        // First the claim, named: the failures below follow from it.
+        let claim = &result.checks[0];
+        let name = id.trim_end_matches("-fetch");
+        assert_eq!(claim.verdict, Verdict::Fail, "{id}: {claim:?}");
+        assert!(
+            claim.message.starts_with(&format!("the profile says {name} = \"yes\", but the target answered {code}")),
+            "{id}: {claim:?}"
+        );
+        let answer =
+            result.checks.iter().find(|c| c.verdict == Verdict::Fail && c.actual.is_some()).expect("a failing check");
         assert_eq!(answer.actual.as_deref(), Some(code), "{id}: {answer:?}");
         assert!(failing(result).iter().any(|r| r.starts_with("target.fetch.")), "{id}: {:?}", failing(result));
     }
@@ -52,7 +61,9 @@ async fn a_target_that_claims_mailto_but_answers_1510_fails() {
         let result = scenario(&report, id);
         assert_eq!(result.verdict, Verdict::Fail, "{id}: {}", support::describe_problems(&report));
     }
-    let answer = scenario(&report, "mailto-receipt").checks.iter().find(|c| c.verdict == Verdict::Fail).cloned();
+    let checks = &scenario(&report, "mailto-receipt").checks;
+    assert!(checks[0].message.starts_with("the profile says mailto-receipt = \"yes\", but the target answered 1510"));
+    let answer = checks.iter().find(|c| c.verdict == Verdict::Fail && c.actual.is_some()).cloned();
     assert_eq!(answer.and_then(|c| c.actual), Some("1510".to_owned()));
 }
 
