@@ -221,8 +221,78 @@ pub struct StagingEvent {
     pub status: u16,
     /// Body bytes handed to the connection.
     pub bytes_sent: u64,
-    /// Whether the whole announced body went out.
+    /// The length of the body the answer announced (its Content-Length; over FTP the
+    /// file's size), whether or not it all went out: a HEAD announces the package but
+    /// sends none of it. 0 for a refused RETR.
+    pub body_bytes: u64,
+    /// Whether the whole announced body went out. With `method` GET (or RETR) and a 2xx
+    /// (226) status this is a download of the whole package: the only thing that counts
+    /// as a fetch ([`StagingEvent::is_whole_download`]).
     pub completed: bool,
+    /// Over the FTPS listener, which FTPS the target spoke: explicit (AUTH TLS) or
+    /// implicit (TLS from the first byte). `None` for the other listeners.
+    pub ftps_mode: Option<FtpsMode>,
+}
+
+impl StagingEvent {
+    /// Whether this request downloaded the whole package: a GET (FTP: RETR) answered
+    /// with the package (2xx; FTP 226) whose every byte went out. A HEAD, a download the
+    /// client broke off, or an error answer is no fetch of the package (CMI010 §5: the
+    /// target *retrieves* the package).
+    pub fn is_whole_download(&self) -> bool {
+        let download = match self.method.as_str() {
+            "GET" => (200..300).contains(&self.status),
+            "RETR" => self.status == 226,
+            _ => false,
+        };
+        download && self.completed
+    }
+
+    /// The request in words, for messages: `GET /s/k/course.zip (200, all 1234 bytes)`,
+    /// `HEAD /s/k/course.zip (200, no body read)`, `GET … (200, 100 of 1234 bytes, broken
+    /// off)`, `RETR … over implicit FTPS (226, all 1234 bytes)`.
+    pub fn describe(&self) -> String {
+        let over = match self.ftps_mode {
+            Some(mode) => format!(" over {}", mode.describe()),
+            None => String::new(),
+        };
+        let body = if self.method == "HEAD" {
+            "no body requested".to_owned()
+        } else if self.completed {
+            format!("all {} bytes", self.bytes_sent)
+        } else {
+            format!("{} of {} bytes, broken off", self.bytes_sent, self.body_bytes)
+        };
+        format!("{} {}{over} ({}, {body})", self.method, self.path, self.status)
+    }
+}
+
+/// The two kinds of FTPS the FTPS listener serves on one port. CMI010 §5 names `ftps://`
+/// without saying which; curl (and so most PHP LMSs) reads it as implicit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FtpsMode {
+    /// RFC 4217: a plain greeting, then `AUTH TLS` on the control connection.
+    Explicit,
+    /// TLS from the first byte of the control connection.
+    Implicit,
+}
+
+impl FtpsMode {
+    /// `"explicit"` or `"implicit"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FtpsMode::Explicit => "explicit",
+            FtpsMode::Implicit => "implicit",
+        }
+    }
+
+    /// `"explicit FTPS (AUTH TLS)"` or `"implicit FTPS (TLS from the first byte)"`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FtpsMode::Explicit => "explicit FTPS (AUTH TLS)",
+            FtpsMode::Implicit => "implicit FTPS (TLS from the first byte)",
+        }
+    }
 }
 
 /// The staging server: an HTTP and an HTTPS listener on one router, and an FTP and an
@@ -458,7 +528,9 @@ impl Shared {
             credentials,
             status,
             bytes_sent: 0,
+            body_bytes: 0,
             completed: false,
+            ftps_mode: None,
         }
     }
 
@@ -606,7 +678,11 @@ fn decide(
 
 /// Waits if the plan says so, then builds the response around a [`TrackedBody`] that
 /// completes the event when it is dropped.
-async fn respond(answer: Answer, pending: PendingEvent) -> Response {
+async fn respond(answer: Answer, mut pending: PendingEvent) -> Response {
+    pending.announce(match &answer {
+        Answer::Package { data, .. } => data.len(),
+        Answer::Text { text, .. } => text.len() as u64,
+    });
     let on_done: OnDone = Box::new(move |sent, completed| pending.finish(sent, completed));
     let (status, body, content_type, headers) = match answer {
         Answer::Package { data, content_type, delay, pacing, truncate_after } => {
@@ -650,6 +726,13 @@ struct PendingEvent {
 impl PendingEvent {
     fn new(shared: Arc<Shared>, event: StagingEvent) -> Self {
         PendingEvent { shared, event: Some(event) }
+    }
+
+    /// The length of the body the answer announces.
+    fn announce(&mut self, body_bytes: u64) {
+        if let Some(event) = self.event.as_mut() {
+            event.body_bytes = body_bytes;
+        }
     }
 
     fn finish(mut self, sent: u64, completed: bool) {

@@ -90,6 +90,14 @@ pub(crate) async fn run(
     let fetched = !evidence.staging.is_empty()
         || parties.staging.wait_for(KEY, std::time::Instant::now() + options.deadlines.fetch, |_| true).await.is_some();
     let receipted = !parties.collector.events(KEY).is_empty();
+    // Any request shows that the target reaches staging; only a whole GET fetched.
+    if fetched && !parties.staging.events(KEY).iter().any(pens_mock::StagingEvent::is_whole_download) {
+        let requests: Vec<String> = parties.staging.events(KEY).iter().map(pens_mock::StagingEvent::describe).collect();
+        warnings.push(format!(
+            "the target requested the preflight package but never downloaded it whole ({})",
+            requests.join("; ")
+        ));
+    }
     match (fetched, receipted) {
         (true, true) => {}
         // It reached the staging server, so the network path works: a missing receipt is

@@ -207,14 +207,25 @@ fn mailbox_counts(
 }
 
 /// A receipt comes after the retrieval attempt (CMI010 §5.1, App. A §2): after the
-/// first complete download, or, when none completed, after the last request ended.
+/// first whole download, or, when none completed, after the last request ended. A
+/// success receipt needs a whole download before it: a HEAD, or a GET the target broke
+/// off, retrieved no package to report imported.
 fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option<u16>, label: &str) -> CheckResult {
-    let completed = evidence.staging.iter().filter(|e| e.completed).map(|e| e.finished_at).min();
+    let downloaded = evidence.staging.iter().filter(|e| e.is_whole_download()).map(|e| e.finished_at).min();
     // A refused FTP login is an attempt that ended at the refusal.
     let refused = evidence.refused_logins.iter().map(|f| f.at);
-    let attempt_end = completed.or_else(|| evidence.staging.iter().map(|e| e.finished_at).chain(refused).max());
-    let what = if completed.is_some() { "the download completed" } else { "the retrieval attempt ended" };
+    let attempt_end = downloaded.or_else(|| evidence.staging.iter().map(|e| e.finished_at).chain(refused).max());
+    let what = if downloaded.is_some() { "the download completed" } else { "the retrieval attempt ended" };
     match attempt_end {
+        Some(done) if done <= receipt_at && downloaded.is_none() && code == Some(0) && !evidence.staging.is_empty() => {
+            let requests: Vec<String> =
+                evidence.staging.iter().take(5).map(pens_mock::StagingEvent::describe).collect();
+            CheckResult::new(
+                Verdict::Fail,
+                &req::TARGET_RECEIPT_AFTER_FETCH,
+                format!("{label} reports success, but the package was never downloaded whole: {}", requests.join("; ")),
+            )
+        }
         Some(done) if done <= receipt_at => {
             CheckResult::new(Verdict::Pass, &req::TARGET_RECEIPT_AFTER_FETCH, format!("{label} came after {what}"))
         }
@@ -412,6 +423,21 @@ mod tests {
         let expect = ReceiptExpect { after_fetch: true, ..ReceiptExpect::default() };
         let checks = judge(&valid().answered_with(0).receipt(20, 0), &expect, &settings());
         assert_eq!(worst(&checks), Verdict::Fail, "{checks:#?}");
+    }
+
+    /// A HEAD is no retrieval of the package: a success receipt after it fails; an
+    /// error receipt after it still came after the attempt.
+    #[test]
+    fn after_fetch_fails_a_successful_receipt_after_only_a_head() {
+        let expect = ReceiptExpect { after_fetch: true, ..ReceiptExpect::default() };
+        let checks = judge(&valid().answered_with(0).head(5, 6).receipt(20, 0), &expect, &settings());
+        let after = checks.iter().find(|c| c.requirement == "target.receipt.after-fetch").expect("after-fetch");
+        assert_eq!(after.verdict, Verdict::Fail);
+        assert!(after.message.contains("never downloaded whole: HEAD /s/unit/"), "{}", after.message);
+
+        let checks = judge(&valid().answered_with(0).head(5, 6).receipt(20, 1310), &expect, &settings());
+        let after = checks.iter().find(|c| c.requirement == "target.receipt.after-fetch").expect("after-fetch");
+        assert_eq!(after.verdict, Verdict::Pass, "{}", after.message);
     }
 
     #[test]

@@ -239,14 +239,17 @@ impl StorageBackend<FtpUser> for StagedFiles {
         let protocol = self.protocol.as_str();
         match retr {
             Retr::Refuse { status, kind } => {
-                let event = self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, status);
+                let mut event = self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, status);
+                event.ftps_mode = self.protocol.ftps_mode();
                 PendingEvent::new(Arc::clone(&self.shared), event).conclude(status, 0, false);
                 Err(Error::new(kind, "the staging plan refuses this file"))
             }
             Retr::Serve { data, shape } => {
                 // 426 until the transfer says otherwise: a transfer dropped early broke off.
-                let event =
+                let mut event =
                     self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, TRANSFER_ABORTED);
+                event.ftps_mode = self.protocol.ftps_mode();
+                event.body_bytes = data.len();
                 let pending = PendingEvent::new(Arc::clone(&self.shared), event);
                 Ok(Box::new(Transfer::new(data, shape, pending)))
             }
