@@ -63,7 +63,11 @@ async fn a_head_and_a_download_broken_off_by_the_client_are_no_whole_download() 
     let event = setup.event("partial", |e| e.method == "HEAD").await;
     assert_eq!((event.status, event.bytes_sent, event.body_bytes), (200, 0, size));
     assert!(!event.is_whole_download());
-    assert!(event.describe().starts_with("HEAD /s/partial/course.zip (200, no body requested)"), "{}", event.describe());
+    assert!(
+        event.describe().starts_with("HEAD /s/partial/course.zip (200, no body requested)"),
+        "{}",
+        event.describe()
+    );
 
     // A GET that reads a little, then closes the connection.
     let mut stream = tokio::net::TcpStream::connect(setup.staging.http_addr()).await.unwrap();
