@@ -97,6 +97,13 @@ pub enum StagingBehaviour {
         /// The archive's length in bytes (below 4 GiB).
         size: u64,
     },
+    /// Accept the connection and read the request, then never answer, until the plan
+    /// is unstaged or replaced (the scenario is over), when the connection gets a `503`
+    /// and is closed: a staging server that hangs. CMI010 names no download timeout, so
+    /// this shows whether the target gives up and says so (1310, 1301). The request is
+    /// recorded at once, with status 0 (no answer). Over FTP the RETR's data never comes
+    /// until the listener stops.
+    Silent,
 }
 
 /// One package to stage and how to serve it.
@@ -213,6 +220,10 @@ pub struct StagingEvent {
     /// resolved against its working directory and normalised to `/s/<key>/<file_name>`
     /// (each part encoded as in the URL).
     pub path: String,
+    /// The query of the request line, as sent (`None` without a `?`); always `None`
+    /// over FTP. A plan is found by its path alone: a package URL with a query (a signed
+    /// URL) is served whatever the query says.
+    pub query: Option<String>,
     /// The credentials presented.
     pub credentials: CredentialsPresented,
     /// The status answered (or about to be, when the client left during a delay). Over
@@ -256,6 +267,13 @@ impl StagingEvent {
             Some(mode) => format!(" over {}", mode.describe()),
             None => String::new(),
         };
+        let target = match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        };
+        if self.status == 0 {
+            return format!("{} {target}{over} (no answer: the staging server stayed silent)", self.method);
+        }
         let body = if self.method == "HEAD" {
             "no body requested".to_owned()
         } else if self.completed {
@@ -263,7 +281,7 @@ impl StagingEvent {
         } else {
             format!("{} of {} bytes, broken off", self.bytes_sent, self.body_bytes)
         };
-        format!("{} {}{over} ({}, {body})", self.method, self.path, self.status)
+        format!("{} {target}{over} ({}, {body})", self.method, self.status)
     }
 }
 
@@ -334,6 +352,7 @@ impl StagingServer {
             ftp_base: base_url("ftp", advertise_host, bind, ftp_bound.addr.port()),
             ftps_base: base_url("ftps", advertise_host, bind, ftps_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
+            silences: Mutex::new(HashMap::new()),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
@@ -426,7 +445,16 @@ impl StagingServer {
             StagingBehaviour::Oversized { size } => oversized_zip(&original(), size),
             _ => plan.body.clone(),
         };
-        self.shared.plans().insert(key.to_owned(), Staged { plan, served });
+        // A silent plan's requests wait until its sender goes: replaced or unstaged.
+        let silence = if plan.behaviour == StagingBehaviour::Silent {
+            let (sender, receiver) = tokio::sync::watch::channel(());
+            self.shared.silences().insert(key.to_owned(), sender);
+            Some(receiver)
+        } else {
+            self.shared.silences().remove(key);
+            None
+        };
+        self.shared.plans().insert(key.to_owned(), Staged { plan, served, silence });
         StagedPackage {
             http_url: format!("{}{path}", self.shared.http_base),
             https_url: format!("{}{path}", self.shared.https_base),
@@ -439,6 +467,8 @@ impl StagingServer {
     /// Stops serving `key`: later requests get 404, FTP RETRs 550 (and are still recorded).
     pub fn unstage(&self, key: &str) {
         self.shared.plans().remove(key);
+        // Ends the wait of every silent request of `key`: they are answered 503 and closed.
+        self.shared.silences().remove(key);
     }
 
     /// From now on hands every request's event to `sink` when its answer ends, instead
@@ -495,6 +525,9 @@ struct Shared {
     ftp_base: String,
     ftps_base: String,
     plans: Mutex<HashMap<String, Staged>>,
+    /// For each key staged [`StagingBehaviour::Silent`]: dropped when the plan goes,
+    /// which wakes its silent requests.
+    silences: Mutex<HashMap<String, tokio::sync::watch::Sender<()>>>,
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
     login_failures: ftp::LoginFailures,
@@ -503,6 +536,10 @@ struct Shared {
 impl Shared {
     fn plans(&self) -> std::sync::MutexGuard<'_, HashMap<String, Staged>> {
         self.plans.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn silences(&self) -> std::sync::MutexGuard<'_, HashMap<String, tokio::sync::watch::Sender<()>>> {
+        self.silences.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The event of a request that arrives now; its answer fills in the rest.
@@ -525,6 +562,7 @@ impl Shared {
             protocol: protocol.to_owned(),
             method,
             path,
+            query: None,
             credentials,
             status,
             bytes_sent: 0,
@@ -548,6 +586,8 @@ impl Shared {
 struct Staged {
     plan: StagingPlan,
     served: PackageBody,
+    /// For a silent plan: closes when the plan is unstaged or replaced.
+    silence: Option<tokio::sync::watch::Receiver<()>>,
 }
 
 /// The router: everything goes to one handler, which records even what matches no plan.
@@ -567,13 +607,17 @@ enum Answer {
     },
     /// A short text answer.
     Text { status: StatusCode, text: &'static str, headers: Vec<(axum::http::HeaderName, String)> },
+    /// No answer until `until` closes.
+    Silent { until: tokio::sync::watch::Receiver<()> },
 }
 
 impl Answer {
-    fn status(&self) -> StatusCode {
+    /// The status recorded: 0 for no answer.
+    fn status(&self) -> u16 {
         match self {
-            Answer::Package { .. } => StatusCode::OK,
-            Answer::Text { status, .. } => *status,
+            Answer::Package { .. } => StatusCode::OK.as_u16(),
+            Answer::Text { status, .. } => status.as_u16(),
+            Answer::Silent { .. } => 0,
         }
     }
 
@@ -586,6 +630,7 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let axum::Extension(scheme) = scheme;
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
     let segments = segments_after(&path, STAGING_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
     let staged = shared.plans().get(&key).cloned();
@@ -593,8 +638,19 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let credentials = judge_credentials(request.headers(), required);
     let answer = decide(&shared, scheme, &method, &key, &segments, staged, &credentials);
 
-    let event = shared.arrival(key, scheme.as_str(), method.to_string(), path, credentials, answer.status().as_u16());
+    let mut event = shared.arrival(key, scheme.as_str(), method.to_string(), path, credentials, answer.status());
+    event.query = query;
     let pending = PendingEvent::new(Arc::clone(&shared), event);
+    if let Answer::Silent { mut until } = answer {
+        // Recorded now, with status 0: the scenario must see the request while it waits.
+        pending.conclude(0, 0, false);
+        // Err once the plan's sender is dropped: unstaged, replaced, or the server gone.
+        let _ = until.changed().await;
+        let mut response = Response::new(Body::from("the staging plan never answered; the scenario is over\n"));
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
     respond(answer, pending).await
 }
 
@@ -608,7 +664,7 @@ fn decide(
     staged: Option<Staged>,
     credentials: &CredentialsPresented,
 ) -> Answer {
-    let Some(Staged { plan, served }) = staged else {
+    let Some(Staged { plan, served, silence }) = staged else {
         return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n");
     };
     let redirected = match segments {
@@ -663,6 +719,10 @@ fn decide(
         StagingBehaviour::DelayFirstByte(delay) => package(Some(delay), None, None),
         StagingBehaviour::Dribble { chunk, interval } => package(None, Some(Pacing { chunk, interval }), None),
         StagingBehaviour::Truncate { after } => package(None, None, Some(after)),
+        StagingBehaviour::Silent => match silence {
+            Some(until) => Answer::Silent { until },
+            None => Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n"),
+        },
         StagingBehaviour::Redirect if redirected => package(None, None, None),
         StagingBehaviour::Redirect => {
             let location = format!(
@@ -682,6 +742,7 @@ async fn respond(answer: Answer, mut pending: PendingEvent) -> Response {
     pending.announce(match &answer {
         Answer::Package { data, .. } => data.len(),
         Answer::Text { text, .. } => text.len() as u64,
+        Answer::Silent { .. } => 0,
     });
     let on_done: OnDone = Box::new(move |sent, completed| pending.finish(sent, completed));
     let (status, body, content_type, headers) = match answer {
@@ -700,6 +761,11 @@ async fn respond(answer: Answer, mut pending: PendingEvent) -> Response {
         Answer::Text { status, text, headers } => {
             let body = TrackedBody::whole(Bytes::from_static(text.as_bytes()).into(), None, on_done);
             (status, body, "text/plain; charset=utf-8", headers)
+        }
+        // Answered in `handle`, never here.
+        Answer::Silent { .. } => {
+            let body = TrackedBody::whole(Bytes::new().into(), None, on_done);
+            (StatusCode::SERVICE_UNAVAILABLE, body, "text/plain; charset=utf-8", Vec::new())
         }
     };
     let announced = body.announced();
@@ -820,6 +886,7 @@ mod tests {
             ftp_base: String::new(),
             ftps_base: String::new(),
             plans: Mutex::new(HashMap::new()),
+            silences: Mutex::new(HashMap::new()),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),

@@ -456,3 +456,27 @@ async fn hostile_packages_are_served_in_full() {
         assert!(archive.file_names().any(|name| name == "imsmanifest.xml"), "{key}: the package's own entries");
     }
 }
+
+/// `silent`: the request is read and recorded at once (status 0), then nothing comes
+/// until the plan is unstaged, when the connection is answered 503 and closed.
+#[tokio::test]
+async fn silent_never_answers_until_the_plan_is_unstaged() {
+    let setup = setup().await;
+    let staged =
+        setup.staging.stage("silent", StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Silent));
+    let client = setup.client();
+    let url = staged.http_url.clone();
+    let mut request = tokio::spawn(async move { client.get(&url).send().await.map(|r| r.status().as_u16()) });
+
+    let event = setup.event("silent", |e| e.method == "GET").await;
+    assert_eq!((event.status, event.bytes_sent, event.completed), (0, 0, false));
+    assert!(!event.is_whole_download());
+    assert!(event.describe().contains("no answer"), "{}", event.describe());
+    // Still waiting: nothing was answered.
+    assert!(tokio::time::timeout(Duration::from_millis(50), &mut request).await.is_err(), "answered while silent");
+
+    setup.staging.unstage("silent");
+    let status = tokio::time::timeout_at(deadline().into(), request).await.expect("answered once unstaged");
+    assert_eq!(status.unwrap().unwrap(), 503);
+    assert_eq!(setup.staging.events("silent").len(), 1, "recorded once");
+}

@@ -59,6 +59,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         CheckResult::new(Verdict::Fail, requirement, format!("the package was never downloaded: {}", listed(requests)))
             .expected_actual("a GET (FTP: RETR) that reads the whole package", first.describe())
     }));
+    checks.extend(query_kept(evidence, requirement));
     let presented = |wanted: fn(&CredentialsPresented) -> bool| requests.iter().any(|r| wanted(&r.credentials));
     let credentials = match expect.credentials {
         CredentialsExpect::Any => None,
@@ -133,6 +134,41 @@ fn retrieval(
         requirement,
         format!("{what} over {}: {}{more}", chosen.protocol, chosen.describe()),
     ))
+}
+
+/// A package URL with a query (a signed URL's signature, a token) is fetched with that
+/// query: the staging server finds the package by its path alone, so a target that drops
+/// the query passes here and fails on a real signed URL. The queries are compared
+/// percent-decoded, so re-encoding them is fine. Nothing is said when the package-url
+/// has no query or no request reached staging.
+fn query_kept(evidence: &Evidence, requirement: &'static Requirement) -> Option<CheckResult> {
+    let url = evidence.command.package_url.as_deref()?;
+    let without_fragment = url.split_once('#').map_or(url, |(before, _)| before);
+    let (_, wanted) = without_fragment.split_once('?')?;
+    let decode = |query: &str| percent_encoding::percent_decode_str(query).decode_utf8_lossy().into_owned();
+    let requests: Vec<&StagingEvent> = evidence.staging.iter().filter(|r| r.method != "HEAD").collect();
+    let first = requests.first()?;
+    if requests.iter().any(|r| r.query.as_deref().map(decode) == Some(decode(wanted))) {
+        return Some(CheckResult::new(
+            Verdict::Pass,
+            requirement,
+            format!("the package URL's query string was kept: {}", first.describe()),
+        ));
+    }
+    Some(
+        CheckResult::new(
+            Verdict::Fail,
+            requirement,
+            format!(
+                "the target dropped or changed the query string of the package URL (a signed URL would refuse it): {}",
+                first.describe()
+            ),
+        )
+        .expected_actual(
+            format!("?{wanted}"),
+            first.query.as_deref().map_or("(no query)".to_owned(), |q| format!("?{q}")),
+        ),
+    )
 }
 
 /// Every request in words, for messages (at most five, then how many more).
@@ -234,6 +270,25 @@ mod tests {
         let checks = judge(&refused, &happens(None, CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http")]);
         assert!(checks[0].message.contains("refusal read"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_package_url_query_must_reach_the_staging_server() {
+        let mut evidence = valid().answered_with(0).downloaded(5, 10);
+        evidence.command.package_url = Some("http://127.0.0.1:1/s/unit/scorm12-minimal.zip?X-Signature=a%2Fb".into());
+        let checks = judge(&evidence, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http"), (Verdict::Fail, "target.fetch.http")]);
+        assert_eq!(checks[1].actual.as_deref(), Some("(no query)"));
+
+        // Re-encoded, the same query.
+        evidence.staging[0].query = Some("X-Signature=a/b".into());
+        let checks = judge(&evidence, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http"), (Verdict::Pass, "target.fetch.http")]);
+        assert!(
+            checks[1].message.contains("GET /s/unit/scorm12-minimal.zip?X-Signature=a/b (200"),
+            "{}",
+            checks[1].message
+        );
     }
 
     #[test]

@@ -142,6 +142,7 @@ impl Evidence {
             protocol: "http".into(),
             method: "GET".into(),
             path: "/s/unit/scorm12-minimal.zip".into(),
+            query: None,
             credentials,
             status: 200,
             bytes_sent: if completed { 1024 } else { 100 },

@@ -201,6 +201,7 @@ mod tests {
             protocol: "http".into(),
             method: "GET".into(),
             path: format!("/s/{key}/course.zip"),
+            query: None,
             credentials: pens_mock::CredentialsPresented::None,
             status: 200,
             bytes_sent: 0,

@@ -19,6 +19,7 @@ fn target(defect: Option<Defect>) -> (ReferenceTarget, pens_runner::RunOptions) 
         .defect(defect)
         .extra_root_pem(ca.ca_pem())
         .slow_ack_extra_delay(Duration::ZERO)
+        .fetch_timeout(support::fetch_timeout(&support::conformant_deadlines()))
         .max_package_bytes(support::MAX_PACKAGE_BYTES)
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
