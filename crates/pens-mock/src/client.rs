@@ -90,6 +90,13 @@ pub struct CollectExchange {
     pub started: Instant,
     /// Milliseconds until the whole answer was read; `None` when none was.
     pub latency_ms: Option<u64>,
+    /// When the answer's status line and headers had been read: from here on the
+    /// target had answered. `None` when no answer came.
+    pub answer_started: Option<Instant>,
+    /// When the answer's last byte had been read; `None` when the whole answer never
+    /// came. Something the target sent between `answer_started` and this instant was
+    /// sent while its answer was on the way: concurrent with it, not before it.
+    pub answer_ended: Option<Instant>,
     /// The answer, or what went wrong on the way, in words.
     pub outcome: Result<HttpAnswer, String>,
     /// Whether the answer failed to arrive within the timeout (the target may be slow
@@ -159,6 +166,8 @@ impl CollectClient {
             request_body,
             started,
             latency_ms: None,
+            answer_started: None,
+            answer_ended: None,
             outcome: Err(String::new()),
             timed_out: false,
             breach: None,
@@ -180,9 +189,13 @@ impl CollectClient {
         exchange.request_line = format!("{} {}", request.method.as_str(), built.url());
         let endpoint = endpoint_of(built.url());
 
+        let mut answer_started = None;
         let answer = tokio::time::timeout(timeout, async {
             let response = match self.http.execute(built).await {
-                Ok(response) => response,
+                Ok(response) => {
+                    answer_started = Some(Instant::now());
+                    response
+                }
                 Err(error) => {
                     return Err(match parser_breach(&error) {
                         Some(breach) => AnswerProblem::Breach(breach),
@@ -193,6 +206,7 @@ impl CollectClient {
             read_answer(response, &self.limits).await
         })
         .await;
+        exchange.answer_started = answer_started;
         exchange.outcome = match answer {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(AnswerProblem::Broken { what, .. })) => Err(what),
@@ -207,7 +221,9 @@ impl CollectClient {
             }
         };
         if exchange.outcome.is_ok() {
-            exchange.latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+            let ended = Instant::now();
+            exchange.answer_ended = Some(ended);
+            exchange.latency_ms = Some(u64::try_from(ended.duration_since(started).as_millis()).unwrap_or(u64::MAX));
         }
         exchange
     }
@@ -223,6 +239,8 @@ pub async fn send_collect(request: &CollectRequest, timeout: Duration) -> Collec
             request_body: request.body.clone(),
             started: Instant::now(),
             latency_ms: None,
+            answer_started: None,
+            answer_ended: None,
             outcome: Err(error.to_string()),
             timed_out: false,
             breach: None,

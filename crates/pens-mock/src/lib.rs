@@ -50,7 +50,8 @@ pub use package::{
 pub use package_body::PackageBody;
 pub use server::TlsFailure;
 pub use staging::{
-    CredentialsPresented, FtpLoginFailure, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan, StagingServer,
+    CredentialsPresented, FtpLoginFailure, FtpsMode, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan,
+    StagingServer,
 };
 pub use tls::RunCa;
 // --- re-exports: reference target ---

@@ -126,7 +126,7 @@ pub(crate) struct TlsFailureLog {
 }
 
 impl TlsFailureLog {
-    fn record(&self, failure: TlsFailure) {
+    pub(crate) fn record(&self, failure: TlsFailure) {
         self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(failure);
         self.added.notify_waiters();
     }

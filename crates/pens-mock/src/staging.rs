@@ -97,6 +97,13 @@ pub enum StagingBehaviour {
         /// The archive's length in bytes (below 4 GiB).
         size: u64,
     },
+    /// Accept the connection and read the request, then never answer, until the plan
+    /// is unstaged or replaced (the scenario is over), when the connection gets a `503`
+    /// and is closed: a staging server that hangs. CMI010 names no download timeout, so
+    /// this shows whether the target gives up and says so (1310, 1301). The request is
+    /// recorded at once, with status 0 (no answer). Over FTP the RETR's data never comes
+    /// until the listener stops.
+    Silent,
 }
 
 /// One package to stage and how to serve it.
@@ -213,6 +220,10 @@ pub struct StagingEvent {
     /// resolved against its working directory and normalised to `/s/<key>/<file_name>`
     /// (each part encoded as in the URL).
     pub path: String,
+    /// The query of the request line, as sent (`None` without a `?`); always `None`
+    /// over FTP. A plan is found by its path alone: a package URL with a query (a signed
+    /// URL) is served whatever the query says.
+    pub query: Option<String>,
     /// The credentials presented.
     pub credentials: CredentialsPresented,
     /// The status answered (or about to be, when the client left during a delay). Over
@@ -221,8 +232,85 @@ pub struct StagingEvent {
     pub status: u16,
     /// Body bytes handed to the connection.
     pub bytes_sent: u64,
-    /// Whether the whole announced body went out.
+    /// The length of the body the answer announced (its Content-Length; over FTP the
+    /// file's size), whether or not it all went out: a HEAD announces the package but
+    /// sends none of it. 0 for a refused RETR.
+    pub body_bytes: u64,
+    /// Whether the whole announced body went out. With `method` GET (or RETR) and a 2xx
+    /// (226) status this is a download of the whole package: the only thing that counts
+    /// as a fetch ([`StagingEvent::is_whole_download`]).
     pub completed: bool,
+    /// Over the FTPS listener, which FTPS the target spoke: explicit (AUTH TLS) or
+    /// implicit (TLS from the first byte). `None` for the other listeners.
+    pub ftps_mode: Option<FtpsMode>,
+}
+
+impl StagingEvent {
+    /// Whether this request downloaded the whole package: a GET (FTP: RETR) answered
+    /// with the package (2xx; FTP 226) whose every byte went out. A HEAD, a download the
+    /// client broke off, or an error answer is no fetch of the package (CMI010 §5: the
+    /// target *retrieves* the package).
+    pub fn is_whole_download(&self) -> bool {
+        let download = match self.method.as_str() {
+            "GET" => (200..300).contains(&self.status),
+            "RETR" => self.status == 226,
+            _ => false,
+        };
+        download && self.completed
+    }
+
+    /// The request in words, for messages: `GET /s/k/course.zip (200, all 1234 bytes)`,
+    /// `HEAD /s/k/course.zip (200, no body read)`, `GET … (200, 100 of 1234 bytes, broken
+    /// off)`, `RETR … over implicit FTPS (226, all 1234 bytes)`.
+    pub fn describe(&self) -> String {
+        let over = match self.ftps_mode {
+            Some(mode) => format!(" over {}", mode.describe()),
+            None => String::new(),
+        };
+        let target = match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        };
+        if self.status == 0 {
+            return format!("{} {target}{over} (no answer: the staging server stayed silent)", self.method);
+        }
+        let body = if self.method == "HEAD" {
+            "no body requested".to_owned()
+        } else if self.completed {
+            format!("all {} bytes", self.bytes_sent)
+        } else {
+            format!("{} of {} bytes, broken off", self.bytes_sent, self.body_bytes)
+        };
+        format!("{} {target}{over} ({}, {body})", self.method, self.status)
+    }
+}
+
+/// The two kinds of FTPS the FTPS listener serves on one port. CMI010 §5 names `ftps://`
+/// without saying which; curl (and so most PHP LMSs) reads it as implicit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FtpsMode {
+    /// RFC 4217: a plain greeting, then `AUTH TLS` on the control connection.
+    Explicit,
+    /// TLS from the first byte of the control connection.
+    Implicit,
+}
+
+impl FtpsMode {
+    /// `"explicit"` or `"implicit"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FtpsMode::Explicit => "explicit",
+            FtpsMode::Implicit => "implicit",
+        }
+    }
+
+    /// `"explicit FTPS (AUTH TLS)"` or `"implicit FTPS (TLS from the first byte)"`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FtpsMode::Explicit => "explicit FTPS (AUTH TLS)",
+            FtpsMode::Implicit => "implicit FTPS (TLS from the first byte)",
+        }
+    }
 }
 
 /// The staging server: an HTTP and an HTTPS listener on one router, and an FTP and an
@@ -264,6 +352,7 @@ impl StagingServer {
             ftp_base: base_url("ftp", advertise_host, bind, ftp_bound.addr.port()),
             ftps_base: base_url("ftps", advertise_host, bind, ftps_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
+            silences: Mutex::new(HashMap::new()),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
@@ -356,7 +445,16 @@ impl StagingServer {
             StagingBehaviour::Oversized { size } => oversized_zip(&original(), size),
             _ => plan.body.clone(),
         };
-        self.shared.plans().insert(key.to_owned(), Staged { plan, served });
+        // A silent plan's requests wait until its sender goes: replaced or unstaged.
+        let silence = if plan.behaviour == StagingBehaviour::Silent {
+            let (sender, receiver) = tokio::sync::watch::channel(());
+            self.shared.silences().insert(key.to_owned(), sender);
+            Some(receiver)
+        } else {
+            self.shared.silences().remove(key);
+            None
+        };
+        self.shared.plans().insert(key.to_owned(), Staged { plan, served, silence });
         StagedPackage {
             http_url: format!("{}{path}", self.shared.http_base),
             https_url: format!("{}{path}", self.shared.https_base),
@@ -369,6 +467,8 @@ impl StagingServer {
     /// Stops serving `key`: later requests get 404, FTP RETRs 550 (and are still recorded).
     pub fn unstage(&self, key: &str) {
         self.shared.plans().remove(key);
+        // Ends the wait of every silent request of `key`: they are answered 503 and closed.
+        self.shared.silences().remove(key);
     }
 
     /// From now on hands every request's event to `sink` when its answer ends, instead
@@ -425,6 +525,9 @@ struct Shared {
     ftp_base: String,
     ftps_base: String,
     plans: Mutex<HashMap<String, Staged>>,
+    /// For each key staged [`StagingBehaviour::Silent`]: dropped when the plan goes,
+    /// which wakes its silent requests.
+    silences: Mutex<HashMap<String, tokio::sync::watch::Sender<()>>>,
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
     login_failures: ftp::LoginFailures,
@@ -433,6 +536,10 @@ struct Shared {
 impl Shared {
     fn plans(&self) -> std::sync::MutexGuard<'_, HashMap<String, Staged>> {
         self.plans.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn silences(&self) -> std::sync::MutexGuard<'_, HashMap<String, tokio::sync::watch::Sender<()>>> {
+        self.silences.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The event of a request that arrives now; its answer fills in the rest.
@@ -455,10 +562,13 @@ impl Shared {
             protocol: protocol.to_owned(),
             method,
             path,
+            query: None,
             credentials,
             status,
             bytes_sent: 0,
+            body_bytes: 0,
             completed: false,
+            ftps_mode: None,
         }
     }
 
@@ -476,6 +586,8 @@ impl Shared {
 struct Staged {
     plan: StagingPlan,
     served: PackageBody,
+    /// For a silent plan: closes when the plan is unstaged or replaced.
+    silence: Option<tokio::sync::watch::Receiver<()>>,
 }
 
 /// The router: everything goes to one handler, which records even what matches no plan.
@@ -495,13 +607,17 @@ enum Answer {
     },
     /// A short text answer.
     Text { status: StatusCode, text: &'static str, headers: Vec<(axum::http::HeaderName, String)> },
+    /// No answer until `until` closes.
+    Silent { until: tokio::sync::watch::Receiver<()> },
 }
 
 impl Answer {
-    fn status(&self) -> StatusCode {
+    /// The status recorded: 0 for no answer.
+    fn status(&self) -> u16 {
         match self {
-            Answer::Package { .. } => StatusCode::OK,
-            Answer::Text { status, .. } => *status,
+            Answer::Package { .. } => StatusCode::OK.as_u16(),
+            Answer::Text { status, .. } => status.as_u16(),
+            Answer::Silent { .. } => 0,
         }
     }
 
@@ -514,6 +630,7 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let axum::Extension(scheme) = scheme;
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
     let segments = segments_after(&path, STAGING_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
     let staged = shared.plans().get(&key).cloned();
@@ -521,8 +638,19 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let credentials = judge_credentials(request.headers(), required);
     let answer = decide(&shared, scheme, &method, &key, &segments, staged, &credentials);
 
-    let event = shared.arrival(key, scheme.as_str(), method.to_string(), path, credentials, answer.status().as_u16());
+    let mut event = shared.arrival(key, scheme.as_str(), method.to_string(), path, credentials, answer.status());
+    event.query = query;
     let pending = PendingEvent::new(Arc::clone(&shared), event);
+    if let Answer::Silent { mut until } = answer {
+        // Recorded now, with status 0: the scenario must see the request while it waits.
+        pending.conclude(0, 0, false);
+        // Err once the plan's sender is dropped: unstaged, replaced, or the server gone.
+        let _ = until.changed().await;
+        let mut response = Response::new(Body::from("the staging plan never answered; the scenario is over\n"));
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
     respond(answer, pending).await
 }
 
@@ -536,7 +664,7 @@ fn decide(
     staged: Option<Staged>,
     credentials: &CredentialsPresented,
 ) -> Answer {
-    let Some(Staged { plan, served }) = staged else {
+    let Some(Staged { plan, served, silence }) = staged else {
         return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n");
     };
     let redirected = match segments {
@@ -591,6 +719,10 @@ fn decide(
         StagingBehaviour::DelayFirstByte(delay) => package(Some(delay), None, None),
         StagingBehaviour::Dribble { chunk, interval } => package(None, Some(Pacing { chunk, interval }), None),
         StagingBehaviour::Truncate { after } => package(None, None, Some(after)),
+        StagingBehaviour::Silent => match silence {
+            Some(until) => Answer::Silent { until },
+            None => Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n"),
+        },
         StagingBehaviour::Redirect if redirected => package(None, None, None),
         StagingBehaviour::Redirect => {
             let location = format!(
@@ -606,7 +738,12 @@ fn decide(
 
 /// Waits if the plan says so, then builds the response around a [`TrackedBody`] that
 /// completes the event when it is dropped.
-async fn respond(answer: Answer, pending: PendingEvent) -> Response {
+async fn respond(answer: Answer, mut pending: PendingEvent) -> Response {
+    pending.announce(match &answer {
+        Answer::Package { data, .. } => data.len(),
+        Answer::Text { text, .. } => text.len() as u64,
+        Answer::Silent { .. } => 0,
+    });
     let on_done: OnDone = Box::new(move |sent, completed| pending.finish(sent, completed));
     let (status, body, content_type, headers) = match answer {
         Answer::Package { data, content_type, delay, pacing, truncate_after } => {
@@ -624,6 +761,11 @@ async fn respond(answer: Answer, pending: PendingEvent) -> Response {
         Answer::Text { status, text, headers } => {
             let body = TrackedBody::whole(Bytes::from_static(text.as_bytes()).into(), None, on_done);
             (status, body, "text/plain; charset=utf-8", headers)
+        }
+        // Answered in `handle`, never here.
+        Answer::Silent { .. } => {
+            let body = TrackedBody::whole(Bytes::new().into(), None, on_done);
+            (StatusCode::SERVICE_UNAVAILABLE, body, "text/plain; charset=utf-8", Vec::new())
         }
     };
     let announced = body.announced();
@@ -650,6 +792,13 @@ struct PendingEvent {
 impl PendingEvent {
     fn new(shared: Arc<Shared>, event: StagingEvent) -> Self {
         PendingEvent { shared, event: Some(event) }
+    }
+
+    /// The length of the body the answer announces.
+    fn announce(&mut self, body_bytes: u64) {
+        if let Some(event) = self.event.as_mut() {
+            event.body_bytes = body_bytes;
+        }
     }
 
     fn finish(mut self, sent: u64, completed: bool) {
@@ -737,6 +886,7 @@ mod tests {
             ftp_base: String::new(),
             ftps_base: String::new(),
             plans: Mutex::new(HashMap::new()),
+            silences: Mutex::new(HashMap::new()),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),

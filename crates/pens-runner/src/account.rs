@@ -13,14 +13,19 @@ pub(crate) fn account(evidence: &Evidence) -> String {
     parts.push(match (evidence.staging.len(), evidence.staging.last()) {
         (0, _) | (_, None) => "never requested the package from staging".to_owned(),
         (count, Some(last)) => format!(
-            "requested the package {} ({} {} over {}: {}, {} bytes, {})",
+            "requested the package {} ({} {} over {}: {}, {} bytes, {}){}",
             times(count),
             last.method,
             last.path,
             last.protocol,
             last.status,
             last.bytes_sent,
-            if last.completed { "complete" } else { "incomplete" }
+            if last.completed { "complete" } else { "incomplete" },
+            if evidence.staging.iter().any(pens_mock::StagingEvent::is_whole_download) {
+                ""
+            } else {
+                ", never downloaded whole"
+            }
         ),
     });
     if !evidence.internal.is_empty() {

@@ -48,14 +48,19 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
             pens_mock::CredentialsPresented::Wrong { user } => format!("wrong credentials (user `{user}`)"),
             pens_mock::CredentialsPresented::Unrequested { user } => format!("unrequested credentials (user `{user}`)"),
         };
+        // Which FTPS the target spoke (CMI010 §5 does not say): the evidence for a
+        // vendor whose ftps:// fetch failed.
+        let protocol = match event.ftps_mode {
+            Some(mode) => format!("{} ({})", event.protocol, mode.describe()),
+            None => event.protocol.clone(),
+        };
         exchanges.push(Exchange {
             kind: ExchangeKind::StagingFetch,
             at_ms: evidence.offset_ms(event.at),
             summary: format!(
-                "{} {} over {} -> {}, {} bytes, {}, {credentials}",
+                "{} {} over {protocol} -> {}, {} bytes, {}, {credentials}",
                 event.method,
                 event.path,
-                event.protocol,
                 event.status,
                 event.bytes_sent,
                 if event.completed { "complete" } else { "incomplete" }

@@ -81,6 +81,7 @@ pub(crate) fn staging_plan(
         StagingBehaviour::Redirect => MockBehaviour::Redirect,
         StagingBehaviour::ZipSlip => MockBehaviour::ZipSlip,
         StagingBehaviour::ZipBomb => MockBehaviour::ZipBomb,
+        StagingBehaviour::Silent => MockBehaviour::Silent,
         StagingBehaviour::Oversized { over_bytes } => MockBehaviour::Oversized {
             size: declared_max_package_bytes.unwrap_or_default().saturating_add(over_bytes.value),
         },
@@ -206,6 +207,7 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                 fields: r.fields.iter().map(|f| (f.name.value.clone(), f.value.value.render(context))).collect(),
                 does_not_contain: probes(&r.does_not_contain, context),
                 credentials: credentials(r.credentials.value),
+                missing_warns: r.missing.value == pens_scenario::MissingReceipt::Warn,
             }
         }),
         alerts: expect.alerts.as_ref().map(|a| AlertsExpect {

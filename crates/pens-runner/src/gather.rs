@@ -106,7 +106,8 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     if (expectations.waits_for_fetch() || expectations.waits_for_receipt()) && staged_here && !refused && !attempt_over
     {
         steps.enter("waiting for the package to be fetched");
-        parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |_| true).await;
+        // A HEAD fetches nothing: wait for a GET (RETR), whatever it got.
+        parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |e| e.method != "HEAD").await;
     }
     // An observation window, not a wait for an event: what must *not* happen (a fetch
     // after a refusal, a second receipt, a late alert) can only be seen by watching.

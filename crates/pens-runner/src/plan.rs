@@ -97,6 +97,9 @@ pub(crate) struct ReceiptExpect {
     pub(crate) does_not_contain: Vec<Probe>,
     /// What an HTTP receipt presents to the receipt URL.
     pub(crate) credentials: CredentialsExpect,
+    /// Too few receipts before the deadline only warn (`missing = "warn"`): the
+    /// scenario cannot say when the receipt is owed.
+    pub(crate) missing_warns: bool,
 }
 
 /// What the alerts must be (none is fine unless `at_least` says otherwise).

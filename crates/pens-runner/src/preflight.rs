@@ -142,6 +142,14 @@ pub(crate) async fn run(
         return Ok(Some(warnings.join("; ")));
     }
     let advertised = options.advertised();
+    // Any request shows that the target reaches staging; only a whole GET fetched.
+    if fetched && !parties.staging.events(KEY).iter().any(pens_mock::StagingEvent::is_whole_download) {
+        let requests: Vec<String> = parties.staging.events(KEY).iter().map(pens_mock::StagingEvent::describe).collect();
+        warnings.push(format!(
+            "the target requested the preflight package but never downloaded it whole ({})",
+            requests.join("; ")
+        ));
+    }
     match (fetched, receipted) {
         (true, true) => {}
         // It reached the staging server, so the network path works: a missing receipt is

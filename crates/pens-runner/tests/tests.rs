@@ -26,6 +26,8 @@ mod limits;
 mod load;
 #[path = "tests/misbehaving.rs"]
 mod misbehaving;
+#[path = "tests/order.rs"]
+mod order;
 #[path = "tests/raw_http.rs"]
 mod raw_http;
 #[path = "tests/redact.rs"]

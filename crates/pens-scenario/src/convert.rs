@@ -6,7 +6,8 @@
 use crate::error::{Diagnostics, ScenarioErrorKind};
 use crate::expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
-    InternalRequested, MAX_RECEIPT_COUNT, OtherErrors, ReceiptExpectation, ResponseExpectation, ResponseFormat,
+    InternalRequested, MAX_RECEIPT_COUNT, MissingReceipt, OtherErrors, ReceiptExpectation, ResponseExpectation,
+    ResponseFormat,
 };
 use crate::model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
@@ -38,7 +39,7 @@ const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "i
 const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors", "does_not_contain", "escapes"];
 const FETCH_KEYS: &[&str] = &["happens", "protocol", "credentials"];
 const RECEIPT_KEYS: &[&str] =
-    &["count", "error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials"];
+    &["count", "error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials", "missing"];
 const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed", "at_least", "error", "does_not_contain"];
 const INTERNAL_KEYS: &[&str] = &["requested"];
 
@@ -166,7 +167,8 @@ impl Converter<'_, '_> {
             | BehaviourName::Corrupt
             | BehaviourName::Redirect
             | BehaviourName::ZipSlip
-            | BehaviourName::ZipBomb => &[],
+            | BehaviourName::ZipBomb
+            | BehaviourName::Silent => &[],
         };
         for key in ["status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"] {
             if let (Some(key_span), false) = (table.key_span(key), parameters.contains(&key)) {
@@ -198,6 +200,7 @@ impl Converter<'_, '_> {
             BehaviourName::Redirect => StagingBehaviour::Redirect,
             BehaviourName::ZipSlip => StagingBehaviour::ZipSlip,
             BehaviourName::ZipBomb => StagingBehaviour::ZipBomb,
+            BehaviourName::Silent => StagingBehaviour::Silent,
             BehaviourName::Oversized => StagingBehaviour::Oversized {
                 over_bytes: over_bytes.unwrap_or(Spanned::new(DEFAULT_OVER_BYTES, name.span)),
             },
@@ -380,8 +383,29 @@ impl Converter<'_, '_> {
         let fields = self.fields(table);
         let does_not_contain = self.probes(table, "does_not_contain");
         let credentials = self.keyword_or(table, "credentials", CredentialsExpectation::Any);
+        let missing = self.keyword_or(table, "missing", MissingReceipt::Fail);
+        if count.is_none()
+            && let Some(key_span) = table.key_span("missing")
+        {
+            let span = self.span(key_span);
+            self.conflict(
+                table.field("missing"),
+                "`missing` needs `count`".to_owned(),
+                span,
+                "without a count no receipt is missing",
+            );
+        }
         if count.as_ref().is_some_and(|c| c.value == 0) {
-            for key in ["error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials"] {
+            for key in [
+                "error",
+                "warn",
+                "after_fetch",
+                "never_success",
+                "fields",
+                "does_not_contain",
+                "credentials",
+                "missing",
+            ] {
                 if let Some(key_span) = table.key_span(key) {
                     let span = self.span(key_span);
                     self.conflict(
@@ -403,6 +427,7 @@ impl Converter<'_, '_> {
                 fields,
                 does_not_contain,
                 credentials,
+                missing,
             },
             table.head,
         )

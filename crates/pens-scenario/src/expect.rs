@@ -101,6 +101,19 @@ keywords! {
     }
 }
 
+keywords! {
+    /// `missing` in `[expect.receipt]`: the verdict when fewer receipts than `count`
+    /// arrive before the receipt deadline.
+    MissingReceipt, "missing-receipt verdict" {
+        /// `fail`: CMI010 §5.1 owes the receipt.
+        Fail = "fail",
+        /// `warn`: the scenario cannot say when the receipt is owed (CMI010 names no
+        /// download timeout: a target still waiting on a silent staging server has broken
+        /// no rule yet).
+        Warn = "warn",
+    }
+}
+
 /// `[expect.fetch]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -171,6 +184,9 @@ pub struct ReceiptExpectation {
     pub does_not_contain: Vec<Spanned<Template>>,
     /// `credentials`: what an HTTP receipt presents to the receipt URL; default `any`.
     pub credentials: Spanned<CredentialsExpectation>,
+    /// `missing`: default `fail`; `warn`: too few receipts before the deadline only
+    /// warn (a wrong receipt that came still fails). Needs `count` of at least 1.
+    pub missing: Spanned<MissingReceipt>,
 }
 
 /// One `fields` entry of `[expect.receipt]`.

@@ -61,7 +61,7 @@ pub(crate) use keywords;
 mod tests {
     use super::Keyword;
     use crate::{
-        BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Method,
+        BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Method, MissingReceipt,
         NotificationDelivery, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
     };
 
@@ -81,6 +81,7 @@ mod tests {
         round_trip::<CredentialsExpectation>();
         round_trip::<ResponseFormat>();
         round_trip::<OtherErrors>();
+        round_trip::<MissingReceipt>();
         round_trip::<ScenarioLevel>();
         round_trip::<NotificationDelivery>();
         round_trip::<FindingsMode>();

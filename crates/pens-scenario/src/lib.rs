@@ -67,8 +67,8 @@ pub use client_model::{
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
-    InternalRequested, MAX_RECEIPT_COUNT, OtherErrors, Protocol, ReceiptExpectation, ResponseExpectation,
-    ResponseFormat,
+    InternalRequested, MAX_RECEIPT_COUNT, MissingReceipt, OtherErrors, Protocol, ReceiptExpectation,
+    ResponseExpectation, ResponseFormat,
 };
 pub use keyword::Keyword;
 pub use load::{

@@ -195,6 +195,9 @@ pub enum StagingBehaviour {
         /// `over_bytes`.
         over_bytes: Spanned<u64>,
     },
+    /// `silent`: accept the connection, read the request, never answer, until the
+    /// scenario ends (then the connection is closed): a staging server that hangs.
+    Silent,
 }
 
 keywords! {
@@ -220,6 +223,8 @@ keywords! {
         ZipBomb = "zip-bomb",
         /// `oversized`.
         Oversized = "oversized",
+        /// `silent`.
+        Silent = "silent",
     }
 }
 
@@ -237,6 +242,7 @@ impl StagingBehaviour {
             StagingBehaviour::ZipSlip => BehaviourName::ZipSlip,
             StagingBehaviour::ZipBomb => BehaviourName::ZipBomb,
             StagingBehaviour::Oversized { .. } => BehaviourName::Oversized,
+            StagingBehaviour::Silent => BehaviourName::Silent,
         }
     }
 }

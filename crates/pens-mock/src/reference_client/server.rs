@@ -343,6 +343,8 @@ mod tests {
             request_body: request_body.to_owned(),
             started: Instant::now(),
             latency_ms: None,
+            answer_started: None,
+            answer_ended: None,
             outcome: Err("refused".to_owned()),
             timed_out: false,
             breach: None,

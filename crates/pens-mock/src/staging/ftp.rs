@@ -1,5 +1,7 @@
-//! The FTP and explicit-FTPS listeners of the staging server (CMI010 §5: a target *may*
-//! fetch `ftp://` and `ftps://` package URLs; one that cannot owes 1304/1306, §6.3).
+//! The FTP and FTPS listeners of the staging server (CMI010 §5: a target *may* fetch
+//! `ftp://` and `ftps://` package URLs; one that cannot owes 1304/1306, §6.3). The FTPS
+//! listener speaks explicit FTPS (AUTH TLS) and implicit FTPS (TLS from the first byte)
+//! on the same port, told apart by the client's first bytes ([`implicit`]).
 //!
 //! libunftp speaks the protocol; we supply what it asks for: a read-only file system
 //! over the staged plans ([`files`]), a login check ([`login`]) and the transfer that
@@ -26,6 +28,7 @@
 //! the reference target retries once, a target under test would see a failed fetch.
 
 mod files;
+mod implicit;
 mod login;
 mod place;
 mod transfer;
@@ -35,7 +38,7 @@ use std::sync::Arc;
 
 use libunftp::options::{FtpsRequired, PassiveHost};
 use libunftp::{Server, ServerBuilder, ServerError};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -55,13 +58,17 @@ const GREETING: &str = "pens-conform staging server";
 /// enough that an abandoned session does not hold a passive port for the whole run.
 const IDLE_SESSION_SECS: u64 = 120;
 
-/// Which of the two FTP listeners a session came in on.
+/// How a session came in: on the FTP listener, or on the FTPS listener in one of its
+/// two modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FtpProtocol {
     /// Plain FTP.
     Ftp,
     /// Explicit FTPS: AUTH TLS on the control connection, PROT P on the data connection.
     Ftps,
+    /// Implicit FTPS: TLS from the first byte of the control connection (ended by
+    /// [`implicit`]), PROT P on the data connection.
+    FtpsImplicit,
 }
 
 impl FtpProtocol {
@@ -69,14 +76,26 @@ impl FtpProtocol {
     fn as_str(self) -> &'static str {
         match self {
             FtpProtocol::Ftp => "ftp",
-            FtpProtocol::Ftps => "ftps",
+            FtpProtocol::Ftps | FtpProtocol::FtpsImplicit => "ftps",
+        }
+    }
+
+    /// The FTPS mode, as recorded in [`super::StagingEvent::ftps_mode`].
+    fn ftps_mode(self) -> Option<super::FtpsMode> {
+        match self {
+            FtpProtocol::Ftp => None,
+            FtpProtocol::Ftps => Some(super::FtpsMode::Explicit),
+            FtpProtocol::FtpsImplicit => Some(super::FtpsMode::Implicit),
         }
     }
 }
 
 /// What every connection's `Server` is built from.
+#[derive(Clone)]
 struct ListenerConfig {
     shared: Arc<Shared>,
+    /// `Ftp`, or `Ftps` for the FTPS listener (whose implicit sessions are served as
+    /// `FtpsImplicit`).
     protocol: FtpProtocol,
     tls: Option<Arc<rustls::ServerConfig>>,
     /// Closed when the listener is dropped: ends transfers still running.
@@ -93,8 +112,9 @@ pub(crate) struct FtpListener {
 }
 
 impl FtpListener {
-    /// Serves the staged plans on `bound`: explicit FTPS with TLS required on control and
-    /// data connections when `tls` is given, plain FTP otherwise.
+    /// Serves the staged plans on `bound`: FTPS (explicit or implicit, as each client
+    /// opens) with TLS required on control and data connections when `tls` is given,
+    /// plain FTP otherwise.
     pub(crate) fn spawn(
         bound: Bound,
         shared: Arc<Shared>,
@@ -105,7 +125,7 @@ impl FtpListener {
         let config = ListenerConfig { shared, protocol, tls, stop };
         // Built once here so that a configuration libunftp refuses fails the start, not
         // every connection later.
-        server(&config).map_err(|source| MockError::FtpServer { protocol: protocol.as_str(), source })?;
+        server(&config, protocol).map_err(|source| MockError::FtpServer { protocol: protocol.as_str(), source })?;
         let addr = bound.addr;
         let task = tokio::spawn(accept_loop(bound.into_listener(), config));
         Ok(FtpListener { addr, task, _stop: stop_sender })
@@ -124,10 +144,12 @@ impl Drop for FtpListener {
 }
 
 /// A libunftp server for one connection: our files and logins, passive mode on the
-/// control connection's address, no log output, TLS when configured.
-fn server(config: &ListenerConfig) -> Result<Server<StagedFiles, FtpUser>, ServerError> {
-    let files = StagedFiles::new(Arc::clone(&config.shared), config.protocol, config.stop.clone());
-    let logins = Arc::new(Logins::new(Arc::clone(&config.shared), config.protocol));
+/// control connection's address, no log output, TLS when configured. An implicit
+/// session's control connection reaches libunftp in plain text (its TLS ended in
+/// [`implicit`]), so only its data connections must be TLS.
+fn server(config: &ListenerConfig, protocol: FtpProtocol) -> Result<Server<StagedFiles, FtpUser>, ServerError> {
+    let files = StagedFiles::new(Arc::clone(&config.shared), protocol, config.stop.clone());
+    let logins = Arc::new(Logins::new(Arc::clone(&config.shared), protocol));
     let builder = ServerBuilder::<StagedFiles, FtpUser>::with_user_detail_provider::<FtpUser>(
         Box::new(move || files.clone()),
         Arc::clone(&logins) as Arc<_>,
@@ -141,13 +163,63 @@ fn server(config: &ListenerConfig) -> Result<Server<StagedFiles, FtpUser>, Serve
     // libunftp logs through slog (to the `log` facade by default); what matters to a run
     // is in the staging events, so its own lines are dropped.
     .logger(slog::Logger::root(slog::Discard, slog::o!()));
+    let control = match protocol {
+        FtpProtocol::FtpsImplicit => FtpsRequired::None,
+        FtpProtocol::Ftp | FtpProtocol::Ftps => FtpsRequired::All,
+    };
     let builder = match &config.tls {
-        Some(tls) => builder
-            .ftps_manual::<std::path::PathBuf>(Arc::clone(tls))
-            .ftps_required(FtpsRequired::All, FtpsRequired::All),
+        Some(tls) => {
+            builder.ftps_manual::<std::path::PathBuf>(Arc::clone(tls)).ftps_required(control, FtpsRequired::All)
+        }
         None => builder,
     };
     builder.build()
+}
+
+/// Serves one control connection: on the FTPS listener, first tells implicit from
+/// explicit FTPS by the client's first bytes.
+async fn session(stream: TcpStream, peer: SocketAddr, config: ListenerConfig) {
+    let protocol = match (&config.tls, config.protocol) {
+        (Some(_), FtpProtocol::Ftps) => match implicit::opening(&stream, implicit::CLIENT_HELLO_WAIT).await {
+            implicit::Opening::Implicit => FtpProtocol::FtpsImplicit,
+            implicit::Opening::Explicit => FtpProtocol::Ftps,
+            implicit::Opening::Gone => return,
+        },
+        (_, protocol) => protocol,
+    };
+    let server = match server(&config, protocol) {
+        Ok(server) => server,
+        Err(error) => {
+            tracing::debug!(%peer, %error, "cannot build the ftp server");
+            return;
+        }
+    };
+    // `service` reports its failures through the (discarded) logger and returns Ok; the
+    // session's outcome is in the events.
+    match (protocol, &config.tls) {
+        (FtpProtocol::FtpsImplicit, Some(tls)) => {
+            let unwrapped = match implicit::unwrap_tls(stream, peer, Arc::clone(tls), &config.shared.tls_failures).await
+            {
+                Ok(unwrapped) => unwrapped,
+                Err(error) => {
+                    tracing::debug!(%peer, %error, "implicit ftps session not started");
+                    return;
+                }
+            };
+            let implicit::Unwrapped { tls, ours, theirs } = unwrapped;
+            // Both to their end: libunftp's last reply (221) is still to be relayed
+            // when its session is over.
+            let (_, served) = tokio::join!(implicit::relay(tls, ours), server.service(theirs));
+            if served.is_err() {
+                tracing::debug!(%peer, "implicit ftps session ended with an error");
+            }
+        }
+        _ => {
+            if server.service(stream).await.is_err() {
+                tracing::debug!(%peer, "ftp session ended with an error");
+            }
+        }
+    }
 }
 
 async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
@@ -162,19 +234,7 @@ async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
                     // client's delayed acknowledgement of the first, 40 ms on Linux, on
                     // every retrieval.
                     let _ = stream.set_nodelay(true);
-                    match server(&config) {
-                        Ok(server) => {
-                            connections.spawn(async move {
-                                // `service` reports its failures through the (discarded)
-                                // logger and returns Ok; the session's outcome is in the
-                                // events.
-                                if server.service(stream).await.is_err() {
-                                    tracing::debug!(%peer, "ftp session ended with an error");
-                                }
-                            });
-                        }
-                        Err(error) => tracing::debug!(%peer, %error, "cannot build the ftp server"),
-                    }
+                    connections.spawn(session(stream, peer, config.clone()));
                 }
                 Err(error) => {
                     tracing::debug!(%error, "ftp accept failed");

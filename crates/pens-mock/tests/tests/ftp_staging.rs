@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{CredentialsPresented, StagingBehaviour, StagingPlan, ZIP_MAGIC};
+use pens_mock::{CredentialsPresented, FtpsMode, StagingBehaviour, StagingPlan, ZIP_MAGIC};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use suppaftp::tokio::{AsyncFtpStream, AsyncRustlsConnector, AsyncRustlsFtpStream, ImplAsyncFtpStream, TokioTlsStream};
@@ -138,6 +138,67 @@ async fn anonymous_retr_over_explicit_ftps_is_recorded_as_ftps() {
     let event = setup.event("tls", |e| e.completed).await;
     assert_eq!((event.protocol.as_str(), event.status), ("ftps", 226));
     assert_eq!(event.bytes_sent, body.len() as u64);
+    assert_eq!(event.ftps_mode, Some(FtpsMode::Explicit));
+    assert!(event.is_whole_download());
+}
+
+/// Runs curl (as PHP and most LMSs fetch) on `url` with `args`, trusting the run CA;
+/// returns what it downloaded, or its error output.
+async fn curl(ca_pem: &str, url: String, args: &[&str]) -> Result<Vec<u8>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let out = dir.path().join("package.zip");
+    let mut command = std::process::Command::new("curl");
+    command.args(["--silent", "--show-error", "--max-time", "30", "--cacert"]).arg(&ca).arg("--output").arg(&out);
+    command.args(args).arg(url);
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("curl runs");
+    if output.status.success() {
+        Ok(std::fs::read(out).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[tokio::test]
+async fn curl_reads_ftps_urls_as_implicit_tls_and_is_served_on_the_ftps_listener() {
+    let setup = setup().await;
+    let body = package();
+    let staged = setup.staging.stage("implicit", StagingPlan::new("course.zip", body.clone()));
+    // `curl ftps://…`: TLS from the first byte, then PBSZ 0 / PROT P for the data.
+    let data = curl(setup.ca.ca_pem(), staged.ftps_url.clone(), &[]).await.expect("curl fetches over implicit FTPS");
+    assert_eq!(data, body);
+    let event = setup.event("implicit", |e| e.completed).await;
+    assert_eq!((event.protocol.as_str(), event.method.as_str(), event.status), ("ftps", "RETR", 226));
+    assert_eq!(event.ftps_mode, Some(FtpsMode::Implicit));
+    assert_eq!((event.bytes_sent, event.body_bytes), (body.len() as u64, body.len() as u64));
+    assert!(event.describe().contains("implicit FTPS"), "{}", event.describe());
+}
+
+#[tokio::test]
+async fn curl_with_ssl_reqd_speaks_explicit_ftps_to_the_same_listener() {
+    let setup = setup().await;
+    let body = package();
+    let staged = setup.staging.stage("explicit", StagingPlan::new("course.zip", body.clone()));
+    // `curl --ssl-reqd ftp://…` on the FTPS port: a plain greeting, then AUTH TLS.
+    let url = staged.ftps_url.replacen("ftps://", "ftp://", 1);
+    let data = curl(setup.ca.ca_pem(), url, &["--ssl-reqd"]).await.expect("curl fetches over explicit FTPS");
+    assert_eq!(data, body);
+    let event = setup.event("explicit", |e| e.completed).await;
+    assert_eq!((event.protocol.as_str(), event.status, event.ftps_mode), ("ftps", 226, Some(FtpsMode::Explicit)));
+}
+
+#[tokio::test]
+async fn an_implicit_client_that_does_not_trust_the_ca_is_recorded_as_a_tls_failure() {
+    let setup = setup().await;
+    let started = Instant::now();
+    let staged = setup.staging.stage("untrusted", StagingPlan::new("course.zip", package()));
+    let other = pens_mock::RunCa::generate(&[]).unwrap();
+    let refused = curl(other.ca_pem(), staged.ftps_url.clone(), &[]).await;
+    assert!(refused.is_err(), "curl trusted a CA it was not given");
+    let failures = setup.staging.wait_for_tls_failure(started, crate::support::deadline()).await;
+    assert!(failures.iter().any(|f| f.error.starts_with("implicit FTPS")), "{failures:?}");
+    assert!(setup.staging.events("untrusted").is_empty());
 }
 
 #[tokio::test]

@@ -44,6 +44,43 @@ async fn serves_over_http_and_records_a_completed_download() {
     assert_eq!(event.status, 200);
     assert_eq!(event.bytes_sent, body.len() as u64);
     assert!(event.finished_at >= event.at);
+    assert_eq!(event.body_bytes, body.len() as u64);
+    assert!(event.is_whole_download());
+}
+
+/// A fetch is a download of the whole package: a HEAD announces the package and sends
+/// none of it, and a client that hangs up midway is recorded with what it got.
+#[tokio::test]
+async fn a_head_and_a_download_broken_off_by_the_client_are_no_whole_download() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let setup = setup().await;
+    let body = pens_mock::sized_package(&package().into(), 8 * 1024 * 1024).unwrap();
+    let size = body.len();
+    let staged = setup.staging.stage("partial", StagingPlan::new("course.zip", body));
+
+    let head = setup.client().head(&staged.http_url).send().await.unwrap();
+    assert_eq!(head.headers()["content-length"], size.to_string().as_str());
+    let event = setup.event("partial", |e| e.method == "HEAD").await;
+    assert_eq!((event.status, event.bytes_sent, event.body_bytes), (200, 0, size));
+    assert!(!event.is_whole_download());
+    assert!(
+        event.describe().starts_with("HEAD /s/partial/course.zip (200, no body requested)"),
+        "{}",
+        event.describe()
+    );
+
+    // A GET that reads a little, then closes the connection.
+    let mut stream = tokio::net::TcpStream::connect(setup.staging.http_addr()).await.unwrap();
+    stream.write_all(b"GET /s/partial/course.zip HTTP/1.1\r\nHost: staging\r\n\r\n").await.unwrap();
+    let mut first = [0_u8; 4096];
+    let read = stream.read(&mut first).await.unwrap();
+    assert!(read > 0);
+    drop(stream);
+    let event = setup.event("partial", |e| e.method == "GET").await;
+    assert!(!event.completed && event.bytes_sent < size, "{event:?}");
+    assert_eq!(event.body_bytes, size);
+    assert!(!event.is_whole_download());
+    assert!(event.describe().contains(&format!("of {size} bytes, broken off")), "{}", event.describe());
 }
 
 #[tokio::test]
@@ -418,4 +455,28 @@ async fn hostile_packages_are_served_in_full() {
         assert!(archive.file_names().any(|name| name == entry), "{key}");
         assert!(archive.file_names().any(|name| name == "imsmanifest.xml"), "{key}: the package's own entries");
     }
+}
+
+/// `silent`: the request is read and recorded at once (status 0), then nothing comes
+/// until the plan is unstaged, when the connection is answered 503 and closed.
+#[tokio::test]
+async fn silent_never_answers_until_the_plan_is_unstaged() {
+    let setup = setup().await;
+    let staged =
+        setup.staging.stage("silent", StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Silent));
+    let client = setup.client();
+    let url = staged.http_url.clone();
+    let mut request = tokio::spawn(async move { client.get(&url).send().await.map(|r| r.status().as_u16()) });
+
+    let event = setup.event("silent", |e| e.method == "GET").await;
+    assert_eq!((event.status, event.bytes_sent, event.completed), (0, 0, false));
+    assert!(!event.is_whole_download());
+    assert!(event.describe().contains("no answer"), "{}", event.describe());
+    // Still waiting: nothing was answered.
+    assert!(tokio::time::timeout(Duration::from_millis(50), &mut request).await.is_err(), "answered while silent");
+
+    setup.staging.unstage("silent");
+    let status = tokio::time::timeout_at(deadline().into(), request).await.expect("answered once unstaged");
+    assert_eq!(status.unwrap().unwrap(), 503);
+    assert_eq!(setup.staging.events("silent").len(), 1, "recorded once");
 }

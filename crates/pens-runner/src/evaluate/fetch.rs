@@ -1,7 +1,7 @@
 //! What the target did at the staging server (CMI010 §5, §6.2).
 
-use pens_mock::CredentialsPresented;
-use pens_proto::req;
+use pens_mock::{CredentialsPresented, StagingEvent};
+use pens_proto::{Requirement, req};
 use pens_report::{CheckResult, Verdict};
 
 use super::Settings;
@@ -41,7 +41,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         let hint = match expect.protocol.as_deref() {
             Some("ftps") => {
                 "; if the target logged in but never asked for the file, check that it trusts the run's CA \
-                 (ca.pem) for explicit FTPS"
+                 (ca.pem); the FTPS listener serves both explicit (AUTH TLS) and implicit FTPS"
             }
             _ => "",
         };
@@ -55,21 +55,11 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         )];
     };
     let mut checks = Vec::new();
-    match &expect.protocol {
-        Some(protocol) if !requests.iter().any(|r| &r.protocol == protocol) => checks.push(
-            CheckResult::new(
-                Verdict::Fail,
-                requirement,
-                format!("the package was requested over {}, not {protocol}", first.protocol),
-            )
-            .expected_actual(protocol.clone(), first.protocol.clone()),
-        ),
-        _ => checks.push(CheckResult::new(
-            Verdict::Pass,
-            requirement,
-            format!("the package was requested over {} ({} {})", first.protocol, first.method, first.path),
-        )),
-    }
+    checks.push(retrieval(requests, requirement, expect.protocol.as_deref()).unwrap_or_else(|| {
+        CheckResult::new(Verdict::Fail, requirement, format!("the package was never downloaded: {}", listed(requests)))
+            .expected_actual("a GET (FTP: RETR) that reads the whole package", first.describe())
+    }));
+    checks.extend(query_kept(evidence, requirement));
     let presented = |wanted: fn(&CredentialsPresented) -> bool| requests.iter().any(|r| wanted(&r.credentials));
     let credentials = match expect.credentials {
         CredentialsExpect::Any => None,
@@ -100,6 +90,95 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
     };
     checks.extend(credentials);
     checks
+}
+
+/// The check of the retrieval itself, when the target made one: a fetch is a download of
+/// the whole package (CMI010 §5: the target *retrieves* it), so a HEAD, or a GET the
+/// target broke off, is none. A GET the staging server refused (401, 404; FTP 550) and
+/// the target read whole is the retrieval attempt the scenario can see: it counts, and
+/// the receipt judges what the target made of it. `None` when no request counts.
+fn retrieval(
+    requests: &[StagingEvent],
+    requirement: &'static Requirement,
+    protocol: Option<&str>,
+) -> Option<CheckResult> {
+    let attempts: Vec<&StagingEvent> =
+        requests.iter().filter(|r| r.method != "HEAD" && (r.completed || r.is_whole_download())).collect();
+    let chosen = attempts.iter().find(|r| r.is_whole_download()).or_else(|| attempts.first())?;
+    let over = |r: &StagingEvent| protocol.is_none_or(|p| r.protocol == p);
+    if !attempts.iter().any(|r| over(r)) {
+        let wanted = protocol.unwrap_or_default();
+        return Some(
+            CheckResult::new(
+                Verdict::Fail,
+                requirement,
+                format!("the package was requested over {}, not {wanted}: {}", chosen.protocol, chosen.describe()),
+            )
+            .expected_actual(wanted.to_owned(), chosen.protocol.clone()),
+        );
+    }
+    let chosen =
+        attempts.iter().find(|r| r.is_whole_download() && over(r)).or_else(|| attempts.iter().find(|r| over(r)))?;
+    let what = if chosen.is_whole_download() {
+        "the package was downloaded whole"
+    } else {
+        "the package was requested and the staging server's refusal read"
+    };
+    let others = requests.len() - 1;
+    let more = match others {
+        0 => String::new(),
+        _ => format!("; {others} other request(s): {}", listed(requests)),
+    };
+    Some(CheckResult::new(
+        Verdict::Pass,
+        requirement,
+        format!("{what} over {}: {}{more}", chosen.protocol, chosen.describe()),
+    ))
+}
+
+/// A package URL with a query (a signed URL's signature, a token) is fetched with that
+/// query: the staging server finds the package by its path alone, so a target that drops
+/// the query passes here and fails on a real signed URL. The queries are compared
+/// percent-decoded, so re-encoding them is fine. Nothing is said when the package-url
+/// has no query or no request reached staging.
+fn query_kept(evidence: &Evidence, requirement: &'static Requirement) -> Option<CheckResult> {
+    let url = evidence.command.package_url.as_deref()?;
+    let without_fragment = url.split_once('#').map_or(url, |(before, _)| before);
+    let (_, wanted) = without_fragment.split_once('?')?;
+    let decode = |query: &str| percent_encoding::percent_decode_str(query).decode_utf8_lossy().into_owned();
+    let requests: Vec<&StagingEvent> = evidence.staging.iter().filter(|r| r.method != "HEAD").collect();
+    let first = requests.first()?;
+    if requests.iter().any(|r| r.query.as_deref().map(decode) == Some(decode(wanted))) {
+        return Some(CheckResult::new(
+            Verdict::Pass,
+            requirement,
+            format!("the package URL's query string was kept: {}", first.describe()),
+        ));
+    }
+    Some(
+        CheckResult::new(
+            Verdict::Fail,
+            requirement,
+            format!(
+                "the target dropped or changed the query string of the package URL (a signed URL would refuse it): {}",
+                first.describe()
+            ),
+        )
+        .expected_actual(
+            format!("?{wanted}"),
+            first.query.as_deref().map_or("(no query)".to_owned(), |q| format!("?{q}")),
+        ),
+    )
+}
+
+/// Every request in words, for messages (at most five, then how many more).
+fn listed(requests: &[StagingEvent]) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = requests.iter().take(SHOWN).map(StagingEvent::describe).collect();
+    if requests.len() > SHOWN {
+        parts.push(format!("and {} more", requests.len() - SHOWN));
+    }
+    parts.join("; ")
 }
 
 fn describe(credentials: &CredentialsPresented) -> String {
@@ -146,10 +225,70 @@ mod tests {
     fn a_missing_ftps_fetch_names_the_run_ca_as_the_likely_cause() {
         let checks = judge(&valid().answered_with(0), &happens(Some("ftps"), CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.ftps")]);
-        assert!(checks[0].message.ends_with("trusts the run's CA (ca.pem) for explicit FTPS"), "{}", checks[0].message);
+        assert!(checks[0].message.contains("trusts the run's CA (ca.pem)"), "{}", checks[0].message);
+        assert!(
+            checks[0].message.ends_with("serves both explicit (AUTH TLS) and implicit FTPS"),
+            "{}",
+            checks[0].message
+        );
         let checks = judge(&valid().answered_with(0), &happens(Some("ftp"), CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.ftp")]);
         assert!(!checks[0].message.contains("ca.pem"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_head_or_a_broken_off_get_is_no_fetch() {
+        let expect = happens(Some("http"), CredentialsExpect::Any);
+        let head = valid().answered_with(0).head(5, 6);
+        let checks = judge(&head, &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.http")]);
+        assert!(checks[0].message.contains("never downloaded: HEAD /s/unit/"), "{}", checks[0].message);
+        assert!(checks[0].message.contains("no body requested"), "{}", checks[0].message);
+
+        let broken = valid().answered_with(0).fetch(5, 10, false, CredentialsPresented::None);
+        let checks = judge(&broken, &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.http")]);
+        assert!(checks[0].message.contains("100 of 1024 bytes, broken off"), "{}", checks[0].message);
+
+        // A HEAD first, then the whole GET: fetched.
+        let checks = judge(&head.downloaded(7, 12), &expect, &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http")]);
+        assert!(
+            checks[0].message.starts_with("the package was downloaded whole over http: GET"),
+            "{}",
+            checks[0].message
+        );
+        assert!(checks[0].message.contains("1 other request(s): HEAD"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_refusal_of_the_staging_server_read_whole_is_the_retrieval_attempt() {
+        // staging-wrong-password: the target asks with the wrong password and gets 401.
+        let mut refused =
+            valid().answered_with(0).fetch(5, 10, true, CredentialsPresented::Wrong { user: "pens".into() });
+        refused.staging[0].status = 401;
+        let checks = judge(&refused, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http")]);
+        assert!(checks[0].message.contains("refusal read"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_package_url_query_must_reach_the_staging_server() {
+        let mut evidence = valid().answered_with(0).downloaded(5, 10);
+        evidence.command.package_url = Some("http://127.0.0.1:1/s/unit/scorm12-minimal.zip?X-Signature=a%2Fb".into());
+        let checks = judge(&evidence, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http"), (Verdict::Fail, "target.fetch.http")]);
+        assert_eq!(checks[1].actual.as_deref(), Some("(no query)"));
+
+        // Re-encoded, the same query.
+        evidence.staging[0].query = Some("X-Signature=a/b".into());
+        let checks = judge(&evidence, &happens(None, CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.http"), (Verdict::Pass, "target.fetch.http")]);
+        assert!(
+            checks[1].message.contains("GET /s/unit/scorm12-minimal.zip?X-Signature=a/b (200"),
+            "{}",
+            checks[1].message
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod alerts;
 mod disclosure;
 mod fetch;
 mod internal;
+mod order;
 mod receipt;
 mod response;
 #[cfg(test)]
@@ -34,7 +35,12 @@ pub(crate) struct Settings<'a> {
 pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: &Settings<'_>) -> Judgement {
     let mut judgement = match &evidence.exchange.breach {
         Some(breach) => answer_breach(breach),
-        None => judge_expectations(evidence, expectations, settings),
+        None => {
+            let mut judgement = judge_expectations(evidence, expectations, settings);
+            // Once per scenario, whatever alternative holds: the order is the target's.
+            judgement.checks.extend(order::judge(evidence));
+            judgement
+        }
     };
     untrusted_certificate(evidence, &mut judgement);
     flood(evidence, &mut judgement);

@@ -64,6 +64,8 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
             request_body: body,
             started,
             latency_ms: None,
+            answer_started: None,
+            answer_ended: None,
             outcome: Err("not sent".into()),
             timed_out: false,
             breach: None,
@@ -99,6 +101,16 @@ impl Evidence {
         self.answered = pens_proto::parse_response(body.as_bytes()).error;
         self.exchange.outcome = Ok(HttpAnswer { status, headers, body: Bytes::from(body.to_owned()) });
         self.exchange.latency_ms = Some(3);
+        self.exchange.answer_started = Some(self.at(2));
+        self.exchange.answer_ended = Some(self.at(3));
+        self
+    }
+
+    /// The answer's head was read at `head` ms and its last byte at `end` ms.
+    pub(crate) fn answered_between(mut self, head: u64, end: u64) -> Self {
+        self.exchange.answer_started = Some(self.at(head));
+        self.exchange.answer_ended = Some(self.at(end));
+        self.exchange.latency_ms = Some(end);
         self
     }
 
@@ -130,11 +142,25 @@ impl Evidence {
             protocol: "http".into(),
             method: "GET".into(),
             path: "/s/unit/scorm12-minimal.zip".into(),
+            query: None,
             credentials,
             status: 200,
             bytes_sent: if completed { 1024 } else { 100 },
+            body_bytes: 1024,
             completed,
+            ftps_mode: None,
         });
+        self
+    }
+
+    /// A HEAD of the package arriving at `from` ms and over at `to` ms: the package's
+    /// length announced, none of it sent.
+    pub(crate) fn head(mut self, from: u64, to: u64) -> Self {
+        self = self.fetch(from, to, false, CredentialsPresented::None);
+        if let Some(head) = self.staging.last_mut() {
+            head.method = "HEAD".into();
+            head.bytes_sent = 0;
+        }
         self
     }
 

@@ -106,8 +106,12 @@ impl Book {
         }
     }
 
-    /// A request the staging server answered (the staging server's sink).
+    /// A request the staging server answered (the staging server's sink). Only a whole
+    /// download counts as the cycle's fetch: a HEAD or a broken-off GET fetched nothing.
     pub(crate) fn staging(&self, event: &StagingEvent) {
+        if !event.is_whole_download() {
+            return;
+        }
         let Some(index) = self.index(&event.key) else { return };
         if let Some(slot) = self.pages().slots.get_mut(&index) {
             slot.fetch = Some(slot.fetch.map_or(event.at, |earlier| earlier.min(event.at)));
@@ -197,10 +201,13 @@ mod tests {
             protocol: "http".into(),
             method: "GET".into(),
             path: format!("/s/{key}/course.zip"),
+            query: None,
             credentials: pens_mock::CredentialsPresented::None,
             status: 200,
             bytes_sent: 0,
+            body_bytes: 0,
             completed: true,
+            ftps_mode: None,
         }
     }
 }

@@ -77,6 +77,14 @@ pub(crate) fn options(target_url: impl Into<String>, deadlines: Deadlines) -> Ru
     options
 }
 
+/// How long the reference target waits for a package: past `staging-slow-first-byte`'s
+/// two seconds, and well short of the receipt deadline, so that it gives up on
+/// `staging-silent` and receipts 1310 in time (3 s with the conformant deadlines, 2.5 s
+/// with the defect matrix's).
+pub(crate) fn fetch_timeout(deadlines: &Deadlines) -> Duration {
+    deadlines.receipt.saturating_sub(Duration::from_millis(500)).min(Duration::from_secs(3))
+}
+
 /// A reference target (with `defect`, if any) and options pointing at it, sharing one
 /// run CA, the way `pens-conform selftest` sets them up. Keep the target alive for the
 /// whole run: dropping it stops it.
@@ -87,6 +95,7 @@ pub(crate) fn reference(defect: Option<Defect>, deadlines: Deadlines) -> (Refere
         .extra_root_pem(ca.ca_pem())
         // `slow-ack` is only a defect once it misses the ack deadline.
         .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .fetch_timeout(fetch_timeout(&deadlines))
         .max_package_bytes(MAX_PACKAGE_BYTES)
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
@@ -123,6 +132,7 @@ async fn reference_with(
         .extra_root_pem(ca.ca_pem())
         // `slow-ack` is only a defect once it misses the ack deadline.
         .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+        .fetch_timeout(fetch_timeout(&deadlines))
         .max_package_bytes(MAX_PACKAGE_BYTES)
         .build();
     let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)

@@ -39,6 +39,10 @@ const RETR: &str = "RETR";
 /// on their own and a break comes after the bytes before it.
 const COPY_CHUNK: usize = 64 * 1024;
 
+/// How long a silent plan's RETR waits before its first byte: longer than any run, so
+/// in effect until the listener stops (which ends every transfer).
+const SILENT_FTP_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// What a refused request is told; the reply code says the rest.
 const READ_ONLY: &str = "the staging server is read-only";
 
@@ -96,7 +100,7 @@ fn decide(place: &Place, plans: &HashMap<String, Staged>, user: &FtpUser) -> (Cr
         Place::File { key, file } => plans.get(key).filter(|staged| staged.plan.file_name == *file),
         _ => None,
     };
-    let Some(Staged { plan, served }) = staged else {
+    let Some(Staged { plan, served, .. }) = staged else {
         return (user.judge(None), Retr::not_found());
     };
     let credentials = user.judge(plan.credentials.as_ref());
@@ -118,6 +122,8 @@ fn decide(place: &Place, plans: &HashMap<String, Staged>, user: &FtpUser) -> (Cr
             serve(Shape { pacing: Some(Pacing { chunk, interval }), ..Shape::default() })
         }
         StagingBehaviour::Truncate { after } => serve(Shape { truncate_after: Some(after), ..Shape::default() }),
+        // The data never comes: the transfer waits until the listener stops.
+        StagingBehaviour::Silent => serve(Shape { delay: Some(SILENT_FTP_WAIT), ..Shape::default() }),
     };
     (credentials, retr)
 }
@@ -239,14 +245,17 @@ impl StorageBackend<FtpUser> for StagedFiles {
         let protocol = self.protocol.as_str();
         match retr {
             Retr::Refuse { status, kind } => {
-                let event = self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, status);
+                let mut event = self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, status);
+                event.ftps_mode = self.protocol.ftps_mode();
                 PendingEvent::new(Arc::clone(&self.shared), event).conclude(status, 0, false);
                 Err(Error::new(kind, "the staging plan refuses this file"))
             }
             Retr::Serve { data, shape } => {
                 // 426 until the transfer says otherwise: a transfer dropped early broke off.
-                let event =
+                let mut event =
                     self.shared.arrival(key, protocol, RETR.to_owned(), located.path, credentials, TRANSFER_ABORTED);
+                event.ftps_mode = self.protocol.ftps_mode();
+                event.body_bytes = data.len();
                 let pending = PendingEvent::new(Arc::clone(&self.shared), event);
                 Ok(Box::new(Transfer::new(data, shape, pending)))
             }
