@@ -12,13 +12,36 @@ class InteropPackageHandler extends PENSPackageHandler
 {
     public function processPackage($request, $path_to_package)
     {
-        // What an importer finds first: whether the download is a zip at all.
-        $magic = @file_get_contents($path_to_package, false, null, 0, 4);
-        $alert = $magic === "PK\x03\x04"
+        $problem = zip_problem($path_to_package);
+        $alert = $problem === null
             ? new PENSResponse(0, 'package imported')
-            : new PENSResponse(1432, 'the package is not a zip archive');
+            : new PENSResponse(1432, $problem);
         PENSServer::singleton()->sendAlert($request, $alert);
     }
+}
+
+/**
+ * What an importer finds when it opens the download as a zip (without ext-zip): the
+ * end-of-central-directory record, and a central directory where it points. Null when
+ * the archive opens.
+ */
+function zip_problem($path)
+{
+    $bytes = @file_get_contents($path);
+    if ($bytes === false || strncmp($bytes, "PK\x03\x04", 4) !== 0) {
+        return 'the package is not a zip archive';
+    }
+    // The record is 22 bytes plus a comment of up to 65535.
+    $eocd = strrpos(substr($bytes, -65557), "PK\x05\x06");
+    if ($eocd === false) {
+        return 'the zip archive has no end of central directory';
+    }
+    $eocd += max(0, strlen($bytes) - 65557);
+    $record = unpack('vdisk/vcd_disk/vdisk_entries/ventries/Vcd_size/Vcd_offset', substr($bytes, $eocd + 4, 16));
+    if ($record === false || $record['entries'] === 0 || substr($bytes, $record['cd_offset'], 4) !== "PK\x01\x02") {
+        return 'the zip archive has no readable central directory';
+    }
+    return null;
 }
 
 $server = PENSServer::singleton();

@@ -298,10 +298,16 @@ fn php_pens_as_a_client_gets_the_expected_verdicts() {
     let glue = workspace_root().join("interop/php-pens");
     let base = format!("http://127.0.0.1:{port}");
     let args = vec!["-S".to_owned(), format!("127.0.0.1:{port}"), glue.join("client/router.php").display().to_string()];
+    // The package the client stages: the SCORM 1.2 fixture folder, zipped as the
+    // harness zips it (the fixtures are folders, so no binary is checked in).
+    let packages = dir.path().join("packages");
+    std::fs::create_dir_all(&packages).expect("packages folder");
+    let zipped = pens_mock::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
+    std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
     let env = [
         ("PHP_CLI_SERVER_WORKERS", "8".to_owned()),
         ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
-        ("PHP_PENS_PACKAGES", workspace_root().join("fixtures/packages").display().to_string()),
+        ("PHP_PENS_PACKAGES", packages.display().to_string()),
     ];
     let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
     let trigger = format!("{} {}", php_pens.php.display(), glue.join("client/trigger.php").display());
