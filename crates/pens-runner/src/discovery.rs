@@ -364,7 +364,7 @@ mod tests {
         let seen = match signal {
             Signal::Used => "used it",
             Signal::Refused => "answered 1304",
-            Signal::Accepted => "answered 0 and never reported 1304",
+            Signal::Accepted => "answered 0 and reported no 1304 before the deadlines",
         };
         Sighting { capability, signal, scenario: scenario.to_owned(), seen: seen.to_owned() }
     }

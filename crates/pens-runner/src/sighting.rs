@@ -167,7 +167,7 @@ fn sighting(evidence: &Evidence, feature: &Feature, scenario: &str) -> Option<Si
     let accepted = evidence.answered.is_some_and(|code| code.is_success());
     accepted.then(|| {
         let seen = match feature.refusal {
-            Some(code) => format!("answered 0 and never reported {code}"),
+            Some(code) => format!("answered 0 and reported no {code} before the deadlines"),
             None => "sent no alert".to_owned(),
         };
         make(Signal::Accepted, seen)

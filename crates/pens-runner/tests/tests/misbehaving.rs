@@ -397,3 +397,39 @@ async fn a_target_that_never_answers_aborts_the_run_within_the_preflights_patien
     let bound = Duration::from_millis(1800) + Duration::from_secs(3);
     assert!(elapsed < bound, "the preflight took {elapsed:?}, more than {bound:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_works_but_never_answers_lets_the_run_go_on() {
+    // It fetches and receipts at once, but holds its answer far beyond the preflight's
+    // patience (6 × 300 ms): it reaches the harness, so the scenarios judge the silence.
+    let server = MockServer::start().await;
+    let runtime = tokio::runtime::Handle::current();
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let command = CollectCommand::decode(&request.body).command;
+            runtime.spawn(async move {
+                if let Some(url) = command.package_url.clone() {
+                    fetch(url).await;
+                }
+                post_receipt(&command).await;
+            });
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(30))
+        })
+        .mount(&server)
+        .await;
+    let scenarios = support::target_scenarios_named(&["collect-post-valid"]);
+    let mut options = all_at_once(&format!("{}/pens", server.uri()), &scenarios);
+    options.deadlines.ack = Duration::from_millis(300);
+    let Observed { report, preflight, .. } = run(&scenarios, &options).await;
+
+    assert_eq!(report.aborted, None, "{}", support::describe_problems(&report));
+    let warning = preflight.flatten().expect("the preflight warns");
+    assert!(warning.contains("never answered a valid collect"), "{warning}");
+    assert!(warning.contains("requested the package and sent a receipt"), "{warning}");
+    let result = &report.scenarios[0];
+    assert!(
+        result.checks.iter().any(|c| c.verdict == Verdict::Fail && c.requirement == "target.ack.synchronous"),
+        "{:#?}",
+        result.checks
+    );
+}
