@@ -317,6 +317,8 @@ catalogue! {
         "The package is available at package-url, with the advertised credentials, until package-url-expiry.";
     CLIENT_PACKAGE_FORMAT: "client.package.format", "CMI010 §6.2", Should, Client,
         "The staged file is an archive of the declared package-format whose contents fit the declared package-type.";
+    CLIENT_PACKAGE_IMPORTABLE: "client.package.importable", "CMI010 §6.2, §6.3 (1432)", Must, Client,
+        "The staged file opens as the declared package-format and holds what the declared package-type cannot do without (imsmanifest.xml for SCORM and QTI 2, the AICC course files); a target can only answer anything less with 1432.";
     CLIENT_PACKAGE_ID_STABLE: "client.package-id.stable-namespace", "CMI010 §6.2", Should, Client,
         "Publishing the same course again keeps the package-id namespace.";
 }

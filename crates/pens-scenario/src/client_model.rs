@@ -175,7 +175,8 @@ pub struct PackageExpectation {
     /// (`client.staging.available`).
     pub available: Spanned<bool>,
     /// `contents`: default `true`: its format and contents fit the declared
-    /// `package-format` and `package-type` (pens-package findings, warnings:
+    /// `package-format` and `package-type` (pens-package findings: failures for what a
+    /// target can only answer 1432, `client.package.importable`; warnings for the rest,
     /// `client.package.format`).
     pub contents: Spanned<bool>,
 }

@@ -4,7 +4,9 @@
 //! - collect: every collect the tool sent, through pens-proto's `assess_decoded_collect`
 //!   (strict: every finding at its level; lenient: must-level ones only), plus the method;
 //! - package: whether our target could fetch it (`client.staging.available`) and whether
-//!   it fits its declared type (pens-package, `client.package.format`), inspected from
+//!   it fits its declared type (pens-package: `client.package.importable`, a must, for
+//!   what a target can only answer 1432; `client.package.format`, a should, for the
+//!   rest), inspected from
 //!   the kept package a piece at a time (its temp file when large): the one part of
 //!   judging that reads the disk, so judging runs on a blocking thread;
 //! - answers: the tool's answer to each receipt and alert (`client.notification.response`
