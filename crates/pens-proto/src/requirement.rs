@@ -127,6 +127,8 @@ catalogue! {
         "Element names are the lower-case, hyphenated names of the spec.";
     BINDING_ELEMENT_UNIQUE: "binding.element.unique", "CMI010 §6.2", Should, Both,
         "Each element appears at most once; a repeated element leaves the receiver to guess which value counts.";
+    BINDING_FORM_MEDIA_TYPE: "binding.media-type.form", "CMI010 §5, App. A", Should, Client,
+        "A collect sent by POST carries its name/value pairs as application/x-www-form-urlencoded, the binding App. A gives; another media type (multipart/form-data) may be read, but a target need not.";
     BINDING_BODY_NOT_EMPTY: "binding.body.not-empty", "CMI010 §5", Must, Both,
         "A PENS message carries at least one name=value pair.";
 

@@ -48,9 +48,11 @@ pub enum TargetEventKind {
         method: String,
         /// The `Content-Type` header, as sent.
         content_type: Option<String>,
-        /// The collect as it came: the POST body, or the query of a GET (everything
-        /// after `?`, the target URL's own parameters included), byte for byte except
-        /// that secret values are redacted.
+        /// The collect as it came: the POST body (a form, or `multipart/form-data` as
+        /// `content_type` says), or the query of a GET (everything after `?`, the
+        /// target URL's own parameters included), byte for byte except that secret
+        /// values are redacted. `pens_proto::CollectCommand::decode_post` reads a POST
+        /// body again as the target read it.
         raw: Bytes,
         /// The decoded command's elements, `(name, value)`, secrets redacted and long
         /// values cut (see `pens_proto::CollectCommand::redacted_pairs`).

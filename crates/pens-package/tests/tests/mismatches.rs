@@ -168,7 +168,8 @@ fn what_a_target_can_only_answer_1432_to_fails_and_the_rest_warns() {
     let cp_manifest =
         br#"<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"><resources/></manifest>"#;
     // (what, bytes, format, type, version, fragment of the finding, fatal)
-    let cases: Vec<(&str, Vec<u8>, &str, &str, Option<&str>, &str, bool)> = vec![
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a str, Option<&'a str>, &'a str, bool);
+    let cases: Vec<Case<'_>> = vec![
         ("not a zip", b"just some text".to_vec(), "zip", "scorm-pif", None, "the bytes are not a zip archive", true),
         ("a corrupt zip", corrupt, "zip", "scorm-pif", None, "do not decompress or fail their checksum", true),
         (

@@ -93,8 +93,15 @@ fn label(index: usize, total: usize) -> String {
     if total == 1 { "collect".to_owned() } else { format!("collect {} of {total}", index + 1) }
 }
 
+/// The collect as the mock target read it: a GET query, or a POST body by its
+/// `Content-Type` (a form or `multipart/form-data`, the latter with one finding naming
+/// the media type, CMI010 App. A).
 fn decode(collect: &Received<'_>) -> pens_proto::DecodedCollect {
-    CollectCommand::decode(collect.raw)
+    if collect.method.eq_ignore_ascii_case("GET") {
+        CollectCommand::decode(collect.raw)
+    } else {
+        CollectCommand::decode_post(collect.content_type, collect.raw)
+    }
 }
 
 /// Every collect through pens-proto, the method, and whether enough came.
