@@ -19,7 +19,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use bytes::Bytes;
-use pens_proto::{Notification, RESPONSE_CONTENT_TYPE};
+use pens_proto::{Notification, PensResponse, RESPONSE_CONTENT_TYPE};
 
 use super::activity::{ActivityLog, ClientEventKind, ReceivedNotification};
 use super::defect::Behaviour;
@@ -91,8 +91,12 @@ async fn receive(
     let query = uri.query().unwrap_or_default().as_bytes();
     // A GET carries the message in its query; so may a POST with an empty body.
     let input: &[u8] = if method == Method::GET || body.is_empty() { query } else { &body };
-    let notification = ReceivedNotification::without_secrets(Notification::decode(input).notification);
-    let answer = shared.behaviour.answer.render(endpoint);
+    let decoded = Notification::decode(input).notification;
+    let answer = match shared.behaviour.acceptance.refusal(&decoded) {
+        Some((code, text)) => Bytes::from(PensResponse::error(code, text).encode()),
+        None => shared.behaviour.answer.render(endpoint),
+    };
+    let notification = ReceivedNotification::without_secrets(decoded);
     let content_type = headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     shared.log.record(
         at,

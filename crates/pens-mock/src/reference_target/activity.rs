@@ -103,6 +103,10 @@ pub enum TargetEventKind {
         error: ErrorCode,
         /// The `package-id` it carried.
         package_id: Option<String>,
+        /// The names of the fields it carried, in the order sent (all of the spec's
+        /// examples, or only those of a minimal message, see
+        /// [`super::NotificationContent`]).
+        fields: Vec<String>,
         /// How the client answered.
         delivery: Delivery,
     },
@@ -403,6 +407,7 @@ mod tests {
                 url: "http://127.0.0.1:9/r".into(),
                 error: ErrorCode(1310),
                 package_id: Some("urn:x:1".into()),
+                fields: vec!["command".into(), "package-id".into(), "error".into()],
                 delivery,
             },
             ..event

@@ -102,3 +102,44 @@ async fn a_multipart_collect_is_read_warned_about_once_and_acted_on() {
     );
     assert_eq!(result.verdict, Verdict::Warn);
 }
+
+/// The minimal receipt and alert of `answers-minimal-notifications` (only `command`,
+/// `package-id`, `error`): a client that answers them 0 passes; one that refuses them as
+/// php-pens's PENSClient does (2001, pens-version missing) is warned about, with the
+/// reason, never failed: CMI010 §5.1 leaves their contents "not fully defined".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_refusing_minimal_receipts_is_warned_about_not_failed() {
+    use pens_mock::ClientDefect;
+
+    let scenarios: Vec<_> = crate::client_support::client_scenarios()
+        .into_iter()
+        .filter(|s| s.id.value == "answers-minimal-notifications")
+        .collect();
+    assert_eq!(scenarios.len(), 1, "scenarios/client/answers-minimal-notifications.toml");
+    for defect in [None, Some(ClientDefect::StrictNotifications)] {
+        let client = crate::client_support::reference_client(defect).await;
+        let options = crate::client_support::options(Some(client.ca_pem().to_owned()));
+        let trigger = crate::client_support::trigger_for(&client);
+        let report = run_client_suite(&scenarios, &options, &trigger, &mut |_| {}).await.expect("starts").report;
+        let result = &report.scenarios[0];
+        let sent: Vec<_> =
+            result.exchanges.iter().filter(|e| matches!(e.kind, ExchangeKind::Receipt | ExchangeKind::Alert)).collect();
+        assert_eq!(sent.len(), 2, "{defect:?}: a receipt and an alert: {:#?}", result.exchanges);
+        for exchange in &sent {
+            let request = exchange.request.as_deref().unwrap_or_default();
+            assert!(request.ends_with("fields: command, package-id, error"), "{defect:?}: {request}");
+        }
+        match defect {
+            None => assert_eq!(result.verdict, Verdict::Pass, "{:#?}", result.checks),
+            Some(_) => {
+                assert_eq!(result.verdict, Verdict::Warn, "{:#?}", result.checks);
+                let warned: Vec<_> = result.checks.iter().filter(|c| c.verdict == Verdict::Warn).collect();
+                assert_eq!(warned.len(), 2, "the receipt and the alert: {warned:#?}");
+                assert!(
+                    warned.iter().all(|c| c.message.contains("error=2001") && c.message.contains("not fully defined")),
+                    "{warned:#?}"
+                );
+            }
+        }
+    }
+}
