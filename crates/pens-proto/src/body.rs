@@ -118,7 +118,10 @@ pub fn redact_multipart(content_type: &str, body: &[u8]) -> Vec<u8> {
         return body.to_vec();
     };
     let delimiter = format!("--{boundary}").into_bytes();
-    let starts = find_all(body, &delimiter);
+    // A delimiter starts the body or follows a CR LF (RFC 2046 §5.1.1); `--boundary`
+    // inside a value is part of the value.
+    let starts: Vec<usize> =
+        find_all(body, &delimiter).into_iter().filter(|&at| at == 0 || body[..at].ends_with(b"\r\n")).collect();
     let mut out = Vec::with_capacity(body.len());
     let mut cursor = 0;
     for (index, &start) in starts.iter().enumerate() {
@@ -249,6 +252,13 @@ mod tests {
         let decoded = decode_body(Some(TYPE), redacted.as_bytes());
         assert_eq!(decoded.pairs[1], ("package-url-password".to_owned(), REDACTED.to_owned()));
         assert_eq!(decoded.pairs[0], ("command".to_owned(), "collect".to_owned()));
+        // A value that holds the boundary's text is redacted whole.
+        let tricky = multipart(&[("system-password", "x--b y--b--"), ("command", "collect")]);
+        let redacted = redact_multipart(TYPE, tricky.as_bytes());
+        let decoded = decode_body(Some(TYPE), &redacted);
+        assert_eq!(decoded.pairs[0], ("system-password".to_owned(), REDACTED.to_owned()), "{redacted:?}");
+        assert!(!String::from_utf8_lossy(&redacted).contains("x--b"), "{redacted:?}");
+        assert_eq!(decoded.pairs[1], ("command".to_owned(), "collect".to_owned()));
         assert_eq!(redact_multipart("multipart/form-data", body.as_bytes()), body.as_bytes());
     }
 }
