@@ -96,6 +96,11 @@ pub(crate) fn content(facts: &Facts, report: &PackageReport, declared: &Declared
         ManifestNeed::Optional => manifest_finding(message),
     };
     match &facts.manifest {
+        // An undeclared prefix only: some importers read it, some refuse it. A warning.
+        ManifestState::Invalid(error) if error.is_namespace_only() => findings.push(manifest_finding(format!(
+            "imsmanifest.xml does not parse as namespaced XML: {error} (namespace-aware importers refuse it, others \
+             read it)"
+        ))),
         ManifestState::Invalid(error) => {
             findings.push(broken_manifest(format!("imsmanifest.xml does not parse as XML: {error}")));
         }
@@ -230,7 +235,16 @@ fn zip_misfit(
                     }
                 }
                 // SCORM CAM: a package interchange file has imsmanifest.xml at its root.
-                Misfit::fatal(message)
+                // Only its letter case wrong, at the root: a target on a case-insensitive
+                // file system finds it, one on a case-sensitive one does not.
+                if facts.misplaced_manifests.iter().any(|name| !name.contains('/')) {
+                    message.push_str(
+                        " (only its letter case differs: a target on a case-sensitive file system does not find it)",
+                    );
+                    Misfit::warning(message)
+                } else {
+                    Misfit::fatal(message)
+                }
             }
             ManifestState::Parsed(manifest) if manifest.kind() == Some(ContentKind::ImsContentPackage) => {
                 Misfit::warning(
