@@ -141,10 +141,17 @@ fn a_refused_minimal_receipt_warns_and_a_refused_full_one_fails() {
     }
     let checks = judge_delivery("receipt (error=0)", &refused, Duration::from_secs(1));
     assert!(checks.iter().any(|c| c.verdict == Verdict::Fail && c.message.contains("error=2001")), "{checks:#?}");
-    // Garbage in answer to a minimal receipt is still no PENS response: a failure.
-    let garbage = Delivery { answer_raw: Some("oops".into()), pens_error: None, ..refused };
-    let checks = judge_delivery_carrying("receipt (error=0)", &garbage, &minimal, Duration::from_secs(1));
-    assert!(checks.iter().any(|c| c.verdict == Verdict::Fail), "{checks:#?}");
+    // Refused another way (no PENS response, a closed connection): still only a
+    // warning, saying why; the same answer to a full receipt fails.
+    let garbage = Delivery { answer_raw: Some("oops".into()), pens_error: None, ..refused.clone() };
+    let closed = Delivery { failure: Some("connection closed".into()), ..Delivery::default() };
+    for answer in [&garbage, &closed] {
+        let checks = judge_delivery_carrying("receipt (error=0)", answer, &minimal, Duration::from_secs(1));
+        assert!(checks.iter().all(|c| c.verdict <= Verdict::Warn), "{checks:#?}");
+        assert!(checks.iter().any(|c| c.verdict == Verdict::Warn && c.message.contains("not fully defined")));
+        let checks = judge_delivery("receipt (error=0)", answer, Duration::from_secs(1));
+        assert!(checks.iter().any(|c| c.verdict == Verdict::Fail), "{checks:#?}");
+    }
 }
 
 #[test]
