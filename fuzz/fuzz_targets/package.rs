@@ -57,8 +57,14 @@ fuzz_target!(|data: &[u8]| {
     let report = inspect_with(&bytes, &declared, &limits);
 
     for finding in &report.findings {
-        assert_eq!(finding.requirement.id, "client.package.format", "{finding}");
-        assert_ne!(finding.level, Level::Must, "{finding}");
+        // A defect a target can only answer 1432 is a must of its own; the rest warn.
+        match finding.requirement.id {
+            "client.package.importable" => assert_eq!(finding.level, Level::Must, "{finding}"),
+            id => {
+                assert_eq!(id, "client.package.format", "{finding}");
+                assert_ne!(finding.level, Level::Must, "{finding}");
+            }
+        }
     }
     assert!(report.files.entries.len() <= MAX_LISTED);
     assert!(report.files.total >= report.files.entries.len());

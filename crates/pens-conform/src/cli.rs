@@ -271,7 +271,8 @@ pub(crate) struct SelftestArgs {
     /// Seed one deviation into the reference client, to see the client suite catch it:
     /// missing-expiry, local-time-expiry, pens-version-1.0, relative-package-url,
     /// package-not-staged, wrong-credentials, bad-receipt-answer, non-uri-package-id,
-    /// get-instead-of-post, wrong-package-type, expired-expiry, no-receipt-url.
+    /// get-instead-of-post, wrong-package-type, expired-expiry, no-receipt-url,
+    /// strict-notifications.
     #[arg(long, value_name = "NAME")]
     pub(crate) client_defect: Option<String>,
     /// The folder of client scenarios.

@@ -9,8 +9,8 @@
 //! to the wrong URL is a finding, not a lost message.
 //!
 //! Delivery is read leniently: form POST is what the spec's examples use; multipart
-//! POST and GET with a query are in use too and yield a `should` finding, never a
-//! failure.
+//! POST (decoded by `pens_proto::decode_body`, as client mode reads collects) and GET
+//! with a query are in use too and yield one `should` finding, never a failure.
 //!
 //! Receipt and alert URLs may also be `mailto:` URLs (CMI010 §5), so the collector
 //! listens for SMTP too, on a port of its own: [`Collector::mailto`] hands out
@@ -31,14 +31,14 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use pens_proto::{
-    DecodedForm, Finding, Notification, PensResponse, RESPONSE_CONTENT_TYPE, check_notification_delivery, decode_form,
-    req,
+    DecodedForm, Finding, Notification, PensResponse, RESPONSE_CONTENT_TYPE, check_notification_delivery, decode_body,
+    decode_form,
 };
 
 use crate::error::MockError;
@@ -390,7 +390,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     } else {
         match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES)).await {
             Ok(Ok(body)) if body.is_empty() && !query.is_empty() => Ok(read_query(query)),
-            Ok(Ok(body)) => Ok(read_body(content_type.as_deref(), body).await),
+            // A form, or multipart/form-data: the decoder client mode reads collects with.
+            Ok(Ok(body)) => Ok((body.clone(), decode_body(content_type.as_deref(), &body))),
             Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
             Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
         }
@@ -440,84 +441,4 @@ fn text_response(status: StatusCode, body: String) -> Response {
 fn read_query(query: Bytes) -> (Bytes, DecodedForm) {
     let decoded = decode_form(&query);
     (query, decoded)
-}
-
-/// Reads a POST body: multipart when it says so, otherwise as a form whatever the
-/// Content-Type claims (a missing or wrong type is the delivery finding's business).
-async fn read_body(content_type: Option<&str>, body: Bytes) -> (Bytes, DecodedForm) {
-    let is_multipart = content_type
-        .is_some_and(|ct| ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("multipart/form-data"));
-    let decoded = match content_type {
-        Some(content_type) if is_multipart => read_multipart(content_type, body.clone()).await,
-        _ => decode_form(&body),
-    };
-    (body, decoded)
-}
-
-/// Each multipart field becomes a `(name, value)` pair; values are taken as sent (they
-/// are not URL-encoded in multipart), non-UTF-8 bytes as U+FFFD.
-async fn read_multipart(content_type: &str, body: Bytes) -> DecodedForm {
-    let mut decoded = DecodedForm::default();
-    let problem = collect_fields(content_type, body, &mut decoded.pairs).await.err();
-    if decoded.pairs.is_empty() || problem.is_some() {
-        let message = match problem {
-            Some(error) => format!("the multipart body could not be read to its end: {error}"),
-            None => "the multipart body holds no field".to_owned(),
-        };
-        decoded.findings.push(Finding::new(&req::BINDING_BODY_NOT_EMPTY, message));
-        decoded.unparseable = decoded.pairs.is_empty();
-    }
-    decoded
-}
-
-async fn collect_fields(content_type: &str, body: Bytes, pairs: &mut Vec<(String, String)>) -> Result<(), String> {
-    let request = Request::builder()
-        .method(Method::POST)
-        .header(CONTENT_TYPE, content_type)
-        .body(Body::from(body))
-        .map_err(|error| error.to_string())?;
-    let mut multipart = Multipart::from_request(request, &()).await.map_err(|rejection| rejection.body_text())?;
-    while let Some(field) = multipart.next_field().await.map_err(|error| error.body_text())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let value = field.bytes().await.map_err(|error| error.body_text())?;
-        pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TYPE: &str = "multipart/form-data; boundary=b";
-
-    #[tokio::test]
-    async fn a_multipart_body_cut_short_keeps_its_fields_and_says_so() {
-        let body = "--b\r\nContent-Disposition: form-data; name=\"command\"\r\n\r\nreceipt\r\n--b\r\nContent-Disp";
-        let decoded = read_multipart(TYPE, Bytes::from_static(body.as_bytes())).await;
-        assert_eq!(decoded.pairs, [("command".to_owned(), "receipt".to_owned())]);
-        assert_eq!(decoded.findings.len(), 1, "{:?}", decoded.findings);
-        assert_eq!(decoded.findings[0].requirement.id, "binding.body.not-empty");
-        assert!(!decoded.unparseable);
-    }
-
-    #[tokio::test]
-    async fn an_unreadable_multipart_body_is_unparseable() {
-        let decoded = read_multipart(TYPE, Bytes::from_static(b"command=receipt")).await;
-        assert!(decoded.pairs.is_empty());
-        assert!(decoded.unparseable);
-        assert!(decoded.findings[0].message.starts_with("the multipart body"), "{:?}", decoded.findings);
-    }
-
-    #[tokio::test]
-    async fn only_multipart_content_types_are_read_as_multipart() {
-        let form = Bytes::from_static(b"command=receipt&error=0");
-        for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded; charset=UTF-8")] {
-            let (raw, decoded) = read_body(content_type, form.clone()).await;
-            assert_eq!(raw, form);
-            assert_eq!(decoded.pairs.len(), 2, "{content_type:?}");
-        }
-        let (_, decoded) = read_body(Some("Multipart/Form-Data; boundary=b"), form).await;
-        assert!(decoded.pairs.is_empty());
-    }
 }

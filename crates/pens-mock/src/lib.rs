@@ -57,9 +57,9 @@ pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery, DeliveryMethod,
-    KeptPackage, MAX_ANSWER_RAW_BYTES, PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
-    ReferenceTargetOptionsBuilder, ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript,
-    TargetScriptBuilder, app, full_capabilities, reference_capabilities,
+    KeptPackage, MAX_ANSWER_RAW_BYTES, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, PackageReader,
+    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
+    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

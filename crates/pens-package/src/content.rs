@@ -15,7 +15,7 @@
 //!   them; a complete set in a sub-folder is reported as misplaced.
 //! - **IMS content package**: a root `imsmanifest.xml` without any SCORM marker.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::archive::{Archive, Budget, Contents, Entry, Outcome};
 use crate::manifest::{Manifest, read_manifest};
@@ -60,6 +60,11 @@ pub(crate) struct Facts {
     pub aicc_at_root: BTreeMap<&'static str, Vec<String>>,
     /// The shallowest folder holding all four AICC files, when the root does not.
     pub aicc_folder: Option<String>,
+    /// The AICC extensions found anywhere in the archive (any folder).
+    pub aicc_anywhere: BTreeSet<&'static str>,
+    /// Whether every entry of the archive was examined (an absent name proves
+    /// something only then).
+    pub listed_all: bool,
     /// `.crs` files at the root with no `[Course]` group.
     pub crs_without_course: Vec<String>,
     /// Entries with a QTI root element.
@@ -143,6 +148,13 @@ pub(crate) fn examine(archive: &mut Archive<'_>, budget: &mut Budget, limits: &L
     if facts.aicc_at_root.len() < AICC_EXTENSIONS.len() {
         facts.aicc_folder = complete_aicc_folder(&archive.entries);
     }
+    facts.aicc_anywhere = archive
+        .entries
+        .iter()
+        .filter(|e| !e.is_dir)
+        .filter_map(|e| extension(e.file_name()).and_then(|ext| AICC_EXTENSIONS.into_iter().find(|a| *a == ext)))
+        .collect();
+    facts.listed_all = archive.entries.len() >= archive.total;
     let crs: Vec<usize> = archive
         .entries
         .iter()

@@ -130,7 +130,8 @@ fn inspect_source(source: &mut Source<'_>, declared: &Declared<'_>, limits: &Lim
         report.unreadable = mismatch;
     }
     if let Some(reason) = &report.unreadable {
-        report.findings.insert(0, finding(reason.to_string()).element("package-format").value(&head(&bytes)));
+        let message = format!("{reason}{}", judge::ONLY_1432);
+        report.findings.insert(0, judge::fatal(message).element("package-format").value(&head(&bytes)));
     }
     if report.format.is_zip() {
         report.findings.extend(judge::zip_flavour(format, report.format));
@@ -138,7 +139,7 @@ fn inspect_source(source: &mut Source<'_>, declared: &Declared<'_>, limits: &Lim
 
     let judged = match &facts {
         Some(facts) => {
-            let mut findings = judge::content(facts, &report, limits);
+            let mut findings = judge::content(facts, &report, declared, limits);
             findings.extend(judge::package_type(declared, &report, Some(facts), &bytes));
             findings
         }
@@ -156,7 +157,7 @@ fn finding(message: impl Into<String>) -> Finding {
 }
 
 fn unreadable(mut report: PackageReport, reason: Unreadable) -> PackageReport {
-    report.findings.push(finding(reason.to_string()).element("package-format"));
+    report.findings.push(judge::fatal(format!("{reason}{}", judge::ONLY_1432)).element("package-format"));
     report.unreadable = Some(reason);
     report
 }
@@ -287,33 +288,47 @@ fn name_findings(archive: &Archive<'_>, findings: &mut Vec<Finding>) {
     let listed = |predicate: &dyn Fn(&archive::Entry) -> bool| -> Vec<&str> {
         archive.entries.iter().filter(|e| predicate(e)).map(|e| e.name.as_str()).collect()
     };
-    let checks: [(Vec<&str>, &str); 7] = [
+    // `true`: a target cannot extract the entry at all, so it can only answer 1432.
+    let checks: [(Vec<&str>, &str, bool); 7] = [
         (
             listed(&|e| archive::escapes(&e.name)),
             "entry names that point outside the package folder: a target that extracts them naively \
              writes outside its folder",
+            false,
         ),
         (
             listed(&|e| e.name.contains('\\')),
             "entry names with backslashes: zip paths are separated by `/` (APPNOTE 4.4.17), a target may \
              see one file named `folder\\file`",
+            false,
         ),
         (
             listed(&|e| e.non_utf8_name),
             "entry names not stored as UTF-8 (no UTF-8 flag, or invalid bytes, APPNOTE appendix D): \
              targets decode them differently",
+            false,
         ),
-        (listed(&|e| e.symlink), "symbolic links: a target that extracts them may follow them outside the package"),
-        (listed(&|e| e.encrypted), "encrypted entries: a target has no password to read them with"),
+        (
+            listed(&|e| e.symlink),
+            "symbolic links: a target that extracts them may follow them outside the package",
+            false,
+        ),
+        (listed(&|e| e.encrypted), "encrypted entries: a target has no password to read them with", true),
         (
             listed(&|e| !e.encrypted && !e.is_dir && !archive::supported(e.method)),
             "entries compressed with a method other than stored or deflate: many targets cannot read them",
+            false,
         ),
-        (listed(&|e| e.broken.is_some()), "entries whose local header cannot be read: a target cannot extract them"),
+        (
+            listed(&|e| e.broken.is_some()),
+            "entries whose local header cannot be read: a target cannot extract them",
+            true,
+        ),
     ];
-    for (names, message) in checks {
+    for (names, message, fatal) in checks {
         if !names.is_empty() {
-            findings.push(finding(message).value(&evidence_line(&names, names.len(), ("name", "names"))));
+            let found = if fatal { judge::fatal(format!("{message}{}", judge::ONLY_1432)) } else { finding(message) };
+            findings.push(found.value(&evidence_line(&names, names.len(), ("name", "names"))));
         }
     }
 }
@@ -350,20 +365,25 @@ fn verify_rest(
             Outcome::Budget | Outcome::Capped => unread += 1,
         }
     }
-    let reports: [(&Vec<String>, &str); 3] = [
-        (&failed, "entries that do not decompress or fail their checksum: a target cannot extract them"),
+    // `true`: a corrupt or truncated entry cannot be extracted, so a target can only
+    // answer 1432 (CMI010 §6.3); one that overruns its declared size may be a bomb an
+    // importer stops, or a sloppy writer it forgives.
+    let reports: [(&Vec<String>, &str, bool); 3] = [
+        (&failed, "entries that do not decompress or fail their checksum: a target cannot extract them", true),
         (
             &over,
             "entries that expand beyond their declared size (a crafted archive or a zip bomb): reading stopped \
              one byte past it",
+            false,
         ),
-        (&short, "entries whose data ends before their declared size: the archive is truncated"),
+        (&short, "entries whose data ends before their declared size: the archive is truncated", true),
     ];
-    for (names, message) in reports {
+    for (names, message, fatal) in reports {
         if !names.is_empty() {
             complete = false;
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            findings.push(finding(message).value(&evidence_line(&names, names.len(), ("entry", "entries"))));
+            let found = if fatal { judge::fatal(format!("{message}{}", judge::ONLY_1432)) } else { finding(message) };
+            findings.push(found.value(&evidence_line(&names, names.len(), ("entry", "entries"))));
         }
     }
     if unread > 0 {

@@ -1,7 +1,14 @@
 //! Judging what was found against what the collect declared (CMI010 §6.2): does the
 //! container match `package-format`, do the contents fit `package-type` and
 //! `package-type-version`, and is the content itself sound (a manifest that parses, the
-//! files it references present). Every finding cites `client.package.format`.
+//! files it references present).
+//!
+//! Two levels, by what a target can do with the package (CMI010 §6.3): a defect after
+//! which a target can only answer 1432 ("internal package error": the archive does not
+//! open, the manifest the declared type cannot do without is missing or does not
+//! parse, the AICC course files are not there) cites `client.package.importable`, a
+//! must; every other deviation (a best practice, a detail an importer may forgive, or
+//! something this check cannot be sure of) cites `client.package.format`, a should.
 
 use pens_proto::{Finding, Level, PackageType, req};
 
@@ -13,6 +20,54 @@ use crate::xml::{decode, root_element};
 
 fn finding(message: impl Into<String>) -> Finding {
     Finding::new(&req::CLIENT_PACKAGE_FORMAT, message)
+}
+
+/// What a fatal finding's message ends with, before any hint.
+pub(crate) const ONLY_1432: &str = "; a target can only answer it with 1432";
+
+/// A defect a target can only answer with 1432 (CMI010 §6.3): `client.package.importable`.
+pub(crate) fn fatal(message: impl Into<String>) -> Finding {
+    Finding::new(&req::CLIENT_PACKAGE_IMPORTABLE, message)
+}
+
+/// What the declared `package-type` needs of a root `imsmanifest.xml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ManifestNeed {
+    /// The package cannot do without it: SCORM (a package interchange file is defined
+    /// by its root manifest, SCORM CAM) and QTI 2 and later (IMS QTI 2.x and 3.0 package
+    /// items and tests as IMS content packages).
+    Required,
+    /// It may be there or not (AICC, QTI 1.x, a type this check does not know).
+    Optional,
+}
+
+fn manifest_need(declared: &Declared<'_>) -> ManifestNeed {
+    match declared.package_type().as_deref().and_then(PackageType::parse) {
+        Some(PackageType::ScormPif) => ManifestNeed::Required,
+        Some(PackageType::ImsQti) if qti_major(declared) == Some(QtiMajor::TwoOrLater) => ManifestNeed::Required,
+        _ => ManifestNeed::Optional,
+    }
+}
+
+/// The QTI generation a `package-type-version` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QtiMajor {
+    /// QTI 1.x (`1.2`, `1.2.1`): items travel as bare XML documents, packaging optional.
+    One,
+    /// QTI 2.x or 3.x (`2.1`, `v2p2`, `3.0`): packages are IMS content packages.
+    TwoOrLater,
+}
+
+/// Reads `1.2`, `2.1`, `v2p1`, `QTI 3.0`; `None` for anything else (not judged).
+fn qti_major(declared: &Declared<'_>) -> Option<QtiMajor> {
+    let version = declared.package_type_version?.trim().to_ascii_lowercase();
+    let version = version.strip_prefix("qti").unwrap_or(&version).trim_start();
+    let version = version.strip_prefix('v').unwrap_or(version);
+    match version.chars().next()? {
+        '1' => Some(QtiMajor::One),
+        '2' | '3' => Some(QtiMajor::TwoOrLater),
+        _ => None,
+    }
 }
 
 /// A zip declared as `jar` or `war` without the folder that makes one. Worth knowing,
@@ -28,13 +83,26 @@ pub(crate) fn zip_flavour(declared: Option<&str>, format: PackageFormat) -> Opti
 
 /// Findings about the content itself, whatever was declared: the root manifest, the
 /// AICC course file.
-pub(crate) fn content(facts: &Facts, report: &PackageReport, limits: &Limits) -> Vec<Finding> {
+///
+/// A manifest that does not parse, or whose root is not `<manifest>`, is fatal where
+/// the declared type cannot do without it (an importer of SCORM or QTI 2 reads it
+/// first, and stops there), a warning elsewhere (an AICC course may carry a stray one).
+pub(crate) fn content(facts: &Facts, report: &PackageReport, declared: &Declared<'_>, limits: &Limits) -> Vec<Finding> {
     let evidence = report.files.evidence();
     let mut findings = Vec::new();
     let manifest_finding = |message: String| finding(message).element(MANIFEST).value(&evidence);
+    let broken_manifest = |message: String| match manifest_need(declared) {
+        ManifestNeed::Required => fatal(format!("{message}{ONLY_1432}")).element(MANIFEST).value(&evidence),
+        ManifestNeed::Optional => manifest_finding(message),
+    };
     match &facts.manifest {
+        // An undeclared prefix only: some importers read it, some refuse it. A warning.
+        ManifestState::Invalid(error) if error.is_namespace_only() => findings.push(manifest_finding(format!(
+            "imsmanifest.xml does not parse as namespaced XML: {error} (namespace-aware importers refuse it, others \
+             read it)"
+        ))),
         ManifestState::Invalid(error) => {
-            findings.push(manifest_finding(format!("imsmanifest.xml does not parse as XML: {error}")));
+            findings.push(broken_manifest(format!("imsmanifest.xml does not parse as XML: {error}")));
         }
         ManifestState::TooLarge => findings.push(manifest_finding(format!(
             "imsmanifest.xml is larger than the {} this check parses: not read",
@@ -42,7 +110,7 @@ pub(crate) fn content(facts: &Facts, report: &PackageReport, limits: &Limits) ->
         ))),
         ManifestState::Parsed(manifest) => {
             if manifest.root != "manifest" {
-                findings.push(manifest_finding(format!(
+                findings.push(broken_manifest(format!(
                     "imsmanifest.xml's root element is <{}>, not <manifest>",
                     manifest.root
                 )));
@@ -104,12 +172,14 @@ pub(crate) fn package_type(
     };
     let mut findings = Vec::new();
     let problem = match facts {
-        Some(facts) => zip_misfit(package_type, report, facts),
+        Some(facts) => zip_misfit(package_type, declared, report, facts),
         None => xml_misfit(package_type, report, bytes),
     };
-    if let Some(message) = problem {
+    if let Some(Misfit { message, fatal: is_fatal }) = problem {
         let hint = holds_instead(package_type, report);
-        findings.push(finding(format!("{message}{hint}")).element("package-type").value(&evidence));
+        let found =
+            if is_fatal { fatal(format!("{message}{ONLY_1432}{hint}")) } else { finding(format!("{message}{hint}")) };
+        findings.push(found.element("package-type").value(&evidence));
     }
     if let Some(message) = version_misfit(declared, package_type, report) {
         findings.push(finding(message).element("package-type-version").value(&evidence));
@@ -128,7 +198,30 @@ fn holds_instead(package_type: PackageType, report: &PackageReport) -> String {
     }
 }
 
-fn zip_misfit(package_type: PackageType, report: &PackageReport, facts: &Facts) -> Option<String> {
+/// Contents that do not fit the declared type: `fatal` when a target can only answer
+/// 1432 to them (the type's must-have is missing), a warning when an importer may cope
+/// or this check cannot be sure.
+struct Misfit {
+    message: String,
+    fatal: bool,
+}
+
+impl Misfit {
+    fn fatal(message: impl Into<String>) -> Option<Misfit> {
+        Some(Misfit { message: message.into(), fatal: true })
+    }
+
+    fn warning(message: impl Into<String>) -> Option<Misfit> {
+        Some(Misfit { message: message.into(), fatal: false })
+    }
+}
+
+fn zip_misfit(
+    package_type: PackageType,
+    declared: &Declared<'_>,
+    report: &PackageReport,
+    facts: &Facts,
+) -> Option<Misfit> {
     match package_type {
         PackageType::ScormPif => match &facts.manifest {
             ManifestState::Absent => {
@@ -141,49 +234,102 @@ fn zip_misfit(package_type: PackageType, report: &PackageReport, facts: &Facts) 
                         message.push_str(" (the folder was zipped instead of its contents)");
                     }
                 }
-                Some(message)
+                // SCORM CAM: a package interchange file has imsmanifest.xml at its root.
+                // Only its letter case wrong, at the root: a target on a case-insensitive
+                // file system finds it, one on a case-sensitive one does not.
+                if facts.misplaced_manifests.iter().any(|name| !name.contains('/')) {
+                    message.push_str(
+                        " (only its letter case differs: a target on a case-sensitive file system does not find it)",
+                    );
+                    Misfit::warning(message)
+                } else {
+                    Misfit::fatal(message)
+                }
             }
-            ManifestState::Parsed(manifest) if manifest.kind() == Some(ContentKind::ImsContentPackage) => Some(
-                "declared scorm-pif but imsmanifest.xml has no SCORM marker (no `ADL SCORM` schema, no SCORM \
-                 schemaversion, no ADL namespace)"
-                    .to_owned(),
-            ),
+            ManifestState::Parsed(manifest) if manifest.kind() == Some(ContentKind::ImsContentPackage) => {
+                Misfit::warning(
+                    "declared scorm-pif but imsmanifest.xml has no SCORM marker (no `ADL SCORM` schema, no SCORM \
+                     schemaversion, no ADL namespace)",
+                )
+            }
             // Unparsable, too large, unread or not a <manifest>: the content findings say why.
             _ => None,
         },
-        PackageType::AiccPkg => {
-            let found = facts.aicc_at_root.len();
-            if found == AICC_EXTENSIONS.len() {
-                None
-            } else if found == 0 {
-                Some(match &facts.aicc_folder {
-                    Some(folder) => {
-                        format!("declared aicc-pkg but the AICC course files are in {folder}, not at the root")
-                    }
-                    None => "declared aicc-pkg but there are no AICC course files (.crs, .au, .des, .cst) at the root"
-                        .to_owned(),
-                })
-            } else {
-                let missing: Vec<String> = AICC_EXTENSIONS
-                    .iter()
-                    .filter(|ext| !facts.aicc_at_root.contains_key(*ext))
-                    .map(|ext| format!(".{ext}"))
-                    .collect();
-                let verb = if missing.len() == 1 { "is" } else { "are" };
-                Some(format!("declared aicc-pkg but {} {verb} missing at the root", missing.join(", ")))
-            }
-        }
-        PackageType::ImsQti => {
-            if !facts.qti.is_empty() {
-                return None;
-            }
-            let scope = if facts.xml_unsniffed { " among the XML entries looked at" } else { "" };
-            Some(format!(
+        PackageType::AiccPkg => aicc_misfit(facts),
+        PackageType::ImsQti => qti_misfit(declared, facts),
+    }
+}
+
+/// AICC CMI001 requires four course structure files (`.crs`, `.au`, `.des`, `.cst`) of
+/// every course: one missing from the whole archive leaves nothing to import (fatal).
+/// Where they sit is the importer's business: CMI001 names no folder, so a complete set
+/// outside the root is a warning. When not every entry was examined, an absent file
+/// proves nothing: a warning too.
+fn aicc_misfit(facts: &Facts) -> Option<Misfit> {
+    let found = facts.aicc_at_root.len();
+    if found == AICC_EXTENSIONS.len() {
+        return None;
+    }
+    let absent: Vec<String> =
+        AICC_EXTENSIONS.iter().filter(|ext| !facts.aicc_anywhere.contains(*ext)).map(|ext| format!(".{ext}")).collect();
+    let why_fatal = "AICC CMI001 requires all four course structure files";
+    if !absent.is_empty() && facts.listed_all {
+        let message = if absent.len() == AICC_EXTENSIONS.len() {
+            "declared aicc-pkg but there are no AICC course files (.crs, .au, .des, .cst) in the archive".to_owned()
+        } else {
+            let verb = if absent.len() == 1 { "is" } else { "are" };
+            format!("declared aicc-pkg but {} {verb} missing from the archive ({why_fatal})", absent.join(", "))
+        };
+        return Misfit::fatal(message);
+    }
+    let unsure = if facts.listed_all { "" } else { " (not every entry was examined)" };
+    if found == 0 {
+        return Misfit::warning(match &facts.aicc_folder {
+            Some(folder) => format!(
+                "declared aicc-pkg but the AICC course files are in {folder}, not at the root, where most importers \
+                 look (CMI001 names no folder)"
+            ),
+            None => format!(
+                "declared aicc-pkg but there are no AICC course files (.crs, .au, .des, .cst) at the root{unsure}"
+            ),
+        });
+    }
+    let missing: Vec<String> = AICC_EXTENSIONS
+        .iter()
+        .filter(|ext| !facts.aicc_at_root.contains_key(*ext))
+        .map(|ext| format!(".{ext}"))
+        .collect();
+    let verb = if missing.len() == 1 { "is" } else { "are" };
+    Misfit::warning(format!("declared aicc-pkg but {} {verb} missing at the root{unsure}", missing.join(", ")))
+}
+
+/// An `ims-qti` package holds QTI XML, or a target has nothing to import (fatal, when
+/// every XML entry was looked at). QTI 2 and later package it as an IMS content
+/// package, so a `package-type-version` of 2 or 3 without a root `imsmanifest.xml` is
+/// fatal too; QTI 1.x needs no manifest, and a version that names neither is not
+/// judged on it.
+fn qti_misfit(declared: &Declared<'_>, facts: &Facts) -> Option<Misfit> {
+    if facts.qti.is_empty() {
+        let message = |scope: &str| {
+            format!(
                 "declared ims-qti but there is no QTI XML{scope} (no XML entry whose root element is \
                  questestinterop, assessmentItem or assessmentTest)"
-            ))
-        }
+            )
+        };
+        return if facts.xml_unsniffed {
+            Misfit::warning(message(" among the XML entries looked at"))
+        } else {
+            Misfit::fatal(message(""))
+        };
     }
+    if matches!(facts.manifest, ManifestState::Absent) && manifest_need(declared) == ManifestNeed::Required {
+        let version = declared.package_type_version.unwrap_or_default().trim();
+        return Misfit::fatal(format!(
+            "declared ims-qti {version} but there is no imsmanifest.xml at the root: QTI 2 and later packages are \
+             IMS content packages"
+        ));
+    }
+    None
 }
 
 /// Whether every entry of the archive is under the top-level folder `top`.
@@ -192,18 +338,25 @@ fn all_under(report: &PackageReport, top: &str) -> bool {
         && report.files.names().all(|name| name.split_once('/').is_some_and(|(first, _)| first == top))
 }
 
-fn xml_misfit(package_type: PackageType, report: &PackageReport, bytes: &[u8]) -> Option<String> {
+/// A bare XML document declared as a package type. A QTI document whose root is not a
+/// QTI root, and AICC course files (which are not XML) are fatal; a SCORM manifest on
+/// its own (root `<manifest>`, its resources possibly absolute URLs) is a warning, as
+/// an importer might take it; any other document is no package interchange file.
+fn xml_misfit(package_type: PackageType, report: &PackageReport, bytes: &[u8]) -> Option<Misfit> {
     let root = xml_root(bytes);
     match package_type {
         PackageType::ImsQti if report.holds(ContentKind::ImsQti) => None,
         PackageType::ImsQti => {
-            Some(format!("declared ims-qti but the document's root element is <{root}>, not a QTI root"))
+            Misfit::fatal(format!("declared ims-qti but the document's root element is <{root}>, not a QTI root"))
         }
-        PackageType::ScormPif => Some(format!(
-            "declared scorm-pif but the package is a single XML document (root <{root}>), not a package interchange \
-             file with imsmanifest.xml at its root"
-        )),
-        PackageType::AiccPkg => Some(format!(
+        PackageType::ScormPif => {
+            let message = format!(
+                "declared scorm-pif but the package is a single XML document (root <{root}>), not a package \
+                 interchange file with imsmanifest.xml at its root"
+            );
+            if root == "manifest" { Misfit::warning(message) } else { Misfit::fatal(message) }
+        }
+        PackageType::AiccPkg => Misfit::fatal(format!(
             "declared aicc-pkg but the package is a single XML document (root <{root}>), not the AICC course files"
         )),
     }

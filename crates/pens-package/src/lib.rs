@@ -13,9 +13,13 @@
 //! SCORM 1.2 or 2004 by `imsmanifest.xml` at the root, AICC by its four course files at
 //! the root, IMS QTI by an XML root element, the rules are in [`ContentKind`]'s
 //! variants), verifies every entry's checksum, and returns a [`PackageReport`] whose
-//! findings cite `client.package.format` (a `should`: findings are warnings, or
-//! notes at `info`). A package a target cannot open at all (the one it answers with
-//! 1432, CMI010 §6.3) is not [`PackageReport::is_readable`].
+//! findings come at two levels. A defect after which a target can only answer 1432
+//! (CMI010 §6.3: not the declared container, a corrupt or truncated archive, no
+//! `imsmanifest.xml` for `scorm-pif` or QTI 2 and later, a manifest that does not parse,
+//! AICC course files missing from the archive, no QTI XML for `ims-qti`) cites
+//! `client.package.importable`, a `must`; every other deviation cites
+//! `client.package.format`, a `should` (warnings, or notes at `info`). A package a
+//! target cannot open at all is not [`PackageReport::is_readable`].
 //!
 //! The bytes are hostile until proven otherwise: reads are capped by [`Limits`] (64 MiB
 //! decompressed in all, 10 000 entries, 4 MiB of manifest), a zip bomb is recognised from

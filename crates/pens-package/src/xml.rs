@@ -25,6 +25,18 @@ pub(crate) struct XmlError {
     pub message: String,
 }
 
+/// How the messages of an undeclared namespace prefix begin ([`XmlError::is_namespace_only`]).
+const UNDECLARED_PREFIX: &str = "the namespace prefix `";
+
+impl XmlError {
+    /// Whether the document is well-formed XML whose only fault is a namespace prefix
+    /// it never declares: namespace-aware parsers (Java's, .NET's) refuse it, libxml2
+    /// (PHP's DOM) reports it and reads on, so importers differ.
+    pub(crate) fn is_namespace_only(&self) -> bool {
+        self.message.starts_with(UNDECLARED_PREFIX)
+    }
+}
+
 impl fmt::Display for XmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
@@ -270,7 +282,7 @@ fn element_name(start: &BytesStart<'_>, resolved: Result<Option<String>, String>
         Ok(namespace) => Ok(Name { local, namespace }),
         Err(prefix) => {
             let qname = String::from_utf8_lossy(start.name().as_ref()).into_owned();
-            Err(format!("the namespace prefix `{prefix}` of <{qname}> is not declared"))
+            Err(format!("{UNDECLARED_PREFIX}{prefix}` of <{qname}> is not declared"))
         }
     }
 }
@@ -295,7 +307,7 @@ fn attributes(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<Vec<At
             match owned_namespace(&resolved) {
                 Ok(namespace) => Name { local, namespace },
                 Err(prefix) => {
-                    return Err(format!("the namespace prefix `{prefix}` of attribute `{qname}` is not declared"));
+                    return Err(format!("{UNDECLARED_PREFIX}{prefix}` of attribute `{qname}` is not declared"));
                 }
             }
         };

@@ -193,6 +193,21 @@ impl CollectCommand {
         decoded
     }
 
+    /// Decodes a POST body by its `Content-Type` ([`crate::decode_body`]: a form, or
+    /// `multipart/form-data`), with one finding first when the media type is not the
+    /// form App. A binds the pairs in ([`crate::check_post_media_type`]): the values of a
+    /// multipart collect are judged like those of a form, and its media type once.
+    pub fn decode_post(content_type: Option<&str>, body: &[u8]) -> DecodedCollect {
+        let DecodedForm { pairs, findings: encoding, unparseable } = crate::body::decode_body(content_type, body);
+        let mut decoded = CollectCommand::from_pairs(&pairs);
+        decoded.findings.splice(0..0, encoding);
+        if let Some(media) = crate::body::check_post_media_type(content_type) {
+            decoded.findings.insert(0, media);
+        }
+        decoded.unparseable = unparseable;
+        decoded
+    }
+
     /// The elements as `(name, value)`: spec elements in the spec's table order, then
     /// the extra ones in arrival order.
     pub fn pairs(&self) -> Vec<(&str, &str)> {

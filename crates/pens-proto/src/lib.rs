@@ -13,6 +13,7 @@
 //! builds on these types; nothing here knows about sockets or files.
 
 mod ack_url;
+mod body;
 mod check_collect;
 mod check_notification;
 mod collect;
@@ -31,6 +32,10 @@ mod response;
 mod uri;
 
 pub use ack_url::{AckUrl, AckUrlError, Mailto, parse_ack_url};
+pub use body::{
+    MULTIPART_CONTENT_TYPE, check_post_media_type, decode_body, decode_multipart, is_multipart, media_type,
+    redact_multipart,
+};
 pub use check_collect::{
     CheckContext, CollectAssessment, VENDOR_DATA_MIN_MAXIMUM, assess_collect, assess_decoded_collect,
 };

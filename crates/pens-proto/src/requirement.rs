@@ -127,6 +127,8 @@ catalogue! {
         "Element names are the lower-case, hyphenated names of the spec.";
     BINDING_ELEMENT_UNIQUE: "binding.element.unique", "CMI010 §6.2", Should, Both,
         "Each element appears at most once; a repeated element leaves the receiver to guess which value counts.";
+    BINDING_FORM_MEDIA_TYPE: "binding.media-type.form", "CMI010 §5, App. A", Should, Client,
+        "A collect sent by POST carries its name/value pairs as application/x-www-form-urlencoded, the binding App. A gives; another media type (multipart/form-data) may be read, but a target need not.";
     BINDING_BODY_NOT_EMPTY: "binding.body.not-empty", "CMI010 §5", Must, Both,
         "A PENS message carries at least one name=value pair.";
 
@@ -323,6 +325,8 @@ catalogue! {
         "The package is available at package-url, with the advertised credentials, until package-url-expiry.";
     CLIENT_PACKAGE_FORMAT: "client.package.format", "CMI010 §6.2", Should, Client,
         "The staged file is an archive of the declared package-format whose contents fit the declared package-type.";
+    CLIENT_PACKAGE_IMPORTABLE: "client.package.importable", "CMI010 §6.2, §6.3 (1432)", Must, Client,
+        "The staged file opens as the declared package-format and holds what the declared package-type cannot do without (imsmanifest.xml for SCORM and QTI 2, the AICC course files); a target can only answer anything less with 1432.";
     CLIENT_PACKAGE_ID_STABLE: "client.package-id.stable-namespace", "CMI010 §6.2", Should, Client,
         "Publishing the same course again keeps the package-id namespace.";
 }

@@ -8,6 +8,8 @@
 mod client_defects;
 #[path = "tests/client_limits.rs"]
 mod client_limits;
+#[path = "tests/client_messages.rs"]
+mod client_messages;
 #[path = "tests/client_suite.rs"]
 mod client_suite;
 #[path = "tests/client_support.rs"]

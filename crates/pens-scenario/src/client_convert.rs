@@ -12,7 +12,7 @@ use pens_proto::{ErrorCode, Party};
 
 use crate::client_model::{
     AnswersExpectation, ClientExpectations, ClientScenario, CollectExpectation, FindingsMode, MAX_ALERTS, MAX_COLLECTS,
-    NamespaceExpectation, NotificationDelivery, PackageExpectation, TargetScriptSpec,
+    NamespaceExpectation, NotificationDelivery, NotificationShape, PackageExpectation, TargetScriptSpec,
 };
 use crate::error::{Diagnostics, Note, ScenarioError, ScenarioErrorKind};
 use crate::model::Method;
@@ -21,7 +21,8 @@ use crate::span::{Span, Spanned};
 use crate::tree::Node;
 
 const TOP_KEYS: &[&str] = &["id", "title", "requirements", "level", "tags", "target", "expect"];
-const TARGET_KEYS: &[&str] = &["answer", "answer_delay_ms", "fetch", "receipt_error", "alerts", "delivery"];
+const TARGET_KEYS: &[&str] =
+    &["answer", "answer_delay_ms", "fetch", "receipt_error", "alerts", "delivery", "notifications"];
 const EXPECT_KEYS: &[&str] = &["collects", "collect", "package", "answers", "namespace"];
 const COLLECT_KEYS: &[&str] = &["findings", "method"];
 const PACKAGE_KEYS: &[&str] = &["available", "contents"];
@@ -97,6 +98,7 @@ impl Converter<'_, '_> {
         let alerts =
             self.integer(&table, "alerts", 0..=i64::from(MAX_ALERTS)).map(|a| a.map(|v| u32::try_from(v).unwrap_or(0)));
         let delivery = self.keyword::<NotificationDelivery>(&table, "delivery");
+        let notifications = self.keyword::<NotificationShape>(&table, "notifications");
 
         if let Some(refusal) = non_zero(answer.as_ref()) {
             // CMI010 §6.3: a refused collect is not fetched, so nothing is reported.
@@ -115,6 +117,7 @@ impl Converter<'_, '_> {
                 ("receipt_error", receipt_error.is_some()),
                 ("alerts", alerts.is_some()),
                 ("delivery", delivery.is_some()),
+                ("notifications", notifications.is_some()),
             ];
             for key in written.into_iter().filter_map(|(key, written)| written.then_some(key)) {
                 if let Some(key_span) = table.key_span(key) {
@@ -143,7 +146,11 @@ impl Converter<'_, '_> {
         let fetch = fetch.unwrap_or(Spanned::new(true, table.head));
         let alerts = alerts.unwrap_or(Spanned::new(1, table.head));
         let delivery = delivery.unwrap_or(Spanned::new(NotificationDelivery::Post, table.head));
-        Spanned::new(TargetScriptSpec { answer, answer_delay_ms, fetch, receipt_error, alerts, delivery }, table.head)
+        let notifications = notifications.unwrap_or(Spanned::new(NotificationShape::Full, table.head));
+        Spanned::new(
+            TargetScriptSpec { answer, answer_delay_ms, fetch, receipt_error, alerts, delivery, notifications },
+            table.head,
+        )
     }
 
     fn client_expect(&mut self, top: &Table<'_>, target: &TargetScriptSpec) -> ClientExpectations {

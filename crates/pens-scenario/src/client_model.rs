@@ -72,6 +72,8 @@ pub struct TargetScriptSpec {
     pub alerts: Spanned<u32>,
     /// `delivery`: how our receipt and alerts travel; default `post`.
     pub delivery: Spanned<NotificationDelivery>,
+    /// `notifications`: what our receipt and alerts carry; default `full`.
+    pub notifications: Spanned<NotificationShape>,
 }
 
 impl Default for TargetScriptSpec {
@@ -84,6 +86,7 @@ impl Default for TargetScriptSpec {
             receipt_error: None,
             alerts: Spanned::new(1, Span::default()),
             delivery: Spanned::new(NotificationDelivery::Post, Span::default()),
+            notifications: Spanned::new(NotificationShape::Full, Span::default()),
         }
     }
 }
@@ -96,6 +99,18 @@ keywords! {
         Post = "post",
         /// `get`: the message in the query of the URL.
         Get = "get",
+    }
+}
+
+keywords! {
+    /// `notifications`: what our receipt and alerts carry. CMI010 §5.1 leaves their
+    /// contents "not fully defined"; its Appendix A examples repeat the collect's data.
+    NotificationShape, "notifications" {
+        /// `full`: the collect's package data plus the outcome, as the spec's examples.
+        Full = "full",
+        /// `minimal`: only `command`, `package-id` and `error`, what the text makes
+        /// necessary. A client that refuses them is warned about, not failed.
+        Minimal = "minimal",
     }
 }
 
@@ -175,7 +190,8 @@ pub struct PackageExpectation {
     /// (`client.staging.available`).
     pub available: Spanned<bool>,
     /// `contents`: default `true`: its format and contents fit the declared
-    /// `package-format` and `package-type` (pens-package findings, warnings:
+    /// `package-format` and `package-type` (pens-package findings: failures for what a
+    /// target can only answer 1432, `client.package.importable`; warnings for the rest,
     /// `client.package.format`).
     pub contents: Spanned<bool>,
 }

@@ -62,7 +62,7 @@ mod tests {
     use super::Keyword;
     use crate::{
         BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Method, MissingReceipt,
-        NotificationDelivery, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+        NotificationDelivery, NotificationShape, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
     };
 
     fn round_trip<K: Keyword + PartialEq + std::fmt::Debug>() {
@@ -84,6 +84,7 @@ mod tests {
         round_trip::<MissingReceipt>();
         round_trip::<ScenarioLevel>();
         round_trip::<NotificationDelivery>();
+        round_trip::<NotificationShape>();
         round_trip::<FindingsMode>();
         round_trip::<InternalRequested>();
         round_trip::<BehaviourName>();

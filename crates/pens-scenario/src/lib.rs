@@ -62,7 +62,7 @@ mod validate;
 
 pub use client_model::{
     AnswersExpectation, ClientExpectations, ClientScenario, CollectExpectation, FindingsMode, MAX_ALERTS, MAX_COLLECTS,
-    NamespaceExpectation, NotificationDelivery, PackageExpectation, TargetScriptSpec,
+    NamespaceExpectation, NotificationDelivery, NotificationShape, PackageExpectation, TargetScriptSpec,
 };
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{

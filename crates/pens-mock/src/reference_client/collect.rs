@@ -160,7 +160,8 @@ mod tests {
             | ClientDefect::WrongCredentials
             | ClientDefect::BadReceiptAnswer
             | ClientDefect::GetInsteadOfPost
-            | ClientDefect::WrongPackageType => 0,
+            | ClientDefect::WrongPackageType
+            | ClientDefect::StrictNotifications => 0,
         }
     }
 
@@ -213,7 +214,10 @@ mod tests {
                 ClientDefect::NoReceiptUrl => &["receipt"],
                 // Credentials appear with the defect: the staging server now checks some.
                 ClientDefect::WrongCredentials => &["package-url-user-id", "package-url-password"],
-                ClientDefect::PackageNotStaged | ClientDefect::BadReceiptAnswer | ClientDefect::GetInsteadOfPost => &[],
+                ClientDefect::PackageNotStaged
+                | ClientDefect::BadReceiptAnswer
+                | ClientDefect::GetInsteadOfPost
+                | ClientDefect::StrictNotifications => &[],
             };
             assert_eq!(changed, spoiled, "{defect}");
         }

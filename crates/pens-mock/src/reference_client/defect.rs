@@ -55,11 +55,16 @@ pub enum ClientDefect {
     ExpiredExpiry,
     /// `no-receipt-url`: the collect has no `receipt` (CMI010 §6.2: required).
     NoReceiptUrl,
+    /// `strict-notifications`: refuses a receipt or alert that does not repeat the
+    /// collect's data, answering the collect's code for the first element missing
+    /// (2001 for `pens-version`), as php-pens's `PENSClient` does. CMI010 §5.1 leaves
+    /// their contents "not fully defined": a should, not a must.
+    StrictNotifications,
 }
 
 impl ClientDefect {
     /// Every defect, in the order the brief of the reference client lists them.
-    pub const ALL: [ClientDefect; 12] = [
+    pub const ALL: [ClientDefect; 13] = [
         ClientDefect::MissingExpiry,
         ClientDefect::LocalTimeExpiry,
         ClientDefect::PensVersion10,
@@ -72,6 +77,7 @@ impl ClientDefect {
         ClientDefect::WrongPackageType,
         ClientDefect::ExpiredExpiry,
         ClientDefect::NoReceiptUrl,
+        ClientDefect::StrictNotifications,
     ];
 
     /// The kebab-case name used by `--defect`.
@@ -89,6 +95,7 @@ impl ClientDefect {
             ClientDefect::WrongPackageType => "wrong-package-type",
             ClientDefect::ExpiredExpiry => "expired-expiry",
             ClientDefect::NoReceiptUrl => "no-receipt-url",
+            ClientDefect::StrictNotifications => "strict-notifications",
         }
     }
 
@@ -107,6 +114,9 @@ impl ClientDefect {
             ClientDefect::WrongPackageType => "declares aicc-pkg for a SCORM package (scorm-pif for an AICC one)",
             ClientDefect::ExpiredExpiry => "gives a package-url-expiry an hour in the past",
             ClientDefect::NoReceiptUrl => "sends the collect without a receipt URL",
+            ClientDefect::StrictNotifications => {
+                "refuses a receipt or alert without the collect's data (2001 without pens-version), as php-pens does"
+            }
         }
     }
 }
@@ -252,6 +262,42 @@ impl AnswerStyle {
     }
 }
 
+/// Which receipts and alerts the client accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Acceptance {
+    /// Any: CMI010 §5.1 leaves their contents open, so the client reads what it needs.
+    Any,
+    /// Only those that repeat the collect's data (`strict-notifications`): the first
+    /// element missing is refused with the collect's code for it.
+    CollectDataRequired,
+}
+
+/// The elements [`Acceptance::CollectDataRequired`] wants, with the code of each
+/// (CMI010 §6.3, 2001-2010), in the order php-pens's `PENSRequest` reads them.
+const REQUIRED_IN_NOTIFICATIONS: [(&str, u16); 8] = [
+    ("pens-version", 2001),
+    ("package-type", 2003),
+    ("package-type-version", 2004),
+    ("package-format", 2005),
+    ("package-id", 2007),
+    ("package-url", 2008),
+    ("package-url-expiry", 2009),
+    ("client", 2010),
+];
+
+impl Acceptance {
+    /// The refusal owed to `notification`, if any: the code and its text.
+    pub(crate) fn refusal(self, notification: &pens_proto::Notification) -> Option<(pens_proto::ErrorCode, String)> {
+        match self {
+            Acceptance::Any => None,
+            Acceptance::CollectDataRequired => REQUIRED_IN_NOTIFICATIONS
+                .into_iter()
+                .find(|(name, _)| notification.get(name).is_none_or(|v| v.trim().is_empty()))
+                .map(|(name, code)| (pens_proto::ErrorCode(code), format!("{name} missing or invalid"))),
+        }
+    }
+}
+
 /// Every knob a defect can turn. The correct client is `Behaviour::of(None)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Behaviour {
@@ -265,6 +311,7 @@ pub(crate) struct Behaviour {
     pub(crate) expiry: ExpiryRule,
     pub(crate) receipt: ReceiptRule,
     pub(crate) answer: AnswerStyle,
+    pub(crate) acceptance: Acceptance,
 }
 
 impl Behaviour {
@@ -281,6 +328,7 @@ impl Behaviour {
             expiry: ExpiryRule::InOneHourUtc,
             receipt: ReceiptRule::Included,
             answer: AnswerStyle::Pens,
+            acceptance: Acceptance::Any,
         };
         let Some(defect) = defect else { return correct };
         match defect {
@@ -296,6 +344,7 @@ impl Behaviour {
             ClientDefect::WrongPackageType => Behaviour { package_type: TypeRule::Mislabelled, ..correct },
             ClientDefect::ExpiredExpiry => Behaviour { expiry: ExpiryRule::OneHourAgo, ..correct },
             ClientDefect::NoReceiptUrl => Behaviour { receipt: ReceiptRule::Omitted, ..correct },
+            ClientDefect::StrictNotifications => Behaviour { acceptance: Acceptance::CollectDataRequired, ..correct },
         }
     }
 }
@@ -342,9 +391,28 @@ mod tests {
                 b.expiry != correct.expiry,
                 b.receipt != correct.receipt,
                 b.answer != correct.answer,
+                b.acceptance != correct.acceptance,
             ];
             assert_eq!(turned.iter().filter(|t| **t).count(), 1, "{defect}");
         }
+    }
+
+    #[test]
+    fn strict_acceptance_refuses_the_first_collect_element_missing_as_php_pens_does() {
+        let full = pens_proto::Notification::from_pairs(
+            &REQUIRED_IN_NOTIFICATIONS.map(|(name, _)| (name.to_owned(), "x".to_owned())),
+        )
+        .notification;
+        assert_eq!(Acceptance::CollectDataRequired.refusal(&full), None);
+        let minimal = pens_proto::Notification {
+            command: Some("receipt".into()),
+            package_id: Some("urn:x:1".into()),
+            error: Some("0".into()),
+            ..Default::default()
+        };
+        let refused = Acceptance::CollectDataRequired.refusal(&minimal).map(|(code, _)| code);
+        assert_eq!(refused, Some(pens_proto::ErrorCode(2001)));
+        assert_eq!(Acceptance::Any.refusal(&minimal), None);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! `/r/publication-<n>/alerts`, so messages about different publications never mix,
 //! even for the same course. Anything arriving elsewhere is answered too and recorded
 //! without a publication: a receipt sent to the wrong URL is a finding, not a lost
-//! message. Messages are read as a form POST (what the spec's examples use) or a GET
-//! query; the answer is the same either way.
+//! message. Messages are read as a form POST (what the spec's examples use), a
+//! `multipart/form-data` POST (`pens_proto::decode_body`) or a GET query; the answer is
+//! the same either way.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +20,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use bytes::Bytes;
-use pens_proto::{Notification, RESPONSE_CONTENT_TYPE};
+use pens_proto::{Notification, PensResponse, RESPONSE_CONTENT_TYPE, decode_body};
 
 use super::activity::{ActivityLog, ClientEventKind, ReceivedNotification};
 use super::defect::Behaviour;
@@ -89,11 +90,19 @@ async fn receive(
         _ => Endpoint::Other,
     };
     let query = uri.query().unwrap_or_default().as_bytes();
-    // A GET carries the message in its query; so may a POST with an empty body.
-    let input: &[u8] = if method == Method::GET || body.is_empty() { query } else { &body };
-    let notification = ReceivedNotification::without_secrets(Notification::decode(input).notification);
-    let answer = shared.behaviour.answer.render(endpoint);
     let content_type = headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    // A GET carries the message in its query; so may a POST with an empty body. A POST
+    // body is a form or multipart/form-data (as php-pens's target posts its receipts).
+    let decoded = if method == Method::GET || body.is_empty() {
+        Notification::decode(query).notification
+    } else {
+        Notification::from_pairs(&decode_body(content_type.as_deref(), &body).pairs).notification
+    };
+    let answer = match shared.behaviour.acceptance.refusal(&decoded) {
+        Some((code, text)) => Bytes::from(PensResponse::error(code, text).encode()),
+        None => shared.behaviour.answer.render(endpoint),
+    };
+    let notification = ReceivedNotification::without_secrets(decoded);
     shared.log.record(
         at,
         publication,
@@ -153,6 +162,14 @@ mod tests {
         let parsed = parse_response(&body);
         assert!(parsed.findings.is_empty() && parsed.error == Some(ErrorCode(0)), "{body:?}");
 
+        let multipart = axum::http::Request::post("/r/publication-1/receipt")
+            .header(CONTENT_TYPE, "multipart/form-data; boundary=b")
+            .body(Body::from(
+                "--b\r\nContent-Disposition: form-data; name=\"command\"\r\n\r\nreceipt\r\n\
+                 --b\r\nContent-Disposition: form-data; name=\"error\"\r\n\r\n1432\r\n--b--\r\n",
+            ))
+            .expect("request");
+        send(&shared, multipart).await;
         let get = axum::http::Request::get("/r/publication-1/alerts?command=alert&error=0").body(Body::empty());
         send(&shared, get.expect("request")).await;
         for path in ["/r/publication-2/receipt", "/r/publication-01/receipt", "/elsewhere"] {
@@ -162,8 +179,11 @@ mod tests {
         }
 
         let events = shared.log.snapshot(|_| true);
-        let all = received(&events);
-        assert_eq!(all.len(), 5);
+        let mut all = received(&events);
+        assert_eq!(all.len(), 6);
+        // The multipart receipt is read like a form.
+        let (_, multipart) = all.remove(1);
+        assert_eq!(multipart.notification.error_code(), Some(ErrorCode(1432)), "{multipart:?}");
         let (publication, first) = &all[0];
         assert_eq!(*publication, Some(1));
         assert_eq!(first.endpoint, Endpoint::Receipt);

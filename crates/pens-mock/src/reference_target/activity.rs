@@ -48,9 +48,11 @@ pub enum TargetEventKind {
         method: String,
         /// The `Content-Type` header, as sent.
         content_type: Option<String>,
-        /// The collect as it came: the POST body, or the query of a GET (everything
-        /// after `?`, the target URL's own parameters included), byte for byte except
-        /// that secret values are redacted.
+        /// The collect as it came: the POST body (a form, or `multipart/form-data` as
+        /// `content_type` says), or the query of a GET (everything after `?`, the
+        /// target URL's own parameters included), byte for byte except that secret
+        /// values are redacted. `pens_proto::CollectCommand::decode_post` reads a POST
+        /// body again as the target read it.
         raw: Bytes,
         /// The decoded command's elements, `(name, value)`, secrets redacted and long
         /// values cut (see `pens_proto::CollectCommand::redacted_pairs`).
@@ -101,6 +103,10 @@ pub enum TargetEventKind {
         error: ErrorCode,
         /// The `package-id` it carried.
         package_id: Option<String>,
+        /// The names of the fields it carried, in the order sent (all of the spec's
+        /// examples, or only those of a minimal message, see
+        /// [`super::NotificationContent`]).
+        fields: Vec<String>,
         /// How the client answered.
         delivery: Delivery,
     },
@@ -401,6 +407,7 @@ mod tests {
                 url: "http://127.0.0.1:9/r".into(),
                 error: ErrorCode(1310),
                 package_id: Some("urn:x:1".into()),
+                fields: vec!["command".into(), "package-id".into(), "error".into()],
                 delivery,
             },
             ..event

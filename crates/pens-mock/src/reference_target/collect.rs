@@ -26,7 +26,7 @@ use super::activity::{ExchangeRef, TargetEventKind};
 use super::answer::{BrowserEcho, render};
 use super::defect::{AckTiming, BodyStyle};
 use super::job::Job;
-use super::redaction::{Secrets, redact_raw};
+use super::redaction::{Secrets, redact_body};
 use super::state::{COLLECT_PATH, ReferenceTargetState};
 use crate::path::segments_after;
 
@@ -53,9 +53,15 @@ pub(crate) async fn collect(
         return render(ErrorCode::INSUFFICIENT_STORAGE, inner.behaviour.body, None, answered);
     }
     let (script, scripted) = inner.scripts.for_key(key.as_deref());
-    // GET carries the elements in the query, POST in the form body (CMI010 §5).
+    // GET carries the elements in the query, POST in the body (CMI010 §5): a form, or
+    // multipart/form-data, read all the same (one finding names the media type).
+    let content_type = headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let input: &[u8] = if method == Method::GET { uri.query().unwrap_or_default().as_bytes() } else { &body };
-    let decoded = CollectCommand::decode(input);
+    let decoded = if method == Method::GET {
+        CollectCommand::decode(input)
+    } else {
+        CollectCommand::decode_post(content_type.as_deref(), input)
+    };
     let context = CheckContext { now: OffsetDateTime::now_utc(), target: inner.capabilities.clone() };
     let expected = assess_decoded_collect(&decoded, &context).expected;
     // An explicit answer of the script wins over a defect's answer rule.
@@ -67,8 +73,8 @@ pub(crate) async fn collect(
             &exchange,
             TargetEventKind::CollectReceived {
                 method: method.to_string(),
-                content_type: headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-                raw: Bytes::from(secrets.scrub_bytes(&redact_raw(input))),
+                raw: Bytes::from(secrets.scrub_bytes(&redact_body(&method, content_type.as_deref(), input))),
+                content_type,
                 pairs: decoded
                     .command
                     .redacted_pairs()

@@ -18,7 +18,7 @@ use super::archive::{ArchiveRefusal, ArchiveSummary, check_package};
 use super::defect::Step;
 use super::fetch::{Credentials, DEFAULT_MAX_PACKAGE_BYTES, fetch};
 use super::mail::mail;
-use super::notify::{Destination, destination, notification, send};
+use super::notify::{Destination, destination, notification, send, shaped};
 use super::redaction::Secrets;
 use super::script::TargetScript;
 use super::spool::SpooledPackage;
@@ -226,7 +226,8 @@ impl Job {
             NotificationKind::Alert => self.package_id().map(str::to_owned),
         };
         let client_name = &self.inner.options.client_name;
-        let mut message = notification(kind, &self.command, package_id.clone(), client_name, error, error_text);
+        let full = notification(kind, &self.command, package_id.clone(), client_name, error, error_text);
+        let mut message = shaped(full, self.script.content);
         if let (true, Some(receipt)) = (self.inner.behaviour.leaky_notifications, &self.command.receipt) {
             // `leaky-receipts`: "all the collect data", the receipt URL's password too.
             message.extra.push(("receipt".to_owned(), receipt.clone()));
@@ -250,6 +251,15 @@ impl Job {
         let limits = self.inner.options.limits.answer();
         let mut delivery = send(&self.inner.fetcher.http, url, method, &message, &limits).await;
         delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
-        self.record(TargetEventKind::NotificationSent { kind, method, url: shown_url, error, package_id, delivery });
+        let fields = message.pairs().into_iter().map(|(name, _)| name.to_owned()).collect();
+        self.record(TargetEventKind::NotificationSent {
+            kind,
+            method,
+            url: shown_url,
+            error,
+            package_id,
+            fields,
+            delivery,
+        });
     }
 }

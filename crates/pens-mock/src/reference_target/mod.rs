@@ -55,7 +55,7 @@ pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
     full_capabilities, reference_capabilities,
 };
-pub use script::{DeliveryMethod, TargetScript, TargetScriptBuilder};
+pub use script::{DeliveryMethod, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;
 pub use spool::{KeptPackage, PackageReader};
 pub use state::{ReferenceTargetState, app};

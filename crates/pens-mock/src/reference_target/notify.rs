@@ -52,6 +52,20 @@ pub(crate) fn notification(
     }
 }
 
+/// The receipt or alert `content` asks for: [`notification`]'s, or only the fields of
+/// [`super::script::MINIMAL_NOTIFICATION_FIELDS`] (`command`, `package-id`, `error`).
+pub(crate) fn shaped(full: Notification, content: super::script::NotificationContent) -> Notification {
+    match content {
+        super::script::NotificationContent::Full => full,
+        super::script::NotificationContent::Minimal => Notification {
+            command: full.command,
+            package_id: full.package_id,
+            error: full.error,
+            ..Notification::default()
+        },
+    }
+}
+
 /// Where a notification can go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Destination {

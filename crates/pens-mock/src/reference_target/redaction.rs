@@ -39,6 +39,18 @@ pub(crate) fn redact_raw(raw: &[u8]) -> Bytes {
     Bytes::from(parts.join(&b'&'))
 }
 
+/// A collect as it came (a GET query, or a POST body of its `Content-Type`) with the
+/// values of secret elements redacted: [`redact_raw`] for a query or form, the value of
+/// each secret field for `multipart/form-data`.
+pub(crate) fn redact_body(method: &axum::http::Method, content_type: Option<&str>, raw: &[u8]) -> Bytes {
+    match content_type {
+        Some(content_type) if method != axum::http::Method::GET && pens_proto::is_multipart(Some(content_type)) => {
+            Bytes::from(pens_proto::redact_multipart(content_type, raw))
+        }
+        _ => redact_raw(raw),
+    }
+}
+
 /// The secret values of one collect, in every form they are blanked in.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets {

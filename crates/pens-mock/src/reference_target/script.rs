@@ -50,6 +50,26 @@ impl fmt::Display for DeliveryMethod {
     }
 }
 
+/// What a receipt or alert carries (CMI010 §5.1, whose text leaves their contents "not
+/// fully defined").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationContent {
+    /// The collect's package data plus the outcome, in the shape of the spec's
+    /// Appendix A examples: `command`, `pens-version`, `package-type`,
+    /// `package-type-version`, `package-format`, `package-id`, `package-url`,
+    /// `package-url-expiry`, `client`, `error`, `error-text`.
+    #[default]
+    Full,
+    /// Only what the text makes necessary: `command` (which message this is), `error`
+    /// (the outcome it reports) and `package-id` (which package it is about), the
+    /// elements [`MINIMAL_NOTIFICATION_FIELDS`] names.
+    Minimal,
+}
+
+/// The fields of a [`NotificationContent::Minimal`] receipt or alert, in the order sent.
+pub const MINIMAL_NOTIFICATION_FIELDS: [&str; 3] = ["command", "package-id", "error"];
+
 /// What the target does with the collects of one key. `Default` is a correct target:
 /// the computed answer at once, a real fetch, a receipt with the real outcome, one
 /// alert after a successful receipt, everything by POST. Build with
@@ -73,6 +93,8 @@ pub struct TargetScript {
     pub alerts: u32,
     /// How receipts and alerts are sent.
     pub delivery: DeliveryMethod,
+    /// What receipts and alerts carry.
+    pub content: NotificationContent,
 }
 
 impl Default for TargetScript {
@@ -84,6 +106,7 @@ impl Default for TargetScript {
             receipt_error: None,
             alerts: 1,
             delivery: DeliveryMethod::Post,
+            content: NotificationContent::Full,
         }
     }
 }
@@ -139,6 +162,12 @@ impl TargetScriptBuilder {
         self
     }
 
+    /// Sends receipts and alerts carrying `content`.
+    pub fn content(mut self, content: NotificationContent) -> Self {
+        self.script.content = content;
+        self
+    }
+
     /// The script.
     pub fn build(self) -> TargetScript {
         self.script
@@ -187,6 +216,7 @@ mod tests {
             .receipt_error(ErrorCode(1310))
             .alerts(3)
             .delivery(DeliveryMethod::Get)
+            .content(NotificationContent::Minimal)
             .build();
         let updated = TargetScript {
             answer: Some(ErrorCode(1432)),
@@ -195,11 +225,13 @@ mod tests {
             receipt_error: Some(ErrorCode(1310)),
             alerts: 3,
             delivery: DeliveryMethod::Get,
+            content: NotificationContent::Minimal,
         };
         assert_eq!(built, updated);
         let correct = TargetScript::default();
         assert_eq!((correct.answer, correct.fetch, correct.receipt_error, correct.alerts), (None, true, None, 1));
         assert_eq!((correct.answer_delay, correct.delivery), (Duration::ZERO, DeliveryMethod::Post));
+        assert_eq!(correct.content, NotificationContent::Full);
         assert_eq!(TargetScript::builder().build(), correct);
         assert_eq!(DeliveryMethod::Get.to_string(), "GET");
     }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use pens_mock::{
     ClientDefect, ClientEvent, ClientEventKind, CredentialsPresented, DEFAULT_CLIENT_NAME, Delivery, Endpoint,
-    PACKAGE_ID_NAMESPACE, PackageRequest, Publication, PublishRequest, REFERENCE_CLIENT_NAME, ReceivedNotification,
-    ReferenceClient, ReferenceClientError, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
-    TargetEvent, TargetEventKind,
+    NotificationContent, PACKAGE_ID_NAMESPACE, PackageRequest, Publication, PublishRequest, REFERENCE_CLIENT_NAME,
+    ReceivedNotification, ReferenceClient, ReferenceClientError, ReferenceClientOptions, ReferenceTarget,
+    ReferenceTargetOptions, TargetEvent, TargetEventKind, TargetScript,
 };
 use pens_proto::{
     CheckContext, ErrorCode, NotificationKind, PackageType, PensResponse, ZoneForm, assess_collect, parse_expiry,
@@ -65,7 +65,17 @@ struct Observation {
 /// exchange and the client has recorded everything the target did to it: every fetch
 /// the staging server answered and every notification the client answered.
 async fn publish(client: &ReferenceClient, target: &ReferenceTarget, request: PublishRequest) -> Observation {
-    let publication = client.publish(&target.url(), request).await;
+    publish_at(client, target, &target.url(), request).await
+}
+
+/// [`publish`] to `url`, one of `target`'s (a key with a script of its own).
+async fn publish_at(
+    client: &ReferenceClient,
+    target: &ReferenceTarget,
+    url: &str,
+    request: PublishRequest,
+) -> Observation {
+    let publication = client.publish(url, request).await;
     // The client and the target are paired: the n-th publication is the n-th exchange.
     let exchange = publication.number();
     let ours = |e: &TargetEvent| e.exchange == exchange;
@@ -360,6 +370,9 @@ async fn every_package_type_is_published_and_a_republished_course_keeps_its_pack
 /// conformant behaviour the defect breaks, and the deviation itself.
 struct DefectCase {
     credentials: bool,
+    /// Whether the target sends minimal receipts and alerts (`command`, `package-id`,
+    /// `error`): only they tell a client that wants the collect's data repeated.
+    minimal: bool,
     conformant: Check,
     deviation: Check,
 }
@@ -367,7 +380,7 @@ struct DefectCase {
 type Check = (&'static str, fn(&Observation) -> bool);
 
 fn case(defect: ClientDefect) -> DefectCase {
-    let plain = |conformant, deviation| DefectCase { credentials: false, conformant, deviation };
+    let plain = |conformant, deviation| DefectCase { credentials: false, minimal: false, conformant, deviation };
     match defect {
         ClientDefect::MissingExpiry => plain(
             ("a UTC expiry, answered 0", |s| s.expiry_zone() == Some(ZoneForm::Z) && s.code() == Some(ErrorCode(0))),
@@ -415,6 +428,7 @@ fn case(defect: ClientDefect) -> DefectCase {
         ),
         ClientDefect::WrongCredentials => DefectCase {
             credentials: true,
+            minimal: false,
             conformant: ("the advertised credentials are valid, receipt 0", |s| {
                 matches!(s.fetches().as_slice(), [f] if f.credentials == CredentialsPresented::Valid)
                     && s.receipt_codes() == [Some(ErrorCode(0))]
@@ -495,13 +509,26 @@ fn case(defect: ClientDefect) -> DefectCase {
                     && s.deliveries().is_empty()
             }),
         ),
+        ClientDefect::StrictNotifications => DefectCase {
+            credentials: false,
+            minimal: true,
+            conformant: ("a minimal receipt and alert, each answered 0", |s| {
+                s.deliveries().len() == 2 && s.deliveries().iter().all(|(_, _, d)| d.pens_error == Some(ErrorCode(0)))
+            }),
+            deviation: ("a minimal receipt and alert, each refused with 2001 (pens-version missing)", |s| {
+                s.deliveries().len() == 2
+                    && s.deliveries().iter().all(|(_, _, d)| d.pens_error == Some(ErrorCode(2001)))
+                    && s.answers().iter().all(|a| parse_response(a).findings.is_empty())
+            }),
+        },
     }
 }
 
 #[tokio::test]
 async fn every_client_defect_shows_the_deviation_it_names_and_nothing_passes_unseen() {
     for defect in ClientDefect::ALL {
-        let DefectCase { credentials, conformant: (holds, conformant), deviation: (shows, deviation) } = case(defect);
+        let DefectCase { credentials, minimal, conformant: (holds, conformant), deviation: (shows, deviation) } =
+            case(defect);
         let options = |defect: Option<ClientDefect>| {
             let builder = ReferenceClientOptions::builder().defect(defect);
             if credentials { builder.credentials("pens", SECRET) } else { builder }.build()
@@ -509,7 +536,9 @@ async fn every_client_defect_shows_the_deviation_it_names_and_nothing_passes_uns
         for defective in [false, true] {
             let client = client(options(defective.then_some(defect))).await;
             let target = target_for(&client);
-            let seen = publish(&client, &target, scorm("course-42")).await;
+            let content = if minimal { NotificationContent::Minimal } else { NotificationContent::Full };
+            target.script("case", TargetScript { content, ..TargetScript::default() });
+            let seen = publish_at(&client, &target, &target.url_for("case"), scorm("course-42")).await;
             let who = if defective { "the defective client" } else { "the correct client" };
             assert_eq!(conformant(&seen), !defective, "{defect}: {who} and \"{holds}\": {seen:#?}");
             assert_eq!(deviation(&seen), defective, "{defect}: {who} and \"{shows}\": {seen:#?}");

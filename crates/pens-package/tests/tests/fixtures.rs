@@ -60,30 +60,33 @@ fn the_scorm_manifests_say_their_edition() {
 }
 
 #[test]
-fn each_fixture_declared_as_another_type_gets_the_finding_that_says_so() {
+fn each_fixture_declared_as_another_type_gets_the_failure_that_says_so() {
+    // Each lacks what the declared type cannot do without: a target can only answer 1432.
     let cases = [
         (
             "scorm12-minimal",
             "aicc-pkg",
-            "declared aicc-pkg but there are no AICC course files (.crs, .au, .des, .cst) at the root; \
-             the package holds scorm-1.2",
+            "declared aicc-pkg but there are no AICC course files (.crs, .au, .des, .cst) in the archive; \
+             a target can only answer it with 1432; the package holds scorm-1.2",
         ),
         (
             "scorm2004-minimal",
             "ims-qti",
             "declared ims-qti but there is no QTI XML (no XML entry whose root element is questestinterop, \
-             assessmentItem or assessmentTest); the package holds scorm-2004",
+             assessmentItem or assessmentTest); a target can only answer it with 1432; the package holds scorm-2004",
         ),
         (
             "aicc-minimal",
             "scorm-pif",
-            "declared scorm-pif but there is no imsmanifest.xml at the root; the package holds aicc",
+            "declared scorm-pif but there is no imsmanifest.xml at the root; a target can only answer it with 1432; \
+             the package holds aicc",
         ),
         ("aicc-minimal", "ims-qti", "declared ims-qti but there is no QTI XML"),
         (
             "qti-minimal",
             "scorm-pif",
-            "declared scorm-pif but there is no imsmanifest.xml at the root; the package holds ims-qti",
+            "declared scorm-pif but there is no imsmanifest.xml at the root; a target can only answer it with 1432; \
+             the package holds ims-qti",
         ),
         ("qti-minimal", "aicc-pkg", "declared aicc-pkg but there are no AICC course files"),
     ];
@@ -92,7 +95,8 @@ fn each_fixture_declared_as_another_type_gets_the_finding_that_says_so() {
         assert!(report.is_readable(), "{folder}");
         assert_eq!(report.findings.len(), 1, "{folder} as {declared_type}: {:#?}", report.findings);
         let finding = finding(&report, message);
-        assert_eq!(finding.level, Level::Should);
+        assert_eq!(finding.level, Level::Must, "{folder} as {declared_type}");
+        assert!(crate::support::is_fatal(finding), "{finding}");
         assert_eq!(finding.element.as_deref(), Some("package-type"));
         assert_eq!(finding.value.as_deref(), Some(report.files.evidence().as_str()));
         let first = report.files.names().next().expect("an entry");

@@ -44,12 +44,22 @@ pub fn finding<'r>(report: &'r PackageReport, fragment: &str) -> &'r Finding {
     matching[0]
 }
 
-/// Every finding cites `client.package.format` and none is a failure.
+/// Every finding cites `client.package.format` below must, or `client.package.importable`
+/// (a defect a target can only answer with 1432) at must.
 pub fn assert_findings_cite_the_requirement(report: &PackageReport) {
     for finding in &report.findings {
-        assert_eq!(finding.requirement.id, "client.package.format", "{finding}");
-        assert_ne!(finding.level, Level::Must, "{finding}");
+        match finding.requirement.id {
+            "client.package.format" => assert_ne!(finding.level, Level::Must, "{finding}"),
+            "client.package.importable" => assert_eq!(finding.level, Level::Must, "{finding}"),
+            other => panic!("{other}: {finding}"),
+        }
     }
+}
+
+/// Whether the finding is a failure: `client.package.importable`, a defect a target can
+/// only answer with 1432 (CMI010 §6.3).
+pub fn is_fatal(finding: &Finding) -> bool {
+    finding.requirement.id == "client.package.importable" && finding.level == Level::Must
 }
 
 /// CRC-32 (IEEE) as zip uses it, bit by bit: slow, but only for small test data.

@@ -4,7 +4,9 @@
 //! - collect: every collect the tool sent, through pens-proto's `assess_decoded_collect`
 //!   (strict: every finding at its level; lenient: must-level ones only), plus the method;
 //! - package: whether our target could fetch it (`client.staging.available`) and whether
-//!   it fits its declared type (pens-package, `client.package.format`), inspected from
+//!   it fits its declared type (pens-package: `client.package.importable`, a must, for
+//!   what a target can only answer 1432; `client.package.format`, a should, for the
+//!   rest), inspected from
 //!   the kept package a piece at a time (its temp file when large): the one part of
 //!   judging that reads the disk, so judging runs on a blocking thread;
 //! - answers: the tool's answer to each receipt and alert (`client.notification.response`
@@ -15,8 +17,8 @@ use std::time::Duration;
 
 use pens_mock::{Delivery, Limit, TargetEvent, TargetEventKind};
 use pens_proto::{
-    CheckContext, CollectCommand, ErrorCode, Level, NotificationKind, Requirement, assess_decoded_collect,
-    check_content_type, parse_response, req,
+    CheckContext, CollectCommand, ErrorCode, Level, NOTIFICATION_FIELDS, NotificationKind, Requirement,
+    assess_decoded_collect, check_content_type, parse_response, req,
 };
 use pens_report::{CheckResult, Verdict};
 use pens_scenario::{
@@ -91,8 +93,15 @@ fn label(index: usize, total: usize) -> String {
     if total == 1 { "collect".to_owned() } else { format!("collect {} of {total}", index + 1) }
 }
 
+/// The collect as the mock target read it: a GET query, or a POST body by its
+/// `Content-Type` (a form or `multipart/form-data`, the latter with one finding naming
+/// the media type, CMI010 App. A).
 fn decode(collect: &Received<'_>) -> pens_proto::DecodedCollect {
-    CollectCommand::decode(collect.raw)
+    if collect.method.eq_ignore_ascii_case("GET") {
+        CollectCommand::decode(collect.raw)
+    } else {
+        CollectCommand::decode_post(collect.content_type, collect.raw)
+    }
 }
 
 /// Every collect through pens-proto, the method, and whether enough came.
@@ -337,6 +346,8 @@ fn contents(
 enum Sent<'a> {
     Delivered {
         error: ErrorCode,
+        /// The names of the fields the message carried.
+        fields: &'a [String],
         delivery: &'a Delivery,
     },
     /// Mailed to a `mailto:` URL: nobody answers a mail (CMI010 §5); `failure` says why
@@ -352,8 +363,8 @@ fn sent_of<'a>(events: &[&'a TargetEvent], wanted: NotificationKind) -> Vec<Sent
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            TargetEventKind::NotificationSent { kind, error, delivery, .. } if *kind == wanted => {
-                Some(Sent::Delivered { error: *error, delivery })
+            TargetEventKind::NotificationSent { kind, error, fields, delivery, .. } if *kind == wanted => {
+                Some(Sent::Delivered { error: *error, fields, delivery })
             }
             TargetEventKind::NotificationMailed { kind, error, failure, .. } if *kind == wanted => {
                 Some(Sent::Mailed { error: *error, failure: failure.as_deref() })
@@ -415,8 +426,9 @@ pub(crate) fn judge_answers(
         }
         if expect.receipt.value {
             match receipts.first() {
-                Some(Sent::Delivered { error, delivery }) => {
-                    checks.extend(judge_delivery(&format!("{prefix}receipt (error={error})"), delivery, within));
+                Some(Sent::Delivered { error, fields, delivery }) => {
+                    let what = format!("{prefix}receipt (error={error})");
+                    checks.extend(judge_delivery_carrying(&what, delivery, fields, within));
                 }
                 Some(Sent::Mailed { error, failure }) => {
                     checks.push(mailed(&format!("{prefix}receipt (error={error})"), *failure, requirement))
@@ -442,7 +454,9 @@ pub(crate) fn judge_answers(
             for (number, alert) in alerts.iter().enumerate() {
                 let what = format!("{prefix}alert {} of {}", number + 1, due.max(alerts.len()));
                 match alert {
-                    Sent::Delivered { delivery, .. } => checks.extend(judge_delivery(&what, delivery, within)),
+                    Sent::Delivered { fields, delivery, .. } => {
+                        checks.extend(judge_delivery_carrying(&what, delivery, fields, within))
+                    }
                     Sent::Mailed { failure, .. } => checks.push(mailed(&what, *failure, requirement)),
                     Sent::Skipped(reason) => checks.push(CheckResult::new(
                         Verdict::Info,
@@ -472,7 +486,70 @@ fn missing(what: &str, evidence: &ClientEvidence, within: Duration) -> CheckResu
 
 /// The tool's answer to one receipt or alert: a PENS response (CR LF, the four lines),
 /// `error=0`, in time.
+#[cfg(test)]
 pub(crate) fn judge_delivery(what: &str, delivery: &Delivery, within: Duration) -> Vec<CheckResult> {
+    let every_field: Vec<String> = NOTIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    judge_delivery_carrying(what, delivery, &every_field, within)
+}
+
+/// The fields of the spec's examples a receipt or alert left out.
+fn left_out(fields: &[String]) -> Vec<&'static str> {
+    NOTIFICATION_FIELDS.into_iter().filter(|name| !fields.iter().any(|f| f == name)).collect()
+}
+
+/// The verdict on a client that refused (a non-zero `error`) a receipt or alert that
+/// carried only `fields`, leaving out some of the collect's data: a warning, not a
+/// failure. CMI010 §5.1 leaves their contents "not fully defined": the text makes
+/// nothing necessary beyond what the message is (`command`), which package it is about
+/// (`package-id`) and its outcome (`error`); only the Appendix A examples repeat the
+/// collect. So a client may want more, but a target that sends no more is not wrong.
+fn refused_partial(context: &str, code: ErrorCode, fields: &[String], missing: &[&str]) -> CheckResult {
+    CheckResult::new(
+        Verdict::Warn,
+        &req::CLIENT_ANSWERS_NOTIFICATIONS,
+        format!(
+            "{context}: error={code} ({}) to a message carrying only {} (without {}). CMI010 §5.1 leaves the \
+             contents of receipts and alerts \"not fully defined\" and only its Appendix A examples repeat the \
+             collect's data, so a target that sends just these is not wrong, and its receipt should be accepted; \
+             a warning, not a failure, as the text binds neither side here",
+            code.describe().trim_end_matches('.'),
+            fields.join(", "),
+            missing.join(", ")
+        ),
+    )
+    .expected_actual("0", code.to_string())
+}
+
+/// The tool's answer to one receipt or alert that carried `fields`: a PENS response
+/// (CR LF, the four lines), `error=0`, in time.
+///
+/// A message that left out some of the collect's data may be refused, however the
+/// tool refuses it (an error code, [`refused_partial`]; a broken answer, a closed
+/// connection): CMI010 §5.1 leaves the contents open, so every finding on such an
+/// answer is at most a warning, saying why. Only an answer beyond the harness's caps
+/// (a flood) still fails: no refusal looks like that.
+pub(crate) fn judge_delivery_carrying(
+    what: &str,
+    delivery: &Delivery,
+    fields: &[String],
+    within: Duration,
+) -> Vec<CheckResult> {
+    let mut checks = judge_answer(what, delivery, fields, within);
+    let missing = left_out(fields);
+    if !missing.is_empty() && delivery.breach.is_none() {
+        for check in checks.iter_mut().filter(|c| c.verdict == Verdict::Fail) {
+            check.verdict = Verdict::Warn;
+            check.message.push_str(&format!(
+                " (a warning only: the message carried just {}, and CMI010 §5.1 leaves the contents of receipts \
+                 and alerts \"not fully defined\")",
+                fields.join(", ")
+            ));
+        }
+    }
+    checks
+}
+
+fn judge_answer(what: &str, delivery: &Delivery, fields: &[String], within: Duration) -> Vec<CheckResult> {
     let requirement = &req::CLIENT_ANSWERS_NOTIFICATIONS;
     let context = format!("answer to {what}");
     if let Some(breach) = &delivery.breach {
@@ -512,6 +589,9 @@ pub(crate) fn judge_delivery(what: &str, delivery: &Delivery, within: Duration) 
     match delivery.pens_error.or(parsed.error) {
         Some(code) if code.is_success() => {
             checks.push(CheckResult::new(Verdict::Pass, requirement, format!("{context}: error=0 in {latency} ms")))
+        }
+        Some(code) if !left_out(fields).is_empty() => {
+            checks.push(refused_partial(&context, code, fields, &left_out(fields)));
         }
         Some(code) => checks.push(
             CheckResult::new(

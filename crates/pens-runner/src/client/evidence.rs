@@ -36,6 +36,8 @@ pub(crate) struct ClientEvidence {
 pub(crate) struct Received<'a> {
     pub(crate) event: &'a TargetEvent,
     pub(crate) method: &'a str,
+    /// The `Content-Type` of a POST: how `raw` is read.
+    pub(crate) content_type: Option<&'a str>,
     pub(crate) raw: &'a Bytes,
     pub(crate) answer: pens_proto::ErrorCode,
 }
@@ -46,8 +48,8 @@ impl ClientEvidence {
         self.events
             .iter()
             .filter_map(|event| match &event.kind {
-                TargetEventKind::CollectReceived { method, raw, answer, .. } => {
-                    Some(Received { event, method, raw, answer: *answer })
+                TargetEventKind::CollectReceived { method, content_type, raw, answer, .. } => {
+                    Some(Received { event, method, content_type: content_type.as_deref(), raw, answer: *answer })
                 }
                 _ => None,
             })

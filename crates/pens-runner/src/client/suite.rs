@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pens_mock::{
-    DEFAULT_FETCH_TIMEOUT, DeliveryMethod, ReferenceTarget, ReferenceTargetOptions, TargetEvent, TargetEventKind,
-    TargetScript,
+    DEFAULT_FETCH_TIMEOUT, DeliveryMethod, NotificationContent, ReferenceTarget, ReferenceTargetOptions, TargetEvent,
+    TargetEventKind, TargetScript,
 };
 use pens_report::{CheckResult, Exchange, ExchangeKind, ScenarioResult, TargetInfo, Verdict};
-use pens_scenario::{ClientScenario, NotificationDelivery, ScenarioLevel, TargetScriptSpec};
+use pens_scenario::{ClientScenario, NotificationDelivery, NotificationShape, ScenarioLevel, TargetScriptSpec};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -153,6 +153,10 @@ pub(crate) fn script_of(spec: &TargetScriptSpec) -> TargetScript {
         delivery: match spec.delivery.value {
             NotificationDelivery::Post => DeliveryMethod::Post,
             NotificationDelivery::Get => DeliveryMethod::Get,
+        },
+        content: match spec.notifications.value {
+            NotificationShape::Full => NotificationContent::Full,
+            NotificationShape::Minimal => NotificationContent::Minimal,
         },
     }
 }
@@ -385,7 +389,7 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     latency_ms: Some(at_ms.saturating_sub(started)),
                 });
             }
-            TargetEventKind::NotificationSent { kind, method, url, error, delivery, .. } => {
+            TargetEventKind::NotificationSent { kind, method, url, error, fields, delivery, .. } => {
                 let exchange_kind = match kind {
                     pens_proto::NotificationKind::Receipt => ExchangeKind::Receipt,
                     pens_proto::NotificationKind::Alert => ExchangeKind::Alert,
@@ -399,7 +403,7 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     kind: exchange_kind,
                     at_ms,
                     summary: format!("{kind} error={error} by {method} to {url}: {answer}"),
-                    request: Some(format!("{method} {url}")),
+                    request: Some(format!("{method} {url}\nfields: {}", fields.join(", "))),
                     response: delivery.answer_raw.clone(),
                     latency_ms: delivery.latency_ms,
                 });

@@ -47,7 +47,11 @@ async fn every_client_defect_is_caught_and_every_client_scenario_catches_one() {
     assert!(catches(ClientDefect::WrongCredentials, "package-available"), "{table}");
     assert!(catches(ClientDefect::WrongPackageType, "package-contents-fit-type"), "{table}");
     assert!(catches(ClientDefect::GetInsteadOfPost, "publish-post-not-get"), "{table}");
-    for id in ["answers-alerts", "answers-get-delivery", "answers-receipt-error"] {
+    for id in ["answers-alerts", "answers-get-delivery", "answers-receipt-error", "answers-minimal-notifications"] {
         assert!(catches(ClientDefect::BadReceiptAnswer, id), "{id}\n{table}");
     }
+    // A client that wants the collect's data in every receipt is caught by the minimal
+    // one alone, and only warned about (CMI010 §5.1 leaves the contents open).
+    let strict = caught.get(&ClientDefect::StrictNotifications).cloned().unwrap_or_default();
+    assert_eq!(strict.into_iter().collect::<Vec<_>>(), ["answers-minimal-notifications"], "{table}");
 }

@@ -123,11 +123,16 @@ pub(crate) async fn pens_success(stream: TcpStream) {
 /// POSTs `body` as a form to `url` (`http://host:port/path`) and reads the answer to
 /// its end; failures are ignored (the peer is the one misbehaving).
 pub(crate) async fn post(url: &str, body: &str) {
+    post_as(url, "application/x-www-form-urlencoded", body).await;
+}
+
+/// POSTs `body` with `content_type` to `url`, as [`post`] does.
+pub(crate) async fn post_as(url: &str, content_type: &str, body: &str) {
     let Some(rest) = url.strip_prefix("http://") else { return };
     let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
     let Ok(mut stream) = TcpStream::connect(authority).await else { return };
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {content_type}\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use pens_proto::{ErrorCode, req};
 use pens_scenario::{
-    ClientScenario, FindingsMode, Method, NotificationDelivery, ScenarioErrorKind, ScenarioLevel, load_client_dir,
-    load_client_file, load_client_file_all, load_dir, render_plain_all,
+    ClientScenario, FindingsMode, Method, NotificationDelivery, NotificationShape, ScenarioErrorKind, ScenarioLevel,
+    load_client_dir, load_client_file, load_client_file_all, load_dir, render_plain_all,
 };
 
 use crate::support::{golden, snapshot_next_to, toml_files};
@@ -43,6 +43,7 @@ fn defaults_are_a_correct_target_and_one_strictly_judged_collect() {
     assert_eq!((code(t.answer.as_ref()), code(t.receipt_error.as_ref())), (None, None));
     assert_eq!((t.answer_delay_ms.value, t.fetch.value, t.alerts.value), (0, true, 1));
     assert_eq!(t.delivery.value, NotificationDelivery::Post);
+    assert_eq!(t.notifications.value, NotificationShape::Full);
 
     let e = &s.expect;
     assert_eq!(e.collects.value, 1);
@@ -62,9 +63,10 @@ fn every_key_is_read_with_its_span() {
     assert_eq!((code(t.answer.as_ref()), code(t.receipt_error.as_ref())), (Some(0), Some(0)));
     assert_eq!((t.answer_delay_ms.value, t.fetch.value, t.alerts.value), (2500, false, 4));
     assert_eq!((t.delivery.value, t.delivery.span.line, t.delivery.span.col), (NotificationDelivery::Get, 14, 12));
+    assert_eq!((t.notifications.value, t.notifications.span.line), (NotificationShape::Minimal, 15));
 
     let e = &s.expect;
-    assert_eq!((e.collects.value, e.collects.span.line), (3, 17));
+    assert_eq!((e.collects.value, e.collects.span.line), (3, 18));
     assert_eq!(e.collect.findings.value, FindingsMode::Lenient);
     assert_eq!(e.collect.method.as_ref().map(|m| m.value), Some(Method::Get));
     let package = e.package.as_ref().expect("package");
@@ -74,7 +76,7 @@ fn every_key_is_read_with_its_span() {
     assert_eq!(answers.within_ms.as_ref().map(|w| w.value), Some(5000));
     let namespace = e.namespace.as_ref().expect("namespace");
     assert!(namespace.stable.value);
-    assert_eq!(namespace.span.line, 32);
+    assert_eq!(namespace.span.line, 33);
 }
 
 #[test]
@@ -201,6 +203,7 @@ fn the_shipped_client_scenarios_load() {
         [
             "answers-alerts",
             "answers-get-delivery",
+            "answers-minimal-notifications",
             "answers-receipt-error",
             "collect-required-elements",
             "namespace-stable",
@@ -217,6 +220,8 @@ fn the_shipped_client_scenarios_load() {
     assert_eq!(code(by_id("answers-receipt-error").target.receipt_error.as_ref()), Some(1310));
     assert_eq!(by_id("answers-alerts").target.alerts.value, 3);
     assert_eq!(by_id("answers-get-delivery").target.delivery.value, NotificationDelivery::Get);
+    assert_eq!(by_id("answers-minimal-notifications").target.notifications.value, NotificationShape::Minimal);
+    assert_eq!(by_id("answers-alerts").target.notifications.value, NotificationShape::Full);
     let namespace = by_id("namespace-stable");
     assert_eq!(namespace.expect.collects.value, 2);
     assert!(namespace.expect.namespace.is_some());

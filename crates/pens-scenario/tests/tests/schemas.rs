@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use pens_proto::{CATALOGUE, Element, NOTIFICATION_FIELDS, Party};
 use pens_scenario::{
     BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Keyword, Method,
-    NotificationDelivery, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+    NotificationDelivery, NotificationShape, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
 };
 use serde_json::Value;
 
@@ -161,6 +161,7 @@ fn the_vocabularies_are_the_code_s() {
         ("/properties/level/enum", names::<ScenarioLevel>()),
         ("/properties/requirements/items/enum", client_requirements),
         ("/properties/target/properties/delivery/enum", names::<NotificationDelivery>()),
+        ("/properties/target/properties/notifications/enum", names::<NotificationShape>()),
         ("/properties/expect/properties/collect/properties/findings/enum", names::<FindingsMode>()),
         ("/properties/expect/properties/collect/properties/method/enum", names::<Method>()),
     ];

@@ -9,7 +9,10 @@ use pens_report::Verdict;
 use pens_scenario::{ClientExpectations, FindingsMode, Method, Span, Spanned, TargetScriptSpec};
 use time::OffsetDateTime;
 
-use super::{ClientSettings, judge_collects, judge_delivery, judge_namespace, judge_package, namespace_of};
+use super::{
+    ClientSettings, judge_collects, judge_delivery, judge_delivery_carrying, judge_namespace, judge_package,
+    namespace_of,
+};
 use crate::client::evidence::ClientEvidence;
 
 fn event(exchange: u64, kind: TargetEventKind) -> TargetEvent {
@@ -21,7 +24,7 @@ fn collect(exchange: u64, method: &str, command: &CollectCommand, answer: u16) -
         exchange,
         TargetEventKind::CollectReceived {
             method: method.into(),
-            content_type: None,
+            content_type: (method == "POST").then(|| pens_proto::FORM_CONTENT_TYPE.to_owned()),
             raw: Bytes::from(command.to_form()),
             pairs: vec![],
             scripted: true,
@@ -139,6 +142,43 @@ fn lenient_findings_count_only_must_level_ones() {
     let lenient = judged(&broken, &lenient);
     assert!(lenient.iter().all(|(v, _)| *v != Verdict::Warn && *v != Verdict::Info), "{lenient:?}");
     assert!(lenient.iter().any(|(v, _)| *v == Verdict::Fail));
+}
+
+/// CMI010 §5.1 leaves a receipt's contents "not fully defined": refusing one that
+/// carries only command, package-id and error warns; refusing a full one fails.
+#[test]
+fn a_refused_minimal_receipt_warns_and_a_refused_full_one_fails() {
+    let refused = Delivery {
+        http_status: Some(200),
+        content_type: Some("text/plain".into()),
+        answer_raw: Some("error=2001\r\nerror-text=pens-version missing\r\nversion=1.0.0\r\npens-data=\r\n".into()),
+        pens_error: Some(ErrorCode(2001)),
+        latency_ms: Some(3),
+        failure: None,
+        breach: None,
+    };
+    let minimal: Vec<String> = pens_mock::MINIMAL_NOTIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    let checks = judge_delivery_carrying("receipt (error=0)", &refused, &minimal, Duration::from_secs(1));
+    assert!(checks.iter().all(|c| c.verdict <= Verdict::Warn), "{checks:#?}");
+    let warned: Vec<_> = checks.iter().filter(|c| c.verdict == Verdict::Warn).collect();
+    assert_eq!(warned.len(), 1, "{checks:#?}");
+    assert_eq!(warned[0].requirement, "client.notification.response");
+    for words in ["error=2001", "only command, package-id, error", "without pens-version", "not fully defined"] {
+        assert!(warned[0].message.contains(words), "{words}: {}", warned[0].message);
+    }
+    let checks = judge_delivery("receipt (error=0)", &refused, Duration::from_secs(1));
+    assert!(checks.iter().any(|c| c.verdict == Verdict::Fail && c.message.contains("error=2001")), "{checks:#?}");
+    // Refused another way (no PENS response, a closed connection): still only a
+    // warning, saying why; the same answer to a full receipt fails.
+    let garbage = Delivery { answer_raw: Some("oops".into()), pens_error: None, ..refused.clone() };
+    let closed = Delivery { failure: Some("connection closed".into()), ..Delivery::default() };
+    for answer in [&garbage, &closed] {
+        let checks = judge_delivery_carrying("receipt (error=0)", answer, &minimal, Duration::from_secs(1));
+        assert!(checks.iter().all(|c| c.verdict <= Verdict::Warn), "{checks:#?}");
+        assert!(checks.iter().any(|c| c.verdict == Verdict::Warn && c.message.contains("not fully defined")));
+        let checks = judge_delivery("receipt (error=0)", answer, Duration::from_secs(1));
+        assert!(checks.iter().any(|c| c.verdict == Verdict::Fail), "{checks:#?}");
+    }
 }
 
 #[test]
@@ -274,7 +314,8 @@ fn the_kept_package_is_inspected_against_the_collect() {
     let corrupt = outline(&kept(Some(pens_mock::corrupt(&scorm)), 1432));
     assert_eq!(corrupt[0].0, Verdict::Pass, "fetched all the same: {corrupt:#?}");
     assert!(
-        corrupt[1..].iter().any(|(verdict, message)| *verdict == Verdict::Warn
+        // A target can only answer 1432 to it: a failure (client.package.importable).
+        corrupt[1..].iter().any(|(verdict, message)| *verdict == Verdict::Fail
             && message.contains("the zip archive cannot be opened")),
         "{corrupt:#?}"
     );
