@@ -564,14 +564,17 @@ impl Check {
                 }
                 self.escaping(element, value);
             }
-            Ok(AckUrl::Mailto(_)) => optional_feature(
-                self,
-                target.mailto_receipt,
-                &req::TARGET_MAILTO_RECEIPT,
-                element,
-                ErrorCode::RECEIPT_PROTOCOL_NOT_SUPPORTED,
-                "a target that cannot mail receipts answers 1510".into(),
-            ),
+            Ok(AckUrl::Mailto(_)) => {
+                self.escaping(element, value);
+                optional_feature(
+                    self,
+                    target.mailto_receipt,
+                    &req::TARGET_MAILTO_RECEIPT,
+                    element,
+                    ErrorCode::RECEIPT_PROTOCOL_NOT_SUPPORTED,
+                    "a target that cannot mail receipts answers 1510".into(),
+                );
+            }
             Err(error) => {
                 self.finding(&req::COLLECT_RECEIPT_URL, element, Some(value), error.to_string());
                 let problem = self.invalid(&req::COLLECT_RECEIPT_URL, element);
@@ -610,14 +613,17 @@ impl Check {
                 }
                 self.escaping(element, value);
             }
-            Ok(AckUrl::Mailto(_)) => optional_feature(
-                self,
-                target.mailto_alerts,
-                &req::TARGET_MAILTO_ALERTS,
-                element,
-                ErrorCode::ALERT_PROTOCOL_NOT_SUPPORTED,
-                "a target that cannot mail alerts answers 1520".into(),
-            ),
+            Ok(AckUrl::Mailto(_)) => {
+                self.escaping(element, value);
+                optional_feature(
+                    self,
+                    target.mailto_alerts,
+                    &req::TARGET_MAILTO_ALERTS,
+                    element,
+                    ErrorCode::ALERT_PROTOCOL_NOT_SUPPORTED,
+                    "a target that cannot mail alerts answers 1520".into(),
+                );
+            }
             Err(error) => {
                 self.finding(&req::COLLECT_ALERTS_URL, element, Some(value), error.to_string());
                 // alerts has no 20xx code of its own.

@@ -342,6 +342,7 @@ fn receipt_and_alerts_urls() {
         row("alerts http", |c, _| set(c, Element::Alerts, "https://authoring.example/pens/alerts"), &[], 0, &[0]),
         row("receipt port beyond 65535", |c, _| set(c, Element::Receipt, "https://authoring.example:99999/pens"), &[("collect.url.reachable", Should)], 0, &[0, 1500, 2011]),
         row("receipt mailto with a display name", |c, _| set(c, Element::Receipt, "mailto:PENS%20desk%20%3Cpens@authoring.example%3E"), &[], 0, &[0]),
+        row("receipt mailto with a raw display name", |c, _| set(c, Element::Receipt, "mailto:PENS desk <pens@authoring.example>"), &[("collect.uri.escaped", Should)], 0, &[0, 2011]),
         // CMI010 App. A §2 writes `alerts=http%3A%2Fauthor.com%2Fpens.cgi`: one slash, no host.
         row("alerts http without host (App. A §2)", |c, _| set(c, Element::Alerts, "http:/author.com/pens.cgi"), &[("collect.url.reachable", Should)], 0, &[0, 1201, 1520]),
         row("alerts malformed", |c, _| set(c, Element::Alerts, "authoring.example/alerts"), &[("collect.alerts.url", Must)], 1201, &[1201, 1520]),
