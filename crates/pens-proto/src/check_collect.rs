@@ -349,7 +349,7 @@ impl Check {
             &req::COLLECT_URL_REACHABLE,
             element,
             Some(value),
-            format!("a valid URI, but {why}: a target cannot connect to it"),
+            format!("a valid URI (RFC 2396/3986), but {why}: nothing a target can connect to"),
         );
         let mut problem = Problem::new(&req::COLLECT_URL_REACHABLE, Some(element.name()), ErrorCode::SUCCESS);
         for (code, reason) in codes {
