@@ -189,6 +189,54 @@ mod tests {
         outline(checks).into_iter().filter(|(_, r)| *r != "target.ack.synchronous").collect()
     }
 
+    fn fetch(happens: bool) -> Option<crate::plan::FetchExpect> {
+        Some(crate::plan::FetchExpect { happens, protocol: None, credentials: crate::plan::CredentialsExpect::Any })
+    }
+
+    /// expiry-not-a-date and expiry-malformed: 2009 and no fetch, or the 1320 warning,
+    /// after which the target may go on (CMI010 §6.3: warnings may allow processing).
+    #[test]
+    fn a_non_date_expiry_is_refused_or_warned_and_never_accepted() {
+        let expectations = Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet { response: response(&[2009]), fetch: fetch(false), ..ExpectSet::default() },
+                ExpectSet { response: response(&[1320]), ..ExpectSet::default() },
+            ],
+        };
+        let verdict = |evidence| crate::evaluate::testing::worst(&judge(&evidence, &expectations, &settings()).checks);
+        assert_eq!(verdict(valid().answered_with(2009)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(2009).downloaded(5, 10)), Verdict::Warn, "a fetch after 2009");
+        assert_eq!(verdict(valid().answered_with(0).downloaded(5, 10).receipt(20, 0)), Verdict::Fail, "php-pens");
+    }
+
+    /// expiry-offset and expiry-lowercase-z: a valid ISO 8601 / RFC 3339 date-time must
+    /// be accepted (0, fetched, receipted 0); the 1320 warning is a warning; 2009 fails.
+    #[test]
+    fn a_valid_expiry_form_must_be_accepted_and_a_1320_only_warns() {
+        let expectations = Expectations {
+            common: ExpectSet {
+                response: Some(ResponseExpect {
+                    error: Some(vec![0]),
+                    warn: vec![1320],
+                    other_errors: Verdict::Fail,
+                    ..ResponseExpect::default()
+                }),
+                fetch: fetch(true),
+                receipt: receipt(&[0]),
+                ..ExpectSet::default()
+            },
+            any_of: vec![],
+        };
+        let verdict = |evidence| crate::evaluate::testing::worst(&judge(&evidence, &expectations, &settings()).checks);
+        assert_eq!(verdict(valid().answered_with(0).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320).downloaded(5, 10).receipt(20, 0)), Verdict::Warn);
+        assert_eq!(verdict(valid().answered_with(2009)), Verdict::Fail);
+        assert_eq!(verdict(valid().answered_with(1320)), Verdict::Fail, "warned, then never fetched");
+    }
+
     #[test]
     fn without_alternatives_only_the_common_set_counts_and_there_is_no_note() {
         let expectations =
