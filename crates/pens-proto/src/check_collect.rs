@@ -21,6 +21,12 @@ use crate::finding::Finding;
 use crate::requirement::{Requirement, req};
 use crate::uri::{GenericUri, UriAuthority, parse_uri};
 
+/// Why a target may refuse (2009) an expiry that is not written with `Z`: the text's
+/// letter, which its own example contradicts. Acceptable, so never a failure of the
+/// target; scenarios that exercise it warn.
+const LETTER_OF_THE_Z_RULE: &str =
+    "a target that reads CMI010 1.0a's \"requires a trailing 'Z'\" to the letter may call it invalid (2009)";
+
 /// What CMI010 says of the expiry's zone, and what its own example does: quoted in the
 /// findings a zone-less or offset expiry earns, since the two disagree.
 const EXPIRY_TEXT_AND_EXAMPLE: &str = "CMI010 §6.2 asks for \"ISO 8601 format with UTC\" (1.0a: \"requires a \
@@ -488,10 +494,14 @@ impl Check {
                     Some(value),
                     "UTC written as an offset; CMI010 1.0a asks for the `Z` designator".into(),
                 );
-                self.problem(Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS).or(
-                    ErrorCode::EXPIRY_BADLY_FORMATTED,
-                    "a strict target warns that the expiry is badly formatted (1320)",
-                ));
+                self.problem(
+                    Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS)
+                        .or(
+                            ErrorCode::EXPIRY_BADLY_FORMATTED,
+                            "a strict target warns that the expiry is badly formatted (1320)",
+                        )
+                        .or(ErrorCode::EXPIRY_INVALID, LETTER_OF_THE_Z_RULE),
+                );
             }
             ZoneForm::Offset | ZoneForm::Missing => {
                 // The text asks for UTC with `Z`; the spec's own example has no zone: the
@@ -507,10 +517,14 @@ impl Check {
                     Some(value),
                     format!("the expiry has {what}; {EXPIRY_TEXT_AND_EXAMPLE}: a warning, not a failure; send `Z`"),
                 );
-                self.problem(Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::SUCCESS).or(
-                    ErrorCode::EXPIRY_BADLY_FORMATTED,
-                    "a strict target warns (1320) that the expiry is not in UTC with `Z`",
-                ));
+                self.problem(
+                    Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::SUCCESS)
+                        .or(
+                            ErrorCode::EXPIRY_BADLY_FORMATTED,
+                            "a strict target warns (1320) that the expiry is not in UTC with `Z`",
+                        )
+                        .or(ErrorCode::EXPIRY_INVALID, LETTER_OF_THE_Z_RULE),
+                );
             }
         }
         if expiry.instant <= now {
