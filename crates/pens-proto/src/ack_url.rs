@@ -55,9 +55,14 @@ impl HttpUrl {
 
     /// Whether the URL names a host at all (`http:/author.com/x`, as CMI010 App. A §2
     /// writes one alerts URL, does not).
+    /// A registry-based authority names something too: whether it can be reached is
+    /// [`HttpUrl::deliverable`]'s question.
     pub fn has_host(&self) -> bool {
-        self.uri.reachable_host().is_ok()
-            || matches!(&self.uri.authority, Some(crate::uri::UriAuthority::Server { host, .. }) if !host.is_empty())
+        match &self.uri.authority {
+            Some(crate::uri::UriAuthority::Server { host, .. }) => !host.is_empty(),
+            Some(crate::uri::UriAuthority::Registry(_)) => true,
+            None => false,
+        }
     }
 }
 
@@ -234,7 +239,12 @@ mod tests {
     /// to is told apart.
     #[test]
     fn rfc_valid_but_undeliverable_urls_are_still_urls() {
-        for (text, has_host) in [("http://client.example:99999/r", true), ("http:/author.com/pens.cgi", false)] {
+        for (text, has_host) in [
+            ("http://client.example:99999/r", true),
+            ("http://client.example:8o8o/r", true),
+            ("http:/author.com/pens.cgi", false),
+            ("http:///r", false),
+        ] {
             let Ok(AckUrl::Http(http)) = parse_ack_url(text) else { panic!("{text} is a URL") };
             assert!(http.deliverable().is_err(), "{text}");
             assert_eq!(http.has_host(), has_host, "{text}");

@@ -21,6 +21,12 @@ use crate::finding::Finding;
 use crate::requirement::{Requirement, req};
 use crate::uri::{GenericUri, UriAuthority, parse_uri};
 
+/// Why a target may refuse (2009) an expiry that is not written with `Z`: the text's
+/// letter, which its own example contradicts. Acceptable, so never a failure of the
+/// target; scenarios that exercise it warn.
+const LETTER_OF_THE_Z_RULE: &str =
+    "a target that reads CMI010 1.0a's \"requires a trailing 'Z'\" to the letter may call it invalid (2009)";
+
 /// What CMI010 says of the expiry's zone, and what its own example does: quoted in the
 /// findings a zone-less or offset expiry earns, since the two disagree.
 const EXPIRY_TEXT_AND_EXAMPLE: &str = "CMI010 §6.2 asks for \"ISO 8601 format with UTC\" (1.0a: \"requires a \
@@ -349,7 +355,7 @@ impl Check {
             &req::COLLECT_URL_REACHABLE,
             element,
             Some(value),
-            format!("a valid URI, but {why}: a target cannot connect to it"),
+            format!("a valid URI (RFC 2396/3986), but {why}: nothing a target can connect to"),
         );
         let mut problem = Problem::new(&req::COLLECT_URL_REACHABLE, Some(element.name()), ErrorCode::SUCCESS);
         for (code, reason) in codes {
@@ -488,10 +494,14 @@ impl Check {
                     Some(value),
                     "UTC written as an offset; CMI010 1.0a asks for the `Z` designator".into(),
                 );
-                self.problem(Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS).or(
-                    ErrorCode::EXPIRY_BADLY_FORMATTED,
-                    "a strict target warns that the expiry is badly formatted (1320)",
-                ));
+                self.problem(
+                    Problem::new(&req::COLLECT_EXPIRY_Z, Some(element.name()), ErrorCode::SUCCESS)
+                        .or(
+                            ErrorCode::EXPIRY_BADLY_FORMATTED,
+                            "a strict target warns that the expiry is badly formatted (1320)",
+                        )
+                        .or(ErrorCode::EXPIRY_INVALID, LETTER_OF_THE_Z_RULE),
+                );
             }
             ZoneForm::Offset | ZoneForm::Missing => {
                 // The text asks for UTC with `Z`; the spec's own example has no zone: the
@@ -507,10 +517,14 @@ impl Check {
                     Some(value),
                     format!("the expiry has {what}; {EXPIRY_TEXT_AND_EXAMPLE}: a warning, not a failure; send `Z`"),
                 );
-                self.problem(Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::SUCCESS).or(
-                    ErrorCode::EXPIRY_BADLY_FORMATTED,
-                    "a strict target warns (1320) that the expiry is not in UTC with `Z`",
-                ));
+                self.problem(
+                    Problem::new(&req::COLLECT_EXPIRY_UTC, Some(element.name()), ErrorCode::SUCCESS)
+                        .or(
+                            ErrorCode::EXPIRY_BADLY_FORMATTED,
+                            "a strict target warns (1320) that the expiry is not in UTC with `Z`",
+                        )
+                        .or(ErrorCode::EXPIRY_INVALID, LETTER_OF_THE_Z_RULE),
+                );
             }
         }
         if expiry.instant <= now {
@@ -564,14 +578,17 @@ impl Check {
                 }
                 self.escaping(element, value);
             }
-            Ok(AckUrl::Mailto(_)) => optional_feature(
-                self,
-                target.mailto_receipt,
-                &req::TARGET_MAILTO_RECEIPT,
-                element,
-                ErrorCode::RECEIPT_PROTOCOL_NOT_SUPPORTED,
-                "a target that cannot mail receipts answers 1510".into(),
-            ),
+            Ok(AckUrl::Mailto(_)) => {
+                self.escaping(element, value);
+                optional_feature(
+                    self,
+                    target.mailto_receipt,
+                    &req::TARGET_MAILTO_RECEIPT,
+                    element,
+                    ErrorCode::RECEIPT_PROTOCOL_NOT_SUPPORTED,
+                    "a target that cannot mail receipts answers 1510".into(),
+                );
+            }
             Err(error) => {
                 self.finding(&req::COLLECT_RECEIPT_URL, element, Some(value), error.to_string());
                 let problem = self.invalid(&req::COLLECT_RECEIPT_URL, element);
@@ -610,14 +627,17 @@ impl Check {
                 }
                 self.escaping(element, value);
             }
-            Ok(AckUrl::Mailto(_)) => optional_feature(
-                self,
-                target.mailto_alerts,
-                &req::TARGET_MAILTO_ALERTS,
-                element,
-                ErrorCode::ALERT_PROTOCOL_NOT_SUPPORTED,
-                "a target that cannot mail alerts answers 1520".into(),
-            ),
+            Ok(AckUrl::Mailto(_)) => {
+                self.escaping(element, value);
+                optional_feature(
+                    self,
+                    target.mailto_alerts,
+                    &req::TARGET_MAILTO_ALERTS,
+                    element,
+                    ErrorCode::ALERT_PROTOCOL_NOT_SUPPORTED,
+                    "a target that cannot mail alerts answers 1520".into(),
+                );
+            }
             Err(error) => {
                 self.finding(&req::COLLECT_ALERTS_URL, element, Some(value), error.to_string());
                 // alerts has no 20xx code of its own.

@@ -268,7 +268,7 @@ catalogue! {
     TARGET_REFUSED_NO_FETCH: "target.refused.no-fetch", "CMI010 §6.3, App. A §2", Should, Target,
         "After refusing a collect with an error code, the target does not fetch the package.";
     TARGET_VALID_VALUES: "target.collect.valid-values", "CMI010 §4.2, §6.2", Must, Target,
-        "A target accepts every value the spec's value spaces allow, in every form their standards allow: an ISO 8601 expiry with an offset, a fraction of a second or a lower-case `z` (RFC 3339 §5.6), and CMI010's own App. A forms; where CMI010's text and example disagree (`Z` required, an example without it) the lenient reading passes and a 1320 warning is a warning.";
+        "A target accepts every value the spec's value spaces allow, in every form their standards allow: an ISO 8601 expiry with an offset, a fraction of a second or a lower-case `z` (RFC 3339 §5.6), and CMI010's own App. A forms. Where CMI010's text and example disagree (`Z` required, an example without it) either reading passes (0, or the 1320 warning) and a refusal (2009) warns at most.";
     TARGET_EXTENSION_TOLERATED: "target.extension-elements.tolerated", "CMI010 §6.2, §4.3", Must, Target,
         "The target accepts a collect carrying elements it does not know.";
     TARGET_VENDOR_DATA: "target.vendor-data.accepted", "CMI010 §6.2", Must, Target,

@@ -4,7 +4,7 @@
 
 use pens_proto::{
     CollectCommand, Notification, assess_collect, assess_decoded_collect, check_mail_headers, check_notification,
-    decode_form, decode_mail_body, detect_kind, parse_ack_url, parse_expiry, parse_response,
+    decode_form, decode_mail_body, detect_kind, parse_ack_url, parse_expiry, parse_response, parse_uri, uri_equivalent,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -16,6 +16,35 @@ use crate::support::{NOW, context, proptest_config, supporting_all};
 fn assembled(pieces: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
     vec(select(pieces), 0..max).prop_map(|parts| parts.concat())
 }
+
+const URI_PIECES: &[&str] = &[
+    "http:",
+    "urn:",
+    "//",
+    "/",
+    ":",
+    "@",
+    "?",
+    "#",
+    "%",
+    "%4",
+    "%41",
+    "[",
+    "]",
+    "::1",
+    "é",
+    " ",
+    "<",
+    "myurl.com",
+    "2631e419-1573",
+    "99999999999",
+    ".",
+    "..",
+    "x",
+    "+",
+    "$",
+    ",",
+];
 
 const RESPONSE_PIECES: &[&str] = &[
     "error=",
@@ -186,6 +215,21 @@ proptest! {
         let mut command = CollectCommand::example();
         command.receipt = Some(text.clone());
         command.alerts = Some(text);
+        let _ = assess_collect(&command, &context(supporting_all()));
+    }
+
+    /// package-id, package-url, receipt and alerts by the generic URI syntax (RFC 2396 /
+    /// RFC 3986), a registry authority and raw characters included.
+    #[test]
+    fn parse_uri_never_panics(text in prop_oneof![any::<String>(), assembled(URI_PIECES, 16)]) {
+        if let Ok(uri) = parse_uri(&text) {
+            let _ = uri.reachable_host();
+            let _ = uri.file_name();
+            prop_assert!(uri_equivalent(&text, &text));
+        }
+        let mut command = CollectCommand::example();
+        command.package_id = Some(text.clone());
+        command.package_url = Some(text);
         let _ = assess_collect(&command, &context(supporting_all()));
     }
 

@@ -183,4 +183,22 @@ mod tests {
         assert!(success_only.iter().any(|c| c.requirement == "target.alerts.outcome" && c.verdict == Verdict::Fail));
         assert!(success_only.iter().any(|c| c.requirement == "target.alerts.sent" && c.verdict == Verdict::Pass));
     }
+
+    /// CMI010 §6.3: an alert may carry the underlying protocol's code where it is
+    /// indicative of the error the scenario names (an FTP 550 for 1310).
+    #[test]
+    fn an_indicative_protocol_code_in_an_alert_counts() {
+        let expect = AlertsExpect { error: Some(vec![1310]), ..AlertsExpect::default() };
+        let mut evidence = valid();
+        evidence.command.package_url = Some("ftp://127.0.0.1:2121/s/k/p.zip".into());
+        let alert = notification_for(&evidence.command, NotificationKind::Alert, 550);
+        let checks = judge(&evidence.receipt(20, 0).notification(30, Endpoint::Alerts, alert), &expect, &settings());
+        let outcome = checks.iter().find(|c| c.requirement == "target.alerts.outcome").expect("an outcome check");
+        assert_eq!(outcome.verdict, Verdict::Pass, "{checks:#?}");
+        assert!(outcome.message.contains("FTP 550"), "{}", outcome.message);
+        let other = notification_for(&valid().command, NotificationKind::Alert, 550);
+        let checks = judge(&valid().receipt(20, 0).notification(30, Endpoint::Alerts, other), &expect, &settings());
+        let outcome = checks.iter().find(|c| c.requirement == "target.alerts.outcome").expect("an outcome check");
+        assert_eq!(outcome.verdict, Verdict::Fail, "HTTP has no 550: {checks:#?}");
+    }
 }

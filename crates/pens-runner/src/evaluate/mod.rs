@@ -195,6 +195,86 @@ mod tests {
         outline(checks).into_iter().filter(|(_, r)| *r != "target.ack.synchronous").collect()
     }
 
+    fn fetch(happens: bool) -> Option<crate::plan::FetchExpect> {
+        Some(crate::plan::FetchExpect { happens, protocol: None, credentials: crate::plan::CredentialsExpect::Any })
+    }
+
+    fn codes(error: &[u16], warn: &[u16], other_errors: Verdict) -> Option<ResponseExpect> {
+        Some(ResponseExpect {
+            error: Some(error.to_vec()),
+            warn: warn.to_vec(),
+            other_errors,
+            ..ResponseExpect::default()
+        })
+    }
+
+    fn verdict_of(evidence: crate::evidence::Evidence, expectations: &Expectations) -> Verdict {
+        crate::evaluate::testing::worst(&judge(&evidence, expectations, &settings()).checks)
+    }
+
+    /// expiry-not-a-date and expiry-malformed: the 1320 warning (after which the target
+    /// may go on, CMI010 §6.3), or 2009 and no fetch; never accepted.
+    #[test]
+    fn a_non_date_expiry_is_warned_or_refused_and_never_accepted() {
+        let expectations = Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet { response: codes(&[1320], &[], Verdict::Fail), ..ExpectSet::default() },
+                ExpectSet { response: codes(&[2009], &[], Verdict::Warn), fetch: fetch(false), ..ExpectSet::default() },
+            ],
+        };
+        let verdict = |evidence| verdict_of(evidence, &expectations);
+        assert_eq!(verdict(valid().answered_with(2009)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(2009).downloaded(5, 10)), Verdict::Warn, "a fetch after 2009");
+        assert_eq!(verdict(valid().answered_with(1201)), Verdict::Warn, "another refusal code");
+        assert_eq!(verdict(valid().answered_with(0).downloaded(5, 10).receipt(20, 0)), Verdict::Fail, "php-pens");
+    }
+
+    /// expiry-offset, expiry-lowercase-z and expiry-no-zone: a date-time the standards
+    /// allow is accepted (0 or the 1320 warning, the fetch, a receipt of 0), or answered
+    /// 1320 alone; a 2009, the text's strictest reading, warns; 0 without the fetch fails.
+    #[test]
+    fn a_debatable_expiry_form_is_accepted_and_a_refusal_only_warns() {
+        let expectations = Expectations {
+            common: ExpectSet::default(),
+            any_of: vec![
+                ExpectSet {
+                    response: codes(&[0, 1320], &[], Verdict::Warn),
+                    fetch: fetch(true),
+                    receipt: receipt(&[0]),
+                    ..ExpectSet::default()
+                },
+                ExpectSet { response: codes(&[1320], &[2009], Verdict::Warn), ..ExpectSet::default() },
+            ],
+        };
+        let verdict = |evidence| verdict_of(evidence, &expectations);
+        assert_eq!(verdict(valid().answered_with(0).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(2009)), Verdict::Warn);
+        assert_eq!(verdict(valid().answered_with(0)), Verdict::Fail, "accepted, then never fetched");
+    }
+
+    /// expiry-fraction: nothing debatable, so 2009 fails; 1320 with the fetch warns.
+    #[test]
+    fn a_fraction_of_a_second_must_be_accepted() {
+        let expectations = Expectations {
+            common: ExpectSet {
+                response: codes(&[0], &[1320], Verdict::Warn),
+                fetch: fetch(true),
+                receipt: receipt(&[0]),
+                ..ExpectSet::default()
+            },
+            any_of: vec![],
+        };
+        let verdict = |evidence| verdict_of(evidence, &expectations);
+        assert_eq!(verdict(valid().answered_with(0).downloaded(5, 10).receipt(20, 0)), Verdict::Pass);
+        assert_eq!(verdict(valid().answered_with(1320).downloaded(5, 10).receipt(20, 0)), Verdict::Warn);
+        assert_eq!(verdict(valid().answered_with(2009)), Verdict::Fail);
+    }
+
     #[test]
     fn without_alternatives_only_the_common_set_counts_and_there_is_no_note() {
         let expectations =
