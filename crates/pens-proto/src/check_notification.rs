@@ -54,6 +54,34 @@ pub fn check_notification(
     findings
 }
 
+/// Judges a receipt or alert that came by mail (a `mailto:` URL). As
+/// [`check_notification`], except that a missing `command` only warns: the mailbox it
+/// was sent to and its subject already say whether it is a receipt or an alert, and
+/// CMI010 defines these messages only loosely (§5.1: "not fully defined"; App. A's mail
+/// best practice asks for name=value lines without listing them). Over HTTP `command`
+/// is what tells a receipt from an alert at one URL, so there it stays a `must`.
+pub fn check_mailed_notification(
+    notification: &Notification,
+    expected: Option<NotificationKind>,
+    collect: Option<&CollectCommand>,
+) -> Vec<Finding> {
+    check_notification(notification, expected, collect)
+        .into_iter()
+        .map(|finding| {
+            if finding.requirement.id == req::NOTIFICATION_COMMAND.id && notification.command.is_none() {
+                let mut softened = finding.at_most(crate::requirement::Level::Should);
+                softened.message = "no `command` line in the mail: the mailbox and the subject say what it is, and \
+                     CMI010 §5.1 leaves receipts and alerts not fully defined, so this warns; send command=receipt or \
+                     command=alert as App. A's examples do"
+                    .to_owned();
+                softened
+            } else {
+                finding
+            }
+        })
+        .collect()
+}
+
 fn check_command(notification: &Notification, expected: Option<NotificationKind>, findings: &mut Vec<Finding>) {
     match (notification.command.as_deref(), notification.kind(), expected) {
         (None, _, _) => findings.push(
@@ -163,6 +191,23 @@ pub fn check_notification_delivery(method: &str, content_type: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailed_notification_without_command_warns_and_an_http_one_fails() {
+        let mut receipt = full_receipt();
+        receipt.command = None;
+        let over_http = check_notification(&receipt, Some(NotificationKind::Receipt), None);
+        let by_mail = check_mailed_notification(&receipt, Some(NotificationKind::Receipt), None);
+        let command = |findings: &[Finding]| {
+            findings.iter().find(|f| f.requirement.id == req::NOTIFICATION_COMMAND.id).map(|f| f.level)
+        };
+        assert_eq!(command(&over_http), Some(crate::requirement::Level::Must));
+        assert_eq!(command(&by_mail), Some(crate::requirement::Level::Should));
+        // A wrong command is wrong by mail too.
+        receipt.command = Some("collect".to_owned());
+        let by_mail = check_mailed_notification(&receipt, Some(NotificationKind::Receipt), None);
+        assert_eq!(command(&by_mail), Some(crate::requirement::Level::Must));
+    }
 
     fn ids(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.requirement.id).collect()

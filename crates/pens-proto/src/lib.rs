@@ -39,7 +39,7 @@ pub use body::{
 pub use check_collect::{
     CheckContext, CollectAssessment, VENDOR_DATA_MIN_MAXIMUM, assess_collect, assess_decoded_collect,
 };
-pub use check_notification::{check_notification, check_notification_delivery};
+pub use check_notification::{check_mailed_notification, check_notification, check_notification_delivery};
 pub use collect::{
     COLLECT, CollectCommand, DecodedCollect, PENS_VERSION, PackageType, RESERVED_COMMANDS, RESERVED_PACKAGE_FORMATS,
     parse_pens_version,

@@ -164,7 +164,8 @@ fn expectations() -> BTreeMap<(String, String), Expectation> {
         assert!(matches!(mode, "target" | "client"), "{EXPECTED}:{line}: mode `{mode}` is neither target nor client");
         assert!(VERDICTS.contains(&verdict), "{EXPECTED}:{line}: verdict `{verdict}` is not one of {VERDICTS:?}");
         let mut field = || fields.next().filter(|f| !f.is_empty() && *f != "-").map(str::to_owned);
-        let expectation = Expectation { line, verdict: verdict.to_owned(), clause: field(), source: field(), why: field() };
+        let expectation =
+            Expectation { line, verdict: verdict.to_owned(), clause: field(), source: field(), why: field() };
         let key = (mode.to_owned(), scenario.to_owned());
         if let Some(earlier) = expected.insert(key, expectation) {
             panic!("{EXPECTED}:{line}: {mode} {scenario} is listed twice (also line {})", earlier.line);
@@ -210,7 +211,9 @@ fn the_expectation_file_covers_every_scenario_and_defends_every_non_pass() {
         }
         match &expectation.clause {
             Some(clause) if clause.starts_with('§') || clause.starts_with("App.") => {}
-            other => problems.push(format!("{at}: a `{}` needs its CMI010 clause (§…), got {other:?}", expectation.verdict)),
+            other => {
+                problems.push(format!("{at}: a `{}` needs its CMI010 clause (§…), got {other:?}", expectation.verdict))
+            }
         }
         if expectation.why.is_none() {
             problems.push(format!("{at}: a `{}` needs the reason", expectation.verdict));
@@ -224,7 +227,9 @@ fn the_expectation_file_covers_every_scenario_and_defends_every_non_pass() {
                 }
             }
             None if expectation.verdict == "not-applicable" => {}
-            None => problems.push(format!("{at}: a `{}` needs the php-pens source line (FILE:LINE)", expectation.verdict)),
+            None => {
+                problems.push(format!("{at}: a `{}` needs the php-pens source line (FILE:LINE)", expectation.verdict))
+            }
         }
     }
     assert!(problems.is_empty(), "{EXPECTED}:\n{}", problems.join("\n"));
@@ -345,7 +350,8 @@ fn compare(mode: &str, report: &Path, output: &std::process::Output, server: &Ph
     }
     for ((m, id), expectation) in &expected {
         if m == mode && !seen.contains(id) {
-            differences.push(format!("{mode} {id}: expected {} (line {}), not run", expectation.verdict, expectation.line));
+            differences
+                .push(format!("{mode} {id}: expected {} (line {}), not run", expectation.verdict, expectation.line));
         }
     }
     assert!(
@@ -362,7 +368,9 @@ fn worst_check(scenario: &Value) -> String {
     let verdict = &scenario["verdict"];
     let checks = scenario["checks"].as_array().cloned().unwrap_or_default();
     match checks.iter().find(|check| &check["verdict"] == verdict) {
-        Some(check) => format!("[{}] {}", check["requirement"].as_str().unwrap_or("?"), check["message"].as_str().unwrap_or("")),
+        Some(check) => {
+            format!("[{}] {}", check["requirement"].as_str().unwrap_or("?"), check["message"].as_str().unwrap_or(""))
+        }
         None => scenario["note"].as_str().unwrap_or("(no check at that verdict)").to_owned(),
     }
 }

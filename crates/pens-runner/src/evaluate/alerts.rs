@@ -73,7 +73,9 @@ pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect, settings: &Setti
             });
         }
         if expect.well_formed {
-            let findings = alert.findings.iter().cloned().chain(check_notification(
+            // A mailed one is told apart by its mailbox and subject; `command` only warns there.
+            let check = if alert.mail.is_some() { pens_proto::check_mailed_notification } else { check_notification };
+            let findings = alert.findings.iter().cloned().chain(check(
                 &alert.notification,
                 Some(NotificationKind::Alert),
                 Some(&evidence.command),

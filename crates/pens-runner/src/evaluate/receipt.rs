@@ -94,7 +94,9 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
                 .expected_actual(value.clone(), actual.unwrap_or("(missing)").to_owned())
             });
         }
-        let findings = receipt.findings.iter().cloned().chain(check_notification(
+        // A mailed one is told apart by its mailbox and subject; `command` only warns there.
+        let check = if receipt.mail.is_some() { pens_proto::check_mailed_notification } else { check_notification };
+        let findings = receipt.findings.iter().cloned().chain(check(
             &receipt.notification,
             Some(NotificationKind::Receipt),
             Some(&evidence.command),
@@ -326,6 +328,24 @@ mod tests {
             assert_eq!(sent.expected.as_deref(), Some(expected.to_string().as_str()));
             assert_eq!(sent.actual.as_deref(), Some(arrived.to_string().as_str()));
         }
+    }
+
+    /// A receipt without `command` fails over HTTP (it is what tells a receipt from an
+    /// alert at one URL) and warns by mail (the mailbox and subject say it; php-pens mails
+    /// only the response lines).
+    #[test]
+    fn a_mailed_receipt_without_command_warns_and_an_http_one_fails() {
+        let mut bare = notification_for(&crate::evaluate::testing::valid_collect(), NotificationKind::Receipt, 0);
+        bare.command = None;
+        let http = valid().answered_with(0).downloaded(5, 10).notification(20, Endpoint::Receipt, bare.clone());
+        let checks = judge(&http, &count(1), &settings());
+        assert!(checks.iter().any(|c| c.requirement == "notification.command.value" && c.verdict == Verdict::Fail));
+        let mail =
+            valid().answered_with(0).downloaded(5, 10).notification(20, Endpoint::Receipt, bare).mailed("r@x.test");
+        let checks = judge(&mail, &count(1), &settings());
+        let command = checks.iter().find(|c| c.requirement == "notification.command.value").expect("judged");
+        assert_eq!(command.verdict, Verdict::Warn, "{}", command.message);
+        assert!(command.message.contains("not fully defined"), "{}", command.message);
     }
 
     #[test]

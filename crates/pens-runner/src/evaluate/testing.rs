@@ -193,6 +193,23 @@ impl Evidence {
         self
     }
 
+    /// Makes the last notification one that came by mail, to `recipient`.
+    pub(crate) fn mailed(mut self, recipient: &str) -> Self {
+        if let Some(last) = self.notifications.last_mut() {
+            last.method = "MAIL".into();
+            last.content_type = None;
+            last.mail = Some(pens_mock::MailDetails {
+                envelope_from: "lms@example.test".into(),
+                recipient: recipient.into(),
+                from: Some("LMS <lms@example.test>".into()),
+                reply_to: None,
+                subject: Some("PENS Receipt".into()),
+                free_text: String::new(),
+            });
+        }
+        self
+    }
+
     /// A well-formed receipt with `code` at `ms`.
     pub(crate) fn receipt(self, ms: u64, code: u16) -> Self {
         let receipt = notification_for(&self.command, NotificationKind::Receipt, code);
