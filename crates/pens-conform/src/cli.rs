@@ -301,7 +301,7 @@ pub(crate) enum ServeCommand {
     /// receipt came). Usable as `client --trigger`.
     Client(ServeClientArgs),
     /// The staging server on its own: serves one package over HTTP, HTTPS, FTP and
-    /// explicit FTPS, prints its URLs, and runs until Ctrl-C (exit 0). For staging a
+    /// FTPS (explicit and implicit on one port), prints its URLs, and runs until Ctrl-C (exit 0). For staging a
     /// package by hand for an LMS, or for measuring download throughput (`--size`).
     Staging(ServeStagingArgs),
 }

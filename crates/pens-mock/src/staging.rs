@@ -1,8 +1,9 @@
 //! The staging server: where the package waits for the target to fetch it (CMI010 §5,
 //! Appendix A step 1). Four listeners over one set of staged plans: plain HTTP and HTTPS
-//! on one router, since a target *shall* fetch over both, and plain FTP and explicit
-//! FTPS (AUTH TLS), since a target *may* fetch over those and owes 1304/1306 when it
-//! does not (CMI010 §6.3).
+//! on one router, since a target *shall* fetch over both, and plain FTP and FTPS, since a
+//! target *may* fetch over those and owes 1304/1306 when it does not (CMI010 §6.3). The
+//! FTPS listener speaks explicit (AUTH TLS) and implicit FTPS (TLS from the first byte)
+//! on one port: CMI010 does not say which `ftps://` means, and curl reads it as implicit.
 //!
 //! Each scenario stages its package under its own key (`/s/<key>/<file_name>`) with a
 //! [`StagingBehaviour`] that plays a staging server's good and bad days: serving, an
@@ -168,8 +169,8 @@ pub struct StagedPackage {
     pub https_url: String,
     /// The plain FTP URL, `ftp://host:port/s/<key>/<file_name>`.
     pub ftp_url: String,
-    /// The explicit-FTPS URL (AUTH TLS on the control connection, then PROT P),
-    /// `ftps://host:port/s/<key>/<file_name>`.
+    /// The FTPS URL, `ftps://host:port/s/<key>/<file_name>`: explicit (AUTH TLS on the
+    /// control connection) or implicit (TLS from the first byte), then PROT P.
     pub ftps_url: String,
     /// The path all four share, `/s/<key>/<file_name>`.
     pub path: String,
@@ -212,7 +213,8 @@ pub struct StagingEvent {
     pub finished_at: Instant,
     /// Milliseconds from arrival to `finished_at`.
     pub duration_ms: u64,
-    /// `"http"` or `"https"`; `"ftp"` or `"ftps"` (explicit TLS) for the FTP listeners.
+    /// `"http"` or `"https"`; `"ftp"` or `"ftps"` (either mode, see `ftps_mode`) for the
+    /// FTP listeners.
     pub protocol: String,
     /// The request method; `"RETR"` over FTP.
     pub method: String,
@@ -314,7 +316,7 @@ impl FtpsMode {
 }
 
 /// The staging server: an HTTP and an HTTPS listener on one router, and an FTP and an
-/// explicit-FTPS listener over the same plans. Dropping it stops all four, with every
+/// FTPS (explicit and implicit) listener over the same plans. Dropping it stops all four, with every
 /// open connection and transfer.
 pub struct StagingServer {
     shared: Arc<Shared>,
@@ -325,7 +327,7 @@ pub struct StagingServer {
 }
 
 impl StagingServer {
-    /// Binds an HTTP, an HTTPS, an FTP and an explicit-FTPS listener on `bind` (free
+    /// Binds an HTTP, an HTTPS, an FTP and an FTPS listener on `bind` (free
     /// ports), the TLS ones with the run CA's server certificate. URLs name
     /// `advertise_host`, or the bound address when it is empty; for HTTPS and FTPS to
     /// verify, `ca` must have been generated for that host.
@@ -415,8 +417,8 @@ impl StagingServer {
         self.shared.ftp_base.clone()
     }
 
-    /// `ftps://host:port`, without a final slash: explicit FTPS, the client connects in
-    /// plain and upgrades with AUTH TLS.
+    /// `ftps://host:port`, without a final slash: FTPS, explicit (the client connects in
+    /// plain and upgrades with AUTH TLS) or implicit (TLS from its first byte).
     pub fn ftps_base(&self) -> String {
         self.shared.ftps_base.clone()
     }
@@ -426,7 +428,7 @@ impl StagingServer {
         self.ftp.local_addr()
     }
 
-    /// The address the explicit-FTPS listener is bound to.
+    /// The address the FTPS listener (explicit and implicit) is bound to.
     pub fn ftps_addr(&self) -> SocketAddr {
         self.ftps.local_addr()
     }

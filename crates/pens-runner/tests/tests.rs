@@ -16,6 +16,8 @@ mod client_suite;
 mod client_support;
 #[path = "tests/conformant.rs"]
 mod conformant;
+#[path = "tests/curl_target.rs"]
+mod curl_target;
 #[path = "tests/defects.rs"]
 mod defects;
 #[path = "tests/discovery.rs"]

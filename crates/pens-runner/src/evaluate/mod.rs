@@ -80,11 +80,19 @@ fn flood(evidence: &Evidence, judgement: &mut Judgement) {
 /// An HTTPS fetch that failed in the TLS handshake is most often a target that does not
 /// trust the run's CA: an environment problem the vendor fixes in minutes, not a defect
 /// to report as a failure. The checks that depend on the download become inconclusive.
+///
+/// A failed implicit-FTPS handshake is recorded the same way (its error starts with
+/// `implicit FTPS`) and softens the FTPS fetch as the HTTPS one does the HTTPS fetch.
 fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
-    let fetched_over_https = evidence.staging.iter().any(|e| e.protocol == "https");
-    let Some(error) = evidence.tls_failures.first().filter(|_| !fetched_over_https) else { return };
+    let fetched_over = |protocol: &str| evidence.staging.iter().any(|e| e.protocol == protocol);
+    let over_ftps = |error: &&String| error.starts_with("implicit FTPS");
+    let error = match evidence.tls_failures.iter().find(|e| !over_ftps(e)).filter(|_| !fetched_over("https")) {
+        Some(error) => Some(error),
+        None => evidence.tls_failures.iter().find(over_ftps).filter(|_| !fetched_over("ftps")),
+    };
+    let Some(error) = error else { return };
     let depends_on_download = [
-        &pens_proto::req::TARGET_FETCH_HTTPS,
+        if over_ftps(&error) { &pens_proto::req::TARGET_FETCH_FTPS } else { &pens_proto::req::TARGET_FETCH_HTTPS },
         &pens_proto::req::TARGET_RECEIPT_OUTCOME,
         &pens_proto::req::TARGET_RECEIPT_AFTER_FETCH,
         &pens_proto::req::TARGET_ALERTS_OUTCOME,
@@ -421,5 +429,27 @@ mod tests {
         assert!(outline(&judged.checks).contains(&(Verdict::Inconclusive, "target.receipt.outcome")));
         assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{:#?}", judged.checks);
         assert!(judged.note.as_deref().is_some_and(|n| n.contains("ca.pem") && n.contains("UnknownCA")));
+    }
+
+    #[test]
+    fn an_implicit_ftps_client_that_does_not_trust_the_run_ca_is_inconclusive_too() {
+        let fetch = crate::plan::FetchExpect {
+            happens: true,
+            protocol: Some("ftps".into()),
+            credentials: crate::plan::CredentialsExpect::Any,
+        };
+        let expectations = Expectations {
+            common: ExpectSet { response: response(&[0]), fetch: Some(fetch), ..ExpectSet::default() },
+            any_of: vec![],
+        };
+        let mut evidence = valid().answered_with(0);
+        evidence.tls_failures.push("implicit FTPS: received fatal alert: UnknownCA".to_owned());
+        let judged = judge(&evidence, &expectations, &settings());
+        assert!(
+            outline(&judged.checks).contains(&(Verdict::Inconclusive, "target.fetch.ftps")),
+            "{:#?}",
+            judged.checks
+        );
+        assert!(judged.note.as_deref().is_some_and(|n| n.contains("implicit FTPS")));
     }
 }

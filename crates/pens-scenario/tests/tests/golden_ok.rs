@@ -17,6 +17,16 @@ fn codes(list: &[pens_scenario::Spanned<ErrorCode>]) -> Vec<u16> {
 }
 
 #[test]
+fn a_silent_staging_server_and_a_missing_receipt_that_only_warns() {
+    let scenario = load("staging-silent");
+    assert_eq!(scenario.staging.value.behaviour.value, StagingBehaviour::Silent);
+    assert_eq!(scenario.staging.value.behaviour.value.name(), BehaviourName::Silent);
+    let receipt = scenario.expect.receipt.as_ref().expect("[expect.receipt]");
+    assert_eq!(receipt.value.missing.value, pens_scenario::MissingReceipt::Warn);
+    assert_eq!(codes(receipt.value.error.as_deref().unwrap_or_default()), [1310]);
+}
+
+#[test]
 fn every_ok_file_loads_and_the_directory_has_no_error() {
     let (scenarios, errors) = load_dir(golden("ok"));
     assert!(errors.is_empty(), "{}", render_plain_all(&errors));
@@ -31,7 +41,8 @@ fn every_ok_file_loads_and_the_directory_has_no_error() {
             "fetch-truncated-package",
             "package-large",
             "security-internal-url",
-            "security-oversized"
+            "security-oversized",
+            "staging-silent"
         ]
     );
     assert_eq!(toml_files(&golden("ok")).len(), scenarios.len());

@@ -17,6 +17,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("many-errors", "pens_scenario::unknown_key"),
     ("not-utf8", "pens_scenario::not_utf8"),
     ("security-mistakes", "pens_scenario::invalid_value"),
+    ("silent-mistakes", "pens_scenario::conflict"),
     ("size-not-a-size", "pens_scenario::invalid_value"),
     ("size-out-of-range", "pens_scenario::invalid_value"),
     ("size-rewritten", "pens_scenario::conflict"),

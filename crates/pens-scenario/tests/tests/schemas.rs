@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use pens_proto::{CATALOGUE, Element, NOTIFICATION_FIELDS, Party};
 use pens_scenario::{
     BehaviourName, Capability, CredentialsExpectation, FindingsMode, InternalRequested, Keyword, Method,
-    NotificationDelivery, NotificationShape, Order, OtherErrors, Protocol, ResponseFormat, ScenarioLevel,
+    MissingReceipt, NotificationDelivery, NotificationShape, Order, OtherErrors, Protocol, ResponseFormat,
+    ScenarioLevel,
 };
 use serde_json::Value;
 
@@ -135,6 +136,7 @@ fn the_vocabularies_are_the_code_s() {
         (&*format!("{d}/fetch/properties/protocol/enum"), names::<Protocol>()),
         (&*format!("{d}/fetch/properties/credentials/enum"), names::<CredentialsExpectation>()),
         (&*format!("{d}/receipt/properties/credentials/enum"), names::<CredentialsExpectation>()),
+        (&*format!("{d}/receipt/properties/missing/enum"), names::<MissingReceipt>()),
         (&*format!("{d}/internal/properties/requested/enum"), names::<InternalRequested>()),
         ("/properties/requirements/items/enum", CATALOGUE.iter().map(|r| r.id.to_owned()).collect()),
         (

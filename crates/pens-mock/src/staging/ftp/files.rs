@@ -357,7 +357,7 @@ mod tests {
 
     fn staged(plan: StagingPlan) -> HashMap<String, Staged> {
         let served = plan.body.clone();
-        HashMap::from([("k".to_owned(), Staged { plan, served })])
+        HashMap::from([("k".to_owned(), Staged { plan, served, silence: None })])
     }
 
     fn course() -> Place {
