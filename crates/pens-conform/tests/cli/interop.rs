@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{TempDir, both, closed_port, pens_conform, workspace_root};
+use super::{TempDir, both, closed_port, pens_conform, scenario_ids_of, workspace_root};
 
 /// The expectation file, relative to the workspace root.
 const EXPECTED: &str = "interop/php-pens/expected.txt";
@@ -172,19 +172,6 @@ fn expectations() -> BTreeMap<(String, String), Expectation> {
         }
     }
     expected
-}
-
-/// The scenario ids of a mode's folder.
-fn scenario_ids_of(mode: &str) -> Vec<String> {
-    let dir = workspace_root().join("scenarios").join(mode);
-    let mut ids: Vec<String> = std::fs::read_dir(&dir)
-        .expect("scenario folder")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .map(|path| path.file_stem().expect("file stem").to_string_lossy().into_owned())
-        .collect();
-    ids.sort();
-    ids
 }
 
 /// The file lists every scenario of both modes once, and defends every verdict but

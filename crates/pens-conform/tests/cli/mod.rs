@@ -43,9 +43,15 @@ pub(crate) const NOW: &str = "2026-06-01T00:00:00Z";
 /// The ids of the target scenarios, from the directory listing (a scenario file is named
 /// after its id), sorted: what `list`, `lint` and the reports must account for.
 pub(crate) fn scenario_ids() -> Vec<String> {
-    let dir = workspace_root().join("scenarios/target");
+    scenario_ids_of("target")
+}
+
+/// The ids of the scenarios of `mode` (`target` or `client`), sorted, from the listing
+/// of `scenarios/<mode>/`.
+pub(crate) fn scenario_ids_of(mode: &str) -> Vec<String> {
+    let dir = workspace_root().join("scenarios").join(mode);
     let mut ids: Vec<String> = std::fs::read_dir(&dir)
-        .expect("scenarios/target")
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "toml"))
         .map(|path| path.file_stem().expect("file stem").to_string_lossy().into_owned())
