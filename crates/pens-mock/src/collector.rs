@@ -236,6 +236,7 @@ impl Collector {
             started: Instant::now(),
             base: base_url("http", advertise_host, bind, bound.addr.port()),
             log: EventLog::new(),
+            gates: crate::answer_gate::AnswerGates::default(),
             cap: options.notifications.max(1),
             counts: KeyCounts::default(),
         });
@@ -299,6 +300,21 @@ impl Collector {
         self.shared.log.divert(Arc::new(sink));
     }
 
+    /// The collect of `key` is on its way: until [`Collector::answer_read`] (or for at
+    /// most [`crate::RECEIPT_HOLD`]), a receipt for `key` is recorded at once but
+    /// answered only then, so that a target which answers its collect only after its
+    /// receipt was answered shows it beyond any doubt of the harness's clocks
+    /// (CMI010 App. A §2: answer, fetch, receipt).
+    pub fn awaiting_answer(&self, key: &str) {
+        self.shared.gates.awaiting(key);
+    }
+
+    /// The answer to the collect of `key` has been read, or will not come: its held
+    /// receipts are answered now.
+    pub fn answer_read(&self, key: &str) {
+        self.shared.gates.answered(key);
+    }
+
     /// Every notification recorded for `key`, in arrival order.
     pub fn events(&self, key: &str) -> Vec<NotificationEvent> {
         self.shared.log.filtered(|e| e.key == key)
@@ -337,6 +353,8 @@ struct Shared {
     started: Instant,
     base: String,
     log: EventLog<NotificationEvent>,
+    /// Keys whose collect is still waiting for its answer: their receipts' answers wait.
+    gates: crate::answer_gate::AnswerGates,
     /// Notifications kept per key.
     cap: usize,
     /// What arrived per key, kept or not.
@@ -405,6 +423,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     findings.extend(decoded.findings);
     findings.extend(check_notification_delivery(method.as_str(), content_type.as_deref()));
 
+    let held_key = (endpoint == Endpoint::Receipt && status == StatusCode::OK).then(|| key.clone());
     shared.keep(NotificationEvent {
         key,
         at,
@@ -421,6 +440,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         basic_auth,
     });
 
+    if let Some(key) = held_key {
+        // Recorded first, as it arrived; only our answer waits (crate::answer_gate).
+        shared.gates.hold(&key, crate::answer_gate::RECEIPT_HOLD).await;
+    }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return text_response(status, format!("a notification is at most {MAX_NOTIFICATION_BYTES} bytes\r\n"));
     }

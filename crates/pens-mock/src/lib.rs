@@ -10,6 +10,7 @@
 
 // --- network parties (staging, collector, client, TLS) ---
 mod answer;
+mod answer_gate;
 mod client;
 mod collector;
 mod error;
@@ -33,6 +34,7 @@ mod reference_target;
 mod reference_client;
 
 // --- re-exports: network parties ---
+pub use answer_gate::RECEIPT_HOLD;
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
 pub use collector::{
     BasicAuth, Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent,

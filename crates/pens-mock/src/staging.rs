@@ -261,6 +261,12 @@ impl StagingEvent {
         download && self.completed
     }
 
+    /// An FTP RETR the staging server refused (550 not there or denied, 451 a plan's
+    /// error): no transfer started, so nothing was broken off.
+    pub fn is_refused_retr(&self) -> bool {
+        self.method == "RETR" && !matches!(self.status, 226 | 426)
+    }
+
     /// The request in words, for messages: `GET /s/k/course.zip (200, all 1234 bytes)`,
     /// `HEAD /s/k/course.zip (200, no body read)`, `GET … (200, 100 of 1234 bytes, broken
     /// off)`, `RETR … over implicit FTPS (226, all 1234 bytes)`.
@@ -278,6 +284,8 @@ impl StagingEvent {
         }
         let body = if self.method == "HEAD" {
             "no body requested".to_owned()
+        } else if self.is_refused_retr() {
+            "refused".to_owned()
         } else if self.completed {
             format!("all {} bytes", self.bytes_sent)
         } else {

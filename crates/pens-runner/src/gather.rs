@@ -34,6 +34,26 @@ pub(crate) struct Probe<'a> {
     pub(crate) steps: &'a Steps,
 }
 
+/// Holds the receipts of `key` while its collect waits for its answer; releases them
+/// when dropped, whatever happened to the collect.
+struct AnswerGate<'a> {
+    collector: &'a pens_mock::Collector,
+    key: &'a str,
+}
+
+impl<'a> AnswerGate<'a> {
+    fn new(collector: &'a pens_mock::Collector, key: &'a str) -> Self {
+        collector.awaiting_answer(key);
+        AnswerGate { collector, key }
+    }
+}
+
+impl Drop for AnswerGate<'_> {
+    fn drop(&mut self) {
+        self.collector.answer_read(self.key);
+    }
+}
+
 /// Sends the probe's collect and gathers the evidence for its key.
 pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Probe<'_>) -> Evidence {
     let Probe { key, request, expectations, deadlines, claims, now, staging_user, steps } = *probe;
@@ -46,7 +66,11 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
 
     let started = Instant::now();
     steps.enter("sending the collect and reading the answer");
+    // A receipt that comes before the answer is answered only once the answer is read
+    // (pens_mock::RECEIPT_HOLD): a target waiting on it shows its order beyond doubt.
+    let gate = AnswerGate::new(&parties.collector, key);
     let exchange = client.send(request, deadlines.ack).await;
+    drop(gate);
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.
     // An answer that broke a limit counts as one: it fails at once, nothing else is judged.

@@ -102,8 +102,10 @@ fn retrieval(
     requirement: &'static Requirement,
     protocol: Option<&str>,
 ) -> Option<CheckResult> {
-    let attempts: Vec<&StagingEvent> =
-        requests.iter().filter(|r| r.method != "HEAD" && (r.completed || r.is_whole_download())).collect();
+    let attempts: Vec<&StagingEvent> = requests
+        .iter()
+        .filter(|r| r.method != "HEAD" && (r.completed || r.is_whole_download() || r.is_refused_retr()))
+        .collect();
     let chosen = attempts.iter().find(|r| r.is_whole_download()).or_else(|| attempts.first())?;
     let over = |r: &StagingEvent| protocol.is_none_or(|p| r.protocol == p);
     if !attempts.iter().any(|r| over(r)) {
@@ -289,6 +291,17 @@ mod tests {
             "{}",
             checks[1].message
         );
+    }
+
+    #[test]
+    fn a_refused_ftp_retr_is_the_retrieval_attempt_too() {
+        let mut refused = valid().answered_with(0).fetch(5, 10, false, CredentialsPresented::None);
+        let retr = &mut refused.staging[0];
+        (retr.protocol, retr.method, retr.status, retr.bytes_sent, retr.body_bytes) =
+            ("ftp".into(), "RETR".into(), 550, 0, 0);
+        let checks = judge(&refused, &happens(Some("ftp"), CredentialsExpect::Any), &settings());
+        assert_eq!(outline(&checks), [(Verdict::Pass, "target.fetch.ftp")]);
+        assert!(checks[0].message.contains("RETR /s/unit/scorm12-minimal.zip (550, refused)"), "{}", checks[0].message);
     }
 
     #[test]

@@ -28,6 +28,9 @@ enum Ftps {
     Implicit,
     /// `curl --ssl-reqd ftp://…` on the same port: AUTH TLS.
     Explicit,
+    /// Implicit, and no download timeout at all (as php-pens): a silent staging server
+    /// holds it until the scenario ends.
+    ImplicitWithoutTimeout,
 }
 
 /// Fetches `url` with curl, then posts a receipt (0, or 1310 when curl failed) to the
@@ -39,13 +42,18 @@ fn fetch_and_receipt(command: &CollectCommand, ca: &PathBuf, mode: Ftps) {
         Ftps::Explicit if url.starts_with("ftps://") => (url.replacen("ftps://", "ftp://", 1), &["--ssl-reqd"]),
         _ => (url, &[]),
     };
+    let max_time = match mode {
+        Ftps::ImplicitWithoutTimeout => "0",
+        Ftps::Implicit | Ftps::Explicit => "10",
+    };
     let fetched = std::process::Command::new("curl")
-        .args(["--silent", "--show-error", "--fail", "--max-time", "10", "--cacert"])
+        .args(["--silent", "--show-error", "--fail", "--max-time", max_time, "--cacert"])
         .arg(ca)
         .arg("--output")
         .arg(&out)
         .args(extra)
         .arg(&url)
+        .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     let _ = std::fs::remove_file(&out);
@@ -90,6 +98,10 @@ async fn curl_target(ca: PathBuf, mode: Ftps) -> MockServer {
 }
 
 async fn ftps_fetch_with(mode: Ftps) -> pens_report::ScenarioResult {
+    run_with(mode, "ftps-fetch").await
+}
+
+async fn run_with(mode: Ftps, id: &str) -> pens_report::ScenarioResult {
     let ca = RunCa::generate(&[]).expect("a run CA");
     let ca_file = scratch("ca.pem");
     std::fs::write(&ca_file, ca.ca_pem()).expect("ca.pem");
@@ -97,10 +109,10 @@ async fn ftps_fetch_with(mode: Ftps) -> pens_report::ScenarioResult {
     let mut options = support::options(format!("{}/pens", target.uri()), support::conformant_deadlines());
     options.ca = Some(Arc::new(ca));
     options.claims.ftps = Support::Yes;
-    let report = support::run(&support::target_scenarios_named(&["ftps-fetch"]), &options).await;
+    let report = support::run(&support::target_scenarios_named(&[id]), &options).await;
     let _ = std::fs::remove_file(&ca_file);
     assert_eq!(report.aborted, None, "{}", support::describe_problems(&report));
-    report.scenarios.into_iter().next().expect("ftps-fetch ran")
+    report.scenarios.into_iter().next().expect("the scenario ran")
 }
 
 #[tokio::test]
@@ -121,4 +133,20 @@ async fn a_target_fetching_with_curl_auth_tls_passes_ftps_fetch_too() {
     let fetch = fetch.expect("the fetch check");
     assert_eq!(fetch.requirement, "target.fetch.ftps");
     assert!(fetch.message.contains("over explicit FTPS (AUTH TLS)"), "{}", fetch.message);
+}
+
+/// `staging-silent` against a target without a download timeout: it never gives up, so
+/// no receipt comes, which only warns (CMI010 names no download timeout); the answer
+/// came at once, and the scenario ends at its deadlines, its silent connection closed.
+#[tokio::test]
+async fn a_target_without_a_download_timeout_only_warns_on_a_silent_staging_server_and_the_run_ends() {
+    let started = std::time::Instant::now();
+    let scenario = run_with(Ftps::ImplicitWithoutTimeout, "staging-silent").await;
+    assert_eq!(scenario.verdict, Verdict::Warn, "{:#?}", scenario.checks);
+    let missing = scenario.checks.iter().find(|c| c.requirement == "target.receipt.sent").expect("the count check");
+    assert!(missing.message.contains("names no download timeout"), "{}", missing.message);
+    let deadlines = support::conformant_deadlines();
+    let bound =
+        deadlines.ack + deadlines.fetch + deadlines.receipt + deadlines.quiet + std::time::Duration::from_secs(5);
+    assert!(started.elapsed() < bound, "the run took {:?}", started.elapsed());
 }

@@ -29,15 +29,24 @@ fn target(defect: Option<Defect>) -> (ReferenceTarget, pens_runner::RunOptions) 
     (target, options)
 }
 
-/// A synchronous importer is flagged wherever the package takes time to fetch (here two
-/// seconds to its first byte, within the ack deadline of three).
+/// A synchronous importer is flagged with a small package (its receipt's answer is held
+/// until its collect is answered, so its answer comes two seconds after its receipt) and
+/// where the package takes time to arrive (two seconds to its first byte); both within
+/// the ack deadline of three seconds.
 #[tokio::test]
 async fn a_receipt_and_a_fetch_before_the_answer_are_warned_about() {
-    let scenarios = support::target_scenarios_named(&["staging-slow-first-byte"]);
-    let (_target, options) = target(Some(Defect::SlowAck));
-    let report = support::run(&scenarios, &options).await;
+    for id in ["collect-post-valid", "staging-slow-first-byte"] {
+        let scenarios = support::target_scenarios_named(&[id]);
+        let (_target, mut options) = target(Some(Defect::SlowAck));
+        options.deadlines.ack = std::time::Duration::from_secs(5);
+        let report = support::run(&scenarios, &options).await;
+        assert_synchronous_import_flagged(&report);
+    }
+}
+
+fn assert_synchronous_import_flagged(report: &pens_report::RunReport) {
     let scenario = &report.scenarios[0];
-    assert_eq!(scenario.verdict, Verdict::Warn, "{}", support::describe_problems(&report));
+    assert_eq!(scenario.verdict, Verdict::Warn, "{}", support::describe_problems(report));
     let order: Vec<&str> = scenario
         .checks
         .iter()
