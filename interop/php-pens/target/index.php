@@ -27,18 +27,26 @@ class InteropPackageHandler extends PENSPackageHandler
  */
 function zip_problem($path)
 {
-    $bytes = @file_get_contents($path);
-    if ($bytes === false || strncmp($bytes, "PK\x03\x04", 4) !== 0) {
+    // Read only the head and the tail: a package may be a gigabyte (package-large).
+    $file = @fopen($path, 'rb');
+    if ($file === false || fread($file, 4) !== "PK\x03\x04") {
         return 'the package is not a zip archive';
     }
+    $size = filesize($path);
     // The record is 22 bytes plus a comment of up to 65535.
-    $eocd = strrpos(substr($bytes, -65557), "PK\x05\x06");
+    $tail_start = max(0, $size - 65557);
+    fseek($file, $tail_start);
+    $tail = stream_get_contents($file);
+    $eocd = strrpos($tail, "PK\x05\x06");
     if ($eocd === false) {
         return 'the zip archive has no end of central directory';
     }
-    $eocd += max(0, strlen($bytes) - 65557);
-    $record = unpack('vdisk/vcd_disk/vdisk_entries/ventries/Vcd_size/Vcd_offset', substr($bytes, $eocd + 4, 16));
-    if ($record === false || $record['entries'] === 0 || substr($bytes, $record['cd_offset'], 4) !== "PK\x01\x02") {
+    $record = unpack('vdisk/vcd_disk/vdisk_entries/ventries/Vcd_size/Vcd_offset', substr($tail, $eocd + 4, 16));
+    if ($record === false || $record['entries'] === 0 || $record['cd_offset'] >= $size) {
+        return 'the zip archive has no readable central directory';
+    }
+    fseek($file, $record['cd_offset']);
+    if (fread($file, 4) !== "PK\x01\x02") {
         return 'the zip archive has no readable central directory';
     }
     return null;
