@@ -46,7 +46,12 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
 
     let started = Instant::now();
     steps.enter("sending the collect and reading the answer");
-    let exchange = client.send(request, deadlines.ack).await;
+    // A package staged `after-answer` is held until the harness has read the answer's
+    // head, or the exchange has ended without one (error, timeout at the ack deadline):
+    // then staging lets it go. For any other plan this does nothing.
+    let answered_now = || parties.staging.collect_answered(key);
+    let exchange = client.send_noting_head(request, deadlines.ack, answered_now).await;
+    parties.staging.collect_answered(key);
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.
     // An answer that broke a limit counts as one: it fails at once, nothing else is judged.
