@@ -137,6 +137,16 @@ async fn a_synchronous_importer_fails_answer_before_fetch_on_the_ack_deadline() 
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0].0, "target.ack.synchronous");
     assert!(failed[0].1.contains("no answer to the collect within 1500 ms"), "{}", failed[0].1);
+    // And why, as far as the evidence goes.
+    let why: Vec<&str> = scenario
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Info && c.requirement == "target.ack.synchronous")
+        .map(|c| c.message.as_str())
+        .collect();
+    assert_eq!(why.len(), 1, "{:#?}", scenario.checks);
+    assert!(why[0].contains("requested the package (GET /s/answer-before-fetch/"), "{}", why[0]);
+    assert!(why[0].contains("synchronous import") && why[0].contains("cannot tell"), "{}", why[0]);
     // The package was asked for while the answer was owed, and served after the harness
     // gave up: the fetch and the receipt still happened.
     let fetched = scenario.exchanges.iter().filter(|e| e.kind == pens_report::ExchangeKind::StagingFetch).count();
