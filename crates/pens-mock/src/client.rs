@@ -156,6 +156,20 @@ impl CollectClient {
     /// Sends `request` and reads the whole answer within the client's limits, giving up
     /// after `timeout`.
     pub async fn send(&self, request: &CollectRequest, timeout: Duration) -> CollectExchange {
+        self.send_noting_head(request, timeout, || ()).await
+    }
+
+    /// Like [`CollectClient::send`], calling `on_head` the moment the answer's status
+    /// line and headers have been read (at [`CollectExchange::answer_started`]), before
+    /// its body: from then on the target has answered, and what waits on its answer (a
+    /// package held by [`crate::StagingBehaviour::AfterAnswer`]) may go. Not called when
+    /// no answer came.
+    pub async fn send_noting_head(
+        &self,
+        request: &CollectRequest,
+        timeout: Duration,
+        on_head: impl FnOnce() + Send,
+    ) -> CollectExchange {
         let started = Instant::now();
         let (url, request_body) = match request.method {
             Method::Post => (request.url.clone(), request.body.clone()),
@@ -190,10 +204,14 @@ impl CollectClient {
         let endpoint = endpoint_of(built.url());
 
         let mut answer_started = None;
+        let mut on_head = Some(on_head);
         let answer = tokio::time::timeout(timeout, async {
             let response = match self.http.execute(built).await {
                 Ok(response) => {
                     answer_started = Some(Instant::now());
+                    if let Some(on_head) = on_head.take() {
+                        on_head();
+                    }
                     response
                 }
                 Err(error) => {

@@ -14,6 +14,7 @@
 
 mod body;
 mod ftp;
+mod gate;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -105,6 +106,19 @@ pub enum StagingBehaviour {
     /// recorded at once, with status 0 (no answer). Over FTP the RETR's data never comes
     /// until the listener stops.
     Silent,
+    /// Take the request (recorded at once, with its arrival time) but hold the answer
+    /// until the harness has read the target's answer to the collect, or given up on
+    /// it ([`StagingServer::collect_answered`]), and at the latest `at_most` after the
+    /// plan was staged; then serve the package. CMI010 §5 has the target answer at once
+    /// and App. A §2 shows the order answer, fetch, receipt: a correct target waits only
+    /// the moment the harness takes to read its answer, while a synchronous importer
+    /// (which fetches before it answers) waits on itself until the hold ends. HTTP and
+    /// HTTPS only: over FTP the package is served at once.
+    AfterAnswer {
+        /// The backstop: how long after staging a request is held when nobody opens
+        /// the gate.
+        at_most: Duration,
+    },
 }
 
 /// One package to stage and how to serve it.
@@ -363,6 +377,7 @@ impl StagingServer {
             ftps_base: base_url("ftps", advertise_host, bind, ftps_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
             silences: Mutex::new(HashMap::new()),
+            gates: gate::AnswerGates::default(),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
@@ -464,7 +479,16 @@ impl StagingServer {
             self.shared.silences().remove(key);
             None
         };
-        self.shared.plans().insert(key.to_owned(), Staged { plan, served, silence });
+        // An after-answer plan's requests wait for its gate; any other plan drops the
+        // key's old gate, which lets its held requests go.
+        let hold = match plan.behaviour {
+            StagingBehaviour::AfterAnswer { at_most } => Some(self.shared.gates.close(key, at_most)),
+            _ => {
+                self.shared.gates.remove(key);
+                None
+            }
+        };
+        self.shared.plans().insert(key.to_owned(), Staged { plan, served, silence, hold });
         StagedPackage {
             http_url: format!("{}{path}", self.shared.http_base),
             https_url: format!("{}{path}", self.shared.https_base),
@@ -479,6 +503,17 @@ impl StagingServer {
         self.shared.plans().remove(key);
         // Ends the wait of every silent request of `key`: they are answered 503 and closed.
         self.shared.silences().remove(key);
+        // And the wait of every held request of `key`: they are served (the plan was
+        // looked up when they arrived).
+        self.shared.gates.remove(key);
+    }
+
+    /// Tells the staging server that the harness has read the head of the target's
+    /// answer to the collect of `key`, or that the exchange ended without one (an
+    /// error, a timeout): requests held by [`StagingBehaviour::AfterAnswer`] are served
+    /// now, and later ones at once. Does nothing for a key staged otherwise.
+    pub fn collect_answered(&self, key: &str) {
+        self.shared.gates.open(key);
     }
 
     /// From now on hands every request's event to `sink` when its answer ends, instead
@@ -538,6 +573,9 @@ struct Shared {
     /// For each key staged [`StagingBehaviour::Silent`]: dropped when the plan goes,
     /// which wakes its silent requests.
     silences: Mutex<HashMap<String, tokio::sync::watch::Sender<()>>>,
+    /// For each key staged [`StagingBehaviour::AfterAnswer`]: the gate its requests
+    /// wait on.
+    gates: gate::AnswerGates,
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
     login_failures: ftp::LoginFailures,
@@ -598,6 +636,8 @@ struct Staged {
     served: PackageBody,
     /// For a silent plan: closes when the plan is unstaged or replaced.
     silence: Option<tokio::sync::watch::Receiver<()>>,
+    /// For an after-answer plan: what its requests wait on before they are answered.
+    hold: Option<gate::Hold>,
 }
 
 /// The router: everything goes to one handler, which records even what matches no plan.
@@ -644,6 +684,7 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let segments = segments_after(&path, STAGING_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
     let staged = shared.plans().get(&key).cloned();
+    let hold = staged.as_ref().and_then(|s| s.hold.clone());
     let required = staged.as_ref().and_then(|s| s.plan.credentials.as_ref());
     let credentials = judge_credentials(request.headers(), required);
     let answer = decide(&shared, scheme, &method, &key, &segments, staged, &credentials);
@@ -661,6 +702,12 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
         response.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
         return response;
     }
+    if let Some(hold) = hold {
+        // The event keeps its arrival time: the order check judges when the request
+        // came, not when it was let go.
+        let release = hold.wait().await;
+        tracing::debug!(?release, "a held staging request is let go");
+    }
     respond(answer, pending).await
 }
 
@@ -674,7 +721,7 @@ fn decide(
     staged: Option<Staged>,
     credentials: &CredentialsPresented,
 ) -> Answer {
-    let Some(Staged { plan, served, silence }) = staged else {
+    let Some(Staged { plan, served, silence, .. }) = staged else {
         return Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n");
     };
     let redirected = match segments {
@@ -729,6 +776,8 @@ fn decide(
         StagingBehaviour::DelayFirstByte(delay) => package(Some(delay), None, None),
         StagingBehaviour::Dribble { chunk, interval } => package(None, Some(Pacing { chunk, interval }), None),
         StagingBehaviour::Truncate { after } => package(None, None, Some(after)),
+        // Held in `handle` until the answer is read, then served as it is.
+        StagingBehaviour::AfterAnswer { .. } => package(None, None, None),
         StagingBehaviour::Silent => match silence {
             Some(until) => Answer::Silent { until },
             None => Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n"),
@@ -897,6 +946,7 @@ mod tests {
             ftps_base: String::new(),
             plans: Mutex::new(HashMap::new()),
             silences: Mutex::new(HashMap::new()),
+            gates: gate::AnswerGates::default(),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),

@@ -55,12 +55,14 @@ pub(crate) fn not_applicable(
 }
 
 /// The staging plan: the package, credentials (rendered) and behaviour; an oversized
-/// package goes `over_bytes` beyond `declared_max_package_bytes`.
+/// package goes `over_bytes` beyond `declared_max_package_bytes`, and a package held
+/// until the answer (`after-answer`) is held at most `ack` plus [`ANSWER_HOLD_MARGIN`].
 pub(crate) fn staging_plan(
     scenario: &Scenario,
     package: PackageBody,
     context: &dyn TemplateContext,
     declared_max_package_bytes: Option<u64>,
+    ack: std::time::Duration,
 ) -> StagingPlan {
     let staging = &scenario.staging.value;
     let file_name = file_name_of(&staging.package.value);
@@ -82,6 +84,7 @@ pub(crate) fn staging_plan(
         StagingBehaviour::ZipSlip => MockBehaviour::ZipSlip,
         StagingBehaviour::ZipBomb => MockBehaviour::ZipBomb,
         StagingBehaviour::Silent => MockBehaviour::Silent,
+        StagingBehaviour::AfterAnswer => MockBehaviour::AfterAnswer { at_most: ack + ANSWER_HOLD_MARGIN },
         StagingBehaviour::Oversized { over_bytes } => MockBehaviour::Oversized {
             size: declared_max_package_bytes.unwrap_or_default().saturating_add(over_bytes.value),
         },
@@ -93,6 +96,14 @@ pub(crate) fn staging_plan(
     }
     plan
 }
+
+/// How much longer than the ack deadline staging holds an `after-answer` package when
+/// nobody opens its gate. The runner opens it once the collect exchange has ended, which
+/// is at the ack deadline at the latest ([`crate::gather`]); staging's own limit is only
+/// the backstop, and it must not come first: a synchronous importer let go just before
+/// the harness gives up could slip its answer in under the deadline, and the verdict
+/// would depend on a race.
+pub(crate) const ANSWER_HOLD_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Whether the staging behaviour rewrites the package (reads its entries into memory
 /// and writes them again), rather than serving it as it is.

@@ -69,7 +69,12 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     // A receipt that comes before the answer is answered only once the answer is read
     // (pens_mock::RECEIPT_HOLD): a target waiting on it shows its order beyond doubt.
     let gate = AnswerGate::new(&parties.collector, key);
-    let exchange = client.send(request, deadlines.ack).await;
+    // A package staged `after-answer` is held until the harness has read the answer's
+    // head, or the exchange has ended without one (error, timeout at the ack deadline):
+    // then staging lets it go. For any other plan this does nothing.
+    let answered_now = || parties.staging.collect_answered(key);
+    let exchange = client.send_noting_head(request, deadlines.ack, answered_now).await;
+    parties.staging.collect_answered(key);
     drop(gate);
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.

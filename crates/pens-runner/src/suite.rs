@@ -363,7 +363,13 @@ async fn run_copy(
 ) -> (crate::evaluate::Judgement, Vec<pens_report::Exchange>) {
     let options = &shared.options;
     let mut context = ScenarioContext::new(&shared.parties, &shared.run_id, key);
-    let plan = from_scenario::staging_plan(scenario, package, &context, options.declared_max_package_bytes);
+    let plan = from_scenario::staging_plan(
+        scenario,
+        package,
+        &context,
+        options.declared_max_package_bytes,
+        settings.deadlines.ack,
+    );
     context.staged(shared.parties.staging.stage(key, plan));
     // Whether the copy ends or is abandoned, its package stops being served.
     let _unstage = Unstage { staging: &shared.parties.staging, key };

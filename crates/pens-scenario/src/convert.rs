@@ -168,7 +168,8 @@ impl Converter<'_, '_> {
             | BehaviourName::Redirect
             | BehaviourName::ZipSlip
             | BehaviourName::ZipBomb
-            | BehaviourName::Silent => &[],
+            | BehaviourName::Silent
+            | BehaviourName::AfterAnswer => &[],
         };
         for key in ["status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"] {
             if let (Some(key_span), false) = (table.key_span(key), parameters.contains(&key)) {
@@ -201,6 +202,7 @@ impl Converter<'_, '_> {
             BehaviourName::ZipSlip => StagingBehaviour::ZipSlip,
             BehaviourName::ZipBomb => StagingBehaviour::ZipBomb,
             BehaviourName::Silent => StagingBehaviour::Silent,
+            BehaviourName::AfterAnswer => StagingBehaviour::AfterAnswer,
             BehaviourName::Oversized => StagingBehaviour::Oversized {
                 over_bytes: over_bytes.unwrap_or(Spanned::new(DEFAULT_OVER_BYTES, name.span)),
             },

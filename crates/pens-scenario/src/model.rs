@@ -198,6 +198,13 @@ pub enum StagingBehaviour {
     /// `silent`: accept the connection, read the request, never answer, until the
     /// scenario ends (then the connection is closed): a staging server that hangs.
     Silent,
+    /// `after-answer`: take the package request but answer it only once the harness has
+    /// read the target's answer to the collect (or given up on it at the ack deadline),
+    /// then serve the package. A correct target, which answers at once (CMI010 §5), is
+    /// held only the moment the harness takes to read its answer; one that fetches
+    /// before it answers waits on itself until the ack deadline. HTTP and HTTPS only:
+    /// over FTP the package is served at once.
+    AfterAnswer,
 }
 
 keywords! {
@@ -225,6 +232,8 @@ keywords! {
         Oversized = "oversized",
         /// `silent`.
         Silent = "silent",
+        /// `after-answer`.
+        AfterAnswer = "after-answer",
     }
 }
 
@@ -243,6 +252,7 @@ impl StagingBehaviour {
             StagingBehaviour::ZipBomb => BehaviourName::ZipBomb,
             StagingBehaviour::Oversized { .. } => BehaviourName::Oversized,
             StagingBehaviour::Silent => BehaviourName::Silent,
+            StagingBehaviour::AfterAnswer => BehaviourName::AfterAnswer,
         }
     }
 }

@@ -480,3 +480,79 @@ async fn silent_never_answers_until_the_plan_is_unstaged() {
     assert_eq!(status.unwrap().unwrap(), 503);
     assert_eq!(setup.staging.events("silent").len(), 1, "recorded once");
 }
+
+/// `after-answer`: a request is taken (and keeps its arrival time) but answered only
+/// once the harness says it has read the answer to the collect of its key, over HTTP
+/// and HTTPS alike; another key's answer does not let it go.
+#[tokio::test]
+async fn after_answer_holds_the_package_until_its_collect_is_answered() {
+    let setup = setup().await;
+    let body = package();
+    let hold = StagingBehaviour::AfterAnswer { at_most: Duration::from_secs(600) };
+    let plan = || StagingPlan::new("course.zip", body.clone()).behaviour(hold.clone());
+    let first = setup.staging.stage("held-1", plan());
+    let second = setup.staging.stage("held-2", plan());
+    let get = |url: String| {
+        let client = setup.client();
+        tokio::spawn(async move {
+            let response = client.get(&url).send().await.unwrap();
+            (response.status().as_u16(), response.bytes().await.unwrap(), Instant::now())
+        })
+    };
+    let mut over_http = get(first.http_url.clone());
+    let mut over_https = get(first.https_url.clone());
+    let mut other_key = get(second.http_url.clone());
+
+    // A request held is not answered (the window only bounds how long we look).
+    for request in [&mut over_http, &mut over_https, &mut other_key] {
+        assert!(tokio::time::timeout(Duration::from_millis(100), request).await.is_err(), "answered while held");
+    }
+    assert!(setup.staging.events("held-1").is_empty(), "recorded as answered while held");
+
+    let opened = Instant::now();
+    setup.staging.collect_answered("held-1");
+    for request in [over_http, over_https] {
+        let (status, served, at) = tokio::time::timeout_at(deadline().into(), request).await.unwrap().unwrap();
+        assert_eq!((status, served), (200, body.clone()));
+        assert!(at >= opened);
+    }
+    let events = setup.staging.events("held-1");
+    assert_eq!(events.len(), 2, "{events:?}");
+    for event in &events {
+        // The arrival, not the release, is when the target asked.
+        assert!(event.at < opened && event.finished_at >= opened, "{event:?}");
+        assert!(event.is_whole_download(), "{event:?}");
+    }
+    assert_eq!(events.iter().map(|e| e.protocol.as_str()).collect::<std::collections::BTreeSet<_>>().len(), 2);
+
+    // Still held: its own collect was not answered yet. Once it is, later requests are
+    // not held at all.
+    assert!(tokio::time::timeout(Duration::from_millis(100), &mut other_key).await.is_err(), "released by another key");
+    setup.staging.collect_answered("held-2");
+    let (status, _, _) = tokio::time::timeout_at(deadline().into(), other_key).await.unwrap().unwrap();
+    assert_eq!(status, 200);
+    let (status, served, _) = tokio::time::timeout_at(deadline().into(), get(second.http_url)).await.unwrap().unwrap();
+    assert_eq!((status, served), (200, body));
+}
+
+/// When nobody says the collect was answered, the hold ends at its deadline and the
+/// package is served: nothing hangs.
+#[tokio::test]
+async fn after_answer_serves_at_its_deadline_when_nobody_opens_the_gate() {
+    let setup = setup().await;
+    let at_most = Duration::from_millis(300);
+    let staged_at = Instant::now();
+    let staged = setup.staging.stage(
+        "unopened",
+        StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::AfterAnswer { at_most }),
+    );
+    let response = tokio::time::timeout_at(deadline().into(), setup.client().get(&staged.http_url).send())
+        .await
+        .expect("served at the deadline")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap(), package());
+    assert!(staged_at.elapsed() >= at_most, "served before the deadline");
+    let event = setup.event("unopened", |e| e.completed).await;
+    assert!(event.finished_at.duration_since(staged_at) >= at_most, "{event:?}");
+}

@@ -38,7 +38,7 @@ pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: 
         None => {
             let mut judgement = judge_expectations(evidence, expectations, settings);
             // Once per scenario, whatever alternative holds: the order is the target's.
-            judgement.checks.extend(order::judge(evidence));
+            judgement.checks.extend(order::judge(evidence, settings.deadlines.ack));
             judgement
         }
     };

@@ -33,6 +33,16 @@
 //! answer waits up to a second for its own import request, about a second after. Once
 //! the fetch is flagged, the job ran before the answer, so a receipt that arrived ahead
 //! of the answer's head at all is flagged with it.
+//!
+//! Where the import does not wait on its receipt, timing cannot flag an import of a few
+//! milliseconds. `answer-before-fetch` makes it
+//! certain instead: its staging server holds the package until the harness has read the
+//! answer (`after-answer`), so a synchronous importer waits on itself and gives no answer
+//! within the ack deadline, which the response check fails. When no answer came in time
+//! but the target had asked for the package while its answer was owed, an `info` check
+//! says so: it is what a synchronous import looks like, though from one scenario the
+//! harness cannot tell it from an answer late for another reason, and the message says
+//! that too.
 
 use std::time::{Duration, Instant};
 
@@ -51,9 +61,12 @@ const WHY_WARN: &str = "CMI010 §5 has the target answer the collect at once, an
      warns (a late answer fails target.ack.synchronous on its own)";
 
 /// Warnings for a fetch and a receipt that came before the answer; nothing when the
-/// order holds, or when there was no answer to order them by.
-pub(crate) fn judge(evidence: &Evidence) -> Vec<CheckResult> {
-    let Some(answered) = evidence.exchange.answer_started else { return Vec::new() };
+/// order holds. When no answer came within `ack`, the ack deadline, an `info` check on
+/// a fetch that came before that deadline.
+pub(crate) fn judge(evidence: &Evidence, ack: Duration) -> Vec<CheckResult> {
+    let Some(answered) = evidence.exchange.answer_started else {
+        return unanswered(evidence, ack).into_iter().collect();
+    };
     let before = |at: Instant| at + SLACK < answered;
     let mut checks = Vec::new();
     if let Some(fetch) = evidence.staging.iter().filter(|e| before(e.at)).min_by_key(|e| e.at) {
@@ -89,6 +102,32 @@ pub(crate) fn judge(evidence: &Evidence) -> Vec<CheckResult> {
     checks
 }
 
+/// When the answer never came in time: the first package request the target made while
+/// its answer was owed (before the ack deadline), as a diagnosis of the late answer (the
+/// response check fails it).
+fn unanswered(evidence: &Evidence, ack: Duration) -> Option<CheckResult> {
+    let exchange = &evidence.exchange;
+    if !exchange.timed_out {
+        return None;
+    }
+    let owed = |at: Instant| at >= exchange.started && at < exchange.started + ack;
+    let fetch = evidence.staging.iter().filter(|e| owed(e.at)).min_by_key(|e| e.at)?;
+    Some(CheckResult::new(
+        Verdict::Info,
+        &req::TARGET_ACK_SYNCHRONOUS,
+        format!(
+            "no answer came within the ack deadline, yet the target requested the package ({} {}) {} ms after the \
+             collect was sent: it was fetching while its answer was still owed. That is what a synchronous import \
+             looks like (the answer waits for the import, and the import for the package, which a slow or holding \
+             staging server delays); from this scenario alone the harness cannot tell it from an answer late for \
+             another reason",
+            fetch.method,
+            fetch.path,
+            fetch.at.saturating_duration_since(exchange.started).as_millis()
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use pens_report::Verdict;
@@ -96,17 +135,20 @@ mod tests {
     use super::judge;
     use crate::evaluate::testing::{outline, valid};
 
+    const ACK_MS: u64 = 3000;
+    const ACK: std::time::Duration = std::time::Duration::from_millis(ACK_MS);
+
     #[test]
     fn in_order_nothing_is_said() {
         let evidence = valid().answered_with(0).answered_between(10, 12).downloaded(15, 20).receipt(30, 0);
-        assert!(judge(&evidence).is_empty());
+        assert!(judge(&evidence, ACK).is_empty());
     }
 
     #[test]
     fn a_receipt_and_a_fetch_before_the_answer_warn_and_say_why() {
         // A synchronous importer: fetch, receipt, and only then the answer.
         let evidence = valid().downloaded(5, 1040).receipt(1060, 0).answered_with(0).answered_between(2200, 2201);
-        let checks = judge(&evidence);
+        let checks = judge(&evidence, ACK);
         assert_eq!(
             outline(&checks),
             [(Verdict::Warn, "target.ack.synchronous"), (Verdict::Warn, "target.ack.synchronous")]
@@ -135,7 +177,7 @@ mod tests {
     fn a_receipt_while_the_answer_is_read_is_concurrent_not_before() {
         // The head came at 100 ms, the last byte at 300 ms; the receipt at 150 ms.
         let evidence = valid().answered_with(0).answered_between(100, 300).receipt(150, 0);
-        assert!(judge(&evidence).is_empty());
+        assert!(judge(&evidence, ACK).is_empty());
     }
 
     #[test]
@@ -143,9 +185,9 @@ mod tests {
         // A target that starts its job while its answer is on the way, read by a busy
         // harness 400 ms later.
         let evidence = valid().answered_with(0).answered_between(450, 451).receipt(60, 1310).downloaded(50, 55);
-        assert!(judge(&evidence).is_empty());
+        assert!(judge(&evidence, ACK).is_empty());
         let evidence = valid().answered_with(0).answered_between(600, 601).receipt(40, 0);
-        assert_eq!(outline(&judge(&evidence)), [(Verdict::Warn, "target.ack.synchronous")]);
+        assert_eq!(outline(&judge(&evidence, ACK)), [(Verdict::Warn, "target.ack.synchronous")]);
     }
 
     #[test]
@@ -153,7 +195,7 @@ mod tests {
         // A synchronous importer of a slow package: fetch at 5 ms, receipt 2 ms before
         // the answer's head at 2000 ms.
         let evidence = valid().downloaded(5, 1990).receipt(1998, 0).answered_with(0).answered_between(2000, 2001);
-        let checks = judge(&evidence);
+        let checks = judge(&evidence, ACK);
         assert_eq!(
             outline(&checks),
             [(Verdict::Warn, "target.ack.synchronous"), (Verdict::Warn, "target.ack.synchronous")]
@@ -166,8 +208,16 @@ mod tests {
     }
 
     #[test]
-    fn without_an_answer_there_is_nothing_to_order_by() {
+    fn without_an_answer_there_is_nothing_to_order_by_but_a_fetch_while_it_was_owed_is_said() {
         let evidence = valid().unanswered().downloaded(5, 10).receipt(20, 0);
-        assert!(judge(&evidence).is_empty());
+        let checks = judge(&evidence, ACK);
+        assert_eq!(outline(&checks), [(Verdict::Info, "target.ack.synchronous")]);
+        let message = &checks[0].message;
+        assert!(message.contains("(GET /s/unit/") && message.contains(" 5 ms after the collect"), "{message}");
+        assert!(message.contains("synchronous import") && message.contains("cannot tell"), "{message}");
+        // Nothing fetched: nothing to say about the order.
+        assert!(judge(&valid().unanswered(), ACK).is_empty());
+        // A fetch after the deadline says nothing about why the answer was late.
+        assert!(judge(&valid().unanswered().downloaded(ACK_MS + 5, ACK_MS + 10), ACK).is_empty());
     }
 }

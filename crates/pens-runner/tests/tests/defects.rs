@@ -70,6 +70,7 @@ enum Transports {
 /// Scenarios with a successful fetch and receipt: what a defect in the receipt catches.
 const RECEIPTED: &[&str] = &[
     "alerts-claimed",
+    "answer-before-fetch",
     "collect-get-valid",
     "collect-post-valid",
     "elements-reordered",

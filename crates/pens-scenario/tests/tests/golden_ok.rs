@@ -27,6 +27,18 @@ fn a_silent_staging_server_and_a_missing_receipt_that_only_warns() {
 }
 
 #[test]
+fn a_package_held_until_the_answer_is_read() {
+    let scenario = load("answer-before-fetch");
+    assert_eq!(scenario.staging.value.behaviour.value, StagingBehaviour::AfterAnswer);
+    assert_eq!(scenario.staging.value.behaviour.value.name(), BehaviourName::AfterAnswer);
+    assert_eq!(BehaviourName::AfterAnswer.to_string(), "after-answer");
+    let requirements: Vec<_> = scenario.requirements.iter().map(|r| r.value).collect();
+    assert_eq!(requirements[0], &req::TARGET_ACK_SYNCHRONOUS);
+    let receipt = scenario.expect.receipt.as_ref().expect("[expect.receipt]");
+    assert!(receipt.value.after_fetch.value);
+}
+
+#[test]
 fn every_ok_file_loads_and_the_directory_has_no_error() {
     let (scenarios, errors) = load_dir(golden("ok"));
     assert!(errors.is_empty(), "{}", render_plain_all(&errors));
@@ -34,6 +46,7 @@ fn every_ok_file_loads_and_the_directory_has_no_error() {
     assert_eq!(
         ids,
         [
+            "answer-before-fetch",
             "collect-get-raw",
             "collect-post-valid",
             "fetch-ftp-or-1304",

@@ -7,6 +7,8 @@ use crate::support::{golden, snapshot_next_to, toml_files};
 
 /// The first error of each file: the one the file is about.
 const EXPECTED: &[(&str, &str)] = &[
+    ("after-answer-misspelt", "pens_scenario::unknown_keyword"),
+    ("after-answer-mistakes", "pens_scenario::conflict"),
     ("bad-placeholder", "pens_scenario::template"),
     ("code-out-of-range", "pens_scenario::code_out_of_range"),
     ("id-mismatch", "pens_scenario::id_mismatch"),

@@ -110,7 +110,9 @@ fn decide(place: &Place, plans: &HashMap<String, Staged>, user: &FtpUser) -> (Cr
     let serve = |shape| Retr::Serve { data: served.clone(), shape };
     let retr = match plan.behaviour {
         // FTP has no redirect: the package is served where it was asked for.
+        // FTP holds nothing: the gate of `after-answer` is HTTP and HTTPS only.
         StagingBehaviour::Serve
+        | StagingBehaviour::AfterAnswer { .. }
         | StagingBehaviour::Corrupt
         | StagingBehaviour::Redirect
         | StagingBehaviour::ZipSlip
@@ -357,7 +359,7 @@ mod tests {
 
     fn staged(plan: StagingPlan) -> HashMap<String, Staged> {
         let served = plan.body.clone();
-        HashMap::from([("k".to_owned(), Staged { plan, served, silence: None })])
+        HashMap::from([("k".to_owned(), Staged { plan, served, silence: None, hold: None })])
     }
 
     fn course() -> Place {

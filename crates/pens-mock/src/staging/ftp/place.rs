@@ -124,7 +124,7 @@ mod tests {
         keys.iter()
             .map(|key| {
                 let plan = StagingPlan::new("my course.zip", Bytes::from_static(b"zip"));
-                ((*key).to_owned(), Staged { served: plan.body.clone(), plan, silence: None })
+                ((*key).to_owned(), Staged { served: plan.body.clone(), plan, silence: None, hold: None })
             })
             .collect()
     }
