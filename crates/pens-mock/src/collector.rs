@@ -306,13 +306,14 @@ impl Collector {
     /// receipt was answered shows it beyond any doubt of the harness's clocks
     /// (CMI010 App. A §2: answer, fetch, receipt).
     pub fn awaiting_answer(&self, key: &str) {
-        self.shared.gates.awaiting(key);
+        // The deadline is set per receipt when it arrives (`hold` below), not here.
+        let _ = self.shared.gates.close(key, crate::answer_gate::RECEIPT_HOLD);
     }
 
     /// The answer to the collect of `key` has been read, or will not come: its held
     /// receipts are answered now.
     pub fn answer_read(&self, key: &str) {
-        self.shared.gates.answered(key);
+        self.shared.gates.remove(key);
     }
 
     /// Every notification recorded for `key`, in arrival order.
@@ -442,7 +443,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     if let Some(key) = held_key {
         // Recorded first, as it arrived; only our answer waits (crate::answer_gate).
-        shared.gates.hold(&key, crate::answer_gate::RECEIPT_HOLD).await;
+        if let Some(hold) = shared.gates.hold(&key, crate::answer_gate::RECEIPT_HOLD) {
+            hold.wait().await;
+        }
     }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return text_response(status, format!("a notification is at most {MAX_NOTIFICATION_BYTES} bytes\r\n"));

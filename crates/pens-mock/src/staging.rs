@@ -14,7 +14,6 @@
 
 mod body;
 mod ftp;
-mod gate;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -377,7 +376,7 @@ impl StagingServer {
             ftps_base: base_url("ftps", advertise_host, bind, ftps_bound.addr.port()),
             plans: Mutex::new(HashMap::new()),
             silences: Mutex::new(HashMap::new()),
-            gates: gate::AnswerGates::default(),
+            gates: crate::answer_gate::AnswerGates::default(),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
@@ -575,7 +574,7 @@ struct Shared {
     silences: Mutex<HashMap<String, tokio::sync::watch::Sender<()>>>,
     /// For each key staged [`StagingBehaviour::AfterAnswer`]: the gate its requests
     /// wait on.
-    gates: gate::AnswerGates,
+    gates: crate::answer_gate::AnswerGates,
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
     login_failures: ftp::LoginFailures,
@@ -637,7 +636,7 @@ struct Staged {
     /// For a silent plan: closes when the plan is unstaged or replaced.
     silence: Option<tokio::sync::watch::Receiver<()>>,
     /// For an after-answer plan: what its requests wait on before they are answered.
-    hold: Option<gate::Hold>,
+    hold: Option<crate::answer_gate::Hold>,
 }
 
 /// The router: everything goes to one handler, which records even what matches no plan.
@@ -946,7 +945,7 @@ mod tests {
             ftps_base: String::new(),
             plans: Mutex::new(HashMap::new()),
             silences: Mutex::new(HashMap::new()),
-            gates: gate::AnswerGates::default(),
+            gates: crate::answer_gate::AnswerGates::default(),
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
