@@ -34,23 +34,25 @@ pub(crate) struct Probe<'a> {
     pub(crate) steps: &'a Steps,
 }
 
-/// Holds the receipts of `key` while its collect waits for its answer; releases them
-/// when dropped, whatever happened to the collect.
+/// Holds what waits for the answer to the collect of `key` (pens_mock's answer gates):
+/// the collector's answers to its receipts, and the package of an `after-answer` plan.
+/// Dropped, whatever happened to the collect, it lets both go.
 struct AnswerGate<'a> {
-    collector: &'a pens_mock::Collector,
+    parties: &'a Parties,
     key: &'a str,
 }
 
 impl<'a> AnswerGate<'a> {
-    fn new(collector: &'a pens_mock::Collector, key: &'a str) -> Self {
-        collector.awaiting_answer(key);
-        AnswerGate { collector, key }
+    fn new(parties: &'a Parties, key: &'a str) -> Self {
+        parties.collector.awaiting_answer(key);
+        AnswerGate { parties, key }
     }
 }
 
 impl Drop for AnswerGate<'_> {
     fn drop(&mut self) {
-        self.collector.answer_read(self.key);
+        self.parties.collector.answer_read(self.key);
+        self.parties.staging.collect_answered(self.key);
     }
 }
 
@@ -68,13 +70,11 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     steps.enter("sending the collect and reading the answer");
     // A receipt that comes before the answer is answered only once the answer is read
     // (pens_mock::RECEIPT_HOLD): a target waiting on it shows its order beyond doubt.
-    let gate = AnswerGate::new(&parties.collector, key);
-    // A package staged `after-answer` is held until the harness has read the answer's
-    // head, or the exchange has ended without one (error, timeout at the ack deadline):
-    // then staging lets it go. For any other plan this does nothing.
+    // A package staged `after-answer` is let go as soon as the answer's head is read, or
+    // when the exchange has ended without one (error, timeout at the ack deadline).
+    let gate = AnswerGate::new(parties, key);
     let answered_now = || parties.staging.collect_answered(key);
     let exchange = client.send_noting_head(request, deadlines.ack, answered_now).await;
-    parties.staging.collect_answered(key);
     drop(gate);
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.
