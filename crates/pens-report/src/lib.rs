@@ -11,6 +11,7 @@
 //! ([`load_report_schema`]).
 
 mod baseline;
+mod causes;
 mod console;
 mod diff;
 mod html;
@@ -26,6 +27,7 @@ mod text;
 mod verdict;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
+pub use causes::{Cause, group_causes, headline_check, same_cause};
 pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use html::render_html;

@@ -1,0 +1,192 @@
+//! Failures grouped by cause: the same requirement failing with the same finding in
+//! several scenarios is one cause, shown once with the list of its scenarios.
+//!
+//! A target with LF-only line ends fails `response.line-ending.crlf` identically in
+//! every scenario that reads an answer; listing that diff 45 times buries the one
+//! finding specific to `security-zip-slip`. Every renderer (console, `summary.md`,
+//! `report.html`) groups through [`group_causes`], so they agree on what a cause is,
+//! and picks each scenario's headline with [`headline_check`], which prefers the
+//! finding specific to that scenario over one repeated across the run.
+//!
+//! Two checks are the same cause when their verdict, requirement, section, message,
+//! expected, actual and diff are all equal: exactly what a reader would see. A message
+//! that differs in any byte (a scenario's own URL, say) is a different cause; grouping
+//! never hides a difference.
+
+use crate::model::{CheckResult, RunReport, ScenarioResult};
+use crate::verdict::Verdict;
+
+/// One finding (a check worse than `pass`) and every scenario it appeared in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause<'r> {
+    /// The check as the first scenario (in report order) recorded it; the others
+    /// recorded an identical one.
+    pub check: &'r CheckResult,
+    /// The ids of the scenarios where it appeared, in report order, each once.
+    pub scenarios: Vec<&'r str>,
+}
+
+impl Cause<'_> {
+    /// Whether more than one scenario shares it.
+    pub fn is_shared(&self) -> bool {
+        self.scenarios.len() > 1
+    }
+}
+
+/// The findings of a run at `min` or worse, by cause: shared causes first (worst
+/// verdict first, then most scenarios first, then first appearance), then the causes
+/// found in one scenario only, in report order. Checks of a scenario with an expected
+/// failure count like the others; renderers mark the scenario.
+pub fn group_causes(report: &RunReport, min: Verdict) -> Vec<Cause<'_>> {
+    let mut causes: Vec<Cause<'_>> = Vec::new();
+    for scenario in &report.scenarios {
+        for check in scenario.checks.iter().filter(|c| c.verdict >= min) {
+            match causes.iter_mut().find(|cause| same_cause(cause.check, check)) {
+                Some(cause) => {
+                    if cause.scenarios.last() != Some(&scenario.id.as_str()) {
+                        cause.scenarios.push(&scenario.id);
+                    }
+                }
+                None => causes.push(Cause { check, scenarios: vec![&scenario.id] }),
+            }
+        }
+    }
+    // A stable sort keeps first appearance as the last tie-breaker.
+    causes.sort_by(|a, b| {
+        b.is_shared().cmp(&a.is_shared()).then(b.check.verdict.cmp(&a.check.verdict)).then(if a.is_shared() {
+            b.scenarios.len().cmp(&a.scenarios.len())
+        } else {
+            std::cmp::Ordering::Equal
+        })
+    });
+    causes
+}
+
+/// Whether two checks would read the same to a person: same verdict, requirement and
+/// every text shown.
+pub fn same_cause(a: &CheckResult, b: &CheckResult) -> bool {
+    a == b
+}
+
+/// The check that best explains `scenario`'s verdict: among its checks with that
+/// verdict, the one shared by the fewest scenarios of `causes` (a finding specific to
+/// this scenario before one repeated across the run), the first such in check order.
+/// `None` when no check has the scenario's verdict (e.g. a harness error or an
+/// inconclusive scenario explained by its note).
+pub fn headline_check<'r>(scenario: &'r ScenarioResult, causes: &[Cause<'_>]) -> Option<&'r CheckResult> {
+    let spread = |check: &CheckResult| {
+        causes.iter().find(|cause| same_cause(cause.check, check)).map_or(1, |cause| cause.scenarios.len())
+    };
+    scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).min_by_key(|c| spread(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Harness, Summary, TargetInfo};
+
+    fn check(verdict: Verdict, requirement: &str, message: &str) -> CheckResult {
+        CheckResult {
+            verdict,
+            requirement: requirement.into(),
+            section: "6.4".into(),
+            message: message.into(),
+            expected: None,
+            actual: None,
+            diff: None,
+        }
+    }
+
+    fn scenario(id: &str, verdict: Verdict, checks: Vec<CheckResult>) -> ScenarioResult {
+        let mut s = ScenarioResult::new(id, id, format!("{id}.toml"), verdict);
+        s.checks = checks;
+        s
+    }
+
+    fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
+        RunReport {
+            format_version: crate::FORMAT_VERSION,
+            harness: Harness { name: "pens-conform".into(), version: "0".into() },
+            mode: "target".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_ms: 1,
+            target: TargetInfo {
+                url: "http://127.0.0.1:1/pens".into(),
+                name: None,
+                claims: Default::default(),
+                observed: Vec::new(),
+            },
+            summary: Summary::of(&scenarios),
+            aborted: None,
+            baseline: None,
+            scenario_digest: None,
+            partition: None,
+            merged_from: None,
+            scenarios,
+        }
+    }
+
+    fn crlf() -> CheckResult {
+        check(Verdict::Fail, "response.line-ending.crlf", "answer lines end in LF")
+    }
+
+    #[test]
+    fn one_cause_in_three_scenarios_is_one_group_listing_them() {
+        let report = report(vec![
+            scenario("a", Verdict::Fail, vec![crlf(), check(Verdict::Pass, "x", "fine")]),
+            scenario("b", Verdict::Fail, vec![crlf()]),
+            scenario("c", Verdict::Fail, vec![crlf(), check(Verdict::Fail, "package.zip-slip", "imported ../x")]),
+        ]);
+        let causes = group_causes(&report, Verdict::Warn);
+        assert_eq!(causes.len(), 2, "{causes:?}");
+        assert_eq!(causes[0].check.requirement, "response.line-ending.crlf");
+        assert_eq!(causes[0].scenarios, ["a", "b", "c"]);
+        assert!(!causes[1].is_shared());
+        assert_eq!(causes[1].scenarios, ["c"]);
+    }
+
+    #[test]
+    fn a_message_differing_in_one_byte_is_another_cause() {
+        let report = report(vec![
+            scenario("a", Verdict::Fail, vec![check(Verdict::Fail, "r", "got /a.zip")]),
+            scenario("b", Verdict::Fail, vec![check(Verdict::Fail, "r", "got /b.zip")]),
+        ]);
+        assert_eq!(group_causes(&report, Verdict::Warn).len(), 2);
+    }
+
+    #[test]
+    fn a_cause_repeated_within_one_scenario_lists_it_once() {
+        let report = report(vec![scenario("a", Verdict::Fail, vec![crlf(), crlf()])]);
+        let causes = group_causes(&report, Verdict::Warn);
+        assert_eq!(causes[0].scenarios, ["a"]);
+    }
+
+    #[test]
+    fn the_headline_prefers_the_finding_specific_to_the_scenario() {
+        let multipart = || check(Verdict::Warn, "binding.media-type.form", "answered multipart");
+        let bomb = check(Verdict::Warn, "package.zip-bomb", "imported a 1 GiB expansion");
+        let report = report(vec![
+            scenario("security-zip-bomb", Verdict::Warn, vec![multipart(), bomb.clone()]),
+            scenario("b", Verdict::Warn, vec![multipart()]),
+        ]);
+        let causes = group_causes(&report, Verdict::Warn);
+        let headline = headline_check(&report.scenarios[0], &causes).expect("headline");
+        assert_eq!(headline, &bomb);
+        assert_eq!(
+            headline_check(&report.scenarios[1], &causes).map(|c| c.requirement.as_str()),
+            Some("binding.media-type.form")
+        );
+    }
+
+    #[test]
+    fn shared_causes_come_first_worst_first() {
+        let report = report(vec![
+            scenario("a", Verdict::Fail, vec![check(Verdict::Fail, "only-a", "x")]),
+            scenario("b", Verdict::Warn, vec![check(Verdict::Warn, "w", "shared warn")]),
+            scenario("c", Verdict::Fail, vec![check(Verdict::Warn, "w", "shared warn"), crlf()]),
+            scenario("d", Verdict::Fail, vec![crlf()]),
+        ]);
+        let order: Vec<_> = group_causes(&report, Verdict::Warn).iter().map(|c| c.check.requirement.clone()).collect();
+        assert_eq!(order, ["response.line-ending.crlf", "w", "only-a"]);
+    }
+}
