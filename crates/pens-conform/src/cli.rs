@@ -500,7 +500,9 @@ pub(crate) struct ListArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct LintArgs {
     /// Scenario files or folders (default: scenarios/target and scenarios/client). A
-    /// path with a folder named `client` in it holds client-mode scenarios.
+    /// path with a folder named `client` in it holds client-mode scenarios, one named
+    /// `target` target-mode ones; a set's folder (`scenarios`) has each of its `target`
+    /// and `client` folders linted with its own mode's rules.
     pub(crate) paths: Vec<PathBuf>,
     /// Where the package fixtures that target scenarios name are looked for; a missing
     /// one is an error, as it is for `target`. Not checked when the folder does not exist.

@@ -1,6 +1,6 @@
 //! `pens-conform list` and `pens-conform lint`: the scenario files themselves.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -57,35 +57,11 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     } else {
         args.paths.clone()
     };
-    let mut loaded = 0;
-    let mut errors = Vec::new();
-    let mut target_scenarios = Vec::new();
+    let mut lint = Lint::default();
     for path in &paths {
-        match (path.is_dir(), holds_client_scenarios(path)) {
-            (true, false) => {
-                let (scenarios, found) = pens_scenario::load_dir(path);
-                loaded += scenarios.len();
-                target_scenarios.extend(scenarios);
-                errors.extend(found);
-            }
-            (true, true) => {
-                let (scenarios, found) = pens_scenario::load_client_dir(path);
-                loaded += scenarios.len();
-                errors.extend(found);
-            }
-            (false, false) => match pens_scenario::load_file(path) {
-                Ok(scenario) => {
-                    loaded += 1;
-                    target_scenarios.push(scenario);
-                }
-                Err(error) => errors.push(error),
-            },
-            (false, true) => match pens_scenario::load_client_file(path) {
-                Ok(_) => loaded += 1,
-                Err(error) => errors.push(error),
-            },
-        }
+        lint.path(path);
     }
+    let Lint { loaded, errors, target_scenarios } = lint;
     for error in &errors {
         eprintln!("{}", pens_scenario::render_plain(error));
     }
@@ -103,12 +79,128 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     Ok(if problems == 0 { exit::SUCCESS } else { exit::USAGE })
 }
 
-/// Whether `path` holds client-mode scenarios: its folder, or that folder's parent, is
-/// named `client` (`scenarios/client/x.toml`, `tests/golden/client/rejected/`);
-/// everything else is target mode. Folders further up are not looked at: they are the
-/// user's, not the scenario set's.
-fn holds_client_scenarios(path: &std::path::Path) -> bool {
+/// Which rules a scenario file is read with: target and client scenarios are two
+/// languages (`scenarios/target/`, `scenarios/client/`), and a file read with the other
+/// mode's rules reports errors that are not there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Target,
+    Client,
+}
+
+/// What `lint` has found so far over its arguments.
+#[derive(Default)]
+struct Lint {
+    loaded: usize,
+    errors: Vec<pens_scenario::ScenarioError>,
+    /// Kept for the package-fixture check, which only target scenarios need.
+    target_scenarios: Vec<pens_scenario::Scenario>,
+}
+
+impl Lint {
+    /// Lints one argument: a file or folder whose mode its path says, or a folder of a
+    /// scenario set (`scenarios/`) whose `target/` and `client/` folders are each linted
+    /// with their own rules.
+    fn path(&mut self, path: &Path) {
+        match (path.is_dir(), mode_of_path(path)) {
+            (true, Some(mode)) => self.folder(path, mode),
+            (true, None) => self.neutral_folder(path),
+            (false, Some(mode)) => self.file(path, mode),
+            (false, None) => self.neutral_file(path),
+        }
+    }
+
+    fn folder(&mut self, path: &Path, mode: Mode) {
+        match mode {
+            Mode::Target => {
+                let (scenarios, found) = pens_scenario::load_dir(path);
+                self.loaded += scenarios.len();
+                self.target_scenarios.extend(scenarios);
+                self.errors.extend(found);
+            }
+            Mode::Client => {
+                let (scenarios, found) = pens_scenario::load_client_dir(path);
+                self.loaded += scenarios.len();
+                self.errors.extend(found);
+            }
+        }
+    }
+
+    /// A folder whose path names no mode. When it holds a `target` or `client` folder
+    /// (the layout of `scenarios/`), each is linted with its mode's rules and every
+    /// other entry on its own; otherwise the whole folder is target scenarios, the
+    /// default mode.
+    fn neutral_folder(&mut self, path: &Path) {
+        let mode_folders = [("target", Mode::Target), ("client", Mode::Client)];
+        if !mode_folders.iter().any(|(name, _)| path.join(name).is_dir()) {
+            return self.folder(path, Mode::Target);
+        }
+        let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(entries) => entries.filter_map(Result::ok).map(|entry| entry.path()).collect(),
+            // The folder loader reports an unreadable folder with its path.
+            Err(_) => return self.folder(path, Mode::Target),
+        };
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Some((_, mode)) = mode_folders.iter().find(|(folder, _)| *folder == name && entry.is_dir()) {
+                self.folder(&entry, *mode);
+            } else if entry.is_dir() {
+                self.neutral_folder(&entry);
+            } else if entry.extension().is_some_and(|e| e == "toml") {
+                self.neutral_file(&entry);
+            }
+        }
+    }
+
+    fn file(&mut self, path: &Path, mode: Mode) {
+        match mode {
+            Mode::Target => match pens_scenario::load_file(path) {
+                Ok(scenario) => {
+                    self.loaded += 1;
+                    self.target_scenarios.push(scenario);
+                }
+                Err(error) => self.errors.push(error),
+            },
+            Mode::Client => match pens_scenario::load_client_file(path) {
+                Ok(_) => self.loaded += 1,
+                Err(error) => self.errors.push(error),
+            },
+        }
+    }
+
+    /// A file whose path names no mode: the scenario format has no mode field, so the
+    /// content decides. A file that loads as a client scenario but not as a target one
+    /// is a client scenario; anything else is read with the target rules (the default
+    /// mode), whose errors are reported.
+    fn neutral_file(&mut self, path: &Path) {
+        match pens_scenario::load_file(path) {
+            Ok(scenario) => {
+                self.loaded += 1;
+                self.target_scenarios.push(scenario);
+            }
+            Err(error) => match pens_scenario::load_client_file(path) {
+                Ok(_) => self.loaded += 1,
+                Err(_) => self.errors.push(error),
+            },
+        }
+    }
+}
+
+/// The mode a path's name says: its folder (the path itself for a folder, its parent
+/// for a file), or that folder's parent, is named `client` or `target`
+/// (`scenarios/client/x.toml`, `tests/golden/client/rejected/`). Folders further up are
+/// not looked at: they are the user's, not the scenario set's.
+fn mode_of_path(path: &Path) -> Option<Mode> {
     let folder = if path.is_dir() { Some(path) } else { path.parent() };
-    let named_client = |folder: &std::path::Path| folder.file_name().is_some_and(|name| name == "client");
-    folder.is_some_and(|folder| named_client(folder) || folder.parent().is_some_and(named_client))
+    let named = |folder: &Path| match folder.file_name().and_then(|name| name.to_str()) {
+        Some("client") => Some(Mode::Client),
+        Some("target") => Some(Mode::Target),
+        _ => None,
+    };
+    let folder = folder?;
+    named(folder).or_else(|| folder.parent().and_then(named))
 }

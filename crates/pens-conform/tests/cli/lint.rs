@@ -115,3 +115,81 @@ fn a_missing_package_fixture_is_a_lint_error() {
     assert!(text.contains("package fixture `no-such-course.zip` not found"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+/// `lint scenarios` (the parent of both mode folders) lints `target/` with the target
+/// rules and `client/` with the client rules: the shipped set has no error (it had 23
+/// false ones when both were read as target scenarios).
+#[test]
+fn the_parent_scenarios_folder_lints_each_mode_with_its_own_rules() {
+    let client = super::scenario_ids_of("client").len();
+    let output = pens_conform().args(["lint", "scenarios"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{} scenario(s) load cleanly, 0 error(s)\n", scenario_ids().len() + client)
+    );
+    assert!(output.stderr.is_empty(), "{}", both(&output));
+}
+
+/// A client scenario whose `[target]` table has a misspelt key (line 6).
+const BROKEN_CLIENT: &str = r#"id = "broken-client"
+title = "A misspelt key of the mock target is an error"
+requirements = ["client.notification.response"]
+
+[target]
+receipt_eror = 1310
+
+[expect.answers]
+receipt = true
+"#;
+
+/// A client scenario that loads cleanly.
+const GOOD_CLIENT: &str = r#"id = "good-client"
+title = "A receipt reporting 1310 is still answered"
+requirements = ["client.notification.response"]
+
+[target]
+receipt_error = 1310
+
+[expect.answers]
+receipt = true
+"#;
+
+/// In a scenario set's folder, a bad file in either mode folder is still found, named
+/// by file, line and column, and each is judged by its own mode's rules (the good files
+/// of both modes load).
+#[test]
+fn a_seeded_error_in_each_mode_folder_of_a_set_is_reported_with_file_and_line() {
+    let dir = TempDir::new("lint-set");
+    for mode in ["target", "client"] {
+        std::fs::create_dir_all(dir.path().join(mode)).expect("mode folder");
+    }
+    let good_target =
+        std::fs::read_to_string(super::workspace_root().join("scenarios/target/collect-post-valid.toml")).expect("read");
+    dir.write("target/collect-post-valid.toml", &good_target);
+    dir.write("target/broken-receipt.toml", BROKEN);
+    dir.write("client/good-client.toml", GOOD_CLIENT);
+    dir.write("client/broken-client.toml", BROKEN_CLIENT);
+
+    let output = pens_conform().arg("lint").arg(dir.path()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "2 scenario(s) load cleanly, 2 error(s)\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for (file, line) in [("target/broken-receipt.toml", 6), ("client/broken-client.toml", 6)] {
+        let location = format!("--> {}:{line}:", dir.path().join(file).display());
+        assert!(stderr.contains(&location), "{location} not in: {stderr}");
+    }
+    assert!(stderr.contains("did you mean `receipt`?"), "{stderr}");
+    assert!(stderr.contains("receipt_eror"), "{stderr}");
+}
+
+/// A client scenario outside any `client` folder is recognised by its content: it loads
+/// as a client scenario rather than failing the target rules.
+#[test]
+fn a_client_scenario_outside_a_client_folder_is_read_by_its_content() {
+    let dir = TempDir::new("lint-neutral");
+    let good = dir.write("good-client.toml", GOOD_CLIENT);
+    let output = pens_conform().arg("lint").arg(&good).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1 scenario(s) load cleanly, 0 error(s)\n");
+}
