@@ -29,7 +29,7 @@ mod verdict;
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
 pub use causes::{Cause, group_causes, headline_check, same_cause};
 pub use console::{render_console, render_scenario_line};
-pub use diff::{Change, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
+pub use diff::{Change, CheckChange, CheckMove, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use html::render_html;
 pub use junit::{JunitError, render_junit};
 pub use load::{

@@ -84,3 +84,42 @@ fn unreadable_files_non_reports_and_mixed_modes_exit_2_naming_the_file() {
         assert!(output.stdout.is_empty(), "{}", both(&output));
     }
 }
+
+/// A regressed scenario names the check whose verdict moved, with its new and old
+/// messages, in text and in JSON: what a vendor needs to see why `pass -> fail`.
+#[test]
+fn a_regression_names_the_check_that_moved_and_its_messages() {
+    use pens_report::CheckResult;
+    let dir = TempDir::new("diff-checks");
+    let mut old = report("target", &[("collect-post-valid", Verdict::Pass)]);
+    old.scenarios[0].checks = vec![
+        CheckResult::new(Verdict::Pass, &pens_proto::req::TARGET_ACCEPTS_POST, "answered error=0"),
+        CheckResult::new(Verdict::Pass, &pens_proto::req::RESPONSE_CRLF, "every line ends with CRLF"),
+    ];
+    let mut new = report("target", &[("collect-post-valid", Verdict::Fail)]);
+    new.scenarios[0].checks = vec![
+        CheckResult::new(Verdict::Pass, &pens_proto::req::TARGET_ACCEPTS_POST, "answered error=0"),
+        CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "line 1 ends with LF only"),
+    ];
+    let old = write(&dir, "old.json", &old);
+    let new = write(&dir, "new.json", &new);
+
+    let output = pens_conform().arg("diff").arg(&old).arg(&new).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("response.line-ending.crlf (CMI010 §6.3, App. A table A-2): pass -> fail"), "{stdout}");
+    assert!(stdout.contains("now: line 1 ends with LF only") && stdout.contains("was: every line ends with CRLF"));
+    assert!(!stdout.contains("target.collect.post"), "an unmoved check is listed: {stdout}");
+    insta::assert_snapshot!("diff_checks_text", stdout);
+
+    let output = pens_conform().arg("diff").arg(&old).arg(&new).args(["--format", "json"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let check = &json["changes"][0]["checks"][0];
+    assert_eq!(check["requirement"], "response.line-ending.crlf");
+    assert_eq!((check["old"].as_str(), check["new"].as_str()), (Some("pass"), Some("fail")));
+    assert_eq!(check["message"], "line 1 ends with LF only");
+    assert_eq!(check["old_message"], "every line ends with CRLF");
+    assert_eq!(json["changes"][0]["checks"].as_array().map(Vec::len), Some(1));
+    insta::assert_json_snapshot!("diff_checks_json", json);
+}
