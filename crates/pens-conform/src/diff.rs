@@ -3,6 +3,7 @@
 //! regressed, 1 some scenario regressed, 2 a file is unreadable, not a report, or the
 //! two runs are of different modes.
 
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use anyhow::Context;
@@ -13,8 +14,8 @@ use crate::exit;
 use crate::output;
 
 pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
-    let old = read_report(&args.old)?;
-    let new = read_report(&args.new)?;
+    let old = read_report(&args.old, DIFF_VERSIONS)?;
+    let new = read_report(&args.new, DIFF_VERSIONS)?;
     if old.mode != new.mode {
         anyhow::bail!(
             "{} is a {} run but {} is a {} run; compare runs of the same mode",
@@ -32,9 +33,19 @@ pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
     Ok(if diff.has_regressions() { exit::CHECK_FAILED } else { exit::SUCCESS })
 }
 
-/// Reads a `report.json`; the error names the file, and for JSON that does not fit the
-/// report model, the line and column serde_json stopped at.
-pub(crate) fn read_report(path: &Path) -> anyhow::Result<RunReport> {
+/// The report versions `diff` compares. What it reads (verdicts, checks, notes) means the
+/// same in version 1 as in the current one (version 2 changed only what
+/// `exchanges[]` holds), so a run of this pens-conform can be compared with the last
+/// good run of an older one.
+const DIFF_VERSIONS: RangeInclusive<u32> = 1..=FORMAT_VERSION;
+
+/// Only the current version: for a command that writes a report from the ones it reads
+/// (`merge`), whose exchanges an older version would mislabel.
+pub(crate) const CURRENT_VERSION: RangeInclusive<u32> = FORMAT_VERSION..=FORMAT_VERSION;
+
+/// Reads a `report.json` of one of `versions`; the error names the file, and for JSON
+/// that does not fit the report model, the line and column serde_json stopped at.
+pub(crate) fn read_report(path: &Path, versions: RangeInclusive<u32>) -> anyhow::Result<RunReport> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let report: RunReport = serde_json::from_str(&text).map_err(|error| {
         // serde_json ends its message with " at line L column C"; the position goes first.
@@ -43,9 +54,14 @@ pub(crate) fn read_report(path: &Path) -> anyhow::Result<RunReport> {
         let message = message.strip_suffix(&position).unwrap_or(&message);
         anyhow::anyhow!("{}:{}:{}: not a pens-conform report: {message}", path.display(), error.line(), error.column())
     })?;
-    if report.format_version != FORMAT_VERSION {
+    if !versions.contains(&report.format_version) {
+        let readable = if versions.start() == versions.end() {
+            versions.start().to_string()
+        } else {
+            format!("{} to {}", versions.start(), versions.end())
+        };
         anyhow::bail!(
-            "{}: format_version {} is not one this pens-conform reads ({FORMAT_VERSION})",
+            "{}: format_version {} is not one this command reads ({readable})",
             path.display(),
             report.format_version
         );

@@ -17,7 +17,7 @@ use crate::run_output::{default_report_dir, exit_code, write_reports};
 pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     let mut inputs = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        let report = crate::diff::read_report(path)?;
+        let report = crate::diff::read_report(path, crate::diff::CURRENT_VERSION)?;
         inputs.push(PartitionReport { file: path.display().to_string(), report });
     }
     let merged = merge_partitions(inputs)?;

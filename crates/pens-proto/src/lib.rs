@@ -27,6 +27,7 @@ mod form;
 mod mail_body;
 mod notification;
 mod protocol_code;
+mod redact_bytes;
 mod requirement;
 mod response;
 mod uri;
@@ -57,6 +58,7 @@ pub use form::{
 pub use mail_body::{DecodedMailBody, check_mail_headers, decode_mail_body};
 pub use notification::{DecodedNotification, NOTIFICATION_FIELDS, Notification, NotificationKind};
 pub use protocol_code::{RetrievalProtocol, protocol_code_indicates, protocol_stand_in, stand_in_note};
+pub use redact_bytes::{redact_form_bytes, redact_lines_bytes};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
 pub use uri::{GenericUri, UriAuthority, UriError, parse_uri, uri_equivalent};

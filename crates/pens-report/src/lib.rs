@@ -14,6 +14,7 @@ mod baseline;
 mod causes;
 mod console;
 mod diff;
+mod exchange;
 mod html;
 mod junit;
 mod load;
@@ -30,6 +31,7 @@ pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, Expe
 pub use causes::{Cause, group_causes, headline_check, same_cause};
 pub use console::{render_console, render_scenario_line};
 pub use diff::{Change, CheckChange, CheckMove, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
+pub use exchange::BodyDecodeError;
 pub use html::render_html;
 pub use junit::{JunitError, render_junit};
 pub use load::{
@@ -39,11 +41,11 @@ pub use load::{
 pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
-    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition, ObservedCapability,
-    Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
+    BodyEncoding, CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition,
+    ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
 pub use schema::{load_report_schema, report_schema};
-pub use text::show_controls;
+pub use text::{show_bytes, show_controls};
 pub use verdict::Verdict;
 
 /// Exit codes of a run, the contract with CI scripts (README.md documents them).

@@ -8,7 +8,12 @@ use crate::baseline::{BaselineOutcome, ExpectedFailure};
 use crate::verdict::Verdict;
 
 /// Version of the JSON report format.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: `exchanges[].request` and `.response` hold the exact bytes (base64 when they are
+/// not UTF-8) where version 1 held a display form (a CR written as the two characters
+/// `\r` and a line break); a script that read version 1's text would misread version 2
+/// without noticing, so the meaning change is a new version. Everything else is as in 1.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One run of the harness.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -389,7 +394,24 @@ pub enum ExchangeKind {
     Alert,
 }
 
-/// One exchange, with the exact bytes as text (secrets redacted).
+/// One exchange, with its exact bytes (secrets redacted).
+///
+/// `request` and `response` hold the bytes exactly as they went over the wire, not a
+/// display form: bytes that are valid UTF-8 are the JSON string itself (JSON escapes a
+/// CR as `\r` in the file, and a parser gives back the CR), so a body holding the two
+/// characters backslash and `r` stays distinguishable from one holding a CR. Bytes that
+/// are not UTF-8 are written in base64 (RFC 4648, with padding), and
+/// `request_encoding`/`response_encoding` say `"base64"`. A CI script decodes with:
+/// `base64.b64decode(x["response"]) if x.get("response_encoding") == "base64" else
+/// x["response"].encode()`. Renderers show them through [`Exchange::request_text`] and
+/// [`Exchange::response_text`], which make control characters visible.
+///
+/// What is exact: the body of every message, the request line and query of our collect.
+/// What the harness writes around them (the `HTTP 200` status line and headers of an
+/// answer, as the HTTP library parsed them, one per line with LF; the method and path
+/// before a body it received; the description of a notification our own target sent in
+/// client mode) is its own text. Secret values (passwords, the scenario's secret) are
+/// replaced by `[redacted]` in the bytes themselves; nothing else is changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Exchange {
     /// What it is.
@@ -398,15 +420,39 @@ pub struct Exchange {
     pub at_ms: u64,
     /// One line: method, URL or path, status, size.
     pub summary: String,
-    /// The request (line and body), when we sent it or received it.
+    /// The request (line and body), when we sent it or received it: its exact bytes,
+    /// as UTF-8 text or, with `request_encoding`, in base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
-    /// The answer (status, headers, body).
+    /// `base64` when `request` holds its bytes in base64 (they are not UTF-8); absent
+    /// when `request` is the bytes as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_encoding: Option<BodyEncoding>,
+    /// Set when `request` holds only the first bytes (a body is kept up to 16 KiB):
+    /// how many bytes the whole had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_total_bytes: Option<u64>,
+    /// The answer (status, headers, body): its exact bytes, as UTF-8 text or, with
+    /// `response_encoding`, in base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
+    /// `base64` when `response` holds its bytes in base64 (they are not UTF-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_encoding: Option<BodyEncoding>,
+    /// Set when `response` holds only the first bytes: how many bytes the whole had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_total_bytes: Option<u64>,
     /// How long the answer took.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
+}
+
+/// How an [`Exchange`]'s `request` or `response` string holds bytes that are not UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyEncoding {
+    /// Base64 (RFC 4648 §4, standard alphabet, with padding).
+    Base64,
 }
 
 #[cfg(test)]

@@ -23,9 +23,33 @@ pub fn show_controls(text: &str, keep_line_breaks: bool) -> String {
     shown
 }
 
+/// Bytes for people: valid UTF-8 as [`show_controls`] shows it (line breaks kept), each
+/// byte that is not UTF-8 as `\xNN`, and a backslash as `\\`, so that every backslash
+/// shown starts an escape: a body holding the characters `\r` reads `\\r`, never the
+/// `\r` of a CR. Nothing the wire carried is hidden or confused.
+pub fn show_bytes(bytes: &[u8]) -> String {
+    let mut shown = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        shown.push_str(&show_controls(&chunk.valid().replace('\\', "\\\\"), true));
+        for byte in chunk.invalid() {
+            let _ = write!(shown, "\\x{byte:02x}");
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
-    use super::show_controls;
+    use super::{show_bytes, show_controls};
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_shown_as_hex_and_a_backslash_is_doubled() {
+        assert_eq!(
+            show_bytes(b"a\xff\r\n\\r"),
+            r"a\xff\r\n
+\\r"
+        );
+    }
 
     #[test]
     fn control_characters_are_shown_and_text_is_kept() {

@@ -1,7 +1,7 @@
-//! The evidence as report [`Exchange`]s: the exact bytes as text, control characters
-//! visible, secrets redacted.
+//! The evidence as report [`Exchange`]s: the exact bytes (renderers make control
+//! characters visible), secrets redacted.
 
-use pens_proto::redact_form;
+use pens_proto::{redact_form, redact_form_bytes, redact_lines_bytes};
 use pens_report::{Exchange, ExchangeKind};
 
 use crate::evidence::Evidence;
@@ -25,22 +25,22 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
     };
     let (summary, response) = match &exchange.outcome {
         Ok(answer) => {
+            // The status and headers as the HTTP client parsed them (its framing is not
+            // kept), then the body's exact bytes.
             let headers: Vec<String> = answer.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
-            (
-                format!("{request_line} -> {} ({} bytes)", answer.status, answer.body.len()),
-                Some(format!("HTTP {}\n{}\n\n{}", answer.status, headers.join("\n"), visible(&answer.body))),
-            )
+            let mut response = format!("HTTP {}\n{}\n\n", answer.status, headers.join("\n")).into_bytes();
+            response.extend_from_slice(&answer.body);
+            (format!("{request_line} -> {} ({} bytes)", answer.status, answer.body.len()), Some(response))
         }
         Err(error) => (format!("{request_line} -> no answer: {error}"), None),
     };
-    exchanges.push(Exchange {
-        kind: ExchangeKind::Collect,
-        at_ms: evidence.offset_ms(exchange.started),
-        summary,
-        request: Some(request),
-        response,
-        latency_ms: exchange.latency_ms,
-    });
+    let mut collect = Exchange::new(ExchangeKind::Collect, evidence.offset_ms(exchange.started), summary)
+        .with_request(request)
+        .with_latency(exchange.latency_ms);
+    if let Some(response) = response {
+        collect = collect.with_response(response);
+    }
+    exchanges.push(collect);
     for event in &evidence.staging {
         let credentials = match &event.credentials {
             pens_mock::CredentialsPresented::None => "no credentials".to_owned(),
@@ -54,38 +54,31 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
             Some(mode) => format!("{} ({})", event.protocol, mode.describe()),
             None => event.protocol.clone(),
         };
-        exchanges.push(Exchange {
-            kind: ExchangeKind::StagingFetch,
-            at_ms: evidence.offset_ms(event.at),
-            summary: format!(
-                "{} {} over {protocol} -> {}, {} bytes, {}, {credentials}",
-                event.method,
-                event.path,
-                event.status,
-                event.bytes_sent,
-                if event.completed { "complete" } else { "incomplete" }
-            ),
-            request: None,
-            response: None,
-            latency_ms: Some(event.duration_ms),
-        });
+        let summary = format!(
+            "{} {} over {protocol} -> {}, {} bytes, {}, {credentials}",
+            event.method,
+            event.path,
+            event.status,
+            event.bytes_sent,
+            if event.completed { "complete" } else { "incomplete" }
+        );
+        exchanges.push(
+            Exchange::new(ExchangeKind::StagingFetch, evidence.offset_ms(event.at), summary)
+                .with_latency(Some(event.duration_ms)),
+        );
     }
     for refused in &evidence.refused_logins {
-        exchanges.push(Exchange {
-            kind: ExchangeKind::StagingFetch,
-            at_ms: evidence.offset_ms(refused.at),
-            summary: format!("{} login as `{}` -> 530, refused (wrong password)", refused.protocol, refused.user),
-            request: None,
-            response: None,
-            latency_ms: None,
-        });
+        exchanges.push(Exchange::new(
+            ExchangeKind::StagingFetch,
+            evidence.offset_ms(refused.at),
+            format!("{} login as `{}` -> 530, refused (wrong password)", refused.protocol, refused.user),
+        ));
     }
     for event in &evidence.notifications {
         let kind = match event.endpoint {
             pens_mock::Endpoint::Alerts => ExchangeKind::Alert,
             _ => ExchangeKind::Receipt,
         };
-        let raw = String::from_utf8_lossy(&event.raw[..event.raw.len().min(MAX_SHOWN_BYTES)]);
         let (summary, request) = match &event.mail {
             Some(mail) => (
                 format!(
@@ -95,7 +88,7 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
                     mail.subject.as_deref().map_or("no subject".to_owned(), |s| format!("subject \"{s}\"")),
                     event.status
                 ),
-                pens_proto::redact_lines(&raw),
+                redact_lines_bytes(&event.raw),
             ),
             None => (
                 format!(
@@ -105,37 +98,11 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
                     event.content_type.as_deref().unwrap_or("no content type"),
                     event.status
                 ),
-                redact_form(&raw),
+                redact_form_bytes(&event.raw),
             ),
         };
-        exchanges.push(Exchange {
-            kind,
-            at_ms: evidence.offset_ms(event.at),
-            summary,
-            request: Some(request),
-            response: None,
-            latency_ms: None,
-        });
+        exchanges.push(Exchange::new(kind, evidence.offset_ms(event.at), summary).with_request(request));
     }
     exchanges.sort_by_key(|e| e.at_ms);
     exchanges
-}
-
-/// Most of a body kept in the report: enough to see what went wrong, bounded so that a
-/// target answering megabytes cannot balloon the report.
-const MAX_SHOWN_BYTES: usize = 16 * 1024;
-
-/// Bytes as text with CR, LF and other control characters visible (LF keeps its line
-/// break), cut after [`MAX_SHOWN_BYTES`].
-fn visible(bytes: &[u8]) -> String {
-    let (head, cut) = if bytes.len() > MAX_SHOWN_BYTES { (&bytes[..MAX_SHOWN_BYTES], true) } else { (bytes, false) };
-    let mut shown = visible_text(head);
-    if cut {
-        shown.push_str(&format!("\n... ({} bytes in all; the first {MAX_SHOWN_BYTES} are shown)", bytes.len()));
-    }
-    shown
-}
-
-fn visible_text(bytes: &[u8]) -> String {
-    pens_report::show_controls(&String::from_utf8_lossy(bytes), true)
 }

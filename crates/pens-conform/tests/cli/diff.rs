@@ -123,3 +123,23 @@ fn a_regression_names_the_check_that_moved_and_its_messages() {
     assert_eq!(json["changes"][0]["checks"].as_array().map(Vec::len), Some(1));
     insta::assert_json_snapshot!("diff_checks_json", json);
 }
+
+/// A last good run written by a pens-conform of report format 1 (whose exchanges held a
+/// display form) still compares with a run of today's format: verdicts and checks mean
+/// the same. `merge`, which writes a report from the ones it reads, takes only the
+/// current format.
+#[test]
+fn a_format_1_report_is_compared_but_not_merged() {
+    let dir = TempDir::new("diff-v1");
+    let mut old = report("target", &[("a", Verdict::Pass)]);
+    old.format_version = 1;
+    let old = write(&dir, "old.json", &old);
+    let new = write(&dir, "new.json", &report("target", &[("a", Verdict::Pass)]));
+    let output = pens_conform().arg("diff").arg(&old).arg(&new).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+
+    let output = pens_conform().arg("merge").arg(&old).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("format_version 1 is not one this command reads ({FORMAT_VERSION})")), "{stderr}");
+}

@@ -164,8 +164,8 @@ fn a_seeded_error_in_each_mode_folder_of_a_set_is_reported_with_file_and_line() 
     for mode in ["target", "client"] {
         std::fs::create_dir_all(dir.path().join(mode)).expect("mode folder");
     }
-    let good_target =
-        std::fs::read_to_string(super::workspace_root().join("scenarios/target/collect-post-valid.toml")).expect("read");
+    let good_target = std::fs::read_to_string(super::workspace_root().join("scenarios/target/collect-post-valid.toml"))
+        .expect("read");
     dir.write("target/collect-post-valid.toml", &good_target);
     dir.write("target/broken-receipt.toml", BROKEN);
     dir.write("client/good-client.toml", GOOD_CLIENT);

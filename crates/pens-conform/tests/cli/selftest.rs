@@ -40,7 +40,7 @@ fn the_reference_target_passes_every_scenario_and_the_reports_are_written() {
         &std::fs::read_to_string(dir.path().join("target").join("report.json")).expect("report.json"),
     )
     .expect("report.json is JSON");
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], pens_report::FORMAT_VERSION);
     assert_eq!(report["mode"], "target");
     let digest = report["scenario_digest"].as_str().unwrap_or_default();
     assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "scenario_digest: {digest:?}");

@@ -155,10 +155,10 @@ pub struct Delivery {
     pub http_status: Option<u16>,
     /// The `Content-Type` of the answer, as sent.
     pub content_type: Option<String>,
-    /// The answer's body as text (bytes that are not UTF-8 become U+FFFD), at most
-    /// [`MAX_ANSWER_RAW_BYTES`] of it; `None` when no answer came. Line ends are kept
-    /// as sent; the collect's secret values are blanked.
-    pub answer_raw: Option<String>,
+    /// The answer's body, its exact bytes (UTF-8 or not, line ends as sent), at most
+    /// [`MAX_ANSWER_RAW_BYTES`] of it; `None` when no answer came. The collect's secret
+    /// values are blanked.
+    pub answer_raw: Option<Vec<u8>>,
     /// The `error` of the client's PENS response, if one could be read.
     pub pens_error: Option<ErrorCode>,
     /// Milliseconds from sending the message until the whole answer had been read;
@@ -395,7 +395,7 @@ mod tests {
         let delivery = Delivery {
             http_status: Some(200),
             content_type: Some("text/plain".into()),
-            answer_raw: Some("error=OK\n".into()),
+            answer_raw: Some(b"error=OK\n".to_vec()),
             latency_ms: Some(4),
             ..Delivery::default()
         };

@@ -250,7 +250,7 @@ impl Job {
         let method = self.script.delivery;
         let limits = self.inner.options.limits.answer();
         let mut delivery = send(&self.inner.fetcher.http, url, method, &message, &limits).await;
-        delivery.answer_raw = delivery.answer_raw.map(|text| self.secrets.scrub(&text));
+        delivery.answer_raw = delivery.answer_raw.map(|bytes| self.secrets.scrub_bytes(&bytes));
         let fields = message.pairs().into_iter().map(|(name, _)| name.to_owned()).collect();
         self.record(TargetEventKind::NotificationSent {
             kind,

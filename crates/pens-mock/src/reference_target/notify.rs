@@ -154,7 +154,7 @@ pub(crate) async fn send(
     Delivery {
         http_status,
         content_type,
-        answer_raw: Some(String::from_utf8_lossy(kept).into_owned()),
+        answer_raw: Some(kept.to_vec()),
         pens_error: parsed.error,
         latency_ms: Some(latency_ms),
         failure: None,

@@ -299,7 +299,7 @@ async fn the_reference_client_publishes_to_the_reference_target_over_https_and_b
         let Delivery { http_status, content_type, answer_raw, pens_error, latency_ms, failure, breach } = delivery;
         assert_eq!((*http_status, content_type.as_deref()), (Some(200), Some("text/plain")));
         assert_eq!((*pens_error, failure, breach), (Some(ErrorCode(0)), &None, &None));
-        assert!(answer_raw.as_deref().is_some_and(|a| a.starts_with("error=0\r\n")), "{answer_raw:?}");
+        assert!(answer_raw.as_deref().is_some_and(|a| a.starts_with(b"error=0\r\n")), "{answer_raw:?}");
         assert!(latency_ms.is_some());
     }
 

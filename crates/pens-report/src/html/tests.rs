@@ -45,14 +45,12 @@ fn sample() -> RunReport {
             .expected_actual("error=2011", "error=2003")
             .with_diff("error=2011\r\n", "error=2003\r\n"),
     ];
-    fail.exchanges = vec![Exchange {
-        kind: ExchangeKind::Collect,
-        at_ms: 3,
-        summary: "POST /pens 200 (54 bytes)".into(),
-        request: Some("command=collect&pens-version=1.0.0".into()),
-        response: Some("error=2003\r\nerror-text=missing package-type\r\nversion=1.0.0\r\n".into()),
-        latency_ms: Some(7),
-    }];
+    fail.exchanges = vec![
+        Exchange::new(ExchangeKind::Collect, 3, "POST /pens 200 (54 bytes)")
+            .with_request("command=collect&pens-version=1.0.0")
+            .with_response("error=2003\r\nerror-text=missing package-type\r\nversion=1.0.0\r\n")
+            .with_latency(Some(7)),
+    ];
     let mut pass = ScenarioResult::new("collect-post-valid", "A valid collect is accepted", "p.toml", Verdict::Pass);
     pass.requirements = vec![req::RESPONSE_CRLF.id.into()];
     pass.checks = vec![CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "lines end with CRLF")];
@@ -129,14 +127,8 @@ fn hostile(payload: &str) -> RunReport {
         actual: Some(payload.into()),
         diff: Some(payload.into()),
     }];
-    scenario.exchanges = vec![Exchange {
-        kind: ExchangeKind::Receipt,
-        at_ms: 1,
-        summary: payload.into(),
-        request: Some(payload.into()),
-        response: Some(payload.into()),
-        latency_ms: None,
-    }];
+    scenario.exchanges =
+        vec![Exchange::new(ExchangeKind::Receipt, 1, payload).with_request(payload).with_response(payload)];
     let mut report = report(vec![scenario]);
     report.target.name = Some(payload.into());
     report.target.url = payload.into();

@@ -33,38 +33,14 @@ pub(crate) fn report() -> RunReport {
     expected.tags = vec!["core".into()];
     expected.checks[1] = expected.checks[1].clone().with_diff("error=0\r\n", "error=1304\n");
     expected.exchanges = vec![
-        Exchange {
-            kind: ExchangeKind::Collect,
-            at_ms: 0,
-            summary: "POST /pens 200".into(),
-            request: Some("command=collect".into()),
-            response: Some("error=0\r\n".into()),
-            latency_ms: Some(3),
-        },
-        Exchange {
-            kind: ExchangeKind::StagingFetch,
-            at_ms: 5,
-            summary: "GET /p.zip".into(),
-            request: None,
-            response: None,
-            latency_ms: None,
-        },
-        Exchange {
-            kind: ExchangeKind::Receipt,
-            at_ms: 9,
-            summary: "receipt".into(),
-            request: None,
-            response: None,
-            latency_ms: None,
-        },
-        Exchange {
-            kind: ExchangeKind::Alert,
-            at_ms: 11,
-            summary: "alert".into(),
-            request: None,
-            response: None,
-            latency_ms: None,
-        },
+        Exchange::new(ExchangeKind::Collect, 0, "POST /pens 200")
+            .with_request("command=collect")
+            .with_response("error=0\r\n")
+            .with_latency(Some(3)),
+        Exchange::new(ExchangeKind::StagingFetch, 5, "GET /p.zip"),
+        // Bytes that are not UTF-8: stored in base64 with its marker.
+        Exchange::new(ExchangeKind::Receipt, 9, "receipt").with_request(b"error-text=\xff\xfe\r\n".as_slice()),
+        Exchange::new(ExchangeKind::Alert, 11, "alert"),
     ];
     scenarios.push(expected);
     RunReport {

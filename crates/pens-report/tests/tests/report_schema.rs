@@ -40,6 +40,12 @@ fn the_schema_accepts_a_report_and_rejects_a_wrong_verdict() {
     let mut instance = serde_json::to_value(report()).expect("json");
     instance["target"]["claims"]["ftp"] = "maybe".into();
     assert!(!validator.is_valid(&instance), "an unknown claim value is accepted");
+    let mut instance = serde_json::to_value(report()).expect("json");
+    let last = instance["scenarios"].as_array().map_or(0, Vec::len) - 1;
+    let receipt = &mut instance["scenarios"][last]["exchanges"][2];
+    assert_eq!(receipt["request_encoding"], "base64", "the fixture's non-UTF-8 receipt: {receipt}");
+    receipt["request_encoding"] = "hex".into();
+    assert!(!validator.is_valid(&instance), "an unknown body encoding is accepted");
 }
 
 #[test]

@@ -571,13 +571,13 @@ fn judge_answer(what: &str, delivery: &Delivery, fields: &[String], within: Dura
             format!("{context}: HTTP status {status}; a PENS answer travels as the body of a 200 response"),
         ));
     }
-    let parsed = parse_response(raw.as_bytes());
+    let parsed = parse_response(raw);
     for finding in &parsed.findings {
         let mut check = CheckResult::from_finding(finding, &context);
         if std::ptr::eq(finding.requirement, &req::RESPONSE_CRLF)
             && let Some(exact) = parsed.response()
         {
-            check = check.with_diff(&exact.encode(), raw);
+            check = check.with_diff(&exact.encode(), &String::from_utf8_lossy(raw));
         }
         checks.push(check);
     }

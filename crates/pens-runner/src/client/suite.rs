@@ -352,18 +352,20 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
         match &event.kind {
             TargetEventKind::CollectReceived { method, content_type, raw, answer, .. } => {
                 let content_type = content_type.as_deref().map(|c| format!("Content-Type: {c}\n")).unwrap_or_default();
-                out.push(Exchange {
-                    kind: ExchangeKind::Collect,
-                    at_ms,
-                    summary: format!("{method} collect, {} bytes; our target answers {answer}", raw.len()),
-                    request: Some(format!(
-                        "{method} /pens/{}\n{content_type}\n{}",
-                        event.key.as_deref().unwrap_or_default(),
-                        String::from_utf8_lossy(raw)
-                    )),
-                    response: Some(format!("error={answer}")),
-                    latency_ms: None,
-                });
+                // Our line and header, then the collect's exact bytes.
+                let mut request =
+                    format!("{method} /pens/{}\n{content_type}\n", event.key.as_deref().unwrap_or_default())
+                        .into_bytes();
+                request.extend_from_slice(raw);
+                out.push(
+                    Exchange::new(
+                        ExchangeKind::Collect,
+                        at_ms,
+                        format!("{method} collect, {} bytes; our target answers {answer}", raw.len()),
+                    )
+                    .with_request(request)
+                    .with_response(format!("error={answer}")),
+                );
             }
             TargetEventKind::FetchStarted { url, credentials } => {
                 let with = if *credentials { " with credentials" } else { "" };
@@ -380,14 +382,15 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     (None, true) => "no completed transfer".to_owned(),
                     (None, false) => "no HTTP answer".to_owned(),
                 };
-                out.push(Exchange {
-                    kind: ExchangeKind::StagingFetch,
-                    at_ms: started,
-                    summary: format!("{request}: {status}, {bytes} bytes, result {result} ({detail})"),
-                    request: Some(request),
-                    response: None,
-                    latency_ms: Some(at_ms.saturating_sub(started)),
-                });
+                out.push(
+                    Exchange::new(
+                        ExchangeKind::StagingFetch,
+                        started,
+                        format!("{request}: {status}, {bytes} bytes, result {result} ({detail})"),
+                    )
+                    .with_request(request)
+                    .with_latency(Some(at_ms.saturating_sub(started))),
+                );
             }
             TargetEventKind::NotificationSent { kind, method, url, error, fields, delivery, .. } => {
                 let exchange_kind = match kind {
@@ -399,14 +402,14 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     (None, Some(status)) => format!("HTTP {status}"),
                     (None, None) => "no answer".to_owned(),
                 };
-                out.push(Exchange {
-                    kind: exchange_kind,
-                    at_ms,
-                    summary: format!("{kind} error={error} by {method} to {url}: {answer}"),
-                    request: Some(format!("{method} {url}\nfields: {}", fields.join(", "))),
-                    response: delivery.answer_raw.clone(),
-                    latency_ms: delivery.latency_ms,
-                });
+                let mut exchange =
+                    Exchange::new(exchange_kind, at_ms, format!("{kind} error={error} by {method} to {url}: {answer}"))
+                        .with_request(format!("{method} {url}\nfields: {}", fields.join(", ")))
+                        .with_latency(delivery.latency_ms);
+                if let Some(answer) = &delivery.answer_raw {
+                    exchange = exchange.with_response(answer);
+                }
+                out.push(exchange);
             }
             TargetEventKind::NotificationMailed { kind, to, error, reply, failure, .. } => {
                 let exchange_kind = match kind {
@@ -418,14 +421,11 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     (None, Some(reply)) => format!("relay answered {reply}"),
                     (None, None) => "no reply from the relay".to_owned(),
                 };
-                out.push(Exchange {
-                    kind: exchange_kind,
+                out.push(Exchange::new(
+                    exchange_kind,
                     at_ms,
-                    summary: format!("{kind} error={error} mailed to {}: {outcome}", to.join(", ")),
-                    request: None,
-                    response: None,
-                    latency_ms: None,
-                });
+                    format!("{kind} error={error} mailed to {}: {outcome}", to.join(", ")),
+                ));
             }
             _ => {}
         }

@@ -184,9 +184,12 @@ async fn an_answer_with_nul_bytes_fails_every_scenario() {
     let answer =
         ResponseTemplate::new(200).set_body_raw(b"\0\0\0error\0=0\0\r\n\0error-text=\0\r\n\0".to_vec(), "text/plain");
     let report = every_scenario_fails_on("nul bytes", answer, &support::target_scenarios(), short_deadlines()).await;
-    // The bytes are shown, control characters made visible.
-    let response = report.scenarios[0].exchanges[0].response.as_deref().unwrap_or_default();
-    assert!(response.contains("\\u{0}error\\u{0}="), "{response}");
+    // The report keeps the exact bytes; the text for people shows the control characters.
+    let collect = &report.scenarios[0].exchanges[0];
+    let response = collect.response.as_deref().unwrap_or_default();
+    assert!(response.ends_with("\n\n\0\0\0error\0=0\0\r\n\0error-text=\0\r\n\0"), "{response:?}");
+    let shown = collect.response_text().unwrap_or_default();
+    assert!(shown.contains("\\u{0}error\\u{0}="), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -436,4 +439,29 @@ async fn a_target_that_works_but_never_answers_lets_the_run_go_on() {
         "{:#?}",
         result.checks
     );
+}
+
+/// report.json keeps an answer's exact bytes: a body with a literal backslash-r, a CR
+/// and bytes that are not UTF-8 comes back from the JSON byte for byte (in base64, with
+/// its marker), and the text for people tells the backslash-r from the CR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_keeps_an_answers_exact_bytes() {
+    let body = b"error=0\r\nerror-text=a \\r and \xff\xfe\r\nversion=1.0.0\r\n".to_vec();
+    let target = garbage_target(ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain")).await;
+    let scenarios: Vec<Scenario> =
+        support::target_scenarios().into_iter().filter(|s| s.id.value == "collect-post-valid").collect();
+    let options = all_at_once(&format!("{}/pens", target.uri()), &scenarios);
+    let Observed { report, .. } = run(&scenarios, &options).await;
+
+    let json = serde_json::to_value(&report).expect("serialises");
+    let collect = &json["scenarios"][0]["exchanges"][0];
+    assert_eq!(collect["kind"], "collect");
+    assert_eq!(collect["response_encoding"], "base64", "{collect}");
+    let back: RunReport = serde_json::from_value(json).expect("parses");
+    let collect = &back.scenarios[0].exchanges[0];
+    let bytes = collect.response_bytes().expect("a response").expect("valid base64");
+    assert!(bytes.starts_with(b"HTTP 200\n"), "{bytes:?}");
+    assert!(bytes.ends_with(&body), "not the answer byte for byte: {bytes:?}");
+    let shown = collect.response_text().expect("a response");
+    assert!(shown.contains("error=0\\r\\n\nerror-text=a \\\\r and \\xff\\xfe\\r\\n\n"), "{shown}");
 }
