@@ -323,7 +323,8 @@ pub struct CheckResult {
     /// What came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
-    /// A unified diff of expected and actual bytes (control characters made visible).
+    /// A unified diff of expected and actual bytes, a display form: CR shown as `\r`, a
+    /// backslash doubled (`\\`) so the two cannot be confused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
 }
@@ -371,9 +372,11 @@ impl CheckResult {
     }
 }
 
-/// Makes CR visible while keeping LF as the line break of the diff.
+/// Makes CR visible while keeping LF as the line break of the diff. A backslash is
+/// doubled first, so that a body holding the characters `\r` reads `\\r`, never the
+/// `\r` of a CR.
 fn show_line_ends(text: &str) -> String {
-    let mut shown = text.replace('\r', "\\r");
+    let mut shown = text.replace('\\', "\\\\").replace('\r', "\\r");
     if !shown.ends_with('\n') {
         shown.push_str("\n\\ (no final line break)\n");
     }
@@ -466,6 +469,15 @@ mod tests {
         let diff = check.diff.expect("diff");
         assert!(diff.contains("-error=0\\r"), "{diff}");
         assert!(diff.contains("+error=0\n"), "{diff}");
+    }
+
+    #[test]
+    fn diff_tells_a_literal_backslash_r_from_a_carriage_return() {
+        let check = CheckResult::new(Verdict::Fail, &pens_proto::req::RESPONSE_CRLF, "m")
+            .with_diff("error-text=a\r\n", "error-text=a\\r\n");
+        let diff = check.diff.expect("diff");
+        assert!(diff.contains("-error-text=a\\r\n"), "{diff}");
+        assert!(diff.contains("+error-text=a\\\\r\n"), "{diff}");
     }
 
     #[test]
