@@ -332,6 +332,9 @@ fn write_check_changes(out: &mut String, change: &VerdictChange) {
         let shown = |note: &Option<String>| note.as_deref().unwrap_or("(none)").to_owned();
         let _ = writeln!(out, "{:<10}   note now: {}", "", shown(&change.note));
         let _ = writeln!(out, "{:<10}   note was: {}", "", shown(&change.old_note));
+    } else if change.checks.is_empty() {
+        // The reports record no reason: say so rather than leave the line unexplained.
+        let _ = writeln!(out, "{:<10}   no check or note moved: the reports do not say why", "");
     }
 }
 
