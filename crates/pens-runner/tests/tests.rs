@@ -42,5 +42,7 @@ mod security;
 mod snapshots;
 #[path = "tests/support.rs"]
 mod support;
+#[path = "tests/tls_attribution.rs"]
+mod tls_attribution;
 #[path = "tests/transports.rs"]
 mod transports;

@@ -303,12 +303,12 @@ fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option
                 END_SLACK.as_millis()
             ),
         ),
-        Some((began, done)) if receipt_at < began => CheckResult::new(
+        Some((began, _)) if receipt_at < began => CheckResult::new(
             Verdict::Fail,
             &req::TARGET_RECEIPT_AFTER_FETCH,
             format!(
-                "{label} came {} ms before {what}: before the request reached the staging server at all",
-                done.saturating_duration_since(receipt_at).as_millis()
+                "{label} came before the retrieval began: {} ms before the package request reached the staging server",
+                began.saturating_duration_since(receipt_at).as_millis()
             ),
         ),
         Some((_, done)) => CheckResult::new(
@@ -535,8 +535,7 @@ mod tests {
                 "before the request reached staging",
                 valid().receipt(20, 0).downloaded(30, 40),
                 Verdict::Fail,
-                "receipt came 20 ms before the download completed: before the request reached the staging server at \
-                 all",
+                "receipt came before the retrieval began: 10 ms before the package request reached the staging server",
             ),
             (
                 "after the first of two downloads",
@@ -557,8 +556,7 @@ mod tests {
                     .fetch(30, 40, false, CredentialsPresented::None)
                     .receipt(20, 1310),
                 Verdict::Fail,
-                "receipt came 20 ms before the retrieval attempt ended: before the request reached the staging \
-                 server at all",
+                "receipt came before the retrieval began: 10 ms before the package request reached the staging server",
             ),
             (
                 "no request at all, a failure reported",
