@@ -10,6 +10,9 @@ use pens_proto::{CollectCommand, ExpectedAnswer};
 pub(crate) struct Evidence {
     /// When the scenario started (before the collect was sent).
     pub(crate) started: Instant,
+    /// When gathering ended (after the quiet window): how long the harness watched for
+    /// what followed the collect, for messages ("no receipt came within N ms").
+    pub(crate) ended: Instant,
     /// The collect as sent (decoded back from the bytes), to compare receipts with.
     pub(crate) command: CollectCommand,
     /// The answer a conformant target owes the collect as sent.

@@ -154,6 +154,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     );
     Evidence {
         started,
+        ended: Instant::now(),
         command: decoded.command,
         expected,
         exchange,

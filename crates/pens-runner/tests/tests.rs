@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "tests/alternatives.rs"]
+mod alternatives;
 #[path = "tests/client_defects.rs"]
 mod client_defects;
 #[path = "tests/client_limits.rs"]

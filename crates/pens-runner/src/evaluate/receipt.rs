@@ -277,11 +277,12 @@ fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option
     let last = evidence.staging.iter().map(|e| (e.at, e.finished_at)).chain(refused).max_by_key(|(_, end)| *end);
     let attempt = downloaded.map(|e| (e.at, e.finished_at)).or(last);
     let what = if downloaded.is_some() { "the download completed" } else { "the retrieval attempt ended" };
-    let before = |(began, done): (std::time::Instant, std::time::Instant)| {
-        receipt_at < began || receipt_at + END_SLACK < done
-    };
+    let before =
+        |(began, done): (std::time::Instant, std::time::Instant)| receipt_at < began || receipt_at + END_SLACK < done;
     match attempt {
-        Some(attempt) if !before(attempt) && downloaded.is_none() && code == Some(0) && !evidence.staging.is_empty() => {
+        Some(attempt)
+            if !before(attempt) && downloaded.is_none() && code == Some(0) && !evidence.staging.is_empty() =>
+        {
             let requests: Vec<String> =
                 evidence.staging.iter().take(5).map(pens_mock::StagingEvent::describe).collect();
             CheckResult::new(
