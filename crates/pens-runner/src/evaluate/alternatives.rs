@@ -22,8 +22,8 @@ struct Part {
     wanted: String,
     /// What the evidence shows: `the answer was error=0`.
     observed: String,
-    /// Whether its checks held (no failure among them).
-    held: bool,
+    /// The worst verdict of its checks, judged on their own: below `fail` it held.
+    verdict: Verdict,
 }
 
 /// The account of alternatives none of which held.
@@ -51,7 +51,7 @@ pub(crate) fn account(
         .enumerate()
         .map(|(index, parts)| {
             let observed: Vec<String> =
-                parts.iter().map(|p| format!("{} — {}", p.observed, if p.held { "held" } else { "missing" })).collect();
+                parts.iter().map(|p| format!("{} — {}", p.observed, status(p.verdict))).collect();
             format!("alternative {} ({}): {}", index + 1, wanted(parts), observed.join(", "))
         })
         .collect();
@@ -86,6 +86,17 @@ pub(crate) fn annotate(checks: &mut [CheckResult], account: &Account) {
     }
 }
 
+/// A part held, held with a warning (a should-level rule, or a lenient reading), could
+/// not be judged, or is missing (a failure: the alternative does not hold).
+fn status(verdict: Verdict) -> &'static str {
+    match verdict {
+        v if v >= Verdict::Fail => "missing",
+        Verdict::Inconclusive => "cannot tell",
+        Verdict::Warn => "held, with a warning",
+        _ => "held",
+    }
+}
+
 fn wanted(parts: &[Part]) -> String {
     let wanted: Vec<&str> = parts.iter().map(|p| p.wanted.as_str()).collect();
     if wanted.is_empty() { "nothing beyond the common checks".to_owned() } else { wanted.join(", then ") }
@@ -93,41 +104,41 @@ fn wanted(parts: &[Part]) -> String {
 
 /// The parts of `set`, in the order of the exchange, each judged on its own.
 fn parts(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> Vec<Part> {
-    let held = |part: ExpectSet| judge_set(evidence, &part, settings).iter().all(|c| c.verdict < Verdict::Fail);
+    let held = |part: ExpectSet| Verdict::worst(judge_set(evidence, &part, settings).iter().map(|c| c.verdict));
     let mut parts = Vec::new();
     if let Some(expect) = &set.response {
         parts.push(Part {
             wanted: response_wanted(evidence, expect),
             observed: response_observed(evidence, settings),
-            held: held(ExpectSet { response: Some(expect.clone()), ..ExpectSet::default() }),
+            verdict: held(ExpectSet { response: Some(expect.clone()), ..ExpectSet::default() }),
         });
     }
     if let Some(expect) = &set.fetch {
         parts.push(Part {
             wanted: fetch_wanted(expect),
             observed: fetch_observed(evidence),
-            held: held(ExpectSet { fetch: Some(expect.clone()), ..ExpectSet::default() }),
+            verdict: held(ExpectSet { fetch: Some(expect.clone()), ..ExpectSet::default() }),
         });
     }
     if let Some(expect) = &set.receipt {
         parts.push(Part {
             wanted: receipt_wanted(expect),
             observed: receipt_observed(evidence, settings),
-            held: held(ExpectSet { receipt: Some(expect.clone()), ..ExpectSet::default() }),
+            verdict: held(ExpectSet { receipt: Some(expect.clone()), ..ExpectSet::default() }),
         });
     }
     if let Some(expect) = &set.alerts {
         parts.push(Part {
             wanted: alerts_wanted(expect),
             observed: alerts_observed(evidence, settings),
-            held: held(ExpectSet { alerts: Some(expect.clone()), ..ExpectSet::default() }),
+            verdict: held(ExpectSet { alerts: Some(expect.clone()), ..ExpectSet::default() }),
         });
     }
     if let Some(expect) = &set.internal {
         parts.push(Part {
             wanted: internal_wanted(expect),
             observed: internal_observed(evidence),
-            held: held(ExpectSet { internal: Some(expect.clone()), ..ExpectSet::default() }),
+            verdict: held(ExpectSet { internal: Some(expect.clone()), ..ExpectSet::default() }),
         });
     }
     parts
@@ -147,7 +158,7 @@ fn response_wanted(evidence: &Evidence, expect: &ResponseExpect) -> String {
     };
     let mut wanted = format!("answer {}", either(&codes));
     if !expect.warn.is_empty() {
-        wanted.push_str(&format!(" ({} warns)", either(&expect.warn)));
+        wanted.push_str(&format!(", or {} with a warning", either(&expect.warn)));
     }
     wanted
 }
@@ -214,7 +225,7 @@ fn receipt_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
         .iter()
         .map(|r| {
             let code = r.notification.error.as_deref().map_or("no error".to_owned(), |c| format!("error={c}"));
-            format!("{code} at {} ms", evidence.offset_ms(r.at))
+            format!("{code}, {} ms after the collect", evidence.offset_ms(r.at))
         })
         .collect();
     let count = if receipts.len() == 1 { "a receipt".to_owned() } else { format!("{} receipts", receipts.len()) };
@@ -254,5 +265,69 @@ fn internal_observed(evidence: &Evidence) -> String {
     match evidence.internal.len() {
         0 => "no request reached the internal service".to_owned(),
         n => format!("{n} request(s) reached the internal service"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pens_report::Verdict;
+
+    use super::account;
+    use crate::evaluate::testing::{settings, valid};
+    use crate::plan::{CredentialsExpect, ExpectSet, FetchExpect, ReceiptExpect, ResponseExpect};
+
+    fn answer(codes: &[u16]) -> Option<ResponseExpect> {
+        Some(ResponseExpect { error: Some(codes.to_vec()), other_errors: Verdict::Fail, ..ResponseExpect::default() })
+    }
+
+    /// An `[[expect.any_of]]` like package-url-unreachable's: refused at once, or fetched
+    /// (here: attempted) and receipted with the retrieval failure.
+    fn refused_or_receipted() -> Vec<ExpectSet> {
+        vec![
+            ExpectSet { response: answer(&[1310]), ..ExpectSet::default() },
+            ExpectSet {
+                response: answer(&[0]),
+                fetch: Some(FetchExpect { happens: false, protocol: None, credentials: CredentialsExpect::Any }),
+                receipt: Some(ReceiptExpect { count: Some(1), error: Some(vec![1310]), ..ReceiptExpect::default() }),
+                ..ExpectSet::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn each_part_says_what_was_observed_and_whether_it_held() {
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 0);
+        let account = account(&evidence, &refused_or_receipted(), 1, &settings());
+        assert_eq!(
+            account.note,
+            "no alternative holds (the checks shown are those of the closest, 2 of 2): alternative 1 (answer 1310): \
+             the answer was error=0 — missing; alternative 2 (answer 0, then no fetch, then a receipt with error \
+             1310): the answer was error=0 — held, the staging server got GET /s/unit/scorm12-minimal.zip (200, all \
+             1024 bytes) — held, with a warning, a receipt came: error=0, 20 ms after the collect — missing"
+        );
+        assert_eq!(
+            account.expected,
+            "alternative 1: answer 1310; or alternative 2: answer 0, then no fetch, then a receipt with error 1310"
+        );
+        assert_eq!(
+            account.actual,
+            "the answer was error=0; the staging server got GET /s/unit/scorm12-minimal.zip (200, all 1024 bytes); a \
+             receipt came: error=0, 20 ms after the collect"
+        );
+    }
+
+    /// No answer at all: said with the deadline waited, and nothing that followed.
+    #[test]
+    fn a_missing_answer_and_missing_requests_say_how_long_was_waited() {
+        let mut evidence = valid();
+        evidence.exchange.timed_out = true;
+        let account = account(&evidence, &refused_or_receipted(), 0, &settings());
+        for part in [
+            "alternative 1 (answer 1310): no answer came within 1000 ms (the ack deadline) — missing",
+            "no request reached the staging server within 3100 ms of the collect — held",
+            "no receipt came within 3100 ms of the collect (the receipt deadline is 3000 ms) — missing",
+        ] {
+            assert!(account.note.contains(part), "`{part}` not in: {}", account.note);
+        }
     }
 }

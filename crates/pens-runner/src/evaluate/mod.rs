@@ -390,9 +390,9 @@ mod tests {
             judgement.note.as_deref(),
             Some(
                 "no alternative holds (the checks shown are those of the closest, 2 of 2): alternative 1 (answer \
-                 1304, then a receipt with error 1304): the answer was error=0 — missing, a receipt came: error=1301 \
-                 at 20 ms — missing; alternative 2 (answer 0, then a receipt with error 1304): the answer was error=0 \
-                 — held, a receipt came: error=1301 at 20 ms — missing"
+                 1304, then a receipt with error 1304): the answer was error=0 — missing, a receipt came: error=1301, \
+                 20 ms after the collect — missing; alternative 2 (answer 0, then a receipt with error 1304): the answer was error=0 \
+                 — held, a receipt came: error=1301, 20 ms after the collect — missing"
             )
         );
         assert_eq!(
@@ -417,7 +417,7 @@ mod tests {
         assert!(
             judgement.note.as_deref().is_some_and(|n| n.ends_with(
                 "alternative 2 (answer 0, then a receipt with error 1322): the answer was error=0 — held, a receipt \
-                 came: error=0 at 20 ms — missing"
+                 came: error=0, 20 ms after the collect — missing"
             )),
             "{:?}",
             judgement.note

@@ -98,8 +98,8 @@ async fn when_no_alternative_holds_each_one_says_what_was_observed_and_what_is_m
     let note = gopher.note.as_deref().unwrap_or_default();
     for part in [
         "alternative 1 (answer 1301 or 2008): the answer was error=0 — missing",
-        "alternative 2 (answer 2008 (0 warns), then a receipt with error 1301 or 1310 or 2008): the answer was \
-         error=0 — held, no receipt came within ",
+        "alternative 2 (answer 2008, or 0 with a warning, then a receipt with error 1301 or 1310 or 2008): the \
+         answer was error=0 — held, with a warning, no receipt came within ",
         "— missing",
     ] {
         assert!(note.contains(part), "`{part}` not in the note: {note}");
