@@ -82,6 +82,11 @@ fn flood(evidence: &Evidence, judgement: &mut Judgement) {
 /// trust the run's CA: an environment problem the vendor fixes in minutes, not a defect
 /// to report as a failure. The checks that depend on the download become inconclusive.
 ///
+/// The failures in the evidence are only those on the listener the scenario's package
+/// URL names (`gather`): a failure carries no scenario key, and another scenario's must
+/// not explain this one's (an HTTPS scenario's `UnknownCA` once made package-large,
+/// fetched over plain HTTP, inconclusive).
+///
 /// A failed implicit-FTPS handshake is recorded the same way (its error starts with
 /// `implicit FTPS`) and softens the FTPS fetch as the HTTPS one does the HTTPS fetch.
 fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
@@ -106,8 +111,11 @@ fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
         }
     }
     if changed {
+        let listener = if over_ftps(&error) { "implicit FTPS" } else { "HTTPS" };
         let note = format!(
-            "a TLS handshake with the staging server failed ({error}): the target probably does not trust the run's CA; \
+            "a TLS handshake with the staging server's {listener} listener, where this scenario's package waited, \
+             failed ({error}) and no request for the package came over it: the target probably does not trust the \
+             run's CA; \
              make it trust the CA (run with --ca-dir DIR to keep one CA across runs, then install DIR/ca.pem) and run again"
         );
         judgement.note = Some(match judgement.note.take() {
