@@ -10,6 +10,7 @@
 //! the evidence shows for it, and whether that part held or is missing. It only reads
 //! the evidence: which alternative is judged (the closest) is decided in `evaluate`.
 
+use pens_proto::req;
 use pens_report::{CheckResult, Verdict};
 
 use super::{Settings, judge_set};
@@ -76,11 +77,30 @@ pub(crate) fn account(
     Account { note, expected, actual: actual.join("; ") }
 }
 
-/// The first failing check of the closest alternative carries the account in its
-/// `expected`/`actual`, so a report that shows only checks (junit.xml, a failure card)
-/// shows every alternative too.
-pub(crate) fn annotate(checks: &mut [CheckResult], account: &Account) {
-    if let Some(check) = checks.iter_mut().find(|c| c.verdict >= Verdict::Fail) {
+/// The first failing check of the closest alternative that decides between
+/// alternatives (the answer's code, the receipt's count or code, a fetch that should not
+/// have been) carries the account in its `expected`/`actual`, so a report that shows
+/// only checks (junit.xml, a failure card) shows every alternative too.
+///
+/// Only such a check: a finding the run repeats across scenarios (an LF line end in
+/// every answer) is grouped by being identical (`pens_report::same_cause`), and must not
+/// be made unique to this scenario by the account.
+pub(crate) fn annotate(checks: &mut [CheckResult], account: &Account, settings: &Settings<'_>) {
+    let decisive = [
+        &req::TARGET_ERROR_CODE,
+        &req::TARGET_ERROR_HIGHEST,
+        &req::TARGET_RECEIPT_SENT,
+        &req::TARGET_RECEIPT_OUTCOME,
+        &req::TARGET_MAILTO_RECEIPT,
+        &req::TARGET_REFUSED_NO_FETCH,
+        settings.main_requirement,
+    ];
+    let decides = |check: &CheckResult| {
+        check.verdict >= Verdict::Fail
+            && check.diff.is_none()
+            && decisive.iter().any(|requirement| requirement.id == check.requirement)
+    };
+    if let Some(check) = checks.iter_mut().find(|c| decides(c)) {
         check.expected = Some(format!("any one of: {}", account.expected));
         check.actual = Some(account.actual.clone());
     }
@@ -329,5 +349,30 @@ mod tests {
         ] {
             assert!(account.note.contains(part), "`{part}` not in: {}", account.note);
         }
+    }
+
+    /// A finding the run repeats in every scenario (an LF-only answer) stays identical,
+    /// so it is still grouped as one cause: the account goes on the check that decides
+    /// between the alternatives.
+    #[test]
+    fn the_account_goes_on_the_deciding_check_not_on_a_repeated_finding() {
+        let account = account(&valid().answered_with(0), &refused_or_receipted(), 0, &settings());
+        let line_ends = pens_report::CheckResult::new(
+            Verdict::Fail,
+            &pens_proto::req::RESPONSE_CRLF,
+            "answer to the collect: lines end in LF",
+        )
+        .with_diff("error=0\r\n", "error=0\n");
+        let code = pens_report::CheckResult::new(
+            Verdict::Fail,
+            &pens_proto::req::TARGET_ERROR_CODE,
+            "answered 0 (success) where CMI010 requires 1310",
+        )
+        .expected_actual("1310", "0");
+        let mut checks = vec![line_ends.clone(), code];
+        super::annotate(&mut checks, &account, &settings());
+        assert_eq!(checks[0], line_ends, "the repeated finding is untouched");
+        assert_eq!(checks[1].expected.as_deref(), Some(format!("any one of: {}", account.expected).as_str()));
+        assert_eq!(checks[1].actual.as_deref(), Some(account.actual.as_str()));
     }
 }

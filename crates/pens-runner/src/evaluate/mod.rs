@@ -148,7 +148,7 @@ fn judge_expectations(evidence: &Evidence, expectations: &Expectations, settings
     } else {
         // What each alternative needed and what was observed, not just which came closest.
         let account = alternatives::account(evidence, &expectations.any_of, index, settings);
-        alternatives::annotate(&mut chosen_checks, &account);
+        alternatives::annotate(&mut chosen_checks, &account, settings);
         account.note
     };
     // The common sections and an alternative may judge the same receipt: one check each.
