@@ -10,6 +10,9 @@ use pens_proto::{CollectCommand, ExpectedAnswer};
 pub(crate) struct Evidence {
     /// When the scenario started (before the collect was sent).
     pub(crate) started: Instant,
+    /// When gathering ended (after the quiet window): how long the harness watched for
+    /// what followed the collect, for messages ("no receipt came within N ms").
+    pub(crate) ended: Instant,
     /// The collect as sent (decoded back from the bytes), to compare receipts with.
     pub(crate) command: CollectCommand,
     /// The answer a conformant target owes the collect as sent.
@@ -22,8 +25,9 @@ pub(crate) struct Evidence {
     pub(crate) staging: Vec<StagingEvent>,
     /// Receipts and alerts that arrived for this scenario.
     pub(crate) notifications: Vec<NotificationEvent>,
-    /// TLS handshakes with the staging server that failed while the scenario ran (from
-    /// any scenario: the listener cannot tell whose they were).
+    /// TLS handshakes with the staging server that failed while the scenario ran, on the
+    /// listener its package URL names (HTTPS, or implicit FTPS): the listener cannot tell
+    /// whose they were, but they can be no plain HTTP scenario's (`gather::tls_failures_of`).
     pub(crate) tls_failures: Vec<String>,
     /// FTP logins the staging server refused for this scenario's staging user while it
     /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use pens_mock::{CollectClient, CollectRequest, Endpoint};
+use pens_mock::{CollectClient, CollectRequest, Endpoint, TlsFailure};
 use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect, query_of};
 
 use crate::Deadlines;
@@ -147,17 +147,93 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         tokio::time::sleep(deadlines.quiet).await;
     }
 
+    let tls_failures = tls_failures_of(
+        decoded.command.package_url.as_deref(),
+        &TlsListeners { https: parties.staging.https_base(), ftps: parties.staging.ftps_base() },
+        parties.staging.tls_failures_since(started),
+    );
     Evidence {
         started,
+        ended: Instant::now(),
         command: decoded.command,
         expected,
         exchange,
         answered,
         staging: parties.staging.events(key),
         notifications: parties.collector.events(key),
-        tls_failures: parties.staging.tls_failures_since(started).into_iter().map(|f| f.error).collect(),
+        tls_failures,
         refused_logins,
         internal: parties.internal.requests(key),
         overflow: parties.collector.overflow(key),
+    }
+}
+
+/// The bases of the staging listeners that speak TLS from the first byte.
+struct TlsListeners {
+    /// `https://host:port`: its handshake failures are recorded as they come.
+    https: String,
+    /// `ftps://host:port`: implicit FTPS handshake failures, recorded with an error
+    /// starting `implicit FTPS` (an explicit one, after `AUTH TLS`, is not recorded).
+    ftps: String,
+}
+
+/// The TLS handshake failures that may be this scenario's: those on the listener its
+/// package URL names, and none for a package URL on any other (plain HTTP or FTP, or
+/// not staged here).
+///
+/// A failed handshake carries no request path, so no scenario key: the staging server
+/// only knows when it happened and on which listener. Scenarios run concurrently
+/// (`--jobs`), so "while this scenario ran" alone once pinned an HTTPS scenario's
+/// `UnknownCA` on package-large, whose own fetch was plain HTTP, and made its download
+/// checks inconclusive with a note its evidence did not support. A scenario whose
+/// package URL is on the TLS listener, and which saw no fetch over it
+/// ([`crate::evaluate`] checks that), is the only one such a failure can explain.
+fn tls_failures_of(package_url: Option<&str>, listeners: &TlsListeners, failures: Vec<TlsFailure>) -> Vec<String> {
+    let on = |base: &str| package_url.is_some_and(|url| url.starts_with(base) && url[base.len()..].starts_with('/'));
+    let over_https = on(&listeners.https);
+    let over_ftps = on(&listeners.ftps);
+    failures
+        .into_iter()
+        .map(|f| f.error)
+        .filter(|error| if error.starts_with("implicit FTPS") { over_ftps } else { over_https })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use pens_mock::TlsFailure;
+
+    use super::{TlsListeners, tls_failures_of};
+
+    fn listeners() -> TlsListeners {
+        TlsListeners { https: "https://127.0.0.1:4443".into(), ftps: "ftps://127.0.0.1:4990".into() }
+    }
+
+    fn failure(error: &str) -> TlsFailure {
+        TlsFailure { at: Instant::now(), peer: "127.0.0.1:50000".parse().expect("an address"), error: error.into() }
+    }
+
+    fn failures() -> Vec<TlsFailure> {
+        vec![failure("received fatal alert: UnknownCA"), failure("implicit FTPS: received fatal alert: UnknownCA")]
+    }
+
+    /// A handshake failure goes only to a scenario whose package URL is on that
+    /// listener: never to a plain HTTP (or FTP) one, nor to a package staged elsewhere.
+    #[test]
+    fn a_handshake_failure_is_attributed_only_to_a_package_url_on_its_listener() {
+        let cases: [(Option<&str>, &[&str]); 7] = [
+            (Some("https://127.0.0.1:4443/s/k/p.zip"), &["received fatal alert: UnknownCA"]),
+            (Some("ftps://127.0.0.1:4990/s/k/p.zip"), &["implicit FTPS: received fatal alert: UnknownCA"]),
+            (Some("http://127.0.0.1:4080/s/k/p.zip"), &[]),
+            (Some("ftp://127.0.0.1:4021/s/k/p.zip"), &[]),
+            (Some("https://127.0.0.1:44430/s/k/p.zip"), &[]),
+            (Some("https://elsewhere.example/p.zip"), &[]),
+            (None, &[]),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(tls_failures_of(url, &listeners(), failures()), expected, "{url:?}");
+        }
     }
 }

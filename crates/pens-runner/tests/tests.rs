@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "tests/alternatives.rs"]
+mod alternatives;
 #[path = "tests/client_defects.rs"]
 mod client_defects;
 #[path = "tests/client_limits.rs"]
@@ -42,5 +44,7 @@ mod security;
 mod snapshots;
 #[path = "tests/support.rs"]
 mod support;
+#[path = "tests/tls_attribution.rs"]
+mod tls_attribution;
 #[path = "tests/transports.rs"]
 mod transports;

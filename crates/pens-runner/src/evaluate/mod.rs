@@ -2,6 +2,7 @@
 //! [`Evidence`] and the plan to [`CheckResult`]s.
 
 mod alerts;
+mod alternatives;
 mod disclosure;
 mod fetch;
 mod internal;
@@ -81,6 +82,11 @@ fn flood(evidence: &Evidence, judgement: &mut Judgement) {
 /// trust the run's CA: an environment problem the vendor fixes in minutes, not a defect
 /// to report as a failure. The checks that depend on the download become inconclusive.
 ///
+/// The failures in the evidence are only those on the listener the scenario's package
+/// URL names (`gather`): a failure carries no scenario key, and another scenario's must
+/// not explain this one's (an HTTPS scenario's `UnknownCA` once made package-large,
+/// fetched over plain HTTP, inconclusive).
+///
 /// A failed implicit-FTPS handshake is recorded the same way (its error starts with
 /// `implicit FTPS`) and softens the FTPS fetch as the HTTPS one does the HTTPS fetch.
 fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
@@ -105,8 +111,11 @@ fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
         }
     }
     if changed {
+        let listener = if over_ftps(&error) { "implicit FTPS" } else { "HTTPS" };
         let note = format!(
-            "a TLS handshake with the staging server failed ({error}): the target probably does not trust the run's CA; \
+            "a TLS handshake with the staging server's {listener} listener, where this scenario's package waited, \
+             failed ({error}) and no request for the package came over it: the target probably does not trust the \
+             run's CA; \
              make it trust the CA (run with --ca-dir DIR to keep one CA across runs, then install DIR/ca.pem) and run again"
         );
         judgement.note = Some(match judgement.note.take() {
@@ -129,16 +138,32 @@ fn judge_expectations(evidence: &Evidence, expectations: &Expectations, settings
         Some((index, _)) => (index, format!("alternative {} of {total} holds", index + 1)),
         None => {
             let (index, _) = judged.iter().enumerate().min_by_key(|(_, set)| failures(set)).unwrap_or((0, &judged[0]));
-            (index, format!("no alternative holds; the closest is {} of {total}", index + 1))
+            (index, String::new())
         }
     };
+    let holds = !chosen.is_empty();
+    let mut chosen_checks = judged.into_iter().nth(index).unwrap_or_default();
+    let note = if holds {
+        chosen
+    } else {
+        // What each alternative needed and what was observed, not just which came closest.
+        let account = alternatives::account(evidence, &expectations.any_of, index, settings);
+        alternatives::annotate(&mut chosen_checks, &account, settings);
+        account.note
+    };
     // The common sections and an alternative may judge the same receipt: one check each.
-    for check in judged.into_iter().nth(index).unwrap_or_default() {
-        if !checks.contains(&check) {
+    for check in chosen_checks {
+        if !checks.iter().any(|c| same_check(c, &check)) {
             checks.push(check);
         }
     }
-    Judgement { checks, note: Some(chosen) }
+    Judgement { checks, note: Some(note) }
+}
+
+/// The same check judged twice (by the common sections and an alternative), whatever
+/// `expected`/`actual` the alternatives' account added to one of them.
+fn same_check(a: &CheckResult, b: &CheckResult) -> bool {
+    (a.verdict, &a.requirement, &a.message) == (b.verdict, &b.requirement, &b.message)
 }
 
 fn judge_set(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> Vec<CheckResult> {
@@ -335,8 +360,28 @@ mod tests {
         // 0 and no receipt: alternative 1 fails once (the code), alternative 2 once (the count).
         // On a tie the first is the closest.
         let judgement = judge(&valid().answered_with(0), &expectations, &settings());
-        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 1 of 2"));
+        assert_eq!(
+            judgement.note.as_deref(),
+            Some(
+                "no alternative holds (the checks shown are those of the closest, 1 of 2): alternative 1 (answer \
+                 1304): the answer was error=0 — missing; alternative 2 (answer 0, then a receipt with error 1304): \
+                 the answer was error=0 — held, no receipt came within 3100 ms of the collect (the receipt deadline \
+                 is 3000 ms) — missing"
+            )
+        );
         assert_eq!(essentials(&judgement.checks), [(Verdict::Fail, "target.error.applicable-code")]);
+        // The failing check carries every alternative, for reports that show only checks.
+        let failing = judgement.checks.iter().find(|c| c.verdict == Verdict::Fail).expect("a failing check");
+        assert_eq!(
+            failing.expected.as_deref(),
+            Some("any one of: alternative 1: answer 1304; or alternative 2: answer 0, then a receipt with error 1304")
+        );
+        assert_eq!(
+            failing.actual.as_deref(),
+            Some(
+                "the answer was error=0; no receipt came within 3100 ms of the collect (the receipt deadline is 3000 ms)"
+            )
+        );
 
         // 0 and a 1301 receipt: alternative 1 fails twice (the answer, the receipt's code),
         // alternative 2 once (the receipt's code), so alternative 2 is the closest.
@@ -349,7 +394,15 @@ mod tests {
         };
         let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 1301);
         let judgement = judge(&evidence, &expectations, &settings());
-        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 2 of 2"));
+        assert_eq!(
+            judgement.note.as_deref(),
+            Some(
+                "no alternative holds (the checks shown are those of the closest, 2 of 2): alternative 1 (answer \
+                 1304, then a receipt with error 1304): the answer was error=0 — missing, a receipt came: error=1301, \
+                 20 ms after the collect — missing; alternative 2 (answer 0, then a receipt with error 1304): the answer was error=0 \
+                 — held, a receipt came: error=1301, 20 ms after the collect — missing"
+            )
+        );
         assert_eq!(
             essentials(&judgement.checks),
             [
@@ -369,7 +422,14 @@ mod tests {
         assert_eq!(judgement.checks[0].requirement, "target.receipt.outcome");
         assert_eq!(judgement.checks[0].verdict, Verdict::Fail);
         assert!(judgement.checks[0].message.contains("reports success (0)"), "{}", judgement.checks[0].message);
-        assert_eq!(judgement.note.as_deref(), Some("no alternative holds; the closest is 1 of 2"));
+        assert!(
+            judgement.note.as_deref().is_some_and(|n| n.ends_with(
+                "alternative 2 (answer 0, then a receipt with error 1322): the answer was error=0 — held, a receipt \
+                 came: error=0, 20 ms after the collect — missing"
+            )),
+            "{:?}",
+            judgement.note
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
     let expected = assess_decoded_collect(&decoded, &context).expected;
     Evidence {
         started,
+        // The receipt deadline and the quiet window of DEADLINES: what a run watches.
+        ended: started + DEADLINES.receipt + DEADLINES.quiet,
         command: decoded.command,
         expected,
         exchange: CollectExchange {
