@@ -116,8 +116,8 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
     let shared: Vec<&Cause<'_>> = causes.iter().filter(|c| c.is_shared()).collect();
     if !shared.is_empty() {
         let _ = writeln!(out, "\nFindings shared by several scenarios, each shown once:");
-        for cause in &shared {
-            render_cause(&mut out, report, cause, color);
+        for (i, cause) in shared.iter().enumerate() {
+            render_cause(&mut out, report, i + 1, cause, color);
         }
     }
     let shown = |s: &&ScenarioResult| match options.verbosity {
@@ -157,8 +157,8 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
 
 /// A shared cause: the finding in full, then the scenarios it appeared in (the first
 /// [`MAX_CAUSE_IDS`], wrapped; an expected failure marked).
-fn render_cause(out: &mut String, report: &RunReport, cause: &Cause<'_>, color: bool) {
-    let _ = writeln!(out);
+fn render_cause(out: &mut String, report: &RunReport, number: usize, cause: &Cause<'_>, color: bool) {
+    let _ = write!(out, "\n#{number} ");
     render_check(out, cause.check, "", color);
     let expected = |id: &str| report.scenarios.iter().any(|s| s.id == id && s.expected_failure.is_some());
     let mut ids: Vec<String> = cause
@@ -205,20 +205,31 @@ fn render_scenario(
     if let Some(note) = &scenario.note {
         let _ = writeln!(out, "  note: {note}");
     }
-    let mut also: Vec<&CheckResult> = Vec::new();
+    // The shared causes it has, by their number above.
+    let mut also: Vec<usize> = Vec::new();
     for check in &scenario.checks {
-        if let Some(cause) = shared.iter().find(|cause| same_cause(cause.check, check)) {
-            if !also.iter().any(|c| same_cause(c, cause.check)) {
-                also.push(cause.check);
+        if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
+            if !also.contains(&i) {
+                also.push(i);
             }
         } else if check.verdict >= min || options.verbosity == Verbosity::Verbose {
             render_check(out, check, "  ", color);
         }
     }
     if !also.is_empty() {
-        let names: Vec<String> =
-            also.iter().map(|c| format!("{} {}", paint(c.verdict.name(), c.verdict, color), c.requirement)).collect();
-        let _ = writeln!(out, "  also: {} (shared, see above)", names.join(", "));
+        let names: Vec<String> = also
+            .iter()
+            .map(|&i| {
+                let check = shared[i].check;
+                format!(
+                    "{} {} (shared finding #{})",
+                    paint(check.verdict.name(), check.verdict, color),
+                    check.requirement,
+                    i + 1
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  also: {}, see above", names.join(", "));
     }
 }
 
@@ -358,7 +369,10 @@ pub(crate) mod tests {
             "{slip_block}"
         );
         assert!(slip_block.contains("        actual:   error=0"), "{slip_block}");
-        assert!(slip_block.contains("  also: fail response.line-ending.crlf (shared, see above)"), "{slip_block}");
+        assert!(
+            slip_block.contains("  also: fail response.line-ending.crlf (shared finding #1), see above"),
+            "{slip_block}"
+        );
         assert!(text.contains("\nFAIL (expected: LMS-7 line ends) scenario-03"), "{text}");
         assert!(!text.contains('\x1b'), "no colour unless asked");
         assert!(!text.contains("collect-post-valid"), "a pass is not listed at normal verbosity");
