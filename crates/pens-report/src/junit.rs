@@ -51,13 +51,11 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
     };
     let worst: Vec<_> = scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).collect();
     let headline = headline_check(scenario, causes);
-    if let Some(first) = headline {
-        if scenario.verdict >= Verdict::Inconclusive {
-            status.set_message(format!("[{}] {}", first.requirement, first.message));
-            // A skipped (expected) failure has no `type` in the common JUnit schema.
-            if scenario.expected_failure.is_none() {
-                status.set_type(scenario.verdict.name());
-            }
+    if let Some(first) = headline.filter(|_| scenario.verdict >= Verdict::Inconclusive) {
+        status.set_message(format!("[{}] {}", first.requirement, first.message));
+        // A skipped (expected) failure has no `type` in the common JUnit schema.
+        if scenario.expected_failure.is_none() {
+            status.set_type(scenario.verdict.name());
         }
     } else if let Some(note) = &scenario.note {
         status.set_message(note.as_str());
@@ -169,6 +167,7 @@ mod tests {
         bare.note = Some("the staging server did not start".into());
         let mut skipped = ScenarioResult::new("ftp-fetch", "t", "f.toml", Verdict::NotApplicable);
         skipped.note = Some("the profile says ftp = no".into());
+        skipped.checks = vec![check(Verdict::NotApplicable, "target.fetch.ftp", "not claimed")];
         let xml = xml_of(vec![late, bare, skipped]);
         assert!(xml.contains("<error message=\"[receipt.timing] no receipt came\" type=\"inconclusive\">note: no fetch within 60 s: cannot tell\ninconclusive [receipt.timing]"), "{xml}");
         assert!(xml.contains("<error message=\"the staging server did not start\" type=\"inconclusive\">note: the staging server did not start</error>"), "{xml}");
