@@ -68,16 +68,42 @@ pub fn same_cause(a: &CheckResult, b: &CheckResult) -> bool {
     a == b
 }
 
-/// The check that best explains `scenario`'s verdict: among its checks with that
-/// verdict, the one shared by the fewest scenarios of `causes` (a finding specific to
-/// this scenario before one repeated across the run), the first such in check order.
+/// The check that best explains `scenario`'s verdict, among its checks with that
+/// verdict, ranked by:
+///
+/// 1. its requirement is one the scenario declares (`requirements`: what the scenario
+///    is about), before a requirement it merely touched;
+/// 2. the fewest scenarios of `causes` failing the same requirement at that verdict (a
+///    finding specific to this scenario before one repeated across the run, even when
+///    the repeated one's message names the scenario, as a timing warning quoting the
+///    scenario's URL does);
+/// 3. the fewest scenarios sharing this exact finding;
+/// 4. check order.
+///
+/// So against a target that POSTs every receipt as multipart and answers every collect
+/// late, `security-zip-bomb` is headlined by its receipt outcome, not by either warning.
 /// `None` when no check has the scenario's verdict (e.g. a harness error or an
 /// inconclusive scenario explained by its note).
 pub fn headline_check<'r>(scenario: &'r ScenarioResult, causes: &[Cause<'_>]) -> Option<&'r CheckResult> {
     let spread = |check: &CheckResult| {
         causes.iter().find(|cause| same_cause(cause.check, check)).map_or(1, |cause| cause.scenarios.len())
     };
-    scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).min_by_key(|c| spread(c))
+    let requirement_spread = |check: &CheckResult| {
+        let mut ids: Vec<&str> = causes
+            .iter()
+            .filter(|c| c.check.requirement == check.requirement && c.check.verdict == check.verdict)
+            .flat_map(|c| c.scenarios.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len().max(1)
+    };
+    let undeclared = |check: &CheckResult| !scenario.requirements.iter().any(|r| *r == check.requirement);
+    scenario
+        .checks
+        .iter()
+        .filter(|c| c.verdict == scenario.verdict)
+        .min_by_key(|c| (undeclared(c), requirement_spread(c), spread(c)))
 }
 
 #[cfg(test)]
@@ -175,6 +201,40 @@ mod tests {
         assert_eq!(
             headline_check(&report.scenarios[1], &causes).map(|c| c.requirement.as_str()),
             Some("binding.media-type.form")
+        );
+    }
+
+    /// php-pens against the security scenarios: every receipt multipart, every answer
+    /// late (a warning quoting the scenario's own URL, so each is its own cause), and the
+    /// security finding on the scenario's declared requirement.
+    #[test]
+    fn the_headline_is_the_declared_requirement_before_a_warning_repeated_with_the_scenarios_url() {
+        let late = |id: &str| {
+            check(Verdict::Warn, "target.ack.synchronous", &format!("fetched /s/{id}/p.zip before answering"))
+        };
+        let multipart = || check(Verdict::Warn, "notification.binding.form-post", "receipt sent as multipart");
+        let outcome = check(Verdict::Warn, "target.receipt.outcome", "receipt reports success (0), where it must not");
+        let mut bomb =
+            scenario("security-zip-bomb", Verdict::Warn, vec![multipart(), outcome.clone(), late("security-zip-bomb")]);
+        bomb.requirements = vec!["target.security.archive-expansion".into(), "target.receipt.outcome".into()];
+        let mut slip =
+            scenario("security-zip-slip", Verdict::Warn, vec![multipart(), outcome.clone(), late("security-zip-slip")]);
+        slip.requirements = vec!["target.security.archive-paths".into(), "target.receipt.outcome".into()];
+        let mut others: Vec<ScenarioResult> = (0..5)
+            .map(|i| scenario(&format!("s{i}"), Verdict::Warn, vec![multipart(), late(&format!("s{i}"))]))
+            .collect();
+        // Without declared requirements, the requirement failing in fewest scenarios wins.
+        let undeclared = scenario("security-undeclared", Verdict::Warn, vec![late("u"), multipart(), outcome.clone()]);
+        others.extend([bomb, slip, undeclared]);
+        let report = report(others);
+        let causes = group_causes(&report, Verdict::Warn);
+        for scenario in &report.scenarios[5..] {
+            assert_eq!(headline_check(scenario, &causes), Some(&outcome), "{}", scenario.id);
+        }
+        assert_eq!(
+            headline_check(&report.scenarios[0], &causes).map(|c| c.requirement.as_str()),
+            Some("target.ack.synchronous"),
+            "a scenario with only repeated warnings: the one of its own message"
         );
     }
 
