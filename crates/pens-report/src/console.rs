@@ -170,15 +170,42 @@ fn render_cause(out: &mut String, report: &RunReport, number: usize, cause: &Cau
     if cause.scenarios.len() > MAX_CAUSE_IDS {
         ids.push(format!("and {} more (each shown below)", cause.scenarios.len() - MAX_CAUSE_IDS));
     }
-    let lead = format!("  in {} scenarios: ", cause.scenarios.len());
-    let mut line = lead.clone();
-    for (i, id) in ids.iter().enumerate() {
-        let piece = if i + 1 < ids.len() { format!("{id}, ") } else { id.clone() };
-        if line.len() > lead.len() && line.len() + piece.trim_end().len() > WRAP_AT {
+    write_wrapped(out, &format!("  in {} scenarios: ", cause.scenarios.len()), &ids);
+    let differing = cause.differing(report);
+    if !differing.is_empty() {
+        let mut ids: Vec<String> = differing.iter().take(MAX_CAUSE_IDS).map(|id| (*id).to_owned()).collect();
+        if differing.len() > MAX_CAUSE_IDS {
+            ids.push(format!("and {} more", differing.len() - MAX_CAUSE_IDS));
+        }
+        let lead = format!(
+            "  {} of them with other expected/actual/diff than shown (each in report.html and report.json): ",
+            differing.len()
+        );
+        write_wrapped(out, &lead, &ids);
+    }
+}
+
+/// `lead` then `items` separated by commas, wrapped at [`WRAP_AT`] under the first item
+/// (after a lead longer than half the width, the items start on the next line, under a
+/// short indent).
+fn write_wrapped(out: &mut String, lead: &str, items: &[String]) {
+    let long = lead.chars().count() > WRAP_AT / 2;
+    let indent = if long { 4 } else { lead.chars().count() };
+    let mut line = if long {
+        let _ = writeln!(out, "{}", lead.trim_end());
+        " ".repeat(indent)
+    } else {
+        lead.to_owned()
+    };
+    let mut empty = true;
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() { format!("{item}, ") } else { item.clone() };
+        if !empty && line.chars().count() + piece.trim_end().chars().count() > WRAP_AT {
             let _ = writeln!(out, "{}", line.trim_end());
-            line = " ".repeat(lead.len());
+            line = " ".repeat(indent);
         }
         line.push_str(&piece);
+        empty = false;
     }
     let _ = writeln!(out, "{}", line.trim_end());
 }
@@ -205,12 +232,14 @@ fn render_scenario(
     if let Some(note) = &scenario.note {
         let _ = writeln!(out, "  note: {note}");
     }
-    // The shared causes it has, by their number above.
-    let mut also: Vec<usize> = Vec::new();
+    // The shared causes it has, by their number above, and whether its evidence is
+    // other than the one shown there.
+    let mut also: Vec<(usize, bool)> = Vec::new();
     for check in &scenario.checks {
         if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
-            if !also.contains(&i) {
-                also.push(i);
+            match also.iter_mut().find(|(j, _)| *j == i) {
+                Some((_, same)) => *same |= check == shared[i].check,
+                None => also.push((i, check == shared[i].check)),
             }
         } else if check.verdict >= min || options.verbosity == Verbosity::Verbose {
             render_check(out, check, "  ", color);
@@ -219,10 +248,11 @@ fn render_scenario(
     if !also.is_empty() {
         let names: Vec<String> = also
             .iter()
-            .map(|&i| {
+            .map(|&(i, same)| {
                 let check = shared[i].check;
+                let own = if same { "" } else { ", with other expected/actual/diff" };
                 format!(
-                    "{} {} (shared finding #{})",
+                    "{} {} (shared finding #{}{own})",
                     paint(check.verdict.name(), check.verdict, color),
                     check.requirement,
                     i + 1
@@ -376,6 +406,33 @@ pub(crate) mod tests {
         assert!(text.contains("\nFAIL (expected: LMS-7 line ends) scenario-03"), "{text}");
         assert!(!text.contains('\x1b'), "no colour unless asked");
         assert!(!text.contains("collect-post-valid"), "a pass is not listed at normal verbosity");
+    }
+
+    #[test]
+    fn the_same_finding_with_another_diff_is_grouped_and_says_whose_evidence_differs() {
+        let mut report = lf_only_run();
+        for i in [10, 20] {
+            report.scenarios[i].checks[0].diff = Some("-error=2010\\r\n+error=2010\\n".into());
+        }
+        let text = render_console(&report);
+        assert_eq!(text.matches("answer lines end in LF").count(), 1, "{text}");
+        assert_eq!(text.matches("+version=1.0.0\\n").count(), 1, "the commonest diff is shown: {text}");
+        assert!(!text.contains("error=2010"), "{text}");
+        assert!(
+            text.contains(
+                "  2 of them with other expected/actual/diff than shown (each in report.html and report.json):\n    scenario-10, scenario-20\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nFAIL scenario-10 — t\n  file: f.toml\n  also: fail response.line-ending.crlf (shared finding #1, with other expected/actual/diff), see above\n"),
+            "{text}"
+        );
+        let markdown = crate::render_markdown(&report);
+        assert!(
+            markdown.contains("   2 of them with other expected, actual or diff than shown (each in report.html): scenario-10, scenario-20\n"),
+            "{markdown}"
+        );
     }
 
     #[test]

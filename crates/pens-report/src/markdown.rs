@@ -170,6 +170,16 @@ fn write_shared(out: &mut String, report: &RunReport, shared: &[&Cause<'_>]) {
             })
             .collect();
         let _ = writeln!(out, "   in {} scenarios: {}\n", cause.scenarios.len(), ids.join(", "));
+        let differing = cause.differing(report);
+        if !differing.is_empty() {
+            let ids: Vec<String> = differing.iter().map(|id| escape_cell(id)).collect();
+            let _ = writeln!(
+                out,
+                "   {} of them with other expected, actual or diff than shown (each in report.html): {}\n",
+                differing.len(),
+                ids.join(", ")
+            );
+        }
     }
 }
 
