@@ -136,7 +136,7 @@ pub fn headline_check<'r>(scenario: &'r ScenarioResult, causes: &[Cause<'_>]) ->
         ids.dedup();
         ids.len().max(1)
     };
-    let undeclared = |check: &CheckResult| !scenario.requirements.iter().any(|r| *r == check.requirement);
+    let undeclared = |check: &CheckResult| !scenario.requirements.contains(&check.requirement);
     scenario
         .checks
         .iter()
