@@ -66,11 +66,18 @@ impl Presentation {
     /// (standard output, and standard error, where indicatif draws) whose TERM is set
     /// and not `dumb`, since the bar redraws with escape sequences (`\e[2K`).
     pub(crate) fn progress_allowed(self) -> bool {
-        self.verbosity != Verbosity::Quiet
-            && std::io::stdout().is_terminal()
-            && std::io::stderr().is_terminal()
-            && anstyle_query::term_supports_color()
+        bar_allowed(
+            self.verbosity,
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+            anstyle_query::term_supports_color(),
+        )
     }
+}
+
+/// See [`Presentation::progress_allowed`]; `term_ok` is TERM set and not `dumb`.
+fn bar_allowed(verbosity: Verbosity, stdout_tty: bool, stderr_tty: bool, term_ok: bool) -> bool {
+    verbosity != Verbosity::Quiet && stdout_tty && stderr_tty && term_ok
 }
 
 /// Records the presentation for the whole process; a second call is ignored.
@@ -211,7 +218,18 @@ fn append_step_summary(summary: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{ColorWhen, Console, Environment, color_wanted, lock};
+    use super::{ColorWhen, Console, Environment, bar_allowed, color_wanted, lock};
+    use pens_report::Verbosity;
+
+    #[test]
+    fn the_progress_bar_needs_two_terminals_a_term_that_is_not_dumb_and_no_q() {
+        assert!(bar_allowed(Verbosity::Normal, true, true, true));
+        assert!(bar_allowed(Verbosity::Verbose, true, true, true));
+        assert!(!bar_allowed(Verbosity::Normal, true, true, false), "TERM=dumb");
+        assert!(!bar_allowed(Verbosity::Normal, false, true, true), "stdout piped");
+        assert!(!bar_allowed(Verbosity::Normal, true, false, true), "stderr piped");
+        assert!(!bar_allowed(Verbosity::Quiet, true, true, true), "-q");
+    }
 
     #[test]
     fn colour_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
