@@ -82,3 +82,47 @@ fn quiet_and_verbose_together_are_refused() {
     let output = pens_conform().args(["list", "--color", "sometimes"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", both(&output));
 }
+
+/// On a real terminal (a pseudo-terminal from util-linux `script`): with TERM=xterm the
+/// verdicts are coloured and the progress bar draws; with TERM=dumb not one escape
+/// sequence is written, the bar's `\e[2K` line clearing included. Skipped, with a note,
+/// where `script` is missing.
+#[test]
+fn on_a_terminal_term_dumb_gets_no_escape_sequence_and_xterm_gets_colour() {
+    let Some(script) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("script"))
+        .find(|candidate| candidate.is_file())
+    else {
+        eprintln!("note: util-linux `script` is not installed; skipping the terminal test");
+        return;
+    };
+    let served = ServedTarget::start_with(&["--defect", "lf-line-endings"]);
+    let on_terminal = |term: &str| {
+        let dir = TempDir::new("console-tty");
+        let command = format!(
+            "{} target --url {} --only 'collect-*' --report-dir {}",
+            env!("CARGO_BIN_EXE_pens-conform"),
+            served.url,
+            dir.path().display()
+        );
+        let output = std::process::Command::new(&script)
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .current_dir(super::workspace_root())
+            .env("TERM", term)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("RUST_LOG")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script runs");
+        assert_eq!(output.status.code(), Some(1), "TERM={term}: {}", both(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let xterm = on_terminal("xterm");
+    assert!(xterm.contains("\x1b[31mFAIL\x1b[0m"), "a terminal gets colour: {xterm:?}");
+    let dumb = on_terminal("dumb");
+    assert!(dumb.contains("FAIL collect-get-valid — "), "{dumb:?}");
+    assert!(!dumb.contains('\x1b'), "TERM=dumb: {dumb:?}");
+}
