@@ -17,8 +17,26 @@ use crate::exit;
 #[derive(Debug, Parser)]
 #[command(name = "pens-conform", version, about, long_about = None)]
 pub(crate) struct Cli {
+    #[command(flatten)]
+    console: ConsoleArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How runs are shown on the console; global, so they go before or after the command.
+#[derive(Debug, Clone, clap::Args)]
+struct ConsoleArgs {
+    /// When to colour verdict words: auto (a terminal whose TERM is not `dumb`; NO_COLOR
+    /// turns it off, CLICOLOR_FORCE on), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = crate::console::ColorWhen::Auto, global = true)]
+    color: crate::console::ColorWhen,
+    /// Print only the summary and what fails the run (fail, error, inconclusive): no
+    /// line per scenario, no progress, no warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print the scenarios that passed and every check of every scenario.
+    #[arg(short, long, global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -610,6 +628,12 @@ pub(crate) enum Format {
 pub(crate) fn run() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    let verbosity = match (cli.console.quiet, cli.console.verbose) {
+        (true, _) => pens_report::Verbosity::Quiet,
+        (false, true) => pens_report::Verbosity::Verbose,
+        (false, false) => pens_report::Verbosity::Normal,
+    };
+    crate::console::configure(crate::console::Presentation::detect(cli.console.color, verbosity));
     let code = match cli.command {
         Command::Validate(args) => crate::validate::run(&args),
         Command::Explain(args) => crate::explain::run(&args),

@@ -7,11 +7,113 @@
 
 use std::fmt::Display;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use pens_report::{ConsoleOptions, Verbosity};
 
 use crate::output;
+
+/// `--color`: when verdict words are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// When standard output is a terminal and TERM is not `dumb`; NO_COLOR (set and not
+    /// empty) turns it off, CLICOLOR_FORCE on.
+    #[default]
+    Auto,
+    /// Always, even into a pipe or a file (the flag beats NO_COLOR).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How this process presents runs on the console: `--color`, `-q` and `-v`, which are
+/// global flags. Set once by `cli::run` before any command runs; process-wide like the
+/// terminal it describes, so the commands need not thread it through their arguments.
+static PRESENTATION: OnceLock<Presentation> = OnceLock::new();
+
+/// Colour and verbosity of the console, decided once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Presentation {
+    /// Verdict words in colour.
+    pub(crate) color: bool,
+    /// How much the console says.
+    pub(crate) verbosity: Verbosity,
+}
+
+impl Presentation {
+    /// From the flags and this process's environment and standard output.
+    pub(crate) fn detect(when: ColorWhen, verbosity: Verbosity) -> Self {
+        let color = color_wanted(
+            when,
+            &Environment {
+                no_color: anstyle_query::no_color(),
+                clicolor_force: anstyle_query::clicolor_force(),
+                stdout_is_terminal: std::io::stdout().is_terminal(),
+                term_supports_color: anstyle_query::term_supports_color(),
+            },
+        );
+        Presentation { color, verbosity }
+    }
+
+    /// The options of the end-of-run report.
+    pub(crate) fn console_options(self) -> ConsoleOptions {
+        ConsoleOptions { verbosity: self.verbosity, color: self.color }
+    }
+
+    /// Whether a live progress bar may be drawn: never with `-q`, and only on terminals
+    /// (standard output, and standard error, where indicatif draws) whose TERM is set
+    /// and not `dumb`, since the bar redraws with escape sequences (`\e[2K`).
+    pub(crate) fn progress_allowed(self) -> bool {
+        bar_allowed(
+            self.verbosity,
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+            anstyle_query::term_supports_color(),
+        )
+    }
+}
+
+/// See [`Presentation::progress_allowed`]; `term_ok` is TERM set and not `dumb`.
+fn bar_allowed(verbosity: Verbosity, stdout_tty: bool, stderr_tty: bool, term_ok: bool) -> bool {
+    verbosity != Verbosity::Quiet && stdout_tty && stderr_tty && term_ok
+}
+
+/// Records the presentation for the whole process; a second call is ignored.
+pub(crate) fn configure(presentation: Presentation) {
+    let _ = PRESENTATION.set(presentation);
+}
+
+/// The presentation [`configure`] recorded (plain, normal verbosity before that).
+pub(crate) fn presentation() -> Presentation {
+    PRESENTATION.get().copied().unwrap_or_default()
+}
+
+/// What the colour decision reads from the environment, apart so it can be tested.
+struct Environment {
+    /// `NO_COLOR` is set and not empty (<https://no-color.org>).
+    no_color: bool,
+    /// `CLICOLOR_FORCE` is set and not empty and not `0` (<https://bixense.com/clicolors/>).
+    clicolor_force: bool,
+    stdout_is_terminal: bool,
+    /// `TERM` is set and not `dumb`.
+    term_supports_color: bool,
+}
+
+/// `--color always` and `never` are what they say (a flag beats the environment, as
+/// no-color.org asks); `auto` colours a terminal whose TERM is not `dumb`, unless
+/// NO_COLOR says no, and anything when CLICOLOR_FORCE says yes (NO_COLOR first, as
+/// anstream orders them).
+fn color_wanted(when: ColorWhen, env: &Environment) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto if env.no_color => false,
+        ColorWhen::Auto if env.clicolor_force => true,
+        ColorWhen::Auto => env.stdout_is_terminal && env.term_supports_color,
+    }
+}
 
 /// A suite's console: live, or held for later.
 #[derive(Debug)]
@@ -72,6 +174,15 @@ impl Console {
         }
     }
 
+    /// What a held console holds for standard output so far (empty for a live one).
+    #[cfg(test)]
+    pub(crate) fn held_text(&self) -> String {
+        match self {
+            Console::Live => String::new(),
+            Console::Held(held) => lock(held).text.clone(),
+        }
+    }
+
     /// Gives out what was held, in the order it came; a live console has nothing held.
     pub(crate) fn release(&self) -> std::io::Result<()> {
         let Console::Held(held) = self else { return Ok(()) };
@@ -107,7 +218,49 @@ fn append_step_summary(summary: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Console, lock};
+    use super::{ColorWhen, Console, Environment, bar_allowed, color_wanted, lock};
+    use pens_report::Verbosity;
+
+    #[test]
+    fn the_progress_bar_needs_two_terminals_a_term_that_is_not_dumb_and_no_q() {
+        assert!(bar_allowed(Verbosity::Normal, true, true, true));
+        assert!(bar_allowed(Verbosity::Verbose, true, true, true));
+        assert!(!bar_allowed(Verbosity::Normal, true, true, false), "TERM=dumb");
+        assert!(!bar_allowed(Verbosity::Normal, false, true, true), "stdout piped");
+        assert!(!bar_allowed(Verbosity::Normal, true, false, true), "stderr piped");
+        assert!(!bar_allowed(Verbosity::Quiet, true, true, true), "-q");
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
+        let env = |no_color, clicolor_force, stdout_is_terminal, term_supports_color| Environment {
+            no_color,
+            clicolor_force,
+            stdout_is_terminal,
+            term_supports_color,
+        };
+        let cases = [
+            (ColorWhen::Auto, env(false, false, true, true), true),
+            (ColorWhen::Auto, env(false, false, false, true), false),
+            (ColorWhen::Auto, env(false, false, true, false), false),
+            (ColorWhen::Auto, env(true, false, true, true), false),
+            (ColorWhen::Auto, env(false, true, false, false), true),
+            (ColorWhen::Auto, env(true, true, true, true), false),
+            (ColorWhen::Always, env(true, false, false, false), true),
+            (ColorWhen::Never, env(false, true, true, true), false),
+        ];
+        for (when, env, expected) in cases {
+            assert_eq!(
+                color_wanted(when, &env),
+                expected,
+                "{when:?} no_color={} force={} tty={} term={}",
+                env.no_color,
+                env.clicolor_force,
+                env.stdout_is_terminal,
+                env.term_supports_color
+            );
+        }
+    }
 
     #[test]
     fn a_held_console_keeps_lines_text_and_summaries_in_order_until_released() {

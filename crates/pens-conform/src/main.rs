@@ -16,6 +16,7 @@ mod load;
 mod merge;
 mod output;
 mod partition;
+mod progress;
 mod render;
 mod run_output;
 mod scenarios;

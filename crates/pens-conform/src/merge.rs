@@ -7,7 +7,7 @@
 //! file and what differs.
 
 use anyhow::Context;
-use pens_report::{PartitionReport, merge_partitions, render_console};
+use pens_report::{PartitionReport, merge_partitions, render_console_with};
 
 use crate::cli::{Format, MergeArgs};
 use crate::console::Console;
@@ -26,7 +26,7 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     write_reports(&dir, &merged, "", &Console::Live)?;
     match args.format {
         Format::Text => {
-            output::text(render_console(&merged))?;
+            output::text(render_console_with(&merged, crate::console::presentation().console_options()))?;
             output::line(format!("reports   {}", dir.display()))?;
         }
         Format::Json => output::line(serde_json::to_string_pretty(&merged)?)?,

@@ -1,13 +1,11 @@
 //! What `target`, `client` and `selftest` share: loading the scenarios, running them
 //! with a live line per scenario, writing the reports and choosing the exit code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{
-    Partition, RunReport, TargetInfo, Verdict, render_console, render_html, render_junit, render_markdown,
-    render_scenario_line,
+    Partition, RunReport, TargetInfo, Verdict, render_console_with, render_html, render_junit, render_markdown,
 };
 use pens_runner::profile::Profile;
 use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
@@ -18,6 +16,7 @@ use crate::cli::RunArgs;
 use crate::console::Console;
 use crate::exit;
 use crate::partition::{LoadedScenario, PartitionSpec};
+use crate::progress::Progress;
 
 /// Loads every scenario of `dir`; any load error is a usage error (exit 2) with the
 /// diagnostics printed.
@@ -115,6 +114,8 @@ pub(crate) async fn run_and_report(
         Suite::Target { .. } => "target",
         Suite::Client { .. } => "client",
     };
+    let presentation = crate::console::presentation();
+    let end_report = |report: &RunReport| render_console_with(report, presentation.console_options());
     let target_info = match suite {
         Suite::Target { options, .. } => TargetInfo {
             url: options.target_url.clone(),
@@ -132,12 +133,12 @@ pub(crate) async fn run_and_report(
         let started_at = time::OffsetDateTime::now_utc();
         let mut report = bare_report(mode, started_at, std::time::Instant::now(), target_info, Vec::new(), None, scope);
         baseline.apply(&mut report);
-        console.text(render_console(&report))?;
+        console.text(end_report(&report))?;
         write_reports(report_dir, &report, "", console)?;
         console.line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit_code(&report, baseline.allow_improvements));
     }
-    let mut progress = Progress::new(console, console.is_live() && std::io::stdout().is_terminal());
+    let mut progress = Progress::new(console, presentation);
     let started_at = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
     // What has finished so far, and where the mock target listens: an interrupted run
@@ -146,34 +147,34 @@ pub(crate) async fn run_and_report(
     let mock_target = std::sync::Mutex::new(None);
     let mut on_event = |event: &RunEvent| match event {
         RunEvent::Started { staging, collector, smtp, scenarios } => {
-            progress.line(&format!(
+            progress.info(&format!(
                 "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\n\
                  smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)"
             ));
             if let Some(line) = scope.header() {
-                progress.line(&line);
+                progress.info(&line);
             }
             progress.start(*scenarios);
         }
         RunEvent::PreflightPassed { warning: None } => {
-            progress.line("preflight passed: the target answers, fetches and receipts");
+            progress.info("preflight passed: the target answers, fetches and receipts");
         }
         RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
         RunEvent::ClientStarted { target, scenarios } => {
             *mock_target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(target.clone());
-            progress.line(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
+            progress.info(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
             if let Some(line) = scope.header() {
-                progress.line(&line);
+                progress.info(&line);
             }
             progress.start(*scenarios);
         }
         RunEvent::AwaitingPublish { scenario, url } => {
             progress.line(&format!("{scenario}: publish to {url} now (waiting)"));
         }
+        RunEvent::ScenarioStarted { .. } => progress.started(),
         RunEvent::ScenarioFinished(result) => {
             finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(result.clone());
-            progress.line(&render_scenario_line(result));
-            progress.advance(&result.id);
+            progress.finished(result);
         }
         _ => {}
     };
@@ -206,7 +207,7 @@ pub(crate) async fn run_and_report(
         let aborted =
             format!("interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run", scenarios.len());
         let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
-        console.text(render_console(&report))?;
+        console.text(end_report(&report))?;
         write_reports(report_dir, &report, "", console)?;
         console.line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit::INCOMPLETE);
@@ -214,7 +215,7 @@ pub(crate) async fn run_and_report(
     output.report.scenario_digest = Some(scope.digest.clone());
     output.report.partition = scope.partition;
     baseline.apply(&mut output.report);
-    console.text(render_console(&output.report))?;
+    console.text(end_report(&output.report))?;
     write_reports(report_dir, &output.report, &output.ca_pem, console)?;
     console.line(format!("reports   {}", report_dir.display()))?;
     Ok(exit_code(&output.report, baseline.allow_improvements))
@@ -372,53 +373,6 @@ pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs, jobs: usi
     options.jobs = jobs.max(1);
     options.only.clone_from(&args.only);
     options.enforce_security |= args.enforce_security;
-}
-
-/// The live progress line on a terminal (indicatif); plain lines elsewhere (CI logs, or
-/// a held console).
-struct Progress<'a> {
-    console: &'a Console,
-    bar: Option<indicatif::ProgressBar>,
-    interactive: bool,
-}
-
-impl<'a> Progress<'a> {
-    fn new(console: &'a Console, interactive: bool) -> Self {
-        Progress { console, bar: None, interactive }
-    }
-
-    fn start(&mut self, total: usize) {
-        if self.interactive {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            let style = indicatif::ProgressStyle::with_template("{pos}/{len} scenarios {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            bar.set_style(style);
-            self.bar = Some(bar);
-        }
-    }
-
-    /// Prints a line above the progress line (or plainly).
-    fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => {
-                let _ = self.console.line(text);
-            }
-        }
-    }
-
-    fn advance(&self, finished: &str) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            bar.set_message(format!("(last: {finished})"));
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 /// The `--profile` file, read; without one, the defaults.

@@ -8,10 +8,15 @@
 //! and picks each scenario's headline with [`headline_check`], which prefers the
 //! finding specific to that scenario over one repeated across the run.
 //!
-//! Two checks are the same cause when their verdict, requirement, section, message,
-//! expected, actual and diff are all equal: exactly what a reader would see. A message
-//! that differs in any byte (a scenario's own URL, say) is a different cause; grouping
-//! never hides a difference.
+//! Two checks are the same cause when their verdict, requirement, section and message
+//! are equal: the finding a reader acts on. Their evidence (expected, actual, diff) may
+//! still differ: an LF-only answer of `error=2008` and one of `error=2010` fail
+//! `response.line-ending.crlf` with the same message and different diffs, and showing
+//! that one fix ten times (once per error code) is the noise this module removes. The
+//! cause carries the evidence most of its scenarios share, and [`Cause::differing`]
+//! names the scenarios whose evidence is not that one, so a renderer says so: grouping
+//! never hides a difference. A message that differs in any byte (a scenario's own URL,
+//! say) is a different cause.
 
 use crate::model::{CheckResult, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
@@ -19,8 +24,9 @@ use crate::verdict::Verdict;
 /// One finding (a check worse than `pass`) and every scenario it appeared in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cause<'r> {
-    /// The check as the first scenario (in report order) recorded it; the others
-    /// recorded an identical one.
+    /// The check as most of its scenarios recorded it (the first in report order
+    /// among equals); every other scenario recorded the same finding, and those in
+    /// [`Cause::differing`] with other evidence.
     pub check: &'r CheckResult,
     /// The ids of the scenarios where it appeared, in report order, each once.
     pub scenarios: Vec<&'r str>,
@@ -30,6 +36,19 @@ impl Cause<'_> {
     /// Whether more than one scenario shares it.
     pub fn is_shared(&self) -> bool {
         self.scenarios.len() > 1
+    }
+
+    /// The scenarios of this cause whose check shows other evidence (expected, actual,
+    /// diff) than [`Cause::check`], in report order: a renderer that shows the cause's
+    /// evidence once says these differ (and where theirs is).
+    pub fn differing<'a>(&self, report: &'a RunReport) -> Vec<&'a str> {
+        report
+            .scenarios
+            .iter()
+            .filter(|s| self.scenarios.contains(&s.id.as_str()))
+            .filter(|s| !s.checks.iter().any(|c| c == self.check))
+            .map(|s| s.id.as_str())
+            .collect()
     }
 }
 
@@ -51,6 +70,25 @@ pub fn group_causes(report: &RunReport, min: Verdict) -> Vec<Cause<'_>> {
             }
         }
     }
+    // Each cause shows the evidence most of its scenarios recorded.
+    for cause in &mut causes {
+        let variants = report
+            .scenarios
+            .iter()
+            .filter(|s| cause.scenarios.contains(&s.id.as_str()))
+            .filter_map(|s| s.checks.iter().find(|c| same_cause(c, cause.check)));
+        let mut counted: Vec<(&CheckResult, usize)> = Vec::new();
+        for check in variants {
+            match counted.iter_mut().find(|(c, _)| *c == check) {
+                Some((_, n)) => *n += 1,
+                None => counted.push((check, 1)),
+            }
+        }
+        // `max_by_key` keeps the last of equals; the reversed list makes it the first.
+        if let Some((check, _)) = counted.into_iter().rev().max_by_key(|(_, n)| *n) {
+            cause.check = check;
+        }
+    }
     // A stable sort keeps first appearance as the last tie-breaker.
     causes.sort_by(|a, b| {
         b.is_shared().cmp(&a.is_shared()).then(b.check.verdict.cmp(&a.check.verdict)).then(if a.is_shared() {
@@ -62,22 +100,48 @@ pub fn group_causes(report: &RunReport, min: Verdict) -> Vec<Cause<'_>> {
     causes
 }
 
-/// Whether two checks would read the same to a person: same verdict, requirement and
-/// every text shown.
+/// Whether two checks are the same finding: same verdict, requirement, section and
+/// message (their evidence may differ, see the module's documentation).
 pub fn same_cause(a: &CheckResult, b: &CheckResult) -> bool {
-    a == b
+    a.verdict == b.verdict && a.requirement == b.requirement && a.section == b.section && a.message == b.message
 }
 
-/// The check that best explains `scenario`'s verdict: among its checks with that
-/// verdict, the one shared by the fewest scenarios of `causes` (a finding specific to
-/// this scenario before one repeated across the run), the first such in check order.
+/// The check that best explains `scenario`'s verdict, among its checks with that
+/// verdict, ranked by:
+///
+/// 1. its requirement is one the scenario declares (`requirements`: what the scenario
+///    is about), before a requirement it merely touched;
+/// 2. the fewest scenarios of `causes` failing the same requirement at that verdict (a
+///    finding specific to this scenario before one repeated across the run, even when
+///    the repeated one's message names the scenario, as a timing warning quoting the
+///    scenario's URL does);
+/// 3. the fewest scenarios sharing this exact finding;
+/// 4. check order.
+///
+/// So against a target that POSTs every receipt as multipart and answers every collect
+/// late, `security-zip-bomb` is headlined by its receipt outcome, not by either warning.
 /// `None` when no check has the scenario's verdict (e.g. a harness error or an
 /// inconclusive scenario explained by its note).
 pub fn headline_check<'r>(scenario: &'r ScenarioResult, causes: &[Cause<'_>]) -> Option<&'r CheckResult> {
     let spread = |check: &CheckResult| {
         causes.iter().find(|cause| same_cause(cause.check, check)).map_or(1, |cause| cause.scenarios.len())
     };
-    scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).min_by_key(|c| spread(c))
+    let requirement_spread = |check: &CheckResult| {
+        let mut ids: Vec<&str> = causes
+            .iter()
+            .filter(|c| c.check.requirement == check.requirement && c.check.verdict == check.verdict)
+            .flat_map(|c| c.scenarios.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len().max(1)
+    };
+    let undeclared = |check: &CheckResult| !scenario.requirements.contains(&check.requirement);
+    scenario
+        .checks
+        .iter()
+        .filter(|c| c.verdict == scenario.verdict)
+        .min_by_key(|c| (undeclared(c), requirement_spread(c), spread(c)))
 }
 
 #[cfg(test)]
@@ -155,6 +219,25 @@ mod tests {
     }
 
     #[test]
+    fn the_same_finding_with_other_evidence_is_one_cause_showing_the_commonest_evidence() {
+        let lf = |code: &str| CheckResult { diff: Some(format!("-error={code}\\r\n+error={code}")), ..crlf() };
+        let report = report(vec![
+            scenario("missing-client", Verdict::Fail, vec![lf("2010")]),
+            scenario("collect-get-valid", Verdict::Fail, vec![lf("0")]),
+            scenario("collect-post-valid", Verdict::Fail, vec![lf("0")]),
+            scenario("missing-command", Verdict::Fail, vec![lf("2002")]),
+        ]);
+        let causes = group_causes(&report, Verdict::Warn);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert_eq!(
+            causes[0].scenarios,
+            ["missing-client", "collect-get-valid", "collect-post-valid", "missing-command"]
+        );
+        assert_eq!(causes[0].check, &lf("0"));
+        assert_eq!(causes[0].differing(&report), ["missing-client", "missing-command"]);
+    }
+
+    #[test]
     fn a_cause_repeated_within_one_scenario_lists_it_once() {
         let report = report(vec![scenario("a", Verdict::Fail, vec![crlf(), crlf()])]);
         let causes = group_causes(&report, Verdict::Warn);
@@ -175,6 +258,40 @@ mod tests {
         assert_eq!(
             headline_check(&report.scenarios[1], &causes).map(|c| c.requirement.as_str()),
             Some("binding.media-type.form")
+        );
+    }
+
+    /// php-pens against the security scenarios: every receipt multipart, every answer
+    /// late (a warning quoting the scenario's own URL, so each is its own cause), and the
+    /// security finding on the scenario's declared requirement.
+    #[test]
+    fn the_headline_is_the_declared_requirement_before_a_warning_repeated_with_the_scenarios_url() {
+        let late = |id: &str| {
+            check(Verdict::Warn, "target.ack.synchronous", &format!("fetched /s/{id}/p.zip before answering"))
+        };
+        let multipart = || check(Verdict::Warn, "notification.binding.form-post", "receipt sent as multipart");
+        let outcome = check(Verdict::Warn, "target.receipt.outcome", "receipt reports success (0), where it must not");
+        let mut bomb =
+            scenario("security-zip-bomb", Verdict::Warn, vec![multipart(), outcome.clone(), late("security-zip-bomb")]);
+        bomb.requirements = vec!["target.security.archive-expansion".into(), "target.receipt.outcome".into()];
+        let mut slip =
+            scenario("security-zip-slip", Verdict::Warn, vec![multipart(), outcome.clone(), late("security-zip-slip")]);
+        slip.requirements = vec!["target.security.archive-paths".into(), "target.receipt.outcome".into()];
+        let mut others: Vec<ScenarioResult> = (0..5)
+            .map(|i| scenario(&format!("s{i}"), Verdict::Warn, vec![multipart(), late(&format!("s{i}"))]))
+            .collect();
+        // Without declared requirements, the requirement failing in fewest scenarios wins.
+        let undeclared = scenario("security-undeclared", Verdict::Warn, vec![late("u"), multipart(), outcome.clone()]);
+        others.extend([bomb, slip, undeclared]);
+        let report = report(others);
+        let causes = group_causes(&report, Verdict::Warn);
+        for scenario in &report.scenarios[5..] {
+            assert_eq!(headline_check(scenario, &causes), Some(&outcome), "{}", scenario.id);
+        }
+        assert_eq!(
+            headline_check(&report.scenarios[0], &causes).map(|c| c.requirement.as_str()),
+            Some("target.ack.synchronous"),
+            "a scenario with only repeated warnings: the one of its own message"
         );
     }
 

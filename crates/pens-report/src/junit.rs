@@ -5,11 +5,18 @@
 //! test-case properties. The document keeps to the common JUnit schema CI servers
 //! validate against (`schemas/junit.xsd`, Jenkins' junit-10, with test-case properties as
 //! Surefire and GitLab read them).
+//!
+//! The failure message is the scenario's headline check ([`headline_check`]: the
+//! finding specific to it before one repeated across the run), and a scenario's note
+//! (why the harness could not judge it, or why it does not apply) is the message when
+//! no check explains the verdict and is always in the failure text, so a CI page shows
+//! why a scenario is inconclusive.
 
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use crate::causes::{Cause, group_causes, headline_check};
 use crate::model::{RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
@@ -25,14 +32,15 @@ pub fn render_junit(report: &RunReport) -> Result<String, JunitError> {
     suite.set_time(Duration::from_millis(report.duration_ms));
     suite.add_property(Property::new("target", report.target.url.as_str()));
     suite.add_property(Property::new("harness-version", report.harness.version.as_str()));
+    let causes = group_causes(report, Verdict::Warn);
     for scenario in &report.scenarios {
-        suite.add_test_case(test_case(scenario));
+        suite.add_test_case(test_case(scenario, &causes));
     }
     junit.add_test_suite(suite);
     Ok(junit.to_string()?)
 }
 
-fn test_case(scenario: &ScenarioResult) -> TestCase {
+fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
     let mut status = match scenario.verdict {
         Verdict::Pass | Verdict::Info | Verdict::Warn => TestCaseStatus::success(),
         Verdict::NotApplicable => TestCaseStatus::skipped(),
@@ -42,33 +50,37 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
         Verdict::Inconclusive | Verdict::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
     };
     let worst: Vec<_> = scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).collect();
-    if let Some(first) = worst.first() {
-        if scenario.verdict >= Verdict::Inconclusive {
-            status.set_message(format!("[{}] {}", first.requirement, first.message));
-            // A skipped (expected) failure has no `type` in the common JUnit schema.
-            if scenario.expected_failure.is_none() {
-                status.set_type(scenario.verdict.name());
-            }
+    let headline = headline_check(scenario, causes);
+    if let Some(first) = headline.filter(|_| scenario.verdict >= Verdict::Inconclusive) {
+        status.set_message(format!("[{}] {}", first.requirement, first.message));
+        // A skipped (expected) failure has no `type` in the common JUnit schema.
+        if scenario.expected_failure.is_none() {
+            status.set_type(scenario.verdict.name());
         }
     } else if let Some(note) = &scenario.note {
         status.set_message(note.as_str());
+        if scenario.verdict >= Verdict::Inconclusive && scenario.expected_failure.is_none() {
+            status.set_type(scenario.verdict.name());
+        }
     }
     if let Some(expected) = &scenario.expected_failure {
         // No `type`: the common JUnit schema has none on `<skipped>`.
         status.set_message(format!("expected failure: {}", expected.reason));
     }
     if scenario.verdict >= Verdict::Inconclusive {
-        let details: Vec<String> = worst
-            .iter()
-            .map(|c| {
-                let mut line = format!("{} [{}] ({}) {}", c.verdict, c.requirement, c.section, c.message);
-                if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
-                    line.push_str(&format!("\n  expected: {expected}\n  actual:   {actual}"));
-                }
-                line
-            })
-            .collect();
-        status.set_description(details.join("\n"));
+        // The headline first, then the other checks with the scenario's verdict.
+        let ordered = headline.into_iter().chain(worst.iter().copied().filter(|c| Some(*c) != headline));
+        let mut details: Vec<String> = scenario.note.iter().map(|note| format!("note: {note}")).collect();
+        details.extend(ordered.map(|c| {
+            let mut line = format!("{} [{}] ({}) {}", c.verdict, c.requirement, c.section, c.message);
+            if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
+                line.push_str(&format!("\n  expected: {expected}\n  actual:   {actual}"));
+            }
+            line
+        }));
+        if !details.is_empty() {
+            status.set_description(details.join("\n"));
+        }
     }
     let mut case = TestCase::new(scenario.id.as_str(), status);
     case.set_classname("pens-conform.target");
@@ -93,10 +105,16 @@ fn test_case(scenario: &ScenarioResult) -> TestCase {
     }
     if scenario.verdict == Verdict::Warn || scenario.verdict == Verdict::Info {
         let notes: Vec<String> = scenario
-            .checks
+            .note
             .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
-            .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message))
+            .map(|note| format!("note: {note}"))
+            .chain(
+                scenario
+                    .checks
+                    .iter()
+                    .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
+                    .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message)),
+            )
             .collect();
         case.set_system_out(notes.join("\n"));
     }
@@ -116,12 +134,58 @@ mod tests {
             Some(ExpectedFailure { reason: "LMS-1234: first error".into(), issue: None, expires: None });
         let mut junit = Report::new("r");
         let mut suite = TestSuite::new("s");
-        suite.add_test_case(test_case(&scenario));
+        suite.add_test_case(test_case(&scenario, &[]));
         junit.add_test_suite(suite);
         let xml = junit.to_string().expect("xml");
         assert!(xml.contains("<skipped message=\"expected failure: LMS-1234: first error\""), "{xml}");
         assert!(!xml.contains("<failure"), "{xml}");
         assert!(xml.contains("name=\"requirement\" value=\"target.error.highest-numbered\""), "{xml}");
         assert!(xml.contains("name=\"expected-failure\" value=\"LMS-1234: first error\""), "{xml}");
+    }
+
+    fn xml_of(scenarios: Vec<ScenarioResult>) -> String {
+        let mut report = crate::console::tests::lf_only_run();
+        report.scenarios = scenarios;
+        render_junit(&report).expect("xml")
+    }
+
+    fn check(verdict: Verdict, requirement: &str, message: &str) -> crate::model::CheckResult {
+        crate::model::CheckResult {
+            verdict,
+            requirement: requirement.into(),
+            message: message.into(),
+            ..crate::console::tests::slip()
+        }
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_carries_its_note_even_when_a_check_has_its_verdict() {
+        let mut late = ScenarioResult::new("package-large", "t", "l.toml", Verdict::Inconclusive);
+        late.note = Some("no fetch within 60 s: cannot tell".into());
+        late.checks = vec![check(Verdict::Inconclusive, "receipt.timing", "no receipt came")];
+        let mut bare = ScenarioResult::new("staging-silent", "t", "s.toml", Verdict::Inconclusive);
+        bare.note = Some("the staging server did not start".into());
+        let mut skipped = ScenarioResult::new("ftp-fetch", "t", "f.toml", Verdict::NotApplicable);
+        skipped.note = Some("the profile says ftp = no".into());
+        skipped.checks = vec![check(Verdict::NotApplicable, "target.fetch.ftp", "not claimed")];
+        let xml = xml_of(vec![late, bare, skipped]);
+        assert!(xml.contains("<error message=\"[receipt.timing] no receipt came\" type=\"inconclusive\">note: no fetch within 60 s: cannot tell\ninconclusive [receipt.timing]"), "{xml}");
+        assert!(xml.contains("<error message=\"the staging server did not start\" type=\"inconclusive\">note: the staging server did not start</error>"), "{xml}");
+        assert!(xml.contains("<skipped message=\"the profile says ftp = no\"/>"), "{xml}");
+    }
+
+    #[test]
+    fn the_failure_message_is_the_finding_specific_to_the_scenario() {
+        let multipart = || check(Verdict::Fail, "binding.media-type.form", "answered multipart");
+        let mut bomb = ScenarioResult::new("security-zip-bomb", "t", "b.toml", Verdict::Fail);
+        bomb.checks = vec![multipart(), check(Verdict::Fail, "package.zip-bomb", "imported 1 GiB")];
+        let mut other = ScenarioResult::new("collect-post-valid", "t", "v.toml", Verdict::Fail);
+        other.checks = vec![multipart()];
+        let xml = xml_of(vec![bomb, other]);
+        assert!(xml.contains("<failure message=\"[package.zip-bomb] imported 1 GiB\" type=\"fail\">"), "{xml}");
+        assert!(
+            xml.contains("<failure message=\"[binding.media-type.form] answered multipart\" type=\"fail\">"),
+            "{xml}"
+        );
     }
 }

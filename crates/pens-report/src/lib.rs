@@ -29,7 +29,9 @@ mod verdict;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
 pub use causes::{Cause, group_causes, headline_check, same_cause};
-pub use console::{render_console, render_scenario_line};
+pub use console::{
+    ConsoleOptions, Verbosity, render_console, render_console_with, render_scenario_line, render_scenario_line_with,
+};
 pub use diff::{Change, CheckChange, CheckMove, DiffCounts, ReportDiff, VerdictChange, diff_reports, render_diff_text};
 pub use exchange::BodyDecodeError;
 pub use html::render_html;

@@ -2,6 +2,12 @@
 //! job summary or a pull-request comment. The console report stays the place for
 //! details; this one says how the run went and which scenarios need a look.
 //!
+//! A finding shared by several scenarios (the same check failing the same way, see
+//! [`group_causes`]) is written once, in full with its diff, above the table, with the
+//! list of its scenarios; a scenario's row then names the finding specific to it
+//! ([`headline_check`]), or points to the shared one, and says why the harness could not
+//! judge (its note) when it could not.
+//!
 //! Everything an implementation controls (titles come from scenarios, but messages
 //! quote what the implementation sent, and the target name comes from a profile) is
 //! escaped with [`escape_cell`], so a crafted answer cannot break the table, inject
@@ -9,6 +15,7 @@
 
 use std::fmt::Write;
 
+use crate::causes::{Cause, group_causes, headline_check, same_cause};
 use crate::model::{CheckResult, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
@@ -50,15 +57,17 @@ pub fn render_markdown(report: &RunReport) -> String {
         }
         return out;
     }
+    let causes = group_causes(report, Verdict::Warn);
+    let shared: Vec<&Cause<'_>> = causes.iter().filter(|c| c.is_shared()).collect();
+    write_shared(&mut out, report, &shared);
     let _ = writeln!(out, "| verdict | scenario | title | worst check |");
     let _ = writeln!(out, "|---|---|---|---|");
     for scenario in worse.iter().take(MAX_ROWS) {
+        let text = worst_check_text(scenario, &causes, &shared);
         // A failure the baseline expects is still shown, marked, with its reason.
         let (expected, check) = match &scenario.expected_failure {
-            Some(known) => {
-                (" (expected)", format!("expected failure: {}; {}", known.reason, worst_check_text(scenario)))
-            }
-            None => ("", worst_check_text(scenario)),
+            Some(known) => (" (expected)", format!("expected failure: {}; {text}", known.reason)),
+            None => ("", text),
         };
         let _ = writeln!(
             out,
@@ -117,17 +126,82 @@ fn write_all_passed(out: &mut String, report: &RunReport) {
     }
 }
 
-/// `requirement (section): message` of the first check with the scenario's verdict, or
-/// the scenario's note when no check has it (e.g. a harness error before any check).
-fn worst_check_text(scenario: &ScenarioResult) -> String {
-    let worst: Option<&CheckResult> = scenario
-        .checks
-        .iter()
-        .find(|c| c.verdict == scenario.verdict)
-        .or_else(|| scenario.checks.iter().max_by_key(|c| c.verdict));
-    match (worst, &scenario.note) {
-        (Some(check), _) => format!("{} ({}): {}", check.requirement, check.section, check.message),
-        (None, Some(note)) => note.clone(),
+/// The findings shared by several scenarios, each once: verdict, requirement, section
+/// and message, expected and actual, the diff in a code block, then the scenarios (all
+/// of them: the table below is capped at [`MAX_ROWS`]).
+fn write_shared(out: &mut String, report: &RunReport, shared: &[&Cause<'_>]) {
+    if shared.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Findings shared by several scenarios\n");
+    for (i, cause) in shared.iter().enumerate() {
+        let check = cause.check;
+        let _ = writeln!(
+            out,
+            "{}. **{}** {} ({}): {}\n",
+            i + 1,
+            check.verdict.name(),
+            escape_cell(&check.requirement),
+            escape_cell(&check.section),
+            escape_cell(&check.message)
+        );
+        if let Some(expected) = &check.expected {
+            let _ = writeln!(out, "   expected: {}  ", escape_cell(expected));
+        }
+        if let Some(actual) = &check.actual {
+            let _ = writeln!(out, "   actual: {}\n", escape_cell(actual));
+        }
+        if let Some(diff) = &check.diff {
+            // A fence longer than any run of backticks in the diff, which quotes what
+            // the implementation sent, so nothing in it can end the block.
+            let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
+            let _ = writeln!(out, "   {fence}diff");
+            for line in diff.lines() {
+                let _ = writeln!(out, "   {line}");
+            }
+            let _ = writeln!(out, "   {fence}\n");
+        }
+        let ids: Vec<String> = cause
+            .scenarios
+            .iter()
+            .map(|id| {
+                let expected = report.scenarios.iter().any(|s| s.id == *id && s.expected_failure.is_some());
+                if expected { format!("{} (expected)", escape_cell(id)) } else { escape_cell(id) }
+            })
+            .collect();
+        let _ = writeln!(out, "   in {} scenarios: {}\n", cause.scenarios.len(), ids.join(", "));
+        let differing = cause.differing(report);
+        if !differing.is_empty() {
+            let ids: Vec<String> = differing.iter().map(|id| escape_cell(id)).collect();
+            let _ = writeln!(
+                out,
+                "   {} of them with other expected, actual or diff than shown (each in report.html): {}\n",
+                differing.len(),
+                ids.join(", ")
+            );
+        }
+    }
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// What a scenario's row says: its note when it has one (why the harness could not
+/// judge, or why it does not apply), then its headline check (the finding specific to
+/// it before one shared with other scenarios, see [`headline_check`]); a shared finding
+/// is named and pointed to, not repeated.
+fn worst_check_text(scenario: &ScenarioResult, causes: &[Cause<'_>], shared: &[&Cause<'_>]) -> String {
+    let headline: Option<&CheckResult> = headline_check(scenario, causes)
+        .or_else(|| scenario.checks.iter().filter(|c| c.verdict > Verdict::Pass).max_by_key(|c| c.verdict));
+    let check = headline.map(|check| match shared.iter().position(|cause| same_cause(cause.check, check)) {
+        Some(i) => format!("{} ({}): shared finding {} above", check.requirement, check.section, i + 1),
+        None => format!("{} ({}): {}", check.requirement, check.section, check.message),
+    });
+    match (&scenario.note, check) {
+        (Some(note), Some(check)) => format!("note: {note}; {check}"),
+        (Some(note), None) => format!("note: {note}"),
+        (None, Some(check)) => check,
         (None, None) => String::new(),
     }
 }
@@ -303,5 +377,74 @@ mod tests {
         assert!(rows[0].starts_with("| **error** | zz-error |"), "{}", rows[0]);
         assert!(rows[1].starts_with("| **warn** | s00 |"), "{}", rows[1]);
         assert!(text.trim_end().ends_with("… and 11 more"), "{text}");
+    }
+
+    #[test]
+    fn a_finding_shared_by_45_scenarios_is_written_once_with_its_scenarios() {
+        let report = crate::console::tests::lf_only_run();
+        let text = render_markdown(&report);
+        assert_eq!(text.matches("+version=1.0.0").count(), 1, "{text}");
+        assert_eq!(text.matches("answer lines end in LF").count(), 1, "{text}");
+        assert!(text.contains("   ```diff\n   -error=0\\r\\n\n"), "{text}");
+        assert!(
+            text.contains("in 45 scenarios: scenario-00, scenario-01, scenario-02, scenario-03 (expected), "),
+            "{text}"
+        );
+        for scenario in report.scenarios.iter().filter(|s| s.verdict == Verdict::Fail) {
+            assert!(text.contains(&scenario.id), "{} missing:\n{text}", scenario.id);
+        }
+        let row = text.lines().find(|l| l.contains("| security-zip-slip |")).expect("its row");
+        assert!(
+            row.ends_with("| package.zip-slip (CMI010 §6.2.5): the target wrote ../evil.txt outside the package |"),
+            "{row}"
+        );
+        let row = text.lines().find(|l| l.contains("| scenario-00 |")).expect("its row");
+        assert!(row.ends_with("| response.line-ending.crlf (CMI010 §6.3): shared finding 1 above |"), "{row}");
+    }
+
+    #[test]
+    fn a_diff_with_backticks_cannot_end_its_code_block() {
+        let mut report = crate::console::tests::lf_only_run();
+        for scenario in &mut report.scenarios {
+            for check in &mut scenario.checks {
+                check.diff = check.diff.as_ref().map(|_| "+```\n+# heading".to_owned());
+            }
+        }
+        let text = render_markdown(&report);
+        assert!(text.contains("   ````diff\n   +```\n   +# heading\n   ````\n"), "{text}");
+    }
+
+    #[test]
+    fn the_row_shows_the_security_finding_not_the_repeated_multipart_warning() {
+        let multipart =
+            || check(Verdict::Warn, "binding.media-type.form", "CMI010 §6.2", "answered multipart/form-data");
+        let mut bomb = ScenarioResult::new("security-zip-bomb", "Zip bomb", "b.toml", Verdict::Warn);
+        bomb.checks = vec![multipart(), check(Verdict::Warn, "package.zip-bomb", "CMI010 §6.2.5", "imported 1 GiB")];
+        let mut slip = ScenarioResult::new("security-zip-slip", "Zip slip", "s.toml", Verdict::Warn);
+        slip.checks = vec![multipart(), check(Verdict::Warn, "package.zip-slip", "CMI010 §6.2.5", "wrote ../x")];
+        let mut other = ScenarioResult::new("collect-post-valid", "Valid", "v.toml", Verdict::Warn);
+        other.checks = vec![multipart()];
+        let text = render_markdown(&report(vec![bomb, slip, other], None));
+        let row = |id: &str| text.lines().find(|l| l.contains(&format!("| {id} |"))).expect("row").to_owned();
+        assert!(row("security-zip-bomb").ends_with("| package.zip-bomb (CMI010 §6.2.5): imported 1 GiB |"), "{text}");
+        assert!(row("security-zip-slip").ends_with("| package.zip-slip (CMI010 §6.2.5): wrote ../x |"), "{text}");
+        assert!(
+            row("collect-post-valid").ends_with("| binding.media-type.form (CMI010 §6.2): shared finding 1 above |"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_says_why_in_its_row() {
+        let mut late = ScenarioResult::new("package-large", "Large", "l.toml", Verdict::Inconclusive);
+        late.note = Some("the target never fetched the package within 60 s".into());
+        late.checks = vec![check(Verdict::Warn, "receipt.timing", "CMI010 §6.2.11", "no receipt")];
+        let mut failed = ScenarioResult::new("staging-silent", "Silent", "s.toml", Verdict::Inconclusive);
+        failed.note = Some("the staging server could not start".into());
+        let text = render_markdown(&report(vec![late, failed], None));
+        let row = text.lines().find(|l| l.contains("| package-large |")).expect("row");
+        assert!(row.ends_with("| note: the target never fetched the package within 60 s; receipt.timing (CMI010 §6.2.11): no receipt |"), "{row}");
+        let row = text.lines().find(|l| l.contains("| staging-silent |")).expect("row");
+        assert!(row.ends_with("| note: the staging server could not start |"), "{row}");
     }
 }

@@ -42,6 +42,11 @@ pub enum RunEvent {
         /// Something the scenarios will show in detail (e.g. no receipt came).
         warning: Option<String>,
     },
+    /// A scenario started (the console counts the scenarios running).
+    ScenarioStarted {
+        /// The scenario id.
+        scenario: String,
+    },
     /// A scenario finished.
     ScenarioFinished(ScenarioResult),
     /// Client mode: the mock target listens; `target` is its base collect URL.
@@ -166,6 +171,7 @@ pub async fn run_target_suite(
                 // Scenarios start in queue order, whenever one of the jobs is free.
                 while tasks.len() < jobs {
                     let Some(scenario) = queue.next() else { break };
+                    on_event(&RunEvent::ScenarioStarted { scenario: scenario.id.value.clone() });
                     let shared = Arc::clone(&shared);
                     let fallback = empty_result(&scenario, Verdict::Error);
                     let task = tasks.spawn(async move {

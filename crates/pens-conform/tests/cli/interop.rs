@@ -287,6 +287,49 @@ fn php_pens_as_a_target_gets_the_expected_verdicts() {
     compare("target", &dir.path().join("reports/report.json"), &output, &server);
 }
 
+/// php-pens receipts the zip bomb and the zip slip without opening them, POSTs every
+/// receipt as multipart/form-data and writes its dates with `+0000`: summary.md's row
+/// for the two security scenarios names the security finding (the receipt outcome, a
+/// requirement the scenario declares), not a warning every scenario shares (issue 15).
+#[test]
+fn php_pens_security_rows_name_the_security_finding_not_the_shared_warning() {
+    let Some(php_pens) = php_pens() else { return };
+    let dir = TempDir::new("interop-headline");
+    let port = closed_port();
+    let ca_dir = dir.path().join("ca");
+    let glue = workspace_root().join("interop/php-pens");
+    let args = vec![
+        "-S".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "-t".to_owned(),
+        glue.join("target").display().to_string(),
+        "-d".to_owned(),
+        format!("curl.cainfo={}", ca_dir.join("ca.pem").display()),
+    ];
+    let env = [("PHP_CLI_SERVER_WORKERS", "8".to_owned()), ("PHP_PENS_DIR", php_pens.dir.display().to_string())];
+    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+    let reports = dir.path().join("reports");
+    let output = pens_conform()
+        .args(["target", "--url", &format!("http://127.0.0.1:{port}/index.php"), "--jobs", "1"])
+        .args(["--only", "security-zip-*", "--ca-dir"])
+        .arg(&ca_dir)
+        .arg("--report-dir")
+        .arg(&reports)
+        .output()
+        .expect("runs");
+    let context = || format!("{}\n--- php log\n{}", super::both(&output), tail(&server.log(), 4000));
+    let summary = std::fs::read_to_string(reports.join("summary.md")).unwrap_or_else(|_| panic!("{}", context()));
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).expect("junit.xml");
+    for id in ["security-zip-bomb", "security-zip-slip"] {
+        let row = summary.lines().find(|l| l.contains(&format!("| {id} |"))).unwrap_or_else(|| panic!("{summary}"));
+        assert!(row.starts_with("| **warn** |"), "{row}\n{}", context());
+        assert!(row.contains("; target.receipt.outcome (CMI010 §5.1): "), "the row names the security finding: {row}");
+    }
+    assert!(summary.contains("### Findings shared by several scenarios"), "{summary}");
+    assert!(summary.contains("multipart"), "the shared warning is still shown, once: {summary}");
+    assert!(junit.contains("name=\"security-zip-bomb\""), "{junit}");
+}
+
 /// php-pens as the client (PENSClient) under the whole client suite, published by our
 /// trigger.
 #[test]

@@ -1,6 +1,7 @@
 mod baseline;
 mod bundle;
 mod client;
+mod console;
 mod diff;
 mod explain;
 mod hostile;

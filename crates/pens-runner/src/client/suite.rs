@@ -98,6 +98,7 @@ pub async fn run_client_suite(
         if let Some(sender) = &events {
             while tasks.len() < jobs {
                 let Some(scenario) = queue.next() else { break };
+                on_event(&RunEvent::ScenarioStarted { scenario: scenario.id.value.clone() });
                 let shared = Arc::clone(&shared);
                 let events = sender.clone();
                 let fallback = empty_result(&scenario, Verdict::Error);
