@@ -30,11 +30,11 @@ pub(crate) fn index(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
             }
             @if !shared.is_empty() {
                 h3 { "Shared by several scenarios" }
-                ol.causes { @for cause in &shared { (entry(report, cause)) } }
+                ol.causes { @for cause in &shared { (entry(report, causes, cause)) } }
             }
             @if !specific.is_empty() {
                 h3 { "Specific to one scenario" }
-                ol.causes { @for cause in &specific { (entry(report, cause)) } }
+                ol.causes { @for cause in &specific { (entry(report, causes, cause)) } }
             }
             @if !unexplained.is_empty() {
                 h3 { "Not judged" }
@@ -56,12 +56,21 @@ pub(crate) fn index(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
     }
 }
 
-/// One cause: its verdict, requirement, section and message, then where it appeared.
-fn entry(report: &RunReport, cause: &Cause<'_>) -> Markup {
+/// The `id` of a cause's entry in the index: `cause-<n>`, `n` its place in the
+/// grouping from 1, so a scenario card can link a shared finding to it.
+pub(crate) fn cause_anchor(causes: &[Cause<'_>], cause: &Cause<'_>) -> String {
+    let n = causes.iter().position(|c| std::ptr::eq(c, cause)).unwrap_or_default() + 1;
+    format!("cause-{n}")
+}
+
+/// One cause: its verdict, requirement, section and message, then where it appeared;
+/// a shared cause also shows its expected/actual/diff here, once, folded.
+fn entry(report: &RunReport, causes: &[Cause<'_>], cause: &Cause<'_>) -> Markup {
     let check = cause.check;
     let verdict = check.verdict.name();
+    let has_detail = check.expected.is_some() || check.actual.is_some() || check.diff.is_some();
     html! {
-        li class=(format!("cause v-{verdict}")) {
+        li id=(cause_anchor(causes, cause)) class=(format!("cause v-{verdict}")) {
             span class=(format!("badge v-{verdict}")) { (verdict) }
             " "
             a href=(format!("#{}", requirement_anchor(&check.requirement))) { code { (check.requirement) } }
@@ -74,6 +83,9 @@ fn entry(report: &RunReport, cause: &Cause<'_>) -> Markup {
             @for (i, id) in cause.scenarios.iter().enumerate() {
                 @if i > 0 { ", " }
                 (scenario_link(report, id))
+            }
+            @if cause.is_shared() && has_detail {
+                details.cause-detail { summary { "expected, actual and diff" } (super::scenario::check_detail(check)) }
             }
         }
     }

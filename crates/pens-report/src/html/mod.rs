@@ -54,7 +54,7 @@ pub fn render_html(report: &RunReport) -> String {
                 }
                 (index::index(report, &causes))
                 (coverage::coverage(report))
-                (scenario::scenarios(report))
+                (scenario::scenarios(report, &causes))
             }
         }
     };

@@ -7,24 +7,25 @@ use maud::{Markup, html};
 use super::display::{bytes, diff, line};
 use super::sequence::diagram;
 use super::{requirement_anchor, scenario_anchor};
+use crate::causes::{Cause, same_cause};
 use crate::model::{CheckResult, Exchange, ExchangeKind, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
 /// The `scenarios` section: every scenario, worst verdict first, then by id. Scenarios
 /// worse than `info` start expanded.
-pub(crate) fn scenarios(report: &RunReport) -> Markup {
+pub(crate) fn scenarios(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
     let mut scenarios: Vec<&ScenarioResult> = report.scenarios.iter().collect();
     scenarios.sort_by(|a, b| b.verdict.cmp(&a.verdict).then_with(|| a.id.cmp(&b.id)));
     html! {
         section #scenarios {
             h2 { "Scenarios" }
             @if scenarios.is_empty() { p { "No scenario was run." } }
-            @for scenario in scenarios { (card(scenario, &report.mode)) }
+            @for scenario in scenarios { (card(scenario, &report.mode, causes)) }
         }
     }
 }
 
-fn card(scenario: &ScenarioResult, mode: &str) -> Markup {
+fn card(scenario: &ScenarioResult, mode: &str, causes: &[Cause<'_>]) -> Markup {
     let verdict = scenario.verdict.name();
     html! {
         section class=(format!("scenario v-{verdict}")) id=(scenario_anchor(&scenario.id)) {
@@ -50,7 +51,7 @@ fn card(scenario: &ScenarioResult, mode: &str) -> Markup {
                         }
                     }
                 }
-                (checks(&scenario.checks))
+                (checks(&scenario.checks, causes))
                 (exchanges(&scenario.exchanges, mode))
             }
         }
@@ -62,7 +63,9 @@ fn requirement_link(id: &str) -> Markup {
     html! { a href=(format!("#{}", requirement_anchor(id))) { code { (id) } } }
 }
 
-fn checks(checks: &[CheckResult]) -> Markup {
+/// The checks; a finding shared with other scenarios (a cause of the index) links to
+/// its entry there and folds its expected/actual/diff, which the index shows once.
+fn checks(checks: &[CheckResult], causes: &[Cause<'_>]) -> Markup {
     if checks.is_empty() {
         return html! { p.none { "No checks were made." } };
     }
@@ -72,30 +75,49 @@ fn checks(checks: &[CheckResult]) -> Markup {
             tbody {
                 @for check in checks {
                     @let verdict = check.verdict.name();
+                    @let shared = causes.iter().find(|c| c.is_shared() && same_cause(c.check, check));
                     tr class=(format!("v-{verdict}")) {
                         td { span class=(format!("badge v-{verdict}")) { (verdict) } }
                         td { (requirement_link(&check.requirement)) }
                         td { (check.section) }
-                        td { (line(&check.message)) }
+                        td {
+                            (line(&check.message))
+                            @if let Some(cause) = shared {
+                                " " a.shared href=(format!("#{}", super::index::cause_anchor(causes, cause))) {
+                                    "(the same in " (cause.scenarios.len()) " scenarios)"
+                                }
+                            }
+                        }
                     }
                     @if check.expected.is_some() || check.actual.is_some() || check.diff.is_some() {
                         tr.detail {
                             td {}
                             td colspan="3" {
-                                @if let Some(expected) = &check.expected {
-                                    div.label { "expected" } pre.expected { (bytes(expected)) }
-                                }
-                                @if let Some(actual) = &check.actual {
-                                    div.label { "actual" } pre.actual { (bytes(actual)) }
-                                }
-                                @if let Some(text) = &check.diff {
-                                    div.label { "diff" } pre.diff { (diff(text)) }
+                                @if shared.is_some() {
+                                    details { summary { "expected, actual and diff" } (check_detail(check)) }
+                                } @else {
+                                    (check_detail(check))
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// A check's expected and actual values and its diff, as exact bytes.
+pub(crate) fn check_detail(check: &CheckResult) -> Markup {
+    html! {
+        @if let Some(expected) = &check.expected {
+            div.label { "expected" } pre.expected { (bytes(expected)) }
+        }
+        @if let Some(actual) = &check.actual {
+            div.label { "actual" } pre.actual { (bytes(actual)) }
+        }
+        @if let Some(text) = &check.diff {
+            div.label { "diff" } pre.diff { (diff(text)) }
         }
     }
 }

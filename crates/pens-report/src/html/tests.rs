@@ -455,6 +455,15 @@ fn the_index_lists_a_shared_cause_once_with_all_its_scenarios_then_specific_find
     assert!(shared < specific);
     assert!(index[specific..].contains("answered 2003"), "{index}");
     assert!(index[specific..].contains("href=\"#scenario-s07\""), "{index}");
+    // The shared cause's diff is shown once in the index, folded; each card links its
+    // copy of the finding there and folds its own.
+    assert!(index.contains("<li id=\"cause-1\" class=\"cause v-fail\">"), "{index}");
+    assert_eq!(
+        index.matches("<details class=\"cause-detail\"><summary>expected, actual and diff</summary>").count(),
+        1
+    );
+    assert_eq!(html.matches("<a class=\"shared\" href=\"#cause-1\">(the same in 45 scenarios)</a>").count(), 45);
+    assert_eq!(html.matches("<td colspan=\"3\"><details><summary>expected, actual and diff</summary>").count(), 45);
     // The index sits between the banner and the coverage matrix.
     assert!(html.find("id=\"banner\"") < Some(start));
     assert!(Some(start) < html.find("id=\"coverage\""));
