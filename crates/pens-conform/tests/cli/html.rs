@@ -79,6 +79,52 @@ fn the_html_report_of_a_failing_run_shows_the_failure_in_a_browser() {
     assert!(svg.contains("<polygon points="), "{svg}");
 }
 
+/// Against a target whose answers end lines with LF only (the reference target with a
+/// seeded defect, on loopback), the CRLF requirement fails in most scenarios although
+/// none cites it: the coverage matrix counts it tested from the checks that ran, and
+/// the index names the cause once with its scenarios. (The matrix used to say
+/// untested, built from the scenarios' citations.)
+#[test]
+fn the_html_report_of_an_lf_only_target_counts_the_crlf_failures_and_names_the_cause_once() {
+    let dir = TempDir::new("html-lf");
+    let output = pens_conform()
+        .args(["selftest", "--defect", "lf-line-endings", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let html = std::fs::read_to_string(dir.path().join("target").join("report.html")).expect("report.html");
+    let start = html.find("<tr id=\"req-response.line-ending.crlf\"").unwrap_or_else(|| panic!("no crlf row"));
+    let row = &html[start..start + html[start..].find("</tr>").expect("row end")];
+    assert!(row.starts_with("<tr id=\"req-response.line-ending.crlf\" class=\"v-fail\">"), "{row}");
+    assert!(!row.contains("untested"), "{row}");
+    let fails: usize = row
+        .split("<span class=\"count v-fail\">")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no fail count: {row}"));
+    assert!(fails >= 20, "{row}");
+    let index_start = html.find("<section id=\"failures\">").expect("index");
+    let index = &html[index_start..index_start + html[index_start..].find("</section>").expect("index end")];
+    // The first entry is the cause most scenarios share: the collect's answer ending its
+    // lines with LF, listed once with its scenarios (findings whose text differs, e.g.
+    // naming other lines, are other causes: crate pens-report, causes.rs).
+    let first = index.split("<li id=\"cause-1\"").nth(1).expect("a first cause");
+    let first = &first[..first.find("</li>").expect("entry end")];
+    assert!(first.contains("<code>response.line-ending.crlf</code>"), "{first}");
+    let shared_by: usize = first
+        .split("<span class=\"label\">in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no scenario count: {first}"));
+    assert!(shared_by >= 20, "{first}");
+    assert_eq!(first.matches("class=\"scenario-link\"").count(), shared_by, "{first}");
+    // Its diff is shown there, once.
+    assert_eq!(first.matches("<details class=\"cause-detail\">").count(), 1, "{first}");
+}
+
 /// `chromium` on `PATH`.
 fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
