@@ -1,20 +1,21 @@
 //! The index of failures near the top of `report.html`: every finding at `warn` or
 //! worse, grouped by cause with [`crate::group_causes`] (the one grouping every report
-//! uses), so a cause shared by 45 scenarios is listed once with links to their cards,
-//! before the findings specific to one scenario; then the scenarios that could not be
-//! judged and have no finding to show, with their note.
+//! uses) and merged where only the quoted bytes differ ([`super::findings`]), so a
+//! cause shared by 45 scenarios is listed once with links to their cards, before the
+//! findings specific to one scenario; then the scenarios that could not be judged and
+//! have no finding to show, with their note.
 
 use maud::{Markup, html};
 
 use super::display::line;
+use super::findings::{Finding, anchor};
 use super::{requirement_anchor, scenario_anchor};
-use crate::causes::Cause;
 use crate::model::{RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
 /// The `failures` section.
-pub(crate) fn index(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
-    let (shared, specific): (Vec<&Cause<'_>>, Vec<&Cause<'_>>) = causes.iter().partition(|c| c.is_shared());
+pub(crate) fn index(report: &RunReport, findings: &[Finding<'_, '_>]) -> Markup {
+    let (shared, specific): (Vec<_>, Vec<_>) = findings.iter().enumerate().partition(|(_, f)| f.is_shared());
     // A scenario worse than warn with no check at its verdict (a harness error, or an
     // inconclusive scenario explained by its note) would otherwise be missing here.
     let unexplained: Vec<&ScenarioResult> = report
@@ -25,16 +26,16 @@ pub(crate) fn index(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
     html! {
         section #failures {
             h2 { "Failures by cause" }
-            @if causes.is_empty() && unexplained.is_empty() {
+            @if findings.is_empty() && unexplained.is_empty() {
                 p.none { "No finding at warn or worse." }
             }
             @if !shared.is_empty() {
                 h3 { "Shared by several scenarios" }
-                ol.causes { @for cause in &shared { (entry(report, causes, cause)) } }
+                ol.causes { @for (n, finding) in &shared { (entry(report, *n, finding)) } }
             }
             @if !specific.is_empty() {
                 h3 { "Specific to one scenario" }
-                ol.causes { @for cause in &specific { (entry(report, causes, cause)) } }
+                ol.causes { @for (n, finding) in &specific { (entry(report, *n, finding)) } }
             }
             @if !unexplained.is_empty() {
                 h3 { "Not judged" }
@@ -56,21 +57,16 @@ pub(crate) fn index(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
     }
 }
 
-/// The `id` of a cause's entry in the index: `cause-<n>`, `n` its place in the
-/// grouping from 1, so a scenario card can link a shared finding to it.
-pub(crate) fn cause_anchor(causes: &[Cause<'_>], cause: &Cause<'_>) -> String {
-    let n = causes.iter().position(|c| std::ptr::eq(c, cause)).unwrap_or_default() + 1;
-    format!("cause-{n}")
-}
-
-/// One cause: its verdict, requirement, section and message, then where it appeared;
-/// a shared cause also shows its expected/actual/diff here, once, folded.
-fn entry(report: &RunReport, causes: &[Cause<'_>], cause: &Cause<'_>) -> Markup {
-    let check = cause.check;
+/// One finding, `n`-th of the index: its verdict, requirement, section and message,
+/// then where it appeared; a shared finding also shows its expected/actual/diff here,
+/// once per variant, folded.
+fn entry(report: &RunReport, n: usize, finding: &Finding<'_, '_>) -> Markup {
+    let check = finding.check();
     let verdict = check.verdict.name();
-    let has_detail = check.expected.is_some() || check.actual.is_some() || check.diff.is_some();
+    let has_detail = |c: &crate::model::CheckResult| c.expected.is_some() || c.actual.is_some() || c.diff.is_some();
+    let variants: Vec<_> = finding.variants.iter().filter(|v| has_detail(v.check)).collect();
     html! {
-        li id=(cause_anchor(causes, cause)) class=(format!("cause v-{verdict}")) {
+        li id=(anchor(n)) class=(format!("cause v-{verdict}")) {
             span class=(format!("badge v-{verdict}")) { (verdict) }
             " "
             a href=(format!("#{}", requirement_anchor(&check.requirement))) { code { (check.requirement) } }
@@ -78,14 +74,25 @@ fn entry(report: &RunReport, causes: &[Cause<'_>], cause: &Cause<'_>) -> Markup 
             (line(&check.message))
             br;
             span.label {
-                @if cause.is_shared() { "in " (cause.scenarios.len()) " scenarios: " } @else { "in " }
+                @if finding.is_shared() { "in " (finding.scenarios.len()) " scenarios: " } @else { "in " }
             }
-            @for (i, id) in cause.scenarios.iter().enumerate() {
+            @for (i, id) in finding.scenarios.iter().enumerate() {
                 @if i > 0 { ", " }
                 (scenario_link(report, id))
             }
-            @if cause.is_shared() && has_detail {
-                details.cause-detail { summary { "expected, actual and diff" } (super::scenario::check_detail(check)) }
+            @if finding.is_shared() && variants.len() == 1 {
+                details.cause-detail { summary { "expected, actual and diff" } (super::scenario::check_detail(variants[0].check)) }
+            }
+            @if finding.is_shared() && variants.len() > 1 {
+                details.cause-detail {
+                    summary { "expected, actual and diff: " (variants.len()) " variants" }
+                    @for variant in &variants {
+                        p.label {
+                            "in " @for (i, id) in variant.scenarios.iter().enumerate() { @if i > 0 { ", " } code { (id) } } ":"
+                        }
+                        (super::scenario::check_detail(variant.check))
+                    }
+                }
             }
         }
     }

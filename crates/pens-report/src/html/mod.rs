@@ -13,6 +13,7 @@ mod banner;
 mod coverage;
 mod display;
 mod facts;
+mod findings;
 mod index;
 mod scenario;
 mod sequence;
@@ -34,6 +35,7 @@ const STYLE: &str = include_str!("style.css");
 pub fn render_html(report: &RunReport) -> String {
     let target = report.target.name.as_deref().unwrap_or(&report.target.url);
     let causes = group_causes(report, Verdict::Warn);
+    let findings = findings::findings(&causes);
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -52,9 +54,9 @@ pub fn render_html(report: &RunReport) -> String {
                     (banner::banner(report))
                     (facts::facts(report))
                 }
-                (index::index(report, &causes))
+                (index::index(report, &findings))
                 (coverage::coverage(report))
-                (scenario::scenarios(report, &causes))
+                (scenario::scenarios(report, &findings))
             }
         }
     };

@@ -5,27 +5,27 @@
 use maud::{Markup, html};
 
 use super::display::{bytes, diff, line};
+use super::findings::{Finding, anchor};
 use super::sequence::diagram;
 use super::{requirement_anchor, scenario_anchor};
-use crate::causes::{Cause, same_cause};
 use crate::model::{CheckResult, Exchange, ExchangeKind, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
 /// The `scenarios` section: every scenario, worst verdict first, then by id. Scenarios
 /// worse than `info` start expanded.
-pub(crate) fn scenarios(report: &RunReport, causes: &[Cause<'_>]) -> Markup {
+pub(crate) fn scenarios(report: &RunReport, findings: &[Finding<'_, '_>]) -> Markup {
     let mut scenarios: Vec<&ScenarioResult> = report.scenarios.iter().collect();
     scenarios.sort_by(|a, b| b.verdict.cmp(&a.verdict).then_with(|| a.id.cmp(&b.id)));
     html! {
         section #scenarios {
             h2 { "Scenarios" }
             @if scenarios.is_empty() { p { "No scenario was run." } }
-            @for scenario in scenarios { (card(scenario, &report.mode, causes)) }
+            @for scenario in scenarios { (card(scenario, &report.mode, findings)) }
         }
     }
 }
 
-fn card(scenario: &ScenarioResult, mode: &str, causes: &[Cause<'_>]) -> Markup {
+fn card(scenario: &ScenarioResult, mode: &str, findings: &[Finding<'_, '_>]) -> Markup {
     let verdict = scenario.verdict.name();
     html! {
         section class=(format!("scenario v-{verdict}")) id=(scenario_anchor(&scenario.id)) {
@@ -51,7 +51,7 @@ fn card(scenario: &ScenarioResult, mode: &str, causes: &[Cause<'_>]) -> Markup {
                         }
                     }
                 }
-                (checks(&scenario.checks, causes))
+                (checks(&scenario.checks, findings))
                 (exchanges(&scenario.exchanges, mode))
             }
         }
@@ -65,7 +65,7 @@ fn requirement_link(id: &str) -> Markup {
 
 /// The checks; a finding shared with other scenarios (a cause of the index) links to
 /// its entry there and folds its expected/actual/diff, which the index shows once.
-fn checks(checks: &[CheckResult], causes: &[Cause<'_>]) -> Markup {
+fn checks(checks: &[CheckResult], findings: &[Finding<'_, '_>]) -> Markup {
     if checks.is_empty() {
         return html! { p.none { "No checks were made." } };
     }
@@ -75,16 +75,16 @@ fn checks(checks: &[CheckResult], causes: &[Cause<'_>]) -> Markup {
             tbody {
                 @for check in checks {
                     @let verdict = check.verdict.name();
-                    @let shared = causes.iter().find(|c| c.is_shared() && same_cause(c.check, check));
+                    @let shared = findings.iter().position(|f| f.is_shared() && f.holds(check));
                     tr class=(format!("v-{verdict}")) {
                         td { span class=(format!("badge v-{verdict}")) { (verdict) } }
                         td { (requirement_link(&check.requirement)) }
                         td { (check.section) }
                         td {
                             (line(&check.message))
-                            @if let Some(cause) = shared {
-                                " " a.shared href=(format!("#{}", super::index::cause_anchor(causes, cause))) {
-                                    "(the same in " (cause.scenarios.len()) " scenarios)"
+                            @if let Some(n) = shared {
+                                " " a.shared href=(format!("#{}", anchor(n))) {
+                                    "(the same in " (findings[n].scenarios.len()) " scenarios)"
                                 }
                             }
                         }
