@@ -135,14 +135,16 @@ pub(crate) fn arrows(exchanges: &[Exchange]) -> Vec<Arrow<'_>> {
 
 /// Whether a message sent by the target at `at_ms` came, by the recorded times, more
 /// than [`ORDER_SLACK_MS`] before the answer to the collect it follows had been read.
-/// A message before every collect is left unmarked: it belongs to no collect here.
+/// With several collects sent before it, it may follow any of them, so it is marked
+/// only when it came that much before the first of their answers, and not at all when
+/// one of them has no answer recorded. A message before every collect is left
+/// unmarked: it follows no collect here.
 fn out_of_order(at_ms: u64, collects: &[(u64, Option<u64>)]) -> Option<String> {
-    match collects.iter().rev().find(|(sent, _)| *sent <= at_ms) {
-        Some((_, Some(answered))) if at_ms.saturating_add(ORDER_SLACK_MS) < *answered => {
-            Some(format!("{} ms before the collect's answer had been read (+{answered} ms)", answered - at_ms))
-        }
-        _ => None,
-    }
+    let answers: Option<Vec<u64>> =
+        collects.iter().filter(|(sent, _)| *sent <= at_ms).map(|(_, answered)| *answered).collect();
+    let first = answers?.into_iter().min()?;
+    (at_ms.saturating_add(ORDER_SLACK_MS) < first)
+        .then(|| format!("{} ms before the collect's answer had been read (+{first} ms)", first - at_ms))
 }
 
 /// The diagram; nothing for a scenario without exchanges.

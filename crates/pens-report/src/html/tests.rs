@@ -555,6 +555,33 @@ fn the_sequence_diagram_orders_messages_by_time_and_marks_only_what_the_times_sh
             .iter()
             .all(|(_, _, marked)| !marked)
     );
+    // Several collects: a fetch may follow any of them, so only one before the first
+    // of their answers is marked, and none while one of them has no answer recorded.
+    let marked = |exchanges: &[Exchange]| order(exchanges).into_iter().filter(|(_, _, m)| *m).count();
+    let two = |second_answer| {
+        [
+            exchange(ExchangeKind::Collect, 0, Some(100)),
+            exchange(ExchangeKind::Collect, 50, second_answer),
+            exchange(ExchangeKind::StagingFetch, 120, None),
+        ]
+    };
+    assert_eq!(marked(&two(Some(2000))), 0, "the first collect was answered");
+    assert_eq!(
+        marked(&[
+            exchange(ExchangeKind::Collect, 0, Some(2000)),
+            exchange(ExchangeKind::Collect, 50, Some(3000)),
+            exchange(ExchangeKind::StagingFetch, 120, None)
+        ]),
+        1
+    );
+    assert_eq!(
+        marked(&[
+            exchange(ExchangeKind::Collect, 0, None),
+            exchange(ExchangeKind::Collect, 50, Some(3000)),
+            exchange(ExchangeKind::StagingFetch, 120, None)
+        ]),
+        0
+    );
     let parties = arrows(&early);
     assert_eq!((parties[0].from, parties[0].to), (Lane::Client, Lane::Target));
     assert_eq!((parties[1].from, parties[1].to), (Lane::Target, Lane::Staging));
