@@ -1,6 +1,8 @@
 //! `report.html` in a real browser: the page a failing run leaves behind is opened by
-//! headless Chromium (`--dump-dom`), and the DOM it builds must show the totals, the
-//! failing scenario and the requirement it violated.
+//! headless Chromium (`--dump-dom`), and the DOM it builds must show the verdict
+//! banner, the index of failures, the totals, the failing scenario with its expected
+//! and actual values and the requirement it violated, and a sequence diagram (inline
+//! SVG) that Chromium parsed as SVG and left open in the card.
 //!
 //! Chromium is Debian's `chromium` package (`.ci/run` installs it). Without it the test
 //! fails when `CI` is set and is skipped with a note otherwise.
@@ -50,6 +52,77 @@ fn the_html_report_of_a_failing_run_shows_the_failure_in_a_browser() {
         .unwrap_or_else(|| panic!("no failing check row: {section}"));
     assert!(failing_check.contains("href=\"#req-target.error.highest-numbered\""), "{failing_check}");
     assert!(dom.contains("<tr id=\"req-target.error.highest-numbered\" class=\"v-fail\">"), "{dom}");
+
+    // The verdict banner comes first in the body, then the index of failures, then the
+    // coverage matrix, then the cards.
+    let banner = dom.find("<div id=\"banner\" class=\"verdict v-fail\">").unwrap_or_else(|| panic!("{dom}"));
+    assert!(dom.contains("<strong id=\"run-verdict\">fail</strong>"), "{dom}");
+    assert!(dom.contains("<p id=\"run-verdict-detail\">1 scenario failed</p>"), "{dom}");
+    let index = dom.find("<section id=\"failures\">").unwrap_or_else(|| panic!("{dom}"));
+    let coverage = dom.find("<section id=\"coverage\">").unwrap_or_else(|| panic!("{dom}"));
+    assert!(banner < index && index < coverage && coverage < start, "sections out of order: {dom}");
+    let failures = &dom[index..coverage];
+    assert!(failures.contains("href=\"#req-target.error.highest-numbered\""), "{failures}");
+    assert!(failures.contains("href=\"#scenario-several-errors-highest-code\""), "{failures}");
+    // The failing card is open and shows expected and actual.
+    assert!(section.contains("<details open=\"\">"), "card not open: {section}");
+    assert!(section.contains("<pre class=\"expected\">"), "{section}");
+    assert!(section.contains("<pre class=\"actual\">"), "{section}");
+    // Chromium parsed the diagram as SVG: its lines and labels are inside one <svg>
+    // (a stray close tag or an unescaped label would have ended it early), with the
+    // collect arrow labelled with its time.
+    let svg_start = section.find("<svg").unwrap_or_else(|| panic!("no diagram: {section}"));
+    let svg = &section[svg_start..section[svg_start..].find("</svg>").map_or(section.len(), |end| svg_start + end)];
+    assert!(svg.contains("<text class=\"party\""), "{svg}");
+    assert!(svg.contains("<g class=\"arrow\">"), "{svg}");
+    assert!(svg.contains(" ms collect</text>"), "{svg}");
+    assert!(svg.contains("<polygon points="), "{svg}");
+}
+
+/// Against a target whose answers end lines with LF only (the reference target with a
+/// seeded defect, on loopback), the CRLF requirement fails in most scenarios although
+/// none cites it: the coverage matrix counts it tested from the checks that ran, and
+/// the index names the cause once with its scenarios. (The matrix used to say
+/// untested, built from the scenarios' citations.)
+#[test]
+fn the_html_report_of_an_lf_only_target_counts_the_crlf_failures_and_names_the_cause_once() {
+    let dir = TempDir::new("html-lf");
+    let output = pens_conform()
+        .args(["selftest", "--defect", "lf-line-endings", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    let html = std::fs::read_to_string(dir.path().join("target").join("report.html")).expect("report.html");
+    let start = html.find("<tr id=\"req-response.line-ending.crlf\"").unwrap_or_else(|| panic!("no crlf row"));
+    let row = &html[start..start + html[start..].find("</tr>").expect("row end")];
+    assert!(row.starts_with("<tr id=\"req-response.line-ending.crlf\" class=\"v-fail\">"), "{row}");
+    assert!(!row.contains("untested"), "{row}");
+    let fails: usize = row
+        .split("<span class=\"count v-fail\">")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no fail count: {row}"));
+    assert!(fails >= 20, "{row}");
+    let index_start = html.find("<section id=\"failures\">").expect("index");
+    let index = &html[index_start..index_start + html[index_start..].find("</section>").expect("index end")];
+    // The first entry is the finding most scenarios share: the collect's answer ending
+    // its lines with LF, listed once with all its scenarios, although the bytes it
+    // quotes differ by scenario (its error-text does).
+    let first = index.split("<li id=\"cause-1\"").nth(1).expect("a first cause");
+    let first = &first[..first.find("</li>").expect("entry end")];
+    assert!(first.contains("<code>response.line-ending.crlf</code>"), "{first}");
+    let shared_by: usize = first
+        .split("<span class=\"label\">in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no scenario count: {first}"));
+    assert!(shared_by >= 40, "{first}");
+    assert_eq!(first.matches("class=\"scenario-link\"").count(), shared_by, "{first}");
+    // Its diffs are shown there, once per variant, folded.
+    assert_eq!(first.matches("<details class=\"cause-detail\">").count(), 1, "{first}");
 }
 
 /// `chromium` on `PATH`.

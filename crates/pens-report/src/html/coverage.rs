@@ -1,76 +1,104 @@
-//! The coverage matrix of `report.html`: every requirement of
-//! [`pens_proto::CATALOGUE`], the scenarios of this run that cite it and their
-//! verdicts. A requirement no scenario cites is marked untested, so a run's scope is
-//! visible at a glance (and a filtered run, `--only`, shows what it left out).
+//! The coverage matrix of `report.html`, built from the checks that ran: a requirement
+//! is *tested* when any check of the report names it, and its row counts the scenarios
+//! by the verdict their checks of it gave. The requirements of
+//! [`pens_proto::CATALOGUE`] that no check named are *untested* (a scenario may cite a
+//! requirement its checks never reached, e.g. one stopped before the receipt came), so
+//! a run's scope is visible at a glance, and a filtered run (`--only`) shows what it
+//! left out.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
-use super::escape::escape_html;
+use maud::{Markup, html};
+
 use super::{requirement_anchor, scenario_anchor};
 use crate::model::{RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
-/// Writes the `coverage` section: a count, the untested requirements, then one row per
-/// requirement in catalogue order; ids cited by the run but not in the catalogue get
-/// rows at the end, so every requirement link in the page has a target.
-pub(crate) fn write_coverage(out: &mut String, report: &RunReport) {
-    let mut citing: BTreeMap<&str, Vec<&ScenarioResult>> = BTreeMap::new();
+/// Past this many scenarios a row folds its list of scenarios away.
+const SCENARIOS_SHOWN: usize = 8;
+
+/// For one requirement: each scenario whose checks named it, with the worst verdict
+/// those checks gave, in report order.
+type Tested<'r> = Vec<(&'r ScenarioResult, Verdict)>;
+
+/// Which scenarios' checks named each requirement id.
+pub(crate) fn tested(report: &RunReport) -> BTreeMap<&str, Tested<'_>> {
+    let mut tested: BTreeMap<&str, Tested<'_>> = BTreeMap::new();
     for scenario in &report.scenarios {
-        for requirement in &scenario.requirements {
-            let scenarios = citing.entry(requirement.as_str()).or_default();
-            if !scenarios.iter().any(|s| s.id == scenario.id) {
-                scenarios.push(scenario);
+        for check in &scenario.checks {
+            let rows = tested.entry(check.requirement.as_str()).or_default();
+            match rows.iter_mut().find(|(s, _)| s.id == scenario.id) {
+                Some((_, verdict)) => *verdict = (*verdict).max(check.verdict),
+                None => rows.push((scenario, check.verdict)),
             }
         }
     }
-    let catalogue = pens_proto::CATALOGUE;
-    let untested: Vec<&str> = catalogue.iter().map(|r| r.id).filter(|id| !citing.contains_key(id)).collect();
-    let mut unknown: Vec<&str> = report
-        .scenarios
-        .iter()
-        .flat_map(|s| s.requirements.iter().map(String::as_str).chain(s.checks.iter().map(|c| c.requirement.as_str())))
-        .filter(|id| pens_proto::Requirement::by_id(id).is_none())
-        .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
+    tested
+}
 
-    let _ = writeln!(out, "<section id=\"coverage\">\n<h2>Coverage</h2>");
-    let _ = writeln!(
-        out,
-        "<p id=\"coverage-count\">{} of {} catalogue requirements are cited by a scenario of this run; {} untested.</p>",
-        catalogue.len() - untested.len(),
-        catalogue.len(),
-        untested.len()
-    );
-    if !untested.is_empty() {
-        let _ =
-            write!(out, "<details><summary>Untested requirements ({})</summary>\n<p class=\"ids\">", untested.len());
-        for id in &untested {
-            let _ = write!(out, "<a href=\"#{}\">{}</a> ", requirement_anchor(id), escape_html(id));
+/// The `coverage` section: a count, the tested requirements (catalogue order, then
+/// ids checked but not in the catalogue), then the untested ones folded away. Every
+/// requirement gets a row with its anchor, so every requirement link has a target.
+pub(crate) fn coverage(report: &RunReport) -> Markup {
+    let tested = tested(report);
+    let catalogue = pens_proto::CATALOGUE;
+    let mut cited: BTreeMap<&str, usize> = BTreeMap::new();
+    for scenario in &report.scenarios {
+        for requirement in &scenario.requirements {
+            *cited.entry(requirement.as_str()).or_default() += 1;
         }
-        let _ = writeln!(out, "</p></details>");
     }
-    let _ = writeln!(
-        out,
-        "<table class=\"coverage\">\n<thead><tr><th>requirement</th><th>section</th><th>level</th><th>party</th>\
-         <th>statement</th><th>scenarios</th></tr></thead>\n<tbody>"
-    );
-    for requirement in catalogue {
-        let row = Row {
-            id: requirement.id,
-            section: requirement.section,
-            level: requirement.level.name(),
-            party: requirement.party.name(),
-            statement: requirement.statement,
-        };
-        row.write(out, citing.get(requirement.id).map(Vec::as_slice).unwrap_or_default());
+    let known = |id: &str| pens_proto::Requirement::by_id(id).is_some();
+    let tested_rows: Vec<Row<'_>> = catalogue
+        .iter()
+        .filter(|r| tested.contains_key(r.id))
+        .map(|r| Row::of(r))
+        .chain(tested.keys().filter(|id| !known(id)).map(|id| Row::unknown(id)))
+        .collect();
+    let mut untested_rows: Vec<Row<'_>> =
+        catalogue.iter().filter(|r| !tested.contains_key(r.id)).map(|r| Row::of(r)).collect();
+    // Ids a scenario cites that neither a check nor the catalogue knows: still a row,
+    // so the scenario card's link lands somewhere.
+    untested_rows.extend(cited.keys().filter(|id| !known(id) && !tested.contains_key(*id)).map(|id| Row::unknown(id)));
+    let tested_in_catalogue = catalogue.iter().filter(|r| tested.contains_key(r.id)).count();
+    let untested_in_catalogue = catalogue.len() - tested_in_catalogue;
+    html! {
+        section #coverage {
+            h2 { "Coverage" }
+            p #coverage-count {
+                (tested_in_catalogue) " of " (catalogue.len()) " catalogue requirements were checked by this run; "
+                (untested_in_catalogue) " untested."
+            }
+            table.coverage {
+                (head())
+                tbody {
+                    @for row in &tested_rows {
+                        (row.tested(tested.get(row.id).map(Vec::as_slice).unwrap_or_default()))
+                    }
+                }
+            }
+            @if !untested_rows.is_empty() {
+                details #untested {
+                    summary { "Untested requirements (" (untested_rows.len()) ")" }
+                    table.coverage {
+                        (head())
+                        tbody {
+                            @for row in &untested_rows { (row.untested(cited.get(row.id).copied().unwrap_or(0))) }
+                        }
+                    }
+                }
+            }
+        }
     }
-    for id in unknown {
-        let row = Row { id, section: "", level: "", party: "", statement: "(not in the requirements catalogue)" };
-        row.write(out, citing.get(id).map(Vec::as_slice).unwrap_or_default());
+}
+
+fn head() -> Markup {
+    html! {
+        thead { tr {
+            th { "requirement" } th { "section" } th { "level" } th { "party" } th { "statement" }
+            th { "verdicts" } th { "scenarios" }
+        } }
     }
-    let _ = writeln!(out, "</tbody>\n</table>\n</section>");
 }
 
 /// One requirement as the matrix shows it.
@@ -82,35 +110,76 @@ struct Row<'a> {
     statement: &'a str,
 }
 
-impl Row<'_> {
-    /// The row, coloured by the worst verdict of the scenarios citing it.
-    fn write(&self, out: &mut String, scenarios: &[&ScenarioResult]) {
-        let class = match scenarios.is_empty() {
-            true => "untested".to_owned(),
-            false => format!("v-{}", Verdict::worst(scenarios.iter().map(|s| s.verdict)).name()),
+impl<'a> Row<'a> {
+    fn of(requirement: &'a pens_proto::Requirement) -> Row<'a> {
+        Row {
+            id: requirement.id,
+            section: requirement.section,
+            level: requirement.level.name(),
+            party: requirement.party.name(),
+            statement: requirement.statement,
+        }
+    }
+
+    fn unknown(id: &'a str) -> Row<'a> {
+        Row { id, section: "", level: "", party: "", statement: "(not in the requirements catalogue)" }
+    }
+
+    fn cells(&self) -> Markup {
+        html! {
+            td { code { (self.id) } } td { (self.section) } td { (self.level) } td { (self.party) } td { (self.statement) }
+        }
+    }
+
+    /// A tested row, coloured by the worst verdict, with the count of scenarios per
+    /// verdict and links to them.
+    fn tested(&self, scenarios: &[(&ScenarioResult, Verdict)]) -> Markup {
+        let worst = Verdict::worst(scenarios.iter().map(|(_, v)| *v));
+        let counts: Vec<(Verdict, usize)> = Verdict::SUMMARY_ORDER
+            .iter()
+            .rev()
+            .map(|v| (*v, scenarios.iter().filter(|(_, s)| s == v).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let links = html! {
+            @for (scenario, verdict) in scenarios {
+                a class=(format!("cite v-{}", verdict.name())) href=(format!("#{}", scenario_anchor(&scenario.id))) {
+                    (scenario.id)
+                }
+                " "
+            }
         };
-        let _ = write!(
-            out,
-            "<tr id=\"{}\" class=\"{class}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
-            requirement_anchor(self.id),
-            escape_html(self.id),
-            escape_html(self.section),
-            escape_html(self.level),
-            escape_html(self.party),
-            escape_html(self.statement),
-        );
-        if scenarios.is_empty() {
-            out.push_str("<span class=\"untested\">untested</span>");
+        html! {
+            tr id=(requirement_anchor(self.id)) class=(format!("v-{}", worst.name())) {
+                (self.cells())
+                td.verdicts {
+                    @for (verdict, n) in &counts {
+                        span class=(format!("count v-{}", verdict.name())) { (n) " " (verdict.name()) } " "
+                    }
+                }
+                td {
+                    @if scenarios.len() > SCENARIOS_SHOWN {
+                        details { summary { (scenarios.len()) " scenarios" } (links) }
+                    } @else {
+                        (links)
+                    }
+                }
+            }
         }
-        for scenario in scenarios {
-            let _ = write!(
-                out,
-                "<a class=\"cite v-{verdict}\" href=\"#{}\">{}</a>&nbsp;<span class=\"badge v-{verdict}\">{verdict}</span> ",
-                scenario_anchor(&scenario.id),
-                escape_html(&scenario.id),
-                verdict = scenario.verdict.name(),
-            );
+    }
+
+    /// An untested row; says when scenarios cite it although no check of theirs named it.
+    fn untested(&self, cited_by: usize) -> Markup {
+        html! {
+            tr id=(requirement_anchor(self.id)) class="untested" {
+                (self.cells())
+                td { span.untested { "untested" } }
+                td {
+                    @if cited_by > 0 {
+                        span.none { "cited by " (cited_by) " scenario" @if cited_by > 1 { "s" } ", but no check ran" }
+                    }
+                }
+            }
         }
-        let _ = writeln!(out, "</td></tr>");
     }
 }
