@@ -1,17 +1,25 @@
 //! The preflight: one valid collect before anything else. It tells "the LMS is wrong"
-//! from "the LMS cannot reach us", so that a firewall or an SSRF guard yields one clear
-//! `inconclusive` explanation instead of forty failures.
+//! from "the LMS cannot reach us" from "this is not the LMS's PENS endpoint", so that a
+//! wrong URL, a firewall or an SSRF guard yields one clear explanation instead of forty
+//! failures.
 //!
-//! Three outcomes look alike from afar and must not be confused:
-//! - **never answered**: nothing listens, or the target holds the connection and sends
-//!   nothing, even long after the ack deadline. The run stops: no scenario could judge
-//!   more than that.
+//! Five outcomes look alike from afar and must not be confused; each has its own
+//! message, and only the last speaks of reachability:
+//! - **nothing listens**: the connection is refused. The run stops at once: no deadline
+//!   would change it. The message names the address.
+//! - **not a PENS endpoint**: an answer came, but without the `error=` line every PENS
+//!   answer starts with (CMI010 §6.3): an HTTP 404 with an empty body, a login page. The
+//!   run stops as soon as the answer is read, quoting its status and the start of its
+//!   body: most often the URL's path is wrong, and every scenario would fail on it.
+//! - **never answered**: the target holds the connection and sends nothing, even long
+//!   after the ack deadline. The run stops: no scenario could judge more than that.
 //! - **answered late**: an answer after the ack deadline is a `target.ack.synchronous`
 //!   failure (CMI010 §5) in every scenario it delays, not a reachability problem. The
 //!   preflight waits for such an answer a bounded extra time ([`LATE_ANSWER_FACTOR`]),
 //!   warns, and lets the scenarios judge it.
-//! - **answered but never fetched nor receipted**: the target cannot reach the harness
-//!   (SSRF guard, firewall, advertise host). The run stops with that explanation.
+//! - **answered in PENS form but never fetched nor receipted**: the target cannot reach
+//!   the harness (SSRF guard, firewall, advertise host). The run stops with that
+//!   explanation.
 
 use std::time::{Duration, Instant};
 
@@ -65,6 +73,12 @@ pub(crate) async fn run(
     }
     let mut warnings = Vec::new();
     match &exchange.outcome {
+        Err(error) if exchange.refused => {
+            return Err(format!(
+                "nothing listens at {target}: the connection was refused ({error}). Check the host and port of the URL \
+                 (--url or the profile), and that the LMS is running."
+            ));
+        }
         Err(error) if !exchange.timed_out => {
             return Err(format!(
                 "the target at {target} did not answer a valid collect ({error}). Check the URL (--url or the profile) and that this machine can reach it."
@@ -74,6 +88,12 @@ pub(crate) async fn run(
         // whether the target did anything else (below).
         Err(_) => {}
         Ok(answer) => {
+            let parsed = pens_proto::parse_response(&answer.body);
+            if parsed.error_raw.is_none() {
+                // Not in PENS form at all: judged from the answer alone, without waiting
+                // for a fetch that a wrong URL will never bring.
+                return Err(not_pens_endpoint(target, answer, options.system_password.as_deref()));
+            }
             let latency = exchange.latency_ms.map_or(Duration::ZERO, Duration::from_millis);
             if latency > ack {
                 warnings.push(format!(
@@ -84,7 +104,7 @@ pub(crate) async fn run(
                     ack.as_millis()
                 ));
             }
-            match pens_proto::parse_response(&answer.body).error {
+            match parsed.error {
                 Some(code) if code.is_success() => {}
                 Some(code) => {
                     return Err(format!(
@@ -92,11 +112,13 @@ pub(crate) async fn run(
                         code.describe().trim_end_matches('.')
                     ));
                 }
-                // Most often the wrong URL, but possibly the target's own defect: say so,
-                // and let the scenarios judge the answers.
+                // An `error=` line whose value is no number: the target's own defect,
+                // which the scenarios judge answer by answer.
                 None => warnings.push(format!(
-                    "the answer to a valid collect is not a PENS response (HTTP {}); if every scenario fails on it, check that {target} is the PENS endpoint",
-                    answer.status
+                    "the answer to a valid collect (HTTP {}) has an error value that is not a number ({:?}); \
+                     every scenario judges its answers",
+                    answer.status,
+                    excerpt(parsed.error_raw.as_deref().unwrap_or_default().as_bytes(), options.system_password.as_deref())
                 )),
             }
         }
@@ -174,6 +196,53 @@ pub(crate) async fn run(
         }
     }
     Ok(if warnings.is_empty() { None } else { Some(warnings.join("; ")) })
+}
+
+/// Why an answer without an `error=` line stops the run: its HTTP status, its body
+/// (empty, or a short excerpt with secrets hidden) and where a redirect pointed, so the
+/// vendor sees at once that the URL is not the PENS endpoint.
+fn not_pens_endpoint(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) -> String {
+    let status = format!("HTTP {}", answer.status);
+    let body = if answer.body.iter().all(u8::is_ascii_whitespace) {
+        "an empty body".to_owned()
+    } else {
+        format!("a body that is not a PENS response: {:?}", excerpt(&answer.body, secret))
+    };
+    let redirect = match answer.header("location") {
+        Some(location) if (300..400).contains(&answer.status) => {
+            format!(" It redirects to {:?}; the harness does not follow redirects: give that URL.", excerpt(location.as_bytes(), secret))
+        }
+        _ => String::new(),
+    };
+    let hint = if (200..300).contains(&answer.status) {
+        "is it the LMS's PENS endpoint?"
+    } else {
+        "is the PENS endpoint path right?"
+    };
+    format!(
+        "the URL {target} answers a valid collect with {status} and {body}, not a PENS response (CMI010 §6.3: every \
+         answer starts with an error= line): {hint}{redirect} Check the URL (--url or the profile)."
+    )
+}
+
+/// The most of an answer quoted in a message, in characters.
+const EXCERPT_CHARS: usize = 160;
+
+/// A short, one-line quotation of `bytes` for a message: secret values (`name=value`
+/// lines of secret elements, passwords in URLs, the run's system password) hidden,
+/// runs of white space shown as one space, cut at [`EXCERPT_CHARS`].
+fn excerpt(bytes: &[u8], secret: Option<&str>) -> String {
+    let text = pens_proto::redact_lines(&String::from_utf8_lossy(bytes));
+    let text = match secret {
+        Some(secret) => crate::secret::scrub(&text, secret),
+        None => text,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// Whether a receipt is among `events`.

@@ -142,9 +142,7 @@ pub async fn run_target_suite(
     {
         Err(reason) => {
             for scenario in &selected {
-                let mut result = empty_result(scenario, Verdict::Inconclusive);
-                result.note = Some(format!("not run: {reason}"));
-                results.push(result);
+                results.push(not_run(empty_result(scenario, Verdict::Inconclusive)));
             }
             Some(reason)
         }
@@ -213,6 +211,18 @@ pub async fn run_target_suite(
     };
     let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem })
+}
+
+/// What a scenario that never ran says: that it did not run, not why. The why is the
+/// report's `aborted` reason, given once; copied under each of sixty scenarios it buried
+/// the one explanation a vendor needs.
+pub(crate) const NOT_RUN_NOTE: &str = "not run: the run stopped before it (the reason is given once, above)";
+
+/// `result`, marked as a scenario that never ran ([`NOT_RUN_NOTE`]).
+pub(crate) fn not_run(mut result: ScenarioResult) -> ScenarioResult {
+    result.verdict = Verdict::Inconclusive;
+    result.note = Some(NOT_RUN_NOTE.to_owned());
+    result
 }
 
 /// The result of a finished scenario task: its own, or, when the task panicked, its

@@ -29,7 +29,7 @@ fn an_unreachable_target_stops_the_run_with_exit_3() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     let text = both(&output);
-    assert!(text.contains(&format!("RUN STOPPED: the target at {url} did not answer a valid collect")), "{text}");
+    assert!(text.contains(&format!("RUN STOPPED: nothing listens at {url}: the connection was refused")), "{text}");
 
     let report: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("reports/report.json")).expect("report.json written"),
