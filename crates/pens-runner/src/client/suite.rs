@@ -29,6 +29,9 @@ struct Shared {
     base: String,
     options: ClientRunOptions,
     trigger: Trigger,
+    /// Set, once, when the trigger failed before any collect of the run arrived: the
+    /// tool cannot be made to publish, so the run stops ([`dead_trigger_reason`]).
+    dead_trigger: std::sync::OnceLock<String>,
 }
 
 impl Shared {
@@ -76,7 +79,13 @@ pub async fn run_client_suite(
     let target_url = format!("{base}/pens");
     on_event(&RunEvent::ClientStarted { target: target_url.clone(), scenarios: selected.len() });
     let jobs = if matches!(trigger, Trigger::Interactive) { 1 } else { options.jobs.max(1) };
-    let shared = Arc::new(Shared { target, base, options: options.clone(), trigger: trigger.clone() });
+    let shared = Arc::new(Shared {
+        target,
+        base,
+        options: options.clone(),
+        trigger: trigger.clone(),
+        dead_trigger: std::sync::OnceLock::new(),
+    });
 
     let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
     // Kept while scenarios are still to start: once the last has started and every task
@@ -118,12 +127,31 @@ pub async fn run_client_suite(
         tokio::select! {
             Some(event) = heard.recv() => on_event(&event),
             Some(joined) = tasks.join_next_with_id() => {
+                let id = match &joined {
+                    Ok((id, _)) => *id,
+                    Err(error) => error.id(),
+                };
                 let result = crate::suite::joined_result(joined, &mut fallbacks);
-                on_event(&RunEvent::ScenarioFinished(result.clone()));
+                fallbacks.remove(&id);
+                let not_run = result.note.as_deref() == Some(crate::suite::NOT_RUN_NOTE);
+                if !not_run {
+                    on_event(&RunEvent::ScenarioFinished(result.clone()));
+                }
                 results.push(result);
+                if shared.dead_trigger.get().is_some() {
+                    break;
+                }
             }
             else => break,
         }
+    }
+    let aborted = shared.dead_trigger.get().map(|failure| dead_trigger_reason(failure));
+    if aborted.is_some() {
+        // Every scenario still waiting for a collect would wait its whole deadline for
+        // one that cannot come: they stop now, and with the rest are marked not run.
+        tasks.shutdown().await;
+        results.extend(fallbacks.into_values().map(crate::suite::not_run));
+        results.extend(queue.map(|scenario| crate::suite::not_run(empty_result(&scenario, Verdict::Inconclusive))));
     }
     let held_back = shared.target.held_back_connections();
     if held_back > 0 {
@@ -134,8 +162,17 @@ pub async fn run_client_suite(
         );
     }
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
+    let report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem: String::new() })
+}
+
+/// Why a run stops on a dead trigger: how the command failed, with the tail of its
+/// stderr, and what to check. The command itself is not quoted: it may hold a secret.
+fn dead_trigger_reason(failure: &str) -> String {
+    format!(
+        "the --trigger command failed before any collect arrived, so the authoring tool cannot be made to publish \
+         and no scenario can run: {failure}. Run the command by hand (with PENS_TARGET_URL set) until it publishes."
+    )
 }
 
 fn empty_result(scenario: &ClientScenario, verdict: Verdict) -> ScenarioResult {
@@ -198,6 +235,11 @@ impl Drop for Forget<'_> {
     }
 }
 
+/// Whether any collect at all has arrived in the run.
+fn any_collect(events: &[TargetEvent]) -> bool {
+    events.iter().any(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+}
+
 fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
     events
         .iter()
@@ -244,10 +286,26 @@ async fn run_scenario(
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
         let call = TriggerCall { target_url: url.clone(), scenario_id: key.to_owned(), copy };
-        running.push(trigger::start(&shared.trigger, call, deadline));
+        let mut publish = trigger::start(&shared.trigger, call, deadline);
         // Publishes go one after the other: the next only once this one's collect came.
         let needed = before + copy as usize;
-        let arrived = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline).await.is_some();
+        let arrival = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
+        tokio::pin!(arrival);
+        let arrived = tokio::select! {
+            found = &mut arrival => found.is_some(),
+            failure = publish.failure() => {
+                if !any_collect(&shared.target.activity()) {
+                    // Nothing the tool ever sent: the trigger cannot make it publish, and
+                    // every other scenario would wait out its deadline for nothing.
+                    let _ = shared.dead_trigger.set(failure);
+                    drop(publish.finish(false).await);
+                    return crate::suite::not_run(result);
+                }
+                // It works for other scenarios: this one judges the failure (its note).
+                arrival.await.is_some()
+            }
+        };
+        running.push(publish);
         if !arrived {
             break;
         }
