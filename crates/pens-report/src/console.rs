@@ -21,12 +21,15 @@ pub fn render_console(report: &RunReport) -> String {
     }
     if let Some(reason) = &report.aborted {
         let _ = writeln!(out, "\nRUN STOPPED: {reason}");
+        // Listed once, on one line: a block for each would bury the reason above.
+        let not_run: Vec<&str> = report.scenarios.iter().filter(|s| s.is_not_run()).map(|s| s.id.as_str()).collect();
+        if !not_run.is_empty() {
+            let _ = writeln!(out, "not run ({}): {}", not_run.len(), not_run.join(", "));
+        }
     }
-    for scenario in report
-        .scenarios
-        .iter()
-        .filter(|s| matches!(s.verdict, Verdict::Warn | Verdict::Inconclusive | Verdict::Fail | Verdict::Error))
-    {
+    for scenario in report.scenarios.iter().filter(|s| {
+        matches!(s.verdict, Verdict::Warn | Verdict::Inconclusive | Verdict::Fail | Verdict::Error) && !s.is_not_run()
+    }) {
         let verdict = match &scenario.expected_failure {
             Some(expected) => format!("{} (expected: {})", scenario.verdict.name().to_uppercase(), expected.reason),
             None => scenario.verdict.name().to_uppercase(),

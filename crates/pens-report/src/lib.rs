@@ -39,8 +39,8 @@ pub use load::{
 pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
-    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition, ObservedCapability,
-    Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
+    CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition, NOT_RUN_NOTE,
+    ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
 pub use schema::{load_report_schema, report_schema};
 pub use text::show_controls;

@@ -118,7 +118,10 @@ pub(crate) async fn run(
                     "the answer to a valid collect (HTTP {}) has an error value that is not a number ({:?}); \
                      every scenario judges its answers",
                     answer.status,
-                    excerpt(parsed.error_raw.as_deref().unwrap_or_default().as_bytes(), options.system_password.as_deref())
+                    excerpt(
+                        parsed.error_raw.as_deref().unwrap_or_default().as_bytes(),
+                        options.system_password.as_deref()
+                    )
                 )),
             }
         }
@@ -210,7 +213,10 @@ fn not_pens_endpoint(target: &str, answer: &pens_mock::HttpAnswer, secret: Optio
     };
     let redirect = match answer.header("location") {
         Some(location) if (300..400).contains(&answer.status) => {
-            format!(" It redirects to {:?}; the harness does not follow redirects: give that URL.", excerpt(location.as_bytes(), secret))
+            format!(
+                " It redirects to {:?}; the harness does not follow redirects: give that URL.",
+                excerpt(location.as_bytes(), secret)
+            )
         }
         _ => String::new(),
     };

@@ -213,15 +213,13 @@ pub async fn run_target_suite(
     Ok(RunOutput { report, ca_pem })
 }
 
-/// What a scenario that never ran says: that it did not run, not why. The why is the
-/// report's `aborted` reason, given once; copied under each of sixty scenarios it buried
-/// the one explanation a vendor needs.
-pub(crate) const NOT_RUN_NOTE: &str = "not run: the run stopped before it (the reason is given once, above)";
-
-/// `result`, marked as a scenario that never ran ([`NOT_RUN_NOTE`]).
+/// `result`, marked as a scenario that never ran ([`pens_report::NOT_RUN_NOTE`]): it
+/// says that it did not run, not why. The why is the report's `aborted` reason, given
+/// once; copied under each of sixty scenarios it buried the one explanation a vendor
+/// needs.
 pub(crate) fn not_run(mut result: ScenarioResult) -> ScenarioResult {
     result.verdict = Verdict::Inconclusive;
-    result.note = Some(NOT_RUN_NOTE.to_owned());
+    result.note = Some(pens_report::NOT_RUN_NOTE.to_owned());
     result
 }
 

@@ -82,7 +82,12 @@ fn a_dead_trigger_ends_the_run_at_once_with_exit_3() {
         assert_eq!(stdout.matches(stderr).count(), 1, "{command}: {stdout}");
         for file in ["summary.md", "junit.xml", "report.html"] {
             let text = std::fs::read_to_string(dir.path().join(file)).expect("written");
-            assert_eq!(text.matches(stderr).count(), 1, "{command}: {file} says it {} times", text.matches(stderr).count());
+            assert_eq!(
+                text.matches(stderr).count(),
+                1,
+                "{command}: {file} says it {} times",
+                text.matches(stderr).count()
+            );
         }
     }
 }

@@ -133,7 +133,7 @@ pub async fn run_client_suite(
                 };
                 let result = crate::suite::joined_result(joined, &mut fallbacks);
                 fallbacks.remove(&id);
-                let not_run = result.note.as_deref() == Some(crate::suite::NOT_RUN_NOTE);
+                let not_run = result.is_not_run();
                 if !not_run {
                     on_event(&RunEvent::ScenarioFinished(result.clone()));
                 }
