@@ -76,8 +76,16 @@ pub fn render_console(report: &RunReport) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} scenarios: {} pass, {} info, {} warn, {} not applicable, {} inconclusive, {} fail, {} error · {} ms",
-        s.total, s.pass, s.info, s.warn, s.not_applicable, s.inconclusive, s.fail, s.error, report.duration_ms
+        "\n{}: {} pass, {} info, {} warn, {} not applicable, {} inconclusive, {} fail, {} error · {} ms",
+        crate::text::counted(s.total as u64, "scenario"),
+        s.pass,
+        s.info,
+        s.warn,
+        s.not_applicable,
+        s.inconclusive,
+        s.fail,
+        s.error,
+        report.duration_ms
     );
     out
 }

@@ -43,7 +43,7 @@ pub use model::{
     ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
 pub use schema::{load_report_schema, report_schema};
-pub use text::show_controls;
+pub use text::{counted, show_controls};
 pub use verdict::Verdict;
 
 /// Exit codes of a run, the contract with CI scripts (README.md documents them).

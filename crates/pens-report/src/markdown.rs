@@ -110,10 +110,14 @@ fn write_all_passed(out: &mut String, report: &RunReport) {
         return;
     }
     let not_applicable = report.summary.not_applicable;
+    let all = match report.summary.total {
+        1 => "The only scenario passed".to_owned(),
+        total => format!("All {total} scenarios passed"),
+    };
     if not_applicable > 0 {
-        let _ = writeln!(out, "All {} scenarios passed ({not_applicable} not applicable).", report.summary.total);
+        let _ = writeln!(out, "{all} ({not_applicable} not applicable).");
     } else {
-        let _ = writeln!(out, "All {} scenarios passed.", report.summary.total);
+        let _ = writeln!(out, "{all}.");
     }
 }
 

@@ -23,9 +23,24 @@ pub fn show_controls(text: &str, keep_line_breaks: bool) -> String {
     shown
 }
 
+/// `n` and `noun`, singular or plural: `1 scenario`, `0 scenarios`, `2 errors`. Every
+/// count a person reads goes through it, so none says "1 scenarios". `noun` is a
+/// regular English noun (plural with `s`).
+pub fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::show_controls;
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        assert_eq!(super::counted(1_u32, "scenario"), "1 scenario");
+        assert_eq!(super::counted(0_u32, "scenario"), "0 scenarios");
+        assert_eq!(super::counted(2_u64, "error"), "2 errors");
+    }
 
     #[test]
     fn control_characters_are_shown_and_text_is_kept() {

@@ -321,3 +321,21 @@ fn serve_target_then_target_without_a_profile_passes_and_reports_what_it_support
         "observed not in report.html"
     );
 }
+
+/// One scenario is "1 scenario", in the run header and the summary line.
+#[test]
+fn a_count_of_one_is_singular() {
+    let dir = TempDir::new("target-one-scenario");
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--only", "collect-post-valid", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().any(|l| l == "pens-conform target run · 1 scenario"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("1 scenario: 0 pass")), "{stdout}");
+    assert!(stdout.contains("not run (1): collect-post-valid"), "{stdout}");
+    assert!(!stdout.contains("1 scenarios"), "{stdout}");
+}

@@ -89,12 +89,12 @@ fn write_header(out: &mut String, report: &RunReport) {
             .map(|p| {
                 let aborted = p.aborted.as_deref().map(|r| format!(", stopped early: {}", escape::escape_line(r)));
                 format!(
-                    "{}/{}: started {}, {} ms, {} scenarios{}",
+                    "{}/{}: started {}, {} ms, {}{}",
                     p.index,
                     merged.count,
                     escape_html(&p.started_at),
                     p.duration_ms,
-                    p.scenarios,
+                    crate::text::counted(p.scenarios as u64, "scenario"),
                     aborted.unwrap_or_default()
                 )
             })
