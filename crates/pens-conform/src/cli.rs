@@ -100,6 +100,10 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Only scenarios whose id matches PATTERN (`*` matches anything), e.g. `missing-*`.
+    /// A PATTERN that matches no scenario of the set is a usage error (exit 2); one that
+    /// matches only scenarios of other partitions (--partition) leaves an empty
+    /// partition, which runs nothing and exits 0. With `selftest`, it must match in one
+    /// of the two suites.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
     /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
@@ -245,7 +249,10 @@ pub(crate) struct ClientArgs {
     /// Scenarios run at once (with --trigger; interactive runs go one at a time).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_least_one())]
     pub(crate) jobs: usize,
-    /// Only scenarios whose id matches PATTERN (`*` matches anything).
+    /// Only scenarios whose id matches PATTERN (`*` matches anything). A PATTERN that
+    /// matches no scenario of the set is a usage error (exit 2); one that matches only
+    /// scenarios of other partitions (--partition) leaves an empty partition, which runs
+    /// nothing and exits 0.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
     /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
