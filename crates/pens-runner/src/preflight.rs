@@ -8,9 +8,14 @@
 //! - **nothing listens**: the connection is refused. The run stops at once: no deadline
 //!   would change it. The message names the address.
 //! - **not a PENS endpoint**: an answer came, but without the `error=` line every PENS
-//!   answer starts with (CMI010 §6.3): an HTTP 404 with an empty body, a login page. The
-//!   run stops as soon as the answer is read, quoting its status and the start of its
-//!   body: most often the URL's path is wrong, and every scenario would fail on it.
+//!   answer starts with (CMI010 §6.3). With an HTTP error status or a redirect (a 404
+//!   with an empty body: the URL's path is wrong) the run stops as soon as the answer is
+//!   read, quoting its status and the start of its body. A `2xx` answer in another form
+//!   may come from the right endpoint of an LMS that answers wrongly (an HTML page with
+//!   "result code 0" in it): that is told apart by what follows, as below. If the
+//!   target fetches or receipts, it works on collects and the scenarios fail its
+//!   answers; if it does neither, the run stops saying that the URL answers but not in
+//!   PENS form, never blaming the network.
 //! - **never answered**: the target holds the connection and sends nothing, even long
 //!   after the ack deadline. The run stops: no scenario could judge more than that.
 //! - **answered late**: an answer after the ack deadline is a `target.ack.synchronous`
@@ -72,6 +77,9 @@ pub(crate) async fn run(
         return Ok(Some(format!("the answer to a valid collect broke a limit: {breach}")));
     }
     let mut warnings = Vec::new();
+    // A `2xx` answer not in PENS form, described: judged once the fetch deadline shows
+    // whether the target works on the collect.
+    let mut not_pens_answer = None;
     match &exchange.outcome {
         Err(error) if exchange.refused => {
             return Err(format!(
@@ -90,9 +98,16 @@ pub(crate) async fn run(
         Ok(answer) => {
             let parsed = pens_proto::parse_response(&answer.body);
             if parsed.error_raw.is_none() {
-                // Not in PENS form at all: judged from the answer alone, without waiting
-                // for a fetch that a wrong URL will never bring.
-                return Err(not_pens_endpoint(target, answer, options.system_password.as_deref()));
+                let shown = not_pens(target, answer, options.system_password.as_deref());
+                if !(200..300).contains(&answer.status) {
+                    // An HTTP error or a redirect, not in PENS form: no PENS endpoint
+                    // answers a valid collect so. Said at once, without waiting for a
+                    // fetch a wrong URL will never bring.
+                    return Err(shown);
+                }
+                // A success status: the right endpoint answering wrongly, or a page that
+                // is not the endpoint. What follows tells them apart (below).
+                not_pens_answer = Some(shown);
             }
             let latency = exchange.latency_ms.map_or(Duration::ZERO, Duration::from_millis);
             if latency > ack {
@@ -105,6 +120,7 @@ pub(crate) async fn run(
                 ));
             }
             match parsed.error {
+                _ if not_pens_answer.is_some() => {}
                 Some(code) if code.is_success() => {}
                 Some(code) => {
                     return Err(format!(
@@ -166,6 +182,27 @@ pub(crate) async fn run(
         ));
         return Ok(Some(warnings.join("; ")));
     }
+    if let Some(shown) = not_pens_answer {
+        if !fetched && !receipted {
+            return Err(format!(
+                "{shown} It neither requested the package nor sent a receipt within {} ms: \
+                 this is probably not the LMS's PENS endpoint. Check the URL (--url or the profile).",
+                options.deadlines.fetch.max(options.deadlines.receipt).as_millis()
+            ));
+        }
+        // It works on the collect: the right endpoint, answering wrongly. The scenarios
+        // fail its answers (response.error.present), each with its evidence.
+        warnings.push(format!(
+            "{shown} It did act on the collect ({}), so this is taken as the PENS endpoint answering \
+             in another form: every scenario judges its answers",
+            match (fetched, receipted) {
+                (true, true) => "requested the package and sent a receipt",
+                (true, false) => "requested the package",
+                _ => "sent a receipt",
+            }
+        ));
+        return Ok(Some(warnings.join("; ")));
+    }
     let advertised = options.advertised();
     // Any request shows that the target reaches staging; only a whole GET fetched.
     if fetched && !parties.staging.events(KEY).iter().any(pens_mock::StagingEvent::is_whole_download) {
@@ -201,33 +238,34 @@ pub(crate) async fn run(
     Ok(if warnings.is_empty() { None } else { Some(warnings.join("; ")) })
 }
 
-/// Why an answer without an `error=` line stops the run: its HTTP status, its body
-/// (empty, or a short excerpt with secrets hidden) and where a redirect pointed, so the
-/// vendor sees at once that the URL is not the PENS endpoint.
-fn not_pens_endpoint(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) -> String {
-    let status = format!("HTTP {}", answer.status);
+/// An answer without an `error=` line, described for the vendor: its HTTP status, its
+/// body (empty, or a short excerpt with secrets hidden), where a redirect points, and a
+/// question about the likeliest cause for that status.
+fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) -> String {
+    let status = answer.status;
     let body = if answer.body.iter().all(u8::is_ascii_whitespace) {
         "an empty body".to_owned()
     } else {
         format!("a body that is not a PENS response: {:?}", excerpt(&answer.body, secret))
     };
-    let redirect = match answer.header("location") {
-        Some(location) if (300..400).contains(&answer.status) => {
-            format!(
-                " It redirects to {:?}; the harness does not follow redirects: give that URL.",
+    let hint = match status {
+        300..=399 => match answer.header("location") {
+            Some(location) => format!(
+                "it redirects to {:?}, and the harness does not follow redirects: give that URL.",
                 excerpt(location.as_bytes(), secret)
-            )
-        }
-        _ => String::new(),
-    };
-    let hint = if (200..300).contains(&answer.status) {
-        "is it the LMS's PENS endpoint?"
-    } else {
-        "is the PENS endpoint path right?"
+            ),
+            None => "it redirects without a Location: is the URL right?".to_owned(),
+        },
+        401 | 403 => "does the endpoint need other access? (the harness sends the profile's system-user-id and \
+                     system-password as PENS elements, not as HTTP authentication)"
+            .to_owned(),
+        404 | 405 | 410 => "is the PENS endpoint path right?".to_owned(),
+        500..=599 => "the server failed on a valid collect: its logs may say why; is it the PENS endpoint?".to_owned(),
+        _ => "is it the LMS's PENS endpoint?".to_owned(),
     };
     format!(
-        "the URL {target} answers a valid collect with {status} and {body}, not a PENS response (CMI010 §6.3: every \
-         answer starts with an error= line): {hint}{redirect} Check the URL (--url or the profile)."
+        "the URL {target} answers a valid collect with HTTP {status} and {body}, not a PENS response (CMI010 §6.3: \
+         every answer starts with an error= line): {hint}"
     )
 }
 

@@ -293,10 +293,12 @@ async fn an_http_404_with_an_empty_body_stops_the_run_at_once() {
     assert_eq!(requests.len(), 1, "only the preflight's collect: {requests:?}");
 }
 
-/// A login page in place of the PENS endpoint: quoted briefly (secrets hidden), and the
-/// run stops at once.
+/// A login page in place of the PENS endpoint (HTTP 200): the answer alone cannot tell it
+/// from an LMS answering in the wrong form, so the fetch deadline decides. Nothing
+/// follows, so the run stops saying the URL answers but not in PENS form, quoting the
+/// page briefly (secrets hidden), never blaming the network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_that_is_not_a_pens_answer_stops_the_run_quoting_it() {
+async fn a_page_that_is_not_a_pens_answer_and_nothing_follows_stops_the_run_quoting_it() {
     let page = "<html>\n<body><h1>Sign in</h1>\nsystem-password=hunter2\n<form>...</form></body></html>\n";
     let target = answering(200, page, "text/html").await;
     let url = format!("{}/login", target.uri());
@@ -307,12 +309,39 @@ async fn a_page_that_is_not_a_pens_answer_stops_the_run_quoting_it() {
     let Observed { report, .. } = run(&scenarios, &options).await;
 
     let reason = report.aborted.clone().expect("the run is aborted");
-    for part in ["HTTP 200", "not a PENS response", "<h1>Sign in</h1>", "is it the LMS's PENS endpoint?"] {
+    for part in ["HTTP 200", "not a PENS response", "<h1>Sign in</h1>", "probably not the LMS's PENS endpoint"] {
         assert!(reason.contains(part), "`{part}` not in: {reason}");
     }
     assert!(!reason.contains("hunter2"), "a secret is quoted: {reason}");
     assert_not_blamed_on_reachability(&reason);
-    assert!(clock.elapsed() < Duration::from_secs(5), "took {:?}", clock.elapsed());
+    // The fetch and receipt deadlines (1 s), not the ack deadline.
+    assert!(clock.elapsed() < Duration::from_secs(6), "took {:?}", clock.elapsed());
+}
+
+/// Statuses that no PENS endpoint answers a valid collect with, unless in PENS form:
+/// each stops the run at once with the likeliest cause for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_error_status_stops_the_run_at_once_with_a_hint_for_it() {
+    let cases = [
+        (401, "does the endpoint need other access?"),
+        (405, "is the PENS endpoint path right?"),
+        (500, "the server failed on a valid collect"),
+    ];
+    for (status, hint) in cases {
+        let target = answering(status, "<html>oops</html>", "text/html").await;
+        let scenarios = support::target_scenarios_named(&["collect-post-valid"]);
+        let mut options = all_at_once(&format!("{}/pens", target.uri()), &scenarios);
+        options.deadlines =
+            Deadlines { ack: Duration::from_secs(20), fetch: Duration::from_secs(20), ..short_deadlines() };
+        let clock = Instant::now();
+        let Observed { report, .. } = run(&scenarios, &options).await;
+        let reason = report.aborted.clone().expect("the run is aborted");
+        for part in [format!("HTTP {status}").as_str(), "<html>oops</html>", hint] {
+            assert!(reason.contains(part), "{status}: `{part}` not in: {reason}");
+        }
+        assert_not_blamed_on_reachability(&reason);
+        assert!(clock.elapsed() < Duration::from_secs(5), "{status}: took {:?}", clock.elapsed());
+    }
 }
 
 /// A redirect (say, to https) is not followed: the message says where it points.
