@@ -183,7 +183,7 @@ pub(crate) struct TargetArgs {
     #[arg(long, value_name = "SIZE", value_parser = declared_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
     /// Scenarios run at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one())]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -191,8 +191,12 @@ pub(crate) struct TargetArgs {
 
 /// A count of things at once (`--jobs`, `--concurrency`): 0 would run nothing and wait
 /// forever, so the parser refuses it, naming the flag.
-fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1: 0 would run nothing".to_owned()),
+        Ok(n) => Ok(n),
+        Err(error) => Err(format!("not a count ({error})")),
+    }
 }
 
 /// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
@@ -247,7 +251,7 @@ pub(crate) struct ClientArgs {
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once (with --trigger; interactive runs go one at a time).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_least_one())]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_least_one)]
     pub(crate) jobs: usize,
     /// Only scenarios whose id matches PATTERN (`*` matches anything). A PATTERN that
     /// matches no scenario of the set is a usage error (exit 2); one that matches only
@@ -299,7 +303,7 @@ pub(crate) struct SelftestArgs {
     /// Scenarios run at once, in each suite (the two suites run side by side). More than
     /// `target`'s 8: the reference target is on this machine and mostly idle while the
     /// scenarios watch their quiet windows.
-    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS, value_parser = at_least_one())]
+    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS, value_parser = at_least_one)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -453,7 +457,7 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub(crate) publishes: u64,
     /// How many cycles may be in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 16, value_parser = at_least_one())]
+    #[arg(long, value_name = "C", default_value_t = 16, value_parser = at_least_one)]
     pub(crate) concurrency: usize,
     /// How long a cycle waits for its receipt, in seconds from sending the collect,
     /// before it counts as lost (default: the profile's receipt deadline, 30 s).
