@@ -118,6 +118,10 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Only scenarios whose id matches PATTERN (`*` matches anything), e.g. `missing-*`.
+    /// A PATTERN that matches no scenario of the set is a usage error (exit 2); one that
+    /// matches only scenarios of other partitions (--partition) leaves an empty
+    /// partition, which runs nothing and exits 0. With `selftest`, it must match in one
+    /// of the two suites.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
     /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
@@ -197,10 +201,20 @@ pub(crate) struct TargetArgs {
     #[arg(long, value_name = "SIZE", value_parser = declared_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
     /// Scenarios run at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
+}
+
+/// A count of things at once (`--jobs`, `--concurrency`): 0 would run nothing and wait
+/// forever, so the parser refuses it, naming the flag.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1: 0 would run nothing".to_owned()),
+        Ok(n) => Ok(n),
+        Err(error) => Err(format!("not a count ({error})")),
+    }
 }
 
 /// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
@@ -255,9 +269,12 @@ pub(crate) struct ClientArgs {
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
     /// Scenarios run at once (with --trigger; interactive runs go one at a time).
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_least_one)]
     pub(crate) jobs: usize,
-    /// Only scenarios whose id matches PATTERN (`*` matches anything).
+    /// Only scenarios whose id matches PATTERN (`*` matches anything). A PATTERN that
+    /// matches no scenario of the set is a usage error (exit 2); one that matches only
+    /// scenarios of other partitions (--partition) leaves an empty partition, which runs
+    /// nothing and exits 0.
     #[arg(long, value_name = "PATTERN")]
     pub(crate) only: Option<String>,
     /// Run one partition of the scenario set, to spread it over N CI jobs; `merge` joins
@@ -304,7 +321,7 @@ pub(crate) struct SelftestArgs {
     /// Scenarios run at once, in each suite (the two suites run side by side). More than
     /// `target`'s 8: the reference target is on this machine and mostly idle while the
     /// scenarios watch their quiet windows.
-    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS)]
+    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS, value_parser = at_least_one)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -458,7 +475,7 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub(crate) publishes: u64,
     /// How many cycles may be in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 16)]
+    #[arg(long, value_name = "C", default_value_t = 16, value_parser = at_least_one)]
     pub(crate) concurrency: usize,
     /// How long a cycle waits for its receipt, in seconds from sending the collect,
     /// before it counts as lost (default: the profile's receipt deadline, 30 s).
@@ -653,10 +670,31 @@ pub(crate) fn run() -> ExitCode {
     match code {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_chain(&error));
             ExitCode::from(exit::USAGE)
         }
     }
+}
+
+/// `error` and its causes, each said once. Library errors often repeat their source in
+/// their own message (`cannot listen on ADDR: Address already in use`, whose source is
+/// the `Address already in use`), and a caller's context may repeat theirs (`cannot
+/// listen on ADDR` around `cannot listen on ADDR: …`): printed as a plain chain, that
+/// read `cannot listen on ADDR: cannot listen on ADDR: Address already in use`. A cause
+/// already said is left out; one that extends the part before it replaces that part.
+pub(crate) fn error_chain(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || parts.iter().any(|part| part.contains(&text)) {
+            continue;
+        }
+        match parts.last_mut() {
+            Some(last) if text.starts_with(last.as_str()) => *last = text,
+            _ => parts.push(text),
+        }
+    }
+    parts.join(": ")
 }
 
 /// Logs go to standard error, filtered by `RUST_LOG` (default: warnings only), so
@@ -675,5 +713,33 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Each part of an error chain is said once, however the layers repeat each other.
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let os = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use (os error 98)");
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot listen on 127.0.0.1:80: {source}")]
+        struct WithSource {
+            source: std::io::Error,
+        }
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot listen on 127.0.0.1:80")]
+        struct Plain(#[source] std::io::Error);
+        let expected = "cannot listen on 127.0.0.1:80: Address already in use (os error 98)";
+        let cases = [
+            anyhow::Error::new(WithSource { source: os() }),
+            anyhow::Error::new(Plain(os())).context("cannot listen on 127.0.0.1:80"),
+            anyhow::Error::new(WithSource { source: os() }).context("cannot listen on 127.0.0.1:80"),
+        ];
+        for error in cases {
+            assert_eq!(super::error_chain(&error), expected, "{error:#}");
+        }
+        let distinct = anyhow::Error::new(Plain(os())).context("cannot start the mock target");
+        assert_eq!(
+            super::error_chain(&distinct),
+            "cannot start the mock target: cannot listen on 127.0.0.1:80: Address already in use (os error 98)"
+        );
     }
 }

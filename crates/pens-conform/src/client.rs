@@ -10,7 +10,7 @@ use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::ClientArgs;
 use crate::console::Console;
-use crate::run_output::{Suite, load_client_scenarios, partition_set, run_and_report};
+use crate::run_output::{Suite, check_only, load_client_scenarios, partition_set, run_and_report};
 
 pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.baseline)?;
@@ -18,7 +18,9 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
     let loaded = load_client_scenarios(&args.scenarios)?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
-    let (scenarios, scope) = partition_set(loaded, args.partition)?;
+    let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
+    check_only(args.only.as_deref(), &[(&args.scenarios, ids)])?;
+    let (scenarios, scope) = partition_set(loaded, args.partition, args.only.as_deref())?;
     let trust_pem = match &args.trust_ca {
         Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
         None => None,
@@ -43,6 +45,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         limits: profile.limits,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
+    crate::run_output::probe_report_dir(&report_dir)?;
     let plan = match &args.bundle {
         Some(path) => {
             let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());

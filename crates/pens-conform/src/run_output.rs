@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{
-    Partition, RunReport, TargetInfo, Verdict, render_console_with, render_html, render_junit, render_markdown,
+    Partition, RunReport, TargetInfo, Verdict, counted, render_console_with, render_html, render_junit, render_markdown,
 };
 use pens_runner::profile::Profile;
-use pens_runner::{ClientRunOptions, RunEvent, RunOptions, Trigger, run_client_suite, run_target_suite};
+use pens_runner::{
+    ClientRunOptions, RunEvent, RunOptions, Trigger, matches_pattern, run_client_suite, run_target_suite,
+};
 use pens_scenario::{ClientScenario, Scenario};
 
 use crate::baseline::BaselinePolicy;
@@ -53,21 +55,32 @@ pub(crate) struct RunScope {
     partition: Option<Partition>,
     /// How many scenarios the run was given (its partition's, before `--only`).
     size: usize,
+    /// How many of them `--only` keeps.
+    selected: usize,
 }
 
 impl RunScope {
     /// `partition 2/3: 18 of 53 scenarios`, for the run header; `None` without a partition.
     fn header(&self) -> Option<String> {
         let partition = self.partition.as_ref()?;
-        let mut line = format!("partition {}: {} of {} scenarios", partition.label(), self.size, partition.set_size);
+        let mut line = format!(
+            "partition {}: {} of {}",
+            partition.label(),
+            self.size,
+            counted(partition.set_size as u64, "scenario")
+        );
         if self.size == 0 {
             line.push_str(": an empty partition (more partitions than scenarios), nothing to run");
+        } else if self.selected == 0 {
+            line.push_str(": --only matches none of them (only scenarios of other partitions), nothing to run");
         }
         Some(line)
     }
 
+    /// A partition with nothing to run, before or after `--only`: legitimate (N jobs
+    /// share a set, whatever its size), so it contacts nobody and is a complete run.
     fn is_empty_partition(&self) -> bool {
-        self.partition.is_some() && self.size == 0
+        self.partition.is_some() && self.selected == 0
     }
 }
 
@@ -77,6 +90,7 @@ impl RunScope {
 pub(crate) fn partition_set<T: LoadedScenario>(
     loaded: Vec<T>,
     spec: Option<PartitionSpec>,
+    only: Option<&str>,
 ) -> anyhow::Result<(Vec<T>, RunScope)> {
     let digest = {
         let sources: Vec<&Path> = loaded.iter().map(LoadedScenario::source).collect();
@@ -90,7 +104,25 @@ pub(crate) fn partition_set<T: LoadedScenario>(
         None => (loaded, None),
     };
     let size = scenarios.len();
-    Ok((scenarios, RunScope { digest, partition, size }))
+    let selected = scenarios.iter().filter(|s| only.is_none_or(|p| matches_pattern(p, s.scenario_id()))).count();
+    Ok((scenarios, RunScope { digest, partition, size, selected }))
+}
+
+/// Refuses an `--only` that matches no scenario of the whole loaded sets (before
+/// `--partition`): a typo would otherwise run nothing and pass (nextest's
+/// `--no-tests=fail`). One that matches only scenarios of other partitions is fine: the
+/// partition runs nothing ([`RunScope::header`] says so).
+pub(crate) fn check_only(only: Option<&str>, sets: &[(&Path, Vec<&str>)]) -> anyhow::Result<()> {
+    let Some(pattern) = only else { return Ok(()) };
+    if sets.iter().flat_map(|(_, ids)| ids).any(|id| matches_pattern(pattern, id)) {
+        return Ok(());
+    }
+    let folders: Vec<String> = sets.iter().map(|(dir, ids)| format!("{} in {}", ids.len(), dir.display())).collect();
+    anyhow::bail!(
+        "--only `{pattern}` matches no scenario (of {}); nothing was run. `pens-conform list` shows the ids \
+         (`*` matches any run of characters)",
+        folders.join(", ")
+    )
 }
 
 /// Runs a suite, applies the baseline to its report, prints progress and the console
@@ -148,8 +180,9 @@ pub(crate) async fn run_and_report(
     let mut on_event = |event: &RunEvent| match event {
         RunEvent::Started { staging, collector, smtp, scenarios } => {
             progress.info(&format!(
-                "pens-conform {mode} run · {scenarios} scenarios\nstaging   {staging}\ncollector {collector}\n\
-                 smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)"
+                "pens-conform {mode} run · {}\nstaging   {staging}\ncollector {collector}\n\
+                 smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)",
+                counted(*scenarios as u64, "scenario")
             ));
             if let Some(line) = scope.header() {
                 progress.info(&line);
@@ -162,7 +195,10 @@ pub(crate) async fn run_and_report(
         RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
         RunEvent::ClientStarted { target, scenarios } => {
             *mock_target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(target.clone());
-            progress.info(&format!("pens-conform {mode} run · {scenarios} scenarios\nmock target {target}"));
+            progress.info(&format!(
+                "pens-conform {mode} run · {}\nmock target {target}",
+                counted(*scenarios as u64, "scenario")
+            ));
             if let Some(line) = scope.header() {
                 progress.info(&line);
             }
@@ -204,8 +240,10 @@ pub(crate) async fn run_and_report(
         if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
             target.url = url;
         }
-        let aborted =
-            format!("interrupted (Ctrl-C) after {} scenario(s) had finished; the others did not run", scenarios.len());
+        let aborted = format!(
+            "interrupted (Ctrl-C) after {} had finished; the others did not run",
+            counted(scenarios.len() as u64, "scenario")
+        );
         let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
         console.text(end_report(&report))?;
         write_reports(report_dir, &report, "", console)?;
@@ -263,6 +301,24 @@ fn scenario_digest(sources: &[&Path]) -> anyhow::Result<String> {
     Ok(crate::bundle::sha256_hex(lines.concat().as_bytes()))
 }
 
+/// Makes sure the reports can be written to `dir` before anything is contacted: creates
+/// it, then writes, syncs and removes a small file in it, so a folder that cannot be
+/// created, is read-only or sits on a full disk is a usage error (exit 2) naming the
+/// folder and the operating system's error, not found after a whole run.
+pub(crate) fn probe_report_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the report folder {} (--report-dir)", dir.display()))?;
+    let probe = dir.join(format!(".pens-conform-probe-{}", std::process::id()));
+    let written = std::fs::File::create_new(&probe).and_then(|mut file| {
+        // A few KiB and a sync: a full disk often takes an empty file but not its data.
+        file.write_all(&[0_u8; 4096])?;
+        file.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.with_context(|| format!("cannot write reports into {} (--report-dir)", dir.display()))
+}
+
 /// `--report-dir`, or `reports/<timestamp>/`.
 pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
     args.report_dir.clone().unwrap_or_else(default_report_dir)
@@ -275,7 +331,11 @@ pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
 pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> anyhow::Result<()> {
     let missing = report_missing_packages(scenarios, packages_dir);
     if missing > 0 {
-        anyhow::bail!("{missing} scenario(s) name a package fixture that does not exist; nothing was run");
+        anyhow::bail!(
+            "{} {} a package fixture that does not exist; nothing was run",
+            counted(missing as u64, "scenario"),
+            if missing == 1 { "names" } else { "name" }
+        );
     }
     Ok(())
 }
@@ -383,9 +443,44 @@ pub(crate) fn profile_of(path: Option<&Path>) -> anyhow::Result<Profile> {
     })
 }
 
-/// The target's URL: `--url`, else `[target] url` of the profile.
+/// The target's URL: `--url`, else `[target] url` of the profile. It must be an
+/// absolute `http` or `https` URL with a host (CMI010 §5: a collect is an HTTP GET or
+/// POST), checked here, before any server starts or anything is sent, so a typo is a
+/// usage error (exit 2) naming where the URL came from, not a run that could not
+/// complete (exit 3). Parsed as the HTTP client parses it.
 pub(crate) fn target_url_of(url: Option<&str>, profile: &Profile) -> anyhow::Result<String> {
-    url.map(str::to_owned)
-        .or_else(|| profile.url.clone())
-        .context("no target URL: give --url URL or `[target] url` in the --profile file")
+    let (text, from) = match (url, &profile.url) {
+        (Some(url), _) => (url.to_owned(), "--url"),
+        (None, Some(url)) => (url.clone(), "`[target] url` of the profile"),
+        (None, None) => anyhow::bail!("no target URL: give --url URL or `[target] url` in the --profile file"),
+    };
+    check_target_url(&text).map_err(|problem| anyhow::anyhow!("{from} `{}` {problem}", shown_url(&text)))?;
+    Ok(text)
+}
+
+/// `text` to show in a message: a password in it hidden.
+fn shown_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some(pens_proto::REDACTED));
+            url.to_string()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// Why `text` cannot be a PENS endpoint, in words that follow the URL.
+fn check_target_url(text: &str) -> Result<(), String> {
+    const EXAMPLE: &str = "give the LMS's PENS endpoint, e.g. https://lms.example/pens";
+    let url = url::Url::parse(text).map_err(|error| format!("is not a URL ({error}): {EXAMPLE}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "is not an http or https URL (scheme `{}`): a collect is an HTTP request (CMI010 §5); {EXAMPLE}",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("has no host: {EXAMPLE}"));
+    }
+    Ok(())
 }

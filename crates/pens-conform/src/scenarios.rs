@@ -45,7 +45,7 @@ pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
                     output::line(format!("{:<width$}  tags: {}", "", item.tags.join(", ")))?;
                 }
             }
-            output::line(format!("{} scenarios", listed.len()))?;
+            output::line(pens_report::counted(listed.len() as u64, "scenario"))?;
         }
     }
     Ok(exit::SUCCESS)

@@ -22,7 +22,7 @@ use crate::cli::SelftestArgs;
 use crate::console::Console;
 use crate::exit;
 use crate::run_output::{
-    Suite, apply_run_args, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
+    Suite, apply_run_args, check_only, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
 };
 
 /// The package limit of the reference target in a self-test, declared to the run: small,
@@ -59,14 +59,26 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
     let scenarios = load_scenarios(&args.run.scenarios)?;
     crate::run_output::check_packages(&scenarios, &args.run.packages)?;
     let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
+    // Either suite may hold what --only names; the other then runs nothing.
+    check_only(
+        args.run.only.as_deref(),
+        &[
+            (&args.run.scenarios, scenarios.iter().map(|s| s.id.value.as_str()).collect()),
+            (&args.client_scenarios, client_scenarios.iter().map(|s| s.id.value.as_str()).collect()),
+        ],
+    )?;
     let base = report_dir(&args.run);
     let plan = match &args.run.bundle {
         Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios)?),
         None => None,
     };
     // Each suite's set is partitioned on its own; the bundle lists both whole sets.
-    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition)?;
-    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition)?;
+    let only = args.run.only.as_deref();
+    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only)?;
+    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only)?;
+    for suite in ["target", "client"] {
+        crate::run_output::probe_report_dir(&base.join(suite))?;
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let code = runtime.block_on(async {
         // Target suite: the reference target, trusting the run CA for HTTPS packages.

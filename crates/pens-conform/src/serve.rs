@@ -39,8 +39,8 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let target = ReferenceTarget::start(args.listen, options.build())
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        // Its error names the address already.
+        let target = ReferenceTarget::start(args.listen, options.build())?;
         output::line(format!("reference target listening: {}", target.url()))?;
         output::line(format!("transports: {}", transports_line(&target.state().options().capabilities)))?;
         if let Some(defect) = defect {

@@ -9,7 +9,9 @@ use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::cli::TargetArgs;
 use crate::console::Console;
-use crate::run_output::{Suite, apply_run_args, load_scenarios, partition_set, report_dir, run_and_report};
+use crate::run_output::{
+    Suite, apply_run_args, check_only, load_scenarios, partition_set, probe_report_dir, report_dir, run_and_report,
+};
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.run.baseline)?;
@@ -19,7 +21,9 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     crate::run_output::check_packages(&loaded, &args.run.packages)?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
-    let (scenarios, scope) = partition_set(loaded, args.run.partition)?;
+    let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
+    check_only(args.run.only.as_deref(), &[(&args.run.scenarios, ids)])?;
+    let (scenarios, scope) = partition_set(loaded, args.run.partition, args.run.only.as_deref())?;
     let mut options = RunOptions::new(url, args.run.packages.clone());
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();
@@ -40,6 +44,7 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     }
     apply_run_args(&mut options, &args.run, args.jobs);
     let report_dir = report_dir(&args.run);
+    probe_report_dir(&report_dir)?;
     let plan = match &args.run.bundle {
         Some(path) => {
             let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());

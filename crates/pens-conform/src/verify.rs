@@ -56,9 +56,9 @@ fn render(name: &str, verification: &Verification) -> String {
             let s = &report["summary"];
             let n = |key: &str| s[key].as_u64().unwrap_or(0);
             out.push_str(&format!(
-                "{}: {} scenarios: {} pass, {} info, {} warn, {} n/a, {} inconclusive, {} fail, {} error\n",
+                "{}: {}: {} pass, {} info, {} warn, {} n/a, {} inconclusive, {} fail, {} error\n",
                 entry.path,
-                n("total"),
+                pens_report::counted(n("total"), "scenario"),
                 n("pass"),
                 n("info"),
                 n("warn"),

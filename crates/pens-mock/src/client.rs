@@ -102,6 +102,9 @@ pub struct CollectExchange {
     /// Whether the answer failed to arrive within the timeout (the target may be slow
     /// rather than unreachable).
     pub timed_out: bool,
+    /// Whether the connection was refused: nothing listens at the address (a wrong host
+    /// or port, or the LMS is down), which no deadline would change.
+    pub refused: bool,
     /// The cap the answer broke ([`AnswerLimits`]), when it broke one: reading stopped
     /// there, and `outcome` holds the same words as an error.
     pub breach: Option<LimitBreach>,
@@ -184,6 +187,7 @@ impl CollectClient {
             answer_ended: None,
             outcome: Err(String::new()),
             timed_out: false,
+            refused: false,
             breach: None,
         };
         let built = match request.method {
@@ -204,6 +208,7 @@ impl CollectClient {
         let endpoint = endpoint_of(built.url());
 
         let mut answer_started = None;
+        let mut refused = false;
         let mut on_head = Some(on_head);
         let answer = tokio::time::timeout(timeout, async {
             let response = match self.http.execute(built).await {
@@ -215,6 +220,7 @@ impl CollectClient {
                     response
                 }
                 Err(error) => {
+                    refused = is_refused(&error);
                     return Err(match parser_breach(&error) {
                         Some(breach) => AnswerProblem::Breach(breach),
                         None => AnswerProblem::Broken { what: describe(&error, &endpoint), partial: Bytes::new() },
@@ -225,6 +231,7 @@ impl CollectClient {
         })
         .await;
         exchange.answer_started = answer_started;
+        exchange.refused = refused;
         exchange.outcome = match answer {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(AnswerProblem::Broken { what, .. })) => Err(what),
@@ -261,6 +268,7 @@ pub async fn send_collect(request: &CollectRequest, timeout: Duration) -> Collec
             answer_ended: None,
             outcome: Err(error.to_string()),
             timed_out: false,
+            refused: false,
             breach: None,
         },
     }
@@ -285,6 +293,19 @@ fn describe(error: &reqwest::Error, endpoint: &str) -> String {
     } else {
         format!("the exchange with {endpoint} failed: {cause}")
     }
+}
+
+/// Whether `error` is a refused connection: the operating system's own answer that
+/// nothing listens there.
+fn is_refused(error: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 /// The innermost error in the chain: usually the one that says what happened

@@ -109,6 +109,11 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
     }
     if let Some(reason) = &report.aborted {
         let _ = writeln!(out, "\nRUN STOPPED: {reason}");
+        // Listed once, on one line: a block for each would bury the reason above.
+        let not_run: Vec<&str> = report.scenarios.iter().filter(|s| s.is_not_run()).map(|s| s.id.as_str()).collect();
+        if !not_run.is_empty() {
+            let _ = writeln!(out, "not run ({}): {}", not_run.len(), not_run.join(", "));
+        }
     }
     // Quiet shows only what fails the run (or leaves it incomplete).
     let min = if options.verbosity == Verbosity::Quiet { Verdict::Inconclusive } else { Verdict::Warn };
@@ -120,10 +125,13 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
             render_cause(&mut out, report, i + 1, cause, color);
         }
     }
-    let shown = |s: &&ScenarioResult| match options.verbosity {
-        Verbosity::Quiet => s.verdict >= Verdict::Inconclusive,
-        Verbosity::Normal => s.verdict >= Verdict::Warn,
-        Verbosity::Verbose => true,
+    let shown = |s: &&ScenarioResult| {
+        !s.is_not_run()
+            && match options.verbosity {
+                Verbosity::Quiet => s.verdict >= Verdict::Inconclusive,
+                Verbosity::Normal => s.verdict >= Verdict::Warn,
+                Verbosity::Verbose => true,
+            }
     };
     for scenario in report.scenarios.iter().filter(shown) {
         render_scenario(&mut out, scenario, &shared, min, options);
@@ -141,8 +149,8 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
     let count = |n: usize, verdict: Verdict, word: &str| paint(&format!("{n} {word}"), verdict, color && n > 0);
     let _ = writeln!(
         out,
-        "\n{} scenarios: {}, {}, {}, {}, {}, {}, {} · {} ms",
-        s.total,
+        "\n{}: {}, {}, {}, {}, {}, {}, {} · {} ms",
+        crate::text::counted(s.total as u64, "scenario"),
         count(s.pass, Verdict::Pass, "pass"),
         count(s.info, Verdict::Info, "info"),
         count(s.warn, Verdict::Warn, "warn"),

@@ -293,7 +293,11 @@ pub fn render_diff_text(diff: &ReportDiff) -> String {
     }
     let c = &diff.counts;
     if c.regressed + c.improved + c.changed + c.added + c.removed == 0 {
-        let _ = writeln!(out, "no differences: {} scenarios with the same verdict", c.unchanged);
+        let _ = writeln!(
+            out,
+            "no differences: {} with the same verdict",
+            crate::text::counted(c.unchanged as u64, "scenario")
+        );
     } else {
         let _ = writeln!(
             out,

@@ -32,6 +32,10 @@ pub fn render_junit(report: &RunReport) -> Result<String, JunitError> {
     suite.set_time(Duration::from_millis(report.duration_ms));
     suite.add_property(Property::new("target", report.target.url.as_str()));
     suite.add_property(Property::new("harness-version", report.harness.version.as_str()));
+    if let Some(reason) = &report.aborted {
+        // Once, for the whole suite: the scenarios it kept from running only say so.
+        suite.set_system_err(format!("run stopped early: {reason}"));
+    }
     let causes = group_causes(report, Verdict::Warn);
     for scenario in &report.scenarios {
         suite.add_test_case(test_case(scenario, &causes));
@@ -187,5 +191,42 @@ mod tests {
             xml.contains("<failure message=\"[binding.media-type.form] answered multipart\" type=\"fail\">"),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn an_aborted_run_says_why_once_for_the_suite() {
+        let reason = "nothing listens at http://127.0.0.1:9/pens: the connection was refused";
+        let scenarios: Vec<ScenarioResult> = ["a", "b", "c"]
+            .iter()
+            .map(|id| {
+                let mut scenario = ScenarioResult::new(*id, "t", "f.toml", Verdict::Inconclusive);
+                scenario.note = Some("not run: the run stopped before it".into());
+                scenario
+            })
+            .collect();
+        let report = RunReport {
+            format_version: crate::FORMAT_VERSION,
+            harness: crate::model::Harness { name: "pens-conform".into(), version: "0.1.0".into() },
+            mode: "target".into(),
+            started_at: "2026-06-01T00:00:00Z".into(),
+            duration_ms: 1,
+            target: crate::model::TargetInfo {
+                url: "http://127.0.0.1:9/pens".into(),
+                name: None,
+                claims: pens_proto::TargetCapabilities::default(),
+                observed: Vec::new(),
+            },
+            summary: crate::model::Summary::of(&scenarios),
+            aborted: Some(reason.into()),
+            baseline: None,
+            scenario_digest: None,
+            partition: None,
+            merged_from: None,
+            scenarios,
+        };
+        let xml = render_junit(&report).expect("xml");
+        assert_eq!(xml.matches(reason).count(), 1, "{xml}");
+        assert!(xml.contains(&format!("<system-err>run stopped early: {reason}</system-err>")), "{xml}");
+        assert_eq!(xml.matches("not run: the run stopped before it").count(), 3, "{xml}");
     }
 }

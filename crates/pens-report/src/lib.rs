@@ -44,10 +44,10 @@ pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
     BodyEncoding, CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition,
-    ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
+    NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
 };
 pub use schema::{load_report_schema, report_schema};
-pub use text::{show_bytes, show_controls};
+pub use text::{counted, show_bytes, show_controls};
 pub use verdict::Verdict;
 
 /// Exit codes of a run, the contract with CI scripts (README.md documents them).

@@ -45,14 +45,21 @@ pub fn render_markdown(report: &RunReport) -> String {
     }
     if let Some(reason) = &report.aborted {
         let _ = writeln!(out, "> **Run stopped early:** {}\n", escape_cell(reason));
+        // Listed once, on one line: a row for each would bury the reason above.
+        let not_run: Vec<String> =
+            report.scenarios.iter().filter(|s| s.is_not_run()).map(|s| escape_cell(&s.id)).collect();
+        if !not_run.is_empty() {
+            let _ = writeln!(out, "Not run ({}): {}\n", not_run.len(), not_run.join(", "));
+        }
     }
     write_totals(&mut out, report);
     write_observed(&mut out, report);
 
-    let mut worse: Vec<&ScenarioResult> = report.scenarios.iter().filter(|s| s.verdict > Verdict::Pass).collect();
+    let mut worse: Vec<&ScenarioResult> =
+        report.scenarios.iter().filter(|s| s.verdict > Verdict::Pass && !s.is_not_run()).collect();
     worse.sort_by(|a, b| b.verdict.cmp(&a.verdict).then_with(|| a.id.cmp(&b.id)));
     if worse.is_empty() {
-        if report.aborted.is_none() || !report.scenarios.is_empty() {
+        if report.aborted.is_none() || report.scenarios.iter().any(|s| !s.is_not_run()) {
             write_all_passed(&mut out, report);
         }
         return out;
@@ -119,10 +126,14 @@ fn write_all_passed(out: &mut String, report: &RunReport) {
         return;
     }
     let not_applicable = report.summary.not_applicable;
+    let all = match report.summary.total {
+        1 => "The only scenario passed".to_owned(),
+        total => format!("All {total} scenarios passed"),
+    };
     if not_applicable > 0 {
-        let _ = writeln!(out, "All {} scenarios passed ({not_applicable} not applicable).", report.summary.total);
+        let _ = writeln!(out, "{all} ({not_applicable} not applicable).");
     } else {
-        let _ = writeln!(out, "All {} scenarios passed.", report.summary.total);
+        let _ = writeln!(out, "{all}.");
     }
 }
 
@@ -342,7 +353,7 @@ mod tests {
     fn a_clean_run_says_all_passed_and_an_aborted_run_says_why() {
         let clean = report(vec![ScenarioResult::new("a", "A", "a.toml", Verdict::Pass)], None);
         let text = render_markdown(&clean);
-        assert!(text.contains("\nAll 1 scenarios passed.\n"), "{text}");
+        assert!(text.contains("\nThe only scenario passed.\n"), "{text}");
         assert!(!text.contains("| verdict |"), "{text}");
 
         let aborted = report(Vec::new(), Some("preflight inconclusive: no fetch"));
@@ -351,13 +362,31 @@ mod tests {
         assert!(!text.contains("All 0 scenarios passed"), "{text}");
     }
 
+    /// The scenarios an aborted run never ran are listed once, on one line, not as a
+    /// row each, and nothing says they passed.
+    #[test]
+    fn an_aborted_run_lists_the_scenarios_not_run_once() {
+        let not_run: Vec<ScenarioResult> = ["a", "b", "c"]
+            .iter()
+            .map(|id| {
+                let mut scenario = ScenarioResult::new(*id, "T", "f.toml", Verdict::Inconclusive);
+                scenario.note = Some(crate::NOT_RUN_NOTE.into());
+                scenario
+            })
+            .collect();
+        let text = render_markdown(&report(not_run, Some("nothing listens at http://lms/pens")));
+        assert_eq!(text.matches("nothing listens at").count(), 1, "{text}");
+        assert!(text.contains("\nNot run (3): a, b, c\n"), "{text}");
+        assert!(!text.contains("| verdict |") && !text.contains("passed"), "{text}");
+    }
+
     #[test]
     fn a_partition_says_which_and_an_empty_one_that_nothing_ran() {
         let mut run = report(vec![ScenarioResult::new("a", "A", "a.toml", Verdict::Pass)], None);
         run.partition = Some(crate::Partition { index: 1, count: 3, kind: crate::PartitionKind::Count, set_size: 2 });
         let text = render_markdown(&run);
         assert!(text.contains("\npartition 1/3: 1 of 2 scenarios\n\n"), "{text}");
-        assert!(text.contains("\nAll 1 scenarios passed.\n"), "{text}");
+        assert!(text.contains("\nThe only scenario passed.\n"), "{text}");
 
         let mut empty = report(Vec::new(), None);
         empty.partition = Some(crate::Partition { index: 3, count: 3, kind: crate::PartitionKind::Count, set_size: 2 });

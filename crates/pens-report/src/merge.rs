@@ -224,8 +224,9 @@ fn check_same_run(
         return Err(differs(
             "scenario set size",
             format!(
-                "{} scenarios, not {}; the partitions ran different scenario sets",
-                partition.set_size, reference.set_size
+                "{}, not {}; the partitions ran different scenario sets",
+                crate::text::counted(partition.set_size as u64, "scenario"),
+                reference.set_size
             ),
         ));
     }

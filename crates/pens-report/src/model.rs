@@ -280,7 +280,18 @@ pub struct ScenarioResult {
     pub exchanges: Vec<Exchange>,
 }
 
+/// The note of a scenario that never ran because the run stopped first (the preflight
+/// found the target unusable, the trigger could not publish). It says *that* it did not
+/// run, not why: the why is [`RunReport::aborted`], given once, so a report of sixty
+/// scenarios does not repeat one explanation sixty times.
+pub const NOT_RUN_NOTE: &str = "not run: the run stopped before it (the reason is given once, above)";
+
 impl ScenarioResult {
+    /// Whether this scenario never ran because the run stopped first ([`NOT_RUN_NOTE`]).
+    pub fn is_not_run(&self) -> bool {
+        self.verdict == Verdict::Inconclusive && self.note.as_deref() == Some(NOT_RUN_NOTE)
+    }
+
     /// A result with no checks yet.
     pub fn new(id: impl Into<String>, title: impl Into<String>, file: impl Into<String>, verdict: Verdict) -> Self {
         ScenarioResult {

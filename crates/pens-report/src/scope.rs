@@ -10,10 +10,10 @@ use crate::model::{MergedFrom, RunReport};
 pub(crate) fn scope_line(report: &RunReport) -> Option<String> {
     if let Some(partition) = &report.partition {
         return Some(format!(
-            "partition {}: {} of {} scenarios",
+            "partition {}: {} of {}",
             partition.label(),
             report.summary.total,
-            partition.set_size
+            crate::text::counted(partition.set_size as u64, "scenario")
         ));
     }
     report.merged_from.as_ref().map(|merged| merged_line(report, merged))
@@ -22,12 +22,12 @@ pub(crate) fn scope_line(report: &RunReport) -> Option<String> {
 fn merged_line(report: &RunReport, merged: &MergedFrom) -> String {
     let partitions = if merged.count == 1 { "partition" } else { "partitions" };
     format!(
-        "merged from {} {partitions} ({}): {} of {} scenarios; started is the earliest partition's start, \
+        "merged from {} {partitions} ({}): {} of {}; started is the earliest partition's start, \
          duration the longest partition's run (they ran in parallel)",
         merged.count,
         merged.kind.name(),
         report.summary.total,
-        merged.set_size
+        crate::text::counted(merged.set_size as u64, "scenario")
     )
 }
 

@@ -38,6 +38,14 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     shown
 }
 
+/// `n` and `noun`, singular or plural: `1 scenario`, `0 scenarios`, `2 errors`. Every
+/// count a person reads goes through it, so none says "1 scenarios". `noun` is a
+/// regular English noun (plural with `s`).
+pub fn counted(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{show_bytes, show_controls};
@@ -49,6 +57,13 @@ mod tests {
             r"a\xff\r\n
 \\r"
         );
+    }
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        assert_eq!(super::counted(1_u32, "scenario"), "1 scenario");
+        assert_eq!(super::counted(0_u32, "scenario"), "0 scenarios");
+        assert_eq!(super::counted(2_u64, "error"), "2 errors");
     }
 
     #[test]

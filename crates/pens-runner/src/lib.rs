@@ -38,5 +38,5 @@ pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
-pub use options::{Deadlines, RunOptions};
+pub use options::{Deadlines, RunOptions, matches_pattern};
 pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};

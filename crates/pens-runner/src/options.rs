@@ -166,8 +166,9 @@ impl RunOptions {
     }
 }
 
-/// `*` matches any run of characters; everything else literally.
-pub(crate) fn matches_pattern(pattern: &str, id: &str) -> bool {
+/// Whether scenario `id` matches an `--only` pattern: `*` matches any run of
+/// characters; everything else literally.
+pub fn matches_pattern(pattern: &str, id: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == id;

@@ -1,17 +1,30 @@
 //! The preflight: one valid collect before anything else. It tells "the LMS is wrong"
-//! from "the LMS cannot reach us", so that a firewall or an SSRF guard yields one clear
-//! `inconclusive` explanation instead of forty failures.
+//! from "the LMS cannot reach us" from "this is not the LMS's PENS endpoint", so that a
+//! wrong URL, a firewall or an SSRF guard yields one clear explanation instead of forty
+//! failures.
 //!
-//! Three outcomes look alike from afar and must not be confused:
-//! - **never answered**: nothing listens, or the target holds the connection and sends
-//!   nothing, even long after the ack deadline. The run stops: no scenario could judge
-//!   more than that.
+//! Five outcomes look alike from afar and must not be confused; each has its own
+//! message, and only the last speaks of reachability:
+//! - **nothing listens**: the connection is refused. The run stops at once: no deadline
+//!   would change it. The message names the address.
+//! - **not a PENS endpoint**: an answer came, but without the `error=` line every PENS
+//!   answer starts with (CMI010 §6.3). With an HTTP error status or a redirect (a 404
+//!   with an empty body: the URL's path is wrong) the run stops as soon as the answer is
+//!   read, quoting its status and the start of its body. A `2xx` answer in another form
+//!   may come from the right endpoint of an LMS that answers wrongly (an HTML page with
+//!   "result code 0" in it): that is told apart by what follows, as below. If the
+//!   target fetches or receipts, it works on collects and the scenarios fail its
+//!   answers; if it does neither, the run stops saying that the URL answers but not in
+//!   PENS form, never blaming the network.
+//! - **never answered**: the target holds the connection and sends nothing, even long
+//!   after the ack deadline. The run stops: no scenario could judge more than that.
 //! - **answered late**: an answer after the ack deadline is a `target.ack.synchronous`
 //!   failure (CMI010 §5) in every scenario it delays, not a reachability problem. The
 //!   preflight waits for such an answer a bounded extra time ([`LATE_ANSWER_FACTOR`]),
 //!   warns, and lets the scenarios judge it.
-//! - **answered but never fetched nor receipted**: the target cannot reach the harness
-//!   (SSRF guard, firewall, advertise host). The run stops with that explanation.
+//! - **answered in PENS form but never fetched nor receipted**: the target cannot reach
+//!   the harness (SSRF guard, firewall, advertise host). The run stops with that
+//!   explanation.
 
 use std::time::{Duration, Instant};
 
@@ -64,7 +77,16 @@ pub(crate) async fn run(
         return Ok(Some(format!("the answer to a valid collect broke a limit: {breach}")));
     }
     let mut warnings = Vec::new();
+    // A `2xx` answer not in PENS form, described: judged once the fetch deadline shows
+    // whether the target works on the collect.
+    let mut not_pens_answer = None;
     match &exchange.outcome {
+        Err(error) if exchange.refused => {
+            return Err(format!(
+                "nothing listens at {target}: the connection was refused ({error}). Check the host and port of the URL \
+                 (--url or the profile), and that the LMS is running."
+            ));
+        }
         Err(error) if !exchange.timed_out => {
             return Err(format!(
                 "the target at {target} did not answer a valid collect ({error}). Check the URL (--url or the profile) and that this machine can reach it."
@@ -74,6 +96,19 @@ pub(crate) async fn run(
         // whether the target did anything else (below).
         Err(_) => {}
         Ok(answer) => {
+            let parsed = pens_proto::parse_response(&answer.body);
+            if parsed.error_raw.is_none() {
+                let shown = not_pens(target, answer, options.system_password.as_deref());
+                if !(200..300).contains(&answer.status) {
+                    // An HTTP error or a redirect, not in PENS form: no PENS endpoint
+                    // answers a valid collect so. Said at once, without waiting for a
+                    // fetch a wrong URL will never bring.
+                    return Err(shown);
+                }
+                // A success status: the right endpoint answering wrongly, or a page that
+                // is not the endpoint. What follows tells them apart (below).
+                not_pens_answer = Some(shown);
+            }
             let latency = exchange.latency_ms.map_or(Duration::ZERO, Duration::from_millis);
             if latency > ack {
                 warnings.push(format!(
@@ -84,7 +119,8 @@ pub(crate) async fn run(
                     ack.as_millis()
                 ));
             }
-            match pens_proto::parse_response(&answer.body).error {
+            match parsed.error {
+                _ if not_pens_answer.is_some() => {}
                 Some(code) if code.is_success() => {}
                 Some(code) => {
                     return Err(format!(
@@ -92,11 +128,16 @@ pub(crate) async fn run(
                         code.describe().trim_end_matches('.')
                     ));
                 }
-                // Most often the wrong URL, but possibly the target's own defect: say so,
-                // and let the scenarios judge the answers.
+                // An `error=` line whose value is no number: the target's own defect,
+                // which the scenarios judge answer by answer.
                 None => warnings.push(format!(
-                    "the answer to a valid collect is not a PENS response (HTTP {}); if every scenario fails on it, check that {target} is the PENS endpoint",
-                    answer.status
+                    "the answer to a valid collect (HTTP {}) has an error value that is not a number ({:?}); \
+                     every scenario judges its answers",
+                    answer.status,
+                    excerpt(
+                        parsed.error_raw.as_deref().unwrap_or_default().as_bytes(),
+                        options.system_password.as_deref()
+                    )
                 )),
             }
         }
@@ -141,6 +182,27 @@ pub(crate) async fn run(
         ));
         return Ok(Some(warnings.join("; ")));
     }
+    if let Some(shown) = not_pens_answer {
+        if !fetched && !receipted {
+            return Err(format!(
+                "{shown} It neither requested the package nor sent a receipt within {} ms: \
+                 this is probably not the LMS's PENS endpoint. Check the URL (--url or the profile).",
+                options.deadlines.fetch.max(options.deadlines.receipt).as_millis()
+            ));
+        }
+        // It works on the collect: the right endpoint, answering wrongly. The scenarios
+        // fail its answers (response.error.present), each with its evidence.
+        warnings.push(format!(
+            "{shown} It did act on the collect ({}), so this is taken as the PENS endpoint answering \
+             in another form: every scenario judges its answers",
+            match (fetched, receipted) {
+                (true, true) => "requested the package and sent a receipt",
+                (true, false) => "requested the package",
+                _ => "sent a receipt",
+            }
+        ));
+        return Ok(Some(warnings.join("; ")));
+    }
     let advertised = options.advertised();
     // Any request shows that the target reaches staging; only a whole GET fetched.
     if fetched && !parties.staging.events(KEY).iter().any(pens_mock::StagingEvent::is_whole_download) {
@@ -174,6 +236,57 @@ pub(crate) async fn run(
         }
     }
     Ok(if warnings.is_empty() { None } else { Some(warnings.join("; ")) })
+}
+
+/// An answer without an `error=` line, described for the vendor: its HTTP status, its
+/// body (empty, or a short excerpt with secrets hidden), where a redirect points, and a
+/// question about the likeliest cause for that status.
+fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) -> String {
+    let status = answer.status;
+    let body = if answer.body.iter().all(u8::is_ascii_whitespace) {
+        "an empty body".to_owned()
+    } else {
+        format!("a body that is not a PENS response: {:?}", excerpt(&answer.body, secret))
+    };
+    let hint = match status {
+        300..=399 => match answer.header("location") {
+            Some(location) => format!(
+                "it redirects to {:?}, and the harness does not follow redirects: give that URL.",
+                excerpt(location.as_bytes(), secret)
+            ),
+            None => "it redirects without a Location: is the URL right?".to_owned(),
+        },
+        401 | 403 => "does the endpoint need other access? (the harness sends the profile's system-user-id and \
+                     system-password as PENS elements, not as HTTP authentication)"
+            .to_owned(),
+        404 | 405 | 410 => "is the PENS endpoint path right?".to_owned(),
+        500..=599 => "the server failed on a valid collect: its logs may say why; is it the PENS endpoint?".to_owned(),
+        _ => "is it the LMS's PENS endpoint?".to_owned(),
+    };
+    format!(
+        "the URL {target} answers a valid collect with HTTP {status} and {body}, not a PENS response (CMI010 §6.3: \
+         every answer starts with an error= line): {hint}"
+    )
+}
+
+/// The most of an answer quoted in a message, in characters.
+const EXCERPT_CHARS: usize = 160;
+
+/// A short, one-line quotation of `bytes` for a message: secret values (`name=value`
+/// lines of secret elements, passwords in URLs, the run's system password) hidden,
+/// runs of white space shown as one space, cut at [`EXCERPT_CHARS`].
+fn excerpt(bytes: &[u8], secret: Option<&str>) -> String {
+    let text = pens_proto::redact_lines(&String::from_utf8_lossy(bytes));
+    let text = match secret {
+        Some(secret) => crate::secret::scrub(&text, secret),
+        None => text,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// Whether a receipt is among `events`.

@@ -147,9 +147,7 @@ pub async fn run_target_suite(
     {
         Err(reason) => {
             for scenario in &selected {
-                let mut result = empty_result(scenario, Verdict::Inconclusive);
-                result.note = Some(format!("not run: {reason}"));
-                results.push(result);
+                results.push(not_run(empty_result(scenario, Verdict::Inconclusive)));
             }
             Some(reason)
         }
@@ -219,6 +217,16 @@ pub async fn run_target_suite(
     };
     let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem })
+}
+
+/// `result`, marked as a scenario that never ran ([`pens_report::NOT_RUN_NOTE`]): it
+/// says that it did not run, not why. The why is the report's `aborted` reason, given
+/// once; copied under each of sixty scenarios it buried the one explanation a vendor
+/// needs.
+pub(crate) fn not_run(mut result: ScenarioResult) -> ScenarioResult {
+    result.verdict = Verdict::Inconclusive;
+    result.note = Some(pens_report::NOT_RUN_NOTE.to_owned());
+    result
 }
 
 /// The result of a finished scenario task: its own, or, when the task panicked, its

@@ -60,7 +60,7 @@ fn an_expected_failure_keeps_exit_0_and_is_reported() {
     let block: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("FAIL (expected: "))
-        .take_while(|l| !l.starts_with("1 scenarios: "))
+        .take_while(|l| !l.starts_with("1 scenario: "))
         .collect();
     let block = block.join("\n");
     assert!(block.contains("several-errors-highest-code"), "{stdout}");

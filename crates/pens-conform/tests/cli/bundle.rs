@@ -81,7 +81,7 @@ fn a_failing_selftest_leaves_a_bundle_that_verifies_until_an_entry_changes() {
     let checked = verify(&bundle);
     assert_eq!(checked.status.code(), Some(0), "{}", both(&checked));
     let stdout = String::from_utf8_lossy(&checked.stdout);
-    assert!(stdout.contains("target/report.json: 1 scenarios: 0 pass"), "{stdout}");
+    assert!(stdout.contains("target/report.json: 1 scenario: 0 pass"), "{stdout}");
     assert!(stdout.contains(" 1 fail, 0 error"), "{stdout}");
     assert!(stdout.contains(&format!("harness pens-conform {}", env!("CARGO_PKG_VERSION"))), "{stdout}");
     assert!(stdout.contains(&format!("intact: {} files match the manifest", entries.len() - 1)), "{stdout}");

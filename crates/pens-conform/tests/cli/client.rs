@@ -51,3 +51,43 @@ fn a_trigger_that_never_publishes_fails_instead_of_hanging() {
     assert_eq!(output.status.code(), Some(1), "{}", both(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("no collect arrived"), "{}", both(&output));
 }
+
+/// A trigger that cannot publish at all (here a binary that is not on PATH, and a
+/// command that fails with a message) ends the run at once with exit 3, showing its
+/// exit status and stderr once, instead of every scenario waiting out its deadline.
+#[test]
+fn a_dead_trigger_ends_the_run_at_once_with_exit_3() {
+    let cases = [
+        ("pens-conform-not-on-path serve client", "exit status: 127", "not found"),
+        ("sh -c 'echo boom >&2; exit 127'", "exit status: 127", "its stderr ends: boom"),
+    ];
+    for (command, status, stderr) in cases {
+        let dir = TempDir::new("client-dead-trigger");
+        let started = std::time::Instant::now();
+        let output = pens_conform()
+            .args(["client", "--trigger", command, "--publish-timeout", "60", "--report-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        let took = started.elapsed();
+        assert_eq!(output.status.code(), Some(3), "{command}: {}", both(&output));
+        assert!(took < std::time::Duration::from_secs(15), "{command}: took {took:?}; the collect deadline is 60 s");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stopped: Vec<&str> = stdout.lines().filter(|l| l.starts_with("RUN STOPPED:")).collect();
+        assert_eq!(stopped.len(), 1, "{command}: {stdout}");
+        for part in ["--trigger command failed before any collect arrived", status, stderr] {
+            assert!(stopped[0].contains(part), "{command}: `{part}` not in: {}", stopped[0]);
+        }
+        // The explanation once in the console, not under every scenario.
+        assert_eq!(stdout.matches(stderr).count(), 1, "{command}: {stdout}");
+        for file in ["summary.md", "junit.xml", "report.html"] {
+            let text = std::fs::read_to_string(dir.path().join(file)).expect("written");
+            assert_eq!(
+                text.matches(stderr).count(),
+                1,
+                "{command}: {file} says it {} times",
+                text.matches(stderr).count()
+            );
+        }
+    }
+}

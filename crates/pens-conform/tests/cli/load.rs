@@ -147,7 +147,7 @@ fn a_target_that_keeps_its_receipts_loses_them_with_exit_1() {
 fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
     for (args, message) in [
         (&["--publishes", "0"][..], "--publishes must be at least 1"),
-        (&["--concurrency", "0"][..], "--concurrency must be at least 1"),
+        (&["--concurrency", "0"][..], "invalid value '0' for '--concurrency <C>'"),
         (&["--concurrency", "1000000000000"][..], "open files"),
         (&["--receipt-timeout", "soon"][..], "not a number of seconds"),
     ] {

@@ -1,3 +1,4 @@
+mod bad_input;
 mod baseline;
 mod bundle;
 mod client;

@@ -199,3 +199,30 @@ fn an_empty_partition_is_a_complete_run_of_no_scenarios() {
         assert!(summary.contains(&format!("No scenario ran in partition {partition}.")), "{summary}");
     }
 }
+
+/// An `--only` that matches scenarios of other partitions only leaves this partition
+/// empty: legitimate in a CI matrix, so it runs nothing, contacts nobody and exits 0
+/// (an `--only` that matches nothing at all is exit 2: `bad_input.rs`).
+#[test]
+fn an_only_that_leaves_a_partition_empty_is_an_empty_partition() {
+    let url = format!("http://127.0.0.1:{}/pens", super::closed_port());
+    let mut codes = Vec::new();
+    for partition in ["1/2", "2/2"] {
+        let dir = TempDir::new("partition-only-empty");
+        let output = pens_conform()
+            .args(["target", "--url", &url, "--only", "collect-post-valid", "--partition", partition, "--report-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if stdout.contains("--only matches none of them") {
+            assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+            assert!(!stdout.contains("RUN STOPPED") && !stdout.contains("staging "), "contacted: {stdout}");
+            assert_eq!(read_json(&dir.path().join("report.json"))["summary"]["total"], 0);
+        }
+        codes.push(output.status.code());
+    }
+    // The partition holding the scenario ran it (nothing listens there: exit 3).
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(3)]);
+}

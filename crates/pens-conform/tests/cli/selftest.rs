@@ -130,10 +130,7 @@ fn a_seeded_defect_fails_its_scenario_with_expected_and_actual() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{}", both(&output));
-    assert!(
-        stdout.lines().any(|l| l.starts_with("1 scenarios: 0 pass,") && l.contains(" 1 fail, 0 error")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().any(|l| l.starts_with("1 scenario: 0 pass,") && l.contains(" 1 fail, 0 error")), "{stdout}");
 
     // The failure block of the console report, without the live lines (they carry durations).
     let block: Vec<&str> = stdout
@@ -312,7 +309,7 @@ fn summary_md_is_written_and_appended_to_the_github_step_summary() {
     let summary =
         std::fs::read_to_string(dir.path().join("reports/target/summary.md")).expect("target/summary.md written");
     assert!(summary.starts_with("## pens-conform target run: pens-conform reference target\n"), "{summary}");
-    assert!(summary.contains("\nAll 1 scenarios passed.\n"), "{summary}");
+    assert!(summary.contains("\nThe only scenario passed.\n"), "{summary}");
     let appended = std::fs::read_to_string(&step_summary).expect("step summary");
     assert!(appended.starts_with("earlier step\n## pens-conform target run: "), "{appended}");
     assert!(appended.contains(&summary), "{appended}");
@@ -425,7 +422,7 @@ fn a_security_defect_warns_and_fails_only_with_enforce_security() {
         let output = command.arg("--report-dir").arg(dir.path()).output().expect("runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(output.status.code(), Some(code), "{}", both(&output));
-        assert!(stdout.lines().any(|l| l.starts_with("1 scenarios: ") && l.contains(summary)), "{stdout}");
+        assert!(stdout.lines().any(|l| l.starts_with("1 scenario: ") && l.contains(summary)), "{stdout}");
         assert!(stdout.contains("receipt carries `{{internal_token}}` (in error-text)"), "{stdout}");
         assert_eq!(stdout.contains("(advisory: a security check; --enforce-security"), !enforce, "{stdout}");
     }

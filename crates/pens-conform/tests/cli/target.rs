@@ -29,7 +29,7 @@ fn an_unreachable_target_stops_the_run_with_exit_3() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     let text = both(&output);
-    assert!(text.contains(&format!("RUN STOPPED: the target at {url} did not answer a valid collect")), "{text}");
+    assert!(text.contains(&format!("RUN STOPPED: nothing listens at {url}: the connection was refused")), "{text}");
 
     let report: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("reports/report.json")).expect("report.json written"),
@@ -57,6 +57,59 @@ fn an_unreachable_target_stops_the_run_without_waiting_for_a_receipt() {
     let took = started.elapsed();
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     assert!(took < Duration::from_secs(10), "took {took:?} to find that nothing listens at {url}");
+}
+
+/// A server answering every request `HTTP 404` with an empty body, as a web server
+/// does for a wrong path; it serves until the test ends.
+fn not_found_server() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let addr = listener.local_addr().expect("its address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            // The collect is small: one read takes its head, enough to answer.
+            let mut buffer = [0_u8; 65536];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    addr
+}
+
+/// A wrong endpoint path (HTTP 404, empty body): the run stops as soon as the answer is
+/// read, says what came and what to check, exit 3, and says it once in the console and
+/// in each report file, not under every scenario; nothing about reachability or SSRF.
+#[test]
+fn a_wrong_path_stops_the_run_at_once_saying_so_once_in_every_report() {
+    let dir = TempDir::new("target-404");
+    let url = format!("http://{}/wrong", not_found_server());
+    let started = Instant::now();
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    // The default ack deadline is 10 s: the answer came at once, and nothing waits for it.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let explanation = format!("the URL {url} answers a valid collect with HTTP 404 and an empty body");
+    assert!(stdout.contains(&format!("RUN STOPPED: {explanation}")), "{stdout}");
+    assert!(stdout.contains("is the PENS endpoint path right?"), "{stdout}");
+    assert_eq!(stdout.matches(&explanation).count(), 1, "{stdout}");
+    assert!(stdout.contains(&format!("not run ({}): ", scenario_ids().len())), "{stdout}");
+    // One line for the scenarios not run, no block for each.
+    assert!(stdout.lines().count() < 30, "{} lines: {stdout}", stdout.lines().count());
+    for wrong in ["SSRF", "cannot reach", "--advertise-host"] {
+        assert!(!stdout.contains(wrong), "`{wrong}` in: {stdout}");
+    }
+    let reports = dir.path().join("reports");
+    for file in ["summary.md", "junit.xml", "report.html", "report.json"] {
+        let text = std::fs::read_to_string(reports.join(file)).expect("written");
+        assert_eq!(text.matches(&explanation).count(), 1, "{file}: {text}");
+        assert!(!text.contains("SSRF"), "{file}");
+    }
 }
 
 #[test]
@@ -267,4 +320,22 @@ fn serve_target_then_target_without_a_profile_passes_and_reports_what_it_support
         html.contains("capabilities observed") && html.contains("ftp = &quot;yes&quot;"),
         "observed not in report.html"
     );
+}
+
+/// One scenario is "1 scenario", in the run header and the summary line.
+#[test]
+fn a_count_of_one_is_singular() {
+    let dir = TempDir::new("target-one-scenario");
+    let url = format!("http://127.0.0.1:{}/pens", closed_port());
+    let output = pens_conform()
+        .args(["target", "--url", &url, "--only", "collect-post-valid", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().any(|l| l == "pens-conform target run · 1 scenario"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("1 scenario: 0 pass")), "{stdout}");
+    assert!(stdout.contains("not run (1): collect-post-valid"), "{stdout}");
+    assert!(!stdout.contains("1 scenarios"), "{stdout}");
 }

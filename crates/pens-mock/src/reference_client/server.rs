@@ -347,6 +347,7 @@ mod tests {
             answer_ended: None,
             outcome: Err("refused".to_owned()),
             timed_out: false,
+            refused: false,
             breach: None,
         };
         let cases = [

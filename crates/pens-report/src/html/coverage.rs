@@ -159,7 +159,7 @@ impl<'a> Row<'a> {
                 }
                 td {
                     @if scenarios.len() > SCENARIOS_SHOWN {
-                        details { summary { (scenarios.len()) " scenarios" } (links) }
+                        details { summary { (crate::text::counted(scenarios.len() as u64, "scenario")) } (links) }
                     } @else {
                         (links)
                     }

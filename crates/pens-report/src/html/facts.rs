@@ -40,7 +40,7 @@ pub(crate) fn facts(report: &RunReport) -> Markup {
                     @for (i, p) in merged.partitions.iter().enumerate() {
                         @if i > 0 { "; " }
                         (p.index) "/" (merged.count) ": started " (p.started_at) ", " (p.duration_ms) " ms, "
-                        (p.scenarios) " scenarios"
+                        (crate::text::counted(p.scenarios as u64, "scenario"))
                         @if let Some(reason) = &p.aborted { ", stopped early: " (line(reason)) }
                     }
                 }

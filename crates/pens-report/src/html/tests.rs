@@ -358,8 +358,8 @@ fn a_merged_report_names_its_partitions_and_how_its_duration_was_taken() {
     );
     assert!(
         html.contains(
-            "<dt>partitions</dt><dd>1/2: started 2026-06-01T00:00:01Z, 700 ms, 1 scenarios; \
-             2/2: started 2026-06-01T00:00:02Z, 900 ms, 1 scenarios, stopped early: interrupted</dd>"
+            "<dt>partitions</dt><dd>1/2: started 2026-06-01T00:00:01Z, 700 ms, 1 scenario; \
+             2/2: started 2026-06-01T00:00:02Z, 900 ms, 1 scenario, stopped early: interrupted</dd>"
         ),
         "{html}"
     );

@@ -29,6 +29,12 @@ struct Shared {
     base: String,
     options: ClientRunOptions,
     trigger: Trigger,
+    /// Set, once, when the trigger failed before any collect of the run arrived: the
+    /// tool cannot be made to publish, so the run stops ([`dead_trigger_reason`]).
+    dead_trigger: std::sync::OnceLock<String>,
+    /// Whether some scenario has seen its collect arrive: the trigger works, whatever
+    /// the target's bounded activity log still holds.
+    collected: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -76,7 +82,14 @@ pub async fn run_client_suite(
     let target_url = format!("{base}/pens");
     on_event(&RunEvent::ClientStarted { target: target_url.clone(), scenarios: selected.len() });
     let jobs = if matches!(trigger, Trigger::Interactive) { 1 } else { options.jobs.max(1) };
-    let shared = Arc::new(Shared { target, base, options: options.clone(), trigger: trigger.clone() });
+    let shared = Arc::new(Shared {
+        target,
+        base,
+        options: options.clone(),
+        trigger: trigger.clone(),
+        dead_trigger: std::sync::OnceLock::new(),
+        collected: std::sync::atomic::AtomicBool::new(false),
+    });
 
     let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
     // Kept while scenarios are still to start: once the last has started and every task
@@ -119,12 +132,31 @@ pub async fn run_client_suite(
         tokio::select! {
             Some(event) = heard.recv() => on_event(&event),
             Some(joined) = tasks.join_next_with_id() => {
+                let id = match &joined {
+                    Ok((id, _)) => *id,
+                    Err(error) => error.id(),
+                };
                 let result = crate::suite::joined_result(joined, &mut fallbacks);
-                on_event(&RunEvent::ScenarioFinished(result.clone()));
+                fallbacks.remove(&id);
+                let not_run = result.is_not_run();
+                if !not_run {
+                    on_event(&RunEvent::ScenarioFinished(result.clone()));
+                }
                 results.push(result);
+                if shared.dead_trigger.get().is_some() {
+                    break;
+                }
             }
             else => break,
         }
+    }
+    let aborted = shared.dead_trigger.get().map(|failure| dead_trigger_reason(failure));
+    if aborted.is_some() {
+        // Every scenario still waiting for a collect would wait its whole deadline for
+        // one that cannot come: they stop now, and with the rest are marked not run.
+        tasks.shutdown().await;
+        results.extend(fallbacks.into_values().map(crate::suite::not_run));
+        results.extend(queue.map(|scenario| crate::suite::not_run(empty_result(&scenario, Verdict::Inconclusive))));
     }
     let held_back = shared.target.held_back_connections();
     if held_back > 0 {
@@ -135,8 +167,17 @@ pub async fn run_client_suite(
         );
     }
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let report = finish_report("client", &options.harness_version, started_at, clock, target, None, results);
+    let report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
     Ok(RunOutput { report, ca_pem: String::new() })
+}
+
+/// Why a run stops on a dead trigger: how the command failed, with the tail of its
+/// stderr, and what to check. The command itself is not quoted: it may hold a secret.
+fn dead_trigger_reason(failure: &str) -> String {
+    format!(
+        "the --trigger command failed before any collect arrived, so the authoring tool cannot be made to publish \
+         and no scenario can run: {failure}. Run the command by hand (with PENS_TARGET_URL set) until it publishes."
+    )
 }
 
 fn empty_result(scenario: &ClientScenario, verdict: Verdict) -> ScenarioResult {
@@ -199,6 +240,11 @@ impl Drop for Forget<'_> {
     }
 }
 
+/// Whether any collect at all has arrived in the run.
+fn any_collect(events: &[TargetEvent]) -> bool {
+    events.iter().any(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+}
+
 fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
     events
         .iter()
@@ -245,13 +291,31 @@ async fn run_scenario(
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
         let call = TriggerCall { target_url: url.clone(), scenario_id: key.to_owned(), copy };
-        running.push(trigger::start(&shared.trigger, call, deadline));
+        let mut publish = trigger::start(&shared.trigger, call, deadline);
         // Publishes go one after the other: the next only once this one's collect came.
         let needed = before + copy as usize;
-        let arrived = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline).await.is_some();
+        let arrival = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
+        tokio::pin!(arrival);
+        let arrived = tokio::select! {
+            found = &mut arrival => found.is_some(),
+            failure = publish.failure() => {
+                let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
+                if !collected && !any_collect(&shared.target.activity()) {
+                    // Nothing the tool ever sent: the trigger cannot make it publish, and
+                    // every other scenario would wait out its deadline for nothing.
+                    let _ = shared.dead_trigger.set(failure);
+                    drop(publish.finish(false).await);
+                    return crate::suite::not_run(result);
+                }
+                // It works for other scenarios: this one judges the failure (its note).
+                arrival.await.is_some()
+            }
+        };
+        running.push(publish);
         if !arrived {
             break;
         }
+        shared.collected.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     // The fetch, receipt and alerts the script implies, and the client's answers.

@@ -12,34 +12,63 @@ use super::{Trigger, TriggerCall};
 /// The most of a command's stdout and of its stderr kept for a note.
 const MAX_OUTPUT_BYTES: usize = 4096;
 
+/// The most of a failed command's stderr quoted when it stops the run: its last
+/// characters, where the error usually is.
+const MAX_STDERR_TAIL_CHARS: usize = 1000;
+
 /// A trigger under way; [`Running::finish`] stops it and says what to note.
 pub(crate) struct Running {
     task: Option<JoinHandle<Option<(bool, String)>>>,
     stop: Option<oneshot::Sender<()>>,
+    /// Hears, once, that the command ended by itself and failed (could not start, or
+    /// exited non-zero), with its exit status and the tail of its stderr.
+    failed: Option<oneshot::Receiver<String>>,
 }
 
 /// Starts the trigger for one publish. `deadline` is the collect deadline: a command
 /// still running then is killed.
 pub(crate) fn start(trigger: &Trigger, call: TriggerCall, deadline: Instant) -> Running {
     match trigger {
-        Trigger::Interactive => Running { task: None, stop: None },
+        Trigger::Interactive => Running { task: None, stop: None, failed: None },
         Trigger::Callback(callback) => {
             let future = callback(call);
             let task = tokio::spawn(async move {
                 future.await;
                 None
             });
-            Running { task: Some(task), stop: None }
+            Running { task: Some(task), stop: None, failed: None }
         }
         Trigger::Command(command) => {
             let (stop, stopped) = oneshot::channel();
-            let task = tokio::spawn(run_command(command.clone(), call, deadline, stopped));
-            Running { task: Some(task), stop: Some(stop) }
+            let (failed, heard) = oneshot::channel();
+            let task = tokio::spawn(run_command(command.clone(), call, deadline, stopped, failed));
+            Running { task: Some(task), stop: Some(stop), failed: Some(heard) }
         }
     }
 }
 
 impl Running {
+    /// Resolves when the command has ended by itself and failed: it could not start or
+    /// exited non-zero (not when it was killed at the deadline or stopped). Says how, with
+    /// the tail of its stderr, bounded and with secret values hidden. Never resolves for
+    /// a command that succeeds or is still running, nor for other triggers; resolves at
+    /// most once.
+    pub(crate) async fn failure(&mut self) -> String {
+        match self.failed.as_mut() {
+            Some(heard) => match heard.await {
+                Ok(failure) => {
+                    self.failed = None;
+                    failure
+                }
+                Err(_) => {
+                    self.failed = None;
+                    std::future::pending().await
+                }
+            },
+            None => std::future::pending().await,
+        }
+    }
+
     /// Stops the trigger (kills a command still running, abandons a callback) and
     /// returns what the report should say about it, if anything. `collected` says
     /// whether its collect arrived: output is only noted when something went wrong.
@@ -76,6 +105,7 @@ async fn run_command(
     call: TriggerCall,
     deadline: Instant,
     stopped: oneshot::Receiver<()>,
+    failed: oneshot::Sender<String>,
 ) -> Option<(bool, String)> {
     let mut shell = tokio::process::Command::new("sh");
     // Its own process group, so that killing it kills what it started too.
@@ -94,14 +124,23 @@ async fn run_command(
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
-        Err(error) => return Some((true, format!("the trigger command could not start: {error}"))),
+        Err(error) => {
+            let note = format!("the trigger command could not start: {error}");
+            let _ = failed.send(note.clone());
+            return Some((true, note));
+        }
     };
     let stdout = child.stdout.take().map(|out| tokio::spawn(read_capped(out)));
     let stderr = child.stderr.take().map(|err| tokio::spawn(read_capped(err)));
+    // Whether the command ended by itself, failing: the run may stop on it.
+    let mut ended_failing = false;
     let outcome = tokio::select! {
         status = child.wait() => match status {
             Ok(status) if status.success() => None,
-            Ok(status) => Some(format!("the trigger command exited with {status}")),
+            Ok(status) => {
+                ended_failing = true;
+                Some(format!("the trigger command exited with {status}"))
+            }
             Err(error) => Some(format!("the trigger command could not be waited for: {error}")),
         },
         () = tokio::time::sleep_until(deadline.into()) => {
@@ -116,6 +155,12 @@ async fn run_command(
     };
     let stdout = collect_output(stdout).await;
     let stderr = collect_output(stderr).await;
+    if let (true, Some(how)) = (ended_failing, &outcome) {
+        let _ = failed.send(match stderr_tail(&stderr) {
+            Some(tail) => format!("{how}; its stderr ends: {tail}"),
+            None => format!("{how}, with nothing on stderr"),
+        });
+    }
     let failed = outcome.is_some();
     let note = outcome.unwrap_or_else(|| "the trigger command exited with 0".to_owned());
     let mut parts = vec![note];
@@ -126,6 +171,57 @@ async fn run_command(
         parts.push(format!("stderr: {}", stderr.trim_end()));
     }
     Some((failed, parts.join("; ")))
+}
+
+/// The last [`MAX_STDERR_TAIL_CHARS`] characters of `stderr`, trimmed, with secret
+/// values hidden (`name=value` pairs of secret names, passwords in URLs); `None` when
+/// it is empty.
+fn stderr_tail(stderr: &str) -> Option<String> {
+    let trimmed = stderr.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let chars = trimmed.chars().count();
+    let tail: String = trimmed.chars().skip(chars.saturating_sub(MAX_STDERR_TAIL_CHARS)).collect();
+    let cut = if chars > MAX_STDERR_TAIL_CHARS { "…" } else { "" };
+    Some(format!("{cut}{}", redact_words(&tail)))
+}
+
+/// `text` with the value of every secret `name=value` word hidden, and every password
+/// inside a URL: a tool may log the request it failed to send.
+fn redact_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_whitespace() {
+            out.push_str(&redact_word(&word));
+            word.clear();
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    out.push_str(&redact_word(&word));
+    out
+}
+
+/// One word of [`redact_words`]: secret pairs hidden, and the password of a URL
+/// (`scheme://user:password@host`).
+fn redact_word(word: &str) -> String {
+    let word = pens_proto::redact_form(word);
+    let Some(scheme_end) = word.find("://") else { return word };
+    let authority_start = scheme_end + 3;
+    let authority_end = word[authority_start..].find(['/', '?', '#']).map_or(word.len(), |i| authority_start + i);
+    let authority = &word[authority_start..authority_end];
+    let Some(at) = authority.rfind('@') else { return word };
+    let Some(colon) = authority[..at].find(':') else { return word };
+    format!(
+        "{}{}:{}{}",
+        &word[..authority_start],
+        &authority[..colon],
+        pens_proto::REDACTED,
+        &word[authority_start + at..]
+    )
 }
 
 /// Kills the command and every process of its group.
@@ -165,7 +261,8 @@ const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 /// budget ([`crate::Limits::scenario_grace`]).
 pub(crate) const STOP_ALLOWANCE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`].
+/// Reads a stream to its end, keeping its last [`MAX_OUTPUT_BYTES`]: where a failing
+/// command says why.
 async fn read_capped(mut stream: impl tokio::io::AsyncRead + Unpin) -> String {
     let mut kept = Vec::new();
     let mut buffer = [0_u8; 1024];
@@ -174,15 +271,34 @@ async fn read_capped(mut stream: impl tokio::io::AsyncRead + Unpin) -> String {
         match stream.read(&mut buffer).await {
             Ok(0) | Err(_) => break,
             Ok(read) => {
-                let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
-                kept.extend_from_slice(&buffer[..read.min(room)]);
-                cut |= read > room;
+                kept.extend_from_slice(&buffer[..read]);
+                // Trimmed in batches, so a long stream is not shifted for every read.
+                if kept.len() > 2 * MAX_OUTPUT_BYTES {
+                    kept.drain(..kept.len() - MAX_OUTPUT_BYTES);
+                    cut = true;
+                }
             }
         }
     }
-    let mut text = String::from_utf8_lossy(&kept).into_owned();
-    if cut {
-        text.push_str(" [cut]");
+    if kept.len() > MAX_OUTPUT_BYTES {
+        kept.drain(..kept.len() - MAX_OUTPUT_BYTES);
+        cut = true;
     }
-    text
+    let text = String::from_utf8_lossy(&kept).into_owned();
+    if cut { format!("[cut] {text}") } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stderr_tail_is_bounded_and_hides_secrets() {
+        assert_eq!(stderr_tail(" \n"), None);
+        let long = format!("{}\nPOST system-password=hunter2&x=1 to http://u:pw0rd@lms/pens\n", "a".repeat(3000));
+        let tail = stderr_tail(&long).expect("a tail");
+        assert!(tail.starts_with('…') && tail.chars().count() <= MAX_STDERR_TAIL_CHARS + 20, "{tail}");
+        assert!(tail.ends_with("lms/pens"), "{tail}");
+        assert!(!tail.contains("hunter2") && !tail.contains("pw0rd"), "{tail}");
+    }
 }

@@ -70,6 +70,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
             answer_ended: None,
             outcome: Err("not sent".into()),
             timed_out: false,
+            refused: false,
             breach: None,
         },
         answered: None,

@@ -93,29 +93,82 @@ async fn a_trigger_that_never_publishes_fails_with_no_collect_within_the_deadlin
     let mut options = options(None);
     options.deadlines.collect = Duration::from_millis(800);
     let clock = Instant::now();
-    let never = Trigger::Command("true".into());
-    let failing =
-        Trigger::Command("echo \"publishing to $PENS_TARGET_URL for $PENS_SCENARIO_ID\"; echo oops >&2; exit 3".into());
-    let (mut ignore_a, mut ignore_b) = (|_: &RunEvent| {}, |_: &RunEvent| {});
-    let quiet = run_client_suite(&scenarios, &options, &never, &mut ignore_a);
-    let noisy = run_client_suite(&scenarios, &options, &failing, &mut ignore_b);
-    let (quiet, noisy) = tokio::join!(quiet, noisy);
+    let never = Trigger::Command("echo \"publishing to $PENS_TARGET_URL for $PENS_SCENARIO_ID\"".into());
+    let quiet = run_client_suite(&scenarios, &options, &never, &mut |_| {}).await;
     let elapsed = clock.elapsed();
-    assert!(elapsed < Duration::from_secs(8), "the runs must end at the collect deadline, took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(8), "the run must end at the collect deadline, took {elapsed:?}");
 
-    let quiet = &quiet.unwrap().report.scenarios[0];
+    let report = quiet.unwrap().report;
+    assert_eq!(report.aborted, None, "a command that succeeds is judged per scenario");
+    let quiet = &report.scenarios[0];
     assert_eq!(quiet.verdict, Verdict::Fail, "{quiet:#?}");
     assert!(quiet.checks[0].message.starts_with("no collect arrived within 800 ms"), "{:?}", quiet.checks[0]);
-    assert!(quiet.note.as_deref().unwrap().contains("exited with 0"), "{:?}", quiet.note);
-
-    let noisy = &noisy.unwrap().report.scenarios[0];
-    assert_eq!(noisy.verdict, Verdict::Fail);
-    let note = noisy.note.as_deref().unwrap();
-    assert!(note.contains("exit status: 3") && note.contains("stderr: oops"), "{note}");
+    let note = quiet.note.as_deref().unwrap();
+    assert!(note.contains("exited with 0"), "{note}");
     assert!(
         note.contains("publishing to http://127.0.0.1:") && note.contains("/pens/publish-valid for publish-valid"),
         "{note}"
     );
+}
+
+/// A trigger that fails before the tool ever published (a binary not on PATH, a typo)
+/// stops the run at once, with its exit status and stderr, instead of every scenario
+/// waiting out its collect deadline for a collect that cannot come.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_that_fails_before_any_collect_stops_the_run_at_once() {
+    let scenarios = client_scenarios();
+    assert!(scenarios.len() > 4);
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_secs(60);
+    options.jobs = 2;
+    let cases = [
+        ("pens-conform-no-such-binary serve client", "exit status: 127", "not found"),
+        ("echo boom >&2; exit 3", "exit status: 3", "its stderr ends: boom"),
+    ];
+    for (command, status, stderr) in cases {
+        let clock = Instant::now();
+        let mut finished = 0;
+        let report = run_client_suite(&scenarios, &options, &Trigger::Command(command.into()), &mut |event| {
+            finished += usize::from(matches!(event, RunEvent::ScenarioFinished(_)));
+        })
+        .await
+        .unwrap()
+        .report;
+        let elapsed = clock.elapsed();
+        assert!(elapsed < Duration::from_secs(10), "{command}: took {elapsed:?}, the collect deadline is 60 s");
+        let reason = report.aborted.clone().unwrap_or_else(|| panic!("{command}: the run is not stopped"));
+        for part in ["--trigger command failed before any collect arrived", status, stderr] {
+            assert!(reason.contains(part), "{command}: `{part}` not in: {reason}");
+        }
+        // Every scenario is in the report once, not run, without a copy of the reason.
+        assert_eq!(report.summary.total, scenarios.len(), "{command}");
+        assert_eq!(report.summary.inconclusive, scenarios.len(), "{command}");
+        let mut ids: Vec<&str> = report.scenarios.iter().map(|s| s.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), scenarios.len(), "{command}: {ids:?}");
+        for scenario in &report.scenarios {
+            let note = scenario.note.as_deref().unwrap_or_default();
+            assert!(note.starts_with("not run") && !note.contains(status), "{command}: {}: {note}", scenario.id);
+        }
+        assert_eq!(finished, 0, "{command}: no scenario was judged");
+    }
+}
+
+/// Once the tool has published, a trigger that exits non-zero is the tool's behaviour in
+/// that scenario, judged there (its note), not a reason to stop the run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_that_fails_after_its_collect_arrived_is_judged_per_scenario() {
+    let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_secs(5);
+    let command = "curl -s -o /dev/null --data 'command=collect' \"$PENS_TARGET_URL\"; echo late >&2; exit 1";
+    let report =
+        run_client_suite(&scenarios, &options, &Trigger::Command(command.into()), &mut |_| {}).await.unwrap().report;
+    assert_eq!(report.aborted, None, "{report:#?}");
+    let scenario = &report.scenarios[0];
+    assert_eq!(scenario.verdict, Verdict::Fail, "{scenario:#?}");
+    let note = scenario.note.as_deref().unwrap_or_default();
+    assert!(note.contains("exit status: 1") && note.contains("stderr: late"), "{note}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

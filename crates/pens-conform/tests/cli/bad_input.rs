@@ -1,0 +1,155 @@
+//! Bad input is exit 2, said before any server starts or the LMS is contacted: an
+//! `--only` that matches nothing, a target URL that is not an http(s) URL, `--jobs 0`, a
+//! report folder that cannot be written. The "LMS" of these tests is a listener that
+//! must never see a connection.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Output;
+
+use super::{TempDir, both, pens_conform};
+
+/// A listener standing for the LMS; [`assert_untouched`] checks nobody connected.
+fn lms() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a listener");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let url = format!("http://{}/pens", listener.local_addr().expect("its address"));
+    (listener, url)
+}
+
+fn assert_untouched(listener: &TcpListener, what: &str) {
+    match listener.accept() {
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("{what}: the LMS was contacted: {other:?}"),
+    }
+}
+
+/// Exit 2, `expected` in stderr, nothing on stdout (no run header: no server started),
+/// and no report folder made.
+fn assert_refused(output: &Output, expected: &str, reports: &Path, what: &str) {
+    assert_eq!(output.status.code(), Some(2), "{what}: {}", both(output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(expected), "{what}: `{expected}` not in: {stderr}");
+    assert!(output.stdout.is_empty(), "{what}: something ran: {}", both(output));
+    assert!(!reports.exists(), "{what}: a report folder was made");
+}
+
+#[test]
+fn an_only_pattern_that_matches_no_scenario_is_exit_2_naming_it() {
+    let dir = TempDir::new("bad-only");
+    let (listener, url) = lms();
+    let reports = dir.path().join("reports");
+    let runs: [(&str, Vec<&str>); 3] = [
+        ("target", vec!["target", "--url", &url]),
+        ("client", vec!["client", "--trigger", "true"]),
+        ("selftest", vec!["selftest"]),
+    ];
+    for (what, args) in runs {
+        let output = pens_conform()
+            .args(&args)
+            .args(["--only", "no-such-scenario-*", "--report-dir"])
+            .arg(&reports)
+            .output()
+            .expect("runs");
+        assert_refused(&output, "--only `no-such-scenario-*` matches no scenario", &reports, what);
+    }
+    assert_untouched(&listener, "--only");
+}
+
+#[test]
+fn a_target_url_that_is_not_an_http_url_is_exit_2_naming_where_it_came_from() {
+    let dir = TempDir::new("bad-url");
+    let reports = dir.path().join("reports");
+    let cases = [
+        ("not-a-url", "--url `not-a-url` is not a URL"),
+        ("ftp://lms.example/pens", "--url `ftp://lms.example/pens` is not an http or https URL (scheme `ftp`)"),
+        ("mailto:pens@lms.example", "is not an http or https URL (scheme `mailto`)"),
+        ("http://", "--url `http://` is not a URL"),
+    ];
+    for (url, expected) in cases {
+        let output =
+            pens_conform().args(["target", "--url", url, "--report-dir"]).arg(&reports).output().expect("runs");
+        assert_refused(&output, expected, &reports, url);
+    }
+    // From the profile: named as such, with a password in it hidden.
+    let profile = dir.write("profile.toml", "[target]\nurl = \"ftp://user:hunter2@lms.example/pens\"\n");
+    let output = pens_conform()
+        .args(["target", "--profile"])
+        .arg(&profile)
+        .arg("--report-dir")
+        .arg(&reports)
+        .output()
+        .expect("runs");
+    assert_refused(&output, "`[target] url` of the profile `ftp://user:", &reports, "profile");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"), "{}", both(&output));
+    // `load` takes the same URL.
+    let output = pens_conform().args(["load", "--url", "not-a-url"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--url `not-a-url` is not a URL"), "{}", both(&output));
+}
+
+#[test]
+fn zero_jobs_are_refused_by_the_parser() {
+    let (listener, url) = lms();
+    let cases: [Vec<&str>; 4] = [
+        vec!["target", "--url", &url, "--jobs", "0"],
+        vec!["client", "--trigger", "true", "--jobs", "0"],
+        vec!["selftest", "--jobs", "0"],
+        vec!["load", "--url", &url, "--concurrency", "0"],
+    ];
+    for args in cases {
+        let flag = args[args.len() - 2];
+        let output = pens_conform().args(&args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("invalid value '0' for '{flag} ")), "{args:?}: {stderr}");
+        assert!(stderr.contains("must be at least 1"), "{args:?}: {stderr}");
+    }
+    assert_untouched(&listener, "--jobs 0");
+}
+
+/// A report folder that cannot be made (a file stands in its path) is found before the
+/// LMS is contacted, naming the folder and the operating system's error.
+#[test]
+fn a_report_folder_that_cannot_be_written_is_exit_2_before_the_lms_is_contacted() {
+    let dir = TempDir::new("bad-report-dir");
+    let file = dir.write("a-file", "not a folder");
+    let reports = file.join("reports");
+    let (listener, url) = lms();
+    let runs: [(&str, Vec<&str>); 3] = [
+        ("target", vec!["target", "--url", &url]),
+        ("client", vec!["client", "--trigger", "true"]),
+        ("selftest", vec!["selftest"]),
+    ];
+    for (what, args) in runs {
+        let output = pens_conform().args(&args).arg("--report-dir").arg(&reports).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{what}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("cannot create the report folder"), "{what}: {stderr}");
+        assert!(stderr.contains(&file.display().to_string()), "{what}: {stderr}");
+        assert!(stderr.contains("Not a directory"), "{what}: the OS error: {stderr}");
+        assert!(output.stdout.is_empty(), "{what}: something ran: {}", both(&output));
+    }
+    assert_untouched(&listener, "--report-dir");
+}
+
+/// An address in use is said once, with the operating system's reason: not "cannot
+/// listen on ADDR: cannot listen on ADDR: …", whichever layer reports it.
+#[test]
+fn an_address_in_use_is_said_once() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let dir = TempDir::new("address-in-use");
+    let reports = dir.path().to_string_lossy().into_owned();
+    let runs: [Vec<&str>; 2] = [
+        vec!["serve", "target", "--listen", &addr],
+        vec!["client", "--trigger", "true", "--listen", &addr, "--report-dir", &reports],
+    ];
+    for args in runs {
+        let output = pens_conform().args(&args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches(&format!("cannot listen on {addr}")).count(), 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.matches("in use").count(), 1, "{args:?}: {stderr}");
+    }
+}
