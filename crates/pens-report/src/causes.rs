@@ -147,7 +147,6 @@ pub fn headline_check<'r>(scenario: &'r ScenarioResult, causes: &[Cause<'_>]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Harness, Summary, TargetInfo};
 
     fn check(verdict: Verdict, requirement: &str, message: &str) -> CheckResult {
         CheckResult {
@@ -167,28 +166,7 @@ mod tests {
         s
     }
 
-    fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
-        RunReport {
-            format_version: crate::FORMAT_VERSION,
-            harness: Harness { name: "pens-conform".into(), version: "0".into() },
-            mode: "target".into(),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            duration_ms: 1,
-            target: TargetInfo {
-                url: "http://127.0.0.1:1/pens".into(),
-                name: None,
-                claims: Default::default(),
-                observed: Vec::new(),
-            },
-            summary: Summary::of(&scenarios),
-            aborted: None,
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        }
-    }
+    use crate::fixture::report;
 
     fn crlf() -> CheckResult {
         check(Verdict::Fail, "response.line-ending.crlf", "answer lines end in LF")

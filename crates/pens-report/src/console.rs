@@ -318,7 +318,7 @@ fn render_baseline(out: &mut String, outcome: &BaselineOutcome) {
 pub(crate) mod tests {
     use super::*;
     use crate::baseline::ExpectedFailure;
-    use crate::model::{Harness, Summary, TargetInfo};
+    use crate::model::Summary;
 
     const LF_DIFF: &str = "-error=0\\r\\n\n+error=0\\n\n-version=1.0.0\\r\\n\n+version=1.0.0\\n";
 
@@ -363,26 +363,7 @@ pub(crate) mod tests {
         let mut pass = ScenarioResult::new("collect-post-valid", "t", "p.toml", Verdict::Pass);
         pass.checks = vec![CheckResult { verdict: Verdict::Pass, ..slip() }];
         scenarios.push(pass);
-        RunReport {
-            format_version: crate::FORMAT_VERSION,
-            harness: Harness { name: "pens-conform".into(), version: "0".into() },
-            mode: "target".into(),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            duration_ms: 1,
-            target: TargetInfo {
-                url: "http://127.0.0.1:1/pens".into(),
-                name: None,
-                claims: Default::default(),
-                observed: Vec::new(),
-            },
-            summary: Summary::of(&scenarios),
-            aborted: None,
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        }
+        crate::fixture::report(scenarios)
     }
 
     #[test]

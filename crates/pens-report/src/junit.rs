@@ -204,26 +204,9 @@ mod tests {
                 scenario
             })
             .collect();
-        let report = RunReport {
-            format_version: crate::FORMAT_VERSION,
-            harness: crate::model::Harness { name: "pens-conform".into(), version: "0.1.0".into() },
-            mode: "target".into(),
-            started_at: "2026-06-01T00:00:00Z".into(),
-            duration_ms: 1,
-            target: crate::model::TargetInfo {
-                url: "http://127.0.0.1:9/pens".into(),
-                name: None,
-                claims: pens_proto::TargetCapabilities::default(),
-                observed: Vec::new(),
-            },
-            summary: crate::model::Summary::of(&scenarios),
-            aborted: Some(reason.into()),
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        };
+        let mut report = crate::fixture::report(scenarios);
+        report.target.url = "http://127.0.0.1:9/pens".into();
+        report.aborted = Some(reason.into());
         let xml = render_junit(&report).expect("xml");
         assert_eq!(xml.matches(reason).count(), 1, "{xml}");
         assert!(xml.contains(&format!("<system-err>run stopped early: {reason}</system-err>")), "{xml}");

@@ -15,6 +15,8 @@ mod causes;
 mod console;
 mod diff;
 mod exchange;
+#[cfg(test)]
+mod fixture;
 mod html;
 mod junit;
 mod load;
