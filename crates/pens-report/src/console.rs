@@ -133,8 +133,25 @@ pub fn render_console_with(report: &RunReport, options: ConsoleOptions) -> Strin
                 Verbosity::Verbose => true,
             }
     };
-    for scenario in report.scenarios.iter().filter(shown) {
+    // A scenario whose every finding is a shared one above gets one line, not a block
+    // repeating "see above": against an LF-only target that is most of them.
+    let (detailed, only_shared): (Vec<&ScenarioResult>, Vec<&ScenarioResult>) = report
+        .scenarios
+        .iter()
+        .filter(shown)
+        .partition(|s| has_own_lines(s, &shared, min, options.verbosity) || s.verdict <= Verdict::Info);
+    for scenario in detailed {
         render_scenario(&mut out, scenario, &shared, min, options);
+    }
+    if !only_shared.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+Scenarios whose findings are all shared ones above:"
+        );
+        for scenario in only_shared {
+            let _ = writeln!(out, "  {}", only_shared_line(scenario, &shared, color));
+        }
     }
     if !report.target.observed.is_empty() && options.verbosity != Verbosity::Quiet {
         let _ = writeln!(out, "\ncapabilities observed (paste under [claims] in the profile):");
@@ -220,6 +237,39 @@ fn write_wrapped(out: &mut String, lead: &str, items: &[String]) {
 
 /// One scenario: heading, file, note, the findings specific to it in full (with `-v`,
 /// every check), and one line naming the shared causes it also has.
+/// Whether `scenario` has something of its own to show under its heading: a baseline
+/// issue, a note, or a finding (at `min` or worse, or any check at `-v`) that is not one
+/// of the `shared` causes.
+fn has_own_lines(scenario: &ScenarioResult, shared: &[&Cause<'_>], min: Verdict, verbosity: Verbosity) -> bool {
+    scenario.expected_failure.as_ref().is_some_and(|e| e.issue.is_some())
+        || scenario.note.is_some()
+        || scenario.checks.iter().any(|check| {
+            !shared.iter().any(|cause| same_cause(cause.check, check))
+                && (check.verdict >= min || verbosity == Verbosity::Verbose)
+        })
+}
+
+/// `FAIL collect-post-valid — title: shared finding #1`: a scenario whose
+/// findings are all shared, by the numbers of those findings.
+fn only_shared_line(scenario: &ScenarioResult, shared: &[&Cause<'_>], color: bool) -> String {
+    let verdict = match &scenario.expected_failure {
+        Some(expected) => format!("{} (expected: {})", verdict_word(scenario.verdict, 0, color), expected.reason),
+        None => verdict_word(scenario.verdict, 0, color),
+    };
+    let mut numbers: Vec<String> = Vec::new();
+    for check in &scenario.checks {
+        if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
+            let own = if scenario.checks.iter().any(|c| c == shared[i].check) { "" } else { " (other evidence)" };
+            let label = format!("#{}{own}", i + 1);
+            if !numbers.contains(&label) {
+                numbers.push(label);
+            }
+        }
+    }
+    let label = if numbers.len() == 1 { "shared finding" } else { "shared findings" };
+    format!("{verdict} {} — {}: {label} {}", scenario.id, scenario.title, numbers.join(", "))
+}
+
 fn render_scenario(
     out: &mut String,
     scenario: &ScenarioResult,
@@ -392,7 +442,12 @@ pub(crate) mod tests {
             slip_block.contains("  also: fail response.line-ending.crlf (shared finding #1), see above"),
             "{slip_block}"
         );
-        assert!(text.contains("\nFAIL (expected: LMS-7 line ends) scenario-03"), "{text}");
+        // Scenarios with nothing of their own: one line each, after the detailed ones.
+        let compact =
+            text.split("\nScenarios whose findings are all shared ones above:\n").nth(1).expect("compact list");
+        assert!(compact.contains("  FAIL (expected: LMS-7 line ends) scenario-03 — t: shared finding #1\n"), "{text}");
+        assert!(compact.contains("  FAIL scenario-00 — t: shared finding #1\n"), "{text}");
+        assert!(!text.contains("\nFAIL scenario-00 — t\n"), "no block for it: {text}");
         assert!(!text.contains('\x1b'), "no colour unless asked");
         assert!(!text.contains("collect-post-valid"), "a pass is not listed at normal verbosity");
     }
@@ -413,10 +468,7 @@ pub(crate) mod tests {
             ),
             "{text}"
         );
-        assert!(
-            text.contains("\nFAIL scenario-10 — t\n  file: f.toml\n  also: fail response.line-ending.crlf (shared finding #1, with other expected/actual/diff), see above\n"),
-            "{text}"
-        );
+        assert!(text.contains("\n  FAIL scenario-10 — t: shared finding #1 (other evidence)\n"), "{text}");
         let markdown = crate::render_markdown(&report);
         assert!(
             markdown.contains("   2 of them with other expected, actual or diff than shown (each in report.html): scenario-10, scenario-20\n"),

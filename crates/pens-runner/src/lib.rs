@@ -14,6 +14,7 @@ mod account;
 mod advisory;
 mod client;
 mod context;
+mod copies;
 mod discovery;
 mod evaluate;
 mod evidence;

@@ -329,16 +329,15 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario, steps: &Steps) -> Sc
     let runs = keys.iter().map(|key| run_copy(shared, scenario, key, package.clone(), &settings, steps));
     let judged = futures_util::future::join_all(runs).await;
     steps.enter("judging");
+    let mut checks = Vec::new();
     let mut notes = Vec::new();
-    for (index, (judgement, exchanges)) in judged.into_iter().enumerate() {
-        let prefix = if copies == 1 { String::new() } else { format!("copy {}/{copies}: ", index + 1) };
-        result.checks.extend(judgement.checks.into_iter().map(|mut check| {
-            check.message.insert_str(0, &prefix);
-            check
-        }));
-        notes.extend(judgement.note.map(|note| format!("{prefix}{note}")));
+    for (judgement, exchanges) in judged {
+        checks.push(judgement.checks);
+        notes.push(judgement.note.into_iter().collect());
         result.exchanges.extend(exchanges);
     }
+    result.checks = crate::copies::merge(checks, |check: &mut CheckResult, prefix| check.message.insert_str(0, prefix));
+    let notes = crate::copies::merge(notes, |note: &mut String, prefix| note.insert_str(0, prefix));
     result.note = (!notes.is_empty()).then(|| notes.join("; "));
     if result.checks.is_empty() {
         result.checks.push(CheckResult::new(

@@ -41,9 +41,11 @@ fn an_lf_only_target_shows_its_diff_once_and_colour_only_when_wanted() {
     assert!(stdout.contains("  in 2 scenarios: collect-get-valid, collect-post-valid\n"), "{stdout}");
     for id in ["collect-get-valid", "collect-post-valid"] {
         assert!(stdout.contains(&format!("\nFAIL           {id}  (")), "no line for {id}: {stdout}");
-        assert!(stdout.contains(&format!("\nFAIL {id} — ")), "no block for {id}: {stdout}");
+        // Nothing of its own: one line under the shared findings, not a block.
+        assert!(stdout.contains(&format!("\n  FAIL {id} — ")), "no line for {id}: {stdout}");
+        assert!(stdout.contains(": shared finding #1\n"), "{stdout}");
     }
-    assert!(stdout.contains("  also: fail response.line-ending.crlf (shared finding #1), see above\n"), "{stdout}");
+    assert!(stdout.contains("\nScenarios whose findings are all shared ones above:\n"), "{stdout}");
     assert!(!stdout.contains('\x1b'), "a pipe gets no escape sequence: {stdout:?}");
     let summary = std::fs::read_to_string(reports.path().join("summary.md")).expect("summary.md");
     assert_eq!(summary.matches(DIFF_LINE).count(), 1, "{summary}");

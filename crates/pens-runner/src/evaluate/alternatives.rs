@@ -25,6 +25,20 @@ struct Part {
     observed: String,
     /// The worst verdict of its checks, judged on their own: below `fail` it held.
     verdict: Verdict,
+    /// The requirements its failing checks name, each once: why a part whose
+    /// observation looks right ("the answer was error=0") is still missing (its lines
+    /// end with LF only).
+    failed: Vec<String>,
+}
+
+impl Part {
+    /// `held`, `missing (fails response.line-ending.crlf)`, ….
+    fn status(&self) -> String {
+        match status(self.verdict) {
+            "missing" if !self.failed.is_empty() => format!("missing (fails {})", self.failed.join(", ")),
+            word => word.to_owned(),
+        }
+    }
 }
 
 /// The account of alternatives none of which held.
@@ -51,8 +65,7 @@ pub(crate) fn account(
         .iter()
         .enumerate()
         .map(|(index, parts)| {
-            let observed: Vec<String> =
-                parts.iter().map(|p| format!("{} — {}", p.observed, status(p.verdict))).collect();
+            let observed: Vec<String> = parts.iter().map(|p| format!("{} — {}", p.observed, p.status())).collect();
             format!("alternative {} ({}): {}", index + 1, wanted(parts), observed.join(", "))
         })
         .collect();
@@ -106,6 +119,13 @@ pub(crate) fn annotate(checks: &mut [CheckResult], account: &Account, settings: 
     }
 }
 
+impl Part {
+    /// A part: what it asked for, what was seen, and how its checks came out.
+    fn new(wanted: String, observed: String, (verdict, failed): (Verdict, Vec<String>)) -> Part {
+        Part { wanted, observed, verdict, failed }
+    }
+}
+
 /// A part held, held with a warning (a should-level rule, or a lenient reading), could
 /// not be judged, or is missing (a failure: the alternative does not hold).
 fn status(verdict: Verdict) -> &'static str {
@@ -124,42 +144,52 @@ fn wanted(parts: &[Part]) -> String {
 
 /// The parts of `set`, in the order of the exchange, each judged on its own.
 fn parts(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> Vec<Part> {
-    let held = |part: ExpectSet| Verdict::worst(judge_set(evidence, &part, settings).iter().map(|c| c.verdict));
+    // The worst verdict of a part's checks, and the requirements of those that fail.
+    let held = |part: ExpectSet| {
+        let checks = judge_set(evidence, &part, settings);
+        let mut failed: Vec<String> = Vec::new();
+        for check in checks.iter().filter(|c| c.verdict >= Verdict::Fail) {
+            if !failed.contains(&check.requirement) {
+                failed.push(check.requirement.clone());
+            }
+        }
+        (Verdict::worst(checks.iter().map(|c| c.verdict)), failed)
+    };
     let mut parts = Vec::new();
     if let Some(expect) = &set.response {
-        parts.push(Part {
-            wanted: response_wanted(evidence, expect),
-            observed: response_observed(evidence, settings),
-            verdict: held(ExpectSet { response: Some(expect.clone()), ..ExpectSet::default() }),
-        });
+        parts.push(Part::new(
+            response_wanted(evidence, expect),
+            response_observed(evidence, settings),
+            held(ExpectSet { response: Some(expect.clone()), ..ExpectSet::default() }),
+        ));
     }
     if let Some(expect) = &set.fetch {
-        parts.push(Part {
-            wanted: fetch_wanted(expect),
-            observed: fetch_observed(evidence),
-            verdict: held(ExpectSet { fetch: Some(expect.clone()), ..ExpectSet::default() }),
-        });
+        parts.push(Part::new(
+            fetch_wanted(expect),
+            fetch_observed(evidence),
+            held(ExpectSet { fetch: Some(expect.clone()), ..ExpectSet::default() }),
+        ));
     }
     if let Some(expect) = &set.receipt {
-        parts.push(Part {
-            wanted: receipt_wanted(expect),
-            observed: receipt_observed(evidence, settings),
-            verdict: held(ExpectSet { receipt: Some(expect.clone()), ..ExpectSet::default() }),
-        });
+        parts.push(Part::new(
+            receipt_wanted(expect),
+            receipt_observed(evidence, settings),
+            held(ExpectSet { receipt: Some(expect.clone()), ..ExpectSet::default() }),
+        ));
     }
     if let Some(expect) = &set.alerts {
-        parts.push(Part {
-            wanted: alerts_wanted(expect),
-            observed: alerts_observed(evidence, settings),
-            verdict: held(ExpectSet { alerts: Some(expect.clone()), ..ExpectSet::default() }),
-        });
+        parts.push(Part::new(
+            alerts_wanted(expect),
+            alerts_observed(evidence, settings),
+            held(ExpectSet { alerts: Some(expect.clone()), ..ExpectSet::default() }),
+        ));
     }
     if let Some(expect) = &set.internal {
-        parts.push(Part {
-            wanted: internal_wanted(expect),
-            observed: internal_observed(evidence),
-            verdict: held(ExpectSet { internal: Some(expect.clone()), ..ExpectSet::default() }),
-        });
+        parts.push(Part::new(
+            internal_wanted(expect),
+            internal_observed(evidence),
+            held(ExpectSet { internal: Some(expect.clone()), ..ExpectSet::default() }),
+        ));
     }
     parts
 }
@@ -321,9 +351,10 @@ mod tests {
         assert_eq!(
             account.note,
             "no alternative holds (the checks shown are those of the closest, 2 of 2): alternative 1 (answer 1310): \
-             the answer was error=0 — missing; alternative 2 (answer 0, then no fetch, then a receipt with error \
-             1310): the answer was error=0 — held, the staging server got GET /s/unit/scorm12-minimal.zip (200, all \
-             1024 bytes) — held, with a warning, a receipt came: error=0, 20 ms after the collect — missing"
+             the answer was error=0 — missing (fails target.error.applicable-code); alternative 2 (answer 0, then \
+             no fetch, then a receipt with error 1310): the answer was error=0 — held, the staging server got GET \
+             /s/unit/scorm12-minimal.zip (200, all 1024 bytes) — held, with a warning, a receipt came: error=0, 20 \
+             ms after the collect — missing (fails target.receipt.outcome)"
         );
         assert_eq!(
             account.expected,
@@ -333,6 +364,21 @@ mod tests {
             account.actual,
             "the answer was error=0; the staging server got GET /s/unit/scorm12-minimal.zip (200, all 1024 bytes); a \
              receipt came: error=0, 20 ms after the collect"
+        );
+    }
+
+    /// An answer with the wanted code that fails another check of its part (LF line
+    /// ends) is missing for that reason, and says so: "the answer was error=0 — missing"
+    /// alone reads as a contradiction.
+    #[test]
+    fn a_part_that_looks_right_says_which_requirement_it_fails() {
+        let evidence = valid().answer(200, Some("text/plain"), "error=0\nerror-text=ok\nversion=1.0.0\npens-data=\n");
+        let alternatives = vec![ExpectSet { response: answer(&[0]), ..ExpectSet::default() }];
+        let account = account(&evidence, &alternatives, 0, &settings());
+        assert!(
+            account.note.contains("the answer was error=0 — missing (fails response.line-ending.crlf)"),
+            "{}",
+            account.note
         );
     }
 

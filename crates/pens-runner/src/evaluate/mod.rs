@@ -364,9 +364,9 @@ mod tests {
             judgement.note.as_deref(),
             Some(
                 "no alternative holds (the checks shown are those of the closest, 1 of 2): alternative 1 (answer \
-                 1304): the answer was error=0 — missing; alternative 2 (answer 0, then a receipt with error 1304): \
-                 the answer was error=0 — held, no receipt came within 3100 ms of the collect (the receipt deadline \
-                 is 3000 ms) — missing"
+                 1304): the answer was error=0 — missing (fails target.error.applicable-code); alternative 2 (answer \
+                 0, then a receipt with error 1304): the answer was error=0 — held, no receipt came within 3100 ms of \
+                 the collect (the receipt deadline is 3000 ms) — missing (fails target.receipt.sent)"
             )
         );
         assert_eq!(essentials(&judgement.checks), [(Verdict::Fail, "target.error.applicable-code")]);
@@ -398,9 +398,11 @@ mod tests {
             judgement.note.as_deref(),
             Some(
                 "no alternative holds (the checks shown are those of the closest, 2 of 2): alternative 1 (answer \
-                 1304, then a receipt with error 1304): the answer was error=0 — missing, a receipt came: error=1301, \
-                 20 ms after the collect — missing; alternative 2 (answer 0, then a receipt with error 1304): the answer was error=0 \
-                 — held, a receipt came: error=1301, 20 ms after the collect — missing"
+                 1304, then a receipt with error 1304): the answer was error=0 — missing (fails \
+                 target.error.applicable-code), a receipt came: error=1301, 20 ms after the collect — missing (fails \
+                 target.receipt.outcome); alternative 2 (answer 0, then a receipt with error 1304): the answer was \
+                 error=0 — held, a receipt came: error=1301, 20 ms after the collect — missing (fails \
+                 target.receipt.outcome)"
             )
         );
         assert_eq!(
@@ -425,7 +427,7 @@ mod tests {
         assert!(
             judgement.note.as_deref().is_some_and(|n| n.ends_with(
                 "alternative 2 (answer 0, then a receipt with error 1322): the answer was error=0 — held, a receipt \
-                 came: error=0, 20 ms after the collect — missing"
+                 came: error=0, 20 ms after the collect — missing (fails target.receipt.outcome)"
             )),
             "{:?}",
             judgement.note
