@@ -27,6 +27,7 @@
 //! FTPS sessions with three harnesses at once on two busy cores, never on an idle one;
 //! the reference target retries once, a target under test would see a failed fetch.
 
+mod explicit;
 mod files;
 mod implicit;
 mod login;
@@ -212,6 +213,26 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: ListenerConfig) {
             let (_, served) = tokio::join!(implicit::relay(tls, ours), server.service(theirs));
             if served.is_err() {
                 tracing::debug!(%peer, "implicit ftps session ended with an error");
+            }
+        }
+        (FtpProtocol::Ftps, Some(_)) => {
+            // Relayed through a tap that sees a failed handshake after AUTH TLS, which
+            // libunftp runs and does not report ([`explicit`]).
+            let pair = match stream.local_addr() {
+                Ok(local) => implicit::loopback_pair(local.ip()).await,
+                Err(error) => Err(error),
+            };
+            let (ours, theirs) = match pair {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::debug!(%peer, %error, "explicit ftps session not started");
+                    return;
+                }
+            };
+            let tap = explicit::Tap::new(stream, peer, Arc::clone(&config.shared.tls_failures));
+            let (_, served) = tokio::join!(explicit::relay(tap, ours), server.service(theirs));
+            if served.is_err() {
+                tracing::debug!(%peer, "explicit ftps session ended with an error");
             }
         }
         _ => {
