@@ -36,8 +36,10 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         _ => &req::TARGET_FETCH_HTTP,
     };
     let Some(first) = requests.first() else {
-        // An FTPS handshake happens inside the FTP server, out of our sight: say what
-        // most often stops it, since the check cannot tell.
+        // A failed handshake on the FTPS control connection is recorded (and then
+        // `untrusted_certificate` softens this failure with its note); one on a data
+        // connection happens inside libunftp, out of our sight: say what most often
+        // stops it, since the check cannot tell.
         let hint = match expect.protocol.as_deref() {
             Some("ftps") => {
                 "; if the target logged in but never asked for the file, check that it trusts the run's CA \
