@@ -219,7 +219,7 @@ mod tests {
         vec![
             failure("received fatal alert: UnknownCA"),
             failure("implicit FTPS: received fatal alert: UnknownCA"),
-            failure("explicit FTPS: the client ended the TLS handshake after AUTH TLS with alert unknown_ca"),
+            failure("explicit FTPS: the client ended the TLS handshake after AUTH TLS with the fatal alert unknown_ca"),
         ]
     }
 
@@ -233,7 +233,7 @@ mod tests {
                 Some("ftps://127.0.0.1:4990/s/k/p.zip"),
                 &[
                     "implicit FTPS: received fatal alert: UnknownCA",
-                    "explicit FTPS: the client ended the TLS handshake after AUTH TLS with alert unknown_ca",
+                    "explicit FTPS: the client ended the TLS handshake after AUTH TLS with the fatal alert unknown_ca",
                 ],
             ),
             (Some("http://127.0.0.1:4080/s/k/p.zip"), &[]),

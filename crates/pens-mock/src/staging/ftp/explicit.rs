@@ -39,10 +39,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::oneshot;
 
 use crate::server::{TlsFailure, TlsFailures};
 
@@ -80,18 +81,17 @@ impl Failure {
     pub(super) fn describe(self) -> String {
         match self {
             Failure::Alert { level, description } => format!(
-                "the client ended the TLS handshake after AUTH TLS with alert {} ({}, sent in the clear as TLS 1.2 \
-                 does)",
-                alert_name(description),
+                "the client ended the TLS handshake after AUTH TLS with the {} alert {}, sent in the clear",
                 if level == 2 { "fatal" } else { "warning" },
+                alert_name(description),
             ),
             Failure::EncryptedAlert => "the client ended the TLS handshake after AUTH TLS with an encrypted alert \
-                                        before its Finished (TLS 1.3: the alert's kind cannot be read; most often \
-                                        the certificate was not trusted)"
+                                        before its Finished; TLS 1.3 encrypts it, so its kind cannot be read, \
+                                        but most often the certificate was not trusted"
                 .to_owned(),
             Failure::Closed => "the client closed the connection after AUTH TLS before finishing the TLS handshake, \
-                                without an alert (why cannot be seen: most often a client that rejects the \
-                                certificate without saying so, or one that gave up)"
+                                without an alert; why cannot be seen: most often a client that rejects the \
+                                certificate without saying so, or one that gave up"
                 .to_owned(),
         }
     }
@@ -371,11 +371,13 @@ pub(super) struct Tap {
     watch: Watch,
     peer: SocketAddr,
     failures: TlsFailures,
+    /// Told when the server's side is over (libunftp closed our end of the pair).
+    server_closed: Option<oneshot::Sender<()>>,
 }
 
 impl Tap {
     pub(super) fn new(stream: TcpStream, peer: SocketAddr, failures: TlsFailures) -> Tap {
-        Tap { stream, watch: Watch::default(), peer, failures }
+        Tap { stream, watch: Watch::default(), peer, failures, server_closed: None }
     }
 
     fn record(&self, failure: Option<Failure>) {
@@ -428,15 +430,39 @@ impl AsyncWrite for Tap {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Only called once the server's side has ended: nothing more will be written.
+        if let Some(closed) = self.server_closed.take() {
+            let _ = closed.send(());
+        }
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
+/// How long a client may keep its side open once libunftp has closed the session (after
+/// `221`, an idle timeout or a failed handshake): before the relay, libunftp's close was
+/// the end of the connection, and a client that never closes must not hold it forever.
+const CLIENT_LINGER: Duration = Duration::from_secs(2);
+
 /// Copies between the client (through the tap) and our end of the pair libunftp serves
-/// until both sides have closed; then the watch hears that the connection ended.
+/// until both sides have closed, or the client lingers past [`CLIENT_LINGER`] after
+/// the server's side ended; then the watch hears that the connection ended.
 pub(super) async fn relay(mut tap: Tap, mut ours: TcpStream) {
-    if let Err(error) = tokio::io::copy_bidirectional(&mut tap, &mut ours).await {
-        tracing::debug!(%error, "explicit FTPS relay ended with an error");
+    let (closed, server_closed) = oneshot::channel();
+    tap.server_closed = Some(closed);
+    let linger = async {
+        if server_closed.await.is_ok() {
+            tokio::time::sleep(CLIENT_LINGER).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        copied = tokio::io::copy_bidirectional(&mut tap, &mut ours) => {
+            if let Err(error) = copied {
+                tracing::debug!(%error, "explicit FTPS relay ended with an error");
+            }
+        }
+        () = linger => tracing::debug!("explicit FTPS client kept its side open after the session ended"),
     }
     tap.ended();
 }
@@ -478,7 +504,7 @@ mod tests {
         alert[5..7].copy_from_slice(&[2, 48]);
         let failure = answered().client_sent(&alert);
         assert_eq!(failure, Some(Failure::Alert { level: 2, description: 48 }));
-        assert!(failure.unwrap().describe().contains("with alert unknown_ca (fatal, sent in the clear"));
+        assert!(failure.unwrap().describe().ends_with("with the fatal alert unknown_ca, sent in the clear"));
         // Whatever the reads' sizes.
         assert_eq!(byte_by_byte(&mut answered(), &alert), Some(Failure::Alert { level: 2, description: 48 }));
     }
@@ -488,7 +514,7 @@ mod tests {
         let mut watch = answered();
         assert_eq!(watch.client_sent(&[record(CHANGE_CIPHER_SPEC, 1), record(APPLICATION_DATA, 19)].concat()), None);
         assert_eq!(watch.ended(), Some(Failure::EncryptedAlert));
-        assert!(Failure::EncryptedAlert.describe().contains("the alert's kind cannot be read"));
+        assert!(Failure::EncryptedAlert.describe().contains("its kind cannot be read"));
     }
 
     #[test]
@@ -548,6 +574,7 @@ mod tests {
         server: &crate::RunCa,
         ca: Option<&crate::RunCa>,
     ) -> Vec<TlsFailure> {
+        let started = Instant::now();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let failures = TlsFailures::default();
@@ -584,8 +611,8 @@ mod tests {
         let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
         let connected = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, client).await;
         drop(connected);
-        tokio::time::timeout(std::time::Duration::from_secs(10), served).await.unwrap().unwrap();
-        failures.since(Instant::now() - std::time::Duration::from_secs(60))
+        tokio::time::timeout(Duration::from_secs(10), served).await.unwrap().unwrap();
+        failures.since(started)
     }
 
     /// The byte facts the watch relies on, checked against what rustls sends.
@@ -594,7 +621,8 @@ mod tests {
         let server = crate::RunCa::generate(&[]).unwrap();
         let tls12 = handshake_through_the_tap(&rustls::version::TLS12, &server, None).await;
         assert_eq!(tls12.len(), 1, "{tls12:?}");
-        let expected = "explicit FTPS: the client ended the TLS handshake after AUTH TLS with alert unknown_ca (fatal";
+        let expected =
+            "explicit FTPS: the client ended the TLS handshake after AUTH TLS with the fatal alert unknown_ca";
         assert!(tls12[0].error.starts_with(expected), "{tls12:?}");
         let tls13 = handshake_through_the_tap(&rustls::version::TLS13, &server, None).await;
         assert_eq!(tls13.len(), 1, "{tls13:?}");
@@ -603,7 +631,7 @@ mod tests {
         // in TLS 1.2; recorded all the same.
         let stranger = crate::RunCa::generate(&[]).unwrap();
         let tls12 = handshake_through_the_tap(&rustls::version::TLS12, &server, Some(&stranger)).await;
-        assert!(tls12.len() == 1 && tls12[0].error.contains("with alert decrypt_error (fatal"), "{tls12:?}");
+        assert!(tls12.len() == 1 && tls12[0].error.contains("with the fatal alert decrypt_error"), "{tls12:?}");
     }
 
     #[tokio::test]
@@ -613,5 +641,23 @@ mod tests {
             let failures = handshake_through_the_tap(version, &server, Some(&server)).await;
             assert_eq!(failures, [], "{version:?}");
         }
+    }
+
+    /// libunftp's close used to be the connection's end: a client that keeps its side
+    /// open afterwards does not keep the relay (and its socket) forever.
+    #[tokio::test]
+    async fn the_relay_ends_when_the_server_closed_and_the_client_lingers() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, (stream, peer)) = tokio::try_join!(TcpStream::connect(addr), listener.accept()).unwrap();
+        let (ours, theirs) = super::super::implicit::loopback_pair(addr.ip()).await.unwrap();
+        drop(theirs);
+        let relayed = tokio::time::timeout(
+            CLIENT_LINGER + Duration::from_secs(10),
+            relay(Tap::new(stream, peer, TlsFailures::default()), ours),
+        )
+        .await;
+        assert!(relayed.is_ok(), "the relay outlived the server's side");
+        drop(client);
     }
 }
