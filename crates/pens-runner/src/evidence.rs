@@ -26,8 +26,9 @@ pub(crate) struct Evidence {
     /// Receipts and alerts that arrived for this scenario.
     pub(crate) notifications: Vec<NotificationEvent>,
     /// TLS handshakes with the staging server that failed while the scenario ran, on the
-    /// listener its package URL names (HTTPS, or implicit FTPS): the listener cannot tell
-    /// whose they were, but they can be no plain HTTP scenario's (`gather::tls_failures_of`).
+    /// listener its package URL names (HTTPS, or FTPS: implicit, or explicit after AUTH
+    /// TLS, see [`on_ftps_listener`]): the listener cannot tell whose they were, but they
+    /// can be no plain HTTP scenario's (`gather::tls_failures_of`).
     pub(crate) tls_failures: Vec<String>,
     /// FTP logins the staging server refused for this scenario's staging user while it
     /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was
@@ -83,4 +84,11 @@ pub(crate) fn mailboxes(url: Option<&str>) -> Vec<String> {
         Some(Ok(pens_proto::AckUrl::Mailto(mailto))) => mailto.addresses,
         _ => Vec::new(),
     }
+}
+
+/// Whether a recorded TLS failure happened on the staging server's FTPS listener: the
+/// FTP server records them with the mode first (`implicit FTPS: …` for TLS from the
+/// first byte, `explicit FTPS: …` after AUTH TLS); the HTTPS listener's carry no prefix.
+pub(crate) fn on_ftps_listener(error: &str) -> bool {
+    error.starts_with("implicit FTPS:") || error.starts_with("explicit FTPS:")
 }

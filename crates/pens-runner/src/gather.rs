@@ -172,8 +172,8 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
 struct TlsListeners {
     /// `https://host:port`: its handshake failures are recorded as they come.
     https: String,
-    /// `ftps://host:port`: implicit FTPS handshake failures, recorded with an error
-    /// starting `implicit FTPS` (an explicit one, after `AUTH TLS`, is not recorded).
+    /// `ftps://host:port`: FTPS handshake failures, implicit or explicit (after `AUTH
+    /// TLS`), recorded with an error starting `implicit FTPS:` or `explicit FTPS:`.
     ftps: String,
 }
 
@@ -195,7 +195,7 @@ fn tls_failures_of(package_url: Option<&str>, listeners: &TlsListeners, failures
     failures
         .into_iter()
         .map(|f| f.error)
-        .filter(|error| if error.starts_with("implicit FTPS") { over_ftps } else { over_https })
+        .filter(|error| if crate::evidence::on_ftps_listener(error) { over_ftps } else { over_https })
         .collect()
 }
 
@@ -216,7 +216,11 @@ mod tests {
     }
 
     fn failures() -> Vec<TlsFailure> {
-        vec![failure("received fatal alert: UnknownCA"), failure("implicit FTPS: received fatal alert: UnknownCA")]
+        vec![
+            failure("received fatal alert: UnknownCA"),
+            failure("implicit FTPS: received fatal alert: UnknownCA"),
+            failure("explicit FTPS: the client ended the TLS handshake after AUTH TLS with the fatal alert unknown_ca"),
+        ]
     }
 
     /// A handshake failure goes only to a scenario whose package URL is on that
@@ -225,7 +229,13 @@ mod tests {
     fn a_handshake_failure_is_attributed_only_to_a_package_url_on_its_listener() {
         let cases: [(Option<&str>, &[&str]); 7] = [
             (Some("https://127.0.0.1:4443/s/k/p.zip"), &["received fatal alert: UnknownCA"]),
-            (Some("ftps://127.0.0.1:4990/s/k/p.zip"), &["implicit FTPS: received fatal alert: UnknownCA"]),
+            (
+                Some("ftps://127.0.0.1:4990/s/k/p.zip"),
+                &[
+                    "implicit FTPS: received fatal alert: UnknownCA",
+                    "explicit FTPS: the client ended the TLS handshake after AUTH TLS with the fatal alert unknown_ca",
+                ],
+            ),
             (Some("http://127.0.0.1:4080/s/k/p.zip"), &[]),
             (Some("ftp://127.0.0.1:4021/s/k/p.zip"), &[]),
             (Some("https://127.0.0.1:44430/s/k/p.zip"), &[]),

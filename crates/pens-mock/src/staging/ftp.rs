@@ -19,14 +19,20 @@
 //!
 //! Known limits, both libunftp's: `package-url-account` cannot be required (libunftp
 //! answers `ACCT` with 530), and the FTPS listener insists on PROT P for PASV but not for
-//! EPSV, so a client that skips PROT P and uses EPSV gets its data in the clear. A failed
-//! TLS handshake after AUTH TLS happens inside libunftp and is not recorded as a
-//! [`crate::TlsFailure`]. And a race (libunftp 0.24): after answering `234` to AUTH TLS
-//! it switches to TLS from a task it spawns, so a ClientHello that arrives before that
-//! task has run is read as a command and the handshake fails. Seen about once in 60
-//! FTPS sessions with three harnesses at once on two busy cores, never on an idle one;
-//! the reference target retries once, a target under test would see a failed fetch.
+//! EPSV, so a client that skips PROT P and uses EPSV gets its data in the clear. The TLS
+//! handshake after AUTH TLS happens inside libunftp, which reports nothing of it: an
+//! explicit session is therefore relayed through a tap that reads the client's TLS
+//! records and records a failed handshake as a [`crate::TlsFailure`] ([`explicit`]); a
+//! failed handshake on a data connection (after `PROT P`) is still not recorded. And a
+//! race (libunftp 0.24): after answering `234` to AUTH TLS it switches to TLS from a
+//! task it spawns, so a ClientHello that arrives before that task has run is read as a
+//! command and the handshake fails. Seen about once in 60 FTPS sessions with three
+//! harnesses at once on two busy cores, never on an idle one; the reference target
+//! retries once, a target under test would see a failed fetch. The tap does not record
+//! that one as the client's failure (the server answered the ClientHello in plain
+//! text).
 
+mod explicit;
 mod files;
 mod implicit;
 mod login;
@@ -212,6 +218,26 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: ListenerConfig) {
             let (_, served) = tokio::join!(implicit::relay(tls, ours), server.service(theirs));
             if served.is_err() {
                 tracing::debug!(%peer, "implicit ftps session ended with an error");
+            }
+        }
+        (FtpProtocol::Ftps, Some(_)) => {
+            // Relayed through a tap that sees a failed handshake after AUTH TLS, which
+            // libunftp runs and does not report ([`explicit`]).
+            let pair = match stream.local_addr() {
+                Ok(local) => implicit::loopback_pair(local.ip()).await,
+                Err(error) => Err(error),
+            };
+            let (ours, theirs) = match pair {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::debug!(%peer, %error, "explicit ftps session not started");
+                    return;
+                }
+            };
+            let tap = explicit::Tap::new(stream, peer, Arc::clone(&config.shared.tls_failures));
+            let (_, served) = tokio::join!(explicit::relay(tap, ours), server.service(theirs));
+            if served.is_err() {
+                tracing::debug!(%peer, "explicit ftps session ended with an error");
             }
         }
         _ => {

@@ -28,8 +28,13 @@ impl Setup {
 
     /// An explicit-FTPS session (AUTH TLS, PROT P) trusting the run CA, not logged in.
     async fn ftps(&self) -> AsyncRustlsFtpStream {
+        self.ftps_trusting(self.ca.ca_pem()).await.unwrap()
+    }
+
+    /// An explicit-FTPS session trusting the CAs in `pem` (none when empty).
+    async fn ftps_trusting(&self, pem: &str) -> FtpResult<AsyncRustlsFtpStream> {
         let mut roots = rustls::RootCertStore::empty();
-        for certificate in CertificateDer::pem_slice_iter(self.ca.ca_pem().as_bytes()) {
+        for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
             roots.add(certificate.unwrap()).unwrap();
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -40,7 +45,7 @@ impl Setup {
             .with_no_client_auth();
         let connector = AsyncRustlsConnector::from(tokio_rustls::TlsConnector::from(Arc::new(config)));
         let plain = AsyncRustlsFtpStream::connect(self.staging.ftps_addr()).await.unwrap();
-        plain.into_secure(connector, "127.0.0.1").await.unwrap()
+        plain.into_secure(connector, "127.0.0.1").await
     }
 }
 
@@ -128,12 +133,16 @@ async fn anonymous_retr_over_explicit_ftps_is_recorded_as_ftps() {
     let staged = setup.staging.stage("tls", StagingPlan::new("course.zip", body.clone()));
     assert_eq!(staged.ftps_url, format!("ftps://127.0.0.1:{}/s/tls/course.zip", setup.staging.ftps_addr().port()));
 
+    let started = Instant::now();
     let mut ftps = setup.ftps().await;
     ftps.login("anonymous", "guest").await.unwrap();
     ftps.transfer_type(FileType::Binary).await.unwrap();
     let (data, finished) = fetch(&mut ftps, "/s/tls/course.zip").await;
     finished.unwrap();
     assert_eq!(data, body);
+    ftps.quit().await.unwrap();
+    // The tap on the control connection saw the handshake through.
+    assert_eq!(setup.staging.tls_failures_since(started), []);
 
     let event = setup.event("tls", |e| e.completed).await;
     assert_eq!((event.protocol.as_str(), event.status), ("ftps", 226));
@@ -198,6 +207,28 @@ async fn an_implicit_client_that_does_not_trust_the_ca_is_recorded_as_a_tls_fail
     assert!(refused.is_err(), "curl trusted a CA it was not given");
     let failures = setup.staging.wait_for_tls_failure(started, crate::support::deadline()).await;
     assert!(failures.iter().any(|f| f.error.starts_with("implicit FTPS")), "{failures:?}");
+    assert!(setup.staging.events("untrusted").is_empty());
+}
+
+/// The handshake after AUTH TLS is libunftp's, which reports nothing: the tap on the
+/// control connection records it, so a fetch that never came has its cause on record.
+#[tokio::test]
+async fn an_explicit_client_that_does_not_trust_the_ca_is_recorded_as_a_tls_failure() {
+    let setup = setup().await;
+    let started = Instant::now();
+    setup.staging.stage("untrusted", StagingPlan::new("course.zip", package()));
+    let refused = setup.ftps_trusting("").await;
+    assert!(refused.is_err(), "a client that trusts no CA finished the handshake");
+    let failures = setup.staging.wait_for_tls_failure(started, crate::support::deadline()).await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    // rustls speaks TLS 1.3 here: its alert is encrypted.
+    assert!(
+        failures[0].error.starts_with(
+            "explicit FTPS: the client ended the TLS handshake after AUTH TLS with an encrypted alert before its \
+             Finished"
+        ),
+        "{failures:?}"
+    );
     assert!(setup.staging.events("untrusted").is_empty());
 }
 

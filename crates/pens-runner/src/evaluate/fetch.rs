@@ -36,10 +36,14 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         _ => &req::TARGET_FETCH_HTTP,
     };
     let Some(first) = requests.first() else {
-        // An FTPS handshake happens inside the FTP server, out of our sight: say what
-        // most often stops it, since the check cannot tell.
+        // A failed handshake on the FTPS control connection is recorded, and then
+        // `untrusted_certificate` softens this failure with a note that names it: the
+        // cause is said once, there. Without one (a handshake on a data connection
+        // happens inside libunftp, out of our sight) say what most often stops it, since
+        // the check cannot tell.
+        let recorded = evidence.tls_failures.iter().any(|error| crate::evidence::on_ftps_listener(error));
         let hint = match expect.protocol.as_deref() {
-            Some("ftps") => {
+            Some("ftps") if !recorded => {
                 "; if the target logged in but never asked for the file, check that it trusts the run's CA \
                  (ca.pem); the FTPS listener serves both explicit (AUTH TLS) and implicit FTPS"
             }
@@ -236,6 +240,16 @@ mod tests {
         let checks = judge(&valid().answered_with(0), &happens(Some("ftp"), CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.ftp")]);
         assert!(!checks[0].message.contains("ca.pem"), "{}", checks[0].message);
+    }
+
+    /// A recorded handshake failure is the cause the scenario's note gives: the check
+    /// does not guess at it a second time.
+    #[test]
+    fn a_missing_ftps_fetch_after_a_recorded_handshake_failure_gives_no_second_hint() {
+        let mut evidence = valid().answered_with(0);
+        evidence.tls_failures.push("explicit FTPS: the client ended the TLS handshake after AUTH TLS".to_owned());
+        let checks = judge(&evidence, &happens(Some("ftps"), CredentialsExpect::Any), &settings());
+        assert_eq!(checks[0].message, "the package was never requested from the staging server (waited 2000 ms)");
     }
 
     #[test]

@@ -87,11 +87,13 @@ fn flood(evidence: &Evidence, judgement: &mut Judgement) {
 /// not explain this one's (an HTTPS scenario's `UnknownCA` once made package-large,
 /// fetched over plain HTTP, inconclusive).
 ///
-/// A failed implicit-FTPS handshake is recorded the same way (its error starts with
-/// `implicit FTPS`) and softens the FTPS fetch as the HTTPS one does the HTTPS fetch.
+/// A failed FTPS handshake is recorded the same way (its error starts with `implicit
+/// FTPS:`, or `explicit FTPS:` for one after AUTH TLS, which the staging server reads
+/// from the client's TLS records) and softens the FTPS fetch as the HTTPS one does the
+/// HTTPS fetch, only when no request for the package came over FTPS.
 fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
     let fetched_over = |protocol: &str| evidence.staging.iter().any(|e| e.protocol == protocol);
-    let over_ftps = |error: &&String| error.starts_with("implicit FTPS");
+    let over_ftps = |error: &&String| crate::evidence::on_ftps_listener(error);
     let error = match evidence.tls_failures.iter().find(|e| !over_ftps(e)).filter(|_| !fetched_over("https")) {
         Some(error) => Some(error),
         None => evidence.tls_failures.iter().find(over_ftps).filter(|_| !fetched_over("ftps")),
@@ -111,7 +113,7 @@ fn untrusted_certificate(evidence: &Evidence, judgement: &mut Judgement) {
         }
     }
     if changed {
-        let listener = if over_ftps(&error) { "implicit FTPS" } else { "HTTPS" };
+        let listener = if over_ftps(&error) { "FTPS" } else { "HTTPS" };
         let note = format!(
             "a TLS handshake with the staging server's {listener} listener, where this scenario's package waited, \
              failed ({error}) and no request for the package came over it: the target probably does not trust the \
@@ -513,5 +515,30 @@ mod tests {
             judged.checks
         );
         assert!(judged.note.as_deref().is_some_and(|n| n.contains("implicit FTPS")));
+    }
+
+    /// After AUTH TLS: the same softening and note, limited to what depends on the
+    /// download, and none once the package was requested over FTPS.
+    #[test]
+    fn an_explicit_ftps_client_that_does_not_trust_the_run_ca_is_inconclusive_too() {
+        let fetch = crate::plan::FetchExpect {
+            happens: true,
+            protocol: Some("ftps".into()),
+            credentials: crate::plan::CredentialsExpect::Any,
+        };
+        let expectations = Expectations {
+            common: ExpectSet { response: response(&[1]), fetch: Some(fetch), ..ExpectSet::default() },
+            any_of: vec![],
+        };
+        let error = "explicit FTPS: the client ended the TLS handshake after AUTH TLS with an encrypted alert";
+        let mut evidence = valid().answered_with(0);
+        evidence.tls_failures.push(error.to_owned());
+        let judged = judge(&evidence, &expectations, &settings());
+        let outline = outline(&judged.checks);
+        assert!(outline.contains(&(Verdict::Inconclusive, "target.fetch.ftps")), "{:#?}", judged.checks);
+        // The answer's error code does not depend on the download: its failure stands.
+        assert!(outline.iter().any(|(v, _)| *v == Verdict::Fail), "{:#?}", judged.checks);
+        let note = judged.note.as_deref().unwrap_or_default();
+        assert!(note.contains("FTPS listener") && note.contains(error) && note.contains("ca.pem"), "{note}");
     }
 }

@@ -58,3 +58,43 @@ async fn an_https_scenarios_tls_failure_does_not_leak_into_a_plain_http_scenario
     );
     assert_eq!(http.verdict, Verdict::Fail, "{problems}");
 }
+
+/// `pens-conform serve target` without `--trust-ca`: the reference target trusts no CA of
+/// ours, so its explicit-FTPS handshake (after AUTH TLS) fails as the HTTPS one does. The
+/// FTPS listener records it, and `ftps-fetch` is inconclusive with the CA note, not a
+/// failure saying the package was never requested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_explicit_ftps_fetch_that_fails_its_handshake_is_inconclusive_with_the_ca_note() {
+    let scenarios = support::target_scenarios_named(&["ftps-fetch"]);
+    let deadlines = support::defect_deadlines();
+    // FTPS supported and claimed, as `serve target` does (it claims FTP too).
+    let mut claims = pens_mock::reference_capabilities();
+    claims.ftps = pens_mock::full_capabilities().ftps;
+    let target_options = ReferenceTargetOptions::builder()
+        .capabilities(claims.clone())
+        .fetch_timeout(support::fetch_timeout(&deadlines))
+        .max_package_bytes(support::MAX_PACKAGE_BYTES)
+        .build();
+    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
+        .expect("the reference target starts");
+    let mut options = support::options(target.url(), deadlines);
+    options.claims = claims;
+    options.ca = Some(Arc::new(RunCa::generate(&[]).expect("a run CA")));
+    let report = support::run(&scenarios, &options).await;
+    let problems = support::describe_problems(&report);
+    let ftps = report.scenarios.iter().find(|s| s.id == "ftps-fetch").expect("the scenario ran");
+
+    assert_eq!(ftps.verdict, Verdict::Inconclusive, "{problems}");
+    assert!(ftps.checks.iter().all(|c| c.verdict != Verdict::Fail), "{problems}");
+    assert!(
+        ftps.checks.iter().any(|c| c.requirement == "target.fetch.ftps" && c.verdict == Verdict::Inconclusive),
+        "{problems}"
+    );
+    let note = ftps.note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("FTPS listener")
+            && note.contains("explicit FTPS: the client ended the TLS handshake after AUTH TLS")
+            && note.contains("does not trust the run's CA"),
+        "{note}"
+    );
+}

@@ -98,7 +98,7 @@ pub(super) async fn unwrap_tls(
 
 /// Two connected TCP streams on `ip`, through a listener that accepts exactly one
 /// connection and then closes; a connection from anyone else in that instant is refused.
-async fn loopback_pair(ip: std::net::IpAddr) -> io::Result<(TcpStream, TcpStream)> {
+pub(super) async fn loopback_pair(ip: std::net::IpAddr) -> io::Result<(TcpStream, TcpStream)> {
     let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
     let addr = listener.local_addr()?;
     let (ours, (theirs, peer)) = tokio::try_join!(TcpStream::connect(addr), listener.accept())?;
