@@ -52,7 +52,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
                 other => CheckResult::new(
                     Verdict::Fail,
                     &req::TARGET_RECEIPT_OUTCOME,
-                    format!("{label} reports {}", other.map_or("no readable error".to_owned(), |c| c.to_string())),
+                    format!("{label} reports {}", reported(other, receipt.notification.get("error-text"))),
                 )
                 .expected_actual(codes_text(acceptable), other.map_or("-".to_owned(), |c| c.to_string())),
             });
@@ -336,6 +336,22 @@ fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option
     }
 }
 
+/// A code the scenario did not expect, with what it means and the target's own words
+/// for it, so the reader need not look the code up: `1440 (CMI010: insufficient host
+/// storage; its error-text: "package over 256 MiB")`.
+fn reported(code: Option<u16>, error_text: Option<&str>) -> String {
+    let Some(code) = code else { return "no readable error".to_owned() };
+    let meaning = pens_proto::ErrorCode(code).describe();
+    let meaning = meaning.trim_end_matches('.');
+    match error_text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let text: String = text.chars().take(120).collect();
+            format!("{code} ({meaning}; its error-text: {text:?})")
+        }
+        None => format!("{code} ({meaning})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use pens_mock::{CredentialsPresented, Endpoint};
@@ -426,7 +442,25 @@ mod tests {
         let checks = judge(&evidence, &codes(&[0], &[]), &settings());
         let outcomes: Vec<&str> =
             checks.iter().filter(|c| c.requirement == "target.receipt.outcome").map(|c| c.message.as_str()).collect();
-        assert_eq!(outcomes, ["receipt 1 reports 0", "receipt 2 reports 1310"]);
+        assert_eq!(
+            outcomes,
+            [
+                "receipt 1 reports 0",
+                "receipt 2 reports 1310 (Invalid or unresponsive package URL; its error-text: \"done\")"
+            ]
+        );
+    }
+
+    /// An unexpected code says what it means and what the target said about it: "receipt
+    /// reports 1440" alone sends the reader to the spec.
+    #[test]
+    fn an_unexpected_code_says_what_it_means_and_quotes_the_error_text() {
+        let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 1440);
+        let checks = judge(&evidence, &codes(&[0], &[]), &settings());
+        let meaning = pens_proto::ErrorCode(1440).describe();
+        let expected = format!("receipt reports 1440 ({}; its error-text: \"done\")", meaning.trim_end_matches('.'));
+        assert_eq!(checks[0].message, expected);
+        assert!(expected.to_lowercase().contains("storage"), "{expected}");
     }
 
     #[test]
@@ -435,14 +469,14 @@ mod tests {
         let cases = [
             (1310, Verdict::Pass, "receipt reports 1310"),
             (1301, Verdict::Warn, "receipt reports 1301; 1310 is more precise"),
-            (0, Verdict::Fail, "receipt reports 0"),
-            (1312, Verdict::Fail, "receipt reports 1312"),
+            (0, Verdict::Fail, "receipt reports 0 ("),
+            (1312, Verdict::Fail, "receipt reports 1312 ("),
         ];
         for (code, verdict, message) in cases {
             let evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, code);
             let checks = judge(&evidence, &expect, &settings());
             assert_eq!(outline(&checks), [(verdict, "target.receipt.outcome")], "{code}");
-            assert_eq!(checks[0].message, message);
+            assert!(checks[0].message.starts_with(message), "{code}: {}", checks[0].message);
         }
     }
 
