@@ -41,6 +41,17 @@ fn an_unreachable_target_stops_the_run_with_exit_3() {
     assert!(report["aborted"].as_str().is_some_and(|reason| reason.contains(&url)), "{}", report["aborted"]);
 }
 
+/// `target --url URL --report-dir DIR/reports`, and how long it took.
+fn timed_target_run(url: &str, dir: &TempDir) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    let output = pens_conform()
+        .args(["target", "--url", url, "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .output()
+        .expect("runs");
+    (output, started.elapsed())
+}
+
 /// A refused connection is an answer: nothing was delivered, so no receipt can come and
 /// the run must not sit out the default 30 s receipt deadline before it says RUN
 /// STOPPED (it once did). The bound is far below that deadline, not a speed goal.
@@ -48,13 +59,7 @@ fn an_unreachable_target_stops_the_run_with_exit_3() {
 fn an_unreachable_target_stops_the_run_without_waiting_for_a_receipt() {
     let dir = TempDir::new("target-closed-default");
     let url = format!("http://127.0.0.1:{}/pens", closed_port());
-    let started = Instant::now();
-    let output = pens_conform()
-        .args(["target", "--url", &url, "--report-dir"])
-        .arg(dir.path().join("reports"))
-        .output()
-        .expect("runs");
-    let took = started.elapsed();
+    let (output, took) = timed_target_run(&url, &dir);
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     assert!(took < Duration::from_secs(10), "took {took:?} to find that nothing listens at {url}");
 }
@@ -83,13 +88,7 @@ fn not_found_server() -> std::net::SocketAddr {
 fn a_wrong_path_stops_the_run_at_once_saying_so_once_in_every_report() {
     let dir = TempDir::new("target-404");
     let url = format!("http://{}/wrong", not_found_server());
-    let started = Instant::now();
-    let output = pens_conform()
-        .args(["target", "--url", &url, "--report-dir"])
-        .arg(dir.path().join("reports"))
-        .output()
-        .expect("runs");
-    let took = started.elapsed();
+    let (output, took) = timed_target_run(&url, &dir);
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     // The default ack deadline is 10 s: the answer came at once, and nothing waits for it.
     assert!(took < Duration::from_secs(8), "took {took:?}");
