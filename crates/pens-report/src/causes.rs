@@ -38,16 +38,42 @@ impl Cause<'_> {
         self.scenarios.len() > 1
     }
 
-    /// The scenarios of this cause whose check shows other evidence (expected, actual,
-    /// diff) than [`Cause::check`], in report order: a renderer that shows the cause's
-    /// evidence once says these differ (and where theirs is).
+    /// Each distinct evidence (expected, actual, diff) its scenarios recorded for this
+    /// finding, with the scenarios that recorded it: the commonest first (the first to
+    /// appear on a tie), which is [`Cause::check`]'s own. A scenario that recorded the
+    /// finding twice with different evidence is in both.
+    pub fn variants<'a>(&self, report: &'a RunReport) -> Vec<Cause<'a>> {
+        let mut variants: Vec<Cause<'a>> = Vec::new();
+        for scenario in report.scenarios.iter().filter(|s| self.scenarios.contains(&s.id.as_str())) {
+            for check in scenario.checks.iter().filter(|c| same_cause(c, self.check)) {
+                let index = match variants.iter().position(|v| v.check == check) {
+                    Some(index) => index,
+                    None => {
+                        variants.push(Cause { check, scenarios: Vec::new() });
+                        variants.len() - 1
+                    }
+                };
+                let variant = &mut variants[index];
+                if variant.scenarios.last() != Some(&scenario.id.as_str()) {
+                    variant.scenarios.push(&scenario.id);
+                }
+            }
+        }
+        // Stable: ties keep the order of first appearance.
+        variants.sort_by(|a, b| b.scenarios.len().cmp(&a.scenarios.len()));
+        variants
+    }
+
+    /// The scenarios of this cause that did not record [`Cause::check`]'s evidence, in
+    /// report order: a renderer that shows the cause's evidence once says these differ
+    /// (and where theirs is).
     pub fn differing<'a>(&self, report: &'a RunReport) -> Vec<&'a str> {
+        let shown: Vec<&str> = self.variants(report).first().map(|v| v.scenarios.clone()).unwrap_or_default();
         report
             .scenarios
             .iter()
-            .filter(|s| self.scenarios.contains(&s.id.as_str()))
-            .filter(|s| !s.checks.iter().any(|c| c == self.check))
             .map(|s| s.id.as_str())
+            .filter(|id| self.scenarios.contains(id) && !shown.contains(id))
             .collect()
     }
 }
@@ -72,21 +98,8 @@ pub fn group_causes(report: &RunReport, min: Verdict) -> Vec<Cause<'_>> {
     }
     // Each cause shows the evidence most of its scenarios recorded.
     for cause in &mut causes {
-        let variants = report
-            .scenarios
-            .iter()
-            .filter(|s| cause.scenarios.contains(&s.id.as_str()))
-            .filter_map(|s| s.checks.iter().find(|c| same_cause(c, cause.check)));
-        let mut counted: Vec<(&CheckResult, usize)> = Vec::new();
-        for check in variants {
-            match counted.iter_mut().find(|(c, _)| *c == check) {
-                Some((_, n)) => *n += 1,
-                None => counted.push((check, 1)),
-            }
-        }
-        // `max_by_key` keeps the last of equals; the reversed list makes it the first.
-        if let Some((check, _)) = counted.into_iter().rev().max_by_key(|(_, n)| *n) {
-            cause.check = check;
+        if let Some(commonest) = cause.variants(report).first() {
+            cause.check = commonest.check;
         }
     }
     // A stable sort keeps first appearance as the last tie-breaker.

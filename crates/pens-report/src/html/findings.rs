@@ -44,29 +44,7 @@ impl<'r> Finding<'_, 'r> {
 
 /// The causes, in their order, each with its variants of evidence.
 pub(crate) fn findings<'c, 'r>(report: &'r RunReport, causes: &'c [Cause<'r>]) -> Vec<Finding<'c, 'r>> {
-    causes.iter().map(|cause| Finding { cause, variants: variants(report, cause) }).collect()
-}
-
-/// The distinct checks (by every field) stating `cause` in its scenarios, each with the
-/// scenarios that recorded it; the cause's own evidence first.
-fn variants<'r>(report: &'r RunReport, cause: &Cause<'r>) -> Vec<Cause<'r>> {
-    let mut variants = vec![Cause { check: cause.check, scenarios: Vec::new() }];
-    for scenario in report.scenarios.iter().filter(|s| cause.scenarios.contains(&s.id.as_str())) {
-        for check in scenario.checks.iter().filter(|c| same_cause(c, cause.check)) {
-            let variant = match variants.iter_mut().position(|v| v.check == check) {
-                Some(i) => &mut variants[i],
-                None => {
-                    variants.push(Cause { check, scenarios: Vec::new() });
-                    variants.last_mut().expect("just pushed")
-                }
-            };
-            if variant.scenarios.last() != Some(&scenario.id.as_str()) {
-                variant.scenarios.push(&scenario.id);
-            }
-        }
-    }
-    variants.retain(|v| !v.scenarios.is_empty());
-    variants
+    causes.iter().map(|cause| Finding { cause, variants: cause.variants(report) }).collect()
 }
 
 /// The `id` of a finding's entry in the index: `cause-<n>`, `n` its place from 1, so
