@@ -60,7 +60,7 @@ impl Cause<'_> {
             }
         }
         // Stable: ties keep the order of first appearance.
-        variants.sort_by(|a, b| b.scenarios.len().cmp(&a.scenarios.len()));
+        variants.sort_by_key(|v| std::cmp::Reverse(v.scenarios.len()));
         variants
     }
 
