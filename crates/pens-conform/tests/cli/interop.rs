@@ -75,6 +75,41 @@ fn php_pens() -> Option<PhpPens> {
     }
 }
 
+/// php-pens's target (`interop/php-pens/target`) under PHP's built-in server on a free
+/// port, with `WORKERS` workers; curl trusts the run's CA in `DIR/ca` (written by
+/// `--ca-dir` before the first HTTPS or FTPS fetch), and with `SMTP` PHP mails through
+/// our `sendmail.php` to that address.
+struct PhpTarget {
+    port: u16,
+    ca_dir: PathBuf,
+    server: PhpServer,
+}
+
+impl PhpTarget {
+    fn start(php_pens: &PhpPens, dir: &TempDir, workers: u32, smtp: Option<&str>) -> PhpTarget {
+        let port = closed_port();
+        let ca_dir = dir.path().join("ca");
+        let glue = workspace_root().join("interop/php-pens");
+        let mut args = vec![
+            "-S".to_owned(),
+            format!("127.0.0.1:{port}"),
+            "-t".to_owned(),
+            glue.join("target").display().to_string(),
+            "-d".to_owned(),
+            format!("curl.cainfo={}", ca_dir.join("ca.pem").display()),
+        ];
+        let mut env =
+            vec![("PHP_CLI_SERVER_WORKERS", workers.to_string()), ("PHP_PENS_DIR", php_pens.dir.display().to_string())];
+        if let Some(smtp) = smtp {
+            args.push("-d".to_owned());
+            args.push(format!("sendmail_path={} {}", php_pens.php.display(), glue.join("sendmail.php").display()));
+            env.push(("PHP_PENS_SMTP", smtp.to_owned()));
+        }
+        let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+        PhpTarget { port, ca_dir, server }
+    }
+}
+
 /// `php -S` in its own process group, killed with all its workers when dropped.
 struct PhpServer {
     child: Child,
@@ -246,30 +281,11 @@ fn source_line_exists(php_pens: &Path, source: &str) -> Result<(), String> {
 fn php_pens_as_a_target_gets_the_expected_verdicts() {
     let Some(php_pens) = php_pens() else { return };
     let dir = TempDir::new("interop-target");
-    let port = closed_port();
     let smtp = format!("127.0.0.1:{}", closed_port());
-    let ca_dir = dir.path().join("ca");
-    let glue = workspace_root().join("interop/php-pens");
-    let args = vec![
-        "-S".to_owned(),
-        format!("127.0.0.1:{port}"),
-        "-t".to_owned(),
-        glue.join("target").display().to_string(),
-        // curl verifies certificates: the run's CA (written by --ca-dir before the
-        // first HTTPS or FTPS fetch).
-        "-d".to_owned(),
-        format!("curl.cainfo={}", ca_dir.join("ca.pem").display()),
-        "-d".to_owned(),
-        format!("sendmail_path={} {}", php_pens.php.display(), glue.join("sendmail.php").display()),
-    ];
-    let env = [
-        // Two requests per collect (the answer, then the download), ten collects at once
-        // in ten-collects-at-once.
-        ("PHP_CLI_SERVER_WORKERS", "24".to_owned()),
-        ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
-        ("PHP_PENS_SMTP", smtp.clone()),
-    ];
-    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+    // Two requests per collect (the answer, then the download), ten collects at once in
+    // ten-collects-at-once.
+    let target = PhpTarget::start(&php_pens, &dir, 24, Some(&smtp));
+    let (port, ca_dir, server) = (target.port, target.ca_dir, target.server);
     // One scenario at a time: php-pens downloads every package to the temp folder under
     // its file name (pens_server.php:177), so two collects of `scorm12-minimal.zip` at
     // once overwrite and delete each other's download, and the alert our importer sends
@@ -295,19 +311,8 @@ fn php_pens_as_a_target_gets_the_expected_verdicts() {
 fn php_pens_security_rows_name_the_security_finding_not_the_shared_warning() {
     let Some(php_pens) = php_pens() else { return };
     let dir = TempDir::new("interop-headline");
-    let port = closed_port();
-    let ca_dir = dir.path().join("ca");
-    let glue = workspace_root().join("interop/php-pens");
-    let args = vec![
-        "-S".to_owned(),
-        format!("127.0.0.1:{port}"),
-        "-t".to_owned(),
-        glue.join("target").display().to_string(),
-        "-d".to_owned(),
-        format!("curl.cainfo={}", ca_dir.join("ca.pem").display()),
-    ];
-    let env = [("PHP_CLI_SERVER_WORKERS", "8".to_owned()), ("PHP_PENS_DIR", php_pens.dir.display().to_string())];
-    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+    let target = PhpTarget::start(&php_pens, &dir, 8, None);
+    let (port, ca_dir, server) = (target.port, target.ca_dir, target.server);
     let reports = dir.path().join("reports");
     let output = pens_conform()
         .args(["target", "--url", &format!("http://127.0.0.1:{port}/index.php"), "--jobs", "1"])
