@@ -353,7 +353,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::model::{Harness, ScenarioResult, Summary, TargetInfo};
+    use crate::model::ScenarioResult;
 
     const ENTRY: &str = "[[expected-failure]]\nscenario = \"a\"\nreason = \"LMS-1: known\"\n";
 
@@ -473,21 +473,7 @@ mod tests {
     fn report(verdicts: &[(&str, Verdict)]) -> RunReport {
         let scenarios: Vec<ScenarioResult> =
             verdicts.iter().map(|(id, verdict)| ScenarioResult::new(*id, "t", "f.toml", *verdict)).collect();
-        RunReport {
-            format_version: crate::FORMAT_VERSION,
-            harness: Harness { name: "pens-conform".into(), version: "0".into() },
-            mode: "target".into(),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            duration_ms: 0,
-            target: TargetInfo { url: "http://t".into(), name: None, claims: Default::default(), observed: Vec::new() },
-            summary: Summary::of(&scenarios),
-            aborted: None,
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        }
+        crate::fixture::report(scenarios)
     }
 
     #[test]

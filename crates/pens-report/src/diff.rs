@@ -345,31 +345,12 @@ fn write_check_changes(out: &mut String, change: &VerdictChange) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Harness, ScenarioResult, Summary, TargetInfo};
+    use crate::model::ScenarioResult;
 
     fn report(scenarios: &[(&str, Verdict)]) -> RunReport {
         let scenarios: Vec<ScenarioResult> =
             scenarios.iter().map(|(id, verdict)| ScenarioResult::new(*id, "title", "f.toml", *verdict)).collect();
-        RunReport {
-            format_version: FORMAT_VERSION,
-            harness: Harness { name: "pens-conform".into(), version: "0.1.0".into() },
-            mode: "target".into(),
-            started_at: "2026-06-01T00:00:00Z".into(),
-            duration_ms: 1,
-            target: TargetInfo {
-                url: "http://127.0.0.1:1/pens".into(),
-                name: None,
-                claims: pens_proto::TargetCapabilities::default(),
-                observed: Vec::new(),
-            },
-            summary: Summary::of(&scenarios),
-            aborted: None,
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        }
+        crate::fixture::report(scenarios)
     }
 
     fn sample() -> ReportDiff {

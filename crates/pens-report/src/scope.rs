@@ -34,27 +34,13 @@ fn merged_line(report: &RunReport, merged: &MergedFrom) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Harness, MergedPartition, Partition, PartitionKind, ScenarioResult, Summary, TargetInfo};
+    use crate::model::{MergedPartition, Partition, PartitionKind, ScenarioResult};
     use crate::verdict::Verdict;
 
     fn report(total: usize) -> RunReport {
         let scenarios: Vec<ScenarioResult> =
             (0..total).map(|i| ScenarioResult::new(format!("s{i}"), "t", "f.toml", Verdict::Pass)).collect();
-        RunReport {
-            format_version: crate::FORMAT_VERSION,
-            harness: Harness { name: "pens-conform".into(), version: "0".into() },
-            mode: "target".into(),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            duration_ms: 0,
-            target: TargetInfo { url: "http://t".into(), name: None, claims: Default::default(), observed: Vec::new() },
-            summary: Summary::of(&scenarios),
-            aborted: None,
-            baseline: None,
-            scenario_digest: None,
-            partition: None,
-            merged_from: None,
-            scenarios,
-        }
+        crate::fixture::report(scenarios)
     }
 
     #[test]
