@@ -5,37 +5,11 @@
 
 use std::time::Duration;
 
-use pens_proto::{CollectCommand, PensResponse};
 use pens_report::{ScenarioResult, Verdict};
 use pens_runner::Deadlines;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::misbehaving::{fetch, post_receipt};
+use crate::discovery::http_only_target_that_accepts_everything;
 use crate::support;
-
-/// A target that answers 0 to every collect; it fetches an `http://` package and sends a
-/// receipt for it (so the preflight passes), and does nothing more for any other scheme:
-/// no fetch, no receipt, as php-pens does with an `ftps://` package.
-async fn answers_zero_and_forgets_other_schemes() -> MockServer {
-    let server = MockServer::start().await;
-    let runtime = tokio::runtime::Handle::current();
-    let ack = PensResponse::success("collect command received and understood").encode();
-    Mock::given(any())
-        .respond_with(move |request: &Request| {
-            let command = CollectCommand::decode(&request.body).command;
-            if let Some(url) = command.package_url.clone().filter(|url| url.starts_with("http://")) {
-                runtime.spawn(async move {
-                    fetch(url).await;
-                    post_receipt(&command).await;
-                });
-            }
-            ResponseTemplate::new(200).set_body_raw(ack.clone(), "text/plain")
-        })
-        .mount(&server)
-        .await;
-    server
-}
 
 fn deadlines() -> Deadlines {
     Deadlines {
@@ -48,7 +22,7 @@ fn deadlines() -> Deadlines {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_no_alternative_holds_each_one_says_what_was_observed_and_what_is_missing() {
-    let target = answers_zero_and_forgets_other_schemes().await;
+    let target = http_only_target_that_accepts_everything().await;
     let scenarios = support::target_scenarios_named(&["ftps-not-claimed", "package-url-unknown-scheme"]);
     let mut options = support::options(format!("{}/pens", target.uri()), deadlines());
     options.jobs = 2;

@@ -120,8 +120,9 @@ async fn unknown_claims_discover_a_target_that_refuses_the_optional_transports()
 
 /// A target that answers 0 to everything, fetches and receipts `http://` packages, and
 /// does nothing at all with an `ftp://` or `ftps://` one, nor with a `mailto:` receipt;
-/// it never sends an alert.
-async fn http_only_target_that_accepts_everything() -> MockServer {
+/// it never sends an alert. As php-pens does with an `ftps://` package: no fetch, no
+/// receipt.
+pub(crate) async fn http_only_target_that_accepts_everything() -> MockServer {
     let server = MockServer::start().await;
     let runtime = tokio::runtime::Handle::current();
     let ack = PensResponse::success("collect command received and understood").encode();
