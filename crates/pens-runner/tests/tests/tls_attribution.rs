@@ -17,7 +17,6 @@ use crate::support;
 /// its handshake (`UnknownCA`), and that sends its receipt before it fetches, so the
 /// plain HTTP scenario fails a check a TLS note would soften (`target.receipt.after-fetch`).
 fn untrusting_target() -> (ReferenceTarget, pens_runner::RunOptions) {
-    let run_ca = RunCa::generate(&[]).expect("a run CA");
     let other_ca = RunCa::generate(&[]).expect("another CA");
     let deadlines = support::defect_deadlines();
     let target_options = ReferenceTargetOptions::builder()
@@ -26,14 +25,25 @@ fn untrusting_target() -> (ReferenceTarget, pens_runner::RunOptions) {
         .fetch_timeout(support::fetch_timeout(&deadlines))
         .max_package_bytes(support::MAX_PACKAGE_BYTES)
         .build();
-    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
-        .expect("the reference target starts");
-    let mut options = support::options(target.url(), deadlines);
-    options.ca = Some(Arc::new(run_ca));
+    let (target, mut options) = start_with_a_run_ca_it_does_not_trust(target_options, deadlines);
     options.jobs = 2;
     // A window long enough that the HTTPS scenario's handshake fails while the HTTP
     // one is still being watched, however the two are scheduled.
     options.deadlines.quiet = Duration::from_millis(1500);
+    (target, options)
+}
+
+/// Starts the reference target with `target_options`, and options pointing at it with a
+/// fresh run CA, which the target does not trust (`target_options` gives it no root of
+/// the run's). Keep the target alive for the whole run.
+fn start_with_a_run_ca_it_does_not_trust(
+    target_options: ReferenceTargetOptions,
+    deadlines: pens_runner::Deadlines,
+) -> (ReferenceTarget, pens_runner::RunOptions) {
+    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
+        .expect("the reference target starts");
+    let mut options = support::options(target.url(), deadlines);
+    options.ca = Some(Arc::new(RunCa::generate(&[]).expect("a run CA")));
     (target, options)
 }
 
@@ -75,11 +85,8 @@ async fn an_explicit_ftps_fetch_that_fails_its_handshake_is_inconclusive_with_th
         .fetch_timeout(support::fetch_timeout(&deadlines))
         .max_package_bytes(support::MAX_PACKAGE_BYTES)
         .build();
-    let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
-        .expect("the reference target starts");
-    let mut options = support::options(target.url(), deadlines);
+    let (_target, mut options) = start_with_a_run_ca_it_does_not_trust(target_options, deadlines);
     options.claims = claims;
-    options.ca = Some(Arc::new(RunCa::generate(&[]).expect("a run CA")));
     let report = support::run(&scenarios, &options).await;
     let problems = support::describe_problems(&report);
     let ftps = report.scenarios.iter().find(|s| s.id == "ftps-fetch").expect("the scenario ran");
