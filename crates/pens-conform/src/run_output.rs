@@ -281,6 +281,7 @@ fn bare_report(
         aborted,
         baseline: None,
         scenario_digest: Some(scope.digest.clone()),
+        harness_notes: Vec::new(),
         partition: scope.partition,
         merged_from: None,
         scenarios,

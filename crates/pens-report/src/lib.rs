@@ -45,8 +45,9 @@ pub use load::{
 pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
-    BodyEncoding, CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, MergedFrom, MergedPartition,
-    NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary, TargetInfo,
+    BodyEncoding, CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, HarnessNote, MergedFrom,
+    MergedPartition, NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary,
+    TargetInfo,
 };
 pub use schema::{load_report_schema, report_schema};
 pub use text::{counted, show_bytes, show_controls};

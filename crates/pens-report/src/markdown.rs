@@ -306,6 +306,7 @@ mod tests {
             aborted: aborted.map(str::to_owned),
             baseline: None,
             scenario_digest: None,
+            harness_notes: Vec::new(),
             partition: None,
             merged_from: None,
             scenarios,

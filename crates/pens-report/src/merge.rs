@@ -353,6 +353,8 @@ fn combine(inputs: Vec<PartitionReport>, order: Vec<usize>, reference: Partition
     };
     for report in reports {
         merged.scenarios.extend(report.scenarios);
+        // Each partition ran its own parties, so its notes stay its own.
+        merged.harness_notes.extend(report.harness_notes);
     }
     merged.scenarios.sort_by(|a, b| a.id.cmp(&b.id));
     merged.format_version = FORMAT_VERSION;

@@ -52,8 +52,35 @@ pub struct RunReport {
     /// partition of one run: which partitions, and when each ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<MergedFrom>,
+    /// What the harness's own parties met during the run that belongs to no scenario or
+    /// may have cost a scenario its evidence: traffic to keys of no scenario (counted,
+    /// not kept), refused or queued connections, capped FTP passive listeners, running
+    /// out of file descriptors. Said once for the run, so that no scenario is blamed
+    /// for it and nothing a hostile peer does goes unreported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub harness_notes: Vec<HarnessNote>,
     /// One entry per scenario, in id order.
     pub scenarios: Vec<ScenarioResult>,
+}
+
+/// One thing the harness's own parties met during a run (see
+/// [`RunReport::harness_notes`]), counted over the whole run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HarnessNote {
+    /// A stable kind, for machines: `unsolicited-traffic`, `connections-refused`,
+    /// `connections-queued`, `idle-connections-closed`, `passive-listeners-capped`,
+    /// `descriptors-exhausted`, ...
+    pub kind: String,
+    /// Which party of the harness met it: `collector`, `staging`, `ftp-staging`,
+    /// `smtp-sink`, `mock-target`, ...
+    pub party: String,
+    /// How many times it happened over the run.
+    pub count: u64,
+    /// How many bytes it concerned, when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// One sentence for a person: what happened and what it means for the verdicts.
+    pub message: String,
 }
 
 /// One slice of a scenario set spread over several runs (`--partition K/N`), e.g. one

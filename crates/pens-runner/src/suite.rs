@@ -269,6 +269,7 @@ pub(crate) fn finish_report(
         aborted,
         baseline: None,
         scenario_digest: None,
+        harness_notes: Vec::new(),
         partition: None,
         merged_from: None,
         scenarios: results,
