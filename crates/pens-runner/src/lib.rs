@@ -28,6 +28,7 @@ mod parties;
 mod plan;
 mod preflight;
 pub mod profile;
+pub mod profile_ranges;
 mod request;
 mod schedule;
 mod secret;

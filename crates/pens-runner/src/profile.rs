@@ -37,7 +37,9 @@
 //!
 //! [`Profile::parse`] takes any text and returns a profile or a [`ProfileError`] whose
 //! message names the file, and past the TOML syntax the line and column of the value at
-//! fault (`profile FILE:LINE:COLUMN: [limits] answer-bytes is 0; ...`). It never panics:
+//! fault (`profile FILE:LINE:COLUMN: [limits] answer-bytes is 0; ...`). Every number is
+//! held to its range ([`crate::profile_ranges`]: deadlines up to an hour, ...), so that
+//! no profile can make a run wait for ever or the harness overflow. It never panics:
 //! a profile is written by hand, and `fuzz/fuzz_targets/profile.rs` holds it to that.
 //! [`Profile::public_toml`] writes the profile back without its password, for the
 //! certification bundle; it reads back to the same profile.
@@ -48,6 +50,7 @@ use std::time::Duration;
 use pens_proto::{Support, TargetCapabilities};
 use serde::Deserialize;
 
+use crate::profile_ranges::{Unit, range_of};
 use crate::{Deadlines, Limits};
 
 /// A parsed profile. Secrets are resolved but never printed (`Debug` hides them).
@@ -150,7 +153,7 @@ struct ProfileFile {
 struct SecuritySection {
     #[serde(default)]
     enforce: bool,
-    max_package_bytes: Option<toml::Spanned<u64>>,
+    max_package_bytes: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,15 +189,17 @@ struct ClaimsSection {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[deadlines]`, read as [`LimitsSection`] is.
 struct DeadlinesSection {
-    ack: Option<toml::Spanned<u64>>,
-    fetch: Option<toml::Spanned<u64>>,
-    receipt: Option<toml::Spanned<u64>>,
-    quiet: Option<toml::Spanned<u64>>,
+    ack: Option<toml::Spanned<toml::Value>>,
+    fetch: Option<toml::Spanned<toml::Value>>,
+    receipt: Option<toml::Spanned<toml::Value>>,
+    quiet: Option<toml::Spanned<toml::Value>>,
 }
 
-/// `[limits]`: every value read as any TOML value, so that a zero, a negative number or
-/// a size that does not parse gets a message of ours with its line and column.
+/// `[deadlines]` and `[limits]`: every value read as any TOML value, so that a zero, a
+/// negative number, a number out of its range or a size that does not parse gets a
+/// message of ours with its line, column and range.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct LimitsSection {
@@ -226,52 +231,60 @@ impl Places<'_> {
         ProfileError::Invalid { origin: self.origin.to_owned(), line, column, problem }
     }
 
-    /// A size of bytes: an integer, or a string of digits and a unit (`"64KiB"`).
-    fn size(&self, key: &str, value: Option<toml::Spanned<toml::Value>>, default: u64) -> Result<u64, ProfileError> {
-        let Some(value) = value else { return Ok(default) };
-        let span = value.span();
-        let hint = pens_scenario::SIZE_HINT;
-        let bytes = match value.get_ref() {
-            toml::Value::Integer(n) => u64::try_from(*n).ok(),
-            toml::Value::String(text) => pens_scenario::parse_size(text),
-            _ => None,
-        };
-        match bytes {
-            Some(0) => Err(self.invalid(span, format!("[limits] {key} is 0; {hint}, greater than 0"))),
-            Some(bytes) => Ok(bytes),
-            None => {
-                Err(self.invalid(span, format!("[limits] {key}: {} is not a size; {hint}", shown(value.get_ref()))))
-            }
-        }
-    }
-
-    /// A count or a number of milliseconds: an integer greater than 0.
-    fn whole(
+    /// The number `[section] key`, or `default` when absent, held to its range of
+    /// [`PROFILE_RANGES`](crate::profile_ranges::PROFILE_RANGES): an integer, or for a
+    /// size also a string of digits and a unit (`"64KiB"`). Out of range, negative, or
+    /// not a number: an error naming the line, the column, the key and the range.
+    fn number(
         &self,
+        section: &str,
         key: &str,
         value: Option<toml::Spanned<toml::Value>>,
-        what: &str,
         default: u64,
     ) -> Result<u64, ProfileError> {
         let Some(value) = value else { return Ok(default) };
+        let spec = range_of(section, key);
         let span = value.span();
-        match value.get_ref() {
-            toml::Value::Integer(n) if *n > 0 => Ok(n.unsigned_abs()),
-            toml::Value::Integer(0) => {
-                Err(self.invalid(span, format!("[limits] {key} is 0; give {what} greater than 0")))
-            }
-            other => Err(self.invalid(span, format!("[limits] {key}: {} is not {what} greater than 0", shown(other)))),
+        let read = match (spec.unit, value.get_ref()) {
+            (_, toml::Value::Integer(n)) => u64::try_from(*n).ok(),
+            (Unit::Bytes, toml::Value::String(text)) => pens_scenario::parse_size(text),
+            _ => None,
+        };
+        let hint = spec.hint();
+        let what = match spec.unit {
+            Unit::Milliseconds => "a number of milliseconds",
+            Unit::Bytes => "a size",
+            Unit::Count => "a whole number",
+        };
+        match read {
+            Some(n) if spec.range.contains(&n) => Ok(n),
+            Some(0) => Err(self.invalid(span, format!("[{section}] {key} is 0; {hint}"))),
+            Some(n) => Err(self.invalid(span, format!("[{section}] {key}: {n} is out of range; {hint}"))),
+            None => Err(self.invalid(span, format!("[{section}] {key}: {} is not {what}; {hint}", shown(value.get_ref())))),
         }
     }
 
+    /// A count, as [`Places::number`].
     fn count(
         &self,
         key: &str,
         value: Option<toml::Spanned<toml::Value>>,
         default: usize,
     ) -> Result<usize, ProfileError> {
-        let n = self.whole(key, value, "a whole number", default as u64)?;
+        let n = self.number("limits", key, value, default as u64)?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Milliseconds, as [`Places::number`].
+    fn ms(
+        &self,
+        section: &str,
+        key: &str,
+        value: Option<toml::Spanned<toml::Value>>,
+        default: Duration,
+    ) -> Result<Duration, ProfileError> {
+        let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+        Ok(Duration::from_millis(self.number(section, key, value, default)?))
     }
 }
 
@@ -329,30 +342,13 @@ impl Profile {
             }
             (None, None) => None,
         };
-        let deadlines_file = file.deadlines;
-        for (name, value) in
-            [("ack", &deadlines_file.ack), ("fetch", &deadlines_file.fetch), ("receipt", &deadlines_file.receipt)]
-        {
-            if let Some(value) = value.as_ref().filter(|v| *v.get_ref() == 0) {
-                let problem = format!("[deadlines] {name} is 0; give milliseconds greater than 0");
-                return Err(places.invalid(value.span(), problem));
-            }
-        }
-        let defaults = Deadlines::default();
-        let ms = |value: Option<toml::Spanned<u64>>, default: Duration| {
-            value.map_or(default, |v| Duration::from_millis(v.into_inner()))
-        };
-        let deadlines = Deadlines {
-            ack: ms(deadlines_file.ack, defaults.ack),
-            fetch: ms(deadlines_file.fetch, defaults.fetch),
-            receipt: ms(deadlines_file.receipt, defaults.receipt),
-            quiet: ms(deadlines_file.quiet, defaults.quiet),
-        };
+        let deadlines = deadlines(file.deadlines, &places)?;
         let limits = limits(file.limits, &places)?;
         let security = file.security;
-        if let Some(value) = security.max_package_bytes.as_ref().filter(|v| *v.get_ref() == 0) {
-            return Err(places.invalid(value.span(), "[security] max-package-bytes is 0; give bytes".to_owned()));
-        }
+        let max_package_bytes = match security.max_package_bytes {
+            Some(value) => Some(places.number("security", "max-package-bytes", Some(value), 0)?),
+            None => None,
+        };
         let claims = file.claims;
         Ok(Profile {
             url: target.url,
@@ -373,7 +369,7 @@ impl Profile {
             deadlines,
             limits,
             enforce_security: security.enforce,
-            max_package_bytes: security.max_package_bytes.map(toml::Spanned::into_inner),
+            max_package_bytes,
         })
     }
 
@@ -454,26 +450,32 @@ impl Profile {
     }
 }
 
+/// The `[deadlines]` section over the defaults.
+fn deadlines(section: DeadlinesSection, places: &Places<'_>) -> Result<Deadlines, ProfileError> {
+    let d = Deadlines::default();
+    Ok(Deadlines {
+        ack: places.ms("deadlines", "ack", section.ack, d.ack)?,
+        fetch: places.ms("deadlines", "fetch", section.fetch, d.fetch)?,
+        receipt: places.ms("deadlines", "receipt", section.receipt, d.receipt)?,
+        quiet: places.ms("deadlines", "quiet", section.quiet, d.quiet)?,
+    })
+}
+
 /// The `[limits]` section over the defaults.
 fn limits(section: LimitsSection, places: &Places<'_>) -> Result<Limits, ProfileError> {
     let d = Limits::default();
-    let grace_ms = u64::try_from(d.scenario_grace.as_millis()).unwrap_or(u64::MAX);
+    let size = |key: &str, value, default| places.number("limits", key, value, default);
     Ok(Limits {
-        answer_bytes: places.size("answer-bytes", section.answer_bytes, d.answer_bytes)?,
+        answer_bytes: size("answer-bytes", section.answer_bytes, d.answer_bytes)?,
         header_count: places.count("header-count", section.header_count, d.header_count)?,
-        header_bytes: places.size("header-bytes", section.header_bytes, d.header_bytes)?,
+        header_bytes: size("header-bytes", section.header_bytes, d.header_bytes)?,
         redirects: places.count("redirects", section.redirects, d.redirects)?,
-        package_bytes: places.size("package-bytes", section.package_bytes, d.package_bytes)?,
+        package_bytes: size("package-bytes", section.package_bytes, d.package_bytes)?,
         zip_entries: places.count("zip-entries", section.zip_entries, d.zip_entries)?,
-        unpacked_bytes: places.size("unpacked-bytes", section.unpacked_bytes, d.unpacked_bytes)?,
+        unpacked_bytes: size("unpacked-bytes", section.unpacked_bytes, d.unpacked_bytes)?,
         notifications: places.count("notifications", section.notifications, d.notifications)?,
         connections: places.count("connections", section.connections, d.connections)?,
-        scenario_grace: Duration::from_millis(places.whole(
-            "scenario-grace",
-            section.scenario_grace,
-            "milliseconds",
-            grace_ms,
-        )?),
+        scenario_grace: places.ms("limits", "scenario-grace", section.scenario_grace, d.scenario_grace)?,
     })
 }
 
@@ -532,21 +534,21 @@ mod tests {
     #[test]
     fn bad_limits_name_the_key_line_and_column() {
         let cases = [
-            ("[limits]\nanswer-bytes = 0\n", "profile p.toml:2:16: [limits] answer-bytes is 0; give bytes"),
+            ("[limits]\nanswer-bytes = 0\n", "profile p.toml:2:16: [limits] answer-bytes is 0; give a size from 1"),
             (
                 "[limits]\nheader-bytes = \"1 potato\"\n",
                 "profile p.toml:2:16: [limits] header-bytes: \"1 potato\" is not a size",
             ),
             (
                 "[limits]\nredirects = 0\n",
-                "profile p.toml:2:13: [limits] redirects is 0; give a whole number greater than 0",
+                "profile p.toml:2:13: [limits] redirects is 0; give a whole number from 1 to 100",
             ),
             (
                 "[limits]\nzip-entries = -3\n",
-                "profile p.toml:2:15: [limits] zip-entries: -3 is not a whole number greater than 0",
+                "profile p.toml:2:15: [limits] zip-entries: -3 is not a whole number; give a whole number from 1",
             ),
             ("[limits]\nconnections = \"many\"\n", "[limits] connections: \"many\" is not a whole number"),
-            ("[limits]\nscenario-grace = 0\n", "[limits] scenario-grace is 0; give milliseconds greater than 0"),
+            ("[limits]\nscenario-grace = 0\n", "[limits] scenario-grace is 0; give milliseconds from 1 to 3600000"),
             ("[limits]\nnotifications = 1.5\n", "[limits] notifications: 1.5 is not a whole number"),
             ("[limits]\npackage-bytes = -5\n", "[limits] package-bytes: -5 is not a size"),
         ];
@@ -565,7 +567,7 @@ mod tests {
             "[target]\nurl = \"http://lms/pens\"\nsystem-password-env = \"PW\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
             "[target]\nurl = \"http://lms/pens\"\nsystem-password = \"from-env\"\n[claims]\nftp = \"yes\"\n[deadlines]\nack = 500\n",
             "[limits]\nanswer-bytes = 1000\nheader-bytes = \"3KiB\"\nscenario-grace = 1\nconnections = 7\n",
-            "[limits]\npackage-bytes = \"18446744073709551615\"\nunpacked-bytes = \"17179869183GiB\"\n",
+            "[limits]\npackage-bytes = \"64GiB\"\nunpacked-bytes = \"1099511627775\"\n",
         ] {
             let profile = parse(text).expect("valid");
             let public = profile.public_toml();
@@ -629,6 +631,75 @@ mod tests {
             let known: Vec<String> =
                 schema["properties"][section]["properties"].as_object().expect("keys").keys().cloned().collect();
             assert_eq!(sorted(&keys), sorted(&known), "[{section}]");
+        }
+    }
+
+    /// Every number of the profile, from [`PROFILE_RANGES`](crate::profile_ranges::PROFILE_RANGES):
+    /// its bounds are accepted; one past them, `i64::MAX` (the value that once panicked
+    /// tokio's semaphore for `connections` and made `ack` wait for ever) and a negative
+    /// number are refused with the file, line, column, key and range.
+    #[test]
+    fn every_number_is_held_to_its_range() {
+        use crate::profile_ranges::{PROFILE_RANGES, Unit};
+        for number in &PROFILE_RANGES {
+            let (section, key) = (number.section, number.key);
+            let text = |value: String| format!("[{section}]\n{key} = {value}\n");
+            for bound in [*number.range.start(), *number.range.end()] {
+                parse(&text(bound.to_string())).unwrap_or_else(|e| panic!("[{section}] {key} = {bound}: {e}"));
+                if number.unit == Unit::Bytes && bound > 0 {
+                    parse(&text(format!("\"{bound}B\""))).unwrap_or_else(|e| panic!("[{section}] {key}: {e}"));
+                }
+            }
+            let mut refused = vec![(number.range.end() + 1).to_string(), i64::MAX.to_string(), "-1".to_owned()];
+            if let Some(below) = number.range.start().checked_sub(1) {
+                refused.push(below.to_string());
+            }
+            if number.unit == Unit::Bytes {
+                refused.push(format!("\"{}B\"", number.range.end() + 1));
+                refused.push("\"17179869184GiB\"".to_owned());
+            }
+            for value in refused {
+                let error = parse(&text(value.clone())).expect_err(&format!("[{section}] {key} = {value}")).to_string();
+                let place = format!("profile p.toml:2:{}: [{section}] {key}", key.len() + 4);
+                assert!(error.starts_with(&place), "[{section}] {key} = {value}: {error}");
+                assert!(error.ends_with(&number.hint()), "[{section}] {key} = {value}: {error}");
+            }
+        }
+    }
+
+    /// `schemas/profile.schema.json` gives editors the same ranges the loader applies:
+    /// every integer of the schema (a size's integer form too) is in
+    /// [`PROFILE_RANGES`](crate::profile_ranges::PROFILE_RANGES) with its `minimum` and
+    /// `maximum`, and every range is in the schema.
+    #[test]
+    fn the_schema_gives_every_number_its_range() {
+        use crate::profile_ranges::PROFILE_RANGES;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/profile.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("the schema")).expect("json");
+        let mut found = Vec::new();
+        for (section, body) in schema["properties"].as_object().expect("sections") {
+            for (key, property) in body["properties"].as_object().expect("keys") {
+                let integer = std::iter::once(property)
+                    .chain(property["oneOf"].as_array().into_iter().flatten())
+                    .find(|p| p["type"] == "integer");
+                let Some(integer) = integer else { continue };
+                let number = PROFILE_RANGES
+                    .iter()
+                    .find(|n| n.section == section && n.key == key)
+                    .unwrap_or_else(|| panic!("[{section}] {key} is a number of the schema without a range"));
+                let bounds = (integer["minimum"].as_u64(), integer["maximum"].as_u64());
+                assert_eq!(bounds, (Some(*number.range.start()), Some(*number.range.end())), "[{section}] {key}");
+                found.push((section.clone(), key.clone()));
+            }
+        }
+        for number in &PROFILE_RANGES {
+            assert!(
+                found.iter().any(|(s, k)| s == number.section && k == number.key),
+                "[{}] {} has a range but no integer in the schema",
+                number.section,
+                number.key
+            );
         }
     }
 

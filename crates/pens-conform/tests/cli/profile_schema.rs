@@ -56,6 +56,12 @@ fn a_misspelt_claim_or_a_bad_value_is_rejected() {
         "[limits]\nredirects = 0\n",
         "[limits]\nscenario-grace = \"5s\"\n",
         "[limits]\nanswer-byte = 5\n",
+        // Out of the ranges the loader holds every number to (issue 16, point 6).
+        "[deadlines]\nack = 9223372036854775807\n",
+        "[deadlines]\nquiet = 3600001\n",
+        "[limits]\nconnections = 9223372036854775807\n",
+        "[limits]\nanswer-bytes = 16777217\n",
+        "[security]\nmax-package-bytes = 3221225473\n",
     ];
     for text in rejected {
         assert!(!validator.is_valid(&json(text)), "accepted: {text}");
