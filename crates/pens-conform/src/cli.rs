@@ -200,26 +200,16 @@ pub(crate) struct TargetArgs {
     /// staging a larger package (`package-large`, 1 GiB) are not applicable.
     #[arg(long, value_name = "SIZE", value_parser = declared_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
-    /// Scenarios run at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one)]
+    /// Scenarios run at once (1 to 1024).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = crate::arg_ranges::jobs)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
 }
 
-/// A count of things at once (`--jobs`, `--concurrency`): 0 would run nothing and wait
-/// forever, so the parser refuses it, naming the flag.
-fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1: 0 would run nothing".to_owned()),
-        Ok(n) => Ok(n),
-        Err(error) => Err(format!("not a count ({error})")),
-    }
-}
-
-/// The largest `--max-package-bytes`: the oversized package is a plain (not zip64)
-/// archive, which stays under 4 GiB.
-pub(crate) const MAX_DECLARED_PACKAGE_BYTES: u64 = 3 * 1024 * 1024 * 1024;
+// The largest `--max-package-bytes`, as the profile's `[security] max-package-bytes`:
+// the oversized package is a plain (not zip64) archive, which stays under 4 GiB.
+use pens_runner::profile_ranges::MAX_DECLARED_PACKAGE_BYTES;
 
 /// A size of bytes on the command line: `1073741824`, `512MiB`, `1GiB`.
 pub(crate) fn size_arg(text: &str) -> Result<u64, String> {
@@ -253,8 +243,8 @@ pub(crate) struct ClientArgs {
     /// A CA certificate (PEM) to trust when fetching the tool's packages over HTTPS.
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_ca: Option<PathBuf>,
-    /// How long to wait for each publish, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// How long to wait for each publish, in seconds (1 to 3600).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::arg_ranges::wait_seconds)]
     pub(crate) publish_timeout: u64,
     /// An implementation profile (TOML): client mode reads its `[limits]` (what the mock
     /// target takes from the tool); the other sections are checked but not used.
@@ -268,8 +258,8 @@ pub(crate) struct ClientArgs {
     /// Where report.json, junit.xml, summary.md and report.html go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
     pub(crate) report_dir: Option<PathBuf>,
-    /// Scenarios run at once (with --trigger; interactive runs go one at a time).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = at_least_one)]
+    /// Scenarios run at once (with --trigger; interactive runs go one at a time), 1 to 1024.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = crate::arg_ranges::jobs)]
     pub(crate) jobs: usize,
     /// Only scenarios whose id matches PATTERN (`*` matches anything). A PATTERN that
     /// matches no scenario of the set is a usage error (exit 2); one that matches only
@@ -321,7 +311,7 @@ pub(crate) struct SelftestArgs {
     /// Scenarios run at once, in each suite (the two suites run side by side). More than
     /// `target`'s 8: the reference target is on this machine and mostly idle while the
     /// scenarios watch their quiet windows.
-    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", default_value_t = crate::selftest::SELFTEST_JOBS, value_parser = crate::arg_ranges::jobs)]
     pub(crate) jobs: usize,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -408,12 +398,12 @@ pub(crate) struct ServeClientArgs {
     /// Seed one deviation (see `selftest --help`, --client-defect).
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
-    /// How long to wait for the receipt, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// How long to wait for the receipt, in seconds (1 to 3600).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::arg_ranges::wait_seconds)]
     pub(crate) wait: u64,
     /// After the receipt, how long to stay for further alerts once none has come, in
-    /// milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    /// milliseconds (0 to 3600000).
+    #[arg(long, value_name = "MS", default_value_t = 1500, value_parser = crate::arg_ranges::wait_ms)]
     pub(crate) linger: u64,
 }
 
@@ -442,8 +432,8 @@ pub(crate) struct ServeTargetArgs {
     pub(crate) http_only: bool,
     /// Keep at most N events of the target's activity in memory, the most recent ones,
     /// so that a long run (a `load` of many publishes) does not grow without bound; 0
-    /// keeps none and, with logging off, spares the work of building them.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// keeps none and, with logging off, spares the work of building them. At most 1000000.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::arg_ranges::keep_events)]
     pub(crate) keep_events: usize,
     /// Download packages larger than 1 MiB to temp files in DIR (default: the system's
     /// temp folder) rather than into memory; each is deleted once checked. DIR needs
@@ -452,8 +442,8 @@ pub(crate) struct ServeTargetArgs {
     #[arg(long, value_name = "DIR")]
     pub(crate) download_dir: Option<PathBuf>,
     /// The largest package the target takes, in bytes or with a unit (`2GiB`): a larger
-    /// one is refused with 1440 (insufficient host storage). Default 256MiB.
-    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    /// one is refused with 1440 (insufficient host storage). Default 256MiB; at most 64GiB.
+    #[arg(long, value_name = "SIZE", value_parser = crate::arg_ranges::served_package_limit)]
     pub(crate) max_package_bytes: Option<u64>,
     /// Serve at most N connections at once; more wait until one ends. Raise it to put
     /// a `load` of more than about 250 publishes in flight on the target itself.
@@ -471,18 +461,19 @@ pub(crate) struct LoadArgs {
     /// (`ack` for each answer, `receipt` unless --receipt-timeout says otherwise).
     #[arg(long, value_name = "FILE")]
     pub(crate) profile: Option<PathBuf>,
-    /// How many publish cycles to run.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// How many publish cycles to run (1 to 10000000).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::arg_ranges::publishes)]
     pub(crate) publishes: u64,
-    /// How many cycles may be in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 16, value_parser = at_least_one)]
+    /// How many cycles may be in flight at once (1 to 65536).
+    #[arg(long, value_name = "C", default_value_t = 16, value_parser = crate::arg_ranges::concurrency)]
     pub(crate) concurrency: usize,
     /// How long a cycle waits for its receipt, in seconds from sending the collect,
-    /// before it counts as lost (default: the profile's receipt deadline, 30 s).
-    #[arg(long, value_name = "SECONDS", value_parser = crate::load::parse_seconds)]
+    /// before it counts as lost (default: the profile's receipt deadline, 30 s); at most 3600.
+    #[arg(long, value_name = "SECONDS", value_parser = crate::arg_ranges::fractional_seconds)]
     pub(crate) receipt_timeout: Option<std::time::Duration>,
-    /// After the last cycle, how long to keep watching for duplicated receipts, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::load::parse_seconds)]
+    /// After the last cycle, how long to keep watching for duplicated receipts, in seconds
+    /// (at most 3600).
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::arg_ranges::fractional_seconds)]
     pub(crate) grace: std::time::Duration,
     /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
     /// `schemas/load-report.schema.json`).
@@ -502,7 +493,7 @@ pub(crate) struct LoadArgs {
     /// Grow the package to exactly SIZE (bytes, or `64MiB`, `1GiB`; under 4 GiB) by a
     /// stored filler entry, generated as it is sent and never held in memory: a load of
     /// large transfers. The target's package limit must allow it.
-    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::staging::parse_served_size)]
     pub(crate) size: Option<u64>,
     /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
     /// come are counted. A cycle still ends at its receipt.

@@ -53,6 +53,10 @@ impl FromStr for PartitionSpec {
         if count == 0 {
             return Err(format!("N must be at least 1 (the number of partitions); {FORM}"));
         }
+        if count > crate::arg_ranges::MAX_PARTITIONS {
+            let most = crate::arg_ranges::MAX_PARTITIONS;
+            return Err(format!("N {count} is out of range: give at most {most} partitions; {FORM}"));
+        }
         if index == 0 || index > count {
             return Err(format!("there is no partition {index} of {count}: partitions are numbered 1 to {count}"));
         }
@@ -158,6 +162,7 @@ mod tests {
             ("a/3", "K `a` is not a whole number"),
             ("1/three", "N `three` is not a whole number"),
             ("-1/3", "K `-1` is not a whole number"),
+            ("1/10001", "N 10001 is out of range: give at most 10000 partitions"),
             ("3", "not of the form K/N"),
             ("", "not of the form K/N"),
             ("slice:1/2", "unknown partition kind `slice`: use count or hash"),

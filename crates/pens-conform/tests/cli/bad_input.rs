@@ -108,6 +108,39 @@ fn zero_jobs_are_refused_by_the_parser() {
     assert_untouched(&listener, "--jobs 0");
 }
 
+/// Every number of the command line has a range (issue 16, point 6): one beyond it is a
+/// usage error in clap's words, naming the option, the value and the range, before
+/// anything runs. Before the ranges, `load --publishes 18446744073709551615` asked for
+/// an allocation of 2^57 words, and a `--publish-timeout` or `--receipt-timeout` of
+/// centuries was taken.
+#[test]
+fn numbers_out_of_range_are_refused_by_the_parser() {
+    let (listener, url) = lms();
+    let cases: [(Vec<&str>, &str); 11] = [
+        (vec!["target", "--url", &url, "--jobs", "1025"], "give 1 to 1024"),
+        (vec!["target", "--url", &url, "--jobs", "18446744073709551616"], "not a whole number"),
+        (vec!["target", "--url", &url, "--partition", "1/10001"], "give at most 10000 partitions"),
+        (vec!["target", "--url", &url, "--max-package-bytes", "4GiB"], "more than the 3221225472 (3GiB)"),
+        (vec!["client", "--trigger", "true", "--publish-timeout", "3601"], "give 1 to 3600 seconds"),
+        (vec!["selftest", "--jobs", "100000"], "give 1 to 1024"),
+        (vec!["load", "--url", &url, "--publishes", "18446744073709551615"], "give 1 to 10000000"),
+        (vec!["load", "--url", &url, "--concurrency", "65537"], "give 1 to 65536"),
+        (vec!["load", "--url", &url, "--receipt-timeout", "1e10"], "give 0 to 3600 seconds"),
+        (vec!["load", "--url", &url, "--grace", "3601"], "give 0 to 3600 seconds"),
+        (vec!["load", "--url", &url, "--size", "4GiB"], "stay below 4GiB"),
+    ];
+    for (args, range) in cases {
+        let (flag, value) = (args[args.len() - 2], args[args.len() - 1]);
+        let output = pens_conform().args(&args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("invalid value '{value}' for '{flag} ")), "{args:?}: {stderr}");
+        assert!(stderr.contains(range), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: something ran: {}", both(&output));
+    }
+    assert_untouched(&listener, "numbers out of range");
+}
+
 /// A report folder that cannot be made (a file stands in its path) is found before the
 /// LMS is contacted, naming the folder and the operating system's error.
 #[test]

@@ -42,6 +42,7 @@
 
 mod client_mode;
 mod peers;
+mod profile_numbers;
 mod target_mode;
 
 use std::ffi::OsString;

@@ -1,0 +1,144 @@
+//! The range of every number on the command line, and the parsers that hold each
+//! option to it (a usage error, exit 2, in clap's words: "invalid value '0' for
+//! '--jobs <N>': ...").
+//!
+//! Each range is generous for real use and safe for the harness: a count of things at
+//! once never reaches tokio's semaphore limit nor asks for an allocation the size of the
+//! address space (`load --publishes` keeps a bit per publish), and a duration never
+//! makes the harness wait for more than an hour per step, as in the profile
+//! ([`pens_runner::profile_ranges`]).
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use pens_runner::profile_ranges::MAX_DEADLINE_MS;
+
+/// `--jobs` of `target`, `client` and `selftest`: scenarios at once. The shipped sets
+/// have about seventy; 1024 is more than any set needs, and each job holds a few
+/// connections and up to `answer-bytes` of memory.
+pub(crate) const JOBS: RangeInclusive<u64> = 1..=1024;
+
+/// `load --concurrency`: publish cycles in flight, each holding about four sockets
+/// (the run checks the open-file limit too).
+pub(crate) const CONCURRENCY: RangeInclusive<u64> = 1..=65_536;
+
+/// `load --publishes`: cycles in a run; the run keeps a bit per cycle (1.2 MiB at the
+/// most), and at 10 000 cycles/s the largest run lasts about 17 minutes.
+pub(crate) const PUBLISHES: RangeInclusive<u64> = 1..=10_000_000;
+
+/// `serve target --keep-events`: events of the reference target kept in memory.
+pub(crate) const KEEP_EVENTS: RangeInclusive<u64> = 0..=1_000_000;
+
+/// `--partition K/N`: at most this many partitions, far more than scenarios.
+pub(crate) const MAX_PARTITIONS: u32 = 10_000;
+
+/// Seconds of a wait on the command line (`client --publish-timeout`, `serve client
+/// --wait`, `load --receipt-timeout`, `load --grace`): at most an hour, the profile's
+/// longest deadline.
+pub(crate) const MAX_WAIT_SECONDS: u64 = MAX_DEADLINE_MS / 1000;
+
+/// A whole number in `range`; 0 where the range starts at 1 would run nothing.
+fn count_in(text: &str, range: &RangeInclusive<u64>) -> Result<u64, String> {
+    let n: u64 = text.trim().parse().map_err(|error| format!("not a whole number ({error})"))?;
+    if n == 0 && !range.contains(&0) {
+        return Err("must be at least 1: 0 would run nothing".to_owned());
+    }
+    if !range.contains(&n) {
+        return Err(format!("{n} is out of range: give {} to {}", range.start(), range.end()));
+    }
+    Ok(n)
+}
+
+fn as_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `--jobs N`, in [`JOBS`].
+pub(crate) fn jobs(text: &str) -> Result<usize, String> {
+    count_in(text, &JOBS).map(as_usize)
+}
+
+/// `load --concurrency C`, in [`CONCURRENCY`].
+pub(crate) fn concurrency(text: &str) -> Result<usize, String> {
+    count_in(text, &CONCURRENCY).map(as_usize)
+}
+
+/// `load --publishes N`, in [`PUBLISHES`].
+pub(crate) fn publishes(text: &str) -> Result<u64, String> {
+    count_in(text, &PUBLISHES)
+}
+
+/// `serve target --keep-events N`, in [`KEEP_EVENTS`].
+pub(crate) fn keep_events(text: &str) -> Result<usize, String> {
+    count_in(text, &KEEP_EVENTS).map(as_usize)
+}
+
+/// Whole seconds of a wait, 1 to [`MAX_WAIT_SECONDS`].
+pub(crate) fn wait_seconds(text: &str) -> Result<u64, String> {
+    let n: u64 = text.trim().parse().map_err(|error| format!("not a whole number of seconds ({error})"))?;
+    if !(1..=MAX_WAIT_SECONDS).contains(&n) {
+        return Err(format!("{n} is out of range: give 1 to {MAX_WAIT_SECONDS} seconds (an hour)"));
+    }
+    Ok(n)
+}
+
+/// Milliseconds of a wait, 0 to the profile's longest deadline (an hour).
+pub(crate) fn wait_ms(text: &str) -> Result<u64, String> {
+    let n: u64 = text.trim().parse().map_err(|error| format!("not a whole number of milliseconds ({error})"))?;
+    if n > MAX_DEADLINE_MS {
+        return Err(format!("{n} is out of range: give 0 to {MAX_DEADLINE_MS} milliseconds (an hour)"));
+    }
+    Ok(n)
+}
+
+/// Seconds with a fraction (`0.5`, `30`), 0 to [`MAX_WAIT_SECONDS`]
+/// (`load --receipt-timeout`, `--grace`).
+pub(crate) fn fractional_seconds(text: &str) -> Result<Duration, String> {
+    let seconds = crate::load::parse_seconds(text)?;
+    if seconds > Duration::from_secs(MAX_WAIT_SECONDS) {
+        return Err(format!("`{text}` is out of range: give 0 to {MAX_WAIT_SECONDS} seconds (an hour)"));
+    }
+    Ok(seconds)
+}
+
+/// `serve target --max-package-bytes`: a size up to the largest package limit the
+/// profile allows the mock target ([`pens_runner::profile_ranges::MAX_PACKAGE_BYTES`]).
+pub(crate) fn served_package_limit(text: &str) -> Result<u64, String> {
+    let bytes = crate::cli::size_arg(text)?;
+    let max = pens_runner::profile_ranges::MAX_PACKAGE_BYTES;
+    if bytes > max {
+        return Err(format!("{bytes} bytes is out of range: give 1 to {max} bytes (64GiB)"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every parser accepts its bounds and refuses one past them with the range.
+    #[test]
+    fn each_number_takes_its_bounds_and_refuses_beyond() {
+        type Check = fn(&str) -> Result<(), String>;
+        let cases: [(&str, Check, &str, &str, &[&str]); 8] = [
+            ("jobs", |t| jobs(t).map(drop), "1", "1024", &["0", "1025", "18446744073709551615", "-1"]),
+            ("concurrency", |t| concurrency(t).map(drop), "1", "65536", &["0", "65537"]),
+            ("publishes", |t| publishes(t).map(drop), "1", "10000000", &["0", "10000001", "18446744073709551615"]),
+            ("keep-events", |t| keep_events(t).map(drop), "0", "1000000", &["1000001", "x"]),
+            ("wait seconds", |t| wait_seconds(t).map(drop), "1", "3600", &["0", "3601", "9223372036854775807"]),
+            ("wait ms", |t| wait_ms(t).map(drop), "0", "3600000", &["3600001", "-5"]),
+            ("seconds", |t| fractional_seconds(t).map(drop), "0", "3600", &["3600.5", "1e300", "-1"]),
+            ("package limit", |t| served_package_limit(t).map(drop), "1", "64GiB", &["0", "68719476737", "65GiB"]),
+        ];
+        for (name, parse, low, high, refused) in cases {
+            assert_eq!(parse(low), Ok(()), "{name} {low}");
+            assert_eq!(parse(high), Ok(()), "{name} {high}");
+            for value in refused {
+                let error = parse(value).expect_err(&format!("{name} {value}"));
+                assert!(!error.is_empty(), "{name} {value}");
+            }
+        }
+        assert!(jobs("1025").expect_err("too many").contains("give 1 to 1024"));
+        assert!(jobs("0").expect_err("none").contains("0 would run nothing"));
+    }
+}
