@@ -171,3 +171,105 @@ fn the_vocabularies_are_the_code_s() {
         assert_eq!(enum_at(&client, pointer), expected, "{pointer}");
     }
 }
+
+/// Where each number of the schemas goes in a scenario file: the schema path of the
+/// number (`properties`, `definitions` and `items` steps, `/`-joined; a size's integer
+/// form is its `oneOf` member), the schema, and the file body with `{}` for the value
+/// (whatever else the number needs to be allowed: its behaviour, an `error` list).
+const NUMBERS: [(&str, &str, &str); 20] = [
+    ("staging/size", "scenario", "[staging]\nsize = {}\n"),
+    ("staging/status", "scenario", "[staging]\nbehaviour = \"status\"\nstatus = {}\n"),
+    ("staging/delay_ms", "scenario", "[staging]\nbehaviour = \"delay\"\ndelay_ms = {}\n"),
+    ("staging/chunk_bytes", "scenario", "[staging]\nbehaviour = \"dribble\"\ndelay_ms = 1\nchunk_bytes = {}\n"),
+    ("staging/after_bytes", "scenario", "[staging]\nbehaviour = \"truncate\"\nafter_bytes = {}\n"),
+    ("staging/over_bytes", "scenario", "[staging]\nbehaviour = \"oversized\"\nover_bytes = {}\n"),
+    ("collect/copies", "scenario", "[collect]\ncopies = {}\n"),
+    ("response/error/items", "scenario", "[expect.response]\nerror = [{}]\n"),
+    ("response/warn/items", "scenario", "[expect.response]\nerror = [1]\nwarn = [{}]\n"),
+    ("receipt/count", "scenario", "[expect.receipt]\ncount = {}\n"),
+    ("receipt/error/items", "scenario", "[expect.receipt]\nerror = [{}]\n"),
+    ("receipt/warn/items", "scenario", "[expect.receipt]\nerror = [1]\nwarn = [{}]\n"),
+    ("alerts/at_least", "scenario", "[expect.alerts]\nat_least = {}\n"),
+    ("alerts/error/items", "scenario", "[expect.alerts]\nerror = [{}]\n"),
+    ("target/answer", "client", "[target]\nanswer = {}\n"),
+    ("target/answer_delay_ms", "client", "[target]\nanswer_delay_ms = {}\n"),
+    ("target/receipt_error", "client", "[target]\nreceipt_error = {}\n"),
+    ("target/alerts", "client", "[target]\nalerts = {}\n"),
+    ("expect/collects", "client", "[expect]\ncollects = {}\n"),
+    ("expect/answers/within_ms", "client", "[expect.answers]\nwithin_ms = {}\n"),
+];
+
+/// Every integer of a schema with its bounds, named by its path without the
+/// `properties`/`definitions`/`oneOf` steps.
+fn schema_numbers(node: &Value, path: &str, found: &mut Vec<(String, i64, i64)>) {
+    let Some(object) = node.as_object() else { return };
+    if node["type"] == "integer" {
+        let bound = |key: &str| node[key].as_i64().unwrap_or_else(|| panic!("{path}: no {key}"));
+        found.push((path.trim_matches('/').to_owned(), bound("minimum"), bound("maximum")));
+    }
+    for (key, child) in object {
+        match (key.as_str(), child) {
+            ("properties" | "definitions", Value::Object(children)) => {
+                for (name, grandchild) in children {
+                    schema_numbers(grandchild, &format!("{path}/{name}"), found);
+                }
+            }
+            ("items", _) => schema_numbers(child, &format!("{path}/items"), found),
+            ("oneOf" | "anyOf", Value::Array(members)) => {
+                for member in members {
+                    schema_numbers(member, path, found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every number of both scenario languages is held to the range its schema shows
+/// editors (issue 16: range-check every number): the bounds load, one past either is
+/// a load error pointing at the value's line, quoting the key and saying the range.
+/// The list of numbers comes from the schemas, so a number added to a schema without
+/// a row in [`NUMBERS`] fails here.
+#[test]
+fn every_number_of_the_schemas_is_held_to_its_range_by_the_loader() {
+    let mut covered = Vec::new();
+    for (schema_name, mode) in [("scenario.schema.json", "scenario"), ("client-scenario.schema.json", "client")] {
+        let mut found = Vec::new();
+        schema_numbers(&schema(schema_name), "", &mut found);
+        assert!(!found.is_empty(), "{schema_name}: no number found");
+        for (path, min, max) in found {
+            let (_, _, body) = NUMBERS
+                .iter()
+                .find(|(p, m, _)| *p == path && *m == mode)
+                .unwrap_or_else(|| panic!("{schema_name}: {path} has no row in NUMBERS"));
+            covered.push((path.clone(), mode));
+            let load = |value: i64| {
+                let requirement =
+                    if mode == "scenario" { "target.collect.post" } else { "client.notification.response" };
+                let text = format!(
+                    "id = \"x\"\ntitle = \"t\"\nrequirements = [\"{requirement}\"]\n{}",
+                    body.replace("{}", &value.to_string())
+                );
+                let result = match mode {
+                    "scenario" => pens_scenario::parse_scenario("x.toml", &text).map(drop),
+                    _ => pens_scenario::parse_client_scenario("x.toml", &text).map(drop),
+                };
+                (text, result.map_err(|errors| pens_scenario::render_plain_all(&errors)))
+            };
+            for value in [min, max] {
+                let (text, result) = load(value);
+                assert!(result.is_ok(), "{path} = {value} is in range:\n{text}\n{}", result.unwrap_err());
+            }
+            for value in [min - 1, max + 1] {
+                let (text, result) = load(value);
+                let rendered = result.expect_err(&format!("{path} = {value} is out of range:\n{text}"));
+                let line = text.lines().position(|l| l.contains(&value.to_string())).expect("the value's line") + 1;
+                let key = path.trim_end_matches("/items").rsplit('/').next().expect("a key");
+                for needle in [format!("x.toml:{line}:"), key.to_owned(), min.to_string(), max.to_string()] {
+                    assert!(rendered.contains(&needle), "{path} = {value}: no `{needle}` in\n{rendered}");
+                }
+            }
+        }
+    }
+    assert_eq!(covered.len(), NUMBERS.len(), "rows of NUMBERS no schema has: {covered:?}");
+}
