@@ -260,7 +260,9 @@ impl Places<'_> {
             Some(n) if spec.range.contains(&n) => Ok(n),
             Some(0) => Err(self.invalid(span, format!("[{section}] {key} is 0; {hint}"))),
             Some(n) => Err(self.invalid(span, format!("[{section}] {key}: {n} is out of range; {hint}"))),
-            None => Err(self.invalid(span, format!("[{section}] {key}: {} is not {what}; {hint}", shown(value.get_ref())))),
+            None => {
+                Err(self.invalid(span, format!("[{section}] {key}: {} is not {what}; {hint}", shown(value.get_ref()))))
+            }
         }
     }
 
