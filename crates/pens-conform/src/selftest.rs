@@ -96,7 +96,7 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             .capabilities(claims.clone())
             .smtp_relay(collector.smtp_addr())
             .extra_root_pem(ca.ca_pem())
-            .slow_ack_extra_delay(deadlines.ack + Duration::from_millis(500))
+            .slow_ack_extra_delay(deadlines.ack.saturating_add(Duration::from_millis(500)))
             // Gives up on `staging-silent` well within the receipt deadline (and well past
             // `staging-slow-first-byte`'s two seconds).
             .fetch_timeout((deadlines.receipt / 2).min(pens_mock::DEFAULT_FETCH_TIMEOUT))

@@ -85,7 +85,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
 
     if expectations.waits_for_receipt() && !refused {
         steps.enter("waiting for the receipt");
-        let deadline = started + deadlines.receipt;
+        let deadline = crate::step::deadline_after(started, deadlines.receipt);
         // A mailto: receipt with several addresses is one delivery per address.
         let wanted = crate::evidence::mailboxes(decoded.command.receipt.as_deref()).len().max(1);
         parties
@@ -104,7 +104,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         .any(|e| e.endpoint == Endpoint::Receipt && e.notification.error_code().is_some_and(|c| !c.is_success()));
     if expectations.waits_for_alert() && !refused && !failed_receipt {
         steps.enter("waiting for an alert");
-        let deadline = started + deadlines.receipt;
+        let deadline = crate::step::deadline_after(started, deadlines.receipt);
         parties.collector.wait_for(key, deadline, |events| events.iter().any(|e| e.endpoint == Endpoint::Alerts)).await;
     }
     // Staging records a request once it has ended, so a receipt sent before (or during)
@@ -136,7 +136,10 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     {
         steps.enter("waiting for the package to be fetched");
         // A HEAD fetches nothing: wait for a GET (RETR), whatever it got.
-        parties.staging.wait_for(key, Instant::now() + deadlines.fetch, |e| e.method != "HEAD").await;
+        parties
+            .staging
+            .wait_for(key, crate::step::deadline_after(Instant::now(), deadlines.fetch), |e| e.method != "HEAD")
+            .await;
     }
     // An observation window, not a wait for an event: what must *not* happen (a fetch
     // after a refusal, a second receipt, a late alert) can only be seen by watching.

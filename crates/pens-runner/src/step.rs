@@ -62,9 +62,29 @@ pub(crate) async fn within_budget(
     }
 }
 
+/// The instant `wait` after `start`, for a step's deadline: `start + wait` where that is
+/// a time the clock can hold, else a year after `start`. Deadlines are held to an hour
+/// where they are read (profile, command line), so this is defence in depth for a caller
+/// of the library that builds [`crate::Deadlines`] itself: `Instant + Duration` panics
+/// on overflow, and no step should wait longer than the run could last anyway.
+pub(crate) fn deadline_after(start: std::time::Instant, wait: Duration) -> std::time::Instant {
+    const FAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+    start.checked_add(wait.min(FAR)).or_else(|| start.checked_add(Duration::from_secs(3600))).unwrap_or(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_beyond_what_the_clock_holds_is_a_year_away_not_a_panic() {
+        let start = std::time::Instant::now();
+        assert_eq!(deadline_after(start, Duration::from_millis(5)), start + Duration::from_millis(5));
+        let far = deadline_after(start, Duration::MAX);
+        assert_eq!(far, start + Duration::from_secs(365 * 24 * 60 * 60));
+        let from_i64_max_ms = deadline_after(start, Duration::from_millis(i64::MAX as u64));
+        assert_eq!(from_i64_max_ms, far);
+    }
 
     /// Dropped when the future holding it is: stands for a scenario's clean-up guard.
     struct Guard(Arc<std::sync::atomic::AtomicBool>);

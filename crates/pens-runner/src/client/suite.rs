@@ -286,7 +286,7 @@ async fn run_scenario(
     let mut running = Vec::new();
     steps.enter("waiting for a collect after triggering the publish");
     for copy in 1..=wanted {
-        let deadline = Instant::now() + deadlines.collect;
+        let deadline = crate::step::deadline_after(Instant::now(), deadlines.collect);
         if matches!(shared.trigger, Trigger::Interactive) {
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
@@ -322,12 +322,21 @@ async fn run_scenario(
     steps.enter("waiting for the mock target's fetch, receipt and alerts and the tool's answers");
     let per_answer = deadlines.answers;
     let background = background_deadline(&script, per_answer);
-    let background_timed_out =
-        shared.target.wait_for(|events| all_finished(key, events), Instant::now() + background).await.is_none();
+    let background_timed_out = shared
+        .target
+        .wait_for(|events| all_finished(key, events), crate::step::deadline_after(Instant::now(), background))
+        .await
+        .is_none();
     // A quiet window: a collect nobody triggered would show up here.
     steps.enter("watching for a collect nobody triggered (the quiet window)");
     let arrived = collects_of(key, &shared.target.activity());
-    let _ = shared.target.wait_for(|events| collects_of(key, events) > arrived, Instant::now() + deadlines.quiet).await;
+    let _ = shared
+        .target
+        .wait_for(
+            |events| collects_of(key, events) > arrived,
+            crate::step::deadline_after(Instant::now(), deadlines.quiet),
+        )
+        .await;
 
     let collected = collects_of(key, &shared.target.activity()) > before;
     steps.enter("stopping the trigger");
