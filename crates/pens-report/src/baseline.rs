@@ -18,6 +18,7 @@
 //! baseline should hide. This module is pure: no file I/O, no clock; the caller passes
 //! the text and today's date.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -141,10 +142,16 @@ impl Baseline {
     /// Parses baseline text. `source_name` (usually the path) names the file in errors.
     /// Returns the first problem found; expiry is checked apart, by [`Baseline::expired`],
     /// so a caller can refuse a stale baseline before running anything.
+    ///
+    /// Time grows with the size of the file, not its square: a baseline may be generated
+    /// with an entry per scenario of several suites (`cargo bench -p pens-report --bench
+    /// baseline`: 40 000 entries).
     pub fn parse(source_name: &str, text: &str) -> Result<Baseline, BaselineError> {
-        let here = Locator { source_name, text };
+        let here = Locator::new(source_name, text);
         let raw: RawFile = toml::from_str(text).map_err(|e| here.toml_error(&e))?;
-        let mut entries: Vec<BaselineEntry> = Vec::new();
+        let mut entries: Vec<BaselineEntry> = Vec::with_capacity(raw.expected_failure.len());
+        // Each scenario's first line, to name it when it comes again.
+        let mut first_line: HashMap<String, usize> = HashMap::with_capacity(raw.expected_failure.len());
         for spanned in raw.expected_failure {
             let entry_at = here.position(spanned.span().start);
             let raw = spanned.into_inner();
@@ -160,13 +167,14 @@ impl Baseline {
             if reason.1.trim().is_empty() {
                 return Err(here.error(reason.0, "reason", "is empty; say why the failure is accepted"));
             }
-            if let Some(first) = entries.iter().find(|e| e.scenario == scenario) {
+            if let Some(first) = first_line.get(&scenario) {
                 return Err(here.error(
                     position,
                     "scenario",
-                    format!("`{scenario}` is listed twice (first on line {}); keep one entry", first.position.line),
+                    format!("`{scenario}` is listed twice (first on line {first}); keep one entry"),
                 ));
             }
+            first_line.insert(scenario.clone(), position.line);
             entries.push(BaselineEntry { scenario, reason: reason.1, issue, expires, position, expires_position });
         }
         Ok(Baseline { source: source_name.to_owned(), entries })
@@ -199,9 +207,15 @@ impl Baseline {
     /// fails a run) and entries not run or not judged.
     pub fn apply(&self, report: &mut RunReport) {
         let mut outcome = BaselineOutcome { file: self.source.clone(), ..BaselineOutcome::default() };
+        // Scenario ids to their place in the report, looked up once per entry (the first
+        // of an id, as a search would find).
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(report.scenarios.len());
+        for (at, scenario) in report.scenarios.iter().enumerate() {
+            index.entry(scenario.id.clone()).or_insert(at);
+        }
         for entry in &self.entries {
             let id = entry.scenario.clone();
-            match report.scenarios.iter_mut().find(|s| s.id == entry.scenario) {
+            match index.get(&entry.scenario).and_then(|at| report.scenarios.get_mut(*at)) {
                 Some(scenario) if scenario.verdict == Verdict::Fail => {
                     scenario.expected_failure = Some(ExpectedFailure {
                         reason: entry.reason.clone(),
@@ -229,15 +243,39 @@ fn iso_date(date: time::Date) -> String {
 struct Locator<'a> {
     source_name: &'a str,
     text: &'a str,
+    /// The byte offset where each line starts, in order (the first is 0): built once,
+    /// so that a position costs a binary search and its line's length, not a count of
+    /// the newlines from the start of the file for every entry (quadratic in the file).
+    line_starts: Vec<usize>,
 }
 
-impl Locator<'_> {
+impl<'a> Locator<'a> {
+    fn new(source_name: &'a str, text: &'a str) -> Locator<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+            .collect();
+        Locator { source_name, text, line_starts }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`; an offset past
+    /// the end, or inside a character, counts as the end of the text before it.
     fn position(&self, offset: usize) -> Position {
-        let before = self.text.get(..offset).unwrap_or(self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        Position { line, column }
+        let offset = offset.min(self.text.len());
+        // The lines starting at or before `offset`: the last of them holds it.
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let line_start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column = self.text.get(line_start..offset).map_or_else(
+            || {
+                self.text
+                    .get(line_start..)
+                    .unwrap_or("")
+                    .char_indices()
+                    .take_while(|(i, _)| line_start + i < offset)
+                    .count()
+            },
+            |s| s.chars().count(),
+        ) + 1;
+        Position { line: line.max(1), column }
     }
 
     fn error(&self, position: Position, field: &str, message: impl Into<String>) -> BaselineError {
@@ -501,6 +539,78 @@ mod tests {
         assert_eq!(expected.reason, "r-fails");
         assert_eq!(run.scenarios[0].verdict, Verdict::Fail, "the verdict stays a fact");
         assert!(run.scenarios.iter().skip(1).all(|s| s.expected_failure.is_none()));
+    }
+
+    /// `entries` entries of five lines each (a blank line between them), with a
+    /// multi-byte reason so that columns count characters: entry `n` starts on line
+    /// `5n + 1`, its scenario value on line `5n + 2`, column 12.
+    fn large(entries: usize) -> String {
+        let mut text = String::with_capacity(entries * 110);
+        for n in 0..entries {
+            text.push_str(&format!(
+                "[[expected-failure]]\nscenario = \"s-{n}\"\nreason = \"réason {n}\"\nexpires = 2099-12-31\n\n"
+            ));
+        }
+        text
+    }
+
+    /// A baseline of 10 000 entries (issue 16: 40 000 took 142 s, quadratic) keeps every
+    /// position exact and still names both lines of a duplicate, or the line of an
+    /// error, at its end. Not timed: the speed is `benches/baseline.rs`'s to measure
+    /// (40 000 entries there).
+    #[test]
+    fn a_large_baseline_keeps_exact_positions_and_names_a_late_duplicate() {
+        let entries = 10_000;
+        let text = large(entries);
+        let baseline = parse(&text).expect("valid");
+        assert_eq!(baseline.entries.len(), entries);
+        for (n, entry) in baseline.entries.iter().enumerate() {
+            assert_eq!(entry.scenario, format!("s-{n}"));
+            assert_eq!(entry.position, Position { line: 5 * n + 2, column: 12 }, "entry {n}");
+            assert_eq!(entry.expires_position, Some(Position { line: 5 * n + 4, column: 11 }), "entry {n}");
+        }
+        // The same scenario again at the very end: both lines named.
+        let duplicate = format!("{text}[[expected-failure]]\nscenario = \"s-1234\"\nreason = \"again\"\n");
+        let error = parse(&duplicate).expect_err("a duplicate");
+        assert_eq!(error.position, Position { line: 5 * entries + 2, column: 12 }, "{error}");
+        assert!(error.message.contains(&format!("first on line {}", 5 * 1234 + 2)), "{error}");
+        // An error in the last entry, after a reason with multi-byte characters.
+        let bad = format!("{text}[[expected-failure]]\nscenario = \"z\"\nreason = \"é\"\nissue = \"LMS-1\"\n");
+        let error = parse(&bad).expect_err("a bad issue");
+        assert_eq!(error.position, Position { line: 5 * entries + 4, column: 9 }, "{error}");
+        assert_eq!(error.field.as_deref(), Some("issue"));
+        // Applied to a report of as many scenarios, each entry is sorted by its own.
+        let mut run = report(&[]);
+        run.scenarios = (0..entries)
+            .map(|n| {
+                let verdict = if n % 2 == 0 { Verdict::Fail } else { Verdict::Pass };
+                ScenarioResult::new(format!("s-{n}"), "t", "f.toml", verdict)
+            })
+            .collect();
+        run.scenarios.truncate(entries - 1);
+        baseline.apply(&mut run);
+        let outcome = run.baseline.as_ref().expect("outcome");
+        assert_eq!(outcome.expected_failures.len(), entries / 2);
+        assert_eq!(outcome.improvements.len(), entries / 2 - 1);
+        assert_eq!(outcome.not_run, [format!("s-{}", entries - 1)]);
+        assert!(run.scenarios.iter().step_by(2).all(|s| s.expected_failure.is_some()));
+    }
+
+    /// The line index gives what counting from the start of the file gave, at every
+    /// character of a text with LF and CR LF lines, multi-byte characters, an empty
+    /// line and no final newline.
+    #[test]
+    fn positions_equal_counting_from_the_start() {
+        let text = "a\r\nbé\n\nçd€\r\n\n  x = \"ü\"";
+        let locator = Locator::new("t", text);
+        for (offset, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
+            assert_eq!(locator.position(offset), Position { line, column }, "offset {offset}");
+        }
+        assert_eq!(locator.position(text.len() + 10), locator.position(text.len()));
     }
 
     #[test]
