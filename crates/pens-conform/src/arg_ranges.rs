@@ -22,9 +22,9 @@ pub(crate) const JOBS: RangeInclusive<u64> = 1..=1024;
 /// (the run checks the open-file limit too).
 pub(crate) const CONCURRENCY: RangeInclusive<u64> = 1..=65_536;
 
-/// `load --publishes`: cycles in a run; the run keeps a bit per cycle (1.2 MiB at the
-/// most), and at 10 000 cycles/s the largest run lasts about 17 minutes.
-pub(crate) const PUBLISHES: RangeInclusive<u64> = 1..=10_000_000;
+/// `load --publishes`: cycles in a run; the run keeps a bit per cycle (12 MiB at the
+/// most), and at 10 000 cycles/s the largest run lasts about three hours (a soak test).
+pub(crate) const PUBLISHES: RangeInclusive<u64> = 1..=100_000_000;
 
 /// `serve target --keep-events`: events of the reference target kept in memory.
 pub(crate) const KEEP_EVENTS: RangeInclusive<u64> = 0..=1_000_000;
@@ -123,7 +123,7 @@ mod tests {
         let cases: [(&str, Check, &str, &str, &[&str]); 8] = [
             ("jobs", |t| jobs(t).map(drop), "1", "1024", &["0", "1025", "18446744073709551615", "-1"]),
             ("concurrency", |t| concurrency(t).map(drop), "1", "65536", &["0", "65537"]),
-            ("publishes", |t| publishes(t).map(drop), "1", "10000000", &["0", "10000001", "18446744073709551615"]),
+            ("publishes", |t| publishes(t).map(drop), "1", "100000000", &["0", "100000001", "18446744073709551615"]),
             ("keep-events", |t| keep_events(t).map(drop), "0", "1000000", &["1000001", "x"]),
             ("wait seconds", |t| wait_seconds(t).map(drop), "1", "3600", &["0", "3601", "9223372036854775807"]),
             ("wait ms", |t| wait_ms(t).map(drop), "0", "3600000", &["3600001", "-5"]),

@@ -461,7 +461,7 @@ pub(crate) struct LoadArgs {
     /// (`ack` for each answer, `receipt` unless --receipt-timeout says otherwise).
     #[arg(long, value_name = "FILE")]
     pub(crate) profile: Option<PathBuf>,
-    /// How many publish cycles to run (1 to 10000000).
+    /// How many publish cycles to run (1 to 100000000).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::arg_ranges::publishes)]
     pub(crate) publishes: u64,
     /// How many cycles may be in flight at once (1 to 65536).
@@ -493,7 +493,7 @@ pub(crate) struct LoadArgs {
     /// Grow the package to exactly SIZE (bytes, or `64MiB`, `1GiB`; under 4 GiB) by a
     /// stored filler entry, generated as it is sent and never held in memory: a load of
     /// large transfers. The target's package limit must allow it.
-    #[arg(long, value_name = "SIZE", value_parser = crate::staging::parse_served_size)]
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
     pub(crate) size: Option<u64>,
     /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
     /// come are counted. A cycle still ends at its receipt.

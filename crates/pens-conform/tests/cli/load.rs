@@ -146,9 +146,9 @@ fn a_target_that_keeps_its_receipts_loses_them_with_exit_1() {
 #[test]
 fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
     for (args, message) in [
-        (&["--publishes", "0"][..], "--publishes must be at least 1"),
+        (&["--publishes", "0"][..], "invalid value '0' for '--publishes <N>': must be at least 1"),
         (&["--concurrency", "0"][..], "invalid value '0' for '--concurrency <C>'"),
-        (&["--concurrency", "1000000000000"][..], "open files"),
+        (&["--concurrency", "1000000000000"][..], "give 1 to 65536"),
         (&["--receipt-timeout", "soon"][..], "not a number of seconds"),
     ] {
         let output =
@@ -157,6 +157,19 @@ fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
         assert!(text.contains(message), "{args:?}: {text}");
     }
+    // A concurrency in range that the open-file limit cannot hold (65 536 cycles need
+    // about 196 672 descriptors), under a limit of 4096 whatever the machine's.
+    let output = std::process::Command::new("prlimit")
+        .arg("--nofile=4096:4096")
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_pens-conform"))
+        .args(["load", "--url", "http://127.0.0.1:9/pens", "--concurrency", "65536"])
+        .current_dir(super::workspace_root())
+        .output()
+        .expect("runs under prlimit (util-linux)");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("open files"), "{text}");
     let output = pens_conform().arg("load").output().expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", both(&output));
     assert!(both(&output).contains("no target URL"), "{}", both(&output));
