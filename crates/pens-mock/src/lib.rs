@@ -60,9 +60,10 @@ pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
     CollectRefusal, DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery,
-    DeliveryMethod, KeptPackage, MAX_COLLECT_BYTES, RefusedPart, MAX_ANSWER_RAW_BYTES, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, PackageReader,
-    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
-    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities, reference_capabilities,
+    DeliveryMethod, KeptPackage, MAX_ANSWER_RAW_BYTES, MAX_COLLECT_BYTES, MINIMAL_NOTIFICATION_FIELDS,
+    NotificationContent, PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
+    ReferenceTargetOptionsBuilder, ReferenceTargetState, RefusedPart, TargetEvent, TargetEventKind, TargetScript,
+    TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

@@ -29,8 +29,8 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::error::MockError;
 use crate::head_tap::{HeadHook, HeadTap, MAX_REQUEST_HEAD_BYTES, is_head_too_large};
-use crate::reference_target::KEPT_START_BYTES;
 use crate::limits::ListenerLimits;
+use crate::reference_target::KEPT_START_BYTES;
 
 /// How long a client may take over the TLS handshake before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -294,7 +294,8 @@ async fn serve_connection(
             result
         }
         (None, None) => builder.serve_connection(TokioIo::new(stream), service).await,
-        (Some((acceptor, failures)), _) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        (Some((acceptor, failures)), _) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+        {
             Ok(Ok(tls)) => builder.serve_connection(TokioIo::new(tls), service).await,
             Ok(Err(error)) => {
                 tracing::debug!(%peer, %error, "tls handshake failed");

@@ -85,10 +85,13 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let refused = refused || unreachable;
     // Said in every message about what then did not come: nothing was waited for.
     let mut cut_short = match (&exchange.outcome, answered) {
-        (Err(error), _) if unreachable => Some(format!("the collect got no answer ({error}), so nothing was awaited")),
-        (_, Some(code)) if !code.is_success() => {
-            Some(format!("the target refused the collect with error={code}, after which nothing follows"))
-        }
+        (Err(error), _) if unreachable => Some(format!(
+            "the scenario ended early because the collect got no answer ({error}), so nothing was awaited"
+        )),
+        (_, Some(code)) if !code.is_success() => Some(format!(
+            "the scenario ended early because the target refused the collect with error={code}, after which nothing \
+             follows"
+        )),
         _ => None,
     };
 
@@ -112,7 +115,9 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         .iter()
         .any(|e| e.endpoint == Endpoint::Receipt && e.notification.error_code().is_some_and(|c| !c.is_success()));
     if failed_receipt && cut_short.is_none() {
-        cut_short = Some("the receipt reported a failure, after which no alert follows".to_owned());
+        cut_short = Some(
+            "the scenario ended early because the receipt reported a failure, after which no alert follows".to_owned(),
+        );
     }
     if expectations.waits_for_alert() && !refused && !failed_receipt {
         steps.enter("waiting for an alert");

@@ -24,8 +24,9 @@ pub(crate) struct Watched<'a> {
     pub(crate) deadline_name: &'a str,
     /// What the time counts from, e.g. "the collect", "triggering the publish".
     pub(crate) since: &'a str,
-    /// Why watching stopped before the deadline, when the evidence says (a refused or
-    /// broken answer); `None` when it does not.
+    /// Why watching stopped before the deadline, as a clause, when the evidence says
+    /// ("the scenario ended early because the collect got no answer (…)"); `None` when
+    /// it does not.
     pub(crate) stopped_because: Option<&'a str>,
 }
 
@@ -44,8 +45,7 @@ impl Watched<'_> {
     /// The phrase that follows "no receipt arrived …": "within 3300 ms of the collect
     /// (the receipt deadline is 3000 ms)" when the deadline was waited out, else "in
     /// the 612 ms watched after the collect (the receipt deadline of 5000 ms was not
-    /// waited out: the scenario ended early because …)". Never a time longer than was
-    /// watched.
+    /// waited out: <why>)". Never a time longer than was watched.
     pub(crate) fn within(&self) -> String {
         let (watched, deadline, name, since) =
             (self.watched_ms(), self.deadline.as_millis(), self.deadline_name, self.since);
@@ -53,10 +53,12 @@ impl Watched<'_> {
             return format!("within {watched} ms of {since} (the {name} deadline is {deadline} ms)");
         }
         let why = match self.stopped_because {
-            Some(reason) => format!("the scenario ended early because {reason}"),
+            Some(reason) => reason.to_owned(),
             None => "the scenario did not wait for it".to_owned(),
         };
-        format!("in the {watched} ms watched after {since} (the {name} deadline of {deadline} ms was not waited out: {why})")
+        format!(
+            "in the {watched} ms watched after {since} (the {name} deadline of {deadline} ms was not waited out: {why})"
+        )
     }
 }
 
@@ -86,7 +88,7 @@ mod tests {
             (
                 612,
                 5000,
-                Some("the collect got no answer (invalid HTTP version parsed)"),
+                Some("the scenario ended early because the collect got no answer (invalid HTTP version parsed)"),
                 "in the 612 ms watched after the collect (the receipt deadline of 5000 ms was not waited out: the \
                  scenario ended early because the collect got no answer (invalid HTTP version parsed))",
             ),

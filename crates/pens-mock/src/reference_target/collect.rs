@@ -58,10 +58,8 @@ pub(crate) async fn collect(
     let body = if method == Method::GET {
         Bytes::new()
     } else {
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let declared =
+            headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
         match read_bounded(body, declared, MAX_COLLECT_BYTES).await {
             Ok(body) => body,
             Err(BodyProblem::TooLarge { seen }) => {

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use pens_mock::{
-    CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, ReferenceTarget, ReferenceTargetOptions, TargetEvent,
+    CollectRefusal, MAX_COLLECT_BYTES, ReferenceTarget, ReferenceTargetOptions, RefusedPart, TargetEvent,
     TargetEventKind,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -39,7 +39,8 @@ async fn send(target: &ReferenceTarget, head: &[u8], body_bytes: u64) -> String 
         }
     }
     let mut answer = vec![0; 512];
-    let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut answer)).await.expect("an answer in time");
+    let read =
+        tokio::time::timeout(Duration::from_secs(20), stream.read(&mut answer)).await.expect("an answer in time");
     let read = read.unwrap_or(0);
     String::from_utf8_lossy(&answer[..read]).lines().next().unwrap_or_default().to_owned()
 }

@@ -53,7 +53,10 @@ pub(crate) fn nothing_judged(evidence: &ClientEvidence) -> Option<String> {
     let (_, first) = refusals.first()?;
     let count = refusals.len();
     let what = if count == 1 { "a collect arrived".to_owned() } else { format!("{count} collects arrived") };
-    Some(format!("{what} but our target refused it before reading it whole ({}), so none could be judged", first.describe()))
+    Some(format!(
+        "{what} but our target refused it before reading it whole ({}), so none could be judged",
+        first.describe()
+    ))
 }
 
 /// Refused collects whose path named no scenario (a path too long to read the key

@@ -350,11 +350,7 @@ async fn run_scenario(
     let mut own: Vec<TargetEvent> =
         shared.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
     // Only this run of the scenario: drop exchanges of an earlier one.
-    let first_exchange = own
-        .iter()
-        .filter(|e| is_arrival(e))
-        .nth(before)
-        .map_or(u64::MAX, |e| e.exchange);
+    let first_exchange = own.iter().filter(|e| is_arrival(e)).nth(before).map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
     // A handle on the kept package, not its bytes: a large one stays in the target's
     // temp file (even once the key is forgotten) and is read, off the runtime's

@@ -383,7 +383,9 @@ mod tests {
         };
         texts.extend(judge(&evidence, &plain, &settings()).checks.iter().map(|c| c.message.clone()));
         let all = texts.join("\n");
-        for claim in ["within 1000 ms", "within 2000 ms", "within 3000 ms", "within 3100 ms", "waited 2000", "waited 3000"] {
+        for claim in
+            ["within 1000 ms", "within 2000 ms", "within 3000 ms", "within 3100 ms", "waited 2000", "waited 3000"]
+        {
             assert!(!all.contains(claim), "`{claim}` claims a wait that was not made:\n{all}");
         }
         for expected in [

@@ -140,7 +140,9 @@ impl Evidence {
         self.exchange.timed_out = false;
         self.answer_over = self.at(answer_ms);
         self.ended = self.at(ended_ms);
-        self.cut_short = Some(format!("the collect got no answer ({error}), so nothing was awaited"));
+        self.cut_short = Some(format!(
+            "the scenario ended early because the collect got no answer ({error}), so nothing was awaited"
+        ));
         self
     }
 

@@ -170,13 +170,13 @@ fn a_refused_collect_is_reported_as_arrived_and_refused_never_as_missing() {
         assert!(checks[0].message.contains(said), "{}", checks[0].message);
         assert!(checks[0].message.contains("a collect arrived") && checks[0].message.contains("(§6.2)"));
         assert!(checks.iter().all(|c| !c.message.contains("no collect arrived")), "{checks:#?}");
-        let package = judge_package(
-            &evidence,
-            &default_package(),
-            &pens_package::Limits::default(),
-        );
+        let package = judge_package(&evidence, &default_package(), &pens_package::Limits::default());
         assert_eq!(package[0].verdict, Verdict::Inconclusive);
-        assert!(package[0].message.starts_with("a collect arrived but our target refused it"), "{}", package[0].message);
+        assert!(
+            package[0].message.starts_with("a collect arrived but our target refused it"),
+            "{}",
+            package[0].message
+        );
     }
 }
 
@@ -200,7 +200,11 @@ fn a_refused_second_collect_makes_the_count_inconclusive() {
 fn a_refused_collect_of_no_scenario_is_a_harness_note() {
     let mut unowned = refused(1, pens_mock::RefusedPart::Head, None, 431);
     unowned.key = None;
-    let notes = crate::client::refused::harness_notes(&[unowned.clone(), unowned, refused(3, pens_mock::RefusedPart::Body, Some(1), 413)]);
+    let notes = crate::client::refused::harness_notes(&[
+        unowned.clone(),
+        unowned,
+        refused(3, pens_mock::RefusedPart::Body, Some(1), 413),
+    ]);
     assert_eq!(notes.len(), 1);
     assert_eq!((notes[0].kind.as_str(), notes[0].count, notes[0].bytes), ("collect-refused", 2, Some(2 * 417_792)));
     assert!(notes[0].message.contains("GET /pens/k"), "{}", notes[0].message);
