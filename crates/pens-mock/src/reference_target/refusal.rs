@@ -92,7 +92,7 @@ pub(crate) fn size(bytes: u64) -> String {
     for (unit, name) in UNITS {
         if bytes >= unit {
             let tenths = bytes.saturating_mul(10) / unit;
-            return if tenths % 10 == 0 {
+            return if tenths.is_multiple_of(10) {
                 format!("{} {name}", tenths / 10)
             } else {
                 format!("{}.{} {name}", tenths / 10, tenths % 10)
