@@ -91,7 +91,8 @@ pub(crate) fn size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (unit, name) in UNITS {
         if bytes >= unit {
-            let tenths = bytes.saturating_mul(10) / unit;
+            // In u128: ten times a u64 does not fit a u64.
+            let tenths = u128::from(bytes) * 10 / u128::from(unit);
             return if tenths.is_multiple_of(10) {
                 format!("{} {name}", tenths / 10)
             } else {
