@@ -117,6 +117,19 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
     if received.is_empty() {
         checks.push(match super::refused::nothing_judged(evidence) {
             Some(why) => CheckResult::new(Verdict::Inconclusive, settings.main_requirement, why),
+            // Its collect may be among those refused without a readable key: the
+            // evidence cannot tell, so no failure.
+            None if evidence.unowned_refusals > 0 => CheckResult::new(
+                Verdict::Inconclusive,
+                settings.main_requirement,
+                format!(
+                    "no collect arrived at this scenario's URL {}, but {} collect(s) whose path named no scenario were \
+                     refused as too large while it waited (the run's harness notes, `collect-refused`): one may have \
+                     been this scenario's, so the harness cannot tell whether the tool published",
+                    evidence.collect_watch().within(),
+                    evidence.unowned_refusals
+                ),
+            ),
             None => CheckResult::new(
                 Verdict::Fail,
                 settings.main_requirement,

@@ -28,6 +28,10 @@ pub(crate) struct ClientEvidence {
     /// How long the harness actually waited for the last publish's collect: the
     /// deadline when none came, less when one did (or was refused).
     pub(crate) collect_watched: Duration,
+    /// Collects refused as too large whose path named no scenario (a path too long to
+    /// read the key from) that arrived while this scenario waited for its collects: any
+    /// of them may have been this scenario's.
+    pub(crate) unowned_refusals: usize,
     /// Whether the wait for the receipts and alerts ended at its deadline.
     pub(crate) background_timed_out: bool,
     /// Collects that arrived beyond the cap of the key ([`crate::Limits::notifications`]):

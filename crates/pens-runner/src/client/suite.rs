@@ -364,6 +364,12 @@ async fn run_scenario(
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
         collect_watched,
+        unowned_refusals: shared
+            .target
+            .activity()
+            .iter()
+            .filter(|e| e.key.is_none() && e.at >= clock && matches!(e.kind, TargetEventKind::CollectRefused { .. }))
+            .count(),
         background_timed_out,
         collect_overflow: shared.target.state().overflow(key),
     };

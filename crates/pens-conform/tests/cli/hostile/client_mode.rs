@@ -54,6 +54,9 @@ enum Collects {
     HugePost,
     /// A GET whose URL carries a valid collect and 1 MiB of vendor-data in its query.
     HugeGetUrl,
+    /// A GET whose path is the scenario's URL with 1 MiB more: too long for the key
+    /// to be read from what the target keeps of it.
+    HugePath,
 }
 
 /// The most of the 1 GiB POST body actually written: the harness must refuse it long
@@ -246,6 +249,13 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
             let head = format!("GET {path}?{valid}&vendor-data={vendor_data} HTTP/1.1\r\nHost: hostile\r\n\r\n");
             let status = send_raw(&url, head, 0).await;
             println!("  {id}: the 1 MiB URL was answered {status:?}");
+        }
+        Collects::HugePath => {
+            let path = reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_default();
+            let more = "k".repeat(1 << 20);
+            let head = format!("GET {path}{more}?{valid} HTTP/1.1\r\nHost: hostile\r\n\r\n");
+            let status = send_raw(&url, head, 0).await;
+            println!("  {id}: the 1 MiB path was answered {status:?}");
         }
         Collects::Flood(extra) => {
             send(valid).await;
@@ -562,7 +572,7 @@ async fn hostile_tool_smtp_relay_drops_mid_data() {
 }
 
 /// Issue 16, point 5: a collect too large to read (a POST declaring 1 GiB, of which a
-/// few MiB are sent; a GET whose URL is 1 MiB long) did arrive. The harness refuses it
+/// few MiB are sent; a GET whose URL is 1 MiB long; one whose path is) did arrive. The harness refuses it
 /// without holding it (the memory bound), and says what arrived and why it was refused:
 /// a warning (CMI010 sets no size a collect must stay within; §6.2 names only
 /// vendor-data's 4096-character minimum), the scenario inconclusive since its collect
@@ -579,8 +589,21 @@ async fn hostile_tool_oversized_collects() {
         tool.plan(id, Plan { collects: collects.clone(), ..tool.good_plan() });
         scenarios.push((*id, collect_scenario(id)));
     }
+    // A path too long to name its scenario: the run's harness note, and that scenario
+    // cannot tell whether its tool published (inconclusive, not "no collect arrived"
+    // as a failure).
+    let lost = "collect-1-mib-path";
+    tool.plan(lost, Plan { collects: Collects::HugePath, ..tool.good_plan() });
+    scenarios.push((lost, collect_scenario(lost)));
     let run = tool.run("oversized-collects", &scenarios, &[]).await;
     run.assert_ended(3, budget());
+    run.assert_verdict(lost, &["inconclusive"], &["cannot tell whether the tool published"]);
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    assert!(
+        notes.iter().any(|n| n["kind"] == "collect-refused" && n["party"] == "mock-target" && n["count"] == 1),
+        "{notes:#?}\n{}",
+        run.describe()
+    );
     for (id, _, words) in &cases {
         run.assert_verdict(id, &["inconclusive"], &["refused"]);
         let scenario = run.scenario(id).to_string();

@@ -43,6 +43,7 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
         script_fetches: true,
         collect_deadline: Duration::from_millis(700),
         collect_watched: Duration::from_millis(700),
+        unowned_refusals: 0,
         background_timed_out: false,
         collect_overflow: None,
     }
@@ -178,6 +179,20 @@ fn a_refused_collect_is_reported_as_arrived_and_refused_never_as_missing() {
             package[0].message
         );
     }
+}
+
+/// No collect under the scenario's key, but one refused whose path named no scenario
+/// arrived meanwhile: it may have been this one's, so inconclusive, not a failure.
+#[test]
+fn a_missing_collect_is_inconclusive_when_an_unowned_one_was_refused_meanwhile() {
+    let script = TargetScriptSpec::default();
+    let expect = ClientExpectations::default();
+    let mut evidence = evidence(vec![]);
+    evidence.unowned_refusals = 1;
+    let checks = judge_collects(&evidence, &settings(&expect, &script));
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Inconclusive);
+    assert!(checks[0].message.contains("cannot tell whether the tool published"), "{}", checks[0].message);
 }
 
 /// One publish read, the next refused: the count is inconclusive, not a failure.
