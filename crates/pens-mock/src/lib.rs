@@ -15,6 +15,7 @@ mod client;
 mod collector;
 mod error;
 mod events;
+mod head_tap;
 mod hostile_package;
 mod internal;
 mod limits;
@@ -58,10 +59,11 @@ pub use staging::{
 pub use tls::RunCa;
 // --- re-exports: reference target ---
 pub use reference_target::{
-    DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery, DeliveryMethod,
-    KeptPackage, MAX_ANSWER_RAW_BYTES, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, PackageReader,
-    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
-    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities, reference_capabilities,
+    CollectRefusal, DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery,
+    DeliveryMethod, KeptPackage, MAX_ANSWER_RAW_BYTES, MAX_COLLECT_BYTES, MINIMAL_NOTIFICATION_FIELDS,
+    NotificationContent, PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
+    ReferenceTargetOptionsBuilder, ReferenceTargetState, RefusedPart, TargetEvent, TargetEventKind, TargetScript,
+    TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

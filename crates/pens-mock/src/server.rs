@@ -28,7 +28,9 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::MockError;
+use crate::head_tap::{HeadHook, HeadTap, MAX_REQUEST_HEAD_BYTES, is_head_too_large};
 use crate::limits::ListenerLimits;
+use crate::reference_target::KEPT_START_BYTES;
 
 /// How long a client may take over the TLS handshake before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -171,12 +173,31 @@ pub(crate) fn spawn(
     limits: ListenerLimits,
     name: &'static str,
 ) -> ServerTask {
+    spawn_watching_heads(bound, router, tls, limits, name, None)
+}
+
+/// Like [`spawn`], and every request head the HTTP layer refuses as too large (431) on
+/// a plain connection goes to `on_refused_head` (see [`crate::head_tap`]): the mock
+/// target records it as the refused collect it was.
+pub(crate) fn spawn_watching_heads(
+    bound: Bound,
+    router: Router,
+    tls: Option<Tls>,
+    limits: ListenerLimits,
+    name: &'static str,
+    on_refused_head: Option<HeadHook>,
+) -> ServerTask {
     let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
     let router = router.layer(axum::Extension(scheme));
     let acceptor = tls.map(|tls| (TlsAcceptor::from(tls.config), tls.failures));
     let held_back = Arc::new(AtomicU64::new(0));
-    let gate =
-        Gate { slots: Arc::new(Semaphore::new(limits.connections.max(1))), limits, held_back: held_back.clone(), name };
+    let gate = Gate {
+        slots: Arc::new(Semaphore::new(limits.connections.max(1))),
+        limits,
+        held_back: held_back.clone(),
+        name,
+        on_refused_head,
+    };
     let task = tokio::spawn(accept_loop(bound.listener, router, acceptor, gate));
     ServerTask { addr: bound.addr, task, held_back }
 }
@@ -187,6 +208,7 @@ struct Gate {
     limits: ListenerLimits,
     held_back: Arc<AtomicU64>,
     name: &'static str,
+    on_refused_head: Option<HeadHook>,
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<(TlsAcceptor, TlsFailures)>, gate: Gate) {
@@ -224,7 +246,8 @@ async fn accept_loop(listener: TcpListener, router: Router, acceptor: Option<(Tl
                         }
                     };
                     let timeout = gate.limits.header_read_timeout;
-                    connections.spawn(serve_connection(stream, peer, router.clone(), acceptor.clone(), slot, timeout));
+                    let hook = gate.on_refused_head.clone();
+                    connections.spawn(serve_connection(stream, peer, router.clone(), acceptor.clone(), slot, timeout, hook));
                 }
                 Err(error) => {
                     tracing::debug!(%error, "accept failed");
@@ -244,6 +267,7 @@ async fn serve_connection(
     // Held until the connection ends: that frees its slot.
     _slot: OwnedSemaphorePermit,
     header_read_timeout: Duration,
+    on_refused_head: Option<HeadHook>,
 ) {
     // Paced bodies (dribble) must leave in their own segments, not wait for Nagle.
     let _ = stream.set_nodelay(true);
@@ -252,10 +276,26 @@ async fn serve_connection(
     // by ALPN), and without the HTTP/2 detection hyper's header-read timer runs from the
     // connection's first moment, so a peer that connects and sends nothing is closed too.
     let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
-    let result = match acceptor {
-        None => builder.serve_connection(TokioIo::new(stream), service).await,
-        Some((acceptor, failures)) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES);
+    let result = match (acceptor, on_refused_head) {
+        (None, Some(hook)) => {
+            let (tapped, seen) = HeadTap::new(stream, KEPT_START_BYTES);
+            let result = builder.serve_connection(TokioIo::new(tapped), service).await;
+            if let Err(error) = &result
+                && is_head_too_large(error.as_ref())
+            {
+                let refused = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).refused();
+                hook(refused);
+            }
+            result
+        }
+        (None, None) => builder.serve_connection(TokioIo::new(stream), service).await,
+        (Some((acceptor, failures)), _) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+        {
             Ok(Ok(tls)) => builder.serve_connection(TokioIo::new(tls), service).await,
             Ok(Err(error)) => {
                 tracing::debug!(%peer, %error, "tls handshake failed");

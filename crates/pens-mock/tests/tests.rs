@@ -18,6 +18,8 @@ mod reference_client;
 mod reference_target;
 #[path = "tests/reference_target_scripts.rs"]
 mod reference_target_scripts;
+#[path = "tests/refused_collects.rs"]
+mod refused_collects;
 #[path = "tests/staging.rs"]
 mod staging;
 #[path = "tests/support.rs"]

@@ -1,7 +1,7 @@
 //! What one scenario observed: the collect exchange and every event the parties
 //! recorded for its key. Evaluation is a pure function of this.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pens_mock::{CollectExchange, Endpoint, NotificationEvent, StagingEvent};
 use pens_proto::{CollectCommand, ExpectedAnswer};
@@ -13,6 +13,13 @@ pub(crate) struct Evidence {
     /// When gathering ended (after the quiet window): how long the harness watched for
     /// what followed the collect, for messages ("no receipt came within N ms").
     pub(crate) ended: Instant,
+    /// When the collect exchange ended (answer read, broken off, or at the ack
+    /// deadline): how long the answer was watched for.
+    pub(crate) answer_over: Instant,
+    /// Why the harness stopped watching before the deadlines, when it did: a refused or
+    /// broken answer to the collect means nothing follows, so nothing was waited for.
+    /// Messages about what did not come say so ([`Evidence::watched`]).
+    pub(crate) cut_short: Option<String>,
     /// The collect as sent (decoded back from the bytes), to compare receipts with.
     pub(crate) command: CollectCommand,
     /// The answer a conformant target owes the collect as sent.
@@ -70,6 +77,30 @@ impl Evidence {
         let acceptable = codes.iter().map(|&c| pens_proto::ErrorCode(c));
         pens_proto::protocol_stand_in(pens_proto::ErrorCode(code), acceptable, self.retrieval_protocol())
             .map(|(pens, why)| pens_proto::stand_in_note(pens, &why))
+    }
+
+    /// What the harness watched after the collect for something with `deadline` (named
+    /// as the profile names it): the whole gathering, from the collect to its end.
+    pub(crate) fn watched<'a>(&'a self, deadline: Duration, deadline_name: &'a str) -> crate::watched::Watched<'a> {
+        crate::watched::Watched {
+            watched: self.ended.saturating_duration_since(self.started),
+            deadline,
+            deadline_name,
+            since: "the collect",
+            stopped_because: self.cut_short.as_deref(),
+        }
+    }
+
+    /// What the harness watched for the answer to the collect: until the exchange
+    /// ended, which a broken answer ends before the ack deadline.
+    pub(crate) fn answer_watched<'a>(&'a self, ack: Duration, because: Option<&'a str>) -> crate::watched::Watched<'a> {
+        crate::watched::Watched {
+            watched: self.answer_over.saturating_duration_since(self.exchange.started),
+            deadline: ack,
+            deadline_name: "ack",
+            since: "sending it",
+            stopped_because: because,
+        }
     }
 
     /// Milliseconds from the scenario start to `at`.

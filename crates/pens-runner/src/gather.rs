@@ -75,6 +75,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let gate = AnswerGate::new(parties, key);
     let answered_now = || parties.staging.collect_answered(key);
     let exchange = client.send_noting_head(request, deadlines.ack, answered_now).await;
+    let answer_over = Instant::now();
     drop(gate);
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
     // A refusal, or no connection at all (nothing was delivered): no receipt will come.
@@ -82,6 +83,17 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let refused = answered.is_some_and(|code| !code.is_success());
     let unreachable = exchange.outcome.is_err() && !exchange.timed_out;
     let refused = refused || unreachable;
+    // Said in every message about what then did not come: nothing was waited for.
+    let mut cut_short = match (&exchange.outcome, answered) {
+        (Err(error), _) if unreachable => Some(format!(
+            "the scenario ended early because the collect got no answer ({error}), so nothing was awaited"
+        )),
+        (_, Some(code)) if !code.is_success() => Some(format!(
+            "the scenario ended early because the target refused the collect with error={code}, after which nothing \
+             follows"
+        )),
+        _ => None,
+    };
 
     if expectations.waits_for_receipt() && !refused {
         steps.enter("waiting for the receipt");
@@ -102,6 +114,11 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         .events(key)
         .iter()
         .any(|e| e.endpoint == Endpoint::Receipt && e.notification.error_code().is_some_and(|c| !c.is_success()));
+    if failed_receipt && cut_short.is_none() {
+        cut_short = Some(
+            "the scenario ended early because the receipt reported a failure, after which no alert follows".to_owned(),
+        );
+    }
     if expectations.waits_for_alert() && !refused && !failed_receipt {
         steps.enter("waiting for an alert");
         let deadline = crate::step::deadline_after(started, deadlines.receipt);
@@ -158,6 +175,8 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     Evidence {
         started,
         ended: Instant::now(),
+        answer_over,
+        cut_short,
         command: decoded.command,
         expected,
         exchange,

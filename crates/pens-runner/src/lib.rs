@@ -35,6 +35,7 @@ mod secret;
 mod sighting;
 mod step;
 mod suite;
+mod watched;
 
 pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};

@@ -167,7 +167,12 @@ fn sighting(evidence: &Evidence, feature: &Feature, scenario: &str) -> Option<Si
     let accepted = evidence.answered.is_some_and(|code| code.is_success());
     accepted.then(|| {
         let seen = match feature.refusal {
-            Some(code) => format!("answered 0 and reported no {code} before the deadlines"),
+            // The time watched, not "the deadlines": a scenario that does not wait
+            // for a receipt watches only its quiet window.
+            Some(code) => format!(
+                "answered 0 and reported no {code} in the {} ms watched after the collect",
+                evidence.offset_ms(evidence.ended)
+            ),
             None => "sent no alert".to_owned(),
         };
         make(Signal::Accepted, seen)

@@ -141,6 +141,15 @@ pub enum TargetEventKind {
         /// Which cap, and what was seen.
         breach: crate::LimitBreach,
     },
+    /// A collect the target refused before reading it whole: its body or its request
+    /// head was beyond what the target reads ([`super::MAX_COLLECT_BYTES`], the HTTP
+    /// parser's buffer). Nothing was decoded or acted on; the client got an HTTP error
+    /// (413, 431), not a PENS answer. The event's key is the one its path names, if it
+    /// could be read.
+    CollectRefused {
+        /// What arrived and why it was refused.
+        refusal: super::CollectRefusal,
+    },
     /// Everything the target does for this collect is done: the answer is out and the
     /// background work (if any) has ended. Nothing more happens for this exchange.
     ExchangeFinished,
@@ -240,6 +249,7 @@ impl fmt::Display for TargetEvent {
             }
             TargetEventKind::NotificationSkipped { kind, reason } => write!(f, " {kind} not sent: {reason}"),
             TargetEventKind::LimitReached { breach } => write!(f, " limit reached: {breach}"),
+            TargetEventKind::CollectRefused { refusal } => write!(f, " collect refused: {refusal}"),
             TargetEventKind::ExchangeFinished => f.write_str(" done"),
         }
     }

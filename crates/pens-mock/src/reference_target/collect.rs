@@ -12,9 +12,9 @@
 //! collect is answered 1440 (insufficient host storage) at once and only counted
 //! ([`super::ReferenceTargetState::overflow`]).
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -27,6 +27,7 @@ use super::answer::{BrowserEcho, render};
 use super::defect::{AckTiming, BodyStyle};
 use super::job::Job;
 use super::redaction::{Secrets, redact_body};
+use super::refusal::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart};
 use super::state::{COLLECT_PATH, ReferenceTargetState};
 use crate::path::segments_after;
 
@@ -36,7 +37,7 @@ pub(crate) async fn collect(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let inner = state.inner;
     let key = key_of(&uri);
@@ -52,6 +53,34 @@ pub(crate) async fn collect(
         let (answered, _) = oneshot::channel();
         return render(ErrorCode::INSUFFICIENT_STORAGE, inner.behaviour.body, None, answered);
     }
+    // A POST body is read with a bound (a GET's is ignored): a collect too large to
+    // read is refused with 413 and recorded as such, never held whole.
+    let body = if method == Method::GET {
+        Bytes::new()
+    } else {
+        let declared =
+            headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        match read_bounded(body, declared, MAX_COLLECT_BYTES).await {
+            Ok(body) => body,
+            Err(BodyProblem::TooLarge { seen }) => {
+                let refusal = CollectRefusal {
+                    method: method.to_string(),
+                    path: uri.path().chars().take(300).collect(),
+                    part: RefusedPart::Body,
+                    seen,
+                    declared,
+                    limit: MAX_COLLECT_BYTES,
+                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+                };
+                let exchange = ExchangeRef { number: inner.next_exchange(), key, package_id: None };
+                inner.record(&exchange, TargetEventKind::CollectRefused { refusal });
+                return too_large(format!("a collect is at most {MAX_COLLECT_BYTES} bytes\r\n"));
+            }
+            // A body that broke off or never ended: no collect to judge, and no
+            // answer the client will read.
+            Err(BodyProblem::Broken) => return (StatusCode::BAD_REQUEST, "the body broke off\r\n").into_response(),
+        }
+    };
     let (script, scripted) = inner.scripts.for_key(key.as_deref());
     // GET carries the elements in the query, POST in the body (CMI010 §5): a form, or
     // multipart/form-data, read all the same (one finding names the media type).
@@ -136,8 +165,58 @@ pub(crate) async fn collect(
 
 /// The key of a request at `/pens/<key>`, decoded; `None` at `/pens`.
 fn key_of(uri: &Uri) -> Option<String> {
+    key_of_path(uri.path())
+}
+
+/// The key of a request path `/pens/<key>`, decoded; `None` at `/pens` or elsewhere.
+pub(crate) fn key_of_path(path: &str) -> Option<String> {
     let prefix = format!("{COLLECT_PATH}/");
-    segments_after(uri.path(), &prefix).and_then(|segments| segments.into_iter().next())
+    segments_after(path, &prefix).and_then(|segments| segments.into_iter().next())
+}
+
+/// Why a collect's body was not read.
+enum BodyProblem {
+    /// Beyond the limit: `Content-Length` said so (`seen` is 0), or the bytes did.
+    TooLarge { seen: u64 },
+    /// It broke off, or did not arrive within [`crate::collector::BODY_READ_TIMEOUT`].
+    Broken,
+}
+
+/// Reads `body` whole if it is at most `limit` bytes; stops at once (before reading
+/// anything) when `Content-Length` declares more, and as soon as the bytes pass it.
+/// A body that dribbles gets [`crate::collector::BODY_READ_TIMEOUT`] in all.
+async fn read_bounded(mut body: Body, declared: Option<u64>, limit: u64) -> Result<Bytes, BodyProblem> {
+    use hyper::body::Body as _;
+    if declared.is_some_and(|declared| declared > limit) {
+        return Err(BodyProblem::TooLarge { seen: 0 });
+    }
+    let read = async {
+        let mut kept = bytes::BytesMut::new();
+        let mut seen: u64 = 0;
+        loop {
+            match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+                None => return Ok(kept.freeze()),
+                Some(Err(_)) => return Err(BodyProblem::Broken),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        seen = seen.saturating_add(data.len() as u64);
+                        if seen > limit {
+                            return Err(BodyProblem::TooLarge { seen });
+                        }
+                        kept.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(crate::collector::BODY_READ_TIMEOUT, read).await.unwrap_or(Err(BodyProblem::Broken))
+}
+
+/// A 413 that closes the connection: the rest of the body is not read.
+fn too_large(text: String) -> Response {
+    let mut response = (StatusCode::PAYLOAD_TOO_LARGE, text).into_response();
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// The handler for `HEAD /pens` and `HEAD /pens/<key>`: 405, naming the methods a collect may use.

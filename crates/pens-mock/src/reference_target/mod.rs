@@ -42,6 +42,7 @@ mod mail;
 mod notify;
 mod options;
 mod redaction;
+mod refusal;
 mod script;
 mod server;
 mod spool;
@@ -55,6 +56,8 @@ pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
     full_capabilities, reference_capabilities,
 };
+pub(crate) use refusal::KEPT_START_BYTES;
+pub use refusal::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart};
 pub use script::{DeliveryMethod, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, TargetScript, TargetScriptBuilder};
 pub use server::ReferenceTarget;
 pub use spool::{KeptPackage, PackageReader};

@@ -36,7 +36,12 @@ impl ReferenceTarget {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(listener_error)?;
         let router = app(state.clone());
         let limits = state.options().limits.listener();
-        let server = server::spawn(Bound { listener, addr }, router, None, limits, "the mock target");
+        // A request head too large for the HTTP layer is refused (431) before the
+        // router sees it: the hook records it as the refused collect it was.
+        let watched = state.clone();
+        let hook: crate::head_tap::HeadHook = std::sync::Arc::new(move |head| watched.inner.refused_head(head));
+        let server =
+            server::spawn_watching_heads(Bound { listener, addr }, router, None, limits, "the mock target", Some(hook));
         tracing::info!(%addr, defect = ?state.options().defect, "reference target listening");
         Ok(ReferenceTarget { addr, state, server })
     }

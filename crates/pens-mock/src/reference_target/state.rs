@@ -166,6 +166,38 @@ impl Inner {
         *self.smtp_relay.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Records a request head the HTTP layer refused as too large (431) when its path
+    /// is a collect URL: under the key the path names, if it could be read whole, and
+    /// at most [`crate::PeerLimits::notifications`] per key (or without one), like
+    /// collects; the rest are counted in the key's overflow.
+    pub(crate) fn refused_head(&self, head: crate::head_tap::RefusedHead) {
+        let Some((method, path, complete)) = super::refusal::request_start(&head.start) else {
+            tracing::debug!(bytes = head.seen, "a request head too large to read, not a request line");
+            return;
+        };
+        if path != COLLECT_PATH && !path.starts_with(&format!("{COLLECT_PATH}/")) {
+            tracing::debug!(%method, %path, bytes = head.seen, "a request head too large to read, not at a collect URL");
+            return;
+        }
+        // A path cut short names no key for sure.
+        let key = if complete { super::collect::key_of_path(&path) } else { None };
+        let cap = self.options.limits.notifications.max(1);
+        if !self.collects.admit(key.as_deref().unwrap_or_default(), cap, Instant::now()) {
+            return;
+        }
+        let refusal = super::CollectRefusal {
+            method,
+            path,
+            part: super::RefusedPart::Head,
+            seen: head.seen,
+            declared: None,
+            limit: crate::head_tap::MAX_REQUEST_HEAD_BYTES as u64,
+            status: 431,
+        };
+        let exchange = ExchangeRef { number: self.next_exchange(), key, package_id: None };
+        self.record(&exchange, TargetEventKind::CollectRefused { refusal });
+    }
+
     /// The number of the next exchange (1, 2, ...).
     pub(crate) fn next_exchange(&self) -> u64 {
         self.next_exchange.fetch_add(1, Ordering::Relaxed) + 1

@@ -110,22 +110,53 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
     let collect = &settings.expect.collect.value;
     let strict = collect.findings.value == FindingsMode::Strict;
     let received = evidence.collects();
-    let mut checks = Vec::new();
-    let waited = evidence.collect_deadline.as_millis();
+    // Collects refused before they were read whole arrived all the same: said as such
+    // (a warning each), never as "no collect arrived" (super::refused).
+    let mut checks = super::refused::judge_refusals(evidence);
+    let refused = checks.len();
     if received.is_empty() {
-        checks.push(CheckResult::new(
-            Verdict::Fail,
-            settings.main_requirement,
-            format!("no collect arrived within {waited} ms of triggering the publish"),
-        ));
+        checks.push(match super::refused::nothing_judged(evidence) {
+            Some(why) => CheckResult::new(Verdict::Inconclusive, settings.main_requirement, why),
+            // Its collect may be among those refused without a readable key: the
+            // evidence cannot tell, so no failure.
+            None if evidence.unowned_refusals > 0 => CheckResult::new(
+                Verdict::Inconclusive,
+                settings.main_requirement,
+                format!(
+                    "no collect arrived at this scenario's URL {}, but {} collect(s) whose path named no scenario were \
+                     refused as too large while it waited (the run's harness notes, `collect-refused`): one may have \
+                     been this scenario's, so the harness cannot tell whether the tool published",
+                    evidence.collect_watch().within(),
+                    evidence.unowned_refusals
+                ),
+            ),
+            None => CheckResult::new(
+                Verdict::Fail,
+                settings.main_requirement,
+                format!("no collect arrived {}", evidence.collect_watch().within()),
+            ),
+        });
         return checks;
     }
-    if received.len() < expected {
+    if received.len() < expected && received.len() + refused >= expected {
+        checks.push(CheckResult::new(
+            Verdict::Inconclusive,
+            settings.main_requirement,
+            format!(
+                "{} of {expected} collects arrived, {refused} of them refused before they were read whole: those                  could not be judged",
+                received.len() + refused
+            ),
+        ));
+    } else if received.len() < expected {
         checks.push(
             CheckResult::new(
                 Verdict::Fail,
                 settings.main_requirement,
-                format!("only {} of {expected} collects arrived (each waited for {waited} ms)", received.len()),
+                format!(
+                    "only {} of {expected} collects arrived: none came for the next publish {}",
+                    received.len(),
+                    evidence.collect_watch().within()
+                ),
             )
             .expected_actual(expected.to_string(), received.len().to_string()),
         );
@@ -203,7 +234,8 @@ pub(crate) fn judge_package(
     let mut checks = Vec::new();
     let not_judged = |why: String| CheckResult::new(Verdict::Inconclusive, &req::CLIENT_STAGING_AVAILABLE, why);
     if received.is_empty() {
-        checks.push(not_judged("no collect arrived: no package to fetch".to_owned()));
+        let why = super::refused::nothing_judged(evidence).unwrap_or_else(|| "no collect arrived".to_owned());
+        checks.push(not_judged(format!("{why}: no package to fetch")));
         return checks;
     }
     if !evidence.script_fetches {
@@ -404,7 +436,8 @@ pub(crate) fn judge_answers(
     let received = evidence.collects();
     let not_judged = |why: String| vec![CheckResult::new(Verdict::Inconclusive, requirement, why)];
     if received.is_empty() {
-        return not_judged("no collect arrived: no receipt or alert was sent".to_owned());
+        let why = super::refused::nothing_judged(evidence).unwrap_or_else(|| "no collect arrived".to_owned());
+        return not_judged(format!("{why}: no receipt or alert was sent"));
     }
     let accepted: Vec<&Received<'_>> = received.iter().filter(|c| c.answer.is_success()).collect();
     if accepted.is_empty() {

@@ -23,8 +23,15 @@ pub(crate) struct ClientEvidence {
     pub(crate) package: Option<pens_mock::KeptPackage>,
     /// Whether the scenario's script fetches at all.
     pub(crate) script_fetches: bool,
-    /// How long the collects were waited for (for messages).
+    /// The deadline of each publish's collect (for messages).
     pub(crate) collect_deadline: Duration,
+    /// How long the harness actually waited for the last publish's collect: the
+    /// deadline when none came, less when one did (or was refused).
+    pub(crate) collect_watched: Duration,
+    /// Collects refused as too large whose path named no scenario (a path too long to
+    /// read the key from) that arrived while this scenario waited for its collects: any
+    /// of them may have been this scenario's.
+    pub(crate) unowned_refusals: usize,
     /// Whether the wait for the receipts and alerts ended at its deadline.
     pub(crate) background_timed_out: bool,
     /// Collects that arrived beyond the cap of the key ([`crate::Limits::notifications`]):
@@ -54,6 +61,28 @@ impl ClientEvidence {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The collects our target refused before reading them whole, in arrival order.
+    pub(crate) fn refusals(&self) -> Vec<(&TargetEvent, &pens_mock::CollectRefusal)> {
+        self.events
+            .iter()
+            .filter_map(|event| match &event.kind {
+                TargetEventKind::CollectRefused { refusal } => Some((event, refusal)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the harness watched for a collect: for messages that say none came.
+    pub(crate) fn collect_watch(&self) -> crate::watched::Watched<'_> {
+        crate::watched::Watched {
+            watched: self.collect_watched,
+            deadline: self.collect_deadline,
+            deadline_name: "collect",
+            since: "triggering the publish",
+            stopped_because: None,
+        }
     }
 
     /// The cap the mock target reached in exchange `number`, if one was: the package, a

@@ -9,6 +9,7 @@
 
 mod evaluate;
 mod evidence;
+mod refused;
 mod suite;
 mod trigger;
 

@@ -167,7 +167,9 @@ pub async fn run_client_suite(
         );
     }
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    // Refused collects whose path named no scenario: the run's, said once.
+    report.harness_notes.extend(super::refused::harness_notes(&shared.target.activity()));
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 
@@ -242,14 +244,17 @@ impl Drop for Forget<'_> {
 
 /// Whether any collect at all has arrived in the run.
 fn any_collect(events: &[TargetEvent]) -> bool {
-    events.iter().any(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
+    events.iter().any(is_arrival)
+}
+
+/// A collect that arrived: read and judged, or refused before it could be read whole
+/// (it arrived all the same: the publish happened, and waiting on would be for nothing).
+fn is_arrival(event: &TargetEvent) -> bool {
+    matches!(event.kind, TargetEventKind::CollectReceived { .. } | TargetEventKind::CollectRefused { .. })
 }
 
 fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
-    events
-        .iter()
-        .filter(|e| e.key.as_deref() == Some(key) && matches!(e.kind, TargetEventKind::CollectReceived { .. }))
-        .count()
+    events.iter().filter(|e| e.key.as_deref() == Some(key) && is_arrival(e)).count()
 }
 
 /// Whether every exchange of `key` that started has ended (its fetch, receipt and
@@ -285,8 +290,10 @@ async fn run_scenario(
     let wanted = scenario.expect.collects.value.max(1);
     let mut running = Vec::new();
     steps.enter("waiting for a collect after triggering the publish");
+    let mut collect_watched = Duration::ZERO;
     for copy in 1..=wanted {
-        let deadline = crate::step::deadline_after(Instant::now(), deadlines.collect);
+        let waiting_since = Instant::now();
+        let deadline = crate::step::deadline_after(waiting_since, deadlines.collect);
         if matches!(shared.trigger, Trigger::Interactive) {
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
@@ -312,6 +319,7 @@ async fn run_scenario(
             }
         };
         running.push(publish);
+        collect_watched = waiting_since.elapsed();
         if !arrived {
             break;
         }
@@ -351,11 +359,7 @@ async fn run_scenario(
     let mut own: Vec<TargetEvent> =
         shared.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
     // Only this run of the scenario: drop exchanges of an earlier one.
-    let first_exchange = own
-        .iter()
-        .filter(|e| matches!(e.kind, TargetEventKind::CollectReceived { .. }))
-        .nth(before)
-        .map_or(u64::MAX, |e| e.exchange);
+    let first_exchange = own.iter().filter(|e| is_arrival(e)).nth(before).map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
     // A handle on the kept package, not its bytes: a large one stays in the target's
     // temp file (even once the key is forgotten) and is read, off the runtime's
@@ -368,6 +372,13 @@ async fn run_scenario(
         package,
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
+        collect_watched,
+        unowned_refusals: shared
+            .target
+            .activity()
+            .iter()
+            .filter(|e| e.key.is_none() && e.at >= clock && matches!(e.kind, TargetEventKind::CollectRefused { .. }))
+            .count(),
         background_timed_out,
         collect_overflow: shared.target.state().overflow(key),
     };
@@ -439,6 +450,14 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
                     )
                     .with_request(request)
                     .with_response(format!("error={answer}")),
+                );
+            }
+            TargetEventKind::CollectRefused { refusal } => {
+                // Only what the target read of it: the request line as far as known.
+                out.push(
+                    Exchange::new(ExchangeKind::Collect, at_ms, format!("{refusal}"))
+                        .with_request(format!("{} {}", refusal.method, refusal.path))
+                        .with_response(format!("HTTP {}", refusal.status)),
                 );
             }
             TargetEventKind::FetchStarted { url, credentials } => {

@@ -166,7 +166,7 @@ fn parts(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> Vec<P
     if let Some(expect) = &set.fetch {
         parts.push(Part::new(
             fetch_wanted(expect),
-            fetch_observed(evidence),
+            fetch_observed(evidence, settings),
             held(ExpectSet { fetch: Some(expect.clone()), ..ExpectSet::default() }),
         ));
     }
@@ -216,7 +216,7 @@ fn response_wanted(evidence: &Evidence, expect: &ResponseExpect) -> String {
 fn response_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
     match (&evidence.exchange.outcome, evidence.answered) {
         (Err(_), _) if evidence.exchange.timed_out => {
-            format!("no answer came within {} ms (the ack deadline)", settings.deadlines.ack.as_millis())
+            format!("no answer came {}", evidence.answer_watched(settings.deadlines.ack, None).within())
         }
         (Err(error), _) => format!("the collect got no answer ({error})"),
         (Ok(_), Some(code)) => format!("the answer was error={code}"),
@@ -232,13 +232,13 @@ fn fetch_wanted(expect: &FetchExpect) -> String {
     }
 }
 
-fn fetch_observed(evidence: &Evidence) -> String {
+fn fetch_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
     let requests: Vec<String> = evidence.staging.iter().take(3).map(pens_mock::StagingEvent::describe).collect();
     let refused = evidence.refused_logins.len();
     match (requests.is_empty(), refused) {
         (true, 0) => format!(
-            "no request reached the staging server within {} ms of the collect",
-            evidence.offset_ms(evidence.ended)
+            "no request reached the staging server {}",
+            evidence.watched(settings.deadlines.fetch, "fetch").within()
         ),
         (true, _) => "the staging server refused the FTP login; no file was asked for".to_owned(),
         (false, _) => {
@@ -265,11 +265,7 @@ fn receipt_wanted(expect: &ReceiptExpect) -> String {
 fn receipt_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
     let receipts = evidence.receipts();
     if receipts.is_empty() {
-        return format!(
-            "no receipt came within {} ms of the collect (the receipt deadline is {} ms)",
-            evidence.offset_ms(evidence.ended),
-            settings.deadlines.receipt.as_millis()
-        );
+        return format!("no receipt came {}", evidence.watched(settings.deadlines.receipt, "receipt").within());
     }
     let each: Vec<String> = receipts
         .iter()
@@ -297,11 +293,7 @@ fn alerts_wanted(expect: &AlertsExpect) -> String {
 fn alerts_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
     let alerts = evidence.alerts();
     if alerts.is_empty() {
-        return format!(
-            "no alert came within {} ms of the collect (the receipt deadline is {} ms)",
-            evidence.offset_ms(evidence.ended),
-            settings.deadlines.receipt.as_millis()
-        );
+        return format!("no alert came {}", evidence.watched(settings.deadlines.receipt, "receipt").within());
     }
     let codes: Vec<&str> = alerts.iter().map(|a| a.notification.error.as_deref().unwrap_or("no error")).collect();
     format!("{} alert(s) came (error {})", alerts.len(), codes.join(", "))
@@ -389,8 +381,8 @@ mod tests {
         evidence.exchange.timed_out = true;
         let account = account(&evidence, &refused_or_receipted(), 0, &settings());
         for part in [
-            "alternative 1 (answer 1310): no answer came within 1000 ms (the ack deadline) — missing",
-            "no request reached the staging server within 3100 ms of the collect — held",
+            "alternative 1 (answer 1310): no answer came within 1000 ms of sending it (the ack deadline is 1000 ms) — missing",
+            "no request reached the staging server within 3100 ms of the collect (the fetch deadline is 2000 ms) — held",
             "no receipt came within 3100 ms of the collect (the receipt deadline is 3000 ms) — missing",
         ] {
             assert!(account.note.contains(part), "`{part}` not in: {}", account.note);

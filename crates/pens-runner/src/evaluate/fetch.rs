@@ -53,8 +53,8 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
             Verdict::Fail,
             requirement,
             format!(
-                "the package was never requested from the staging server (waited {} ms){hint}",
-                settings.deadlines.fetch.as_millis()
+                "the package was never requested from the staging server {}{hint}",
+                evidence.watched(settings.deadlines.fetch, "fetch").within()
             ),
         )];
     };
@@ -224,7 +224,10 @@ mod tests {
     fn a_missing_fetch_fails_and_quotes_the_deadline() {
         let checks = judge(&valid().answered_with(0), &happens(Some("https"), CredentialsExpect::Any), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.fetch.https")]);
-        assert_eq!(checks[0].message, "the package was never requested from the staging server (waited 2000 ms)");
+        assert_eq!(
+            checks[0].message,
+            "the package was never requested from the staging server within 3100 ms of the collect (the fetch deadline is 2000 ms)"
+        );
     }
 
     #[test]
@@ -249,7 +252,10 @@ mod tests {
         let mut evidence = valid().answered_with(0);
         evidence.tls_failures.push("explicit FTPS: the client ended the TLS handshake after AUTH TLS".to_owned());
         let checks = judge(&evidence, &happens(Some("ftps"), CredentialsExpect::Any), &settings());
-        assert_eq!(checks[0].message, "the package was never requested from the staging server (waited 2000 ms)");
+        assert_eq!(
+            checks[0].message,
+            "the package was never requested from the staging server within 3100 ms of the collect (the fetch deadline is 2000 ms)"
+        );
     }
 
     #[test]

@@ -356,6 +356,50 @@ mod tests {
         assert_eq!(essentials(&judgement.checks), [(Verdict::Warn, "target.error.applicable-code")]);
     }
 
+    /// Issue 16, point 4: after a broken answer (garbage, a reset) the run stops
+    /// watching at once, and no message may claim a wait it did not make: every time
+    /// quoted as waited is at most the 600 ms gathering took, and the deadlines appear
+    /// only as deadlines, with the reason they were not waited out.
+    #[test]
+    fn after_a_broken_answer_no_message_claims_a_longer_wait_than_was_watched() {
+        let evidence = valid().broken_off(12, 600, "invalid HTTP version parsed");
+        let expectations = at_once_or_in_the_receipt(1304);
+        let mut texts: Vec<String> = Vec::new();
+        let judgement = judge(&evidence, &expectations, &settings());
+        texts.extend(judgement.note);
+        texts.extend(judgement.checks.iter().map(|c| c.message.clone()));
+        let plain = Expectations {
+            common: ExpectSet {
+                response: response(&[0]),
+                fetch: Some(crate::plan::FetchExpect {
+                    happens: true,
+                    protocol: None,
+                    credentials: crate::plan::CredentialsExpect::Any,
+                }),
+                receipt: Some(crate::plan::ReceiptExpect { count: Some(1), ..crate::plan::ReceiptExpect::default() }),
+                ..ExpectSet::default()
+            },
+            any_of: Vec::new(),
+        };
+        texts.extend(judge(&evidence, &plain, &settings()).checks.iter().map(|c| c.message.clone()));
+        let all = texts.join("\n");
+        for claim in
+            ["within 1000 ms", "within 2000 ms", "within 3000 ms", "within 3100 ms", "waited 2000", "waited 3000"]
+        {
+            assert!(!all.contains(claim), "`{claim}` claims a wait that was not made:\n{all}");
+        }
+        for expected in [
+            "no answer to the collect in the 12 ms watched after sending it",
+            "the package was never requested from the staging server in the 600 ms watched after the collect (the \
+             fetch deadline of 2000 ms was not waited out: the scenario ended early because the collect got no answer \
+             (invalid HTTP version parsed), so nothing was awaited)",
+            "no receipt arrived in the 600 ms watched after the collect (the receipt deadline of 3000 ms",
+            "no receipt came in the 600 ms watched after the collect",
+        ] {
+            assert!(all.contains(expected), "`{expected}` not in:\n{all}");
+        }
+    }
+
     #[test]
     fn when_none_holds_the_closest_is_reported() {
         let expectations = at_once_or_in_the_receipt(1304);

@@ -198,7 +198,7 @@ fn count_check(
             Some(code) if !code.is_success() => {
                 format!("no receipt arrived: the target refused the collect with {code}")
             }
-            _ => format!("no receipt arrived within {} ms of the collect", settings.deadlines.receipt.as_millis()),
+            _ => format!("no receipt arrived {}", evidence.watched(settings.deadlines.receipt, "receipt").within()),
         },
         _ if arrived == count => format!("{arrived} receipt(s) arrived, as expected"),
         _ => format!("{arrived} receipts arrived; exactly {count} expected"),
@@ -375,7 +375,7 @@ mod tests {
         let cases: [(usize, usize, Verdict, &str); 5] = [
             (1, 1, Verdict::Pass, "1 receipt(s) arrived, as expected"),
             (0, 0, Verdict::Pass, "0 receipt(s) arrived, as expected"),
-            (1, 0, Verdict::Fail, "no receipt arrived within 3000 ms of the collect"),
+            (1, 0, Verdict::Fail, "no receipt arrived within 3100 ms of the collect (the receipt deadline is 3000 ms)"),
             (1, 2, Verdict::Fail, "2 receipts arrived; exactly 1 expected"),
             (0, 1, Verdict::Fail, "1 receipts arrived; exactly 0 expected"),
         ];

@@ -12,10 +12,14 @@ pub(super) fn judge(evidence: &Evidence, expect: &ResponseExpect, settings: &Set
     let answer = match &evidence.exchange.outcome {
         Ok(answer) => answer,
         Err(error) => {
+            // At the deadline the exchange says so itself; a broken answer ends sooner,
+            // and the message must not claim the whole deadline was waited.
+            let because = (!evidence.exchange.timed_out).then_some("the exchange ended before it, on this error");
+            let watched = evidence.answer_watched(settings.deadlines.ack, because);
             return vec![CheckResult::new(
                 Verdict::Fail,
                 &req::TARGET_ACK_SYNCHRONOUS,
-                format!("no answer to the collect within {} ms: {error}", settings.deadlines.ack.as_millis()),
+                format!("no answer to the collect {}: {error}", watched.within()),
             )];
         }
     };
@@ -332,7 +336,10 @@ mod tests {
     fn no_answer_fails_the_synchronous_acknowledgement() {
         let checks = judge(&valid().unanswered(), &expect(Some(&[0]), &[], Verdict::Warn), &settings());
         assert_eq!(outline(&checks), [(Verdict::Fail, "target.ack.synchronous")]);
-        assert_eq!(checks[0].message, "no answer to the collect within 1000 ms: no answer within 1000 ms");
+        assert_eq!(
+            checks[0].message,
+            "no answer to the collect within 1000 ms of sending it (the ack deadline is 1000 ms): no answer within 1000 ms"
+        );
     }
 
     #[test]

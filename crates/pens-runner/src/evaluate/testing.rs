@@ -59,6 +59,8 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         started,
         // The receipt deadline and the quiet window of DEADLINES: what a run watches.
         ended: started + DEADLINES.receipt + DEADLINES.quiet,
+        answer_over: started + DEADLINES.ack,
+        cut_short: None,
         command: decoded.command,
         expected,
         exchange: CollectExchange {
@@ -127,6 +129,20 @@ impl Evidence {
     pub(crate) fn unanswered(mut self) -> Self {
         self.exchange.outcome = Err("no answer within 1000 ms".into());
         self.exchange.timed_out = true;
+        self
+    }
+
+    /// The collect's answer broke off after `answer_ms` with `error` (garbage, a
+    /// reset), and gathering ended at `ended_ms`, as a real run then does: nothing
+    /// follows a broken answer, so nothing was waited for.
+    pub(crate) fn broken_off(mut self, answer_ms: u64, ended_ms: u64, error: &str) -> Self {
+        self.exchange.outcome = Err(error.into());
+        self.exchange.timed_out = false;
+        self.answer_over = self.at(answer_ms);
+        self.ended = self.at(ended_ms);
+        self.cut_short = Some(format!(
+            "the scenario ended early because the collect got no answer ({error}), so nothing was awaited"
+        ));
         self
     }
 

@@ -145,7 +145,12 @@ async fn a_synchronous_importer_fails_answer_before_fetch_on_the_ack_deadline() 
         .collect();
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0].0, "target.ack.synchronous");
-    assert!(failed[0].1.contains("no answer to the collect within 1500 ms"), "{}", failed[0].1);
+    assert!(
+        failed[0].1.contains("no answer to the collect within 15")
+            && failed[0].1.contains("(the ack deadline is 1500 ms)"),
+        "{}",
+        failed[0].1
+    );
     // And why, as far as the evidence goes.
     let why: Vec<&str> = scenario
         .checks

@@ -48,6 +48,43 @@ enum Collects {
     InvalidUtf8,
     /// One valid collect, then this many malformed ones for the same scenario.
     Flood(usize),
+    /// A POST declaring a body of 1 GiB (`Content-Length: 1073741824`) that starts as a
+    /// valid collect, its vendor-data running on; written raw until the target stops
+    /// taking it or [`HUGE_POST_SENT`] bytes have gone.
+    HugePost,
+    /// A GET whose URL carries a valid collect and 1 MiB of vendor-data in its query.
+    HugeGetUrl,
+    /// A GET whose path is the scenario's URL with 1 MiB more: too long for the key
+    /// to be read from what the target keeps of it.
+    HugePath,
+}
+
+/// The most of the 1 GiB POST body actually written: the harness must refuse it long
+/// before (it refuses at the declared length); this only bounds the test.
+const HUGE_POST_SENT: usize = 64 << 20;
+
+/// Writes `head` and then up to `body` bytes to the target at `url` on a raw socket,
+/// stopping at the first failed write (the target stopped reading), and reads what it
+/// answers: the status line.
+async fn send_raw(url: &str, head: String, body: usize) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = reqwest::Url::parse(url).ok()?;
+    let addr = *url.socket_addrs(|| None).ok()?.first()?;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let writing = async {
+        stream.write_all(head.as_bytes()).await.ok()?;
+        let piece = vec![b'v'; 64 * 1024];
+        let mut sent = 0;
+        while sent < body {
+            stream.write_all(&piece).await.ok()?;
+            sent += piece.len();
+        }
+        Some(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(20), writing).await;
+    let mut answer = vec![0; 256];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.ok()?.ok()?;
+    String::from_utf8_lossy(&answer[..read]).lines().next().map(str::to_owned)
 }
 
 /// Where one scenario's collect points, and how it is sent.
@@ -195,6 +232,30 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
                 .replace("client=hostile-tool", "client=hostile%C3%28tool%ED%A0%80")
                 + "&vendor-data=%C0%AF%F0%28%8C%BC";
             send(body).await;
+        }
+        Collects::HugePost => {
+            let path = reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_default();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: hostile\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{valid}&vendor-data=",
+                pens_proto::FORM_CONTENT_TYPE,
+                1u64 << 30
+            );
+            let status = send_raw(&url, head, HUGE_POST_SENT).await;
+            println!("  {id}: the 1 GiB POST was answered {status:?}");
+        }
+        Collects::HugeGetUrl => {
+            let path = reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_default();
+            let vendor_data = "v".repeat(1 << 20);
+            let head = format!("GET {path}?{valid}&vendor-data={vendor_data} HTTP/1.1\r\nHost: hostile\r\n\r\n");
+            let status = send_raw(&url, head, 0).await;
+            println!("  {id}: the 1 MiB URL was answered {status:?}");
+        }
+        Collects::HugePath => {
+            let path = reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_default();
+            let more = "k".repeat(1 << 20);
+            let head = format!("GET {path}{more}?{valid} HTTP/1.1\r\nHost: hostile\r\n\r\n");
+            let status = send_raw(&url, head, 0).await;
+            println!("  {id}: the 1 MiB path was answered {status:?}");
         }
         Collects::Flood(extra) => {
             send(valid).await;
@@ -507,5 +568,56 @@ async fn hostile_tool_smtp_relay_drops_mid_data() {
     let run = tool.run(id, &[(id, receipt_scenario(id))], &["--smtp-relay", &relay_addr]).await;
     run.assert_ended(3, budget());
     run.assert_verdict(id, &["inconclusive"], &["could not be mailed"]);
+    run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+}
+
+/// Issue 16, point 5: a collect too large to read (a POST declaring 1 GiB, of which a
+/// few MiB are sent; a GET whose URL is 1 MiB long; one whose path is) did arrive. The harness refuses it
+/// without holding it (the memory bound), and says what arrived and why it was refused:
+/// a warning (CMI010 sets no size a collect must stay within; §6.2 names only
+/// vendor-data's 4096-character minimum), the scenario inconclusive since its collect
+/// could not be judged (exit 3), never "no collect arrived".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tool_oversized_collects() {
+    let tool = Tool::start("oversized-collects").await;
+    let cases = [
+        ("collect-1-gib-post", Collects::HugePost, ["413", "Content-Length declared 1 GiB"]),
+        ("collect-1-mib-url", Collects::HugeGetUrl, ["431", "its request head"]),
+    ];
+    let mut scenarios = Vec::new();
+    for (id, collects, _) in &cases {
+        tool.plan(id, Plan { collects: collects.clone(), ..tool.good_plan() });
+        scenarios.push((*id, collect_scenario(id)));
+    }
+    // A path too long to name its scenario: the run's harness note, and that scenario
+    // cannot tell whether its tool published (inconclusive, not "no collect arrived"
+    // as a failure).
+    let lost = "collect-1-mib-path";
+    tool.plan(lost, Plan { collects: Collects::HugePath, ..tool.good_plan() });
+    scenarios.push((lost, collect_scenario(lost)));
+    let run = tool.run("oversized-collects", &scenarios, &[]).await;
+    run.assert_ended(3, budget());
+    run.assert_verdict(lost, &["inconclusive"], &["cannot tell whether the tool published"]);
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    assert!(
+        notes.iter().any(|n| n["kind"] == "collect-refused" && n["party"] == "mock-target" && n["count"] == 1),
+        "{notes:#?}\n{}",
+        run.describe()
+    );
+    for (id, _, words) in &cases {
+        run.assert_verdict(id, &["inconclusive"], &["refused"]);
+        let scenario = run.scenario(id).to_string();
+        for word in words {
+            assert!(scenario.contains(word), "{id}: `{word}` not in {scenario}");
+        }
+        assert!(scenario.contains("a collect arrived"), "{id}: {scenario}");
+        assert!(!scenario.contains("no collect arrived"), "{id}: {scenario}");
+        let checks = run.scenario(id)["checks"].as_array().cloned().unwrap_or_default();
+        assert!(
+            checks.iter().any(|c| c["verdict"] == "warn" && c["requirement"] == "collect.vendor-data.length"),
+            "{id}: {checks:#?}"
+        );
+        assert!(checks.iter().all(|c| c["verdict"] != "fail"), "{id}: {checks:#?}");
+    }
     run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
 }

@@ -31,10 +31,13 @@
 //! | SMTP drops mid-DATA        | its mailer, at the harness's sink      | mail relay (`--smtp-relay`)           |
 //! | FTP never completes        | n/a (2)                                | staging: RETR gets 150, then nothing  |
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
+//! | broken answer, then fetch  | garbage; a reset; then fetches anyway  | n/a                                   |
+//! | oversized collect          | n/a (3)                                | a 1 GiB POST body; a 1 MiB GET URL    |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
-//! the FTP server and the LMS its client; the peer here is a server.
+//! the FTP server and the LMS its client; the peer here is a server. (3) In target mode
+//! the harness sends the collect.
 //!
 //! Cases that need the containment limits (`[limits]`: answer-bytes, header-count,
 //! header-bytes, redirects, package-bytes, notifications, connections) are marked

@@ -42,6 +42,8 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
         package: None,
         script_fetches: true,
         collect_deadline: Duration::from_millis(700),
+        collect_watched: Duration::from_millis(700),
+        unowned_refusals: 0,
         background_timed_out: false,
         collect_overflow: None,
     }
@@ -111,7 +113,116 @@ fn no_collect_is_a_failure_naming_the_deadline() {
     );
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].verdict, Verdict::Fail);
-    assert_eq!(checks[0].message, "no collect arrived within 700 ms of triggering the publish");
+    assert_eq!(
+        checks[0].message,
+        "no collect arrived within 700 ms of triggering the publish (the collect deadline is 700 ms)"
+    );
+}
+
+fn refused(exchange: u64, part: pens_mock::RefusedPart, declared: Option<u64>, status: u16) -> TargetEvent {
+    event(
+        exchange,
+        TargetEventKind::CollectRefused {
+            refusal: pens_mock::CollectRefusal {
+                method: if status == 413 { "POST" } else { "GET" }.into(),
+                path: "/pens/k".into(),
+                part,
+                seen: if declared.is_some() { 0 } else { 417_792 },
+                declared,
+                limit: if status == 413 { pens_mock::MAX_COLLECT_BYTES } else { 417_792 },
+                status,
+            },
+        },
+    )
+}
+
+fn settings<'a>(expect: &'a ClientExpectations, script: &'a TargetScriptSpec) -> ClientSettings<'a> {
+    ClientSettings {
+        main_requirement: &req::COLLECT_RECEIPT_PRESENT,
+        expect,
+        script,
+        answers_deadline: Duration::from_secs(1),
+        package_limits: pens_package::Limits::default(),
+    }
+}
+
+/// Issue 16, point 5: a collect refused as too large arrived. It is reported as what
+/// it was (a warning: CMI010 sets no size a collect must stay within) and the scenario
+/// is inconclusive, never "no collect arrived"; the package and answers say why they
+/// could not be judged.
+#[test]
+fn a_refused_collect_is_reported_as_arrived_and_refused_never_as_missing() {
+    let script = TargetScriptSpec::default();
+    let expect = ClientExpectations::default();
+    for (event, said) in [
+        (
+            refused(1, pens_mock::RefusedPart::Body, Some(1 << 30), 413),
+            "its body was over the 1 MiB the mock target reads of a collect (Content-Length declared 1 GiB",
+        ),
+        (refused(1, pens_mock::RefusedPart::Head, None, 431), "its request head (the URL with its query"),
+    ] {
+        let evidence = evidence(vec![event]);
+        let checks = judge_collects(&evidence, &settings(&expect, &script));
+        let outline: Vec<(Verdict, &str)> = checks.iter().map(|c| (c.verdict, c.requirement.as_str())).collect();
+        assert_eq!(
+            outline,
+            [(Verdict::Warn, "collect.vendor-data.length"), (Verdict::Inconclusive, "collect.receipt.present")]
+        );
+        assert!(checks[0].message.contains(said), "{}", checks[0].message);
+        assert!(checks[0].message.contains("a collect arrived") && checks[0].message.contains("(§6.2)"));
+        assert!(checks.iter().all(|c| !c.message.contains("no collect arrived")), "{checks:#?}");
+        let package = judge_package(&evidence, &default_package(), &pens_package::Limits::default());
+        assert_eq!(package[0].verdict, Verdict::Inconclusive);
+        assert!(
+            package[0].message.starts_with("a collect arrived but our target refused it"),
+            "{}",
+            package[0].message
+        );
+    }
+}
+
+/// No collect under the scenario's key, but one refused whose path named no scenario
+/// arrived meanwhile: it may have been this one's, so inconclusive, not a failure.
+#[test]
+fn a_missing_collect_is_inconclusive_when_an_unowned_one_was_refused_meanwhile() {
+    let script = TargetScriptSpec::default();
+    let expect = ClientExpectations::default();
+    let mut evidence = evidence(vec![]);
+    evidence.unowned_refusals = 1;
+    let checks = judge_collects(&evidence, &settings(&expect, &script));
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Inconclusive);
+    assert!(checks[0].message.contains("cannot tell whether the tool published"), "{}", checks[0].message);
+}
+
+/// One publish read, the next refused: the count is inconclusive, not a failure.
+#[test]
+fn a_refused_second_collect_makes_the_count_inconclusive() {
+    let script = TargetScriptSpec::default();
+    let mut expect = ClientExpectations::default();
+    expect.collects = spanned(2);
+    let evidence = evidence(vec![
+        collect(1, "POST", &CollectCommand::example(), 0),
+        refused(2, pens_mock::RefusedPart::Body, Some(1 << 30), 413),
+    ]);
+    let checks = judge_collects(&evidence, &settings(&expect, &script));
+    assert!(checks.iter().any(|c| c.verdict == Verdict::Inconclusive), "{checks:#?}");
+    assert!(checks.iter().all(|c| c.verdict != Verdict::Fail), "{checks:#?}");
+}
+
+/// A refused collect whose path named no scenario is the run's: one counted note.
+#[test]
+fn a_refused_collect_of_no_scenario_is_a_harness_note() {
+    let mut unowned = refused(1, pens_mock::RefusedPart::Head, None, 431);
+    unowned.key = None;
+    let notes = crate::client::refused::harness_notes(&[
+        unowned.clone(),
+        unowned,
+        refused(3, pens_mock::RefusedPart::Body, Some(1), 413),
+    ]);
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].kind.as_str(), notes[0].count, notes[0].bytes), ("collect-refused", 2, Some(2 * 417_792)));
+    assert!(notes[0].message.contains("GET /pens/k"), "{}", notes[0].message);
 }
 
 #[test]
