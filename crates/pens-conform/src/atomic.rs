@@ -20,10 +20,26 @@ pub(crate) struct WriteError {
     pub(crate) source: std::io::Error,
 }
 
+/// How often, and how long apart, a write that found no file descriptor free is tried
+/// again: the run's parties close their connections as they stop, which takes the
+/// runtime a moment after the run has returned.
+const DESCRIPTOR_RETRIES: u32 = 20;
+const DESCRIPTOR_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Writes `bytes` to `path` through `<path>.partial` and a rename.
 pub(crate) fn write_atomically(path: &Path, bytes: impl AsRef<[u8]>) -> anyhow::Result<()> {
     let partial = partial_path(path);
-    std::fs::write(&partial, bytes).map_err(|source| WriteError { path: partial.clone(), source })?;
+    let mut tries = 0;
+    let written = loop {
+        match std::fs::write(&partial, bytes.as_ref()) {
+            Err(error) if pens_mock::is_exhaustion(&error) && tries < DESCRIPTOR_RETRIES => {
+                tries += 1;
+                std::thread::sleep(DESCRIPTOR_RETRY_PAUSE);
+            }
+            other => break other,
+        }
+    };
+    written.map_err(|source| WriteError { path: partial.clone(), source })?;
     std::fs::rename(&partial, path).map_err(|source| WriteError { path: path.to_owned(), source })?;
     Ok(())
 }

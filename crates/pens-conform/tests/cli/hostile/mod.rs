@@ -41,6 +41,7 @@
 //! `#[ignore = "needs [limits] ..."]` until the harness has them.
 
 mod client_mode;
+mod descriptors;
 mod peers;
 mod target_mode;
 
@@ -94,6 +95,19 @@ const GNU_TIME: &str = "/usr/bin/time";
 /// small process: its child starts from its 2 MiB. (Debian package `time`, in the
 /// project's machine image.)
 pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, hard_limit: Duration) -> Run {
+    run_harness_within(label, args, dir, hard_limit, None).await
+}
+
+/// [`run_harness`] with the harness's open-file limit (soft and hard) set to `nofile`
+/// when given (util-linux `prlimit`, which execs the harness, so GNU time still measures
+/// the harness itself).
+pub(crate) async fn run_harness_within(
+    label: &str,
+    args: &[OsString],
+    dir: &TempDir,
+    hard_limit: Duration,
+    nofile: Option<u64>,
+) -> Run {
     assert!(
         std::path::Path::new(GNU_TIME).exists(),
         "the hostile-peer suite needs GNU time at {GNU_TIME} (apt-get install time)"
@@ -106,7 +120,11 @@ pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, h
         .arg("--signal=KILL")
         .arg(format!("{}", hard_limit.as_secs().max(1)))
         .args([GNU_TIME, "--format=%M", "--output"])
-        .arg(&rss_path)
+        .arg(&rss_path);
+    if let Some(nofile) = nofile {
+        command.arg("prlimit").arg(format!("--nofile={nofile}:{nofile}")).arg("--");
+    }
+    command
         .arg(env!("CARGO_BIN_EXE_pens-conform"))
         .args(args)
         .current_dir(workspace_root())
