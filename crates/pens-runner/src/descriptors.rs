@@ -124,7 +124,10 @@ mod tests {
     fn capped_passive_listeners_are_noted() {
         let notes = notes(Instant::now(), Some((7, 16)));
         assert_eq!(notes.len(), 1);
-        assert_eq!((notes[0].kind.as_str(), notes[0].party.as_str(), notes[0].count), ("passive-listeners-capped", "ftp-staging", 7));
+        assert_eq!(
+            (notes[0].kind.as_str(), notes[0].party.as_str(), notes[0].count),
+            ("passive-listeners-capped", "ftp-staging", 7)
+        );
         assert!(notes[0].message.contains("16 passive FTP listeners"), "{}", notes[0].message);
     }
 }

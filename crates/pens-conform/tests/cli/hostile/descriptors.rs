@@ -149,12 +149,8 @@ fn notification(kind: &str, collect: &CollectCommand, text: &str) -> Notificatio
 
 async fn post(http: &reqwest::Client, url: Option<&str>, notification: &Notification) {
     let Some(url) = url else { return };
-    let sent = http
-        .post(url)
-        .header("content-type", pens_proto::FORM_CONTENT_TYPE)
-        .body(notification.to_form())
-        .send()
-        .await;
+    let sent =
+        http.post(url).header("content-type", pens_proto::FORM_CONTENT_TYPE).body(notification.to_form()).send().await;
     if let Ok(response) = sent {
         let _ = response.bytes().await;
     }
@@ -180,7 +176,8 @@ async fn behave_well(shared: Arc<Shared>, collect: CollectCommand, wait: bool) {
 /// closed once it has (so that the rest of the run, and its report, have descriptors).
 async fn behave_well_amid_idle_connections(shared: Arc<Shared>, collect: CollectCommand, connections: usize) {
     let receipt = collect.receipt.clone().unwrap_or_default();
-    let addr = reqwest::Url::parse(&receipt).ok().and_then(|u| u.socket_addrs(|| None).ok()).expect("an http receipt")[0];
+    let addr =
+        reqwest::Url::parse(&receipt).ok().and_then(|u| u.socket_addrs(|| None).ok()).expect("an http receipt")[0];
     let mut idle = Vec::new();
     for _ in 0..connections {
         match TcpStream::connect(addr).await {
@@ -281,7 +278,10 @@ async fn run_target(label: &str, lms: &Lms, scenarios: &[&str], deadlines: Deadl
 
 /// The harness notes of `kind` in report.json.
 fn notes<'a>(run: &'a Run, kind: &str) -> Vec<&'a serde_json::Value> {
-    run.report["harness_notes"].as_array().map(|all| all.iter().filter(|n| n["kind"] == kind).collect()).unwrap_or_default()
+    run.report["harness_notes"]
+        .as_array()
+        .map(|all| all.iter().filter(|n| n["kind"] == kind).collect())
+        .unwrap_or_default()
 }
 
 /// 60 control connections × 400 PASV, never connecting, while the harness runs under
@@ -296,7 +296,8 @@ async fn hostile_lms_pasv_flood_under_an_open_file_limit_of_1024() {
     let lms = Lms::start(Misbehaviour::PasvFlood).await;
     let limits = format!("passive-listeners = {PASSIVE_CAP}\n");
     let run = run_target("pasv-flood", &lms, &["ftp-fetch", NORMAL], deadlines, &limits).await;
-    let (answered, entered) = (lms.shared.pasv_answered.load(Ordering::SeqCst), lms.shared.pasv_entered.load(Ordering::SeqCst));
+    let (answered, entered) =
+        (lms.shared.pasv_answered.load(Ordering::SeqCst), lms.shared.pasv_entered.load(Ordering::SeqCst));
     let open = lms.shared.harness_descriptors.load(Ordering::SeqCst);
     println!("  pasv-flood: {answered} PASV answered ({entered} with 227), harness at most {open} descriptors open");
     assert!(answered >= 3 * NOFILE as usize, "the flood did not get far: {answered} PASV answered\n{}", run.describe());
@@ -332,8 +333,14 @@ async fn descriptor_exhaustion_makes_the_scenario_inconclusive_and_is_noted() {
         arguments.push(profile.into());
         arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
         arguments.extend(args(["--report-dir".into(), dir.path().join("reports").into_os_string()]));
-        run_harness_within("descriptors-exhausted", &arguments, &dir, deadlines.budget() + Duration::from_secs(30), Some(128))
-            .await
+        run_harness_within(
+            "descriptors-exhausted",
+            &arguments,
+            &dir,
+            deadlines.budget() + Duration::from_secs(30),
+            Some(128),
+        )
+        .await
     };
     run.assert_ended(3, deadlines.budget());
     run.assert_verdict(NORMAL, &["inconclusive"], &["ran out of file descriptors"]);
