@@ -17,6 +17,14 @@
 //! tasks, which nothing of ours owns: they watch a stop signal that goes with the
 //! listener ([`files::StagedFiles`]).
 //!
+//! Passive data listeners are bound by us ([`passive`], through libunftp's `Binder`),
+//! so that whatever a client sends the harness holds few descriptors: one live listener
+//! per control connection, closed at the next PASV/EPSV, after 10 s unused and with its
+//! session, and a cap on them in total (`[limits] passive-listeners`, 425 beyond).
+//! Control connections are held to `[limits] connections` per listener, like every
+//! listener of the harness; a failed accept for want of a descriptor is recorded
+//! ([`crate::descriptors`]).
+//!
 //! Known limits, both libunftp's: `package-url-account` cannot be required (libunftp
 //! answers `ACCT` with 530), and the FTPS listener insists on PROT P for PASV but not for
 //! EPSV, so a client that skips PROT P and uses EPSV gets its data in the clear. The TLS
