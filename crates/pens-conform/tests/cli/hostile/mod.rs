@@ -31,10 +31,13 @@
 //! | SMTP drops mid-DATA        | its mailer, at the harness's sink      | mail relay (`--smtp-relay`)           |
 //! | FTP never completes        | n/a (2)                                | staging: RETR gets 150, then nothing  |
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
+//! | descriptors (3)            | 60 × 400 PASV under `ulimit -n` 1024;  | n/a                                   |
+//! |                            | 300 idle connections under 128         |                                       |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
-//! the FTP server and the LMS its client; the peer here is a server.
+//! the FTP server and the LMS its client; the peer here is a server. (3) In
+//! `descriptors.rs`, with the harness under `prlimit --nofile`.
 //!
 //! Cases that need the containment limits (`[limits]`: answer-bytes, header-count,
 //! header-bytes, redirects, package-bytes, notifications, connections) are marked
