@@ -660,6 +660,12 @@ pub(crate) fn run() -> ExitCode {
     };
     match code {
         Ok(code) => ExitCode::from(code),
+        // The run went through but its report could not be written: not a usage error
+        // (exit 3, naming the file and the reason).
+        Err(error) if error.chain().any(|cause| cause.is::<crate::atomic::WriteError>()) => {
+            eprintln!("error: the report could not be written: {}", error_chain(&error));
+            ExitCode::from(exit::INCOMPLETE)
+        }
         Err(error) => {
             eprintln!("error: {}", error_chain(&error));
             ExitCode::from(exit::USAGE)

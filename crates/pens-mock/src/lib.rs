@@ -13,6 +13,7 @@ mod answer;
 mod answer_gate;
 mod client;
 mod collector;
+mod descriptors;
 mod error;
 mod events;
 mod head_tap;
@@ -40,6 +41,7 @@ pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Met
 pub use collector::{
     BasicAuth, Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent,
 };
+pub use descriptors::{DescriptorExhaustion, exhaustion_between, exhaustion_since, is_exhaustion, open_file_limit};
 pub use error::MockError;
 pub use hostile_package::{
     FILLER_ENTRY, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip, zip_bomb, zip_slip,

@@ -41,6 +41,9 @@ pub struct PeerLimits {
     pub notifications: usize,
     /// The most connections a listener serves at once.
     pub connections: usize,
+    /// The most passive FTP data listeners (PASV, EPSV) the staging server keeps open at
+    /// once, over its FTP and FTPS listeners together.
+    pub passive_listeners: usize,
 }
 
 impl Default for PeerLimits {
@@ -55,6 +58,7 @@ impl Default for PeerLimits {
             unpacked_bytes: 1024 * MIB,
             notifications: 100,
             connections: 256,
+            passive_listeners: 64,
         }
     }
 }

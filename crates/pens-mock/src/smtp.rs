@@ -104,7 +104,7 @@ async fn accept_loop(bound: Bound, config: Arc<SmtpConfig>, sink: Arc<dyn MailSi
                     }
                 },
                 Err(error) => {
-                    tracing::debug!(%error, "smtp accept failed");
+                    crate::descriptors::note("smtp-sink", &error);
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },

@@ -345,6 +345,7 @@ pub struct StagingServer {
     https: ServerTask,
     ftp: ftp::FtpListener,
     ftps: ftp::FtpListener,
+    passive: Arc<ftp::PassiveListeners>,
 }
 
 impl StagingServer {
@@ -356,13 +357,27 @@ impl StagingServer {
         Self::start_with(bind, advertise_host, ca, ListenerLimits::default()).await
     }
 
-    /// Like [`StagingServer::start`], with the HTTP and HTTPS listeners within `limits`
-    /// (the FTP listeners keep libunftp's own).
+    /// Like [`StagingServer::start`], with the HTTP, HTTPS, FTP and FTPS listeners within
+    /// `limits` and the default cap on passive FTP listeners.
     pub async fn start_with(
         bind: IpAddr,
         advertise_host: &str,
         ca: &RunCa,
         limits: ListenerLimits,
+    ) -> Result<Self, MockError> {
+        let passive = crate::PeerLimits::default().passive_listeners;
+        Self::start_limited(bind, advertise_host, ca, limits, passive).await
+    }
+
+    /// Like [`StagingServer::start_with`], with at most `passive_listeners` passive FTP
+    /// listeners open at once over the FTP and FTPS listeners together
+    /// ([`crate::PeerLimits::passive_listeners`]).
+    pub async fn start_limited(
+        bind: IpAddr,
+        advertise_host: &str,
+        ca: &RunCa,
+        limits: ListenerLimits,
+        passive_listeners: usize,
     ) -> Result<Self, MockError> {
         let http_bound = server::bind(SocketAddr::new(bind, 0)).await?;
         let https_bound = server::bind(SocketAddr::new(bind, 0)).await?;
@@ -381,13 +396,22 @@ impl StagingServer {
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
         });
-        let ftp = ftp::FtpListener::spawn(ftp_bound, Arc::clone(&shared), None)?;
-        let ftps = ftp::FtpListener::spawn(ftps_bound, Arc::clone(&shared), Some(ca.server_config()))?;
+        let passive = ftp::PassiveListeners::new(passive_listeners);
+        let connections = limits.connections;
+        let ftp = ftp::FtpListener::spawn(ftp_bound, Arc::clone(&shared), None, connections, Arc::clone(&passive))?;
+        let tls = Some(ca.server_config());
+        let ftps = ftp::FtpListener::spawn(ftps_bound, Arc::clone(&shared), tls, connections, Arc::clone(&passive))?;
         let http = server::spawn(http_bound, app(Arc::clone(&shared)), None, limits, "the staging server (http)");
         let tls = server::Tls { config: ca.server_config(), failures: Arc::clone(&shared.tls_failures) };
         let https =
             server::spawn(https_bound, app(Arc::clone(&shared)), Some(tls), limits, "the staging server (https)");
-        Ok(StagingServer { shared, http, https, ftp, ftps })
+        Ok(StagingServer { shared, http, https, ftp, ftps, passive })
+    }
+
+    /// How many PASV/EPSV were answered 425 because every passive listener slot was
+    /// taken ([`crate::PeerLimits::passive_listeners`]).
+    pub fn passive_listeners_capped(&self) -> u64 {
+        self.passive.capped()
     }
 
     /// How many connections to the HTTP and HTTPS listeners found every slot taken and

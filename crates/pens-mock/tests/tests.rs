@@ -6,6 +6,8 @@
 mod client;
 #[path = "tests/collector.rs"]
 mod collector;
+#[path = "tests/ftp_passive.rs"]
+mod ftp_passive;
 #[path = "tests/ftp_staging.rs"]
 mod ftp_staging;
 #[path = "tests/limits.rs"]

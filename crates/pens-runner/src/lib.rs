@@ -15,6 +15,7 @@ mod advisory;
 mod client;
 mod context;
 mod copies;
+mod descriptors;
 mod discovery;
 mod evaluate;
 mod evidence;

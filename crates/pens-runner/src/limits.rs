@@ -15,6 +15,7 @@
 //! | `package-bytes`, `zip-entries`, `unpacked-bytes` | `inconclusive`: CMI010 sets no size; the harness could not judge the package |
 //! | `notifications` | `inconclusive` for the flood (what was dropped was not judged); the count checks still fail a second receipt |
 //! | `connections` | none: the next connection waits for a slot; held-back connections are counted and logged as a warning |
+//! | `passive-listeners` | none: the next PASV/EPSV is answered 425; refusals are counted in the report's `passive-listeners-capped` note |
 //! | `scenario-grace` | `inconclusive`: the scenario is abandoned, naming the step that had not ended |
 
 use std::time::Duration;
@@ -76,6 +77,15 @@ pub struct Limits {
     /// connection must also send its request heads within 30 s (slowloris). Held-back
     /// connections are counted and logged as a warning.
     pub connections: usize,
+    /// The most passive FTP data listeners the staging server keeps open at once, over
+    /// its FTP and FTPS listeners together (`passive-listeners`). Default 64: a target
+    /// opens one per fetch and each control connection keeps only its last (a new PASV
+    /// or EPSV closes the one before, one nobody connects to closes after 10 s), so a
+    /// run of 8 scenarios at once needs a handful; a client that sends PASV in a loop on
+    /// many connections cannot make the harness hold thousands of descriptors. Beyond it
+    /// PASV/EPSV are answered 425 and counted (the report's `passive-listeners-capped`
+    /// note); the FTP fetch that meets it fails as a fetch the target could retry.
+    pub passive_listeners: usize,
     /// How long past the sum of its step deadlines a scenario may run before it is
     /// abandoned (`scenario-grace`). Default 5 s: every step already waits with its own
     /// deadline, so the grace only covers the harness's own work (judging, stopping a
@@ -98,6 +108,7 @@ impl Default for Limits {
             unpacked_bytes: peer.unpacked_bytes,
             notifications: peer.notifications,
             connections: peer.connections,
+            passive_listeners: peer.passive_listeners,
             scenario_grace: Duration::from_secs(5),
         }
     }
@@ -116,6 +127,7 @@ impl Limits {
             unpacked_bytes: self.unpacked_bytes,
             notifications: self.notifications,
             connections: self.connections,
+            passive_listeners: self.passive_listeners,
         }
     }
 }
@@ -133,6 +145,7 @@ mod tests {
         assert_eq!(limits.package_bytes, 256 * 1024 * 1024);
         assert_eq!((limits.zip_entries, limits.unpacked_bytes), (10_000, 1024 * 1024 * 1024));
         assert_eq!((limits.notifications, limits.connections), (100, 256));
+        assert_eq!(limits.passive_listeners, 64);
         assert_eq!(limits.scenario_grace, Duration::from_secs(5));
         assert_eq!(limits.peer(), PeerLimits::default());
     }

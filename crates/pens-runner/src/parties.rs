@@ -30,8 +30,9 @@ impl Parties {
             None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(RunError::Parties)?),
         };
         let peer = options.limits.peer();
-        let staging =
-            StagingServer::start_with(bind, &advertise_host, &ca, peer.listener()).await.map_err(RunError::Parties)?;
+        let staging = StagingServer::start_limited(bind, &advertise_host, &ca, peer.listener(), peer.passive_listeners)
+            .await
+            .map_err(RunError::Parties)?;
         let collector = match &options.collector {
             Some(collector) => Arc::clone(collector),
             None => {

@@ -32,6 +32,7 @@
 //! unpacked-bytes = "1GiB"
 //! notifications = 100
 //! connections = 256
+//! passive-listeners = 64
 //! scenario-grace = 5000       # milliseconds
 //! ```
 //!
@@ -212,6 +213,7 @@ struct LimitsSection {
     unpacked_bytes: Option<toml::Spanned<toml::Value>>,
     notifications: Option<toml::Spanned<toml::Value>>,
     connections: Option<toml::Spanned<toml::Value>>,
+    passive_listeners: Option<toml::Spanned<toml::Value>>,
     scenario_grace: Option<toml::Spanned<toml::Value>>,
 }
 
@@ -431,6 +433,7 @@ impl Profile {
             ("unpacked-bytes", format_size(l.unpacked_bytes)),
             ("notifications", count(l.notifications)),
             ("connections", count(l.connections)),
+            ("passive-listeners", count(l.passive_listeners)),
             ("scenario-grace", ms(l.scenario_grace)),
         ]
         .into_iter()
@@ -477,6 +480,7 @@ fn limits(section: LimitsSection, places: &Places<'_>) -> Result<Limits, Profile
         unpacked_bytes: size("unpacked-bytes", section.unpacked_bytes, d.unpacked_bytes)?,
         notifications: places.count("notifications", section.notifications, d.notifications)?,
         connections: places.count("connections", section.connections, d.connections)?,
+        passive_listeners: places.count("passive-listeners", section.passive_listeners, d.passive_listeners)?,
         scenario_grace: places.ms("limits", "scenario-grace", section.scenario_grace, d.scenario_grace)?,
     })
 }
@@ -512,7 +516,7 @@ mod tests {
         let profile = parse(
             "[limits]\nanswer-bytes = \"2MiB\"\nheader-count = 20\nheader-bytes = 4096\nredirects = 1\n\
              package-bytes = \"1 GiB\"\nzip-entries = 50\nunpacked-bytes = \"512KiB\"\nnotifications = 3\n\
-             connections = 4\nscenario-grace = 250\n",
+             connections = 4\npassive-listeners = 2\nscenario-grace = 250\n",
         )
         .expect("valid");
         let expected = Limits {
@@ -525,6 +529,7 @@ mod tests {
             unpacked_bytes: 512 << 10,
             notifications: 3,
             connections: 4,
+            passive_listeners: 2,
             scenario_grace: Duration::from_millis(250),
         };
         assert_eq!(profile.limits, expected);

@@ -77,13 +77,17 @@ pub const MAX_NOTIFICATIONS: u64 = 1000;
 /// panics beyond about 2⁶¹).
 pub const MAX_CONNECTIONS: u64 = 65_536;
 
+/// The most passive FTP listeners the staging server may be told to keep open at once:
+/// 4096 (each is a descriptor; a run's open-file limit is often 1024).
+pub const MAX_PASSIVE_LISTENERS: u64 = 4096;
+
 /// The largest package limit a run can declare (`[security] max-package-bytes`,
 /// `--max-package-bytes`): 3 GiB. Staging behaviour `oversized` serves a package up to
 /// 1 GiB beyond it, as a plain zip (no zip64), which must stay under 4 GiB.
 pub const MAX_DECLARED_PACKAGE_BYTES: u64 = 3 << 30;
 
 /// Every number of the profile with its range, in file order.
-pub const PROFILE_RANGES: [NumberRange; 15] = [
+pub const PROFILE_RANGES: [NumberRange; 16] = [
     ms("deadlines", "ack", 1),
     ms("deadlines", "fetch", 1),
     ms("deadlines", "receipt", 1),
@@ -97,6 +101,7 @@ pub const PROFILE_RANGES: [NumberRange; 15] = [
     bytes("limits", "unpacked-bytes", MAX_UNPACKED_BYTES),
     count("limits", "notifications", MAX_NOTIFICATIONS),
     count("limits", "connections", MAX_CONNECTIONS),
+    count("limits", "passive-listeners", MAX_PASSIVE_LISTENERS),
     ms("limits", "scenario-grace", 1),
     bytes("security", "max-package-bytes", MAX_DECLARED_PACKAGE_BYTES),
 ];

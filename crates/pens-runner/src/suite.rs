@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use crate::context::{ScenarioContext, run_id};
+use crate::descriptors;
 use crate::discovery::{self, Observations};
 use crate::evaluate::{Settings, judge};
 use crate::gather::{Probe, gather};
@@ -146,6 +147,15 @@ pub async fn run_target_suite(
     let aborted = match preflight::run(&shared.parties, &shared.client, &shared.options, &shared.run_id, package).await
     {
         Err(reason) => {
+            // A preflight that failed while the harness had no descriptor left may not be
+            // the target's fault: said with the reason.
+            let reason = if pens_mock::exhaustion_between(clock, Instant::now()) {
+                format!(
+                    "{reason} (the harness ran out of file descriptors meanwhile, which may be the cause; see the                      harness notes)"
+                )
+            } else {
+                reason
+            };
             for scenario in &selected {
                 results.push(not_run(empty_result(scenario, Verdict::Inconclusive)));
             }
@@ -165,6 +175,9 @@ pub async fn run_target_suite(
             // What to report for a scenario whose task panicked: a harness error, never
             // the target's fault, under the scenario's own id.
             let mut fallbacks = HashMap::new();
+            // When each running scenario started: one that ran while the harness had no
+            // descriptor left is inconclusive ([`descriptors`]).
+            let mut starts = HashMap::new();
             loop {
                 // Scenarios start in queue order, whenever one of the jobs is free.
                 while tasks.len() < jobs {
@@ -181,9 +194,17 @@ pub async fn run_target_suite(
                         within_budget(budget, &steps, requirement, running, abandoned).await
                     });
                     fallbacks.insert(task.id(), fallback);
+                    starts.insert(task.id(), Instant::now());
                 }
                 let Some(joined) = tasks.join_next_with_id().await else { break };
+                let task_id = match &joined {
+                    Ok((id, _)) => *id,
+                    Err(error) => error.id(),
+                };
                 let mut result = joined_result(joined, &mut fallbacks);
+                if let (Some(started), Some(scenario)) = (starts.remove(&task_id), by_id.get(&result.id)) {
+                    descriptors::judge_window(&mut result, started, Instant::now(), main_requirement(scenario));
+                }
                 if let Some(scenario) = by_id.get(&result.id).filter(|s| !s.needs.is_empty() || !s.unless.is_empty()) {
                     if discovery::deferred(scenario, &options.claims) {
                         held.push(result);
@@ -215,7 +236,10 @@ pub async fn run_target_suite(
         claims: options.claims.clone(),
         observed,
     };
-    let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    let staging = &shared.parties.staging;
+    let passive = (staging.passive_listeners_capped(), options.limits.passive_listeners);
+    report.harness_notes.extend(descriptors::notes(clock, Some(passive)));
     Ok(RunOutput { report, ca_pem })
 }
 

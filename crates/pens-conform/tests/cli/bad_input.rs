@@ -185,3 +185,25 @@ fn an_address_in_use_is_said_once() {
         assert_eq!(stderr.matches("in use").count(), 1, "{args:?}: {stderr}");
     }
 }
+
+/// A report that cannot be written once the run is over (here report.json's temporary
+/// file cannot be made; out of descriptors, a full disk, alike) is no usage error: exit
+/// 3, naming the file and the operating system's error.
+#[test]
+fn a_report_that_cannot_be_written_after_the_run_is_exit_3_naming_the_file() {
+    let dir = TempDir::new("unwritable-report");
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(reports.join("report.json.partial")).expect("a folder where the file would go");
+    // An LMS that refuses connections: the preflight ends the run at once.
+    let url = {
+        let (listener, url) = lms();
+        drop(listener);
+        url
+    };
+    let output = pens_conform().args(["target", "--url", &url, "--report-dir"]).arg(&reports).output().expect("runs");
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the report could not be written"), "{stderr}");
+    assert!(stderr.contains(&reports.join("report.json.partial").display().to_string()), "{stderr}");
+    assert!(stderr.contains("Is a directory"), "the OS error: {stderr}");
+}

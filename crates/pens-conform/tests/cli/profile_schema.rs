@@ -35,7 +35,7 @@ fn limits_in_bytes_or_with_a_unit_validate() {
     let validator = validator();
     let accepted = "[limits]\nanswer-bytes = \"2MiB\"\nheader-bytes = 4096\npackage-bytes = \"1 GiB\"\n\
                     unpacked-bytes = \"512KiB\"\nzip-entries = 50\nredirects = 1\nnotifications = 3\n\
-                    connections = 4\nscenario-grace = 250\nheader-count = 20\n";
+                    connections = 4\npassive-listeners = 2\nscenario-grace = 250\nheader-count = 20\n";
     let errors: Vec<String> = validator.iter_errors(&json(accepted)).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }

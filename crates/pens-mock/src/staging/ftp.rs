@@ -17,6 +17,14 @@
 //! tasks, which nothing of ours owns: they watch a stop signal that goes with the
 //! listener ([`files::StagedFiles`]).
 //!
+//! Passive data listeners are bound by us ([`passive`], through libunftp's `Binder`),
+//! so that whatever a client sends the harness holds few descriptors: one live listener
+//! per control connection, closed at the next PASV/EPSV, after 10 s unused and with its
+//! session, and a cap on them in total (`[limits] passive-listeners`, 425 beyond).
+//! Control connections are held to `[limits] connections` per listener, like every
+//! listener of the harness; a failed accept for want of a descriptor is recorded
+//! ([`crate::descriptors`]).
+//!
 //! Known limits, both libunftp's: `package-url-account` cannot be required (libunftp
 //! answers `ACCT` with 530), and the FTPS listener insists on PROT P for PASV but not for
 //! EPSV, so a client that skips PROT P and uses EPSV gets its data in the clear. The TLS
@@ -36,6 +44,7 @@ mod explicit;
 mod files;
 mod implicit;
 mod login;
+mod passive;
 mod place;
 mod transfer;
 
@@ -45,17 +54,19 @@ use std::sync::Arc;
 use libunftp::options::{FtpsRequired, PassiveHost};
 use libunftp::{Server, ServerBuilder, ServerError};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use self::files::StagedFiles;
 use self::login::{FtpUser, Logins};
+use self::passive::{CloseOnDrop, ControlBinder};
 use super::Shared;
 use crate::error::MockError;
 use crate::server::{ACCEPT_BACKOFF, Bound};
 
 pub use self::login::FtpLoginFailure;
 pub(crate) use self::login::LoginFailures;
+pub(crate) use self::passive::PassiveListeners;
 
 /// The greeting (220) every connection gets.
 const GREETING: &str = "pens-conform staging server";
@@ -106,6 +117,8 @@ struct ListenerConfig {
     tls: Option<Arc<rustls::ServerConfig>>,
     /// Closed when the listener is dropped: ends transfers still running.
     stop: watch::Receiver<()>,
+    /// The passive listeners of the whole staging server, under their cap.
+    passive: Arc<PassiveListeners>,
 }
 
 /// A running FTP listener; dropping it stops the listener, its sessions and transfers.
@@ -121,19 +134,28 @@ impl FtpListener {
     /// Serves the staged plans on `bound`: FTPS (explicit or implicit, as each client
     /// opens) with TLS required on control and data connections when `tls` is given,
     /// plain FTP otherwise.
+    ///
+    /// At most `connections` control connections are served at once (`[limits]
+    /// connections`, as every listener of the harness); the next wait in the kernel's
+    /// backlog. Passive listeners come from `passive`, shared with the other FTP
+    /// listener of the staging server.
     pub(crate) fn spawn(
         bound: Bound,
         shared: Arc<Shared>,
         tls: Option<Arc<rustls::ServerConfig>>,
+        connections: usize,
+        passive: Arc<PassiveListeners>,
     ) -> Result<FtpListener, MockError> {
         let protocol = if tls.is_some() { FtpProtocol::Ftps } else { FtpProtocol::Ftp };
         let (stop_sender, stop) = watch::channel(());
-        let config = ListenerConfig { shared, protocol, tls, stop };
+        let config = ListenerConfig { shared, protocol, tls, stop, passive };
         // Built once here so that a configuration libunftp refuses fails the start, not
         // every connection later.
-        server(&config, protocol).map_err(|source| MockError::FtpServer { protocol: protocol.as_str(), source })?;
+        server(&config, protocol, None)
+            .map_err(|source| MockError::FtpServer { protocol: protocol.as_str(), source })?;
         let addr = bound.addr;
-        let task = tokio::spawn(accept_loop(bound.into_listener(), config));
+        let slots = Arc::new(Semaphore::new(connections.clamp(1, Semaphore::MAX_PERMITS)));
+        let task = tokio::spawn(accept_loop(bound.into_listener(), config, slots));
         Ok(FtpListener { addr, task, _stop: stop_sender })
     }
 
@@ -152,8 +174,13 @@ impl Drop for FtpListener {
 /// A libunftp server for one connection: our files and logins, passive mode on the
 /// control connection's address, no log output, TLS when configured. An implicit
 /// session's control connection reaches libunftp in plain text (its TLS ended in
-/// [`implicit`]), so only its data connections must be TLS.
-fn server(config: &ListenerConfig, protocol: FtpProtocol) -> Result<Server<StagedFiles, FtpUser>, ServerError> {
+/// [`implicit`]), so only its data connections must be TLS. Passive listeners are bound
+/// by `binder` ([`passive`]), one per connection.
+fn server(
+    config: &ListenerConfig,
+    protocol: FtpProtocol,
+    binder: Option<ControlBinder>,
+) -> Result<Server<StagedFiles, FtpUser>, ServerError> {
     let files = StagedFiles::new(Arc::clone(&config.shared), protocol, config.stop.clone());
     let logins = Arc::new(Logins::new(Arc::clone(&config.shared), protocol));
     let builder = ServerBuilder::<StagedFiles, FtpUser>::with_user_detail_provider::<FtpUser>(
@@ -169,6 +196,10 @@ fn server(config: &ListenerConfig, protocol: FtpProtocol) -> Result<Server<Stage
     // libunftp logs through slog (to the `log` facade by default); what matters to a run
     // is in the staging events, so its own lines are dropped.
     .logger(slog::Logger::root(slog::Discard, slog::o!()));
+    let builder = match binder {
+        Some(binder) => builder.binder(binder),
+        None => builder,
+    };
     let control = match protocol {
         FtpProtocol::FtpsImplicit => FtpsRequired::None,
         FtpProtocol::Ftp | FtpProtocol::Ftps => FtpsRequired::All,
@@ -193,7 +224,10 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: ListenerConfig) {
         },
         (_, protocol) => protocol,
     };
-    let server = match server(&config, protocol) {
+    // The session's passive listener closes when the session ends, or is aborted.
+    let (binder, live) = config.passive.control();
+    let _live = CloseOnDrop(live);
+    let server = match server(&config, protocol, Some(binder)) {
         Ok(server) => server,
         Err(error) => {
             tracing::debug!(%peer, %error, "cannot build the ftp server");
@@ -248,9 +282,23 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: ListenerConfig) {
     }
 }
 
-async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
+/// Accepts control connections while a slot is free (`slots`), each served until it
+/// ends with its slot.
+async fn accept_loop(listener: TcpListener, config: ListenerConfig, slots: Arc<Semaphore>) {
     let mut connections = JoinSet::new();
     loop {
+        // No accept until a slot frees: a flood of control connections waits in the
+        // kernel's backlog, costing no descriptor; finished sessions are reaped meanwhile.
+        let slot = loop {
+            tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => match slot {
+                    Ok(slot) => break slot,
+                    // The semaphore is never closed.
+                    Err(_) => return,
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
@@ -260,10 +308,14 @@ async fn accept_loop(listener: TcpListener, config: ListenerConfig) {
                     // client's delayed acknowledgement of the first, 40 ms on Linux, on
                     // every retrieval.
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(session(stream, peer, config.clone()));
+                    let config = config.clone();
+                    connections.spawn(async move {
+                        session(stream, peer, config).await;
+                        drop(slot);
+                    });
                 }
                 Err(error) => {
-                    tracing::debug!(%error, "ftp accept failed");
+                    crate::descriptors::note(passive::PARTY, &error);
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },

@@ -105,6 +105,9 @@ pub async fn run_client_suite(
     .into_iter();
     let mut tasks = JoinSet::new();
     let mut fallbacks = HashMap::new();
+    // When each running scenario started, and what it cites: one that ran while the
+    // harness had no descriptor left is inconclusive (`crate::descriptors`).
+    let mut starts = HashMap::new();
     let mut results = Vec::new();
     loop {
         // Scenarios start in queue order, whenever one of the jobs is free.
@@ -115,6 +118,7 @@ pub async fn run_client_suite(
                 let shared = Arc::clone(&shared);
                 let events = sender.clone();
                 let fallback = empty_result(&scenario, Verdict::Error);
+                let requirement = main_requirement(&scenario);
                 let task = tasks.spawn(async move {
                     let steps = Steps::new();
                     let abandoned = empty_result(&scenario, Verdict::Pass);
@@ -124,6 +128,7 @@ pub async fn run_client_suite(
                     within_budget(budget, &steps, requirement, running, abandoned).await
                 });
                 fallbacks.insert(task.id(), fallback);
+                starts.insert(task.id(), (Instant::now(), requirement));
             }
         }
         if queue.len() == 0 {
@@ -136,8 +141,11 @@ pub async fn run_client_suite(
                     Ok((id, _)) => *id,
                     Err(error) => error.id(),
                 };
-                let result = crate::suite::joined_result(joined, &mut fallbacks);
+                let mut result = crate::suite::joined_result(joined, &mut fallbacks);
                 fallbacks.remove(&id);
+                if let Some((started, requirement)) = starts.remove(&id) {
+                    crate::descriptors::judge_window(&mut result, started, Instant::now(), requirement);
+                }
                 let not_run = result.is_not_run();
                 if !not_run {
                     on_event(&RunEvent::ScenarioFinished(result.clone()));
@@ -170,6 +178,7 @@ pub async fn run_client_suite(
     let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
     // Refused collects whose path named no scenario: the run's, said once.
     report.harness_notes.extend(super::refused::harness_notes(&shared.target.activity()));
+    report.harness_notes.extend(crate::descriptors::notes(clock, None));
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 

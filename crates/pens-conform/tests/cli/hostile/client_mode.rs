@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
 use super::peers::{Answer, FtpNeverCompletes, HttpPeer, SmtpDropsMidData, Tls};
-use super::{MARGIN, Run, args, copy_shipped, run_harness};
+use super::{MARGIN, Run, args, copy_shipped, run_harness_within};
 use crate::cli::{TempDir, workspace_root};
 
 /// The mock target's fixed waits (pens-mock's `DEFAULT_FETCH_TIMEOUT`, the runner's
@@ -57,6 +57,9 @@ enum Collects {
     /// A GET whose path is the scenario's URL with 1 MiB more: too long for the key
     /// to be read from what the target keeps of it.
     HugePath,
+    /// One valid collect, sent while this many idle connections to the mock target are
+    /// open (each one the harness accepts costs it a descriptor); they close 3 s later.
+    AmidIdleConnections(usize),
 }
 
 /// The most of the 1 GiB POST body actually written: the harness must refuse it long
@@ -159,6 +162,11 @@ impl Tool {
 
     /// Runs `client` with the scenarios written into `scenarios` plus [`NORMAL`].
     async fn run(&self, label: &str, scenarios: &[(&str, String)], extra: &[&str]) -> Run {
+        self.run_within(label, scenarios, extra, None).await
+    }
+
+    /// [`Tool::run`] with the harness's open-file limit set to `nofile` when given.
+    async fn run_within(&self, label: &str, scenarios: &[(&str, String)], extra: &[&str], nofile: Option<u64>) -> Run {
         let scenario_dir = self.dir.path().join("client");
         std::fs::create_dir_all(&scenario_dir).expect("scenario folder");
         for (id, text) in scenarios {
@@ -170,7 +178,7 @@ impl Tool {
         arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
         arguments.extend(args(["--report-dir".into(), self.dir.path().join("reports").into_os_string()]));
         arguments.extend(args(extra.iter().copied()));
-        run_harness(label, &arguments, &self.dir, budget() + Duration::from_secs(30)).await
+        run_harness_within(label, &arguments, &self.dir, budget() + Duration::from_secs(30), nofile).await
     }
 }
 
@@ -256,6 +264,18 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
             let head = format!("GET {path}{more}?{valid} HTTP/1.1\r\nHost: hostile\r\n\r\n");
             let status = send_raw(&url, head, 0).await;
             println!("  {id}: the 1 MiB path was answered {status:?}");
+        }
+        Collects::AmidIdleConnections(connections) => {
+            let addr = reqwest::Url::parse(&url).ok().and_then(|u| u.socket_addrs(|| None).ok()).expect("the URL")[0];
+            let mut idle = Vec::new();
+            for _ in 0..connections {
+                match tokio::net::TcpStream::connect(addr).await {
+                    Ok(stream) => idle.push(stream),
+                    Err(_) => break,
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(3), send(valid)).await;
+            drop(idle);
         }
         Collects::Flood(extra) => {
             send(valid).await;
@@ -620,4 +640,30 @@ async fn hostile_tool_oversized_collects() {
         assert!(checks.iter().all(|c| c["verdict"] != "fail"), "{id}: {checks:#?}");
     }
     run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+}
+
+/// The harness runs out of descriptors in client mode: under an open-file limit of 128,
+/// the tool holds 300 idle connections on the mock target while it sends its collect.
+/// The mock target cannot accept it in time, through no fault of the tool: the scenario
+/// is inconclusive (never fail) saying why, and the report has a `descriptors-exhausted`
+/// note for the mock target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tool_exhausts_the_mock_targets_descriptors() {
+    let tool = Tool::start("tool-descriptors").await;
+    tool.plan("collect-amid-idle", Plan { collects: Collects::AmidIdleConnections(300), ..tool.good_plan() });
+    let scenarios = [("collect-amid-idle", collect_scenario("collect-amid-idle"))];
+    let run = tool.run_within("tool-descriptors", &scenarios, &[], Some(128)).await;
+    run.assert_ended(3, budget());
+    run.assert_verdict("collect-amid-idle", &["inconclusive"], &["ran out of file descriptors"]);
+    let scenario = run.scenario("collect-amid-idle");
+    assert!(
+        scenario["checks"].as_array().is_some_and(|checks| checks.iter().all(|c| c["verdict"] != "fail")),
+        "a check still fails: {scenario:#}"
+    );
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    assert!(
+        notes.iter().any(|n| n["kind"] == "descriptors-exhausted" && n["party"] == "mock-target"),
+        "no descriptors-exhausted note for the mock target: {notes:?}\n{}",
+        run.describe()
+    );
 }

@@ -33,17 +33,21 @@
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
 //! | broken answer, then fetch  | garbage; a reset; then fetches anyway  | n/a                                   |
 //! | oversized collect          | n/a (3)                                | a 1 GiB POST body; a 1 MiB GET URL    |
+//! | descriptors (4)            | 60 × 400 PASV under `ulimit -n` 1024;  | n/a                                   |
+//! |                            | 300 idle connections under 128         |                                       |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
 //! the FTP server and the LMS its client; the peer here is a server. (3) In target mode
-//! the harness sends the collect.
+//! the harness sends the collect. (4) In `descriptors.rs`, with the harness under
+//! `prlimit --nofile`.
 //!
 //! Cases that need the containment limits (`[limits]`: answer-bytes, header-count,
 //! header-bytes, redirects, package-bytes, notifications, connections) are marked
 //! `#[ignore = "needs [limits] ..."]` until the harness has them.
 
 mod client_mode;
+mod descriptors;
 mod peers;
 mod profile_numbers;
 mod target_mode;
@@ -98,6 +102,19 @@ const GNU_TIME: &str = "/usr/bin/time";
 /// small process: its child starts from its 2 MiB. (Debian package `time`, in the
 /// project's machine image.)
 pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, hard_limit: Duration) -> Run {
+    run_harness_within(label, args, dir, hard_limit, None).await
+}
+
+/// [`run_harness`] with the harness's open-file limit (soft and hard) set to `nofile`
+/// when given (util-linux `prlimit`, which execs the harness, so GNU time still measures
+/// the harness itself).
+pub(crate) async fn run_harness_within(
+    label: &str,
+    args: &[OsString],
+    dir: &TempDir,
+    hard_limit: Duration,
+    nofile: Option<u64>,
+) -> Run {
     assert!(
         std::path::Path::new(GNU_TIME).exists(),
         "the hostile-peer suite needs GNU time at {GNU_TIME} (apt-get install time)"
@@ -110,7 +127,11 @@ pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, h
         .arg("--signal=KILL")
         .arg(format!("{}", hard_limit.as_secs().max(1)))
         .args([GNU_TIME, "--format=%M", "--output"])
-        .arg(&rss_path)
+        .arg(&rss_path);
+    if let Some(nofile) = nofile {
+        command.arg("prlimit").arg(format!("--nofile={nofile}:{nofile}")).arg("--");
+    }
+    command
         .arg(env!("CARGO_BIN_EXE_pens-conform"))
         .args(args)
         .current_dir(workspace_root())
