@@ -26,6 +26,7 @@ mod server;
 mod smtp;
 mod staging;
 mod tls;
+mod unsolicited;
 
 // --- the reference target ---
 mod reference_target;
@@ -56,12 +57,14 @@ pub use staging::{
     StagingServer,
 };
 pub use tls::RunCa;
+pub use unsolicited::{MAX_UNSOLICITED_EXAMPLES, UnsolicitedCount};
 // --- re-exports: reference target ---
 pub use reference_target::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery, DeliveryMethod,
-    KeptPackage, MAX_ANSWER_RAW_BYTES, MINIMAL_NOTIFICATION_FIELDS, NotificationContent, PackageReader,
-    ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState,
-    TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities, reference_capabilities,
+    KeptPackage, MAX_ANSWER_RAW_BYTES, MAX_UNSOLICITED_COLLECT_BYTES, MINIMAL_NOTIFICATION_FIELDS, NotificationContent,
+    PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
+    ReferenceTargetState, TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities,
+    reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

@@ -34,6 +34,7 @@ mod secret;
 mod sighting;
 mod step;
 mod suite;
+mod unsolicited;
 
 pub use advisory::SECURITY_TAG;
 pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};

@@ -215,7 +215,8 @@ pub async fn run_target_suite(
         claims: options.claims.clone(),
         observed,
     };
-    let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(crate::unsolicited::collector_notes(&shared.parties.collector));
     Ok(RunOutput { report, ca_pem })
 }
 

@@ -135,7 +135,7 @@ pub(crate) async fn collect(
 }
 
 /// The key of a request at `/pens/<key>`, decoded; `None` at `/pens`.
-fn key_of(uri: &Uri) -> Option<String> {
+pub(crate) fn key_of(uri: &Uri) -> Option<String> {
     let prefix = format!("{COLLECT_PATH}/");
     segments_after(uri.path(), &prefix).and_then(|segments| segments.into_iter().next())
 }

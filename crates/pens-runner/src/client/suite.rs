@@ -62,6 +62,8 @@ pub async fn run_client_suite(
     let mut target_options = ReferenceTargetOptions {
         capabilities: options.target_claims(),
         limits: options.limits.peer(),
+        // Only a scenario's collects are acted on; any other is answered 404 and counted.
+        scenario_keys_only: true,
         ..Default::default()
     };
     target_options.extra_root_pem.clone_from(&options.trust_pem);
@@ -167,7 +169,8 @@ pub async fn run_client_suite(
         );
     }
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(crate::unsolicited::mock_target_note(shared.target.state().unsolicited()));
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 
