@@ -187,6 +187,14 @@ impl Run {
             .unwrap_or_else(|| panic!("no scenario {id} in report.json\n{}", self.describe()))
     }
 
+    /// The harness note of `kind` from `party` in report.json (`harness_notes`).
+    pub(crate) fn harness_note(&self, kind: &str, party: &str) -> &Value {
+        self.report["harness_notes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|n| n["kind"] == kind && n["party"] == party))
+            .unwrap_or_else(|| panic!("no {kind} note of the {party} in report.json\n{}", self.describe()))
+    }
+
     /// Scenario `id` has one of `verdicts`, and its checks, note or exchanges name what
     /// was seen: one of `words` (case-insensitive).
     pub(crate) fn assert_verdict(&self, id: &str, verdicts: &[&str], words: &[&str]) {
