@@ -31,6 +31,7 @@
 //! | SMTP drops mid-DATA        | its mailer, at the harness's sink      | mail relay (`--smtp-relay`)           |
 //! | FTP never completes        | n/a (2)                                | staging: RETR gets 150, then nothing  |
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
+//! | keys of no scenario        | 200 × 1 MB to collector paths; mailboxes | 300 × 500 KB collects to `/pens/flood-N` |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
