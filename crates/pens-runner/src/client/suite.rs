@@ -303,7 +303,10 @@ async fn run_scenario(
             found = &mut arrival => found.is_some(),
             failure = publish.failure() => {
                 let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
-                if !collected && !any_collect(&shared.target.activity()) {
+                // A collect at a URL of no scenario (answered 404, only counted) still
+                // shows that the trigger made the tool publish.
+                let strays = shared.target.state().unsolicited().is_some();
+                if !collected && !strays && !any_collect(&shared.target.activity()) {
                     // Nothing the tool ever sent: the trigger cannot make it publish, and
                     // every other scenario would wait out its deadline for nothing.
                     let _ = shared.dead_trigger.set(failure);
