@@ -614,6 +614,9 @@ async fn hostile_lms_floods_collector_paths_of_no_scenario() {
     assert_eq!(note["count"], FLOOD_COUNT as u64, "{note:#}");
     assert!(note["bytes"].as_u64().is_some_and(|b| b >= (FLOOD_COUNT * FLOOD_BODY_BYTES) as u64), "{note:#}");
     assert!(note["message"].as_str().is_some_and(|m| m.contains("/r/flood-")), "{note:#}");
+    // Said on the console too, once, before the totals.
+    assert!(run.stdout.contains("\nHarness notes ("), "{}", run.describe());
+    assert!(run.stdout.contains("  [collector · unsolicited-traffic · 200 times · 200."), "{}", run.describe());
 }
 
 /// 200 mails of 1 MB each to mailboxes of no scenario at the harness's sink (once 500 of
