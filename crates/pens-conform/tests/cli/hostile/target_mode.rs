@@ -92,7 +92,7 @@ const FLOOD_COUNT: usize = 200;
 
 /// The deadlines of the floods to keys of no scenario: the hostile scenario's receipt
 /// comes after its flood, so its deadline leaves room for 200 MB on two busy cores.
-const FLOOD_DEADLINES: Deadlines = Deadlines { receipt: 20_000, ..DEADLINES };
+const FLOOD_DEADLINES: Deadlines = Deadlines { receipt: 30_000, ..DEADLINES };
 
 /// What the LMS's route and the work it starts share.
 struct Shared {
