@@ -23,6 +23,15 @@
 //! only the first [`CollectorOptions::notifications`] of the key are kept; the rest are
 //! counted ([`Collector::overflow`]), so a flood is evidence to judge, not an
 //! exhaustion of the harness's memory.
+//!
+//! Only keys the collector handed out ([`Collector::urls`], [`Collector::mailto`]) are
+//! kept at all: the peer chooses the path, so a cap per key would be a budget per key
+//! it invents. A request at a path of no scenario is answered `404` once its body (at
+//! most [`MAX_NOTIFICATION_BYTES`]) has been read and dropped, and a recipient of no
+//! scenario is refused at `RCPT TO` (`550`); both are only counted
+//! ([`Collector::unsolicited`], [`Collector::unsolicited_mail`]), for the report's
+//! harness notes. A stray receipt at a path of no scenario judged nothing before either:
+//! events are read by key.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -44,11 +53,12 @@ use pens_proto::{
 use crate::error::MockError;
 use crate::events::EventLog;
 use crate::limits::{KeyCounts, ListenerLimits, Overflow, PeerLimits};
-use crate::mail_sink::{MAIL_DOMAIN, MailDetails, mail_address, notification_events};
+use crate::mail_sink::{MAIL_DOMAIN, MailDetails, mail_address, notification_events, route};
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, ServerTask};
 use crate::smtp::{self, MailSink, ReceivedMail, SmtpConfig};
 use crate::staging::basic_credentials;
+use crate::unsolicited::{KnownKeys, Unsolicited, UnsolicitedCount, drain};
 
 /// The largest receipt or alert body read; a larger one is answered 413 and recorded.
 /// A notification is a few hundred bytes; vendor-data may reach 4096 characters.
@@ -239,6 +249,9 @@ impl Collector {
             gates: crate::answer_gate::AnswerGates::default(),
             cap: options.notifications.max(1),
             counts: KeyCounts::default(),
+            known: KnownKeys::default(),
+            unsolicited: Unsolicited::default(),
+            unsolicited_mail: Unsolicited::default(),
         });
         let task = server::spawn(bound, app(Arc::clone(&shared)), None, options.listener, "the collector");
         let config = SmtpConfig {
@@ -262,7 +275,9 @@ impl Collector {
     }
 
     /// Receipt and alert URLs unique to `key`: `/r/<key>/receipt`, `/r/<key>/alerts`.
+    /// From now on `key` belongs to a scenario: what arrives under it is kept.
     pub fn urls(&self, key: &str) -> CollectorUrls {
+        self.shared.known.insert(key);
         let prefix = format!("{}{COLLECTOR_PREFIX}{}", self.shared.base, encode_segment(key));
         CollectorUrls { receipt: format!("{prefix}/receipt"), alerts: format!("{prefix}/alerts") }
     }
@@ -275,7 +290,9 @@ impl Collector {
     /// `mailto:` receipt and alert URLs unique to `key`:
     /// `mailto:receipt.<key>@pens-conform.test`, `mailto:alerts.<key>@pens-conform.test`.
     /// A key holding anything but letters, digits, `-` and `_` is escaped (`~XX`).
+    /// From now on `key` belongs to a scenario: mail to its addresses is taken.
     pub fn mailto(&self, key: &str) -> CollectorUrls {
+        self.shared.known.insert(key);
         CollectorUrls {
             receipt: format!("mailto:{}", mail_address("receipt", key)),
             alerts: format!("mailto:{}", mail_address("alerts", key)),
@@ -285,6 +302,17 @@ impl Collector {
     /// What arrived for `key` beyond the notifications kept per key, if anything did.
     pub fn overflow(&self, key: &str) -> Option<Overflow> {
         self.shared.counts.overflow(key)
+    }
+
+    /// The HTTP requests that arrived at paths of no scenario (no key handed out by
+    /// [`Collector::urls`] or [`Collector::mailto`]): answered 404, counted, not kept.
+    pub fn unsolicited(&self) -> Option<UnsolicitedCount> {
+        self.shared.unsolicited.snapshot()
+    }
+
+    /// The mail recipients of no scenario: refused at `RCPT TO`, counted.
+    pub fn unsolicited_mail(&self) -> Option<UnsolicitedCount> {
+        self.shared.unsolicited_mail.snapshot()
     }
 
     /// How many connections to the HTTP listener found every slot taken and waited.
@@ -360,6 +388,12 @@ struct Shared {
     cap: usize,
     /// What arrived per key, kept or not.
     counts: KeyCounts,
+    /// The keys handed out: only what arrives under one of them is kept.
+    known: KnownKeys,
+    /// HTTP requests at paths of no scenario.
+    unsolicited: Unsolicited,
+    /// Mail recipients of no scenario.
+    unsolicited_mail: Unsolicited,
 }
 
 impl Shared {
@@ -372,9 +406,26 @@ impl Shared {
 }
 
 impl MailSink for Shared {
+    /// A recipient is taken when its key was handed out; any other is refused (and
+    /// counted) before a byte of the message comes.
+    fn accepts(&self, recipient: &str) -> bool {
+        let (_, key) = route(recipient);
+        let known = self.known.contains(&key);
+        if !known {
+            self.unsolicited_mail.record(recipient, 0);
+        }
+        known
+    }
+
     fn deliver(&self, mail: ReceivedMail) {
         for event in notification_events(&mail, self.started) {
-            self.keep(event);
+            // Only recipients `accepts` took reach here; a sink that did not ask still
+            // keeps nothing of a key of no scenario.
+            if self.known.contains(&event.key) {
+                self.keep(event);
+            } else {
+                self.unsolicited_mail.record(&event.path, event.raw.len() as u64);
+            }
         }
     }
 }
@@ -398,6 +449,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .map(|(user, password)| BasicAuth::new(user, password));
     let segments = segments_after(&path, COLLECTOR_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
+    if !shared.known.contains(&key) {
+        return unsolicited(&shared, &path, query.len(), request.into_body()).await;
+    }
     let endpoint = match segments.get(1..) {
         Some([name]) if name == "receipt" => Endpoint::Receipt,
         Some([name]) if name == "alerts" => Endpoint::Alerts,
@@ -455,6 +509,21 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return text_response(status, format!("the body did not arrive within {seconds} s\r\n"));
     }
     text_response(StatusCode::OK, PensResponse::success(endpoint.answer_text()).encode())
+}
+
+/// A request at a path of no scenario: its body read (at most
+/// [`MAX_NOTIFICATION_BYTES`], within [`BODY_READ_TIMEOUT`]) and dropped, so that the
+/// peer is not left writing into a closed socket, then `404` in plain text, like any
+/// web server at a path it does not serve (CMI010 §6.3 allows the underlying
+/// protocol's codes where they fit). Only counted: no event, nothing kept.
+async fn unsolicited(shared: &Shared, path: &str, query_bytes: usize, body: Body) -> Response {
+    let read = drain(body, MAX_NOTIFICATION_BYTES as u64, BODY_READ_TIMEOUT).await;
+    shared.unsolicited.record(path, read.saturating_add(query_bytes as u64));
+    text_response(
+        StatusCode::NOT_FOUND,
+        "no scenario of this run has a receipt or alert URL at this path: the request was counted, not kept\r\n"
+            .to_owned(),
+    )
 }
 
 fn text_response(status: StatusCode, body: String) -> Response {

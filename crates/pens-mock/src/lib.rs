@@ -28,6 +28,7 @@ mod server;
 mod smtp;
 mod staging;
 mod tls;
+mod unsolicited;
 
 // --- the reference target ---
 mod reference_target;
@@ -59,13 +60,14 @@ pub use staging::{
     StagingServer,
 };
 pub use tls::RunCa;
+pub use unsolicited::{MAX_UNSOLICITED_EXAMPLES, UnsolicitedCount};
 // --- re-exports: reference target ---
 pub use reference_target::{
     CollectRefusal, DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PACKAGE_BYTES, Defect, Delivery,
-    DeliveryMethod, KeptPackage, MAX_ANSWER_RAW_BYTES, MAX_COLLECT_BYTES, MINIMAL_NOTIFICATION_FIELDS,
-    NotificationContent, PackageReader, ReferenceTarget, ReferenceTargetError, ReferenceTargetOptions,
-    ReferenceTargetOptionsBuilder, ReferenceTargetState, RefusedPart, TargetEvent, TargetEventKind, TargetScript,
-    TargetScriptBuilder, app, full_capabilities, reference_capabilities,
+    DeliveryMethod, KeptPackage, MAX_ANSWER_RAW_BYTES, MAX_COLLECT_BYTES, MAX_UNSOLICITED_COLLECT_BYTES,
+    MINIMAL_NOTIFICATION_FIELDS, NotificationContent, PackageReader, ReferenceTarget, ReferenceTargetError,
+    ReferenceTargetOptions, ReferenceTargetOptionsBuilder, ReferenceTargetState, RefusedPart, TargetEvent,
+    TargetEventKind, TargetScript, TargetScriptBuilder, app, full_capabilities, reference_capabilities,
 };
 // --- re-exports: reference client ---
 pub use reference_client::{

@@ -78,6 +78,13 @@ pub(crate) struct ReceivedMail {
 
 /// Where received messages go. Called on the session's task: keep it quick.
 pub(crate) trait MailSink: Send + Sync + 'static {
+    /// Whether mail for `recipient` (as given in `RCPT TO`) is taken; a recipient it
+    /// refuses is answered 550 and never reaches [`MailSink::deliver`]. Every one by
+    /// default.
+    fn accepts(&self, _recipient: &str) -> bool {
+        true
+    }
+
     /// Takes one message, accepted or refused for its size.
     fn deliver(&self, mail: ReceivedMail);
 }
@@ -149,11 +156,16 @@ impl Handler for &mut Transaction {
         mailin::response::OK
     }
 
-    /// Every recipient is taken, whatever its domain: the LMS's relay decides where
-    /// mail goes, and a wrong address is a finding for the collector, not a refusal.
-    fn rcpt(&mut self, _to: &str) -> Response {
+    /// A recipient is taken whatever its domain (the LMS's relay decides where mail
+    /// goes) when the sink accepts its mailbox; one it does not is refused with 550
+    /// (RFC 5321 §3.3: mailbox unavailable), before a byte of the message is sent,
+    /// as a real mail server refuses a mailbox it does not have.
+    fn rcpt(&mut self, to: &str) -> Response {
         if self.accepted_recipients >= MAX_RECIPIENTS {
             return Response::custom(452, "4.5.3 too many recipients".to_owned());
+        }
+        if !self.sink.accepts(to) {
+            return Response::custom(550, "5.1.1 no scenario of this run has this mailbox".to_owned());
         }
         self.accepted_recipients += 1;
         mailin::response::OK
@@ -483,5 +495,43 @@ mod tests {
             assert_eq!(client.command("RCPT TO:<a@sink.test>\r\n").await, "250");
         }
         assert_eq!(client.command("RCPT TO:<a@sink.test>\r\n").await, "452");
+    }
+
+    /// Takes mail for `receipt.k@…` only.
+    struct OnlyK(Kept);
+
+    impl MailSink for OnlyK {
+        fn accepts(&self, recipient: &str) -> bool {
+            recipient.starts_with("receipt.k@")
+        }
+
+        fn deliver(&self, mail: ReceivedMail) {
+            self.0.deliver(mail);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_recipient_the_sink_does_not_accept_is_refused_before_any_data() {
+        let bound = crate::server::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bound");
+        let sink = Arc::new(OnlyK(Kept::default()));
+        let server = spawn(bound, config(), Arc::clone(&sink) as Arc<dyn MailSink>);
+        let mut client = Client::connect(server.local_addr()).await;
+        client.reply().await;
+        client.command("HELO lms.test\r\n").await;
+        assert_eq!(client.command("MAIL FROM:<lms@lms.test>\r\n").await, "250");
+        assert_eq!(client.command("RCPT TO:<receipt.flood-1@sink.test>\r\n").await, "550");
+        // With no recipient taken there is no message to send.
+        assert!(client.command("DATA\r\n").await.starts_with('5'));
+        assert_eq!(client.command("RSET\r\n").await, "250");
+        // A known recipient beside an unknown one gets the message alone.
+        assert_eq!(message(&mut client, "Subject: x\r\n\r\nok\r\n").await, "250");
+        client.command("MAIL FROM:<lms@lms.test>\r\n").await;
+        assert_eq!(client.command("RCPT TO:<receipt.k@sink.test>\r\n").await, "250");
+        assert_eq!(client.command("RCPT TO:<other@sink.test>\r\n").await, "550");
+        assert_eq!(client.command("DATA\r\n").await, "354");
+        assert_eq!(client.command("Subject: y\r\n\r\nok\r\n.\r\n").await, "250");
+        let mail = sink.0.all();
+        assert_eq!(mail.len(), 2);
+        assert_eq!(mail[1].recipients, ["receipt.k@sink.test"]);
     }
 }

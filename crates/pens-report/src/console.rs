@@ -162,6 +162,7 @@ Scenarios whose findings are all shared ones above:"
     if let Some(outcome) = &report.baseline {
         render_baseline(&mut out, outcome);
     }
+    render_harness_notes(&mut out, report);
     let s = &report.summary;
     let count = |n: usize, verdict: Verdict, word: &str| paint(&format!("{n} {word}"), verdict, color && n > 0);
     let _ = writeln!(
@@ -178,6 +179,19 @@ Scenarios whose findings are all shared ones above:"
         report.duration_ms
     );
     out
+}
+
+/// The run's harness notes, each on its own line, after the findings and before the
+/// totals; at every verbosity, since a note may be why a scenario lacks evidence.
+fn render_harness_notes(out: &mut String, report: &RunReport) {
+    let notes = crate::notes::of(report);
+    if notes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{} ({}):", crate::notes::HEADING, crate::notes::INTRO);
+    for note in notes {
+        let _ = writeln!(out, "  {}", crate::text::show_controls(&crate::notes::line(note), false));
+    }
 }
 
 /// A shared cause: the finding in full, then the scenarios it appeared in (the first
@@ -517,5 +531,30 @@ pub(crate) mod tests {
         let verbose = render_console_with(&report, ConsoleOptions { verbosity: Verbosity::Verbose, color: false });
         assert!(verbose.contains("\nPASS collect-post-valid"), "{verbose}");
         assert!(verbose.contains("  PASS  [package.zip-slip]"), "{verbose}");
+    }
+
+    #[test]
+    fn harness_notes_come_after_the_findings_and_before_the_totals_at_every_verbosity() {
+        let mut report = lf_only_run();
+        report.harness_notes = crate::notes::tests::notes();
+        for verbosity in [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose] {
+            let text = render_console_with(&report, ConsoleOptions { verbosity, color: false });
+            let notes = text.find("\nHarness notes (").expect("a notes block");
+            assert!(notes > text.find("security-zip-slip").expect("a finding"), "{text}");
+            assert!(notes < text.find("\n46 scenarios:").expect("the totals"), "{text}");
+            assert!(
+                text.contains(
+                    "\n  [collector · unsolicited-traffic · 1500 times · 1.5 GB] 1500 receipts (1.5 GB) arrived"
+                ),
+                "{text}"
+            );
+            // A control character a peer put in a message cannot break the line.
+            assert!(
+                text.contains("\n  [staging · connections-queued · 3 times] 3 connections <b>waited</b>\\r\\nfor"),
+                "{text}"
+            );
+        }
+        report.harness_notes.clear();
+        assert!(!render_console(&report).contains("Harness notes"));
     }
 }

@@ -32,9 +32,22 @@ pub fn render_junit(report: &RunReport) -> Result<String, JunitError> {
     suite.set_time(Duration::from_millis(report.duration_ms));
     suite.add_property(Property::new("target", report.target.url.as_str()));
     suite.add_property(Property::new("harness-version", report.harness.version.as_str()));
+    let mut system_err = Vec::new();
     if let Some(reason) = &report.aborted {
         // Once, for the whole suite: the scenarios it kept from running only say so.
-        suite.set_system_err(format!("run stopped early: {reason}"));
+        system_err.push(format!("run stopped early: {reason}"));
+    }
+    // Once, for the whole suite too: they belong to no test case. A property each, for
+    // CI servers that show properties, and the same lines in the suite's system-err,
+    // for those that show only that.
+    for note in crate::notes::of(report) {
+        // Control characters shown, not written: XML 1.0 forbids most of them.
+        let line = crate::text::show_controls(&crate::notes::line(note), false);
+        suite.add_property(Property::new("harness-note", line.as_str()));
+        system_err.push(format!("harness note: {line}"));
+    }
+    if !system_err.is_empty() {
+        suite.set_system_err(system_err.join("\n"));
     }
     let causes = group_causes(report, Verdict::Warn);
     for scenario in &report.scenarios {
@@ -212,5 +225,27 @@ mod tests {
         assert!(xml.contains(&format!("<system-err>run stopped early: {reason}</system-err>")), "{xml}");
         // Each scenario says only that it did not run (as its message and its note).
         assert_eq!(xml.matches("<error message=\"not run: the run stopped before it\"").count(), 3, "{xml}");
+    }
+
+    #[test]
+    fn harness_notes_are_suite_properties_and_lines_of_its_system_err() {
+        let mut report = crate::fixture::report(vec![ScenarioResult::new("a", "t", "f.toml", Verdict::Pass)]);
+        let xml = render_junit(&report).expect("xml");
+        assert!(!xml.contains("harness-note") && !xml.contains("<system-err>"), "{xml}");
+        report.harness_notes = crate::notes::tests::notes();
+        report.aborted = Some("stopped".into());
+        let xml = render_junit(&report).expect("xml");
+        assert!(
+            xml.contains(
+                "<property name=\"harness-note\" value=\"[collector · unsolicited-traffic · 1500 times · 1.5 GB] 1500 \
+                 receipts"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("value=\"[staging · connections-queued · 3 times] 3 connections &lt;b&gt;waited&lt;/b&gt;\\r\\nfor a slot\""), "{xml}");
+        assert!(
+            xml.contains("<system-err>run stopped early: stopped\nharness note: [collector · unsolicited-traffic"),
+            "{xml}"
+        );
     }
 }

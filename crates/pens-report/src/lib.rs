@@ -23,6 +23,7 @@ mod load;
 mod markdown;
 mod merge;
 mod model;
+mod notes;
 mod observed;
 mod schema;
 mod scope;
@@ -49,6 +50,7 @@ pub use model::{
     MergedPartition, NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary,
     TargetInfo,
 };
+pub use notes::show_size;
 pub use schema::{load_report_schema, report_schema};
 pub use text::{counted, show_bytes, show_controls};
 pub use verdict::Verdict;

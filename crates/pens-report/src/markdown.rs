@@ -54,6 +54,7 @@ pub fn render_markdown(report: &RunReport) -> String {
     }
     write_totals(&mut out, report);
     write_observed(&mut out, report);
+    write_harness_notes(&mut out, report);
 
     let mut worse: Vec<&ScenarioResult> =
         report.scenarios.iter().filter(|s| s.verdict > Verdict::Pass && !s.is_not_run()).collect();
@@ -89,6 +90,20 @@ pub fn render_markdown(report: &RunReport) -> String {
         let _ = writeln!(out, "\n… and {} more", worse.len() - MAX_ROWS);
     }
     out
+}
+
+/// The run's harness notes, one list item each (party, kind, count, bytes, then the
+/// message), every value escaped: a message may quote a path or key the peer chose.
+fn write_harness_notes(out: &mut String, report: &RunReport) {
+    let notes = crate::notes::of(report);
+    if notes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "**{}** ({}):\n", crate::notes::HEADING, crate::notes::INTRO);
+    for note in notes {
+        let _ = writeln!(out, "- {}: {}", escape_cell(&crate::notes::heading(note)), escape_cell(&note.message));
+    }
+    out.push('\n');
 }
 
 /// The one-row table of counts, best verdict first like the console summary.
@@ -476,5 +491,28 @@ mod tests {
         assert!(row.ends_with("| note: the target never fetched the package within 60 s; receipt.timing (CMI010 §6.2.11): no receipt |"), "{row}");
         let row = text.lines().find(|l| l.contains("| staging-silent |")).expect("row");
         assert!(row.ends_with("| note: the staging server could not start |"), "{row}");
+    }
+
+    #[test]
+    fn harness_notes_are_listed_once_escaped_and_absent_when_there_are_none() {
+        let mut report = sample();
+        assert!(!render_markdown(&report).contains("Harness notes"));
+        report.harness_notes = crate::notes::tests::notes();
+        let text = render_markdown(&report);
+        assert!(
+            text.contains(
+                "**Harness notes** (what the harness's own parties met during the run, counted for the whole run and \
+                 judged in no scenario):\n\n- collector · unsolicited-traffic · 1500 times · 1.5 GB: 1500 receipts"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\n- staging · connections-queued · 3 times: 3 connections &lt;b&gt;waited&lt;/b&gt;  for a slot\n"
+            ),
+            "{text}"
+        );
+        // Before the scenario table, after the totals.
+        assert!(text.find("Harness notes").unwrap() < text.find("| verdict |").unwrap(), "{text}");
     }
 }

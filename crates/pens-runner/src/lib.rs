@@ -36,6 +36,7 @@ mod secret;
 mod sighting;
 mod step;
 mod suite;
+mod unsolicited;
 mod watched;
 
 pub use advisory::SECURITY_TAG;

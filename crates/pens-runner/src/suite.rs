@@ -240,6 +240,7 @@ pub async fn run_target_suite(
     let staging = &shared.parties.staging;
     let passive = (staging.passive_listeners_capped(), options.limits.passive_listeners);
     report.harness_notes.extend(descriptors::notes(clock, Some(passive)));
+    report.harness_notes.extend(crate::unsolicited::collector_notes(&shared.parties.collector));
     Ok(RunOutput { report, ca_pem })
 }
 

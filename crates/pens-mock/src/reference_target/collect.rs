@@ -164,7 +164,7 @@ pub(crate) async fn collect(
 }
 
 /// The key of a request at `/pens/<key>`, decoded; `None` at `/pens`.
-fn key_of(uri: &Uri) -> Option<String> {
+pub(crate) fn key_of(uri: &Uri) -> Option<String> {
     key_of_path(uri.path())
 }
 

@@ -24,6 +24,9 @@
 //!    Receipts and alerts go by HTTP, or by mail (lettre) through the SMTP relay
 //!    ([`ReferenceTarget::set_smtp_relay`]) to every address of a `mailto:` URL.
 //!
+//! In client mode ([`ReferenceTargetOptions::scenario_keys_only`]) a collect of no
+//! scenario in progress never reaches step 1: it is answered 404 and counted (`gate.rs`).
+//!
 //! Everything it does is recorded as [`TargetEvent`]s ([`ReferenceTarget::activity`],
 //! [`ReferenceTarget::wait_for`]), each with the key of its URL: every collect byte for
 //! byte and every answer of the client to a receipt or alert as it came, without
@@ -37,6 +40,7 @@ mod defect;
 mod error;
 mod fetch;
 mod ftp_fetch;
+mod gate;
 mod job;
 mod mail;
 mod notify;
@@ -52,6 +56,7 @@ pub use activity::{Delivery, MAX_ANSWER_RAW_BYTES, TargetEvent, TargetEventKind}
 pub use defect::Defect;
 pub use error::ReferenceTargetError;
 pub use fetch::DEFAULT_MAX_PACKAGE_BYTES;
+pub use gate::MAX_UNSOLICITED_COLLECT_BYTES;
 pub use options::{
     DEFAULT_CLIENT_NAME, DEFAULT_FETCH_TIMEOUT, ReferenceTargetOptions, ReferenceTargetOptionsBuilder,
     full_capabilities, reference_capabilities,

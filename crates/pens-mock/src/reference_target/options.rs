@@ -96,6 +96,14 @@ pub struct ReferenceTargetOptions {
     /// read it and forgets no key, so it keeps none, or every key a client invents
     /// would hold a package on disk. Default: kept.
     pub keep_packages: bool,
+    /// Whether only collects of a scenario in progress (a key with a registered
+    /// script, [`super::ReferenceTarget::script`]) are acted on: any other, at
+    /// `/pens/<key>` or `/pens`, is answered 404 and only counted
+    /// ([`super::ReferenceTargetState::unsolicited`]). Client mode sets it, so a tool
+    /// that sends collects to keys it invents makes the target neither fetch nor
+    /// receipt them, nor keep them. Default: off (every key is served, the default
+    /// script for one without its own).
+    pub scenario_keys_only: bool,
 }
 
 impl Default for ReferenceTargetOptions {
@@ -112,6 +120,7 @@ impl Default for ReferenceTargetOptions {
             activity_limit: None,
             download_dir: std::env::temp_dir(),
             keep_packages: true,
+            scenario_keys_only: false,
         }
     }
 }
@@ -219,6 +228,13 @@ impl ReferenceTargetOptionsBuilder {
     /// ([`ReferenceTargetOptions::keep_packages`]).
     pub fn keep_packages(mut self, keep: bool) -> Self {
         self.options.keep_packages = keep;
+        self
+    }
+
+    /// Acts only on collects of a scenario in progress
+    /// ([`ReferenceTargetOptions::scenario_keys_only`]).
+    pub fn scenario_keys_only(mut self, only: bool) -> Self {
+        self.options.scenario_keys_only = only;
         self
     }
 

@@ -192,6 +192,11 @@ impl Scripts {
         self.by_key.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
     }
 
+    /// Whether a script is registered for `key` (client mode: a scenario in progress).
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.by_key.lock().unwrap_or_else(PoisonError::into_inner).contains_key(key)
+    }
+
     /// The script of `key` and whether one was registered; the default script for no
     /// key or an unknown one.
     pub(crate) fn for_key(&self, key: Option<&str>) -> (TargetScript, bool) {

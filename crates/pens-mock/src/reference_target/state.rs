@@ -23,6 +23,7 @@ use super::options::ReferenceTargetOptions;
 use super::script::{Scripts, TargetScript};
 use super::spool::{KeptPackage, SpooledPackage};
 use crate::limits::{KeyCounts, Overflow};
+use crate::unsolicited::{Unsolicited, UnsolicitedCount};
 
 /// The collect URL's path; `/pens/<key>` selects the script of `key`.
 pub(crate) const COLLECT_PATH: &str = "/pens";
@@ -60,6 +61,8 @@ pub(crate) struct Inner {
     jobs: Mutex<JoinSet<()>>,
     /// Collects per key, kept or not ([`crate::PeerLimits::notifications`]).
     pub(crate) collects: KeyCounts,
+    /// Collects of no scenario in progress ([`ReferenceTargetOptions::scenario_keys_only`]).
+    pub(crate) unsolicited: Unsolicited,
 }
 
 impl ReferenceTargetState {
@@ -88,6 +91,7 @@ impl ReferenceTargetState {
                 smtp_relay,
                 jobs: Mutex::new(JoinSet::new()),
                 collects: KeyCounts::default(),
+                unsolicited: Unsolicited::default(),
             }),
         })
     }
@@ -139,6 +143,12 @@ impl ReferenceTargetState {
     /// answered 1440 and neither recorded nor acted on.
     pub fn overflow(&self, key: &str) -> Option<Overflow> {
         self.inner.collects.overflow(key)
+    }
+
+    /// The collects that belonged to no scenario in progress, answered 404 and only
+    /// counted ([`ReferenceTargetOptions::scenario_keys_only`]); `None` when none came.
+    pub fn unsolicited(&self) -> Option<UnsolicitedCount> {
+        self.inner.unsolicited.snapshot()
     }
 
     /// Forgets what the target holds for `key`: its script (later collects there follow
@@ -236,5 +246,7 @@ pub fn app(state: ReferenceTargetState) -> Router {
     Router::new()
         .route(COLLECT_PATH, collect_routes())
         .route(&format!("{COLLECT_PATH}/{{key}}"), collect_routes())
+        // Before any extractor reads a body: a collect of no scenario is never buffered.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::gate::scenarios_only))
         .with_state(state)
 }

@@ -157,24 +157,38 @@ async fn a_post_without_content_type_is_read_as_a_form_with_a_finding() {
     assert_eq!(finding_ids(&event), ["notification.binding.form-post"]);
 }
 
+/// Paths of no scenario (a key never handed out, or no key at all) are answered 404 and
+/// only counted; any path under a key handed out is still recorded, as before.
 #[tokio::test]
-async fn unknown_keys_and_paths_are_answered_and_recorded() {
+async fn paths_of_no_scenario_are_answered_404_and_counted_not_kept() {
     let collector = Collector::start(LOOPBACK, "").await.unwrap();
     let base = collector.base();
-    let stray = client().post(format!("{base}/r/never-handed-out/receipt")).body(receipt_form()).send().await.unwrap();
-    assert_eq!(stray.text().await.unwrap(), RECEIPT_ANSWER);
-    let event = one_event(&collector, "never-handed-out").await;
-    assert_eq!(event.endpoint, Endpoint::Receipt);
+    assert_eq!(collector.unsolicited(), None);
+    let form = receipt_form();
+    let stray = client().post(format!("{base}/r/never-handed-out/receipt")).body(form.clone()).send().await.unwrap();
+    assert_eq!(stray.status(), 404);
+    assert!(stray.text().await.unwrap().contains("no scenario of this run"));
+    client().post(format!("{base}/pens/receipt")).body(form.clone()).send().await.unwrap();
+    // The same key in another case is another key, as the per-key logs have it.
+    collector.urls("k");
+    client().post(format!("{base}/r/K/receipt")).body(form.clone()).send().await.unwrap();
 
-    let elsewhere = client().post(format!("{base}/r/k/receipts")).body(receipt_form()).send().await.unwrap();
-    assert_eq!(elsewhere.status(), 200);
-    let event = one_event(&collector, "k").await;
-    assert_eq!(event.endpoint, Endpoint::Other);
-    assert_eq!(event.path, "/r/k/receipts");
-
-    client().post(format!("{base}/pens/receipt")).body(receipt_form()).send().await.unwrap();
-    let event = one_event(&collector, "").await;
-    assert_eq!(event.path, "/pens/receipt");
+    for (path, endpoint) in [
+        ("/r/k/receipts", Endpoint::Other),
+        ("/r/k/receipt/", Endpoint::Other),
+        ("/r/k/receipt?x=1", Endpoint::Receipt),
+    ] {
+        let answer = client().post(format!("{base}{path}")).body(form.clone()).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let events = collector.wait_for("k", deadline(), |events| !events.is_empty()).await;
+        assert_eq!(events.last().map(|e| e.endpoint), Some(endpoint), "{path}");
+    }
+    assert_eq!(collector.events("k").len(), 3);
+    assert!(collector.events("never-handed-out").is_empty() && collector.events("").is_empty());
+    let counted = collector.unsolicited().expect("counted");
+    assert_eq!(counted.count, 3);
+    assert_eq!(counted.bytes, 3 * form.len() as u64);
+    assert_eq!(counted.examples, ["/r/never-handed-out/receipt", "/pens/receipt", "/r/K/receipt"]);
 }
 
 #[tokio::test]

@@ -130,8 +130,13 @@ async fn answer_head(stream: &mut TcpStream, within: Duration) -> Option<String>
     .flatten()
 }
 
+/// A collector that handed out the key `k` ([`request`]'s).
 async fn collector_with(listener: ListenerLimits) -> Collector {
-    Collector::start_with(LOOPBACK, "", CollectorOptions { listener, ..CollectorOptions::default() }).await.unwrap()
+    let collector = Collector::start_with(LOOPBACK, "", CollectorOptions { listener, ..CollectorOptions::default() })
+        .await
+        .unwrap();
+    collector.urls("k");
+    collector
 }
 
 #[tokio::test]

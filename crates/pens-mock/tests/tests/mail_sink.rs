@@ -152,16 +152,22 @@ async fn alert_and_unknown_addresses_are_routed_apart() {
     let alerts = address(&collector.mailto("routed").alerts);
     let unknown = format!("postmaster@{MAIL_DOMAIN}");
     let body = "command=alert\r\npackage-id=urn:pens-conform:run:1\r\nerror=0\r\nerror-text=importing\r\n";
+    let never_handed_out = format!("receipt.flood-1@{MAIL_DOMAIN}");
     let mailer = transport(&collector);
     mailer.send(receipt_to(&[&alerts], Some("PENS alert"), body)).await.unwrap();
-    mailer.send(receipt_to(&[&unknown], Some("PENS alert"), body)).await.unwrap();
+    // A mailbox of no scenario is refused at RCPT TO, before the message is sent.
+    for refused in [&unknown, &never_handed_out] {
+        let error = mailer.send(receipt_to(&[refused], Some("PENS alert"), body)).await.expect_err("refused");
+        assert!(error.is_permanent() && error.to_string().contains("no scenario"), "{error}");
+    }
 
     let routed = wait_for_events(&collector, "routed", 1).await;
     assert_eq!(routed[0].endpoint, Endpoint::Alerts);
     assert_eq!(routed[0].notification.kind(), Some(NotificationKind::Alert));
-    let other = wait_for_events(&collector, "", 1).await;
-    assert_eq!(other[0].endpoint, Endpoint::Other);
-    assert_eq!(other[0].path, unknown);
+    assert!(collector.events("").is_empty() && collector.events("flood-1").is_empty());
+    let counted = collector.unsolicited_mail().expect("counted");
+    assert_eq!((counted.count, counted.bytes), (2, 0));
+    assert_eq!(counted.examples, [unknown, never_handed_out]);
 }
 
 #[tokio::test]

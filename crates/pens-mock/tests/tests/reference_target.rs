@@ -1035,3 +1035,39 @@ async fn a_gigabyte_package_is_fetched_and_checked_in_a_few_mib() {
     assert_eq!(downloads_left(downloads.path()), Vec::<std::path::PathBuf>::new());
     eprintln!("peak memory grew by {} KiB", grown / 1024);
 }
+
+/// Client mode's target acts only on collects of a scenario in progress: one at a key
+/// with no script, or at `/pens`, is answered 404 and counted, never recorded, fetched
+/// or receipted; a key with a script is served as before, and once forgotten is a key
+/// of no scenario again.
+#[tokio::test]
+async fn with_scenario_keys_only_a_collect_of_no_scenario_is_answered_404_and_counted() {
+    let world = world().await;
+    let target = world.target(ReferenceTargetOptions::builder().scenario_keys_only(true).build());
+    assert_eq!(target.state().unsolicited(), None);
+    let stray = world.valid_collect("stray");
+    let body = stray.to_form();
+    for url in [target.url_for("stray"), target.url()] {
+        let request = CollectRequest { method: Method::Post, url, body: body.clone() };
+        let answer = send_collect(&request, Duration::from_secs(20)).await.outcome.expect("an answer");
+        assert_eq!(answer.status, 404);
+        assert!(String::from_utf8_lossy(&answer.body).contains("no scenario of this run"), "{answer:?}");
+    }
+    let counted = target.state().unsolicited().expect("counted");
+    assert_eq!((counted.count, counted.bytes), (2, 2 * body.len() as u64));
+    assert_eq!(counted.examples, ["/pens/stray", "/pens"]);
+
+    target.script("scripted", pens_mock::TargetScript::default());
+    let command = world.valid_collect("scripted");
+    let seen = world.send(&target, "scripted", &command, Method::Post, &target.url_for("scripted")).await;
+    assert_eq!(seen.code(), Some(ErrorCode(0)));
+    assert_eq!(seen.receipts.len(), 1);
+    // Only now, after a served collect: nothing of the stray ones was recorded or done.
+    assert!(target.activity().iter().all(|e| e.key.as_deref() == Some("scripted")), "{:#?}", target.activity());
+    assert!(world.staging.events("stray").is_empty() && world.collector.events("stray").is_empty());
+
+    target.state().forget("scripted");
+    let request = CollectRequest { method: Method::Post, url: target.url_for("scripted"), body: command.to_form() };
+    assert_eq!(send_collect(&request, Duration::from_secs(20)).await.outcome.expect("an answer").status, 404);
+    assert_eq!(target.state().unsolicited().map(|c| c.count), Some(3));
+}

@@ -15,6 +15,7 @@ mod display;
 mod facts;
 mod findings;
 mod index;
+mod notes;
 mod scenario;
 mod sequence;
 
@@ -54,6 +55,7 @@ pub fn render_html(report: &RunReport) -> String {
                     (banner::banner(report))
                     (facts::facts(report))
                 }
+                (notes::harness_notes(report))
                 (index::index(report, &findings))
                 (coverage::coverage(report))
                 (scenario::scenarios(report, &findings))

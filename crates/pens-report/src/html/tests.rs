@@ -608,3 +608,23 @@ fn a_failing_card_shows_expected_actual_and_the_diff_with_control_characters_vis
     assert!(card.contains("-error=2011\\r\n+error=2003\\r\n</pre>"), "{card}");
     assert!(card.contains("<pre class=\"bytes\">error=0\\r\\n\n</pre>"), "receipt answer: {card}");
 }
+
+#[test]
+fn harness_notes_are_a_section_of_their_own_escaped_and_absent_without_notes() {
+    let mut report = sample();
+    assert!(!render_html(&report).contains("id=\"harness-notes\""));
+    report.harness_notes = crate::notes::tests::notes();
+    let html = render_html(&report);
+    let section = html.find("<section id=\"harness-notes\"><h2>Harness notes</h2>").expect("a section");
+    assert!(section > html.find("class=\"totals\"").expect("the facts"), "{html}");
+    assert!(
+        html.contains(
+            "<li data-kind=\"unsolicited-traffic\" data-party=\"collector\"><strong>collector · unsolicited-traffic · \
+             1500 times · 1.5 GB</strong>: 1500 receipts (1.5 GB) arrived"
+        ),
+        "{html}"
+    );
+    // The peer's markup is text, its line break shown.
+    assert!(html.contains("3 connections &lt;b&gt;waited&lt;/b&gt;\\r\\nfor a slot</li>"), "{html}");
+    assert!(!html.contains("<b>waited"), "{html}");
+}

@@ -62,6 +62,8 @@ pub async fn run_client_suite(
     let mut target_options = ReferenceTargetOptions {
         capabilities: options.target_claims(),
         limits: options.limits.peer(),
+        // Only a scenario's collects are acted on; any other is answered 404 and counted.
+        scenario_keys_only: true,
         ..Default::default()
     };
     target_options.extra_root_pem.clone_from(&options.trust_pem);
@@ -179,6 +181,7 @@ pub async fn run_client_suite(
     // Refused collects whose path named no scenario: the run's, said once.
     report.harness_notes.extend(super::refused::harness_notes(&shared.target.activity()));
     report.harness_notes.extend(crate::descriptors::notes(clock, None));
+    report.harness_notes.extend(crate::unsolicited::mock_target_note(shared.target.state().unsolicited()));
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 
@@ -316,7 +319,10 @@ async fn run_scenario(
             found = &mut arrival => found.is_some(),
             failure = publish.failure() => {
                 let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
-                if !collected && !any_collect(&shared.target.activity()) {
+                // A collect at a URL of no scenario (answered 404, only counted) still
+                // shows that the trigger made the tool publish.
+                let strays = shared.target.state().unsolicited().is_some();
+                if !collected && !strays && !any_collect(&shared.target.activity()) {
                     // Nothing the tool ever sent: the trigger cannot make it publish, and
                     // every other scenario would wait out its deadline for nothing.
                     let _ = shared.dead_trigger.set(failure);

@@ -180,6 +180,27 @@ async fn a_trigger_that_fails_after_its_collect_arrived_is_judged_per_scenario()
     assert!(note.contains("exit status: 1") && note.contains("stderr: late"), "{note}");
 }
 
+/// A tool that publishes to a URL of no scenario (here the scenario's own with a typo)
+/// and whose trigger then fails: the collect is answered 404, never acted on, and
+/// counted in the run's harness notes; it still shows that the trigger makes the tool
+/// publish, so the run is not stopped as if the trigger were dead: the scenario is
+/// judged (no collect at its URL) and says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_collect_at_a_url_of_no_scenario_is_counted_and_does_not_make_the_trigger_dead() {
+    let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();
+    let mut options = options(None);
+    options.deadlines.collect = Duration::from_secs(2);
+    let command =
+        "curl -s -o /dev/null --data 'command=collect' \"${PENS_TARGET_URL}-typo\"; echo wrong-url >&2; exit 1";
+    let report =
+        run_client_suite(&scenarios, &options, &Trigger::Command(command.into()), &mut |_| {}).await.unwrap().report;
+    assert_eq!(report.aborted, None, "{report:#?}");
+    assert_eq!(report.scenarios[0].verdict, Verdict::Fail, "{:#?}", report.scenarios[0]);
+    let [note] = report.harness_notes.as_slice() else { panic!("one harness note: {:#?}", report.harness_notes) };
+    assert_eq!((note.kind.as_str(), note.party.as_str(), note.count), ("unsolicited-traffic", "mock-target", 1));
+    assert!(note.message.contains("/pens/publish-valid-typo"), "{}", note.message);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_command_still_running_at_the_collect_deadline_is_killed() {
     let scenarios: Vec<_> = client_scenarios().into_iter().filter(|s| s.id.value == "publish-valid").collect();

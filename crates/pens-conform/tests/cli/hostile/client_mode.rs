@@ -60,6 +60,10 @@ enum Collects {
     /// One valid collect, sent while this many idle connections to the mock target are
     /// open (each one the harness accepts costs it a descriptor); they close 3 s later.
     AmidIdleConnections(usize),
+    /// First this many collects of [`UNKNOWN_KEY_COLLECT_BYTES`] each to keys of no
+    /// scenario (`/pens/flood-N`), eight at a time, each naming this package URL and
+    /// receipt URL; then the one valid collect.
+    UnknownKeysFirst { count: usize, package_url: String, receipt: String },
 }
 
 /// The most of the 1 GiB POST body actually written: the harness must refuse it long
@@ -89,6 +93,10 @@ async fn send_raw(url: &str, head: String, body: usize) -> Option<String> {
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.ok()?.ok()?;
     String::from_utf8_lossy(&answer[..read]).lines().next().map(str::to_owned)
 }
+
+/// The size of each collect to a key of no scenario: a valid collect with 500 KB of
+/// vendor-data (CMI010 §6.2 sets no maximum, only a minimum of 4096 characters).
+const UNKNOWN_KEY_COLLECT_BYTES: usize = 500_000;
 
 /// Where one scenario's collect points, and how it is sent.
 #[derive(Clone)]
@@ -174,7 +182,9 @@ impl Tool {
         }
         copy_shipped("client", NORMAL, &scenario_dir);
         let mut arguments = args(["client", "--trigger", &self.trigger(), "--jobs", "8"]);
-        arguments.extend(args(["--publish-timeout".to_owned(), PUBLISH_TIMEOUT.to_string()]));
+        if !extra.contains(&"--publish-timeout") {
+            arguments.extend(args(["--publish-timeout".to_owned(), PUBLISH_TIMEOUT.to_string()]));
+        }
         arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
         arguments.extend(args(["--report-dir".into(), self.dir.path().join("reports").into_os_string()]));
         arguments.extend(args(extra.iter().copied()));
@@ -232,6 +242,37 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
     };
     match plan.collects {
         Collects::One => send(valid).await,
+        Collects::UnknownKeysFirst { count, package_url, receipt } => {
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base).to_owned();
+            let stray = valid
+                .replace(&encode(&plan.package_url), &encode(&package_url))
+                .replace(&format!("receipt={}", encode(&plan.receipt)), &format!("receipt={}", encode(&receipt)));
+            let stray = format!("{stray}&vendor-data={}", "x".repeat(UNKNOWN_KEY_COLLECT_BYTES - stray.len() - 13));
+            let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut flood = JoinSet::new();
+            for _ in 0..8 {
+                let (http, base, next, stray) = (http.clone(), base.clone(), Arc::clone(&next), stray.clone());
+                flood.spawn(async move {
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if n >= count {
+                            return;
+                        }
+                        let sent = http
+                            .post(format!("{base}/flood-{n}"))
+                            .header("content-type", pens_proto::FORM_CONTENT_TYPE)
+                            .body(stray.clone())
+                            .send()
+                            .await;
+                        if let Ok(response) = sent {
+                            let _ = response.bytes().await;
+                        }
+                    }
+                });
+            }
+            while flood.join_next().await.is_some() {}
+            send(valid).await;
+        }
         Collects::InvalidUtf8 => {
             // Escapes of bytes that are no UTF-8: a lone 0xE9 (Latin-1 é), 0xFF 0xFE, a
             // truncated two-byte sequence, an encoded surrogate, an overlong form.
@@ -302,6 +343,11 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
             while flood.join_next().await.is_some() {}
         }
     }
+}
+
+/// `value` as [`pens_proto::encode_form`] writes it.
+fn encode(value: &str) -> String {
+    pens_proto::encode_form([("v", value)]).trim_start_matches("v=").to_owned()
 }
 
 /// A scenario judging the package the collect points at: it must be available and fit
@@ -666,4 +712,35 @@ async fn hostile_tool_exhausts_the_mock_targets_descriptors() {
         "no descriptors-exhausted note for the mock target: {notes:?}\n{}",
         run.describe()
     );
+}
+
+/// 300 collects of 500 KB each to keys of no scenario (`/pens/flood-N`; once 2000 of
+/// them took the harness to 1 GB, and its mock target fetched and receipted each), then
+/// the scenario's own valid collect. Each is answered 404 once its body is read and
+/// dropped, counted in the run's harness notes, and never acted on: their staging
+/// server and receipt endpoint see no request. The scenario and the innocent one pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tool_collects_to_keys_of_no_scenario() {
+    const COUNT: usize = 300;
+    let id = "collect-unknown-keys";
+    let tool = Tool::start(id).await;
+    let flood_staging = staging(Answer::Ok { content_type: "application/zip", body: b"PK".to_vec() }).await;
+    let flood_receipts = HttpPeer::start(|_| Answer::pens_success("received")).await;
+    let collects = Collects::UnknownKeysFirst {
+        count: COUNT,
+        package_url: flood_staging.url("/flood.zip"),
+        receipt: flood_receipts.url("/flood-receipt"),
+    };
+    tool.plan(id, Plan { collects, ..tool.good_plan() });
+    // The flood goes before the scenario's own collect: time for it on two busy cores.
+    let run = tool.run(id, &[(id, staging_scenario(id))], &["--publish-timeout", "20"]).await;
+    run.assert_ended(0, budget());
+    run.assert_verdict(id, &["pass"], &["error=0"]);
+    run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+    assert_eq!(flood_staging.connections(), 0, "the mock target fetched a collect of no scenario\n{}", run.describe());
+    assert_eq!(flood_receipts.connections(), 0, "the mock target receipted a collect of no scenario");
+    let note = run.harness_note("unsolicited-traffic", "mock-target");
+    assert_eq!(note["count"], COUNT as u64, "{note:#}");
+    assert_eq!(note["bytes"], (COUNT * UNKNOWN_KEY_COLLECT_BYTES) as u64, "{note:#}");
+    assert!(note["message"].as_str().is_some_and(|m| m.contains("/pens/flood-")), "{note:#}");
 }

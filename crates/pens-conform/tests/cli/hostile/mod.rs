@@ -35,6 +35,7 @@
 //! | oversized collect          | n/a (3)                                | a 1 GiB POST body; a 1 MiB GET URL    |
 //! | descriptors (4)            | 60 × 400 PASV under `ulimit -n` 1024;  | n/a                                   |
 //! |                            | 300 idle connections under 128         |                                       |
+//! | keys of no scenario        | 200 × 1 MB to collector paths; mailboxes | 300 × 500 KB collects to `/pens/flood-N` |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
@@ -210,6 +211,14 @@ impl Run {
             .as_array()
             .and_then(|all| all.iter().find(|s| s["id"] == id))
             .unwrap_or_else(|| panic!("no scenario {id} in report.json\n{}", self.describe()))
+    }
+
+    /// The harness note of `kind` from `party` in report.json (`harness_notes`).
+    pub(crate) fn harness_note(&self, kind: &str, party: &str) -> &Value {
+        self.report["harness_notes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|n| n["kind"] == kind && n["party"] == party))
+            .unwrap_or_else(|| panic!("no {kind} note of the {party} in report.json\n{}", self.describe()))
     }
 
     /// Scenario `id` has one of `verdicts`, and its checks, note or exchanges name what

@@ -661,3 +661,89 @@ impl Drop for SlowlorisFlood {
         self.tasks.abort_all();
     }
 }
+
+/// What a mail flood's sessions were answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MailFlood {
+    /// Messages taken (`250` at the end of DATA).
+    pub(crate) taken: usize,
+    /// Recipients refused at `RCPT TO` (a `5xx`); no message was sent to them.
+    pub(crate) refused: usize,
+}
+
+/// Mails `count` messages of about `bytes` each to the sink at `smtp`, one recipient
+/// each, from `recipient(n)`, over `sessions` sessions at once. A client that keeps to
+/// RFC 5321: a refused recipient gets no DATA (`RSET` instead).
+pub(crate) async fn mail_flood(
+    smtp: SocketAddr,
+    count: usize,
+    bytes: usize,
+    sessions: usize,
+    recipient: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Result<MailFlood, String> {
+    let recipient = Arc::new(recipient);
+    let next = Arc::new(AtomicUsize::new(0));
+    // Lines of 998 characters, the most RFC 5322 allows.
+    let line = format!("{}\r\n", "x".repeat(998));
+    let body = Arc::new(format!(
+        "Subject: PENS receipt\r\n\r\ncommand=receipt\r\nerror=0\r\n{}.\r\n",
+        line.repeat(bytes / line.len() + 1)
+    ));
+    let mut workers = JoinSet::new();
+    for _ in 0..sessions {
+        let (recipient, next, body) = (Arc::clone(&recipient), Arc::clone(&next), Arc::clone(&body));
+        workers.spawn(async move {
+            let stream = TcpStream::connect(smtp).await.map_err(|e| format!("connect {smtp}: {e}"))?;
+            let mut session = BufReader::new(stream);
+            let mut answered = MailFlood::default();
+            reply_code(&mut session).await?;
+            command(&mut session, "EHLO lms.hostile.test\r\n").await?;
+            loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                if n >= count {
+                    break;
+                }
+                command(&mut session, "MAIL FROM:<lms@hostile.test>\r\n").await?;
+                let to = recipient(n);
+                if command(&mut session, &format!("RCPT TO:<{to}>\r\n")).await?.starts_with('5') {
+                    answered.refused += 1;
+                    command(&mut session, "RSET\r\n").await?;
+                    continue;
+                }
+                command(&mut session, "DATA\r\n").await?;
+                if command(&mut session, &body).await? == "250" {
+                    answered.taken += 1;
+                }
+            }
+            let _ = command(&mut session, "QUIT\r\n").await;
+            Ok::<_, String>(answered)
+        });
+    }
+    let mut total = MailFlood::default();
+    while let Some(joined) = workers.join_next().await {
+        let answered = joined.map_err(|e| e.to_string())??;
+        total.taken += answered.taken;
+        total.refused += answered.refused;
+    }
+    Ok(total)
+}
+
+/// Sends `text` and returns the code of the reply.
+async fn command(session: &mut BufReader<TcpStream>, text: &str) -> Result<String, String> {
+    session.get_mut().write_all(text.as_bytes()).await.map_err(|e| e.to_string())?;
+    reply_code(session).await
+}
+
+/// Reads one SMTP reply, all its lines, and returns its code.
+async fn reply_code(session: &mut BufReader<TcpStream>) -> Result<String, String> {
+    loop {
+        let mut line = String::new();
+        session.read_line(&mut line).await.map_err(|e| e.to_string())?;
+        if line.len() < 4 {
+            return Err(format!("no SMTP reply: {line:?}"));
+        }
+        if line.as_bytes()[3] != b'-' {
+            return Ok(line[..3].to_owned());
+        }
+    }
+}

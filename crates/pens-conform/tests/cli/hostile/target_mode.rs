@@ -15,7 +15,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::peers::{Answer, HUGE_BODY_BYTES, HttpPeer, SlowlorisFlood, Tls, mail_and_drop_mid_data};
+use super::peers::{
+    Answer, HUGE_BODY_BYTES, HttpPeer, MailFlood, SlowlorisFlood, Tls, mail_and_drop_mid_data, mail_flood,
+};
 use super::{MARGIN, Run, args, copy_shipped, run_harness};
 use crate::cli::TempDir;
 
@@ -73,7 +75,27 @@ enum Misbehaviour {
     /// Answers 0 and opens this many slowloris connections on the collector instead of
     /// a receipt; the normal scenario's receipt goes out once they are open.
     CollectorFlood(usize),
+    /// Answers 0 and fetches; then, before its own receipt and alert (sent correctly),
+    /// posts this many receipts and alerts of [`FLOOD_BODY_BYTES`] each to collector
+    /// paths of no scenario (`/r/flood-N/receipt`, `/r/flood-N/alerts`).
+    CollectorPathFlood(usize),
+    /// The same by mail: this many messages of [`FLOOD_BODY_BYTES`] each, to mailboxes
+    /// of no scenario (`receipt.flood-N@pens-conform.test`) at the harness's sink here.
+    MailboxFlood(SocketAddr, usize),
 }
+
+/// The size of each message of a flood to keys of no scenario: a receipt with 1 MB of
+/// vendor-data, under the collector's 1 MiB cap per notification, so that a harness
+/// that kept what came for any key would keep every byte.
+const FLOOD_BODY_BYTES: usize = 1_000_000;
+
+/// How many such messages: 200 MB in all, twice the memory bound, in a few seconds on
+/// loopback.
+const FLOOD_COUNT: usize = 200;
+
+/// The deadlines of the floods to keys of no scenario: the hostile scenario's receipt
+/// comes after its flood, so its deadline leaves room for 200 MB on two busy cores.
+const FLOOD_DEADLINES: Deadlines = Deadlines { receipt: 30_000, ..DEADLINES };
 
 /// What the LMS's route and the work it starts share.
 struct Shared {
@@ -85,6 +107,10 @@ struct Shared {
     /// Whether the flood is open (always, without one): the normal scenario's work waits
     /// for it.
     flood_open: watch::Sender<bool>,
+    /// How the collector answered a flood to paths of no scenario: by HTTP status.
+    flood_statuses: Mutex<Vec<u16>>,
+    /// How the mail sink answered a flood to mailboxes of no scenario.
+    mail_flood: Mutex<Option<Result<MailFlood, String>>>,
 }
 
 /// The hostile LMS: an [`HttpPeer`] whose route answers collects and starts the work
@@ -106,6 +132,8 @@ impl Lms {
             alerts_taken: AtomicUsize::new(0),
             flood: Mutex::new(None),
             flood_open: watch::Sender::new(!matches!(misbehaviour, Misbehaviour::CollectorFlood(_))),
+            flood_statuses: Mutex::new(Vec::new()),
+            mail_flood: Mutex::new(None),
         });
         let work = Arc::new(Mutex::new(JoinSet::new()));
         let route = {
@@ -161,7 +189,66 @@ async fn misbehave(shared: Arc<Shared>, misbehaviour: Misbehaviour, collect: Col
             *shared.flood.lock().expect("flood") = Some(opened);
             shared.flood_open.send_replace(true);
         }
+        Misbehaviour::CollectorPathFlood(count) => {
+            fetch(http, &collect).await;
+            let statuses = flood_collector_paths(http, &collect, count).await;
+            *shared.flood_statuses.lock().expect("statuses") = statuses;
+            receipt_and_alert(http, &collect).await;
+        }
+        Misbehaviour::MailboxFlood(smtp, count) => {
+            fetch(http, &collect).await;
+            let mailbox = |n: usize| format!("receipt.flood-{n}@pens-conform.test");
+            let answered = mail_flood(smtp, count, FLOOD_BODY_BYTES, 4, mailbox).await;
+            *shared.mail_flood.lock().expect("mail flood") = Some(answered);
+            receipt_and_alert(http, &collect).await;
+        }
     }
+}
+
+/// `count` receipts and alerts of [`FLOOD_BODY_BYTES`] to collector paths of no
+/// scenario, eight at a time; returns the status of each answer (0: none).
+async fn flood_collector_paths(http: &reqwest::Client, collect: &CollectCommand, count: usize) -> Vec<u16> {
+    let Some((base, _)) = collect.receipt.as_deref().and_then(|receipt| receipt.split_once("/r/")) else {
+        return Vec::new();
+    };
+    let mut form = notification("receipt", collect, collect.package_id.clone(), "package retrieved").to_form();
+    form.push_str("&vendor-data=");
+    let body = Arc::new(format!("{form}{}", "x".repeat(FLOOD_BODY_BYTES.saturating_sub(form.len()))));
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = JoinSet::new();
+    for _ in 0..8 {
+        let (http, next, body, base) = (http.clone(), Arc::clone(&next), Arc::clone(&body), base.to_owned());
+        workers.spawn(async move {
+            let mut statuses = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                if n >= count {
+                    return statuses;
+                }
+                let endpoint = if n % 2 == 0 { "receipt" } else { "alerts" };
+                let url = format!("{base}/r/flood-{n}/{endpoint}");
+                let sent = http
+                    .post(url)
+                    .header("content-type", pens_proto::FORM_CONTENT_TYPE)
+                    .body(body.as_bytes().to_vec())
+                    .send()
+                    .await;
+                statuses.push(match sent {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(_) => 0,
+                });
+            }
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(joined) = workers.join_next().await {
+        statuses.extend(joined.unwrap_or_default());
+    }
+    statuses
 }
 
 /// The scenario key of a collect: its package-id is `urn:pens-conform:<run>:<key>`.
@@ -219,9 +306,14 @@ async fn behave_well(shared: Arc<Shared>, collect: CollectCommand, wait: bool) {
     }
     let http = &shared.http;
     fetch(http, &collect).await;
+    receipt_and_alert(http, &collect).await;
+}
+
+/// A correct receipt, then a correct alert, to the collect's own URLs.
+async fn receipt_and_alert(http: &reqwest::Client, collect: &CollectCommand) {
     let id = collect.package_id.clone();
-    post(http, collect.receipt.as_deref(), &notification("receipt", &collect, id.clone(), "package retrieved")).await;
-    post(http, collect.alerts.as_deref(), &notification("alert", &collect, id, "package imported")).await;
+    post(http, collect.receipt.as_deref(), &notification("receipt", collect, id.clone(), "package retrieved")).await;
+    post(http, collect.alerts.as_deref(), &notification("alert", collect, id, "package imported")).await;
 }
 
 /// `count` alerts for one package, eight at a time, no receipt.
@@ -501,11 +593,58 @@ async fn hostile_lms_10000_alerts() {
 /// URL no scenario has. The receipt is judged at the scenario's own URL, where its
 /// package-id is a `should` (notification.package-id.matches, CMI010 §5.1): a warning,
 /// exit 0, as for the reference target's `receipt-wrong-package-id` defect; the stray
-/// one is recorded and harms nothing.
+/// one is answered 404, counted in the run's harness notes, and harms nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_receipt_for_an_unknown_package_id() {
     let words = ["urn:hostile-lms:no-such-package"];
-    lms_case_judged("lms-unknown-receipt", Misbehaviour::UnknownReceipts, (0, "warn"), &words).await;
+    let run = lms_case_judged("lms-unknown-receipt", Misbehaviour::UnknownReceipts, (0, "warn"), &words).await;
+    let note = run.harness_note("unsolicited-traffic", "collector");
+    assert_eq!(note["count"], 1, "{note:#}");
+    assert!(note["message"].as_str().is_some_and(|m| m.contains("/r/no-such-scenario/receipt")), "{note:#}");
+}
+
+/// 200 receipts and alerts of 1 MB each, posted to collector paths of no scenario
+/// (`/r/flood-N/receipt`, `/r/flood-N/alerts`; once 1500 of them took the harness to
+/// 2.9 GB, every verdict a pass and nothing reported). Each is answered 404 once its
+/// body is read and dropped, counted in the run's harness notes and kept nowhere; the
+/// LMS's own receipt and alert, sent after the flood, and the innocent scenario pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_lms_floods_collector_paths_of_no_scenario() {
+    let lms = Lms::start(Misbehaviour::CollectorPathFlood(FLOOD_COUNT)).await;
+    let run = run_target("lms-unknown-paths", &lms.url(), &[HOSTILE, NORMAL], FLOOD_DEADLINES, &[]).await;
+    let statuses = lms.shared.flood_statuses.lock().expect("statuses").clone();
+    run.assert_ended(0, FLOOD_DEADLINES.budget());
+    assert_eq!(statuses.len(), FLOOD_COUNT, "{}", run.describe());
+    assert!(statuses.iter().all(|s| *s == 404), "{statuses:?}");
+    run.assert_verdict(HOSTILE, &["pass"], &["answered 0"]);
+    run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    let note = run.harness_note("unsolicited-traffic", "collector");
+    assert_eq!(note["count"], FLOOD_COUNT as u64, "{note:#}");
+    assert!(note["bytes"].as_u64().is_some_and(|b| b >= (FLOOD_COUNT * FLOOD_BODY_BYTES) as u64), "{note:#}");
+    assert!(note["message"].as_str().is_some_and(|m| m.contains("/r/flood-")), "{note:#}");
+    // Said on the console too, once, before the totals.
+    assert!(run.stdout.contains("\nHarness notes ("), "{}", run.describe());
+    assert!(run.stdout.contains("  [collector · unsolicited-traffic · 200 times · 200."), "{}", run.describe());
+}
+
+/// 200 mails of 1 MB each to mailboxes of no scenario at the harness's sink (once 500 of
+/// them took it to 497 MB). Each recipient is refused at `RCPT TO` with 550, before a
+/// byte of its message, and counted in the run's harness notes; the LMS's own receipt
+/// (over HTTP) and the innocent scenario pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_lms_mails_mailboxes_of_no_scenario() {
+    let smtp = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), crate::cli::closed_port());
+    let lms = Lms::start(Misbehaviour::MailboxFlood(smtp, FLOOD_COUNT)).await;
+    let extra = args(["--smtp-listen".to_owned(), smtp.to_string()]);
+    let run = run_target("lms-unknown-mailboxes", &lms.url(), &[HOSTILE, NORMAL], FLOOD_DEADLINES, &extra).await;
+    let answered = lms.shared.mail_flood.lock().expect("mail flood").clone();
+    run.assert_ended(0, FLOOD_DEADLINES.budget());
+    assert_eq!(answered, Some(Ok(MailFlood { taken: 0, refused: FLOOD_COUNT })), "{}", run.describe());
+    run.assert_verdict(HOSTILE, &["pass"], &["answered 0"]);
+    run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    let note = run.harness_note("unsolicited-traffic", "smtp-sink");
+    assert_eq!(note["count"], FLOOD_COUNT as u64, "{note:#}");
+    assert!(note["message"].as_str().is_some_and(|m| m.contains("receipt.flood-")), "{note:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
