@@ -112,7 +112,9 @@ impl Progress {
     fn new(interactive: bool, options: &LoadOptions) -> Self {
         let header = format!(
             "pens-conform load · {} · {} publishes, {} at once",
-            options.target_url, options.publishes, options.concurrency
+            pens_proto::redact_userinfo(&options.target_url),
+            options.publishes,
+            options.concurrency
         );
         Progress { bar: None, interactive, tenths: 0, header, publishes: options.publishes }
     }

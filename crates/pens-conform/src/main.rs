@@ -2,6 +2,7 @@
 //! parsing arguments, reading the profile, wiring logging and mapping outcomes to exit
 //! codes; the protocol, the parties, the engine and the reports live in library crates.
 
+mod arguments;
 mod atomic;
 mod baseline;
 mod bundle;

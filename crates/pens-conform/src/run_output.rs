@@ -150,7 +150,7 @@ pub(crate) async fn run_and_report(
     let end_report = |report: &RunReport| render_console_with(report, presentation.console_options());
     let target_info = match suite {
         Suite::Target { options, .. } => TargetInfo {
-            url: options.target_url.clone(),
+            url: pens_proto::redact_userinfo(&options.target_url),
             name: options.target_name.clone(),
             claims: options.claims.clone(),
             observed: Vec::new(),
@@ -459,15 +459,9 @@ pub(crate) fn target_url_of(url: Option<&str>, profile: &Profile) -> anyhow::Res
     Ok(text)
 }
 
-/// `text` to show in a message: a password in it hidden.
+/// `text` to show in a message: a password in it hidden, as everywhere a URL is shown.
 fn shown_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some(pens_proto::REDACTED));
-            url.to_string()
-        }
-        _ => text.to_owned(),
-    }
+    pens_proto::redact_userinfo(text)
 }
 
 /// Why `text` cannot be a PENS endpoint, in words that follow the URL.
