@@ -23,6 +23,7 @@ mod run_output;
 mod scenarios;
 mod selftest;
 mod serve;
+mod signals;
 mod staging;
 mod target;
 mod validate;
