@@ -20,9 +20,8 @@ impl StopSignals {
     /// process, they resolve [`StopSignals::received`].
     pub(crate) fn install() -> anyhow::Result<StopSignals> {
         use anyhow::Context;
-        let install = |kind: SignalKind, name: &str| {
-            signal(kind).with_context(|| format!("cannot install a handler for {name}"))
-        };
+        let install =
+            |kind: SignalKind, name: &str| signal(kind).with_context(|| format!("cannot install a handler for {name}"));
         Ok(StopSignals {
             interrupt: install(SignalKind::interrupt(), "SIGINT")?,
             terminate: install(SignalKind::terminate(), "SIGTERM")?,

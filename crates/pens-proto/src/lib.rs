@@ -62,5 +62,5 @@ pub use protocol_code::{RetrievalProtocol, protocol_code_indicates, protocol_sta
 pub use redact_bytes::{redact_form_bytes, redact_lines_bytes};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
-pub use userinfo::{has_userinfo_password, redact_userinfo, userinfo_of};
 pub use uri::{GenericUri, UriAuthority, UriError, parse_uri, uri_equivalent};
+pub use userinfo::{has_userinfo_password, redact_userinfo, userinfo_of};

@@ -82,9 +82,8 @@ fn redact_form_of(text: &str, form: &Form) -> String {
 /// white space, a quote or an angle bracket (a URL quoted in a message), or the end.
 fn authority_end(lower: &str, start: usize, form: &Form) -> usize {
     let rest = &lower[start..];
-    let mut end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
-        .unwrap_or(rest.len());
+    let mut end =
+        rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')).unwrap_or(rest.len());
     for delimiter in form.ends {
         if let Some(at) = rest[..end].find(delimiter) {
             end = at;
@@ -106,8 +105,14 @@ mod tests {
             ("https://bob@h/p.zip", "https://bob@h/p.zip"),
             ("https://h/p.zip?user=a:b@c", "https://h/p.zip?user=a:b@c"),
             ("mailto:a@b.example", "mailto:a@b.example"),
-            ("http://a:1@h and `https://b:2@k:8080` or \"http://c:3@m\"", "http://a:[redacted]@h and `https://b:[redacted]@k:8080` or \"http://c:[redacted]@m\""),
-            ("nothing listens at http://u:p@127.0.0.1:9/pens: refused", "nothing listens at http://u:[redacted]@127.0.0.1:9/pens: refused"),
+            (
+                "http://a:1@h and `https://b:2@k:8080` or \"http://c:3@m\"",
+                "http://a:[redacted]@h and `https://b:[redacted]@k:8080` or \"http://c:[redacted]@m\"",
+            ),
+            (
+                "nothing listens at http://u:p@127.0.0.1:9/pens: refused",
+                "nothing listens at http://u:[redacted]@127.0.0.1:9/pens: refused",
+            ),
             (
                 "package-url=http%3A%2F%2Fu%3Ap%40ss%40h%2Fx.zip&receipt=HTTPS%3A%2F%2Fv%3AW%40k",
                 "package-url=http%3A%2F%2Fu%3A[redacted]%40h%2Fx.zip&receipt=HTTPS%3A%2F%2Fv%3A[redacted]%40k",

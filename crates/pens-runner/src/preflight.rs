@@ -137,10 +137,7 @@ pub(crate) async fn run(
                     "the answer to a valid collect (HTTP {}) has an error value that is not a number ({:?}); \
                      every scenario judges its answers",
                     answer.status,
-                    excerpt(
-                        parsed.error_raw.as_deref().unwrap_or_default().as_bytes(),
-                        &secrets
-                    )
+                    excerpt(parsed.error_raw.as_deref().unwrap_or_default().as_bytes(), &secrets)
                 )),
             }
         }

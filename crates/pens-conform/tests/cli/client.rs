@@ -101,6 +101,18 @@ fn process_gone(pid: &str) -> bool {
     }
 }
 
+/// Kills the process it names when dropped, unless it is gone: a failing test leaves
+/// nothing running.
+struct KillOnDrop(String);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if !process_gone(&self.0) {
+            let _ = std::process::Command::new("kill").args(["-KILL", &self.0]).status();
+        }
+    }
+}
+
 /// A client run stopped by Ctrl-C, SIGTERM (what CI runners and `timeout` send) or
 /// SIGHUP (a closed terminal) while its trigger's tool is running: exit 3, a report
 /// marked `aborted`, and the tool the trigger started in the background gone with the
@@ -137,6 +149,7 @@ fn a_signal_ends_a_client_run_with_a_report_and_ends_the_triggers_whole_process_
             .expect("the pid read")
             .trim()
             .to_owned();
+        let _cleanup = KillOnDrop(tool.clone());
         assert!(!process_gone(&tool), "{signal}: the tool {tool} should be running");
 
         let (output, stopped_in) = super::stop_with(child, signal);
@@ -153,10 +166,7 @@ fn a_signal_ends_a_client_run_with_a_report_and_ends_the_triggers_whole_process_
         );
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while !process_gone(&tool) {
-            if std::time::Instant::now() > deadline {
-                let _ = std::process::Command::new("kill").args(["-KILL", &tool]).status();
-                panic!("{signal}: the trigger's tool {tool} outlived the harness");
-            }
+            assert!(std::time::Instant::now() < deadline, "{signal}: the trigger's tool {tool} outlived the harness");
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }

@@ -216,8 +216,10 @@ pub(crate) fn interrupt(child: std::process::Child) -> (std::process::Output, st
 /// kill(1) names it.
 pub(crate) fn stop_with(child: std::process::Child, signal: &str) -> (std::process::Output, std::time::Duration) {
     let interrupted_at = std::time::Instant::now();
-    let status =
-        std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let (done_in, done) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -85,7 +85,8 @@ impl Drop for Group {
 /// of them to be gone, then `SIGKILL` to what is left. For a run that a signal stops:
 /// the tool a trigger started must not outlive the harness.
 pub async fn end_trigger_groups(grace: Duration) {
-    let live: Vec<Pid> = LIVE.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|id| Pid::from_raw(*id)).collect();
+    let live: Vec<Pid> =
+        LIVE.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|id| Pid::from_raw(*id)).collect();
     if live.is_empty() {
         return;
     }

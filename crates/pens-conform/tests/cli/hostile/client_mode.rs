@@ -522,9 +522,8 @@ async fn hostile_tool_secrets_in_the_trigger_and_in_userinfo_are_nowhere_shown()
     const STAGING_PASSWORD: &str = "Stage-Pw-3d4e";
     const RECEIPT_PASSWORD: &str = "Rcpt-Pw-8c9d";
     let tool = Tool::start("secrets").await;
-    let with_userinfo = |url: String, user: &str, password: &str| {
-        url.replacen("http://", &format!("http://{user}:{password}@"), 1)
-    };
+    let with_userinfo =
+        |url: String, user: &str, password: &str| url.replacen("http://", &format!("http://{user}:{password}@"), 1);
     tool.plan(
         NORMAL,
         Plan {

@@ -569,8 +569,8 @@ async fn hostile_lms_echoes_the_harness_secrets_and_they_are_nowhere_shown() {
     for id in [HOSTILE, NORMAL] {
         copy_shipped("target", id, &scenario_dir);
     }
-    let profile =
-        dir.write("profile.toml", &format!("[target]\nsystem-password = \"{SYSTEM_PASSWORD}\"\n{}", DEADLINES.profile()));
+    let profile = dir
+        .write("profile.toml", &format!("[target]\nsystem-password = \"{SYSTEM_PASSWORD}\"\n{}", DEADLINES.profile()));
     let mut arguments = args(["target", "-v", "--url", url.as_str(), "--jobs", "8", "--profile"]);
     arguments.push(profile.clone().into());
     arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
