@@ -184,11 +184,12 @@ async fn run_command(
     let failed = outcome.is_some();
     let note = outcome.unwrap_or_else(|| "the trigger command exited with 0".to_owned());
     let mut parts = vec![note];
+    // A tool may print the request it sent, credentials included: hidden as in the tail.
     if !stdout.trim().is_empty() {
-        parts.push(format!("stdout: {}", stdout.trim_end()));
+        parts.push(format!("stdout: {}", redact_words(stdout.trim_end())));
     }
     if !stderr.trim().is_empty() {
-        parts.push(format!("stderr: {}", stderr.trim_end()));
+        parts.push(format!("stderr: {}", redact_words(stderr.trim_end())));
     }
     Some((failed, parts.join("; ")))
 }
@@ -233,23 +234,10 @@ fn redact_words(text: &str) -> String {
     out
 }
 
-/// One word of [`redact_words`]: secret pairs hidden, and the password of a URL
-/// (`scheme://user:password@host`).
+/// One word of [`redact_words`]: secret pairs hidden, and the password of every URL
+/// in it (`scheme://user:password@host`, plain or percent-encoded).
 fn redact_word(word: &str) -> String {
-    let word = pens_proto::redact_form(word);
-    let Some(scheme_end) = word.find("://") else { return word };
-    let authority_start = scheme_end + 3;
-    let authority_end = word[authority_start..].find(['/', '?', '#']).map_or(word.len(), |i| authority_start + i);
-    let authority = &word[authority_start..authority_end];
-    let Some(at) = authority.rfind('@') else { return word };
-    let Some(colon) = authority[..at].find(':') else { return word };
-    format!(
-        "{}{}:{}{}",
-        &word[..authority_start],
-        &authority[..colon],
-        pens_proto::REDACTED,
-        &word[authority_start + at..]
-    )
+    pens_proto::redact_userinfo(&pens_proto::redact_form(word))
 }
 
 /// What a reader task read, waiting briefly: a process the command left behind may
@@ -339,6 +327,24 @@ mod tests {
         let pid = std::fs::read_to_string(&pidfile).expect("the pid file").trim().to_owned();
         assert!(!gone(&pid), "the tool {pid} should be running");
         (running, pidfile, pid)
+    }
+
+    /// The output a failing trigger leaves in its scenario's note hides what the tail
+    /// hides: a tool may print the URL it published to, password included.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trigger_note_hides_the_secrets_the_tool_printed() {
+        let command = "echo 'POST http://bob:pw0rd-1@lms/pens token=t0k3n'; echo 'API_TOKEN=s3cr3t' >&2; exit 1";
+        let call = TriggerCall { target_url: "http://127.0.0.1:9/pens/x".into(), scenario_id: "x".into(), copy: 1 };
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let mut running = start(&Trigger::Command(command.into()), call, deadline);
+        let failure = running.failure().await;
+        let note = running.finish(true).await.expect("a note for a failed trigger");
+        assert!(note.contains("bob:[redacted]@lms") && failure.contains("API_TOKEN=[redacted]"), "{note}");
+        for shown in [&failure, &note] {
+            for secret in ["pw0rd-1", "t0k3n", "s3cr3t"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
     }
 
     /// The trigger's shell exits at once, but the tool it started in the background
