@@ -27,8 +27,6 @@ pub(crate) const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
 pub(crate) const MAX_ENTRIES: usize = 10_000;
 /// The report files a run writes that belong in a bundle, when present.
 pub(crate) const REPORT_FILES: [&str; 4] = ["report.json", "junit.xml", "summary.md", "report.html"];
-/// What a redacted argument reads as.
-const REDACTED: &str = "[redacted]";
 
 /// One file of the bundle, as the manifest lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,43 +112,12 @@ pub(crate) fn scenarios_json(folders: &[(&str, &Path, Vec<&Path>)]) -> anyhow::R
     Ok(serde_json::to_vec_pretty(&out)?)
 }
 
-/// Whether a flag name looks like it carries a secret.
-fn secret_flag(flag: &str) -> bool {
-    let flag = flag.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token", "credential", "api-key", "apikey"].iter().any(|s| flag.contains(s))
-}
-
-/// The command's arguments with secret-looking values replaced: the value of a flag
-/// whose name says password/secret/token (`--x-token V` or `--x-token=V`), a
-/// `name=value` whose name does, and any argument holding one of `secrets`.
-pub(crate) fn redact_args(args: &[String], secrets: &[&str]) -> Vec<String> {
-    let mut out = Vec::with_capacity(args.len());
-    let mut hide_next = false;
-    for arg in args {
-        if std::mem::take(&mut hide_next) && !arg.starts_with("--") {
-            out.push(REDACTED.to_owned());
-            continue;
-        }
-        let holds_secret = secrets.iter().any(|s| !s.is_empty() && arg.contains(s));
-        if let Some((name, _)) = arg.split_once('=') {
-            if secret_flag(name) || holds_secret {
-                out.push(format!("{name}={REDACTED}"));
-                continue;
-            }
-        } else if arg.starts_with("--") && secret_flag(arg) {
-            hide_next = true;
-        }
-        out.push(if holds_secret { REDACTED.to_owned() } else { arg.clone() });
-    }
-    out
-}
-
 /// `harness.json`: the harness, its version, the (redacted) arguments, the run start.
 pub(crate) fn harness_json(args: &[String], secrets: &[&str], started_at: &str) -> anyhow::Result<Vec<u8>> {
     Ok(serde_json::to_vec_pretty(&serde_json::json!({
         "name": env!("CARGO_PKG_NAME"),
         "version": env!("CARGO_PKG_VERSION"),
-        "arguments": redact_args(args, secrets),
+        "arguments": crate::arguments::redact_args(args, secrets),
         "started_at": started_at,
     }))?)
 }
@@ -522,14 +489,5 @@ mod tests {
         for name in ["", "/abs", "../x", "a/../b", "a//b", "C:/x", "a\\b", "./x"] {
             assert!(!safe_name(name), "{name}");
         }
-    }
-
-    #[test]
-    fn secret_looking_arguments_are_redacted() {
-        let args: Vec<String> = ["target", "--api-token", "t0k", "--x-password=pw", "--url", "http://u:hunter2@lms/"]
-            .map(String::from)
-            .to_vec();
-        let redacted = redact_args(&args, &["hunter2"]);
-        assert_eq!(redacted, ["target", "--api-token", REDACTED, "--x-password=[redacted]", "--url", REDACTED]);
     }
 }

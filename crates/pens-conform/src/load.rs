@@ -41,22 +41,23 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut progress = Progress::new(std::io::stdout().is_terminal(), &options);
     let run = runtime.block_on(async {
-        // Ctrl-C first (`biased`): its handler is installed before the run starts.
-        tokio::select! {
+        // Ctrl-C, SIGTERM or SIGHUP: their handlers are installed before the run starts.
+        let mut stop_signals = crate::signals::StopSignals::install()?;
+        anyhow::Ok(tokio::select! {
             biased;
-            _ = tokio::signal::ctrl_c() => None,
-            report = run_load(&options, |event| progress.event(event)) => Some(report),
-        }
-    });
+            signal = stop_signals.received() => Err(signal),
+            report = run_load(&options, |event| progress.event(event)) => Ok(report),
+        })
+    })?;
     progress.finish();
     let report = match run {
-        None => {
-            eprintln!("error: interrupted: the load did not finish, nothing is reported");
+        Err(signal) => {
+            eprintln!("error: interrupted ({signal}): the load did not finish, nothing is reported");
             return Ok(exit::INCOMPLETE);
         }
         // Nothing ran because of what the command line asked for: a bad option, a
         // package that is not there or cannot take the size.
-        Some(Err(
+        Ok(Err(
             error @ (LoadError::Options(_)
             | LoadError::TooManyConnections { .. }
             | LoadError::Package { .. }
@@ -65,11 +66,11 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
             eprintln!("error: {error}");
             return Ok(exit::USAGE);
         }
-        Some(Err(error)) => {
+        Ok(Err(error)) => {
             eprintln!("error: {error}");
             return Ok(exit::INCOMPLETE);
         }
-        Some(Ok(report)) => report,
+        Ok(Ok(report)) => report,
     };
     output::line("")?;
     output::text(render_load_table(&report))?;
@@ -112,7 +113,9 @@ impl Progress {
     fn new(interactive: bool, options: &LoadOptions) -> Self {
         let header = format!(
             "pens-conform load · {} · {} publishes, {} at once",
-            options.target_url, options.publishes, options.concurrency
+            pens_proto::redact_userinfo(&options.target_url),
+            options.publishes,
+            options.concurrency
         );
         Progress { bar: None, interactive, tenths: 0, header, publishes: options.publishes }
     }

@@ -3,6 +3,7 @@
 //! codes; the protocol, the parties, the engine and the reports live in library crates.
 
 mod arg_ranges;
+mod arguments;
 mod atomic;
 mod baseline;
 mod bundle;
@@ -23,6 +24,7 @@ mod run_output;
 mod scenarios;
 mod selftest;
 mod serve;
+mod signals;
 mod staging;
 mod target;
 mod validate;

@@ -131,8 +131,9 @@ pub(crate) fn check_only(only: Option<&str>, sets: &[(&Path, Vec<&str>)]) -> any
 /// part of the scenario set the suite's scenarios are; an empty partition runs nothing
 /// (not even the preflight) and is a complete run of no scenarios, exit 0.
 ///
-/// Ctrl-C ends the run (exit 3, with a report of what finished). Every suite running at
-/// that moment hears it: `selftest`'s two suites both stop.
+/// Ctrl-C, `SIGTERM` or `SIGHUP` ends the run (exit 3, with a report of what finished,
+/// the triggers' process groups ended). Every suite running at that moment hears it:
+/// `selftest`'s two suites both stop.
 pub(crate) async fn run_and_report(
     suite: Suite<'_>,
     report_dir: &Path,
@@ -150,7 +151,7 @@ pub(crate) async fn run_and_report(
     let end_report = |report: &RunReport| render_console_with(report, presentation.console_options());
     let target_info = match suite {
         Suite::Target { options, .. } => TargetInfo {
-            url: options.target_url.clone(),
+            url: pens_proto::redact_userinfo(&options.target_url),
             name: options.target_name.clone(),
             claims: options.claims.clone(),
             observed: Vec::new(),
@@ -170,6 +171,8 @@ pub(crate) async fn run_and_report(
         console.line(format!("reports   {}", report_dir.display()))?;
         return Ok(exit_code(&report, baseline.allow_improvements));
     }
+    // Before anything is printed or started: see the `select!` below.
+    let mut stop_signals = crate::signals::StopSignals::install()?;
     let mut progress = Progress::new(console, presentation);
     let started_at = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
@@ -222,34 +225,40 @@ pub(crate) async fn run_and_report(
             }
         }
     };
-    // Ctrl-C ends the run: the parties stop with the dropped run, and what finished is
-    // reported as an incomplete run (exit 3), never as one that looks complete. The
-    // handler is installed when `ctrl_c` is first polled, so it is polled first: polled
-    // after the run, a Ctrl-C right after the run header (printed in the run's first
-    // poll) would still find the default action and kill the process.
+    // Ctrl-C, SIGTERM or SIGHUP ends the run: the parties stop with the dropped run,
+    // the triggers' process groups are ended, and what finished is reported as an
+    // incomplete run (exit 3), never as one that looks complete. The handlers were
+    // installed before the run header was printed, so a signal right after it never
+    // finds the default action, which would kill the process without a report.
     let outcome = tokio::select! {
         biased;
-        _ = tokio::signal::ctrl_c() => None,
-        output = run => Some(output?),
+        signal = stop_signals.received() => Err(signal),
+        output = run => Ok(output?),
     };
     progress.finish();
-    let Some(mut output) = outcome else {
-        let mut scenarios = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        scenarios.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut target = target_info;
-        if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-            target.url = url;
+    let mut output = match outcome {
+        Ok(output) => output,
+        Err(signal) => {
+            // What a trigger started must not outlive the run.
+            pens_runner::end_trigger_groups(2 * pens_runner::TERM_GRACE).await;
+            let mut scenarios = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+            scenarios.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut target = target_info;
+            if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+                target.url = url;
+            }
+            let aborted = format!(
+                "interrupted ({signal}) after {} had finished; the others did not run",
+                counted(scenarios.len() as u64, "scenario")
+            );
+            let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
+            console.text(end_report(&report))?;
+            write_reports(report_dir, &report, "", console)?;
+            console.line(format!("reports   {}", report_dir.display()))?;
+            return Ok(exit::INCOMPLETE);
         }
-        let aborted = format!(
-            "interrupted (Ctrl-C) after {} had finished; the others did not run",
-            counted(scenarios.len() as u64, "scenario")
-        );
-        let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
-        console.text(end_report(&report))?;
-        write_reports(report_dir, &report, "", console)?;
-        console.line(format!("reports   {}", report_dir.display()))?;
-        return Ok(exit::INCOMPLETE);
     };
+
     output.report.scenario_digest = Some(scope.digest.clone());
     output.report.partition = scope.partition;
     baseline.apply(&mut output.report);
@@ -459,15 +468,9 @@ pub(crate) fn target_url_of(url: Option<&str>, profile: &Profile) -> anyhow::Res
     Ok(text)
 }
 
-/// `text` to show in a message: a password in it hidden.
+/// `text` to show in a message: a password in it hidden, as everywhere a URL is shown.
 fn shown_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some(pens_proto::REDACTED));
-            url.to_string()
-        }
-        _ => text.to_owned(),
-    }
+    pens_proto::redact_userinfo(text)
 }
 
 /// Why `text` cannot be a PENS endpoint, in words that follow the URL.

@@ -47,7 +47,10 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     probe_report_dir(&report_dir)?;
     let plan = match &args.run.bundle {
         Some(path) => {
-            let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());
+            // Values no argument may show: the system password, the target URL's password.
+            let url_password = pens_proto::userinfo_of(&options.target_url).map(|(_, password)| password.to_owned());
+            let secrets = profile.system_password.iter().cloned().chain(url_password).collect();
+            let mut plan = BundlePlan::new(path.clone(), secrets);
             plan.reports("", &report_dir);
             if args.profile.is_some() {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());

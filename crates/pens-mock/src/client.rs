@@ -179,7 +179,8 @@ impl CollectClient {
             Method::Get => (append_query(&request.url, &request.body), String::new()),
         };
         let mut exchange = CollectExchange {
-            request_line: format!("{} {url}", request.method.as_str()),
+            // Replaced by the URL as built (without userinfo) once it builds.
+            request_line: format!("{} {}", request.method.as_str(), pens_proto::redact_userinfo(&url)),
             request_body,
             started,
             latency_ms: None,
@@ -200,7 +201,8 @@ impl CollectClient {
         let built = match built {
             Ok(built) => built,
             Err(error) => {
-                exchange.outcome = Err(format!("invalid url `{url}`: {}", root_cause(&error)));
+                exchange.outcome =
+                    Err(format!("invalid url `{}`: {}", pens_proto::redact_userinfo(&url), root_cause(&error)));
                 return exchange;
             }
         };
@@ -260,7 +262,7 @@ pub async fn send_collect(request: &CollectRequest, timeout: Duration) -> Collec
     match CollectClient::new(None) {
         Ok(client) => client.send(request, timeout).await,
         Err(error) => CollectExchange {
-            request_line: format!("{} {}", request.method.as_str(), request.url),
+            request_line: format!("{} {}", request.method.as_str(), pens_proto::redact_userinfo(&request.url)),
             request_body: request.body.clone(),
             started: Instant::now(),
             latency_ms: None,

@@ -74,7 +74,7 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Makes a value safe to quote: hides a password inside a URL's userinfo and cuts
+/// Makes a value safe to quote: hides the password of every URL's userinfo and cuts
 /// very long values.
 pub fn redact(value: &str) -> String {
     let hidden = redact_url_password(value);
@@ -87,24 +87,10 @@ pub fn redact(value: &str) -> String {
     }
 }
 
-/// `https://user:secret@host/x` -> `https://user:[redacted]@host/x`, also for a
-/// scheme-relative `//user:secret@host/x`; anything else as is.
+/// `https://user:secret@host/x` -> `https://user:[redacted]@host/x`, for every URL of
+/// `value` (see [`crate::redact_userinfo`]); anything else as is.
 pub(crate) fn redact_url_password(value: &str) -> String {
-    let Some(slashes) = value.find("//") else {
-        return value.to_owned();
-    };
-    let authority_start = slashes + 2;
-    let rest = &value[authority_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return value.to_owned();
-    };
-    let userinfo = &authority[..at];
-    let Some(colon) = userinfo.find(':') else {
-        return value.to_owned();
-    };
-    format!("{}{}:{REDACTED}{}", &value[..authority_start], &userinfo[..colon], &value[authority_start + at..])
+    crate::userinfo::redact_userinfo(value)
 }
 
 /// Whether any finding violates a `must`.

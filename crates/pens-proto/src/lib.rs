@@ -31,6 +31,7 @@ mod redact_bytes;
 mod requirement;
 mod response;
 mod uri;
+mod userinfo;
 
 pub use ack_url::{AckUrl, AckUrlError, Mailto, parse_ack_url};
 pub use body::{
@@ -62,3 +63,4 @@ pub use redact_bytes::{redact_form_bytes, redact_lines_bytes};
 pub use requirement::{CATALOGUE, Level, Party, Requirement, req};
 pub use response::{ParsedResponse, PensResponse, RESPONSE_CONTENT_TYPE, check_content_type, parse_response};
 pub use uri::{GenericUri, UriAuthority, UriError, parse_uri, uri_equivalent};
+pub use userinfo::{has_userinfo_password, redact_userinfo, userinfo_of};

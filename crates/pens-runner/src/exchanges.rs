@@ -26,8 +26,10 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
     let (summary, response) = match &exchange.outcome {
         Ok(answer) => {
             // The status and headers as the HTTP client parsed them (its framing is not
-            // kept), then the body's exact bytes.
-            let headers: Vec<String> = answer.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            // kept; a URL's password hidden, as in a `Location`), then the body's exact
+            // bytes.
+            let headers: Vec<String> =
+                answer.headers.iter().map(|(n, v)| format!("{n}: {}", pens_proto::redact_userinfo(v))).collect();
             let mut response = format!("HTTP {}\n{}\n\n", answer.status, headers.join("\n")).into_bytes();
             response.extend_from_slice(&answer.body);
             (format!("{request_line} -> {} ({} bytes)", answer.status, answer.body.len()), Some(response))

@@ -40,7 +40,10 @@ mod unsolicited;
 mod watched;
 
 pub use advisory::SECURITY_TAG;
-pub use client::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, TriggerCallback, run_client_suite};
+pub use client::{
+    ClientDeadlines, ClientRunOptions, TERM_GRACE, Trigger, TriggerCall, TriggerCallback, end_trigger_groups,
+    run_client_suite,
+};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 pub use options::{Deadlines, RunOptions, matches_pattern};

@@ -100,7 +100,7 @@ pub struct LoadOptions {
 impl std::fmt::Debug for LoadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadOptions")
-            .field("target_url", &self.target_url)
+            .field("target_url", &pens_proto::redact_userinfo(&self.target_url))
             .field("publishes", &self.publishes)
             .field("concurrency", &self.concurrency)
             .field("receipt_timeout", &self.receipt_timeout)
@@ -472,7 +472,8 @@ impl Run {
         let seconds = wall.as_secs_f64();
         LoadReport {
             format_version: LOAD_FORMAT_VERSION,
-            target_url: self.options.target_url.clone(),
+            // Shown, never used to send: the password of its userinfo hidden.
+            target_url: pens_proto::redact_userinfo(&self.options.target_url),
             publishes: self.options.publishes,
             concurrency: self.options.concurrency,
             receipt_timeout_ms: micros(self.options.receipt_timeout) / 1000,

@@ -102,7 +102,7 @@ pub struct RunOptions {
 impl std::fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunOptions")
-            .field("target_url", &self.target_url)
+            .field("target_url", &pens_proto::redact_userinfo(&self.target_url))
             .field("claims", &self.claims)
             .field("deadlines", &self.deadlines)
             .field("limits", &self.limits)

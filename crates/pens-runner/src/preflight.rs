@@ -64,7 +64,10 @@ pub(crate) async fn run(
         system_password: options.system_password.clone(),
     };
     let request = build(&options.target_url, &CollectSpec::default(), default_pairs(&context, None, &credentials));
-    let target = &options.target_url;
+    // Named in every message below: the password of its userinfo hidden.
+    let target = &pens_proto::redact_userinfo(&options.target_url);
+    // Kept out of every excerpt of the target's answers.
+    let secrets = crate::secret::run_secrets(options);
     let ack = options.deadlines.ack;
     let patience = ack.saturating_mul(LATE_ANSWER_FACTOR);
 
@@ -98,7 +101,7 @@ pub(crate) async fn run(
         Ok(answer) => {
             let parsed = pens_proto::parse_response(&answer.body);
             if parsed.error_raw.is_none() {
-                let shown = not_pens(target, answer, options.system_password.as_deref());
+                let shown = not_pens(target, answer, &secrets);
                 if !(200..300).contains(&answer.status) {
                     // An HTTP error or a redirect, not in PENS form: no PENS endpoint
                     // answers a valid collect so. Said at once, without waiting for a
@@ -134,10 +137,7 @@ pub(crate) async fn run(
                     "the answer to a valid collect (HTTP {}) has an error value that is not a number ({:?}); \
                      every scenario judges its answers",
                     answer.status,
-                    excerpt(
-                        parsed.error_raw.as_deref().unwrap_or_default().as_bytes(),
-                        options.system_password.as_deref()
-                    )
+                    excerpt(parsed.error_raw.as_deref().unwrap_or_default().as_bytes(), &secrets)
                 )),
             }
         }
@@ -241,18 +241,18 @@ pub(crate) async fn run(
 /// An answer without an `error=` line, described for the vendor: its HTTP status, its
 /// body (empty, or a short excerpt with secrets hidden), where a redirect points, and a
 /// question about the likeliest cause for that status.
-fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) -> String {
+fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secrets: &[String]) -> String {
     let status = answer.status;
     let body = if answer.body.iter().all(u8::is_ascii_whitespace) {
         "an empty body".to_owned()
     } else {
-        format!("a body that is not a PENS response: {:?}", excerpt(&answer.body, secret))
+        format!("a body that is not a PENS response: {:?}", excerpt(&answer.body, secrets))
     };
     let hint = match status {
         300..=399 => match answer.header("location") {
             Some(location) => format!(
                 "it redirects to {:?}, and the harness does not follow redirects: give that URL.",
-                excerpt(location.as_bytes(), secret)
+                excerpt(location.as_bytes(), secrets)
             ),
             None => "it redirects without a Location: is the URL right?".to_owned(),
         },
@@ -273,14 +273,11 @@ fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secret: Option<&str>) 
 const EXCERPT_CHARS: usize = 160;
 
 /// A short, one-line quotation of `bytes` for a message: secret values (`name=value`
-/// lines of secret elements, passwords in URLs, the run's system password) hidden,
+/// lines of secret elements, passwords in URLs, the run's own secrets) hidden,
 /// runs of white space shown as one space, cut at [`EXCERPT_CHARS`].
-fn excerpt(bytes: &[u8], secret: Option<&str>) -> String {
+fn excerpt(bytes: &[u8], secrets: &[String]) -> String {
     let text = pens_proto::redact_lines(&String::from_utf8_lossy(bytes));
-    let text = match secret {
-        Some(secret) => crate::secret::scrub(&text, secret),
-        None => text,
-    };
+    let text = crate::secret::scrub_all(&text, secrets);
     let words: Vec<&str> = text.split_whitespace().collect();
     let line = words.join(" ");
     match line.char_indices().nth(EXCERPT_CHARS) {

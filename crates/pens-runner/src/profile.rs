@@ -383,8 +383,11 @@ impl Profile {
     /// applied. It parses back to this profile (less a `system-password`).
     pub fn public_toml(&self) -> String {
         let mut target = toml::Table::new();
+        // The URL without the password of its userinfo: that is a secret as much as
+        // `system-password` is.
+        let url = self.url.as_deref().map(pens_proto::redact_userinfo);
         let strings = [
-            ("url", &self.url),
+            ("url", &url),
             ("name", &self.name),
             ("system-user-id", &self.system_user_id),
             ("system-password-env", &self.system_password_env),

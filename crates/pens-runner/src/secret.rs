@@ -1,9 +1,47 @@
-//! Keeping a scenario's `{{secret}}` out of its result. Element names and URL userinfo
-//! are redacted where the evidence is written down (`exchanges`); a target may still
-//! put the secret anywhere else (an error-text, a header it echoes), so every text of
-//! the result is scrubbed of it as a last step.
+//! Keeping a scenario's `{{secret}}`, and the harness's own secrets of the run, out of
+//! its result. Element names and URL userinfo are redacted where the evidence is
+//! written down (`exchanges`); a target may still put a secret anywhere else (an
+//! error-text, a header it echoes, the `Basic` credentials of the target URL), so every
+//! text of the result is scrubbed of each secret as a last step, the exact bytes of the
+//! evidence too: the evidence is the target's bytes, but the harness's secrets in them
+//! are the harness's to hide.
 
+use base64::Engine as _;
 use pens_report::{CheckResult, Exchange};
+
+use crate::RunOptions;
+
+/// The shortest secret scrubbed by value: a shorter one would blank ordinary text all
+/// over the report (it is still hidden where a name or a URL's userinfo says it is).
+const MIN_SCRUBBED_CHARS: usize = 4;
+
+/// The harness's own secrets of a target run, in every form the evidence may hold them:
+/// the profile's `system-password` (as given and form-encoded), and the password of the
+/// target URL's userinfo (as written in the URL, percent-decoded, and inside the
+/// `Basic` credentials the HTTP client sends for it, RFC 7617 §2).
+pub(crate) fn run_secrets(options: &RunOptions) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some(password) = &options.system_password {
+        secrets.push(password.clone());
+        secrets.push(pens_proto::encode_form([("", password.as_str())]).trim_start_matches('=').to_owned());
+    }
+    if let Some((user, password)) = pens_proto::userinfo_of(&options.target_url) {
+        let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+        let plain = decode(password);
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{plain}", decode(user)));
+        secrets.extend([password.to_owned(), plain, basic]);
+    }
+    secrets.retain(|secret| secret.chars().count() >= MIN_SCRUBBED_CHARS);
+    // The longest first, so that a secret holding another is hidden whole.
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    secrets
+}
+
+/// `text` with every one of `secrets` replaced by [`pens_proto::REDACTED`].
+pub(crate) fn scrub_all(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| scrub(&text, secret))
+}
 
 /// `text` with every occurrence of `secret` replaced by [`pens_proto::REDACTED`].
 pub(crate) fn scrub(text: &str, secret: &str) -> String {
@@ -56,6 +94,26 @@ mod tests {
     use pens_report::Verdict;
 
     use super::*;
+
+    /// The target URL's password is found as written, decoded and in `Basic`
+    /// credentials; the system password as given and form-encoded; short ones are left
+    /// to the structural redaction.
+    #[test]
+    fn the_run_secrets_come_in_every_form_the_evidence_may_hold() {
+        let mut options = RunOptions::new("http://alice:p%40ss%20w0rd@lms.example/pens", "fixtures");
+        options.system_password = Some("sys pw&1".into());
+        let secrets = run_secrets(&options);
+        for form in ["p%40ss%20w0rd", "p@ss w0rd", "YWxpY2U6cEBzcyB3MHJk", "sys pw&1", "sys+pw%261"] {
+            assert!(secrets.iter().any(|s| s == form), "{form} not in {secrets:?}");
+        }
+        let text = "Authorization: Basic YWxpY2U6cEBzcyB3MHJk; echo p@ss w0rd and sys+pw%261";
+        assert!(!scrub_all(text, &secrets).contains("w0rd") && !scrub_all(text, &secrets).contains("YWxp"));
+        options.target_url = "http://a:xy@lms/pens".into();
+        options.system_password = None;
+        // A two-character password is left to the redaction of the URL; its `Basic`
+        // credentials are long enough to scrub.
+        assert_eq!(run_secrets(&options), ["YTp4eQ=="]);
+    }
 
     #[test]
     fn the_secret_is_replaced_everywhere() {

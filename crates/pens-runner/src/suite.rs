@@ -231,7 +231,8 @@ pub async fn run_target_suite(
         }
     };
     let target = TargetInfo {
-        url: options.target_url.clone(),
+        // What the report shows: the URL with the password of its userinfo hidden.
+        url: pens_proto::redact_userinfo(&options.target_url),
         name: options.target_name.clone(),
         claims: options.claims.clone(),
         observed,
@@ -449,6 +450,12 @@ async fn run_copy(
     crate::secret::scrub_checks(&mut judgement.checks, &context.secret);
     judgement.note = judgement.note.map(|note| crate::secret::scrub(&note, &context.secret));
     crate::secret::scrub_exchanges(&mut exchanges, &context.secret);
+    // So may the harness's own: the system password, the target URL's password.
+    for secret in crate::secret::run_secrets(options) {
+        crate::secret::scrub_checks(&mut judgement.checks, &secret);
+        judgement.note = judgement.note.map(|note| crate::secret::scrub(&note, &secret));
+        crate::secret::scrub_exchanges(&mut exchanges, &secret);
+    }
     (judgement, exchanges)
 }
 

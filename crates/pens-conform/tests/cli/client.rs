@@ -91,3 +91,83 @@ fn a_dead_trigger_ends_the_run_at_once_with_exit_3() {
         }
     }
 }
+
+/// Whether process `pid` is gone: no such process, or a zombie waiting for a parent
+/// that is not the harness.
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// Kills the process it names when dropped, unless it is gone: a failing test leaves
+/// nothing running.
+struct KillOnDrop(String);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if !process_gone(&self.0) {
+            let _ = std::process::Command::new("kill").args(["-KILL", &self.0]).status();
+        }
+    }
+}
+
+/// A client run stopped by Ctrl-C, SIGTERM (what CI runners and `timeout` send) or
+/// SIGHUP (a closed terminal) while its trigger's tool is running: exit 3, a report
+/// marked `aborted`, and the tool the trigger started in the background gone with the
+/// trigger's whole process group, not left running after the harness.
+#[test]
+fn a_signal_ends_a_client_run_with_a_report_and_ends_the_triggers_whole_process_group() {
+    for (signal, named) in [("TERM", "SIGTERM"), ("HUP", "SIGHUP"), ("INT", "Ctrl-C")] {
+        let dir = TempDir::new(&format!("client-signal-{signal}"));
+        let fifo = dir.path().join("tool.pid");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(made.success());
+        // The trigger starts a long-lived tool, says its pid, and waits for it.
+        let trigger = format!("sleep 300 & echo $! > '{}'; wait", fifo.display());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+            .current_dir(super::workspace_root())
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("RUST_LOG")
+            .args(["client", "--trigger", &trigger, "--only", "publish-valid", "--publish-timeout", "60"])
+            .arg("--report-dir")
+            .arg(dir.path().join("reports"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let (pid_in, pid) = std::sync::mpsc::channel();
+        let reading = fifo.clone();
+        std::thread::spawn(move || {
+            // Opening a FIFO to read waits for its writer: the trigger.
+            let _ = pid_in.send(std::fs::read_to_string(reading));
+        });
+        let tool = pid
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the trigger ran")
+            .expect("the pid read")
+            .trim()
+            .to_owned();
+        let _cleanup = KillOnDrop(tool.clone());
+        assert!(!process_gone(&tool), "{signal}: the tool {tool} should be running");
+
+        let (output, stopped_in) = super::stop_with(child, signal);
+        assert!(stopped_in < std::time::Duration::from_secs(8), "{signal}: took {stopped_in:?} to stop");
+        assert_eq!(output.status.code(), Some(3), "{signal}: {}", both(&output));
+        let report: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("reports/report.json")).expect("report.json written"),
+        )
+        .expect("JSON");
+        assert!(
+            report["aborted"].as_str().is_some_and(|reason| reason.starts_with(&format!("interrupted ({named})"))),
+            "{signal}: {}",
+            report["aborted"]
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !process_gone(&tool) {
+            assert!(std::time::Instant::now() < deadline, "{signal}: the trigger's tool {tool} outlived the harness");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}

@@ -209,14 +209,25 @@ pub(crate) fn lines_until(lines: &std::sync::mpsc::Receiver<String>, prefix: &st
 /// Sends `child` SIGINT, as Ctrl-C does, and waits for it to exit, at most 20 s (a
 /// panic beyond); returns what it left on its pipes and how long it took to stop.
 pub(crate) fn interrupt(child: std::process::Child) -> (std::process::Output, std::time::Duration) {
+    stop_with(child, "INT")
+}
+
+/// Like [`interrupt`], with the signal named `signal` (`INT`, `TERM`, `HUP`), as
+/// kill(1) names it.
+pub(crate) fn stop_with(child: std::process::Child, signal: &str) -> (std::process::Output, std::time::Duration) {
     let interrupted_at = std::time::Instant::now();
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let (done_in, done) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = done_in.send(child.wait_with_output());
     });
-    let output =
-        done.recv_timeout(std::time::Duration::from_secs(20)).expect("the process ends after Ctrl-C").expect("waited");
+    let output = done
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("the process ends after SIG{signal}"))
+        .expect("waited");
     (output, interrupted_at.elapsed())
 }

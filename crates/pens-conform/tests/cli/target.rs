@@ -148,45 +148,49 @@ fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
 }
 
 /// Ctrl-C ends a run cleanly: exit 3 at once, the parties stopped, and a report that says
-/// it is incomplete; no half-written file is left behind. The LMS here accepts the
-/// collect's connection and never answers, so the run would otherwise sit out its
-/// 10 s ack deadline.
+/// it is incomplete; no half-written file is left behind. So do SIGTERM (what CI
+/// runners and `timeout` send) and SIGHUP (a closed terminal), which by default would
+/// end the process with 143 or 129 and no report. The LMS here accepts the collect's
+/// connection and never answers, so the run would otherwise sit out its 10 s ack
+/// deadline.
 #[test]
-fn ctrl_c_ends_the_run_with_an_incomplete_report_and_exit_3() {
-    let dir = TempDir::new("target-interrupted");
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
-    let url = format!("http://{}/pens", silent.local_addr().expect("its address"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
-        .current_dir(super::workspace_root())
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .args(["target", "--url", &url, "--report-dir"])
-        .arg(dir.path().join("reports"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let lines = super::stdout_lines(&mut child);
-    // The run has started (its parties listen) once the header is printed.
-    super::lines_until(&lines, "pens-conform target run");
-    // The connection is taken and left unanswered: the preflight is now waiting.
-    let _held = silent.accept().expect("the preflight connects");
-    let (output, stopped_in) = super::interrupt(child);
-    assert!(stopped_in < Duration::from_secs(8), "took {stopped_in:?} to stop");
-    assert_eq!(output.status.code(), Some(3), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+fn ctrl_c_sigterm_and_sighup_end_the_run_with_an_incomplete_report_and_exit_3() {
+    for (signal, named) in [("INT", "Ctrl-C"), ("TERM", "SIGTERM"), ("HUP", "SIGHUP")] {
+        let dir = TempDir::new(&format!("target-interrupted-{signal}"));
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        let url = format!("http://{}/pens", silent.local_addr().expect("its address"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+            .current_dir(super::workspace_root())
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .args(["target", "--url", &url, "--report-dir"])
+            .arg(dir.path().join("reports"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let lines = super::stdout_lines(&mut child);
+        // The run has started (its parties listen) once the header is printed.
+        super::lines_until(&lines, "pens-conform target run");
+        // The connection is taken and left unanswered: the preflight is now waiting.
+        let _held = silent.accept().expect("the preflight connects");
+        let (output, stopped_in) = super::stop_with(child, signal);
+        assert!(stopped_in < Duration::from_secs(8), "{signal}: took {stopped_in:?} to stop");
+        assert_eq!(output.status.code(), Some(3), "{signal}: {}", both(&output));
 
-    let reports = dir.path().join("reports");
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).expect("report.json written"))
-            .expect("report.json is JSON");
-    assert!(
-        report["aborted"].as_str().is_some_and(|reason| reason.starts_with("interrupted (Ctrl-C)")),
-        "{}",
-        report["aborted"]
-    );
-    assert_eq!(report["summary"]["pass"], 0);
-    for entry in std::fs::read_dir(&reports).expect("the report folder") {
-        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
-        assert!(!name.ends_with(".partial"), "a half-written file stayed: {name}");
+        let reports = dir.path().join("reports");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).expect("report.json written"))
+                .expect("report.json is JSON");
+        assert!(
+            report["aborted"].as_str().is_some_and(|reason| reason.starts_with(&format!("interrupted ({named})"))),
+            "{signal}: {}",
+            report["aborted"]
+        );
+        assert_eq!(report["summary"]["pass"], 0);
+        for entry in std::fs::read_dir(&reports).expect("the report folder") {
+            let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".partial"), "a half-written file stayed: {name}");
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod evaluate;
 mod evidence;
+mod process_group;
 mod refused;
 mod suite;
 mod trigger;
@@ -20,6 +21,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use process_group::{TERM_GRACE, end_trigger_groups};
 pub use suite::run_client_suite;
 
 /// How long client mode waits for each thing.

@@ -7,6 +7,7 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::process_group::Group;
 use super::{Trigger, TriggerCall};
 
 /// The most of a command's stdout and of its stderr kept for a note.
@@ -100,16 +101,20 @@ impl Running {
 /// Runs `sh -c command` with the call's environment until it exits, the deadline
 /// passes or `stopped` fires; returns a note when it failed or was killed. The note
 /// holds its output; it is the only place where the command's output goes.
+///
+/// Its process group is ended (see `process_group.rs`) when `stopped` fires or at the
+/// deadline; a command that exits by itself may leave a process running in its group
+/// (a tool that serves its staged package from the background), which is left alone
+/// until `stopped` fires: the scenario may still need it.
 async fn run_command(
     command: String,
     call: TriggerCall,
     deadline: Instant,
-    stopped: oneshot::Receiver<()>,
+    mut stopped: oneshot::Receiver<()>,
     failed: oneshot::Sender<String>,
 ) -> Option<(bool, String)> {
     let mut shell = tokio::process::Command::new("sh");
-    // Its own process group, so that killing it kills what it started too.
-    #[cfg(unix)]
+    // Its own process group, so that ending it ends what it started too.
     shell.process_group(0);
     let spawned = shell
         .arg("-c")
@@ -130,29 +135,37 @@ async fn run_command(
             return Some((true, note));
         }
     };
+    // Ended whole below, whichever way the command ends; killed if this task is dropped.
+    let group = Group::of(child.id());
     let stdout = child.stdout.take().map(|out| tokio::spawn(read_capped(out)));
     let stderr = child.stderr.take().map(|err| tokio::spawn(read_capped(err)));
     // Whether the command ended by itself, failing: the run may stop on it.
     let mut ended_failing = false;
+    // Whether it ended by itself (its group may live on).
+    let mut exited = false;
     let outcome = tokio::select! {
-        status = child.wait() => match status {
-            Ok(status) if status.success() => None,
-            Ok(status) => {
-                ended_failing = true;
-                Some(format!("the trigger command exited with {status}"))
+        status = child.wait() => {
+            exited = true;
+            match status {
+                Ok(status) if status.success() => None,
+                Ok(status) => {
+                    ended_failing = true;
+                    Some(format!("the trigger command exited with {status}"))
+                }
+                Err(error) => Some(format!("the trigger command could not be waited for: {error}")),
             }
-            Err(error) => Some(format!("the trigger command could not be waited for: {error}")),
-        },
+        }
         () = tokio::time::sleep_until(deadline.into()) => {
-            kill_group(&mut child).await;
             Some("the trigger command was still running at the collect deadline and was killed".to_owned())
         }
-        _ = stopped => {
-            // The scenario has been judged; a command still running is no longer needed.
-            kill_group(&mut child).await;
-            None
-        }
+        // The scenario has been judged (or abandoned); a command still running is no
+        // longer needed.
+        _ = &mut stopped => None,
     };
+    if !exited {
+        // What the command started ends with it: `SIGTERM`, then `SIGKILL` after a grace.
+        end(group.as_ref(), &mut child).await;
+    }
     let stdout = collect_output(stdout).await;
     let stderr = collect_output(stderr).await;
     if let (true, Some(how)) = (ended_failing, &outcome) {
@@ -161,16 +174,32 @@ async fn run_command(
             None => format!("{how}, with nothing on stderr"),
         });
     }
+    if exited {
+        // What it left running serves the scenario until the scenario is over.
+        if group.as_ref().is_some_and(Group::exists) {
+            let _ = stopped.await;
+        }
+        end(group.as_ref(), &mut child).await;
+    }
     let failed = outcome.is_some();
     let note = outcome.unwrap_or_else(|| "the trigger command exited with 0".to_owned());
     let mut parts = vec![note];
+    // A tool may print the request it sent, credentials included: hidden as in the tail.
     if !stdout.trim().is_empty() {
-        parts.push(format!("stdout: {}", stdout.trim_end()));
+        parts.push(format!("stdout: {}", redact_words(stdout.trim_end())));
     }
     if !stderr.trim().is_empty() {
-        parts.push(format!("stderr: {}", stderr.trim_end()));
+        parts.push(format!("stderr: {}", redact_words(stderr.trim_end())));
     }
     Some((failed, parts.join("; ")))
+}
+
+/// Ends the command's process group, or kills the command alone when it has none.
+async fn end(group: Option<&Group>, child: &mut tokio::process::Child) {
+    match group {
+        Some(group) => group.end(child).await,
+        None => drop(child.kill().await),
+    }
 }
 
 /// The last [`MAX_STDERR_TAIL_CHARS`] characters of `stderr`, trimmed, with secret
@@ -205,39 +234,10 @@ fn redact_words(text: &str) -> String {
     out
 }
 
-/// One word of [`redact_words`]: secret pairs hidden, and the password of a URL
-/// (`scheme://user:password@host`).
+/// One word of [`redact_words`]: secret pairs hidden, and the password of every URL
+/// in it (`scheme://user:password@host`, plain or percent-encoded).
 fn redact_word(word: &str) -> String {
-    let word = pens_proto::redact_form(word);
-    let Some(scheme_end) = word.find("://") else { return word };
-    let authority_start = scheme_end + 3;
-    let authority_end = word[authority_start..].find(['/', '?', '#']).map_or(word.len(), |i| authority_start + i);
-    let authority = &word[authority_start..authority_end];
-    let Some(at) = authority.rfind('@') else { return word };
-    let Some(colon) = authority[..at].find(':') else { return word };
-    format!(
-        "{}{}:{}{}",
-        &word[..authority_start],
-        &authority[..colon],
-        pens_proto::REDACTED,
-        &word[authority_start + at..]
-    )
-}
-
-/// Kills the command and every process of its group.
-async fn kill_group(child: &mut tokio::process::Child) {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        // `sh`'s own `kill` reaches the whole group (the negative pid).
-        let _ = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("kill -9 -{pid}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .await;
-    }
-    let _ = child.kill().await;
+    pens_proto::redact_userinfo(&pens_proto::redact_form(word))
 }
 
 /// What a reader task read, waiting briefly: a process the command left behind may
@@ -256,8 +256,9 @@ async fn collect_output(task: Option<JoinHandle<String>>) -> String {
 /// How long to wait for a command's output once it has ended.
 const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// How long stopping one publish's trigger may take: killing the command, then
-/// waiting [`OUTPUT_GRACE`] for each of its two output streams. Part of a scenario's
+/// How long stopping one publish's trigger may take: ending its process group
+/// ([`super::process_group::TERM_GRACE`]), then waiting [`OUTPUT_GRACE`] for each of
+/// its two output streams. Part of a scenario's
 /// budget ([`crate::Limits::scenario_grace`]).
 pub(crate) const STOP_ALLOWANCE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -291,6 +292,81 @@ async fn read_capped(mut stream: impl tokio::io::AsyncRead + Unpin) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether process `pid` is gone: no such process, or a zombie only its parent (not
+    /// the trigger's group) has yet to reap.
+    fn gone(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+        }
+    }
+
+    /// Waits, at most 10 s, until `done` holds; says whether it did.
+    async fn within_10_s(mut done: impl FnMut() -> bool) -> bool {
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while !done() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
+    }
+
+    /// A trigger that leaves a tool running in the background, and the pid of that tool
+    /// once the trigger has written it.
+    async fn start_with_grandchild(label: &str) -> (Running, std::path::PathBuf, String) {
+        let pidfile = std::env::temp_dir().join(format!("pens-trigger-{label}-{}.pid", std::process::id()));
+        let _ = std::fs::remove_file(&pidfile);
+        let command = format!("sleep 300 & echo $! > '{}.tmp' && mv '{0}.tmp' '{0}'; exit 0", pidfile.display());
+        let call = TriggerCall { target_url: "http://127.0.0.1:9/pens/x".into(), scenario_id: "x".into(), copy: 1 };
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let running = start(&Trigger::Command(command), call, deadline);
+        assert!(within_10_s(|| pidfile.exists()).await, "the trigger never wrote its tool's pid");
+        let pid = std::fs::read_to_string(&pidfile).expect("the pid file").trim().to_owned();
+        assert!(!gone(&pid), "the tool {pid} should be running");
+        (running, pidfile, pid)
+    }
+
+    /// The output a failing trigger leaves in its scenario's note hides what the tail
+    /// hides: a tool may print the URL it published to, password included.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trigger_note_hides_the_secrets_the_tool_printed() {
+        let command = "echo 'POST http://bob:pw0rd-1@lms/pens token=t0k3n'; echo 'API_TOKEN=s3cr3t' >&2; exit 1";
+        let call = TriggerCall { target_url: "http://127.0.0.1:9/pens/x".into(), scenario_id: "x".into(), copy: 1 };
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let mut running = start(&Trigger::Command(command.into()), call, deadline);
+        let failure = running.failure().await;
+        let note = running.finish(true).await.expect("a note for a failed trigger");
+        assert!(note.contains("bob:[redacted]@lms") && failure.contains("API_TOKEN=[redacted]"), "{note}");
+        for shown in [&failure, &note] {
+            for secret in ["pw0rd-1", "t0k3n", "s3cr3t"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+    }
+
+    /// The trigger's shell exits at once, but the tool it started in the background
+    /// would run on for five minutes: finishing the trigger ends its whole group.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finishing_a_trigger_ends_what_it_left_running() {
+        let (running, pidfile, pid) = start_with_grandchild("finish").await;
+        assert_eq!(running.finish(true).await, None);
+        assert!(within_10_s(|| gone(&pid)).await, "the tool {pid} outlived its trigger");
+        let _ = std::fs::remove_file(pidfile);
+    }
+
+    /// A run stopped by a signal ends every live trigger group, whether or not its
+    /// trigger has been finished.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ending_every_group_ends_a_trigger_still_running() {
+        let (running, pidfile, pid) = start_with_grandchild("signal").await;
+        super::super::process_group::end_trigger_groups(std::time::Duration::from_secs(2)).await;
+        assert!(within_10_s(|| gone(&pid)).await, "the tool {pid} outlived the run");
+        drop(running);
+        let _ = std::fs::remove_file(pidfile);
+    }
 
     #[test]
     fn the_stderr_tail_is_bounded_and_hides_secrets() {

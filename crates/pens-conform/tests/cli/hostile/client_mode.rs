@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
 use super::peers::{Answer, FtpNeverCompletes, HttpPeer, SmtpDropsMidData, Tls};
-use super::{MARGIN, Run, args, copy_shipped, run_harness_within};
+use super::{MARGIN, Run, args, copy_shipped, run_harness, run_harness_within};
 use crate::cli::{TempDir, workspace_root};
 
 /// The mock target's fixed waits (pens-mock's `DEFAULT_FETCH_TIMEOUT`, the runner's
@@ -743,4 +743,57 @@ async fn hostile_tool_collects_to_keys_of_no_scenario() {
     assert_eq!(note["count"], COUNT as u64, "{note:#}");
     assert_eq!(note["bytes"], (COUNT * UNKNOWN_KEY_COLLECT_BYTES) as u64, "{note:#}");
     assert!(note["message"].as_str().is_some_and(|m| m.contains("/pens/flood-")), "{note:#}");
+}
+
+/// Secrets on the client side: a `--trigger` whose command holds passwords (an
+/// environment assignment, a `--password X` flag) and a tool whose collect carries
+/// passwords in the userinfo of its package URL and of its receipt and alerts URLs. The
+/// mock target still uses them (it fetches and posts with them), but none reaches the
+/// console, the reports or the bundle (its `harness.json` keeps the trigger, redacted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tool_secrets_in_the_trigger_and_in_userinfo_are_nowhere_shown() {
+    const TRIGGER_TOKEN: &str = "Trig-Tok-77a1";
+    const TRIGGER_PASSWORD: &str = "Trig-Pw-66b2";
+    const STAGING_PASSWORD: &str = "Stage-Pw-3d4e";
+    const RECEIPT_PASSWORD: &str = "Rcpt-Pw-8c9d";
+    let tool = Tool::start("secrets").await;
+    let with_userinfo =
+        |url: String, user: &str, password: &str| url.replacen("http://", &format!("http://{user}:{password}@"), 1);
+    tool.plan(
+        NORMAL,
+        Plan {
+            package_url: with_userinfo(tool.good_staging.url("/course.zip"), "publisher", STAGING_PASSWORD),
+            receipt: with_userinfo(tool.good_receipts.url("/receipt"), "receiver", RECEIPT_PASSWORD),
+            collects: Collects::One,
+        },
+    );
+    let trigger = format!("API_TOKEN={TRIGGER_TOKEN} {}; true --password '{TRIGGER_PASSWORD}'", tool.trigger());
+    let scenario_dir = tool.dir.path().join("client");
+    copy_shipped("client", NORMAL, &scenario_dir);
+    let mut arguments = args(["client", "-v", "--trigger", &trigger, "--jobs", "8"]);
+    arguments.extend(args(["--publish-timeout".to_owned(), PUBLISH_TIMEOUT.to_string()]));
+    arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
+    arguments.extend(args(["--report-dir".into(), tool.dir.path().join("reports").into_os_string()]));
+    arguments.extend(args(["--bundle".into(), tool.dir.path().join("cert.zip").into_os_string()]));
+    let run = run_harness("tool-secrets", &arguments, &tool.dir, budget() + Duration::from_secs(30)).await;
+
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.describe());
+    assert!(tool.dir.path().join("cert.zip").is_file(), "no bundle\n{}", run.describe());
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(tool.dir.path().join("cert.zip")).expect("the bundle"))
+        .expect("a zip");
+    let harness: serde_json::Value =
+        serde_json::from_reader(archive.by_name("harness.json").expect("harness.json")).expect("JSON");
+    let shown = harness["arguments"].to_string();
+    assert!(shown.contains("API_TOKEN=[redacted]") && shown.contains("--password '[redacted]'"), "{shown}");
+    // The URLs are still shown, with their users: only the passwords are hidden.
+    let report = run.report.to_string();
+    for user in ["publisher", "receiver"] {
+        assert!(report.contains(&format!("{user}:[redacted]@")), "no {user}'s URL in the report\n{}", run.describe());
+    }
+    super::assert_no_secret_anywhere(
+        &run,
+        tool.dir.path(),
+        &tool.fifo,
+        &[TRIGGER_TOKEN, TRIGGER_PASSWORD, STAGING_PASSWORD, RECEIPT_PASSWORD],
+    );
 }

@@ -265,3 +265,50 @@ where
 {
     items.into_iter().map(Into::into).collect()
 }
+
+/// Asserts that none of `secrets` is in anything the run left: its stdout and stderr,
+/// every file under `dir` (reports, logs, the profile aside, which holds them by
+/// design), and every entry of every zip there (the bundle).
+pub(crate) fn assert_no_secret_anywhere(run: &Run, dir: &std::path::Path, profile: &std::path::Path, secrets: &[&str]) {
+    let mut seen: Vec<(String, Vec<u8>)> =
+        vec![("stdout".into(), run.stdout.clone().into_bytes()), ("stderr".into(), run.stderr.clone().into_bytes())];
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display())) {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            if path == profile {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if path.extension().is_some_and(|e| e == "zip") {
+                let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("a zip");
+                for index in 0..archive.len() {
+                    use std::io::Read;
+                    let mut entry = archive.by_index(index).expect("a zip entry");
+                    let mut content = Vec::new();
+                    entry.read_to_end(&mut content).expect("a readable entry");
+                    seen.push((format!("{}!{}", path.display(), entry.name()), content));
+                }
+            }
+            seen.push((path.display().to_string(), bytes));
+        }
+    }
+    assert!(seen.len() > 6, "too little output to judge: {:?}", seen.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    for (name, bytes) in &seen {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in secrets {
+            assert!(!text.contains(secret), "`{secret}` is in {name}:\n{}", excerpt_around(&text, secret));
+        }
+    }
+}
+
+/// The lines of `text` that hold `needle` (at most three, each cut), for a failure
+/// message.
+fn excerpt_around(text: &str, needle: &str) -> String {
+    let lines = text.lines().filter(|line| line.contains(needle)).take(3);
+    lines.map(|line| line.chars().take(600).collect::<String>()).collect::<Vec<_>>().join("\n")
+}

@@ -751,3 +751,51 @@ fn claimed_waits_are_read_and_deadlines_are_not() {
                 waited out); no answer within 1500 ms; waited 3000 ms; the fetch deadline is 2000 ms; within the ack";
     assert_eq!(claimed_waits(text), [1500, 3000, 612]);
 }
+
+/// The harness's own secrets, given as they are in real set-ups (a password in the
+/// target URL's userinfo, `system-password` in the profile, one in a `--trigger`-like
+/// argument), and an LMS that echoes them back in every form it could have seen them:
+/// the `Basic` credentials its server got for the URL's userinfo, the password decoded
+/// and as written in the URL, the URL itself, the system password. None of them may
+/// reach the console (at `-v`), any report, or any entry of the bundle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_lms_echoes_the_harness_secrets_and_they_are_nowhere_shown() {
+    use base64::Engine as _;
+    const URL_PASSWORD: &str = "Url-Pw@9f3e";
+    const URL_PASSWORD_AS_WRITTEN: &str = "Url-Pw%409f3e";
+    const SYSTEM_PASSWORD: &str = "Sys-Pw-51c2";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{URL_PASSWORD}"));
+    let echo = format!(
+        "seen Authorization: Basic {basic}, i.e. {URL_PASSWORD}; you are http://alice:{URL_PASSWORD_AS_WRITTEN}@lms/pens; \
+         system-password {SYSTEM_PASSWORD}"
+    );
+    let lms = Lms::start(Misbehaviour::Answer(Answer::pens_success(&echo))).await;
+    let url = lms.url().replacen("http://", &format!("http://alice:{URL_PASSWORD_AS_WRITTEN}@"), 1);
+
+    let dir = TempDir::new("hostile-target-echoes-secrets");
+    let scenario_dir = dir.path().join("target");
+    for id in [HOSTILE, NORMAL] {
+        copy_shipped("target", id, &scenario_dir);
+    }
+    let profile = dir
+        .write("profile.toml", &format!("[target]\nsystem-password = \"{SYSTEM_PASSWORD}\"\n{}", DEADLINES.profile()));
+    let mut arguments = args(["target", "-v", "--url", url.as_str(), "--jobs", "8", "--profile"]);
+    arguments.push(profile.clone().into());
+    arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
+    arguments.extend(args(["--report-dir".into(), dir.path().join("reports").into_os_string()]));
+    arguments.extend(args(["--bundle".into(), dir.path().join("cert.zip").into_os_string()]));
+    let run = run_harness("lms-echoes-secrets", &arguments, &dir, DEADLINES.budget() + Duration::from_secs(30)).await;
+
+    run.assert_ended(1, DEADLINES.budget());
+    run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    assert!(dir.path().join("cert.zip").is_file(), "no bundle\n{}", run.describe());
+    // The URL is still shown, its user too: only the password is hidden.
+    assert!(run.stdout.contains("http://alice:[redacted]@127.0.0.1:"), "{}", run.describe());
+    assert!(run.report["target"]["url"].as_str().is_some_and(|u| u.starts_with("http://alice:[redacted]@")));
+    super::assert_no_secret_anywhere(
+        &run,
+        dir.path(),
+        &profile,
+        &[URL_PASSWORD, URL_PASSWORD_AS_WRITTEN, &basic, SYSTEM_PASSWORD],
+    );
+}
