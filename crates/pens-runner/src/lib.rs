@@ -29,6 +29,7 @@ mod plan;
 mod preflight;
 pub mod profile;
 mod request;
+mod saturation;
 mod schedule;
 mod secret;
 mod sighting;

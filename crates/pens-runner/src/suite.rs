@@ -205,7 +205,6 @@ pub async fn run_target_suite(
                 results.push(result);
             }
             observed = discovery::report(&options.claims, &observations);
-            shared.parties.warn_held_back(options.limits.connections);
             None
         }
     };
@@ -215,7 +214,8 @@ pub async fn run_target_suite(
         claims: options.claims.clone(),
         observed,
     };
-    let report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(shared.parties.harness_notes());
     Ok(RunOutput { report, ca_pem })
 }
 

@@ -158,16 +158,11 @@ pub async fn run_client_suite(
         results.extend(fallbacks.into_values().map(crate::suite::not_run));
         results.extend(queue.map(|scenario| crate::suite::not_run(empty_result(&scenario, Verdict::Inconclusive))));
     }
-    let held_back = shared.target.held_back_connections();
-    if held_back > 0 {
-        tracing::warn!(
-            "{held_back} connection(s) to the mock target waited for a free slot: the tool had {} open at once, the \
-             most allowed ([limits] connections)",
-            options.limits.connections
-        );
-    }
+    let notes = crate::saturation::notes("mock-target", "the mock target", &shared.target.saturation());
+    crate::saturation::log(&notes);
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(notes);
     Ok(RunOutput { report, ca_pem: String::new() })
 }
 

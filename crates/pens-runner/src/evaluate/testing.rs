@@ -80,6 +80,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         refused_logins: Vec::new(),
         internal: Vec::new(),
         overflow: None,
+        saturated: Vec::new(),
     }
 }
 
