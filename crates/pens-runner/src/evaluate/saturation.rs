@@ -97,11 +97,10 @@ pub(crate) fn account(saturated: &Saturated, what: &str) -> String {
     let still = if window.end.is_none() { ", one still waiting when the scenario was judged" } else { "" };
     format!(
         "{name} had all its {cap} connection slots taken ([limits] connections) while this scenario waited for {what}: \
-         {counted} connection(s) to it {parts}{still}, and more may have waited in the kernel's queue; {what} may \
-         have been among them, so this is inconclusive, not a failure",
+         of the connections to it, {parts}{still}, and more may have waited in the kernel's queue; {what} may have \
+         been among them, so this is inconclusive, not a failure",
         name = saturated.name,
         cap = saturated.connections,
-        counted = window.queued + window.evicted + window.refused,
         parts = parts.join(", "),
     )
 }
@@ -201,7 +200,7 @@ mod tests {
         assert!(
             sent.message.starts_with("no receipt arrived within")
                 && sent.message.contains("the collector had all its 256 connection slots taken")
-                && sent.message.contains("340 connection(s) to it 40 waited for a free slot, 300 that had sent no")
+                && sent.message.contains("of the connections to it, 40 waited for a free slot, 300 that had sent no")
                 && sent.message.contains("its receipt may have been among them"),
             "{}",
             sent.message
