@@ -53,6 +53,8 @@ pub(crate) enum Listener {
     Staging,
     /// The collector's HTTP listener: receipts and alerts.
     Collector,
+    /// Client mode's mock target: the collects.
+    MockTarget,
 }
 
 /// A listener that was full during a scenario's wait, and what happened at its cap then.

@@ -112,20 +112,29 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
     let received = evidence.collects();
     let mut checks = Vec::new();
     let waited = evidence.collect_deadline.as_millis();
+    // A collect that did not arrive while the mock target was full may have been among
+    // the connections that waited or were closed (evaluate::saturation, the same rule
+    // as target mode's): inconclusive, saying so, never a failure.
+    let (missing_verdict, lost) = match &evidence.saturated {
+        Some(saturated) => {
+            (Verdict::Inconclusive, format!("; but {}", crate::evaluate::saturation_account(saturated, "its collects")))
+        }
+        None => (Verdict::Fail, String::new()),
+    };
     if received.is_empty() {
         checks.push(CheckResult::new(
-            Verdict::Fail,
+            missing_verdict,
             settings.main_requirement,
-            format!("no collect arrived within {waited} ms of triggering the publish"),
+            format!("no collect arrived within {waited} ms of triggering the publish{lost}"),
         ));
         return checks;
     }
     if received.len() < expected {
         checks.push(
             CheckResult::new(
-                Verdict::Fail,
+                missing_verdict,
                 settings.main_requirement,
-                format!("only {} of {expected} collects arrived (each waited for {waited} ms)", received.len()),
+                format!("only {} of {expected} collects arrived (each waited for {waited} ms){lost}", received.len()),
             )
             .expected_actual(expected.to_string(), received.len().to_string()),
         );

@@ -356,6 +356,15 @@ async fn run_scenario(
         collect_deadline: deadlines.collect,
         background_timed_out,
         collect_overflow: shared.target.state().overflow(key),
+        saturated: {
+            let saturation = shared.target.saturation();
+            saturation.during(clock, Instant::now()).map(|during| crate::evidence::Saturated {
+                listener: crate::evidence::Listener::MockTarget,
+                name: "the mock target",
+                connections: saturation.connections,
+                during,
+            })
+        },
     };
     result.exchanges = exchanges(&evidence);
     let owned_scenario = scenario.clone();

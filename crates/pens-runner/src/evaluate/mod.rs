@@ -10,6 +10,8 @@ mod order;
 mod receipt;
 mod response;
 mod saturation;
+
+pub(crate) use saturation::account as saturation_account;
 #[cfg(test)]
 pub(crate) mod testing;
 

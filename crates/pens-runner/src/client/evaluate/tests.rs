@@ -44,6 +44,7 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
         collect_deadline: Duration::from_millis(700),
         background_timed_out: false,
         collect_overflow: None,
+        saturated: None,
     }
 }
 
@@ -112,6 +113,39 @@ fn no_collect_is_a_failure_naming_the_deadline() {
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].verdict, Verdict::Fail);
     assert_eq!(checks[0].message, "no collect arrived within 700 ms of triggering the publish");
+}
+
+/// No collect while the mock target had every slot taken: it may have been among the
+/// connections that waited or were closed to make room, so inconclusive, saying so.
+#[test]
+fn no_collect_while_the_mock_target_was_full_is_inconclusive() {
+    let mut evidence = evidence(vec![]);
+    evidence.saturated = Some(crate::evidence::Saturated {
+        listener: crate::evidence::Listener::MockTarget,
+        name: "the mock target",
+        connections: 256,
+        during: pens_mock::SaturationWindow { start: evidence.started, end: None, queued: 12, evicted: 0, refused: 0 },
+    });
+    let checks = judge_collects(
+        &evidence,
+        &ClientSettings {
+            main_requirement: &req::COLLECT_RECEIPT_PRESENT,
+            expect: &ClientExpectations::default(),
+            script: &TargetScriptSpec::default(),
+            answers_deadline: Duration::from_secs(1),
+            package_limits: pens_package::Limits::default(),
+        },
+    );
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Inconclusive);
+    assert!(
+        checks[0].message.starts_with(
+            "no collect arrived within 700 ms of triggering the publish; but the mock target \
+                                       had all its 256 connection slots taken"
+        ) && checks[0].message.contains("12 waited for a free slot, one still waiting"),
+        "{}",
+        checks[0].message
+    );
 }
 
 #[test]
