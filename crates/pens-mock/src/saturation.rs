@@ -57,7 +57,8 @@ pub struct Saturation {
     pub refused: u64,
     /// Connections closed because they sent no complete request head within the
     /// header-read deadline (or did not finish the TLS handshake within it), over the
-    /// run: idle or slowloris peers.
+    /// run: idle or slowloris peers. A kept-alive connection closed after serving its
+    /// requests is not counted: that is a client's pool, as any honest client keeps.
     pub idle_closed: u64,
     /// The periods of saturation, oldest first.
     pub windows: Vec<Window>,

@@ -255,6 +255,9 @@ struct OpenInner {
 struct Connection {
     /// Requests being served (their response bodies not yet sent).
     in_request: AtomicUsize,
+    /// Whether a request head ever came: a kept-alive connection that idles out after
+    /// its requests is an honest client's pool, not an idle peer, and is not counted.
+    served: AtomicBool,
     /// Set once it was chosen to make room; its task then closes it.
     evicted: AtomicBool,
     evict: tokio::sync::Notify,
@@ -414,8 +417,9 @@ async fn serve(stream: TcpStream, peer: SocketAddr, served: Served, connection: 
     // Paced bodies (dribble) must leave in their own segments, not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let Served { router, acceptor, header_read_timeout, saturation, open } = served;
+    let this = Arc::clone(&connection);
     let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let busy = Busy::enter(Arc::clone(&connection), Arc::clone(&open));
+        let busy = Busy::enter(Arc::clone(&this), Arc::clone(&open));
         let response = tower::ServiceExt::oneshot(router.clone(), request);
         async move {
             let response = response.await?;
@@ -446,7 +450,8 @@ async fn serve(stream: TcpStream, peer: SocketAddr, served: Served, connection: 
         },
     };
     if let Err(error) = result {
-        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
+        let timed_out = error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout);
+        if timed_out && !connection.served.load(Ordering::SeqCst) {
             saturation.idle_closed();
         }
         // Expected for truncated bodies and clients that hang up: not an error of ours.
@@ -464,6 +469,7 @@ struct Busy {
 impl Busy {
     fn enter(connection: Arc<Connection>, open: Arc<OpenConnections>) -> Busy {
         connection.in_request.fetch_add(1, Ordering::SeqCst);
+        connection.served.store(true, Ordering::SeqCst);
         Busy { connection, open }
     }
 }

@@ -234,5 +234,10 @@ async fn a_silent_or_dribbling_peer_loses_its_slot_at_the_header_read_timeout() 
         request(&mut next).await;
         let head = answer_head(&mut next, Duration::from_secs(5)).await;
         assert!(head.is_some_and(|h| h.starts_with("HTTP/1.1 200")), "{opening:?}");
+        // Served, then idle past the deadline: a client's pool, closed but not counted.
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), next.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "{opening:?}: the served connection was not closed at the deadline");
+        assert_eq!(collector.saturation().idle_closed, idle, "{opening:?}");
     }
 }

@@ -31,14 +31,14 @@
 //! | SMTP drops mid-DATA        | its mailer, at the harness's sink      | mail relay (`--smtp-relay`)           |
 //! | FTP never completes        | n/a (2)                                | staging: RETR gets 150, then nothing  |
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
+//! | idle connections           | 5000 each to staging and collector     | n/a                                   |
+//! | endless receipts           | 300, on every collect                  | n/a (1)                               |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
 //! them (its answers are the receipt endpoint rows). (2) In target mode the harness is
 //! the FTP server and the LMS its client; the peer here is a server.
 //!
-//! Cases that need the containment limits (`[limits]`: answer-bytes, header-count,
-//! header-bytes, redirects, package-bytes, notifications, connections) are marked
-//! `#[ignore = "needs [limits] ..."]` until the harness has them.
+//! No case is ignored: a known bug is fixed, not parked.
 
 mod client_mode;
 mod peers;
