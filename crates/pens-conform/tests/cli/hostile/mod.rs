@@ -94,6 +94,19 @@ const GNU_TIME: &str = "/usr/bin/time";
 /// small process: its child starts from its 2 MiB. (Debian package `time`, in the
 /// project's machine image.)
 pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, hard_limit: Duration) -> Run {
+    run_harness_wrapped(label, &[], args, dir, hard_limit).await
+}
+
+/// [`run_harness`], the harness started through `wrapper` (a command and its arguments
+/// that then runs the harness, e.g. util-linux `prlimit --nofile=1024:1024 --`, to hold
+/// it to a lower open-file limit).
+pub(crate) async fn run_harness_wrapped(
+    label: &str,
+    wrapper: &[OsString],
+    args: &[OsString],
+    dir: &TempDir,
+    hard_limit: Duration,
+) -> Run {
     assert!(
         std::path::Path::new(GNU_TIME).exists(),
         "the hostile-peer suite needs GNU time at {GNU_TIME} (apt-get install time)"
@@ -107,6 +120,7 @@ pub(crate) async fn run_harness(label: &str, args: &[OsString], dir: &TempDir, h
         .arg(format!("{}", hard_limit.as_secs().max(1)))
         .args([GNU_TIME, "--format=%M", "--output"])
         .arg(&rss_path)
+        .args(wrapper)
         .arg(env!("CARGO_BIN_EXE_pens-conform"))
         .args(args)
         .current_dir(workspace_root())

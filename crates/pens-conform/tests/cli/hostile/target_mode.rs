@@ -323,6 +323,18 @@ async fn huge_receipt(collect: &CollectCommand) {
 
 /// One target run: `scenarios` copied from the shipped set, the LMS at `url`.
 async fn run_target(label: &str, url: &str, scenarios: &[&str], deadlines: Deadlines, extra: &[OsString]) -> Run {
+    run_target_wrapped(label, &[], url, scenarios, deadlines, extra).await
+}
+
+/// [`run_target`], the harness started through `wrapper` ([`super::run_harness_wrapped`]).
+async fn run_target_wrapped(
+    label: &str,
+    wrapper: &[OsString],
+    url: &str,
+    scenarios: &[&str],
+    deadlines: Deadlines,
+    extra: &[OsString],
+) -> Run {
     let dir = TempDir::new(&format!("hostile-target-{label}"));
     let scenario_dir = dir.path().join("target");
     for id in scenarios {
@@ -334,7 +346,7 @@ async fn run_target(label: &str, url: &str, scenarios: &[&str], deadlines: Deadl
     arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
     arguments.extend(args(["--report-dir".into(), dir.path().join("reports").into_os_string()]));
     arguments.extend(extra.iter().cloned());
-    run_harness(label, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
+    super::run_harness_wrapped(label, wrapper, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
 }
 
 /// The LMS misbehaves for [`HOSTILE`] and serves [`NORMAL`] well, in one run: the
@@ -613,11 +625,15 @@ fn assert_note(run: &Run, kind: &str, party: &str, count: u64) {
 /// through: the listeners close the oldest connections without a request to make room
 /// (and any that is left goes at the header-read deadline). The hostile scenario has no
 /// fetch and no receipt, while both listeners were full: inconclusive, never fail. The
-/// true counts are in the report's harness notes.
+/// true counts are in the report's harness notes. The harness runs under an open-file
+/// limit of 1024 (util-linux `prlimit`), a tenth of the connections the flood opens:
+/// its listeners hold at most their 256 slots each, so it never runs out (no
+/// `connections-refused` note, which an `accept` failing for lack of descriptors gives).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_idle_flood_on_staging_and_collector() {
     let lms = Lms::start(Misbehaviour::IdleFlood(5000)).await;
-    let run = run_target("lms-idle-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
+    let nofile = args(["prlimit", "--nofile=1024:1024", "--"]);
+    let run = run_target_wrapped("lms-idle-flood", &nofile, &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     run.assert_ended(3, DEADLINES.budget());
     run.assert_verdict(HOSTILE, &["inconclusive"], &["connection slots taken"]);
     run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
@@ -626,6 +642,8 @@ async fn hostile_lms_idle_flood_on_staging_and_collector() {
     assert!(established >= 9000, "the flood did not open ({established})\n{}", run.describe());
     assert_note(&run, "connections-queued", "collector", 4000);
     assert_note(&run, "connections-queued", "staging", 4000);
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    assert!(notes.iter().all(|n| n["kind"] != "connections-refused"), "out of descriptors: {notes:#?}");
 }
 
 /// Issue 16: every collect meets a flood of 300 receipts whose bodies never end, more
