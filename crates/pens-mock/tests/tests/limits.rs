@@ -244,9 +244,9 @@ async fn a_silent_or_dribbling_peer_loses_its_slot_at_the_header_read_timeout() 
 
 /// While every slot is inside a request (nothing can be closed to make room), the next
 /// connections wait in the kernel's backlog: ours is 1024, so 300 of them all connect at
-/// once. With the 128 tokio's `bind` now gives (mio 1.2), only 130 connected: the next SYNs were dropped
-/// and its connect retried for seconds: the cause of the slowloris case that was
-/// ignored as "not yet understood".
+/// once. With the 128 tokio's `bind` now gives (mio 1.2), only 130 connected: the
+/// kernel dropped the other SYNs and their connects retried for seconds, the cause of
+/// the slowloris case that was ignored as "not yet understood".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_cap_wait_in_a_backlog_of_our_own() {
     let collector =
