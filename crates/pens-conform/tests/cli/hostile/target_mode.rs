@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use super::peers::{
     Answer, HUGE_BODY_BYTES, HttpPeer, IdleFlood, SlowReceiptFlood, SlowlorisFlood, Tls, mail_and_drop_mid_data,
 };
-use super::{MARGIN, Run, args, copy_shipped, run_harness};
+use super::{MARGIN, Run, args, copy_shipped, run_harness_wrapped};
 use crate::cli::TempDir;
 
 /// The deadlines every target case runs with: short, so a case ends in a few seconds.
@@ -346,7 +346,7 @@ async fn run_target_wrapped(
     arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
     arguments.extend(args(["--report-dir".into(), dir.path().join("reports").into_os_string()]));
     arguments.extend(extra.iter().cloned());
-    super::run_harness_wrapped(label, wrapper, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
+    run_harness_wrapped(label, wrapper, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
 }
 
 /// The LMS misbehaves for [`HOSTILE`] and serves [`NORMAL`] well, in one run: the
