@@ -636,7 +636,10 @@ async fn hostile_lms_idle_flood_on_staging_and_collector() {
     let run = run_target_wrapped("lms-idle-flood", &nofile, &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     run.assert_ended(3, DEADLINES.budget());
     run.assert_verdict(HOSTILE, &["inconclusive"], &["connection slots taken"]);
-    run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    // It passes (about 3.5 s, alone); on two cores shared with the rest of the suite the
+    // flood may still be opening when its receipt is due: then, and only then, it is
+    // inconclusive, naming the full listener. Never a failure.
+    assert_innocent(&run, NORMAL);
     let established = lms.shared.idle.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
     println!("  lms-idle-flood: {established} idle connections opened");
     assert!(established >= 9000, "the flood did not open ({established})\n{}", run.describe());
@@ -661,10 +664,17 @@ async fn hostile_lms_receipt_flood_on_every_collect() {
     assert!(matches!(run.code, Some(0 | 3)), "{}", run.describe());
     run.assert_ended(run.code.unwrap_or(-1), DEADLINES.budget());
     for id in [HOSTILE, NORMAL] {
-        run.assert_verdict(id, &["pass", "inconclusive"], &["answered 0"]);
-        if run.scenario(id)["verdict"] == "inconclusive" {
-            run.assert_verdict(id, &["inconclusive"], &["the collector had all its 256 connection slots taken"]);
-        }
+        assert_innocent(&run, id);
     }
     assert_note(&run, "connections-queued", "collector", 1);
+}
+
+/// A scenario the LMS served correctly, but during a flood: it passes (or is `info`,
+/// an optional alert that did not come in time), or is inconclusive naming the full
+/// listener; never a failure.
+fn assert_innocent(run: &Run, id: &str) {
+    run.assert_verdict(id, &["pass", "info", "inconclusive"], &["answered 0"]);
+    if run.scenario(id)["verdict"] == "inconclusive" {
+        run.assert_verdict(id, &["inconclusive"], &["had all its 256 connection slots taken"]);
+    }
 }
