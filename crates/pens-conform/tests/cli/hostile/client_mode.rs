@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
-use super::peers::{Answer, FtpNeverCompletes, HttpPeer, SmtpDropsMidData, Tls};
+use super::peers::{Answer, FtpNeverCompletes, HttpPeer, IdleFlood, SmtpDropsMidData, Tls};
 use super::{MARGIN, Run, args, copy_shipped, run_harness};
 use crate::cli::{TempDir, workspace_root};
 
@@ -48,6 +48,9 @@ enum Collects {
     InvalidUtf8,
     /// One valid collect, then this many malformed ones for the same scenario.
     Flood(usize),
+    /// This many idle connections to the mock target (connect, never a byte), then one
+    /// valid collect on a connection of its own.
+    IdleFlood(usize),
 }
 
 /// Where one scenario's collect points, and how it is sent.
@@ -219,6 +222,18 @@ async fn publish(http: reqwest::Client, url: String, id: String, plan: Plan) {
                 });
             }
             while flood.join_next().await.is_some() {}
+        }
+        Collects::IdleFlood(connections) => {
+            let target = reqwest::Url::parse(&url).expect("the target URL");
+            let addr = target.socket_addrs(|| None).expect("its address")[0];
+            let _flood = IdleFlood::open(&[addr], connections, Duration::from_secs(5)).await;
+            // A client of its own: no pooled connection that already holds a slot.
+            let fresh = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+            if let Ok(response) =
+                fresh.post(&url).header("content-type", pens_proto::FORM_CONTENT_TYPE).body(valid).send().await
+            {
+                let _ = response.bytes().await;
+            }
         }
     }
 }
@@ -491,6 +506,25 @@ async fn hostile_tool_collect_flood() {
     run.assert_ended(1, budget());
     run.assert_verdict(id, &["fail"], &["collects arrived where 1 were triggered", "collects arrived"]);
     run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+}
+
+/// Issue 16, client mode: the tool opens 5000 idle connections to the mock target, then
+/// sends its collect on a connection of its own. The mock target closes the oldest idle
+/// connections to make room, so the collect is served and judged: pass (before, the
+/// idle connections held all 256 slots for the 30 s header-read timeout and the collect
+/// waited in the backlog: "no collect arrived"). The counts are in the harness notes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tool_idle_flood_on_the_mock_target() {
+    let id = "collect-after-idle-flood";
+    let tool = Tool::start(id).await;
+    tool.plan(id, Plan { collects: Collects::IdleFlood(5000), ..tool.good_plan() });
+    let run = tool.run(id, &[(id, collect_scenario(id))], &[]).await;
+    run.assert_ended(0, budget());
+    run.assert_verdict(id, &["pass"], &["collect"]);
+    run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    let queued = notes.iter().find(|n| n["kind"] == "connections-queued" && n["party"] == "mock-target");
+    assert!(queued.and_then(|n| n["count"].as_u64()).is_some_and(|c| c >= 4000), "{notes:#?}");
 }
 
 /// The tool asks for a `mailto:` receipt and its mail relay (`--smtp-relay`) drops the

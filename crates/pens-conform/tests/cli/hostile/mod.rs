@@ -31,7 +31,7 @@
 //! | SMTP drops mid-DATA        | its mailer, at the harness's sink      | mail relay (`--smtp-relay`)           |
 //! | FTP never completes        | n/a (2)                                | staging: RETR gets 150, then nothing  |
 //! | flood                      | 512 slowloris connections on collector | 1000 malformed collects, one scenario |
-//! | idle connections           | 5000 each to staging and collector     | n/a                                   |
+//! | idle connections           | 5000 each to staging and collector     | 5000 to the mock target               |
 //! | endless receipts           | 300, on every collect                  | n/a (1)                               |
 //!
 //! (1) In client mode the harness sends the receipts and alerts: the tool only answers
