@@ -524,7 +524,7 @@ async fn hostile_tool_idle_flood_on_the_mock_target() {
     run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
     let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
     let queued = notes.iter().find(|n| n["kind"] == "connections-queued" && n["party"] == "mock-target");
-    assert!(queued.and_then(|n| n["count"].as_u64()).is_some_and(|c| c >= 4000), "{notes:#?}");
+    assert!(queued.and_then(|n| n["count"].as_u64()).is_some_and(|c| c >= 1000), "{notes:#?}");
 }
 
 /// The tool asks for a `mailto:` receipt and its mail relay (`--smtp-relay`) drops the

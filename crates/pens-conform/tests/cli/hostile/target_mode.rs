@@ -625,7 +625,8 @@ fn assert_note(run: &Run, kind: &str, party: &str, count: u64) {
 /// through: the listeners close the oldest connections without a request to make room
 /// (and any that is left goes at the header-read deadline). The hostile scenario has no
 /// fetch and no receipt, while both listeners were full: inconclusive, never fail. The
-/// true counts are in the report's harness notes. The harness runs under an open-file
+/// true counts are in the report's harness notes (thousands, however the flood's timing
+/// falls; the log once said "1 connection waited"). The harness runs under an open-file
 /// limit of 1024 (util-linux `prlimit`), a tenth of the connections the flood opens:
 /// its listeners hold at most their 256 slots each, so it never runs out (no
 /// `connections-refused` note, which an `accept` failing for lack of descriptors gives).
@@ -643,8 +644,8 @@ async fn hostile_lms_idle_flood_on_staging_and_collector() {
     let established = lms.shared.idle.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
     println!("  lms-idle-flood: {established} idle connections opened");
     assert!(established >= 9000, "the flood did not open ({established})\n{}", run.describe());
-    assert_note(&run, "connections-queued", "collector", 4000);
-    assert_note(&run, "connections-queued", "staging", 4000);
+    assert_note(&run, "connections-queued", "collector", 1000);
+    assert_note(&run, "connections-queued", "staging", 1000);
     let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
     assert!(notes.iter().all(|n| n["kind"] != "connections-refused"), "out of descriptors: {notes:#?}");
 }
