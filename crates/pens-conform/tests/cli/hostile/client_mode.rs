@@ -519,8 +519,15 @@ async fn hostile_tool_idle_flood_on_the_mock_target() {
     let tool = Tool::start(id).await;
     tool.plan(id, Plan { collects: Collects::IdleFlood(5000), ..tool.good_plan() });
     let run = tool.run(id, &[(id, collect_scenario(id))], &[]).await;
-    run.assert_ended(0, budget());
-    run.assert_verdict(id, &["pass"], &["collect"]);
+    // Alone it passes (3.3 s); on two cores shared with the rest of the suite the flood
+    // may still be opening at the collect deadline: then it is inconclusive, naming the
+    // full mock target. Never a failure.
+    assert!(matches!(run.code, Some(0 | 3)), "{}", run.describe());
+    run.assert_ended(run.code.unwrap_or(-1), budget());
+    run.assert_verdict(id, &["pass", "inconclusive"], &["collect"]);
+    if run.scenario(id)["verdict"] == "inconclusive" {
+        run.assert_verdict(id, &["inconclusive"], &["the mock target had all its 256 connection slots taken"]);
+    }
     run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
     let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
     let queued = notes.iter().find(|n| n["kind"] == "connections-queued" && n["party"] == "mock-target");
