@@ -320,6 +320,12 @@ impl Collector {
         self.task.held_back()
     }
 
+    /// The HTTP listener's account of its connection cap so far: what waited, what was
+    /// closed to make room or for sending no request, and when.
+    pub fn saturation(&self) -> crate::Saturation {
+        self.task.saturation()
+    }
+
     /// From now on hands every notification to `sink` as it arrives, instead of
     /// recording it: a load run's memory stays bounded however many receipts come.
     /// [`Collector::events`] and [`Collector::wait_for`] see nothing after this; `sink`

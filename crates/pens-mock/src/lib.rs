@@ -24,6 +24,7 @@ mod mail_sink;
 mod package;
 mod package_body;
 mod path;
+mod saturation;
 mod server;
 mod smtp;
 mod staging;
@@ -54,6 +55,7 @@ pub use package::{
     IN_MEMORY_FOLDER_BYTES, REWRITABLE_PACKAGE_BYTES, ZIP_MAGIC, corrupt, fixture_package, sized_package, zip_directory,
 };
 pub use package_body::PackageBody;
+pub use saturation::{Saturation, Window as SaturationWindow};
 pub use server::TlsFailure;
 pub use staging::{
     CredentialsPresented, FtpLoginFailure, FtpsMode, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan,

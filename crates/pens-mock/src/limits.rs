@@ -94,14 +94,17 @@ impl Default for AnswerLimits {
 }
 
 /// How long a connection may take to send a request's head (the request line and
-/// headers), also while it idles between requests: a peer that dribbles its headers
-/// (slowloris) or keeps an idle connection open loses its slot after this.
+/// headers), also while it idles between requests, and to finish a TLS handshake: a peer
+/// that dribbles its headers (slowloris) or keeps an idle connection open loses its slot
+/// after this. The default of the parties; a run sets its own from the profile
+/// (`pens_runner`, from `[deadlines] fetch`).
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The caps of one listener of the harness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListenerLimits {
-    /// Connections served at once; the next waits (in the kernel's backlog) until one
+    /// Connections served at once; when all are taken, the oldest one outside a request
+    /// is closed to make room, or the next waits (in the kernel's backlog) until one
     /// ends.
     pub connections: usize,
     /// See [`DEFAULT_HEADER_READ_TIMEOUT`].

@@ -420,6 +420,13 @@ impl StagingServer {
         self.http.held_back() + self.https.held_back()
     }
 
+    /// The HTTP and the HTTPS listener's accounts of their connection caps so far (in
+    /// that order): what waited, what was closed to make room or for sending no
+    /// request, and when.
+    pub fn saturation(&self) -> [crate::Saturation; 2] {
+        [self.http.saturation(), self.https.saturation()]
+    }
+
     /// FTP and FTPS logins refused since `since` (530): a user and password that belong
     /// to no staged plan. The password is never kept. A refused login explains an FTP
     /// fetch that never reached RETR.

@@ -46,6 +46,34 @@ pub(crate) struct Evidence {
     /// Receipts and alerts that arrived beyond the cap of the scenario's key
     /// ([`crate::Limits::notifications`]): counted, not in `notifications`.
     pub(crate) overflow: Option<pens_mock::Overflow>,
+    /// The listeners that would have carried this scenario's evidence (the staging
+    /// listener its package URL names, the collector when its receipt or alerts URL is
+    /// there) that had every connection slot taken while it waited: what waited, was
+    /// closed to make room or could not be accepted then ([`crate::Limits::connections`]).
+    pub(crate) saturated: Vec<Saturated>,
+}
+
+/// Which party's listener was full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listener {
+    /// The staging server's HTTP or HTTPS listener: the fetch.
+    Staging,
+    /// The collector's HTTP listener: receipts and alerts.
+    Collector,
+    /// Client mode's mock target: the collects.
+    MockTarget,
+}
+
+/// A listener that was full during a scenario's wait, and what happened at its cap then.
+#[derive(Clone, Debug)]
+pub(crate) struct Saturated {
+    pub(crate) listener: Listener,
+    /// How a person names it: "the collector", "the staging server (https)".
+    pub(crate) name: &'static str,
+    /// Its cap ([`crate::Limits::connections`]).
+    pub(crate) connections: usize,
+    /// What happened while the scenario waited.
+    pub(crate) during: pens_mock::SaturationWindow,
 }
 
 impl Evidence {

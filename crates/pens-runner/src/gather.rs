@@ -172,9 +172,11 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         &TlsListeners { https: parties.staging.https_base(), ftps: parties.staging.ftps_base() },
         parties.staging.tls_failures_since(started),
     );
+    let ended = Instant::now();
+    let saturated = saturated_listeners(parties, &decoded.command, started, ended);
     Evidence {
         started,
-        ended: Instant::now(),
+        ended,
         answer_over,
         cut_short,
         command: decoded.command,
@@ -187,7 +189,44 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
         refused_logins,
         internal: parties.internal.requests(key),
         overflow: parties.collector.overflow(key),
+        saturated,
     }
+}
+
+/// The listeners that would have carried this scenario's evidence and were full at
+/// some moment between `started` and `ended`: the staging listener its package URL
+/// names (HTTP or HTTPS; the FTP listeners keep libunftp's own limits), and the
+/// collector when its receipt or alerts URL is an HTTP URL there. The runner's one rule
+/// for evidence lost to saturation (`evaluate::saturation`) reads them.
+fn saturated_listeners(
+    parties: &Parties,
+    command: &CollectCommand,
+    started: Instant,
+    ended: Instant,
+) -> Vec<crate::evidence::Saturated> {
+    use crate::evidence::{Listener, Saturated};
+    let on = |url: Option<&str>, base: &str| {
+        url.is_some_and(|url| url.starts_with(base) && url[base.len()..].starts_with('/'))
+    };
+    let package_url = command.package_url.as_deref();
+    let [http, https] = parties.staging.saturation();
+    let collector_base = parties.collector.base();
+    let mut listeners = Vec::new();
+    if on(package_url, &parties.staging.http_base()) {
+        listeners.push((Listener::Staging, "the staging server (http)", http));
+    } else if on(package_url, &parties.staging.https_base()) {
+        listeners.push((Listener::Staging, "the staging server (https)", https));
+    }
+    if on(command.receipt.as_deref(), &collector_base) || on(command.alerts.as_deref(), &collector_base) {
+        listeners.push((Listener::Collector, "the collector", parties.collector.saturation()));
+    }
+    listeners
+        .into_iter()
+        .filter_map(|(listener, name, saturation)| {
+            let during = saturation.during(started, ended)?;
+            Some(Saturated { listener, name, connections: saturation.connections, during })
+        })
+        .collect()
 }
 
 /// The bases of the staging listeners that speak TLS from the first byte.

@@ -31,6 +31,7 @@ mod preflight;
 pub mod profile;
 pub mod profile_ranges;
 mod request;
+mod saturation;
 mod schedule;
 mod secret;
 mod sighting;

@@ -14,7 +14,7 @@
 //! | `redirects` (a circle) | `fail`: the package can never be reached |
 //! | `package-bytes`, `zip-entries`, `unpacked-bytes` | `inconclusive`: CMI010 sets no size; the harness could not judge the package |
 //! | `notifications` | `inconclusive` for the flood (what was dropped was not judged); the count checks still fail a second receipt |
-//! | `connections` | none: the next connection waits for a slot; held-back connections are counted and logged as a warning |
+//! | `connections` | none of its own: the oldest connection outside a request makes room, or the next waits; a fetch, receipt or alert missing while its listener was full makes the checks that depend on it `inconclusive` (`evaluate::saturation`); the counts go into the report's harness notes |
 //! | `passive-listeners` | none: the next PASV/EPSV is answered 425; refusals are counted in the report's `passive-listeners-capped` note |
 //! | `scenario-grace` | `inconclusive`: the scenario is abandoned, naming the step that had not ended |
 
@@ -73,9 +73,11 @@ pub struct Limits {
     /// The most connections each listener of the harness serves at once (collector,
     /// staging HTTP and HTTPS, the mock target) (`connections`). Default 256: a run
     /// uses a few per scenario (8 at once by default); a peer opening thousands waits
-    /// in the kernel's backlog instead of costing a task and buffers each. Every
-    /// connection must also send its request heads within 30 s (slowloris). Held-back
-    /// connections are counted and logged as a warning.
+    /// in the kernel's backlog instead of costing a task and buffers each, and when
+    /// every slot is taken the oldest connection outside a request is closed to make
+    /// room. Every connection must also send its request heads within the header-read
+    /// deadline (`[deadlines] fetch`, 1-30 s, `saturation::header_read_deadline`). What
+    /// happened at the cap is counted, per period, and judged (`evaluate::saturation`).
     pub connections: usize,
     /// The most passive FTP data listeners the staging server keeps open at once, over
     /// its FTP and FTPS listeners together (`passive-listeners`). Default 64: a target

@@ -30,17 +30,18 @@ impl Parties {
             None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(RunError::Parties)?),
         };
         let peer = options.limits.peer();
-        let staging = StagingServer::start_limited(bind, &advertise_host, &ca, peer.listener(), peer.passive_listeners)
+        let listener = pens_mock::ListenerLimits {
+            header_read_timeout: crate::saturation::header_read_deadline(&options.deadlines),
+            ..peer.listener()
+        };
+        let staging = StagingServer::start_limited(bind, &advertise_host, &ca, listener, peer.passive_listeners)
             .await
             .map_err(RunError::Parties)?;
         let collector = match &options.collector {
             Some(collector) => Arc::clone(collector),
             None => {
-                let collector_options = CollectorOptions {
-                    smtp: options.smtp_listen,
-                    notifications: peer.notifications,
-                    listener: peer.listener(),
-                };
+                let collector_options =
+                    CollectorOptions { smtp: options.smtp_listen, notifications: peer.notifications, listener };
                 Arc::new(
                     Collector::start_with(bind, &advertise_host, collector_options).await.map_err(RunError::Parties)?,
                 )
@@ -50,19 +51,15 @@ impl Parties {
         Ok(Parties { ca, staging, collector, internal })
     }
 
-    /// Warns about connections the listeners held back ([`crate::Limits::connections`]),
-    /// once per run, so the vendor sees that the target opened more than allowed.
-    pub(crate) fn warn_held_back(&self, limit: usize) {
-        for (listener, count) in [
-            ("collector", self.collector.held_back_connections()),
-            ("staging server", self.staging.held_back_connections()),
-        ] {
-            if count > 0 {
-                tracing::warn!(
-                    "{count} connection(s) to the {listener} waited for a free slot: the target had {limit} open at \
-                     once, the most allowed ([limits] connections)"
-                );
-            }
-        }
+    /// The run-wide account of the listeners' connection caps (queued, refused, idle
+    /// connections closed), logged as warnings and returned for the report's harness
+    /// notes.
+    pub(crate) fn harness_notes(&self) -> Vec<pens_report::HarnessNote> {
+        let [http, https] = self.staging.saturation();
+        let mut notes = crate::saturation::notes("collector", "the collector", &self.collector.saturation());
+        notes.extend(crate::saturation::notes("staging", "the staging server (http)", &http));
+        notes.extend(crate::saturation::notes("staging", "the staging server (https)", &https));
+        crate::saturation::log(&notes);
+        notes
     }
 }

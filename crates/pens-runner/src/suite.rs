@@ -226,7 +226,6 @@ pub async fn run_target_suite(
                 results.push(result);
             }
             observed = discovery::report(&options.claims, &observations);
-            shared.parties.warn_held_back(options.limits.connections);
             None
         }
     };
@@ -238,6 +237,7 @@ pub async fn run_target_suite(
         observed,
     };
     let mut report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(shared.parties.harness_notes());
     let staging = &shared.parties.staging;
     let passive = (staging.passive_listeners_capped(), options.limits.passive_listeners);
     report.harness_notes.extend(descriptors::notes(clock, Some(passive)));

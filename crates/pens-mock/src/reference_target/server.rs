@@ -27,13 +27,11 @@ impl ReferenceTarget {
     pub fn start(bind: SocketAddr, options: ReferenceTargetOptions) -> Result<ReferenceTarget, ReferenceTargetError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ReferenceTargetError::NoRuntime)?;
         let state = ReferenceTargetState::new(options)?;
-        let listener =
-            std::net::TcpListener::bind(bind).map_err(|source| ReferenceTargetError::Bind { addr: bind, source })?;
-        let listener_error = |source| ReferenceTargetError::Listener { addr: bind, source };
-        listener.set_nonblocking(true).map_err(listener_error)?;
-        let addr = listener.local_addr().map_err(listener_error)?;
         let _entered = runtime.enter();
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(listener_error)?;
+        // Our listen backlog (server::BACKLOG), not the standard library's 128.
+        let listener = server::listen(bind).map_err(|source| ReferenceTargetError::Bind { addr: bind, source })?;
+        let listener_error = |source| ReferenceTargetError::Listener { addr: bind, source };
+        let addr = listener.local_addr().map_err(listener_error)?;
         let router = app(state.clone());
         let limits = state.options().limits.listener();
         // A request head too large for the HTTP layer is refused (431) before the
@@ -49,6 +47,12 @@ impl ReferenceTarget {
     /// How many connections found every slot taken and waited for one to free.
     pub fn held_back_connections(&self) -> u64 {
         self.server.held_back()
+    }
+
+    /// The listener's account of its connection cap so far: what waited, what was
+    /// closed to make room or for sending no request, and when.
+    pub fn saturation(&self) -> crate::Saturation {
+        self.server.saturation()
     }
 
     /// The collect URL of the default script: `http://ADDR/pens`.

@@ -139,25 +139,80 @@ async fn collector_with(listener: ListenerLimits) -> Collector {
     collector
 }
 
+/// A full listener makes room for the next connection by closing the oldest one that
+/// is not inside a request (it idles after its answer): the next is served at once, not
+/// after the header-read timeout, and the eviction is on the listener's account.
 #[tokio::test]
-async fn a_full_listener_holds_the_next_connection_back_until_a_slot_frees() {
+async fn a_full_listener_closes_its_oldest_idle_connection_to_make_room() {
     let collector =
         collector_with(ListenerLimits { connections: 1, header_read_timeout: Duration::from_secs(30) }).await;
-    // The first connection is served and then idles: it holds the only slot.
     let mut first = TcpStream::connect(collector.addr()).await.unwrap();
     request(&mut first).await;
     assert!(answer_head(&mut first, Duration::from_secs(5)).await.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
-    // The second is accepted by the kernel but not served while the first holds the slot.
+    let mut second = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut second).await;
+    let head = answer_head(&mut second, Duration::from_secs(5)).await.expect("served at once");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), first.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the idle connection still holds its slot");
+    let saturation = collector.saturation();
+    assert_eq!((saturation.queued, saturation.evicted, saturation.connections), (1, 1, 1), "{saturation:?}");
+    assert_eq!(collector.held_back_connections(), 1);
+    let window = saturation.windows[0];
+    assert!(window.end.is_some(), "the second got its slot: {window:?}");
+}
+
+/// A connection inside a request (its receipt's answer held while the collect of its
+/// key waits for its own answer) is never closed to make room: the next one waits,
+/// counted, and its period of saturation stays open; once the request ends, the now
+/// idle connection makes room.
+#[tokio::test]
+async fn a_connection_inside_a_request_keeps_its_slot_and_the_next_waits() {
+    let collector =
+        collector_with(ListenerLimits { connections: 1, header_read_timeout: Duration::from_secs(30) }).await;
+    collector.awaiting_answer("k");
+    let mut busy = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut busy).await;
+    let arrived = collector.wait_for("k", Instant::now() + Duration::from_secs(5), |events| !events.is_empty()).await;
+    assert!(!arrived.is_empty(), "the receipt was recorded (its answer is held)");
     let mut second = TcpStream::connect(collector.addr()).await.unwrap();
     request(&mut second).await;
     assert_eq!(answer_head(&mut second, Duration::from_millis(300)).await, None, "served beyond the cap");
-    assert_eq!(collector.held_back_connections(), 1);
-    // Once the first goes, the second is served.
-    drop(first);
-    let head = answer_head(&mut second, Duration::from_secs(5)).await.expect("served once a slot freed");
+    let saturation = collector.saturation();
+    assert_eq!((saturation.queued, saturation.evicted), (1, 0), "{saturation:?}");
+    let now = Instant::now();
+    let during = saturation.during(now, now).expect("full now");
+    assert_eq!((during.queued, during.end), (1, None));
+    collector.answer_read("k");
+    assert!(answer_head(&mut busy, Duration::from_secs(5)).await.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
+    let head = answer_head(&mut second, Duration::from_secs(5)).await.expect("served once the first idled");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(collector.saturation().evicted, 1);
 }
 
+/// Thousands of connections that send nothing, four times the cap, do not keep a
+/// request from being served within a second: the oldest silent ones make room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_flood_of_four_times_the_cap_does_not_starve_a_request() {
+    let collector =
+        collector_with(ListenerLimits { connections: 64, header_read_timeout: Duration::from_secs(30) }).await;
+    let mut idle = Vec::new();
+    for _ in 0..256 {
+        idle.push(TcpStream::connect(collector.addr()).await.unwrap());
+    }
+    let started = Instant::now();
+    let mut honest = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut honest).await;
+    let head = answer_head(&mut honest, Duration::from_secs(5)).await.expect("served despite the flood");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    let saturation = collector.saturation();
+    assert!(saturation.evicted >= 193, "{saturation:?}");
+}
+
+/// A peer that sends no complete request head is closed at the header-read timeout,
+/// and counted, even when nobody else wants its slot.
 #[tokio::test]
 async fn a_silent_or_dribbling_peer_loses_its_slot_at_the_header_read_timeout() {
     let limits = ListenerLimits { connections: 1, header_read_timeout: Duration::from_millis(300) };
@@ -165,13 +220,59 @@ async fn a_silent_or_dribbling_peer_loses_its_slot_at_the_header_read_timeout() 
         let collector = collector_with(limits).await;
         let mut slow = TcpStream::connect(collector.addr()).await.unwrap();
         slow.write_all(opening).await.unwrap();
-        let mut waiting = TcpStream::connect(collector.addr()).await.unwrap();
-        request(&mut waiting).await;
-        // The slow peer is closed at the timeout; the waiting one is then served.
-        let head = answer_head(&mut waiting, Duration::from_secs(5)).await;
-        assert!(head.is_some_and(|h| h.starts_with("HTTP/1.1 200")), "{opening:?}");
         let mut rest = Vec::new();
         let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
         assert!(closed.is_ok(), "{opening:?}: the slow peer still holds its connection");
+        // Counted as idle once its task has seen the timeout, just after the socket
+        // closed (an HTTP/2 preface is refused at once, as a bad request, not idle).
+        let idle = if opening.starts_with(b"PRI") { 0 } else { 1 };
+        let counted = tokio::time::timeout(Duration::from_secs(5), async {
+            while collector.saturation().idle_closed != idle {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(counted.is_ok(), "{opening:?}: {:?}", collector.saturation());
+        assert_eq!(collector.saturation().queued, 0);
+        // Its slot is free: the next is served.
+        let mut next = TcpStream::connect(collector.addr()).await.unwrap();
+        request(&mut next).await;
+        let head = answer_head(&mut next, Duration::from_secs(5)).await;
+        assert!(head.is_some_and(|h| h.starts_with("HTTP/1.1 200")), "{opening:?}");
+        // Served, then idle past the deadline: a client's pool, closed but not counted.
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), next.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "{opening:?}: the served connection was not closed at the deadline");
+        assert_eq!(collector.saturation().idle_closed, idle, "{opening:?}");
     }
+}
+
+/// While every slot is inside a request (nothing can be closed to make room), the next
+/// connections wait in the kernel's backlog: ours is 1024, so 300 of them all connect at
+/// once. With the 128 tokio's `bind` now gives (mio 1.2), only 130 connected: the
+/// kernel dropped the other SYNs and their connects retried for seconds, the cause of
+/// the slowloris case that was ignored as "not yet understood".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_in_a_backlog_of_our_own() {
+    let collector =
+        collector_with(ListenerLimits { connections: 1, header_read_timeout: Duration::from_secs(30) }).await;
+    collector.awaiting_answer("k");
+    let mut busy = TcpStream::connect(collector.addr()).await.unwrap();
+    request(&mut busy).await;
+    let arrived = collector.wait_for("k", Instant::now() + Duration::from_secs(5), |events| !events.is_empty()).await;
+    assert!(!arrived.is_empty(), "the receipt was recorded (its answer is held)");
+    let addr = collector.addr();
+    let mut connecting = tokio::task::JoinSet::new();
+    for _ in 0..300 {
+        connecting
+            .spawn(async move { tokio::time::timeout(Duration::from_millis(900), TcpStream::connect(addr)).await });
+    }
+    let mut connected = Vec::new();
+    while let Some(joined) = connecting.join_next().await {
+        if let Ok(Ok(stream)) = joined.unwrap() {
+            connected.push(stream);
+        }
+    }
+    assert_eq!(connected.len(), 300, "connections beyond the backlog had their SYN dropped");
+    collector.answer_read("k");
 }

@@ -114,6 +114,15 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
     // (a warning each), never as "no collect arrived" (super::refused).
     let mut checks = super::refused::judge_refusals(evidence);
     let refused = checks.len();
+    // A collect that did not arrive while the mock target was full may have been among
+    // the connections that waited or were closed (evaluate::saturation, the same rule
+    // as target mode's): inconclusive, saying so, never a failure.
+    let (missing_verdict, lost) = match &evidence.saturated {
+        Some(saturated) => {
+            (Verdict::Inconclusive, format!("; but {}", crate::evaluate::saturation_account(saturated, "its collects")))
+        }
+        None => (Verdict::Fail, String::new()),
+    };
     if received.is_empty() {
         checks.push(match super::refused::nothing_judged(evidence) {
             Some(why) => CheckResult::new(Verdict::Inconclusive, settings.main_requirement, why),
@@ -125,15 +134,15 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
                 format!(
                     "no collect arrived at this scenario's URL {}, but {} collect(s) whose path named no scenario were \
                      refused as too large while it waited (the run's harness notes, `collect-refused`): one may have \
-                     been this scenario's, so the harness cannot tell whether the tool published",
+                     been this scenario's, so the harness cannot tell whether the tool published{lost}",
                     evidence.collect_watch().within(),
                     evidence.unowned_refusals
                 ),
             ),
             None => CheckResult::new(
-                Verdict::Fail,
+                missing_verdict,
                 settings.main_requirement,
-                format!("no collect arrived {}", evidence.collect_watch().within()),
+                format!("no collect arrived {}{lost}", evidence.collect_watch().within()),
             ),
         });
         return checks;
@@ -143,17 +152,17 @@ pub(crate) fn judge_collects(evidence: &ClientEvidence, settings: &ClientSetting
             Verdict::Inconclusive,
             settings.main_requirement,
             format!(
-                "{} of {expected} collects arrived, {refused} of them refused before they were read whole: those                  could not be judged",
+                "{} of {expected} collects arrived, {refused} of them refused before they were read whole: those could not be judged",
                 received.len() + refused
             ),
         ));
     } else if received.len() < expected {
         checks.push(
             CheckResult::new(
-                Verdict::Fail,
+                missing_verdict,
                 settings.main_requirement,
                 format!(
-                    "only {} of {expected} collects arrived: none came for the next publish {}",
+                    "only {} of {expected} collects arrived: none came for the next publish {}{lost}",
                     received.len(),
                     evidence.collect_watch().within()
                 ),

@@ -37,6 +37,10 @@ pub(crate) struct ClientEvidence {
     /// Collects that arrived beyond the cap of the key ([`crate::Limits::notifications`]):
     /// answered 1440 and counted, not in `events`.
     pub(crate) collect_overflow: Option<pens_mock::Overflow>,
+    /// The mock target's listener, when it had every connection slot taken while the
+    /// scenario waited for its collects: a missing collect may have been among the
+    /// connections that waited or were closed to make room.
+    pub(crate) saturated: Option<crate::evidence::Saturated>,
 }
 
 /// A collect as the target received it.

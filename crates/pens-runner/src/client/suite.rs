@@ -168,16 +168,11 @@ pub async fn run_client_suite(
         results.extend(fallbacks.into_values().map(crate::suite::not_run));
         results.extend(queue.map(|scenario| crate::suite::not_run(empty_result(&scenario, Verdict::Inconclusive))));
     }
-    let held_back = shared.target.held_back_connections();
-    if held_back > 0 {
-        tracing::warn!(
-            "{held_back} connection(s) to the mock target waited for a free slot: the tool had {} open at once, the \
-             most allowed ([limits] connections)",
-            options.limits.connections
-        );
-    }
+    let notes = crate::saturation::notes("mock-target", "the mock target", &shared.target.saturation());
+    crate::saturation::log(&notes);
     let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
     let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
+    report.harness_notes.extend(notes);
     // Refused collects whose path named no scenario: the run's, said once.
     report.harness_notes.extend(super::refused::harness_notes(&shared.target.activity()));
     report.harness_notes.extend(crate::descriptors::notes(clock, None));
@@ -396,6 +391,15 @@ async fn run_scenario(
             .count(),
         background_timed_out,
         collect_overflow: shared.target.state().overflow(key),
+        saturated: {
+            let saturation = shared.target.saturation();
+            saturation.during(clock, Instant::now()).map(|during| crate::evidence::Saturated {
+                listener: crate::evidence::Listener::MockTarget,
+                name: "the mock target",
+                connections: saturation.connections,
+                during,
+            })
+        },
     };
     result.exchanges = exchanges(&evidence);
     let owned_scenario = scenario.clone();

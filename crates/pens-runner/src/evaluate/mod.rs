@@ -9,6 +9,9 @@ mod internal;
 mod order;
 mod receipt;
 mod response;
+mod saturation;
+
+pub(crate) use saturation::account as saturation_account;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -45,6 +48,7 @@ pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: 
     };
     untrusted_certificate(evidence, &mut judgement);
     flood(evidence, &mut judgement);
+    saturation::soften(evidence, &mut judgement);
     judgement
 }
 

@@ -82,6 +82,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
         refused_logins: Vec::new(),
         internal: Vec::new(),
         overflow: None,
+        saturated: Vec::new(),
     }
 }
 

@@ -747,3 +747,84 @@ async fn reply_code(session: &mut BufReader<TcpStream>) -> Result<String, String
         }
     }
 }
+
+/// A flood of idle connections: each connects and never sends a byte, held for as long
+/// as the flood lives (dropping it closes them all).
+pub(crate) struct IdleFlood {
+    _held: Vec<TcpStream>,
+    /// How many connected.
+    pub(crate) established: usize,
+}
+
+impl IdleFlood {
+    /// Opens `per_addr` connections to each of `addrs`; returns once every one is open
+    /// (or refused), or at `within`, whichever comes first: a listener that keeps its
+    /// backlog full makes late connects retry their SYN for seconds.
+    pub(crate) async fn open(addrs: &[SocketAddr], per_addr: usize, within: Duration) -> IdleFlood {
+        let mut opening = JoinSet::new();
+        for &addr in addrs {
+            for _ in 0..per_addr {
+                opening.spawn(async move { TcpStream::connect(addr).await.ok() });
+            }
+        }
+        let mut held = Vec::new();
+        let _ = tokio::time::timeout(within, async {
+            while let Some(opened) = opening.join_next().await {
+                if let Ok(Some(stream)) = opened {
+                    held.push(stream);
+                }
+            }
+        })
+        .await;
+        let established = held.len();
+        IdleFlood { _held: held, established }
+    }
+}
+
+/// A flood of receipts whose bodies never end: each connection sends a complete
+/// request head with `Content-Length: 1000` and the start of a receipt, then one body
+/// byte a second, for as long as the flood lives. Each is inside a request, so the
+/// harness cannot close it to make room before its body-read timeout.
+pub(crate) struct SlowReceiptFlood {
+    tasks: JoinSet<()>,
+    /// How many connections were opened and had their head accepted.
+    pub(crate) established: usize,
+}
+
+impl SlowReceiptFlood {
+    pub(crate) async fn open(addr: SocketAddr, path: &str, connections: usize) -> SlowReceiptFlood {
+        let mut opening = JoinSet::new();
+        for _ in 0..connections {
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                 Content-Length: 1000\r\n\r\ncommand=receipt&error=0&vendor-data="
+            );
+            opening.spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.ok()?;
+                stream.write_all(head.as_bytes()).await.ok()?;
+                Some(stream)
+            });
+        }
+        let mut tasks = JoinSet::new();
+        let mut established = 0;
+        while let Some(opened) = opening.join_next().await {
+            let Ok(Some(mut stream)) = opened else { continue };
+            established += 1;
+            tasks.spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if stream.write_all(b"a").await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        SlowReceiptFlood { tasks, established }
+    }
+}
+
+impl Drop for SlowReceiptFlood {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
+}

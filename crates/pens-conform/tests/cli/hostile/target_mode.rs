@@ -16,9 +16,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::peers::{
-    Answer, HUGE_BODY_BYTES, HttpPeer, MailFlood, SlowlorisFlood, Tls, mail_and_drop_mid_data, mail_flood,
+    Answer, HUGE_BODY_BYTES, HttpPeer, IdleFlood, MailFlood, SlowReceiptFlood, SlowlorisFlood, Tls,
+    mail_and_drop_mid_data, mail_flood,
 };
-use super::{MARGIN, Run, args, copy_shipped, run_harness};
+use super::{MARGIN, Run, args, copy_shipped, run_harness, run_harness_wrapped};
 use crate::cli::TempDir;
 
 /// The deadlines every target case runs with: short, so a case ends in a few seconds.
@@ -82,6 +83,14 @@ enum Misbehaviour {
     /// The same by mail: this many messages of [`FLOOD_BODY_BYTES`] each, to mailboxes
     /// of no scenario (`receipt.flood-N@pens-conform.test`) at the harness's sink here.
     MailboxFlood(SocketAddr, usize),
+    /// Answers 0 and opens this many idle connections (connect, never a byte) to the
+    /// staging server and as many to the collector, instead of a fetch and a receipt;
+    /// the normal scenario's work starts once they are open.
+    IdleFlood(usize),
+    /// Answers 0, opens this many receipts whose bodies never end on the collector (at
+    /// a URL of no scenario), then fetches and receipts as a correct target does; the
+    /// normal scenario's work starts once they are open: every collect meets the flood.
+    SlowReceiptFlood(usize),
 }
 
 /// The size of each message of a flood to keys of no scenario: a receipt with 1 MB of
@@ -104,6 +113,10 @@ struct Shared {
     alerts_taken: AtomicUsize,
     /// The slowloris flood, kept open while the LMS lives.
     flood: Mutex<Option<SlowlorisFlood>>,
+    /// The idle flood, likewise.
+    idle: Mutex<Option<IdleFlood>>,
+    /// The flood of endless receipts, likewise.
+    slow_receipts: Mutex<Option<SlowReceiptFlood>>,
     /// Whether the flood is open (always, without one): the normal scenario's work waits
     /// for it.
     flood_open: watch::Sender<bool>,
@@ -131,9 +144,14 @@ impl Lms {
             http: reqwest::Client::builder().no_proxy().build().expect("an HTTP client"),
             alerts_taken: AtomicUsize::new(0),
             flood: Mutex::new(None),
-            flood_open: watch::Sender::new(!matches!(misbehaviour, Misbehaviour::CollectorFlood(_))),
             flood_statuses: Mutex::new(Vec::new()),
             mail_flood: Mutex::new(None),
+            idle: Mutex::new(None),
+            slow_receipts: Mutex::new(None),
+            flood_open: watch::Sender::new(!matches!(
+                misbehaviour,
+                Misbehaviour::CollectorFlood(_) | Misbehaviour::IdleFlood(_) | Misbehaviour::SlowReceiptFlood(_)
+            )),
         });
         let work = Arc::new(Mutex::new(JoinSet::new()));
         let route = {
@@ -201,6 +219,25 @@ async fn misbehave(shared: Arc<Shared>, misbehaviour: Misbehaviour, collect: Col
             let answered = mail_flood(smtp, count, FLOOD_BODY_BYTES, 4, mailbox).await;
             *shared.mail_flood.lock().expect("mail flood") = Some(answered);
             receipt_and_alert(http, &collect).await;
+        }
+        Misbehaviour::IdleFlood(connections) => {
+            let addr_of = |url: Option<&str>| {
+                let url = reqwest::Url::parse(url.unwrap_or_default()).expect("an http url");
+                url.socket_addrs(|| None).expect("its address")[0]
+            };
+            let addrs = [addr_of(collect.package_url.as_deref()), addr_of(collect.receipt.as_deref())];
+            let opened = IdleFlood::open(&addrs, connections, Duration::from_secs(5)).await;
+            *shared.idle.lock().expect("flood") = Some(opened);
+            shared.flood_open.send_replace(true);
+        }
+        Misbehaviour::SlowReceiptFlood(connections) => {
+            let receipt = collect.receipt.as_deref().unwrap_or_default();
+            let url = reqwest::Url::parse(receipt).expect("an http receipt url");
+            let addr = url.socket_addrs(|| None).expect("its address")[0];
+            let opened = SlowReceiptFlood::open(addr, "/r/no-such-scenario/receipt", connections).await;
+            *shared.slow_receipts.lock().expect("flood") = Some(opened);
+            shared.flood_open.send_replace(true);
+            behave_well(Arc::clone(&shared), collect, false).await;
         }
     }
 }
@@ -385,6 +422,18 @@ async fn huge_receipt(collect: &CollectCommand) {
 
 /// One target run: `scenarios` copied from the shipped set, the LMS at `url`.
 async fn run_target(label: &str, url: &str, scenarios: &[&str], deadlines: Deadlines, extra: &[OsString]) -> Run {
+    run_target_wrapped(label, &[], url, scenarios, deadlines, extra).await
+}
+
+/// [`run_target`], the harness started through `wrapper` ([`super::run_harness_wrapped`]).
+async fn run_target_wrapped(
+    label: &str,
+    wrapper: &[OsString],
+    url: &str,
+    scenarios: &[&str],
+    deadlines: Deadlines,
+    extra: &[OsString],
+) -> Run {
     let dir = TempDir::new(&format!("hostile-target-{label}"));
     let scenario_dir = dir.path().join("target");
     for id in scenarios {
@@ -396,7 +445,7 @@ async fn run_target(label: &str, url: &str, scenarios: &[&str], deadlines: Deadl
     arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));
     arguments.extend(args(["--report-dir".into(), dir.path().join("reports").into_os_string()]));
     arguments.extend(extra.iter().cloned());
-    run_harness(label, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
+    run_harness_wrapped(label, wrapper, &arguments, &dir, deadlines.budget() + Duration::from_secs(30)).await
 }
 
 /// The LMS misbehaves for [`HOSTILE`] and serves [`NORMAL`] well, in one run: the
@@ -667,15 +716,24 @@ async fn hostile_lms_mailer_drops_mid_data() {
 
 /// 300 slowloris connections on the collector, more than its 256 slots (`[limits]
 /// connections`), opened before the normal scenario's receipt is sent: that receipt must
-/// still get through (the collector stays up; slow connections beyond the cap wait).
+/// still get through (the collector closes the oldest connections without a request to
+/// make room). The hostile scenario fails: its package was never requested, while the
+/// staging server had room. Its receipt never comes either, but the collector was full
+/// while it waited, so the harness cannot tell it from one lost among the flood: that
+/// check is inconclusive, saying so, never a failure (issue 16).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_slowloris_flood_on_the_collector() {
     collector_flood(300).await;
 }
 
-/// The same with 512 connections, twice the cap.
+/// The same with 512 connections, twice the cap. It failed once the connection cap
+/// merged (ignored as "not yet understood"): mio 1.2 had lowered the listen backlog of
+/// tokio's `TcpListener::bind` from 1024 to 128, and the accept loop stopped accepting
+/// at the cap, so the 385th connection's SYN was dropped and its `connect` retried for
+/// seconds; the LMS never finished opening its flood and never sent the normal
+/// scenario's receipt, which then failed "no receipt arrived". The listeners now set
+/// their own backlog and make room by closing the oldest connection without a request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails since the connection cap merged: with 512 slowloris connections the hostile LMS's answer to the collect never arrives and its flood never opens; 300 passes; not yet understood"]
 async fn hostile_lms_slowloris_flood_of_twice_the_cap_on_the_collector() {
     collector_flood(512).await;
 }
@@ -685,10 +743,89 @@ async fn collector_flood(connections: usize) {
     let run = run_target("lms-collector-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
     let established = lms.shared.flood.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
     println!("  lms-collector-flood: {established} slowloris connections open");
-    assert!(established > 0, "the flood never opened\n{}", run.describe());
+    assert_eq!(established, connections, "the flood did not open\n{}", run.describe());
     run.assert_ended(1, DEADLINES.budget());
-    run.assert_verdict(HOSTILE, &["fail"], &["no receipt"]);
+    run.assert_verdict(HOSTILE, &["fail"], &["never requested"]);
+    let receipt = run.scenario(HOSTILE)["checks"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["requirement"] == "target.receipt.sent"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(receipt["verdict"], "inconclusive", "{receipt:#}\n{}", run.describe());
+    assert!(receipt["message"].as_str().is_some_and(|m| m.contains("the collector had all its 256")), "{receipt:#}");
     run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    assert_note(&run, "connections-queued", "collector", 1);
+}
+
+/// The run's harness note of `kind` for `party`, with at least `count`.
+fn assert_note(run: &Run, kind: &str, party: &str, count: u64) {
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    let found = notes.iter().find(|n| n["kind"] == kind && n["party"] == party);
+    let counted = found.and_then(|n| n["count"].as_u64()).unwrap_or(0);
+    assert!(counted >= count, "no {kind} note for {party} counting at least {count}: {notes:#?}\n{}", run.describe());
+}
+
+/// Issue 16: 5000 idle connections each to the staging server and the collector (they
+/// connect and never send a byte), opened by the LMS when it gets the hostile collect.
+/// The normal scenario's fetch and receipt, sent once the flood is open, must get
+/// through: the listeners close the oldest connections without a request to make room
+/// (and any that is left goes at the header-read deadline). The hostile scenario has no
+/// fetch and no receipt, while both listeners were full: inconclusive, never fail. The
+/// true counts are in the report's harness notes (thousands, however the flood's timing
+/// falls; the log once said "1 connection waited"). The harness runs under an open-file
+/// limit of 1024 (util-linux `prlimit`), a tenth of the connections the flood opens:
+/// its listeners hold at most their 256 slots each, so it never runs out (no
+/// `connections-refused` note, which an `accept` failing for lack of descriptors gives).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_lms_idle_flood_on_staging_and_collector() {
+    let lms = Lms::start(Misbehaviour::IdleFlood(5000)).await;
+    let nofile = args(["prlimit", "--nofile=1024:1024", "--"]);
+    let run = run_target_wrapped("lms-idle-flood", &nofile, &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
+    run.assert_ended(3, DEADLINES.budget());
+    run.assert_verdict(HOSTILE, &["inconclusive"], &["connection slots taken"]);
+    // It passes (about 3.5 s, alone); on two cores shared with the rest of the suite the
+    // flood may still be opening when its receipt is due: then, and only then, it is
+    // inconclusive, naming the full listener. Never a failure.
+    assert_innocent(&run, NORMAL);
+    let established = lms.shared.idle.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
+    println!("  lms-idle-flood: {established} idle connections opened");
+    // All 10 000 connect within a second alone; under load some SYNs beyond the
+    // backlog retry past the LMS's 5 s wait. Four times both caps is a flood all the same.
+    assert!(established >= 2048, "the flood did not open ({established})\n{}", run.describe());
+    assert_note(&run, "connections-queued", "collector", 1000);
+    assert_note(&run, "connections-queued", "staging", 1000);
+    let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
+    assert!(notes.iter().all(|n| n["kind"] != "connections-refused"), "out of descriptors: {notes:#?}");
+}
+
+/// Issue 16: every collect meets a flood of 300 receipts whose bodies never end, more
+/// than the collector's 256 slots. Each is inside a request, so none can be closed to
+/// make room: the scenarios' own receipts wait behind them past their deadline. Both
+/// scenarios are served correctly otherwise; neither may fail for a receipt the
+/// harness could not take: pass, or inconclusive naming the full collector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_lms_receipt_flood_on_every_collect() {
+    let lms = Lms::start(Misbehaviour::SlowReceiptFlood(300)).await;
+    let run = run_target("lms-receipt-flood", &lms.url(), &[HOSTILE, NORMAL], DEADLINES, &[]).await;
+    let established = lms.shared.slow_receipts.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
+    println!("  lms-receipt-flood: {established} endless receipts open");
+    assert_eq!(established, 300, "the flood did not open\n{}", run.describe());
+    assert!(matches!(run.code, Some(0 | 3)), "{}", run.describe());
+    run.assert_ended(run.code.unwrap_or(-1), DEADLINES.budget());
+    for id in [HOSTILE, NORMAL] {
+        assert_innocent(&run, id);
+    }
+    assert_note(&run, "connections-queued", "collector", 1);
+}
+
+/// A scenario the LMS served correctly, but during a flood: it passes (or is `info`,
+/// an optional alert that did not come in time), or is inconclusive naming the full
+/// listener; never a failure.
+fn assert_innocent(run: &Run, id: &str) {
+    run.assert_verdict(id, &["pass", "info", "inconclusive"], &["answered 0"]);
+    if run.scenario(id)["verdict"] == "inconclusive" {
+        run.assert_verdict(id, &["inconclusive"], &["had all its 256 connection slots taken"]);
+    }
 }
 
 /// Every "N ms" a text presents as waited ("within N ms", "waited N ms", "in the N ms

@@ -46,6 +46,7 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
         unowned_refusals: 0,
         background_timed_out: false,
         collect_overflow: None,
+        saturated: None,
     }
 }
 
@@ -223,6 +224,39 @@ fn a_refused_collect_of_no_scenario_is_a_harness_note() {
     assert_eq!(notes.len(), 1);
     assert_eq!((notes[0].kind.as_str(), notes[0].count, notes[0].bytes), ("collect-refused", 2, Some(2 * 417_792)));
     assert!(notes[0].message.contains("GET /pens/k"), "{}", notes[0].message);
+}
+
+/// No collect while the mock target had every slot taken: it may have been among the
+/// connections that waited or were closed to make room, so inconclusive, saying so.
+#[test]
+fn no_collect_while_the_mock_target_was_full_is_inconclusive() {
+    let mut evidence = evidence(vec![]);
+    evidence.saturated = Some(crate::evidence::Saturated {
+        listener: crate::evidence::Listener::MockTarget,
+        name: "the mock target",
+        connections: 256,
+        during: pens_mock::SaturationWindow { start: evidence.started, end: None, queued: 12, evicted: 0, refused: 0 },
+    });
+    let checks = judge_collects(
+        &evidence,
+        &ClientSettings {
+            main_requirement: &req::COLLECT_RECEIPT_PRESENT,
+            expect: &ClientExpectations::default(),
+            script: &TargetScriptSpec::default(),
+            answers_deadline: Duration::from_secs(1),
+            package_limits: pens_package::Limits::default(),
+        },
+    );
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Inconclusive);
+    assert!(
+        checks[0].message.starts_with(
+            "no collect arrived within 700 ms of triggering the publish; but the mock target \
+                                       had all its 256 connection slots taken"
+        ) && checks[0].message.contains("12 waited for a free slot, one still waiting"),
+        "{}",
+        checks[0].message
+    );
 }
 
 #[test]
