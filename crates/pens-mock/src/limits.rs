@@ -96,8 +96,9 @@ impl Default for AnswerLimits {
 /// How long a connection may take to send a request's head (the request line and
 /// headers), also while it idles between requests, and to finish a TLS handshake: a peer
 /// that dribbles its headers (slowloris) or keeps an idle connection open loses its slot
-/// after this. The default of the parties; a run sets its own from the profile
-/// (`pens_runner`, from `[deadlines] fetch`).
+/// after this (a flood of them sooner: at the cap the oldest idle connection is closed to
+/// make room). Not shorter: the deadline also closes kept-alive connections between
+/// requests, and an honest client reusing one at that moment sees its request fail.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The caps of one listener of the harness.

@@ -76,7 +76,7 @@ pub struct Limits {
     /// in the kernel's backlog instead of costing a task and buffers each, and when
     /// every slot is taken the oldest connection outside a request is closed to make
     /// room. Every connection must also send its request heads within the header-read
-    /// deadline (`[deadlines] fetch`, 1-30 s, `saturation::header_read_deadline`). What
+    /// deadline (30 s, `pens_mock::DEFAULT_HEADER_READ_TIMEOUT`). What
     /// happened at the cap is counted, per period, and judged (`evaluate::saturation`).
     pub connections: usize,
     /// The most passive FTP data listeners the staging server keeps open at once, over

@@ -8,33 +8,8 @@
 //! within the header-read deadline. What each scenario lost to a full listener is
 //! judged with the scenario (`evaluate::saturation`); this is the whole run's.
 
-use std::time::Duration;
-
 use pens_mock::Saturation;
 use pens_report::HarnessNote;
-
-use crate::Deadlines;
-
-/// The shortest and longest header-read deadline the harness gives a connection.
-const HEADER_READ_MIN: Duration = Duration::from_secs(1);
-const HEADER_READ_MAX: Duration = Duration::from_secs(30);
-
-/// How long a connection to the staging server or the collector may take to send a
-/// request head (and finish its TLS handshake), also between requests: the profile's
-/// `[deadlines] fetch`, kept between 1 s and 30 s.
-///
-/// Why the fetch deadline: it is how long the harness waits for the target's first
-/// request to the staging server after the answer, so a head that takes longer could
-/// not be judged in time anyway; and an honest client writes its request head as soon
-/// as it has connected (one segment, milliseconds even across the Internet). With the
-/// default profile that is 10 s; a profile of short deadlines makes idle connections
-/// go as fast. The bounds keep a profile's extremes sane: under 1 s a congested but
-/// honest link could be cut off, over 30 s (the previous fixed value) an idle peer
-/// holds a slot for nothing. An idle connection closed at the deadline costs an honest
-/// client nothing: its HTTP library opens a new one.
-pub(crate) fn header_read_deadline(deadlines: &Deadlines) -> Duration {
-    deadlines.fetch.clamp(HEADER_READ_MIN, HEADER_READ_MAX)
-}
 
 /// The harness notes of one listener, `party` for machines (`collector`, `staging`,
 /// `mock-target`) and `name` for people; none when nothing happened at its cap.
@@ -98,15 +73,6 @@ pub(crate) fn log(notes: &[HarnessNote]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_header_read_deadline_follows_the_fetch_deadline_within_bounds() {
-        let with_fetch = |ms| Deadlines { fetch: Duration::from_millis(ms), ..Deadlines::default() };
-        assert_eq!(header_read_deadline(&Deadlines::default()), Duration::from_secs(10));
-        assert_eq!(header_read_deadline(&with_fetch(300)), Duration::from_secs(1));
-        assert_eq!(header_read_deadline(&with_fetch(2500)), Duration::from_millis(2500));
-        assert_eq!(header_read_deadline(&with_fetch(3_600_000)), Duration::from_secs(30));
-    }
 
     #[test]
     fn every_count_becomes_a_note_with_the_true_number() {

@@ -17,7 +17,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::peers::{Answer, HttpPeer};
-use super::{MARGIN, Run, args, copy_shipped, run_harness_within};
+use super::target_mode::Deadlines;
+use super::{Run, args, copy_shipped, run_harness_within};
 use crate::cli::TempDir;
 
 /// The open-file limit of the flood case: a common default (`ulimit -n` on many
@@ -31,27 +32,6 @@ const PASSIVE_CAP: usize = 16;
 
 /// The normal scenario, served well, that must not be blamed.
 const NORMAL: &str = "elements-reordered";
-
-#[derive(Clone, Copy)]
-struct Deadlines {
-    ack: u64,
-    fetch: u64,
-    receipt: u64,
-    quiet: u64,
-}
-
-impl Deadlines {
-    fn profile(self, limits: &str) -> String {
-        format!(
-            "[claims]\nftp = \"yes\"\n\n[deadlines]\nack = {}\nfetch = {}\nreceipt = {}\nquiet = {}\n\n[limits]\n{limits}",
-            self.ack, self.fetch, self.receipt, self.quiet
-        )
-    }
-
-    fn budget(self) -> Duration {
-        Duration::from_millis(2 * (self.ack + self.fetch + self.receipt + self.quiet)) + MARGIN
-    }
-}
 
 /// What the LMS does beyond serving the preflight and [`NORMAL`] well.
 #[derive(Clone, Copy)]
@@ -266,7 +246,7 @@ async fn run_target(label: &str, lms: &Lms, scenarios: &[&str], deadlines: Deadl
     for id in scenarios {
         copy_shipped("target", id, &scenario_dir);
     }
-    let profile = dir.write("profile.toml", &deadlines.profile(limits));
+    let profile = dir.write("profile.toml", &deadlines.profile_with("ftp = \"yes\"", limits));
     let reports = dir.path().join("reports");
     *lms.shared.marker.lock().expect("marker") = reports.display().to_string();
     let mut arguments = args(["target", "--url", &lms.url(), "--jobs", "8", "--profile"]);
@@ -328,7 +308,7 @@ async fn descriptor_exhaustion_makes_the_scenario_inconclusive_and_is_noted() {
         let dir = TempDir::new("hostile-descriptors-exhausted");
         let scenario_dir = dir.path().join("target");
         copy_shipped("target", NORMAL, &scenario_dir);
-        let profile = dir.write("profile.toml", &deadlines.profile(dir_limits));
+        let profile = dir.write("profile.toml", &deadlines.profile_with("ftp = \"yes\"", dir_limits));
         let mut arguments = args(["target", "--url", &lms.url(), "--profile"]);
         arguments.push(profile.into());
         arguments.extend(args(["--scenarios".into(), scenario_dir.into_os_string()]));

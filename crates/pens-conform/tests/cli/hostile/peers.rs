@@ -629,31 +629,40 @@ impl SlowlorisFlood {
     /// Opens `connections` connections to `addr`, each with a request head begun for
     /// `path`; returns once every one is open (or refused).
     pub(crate) async fn open(addr: SocketAddr, path: &str, connections: usize) -> SlowlorisFlood {
-        let mut opening = JoinSet::new();
-        for _ in 0..connections {
-            let start = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ");
-            opening.spawn(async move {
-                let mut stream = TcpStream::connect(addr).await.ok()?;
-                stream.write_all(start.as_bytes()).await.ok()?;
-                Some(stream)
-            });
-        }
-        let mut tasks = JoinSet::new();
-        let mut established = 0;
-        while let Some(opened) = opening.join_next().await {
-            let Ok(Some(mut stream)) = opened else { continue };
-            established += 1;
-            tasks.spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    if stream.write_all(b"a").await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        let head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ");
+        let (tasks, established) = dribble(addr, &head, connections).await;
         SlowlorisFlood { tasks, established }
     }
+}
+
+/// Opens `connections` connections to `addr`, writes `start` on each, then one more
+/// byte a second for as long as the returned tasks live; returns them with how many
+/// connected, once every one is open (or refused).
+async fn dribble(addr: SocketAddr, start: &str, connections: usize) -> (JoinSet<()>, usize) {
+    let mut opening = JoinSet::new();
+    for _ in 0..connections {
+        let start = start.to_owned();
+        opening.spawn(async move {
+            let mut stream = TcpStream::connect(addr).await.ok()?;
+            stream.write_all(start.as_bytes()).await.ok()?;
+            Some(stream)
+        });
+    }
+    let mut tasks = JoinSet::new();
+    let mut established = 0;
+    while let Some(opened) = opening.join_next().await {
+        let Ok(Some(mut stream)) = opened else { continue };
+        established += 1;
+        tasks.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if stream.write_all(b"a").await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    (tasks, established)
 }
 
 impl Drop for SlowlorisFlood {
@@ -793,32 +802,11 @@ pub(crate) struct SlowReceiptFlood {
 
 impl SlowReceiptFlood {
     pub(crate) async fn open(addr: SocketAddr, path: &str, connections: usize) -> SlowReceiptFlood {
-        let mut opening = JoinSet::new();
-        for _ in 0..connections {
-            let head = format!(
-                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-                 Content-Length: 1000\r\n\r\ncommand=receipt&error=0&vendor-data="
-            );
-            opening.spawn(async move {
-                let mut stream = TcpStream::connect(addr).await.ok()?;
-                stream.write_all(head.as_bytes()).await.ok()?;
-                Some(stream)
-            });
-        }
-        let mut tasks = JoinSet::new();
-        let mut established = 0;
-        while let Some(opened) = opening.join_next().await {
-            let Ok(Some(mut stream)) = opened else { continue };
-            established += 1;
-            tasks.spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    if stream.write_all(b"a").await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: 1000\r\n\r\ncommand=receipt&error=0&vendor-data="
+        );
+        let (tasks, established) = dribble(addr, &head, connections).await;
         SlowReceiptFlood { tasks, established }
     }
 }

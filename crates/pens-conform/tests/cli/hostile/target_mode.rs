@@ -29,28 +29,31 @@ const DEADLINES: Deadlines = Deadlines { ack: 1500, fetch: 1000, receipt: 2000, 
 const HOSTILE: &str = "collect-post-valid";
 const NORMAL: &str = "elements-reordered";
 
+/// A case's deadlines (ms), written into its profile.
 #[derive(Clone, Copy)]
-struct Deadlines {
-    ack: u64,
-    fetch: u64,
-    receipt: u64,
-    quiet: u64,
+pub(super) struct Deadlines {
+    pub(super) ack: u64,
+    pub(super) fetch: u64,
+    pub(super) receipt: u64,
+    pub(super) quiet: u64,
 }
 
 impl Deadlines {
     /// The profile, claiming mailed receipts for the mail sink case.
     fn profile(self) -> String {
-        // `[limits]` (answer-bytes, header-count, header-bytes, notifications,
-        // connections, ...) belongs here once the profile parser accepts it; today it
-        // refuses the section (deny_unknown_fields), so the cases rely on its defaults.
+        self.profile_with("mailto-receipt = \"yes\"", "")
+    }
+
+    /// The profile with these `[claims]` lines and `[limits]` lines.
+    pub(super) fn profile_with(self, claims: &str, limits: &str) -> String {
         format!(
-            "[claims]\nmailto-receipt = \"yes\"\n\n[deadlines]\nack = {}\nfetch = {}\nreceipt = {}\nquiet = {}\n",
+            "[claims]\n{claims}\n\n[deadlines]\nack = {}\nfetch = {}\nreceipt = {}\nquiet = {}\n\n[limits]\n{limits}",
             self.ack, self.fetch, self.receipt, self.quiet
         )
     }
 
     /// How long a run may take: the preflight's and a scenario's waits, plus the margin.
-    fn budget(self) -> Duration {
+    pub(super) fn budget(self) -> Duration {
         Duration::from_millis(2 * (self.ack + self.fetch + self.receipt + self.quiet)) + MARGIN
     }
 }
@@ -744,7 +747,10 @@ async fn collector_flood(connections: usize) {
     let established = lms.shared.flood.lock().expect("flood").as_ref().map_or(0, |flood| flood.established);
     println!("  lms-collector-flood: {established} slowloris connections open");
     assert_eq!(established, connections, "the flood did not open\n{}", run.describe());
-    run.assert_ended(1, DEADLINES.budget());
+    // The normal scenario passes, or (when its receipt still met a full collector on two
+    // busy cores) is inconclusive naming it, and the run's exit is then 3: never a fail.
+    let innocent_inconclusive = run.scenario(NORMAL)["verdict"] == "inconclusive";
+    run.assert_ended(if innocent_inconclusive { 3 } else { 1 }, DEADLINES.budget());
     run.assert_verdict(HOSTILE, &["fail"], &["never requested"]);
     let receipt = run.scenario(HOSTILE)["checks"]
         .as_array()
@@ -753,7 +759,7 @@ async fn collector_flood(connections: usize) {
         .unwrap_or_default();
     assert_eq!(receipt["verdict"], "inconclusive", "{receipt:#}\n{}", run.describe());
     assert!(receipt["message"].as_str().is_some_and(|m| m.contains("the collector had all its 256")), "{receipt:#}");
-    run.assert_verdict(NORMAL, &["pass"], &["answered 0"]);
+    assert_innocent(&run, NORMAL);
     assert_note(&run, "connections-queued", "collector", 1);
 }
 

@@ -251,8 +251,8 @@ fn no_collect_while_the_mock_target_was_full_is_inconclusive() {
     assert_eq!(checks[0].verdict, Verdict::Inconclusive);
     assert!(
         checks[0].message.starts_with(
-            "no collect arrived within 700 ms of triggering the publish; but the mock target \
-                                       had all its 256 connection slots taken"
+            "no collect arrived within 700 ms of triggering the publish (the collect deadline is 700 ms); but the \
+             mock target had all its 256 connection slots taken"
         ) && checks[0].message.contains("12 waited for a free slot, one still waiting"),
         "{}",
         checks[0].message
