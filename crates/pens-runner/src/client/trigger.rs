@@ -302,6 +302,10 @@ mod tests {
         }
     }
 
+    /// Held by every test that starts a trigger: `end_trigger_groups` ends every live
+    /// group of the process, so a test calling it would end another test's trigger.
+    static TRIGGERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     /// Waits, at most 10 s, until `done` holds; says whether it did.
     async fn within_10_s(mut done: impl FnMut() -> bool) -> bool {
         let deadline = Instant::now() + std::time::Duration::from_secs(10);
@@ -333,6 +337,7 @@ mod tests {
     /// hides: a tool may print the URL it published to, password included.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_trigger_note_hides_the_secrets_the_tool_printed() {
+        let _alone = TRIGGERS.lock().await;
         let command = "echo 'POST http://bob:pw0rd-1@lms/pens token=t0k3n'; echo 'API_TOKEN=s3cr3t' >&2; exit 1";
         let call = TriggerCall { target_url: "http://127.0.0.1:9/pens/x".into(), scenario_id: "x".into(), copy: 1 };
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
@@ -351,6 +356,7 @@ mod tests {
     /// would run on for five minutes: finishing the trigger ends its whole group.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn finishing_a_trigger_ends_what_it_left_running() {
+        let _alone = TRIGGERS.lock().await;
         let (running, pidfile, pid) = start_with_grandchild("finish").await;
         assert_eq!(running.finish(true).await, None);
         assert!(within_10_s(|| gone(&pid)).await, "the tool {pid} outlived its trigger");
@@ -361,6 +367,7 @@ mod tests {
     /// trigger has been finished.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ending_every_group_ends_a_trigger_still_running() {
+        let _alone = TRIGGERS.lock().await;
         let (running, pidfile, pid) = start_with_grandchild("signal").await;
         super::super::process_group::end_trigger_groups(std::time::Duration::from_secs(2)).await;
         assert!(within_10_s(|| gone(&pid)).await, "the tool {pid} outlived the run");
