@@ -1,4 +1,4 @@
-//! `pens-conform serve target`: the reference target on its own, until Ctrl-C.
+//! `pens-conform serve target`: the reference target on its own, until Ctrl-C, SIGTERM or SIGHUP.
 
 use anyhow::Context;
 use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
@@ -39,6 +39,9 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // SIGTERM (a service manager, `timeout`) and SIGHUP stop it as Ctrl-C does: a
+        // clean end, exit 0, rather than 143 or 129.
+        let mut stop_signals = crate::signals::StopSignals::install()?;
         // Its error names the address already.
         let target = ReferenceTarget::start(args.listen, options.build())?;
         output::line(format!("reference target listening: {}", target.url()))?;
@@ -47,7 +50,7 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
             output::line(format!("seeded defect: {} ({})", defect.name(), defect.description()))?;
         }
         output::line("press Ctrl-C to stop")?;
-        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        stop_signals.received().await;
         Ok(exit::SUCCESS)
     })
 }

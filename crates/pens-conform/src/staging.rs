@@ -57,6 +57,10 @@ pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
 
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // SIGTERM (a service manager, `timeout`) and SIGHUP stop it as Ctrl-C does: a
+        // clean end, exit 0, rather than 143 or 129. Installed first, so that one sent
+        // as soon as it listens is caught.
+        let mut stop_signals = crate::signals::StopSignals::install()?;
         let advertise = args.advertise_host.as_deref().unwrap_or("");
         let server = StagingServer::start_with(args.listen, advertise, &ca, pens_mock::ListenerLimits::default())
             .await
@@ -74,7 +78,7 @@ pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
             output::line(format!("ca     {}", dir.join("ca.pem").display()))?;
         }
         output::line("press Ctrl-C to stop")?;
-        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        stop_signals.received().await;
         drop(server);
         Ok(exit::SUCCESS)
     })

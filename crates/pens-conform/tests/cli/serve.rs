@@ -154,3 +154,29 @@ fn serve_target_refuses_zero_connections_and_an_unreadable_package_limit() {
         assert!(output.stdout.is_empty(), "it never listened: {output:?}");
     }
 }
+
+/// SIGTERM (a service manager, `timeout`, `docker stop`) ends `serve target` as Ctrl-C
+/// does: exit 0, not 143.
+#[test]
+fn serve_target_stops_on_sigterm_with_exit_0() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .args(["serve", "target", "--listen", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let lines = super::stdout_lines(&mut child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = lines.recv_timeout(left).expect("a \"press Ctrl-C to stop\" line within 20 s");
+        if line == "press Ctrl-C to stop" {
+            break;
+        }
+    }
+    let (output, stopped_in) = super::stop_with(child, "TERM");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stopped_in < std::time::Duration::from_secs(10), "took {stopped_in:?} to stop after SIGTERM");
+}

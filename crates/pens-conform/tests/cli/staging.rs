@@ -52,10 +52,15 @@ impl ServedStaging {
     }
 
     /// Sends SIGINT, as Ctrl-C does, and returns the exit status.
-    fn interrupt(mut self) -> Option<i32> {
+    fn interrupt(self) -> Option<i32> {
+        self.stop_with("INT")
+    }
+
+    /// Sends the signal named `signal` (`INT`, `TERM`, `HUP`) and returns the exit status.
+    fn stop_with(mut self, signal: &str) -> Option<i32> {
         let child = self.child.take().expect("running");
-        let (output, stopped_in) = super::interrupt(child);
-        assert!(stopped_in < Duration::from_secs(10), "serve staging took {stopped_in:?} to stop after SIGINT");
+        let (output, stopped_in) = super::stop_with(child, signal);
+        assert!(stopped_in < Duration::from_secs(10), "serve staging took {stopped_in:?} to stop after SIG{signal}");
         output.status.code()
     }
 }
@@ -134,6 +139,16 @@ fn a_package_grown_to_5_mib_is_served_whole_over_http_and_https_until_ctrl_c() {
     assert!(over_tls == body, "HTTPS served other bytes than HTTP");
 
     assert_eq!(served.interrupt(), Some(0));
+}
+
+/// SIGTERM (a service manager, `timeout`) and SIGHUP end it as Ctrl-C does: exit 0, not
+/// 143 or 129.
+#[test]
+fn sigterm_and_sighup_stop_it_as_ctrl_c_does() {
+    for signal in ["TERM", "HUP"] {
+        let served = ServedStaging::start(&[], &[]);
+        assert_eq!(served.stop_with(signal), Some(0), "after SIG{signal}");
+    }
 }
 
 #[test]
