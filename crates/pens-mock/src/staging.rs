@@ -40,6 +40,7 @@ use crate::package_body::PackageBody;
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, Scheme, ServerTask};
 use crate::tls::RunCa;
+use crate::unsolicited::{KnownKeys, Unsolicited};
 
 pub use self::ftp::FtpLoginFailure;
 
@@ -395,6 +396,8 @@ impl StagingServer {
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
+            known: KnownKeys::default(),
+            unsolicited: Unsolicited::default(),
         });
         let passive = ftp::PassiveListeners::new(passive_listeners);
         let connections = limits.connections;
@@ -518,6 +521,7 @@ impl StagingServer {
                 None
             }
         };
+        self.shared.known.insert(key);
         self.shared.plans().insert(key.to_owned(), Staged { plan, served, silence, hold });
         StagedPackage {
             http_url: format!("{}{path}", self.shared.http_base),
@@ -552,6 +556,12 @@ impl StagingServer {
     /// after this; `sink` runs on the server's tasks, so it must be quick.
     pub fn divert_events(&self, sink: impl Fn(StagingEvent) + Send + Sync + 'static) {
         self.shared.log.divert(Arc::new(sink));
+    }
+
+    /// HTTP(S) requests under keys never staged, counted rather than recorded (see
+    /// [`crate::unsolicited`]); `None` when none came.
+    pub fn unsolicited(&self) -> Option<crate::UnsolicitedCount> {
+        self.shared.unsolicited.snapshot()
     }
 
     /// Every request recorded for `key`, in the order their answers ended.
@@ -609,6 +619,10 @@ struct Shared {
     log: EventLog<StagingEvent>,
     tls_failures: server::TlsFailures,
     login_failures: ftp::LoginFailures,
+    /// Every key ever staged: an HTTP request under any other is no scenario's.
+    known: KnownKeys,
+    /// HTTP requests under keys never staged: counted, not recorded.
+    unsolicited: Unsolicited,
 }
 
 impl Shared {
@@ -713,6 +727,20 @@ async fn handle(State(shared): State<Arc<Shared>>, scheme: axum::Extension<Schem
     let query = request.uri().query().map(str::to_owned);
     let segments = segments_after(&path, STAGING_PREFIX).unwrap_or_default();
     let key = segments.first().cloned().unwrap_or_default();
+    if !shared.known.contains(&key) {
+        // A key never staged is no scenario's, and the peer chooses it: counted, not
+        // recorded, so that a flood of invented paths costs no memory (a key staged
+        // once keeps recording, unstaged or not: a late fetch is its scenario's evidence).
+        let example = match &query {
+            Some(query) => format!("{path}?{query}"),
+            None => path.clone(),
+        };
+        shared.unsolicited.record(&example, example.len() as u64);
+        let mut response = Response::new(Body::from("nothing is staged here\n"));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        return response;
+    }
     let staged = shared.plans().get(&key).cloned();
     let hold = staged.as_ref().and_then(|s| s.hold.clone());
     let required = staged.as_ref().and_then(|s| s.plan.credentials.as_ref());
@@ -980,6 +1008,8 @@ mod tests {
             log: EventLog::new(),
             tls_failures: Arc::default(),
             login_failures: ftp::LoginFailures::default(),
+            known: KnownKeys::default(),
+            unsolicited: Unsolicited::default(),
         })
     }
 

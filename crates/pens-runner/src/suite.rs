@@ -242,6 +242,7 @@ pub async fn run_target_suite(
     let passive = (staging.passive_listeners_capped(), options.limits.passive_listeners);
     report.harness_notes.extend(descriptors::notes(clock, Some(passive)));
     report.harness_notes.extend(crate::unsolicited::collector_notes(&shared.parties.collector));
+    report.harness_notes.extend(crate::unsolicited::staging_note(shared.parties.staging.unsolicited()));
     Ok(RunOutput { report, ca_pem })
 }
 

@@ -39,6 +39,18 @@ pub(crate) fn collector_notes(collector: &Collector) -> Vec<HarnessNote> {
     notes
 }
 
+/// The note of target mode's staging server: HTTP(S) requests under keys never staged.
+pub(crate) fn staging_note(requests: Option<UnsolicitedCount>) -> Option<HarnessNote> {
+    let requests = requests?;
+    let message = format!(
+        "{} arrived at staging paths under keys no scenario staged ({}); each was answered 404 and counted, not \
+         recorded, and judges no scenario",
+        counted(requests.count, "request"),
+        examples(&requests),
+    );
+    Some(note("staging", &requests, message))
+}
+
 /// The note of client mode's mock target: collects of no scenario in progress.
 pub(crate) fn mock_target_note(collects: Option<UnsolicitedCount>) -> Option<HarnessNote> {
     let collects = collects?;

@@ -338,18 +338,31 @@ async fn the_redirected_path_of_a_plan_without_redirect_is_not_found() {
     assert_eq!(setup.client().get(&other_file).send().await.unwrap().status(), 404);
 }
 
+/// A key no scenario staged is the peer's choice: its requests are answered 404 and
+/// counted, never recorded, so that a flood of invented paths costs no memory. A key
+/// staged once keeps recording after it is unstaged: a late fetch is its scenario's.
 #[tokio::test]
-async fn unknown_keys_and_paths_are_answered_404_and_recorded() {
+async fn unknown_keys_and_paths_are_answered_404_and_counted_not_recorded() {
     let setup = setup().await;
     let client = setup.client();
     let base = setup.staging.http_base();
-    assert_eq!(client.get(format!("{base}/s/nobody/course.zip")).send().await.unwrap().status(), 404);
-    assert_eq!(client.get(format!("{base}/favicon.ico")).send().await.unwrap().status(), 404);
+    assert_eq!(setup.staging.unsolicited(), None);
+    for n in 0..50 {
+        assert_eq!(client.get(format!("{base}/s/nobody-{n}/course.zip")).send().await.unwrap().status(), 404);
+    }
+    assert_eq!(client.get(format!("{base}/favicon.ico?x=1")).send().await.unwrap().status(), 404);
+    assert!(setup.staging.all_events().is_empty(), "{:?}", setup.staging.all_events());
+    let counted = setup.staging.unsolicited().expect("counted");
+    assert_eq!(counted.count, 51);
+    assert_eq!(counted.examples.len(), pens_mock::MAX_UNSOLICITED_EXAMPLES);
+    assert_eq!(counted.examples[0], "/s/nobody-0/course.zip");
 
-    let event = setup.event("nobody", |_| true).await;
-    assert_eq!((event.status, event.path.as_str()), (404, "/s/nobody/course.zip"));
-    let stray = setup.event("", |_| true).await;
-    assert_eq!(stray.path, "/favicon.ico");
+    let staged = setup.staging.stage("once", StagingPlan::new("course.zip", package()));
+    setup.staging.unstage("once");
+    assert_eq!(client.get(&staged.http_url).send().await.unwrap().status(), 404);
+    let event = setup.event("once", |_| true).await;
+    assert_eq!((event.status, event.path.as_str()), (404, "/s/once/course.zip"));
+    assert_eq!(setup.staging.unsolicited().expect("counted").count, 51);
 }
 
 #[tokio::test]
