@@ -64,6 +64,14 @@ pub fn decode_multipart(content_type: &str, body: &[u8]) -> DecodedForm {
 }
 
 fn multipart_fields(content_type: &str, body: &[u8], pairs: &mut Vec<(String, String)>) -> Result<(), String> {
+    multipart_raw_fields(content_type, body, &mut |name, value| {
+        pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
+    })
+}
+
+/// Each field of a multipart body as multer reads it, its value's bytes as sent, handed
+/// to `each` in order; `Err` when the body cannot be read to its end.
+fn multipart_raw_fields(content_type: &str, body: &[u8], each: &mut dyn FnMut(String, Bytes)) -> Result<(), String> {
     let boundary = multer::parse_boundary(content_type).map_err(|error| error.to_string())?;
     let bytes = Bytes::copy_from_slice(body);
     let stream = futures_util::stream::once(async move { Ok::<Bytes, Infallible>(bytes) });
@@ -76,7 +84,7 @@ fn multipart_fields(content_type: &str, body: &[u8], pairs: &mut Vec<(String, St
         let Some(field) = field else { return Ok(()) };
         let name = field.name().unwrap_or_default().to_owned();
         let value = field.bytes().now_or_never().ok_or_else(incomplete)?.map_err(|e| e.to_string())?;
-        pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
+        each(name, value);
     }
 }
 
@@ -117,6 +125,56 @@ pub fn redact_multipart(content_type: &str, body: &[u8]) -> Vec<u8> {
     let Ok(boundary) = multer::parse_boundary(content_type) else {
         return body.to_vec();
     };
+    // Whether a field is secret, and where its value is, follow the decoder
+    // ([`decode_body`], multer): a head it reads otherwise than a line scan would (two
+    // `Content-Disposition` lines, an unterminated quote, a delimiter not at a line's
+    // start) must neither keep a secret the decoder shows nor hide a value it shows as
+    // another field's. Each value it read is found again, in order, between the blank
+    // line that ends its head and the CR LF before the next delimiter.
+    let mut fields = Vec::new();
+    let read = multipart_raw_fields(content_type, body, &mut |name, value| fields.push((name, value)));
+    let next_delimiter = format!("\r\n--{boundary}").into_bytes();
+    let mut secret_values = Vec::new();
+    let mut cursor = 0;
+    let mut located = true;
+    for (name, value) in &fields {
+        let pattern = [&b"\r\n\r\n"[..], value, &next_delimiter].concat();
+        let Some(at) = find_from(body, &pattern, cursor) else {
+            located = false;
+            break;
+        };
+        let (start, end) = (at + 4, at + 4 + value.len());
+        if is_secret_name(name) {
+            secret_values.push((start, end));
+        }
+        cursor = end;
+    }
+    if read.is_ok() && located {
+        let mut out = Vec::with_capacity(body.len());
+        let mut from = 0;
+        for (start, end) in secret_values {
+            out.extend_from_slice(&body[from..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            from = end;
+        }
+        out.extend_from_slice(&body[from..]);
+        return out;
+    }
+    // A body the decoder cannot read to its end, or whose fields are not found again:
+    // the line scan, and every secret value the decoder did read hidden wherever it
+    // stands, so that no reading of the body shows one.
+    let mut out = redact_by_line_scan(&boundary, body);
+    for (name, value) in &fields {
+        if is_secret_name(name) && !value.is_empty() {
+            out = replace_all(&out, value, REDACTED.as_bytes());
+        }
+    }
+    out
+}
+
+/// The value of each part whose `Content-Disposition` names a secret, replaced, the
+/// parts found by their delimiters at the start of a line (RFC 2046 §5.1.1).
+fn redact_by_line_scan(boundary: &str, body: &[u8]) -> Vec<u8> {
     let delimiter = format!("--{boundary}").into_bytes();
     // A delimiter starts the body or follows a CR LF (RFC 2046 §5.1.1); `--boundary`
     // inside a value is part of the value.
@@ -146,6 +204,25 @@ pub fn redact_multipart(content_type: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where `needle` first stands in `haystack` at or after `from`, in linear time (a
+/// peer chooses both: a naive search of a 1 MiB value would be quadratic).
+fn find_from(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|at| at + from)
+}
+
+/// `haystack` with every `needle` replaced by `with`.
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut from = 0;
+    for at in find_all(haystack, needle) {
+        out.extend_from_slice(&haystack[from..at]);
+        out.extend_from_slice(with);
+        from = at + needle.len();
+    }
+    out.extend_from_slice(&haystack[from..]);
+    out
+}
+
 /// The `name` parameter of a part's `Content-Disposition` header.
 fn field_name(head: &str) -> Option<String> {
     let line = head.lines().find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))?;
@@ -157,17 +234,7 @@ fn field_name(head: &str) -> Option<String> {
 
 /// Where `needle` (not empty) starts in `haystack`, each occurrence after the last.
 fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while at + needle.len() <= haystack.len() {
-        if haystack[at..].starts_with(needle) {
-            found.push(at);
-            at += needle.len();
-        } else {
-            at += 1;
-        }
-    }
-    found
+    memchr::memmem::find_iter(haystack, needle).collect()
 }
 
 #[cfg(test)]
@@ -183,6 +250,29 @@ mod tests {
         }
         body.push_str("--b--\r\n");
         body
+    }
+
+    /// Found by the `multipart` fuzz target: a part head the decoder reads otherwise
+    /// than a line scan. The decoder's reading decides, so a secret it shows is hidden
+    /// and a value it shows as another field's is kept.
+    #[test]
+    fn a_secret_is_hidden_as_the_decoder_reads_the_part_head() {
+        // Two Content-Disposition lines, the first with an unterminated quote.
+        let body = "--b\r\nContent-Disposition: form-data; name=\"command\r\nContent-Disposition: form-data; \
+                    name=\"package-url-password\"\r\n\r\ns3cret\r\n--b--\r\n";
+        let decoded = decode_body(Some(TYPE), body.as_bytes());
+        let redacted = redact_multipart(TYPE, body.as_bytes());
+        let again = decode_body(Some(TYPE), &redacted);
+        for ((name, _), (name_again, value_again)) in decoded.pairs.iter().zip(&again.pairs) {
+            assert_eq!(name, name_again);
+            if is_secret_name(name) {
+                assert_eq!(value_again, REDACTED, "{}", String::from_utf8_lossy(&redacted));
+            }
+        }
+        assert!(
+            !String::from_utf8_lossy(&redacted).contains("s3cret")
+                || decoded.pairs.iter().all(|(n, _)| !is_secret_name(n))
+        );
     }
 
     #[test]
