@@ -655,7 +655,13 @@ async fn hostile_tool_idle_flood_on_the_mock_target() {
     if run.scenario(id)["verdict"] == "inconclusive" {
         run.assert_verdict(id, &["inconclusive"], &["the mock target had all its 256 connection slots taken"]);
     }
-    run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+    // The normal scenario runs beside it and meets the same full listener: the same
+    // two outcomes, never a failure.
+    if run.scenario(NORMAL)["verdict"] == "inconclusive" {
+        run.assert_verdict(NORMAL, &["inconclusive"], &["the mock target had all its 256 connection slots taken"]);
+    } else {
+        run.assert_verdict(NORMAL, &["pass"], &["error=0"]);
+    }
     let notes = run.report["harness_notes"].as_array().cloned().unwrap_or_default();
     let queued = notes.iter().find(|n| n["kind"] == "connections-queued" && n["party"] == "mock-target");
     assert!(queued.and_then(|n| n["count"].as_u64()).is_some_and(|c| c >= 1000), "{notes:#?}");
