@@ -5,6 +5,7 @@
 //! forgery probe.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use pens_mock::{Collector, CollectorOptions, InternalService, RunCa, StagingServer};
 
@@ -54,15 +55,20 @@ impl Parties {
         Ok(Parties { ca, staging, collector, internal })
     }
 
-    /// The run-wide account of the listeners' connection caps (queued, refused, idle
-    /// connections closed), logged as warnings and returned for the report's harness
-    /// notes.
-    pub(crate) fn harness_notes(&self) -> Vec<pens_report::HarnessNote> {
+    /// Everything the run's parties met, for the report's harness notes: the listeners'
+    /// connection caps (queued, refused, idle connections closed; also logged as
+    /// warnings), file descriptors that ran out since `since` and capped FTP passive
+    /// listeners (of `passive_cap`), and traffic to keys of no scenario.
+    pub(crate) fn harness_notes(&self, since: Instant, passive_cap: usize) -> Vec<pens_report::HarnessNote> {
         let [http, https] = self.staging.saturation();
         let mut notes = crate::saturation::notes("collector", "the collector", &self.collector.saturation());
         notes.extend(crate::saturation::notes("staging", "the staging server (http)", &http));
         notes.extend(crate::saturation::notes("staging", "the staging server (https)", &https));
         crate::saturation::log(&notes);
+        let passive = (self.staging.passive_listeners_capped(), passive_cap);
+        notes.extend(crate::descriptors::notes(since, Some(passive)));
+        notes.extend(crate::unsolicited::collector_notes(&self.collector));
+        notes.extend(crate::unsolicited::staging_note(self.staging.unsolicited()));
         notes
     }
 }

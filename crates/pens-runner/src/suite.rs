@@ -237,12 +237,7 @@ pub async fn run_target_suite(
         observed,
     };
     let mut report = finish_report("target", &options.harness_version, started_at, clock, target, aborted, results);
-    report.harness_notes.extend(shared.parties.harness_notes());
-    let staging = &shared.parties.staging;
-    let passive = (staging.passive_listeners_capped(), options.limits.passive_listeners);
-    report.harness_notes.extend(descriptors::notes(clock, Some(passive)));
-    report.harness_notes.extend(crate::unsolicited::collector_notes(&shared.parties.collector));
-    report.harness_notes.extend(crate::unsolicited::staging_note(shared.parties.staging.unsolicited()));
+    report.harness_notes.extend(shared.parties.harness_notes(clock, options.limits.passive_listeners));
     Ok(RunOutput { report, ca_pem })
 }
 

@@ -102,16 +102,8 @@ fn a_package_id_valid_by_rfc_2396_but_not_by_a_browser_passes() {
 
 #[test]
 fn no_collect_is_a_failure_naming_the_deadline() {
-    let checks = judge_collects(
-        &evidence(vec![]),
-        &ClientSettings {
-            main_requirement: &req::COLLECT_RECEIPT_PRESENT,
-            expect: &ClientExpectations::default(),
-            script: &TargetScriptSpec::default(),
-            answers_deadline: Duration::from_secs(1),
-            package_limits: pens_package::Limits::default(),
-        },
-    );
+    let checks =
+        judge_collects(&evidence(vec![]), &settings(&ClientExpectations::default(), &TargetScriptSpec::default()));
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].verdict, Verdict::Fail);
     assert_eq!(
@@ -237,16 +229,7 @@ fn no_collect_while_the_mock_target_was_full_is_inconclusive() {
         connections: 256,
         during: pens_mock::SaturationWindow { start: evidence.started, end: None, queued: 12, evicted: 0, refused: 0 },
     });
-    let checks = judge_collects(
-        &evidence,
-        &ClientSettings {
-            main_requirement: &req::COLLECT_RECEIPT_PRESENT,
-            expect: &ClientExpectations::default(),
-            script: &TargetScriptSpec::default(),
-            answers_deadline: Duration::from_secs(1),
-            package_limits: pens_package::Limits::default(),
-        },
-    );
+    let checks = judge_collects(&evidence, &settings(&ClientExpectations::default(), &TargetScriptSpec::default()));
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].verdict, Verdict::Inconclusive);
     assert!(
