@@ -46,7 +46,7 @@ impl Cause<'_> {
         let mut variants: Vec<Cause<'a>> = Vec::new();
         for scenario in report.scenarios.iter().filter(|s| self.scenarios.contains(&s.id.as_str())) {
             for check in scenario.checks.iter().filter(|c| same_cause(c, self.check)) {
-                let index = match variants.iter().position(|v| v.check == check) {
+                let index = match variants.iter().position(|v| same_evidence(v.check, check)) {
                     Some(index) => index,
                     None => {
                         variants.push(Cause { check, scenarios: Vec::new() });
@@ -119,6 +119,13 @@ pub fn same_cause(a: &CheckResult, b: &CheckResult) -> bool {
     a.verdict == b.verdict && a.requirement == b.requirement && a.section == b.section && a.message == b.message
 }
 
+/// Whether two checks are the same finding with the same evidence (expected, actual,
+/// diff). Where in its scenario file each stands is no part of it: every scenario has a
+/// file of its own, and an LF-only answer is the same evidence in all of them.
+pub fn same_evidence(a: &CheckResult, b: &CheckResult) -> bool {
+    same_cause(a, b) && a.expected == b.expected && a.actual == b.actual && a.diff == b.diff
+}
+
 /// The check that best explains `scenario`'s verdict, among its checks with that
 /// verdict, ranked by:
 ///
@@ -170,6 +177,7 @@ mod tests {
             expected: None,
             actual: None,
             diff: None,
+            location: None,
         }
     }
 

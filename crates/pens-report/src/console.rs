@@ -16,7 +16,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::baseline::BaselineOutcome;
-use crate::causes::{Cause, group_causes, same_cause};
+use crate::causes::{Cause, group_causes, same_cause, same_evidence};
 use crate::model::{CheckResult, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
@@ -198,7 +198,9 @@ fn render_harness_notes(out: &mut String, report: &RunReport) {
 /// [`MAX_CAUSE_IDS`], wrapped; an expected failure marked).
 fn render_cause(out: &mut String, report: &RunReport, number: usize, cause: &Cause<'_>, color: bool) {
     let _ = write!(out, "\n#{number} ");
-    render_check(out, cause.check, "", color);
+    // A shared finding stands in several files: each scenario's own lines are in
+    // report.html and report.json, so no one location is shown for all of them.
+    render_check(out, cause.check, "", color, false);
     let expected = |id: &str| report.scenarios.iter().any(|s| s.id == id && s.expected_failure.is_some());
     let mut ids: Vec<String> = cause
         .scenarios
@@ -273,7 +275,7 @@ fn only_shared_line(scenario: &ScenarioResult, shared: &[&Cause<'_>], color: boo
     let mut numbers: Vec<String> = Vec::new();
     for check in &scenario.checks {
         if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
-            let own = if scenario.checks.iter().any(|c| c == shared[i].check) { "" } else { " (other evidence)" };
+            let own = if scenario.checks.iter().any(|c| same_evidence(c, shared[i].check)) { "" } else { " (other evidence)" };
             let label = format!("#{}{own}", i + 1);
             if !numbers.contains(&label) {
                 numbers.push(label);
@@ -310,11 +312,11 @@ fn render_scenario(
     for check in &scenario.checks {
         if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
             match also.iter_mut().find(|(j, _)| *j == i) {
-                Some((_, same)) => *same |= check == shared[i].check,
-                None => also.push((i, check == shared[i].check)),
+                Some((_, same)) => *same |= same_evidence(check, shared[i].check),
+                None => also.push((i, same_evidence(check, shared[i].check))),
             }
         } else if check.verdict >= min || options.verbosity == Verbosity::Verbose {
-            render_check(out, check, "  ", color);
+            render_check(out, check, "  ", color, true);
         }
     }
     if !also.is_empty() {
@@ -335,9 +337,10 @@ fn render_scenario(
     }
 }
 
-/// A check in full: verdict, requirement, section, message, then expected, actual and
-/// diff, indented under it.
-fn render_check(out: &mut String, check: &CheckResult, indent: &str, color: bool) {
+/// A check in full: verdict, requirement, section, message, then (with `located`) the
+/// scenario line it judges as rustc points at one (`--> file:line:col`), expected,
+/// actual and diff, indented under it.
+fn render_check(out: &mut String, check: &CheckResult, indent: &str, color: bool, located: bool) {
     let _ = writeln!(
         out,
         "{indent}{} [{}] ({}) {}",
@@ -346,6 +349,9 @@ fn render_check(out: &mut String, check: &CheckResult, indent: &str, color: bool
         check.section,
         check.message
     );
+    if let Some(location) = check.location.as_ref().filter(|_| located) {
+        let _ = writeln!(out, "{indent}      --> {location}");
+    }
     if let Some(expected) = &check.expected {
         let _ = writeln!(out, "{indent}      expected: {expected}");
     }
@@ -395,6 +401,7 @@ pub(crate) mod tests {
             expected: Some("CR LF line ends".into()),
             actual: Some("LF".into()),
             diff: Some(LF_DIFF.into()),
+            location: None,
         }
     }
 
@@ -407,6 +414,7 @@ pub(crate) mod tests {
             expected: Some("a refusal".into()),
             actual: Some("error=0".into()),
             diff: None,
+            location: None,
         }
     }
 

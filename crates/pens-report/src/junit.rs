@@ -17,7 +17,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::causes::{Cause, group_causes, headline_check};
-use crate::model::{RunReport, ScenarioResult};
+use crate::model::{CheckResult, RunReport, ScenarioResult};
 use crate::verdict::Verdict;
 
 /// Why the JUnit document could not be written.
@@ -90,6 +90,7 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
         let mut details: Vec<String> = scenario.note.iter().map(|note| format!("note: {note}")).collect();
         details.extend(ordered.map(|c| {
             let mut line = format!("{} [{}] ({}) {}", c.verdict, c.requirement, c.section, c.message);
+            line.push_str(&located(c));
             if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
                 line.push_str(&format!("\n  expected: {expected}\n  actual:   {actual}"));
             }
@@ -112,6 +113,11 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
     for section in sections {
         case.add_property(Property::new("section", section));
     }
+    // The scenario line behind the headline finding, for CI servers that show
+    // properties but not the failure's text.
+    if let Some(location) = headline.and_then(|check| check.location.as_ref()) {
+        case.add_property(Property::new("location", location.to_string()));
+    }
     case.add_property(Property::new("verdict", scenario.verdict.name()));
     case.add_property(Property::new("title", scenario.title.as_str()));
     if let Some(expected) = &scenario.expected_failure {
@@ -130,12 +136,18 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
                     .checks
                     .iter()
                     .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
-                    .map(|c| format!("{} [{}] {}", c.verdict, c.requirement, c.message)),
+                    .map(|c| format!("{} [{}] {}{}", c.verdict, c.requirement, c.message, located(c))),
             )
             .collect();
         case.set_system_out(notes.join("\n"));
     }
     case
+}
+
+/// The scenario line a check judges, as its own line under it (`  --> file:line:col`),
+/// or nothing for a check of no scenario line.
+fn located(check: &CheckResult) -> String {
+    check.location.as_ref().map(|location| format!("\n  --> {location}")).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod fixture;
 mod html;
 mod junit;
 mod load;
+mod location;
 mod markdown;
 mod merge;
 mod model;
@@ -31,7 +32,7 @@ mod text;
 mod verdict;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BaselineOutcome, ExpectedFailure, Position};
-pub use causes::{Cause, group_causes, headline_check, same_cause};
+pub use causes::{Cause, group_causes, headline_check, same_cause, same_evidence};
 pub use console::{
     ConsoleOptions, Verbosity, render_console, render_console_with, render_scenario_line, render_scenario_line_with,
 };
@@ -43,6 +44,7 @@ pub use load::{
     LOAD_FORMAT_VERSION, LatencySummary, LoadLatencies, LoadReport, MISSING_ERROR, NO_ANSWER, UNREADABLE,
     render_load_table,
 };
+pub use location::Location;
 pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{

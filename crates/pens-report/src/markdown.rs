@@ -220,9 +220,13 @@ fn longest_backtick_run(text: &str) -> usize {
 fn worst_check_text(scenario: &ScenarioResult, causes: &[Cause<'_>], shared: &[&Cause<'_>]) -> String {
     let headline: Option<&CheckResult> = headline_check(scenario, causes)
         .or_else(|| scenario.checks.iter().filter(|c| c.verdict > Verdict::Pass).max_by_key(|c| c.verdict));
-    let check = headline.map(|check| match shared.iter().position(|cause| same_cause(cause.check, check)) {
-        Some(i) => format!("{} ({}): shared finding {} above", check.requirement, check.section, i + 1),
-        None => format!("{} ({}): {}", check.requirement, check.section, check.message),
+    let check = headline.map(|check| {
+        // Where the scenario says what this check judges: `file:line:col`.
+        let at = check.location.as_ref().map(|location| format!(" at {location}")).unwrap_or_default();
+        match shared.iter().position(|cause| same_cause(cause.check, check)) {
+            Some(i) => format!("{} ({}){at}: shared finding {} above", check.requirement, check.section, i + 1),
+            None => format!("{} ({}){at}: {}", check.requirement, check.section, check.message),
+        }
     });
     match (&scenario.note, check) {
         (Some(note), Some(check)) => format!("note: {note}; {check}"),
@@ -301,6 +305,7 @@ mod tests {
             expected: None,
             actual: None,
             diff: None,
+            location: None,
         }
     }
 

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::{BaselineOutcome, ExpectedFailure};
+use crate::location::Location;
 use crate::verdict::Verdict;
 
 /// Version of the JSON report format.
@@ -365,6 +366,12 @@ pub struct CheckResult {
     /// backslash doubled (`\\`) so the two cannot be confused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// The scenario line the check judges (`file:line:col` when shown): the expectation's
+    /// own key, or what implied the check (the `[collect]` table, the scenario's first
+    /// line). Absent on a check of no scenario file and in reports written before
+    /// checks kept their place (they still load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 impl CheckResult {
@@ -378,6 +385,7 @@ impl CheckResult {
             expected: None,
             actual: None,
             diff: None,
+            location: None,
         }
     }
 
@@ -397,6 +405,12 @@ impl CheckResult {
     pub fn expected_actual(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
         self.expected = Some(expected.into());
         self.actual = Some(actual.into());
+        self
+    }
+
+    /// Places the check at a scenario line.
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
         self
     }
 

@@ -150,14 +150,16 @@ pub(crate) fn collect_spec(scenario: &Scenario, context: &dyn TemplateContext) -
 /// When no section anywhere mentions the response, it is still judged: the code
 /// pens-proto expects, strict format (docs/target-mode.md).
 pub(crate) fn expectations(scenario: &Scenario, context: &dyn TemplateContext) -> Expectations {
-    let mut common = expect_set(&scenario.expect, context);
+    let main = scenario.requirements.first().map_or(&pens_proto::req::TARGET_ACCEPTS_POST, |r| r.value);
+    let located = |expect: &ScenarioExpectations| ExpectSet {
+        at: crate::location::target_set(&scenario.source, expect, main),
+        ..expect_set(expect, context)
+    };
+    let mut common = located(&scenario.expect);
     if !scenario.has_explicit_response() {
         common.response = Some(ResponseExpect::default());
     }
-    Expectations {
-        common,
-        any_of: scenario.any_of.iter().map(|alternative| expect_set(&alternative.value, context)).collect(),
-    }
+    Expectations { common, any_of: scenario.any_of.iter().map(|alternative| located(&alternative.value)).collect() }
 }
 
 fn codes(list: &[pens_scenario::Spanned<pens_proto::ErrorCode>]) -> Vec<u16> {
@@ -232,5 +234,6 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
             .internal
             .as_ref()
             .map(|i| InternalExpect { never: i.value.requested.value == InternalRequested::Never }),
+        at: crate::location::SetLocations::default(),
     }
 }

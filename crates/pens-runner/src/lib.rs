@@ -23,6 +23,7 @@ mod exchanges;
 mod from_scenario;
 mod gather;
 mod limits;
+mod location;
 mod load;
 mod options;
 mod parties;

@@ -132,6 +132,8 @@ pub(crate) struct ExpectSet {
     pub(crate) receipt: Option<ReceiptExpect>,
     pub(crate) alerts: Option<AlertsExpect>,
     pub(crate) internal: Option<InternalExpect>,
+    /// Where in the scenario file each section's checks point.
+    pub(crate) at: crate::location::SetLocations,
 }
 
 /// All expectations of a scenario: the common ones, and alternatives of which one must

@@ -213,6 +213,7 @@ pub async fn run_target_suite(
                     let own = shared.sightings_of(&result.id);
                     discovery::settle(&mut result, scenario, &options.claims, &Observations::default(), &own);
                 }
+                crate::location::place_late(&mut result);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
@@ -222,6 +223,7 @@ pub async fn run_target_suite(
                     let own = shared.sightings_of(&result.id);
                     discovery::settle(&mut result, scenario, &options.claims, &observations, &own);
                 }
+                crate::location::place_late(&mut result);
                 on_event(&RunEvent::ScenarioFinished(result.clone()));
                 results.push(result);
             }
@@ -369,6 +371,9 @@ async fn run_scenario(shared: &Shared, scenario: &Scenario, steps: &Steps) -> Sc
             "the scenario checked nothing: give it at least one [expect] section",
         ));
     }
+    // What no expectation's line asked for (the answer's format when no section names
+    // it, the order, a flood, "checked nothing") was implied by the collect.
+    crate::location::place_rest(&mut result.checks, &crate::location::at(&scenario.source, scenario.collect.span));
     if scenario.level.value == pens_scenario::ScenarioLevel::Should {
         // A best-practice scenario: what it finds wrong is a warning, never a failure.
         for check in &mut result.checks {

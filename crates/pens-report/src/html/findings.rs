@@ -68,6 +68,7 @@ mod tests {
             expected: None,
             actual: None,
             diff: Some(diff.into()),
+            location: None,
         }
     }
 

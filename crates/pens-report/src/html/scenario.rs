@@ -87,6 +87,10 @@ fn checks(checks: &[CheckResult], findings: &[Finding<'_, '_>]) -> Markup {
                                     "(the same in " (findings[n].scenarios().len()) " scenarios)"
                                 }
                             }
+                            // The scenario line it judges, as rustc prints a place.
+                            @if let Some(location) = &check.location {
+                                div.location { code { (location.to_string()) } }
+                            }
                         }
                     }
                     @if check.expected.is_some() || check.actual.is_some() || check.diff.is_some() {

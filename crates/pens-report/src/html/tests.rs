@@ -194,6 +194,7 @@ fn hostile(payload: &str) -> RunReport {
         expected: Some(payload.into()),
         actual: Some(payload.into()),
         diff: Some(payload.into()),
+        location: None,
     }];
     scenario.exchanges =
         vec![Exchange::new(ExchangeKind::Receipt, 1, payload).with_request(payload).with_response(payload)];

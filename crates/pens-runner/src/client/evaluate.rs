@@ -29,6 +29,8 @@ use super::evidence::{ClientEvidence, Received};
 
 /// What the scenario and the run add to the evidence.
 pub(crate) struct ClientSettings<'a> {
+    /// The scenario file as loaded: the checks point at its lines.
+    pub(crate) source: &'a std::path::Path,
     /// The scenario's first requirement: cited when a collect is missing or clean.
     pub(crate) main_requirement: &'static Requirement,
     /// What the client must do.
@@ -42,16 +44,22 @@ pub(crate) struct ClientSettings<'a> {
 }
 
 /// Judges everything the scenario expects.
+/// Each check points at the line of the scenario that asked for it.
 pub(crate) fn judge(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Vec<CheckResult> {
-    let mut checks = judge_collects(evidence, settings);
+    let at = crate::location::client(settings.source, settings.expect, settings.main_requirement);
+    let located = |mut checks: Vec<CheckResult>, at: &crate::location::SectionLocation| {
+        at.place(&mut checks);
+        checks
+    };
+    let mut checks = located(judge_collects(evidence, settings), &at.collect);
     if let Some(package) = &settings.expect.package {
-        checks.extend(judge_package(evidence, &package.value, &settings.package_limits));
+        checks.extend(located(judge_package(evidence, &package.value, &settings.package_limits), &at.package));
     }
     if let Some(answers) = &settings.expect.answers {
-        checks.extend(judge_answers(evidence, &answers.value, settings));
+        checks.extend(located(judge_answers(evidence, &answers.value, settings), &at.answers));
     }
     if settings.expect.namespace.as_ref().is_some_and(|n| n.value.stable.value) {
-        checks.push(judge_namespace(evidence));
+        checks.extend(located(vec![judge_namespace(evidence)], &at.namespace));
     }
     checks.extend(flood(evidence, settings));
     checks

@@ -148,6 +148,7 @@ pub async fn run_client_suite(
                 if let Some((started, requirement)) = starts.remove(&id) {
                     crate::descriptors::judge_window(&mut result, started, Instant::now(), requirement);
                 }
+                crate::location::place_late(&mut result);
                 let not_run = result.is_not_run();
                 if !not_run {
                     on_event(&RunEvent::ScenarioFinished(result.clone()));
@@ -407,6 +408,7 @@ async fn run_scenario(
     steps.enter("judging");
     let judged = tokio::task::spawn_blocking(move || {
         let settings = ClientSettings {
+            source: &owned_scenario.source,
             main_requirement: main_requirement(&owned_scenario),
             expect: &owned_scenario.expect,
             script: &owned_scenario.target.value,

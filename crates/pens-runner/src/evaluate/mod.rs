@@ -173,21 +173,26 @@ fn same_check(a: &CheckResult, b: &CheckResult) -> bool {
 }
 
 fn judge_set(evidence: &Evidence, set: &ExpectSet, settings: &Settings<'_>) -> Vec<CheckResult> {
+    // Each section's checks point at the scenario line that asked for them.
+    let located = |mut checks: Vec<CheckResult>, at: &crate::location::SectionLocation| {
+        at.place(&mut checks);
+        checks
+    };
     let mut checks = Vec::new();
     if let Some(expect) = &set.response {
-        checks.extend(response::judge(evidence, expect, settings));
+        checks.extend(located(response::judge(evidence, expect, settings), &set.at.response));
     }
     if let Some(expect) = &set.fetch {
-        checks.extend(fetch::judge(evidence, expect, settings));
+        checks.extend(located(fetch::judge(evidence, expect, settings), &set.at.fetch));
     }
     if let Some(expect) = &set.receipt {
-        checks.extend(receipt::judge(evidence, expect, settings));
+        checks.extend(located(receipt::judge(evidence, expect, settings), &set.at.receipt));
     }
     if let Some(expect) = &set.alerts {
-        checks.extend(alerts::judge(evidence, expect, settings));
+        checks.extend(located(alerts::judge(evidence, expect, settings), &set.at.alerts));
     }
     if let Some(expect) = &set.internal {
-        checks.extend(internal::judge(evidence, expect, settings));
+        checks.extend(located(internal::judge(evidence, expect, settings), &set.at.internal));
     }
     checks
 }

@@ -53,6 +53,7 @@ fn evidence(events: Vec<TargetEvent>) -> ClientEvidence {
 fn judged(evidence: &ClientEvidence, expect: &ClientExpectations) -> Vec<(Verdict, String)> {
     let script = TargetScriptSpec::default();
     let settings = ClientSettings {
+        source: std::path::Path::new("scenarios/client/t.toml"),
         main_requirement: &req::COLLECT_RECEIPT_PRESENT,
         expect,
         script: &script,
@@ -131,6 +132,7 @@ fn refused(exchange: u64, part: pens_mock::RefusedPart, declared: Option<u64>, s
 
 fn settings<'a>(expect: &'a ClientExpectations, script: &'a TargetScriptSpec) -> ClientSettings<'a> {
     ClientSettings {
+        source: std::path::Path::new("scenarios/client/t.toml"),
         main_requirement: &req::COLLECT_RECEIPT_PRESENT,
         expect,
         script,
