@@ -542,6 +542,33 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_scenario_s_own_check_points_at_its_line_and_a_shared_one_stays_shared_across_files() {
+        let mut report = lf_only_run();
+        for (i, scenario) in report.scenarios.iter_mut().enumerate() {
+            let file = format!("scenarios/target/s{i}.toml");
+            scenario.file.clone_from(&file);
+            for check in &mut scenario.checks {
+                check.location = Some(crate::Location::new(file.clone(), 12, 1));
+            }
+        }
+        report.scenarios[7].checks[1].location = Some(crate::Location::new("scenarios/target/s7.toml", 20, 12));
+        let text = render_console(&report);
+        assert!(
+            text.contains(
+                "  FAIL  [package.zip-slip] (CMI010 §6.2.5) the target wrote ../evil.txt outside the package\n        \
+                 --> scenarios/target/s7.toml:20:12\n        expected: a refusal\n"
+            ),
+            "{text}"
+        );
+        // Each scenario's LF-only finding stands in its own file, with the same evidence.
+        assert!(!text.contains("other evidence") && !text.contains("other expected/actual/diff"), "{text}");
+        assert!(!text.contains(":12:1"), "no one file's line under a finding of 45 files: {text}");
+        let verbose = render_console_with(&report, ConsoleOptions { verbosity: Verbosity::Verbose, color: false });
+        assert!(verbose.contains("  PASS  [package.zip-slip]"), "{verbose}");
+        assert!(verbose.contains("        --> scenarios/target/s45.toml:12:1\n"), "a passing check too: {verbose}");
+    }
+
+    #[test]
     fn harness_notes_come_after_the_findings_and_before_the_totals_at_every_verbosity() {
         let mut report = lf_only_run();
         report.harness_notes = crate::notes::tests::notes();

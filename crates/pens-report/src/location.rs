@@ -14,17 +14,20 @@ use serde::{Deserialize, Serialize};
 /// harness ran, e.g. `scenarios/target/collect-post-valid.toml`), and the 1-based line
 /// and column (in characters) of what the check judges.
 ///
-/// An explicit expectation points at its own key (`after_fetch = true`); a check the
-/// scenario implies without a line of its own (the answer's format, a flood, "checked
-/// nothing") points at what caused it: the `[collect]` table, or the scenario's first
-/// line.
+/// An explicit expectation points at its own line, at the value it wrote (the `true`
+/// of `after_fetch = true`), or at its section's table head when no key of the section
+/// decides the check; a check the scenario implies without a line of its own (the
+/// answer's format when no section names it, a flood, "checked nothing") points at what
+/// caused it: the `[collect]` table, or the scenario's first line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// The scenario file, as loaded.
     pub file: String,
     /// 1-based line.
+    #[schemars(range(min = 1))]
     pub line: u32,
     /// 1-based column, counted in characters.
+    #[schemars(range(min = 1))]
     pub col: u32,
 }
 
@@ -51,5 +54,19 @@ mod tests {
     fn a_location_reads_file_line_col() {
         let at = Location::new("scenarios/target/collect-post-valid.toml", 29, 1);
         assert_eq!(at.to_string(), "scenarios/target/collect-post-valid.toml:29:1");
+    }
+
+    #[test]
+    fn a_check_written_before_checks_kept_their_place_still_loads_and_a_new_one_round_trips() {
+        let old = r#"{"verdict":"pass","requirement":"target.receipt.sent","section":"CMI010 §6.4","message":"1 receipt"}"#;
+        let check: crate::CheckResult = serde_json::from_str(old).expect("a format 2 check without location");
+        assert_eq!(check.location, None);
+        assert_eq!(serde_json::to_string(&check).expect("json"), old, "no location, no field");
+
+        let placed = check.at(Location::new("scenarios/target/x.toml", 14, 1));
+        let json = serde_json::to_value(&placed).expect("json");
+        assert_eq!(json["location"], serde_json::json!({"file": "scenarios/target/x.toml", "line": 14, "col": 1}));
+        let back: crate::CheckResult = serde_json::from_value(json).expect("read back");
+        assert_eq!(back, placed);
     }
 }

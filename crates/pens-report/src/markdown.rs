@@ -357,7 +357,8 @@ mod tests {
         let mut fail = ScenarioResult::new("lf-line-endings", "Responses end lines with CRLF", "f.toml", Verdict::Fail);
         fail.checks = vec![
             check(Verdict::Pass, "response.format", "CMI010 §6.3", "answer parsed"),
-            check(Verdict::Fail, "response.crlf", "CMI010 §6.3", "line ends were `\\n`, got <html>|x\r\nmore"),
+            check(Verdict::Fail, "response.crlf", "CMI010 §6.3", "line ends were `\\n`, got <html>|x\r\nmore")
+                .at(crate::Location::new("scenarios/target/lf-line-endings.toml", 14, 10)),
         ];
         let mut warn = ScenarioResult::new("alert-early", "Alerts follow the receipt", "w.toml", Verdict::Warn);
         warn.checks = vec![check(Verdict::Warn, "alert.order", "CMI010 §6.2.12", "alert came first")];

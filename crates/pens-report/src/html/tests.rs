@@ -4,6 +4,7 @@
 use pens_proto::req;
 
 use super::*;
+use crate::Location;
 use crate::model::{CheckResult, Exchange, ExchangeKind, Harness, ScenarioResult, Summary, TargetInfo};
 
 pub(crate) fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
@@ -41,8 +42,10 @@ fn sample() -> RunReport {
     fail.requirements = vec![req::TARGET_ERROR_HIGHEST.id.into(), req::RESPONSE_CRLF.id.into()];
     fail.duration_ms = 42;
     fail.checks = vec![
-        CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "lines end with CRLF"),
+        CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "lines end with CRLF")
+            .at(Location::new("scenarios/target/several-errors-highest-code.toml", 12, 1)),
         CheckResult::new(Verdict::Fail, &req::TARGET_ERROR_HIGHEST, "answered 2003, not the highest code")
+            .at(Location::new("scenarios/target/several-errors-highest-code.toml", 13, 9))
             .expected_actual("error=2011", "error=2003")
             .with_diff("error=2011\r\n", "error=2003\r\n"),
     ];
@@ -135,6 +138,18 @@ fn for_snapshot(html: &str) -> String {
 #[test]
 fn html_of_a_run_with_a_failure_a_pass_and_a_not_applicable() {
     insta::assert_snapshot!(for_snapshot(&render_html(&sample())));
+}
+
+#[test]
+fn each_check_shows_the_scenario_line_it_judges() {
+    let html = render_html(&sample());
+    assert!(
+        html.contains(
+            "<div class=\"location\"><code>scenarios/target/several-errors-highest-code.toml:13:9</code></div>"
+        ),
+        "{html}"
+    );
+    assert_eq!(html.matches("<div class=\"location\">").count(), 2, "one per located check");
 }
 
 #[test]
