@@ -21,6 +21,7 @@ async fn every_client_defect_is_caught_and_every_client_scenario_catches_one() {
         client_scenarios().into_iter().map(|s| (s.id.value, BTreeSet::new())).collect();
     while let Some(joined) = runs.join_next().await {
         let (defect, report) = joined.expect("a defect run");
+        crate::support::assert_every_check_located(&report);
         for scenario in &report.scenarios {
             assert_ne!(scenario.verdict, Verdict::Error, "{defect}: {} errored: {:?}", scenario.id, scenario.note);
             if matches!(scenario.verdict, Verdict::Fail | Verdict::Warn) {

@@ -28,6 +28,7 @@ async fn the_reference_client_passes_every_client_scenario() {
         assert!(scenario.checks.iter().any(|c| c.verdict == Verdict::Pass), "{}", scenario.id);
         assert!(scenario.exchanges.iter().any(|e| e.kind == pens_report::ExchangeKind::Collect), "{}", scenario.id);
     }
+    crate::support::assert_every_check_located(&report);
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains(STAGING_PASSWORD), "the staging password reached the report");
 }

@@ -62,6 +62,8 @@ async fn assert_conformant_run(options: &pens_runner::RunOptions) -> pens_report
     let ids: Vec<String> = report.scenarios.iter().map(|s| s.id.clone()).collect();
     assert_eq!(finished, ids, "every scenario is reported once, and the report is in id order");
 
+    support::assert_every_check_located(&report);
+    assert_an_explicit_expectation_points_at_its_own_line(&report);
     for scenario in report.scenarios.iter().filter(|s| s.verdict == Verdict::Pass) {
         assert!(!scenario.checks.is_empty(), "{} checked nothing", scenario.id);
         assert!(
@@ -87,4 +89,27 @@ async fn assert_conformant_run(options: &pens_runner::RunOptions) -> pens_report
     assert!(!junit.contains(support::SYSTEM_PASSWORD));
     assert!(junit.contains(r#"tests="#), "{junit}");
     report
+}
+
+/// `collect-post-valid`'s `after_fetch = true`: the check it asks for points at that
+/// line, at the value (`true`); so does the fetch's protocol check at `protocol`, and
+/// a check of the section no key decides at the section's table head.
+fn assert_an_explicit_expectation_points_at_its_own_line(report: &pens_report::RunReport) {
+    let scenario = report.scenarios.iter().find(|s| s.id == "collect-post-valid").expect("collect-post-valid ran");
+    let text = std::fs::read_to_string(&scenario.file).expect("the scenario file");
+    let position = |needle: &str, within: &str| {
+        let line = text.lines().position(|l| l.starts_with(needle)).unwrap_or_else(|| panic!("{needle}")) + 1;
+        let col = text.lines().nth(line - 1).and_then(|l| l.find(within)).expect("on the line") + 1;
+        (u32::try_from(line).expect("line"), u32::try_from(col).expect("col"))
+    };
+    let at = |requirement: &str| {
+        let check = scenario.checks.iter().find(|c| c.requirement == requirement).unwrap_or_else(|| panic!("{requirement}"));
+        let location = check.location.as_ref().expect("located");
+        assert_eq!(location.file, scenario.file);
+        (location.line, location.col)
+    };
+    assert_eq!(at("target.receipt.after-fetch"), position("after_fetch = true", "true"));
+    assert_eq!(at("target.fetch.http"), position("protocol = \"http\"", "\"http\""));
+    // The answer's deadline: no key of `[expect.response]` asks for it, the section does.
+    assert_eq!(at("target.ack.synchronous"), position("[expect.response]", "["));
 }

@@ -466,6 +466,7 @@ async fn every_defect_is_caught_by_the_scenarios_watching_for_it_and_every_scena
             );
         }
         support::assert_no_secrets(report);
+        support::assert_every_check_located(report);
     }
 }
 
@@ -498,4 +499,13 @@ happens = false
         result.checks
     );
     assert_eq!(result.verdict, Verdict::Fail);
+    // No line asked for the answer's check: it points at the `[collect]` table that
+    // implied it; the fetch check at `happens = false`.
+    let at = |requirement: &str| {
+        let check = result.checks.iter().find(|c| c.requirement == requirement).expect("judged");
+        check.location.as_ref().map(ToString::to_string)
+    };
+    let file = "scenarios/target/no-response-section.toml";
+    assert_eq!(at("response.error.present"), Some(format!("{file}:6:1")));
+    assert_eq!(at("target.refused.no-fetch"), Some(format!("{file}:10:11")));
 }

@@ -229,3 +229,38 @@ pub(crate) fn assert_no_secrets(report: &RunReport) {
         assert!(!junit.contains(secret), "`{secret}` in the JUnit report");
     }
 }
+
+/// Every check of every scenario points into its scenario file: the file the scenario
+/// was loaded from, at a line the file has and a column within that line (the report
+/// shows `file:line:col` for each, so a reader can open it there).
+pub(crate) fn assert_every_check_located(report: &RunReport) {
+    let mut texts: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for scenario in &report.scenarios {
+        let text = texts.entry(scenario.file.as_str()).or_insert_with(|| {
+            std::fs::read_to_string(&scenario.file).unwrap_or_else(|e| panic!("{}: {e}", scenario.file))
+        });
+        let lines: Vec<&str> = text.split('\n').collect();
+        for check in &scenario.checks {
+            let Some(location) = &check.location else {
+                panic!("{}: a check without a location: [{}] {}", scenario.id, check.requirement, check.message)
+            };
+            assert_eq!(location.file, scenario.file, "{}: [{}] points into another file", scenario.id, check.requirement);
+            let line = usize::try_from(location.line).expect("line");
+            assert!(
+                (1..=lines.len()).contains(&line),
+                "{}: [{}] at {location}: the file has {} lines",
+                scenario.id,
+                check.requirement,
+                lines.len()
+            );
+            let width = lines[line - 1].chars().count();
+            let col = usize::try_from(location.col).expect("col");
+            assert!(
+                (1..=width.max(1)).contains(&col),
+                "{}: [{}] at {location}: line {line} has {width} characters",
+                scenario.id,
+                check.requirement
+            );
+        }
+    }
+}
