@@ -114,8 +114,10 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
         case.add_property(Property::new("section", section));
     }
     // The scenario line behind the headline finding, for CI servers that show
-    // properties but not the failure's text.
-    if let Some(location) = headline.and_then(|check| check.location.as_ref()) {
+    // properties but not the failure's text (a passing scenario has no finding).
+    if let Some(location) =
+        headline.filter(|_| scenario.verdict > Verdict::Pass).and_then(|check| check.location.as_ref())
+    {
         case.add_property(Property::new("location", location.to_string()));
     }
     case.add_property(Property::new("verdict", scenario.verdict.name()));
