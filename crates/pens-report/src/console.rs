@@ -275,7 +275,11 @@ fn only_shared_line(scenario: &ScenarioResult, shared: &[&Cause<'_>], color: boo
     let mut numbers: Vec<String> = Vec::new();
     for check in &scenario.checks {
         if let Some(i) = shared.iter().position(|cause| same_cause(cause.check, check)) {
-            let own = if scenario.checks.iter().any(|c| same_evidence(c, shared[i].check)) { "" } else { " (other evidence)" };
+            let own = if scenario.checks.iter().any(|c| same_evidence(c, shared[i].check)) {
+                ""
+            } else {
+                " (other evidence)"
+            };
             let label = format!("#{}{own}", i + 1);
             if !numbers.contains(&label) {
                 numbers.push(label);

@@ -223,15 +223,17 @@ mod tests {
     #[test]
     fn a_failure_and_a_warning_name_the_scenario_lines_they_judge() {
         let mut failed = ScenarioResult::new("security-zip-slip", "t", "z.toml", Verdict::Fail);
-        failed.checks = vec![
-            check(Verdict::Fail, "package.zip-slip", "wrote ../evil.txt")
-                .at(crate::Location::new("scenarios/target/security-zip-slip.toml", 14, 9)),
-        ];
+        failed.checks = vec![check(Verdict::Fail, "package.zip-slip", "wrote ../evil.txt").at(crate::Location::new(
+            "scenarios/target/security-zip-slip.toml",
+            14,
+            9,
+        ))];
         let mut warned = ScenarioResult::new("alert-early", "t", "w.toml", Verdict::Warn);
-        warned.checks = vec![
-            check(Verdict::Warn, "alert.order", "alert came first")
-                .at(crate::Location::new("scenarios/target/alert-early.toml", 20, 17)),
-        ];
+        warned.checks = vec![check(Verdict::Warn, "alert.order", "alert came first").at(crate::Location::new(
+            "scenarios/target/alert-early.toml",
+            20,
+            17,
+        ))];
         let xml = xml_of(vec![failed, warned]);
         assert!(
             xml.contains("[package.zip-slip] (CMI010 §6.2.5) wrote ../evil.txt\n  --&gt; scenarios/target/security-zip-slip.toml:14:9"),

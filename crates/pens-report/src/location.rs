@@ -58,7 +58,8 @@ mod tests {
 
     #[test]
     fn a_check_written_before_checks_kept_their_place_still_loads_and_a_new_one_round_trips() {
-        let old = r#"{"verdict":"pass","requirement":"target.receipt.sent","section":"CMI010 §6.4","message":"1 receipt"}"#;
+        let old =
+            r#"{"verdict":"pass","requirement":"target.receipt.sent","section":"CMI010 §6.4","message":"1 receipt"}"#;
         let check: crate::CheckResult = serde_json::from_str(old).expect("a format 2 check without location");
         assert_eq!(check.location, None);
         assert_eq!(serde_json::to_string(&check).expect("json"), old, "no location, no field");

@@ -15,8 +15,8 @@ use std::path::Path;
 use pens_proto::{Requirement, req};
 use pens_report::{CheckResult, Location, ScenarioResult};
 use pens_scenario::{
-    AlertsExpectation, ClientExpectations, Expectations as ScenarioExpectations, FetchExpectation,
-    InternalExpectation, ReceiptExpectation, ResponseExpectation, Span, Spanned,
+    AlertsExpectation, ClientExpectations, Expectations as ScenarioExpectations, FetchExpectation, InternalExpectation,
+    ReceiptExpectation, ResponseExpectation, Span, Spanned,
 };
 
 /// A span of the scenario file at `source` as a report location: the path as the run
@@ -122,7 +122,8 @@ fn response(source: &Path, r: &Spanned<ResponseExpectation>, main: &'static Requ
 }
 
 fn fetch(source: &Path, f: &Spanned<FetchExpectation>) -> SectionLocation {
-    let protocols = [&req::TARGET_FETCH_HTTP, &req::TARGET_FETCH_HTTPS, &req::TARGET_FETCH_FTP, &req::TARGET_FETCH_FTPS];
+    let protocols =
+        [&req::TARGET_FETCH_HTTP, &req::TARGET_FETCH_HTTPS, &req::TARGET_FETCH_FTP, &req::TARGET_FETCH_FTPS];
     SectionLocation::new(source, f.span)
         .key(source, f.protocol.as_ref().map(|p| p.span), Decides::of(&protocols))
         .key(source, Some(f.credentials.span), Decides::of(&[&req::TARGET_FETCH_CREDENTIALS]))
@@ -133,7 +134,11 @@ fn fetch(source: &Path, f: &Spanned<FetchExpectation>) -> SectionLocation {
 fn receipt(source: &Path, r: &Spanned<ReceiptExpectation>) -> SectionLocation {
     let outcome = first(r.error.as_ref()).or(r.warn.first().map(|w| w.span)).unwrap_or(r.never_success.span);
     SectionLocation::new(source, r.span)
-        .key(source, r.count.as_ref().map(|c| c.span), Decides::of(&[&req::TARGET_RECEIPT_SENT, &req::TARGET_MAILTO_RECEIPT]))
+        .key(
+            source,
+            r.count.as_ref().map(|c| c.span),
+            Decides::of(&[&req::TARGET_RECEIPT_SENT, &req::TARGET_MAILTO_RECEIPT]),
+        )
         .key(source, Some(outcome), Decides::of(&[&req::TARGET_RECEIPT_OUTCOME]))
         .key(source, Some(r.after_fetch.span), Decides::of(&[&req::TARGET_RECEIPT_AFTER_FETCH]))
         .key(source, r.fields.first().map(|f| f.name.span), Decides::Prefix("notification."))
@@ -183,7 +188,11 @@ pub(crate) fn client(source: &Path, expect: &ClientExpectations, main: &'static 
             .key(source, Some(collect.value.findings.span), Decides::Prefix("")),
         package: package.unwrap_or_default(),
         answers: expect.answers.as_ref().map(|a| SectionLocation::new(source, a.span)).unwrap_or_default(),
-        namespace: expect.namespace.as_ref().map(|n| SectionLocation::new(source, n.value.stable.span)).unwrap_or_default(),
+        namespace: expect
+            .namespace
+            .as_ref()
+            .map(|n| SectionLocation::new(source, n.value.stable.span))
+            .unwrap_or_default(),
     }
 }
 

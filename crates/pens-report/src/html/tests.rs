@@ -42,8 +42,11 @@ fn sample() -> RunReport {
     fail.requirements = vec![req::TARGET_ERROR_HIGHEST.id.into(), req::RESPONSE_CRLF.id.into()];
     fail.duration_ms = 42;
     fail.checks = vec![
-        CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "lines end with CRLF")
-            .at(Location::new("scenarios/target/several-errors-highest-code.toml", 12, 1)),
+        CheckResult::new(Verdict::Pass, &req::RESPONSE_CRLF, "lines end with CRLF").at(Location::new(
+            "scenarios/target/several-errors-highest-code.toml",
+            12,
+            1,
+        )),
         CheckResult::new(Verdict::Fail, &req::TARGET_ERROR_HIGHEST, "answered 2003, not the highest code")
             .at(Location::new("scenarios/target/several-errors-highest-code.toml", 13, 9))
             .expected_actual("error=2011", "error=2003")

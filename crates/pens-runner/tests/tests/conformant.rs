@@ -103,7 +103,8 @@ fn assert_an_explicit_expectation_points_at_its_own_line(report: &pens_report::R
         (u32::try_from(line).expect("line"), u32::try_from(col).expect("col"))
     };
     let at = |requirement: &str| {
-        let check = scenario.checks.iter().find(|c| c.requirement == requirement).unwrap_or_else(|| panic!("{requirement}"));
+        let check =
+            scenario.checks.iter().find(|c| c.requirement == requirement).unwrap_or_else(|| panic!("{requirement}"));
         let location = check.location.as_ref().expect("located");
         assert_eq!(location.file, scenario.file);
         (location.line, location.col)

@@ -244,7 +244,11 @@ pub(crate) fn assert_every_check_located(report: &RunReport) {
             let Some(location) = &check.location else {
                 panic!("{}: a check without a location: [{}] {}", scenario.id, check.requirement, check.message)
             };
-            assert_eq!(location.file, scenario.file, "{}: [{}] points into another file", scenario.id, check.requirement);
+            assert_eq!(
+                location.file, scenario.file,
+                "{}: [{}] points into another file",
+                scenario.id, check.requirement
+            );
             let line = usize::try_from(location.line).expect("line");
             assert!(
                 (1..=lines.len()).contains(&line),
