@@ -133,15 +133,22 @@ fn fetch(source: &Path, f: &Spanned<FetchExpectation>) -> SectionLocation {
 
 fn receipt(source: &Path, r: &Spanned<ReceiptExpectation>) -> SectionLocation {
     let outcome = first(r.error.as_ref()).or(r.warn.first().map(|w| w.span)).unwrap_or(r.never_success.span);
-    SectionLocation::new(source, r.span)
+    let mut located = SectionLocation::new(source, r.span)
         .key(
             source,
             r.count.as_ref().map(|c| c.span),
             Decides::of(&[&req::TARGET_RECEIPT_SENT, &req::TARGET_MAILTO_RECEIPT]),
         )
         .key(source, Some(outcome), Decides::of(&[&req::TARGET_RECEIPT_OUTCOME]))
-        .key(source, Some(r.after_fetch.span), Decides::of(&[&req::TARGET_RECEIPT_AFTER_FETCH]))
-        .key(source, r.fields.first().map(|f| f.name.span), Decides::Prefix("notification."))
+        .key(source, Some(r.after_fetch.span), Decides::of(&[&req::TARGET_RECEIPT_AFTER_FETCH]));
+    // Each field compared with the collect is judged under its own requirement where
+    // it has one (`notification.package-id.matches`), else under the collect's data.
+    for field in &r.fields {
+        let own = Requirement::by_id(&format!("notification.{}.matches", field.name.value));
+        let decides = own.unwrap_or(&req::NOTIFICATION_COLLECT_DATA);
+        located = located.key(source, Some(field.name.span), Decides::of(&[decides]));
+    }
+    located
 }
 
 fn alerts(source: &Path, a: &Spanned<AlertsExpectation>) -> SectionLocation {
@@ -185,6 +192,8 @@ pub(crate) fn client(source: &Path, expect: &ClientExpectations, main: &'static 
         collect: SectionLocation::new(source, collect.span)
             .key(source, collect.value.method.as_ref().map(|m| m.span), Decides::of(&[&req::BINDING_POST_PREFERRED]))
             .key(source, Some(expect.collects.span), Decides::of(&[main]))
+            // Whatever else the collects gave (pens-proto's findings, under many
+            // requirements) is judged as `findings` says: strict or lenient.
             .key(source, Some(collect.value.findings.span), Decides::Prefix("")),
         package: package.unwrap_or_default(),
         answers: expect.answers.as_ref().map(|a| SectionLocation::new(source, a.span)).unwrap_or_default(),
@@ -255,6 +264,18 @@ mod tests {
         assert_eq!(placed(&set, |s| &s.fetch, check).line, position_of("protocol = ").0);
         let check = CheckResult::new(Verdict::Fail, &req::RESPONSE_CRLF, "LF only");
         assert_eq!(placed(&set, |s| &s.response, check).line, position_of("format = ").0);
+    }
+
+    #[test]
+    fn a_field_s_check_points_at_the_field_and_a_finding_on_the_receipt_s_form_at_the_section() {
+        let scenario = scenario();
+        let set = target_set(&scenario.source, &scenario.expect, &req::TARGET_ACCEPTS_POST);
+        let matches = pens_proto::Requirement::by_id("notification.package-id.matches").expect("catalogued");
+        let check = CheckResult::new(Verdict::Fail, matches, "the receipt carries another package-id");
+        assert_eq!(placed(&set, |s| &s.receipt, check).line, position_of("fields = ").0);
+        let check = CheckResult::new(Verdict::Fail, &req::NOTIFICATION_ERROR_NUMERIC, "error=x");
+        let location = placed(&set, |s| &s.receipt, check);
+        assert_eq!((location.line, location.col), position_of("[expect.receipt]"));
     }
 
     #[test]
