@@ -48,6 +48,7 @@ mod client_model;
 mod convert;
 mod error;
 mod expect;
+mod keys;
 mod keyword;
 mod load;
 mod model;
