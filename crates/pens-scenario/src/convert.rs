@@ -3,6 +3,8 @@
 //! walk carries on after an error so one load reports all of them. The readers it uses
 //! are shared with the client language (`reader`).
 
+use std::ops::RangeInclusive;
+
 use crate::error::{Diagnostics, ScenarioErrorKind};
 use crate::expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
@@ -11,7 +13,7 @@ use crate::expect::{
 };
 use crate::keys::{
     AlertsKey, CollectKey, ExpectKey, FetchKey, HeaderKey, InternalKey, ReceiptKey, ResponseKey, StagingKey, TopKey,
-    behaviour_parameters, names,
+    UNSIZED_BEHAVIOURS, behaviour_parameters, names,
 };
 use crate::keyword::Keyword;
 use crate::model::{
@@ -23,6 +25,13 @@ use crate::reader::{Converter, Header, MAX_DELAY_MS, Table};
 use crate::span::Spanned;
 use crate::tree::{Node, NodeKind};
 use crate::validate;
+
+/// `status` of `[staging]`: an HTTP status.
+pub(crate) const STATUS_RANGE: RangeInclusive<i64> = 100..=599;
+/// `chunk_bytes` of `[staging]`: 1 byte to 1 MiB.
+pub(crate) const CHUNK_BYTES_RANGE: RangeInclusive<i64> = 1..=1_048_576;
+/// `after_bytes` of `[staging]`: up to 1 GiB.
+pub(crate) const AFTER_BYTES_RANGE: RangeInclusive<i64> = 0..=1 << 30;
 
 /// Reads a parsed document into a [`Scenario`], reporting problems into `diag`. The
 /// scenario is only meaningful when `diag` stays empty.
@@ -107,13 +116,7 @@ impl Converter<'_, '_> {
         let behaviour = self.behaviour(&table);
         let size = self.size(&table, StagingKey::Size, MIN_PACKAGE_SIZE..=MAX_PACKAGE_SIZE);
         if let Some(size) = &size
-            && matches!(
-                behaviour.value,
-                StagingBehaviour::Corrupt
-                    | StagingBehaviour::ZipSlip
-                    | StagingBehaviour::ZipBomb
-                    | StagingBehaviour::Oversized { .. }
-            )
+            && UNSIZED_BEHAVIOURS.contains(&behaviour.value.name())
         {
             self.conflict(
                 table.field(StagingKey::Size.name()),
@@ -126,10 +129,10 @@ impl Converter<'_, '_> {
     }
 
     fn behaviour(&mut self, table: &Table<'_>) -> Spanned<StagingBehaviour> {
-        let status = self.unsigned(table, StagingKey::Status, 100..=599);
+        let status = self.unsigned(table, StagingKey::Status, STATUS_RANGE);
         let delay_ms = self.unsigned(table, StagingKey::DelayMs, 0..=MAX_DELAY_MS);
-        let chunk_bytes = self.unsigned(table, StagingKey::ChunkBytes, 1..=1_048_576);
-        let after_bytes = self.unsigned(table, StagingKey::AfterBytes, 0..=1 << 30);
+        let chunk_bytes = self.unsigned(table, StagingKey::ChunkBytes, CHUNK_BYTES_RANGE);
+        let after_bytes = self.unsigned(table, StagingKey::AfterBytes, AFTER_BYTES_RANGE);
         let over_bytes = self.unsigned(table, StagingKey::OverBytes, DEFAULT_OVER_BYTES as i64..=MAX_OVER_BYTES as i64);
         let name = match self.keyword::<BehaviourName>(table, StagingKey::Behaviour) {
             Some(name) => name,
@@ -225,7 +228,7 @@ impl Converter<'_, '_> {
         let set = self.set(&table);
         let raw = self.template(&table, CollectKey::Raw);
         if raw.is_some() {
-            for key in [CollectKey::Set, CollectKey::Remove, CollectKey::Order] {
+            for key in CollectKey::NOT_WITH_RAW {
                 if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict(
@@ -323,7 +326,7 @@ impl Converter<'_, '_> {
         let protocol = self.keyword(table, FetchKey::Protocol);
         let credentials = self.keyword_or(table, FetchKey::Credentials, CredentialsExpectation::Any);
         if !happens.value {
-            for key in [FetchKey::Protocol, FetchKey::Credentials] {
+            for key in FetchKey::NEED_A_FETCH {
                 if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict(

@@ -19,8 +19,7 @@ keywords! {
         Id = "id",
         /// What passing means, in one line.
         Title = "title",
-        /// The catalogue ids checked (pens_proto::CATALOGUE; a client scenario cites
-        /// client and both-party ids only); at least one.
+        /// The catalogue ids checked (pens_proto::CATALOGUE); at least one.
         Requirements = "requirements",
         /// `must` (default): failures fail; `should`: a best-practice scenario whose
         /// failures are warnings.
@@ -114,6 +113,15 @@ pub(crate) fn behaviour_parameters(behaviour: crate::BehaviourName) -> &'static 
     }
 }
 
+/// The behaviours a sized package (`size`) cannot be combined with: a sized package is
+/// served as it is, or paced, cut or redirected; not rewritten.
+pub(crate) const UNSIZED_BEHAVIOURS: [crate::BehaviourName; 4] = [
+    crate::BehaviourName::Corrupt,
+    crate::BehaviourName::ZipSlip,
+    crate::BehaviourName::ZipBomb,
+    crate::BehaviourName::Oversized,
+];
+
 keywords! {
     /// `[collect]`.
     CollectKey, "key" {
@@ -133,6 +141,11 @@ keywords! {
         /// Send this many collects at once, each with its own ids and URLs.
         Copies = "copies",
     }
+}
+
+impl CollectKey {
+    /// What `raw` replaces: the body (or query) it gives is already whole.
+    pub(crate) const NOT_WITH_RAW: [CollectKey; 3] = [CollectKey::Set, CollectKey::Remove, CollectKey::Order];
 }
 
 keywords! {
@@ -193,6 +206,11 @@ keywords! {
         /// What the fetch must present to staging.
         Credentials = "credentials",
     }
+}
+
+impl FetchKey {
+    /// The keys that judge the fetch that came: with `happens = false` they check nothing.
+    pub(crate) const NEED_A_FETCH: [FetchKey; 2] = [FetchKey::Protocol, FetchKey::Credentials];
 }
 
 keywords! {

@@ -48,12 +48,14 @@ mod client_model;
 mod convert;
 mod error;
 mod expect;
+mod json;
 mod keys;
 mod keyword;
 mod load;
 mod model;
 mod reader;
 mod render;
+mod schema;
 mod size;
 mod span;
 mod suggest;
@@ -82,6 +84,7 @@ pub use model::{
     Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
+pub use schema::{client_scenario_schema, target_scenario_schema};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
 pub use template::{

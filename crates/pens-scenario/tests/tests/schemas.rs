@@ -1,8 +1,11 @@
 //! The JSON Schemas of the two scenario languages, `schemas/scenario.schema.json` and
 //! `schemas/client-scenario.schema.json`, which editors use to complete scenario files.
-//! They are written by hand (the loader is not serde-derived), so these tests hold them
-//! to the language: every shipped scenario validates, a misspelt key and a bad keyword
-//! are rejected, and each keyword list and requirement list equals the code's.
+//! They are generated from the language's tables (`pens_scenario::target_scenario_schema`,
+//! `client_scenario_schema`), and the committed files must be what the code generates
+//! (`UPDATE_SCHEMAS=1 cargo test -p pens-scenario schema` rewrites them). These tests also
+//! hold them to the loader: every shipped scenario validates, a misspelt key and a bad
+//! keyword are rejected, each keyword list and requirement list equals the code's, and
+//! every number's bounds are the loader's.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +28,35 @@ fn schema(name: &str) -> Value {
 
 fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema(name)).expect("a valid schema")
+}
+
+/// Compares a committed file with what the code generates; with `UPDATE_SCHEMAS=1` in the
+/// environment, writes it instead.
+pub(crate) fn check_generated(relative: &str, generated: &str) {
+    let path = repo().join(relative);
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, generated).expect("write the generated file");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| committed.lines().count().min(generated.lines().count()) + 1, |index| index + 1);
+        panic!(
+            "{relative} is not what the code generates (first difference at line {line}).\n\
+             Regenerate it with: UPDATE_SCHEMAS=1 cargo test -p pens-scenario --test tests schema\n\
+             and review the diff with git."
+        );
+    }
+}
+
+#[test]
+fn the_committed_schemas_are_the_generated_ones() {
+    check_generated("schemas/scenario.schema.json", &pens_scenario::target_scenario_schema());
+    check_generated("schemas/client-scenario.schema.json", &pens_scenario::client_scenario_schema());
 }
 
 fn toml_value(text: &str) -> Value {
