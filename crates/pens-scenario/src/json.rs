@@ -38,6 +38,22 @@ impl Json {
         self
     }
 
+    /// The value of `key`, in an object.
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// As [`Json::with`], when `value` is some.
     pub(crate) fn with_some(self, key: &str, value: Option<impl Into<Json>>) -> Json {
         match value {

@@ -46,6 +46,7 @@
 mod client_convert;
 mod client_model;
 mod convert;
+mod docs_lists;
 mod error;
 mod expect;
 mod json;
@@ -67,6 +68,7 @@ pub use client_model::{
     AnswersExpectation, ClientExpectations, ClientScenario, CollectExpectation, FindingsMode, MAX_ALERTS, MAX_COLLECTS,
     NamespaceExpectation, NotificationDelivery, NotificationShape, PackageExpectation, TargetScriptSpec,
 };
+pub use docs_lists::{KEYWORD_LISTS, KeywordListError, fill_keyword_lists};
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,

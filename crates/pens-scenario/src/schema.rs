@@ -33,11 +33,21 @@ use crate::reader::MAX_DELAY_MS;
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 const KEBAB_CASE: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 /// Said of every templated value.
-const TEMPLATED: &str = "Templated: `{{staging.https}}`, `{{package_id}}`, `{{receipt_url}}`, `{{secret}}`, \
+pub(crate) const TEMPLATED: &str = "Templated: `{{staging.https}}`, `{{package_id}}`, `{{receipt_url}}`, `{{secret}}`, \
                          `{{now+2h}}`, `{{repeat:x:4096}}`, ... (docs/target-mode.md).";
 
 /// `schemas/scenario.schema.json`: the schema of a target scenario.
 pub fn target_scenario_schema() -> String {
+    target_schema().to_pretty()
+}
+
+/// `schemas/client-scenario.schema.json`: the schema of a client scenario.
+pub fn client_scenario_schema() -> String {
+    client_schema().to_pretty()
+}
+
+/// The target scenario schema as a tree, for the file and for the docs' keyword lists.
+pub(crate) fn target_schema() -> Json {
     let mut properties = header_properties(|_| true);
     for key in TopKey::ALL {
         properties.push((key.name().to_owned(), top_property(*key)));
@@ -71,11 +81,10 @@ pub fn target_scenario_schema() -> String {
             ]),
         ),
     ])
-    .to_pretty()
 }
 
-/// `schemas/client-scenario.schema.json`: the schema of a client scenario.
-pub fn client_scenario_schema() -> String {
+/// The client scenario schema as a tree.
+pub(crate) fn client_schema() -> Json {
     let mut properties = header_properties(|party| party != Party::Target);
     if let Some((_, requirements)) = properties.iter_mut().find(|(k, _)| k == HeaderKey::Requirements.name()) {
         let doc = format!("{} Client and both-party ids only.", HeaderKey::Requirements.doc());
@@ -98,7 +107,6 @@ pub fn client_scenario_schema() -> String {
         ("required", required_header()),
         ("additionalProperties", false.into()),
     ])
-    .to_pretty()
 }
 
 // ---- shapes ----

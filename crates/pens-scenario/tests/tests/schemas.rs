@@ -59,6 +59,23 @@ fn the_committed_schemas_are_the_generated_ones() {
     check_generated("schemas/client-scenario.schema.json", &pens_scenario::client_scenario_schema());
 }
 
+/// The keyword lists of the docs, between their `<!-- keywords:NAME -->` markers, are
+/// what the key tables generate; each file keeps its markers.
+#[test]
+fn the_keyword_lists_of_the_docs_are_the_generated_ones() {
+    let mut seen = Vec::new();
+    for file in ["docs/target-mode.md", "docs/client-mode.md", "scenarios/README.md"] {
+        let text = std::fs::read_to_string(repo().join(file)).expect("doc file");
+        let filled = pens_scenario::fill_keyword_lists(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        seen.extend(pens_scenario::KEYWORD_LISTS.into_iter().filter(|n| text.contains(&format!("keywords:{n} begin"))));
+        check_generated(file, &filled);
+    }
+    seen.sort_unstable();
+    let mut all = pens_scenario::KEYWORD_LISTS.to_vec();
+    all.sort_unstable();
+    assert_eq!(seen, all, "every keyword list is shown somewhere");
+}
+
 fn toml_value(text: &str) -> Value {
     let table: toml::Table = toml::from_str(text).expect("toml");
     serde_json::to_value(table).expect("json")
