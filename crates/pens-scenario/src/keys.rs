@@ -366,3 +366,43 @@ keywords! {
         Stable = "stable",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BehaviourName, ScenarioErrorKind, parse_scenario};
+
+    /// The load errors of a `[staging]` table: `(missing|conflict|other, key or message)`.
+    fn load(staging: &str) -> Vec<(&'static str, String)> {
+        let text = format!("id = \"x\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n[staging]\n{staging}");
+        let errors = parse_scenario("x.toml", &text).err().unwrap_or_default();
+        errors
+            .iter()
+            .map(|e| match e.kind() {
+                ScenarioErrorKind::MissingKey { key, .. } => ("missing", (*key).to_owned()),
+                ScenarioErrorKind::Conflict { field, .. } => ("conflict", field.clone()),
+                other => ("other", other.to_string()),
+            })
+            .collect()
+    }
+
+    /// The table the schema's `if`/`then` rules are generated from says what the loader
+    /// does: a behaviour's required parameters are missing without them, its optional
+    /// ones load, and every other parameter is a conflict.
+    #[test]
+    fn behaviour_parameters_are_the_loader_s() {
+        let value = |key: StagingKey| if key == StagingKey::OverBytes { "2097152" } else { "200" };
+        for behaviour in BehaviourName::ALL {
+            let parameters = behaviour_parameters(*behaviour);
+            let required: Vec<_> =
+                parameters.iter().filter(|(_, r)| *r).map(|(k, _)| ("missing", k.name().to_owned())).collect();
+            assert_eq!(load(&format!("behaviour = \"{behaviour}\"\n")), required, "{behaviour}");
+            let all: String = parameters.iter().map(|(k, _)| format!("{k} = {}\n", value(*k))).collect();
+            assert_eq!(load(&format!("behaviour = \"{behaviour}\"\n{all}")), [], "{behaviour} with {all}");
+            for other in StagingKey::PARAMETERS.iter().filter(|k| !parameters.iter().any(|(p, _)| p == *k)) {
+                let errors = load(&format!("behaviour = \"{behaviour}\"\n{all}{other} = {}\n", value(*other)));
+                assert_eq!(errors, [("conflict", format!("staging.{other}"))], "{behaviour} with {other}");
+            }
+        }
+    }
+}

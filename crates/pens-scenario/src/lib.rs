@@ -15,6 +15,12 @@
 //! client must do ([`ClientExpectations`]); [`load_client_dir`] and
 //! [`parse_client_scenario`] load them with the same diagnostics.
 //!
+//! Every key and every closed vocabulary of both languages is written once, in a table
+//! (the key tables of `keys.rs` and the [`Keyword`] enums) whose entries carry their
+//! documentation: the converter reads keys through them, and the JSON Schemas
+//! ([`target_scenario_schema`], [`client_scenario_schema`]) and the keyword lists of the
+//! docs ([`fill_keyword_lists`]) are generated from them.
+//!
 //! The crate reads scenario files and nothing else: no network, no async. Requirement ids,
 //! element names and error codes are checked against pens-proto.
 //!
