@@ -21,8 +21,8 @@ keywords! {
         Title = "title",
         /// The catalogue ids checked (pens_proto::CATALOGUE); at least one.
         Requirements = "requirements",
-        /// `must` (default): failures fail; `should`: a best-practice scenario whose
-        /// failures are warnings.
+        /// How strongly the scenario's checks bind; `should` is for a best-practice
+        /// scenario.
         Level = "level",
         /// Kebab-case tags, unique.
         Tags = "tags",

@@ -221,12 +221,7 @@ fn header_properties(cited: impl Fn(Party) -> bool) -> Vec<(String, Json)> {
                     .with("minItems", 1_i64)
                     .with("uniqueItems", true)
                     .with("items", Json::object([("type", "string".into()), ("enum", Json::strings(&requirements))])),
-                HeaderKey::Level => Json::object([
-                    ("type", "string".into()),
-                    ("enum", Json::strings(ScenarioLevel::ALL.iter().map(|l| l.name()))),
-                    ("description", key.doc().into()),
-                    ("default", ScenarioLevel::Must.name().into()),
-                ]),
+                HeaderKey::Level => keyword_of(key.doc(), Some(ScenarioLevel::Must)),
                 HeaderKey::Tags => described(*key, Json::object([("type", "array".into())]))
                     .with("uniqueItems", true)
                     .with("items", Json::object([("type", "string".into()), ("pattern", KEBAB_CASE.into())])),
