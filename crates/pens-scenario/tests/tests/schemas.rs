@@ -322,3 +322,72 @@ fn every_number_of_the_schemas_is_held_to_its_range_by_the_loader() {
     }
     assert_eq!(covered.len(), NUMBERS.len(), "rows of NUMBERS no schema has: {covered:?}");
 }
+
+/// The `default` a schema shows editors is the value the loader gives a key left out:
+/// the sections are written empty and the default of each key that needs no other key
+/// (a behaviour's parameters and `collects` are left out) compared with the model.
+#[test]
+fn the_defaults_of_the_schemas_are_the_loader_s() {
+    let text = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n[collect.set]\n\
+                package-url = \"{{internal_url}}\"\n[expect.response]\n[expect.fetch]\n[expect.receipt]\n\
+                count = 1\n[expect.alerts]\n[expect.internal]\n";
+    let scenario = pens_scenario::parse_scenario("x.toml", text).expect("loads");
+    let (collect, staging, expect) = (&scenario.collect.value, &scenario.staging.value, &scenario.expect);
+    let response = &expect.response.as_ref().expect("response").value;
+    let fetch = &expect.fetch.as_ref().expect("fetch").value;
+    let receipt = &expect.receipt.as_ref().expect("receipt").value;
+    let alerts = &expect.alerts.as_ref().expect("alerts").value;
+    let internal = &expect.internal.as_ref().expect("internal").value;
+    let s = |v: &dyn std::fmt::Display| Value::from(v.to_string());
+    let target: Vec<(String, Value)> = [
+        ("/properties/level", s(&scenario.level.value)),
+        ("/definitions/staging/properties/package", s(&staging.package.value)),
+        ("/definitions/staging/properties/behaviour", s(&staging.behaviour.value.name())),
+        ("/definitions/collect/properties/method", s(&collect.method.value)),
+        ("/definitions/collect/properties/order", s(&collect.order.value)),
+        ("/definitions/collect/properties/copies", Value::from(collect.copies.value)),
+        ("/definitions/response/properties/format", s(&response.format.value)),
+        ("/definitions/response/properties/other_errors", s(&response.other_errors.value)),
+        ("/definitions/fetch/properties/happens", Value::from(fetch.happens.value)),
+        ("/definitions/fetch/properties/credentials", s(&fetch.credentials.value)),
+        ("/definitions/receipt/properties/after_fetch", Value::from(receipt.after_fetch.value)),
+        ("/definitions/receipt/properties/never_success", Value::from(receipt.never_success.value)),
+        ("/definitions/receipt/properties/credentials", s(&receipt.credentials.value)),
+        ("/definitions/receipt/properties/missing", s(&receipt.missing.value)),
+        ("/definitions/alerts/properties/after_receipt", Value::from(alerts.after_receipt.value)),
+        ("/definitions/alerts/properties/well_formed", Value::from(alerts.well_formed.value)),
+        ("/definitions/alerts/properties/at_least", Value::from(alerts.at_least.value)),
+        ("/definitions/internal/properties/requested", s(&internal.requested.value)),
+    ]
+    .map(|(p, v)| (p.to_owned(), v))
+    .into();
+    let text = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"client.notification.response\"]\n[target]\n\
+                [expect]\ncollects = 2\n[expect.collect]\n[expect.package]\n[expect.answers]\n[expect.namespace]\n";
+    let client = pens_scenario::parse_client_scenario("x.toml", text).expect("loads");
+    let (script, expect) = (&client.target.value, &client.expect);
+    let package = &expect.package.as_ref().expect("package").value;
+    let answers = &expect.answers.as_ref().expect("answers").value;
+    let namespace = &expect.namespace.as_ref().expect("namespace").value;
+    let t = "/properties/target/properties";
+    let e = "/properties/expect/properties";
+    let client_cases: Vec<(String, Value)> = vec![
+        (format!("{t}/answer_delay_ms"), Value::from(script.answer_delay_ms.value)),
+        (format!("{t}/fetch"), Value::from(script.fetch.value)),
+        (format!("{t}/alerts"), Value::from(script.alerts.value)),
+        (format!("{t}/delivery"), s(&script.delivery.value)),
+        (format!("{t}/notifications"), s(&script.notifications.value)),
+        (format!("{e}/collect/properties/findings"), s(&expect.collect.value.findings.value)),
+        (format!("{e}/package/properties/available"), Value::from(package.available.value)),
+        (format!("{e}/package/properties/contents"), Value::from(package.contents.value)),
+        (format!("{e}/answers/properties/receipt"), Value::from(answers.receipt.value)),
+        (format!("{e}/answers/properties/alerts"), Value::from(answers.alerts.value)),
+        (format!("{e}/namespace/properties/stable"), Value::from(namespace.stable.value)),
+    ];
+    for (schema_name, cases) in [("scenario.schema.json", target), ("client-scenario.schema.json", client_cases)] {
+        let schema = schema(schema_name);
+        for (pointer, loaded) in cases {
+            let default = schema.pointer(&format!("{pointer}/default"));
+            assert_eq!(default, Some(&loaded), "{schema_name}: {pointer}");
+        }
+    }
+}
