@@ -5,13 +5,12 @@ use pens_mock::{PackageBody, StagingBehaviour as MockBehaviour, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{
-    CredentialsExpectation, Expectations as ScenarioExpectations, InternalRequested, Method, Order, Protocol,
-    ResponseFormat, Scenario, StagingBehaviour, TemplateContext,
+    Expectations as ScenarioExpectations, InternalRequested, Method, Order, ResponseFormat, Scenario, StagingBehaviour,
+    TemplateContext,
 };
 
 use crate::plan::{
-    AlertsExpect, CredentialsExpect, ExpectSet, Expectations, FetchExpect, InternalExpect, Probe, ReceiptExpect,
-    ResponseExpect,
+    AlertsExpect, ExpectSet, Expectations, FetchExpect, InternalExpect, Probe, ReceiptExpect, ResponseExpect,
 };
 use crate::request::CollectSpec;
 use crate::sighting::claim;
@@ -171,15 +170,6 @@ fn probes(list: &[pens_scenario::Spanned<pens_scenario::Template>], context: &dy
     list.iter().map(|t| Probe::new(t.value.render(context), t.value.source())).collect()
 }
 
-fn credentials(expectation: CredentialsExpectation) -> CredentialsExpect {
-    match expectation {
-        CredentialsExpectation::Valid => CredentialsExpect::Valid,
-        CredentialsExpectation::None => CredentialsExpect::None,
-        CredentialsExpectation::Report => CredentialsExpect::Report,
-        _ => CredentialsExpect::Any,
-    }
-}
-
 fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> ExpectSet {
     ExpectSet {
         response: expect.response.as_ref().map(|r| {
@@ -200,13 +190,8 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
             let f = &f.value;
             FetchExpect {
                 happens: f.happens.value,
-                protocol: f.protocol.as_ref().map(|p| match p.value {
-                    Protocol::Http => "http".to_owned(),
-                    Protocol::Https => "https".to_owned(),
-                    Protocol::Ftp => "ftp".to_owned(),
-                    Protocol::Ftps => "ftps".to_owned(),
-                }),
-                credentials: credentials(f.credentials.value),
+                protocol: f.protocol.as_ref().map(|p| p.value),
+                credentials: f.credentials.value,
             }
         }),
         receipt: expect.receipt.as_ref().map(|r| {
@@ -219,7 +204,7 @@ fn expect_set(expect: &ScenarioExpectations, context: &dyn TemplateContext) -> E
                 never_success: r.never_success.value,
                 fields: r.fields.iter().map(|f| (f.name.value.clone(), f.value.value.render(context))).collect(),
                 does_not_contain: probes(&r.does_not_contain, context),
-                credentials: credentials(r.credentials.value),
+                credentials: r.credentials.value,
                 missing_warns: r.missing.value == pens_scenario::MissingReceipt::Warn,
             }
         }),

@@ -53,27 +53,17 @@ impl Default for ResponseExpect {
     }
 }
 
-/// Which credentials the staging request (or a receipt) must carry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum CredentialsExpect {
-    /// The advertised user and password (for a receipt: the receipt URL's userinfo).
-    Valid,
-    /// None.
-    None,
-    /// Whatever.
-    #[default]
-    Any,
-    /// Whatever, said in a passing check.
-    Report,
-}
+/// Which credentials the staging request (or a receipt) must carry: the scenario's own
+/// keyword, so the word is defined once (pens-scenario's `credentials` table).
+pub(crate) use pens_scenario::CredentialsExpectation as CredentialsExpect;
 
 /// What must happen at the staging server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FetchExpect {
     /// Whether the package is requested at all.
     pub(crate) happens: bool,
-    /// `http` or `https`, when it matters.
-    pub(crate) protocol: Option<String>,
+    /// The staging listener it must reach, when it matters.
+    pub(crate) protocol: Option<pens_scenario::Protocol>,
     /// The credentials presented.
     pub(crate) credentials: CredentialsExpect,
 }

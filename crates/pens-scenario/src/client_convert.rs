@@ -15,19 +15,13 @@ use crate::client_model::{
     NamespaceExpectation, NotificationDelivery, NotificationShape, PackageExpectation, TargetScriptSpec,
 };
 use crate::error::{Diagnostics, Note, ScenarioError, ScenarioErrorKind};
+use crate::keys::{
+    AnswersKey, ClientCollectKey, ClientExpectKey, ClientTopKey, HeaderKey, NamespaceKey, PackageKey, TargetKey, names,
+};
 use crate::model::Method;
 use crate::reader::{Converter, Header, MAX_DELAY_MS, Table};
 use crate::span::{Span, Spanned};
 use crate::tree::Node;
-
-const TOP_KEYS: &[&str] = &["id", "title", "requirements", "level", "tags", "target", "expect"];
-const TARGET_KEYS: &[&str] =
-    &["answer", "answer_delay_ms", "fetch", "receipt_error", "alerts", "delivery", "notifications"];
-const EXPECT_KEYS: &[&str] = &["collects", "collect", "package", "answers", "namespace"];
-const COLLECT_KEYS: &[&str] = &["findings", "method"];
-const PACKAGE_KEYS: &[&str] = &["available", "contents"];
-const ANSWERS_KEYS: &[&str] = &["receipt", "alerts", "within_ms"];
-const NAMESPACE_KEYS: &[&str] = &["stable"];
 
 /// Reads a parsed document into a [`ClientScenario`], reporting problems into `diag`.
 /// The scenario is only meaningful when `diag` stays empty.
@@ -45,13 +39,14 @@ impl Converter<'_, '_> {
     fn client_scenario(&mut self, root: &Node) -> ClientScenario {
         let file = self.diag.file;
         let start = file.start();
+        let top_keys: Vec<_> = names::<HeaderKey>().into_iter().chain(names::<ClientTopKey>()).collect();
         let top =
-            self.table("", root, Some(TOP_KEYS)).unwrap_or(Table { path: String::new(), head: start, entries: &[] });
+            self.table("", root, Some(&top_keys)).unwrap_or(Table { path: String::new(), head: start, entries: &[] });
         let Header { id, title, requirements, tags, level } = self.header(&top);
         for requirement in &requirements {
             if requirement.party == Party::Target {
                 self.invalid(
-                    "requirements".into(),
+                    HeaderKey::Requirements.name().into(),
                     format!("requirement `{}` binds the target, not the client", requirement.id),
                     requirement.span,
                     "a target requirement",
@@ -83,30 +78,33 @@ impl Converter<'_, '_> {
 
     fn target_script(&mut self, top: &Table<'_>) -> Spanned<TargetScriptSpec> {
         let start = self.diag.file.start();
-        let table = self.section(top, "target", TARGET_KEYS).unwrap_or(Table {
-            path: "target".into(),
+        let table = self.section::<TargetKey>(top, ClientTopKey::Target).unwrap_or(Table {
+            path: ClientTopKey::Target.name().into(),
             head: start,
             entries: &[],
         });
         // Each key as written (`None`: absent, or invalid and reported already): the rules
         // below judge only what the author wrote, and only values that read well.
-        let answer = self.code(&table, "answer");
+        let answer = self.code(&table, TargetKey::Answer);
         let answer_delay_ms =
-            self.unsigned(&table, "answer_delay_ms", 0..=MAX_DELAY_MS).unwrap_or(Spanned::new(0, table.head));
-        let fetch = self.bool(&table, "fetch");
-        let receipt_error = self.code(&table, "receipt_error");
-        let alerts =
-            self.integer(&table, "alerts", 0..=i64::from(MAX_ALERTS)).map(|a| a.map(|v| u32::try_from(v).unwrap_or(0)));
-        let delivery = self.keyword::<NotificationDelivery>(&table, "delivery");
-        let notifications = self.keyword::<NotificationShape>(&table, "notifications");
+            self.unsigned(&table, TargetKey::AnswerDelayMs, 0..=MAX_DELAY_MS).unwrap_or(Spanned::new(0, table.head));
+        let fetch = self.bool(&table, TargetKey::Fetch);
+        let receipt_error = self.code(&table, TargetKey::ReceiptError);
+        let alerts = self
+            .integer(&table, TargetKey::Alerts, 0..=i64::from(MAX_ALERTS))
+            .map(|a| a.map(|v| u32::try_from(v).unwrap_or(0)));
+        let delivery = self.keyword::<NotificationDelivery>(&table, TargetKey::Delivery);
+        let notifications = self.keyword::<NotificationShape>(&table, TargetKey::Notifications);
 
         if let Some(refusal) = non_zero(answer.as_ref()) {
             // CMI010 §6.3: a refused collect is not fetched, so nothing is reported.
             let because = || (format!("our target answers {} here", refusal.value.0), refusal.span);
-            if let (Some(key_span), Some(true)) = (table.key_span("fetch"), fetch.as_ref().map(|f| f.value)) {
+            if let (Some(key_span), Some(true)) =
+                (table.key_span(TargetKey::Fetch.name()), fetch.as_ref().map(|f| f.value))
+            {
                 let span = self.span(key_span);
                 self.conflict_because(
-                    "target.fetch".into(),
+                    table.field(TargetKey::Fetch.name()),
                     "`fetch = true` contradicts a non-zero `answer`".into(),
                     span,
                     "a target that refuses does not fetch",
@@ -114,16 +112,16 @@ impl Converter<'_, '_> {
                 );
             }
             let written = [
-                ("receipt_error", receipt_error.is_some()),
-                ("alerts", alerts.is_some()),
-                ("delivery", delivery.is_some()),
-                ("notifications", notifications.is_some()),
+                (TargetKey::ReceiptError, receipt_error.is_some()),
+                (TargetKey::Alerts, alerts.is_some()),
+                (TargetKey::Delivery, delivery.is_some()),
+                (TargetKey::Notifications, notifications.is_some()),
             ];
             for key in written.into_iter().filter_map(|(key, written)| written.then_some(key)) {
-                if let Some(key_span) = table.key_span(key) {
+                if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict_because(
-                        table.field(key),
+                        table.field(key.name()),
                         format!("`{key}` does nothing when `answer` is not 0"),
                         span,
                         "no receipt or alert follows a refusal",
@@ -131,12 +129,13 @@ impl Converter<'_, '_> {
                     );
                 }
             }
-        } else if let (Some(failure), Some(key_span)) = (non_zero(receipt_error.as_ref()), table.key_span("alerts"))
+        } else if let (Some(failure), Some(key_span)) =
+            (non_zero(receipt_error.as_ref()), table.key_span(TargetKey::Alerts.name()))
             && alerts.as_ref().is_some_and(|a| a.value > 0)
         {
             let span = self.span(key_span);
             self.conflict_because(
-                "target.alerts".into(),
+                table.field(TargetKey::Alerts.name()),
                 "`alerts` does nothing when `receipt_error` is not 0".into(),
                 span,
                 "alerts only follow a receipt that reports 0",
@@ -155,38 +154,42 @@ impl Converter<'_, '_> {
 
     fn client_expect(&mut self, top: &Table<'_>, target: &TargetScriptSpec) -> ClientExpectations {
         let start = self.diag.file.start();
-        let table = self.section(top, "expect", EXPECT_KEYS).unwrap_or(Table {
-            path: "expect".into(),
+        let table = self.section::<ClientExpectKey>(top, ClientTopKey::Expect).unwrap_or(Table {
+            path: ClientTopKey::Expect.name().into(),
             head: start,
             entries: &[],
         });
         let written = self
-            .integer(&table, "collects", 1..=i64::from(MAX_COLLECTS))
+            .integer(&table, ClientExpectKey::Collects, 1..=i64::from(MAX_COLLECTS))
             .map(|c| c.map(|v| u32::try_from(v).unwrap_or(1)));
         // An invalid `collects` is reported already; rules that need its value skip it.
-        let collects_known = written.is_some() || !table.has("collects");
+        let collects_known = written.is_some() || !table.has(ClientExpectKey::Collects.name());
         let collects = written.unwrap_or(Spanned::new(1, table.head));
-        let collect = match self.section(&table, "collect", COLLECT_KEYS) {
+        let collect = match self.section::<ClientCollectKey>(&table, ClientExpectKey::Collect) {
             Some(section) => self.collect_expectation(&section),
             None => Spanned::new(
                 CollectExpectation { findings: Spanned::new(FindingsMode::Strict, table.head), method: None },
                 table.head,
             ),
         };
-        let package = self.section(&table, "package", PACKAGE_KEYS).map(|t| self.package_expectation(&t));
-        let answers = self.section(&table, "answers", ANSWERS_KEYS).map(|t| self.answers_expectation(&t, target));
-        let namespace = self.section(&table, "namespace", NAMESPACE_KEYS).map(|t| self.namespace_expectation(&t));
+        let package =
+            self.section::<PackageKey>(&table, ClientExpectKey::Package).map(|t| self.package_expectation(&t));
+        let answers =
+            self.section::<AnswersKey>(&table, ClientExpectKey::Answers).map(|t| self.answers_expectation(&t, target));
+        let namespace =
+            self.section::<NamespaceKey>(&table, ClientExpectKey::Namespace).map(|t| self.namespace_expectation(&t));
+        let namespace_path = table.field(ClientExpectKey::Namespace.name());
         if let Some(namespace) = &namespace
             && collects_known
             && collects.value < 2
         {
             let message = "[expect.namespace] needs at least two collects".to_owned();
             let label = "compares the package-ids of several collects";
-            if table.has("collects") {
+            if table.has(ClientExpectKey::Collects.name()) {
                 let because = (format!("`collects = {}` here", collects.value), collects.span);
-                self.conflict_because("expect.namespace".into(), message, namespace.span, label, because);
+                self.conflict_because(namespace_path, message, namespace.span, label, because);
             } else {
-                let kind = ScenarioErrorKind::Conflict { field: "expect.namespace".into(), message };
+                let kind = ScenarioErrorKind::Conflict { field: namespace_path, message };
                 let help = "add `collects = 2` to [expect] (the default is 1)".to_owned();
                 self.diag.report(kind, namespace.span, label, Some(help));
             }
@@ -195,8 +198,8 @@ impl Converter<'_, '_> {
     }
 
     fn collect_expectation(&mut self, table: &Table<'_>) -> Spanned<CollectExpectation> {
-        let findings = self.keyword_or(table, "findings", FindingsMode::Strict);
-        let method = self.keyword::<Method>(table, "method");
+        let findings = self.keyword_or(table, ClientCollectKey::Findings, FindingsMode::Strict);
+        let method = self.keyword::<Method>(table, ClientCollectKey::Method);
         Spanned::new(CollectExpectation { findings, method }, table.head)
     }
 
@@ -212,8 +215,8 @@ impl Converter<'_, '_> {
     }
 
     fn package_expectation(&mut self, table: &Table<'_>) -> Spanned<PackageExpectation> {
-        let available = self.bool_or(table, "available", true);
-        let contents = self.bool_or(table, "contents", true);
+        let available = self.bool_or(table, PackageKey::Available, true);
+        let contents = self.bool_or(table, PackageKey::Contents, true);
         if !available.value && !contents.value {
             self.checks_nothing(table, "`available` and `contents` are both false");
         }
@@ -222,9 +225,9 @@ impl Converter<'_, '_> {
 
     fn answers_expectation(&mut self, table: &Table<'_>, target: &TargetScriptSpec) -> Spanned<AnswersExpectation> {
         // As written (`None`: absent or invalid), for the rules; then with defaults.
-        let receipt_written = self.bool(table, "receipt");
-        let alerts_written = self.bool(table, "alerts");
-        let within_ms = self.unsigned(table, "within_ms", 1..=MAX_DELAY_MS);
+        let receipt_written = self.bool(table, AnswersKey::Receipt);
+        let alerts_written = self.bool(table, AnswersKey::Alerts);
+        let within_ms = self.unsigned(table, AnswersKey::WithinMs, 1..=MAX_DELAY_MS);
         let receipt = receipt_written.clone().unwrap_or(Spanned::new(true, table.head));
         let alerts = alerts_written.clone().unwrap_or(Spanned::new(true, table.head));
         if !receipt.value && !alerts.value {
@@ -232,11 +235,11 @@ impl Converter<'_, '_> {
         }
         let refusal = non_zero(target.answer.as_ref());
         if let (Some(refusal), Some(key_span), Some(true)) =
-            (&refusal, table.key_span("receipt"), receipt_written.map(|r| r.value))
+            (&refusal, table.key_span(AnswersKey::Receipt.name()), receipt_written.map(|r| r.value))
         {
             let span = self.span(key_span);
             self.conflict_because(
-                "expect.answers.receipt".into(),
+                table.field(AnswersKey::Receipt.name()),
                 "`receipt = true` checks the answer to a receipt our target never sends".into(),
                 span,
                 "no receipt follows a refusal",
@@ -254,11 +257,11 @@ impl Converter<'_, '_> {
             None
         };
         if let (Some((label, because, because_span)), Some(key_span), Some(true)) =
-            (no_alerts, table.key_span("alerts"), alerts_written.map(|a| a.value))
+            (no_alerts, table.key_span(AnswersKey::Alerts.name()), alerts_written.map(|a| a.value))
         {
             let span = self.span(key_span);
             self.conflict_because(
-                "expect.answers.alerts".into(),
+                table.field(AnswersKey::Alerts.name()),
                 "`alerts = true` checks the answers to alerts our target never sends".into(),
                 span,
                 label,
@@ -269,7 +272,7 @@ impl Converter<'_, '_> {
     }
 
     fn namespace_expectation(&mut self, table: &Table<'_>) -> Spanned<NamespaceExpectation> {
-        let stable = self.bool_or(table, "stable", true);
+        let stable = self.bool_or(table, NamespaceKey::Stable, true);
         if !stable.value {
             self.checks_nothing(table, "`stable` is false");
         }

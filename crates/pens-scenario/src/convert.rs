@@ -3,12 +3,19 @@
 //! walk carries on after an error so one load reports all of them. The readers it uses
 //! are shared with the client language (`reader`).
 
+use std::ops::RangeInclusive;
+
 use crate::error::{Diagnostics, ScenarioErrorKind};
 use crate::expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
     InternalRequested, MAX_RECEIPT_COUNT, MissingReceipt, OtherErrors, ReceiptExpectation, ResponseExpectation,
     ResponseFormat,
 };
+use crate::keys::{
+    AlertsKey, CollectKey, ExpectKey, FetchKey, HeaderKey, InternalKey, ReceiptKey, ResponseKey, StagingKey, TopKey,
+    UNSIZED_BEHAVIOURS, behaviour_parameters, names,
+};
+use crate::keyword::Keyword;
 use crate::model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
     DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, MAX_PACKAGE_SIZE, MIN_PACKAGE_SIZE, Method, Order,
@@ -19,29 +26,12 @@ use crate::span::Spanned;
 use crate::tree::{Node, NodeKind};
 use crate::validate;
 
-const TOP_KEYS: &[&str] =
-    &["id", "title", "requirements", "level", "tags", "needs", "unless", "staging", "collect", "expect"];
-const STAGING_KEYS: &[&str] = &[
-    "package",
-    "size",
-    "user",
-    "password",
-    "behaviour",
-    "status",
-    "delay_ms",
-    "chunk_bytes",
-    "after_bytes",
-    "over_bytes",
-];
-const COLLECT_KEYS: &[&str] = &["method", "target_query", "order", "remove", "set", "raw", "copies"];
-const EXPECT_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal", "any_of"];
-const ALTERNATIVE_KEYS: &[&str] = &["response", "fetch", "receipt", "alerts", "internal"];
-const RESPONSE_KEYS: &[&str] = &["error", "warn", "format", "other_errors", "does_not_contain", "escapes"];
-const FETCH_KEYS: &[&str] = &["happens", "protocol", "credentials"];
-const RECEIPT_KEYS: &[&str] =
-    &["count", "error", "warn", "after_fetch", "never_success", "fields", "does_not_contain", "credentials", "missing"];
-const ALERTS_KEYS: &[&str] = &["after_receipt", "well_formed", "at_least", "error", "does_not_contain"];
-const INTERNAL_KEYS: &[&str] = &["requested"];
+/// `status` of `[staging]`: an HTTP status.
+pub(crate) const STATUS_RANGE: RangeInclusive<i64> = 100..=599;
+/// `chunk_bytes` of `[staging]`: 1 byte to 1 MiB.
+pub(crate) const CHUNK_BYTES_RANGE: RangeInclusive<i64> = 1..=1_048_576;
+/// `after_bytes` of `[staging]`: up to 1 GiB.
+pub(crate) const AFTER_BYTES_RANGE: RangeInclusive<i64> = 0..=1 << 30;
 
 /// Reads a parsed document into a [`Scenario`], reporting problems into `diag`. The
 /// scenario is only meaningful when `diag` stays empty.
@@ -56,14 +46,15 @@ impl Converter<'_, '_> {
     fn scenario(&mut self, root: &Node) -> Scenario {
         let file = self.diag.file;
         let start = file.start();
+        let top_keys: Vec<_> = names::<HeaderKey>().into_iter().chain(names::<TopKey>()).collect();
         let top =
-            self.table("", root, Some(TOP_KEYS)).unwrap_or(Table { path: String::new(), head: start, entries: &[] });
+            self.table("", root, Some(&top_keys)).unwrap_or(Table { path: String::new(), head: start, entries: &[] });
 
         let Header { id, title, requirements, tags, level } = self.header(&top);
-        let needs = self.keywords::<Capability>(&top, "needs");
-        validate::check_unique(self.diag, "needs", &needs);
-        let unless = self.keywords::<Capability>(&top, "unless");
-        validate::check_unique(self.diag, "unless", &unless);
+        let needs = self.keywords::<Capability>(&top, TopKey::Needs);
+        validate::check_unique(self.diag, TopKey::Needs.name(), &needs);
+        let unless = self.keywords::<Capability>(&top, TopKey::Unless);
+        validate::check_unique(self.diag, TopKey::Unless.name(), &unless);
 
         let staging = self.staging(&top);
         let collect = self.collect(&top);
@@ -89,16 +80,16 @@ impl Converter<'_, '_> {
 
     fn staging(&mut self, top: &Table<'_>) -> Spanned<Staging> {
         let start = self.diag.file.start();
-        let table = self.section(top, "staging", STAGING_KEYS).unwrap_or(Table {
-            path: "staging".into(),
+        let table = self.section::<StagingKey>(top, TopKey::Staging).unwrap_or(Table {
+            path: TopKey::Staging.name().into(),
             head: start,
             entries: &[],
         });
-        let package = match self.string(&table, "package") {
+        let package = match self.string(&table, StagingKey::Package) {
             Some(package) => {
                 if let Some(problem) = validate::package_path_problem(&package) {
                     self.invalid(
-                        "staging.package".into(),
+                        table.field(StagingKey::Package.name()),
                         problem,
                         package.span,
                         "not a file under fixtures/packages/",
@@ -108,33 +99,27 @@ impl Converter<'_, '_> {
             }
             None => Spanned::new(DEFAULT_PACKAGE.to_owned(), table.head),
         };
-        let user = self.template(&table, "user");
-        let password = self.template(&table, "password");
+        let user = self.template(&table, StagingKey::User);
+        let password = self.template(&table, StagingKey::Password);
         let credentials = match (user, password) {
             (Some(user), Some(password)) => Some(StagingCredentials { user, password }),
-            (Some(user), None) if !table.has("password") => {
-                self.missing(&table, "password", user.span, "`user` needs `password`");
+            (Some(user), None) if !table.has(StagingKey::Password.name()) => {
+                self.missing(&table, StagingKey::Password, user.span, "`user` needs `password`");
                 None
             }
-            (None, Some(password)) if !table.has("user") => {
-                self.missing(&table, "user", password.span, "`password` needs `user`");
+            (None, Some(password)) if !table.has(StagingKey::User.name()) => {
+                self.missing(&table, StagingKey::User, password.span, "`password` needs `user`");
                 None
             }
             _ => None,
         };
         let behaviour = self.behaviour(&table);
-        let size = self.size(&table, "size", MIN_PACKAGE_SIZE..=MAX_PACKAGE_SIZE);
+        let size = self.size(&table, StagingKey::Size, MIN_PACKAGE_SIZE..=MAX_PACKAGE_SIZE);
         if let Some(size) = &size
-            && matches!(
-                behaviour.value,
-                StagingBehaviour::Corrupt
-                    | StagingBehaviour::ZipSlip
-                    | StagingBehaviour::ZipBomb
-                    | StagingBehaviour::Oversized { .. }
-            )
+            && UNSIZED_BEHAVIOURS.contains(&behaviour.value.name())
         {
             self.conflict(
-                "staging.size".into(),
+                table.field(StagingKey::Size.name()),
                 format!("`size` cannot be combined with behaviour `{}`", behaviour.value.name()),
                 size.span,
                 "a sized package is served as it is, or paced, cut or redirected; not rewritten",
@@ -144,53 +129,33 @@ impl Converter<'_, '_> {
     }
 
     fn behaviour(&mut self, table: &Table<'_>) -> Spanned<StagingBehaviour> {
-        let status = self.unsigned(table, "status", 100..=599);
-        let delay_ms = self.unsigned(table, "delay_ms", 0..=MAX_DELAY_MS);
-        let chunk_bytes = self.unsigned(table, "chunk_bytes", 1..=1_048_576);
-        let after_bytes = self.unsigned(table, "after_bytes", 0..=1 << 30);
-        let over_bytes = self.unsigned(table, "over_bytes", DEFAULT_OVER_BYTES as i64..=MAX_OVER_BYTES as i64);
-        let name = match self.keyword::<BehaviourName>(table, "behaviour") {
+        let status = self.unsigned(table, StagingKey::Status, STATUS_RANGE);
+        let delay_ms = self.unsigned(table, StagingKey::DelayMs, 0..=MAX_DELAY_MS);
+        let chunk_bytes = self.unsigned(table, StagingKey::ChunkBytes, CHUNK_BYTES_RANGE);
+        let after_bytes = self.unsigned(table, StagingKey::AfterBytes, AFTER_BYTES_RANGE);
+        let over_bytes = self.unsigned(table, StagingKey::OverBytes, DEFAULT_OVER_BYTES as i64..=MAX_OVER_BYTES as i64);
+        let name = match self.keyword::<BehaviourName>(table, StagingKey::Behaviour) {
             Some(name) => name,
-            None if !table.has("behaviour") => Spanned::new(BehaviourName::Serve, table.head),
+            None if !table.has(StagingKey::Behaviour.name()) => Spanned::new(BehaviourName::Serve, table.head),
             None => {
                 // Already reported; checking parameters against a guess would only add noise.
                 return Spanned::new(StagingBehaviour::Serve, table.head);
             }
         };
-        let parameters: &[&str] = match name.value {
-            BehaviourName::Status => &["status"],
-            BehaviourName::Delay => &["delay_ms"],
-            BehaviourName::Dribble => &["delay_ms", "chunk_bytes"],
-            BehaviourName::Truncate => &["after_bytes"],
-            BehaviourName::Oversized => &["over_bytes"],
-            BehaviourName::Serve
-            | BehaviourName::Corrupt
-            | BehaviourName::Redirect
-            | BehaviourName::ZipSlip
-            | BehaviourName::ZipBomb
-            | BehaviourName::Silent
-            | BehaviourName::AfterAnswer => &[],
-        };
-        for key in ["status", "delay_ms", "chunk_bytes", "after_bytes", "over_bytes"] {
-            if let (Some(key_span), false) = (table.key_span(key), parameters.contains(&key)) {
+        let parameters = behaviour_parameters(name.value);
+        for key in StagingKey::PARAMETERS {
+            if let (Some(key_span), false) = (table.key_span(key.name()), parameters.iter().any(|(p, _)| *p == key)) {
                 let span = self.span(key_span);
-                let users = match key {
-                    "status" => "behaviour = \"status\"",
-                    "delay_ms" => "behaviour = \"delay\" or \"dribble\"",
-                    "chunk_bytes" => "behaviour = \"dribble\"",
-                    "over_bytes" => "behaviour = \"oversized\"",
-                    _ => "behaviour = \"truncate\"",
-                };
                 self.conflict(
-                    format!("staging.{key}"),
+                    table.field(key.name()),
                     format!("`{key}` does not apply to behaviour `{}`", name.value),
                     span,
-                    format!("only used with {users}"),
+                    format!("only used with {}", parameter_users(key)),
                 );
             }
         }
-        let require = |c: &mut Self, key: &'static str, value: Option<Spanned<u64>>| {
-            if value.is_none() && !table.has(key) {
+        let require = |c: &mut Self, key: StagingKey, value: Option<Spanned<u64>>| {
+            if value.is_none() && !table.has(key.name()) {
                 c.missing(table, key, name.span, format!("behaviour `{}` needs `{key}`", name.value));
             }
             value.unwrap_or(Spanned::new(0, name.span))
@@ -207,11 +172,11 @@ impl Converter<'_, '_> {
                 over_bytes: over_bytes.unwrap_or(Spanned::new(DEFAULT_OVER_BYTES, name.span)),
             },
             BehaviourName::Status => StagingBehaviour::Status {
-                status: require(self, "status", status).map(|v| u16::try_from(v).unwrap_or(0)),
+                status: require(self, StagingKey::Status, status).map(|v| u16::try_from(v).unwrap_or(0)),
             },
-            BehaviourName::Delay => StagingBehaviour::Delay { delay_ms: require(self, "delay_ms", delay_ms) },
+            BehaviourName::Delay => StagingBehaviour::Delay { delay_ms: require(self, StagingKey::DelayMs, delay_ms) },
             BehaviourName::Dribble => StagingBehaviour::Dribble {
-                delay_ms: require(self, "delay_ms", delay_ms),
+                delay_ms: require(self, StagingKey::DelayMs, delay_ms),
                 chunk_bytes: chunk_bytes.unwrap_or(Spanned::new(DEFAULT_DRIBBLE_CHUNK_BYTES, name.span)),
             },
             BehaviourName::Truncate => StagingBehaviour::Truncate {
@@ -223,25 +188,25 @@ impl Converter<'_, '_> {
 
     fn collect(&mut self, top: &Table<'_>) -> Spanned<Collect> {
         let start = self.diag.file.start();
-        let table = self.section(top, "collect", COLLECT_KEYS).unwrap_or(Table {
-            path: "collect".into(),
+        let table = self.section::<CollectKey>(top, TopKey::Collect).unwrap_or(Table {
+            path: TopKey::Collect.name().into(),
             head: start,
             entries: &[],
         });
-        let method = self.keyword_or(&table, "method", Method::Post);
-        let order = self.keyword_or(&table, "order", Order::Spec);
-        let target_query = self.template(&table, "target_query");
+        let method = self.keyword_or(&table, CollectKey::Method, Method::Post);
+        let order = self.keyword_or(&table, CollectKey::Order, Order::Spec);
+        let target_query = self.template(&table, CollectKey::TargetQuery);
         if let Some(query) = &target_query
             && query.source().starts_with(['?', '&'])
         {
             self.invalid(
-                "collect.target_query".into(),
+                table.field(CollectKey::TargetQuery.name()),
                 "the query is appended to the target URL's own",
                 query.span,
                 "write it without a leading `?` or `&`",
             );
         }
-        let remove = self.array(&table, "remove", "an array of element names", |c, field, n| {
+        let remove = self.array(&table, CollectKey::Remove, "an array of element names", |c, field, n| {
             let name = c.string_node(field.clone(), n)?;
             match validate::element(&name) {
                 Ok(element) => Some(Spanned::new(element, name.span)),
@@ -259,15 +224,15 @@ impl Converter<'_, '_> {
             }
         });
         let remove = remove.unwrap_or_default();
-        validate::check_unique(self.diag, "collect.remove", &remove);
+        validate::check_unique(self.diag, &table.field(CollectKey::Remove.name()), &remove);
         let set = self.set(&table);
-        let raw = self.template(&table, "raw");
+        let raw = self.template(&table, CollectKey::Raw);
         if raw.is_some() {
-            for key in ["set", "remove", "order"] {
-                if let Some(key_span) = table.key_span(key) {
+            for key in CollectKey::NOT_WITH_RAW {
+                if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict(
-                        format!("collect.{key}"),
+                        table.field(key.name()),
                         format!("`{key}` cannot be combined with `raw`"),
                         span,
                         "`raw` is the whole body (or query) already",
@@ -276,15 +241,15 @@ impl Converter<'_, '_> {
             }
         }
         let copies = self
-            .integer(&table, "copies", 1..=i64::from(MAX_COPIES))
+            .integer(&table, CollectKey::Copies, 1..=i64::from(MAX_COPIES))
             .map(|c| c.map(|v| u32::try_from(v).unwrap_or(1)))
             .unwrap_or(Spanned::new(1, table.head));
         Spanned::new(Collect { method, target_query, order, remove, set, raw, copies }, table.head)
     }
 
     fn set(&mut self, collect: &Table<'_>) -> Vec<SetElement> {
-        let Some(node) = collect.get("set") else { return Vec::new() };
-        let Some(table) = self.table("collect.set", node, None) else { return Vec::new() };
+        let Some(node) = collect.get(CollectKey::Set.name()) else { return Vec::new() };
+        let Some(table) = self.table(&collect.field(CollectKey::Set.name()), node, None) else { return Vec::new() };
         let mut set = Vec::new();
         for (key, value) in table.entries {
             let field = table.field(&key.name);
@@ -301,16 +266,18 @@ impl Converter<'_, '_> {
     }
 
     fn expect(&mut self, top: &Table<'_>) -> (Expectations, Vec<Spanned<Expectations>>) {
-        let Some(table) = self.section(top, "expect", EXPECT_KEYS) else {
+        let Some(table) = self.section::<ExpectKey>(top, TopKey::Expect) else {
             return (Expectations::default(), Vec::new());
         };
         let expect = self.expectations(&table);
         let mut any_of = Vec::new();
-        if let Some(node) = table.get("any_of") {
+        let any_of_path = table.field(ExpectKey::AnyOf.name());
+        if let Some(node) = table.get(ExpectKey::AnyOf.name()) {
             match &node.kind {
                 NodeKind::Array(alternatives) => {
+                    let sections = ExpectKey::SECTIONS.map(ExpectKey::name);
                     for alternative in alternatives {
-                        if let Some(alt) = self.table("expect.any_of", alternative, Some(ALTERNATIVE_KEYS)) {
+                        if let Some(alt) = self.table(&any_of_path, alternative, Some(&sections)) {
                             let head = alt.head;
                             any_of.push(Spanned::new(self.expectations(&alt), head));
                         }
@@ -318,14 +285,14 @@ impl Converter<'_, '_> {
                     if alternatives.len() < 2 {
                         let span = self.head(node);
                         self.invalid(
-                            "expect.any_of".into(),
+                            any_of_path.clone(),
                             "`any_of` needs at least two alternatives",
                             span,
                             "a single alternative is not a choice: move its sections into [expect]",
                         );
                     }
                 }
-                _ => self.wrong_type("expect.any_of".into(), "an array of tables (`[[expect.any_of]]`)", node, None),
+                _ => self.wrong_type(any_of_path, "an array of tables (`[[expect.any_of]]`)", node, None),
             }
         }
         (expect, any_of)
@@ -333,37 +300,37 @@ impl Converter<'_, '_> {
 
     fn expectations(&mut self, table: &Table<'_>) -> Expectations {
         Expectations {
-            response: self.section(table, "response", RESPONSE_KEYS).map(|t| self.response(&t)),
-            fetch: self.section(table, "fetch", FETCH_KEYS).map(|t| self.fetch(&t)),
-            receipt: self.section(table, "receipt", RECEIPT_KEYS).map(|t| self.receipt(&t)),
-            alerts: self.section(table, "alerts", ALERTS_KEYS).map(|t| self.alerts(&t)),
-            internal: self.section(table, "internal", INTERNAL_KEYS).map(|t| {
-                let requested = self.keyword_or(&t, "requested", InternalRequested::Report);
+            response: self.section::<ResponseKey>(table, ExpectKey::Response).map(|t| self.response(&t)),
+            fetch: self.section::<FetchKey>(table, ExpectKey::Fetch).map(|t| self.fetch(&t)),
+            receipt: self.section::<ReceiptKey>(table, ExpectKey::Receipt).map(|t| self.receipt(&t)),
+            alerts: self.section::<AlertsKey>(table, ExpectKey::Alerts).map(|t| self.alerts(&t)),
+            internal: self.section::<InternalKey>(table, ExpectKey::Internal).map(|t| {
+                let requested = self.keyword_or(&t, InternalKey::Requested, InternalRequested::Report);
                 Spanned::new(InternalExpectation { requested }, t.head)
             }),
         }
     }
 
     fn response(&mut self, table: &Table<'_>) -> Spanned<ResponseExpectation> {
-        let error = self.codes(table, "error");
-        let warn = self.codes(table, "warn").unwrap_or_default();
-        let format = self.keyword_or(table, "format", ResponseFormat::Strict);
-        let other_errors = self.keyword_or(table, "other_errors", OtherErrors::Warn);
-        let does_not_contain = self.probes(table, "does_not_contain");
-        let escapes = self.probes(table, "escapes");
+        let error = self.acceptable_codes(table, ResponseKey::Error);
+        let warn = self.codes(table, ResponseKey::Warn).unwrap_or_default();
+        let format = self.keyword_or(table, ResponseKey::Format, ResponseFormat::Strict);
+        let other_errors = self.keyword_or(table, ResponseKey::OtherErrors, OtherErrors::Warn);
+        let does_not_contain = self.probes(table, ResponseKey::DoesNotContain);
+        let escapes = self.probes(table, ResponseKey::Escapes);
         Spanned::new(ResponseExpectation { error, warn, format, other_errors, does_not_contain, escapes }, table.head)
     }
 
     fn fetch(&mut self, table: &Table<'_>) -> Spanned<FetchExpectation> {
-        let happens = self.bool_or(table, "happens", true);
-        let protocol = self.keyword(table, "protocol");
-        let credentials = self.keyword_or(table, "credentials", CredentialsExpectation::Any);
+        let happens = self.bool_or(table, FetchKey::Happens, true);
+        let protocol = self.keyword(table, FetchKey::Protocol);
+        let credentials = self.keyword_or(table, FetchKey::Credentials, CredentialsExpectation::Any);
         if !happens.value {
-            for key in ["protocol", "credentials"] {
-                if let Some(key_span) = table.key_span(key) {
+            for key in FetchKey::NEED_A_FETCH {
+                if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict(
-                        table.field(key),
+                        table.field(key.name()),
                         format!("`{key}` checks nothing when `happens = false`"),
                         span,
                         "no fetch is expected",
@@ -376,42 +343,33 @@ impl Converter<'_, '_> {
 
     fn receipt(&mut self, table: &Table<'_>) -> Spanned<ReceiptExpectation> {
         let count = self
-            .integer(table, "count", 0..=i64::from(MAX_RECEIPT_COUNT))
+            .integer(table, ReceiptKey::Count, 0..=i64::from(MAX_RECEIPT_COUNT))
             .map(|c| c.map(|v| u32::try_from(v).unwrap_or(0)));
-        let error = self.codes(table, "error");
-        let warn = self.codes(table, "warn").unwrap_or_default();
-        let after_fetch = self.bool_or(table, "after_fetch", true);
-        let never_success = self.bool_or(table, "never_success", false);
+        let error = self.acceptable_codes(table, ReceiptKey::Error);
+        let warn = self.codes(table, ReceiptKey::Warn).unwrap_or_default();
+        let after_fetch = self.bool_or(table, ReceiptKey::AfterFetch, true);
+        let never_success = self.bool_or(table, ReceiptKey::NeverSuccess, false);
         let fields = self.fields(table);
-        let does_not_contain = self.probes(table, "does_not_contain");
-        let credentials = self.keyword_or(table, "credentials", CredentialsExpectation::Any);
-        let missing = self.keyword_or(table, "missing", MissingReceipt::Fail);
+        let does_not_contain = self.probes(table, ReceiptKey::DoesNotContain);
+        let credentials = self.keyword_or(table, ReceiptKey::Credentials, CredentialsExpectation::Any);
+        let missing = self.keyword_or(table, ReceiptKey::Missing, MissingReceipt::Fail);
         if count.is_none()
-            && let Some(key_span) = table.key_span("missing")
+            && let Some(key_span) = table.key_span(ReceiptKey::Missing.name())
         {
             let span = self.span(key_span);
             self.conflict(
-                table.field("missing"),
+                table.field(ReceiptKey::Missing.name()),
                 "`missing` needs `count`".to_owned(),
                 span,
                 "without a count no receipt is missing",
             );
         }
         if count.as_ref().is_some_and(|c| c.value == 0) {
-            for key in [
-                "error",
-                "warn",
-                "after_fetch",
-                "never_success",
-                "fields",
-                "does_not_contain",
-                "credentials",
-                "missing",
-            ] {
-                if let Some(key_span) = table.key_span(key) {
+            for key in ReceiptKey::JUDGING {
+                if let Some(key_span) = table.key_span(key.name()) {
                     let span = self.span(key_span);
                     self.conflict(
-                        table.field(key),
+                        table.field(key.name()),
                         format!("`{key}` checks nothing when `count = 0`"),
                         span,
                         "no receipt is expected",
@@ -436,8 +394,8 @@ impl Converter<'_, '_> {
     }
 
     fn fields(&mut self, receipt: &Table<'_>) -> Vec<FieldExpectation> {
-        let Some(node) = receipt.get("fields") else { return Vec::new() };
-        let Some(table) = self.table(&receipt.field("fields"), node, None) else { return Vec::new() };
+        let Some(node) = receipt.get(ReceiptKey::Fields.name()) else { return Vec::new() };
+        let Some(table) = self.table(&receipt.field(ReceiptKey::Fields.name()), node, None) else { return Vec::new() };
         let mut fields = Vec::new();
         for (key, value) in table.entries {
             let name = Spanned::new(key.name.clone(), self.span(&key.span));
@@ -463,14 +421,25 @@ impl Converter<'_, '_> {
     }
 
     fn alerts(&mut self, table: &Table<'_>) -> Spanned<AlertsExpectation> {
-        let after_receipt = self.bool_or(table, "after_receipt", true);
-        let well_formed = self.bool_or(table, "well_formed", true);
+        let after_receipt = self.bool_or(table, AlertsKey::AfterReceipt, true);
+        let well_formed = self.bool_or(table, AlertsKey::WellFormed, true);
         let at_least = self
-            .integer(table, "at_least", 0..=i64::from(MAX_RECEIPT_COUNT))
+            .integer(table, AlertsKey::AtLeast, 0..=i64::from(MAX_RECEIPT_COUNT))
             .map(|c| c.map(|v| u32::try_from(v).unwrap_or(0)))
             .unwrap_or(Spanned::new(0, table.head));
-        let error = self.codes(table, "error");
-        let does_not_contain = self.probes(table, "does_not_contain");
+        let error = self.acceptable_codes(table, AlertsKey::Error);
+        let does_not_contain = self.probes(table, AlertsKey::DoesNotContain);
         Spanned::new(AlertsExpectation { after_receipt, well_formed, at_least, error, does_not_contain }, table.head)
     }
+}
+
+/// The behaviours a parameter applies to, as the conflict's label names them
+/// (`behaviour = "delay" or "dribble"`), from [`behaviour_parameters`].
+fn parameter_users(key: StagingKey) -> String {
+    let users: Vec<String> = BehaviourName::ALL
+        .iter()
+        .filter(|b| behaviour_parameters(**b).iter().any(|(p, _)| *p == key))
+        .map(|b| format!("\"{b}\""))
+        .collect();
+    format!("behaviour = {}", users.join(" or "))
 }

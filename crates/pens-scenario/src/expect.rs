@@ -157,6 +157,13 @@ keywords! {
     }
 }
 
+impl Default for CredentialsExpectation {
+    /// `any`: what an absent `credentials` means.
+    fn default() -> Self {
+        CredentialsExpectation::Any
+    }
+}
+
 /// `[expect.receipt]` (CMI010 §5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

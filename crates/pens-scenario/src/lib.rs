@@ -15,6 +15,12 @@
 //! client must do ([`ClientExpectations`]); [`load_client_dir`] and
 //! [`parse_client_scenario`] load them with the same diagnostics.
 //!
+//! Every key and every closed vocabulary of both languages is written once, in a table
+//! (the key tables of `keys.rs` and the [`Keyword`] enums) whose entries carry their
+//! documentation: the converter reads keys through them, and the JSON Schemas
+//! ([`target_scenario_schema`], [`client_scenario_schema`]) and the keyword lists of the
+//! docs ([`fill_keyword_lists`]) are generated from them.
+//!
 //! The crate reads scenario files and nothing else: no network, no async. Requirement ids,
 //! element names and error codes are checked against pens-proto.
 //!
@@ -46,13 +52,17 @@
 mod client_convert;
 mod client_model;
 mod convert;
+mod docs_lists;
 mod error;
 mod expect;
+mod json;
+mod keys;
 mod keyword;
 mod load;
 mod model;
 mod reader;
 mod render;
+mod schema;
 mod size;
 mod span;
 mod suggest;
@@ -64,6 +74,7 @@ pub use client_model::{
     AnswersExpectation, ClientExpectations, ClientScenario, CollectExpectation, FindingsMode, MAX_ALERTS, MAX_COLLECTS,
     NamespaceExpectation, NotificationDelivery, NotificationShape, PackageExpectation, TargetScriptSpec,
 };
+pub use docs_lists::{KEYWORD_LISTS, KeywordListError, fill_keyword_lists};
 pub use error::{Note, ScenarioError, ScenarioErrorKind};
 pub use expect::{
     AlertsExpectation, CredentialsExpectation, Expectations, FetchExpectation, FieldExpectation, InternalExpectation,
@@ -81,6 +92,7 @@ pub use model::{
     Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
+pub use schema::{client_scenario_schema, target_scenario_schema};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
 pub use template::{

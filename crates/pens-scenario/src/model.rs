@@ -210,29 +210,35 @@ pub enum StagingBehaviour {
 keywords! {
     /// The behaviour names, as written in `behaviour = "..."`.
     BehaviourName, "behaviour" {
-        /// `serve`.
+        /// `serve`: the package, 200.
         Serve = "serve",
-        /// `status`.
+        /// `status`: the HTTP status `status` instead of the package.
         Status = "status",
-        /// `delay`.
+        /// `delay`: wait `delay_ms` before the first byte.
         Delay = "delay",
-        /// `dribble`.
+        /// `dribble`: send `chunk_bytes` every `delay_ms`.
         Dribble = "dribble",
-        /// `truncate`.
+        /// `truncate`: promise the full Content-Length, send `after_bytes`, close.
         Truncate = "truncate",
-        /// `corrupt`.
+        /// `corrupt`: bytes that are not a valid zip.
         Corrupt = "corrupt",
-        /// `redirect`.
+        /// `redirect`: 302 to the same package under another path.
         Redirect = "redirect",
-        /// `zip-slip`.
+        /// `zip-slip`: the package plus entries whose names leave the folder it is unpacked
+        /// into.
         ZipSlip = "zip-slip",
-        /// `zip-bomb`.
+        /// `zip-bomb`: the package plus entries that expand to 2 GiB of zeros from about 2
+        /// MiB.
         ZipBomb = "zip-bomb",
-        /// `oversized`.
+        /// `oversized`: a sound package `over_bytes` beyond the run's declared package limit
+        /// (--max-package-bytes).
         Oversized = "oversized",
-        /// `silent`.
+        /// `silent`: accept the connection, read the request, never answer until the scenario
+        /// ends.
         Silent = "silent",
-        /// `after-answer`.
+        /// `after-answer`: hold the package request until the harness has read the answer to
+        /// the collect (at the latest until the ack deadline), then serve it; HTTP and HTTPS
+        /// only.
         AfterAnswer = "after-answer",
     }
 }

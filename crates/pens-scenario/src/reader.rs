@@ -12,6 +12,7 @@ use std::ops::{Range, RangeInclusive};
 use pens_proto::{ErrorCode, Requirement};
 
 use crate::error::{Diagnostics, ScenarioErrorKind};
+use crate::keys::{self, HeaderKey};
 use crate::keyword::Keyword;
 use crate::model::ScenarioLevel;
 use crate::span::{Span, Spanned};
@@ -135,7 +136,8 @@ impl Converter<'_, '_> {
 
     /// Reports a missing key, unless a misspelling of it is in the table: its unknown-key
     /// error ("did you mean `title`?") already says what to do.
-    pub(crate) fn missing(&mut self, table: &Table<'_>, key: &'static str, span: Span, label: impl Into<String>) {
+    pub(crate) fn missing(&mut self, table: &Table<'_>, key: impl Keyword, span: Span, label: impl Into<String>) {
+        let key = key.name();
         if table.entries.iter().any(|(k, _)| did_you_mean(&k.name, [key]).is_some()) {
             return;
         }
@@ -144,7 +146,8 @@ impl Converter<'_, '_> {
 
     // ---- scalar readers: `None` when absent or invalid (then an error is recorded) ----
 
-    pub(crate) fn string(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<String>> {
+    pub(crate) fn string(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<String>> {
+        let key = key.name();
         let node = table.get(key)?;
         self.string_node(table.field(key), node)
     }
@@ -159,7 +162,8 @@ impl Converter<'_, '_> {
         }
     }
 
-    pub(crate) fn bool(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<bool>> {
+    pub(crate) fn bool(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<bool>> {
+        let key = key.name();
         let node = table.get(key)?;
         match node.kind {
             NodeKind::Boolean(b) => Some(Spanned::new(b, self.span(&node.span))),
@@ -170,11 +174,17 @@ impl Converter<'_, '_> {
         }
     }
 
-    pub(crate) fn bool_or(&mut self, table: &Table<'_>, key: &str, default: bool) -> Spanned<bool> {
+    pub(crate) fn bool_or(&mut self, table: &Table<'_>, key: impl Keyword, default: bool) -> Spanned<bool> {
         self.bool(table, key).unwrap_or(Spanned::new(default, table.head))
     }
 
-    pub(crate) fn integer(&mut self, table: &Table<'_>, key: &str, range: RangeInclusive<i64>) -> Option<Spanned<i64>> {
+    pub(crate) fn integer(
+        &mut self,
+        table: &Table<'_>,
+        key: impl Keyword,
+        range: RangeInclusive<i64>,
+    ) -> Option<Spanned<i64>> {
+        let key = key.name();
         let node = table.get(key)?;
         let NodeKind::Integer(n) = node.kind else {
             self.wrong_type(table.field(key), "an integer", node, None);
@@ -192,7 +202,7 @@ impl Converter<'_, '_> {
     pub(crate) fn unsigned(
         &mut self,
         table: &Table<'_>,
-        key: &str,
+        key: impl Keyword,
         range: RangeInclusive<i64>,
     ) -> Option<Spanned<u64>> {
         self.integer(table, key, range).map(|n| n.map(|v| u64::try_from(v).unwrap_or(0)))
@@ -200,7 +210,13 @@ impl Converter<'_, '_> {
 
     /// A size of bytes: an integer, or a string of digits and a unit (`"1GiB"`,
     /// [`crate::parse_size`]), within `range`.
-    pub(crate) fn size(&mut self, table: &Table<'_>, key: &str, range: RangeInclusive<u64>) -> Option<Spanned<u64>> {
+    pub(crate) fn size(
+        &mut self,
+        table: &Table<'_>,
+        key: impl Keyword,
+        range: RangeInclusive<u64>,
+    ) -> Option<Spanned<u64>> {
+        let key = key.name();
         let node = table.get(key)?;
         let span = self.span(&node.span);
         let bytes = match &node.kind {
@@ -228,7 +244,8 @@ impl Converter<'_, '_> {
         Some(Spanned::new(bytes, span))
     }
 
-    pub(crate) fn keyword<K: Keyword>(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<K>> {
+    pub(crate) fn keyword<K: Keyword>(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<K>> {
+        let key = key.name();
         let node = table.get(key)?;
         self.keyword_node(table.field(key), node)
     }
@@ -251,11 +268,12 @@ impl Converter<'_, '_> {
         None
     }
 
-    pub(crate) fn keyword_or<K: Keyword>(&mut self, table: &Table<'_>, key: &str, default: K) -> Spanned<K> {
+    pub(crate) fn keyword_or<K: Keyword>(&mut self, table: &Table<'_>, key: impl Keyword, default: K) -> Spanned<K> {
         self.keyword(table, key).unwrap_or(Spanned::new(default, table.head))
     }
 
-    pub(crate) fn template(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<Template>> {
+    pub(crate) fn template(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<Template>> {
+        let key = key.name();
         let node = table.get(key)?;
         self.template_node(table.field(key), node)
     }
@@ -305,10 +323,11 @@ impl Converter<'_, '_> {
     pub(crate) fn array<T>(
         &mut self,
         table: &Table<'_>,
-        key: &str,
+        key: impl Keyword,
         expected: &'static str,
         mut item: impl FnMut(&mut Self, String, &Node) -> Option<T>,
     ) -> Option<Vec<T>> {
+        let key = key.name();
         let node = table.get(key)?;
         let field = table.field(key);
         let NodeKind::Array(items) = &node.kind else {
@@ -323,40 +342,45 @@ impl Converter<'_, '_> {
 
     /// Templated values looked for in what the target sends (`does_not_contain`,
     /// `escapes`): an empty one is in every text, so it is refused. Default none.
-    pub(crate) fn probes(&mut self, table: &Table<'_>, key: &str) -> Vec<Spanned<Template>> {
+    pub(crate) fn probes(&mut self, table: &Table<'_>, key: impl Keyword) -> Vec<Spanned<Template>> {
         let probes =
             self.array(table, key, "an array of strings", |c, field, n| c.template_node(field, n)).unwrap_or_default();
         for probe in probes.iter().filter(|p| p.source().is_empty()) {
-            self.invalid(table.field(key), "an empty value is part of every text", probe.span, "checks nothing");
+            self.invalid(table.field(key.name()), "an empty value is part of every text", probe.span, "checks nothing");
         }
-        validate::check_unique(self.diag, &table.field(key), &probes);
+        validate::check_unique(self.diag, &table.field(key.name()), &probes);
         probes
     }
 
-    pub(crate) fn strings(&mut self, table: &Table<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
+    pub(crate) fn strings(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Vec<Spanned<String>>> {
         self.array(table, key, "an array of strings", |c, field, n| c.string_node(field, n))
     }
 
-    pub(crate) fn keywords<K: Keyword>(&mut self, table: &Table<'_>, key: &str) -> Vec<Spanned<K>> {
+    pub(crate) fn keywords<K: Keyword>(&mut self, table: &Table<'_>, key: impl Keyword) -> Vec<Spanned<K>> {
         self.array(table, key, "an array of strings", |c, field, n| c.keyword_node::<K>(field, n)).unwrap_or_default()
     }
 
-    /// Error codes: integers 0-65535 (CMI010 §6.3). An empty `error` list would accept
-    /// nothing, so only `warn` may be empty.
-    pub(crate) fn codes(&mut self, table: &Table<'_>, key: &str) -> Option<Vec<Spanned<ErrorCode>>> {
-        let codes = self.array(table, key, "an array of error codes", |c, field, n| c.code_node(field, n))?;
-        if let Some(node) = table.get(key)
-            && key == "error"
+    /// Error codes: integers 0-65535 (CMI010 §6.3); may be empty (`warn`).
+    pub(crate) fn codes(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Vec<Spanned<ErrorCode>>> {
+        self.array(table, key, "an array of error codes", |c, field, n| c.code_node(field, n))
+    }
+
+    /// The acceptable codes (`error`): as [`Converter::codes`], but an empty list would
+    /// accept nothing, so it is refused.
+    pub(crate) fn acceptable_codes(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Vec<Spanned<ErrorCode>>> {
+        let codes = self.codes(table, key)?;
+        if let Some(node) = table.get(key.name())
             && matches!(&node.kind, NodeKind::Array(items) if items.is_empty())
         {
             let span = self.span(&node.span);
-            self.invalid(table.field(key), "no code is acceptable", span, "list at least one code");
+            self.invalid(table.field(key.name()), "no code is acceptable", span, "list at least one code");
         }
         Some(codes)
     }
 
     /// One error code, 0-65535 (CMI010 §6.3).
-    pub(crate) fn code(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<ErrorCode>> {
+    pub(crate) fn code(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<ErrorCode>> {
+        let key = key.name();
         let node = table.get(key)?;
         self.code_node(table.field(key), node)
     }
@@ -388,18 +412,18 @@ impl Converter<'_, '_> {
     /// catalogue ids, kebab-case unique tags).
     pub(crate) fn header(&mut self, top: &Table<'_>) -> Header {
         let file = self.diag.file;
-        let id = self.required_string(top, "id");
+        let id = self.required_string(top, HeaderKey::Id);
         if let Some(id) = &id {
             validate::check_id(self.diag, id, file.path());
         }
-        let title = self.required_string(top, "title");
+        let title = self.required_string(top, HeaderKey::Title);
         if let Some(title) = &title
             && title.trim().is_empty()
         {
             self.invalid("title".into(), "the title is empty", title.span, "say what passing means");
         }
         let requirements = self.requirements(top);
-        let tags = self.strings(top, "tags").unwrap_or_default();
+        let tags = self.strings(top, HeaderKey::Tags).unwrap_or_default();
         for tag in &tags {
             if !validate::is_kebab_case(tag) {
                 self.invalid(
@@ -411,13 +435,13 @@ impl Converter<'_, '_> {
             }
         }
         validate::check_unique(self.diag, "tags", &tags);
-        let level = self.keyword_or(top, "level", ScenarioLevel::Must);
+        let level = self.keyword_or(top, HeaderKey::Level, ScenarioLevel::Must);
         Header { id, title, requirements, tags, level }
     }
 
-    pub(crate) fn required_string(&mut self, table: &Table<'_>, key: &'static str) -> Option<Spanned<String>> {
-        if !table.has(key) {
-            let label = format!("add `{key} = \"...\"`");
+    pub(crate) fn required_string(&mut self, table: &Table<'_>, key: impl Keyword) -> Option<Spanned<String>> {
+        if !table.has(key.name()) {
+            let label = format!("add `{} = \"...\"`", key.name());
             self.missing(table, key, table.head, label);
             return None;
         }
@@ -425,12 +449,13 @@ impl Converter<'_, '_> {
     }
 
     pub(crate) fn requirements(&mut self, top: &Table<'_>) -> Vec<Spanned<&'static Requirement>> {
-        if !top.has("requirements") {
-            self.missing(top, "requirements", top.head, "add `requirements = [\"...\"]`, the catalogue ids checked");
+        let key = HeaderKey::Requirements;
+        if !top.has(key.name()) {
+            self.missing(top, key, top.head, "add `requirements = [\"...\"]`, the catalogue ids checked");
             return Vec::new();
         }
-        let ids = self.strings(top, "requirements").unwrap_or_default();
-        if let Some(node @ Node { kind: NodeKind::Array(items), .. }) = top.get("requirements")
+        let ids = self.strings(top, key).unwrap_or_default();
+        if let Some(node @ Node { kind: NodeKind::Array(items), .. }) = top.get(key.name())
             && items.is_empty()
         {
             let span = self.span(&node.span);
@@ -456,9 +481,11 @@ impl Converter<'_, '_> {
         resolved
     }
 
-    pub(crate) fn section<'n>(&mut self, parent: &Table<'n>, key: &str, allowed: &[&'static str]) -> Option<Table<'n>> {
+    /// The sub-table `key` of `parent`, whose keys must be those of `K`.
+    pub(crate) fn section<'n, K: Keyword>(&mut self, parent: &Table<'n>, key: impl Keyword) -> Option<Table<'n>> {
+        let key = key.name();
         let node = parent.get(key)?;
-        self.table(&parent.field(key), node, Some(allowed))
+        self.table(&parent.field(key), node, Some(&keys::names::<K>()))
     }
 }
 

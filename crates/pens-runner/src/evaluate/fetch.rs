@@ -3,6 +3,7 @@
 use pens_mock::{CredentialsPresented, StagingEvent};
 use pens_proto::{Requirement, req};
 use pens_report::{CheckResult, Verdict};
+use pens_scenario::Protocol;
 
 use super::Settings;
 use crate::evidence::Evidence;
@@ -29,11 +30,11 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
             ),
         }];
     }
-    let requirement = match expect.protocol.as_deref() {
-        Some("https") => &req::TARGET_FETCH_HTTPS,
-        Some("ftp") => &req::TARGET_FETCH_FTP,
-        Some("ftps") => &req::TARGET_FETCH_FTPS,
-        _ => &req::TARGET_FETCH_HTTP,
+    let requirement = match expect.protocol {
+        Some(Protocol::Https) => &req::TARGET_FETCH_HTTPS,
+        Some(Protocol::Ftp) => &req::TARGET_FETCH_FTP,
+        Some(Protocol::Ftps) => &req::TARGET_FETCH_FTPS,
+        Some(Protocol::Http) | None => &req::TARGET_FETCH_HTTP,
     };
     let Some(first) = requests.first() else {
         // A failed handshake on the FTPS control connection is recorded, and then
@@ -42,8 +43,8 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         // happens inside libunftp, out of our sight) say what most often stops it, since
         // the check cannot tell.
         let recorded = evidence.tls_failures.iter().any(|error| crate::evidence::on_ftps_listener(error));
-        let hint = match expect.protocol.as_deref() {
-            Some("ftps") if !recorded => {
+        let hint = match expect.protocol {
+            Some(Protocol::Ftps) if !recorded => {
                 "; if the target logged in but never asked for the file, check that it trusts the run's CA \
                  (ca.pem); the FTPS listener serves both explicit (AUTH TLS) and implicit FTPS"
             }
@@ -59,7 +60,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &FetchExpect, settings: &Settin
         )];
     };
     let mut checks = Vec::new();
-    checks.push(retrieval(requests, requirement, expect.protocol.as_deref()).unwrap_or_else(|| {
+    checks.push(retrieval(requests, requirement, expect.protocol.map(Protocol::name)).unwrap_or_else(|| {
         CheckResult::new(Verdict::Fail, requirement, format!("the package was never downloaded: {}", listed(requests)))
             .expected_actual("a GET (FTP: RETR) that reads the whole package", first.describe())
     }));
@@ -206,7 +207,9 @@ mod tests {
     use crate::plan::{CredentialsExpect, FetchExpect};
 
     fn happens(protocol: Option<&str>, credentials: CredentialsExpect) -> FetchExpect {
-        FetchExpect { happens: true, protocol: protocol.map(str::to_owned), credentials }
+        let protocol =
+            protocol.map(|p| <pens_scenario::Protocol as pens_scenario::Keyword>::from_name(p).expect("a protocol"));
+        FetchExpect { happens: true, protocol, credentials }
     }
 
     #[test]

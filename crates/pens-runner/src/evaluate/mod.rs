@@ -552,7 +552,7 @@ mod tests {
     fn an_implicit_ftps_client_that_does_not_trust_the_run_ca_is_inconclusive_too() {
         let fetch = crate::plan::FetchExpect {
             happens: true,
-            protocol: Some("ftps".into()),
+            protocol: Some(pens_scenario::Protocol::Ftps),
             credentials: crate::plan::CredentialsExpect::Any,
         };
         let expectations = Expectations {
@@ -576,7 +576,7 @@ mod tests {
     fn an_explicit_ftps_client_that_does_not_trust_the_run_ca_is_inconclusive_too() {
         let fetch = crate::plan::FetchExpect {
             happens: true,
-            protocol: Some("ftps".into()),
+            protocol: Some(pens_scenario::Protocol::Ftps),
             credentials: crate::plan::CredentialsExpect::Any,
         };
         let expectations = Expectations {

@@ -1,8 +1,11 @@
 //! The JSON Schemas of the two scenario languages, `schemas/scenario.schema.json` and
 //! `schemas/client-scenario.schema.json`, which editors use to complete scenario files.
-//! They are written by hand (the loader is not serde-derived), so these tests hold them
-//! to the language: every shipped scenario validates, a misspelt key and a bad keyword
-//! are rejected, and each keyword list and requirement list equals the code's.
+//! They are generated from the language's tables (`pens_scenario::target_scenario_schema`,
+//! `client_scenario_schema`), and the committed files must be what the code generates
+//! (`UPDATE_SCHEMAS=1 cargo test -p pens-scenario schema` rewrites them). These tests also
+//! hold them to the loader: every shipped scenario validates, a misspelt key and a bad
+//! keyword are rejected, each keyword list and requirement list equals the code's, and
+//! every number's bounds are the loader's.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +28,52 @@ fn schema(name: &str) -> Value {
 
 fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema(name)).expect("a valid schema")
+}
+
+/// Compares a committed file with what the code generates; with `UPDATE_SCHEMAS=1` in the
+/// environment, writes it instead.
+pub(crate) fn check_generated(relative: &str, generated: &str) {
+    let path = repo().join(relative);
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, generated).expect("write the generated file");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| committed.lines().count().min(generated.lines().count()) + 1, |index| index + 1);
+        panic!(
+            "{relative} is not what the code generates (first difference at line {line}).\n\
+             Regenerate it with: UPDATE_SCHEMAS=1 cargo test -p pens-scenario --test tests schema\n\
+             and review the diff with git."
+        );
+    }
+}
+
+#[test]
+fn the_committed_schemas_are_the_generated_ones() {
+    check_generated("schemas/scenario.schema.json", &pens_scenario::target_scenario_schema());
+    check_generated("schemas/client-scenario.schema.json", &pens_scenario::client_scenario_schema());
+}
+
+/// The keyword lists of the docs, between their `<!-- keywords:NAME -->` markers, are
+/// what the key tables generate; each file keeps its markers.
+#[test]
+fn the_keyword_lists_of_the_docs_are_the_generated_ones() {
+    let mut seen = Vec::new();
+    for file in ["docs/target-mode.md", "docs/client-mode.md", "scenarios/README.md"] {
+        let text = std::fs::read_to_string(repo().join(file)).expect("doc file");
+        let filled = pens_scenario::fill_keyword_lists(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        seen.extend(pens_scenario::KEYWORD_LISTS.into_iter().filter(|n| text.contains(&format!("keywords:{n} begin"))));
+        check_generated(file, &filled);
+    }
+    seen.sort_unstable();
+    let mut all = pens_scenario::KEYWORD_LISTS.to_vec();
+    all.sort_unstable();
+    assert_eq!(seen, all, "every keyword list is shown somewhere");
 }
 
 fn toml_value(text: &str) -> Value {
@@ -272,4 +321,73 @@ fn every_number_of_the_schemas_is_held_to_its_range_by_the_loader() {
         }
     }
     assert_eq!(covered.len(), NUMBERS.len(), "rows of NUMBERS no schema has: {covered:?}");
+}
+
+/// The `default` a schema shows editors is the value the loader gives a key left out:
+/// the sections are written empty and the default of each key that needs no other key
+/// (a behaviour's parameters and `collects` are left out) compared with the model.
+#[test]
+fn the_defaults_of_the_schemas_are_the_loader_s() {
+    let text = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"target.collect.post\"]\n[collect.set]\n\
+                package-url = \"{{internal_url}}\"\n[expect.response]\n[expect.fetch]\n[expect.receipt]\n\
+                count = 1\n[expect.alerts]\n[expect.internal]\n";
+    let scenario = pens_scenario::parse_scenario("x.toml", text).expect("loads");
+    let (collect, staging, expect) = (&scenario.collect.value, &scenario.staging.value, &scenario.expect);
+    let response = &expect.response.as_ref().expect("response").value;
+    let fetch = &expect.fetch.as_ref().expect("fetch").value;
+    let receipt = &expect.receipt.as_ref().expect("receipt").value;
+    let alerts = &expect.alerts.as_ref().expect("alerts").value;
+    let internal = &expect.internal.as_ref().expect("internal").value;
+    let s = |v: &dyn std::fmt::Display| Value::from(v.to_string());
+    let target: Vec<(String, Value)> = [
+        ("/properties/level", s(&scenario.level.value)),
+        ("/definitions/staging/properties/package", s(&staging.package.value)),
+        ("/definitions/staging/properties/behaviour", s(&staging.behaviour.value.name())),
+        ("/definitions/collect/properties/method", s(&collect.method.value)),
+        ("/definitions/collect/properties/order", s(&collect.order.value)),
+        ("/definitions/collect/properties/copies", Value::from(collect.copies.value)),
+        ("/definitions/response/properties/format", s(&response.format.value)),
+        ("/definitions/response/properties/other_errors", s(&response.other_errors.value)),
+        ("/definitions/fetch/properties/happens", Value::from(fetch.happens.value)),
+        ("/definitions/fetch/properties/credentials", s(&fetch.credentials.value)),
+        ("/definitions/receipt/properties/after_fetch", Value::from(receipt.after_fetch.value)),
+        ("/definitions/receipt/properties/never_success", Value::from(receipt.never_success.value)),
+        ("/definitions/receipt/properties/credentials", s(&receipt.credentials.value)),
+        ("/definitions/receipt/properties/missing", s(&receipt.missing.value)),
+        ("/definitions/alerts/properties/after_receipt", Value::from(alerts.after_receipt.value)),
+        ("/definitions/alerts/properties/well_formed", Value::from(alerts.well_formed.value)),
+        ("/definitions/alerts/properties/at_least", Value::from(alerts.at_least.value)),
+        ("/definitions/internal/properties/requested", s(&internal.requested.value)),
+    ]
+    .map(|(p, v)| (p.to_owned(), v))
+    .into();
+    let text = "id = \"x\"\ntitle = \"t\"\nrequirements = [\"client.notification.response\"]\n[target]\n\
+                [expect]\ncollects = 2\n[expect.collect]\n[expect.package]\n[expect.answers]\n[expect.namespace]\n";
+    let client = pens_scenario::parse_client_scenario("x.toml", text).expect("loads");
+    let (script, expect) = (&client.target.value, &client.expect);
+    let package = &expect.package.as_ref().expect("package").value;
+    let answers = &expect.answers.as_ref().expect("answers").value;
+    let namespace = &expect.namespace.as_ref().expect("namespace").value;
+    let t = "/properties/target/properties";
+    let e = "/properties/expect/properties";
+    let client_cases: Vec<(String, Value)> = vec![
+        (format!("{t}/answer_delay_ms"), Value::from(script.answer_delay_ms.value)),
+        (format!("{t}/fetch"), Value::from(script.fetch.value)),
+        (format!("{t}/alerts"), Value::from(script.alerts.value)),
+        (format!("{t}/delivery"), s(&script.delivery.value)),
+        (format!("{t}/notifications"), s(&script.notifications.value)),
+        (format!("{e}/collect/properties/findings"), s(&expect.collect.value.findings.value)),
+        (format!("{e}/package/properties/available"), Value::from(package.available.value)),
+        (format!("{e}/package/properties/contents"), Value::from(package.contents.value)),
+        (format!("{e}/answers/properties/receipt"), Value::from(answers.receipt.value)),
+        (format!("{e}/answers/properties/alerts"), Value::from(answers.alerts.value)),
+        (format!("{e}/namespace/properties/stable"), Value::from(namespace.stable.value)),
+    ];
+    for (schema_name, cases) in [("scenario.schema.json", target), ("client-scenario.schema.json", client_cases)] {
+        let schema = schema(schema_name);
+        for (pointer, loaded) in cases {
+            let default = schema.pointer(&format!("{pointer}/default"));
+            assert_eq!(default, Some(&loaded), "{schema_name}: {pointer}");
+        }
+    }
 }
