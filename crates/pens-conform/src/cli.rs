@@ -712,6 +712,24 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// The help of every command, as `--help` prints it: the help is user-facing, so a
+    /// change of a flag, a default or a word shows here.
+    #[test]
+    fn every_help_text_is_as_snapshotted() {
+        fn visit(command: &mut clap::Command, path: &str) {
+            let name =
+                if path.is_empty() { command.get_name().to_owned() } else { format!("{path}-{}", command.get_name()) };
+            let help = command.render_long_help().to_string();
+            insta::assert_snapshot!(format!("help-{name}"), help);
+            for sub in command.get_subcommands_mut().filter(|sub| sub.get_name() != "help") {
+                visit(sub, &name);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        visit(&mut command, "");
+    }
+
     /// Each part of an error chain is said once, however the layers repeat each other.
     #[test]
     fn an_error_chain_says_each_cause_once() {
