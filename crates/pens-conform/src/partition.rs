@@ -53,8 +53,8 @@ impl FromStr for PartitionSpec {
         if count == 0 {
             return Err(format!("N must be at least 1 (the number of partitions); {FORM}"));
         }
-        if count > crate::arg_ranges::MAX_PARTITIONS {
-            let most = crate::arg_ranges::MAX_PARTITIONS;
+        if count > crate::args::ranges::MAX_PARTITIONS {
+            let most = crate::args::ranges::MAX_PARTITIONS;
             return Err(format!("N {count} is out of range: give at most {most} partitions; {FORM}"));
         }
         if index == 0 || index > count {

@@ -6,18 +6,39 @@
 //! Inputs that are not the partitions of one run are a usage error (exit 2) naming the
 //! file and what differs.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use pens_report::{PartitionReport, merge_partitions, render_console_with};
 
-use crate::cli::{Format, MergeArgs};
+use crate::args::Format;
 use crate::console::Console;
 use crate::output;
 use crate::run_output::{default_report_dir, exit_code, write_reports};
 
+/// Arguments of `merge`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeArgs {
+    /// The report.json of every partition, in any order.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub(crate) reports: Vec<PathBuf>,
+    /// Where the merged report.json, junit.xml, summary.md and report.html go; default
+    /// `reports/<timestamp>/`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+    /// An expected failure of the partitions' baseline that now passes is reported but
+    /// does not fail the merge (exit 1 otherwise); give it when the runs had it.
+    #[arg(long)]
+    pub(crate) allow_improvements: bool,
+    /// Output format: the console report, or the merged report.json on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
 pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     let mut inputs = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        let report = crate::diff::read_report(path, crate::diff::CURRENT_VERSION)?;
+        let report = super::diff::read_report(path, super::diff::CURRENT_VERSION)?;
         inputs.push(PartitionReport { file: path.display().to_string(), report });
     }
     let merged = merge_partitions(inputs)?;

@@ -11,7 +11,7 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use pens_runner::profile_ranges::MAX_DEADLINE_MS;
+use pens_runner::profile_ranges::{MAX_DEADLINE_MS, MAX_DECLARED_PACKAGE_BYTES};
 
 /// `--jobs` of `target`, `client` and `selftest`: scenarios at once. The shipped sets
 /// have about seventy; 1024 is more than any set needs, and each job holds a few
@@ -94,7 +94,7 @@ pub(crate) fn wait_ms(text: &str) -> Result<u64, String> {
 /// Seconds with a fraction (`0.5`, `30`), 0 to [`MAX_WAIT_SECONDS`]
 /// (`load --receipt-timeout`, `--grace`).
 pub(crate) fn fractional_seconds(text: &str) -> Result<Duration, String> {
-    let seconds = crate::load::parse_seconds(text)?;
+    let seconds = parse_seconds(text)?;
     if seconds > Duration::from_secs(MAX_WAIT_SECONDS) {
         return Err(format!("`{text}` is out of range: give 0 to {MAX_WAIT_SECONDS} seconds (an hour)"));
     }
@@ -104,12 +104,37 @@ pub(crate) fn fractional_seconds(text: &str) -> Result<Duration, String> {
 /// `serve target --max-package-bytes`: a size up to the largest package limit the
 /// profile allows the mock target ([`pens_runner::profile_ranges::MAX_PACKAGE_BYTES`]).
 pub(crate) fn served_package_limit(text: &str) -> Result<u64, String> {
-    let bytes = crate::cli::size_arg(text)?;
+    let bytes = size_arg(text)?;
     let max = pens_runner::profile_ranges::MAX_PACKAGE_BYTES;
     if bytes > max {
         return Err(format!("{bytes} bytes is out of range: give 1 to {max} bytes (64GiB)"));
     }
     Ok(bytes)
+}
+
+/// A size of bytes on the command line: `1073741824`, `512MiB`, `1GiB`.
+pub(crate) fn size_arg(text: &str) -> Result<u64, String> {
+    match pens_scenario::parse_size(text) {
+        Some(0) | None => Err(format!("`{text}` is not a size: {}, greater than 0", pens_scenario::SIZE_HINT)),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+/// `--max-package-bytes` of a run: a size up to [`MAX_DECLARED_PACKAGE_BYTES`], as the
+/// profile's `[security] max-package-bytes` (the oversized package is a plain, not
+/// zip64, archive, which stays under 4 GiB).
+pub(crate) fn declared_package_limit(text: &str) -> Result<u64, String> {
+    let bytes = size_arg(text)?;
+    if bytes > MAX_DECLARED_PACKAGE_BYTES {
+        return Err(format!("{bytes} bytes is more than the {MAX_DECLARED_PACKAGE_BYTES} (3GiB) a run can declare"));
+    }
+    Ok(bytes)
+}
+
+/// Parses `--receipt-timeout` and `--grace`: seconds, fractions allowed (`0.5`).
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is not a usable number of seconds"))
 }
 
 #[cfg(test)]
@@ -140,5 +165,14 @@ mod tests {
         }
         assert!(jobs("1025").expect_err("too many").contains("give 1 to 1024"));
         assert!(jobs("0").expect_err("none").contains("0 would run nothing"));
+    }
+
+    #[test]
+    fn seconds_may_have_fractions_but_not_signs_or_words() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["-1", "soon", "", "inf", "NaN"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
     }
 }

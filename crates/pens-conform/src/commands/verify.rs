@@ -1,10 +1,19 @@
 //! `pens-conform verify FILE.zip`: checks a certification bundle against its manifest
 //! and prints what it checked. The checking itself is [`crate::bundle::verify`].
 
+use std::path::PathBuf;
+
 use crate::bundle::{self, Verification};
-use crate::cli::VerifyArgs;
 use crate::exit;
 use crate::output;
+
+/// Arguments of `verify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The bundle (zip) to check.
+    #[arg(value_name = "FILE.zip")]
+    pub(crate) bundle: PathBuf,
+}
 
 /// 0 intact, 1 tampered or incomplete, 2 not a readable bundle.
 pub(crate) fn run(args: &VerifyArgs) -> u8 {

@@ -7,15 +7,49 @@
 //! zeros are produced while the body is sent, so serving a gigabyte costs no more
 //! memory than serving a kilobyte.
 
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_mock::{RunCa, StagingPlan, StagingServer};
 use pens_scenario::{SIZE_HINT, parse_size};
 
-use crate::cli::ServeStagingArgs;
 use crate::exit;
 use crate::output;
+
+/// Arguments of `serve staging`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeStagingArgs {
+    /// Address the four listeners bind (each on a free port; the URLs are printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) listen: IpAddr,
+    /// Host name or address the URLs name (and the HTTPS certificate covers), when the
+    /// LMS reaches this machine by another name than --listen.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    /// The package fixture to serve (a folder under --packages, zipped, or a file there).
+    #[arg(long, value_name = "NAME", default_value = pens_scenario::DEFAULT_PACKAGE)]
+    pub(crate) package: String,
+    /// The folder of package fixtures.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
+    /// Serve the package grown to exactly SIZE bytes (e.g. `1GiB`, below 4 GiB) by a
+    /// stored entry of zeros, generated while it is sent and never held in memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_served_size)]
+    pub(crate) size: Option<u64>,
+    /// Require these basic credentials (HTTP) or this login (FTP); the password is read
+    /// from the environment variable named by --password-env.
+    #[arg(long, value_name = "USER", requires = "password_env")]
+    pub(crate) user: Option<String>,
+    /// The environment variable holding the password of --user (never printed).
+    #[arg(long, value_name = "VAR", requires = "user")]
+    pub(crate) password_env: Option<String>,
+    /// Keep the certificate authority of the HTTPS and FTPS listeners in DIR (`ca.pem`,
+    /// `ca-key.pem`; created on first use), so a client can trust `DIR/ca.pem`. Without
+    /// it every start makes a fresh CA that nobody can trust.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+}
 
 /// The first size `--size` refuses: the grown archive is a plain zip, not zip64, whose
 /// offsets and sizes are 32-bit.

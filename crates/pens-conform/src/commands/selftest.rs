@@ -5,7 +5,7 @@
 //! prints as it runs, the client suite's block follows it (see [`Console`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,9 +16,9 @@ use pens_mock::{
 };
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
+use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
-use crate::cli::SelftestArgs;
 use crate::console::Console;
 use crate::exit;
 use crate::run_output::{
@@ -48,9 +48,40 @@ pub(crate) fn local_deadlines() -> Deadlines {
 
 /// One `--baseline` serves both suites, matched by scenario id: each suite's report
 /// lists the other suite's entries as not run.
+/// Arguments of `selftest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelftestArgs {
+    /// Seed one deviation into the reference target, to see the target suite catch it
+    /// (`pens-conform serve target --help` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    /// Seed one deviation into the reference client, to see the client suite catch it:
+    /// missing-expiry, local-time-expiry, pens-version-1.0, relative-package-url,
+    /// package-not-staged, wrong-credentials, bad-receipt-answer, non-uri-package-id,
+    /// get-instead-of-post, wrong-package-type, expired-expiry, no-receipt-url,
+    /// strict-notifications.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) client_defect: Option<String>,
+    /// The folder of client scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
+    pub(crate) client_scenarios: PathBuf,
+    /// Switch the reference target's optional transports off: HTTP and HTTPS only, so
+    /// it answers 1304, 1306, 1510 and 1520 for FTP, FTPS and mailto. Default: FTP,
+    /// explicit FTPS and mailto receipts and alerts on (mail goes to the run's sink).
+    #[arg(long)]
+    pub(crate) http_only: bool,
+    /// Scenarios run at once, in each suite (the two suites run side by side). More than
+    /// `target`'s 8: the reference target is on this machine and mostly idle while the
+    /// scenarios watch their quiet windows.
+    #[arg(long, value_name = "N", default_value_t = SELFTEST_JOBS, value_parser = crate::args::ranges::jobs)]
+    pub(crate) jobs: usize,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
 pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.run.baseline)?;
-    let defect = crate::serve::parse_defect(args.defect.as_deref())?;
+    let defect = super::serve::target::parse_defect(args.defect.as_deref())?;
     let client_defect = args
         .client_defect
         .as_deref()

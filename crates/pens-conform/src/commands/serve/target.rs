@@ -1,18 +1,63 @@
 //! `pens-conform serve target`: the reference target on its own, until Ctrl-C, SIGTERM or SIGHUP.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
-use crate::cli::{ServeClientArgs, ServeTargetArgs};
 use crate::exit;
 use crate::output;
+
+/// Arguments of `serve target`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeTargetArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8380")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Seed one deviation: lf-line-endings, no-receipt, receipt-before-download,
+    /// wrong-ftp-code, lowest-error-code, ignore-credentials, always-success,
+    /// receipt-wrong-package-id, slow-ack, html-response, alert-before-receipt, no-fetch,
+    /// shallow-archive-check, no-package-size-limit, leaky-receipts, unescaped-html-answer.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    /// A CA certificate (PEM) to trust when fetching over HTTPS or FTPS, e.g. a run's ca.pem.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust_ca: Option<PathBuf>,
+    /// Mail `mailto:` receipts and alerts through this SMTP server (e.g. the address a
+    /// target run prints as `smtp`). Without it the target answers 1510 and 1520.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp_relay: Option<std::net::SocketAddr>,
+    /// HTTP and HTTPS only: answer 1304 and 1306 for FTP and FTPS packages (and 1510,
+    /// 1520 for mailto). Default: FTP and explicit FTPS are fetched.
+    #[arg(long)]
+    pub(crate) http_only: bool,
+    /// Keep at most N events of the target's activity in memory, the most recent ones,
+    /// so that a long run (a `load` of many publishes) does not grow without bound; 0
+    /// keeps none and, with logging off, spares the work of building them. At most 1000000.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::args::ranges::keep_events)]
+    pub(crate) keep_events: usize,
+    /// Download packages larger than 1 MiB to temp files in DIR (default: the system's
+    /// temp folder) rather than into memory; each is deleted once checked. DIR needs
+    /// room for the largest package expected; one that cannot take a package makes its
+    /// receipt 1440.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) download_dir: Option<PathBuf>,
+    /// The largest package the target takes, in bytes or with a unit (`2GiB`): a larger
+    /// one is refused with 1440 (insufficient host storage). Default 256MiB; at most 64GiB.
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::ranges::served_package_limit)]
+    pub(crate) max_package_bytes: Option<u64>,
+    /// Serve at most N connections at once; more wait until one ends. Raise it to put
+    /// a `load` of more than about 250 publishes in flight on the target itself.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub(crate) connections: u64,
+}
 
 /// The `--defect NAME` of `serve target` and `selftest`.
 pub(crate) fn parse_defect(name: Option<&str>) -> anyhow::Result<Option<Defect>> {
     name.map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}"))).transpose()
 }
 
-pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ServeTargetArgs) -> anyhow::Result<u8> {
     let defect = parse_defect(args.defect.as_deref())?;
     let mut options = ReferenceTargetOptions::builder()
         .defect(defect)
@@ -84,66 +129,4 @@ fn transports_line(claims: &pens_proto::TargetCapabilities) -> String {
         }
     }
     on.join(", ")
-}
-
-/// `serve client`: one publish, its receipt and alerts answered, then exit.
-pub(crate) fn client(args: ServeClientArgs) -> anyhow::Result<u8> {
-    use std::time::{Duration, Instant};
-
-    let defect = args
-        .defect
-        .as_deref()
-        .map(|name| name.parse::<pens_mock::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
-        .transpose()?;
-    let request = pens_mock::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
-        .with_context(|| format!("cannot stage {}", args.package))?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let staging = match (args.staging, args.https) {
-            (Some(protocol), _) => protocol,
-            (None, true) => pens_mock::StagingProtocol::Https,
-            (None, false) => pens_mock::StagingProtocol::Http,
-        };
-        let mut options =
-            pens_mock::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
-        if let Some(addr) = args.smtp_listen {
-            options = options.smtp_listen(addr);
-        }
-        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
-            .await
-            .context("cannot start the reference client")?;
-        if let Some(smtp) = client.smtp_addr() {
-            output::line(format!("mail sink: {smtp} (the target must mail receipts and alerts through it)"))?;
-        }
-        let publication = client.publish(&args.target, request).await;
-        let answer = publication.answer_code();
-        output::line(format!(
-            "published {} to {}: answered {}",
-            publication.package_id().unwrap_or("(no package-id)"),
-            args.target,
-            answer.map_or_else(|| "nothing readable".to_owned(), |code| code.to_string())
-        ))?;
-        if answer.is_none_or(|code| !code.is_success()) {
-            return Ok(exit::CHECK_FAILED);
-        }
-        let Some(receipt) = publication.wait_for_receipt(Instant::now() + Duration::from_secs(args.wait)).await else {
-            output::line(format!("no receipt within {} s", args.wait))?;
-            return Ok(exit::CHECK_FAILED);
-        };
-        output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))?;
-        // Alerts may follow: stay while they keep coming, so each one is answered.
-        let mut seen = publication.notifications().len();
-        loop {
-            let more = |events: &[pens_mock::ClientEvent]| {
-                events.iter().filter(|e| matches!(e.kind, pens_mock::ClientEventKind::NotificationReceived(_))).count()
-                    > seen
-            };
-            if publication.wait_for(more, Instant::now() + Duration::from_millis(args.linger)).await.is_none() {
-                break;
-            }
-            seen = publication.notifications().len();
-        }
-        output::line(format!("alerts: {}", seen.saturating_sub(1)))?;
-        Ok(exit::SUCCESS)
-    })
 }

@@ -1,17 +1,57 @@
 //! `pens-conform target`: test an LMS.
 
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_runner::RunOptions;
 
+use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
-use crate::cli::TargetArgs;
 use crate::console::Console;
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_scenarios, partition_set, probe_report_dir, report_dir, run_and_report,
 };
+
+/// Arguments of `target`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TargetArgs {
+    /// The LMS's PENS endpoint (or `[target] url` in the profile).
+    #[arg(long)]
+    pub(crate) url: Option<String>,
+    /// The implementation profile (TOML): credentials, claimed features, deadlines,
+    /// limits.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) profile: Option<PathBuf>,
+    /// Address the harness's servers listen on; use 0.0.0.0 when the LMS runs elsewhere.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Host name or address the LMS is told to fetch from and send receipts to.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
+    /// `ca-key.pem`; created on first use), so the LMS needs to trust `ca.pem` once.
+    /// Without it every run makes a fresh CA.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+    /// Where the mail sink listens for `mailto:` receipts and alerts; point the LMS's
+    /// outgoing mail (SMTP relay) here. Default: a free port on --bind, printed when
+    /// the run starts.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) smtp_listen: Option<std::net::SocketAddr>,
+    /// The largest package the LMS accepts, in bytes or with a unit (`512MiB`): scenario
+    /// `security-oversized-package` serves a valid package at least 1 MiB beyond it and
+    /// expects a refusal (without it, that scenario is not applicable), and scenarios
+    /// staging a larger package (`package-large`, 1 GiB) are not applicable.
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::ranges::declared_package_limit)]
+    pub(crate) max_package_bytes: Option<u64>,
+    /// Scenarios run at once (1 to 1024).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = crate::args::ranges::jobs)]
+    pub(crate) jobs: usize,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
 
 pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     let baseline = BaselinePolicy::load(&args.run.baseline)?;

@@ -5,7 +5,7 @@ use pens_proto::{CATALOGUE, ErrorClass, ErrorCode, REGISTRY, Requirement};
 use serde::Serialize;
 use std::fmt::Write;
 
-use crate::cli::{ExplainArgs, Format};
+use crate::args::Format;
 use crate::exit;
 use crate::output;
 
@@ -49,6 +49,16 @@ fn range_of(class: ErrorClass) -> &'static str {
         ErrorClass::ImplementationDefined => "10000-65535",
         _ => "outside every class",
     }
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// An error code (e.g. `1304`) or a requirement id (e.g. `collect.package-url.scheme`).
+    pub(crate) topic: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<u8> {

@@ -4,14 +4,26 @@
 //! two runs are of different modes.
 
 use std::ops::RangeInclusive;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{FORMAT_VERSION, RunReport, diff_reports, render_diff_text};
 
-use crate::cli::{DiffArgs, Format};
+use crate::args::Format;
 use crate::exit;
 use crate::output;
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier run's report.json.
+    pub(crate) old: PathBuf,
+    /// The later run's report.json.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
 
 pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
     let old = read_report(&args.old, DIFF_VERSIONS)?;
