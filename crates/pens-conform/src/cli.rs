@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::args::ConsoleArgs;
 use crate::commands;
-use crate::exit;
+use crate::error::CommandResult;
 
 /// Conformance test harness for AICC PENS (CMI010 1.0a).
 ///
@@ -100,7 +100,7 @@ enum Command {
 
 impl Command {
     /// Runs the command; its exit code, or the error that ended it.
-    fn run(self) -> anyhow::Result<u8> {
+    fn run(self) -> CommandResult {
         match self {
             Command::Target(args) => commands::target::run(args),
             Command::Client(args) => commands::client::run(args),
@@ -127,15 +127,15 @@ pub(crate) fn run() -> ExitCode {
     let code = cli.command.run();
     match code {
         Ok(code) => ExitCode::from(code),
-        // The run went through but its report could not be written: not a usage error
-        // (exit 3, naming the file and the reason).
-        Err(error) if error.chain().any(|cause| cause.is::<crate::atomic::WriteError>()) => {
-            eprintln!("error: the report could not be written: {}", error_chain(&error));
-            ExitCode::from(exit::INCOMPLETE)
-        }
         Err(error) => {
-            eprintln!("error: {}", error_chain(&error));
-            ExitCode::from(exit::USAGE)
+            let cause = error.cause();
+            // The run went through but its report could not be written: say so first.
+            if cause.chain().any(|cause| cause.is::<crate::atomic::WriteError>()) {
+                eprintln!("error: the report could not be written: {}", error_chain(cause));
+            } else {
+                eprintln!("error: {}", error_chain(cause));
+            }
+            ExitCode::from(error.exit_code())
         }
     }
 }

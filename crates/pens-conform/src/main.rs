@@ -10,12 +10,15 @@ mod bundle;
 mod cli;
 mod commands;
 mod console;
-mod exit;
+mod error;
 mod output;
 mod partition;
 mod progress;
 mod run_output;
 mod signals;
+
+/// The exit codes: the one set, [`pens_report::exit_code`].
+use pens_report::exit_code as exit;
 
 fn main() -> std::process::ExitCode {
     cli::run()

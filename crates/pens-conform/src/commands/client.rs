@@ -10,6 +10,7 @@ use crate::args::BaselineArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::console::Console;
+use crate::error::{Classify, CommandResult};
 use crate::run_output::{Suite, check_only, load_client_scenarios, partition_set, run_and_report};
 
 /// Arguments of `client`.
@@ -70,17 +71,19 @@ pub(crate) struct ClientArgs {
     pub(crate) baseline: BaselineArgs,
 }
 
-pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
-    let baseline = BaselinePolicy::load(&args.baseline)?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
-    let loaded = load_client_scenarios(&args.scenarios)?;
+pub(crate) fn run(args: ClientArgs) -> CommandResult {
+    let baseline = BaselinePolicy::load(&args.baseline).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let loaded = load_client_scenarios(&args.scenarios).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
-    check_only(args.only.as_deref(), &[(&args.scenarios, ids)])?;
-    let (scenarios, scope) = partition_set(loaded, args.partition, args.only.as_deref())?;
+    check_only(args.only.as_deref(), &[(&args.scenarios, ids)]).usage()?;
+    let (scenarios, scope) = partition_set(loaded, args.partition, args.only.as_deref()).usage()?;
     let trust_pem = match &args.trust_ca {
-        Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
+        Some(path) => {
+            Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display())).usage()?)
+        }
         None => None,
     };
     let trigger = match &args.trigger {
@@ -103,7 +106,7 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
         limits: profile.limits,
     };
     let report_dir = args.report_dir.clone().unwrap_or_else(crate::run_output::default_report_dir);
-    crate::run_output::probe_report_dir(&report_dir)?;
+    crate::run_output::probe_report_dir(&report_dir).usage()?;
     let plan = match &args.bundle {
         Some(path) => {
             let mut plan = BundlePlan::new(path.clone(), profile.system_password.iter().cloned().collect());
@@ -112,18 +115,20 @@ pub(crate) fn run(args: ClientArgs) -> anyhow::Result<u8> {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());
             }
             let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
-            plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)])?);
+            plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)]).usage()?);
             Some(plan)
         }
         None => None,
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let code = runtime.block_on(run_and_report(
-        Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
-        &report_dir,
-        &baseline,
-        &scope,
-        &Console::Live,
-    ))?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
+    let code = runtime
+        .block_on(run_and_report(
+            Suite::Client { scenarios: &scenarios, options: &options, trigger: &trigger },
+            &report_dir,
+            &baseline,
+            &scope,
+            &Console::Live,
+        ))
+        .harness()?;
     Ok(finish(code, plan))
 }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use pens_report::{FORMAT_VERSION, RunReport, diff_reports, render_diff_text};
 
 use crate::args::Format;
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -25,22 +26,22 @@ pub(crate) struct DiffArgs {
     pub(crate) format: Format,
 }
 
-pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
-    let old = read_report(&args.old, DIFF_VERSIONS)?;
-    let new = read_report(&args.new, DIFF_VERSIONS)?;
+pub(crate) fn run(args: &DiffArgs) -> CommandResult {
+    let old = read_report(&args.old, DIFF_VERSIONS).usage()?;
+    let new = read_report(&args.new, DIFF_VERSIONS).usage()?;
     if old.mode != new.mode {
-        anyhow::bail!(
+        return Err(CommandError::Usage(anyhow::anyhow!(
             "{} is a {} run but {} is a {} run; compare runs of the same mode",
             args.old.display(),
             old.mode,
             args.new.display(),
             new.mode
-        );
+        )));
     }
     let diff = diff_reports(&old, &new);
     match args.format {
-        Format::Text => output::text(render_diff_text(&diff))?,
-        Format::Json => output::line(serde_json::to_string_pretty(&diff)?)?,
+        Format::Text => output::text(render_diff_text(&diff)).harness()?,
+        Format::Json => output::line(serde_json::to_string_pretty(&diff).harness()?).harness()?,
     }
     Ok(if diff.has_regressions() { exit::CHECK_FAILED } else { exit::SUCCESS })
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -19,7 +20,7 @@ pub(crate) struct LintArgs {
     pub(crate) packages: PathBuf,
 }
 
-pub(crate) fn run(args: &LintArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &LintArgs) -> CommandResult {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios/target"), PathBuf::from("scenarios/client")]
     } else {
@@ -43,7 +44,7 @@ pub(crate) fn run(args: &LintArgs) -> anyhow::Result<u8> {
         0
     };
     let problems = errors.len() + missing_packages;
-    output::line(format!("{loaded} scenario(s) load cleanly, {problems} error(s)"))?;
+    output::line(format!("{loaded} scenario(s) load cleanly, {problems} error(s)")).harness()?;
     Ok(if problems == 0 { exit::SUCCESS } else { exit::USAGE })
 }
 

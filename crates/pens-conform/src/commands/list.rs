@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::args::Format;
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 use crate::run_output::load_scenarios;
@@ -31,8 +32,8 @@ struct Listed<'a> {
     unless: Vec<&'static str>,
 }
 
-pub(crate) fn run(args: &ListArgs) -> anyhow::Result<u8> {
-    let scenarios = load_scenarios(&args.scenarios)?;
+pub(crate) fn run(args: &ListArgs) -> CommandResult {
+    let scenarios = load_scenarios(&args.scenarios).usage()?;
     let listed: Vec<Listed<'_>> = scenarios
         .iter()
         .map(|s| Listed {
@@ -46,17 +47,17 @@ pub(crate) fn run(args: &ListArgs) -> anyhow::Result<u8> {
         })
         .collect();
     match args.format {
-        Format::Json => output::line(serde_json::to_string_pretty(&listed)?)?,
+        Format::Json => output::line(serde_json::to_string_pretty(&listed).harness()?).harness()?,
         Format::Text => {
             let width = listed.iter().map(|l| l.id.len()).max().unwrap_or(0);
             for item in &listed {
-                output::line(format!("{:<width$}  {}", item.id, item.title))?;
-                output::line(format!("{:<width$}  requirements: {}", "", item.requirements.join(", ")))?;
+                output::line(format!("{:<width$}  {}", item.id, item.title)).harness()?;
+                output::line(format!("{:<width$}  requirements: {}", "", item.requirements.join(", "))).harness()?;
                 if !item.tags.is_empty() {
-                    output::line(format!("{:<width$}  tags: {}", "", item.tags.join(", ")))?;
+                    output::line(format!("{:<width$}  tags: {}", "", item.tags.join(", "))).harness()?;
                 }
             }
-            output::line(pens_report::counted(listed.len() as u64, "scenario"))?;
+            output::line(pens_report::counted(listed.len() as u64, "scenario")).harness()?;
         }
     }
     Ok(exit::SUCCESS)

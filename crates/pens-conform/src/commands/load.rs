@@ -11,6 +11,7 @@ use anyhow::Context;
 use pens_report::{LoadReport, render_load_table};
 use pens_runner::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -74,9 +75,9 @@ pub(crate) struct LoadArgs {
     pub(crate) packages: PathBuf,
 }
 
-pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
-    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
-    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile)?;
+pub(crate) fn run(args: LoadArgs) -> CommandResult {
+    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
     let mut options = LoadOptions::new(url, args.packages.clone());
     options.publishes = args.publishes;
     options.package.clone_from(&args.package);
@@ -94,16 +95,17 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
         let ca = pens_mock::RunCa::load_or_create(dir, &hosts)
-            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?;
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))
+            .usage()?;
         options.ca = Some(std::sync::Arc::new(ca));
     }
 
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     let mut progress = Progress::new(std::io::stdout().is_terminal(), &options);
     let run = runtime.block_on(async {
         // Ctrl-C, SIGTERM or SIGHUP: their handlers are installed before the run starts.
-        let mut stop_signals = crate::signals::StopSignals::install()?;
-        anyhow::Ok(tokio::select! {
+        let mut stop_signals = crate::signals::StopSignals::install().harness()?;
+        Ok(tokio::select! {
             biased;
             signal = stop_signals.received() => Err(signal),
             report = run_load(&options, |event| progress.event(event)) => Ok(report),
@@ -132,10 +134,10 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
         }
         Ok(Ok(report)) => report,
     };
-    output::line("")?;
-    output::text(render_load_table(&report))?;
+    output::line("").harness()?;
+    output::text(render_load_table(&report)).harness()?;
     if let Some(path) = &args.json {
-        write_json(path, &report)?;
+        write_json(path, &report).harness()?;
     }
     Ok(exit_code(&report))
 }

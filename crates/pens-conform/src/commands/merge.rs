@@ -13,6 +13,7 @@ use pens_report::{PartitionReport, merge_partitions, render_console_with};
 
 use crate::args::Format;
 use crate::console::Console;
+use crate::error::{Classify, CommandResult};
 use crate::output;
 use crate::run_output::{default_report_dir, exit_code, write_reports};
 
@@ -35,22 +36,24 @@ pub(crate) struct MergeArgs {
     pub(crate) format: Format,
 }
 
-pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &MergeArgs) -> CommandResult {
     let mut inputs = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        let report = super::diff::read_report(path, super::diff::CURRENT_VERSION)?;
+        let report = super::diff::read_report(path, super::diff::CURRENT_VERSION).usage()?;
         inputs.push(PartitionReport { file: path.display().to_string(), report });
     }
-    let merged = merge_partitions(inputs)?;
+    let merged = merge_partitions(inputs).usage()?;
     let dir = args.report_dir.clone().unwrap_or_else(default_report_dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the report folder {}", dir.display()))?;
-    write_reports(&dir, &merged, "", &Console::Live)?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the report folder {}", dir.display()))
+        .usage()?;
+    write_reports(&dir, &merged, "", &Console::Live).harness()?;
     match args.format {
         Format::Text => {
-            output::text(render_console_with(&merged, crate::console::presentation().console_options()))?;
-            output::line(format!("reports   {}", dir.display()))?;
+            output::text(render_console_with(&merged, crate::console::presentation().console_options())).harness()?;
+            output::line(format!("reports   {}", dir.display())).harness()?;
         }
-        Format::Json => output::line(serde_json::to_string_pretty(&merged)?)?,
+        Format::Json => output::line(serde_json::to_string_pretty(&merged).harness()?).harness()?,
     }
     Ok(exit_code(&merged, args.allow_improvements))
 }

@@ -20,6 +20,7 @@ use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::console::Console;
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
@@ -79,17 +80,18 @@ pub(crate) struct SelftestArgs {
     pub(crate) run: RunArgs,
 }
 
-pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
-    let baseline = BaselinePolicy::load(&args.run.baseline)?;
-    let defect = super::serve::target::parse_defect(args.defect.as_deref())?;
+pub(crate) fn run(args: SelftestArgs) -> CommandResult {
+    let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
+    let defect = super::serve::target::parse_defect(args.defect.as_deref()).usage()?;
     let client_defect = args
         .client_defect
         .as_deref()
         .map(|name| name.parse::<ClientDefect>().map_err(|e| anyhow::anyhow!("--client-defect: {e}")))
-        .transpose()?;
-    let scenarios = load_scenarios(&args.run.scenarios)?;
-    crate::run_output::check_packages(&scenarios, &args.run.packages)?;
-    let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
+        .transpose()
+        .usage()?;
+    let scenarios = load_scenarios(&args.run.scenarios).usage()?;
+    crate::run_output::check_packages(&scenarios, &args.run.packages).usage()?;
+    let client_scenarios = load_client_scenarios(&args.client_scenarios).usage()?;
     // Either suite may hold what --only names; the other then runs nothing.
     check_only(
         args.run.only.as_deref(),
@@ -97,30 +99,32 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             (&args.run.scenarios, scenarios.iter().map(|s| s.id.value.as_str()).collect()),
             (&args.client_scenarios, client_scenarios.iter().map(|s| s.id.value.as_str()).collect()),
         ],
-    )?;
+    )
+    .usage()?;
     let base = report_dir(&args.run);
     let plan = match &args.run.bundle {
-        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios)?),
+        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios).usage()?),
         None => None,
     };
     // Each suite's set is partitioned on its own; the bundle lists both whole sets.
     let only = args.run.only.as_deref();
-    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only)?;
-    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only)?;
+    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only).usage()?;
+    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only).usage()?;
     for suite in ["target", "client"] {
-        crate::run_output::probe_report_dir(&base.join(suite))?;
+        crate::run_output::probe_report_dir(&base.join(suite)).usage()?;
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     let code = runtime.block_on(async {
         // Target suite: the reference target, trusting the run CA for HTTPS packages.
-        let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority")?;
+        let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority").harness()?;
         let deadlines = local_deadlines();
         // A slow acknowledgement is only a defect once it misses the ack deadline.
         // Every transport on, mail going to the run's own sink, unless --http-only.
         let claims = if args.http_only { reference_capabilities() } else { full_capabilities() };
         let collector = Collector::start(IpAddr::V4(Ipv4Addr::LOCALHOST), "")
             .await
-            .context("cannot start the receipt and alert collector")?;
+            .context("cannot start the receipt and alert collector")
+            .harness()?;
         let collector = Arc::new(collector);
         let target_options = ReferenceTargetOptions::builder()
             .defect(defect)
@@ -134,7 +138,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             .max_package_bytes(SELFTEST_MAX_PACKAGE_BYTES)
             .build();
         let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
-            .context("cannot start the reference target")?;
+            .context("cannot start the reference target")
+            .harness()?;
         let mut options = RunOptions::new(target.url(), args.run.packages.clone());
         options.target_name = Some(match defect {
             Some(defect) => format!("pens-conform reference target (defect: {})", defect.name()),
@@ -151,7 +156,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         let client_options = ReferenceClientOptions::builder().defect(client_defect).build();
         let client = ReferenceClient::start(IpAddr::V4(Ipv4Addr::LOCALHOST), client_options)
             .await
-            .context("cannot start the reference client")?;
+            .context("cannot start the reference client")
+            .harness()?;
         let client = Arc::new(client);
         let trust_pem = client.ca_pem().to_owned();
         let packages = args.run.packages.clone();
@@ -205,8 +211,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             ),
         );
         drop(target);
-        client_console.release()?;
-        anyhow::Ok(worst_exit(target_code?, client_code?))
+        client_console.release().harness()?;
+        Ok(worst_exit(target_code.harness()?, client_code.harness()?))
     })?;
     Ok(finish(code, plan))
 }

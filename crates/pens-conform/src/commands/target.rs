@@ -10,6 +10,7 @@ use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::console::Console;
+use crate::error::{Classify, CommandResult};
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_scenarios, partition_set, probe_report_dir, report_dir, run_and_report,
 };
@@ -53,17 +54,17 @@ pub(crate) struct TargetArgs {
     pub(crate) run: RunArgs,
 }
 
-pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
-    let baseline = BaselinePolicy::load(&args.run.baseline)?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
-    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile)?;
-    let loaded = load_scenarios(&args.run.scenarios)?;
-    crate::run_output::check_packages(&loaded, &args.run.packages)?;
+pub(crate) fn run(args: TargetArgs) -> CommandResult {
+    let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
+    let loaded = load_scenarios(&args.run.scenarios).usage()?;
+    crate::run_output::check_packages(&loaded, &args.run.packages).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
-    check_only(args.run.only.as_deref(), &[(&args.run.scenarios, ids)])?;
-    let (scenarios, scope) = partition_set(loaded, args.run.partition, args.run.only.as_deref())?;
+    check_only(args.run.only.as_deref(), &[(&args.run.scenarios, ids)]).usage()?;
+    let (scenarios, scope) = partition_set(loaded, args.run.partition, args.run.only.as_deref()).usage()?;
     let mut options = RunOptions::new(url, args.run.packages.clone());
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();
@@ -79,12 +80,13 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
         let ca = pens_mock::RunCa::load_or_create(dir, &hosts)
-            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?;
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))
+            .usage()?;
         options.ca = Some(std::sync::Arc::new(ca));
     }
     apply_run_args(&mut options, &args.run, args.jobs);
     let report_dir = report_dir(&args.run);
-    probe_report_dir(&report_dir)?;
+    probe_report_dir(&report_dir).usage()?;
     let plan = match &args.run.bundle {
         Some(path) => {
             // Values no argument may show: the system password, the target URL's password.
@@ -96,18 +98,20 @@ pub(crate) fn run(args: TargetArgs) -> anyhow::Result<u8> {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());
             }
             let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
-            plan.entry("scenarios.json", scenarios_json(&[("target", &args.run.scenarios, sources)])?);
+            plan.entry("scenarios.json", scenarios_json(&[("target", &args.run.scenarios, sources)]).usage()?);
             Some(plan)
         }
         None => None,
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let code = runtime.block_on(run_and_report(
-        Suite::Target { scenarios: &scenarios, options: &options },
-        &report_dir,
-        &baseline,
-        &scope,
-        &Console::Live,
-    ))?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
+    let code = runtime
+        .block_on(run_and_report(
+            Suite::Target { scenarios: &scenarios, options: &options },
+            &report_dir,
+            &baseline,
+            &scope,
+            &Console::Live,
+        ))
+        .harness()?;
     Ok(finish(code, plan))
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -51,17 +52,19 @@ pub(crate) struct ServeClientArgs {
 }
 
 /// `serve client`: one publish, its receipt and alerts answered, then exit.
-pub(crate) fn run(args: ServeClientArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
     use std::time::{Duration, Instant};
 
     let defect = args
         .defect
         .as_deref()
         .map(|name| name.parse::<pens_mock::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
-        .transpose()?;
+        .transpose()
+        .usage()?;
     let request = pens_mock::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
-        .with_context(|| format!("cannot stage {}", args.package))?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        .with_context(|| format!("cannot stage {}", args.package))
+        .usage()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     runtime.block_on(async {
         let staging = match (args.staging, args.https) {
             (Some(protocol), _) => protocol,
@@ -75,9 +78,11 @@ pub(crate) fn run(args: ServeClientArgs) -> anyhow::Result<u8> {
         }
         let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
             .await
-            .context("cannot start the reference client")?;
+            .context("cannot start the reference client")
+            .harness()?;
         if let Some(smtp) = client.smtp_addr() {
-            output::line(format!("mail sink: {smtp} (the target must mail receipts and alerts through it)"))?;
+            output::line(format!("mail sink: {smtp} (the target must mail receipts and alerts through it)"))
+                .harness()?;
         }
         let publication = client.publish(&args.target, request).await;
         let answer = publication.answer_code();
@@ -86,15 +91,17 @@ pub(crate) fn run(args: ServeClientArgs) -> anyhow::Result<u8> {
             publication.package_id().unwrap_or("(no package-id)"),
             args.target,
             answer.map_or_else(|| "nothing readable".to_owned(), |code| code.to_string())
-        ))?;
+        ))
+        .harness()?;
         if answer.is_none_or(|code| !code.is_success()) {
             return Ok(exit::CHECK_FAILED);
         }
         let Some(receipt) = publication.wait_for_receipt(Instant::now() + Duration::from_secs(args.wait)).await else {
-            output::line(format!("no receipt within {} s", args.wait))?;
+            output::line(format!("no receipt within {} s", args.wait)).harness()?;
             return Ok(exit::CHECK_FAILED);
         };
-        output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))?;
+        output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))
+            .harness()?;
         // Alerts may follow: stay while they keep coming, so each one is answered.
         let mut seen = publication.notifications().len();
         loop {
@@ -107,7 +114,7 @@ pub(crate) fn run(args: ServeClientArgs) -> anyhow::Result<u8> {
             }
             seen = publication.notifications().len();
         }
-        output::line(format!("alerts: {}", seen.saturating_sub(1)))?;
+        output::line(format!("alerts: {}", seen.saturating_sub(1))).harness()?;
         Ok(exit::SUCCESS)
     })
 }

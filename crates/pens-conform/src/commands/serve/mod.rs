@@ -23,7 +23,7 @@ pub(crate) enum ServeCommand {
 
 impl ServeCommand {
     /// Runs the party until it is done (or stopped); returns the exit code.
-    pub(crate) fn run(self) -> anyhow::Result<u8> {
+    pub(crate) fn run(self) -> crate::error::CommandResult {
         match self {
             ServeCommand::Target(args) => target::run(args),
             ServeCommand::Client(args) => client::run(args),

@@ -14,6 +14,7 @@ use anyhow::Context;
 use pens_mock::{RunCa, StagingPlan, StagingServer};
 use pens_scenario::{SIZE_HINT, parse_size};
 
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -67,51 +68,57 @@ pub(crate) fn parse_served_size(text: &str) -> Result<u64, String> {
     Ok(size)
 }
 
-pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ServeStagingArgs) -> CommandResult {
     let fixture = pens_mock::fixture_package(&args.packages, &args.package)
-        .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))?;
+        .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))
+        .usage()?;
     let package = match args.size {
         Some(size) => pens_mock::sized_package(&fixture, size)
-            .map_err(|reason| anyhow::anyhow!("--size {size}: {}: {reason}", args.package))?,
+            .map_err(|reason| anyhow::anyhow!("--size {size}: {}: {reason}", args.package))
+            .usage()?,
         None => fixture,
     };
     let served_len = package.len();
     let mut plan = StagingPlan::new(file_name(&args.package), package);
     if let (Some(user), Some(variable)) = (&args.user, &args.password_env) {
         let password = std::env::var(variable)
-            .with_context(|| format!("--password-env {variable}: the environment variable is not set"))?;
+            .with_context(|| format!("--password-env {variable}: the environment variable is not set"))
+            .usage()?;
         plan = plan.credentials(user.clone(), password);
     }
     let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
     let ca = match &args.ca_dir {
         Some(dir) => RunCa::load_or_create(dir, &hosts)
-            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?,
-        None => RunCa::generate(&hosts).context("cannot create the certificate authority")?,
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))
+            .usage()?,
+        None => RunCa::generate(&hosts).context("cannot create the certificate authority").harness()?,
     };
 
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     runtime.block_on(async {
         // SIGTERM (a service manager, `timeout`) and SIGHUP stop it as Ctrl-C does: a
         // clean end, exit 0, rather than 143 or 129. Installed first, so that one sent
         // as soon as it listens is caught.
-        let mut stop_signals = crate::signals::StopSignals::install()?;
+        let mut stop_signals = crate::signals::StopSignals::install().harness()?;
         let advertise = args.advertise_host.as_deref().unwrap_or("");
         let server = StagingServer::start_with(args.listen, advertise, &ca, pens_mock::ListenerLimits::default())
             .await
-            .with_context(|| format!("cannot start the staging server on {}", args.listen))?;
+            .with_context(|| format!("cannot start the staging server on {}", args.listen))
+            .harness()?;
         let staged = server.stage(STAGING_KEY, plan);
-        output::line(format!("http   {}", staged.http_url))?;
-        output::line(format!("https  {}", staged.https_url))?;
-        output::line(format!("ftp    {}", staged.ftp_url))?;
-        output::line(format!("ftps   {}", staged.ftps_url))?;
-        output::line(format!("size   {served_len} bytes ({})", human_size(served_len)))?;
+        output::line(format!("http   {}", staged.http_url)).harness()?;
+        output::line(format!("https  {}", staged.https_url)).harness()?;
+        output::line(format!("ftp    {}", staged.ftp_url)).harness()?;
+        output::line(format!("ftps   {}", staged.ftps_url)).harness()?;
+        output::line(format!("size   {served_len} bytes ({})", human_size(served_len))).harness()?;
         if let Some(user) = &args.user {
-            output::line(format!("login  {user} (HTTP basic credentials or FTP login; password not shown)"))?;
+            output::line(format!("login  {user} (HTTP basic credentials or FTP login; password not shown)"))
+                .harness()?;
         }
         if let Some(dir) = &args.ca_dir {
-            output::line(format!("ca     {}", dir.join("ca.pem").display()))?;
+            output::line(format!("ca     {}", dir.join("ca.pem").display())).harness()?;
         }
-        output::line("press Ctrl-C to stop")?;
+        output::line("press Ctrl-C to stop").harness()?;
         stop_signals.received().await;
         drop(server);
         Ok(exit::SUCCESS)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -57,8 +58,8 @@ pub(crate) fn parse_defect(name: Option<&str>) -> anyhow::Result<Option<Defect>>
     name.map(|name| name.parse::<Defect>().map_err(|e| anyhow::anyhow!("--defect: {e}"))).transpose()
 }
 
-pub(crate) fn run(args: ServeTargetArgs) -> anyhow::Result<u8> {
-    let defect = parse_defect(args.defect.as_deref())?;
+pub(crate) fn run(args: ServeTargetArgs) -> CommandResult {
+    let defect = parse_defect(args.defect.as_deref()).usage()?;
     let mut options = ReferenceTargetOptions::builder()
         .defect(defect)
         .capabilities(serve_claims(&args))
@@ -70,7 +71,7 @@ pub(crate) fn run(args: ServeTargetArgs) -> anyhow::Result<u8> {
         options = options.max_package_bytes(limit);
     }
     if let Some(path) = &args.trust_ca {
-        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display())).usage()?;
         options = options.extra_root_pem(pem);
     }
     if let Some(relay) = args.smtp_relay {
@@ -78,23 +79,24 @@ pub(crate) fn run(args: ServeTargetArgs) -> anyhow::Result<u8> {
     }
     if let Some(dir) = &args.download_dir {
         if !dir.is_dir() {
-            anyhow::bail!("--download-dir: {} is not a folder", dir.display());
+            let problem = anyhow::anyhow!("--download-dir: {} is not a folder", dir.display());
+            return Err(CommandError::Usage(problem));
         }
         options = options.download_dir(dir);
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     runtime.block_on(async {
         // SIGTERM (a service manager, `timeout`) and SIGHUP stop it as Ctrl-C does: a
         // clean end, exit 0, rather than 143 or 129.
-        let mut stop_signals = crate::signals::StopSignals::install()?;
+        let mut stop_signals = crate::signals::StopSignals::install().harness()?;
         // Its error names the address already.
-        let target = ReferenceTarget::start(args.listen, options.build())?;
-        output::line(format!("reference target listening: {}", target.url()))?;
-        output::line(format!("transports: {}", transports_line(&target.state().options().capabilities)))?;
+        let target = ReferenceTarget::start(args.listen, options.build()).harness()?;
+        output::line(format!("reference target listening: {}", target.url())).harness()?;
+        output::line(format!("transports: {}", transports_line(&target.state().options().capabilities))).harness()?;
         if let Some(defect) = defect {
-            output::line(format!("seeded defect: {} ({})", defect.name(), defect.description()))?;
+            output::line(format!("seeded defect: {} ({})", defect.name(), defect.description())).harness()?;
         }
-        output::line("press Ctrl-C to stop")?;
+        output::line("press Ctrl-C to stop").harness()?;
         stop_signals.received().await;
         Ok(exit::SUCCESS)
     })

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::args::Format;
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -111,19 +112,20 @@ pub(crate) enum MessageView {
     },
 }
 
-pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ValidateArgs) -> CommandResult {
     let checked_at = match &args.now {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
-            .with_context(|| format!("--now `{text}` is not an RFC 3339 date-time such as 2026-06-01T00:00:00Z"))?,
+            .with_context(|| format!("--now `{text}` is not an RFC 3339 date-time such as 2026-06-01T00:00:00Z"))
+            .usage()?,
         None => OffsetDateTime::now_utc(),
     };
-    let input = input::read(args.file.as_deref())?;
+    let input = input::read(args.file.as_deref()).usage()?;
     tracing::debug!(source = %input.source, bytes = input.bytes.len(), "read message");
     let report = validate(&input, args.kind, checked_at);
     tracing::debug!(kind = %report.kind, findings = report.findings.len(), "checked message");
     match args.format {
-        Format::Text => output::text(render::validation_text(&report))?,
-        Format::Json => output::line(serde_json::to_string_pretty(&report)?)?,
+        Format::Text => output::text(render::validation_text(&report)).harness()?,
+        Format::Json => output::line(serde_json::to_string_pretty(&report).harness()?).harness()?,
     }
     Ok(match report.verdict {
         Verdict::Pass => exit::SUCCESS,

@@ -1,0 +1,74 @@
+//! What ends a command early, by whose fault: the class picks the exit code
+//! ([`crate::exit`]). A failed check is no error: a command returns it as its exit code.
+//!
+//! There is deliberately no `From<anyhow::Error>`: every `?` in a command says which
+//! class its error is ([`Classify::usage`] or [`Classify::harness`]), so the compiler
+//! finds each error path and none falls into a default.
+
+use crate::exit;
+
+/// Why a command stopped before it could give its own exit code.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CommandError {
+    /// What the user gave is wrong: an argument, a file, the profile, a scenario, a
+    /// baseline, a report to read. Exit 2; nothing was run.
+    #[error(transparent)]
+    Usage(anyhow::Error),
+    /// The harness failed: it cannot listen on a port, write a report or the standard
+    /// output, start its own parties or its runtime, or an internal error. Exit 3.
+    #[error(transparent)]
+    Harness(anyhow::Error),
+}
+
+/// A command's outcome: its exit code, or why it stopped.
+pub(crate) type CommandResult = Result<u8, CommandError>;
+
+impl CommandError {
+    /// The exit code of this class of error.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Usage(_) => exit::USAGE,
+            CommandError::Harness(_) => exit::INCOMPLETE,
+        }
+    }
+
+    /// The error with its causes.
+    pub(crate) fn cause(&self) -> &anyhow::Error {
+        match self {
+            CommandError::Usage(error) | CommandError::Harness(error) => error,
+        }
+    }
+}
+
+/// Puts an error into its class where it happens: `read(path).usage()?`.
+pub(crate) trait Classify<T> {
+    /// The user's input is wrong (exit 2).
+    fn usage(self) -> Result<T, CommandError>;
+    /// The harness failed (exit 3).
+    fn harness(self) -> Result<T, CommandError>;
+}
+
+impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
+    fn usage(self) -> Result<T, CommandError> {
+        self.map_err(|error| CommandError::Usage(error.into()))
+    }
+
+    fn harness(self) -> Result<T, CommandError> {
+        self.map_err(|error| CommandError::Harness(error.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_class_has_its_exit_code() {
+        let usage: Result<(), _> = Err(std::io::Error::other("no such file")).usage();
+        let harness: Result<(), _> = Err(anyhow::anyhow!("cannot listen")).harness();
+        assert_eq!(usage.expect_err("usage").exit_code(), 2);
+        let harness = harness.expect_err("harness");
+        assert_eq!(harness.exit_code(), 3);
+        assert_eq!(harness.cause().to_string(), "cannot listen");
+    }
+}
