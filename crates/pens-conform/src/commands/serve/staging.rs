@@ -59,11 +59,22 @@ const ZIP32_LIMIT: u64 = 4 << 30;
 /// The key the package is staged under: its URL path is `/s/<key>/<file name>`.
 const STAGING_KEY: &str = "manual";
 
+/// Why a `--size` is refused (clap prints it, exit 2).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ServedSizeError {
+    /// Not a size as the scenario language writes one.
+    #[error("not a size: {SIZE_HINT}")]
+    NotASize,
+    /// 4 GiB or more: beyond what a zip without zip64 can hold.
+    #[error("{0} bytes is 4 GiB or more; the grown package is no zip64 archive, stay below 4GiB")]
+    NeedsZip64(u64),
+}
+
 /// Reads `--size`: a size as the scenario language writes it, below 4 GiB.
-pub(crate) fn parse_served_size(text: &str) -> Result<u64, String> {
-    let size = parse_size(text).ok_or_else(|| format!("not a size: {SIZE_HINT}"))?;
+pub(crate) fn parse_served_size(text: &str) -> Result<u64, ServedSizeError> {
+    let size = parse_size(text).ok_or(ServedSizeError::NotASize)?;
     if size >= ZIP32_LIMIT {
-        return Err(format!("{size} bytes is 4 GiB or more; the grown package is no zip64 archive, stay below 4GiB"));
+        return Err(ServedSizeError::NeedsZip64(size));
     }
     Ok(size)
 }
@@ -151,9 +162,9 @@ mod tests {
     fn sizes_below_4_gib_are_accepted_and_others_explained() {
         assert_eq!(parse_served_size("5MiB"), Ok(5 << 20));
         assert_eq!(parse_served_size("4194303KiB"), Ok((4 << 30) - 1024));
-        let too_big = parse_served_size("4GiB").expect_err("4 GiB");
+        let too_big = parse_served_size("4GiB").expect_err("4 GiB").to_string();
         assert!(too_big.contains("zip64"), "{too_big}");
-        let unreadable = parse_served_size("1GB").expect_err("not a size");
+        let unreadable = parse_served_size("1GB").expect_err("not a size").to_string();
         assert!(unreadable.contains(SIZE_HINT), "{unreadable}");
     }
 
