@@ -58,6 +58,20 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     }
 }
 
+/// The class of an error from starting or running a reference target: a `--trust-ca`
+/// file that holds no usable certificate is the user's (exit 2); anything else (it
+/// cannot listen, no runtime) is the harness's (exit 3).
+pub(crate) fn reference_target_error(error: impl Into<anyhow::Error>) -> CommandError {
+    let error = error.into();
+    let bad_root = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<pens_mock::ReferenceTargetError>(),
+            Some(pens_mock::ReferenceTargetError::RootCertificate { .. })
+        )
+    });
+    if bad_root { CommandError::Usage(error) } else { CommandError::Harness(error) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +84,13 @@ mod tests {
         let harness = harness.expect_err("harness");
         assert_eq!(harness.exit_code(), 3);
         assert_eq!(harness.cause().to_string(), "cannot listen");
+    }
+
+    #[test]
+    fn an_unusable_trusted_certificate_is_the_users() {
+        let bad_root = pens_mock::ReferenceTargetError::RootCertificate { reason: "no certificate".into() };
+        let wrapped = anyhow::Error::new(bad_root).context("cannot start the mock target");
+        assert_eq!(reference_target_error(wrapped).exit_code(), 2);
+        assert_eq!(reference_target_error(pens_mock::ReferenceTargetError::NoRuntime).exit_code(), 3);
     }
 }

@@ -10,7 +10,7 @@ use crate::args::BaselineArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::console::Console;
-use crate::error::{Classify, CommandResult};
+use crate::error::{Classify, CommandResult, reference_target_error};
 use crate::run_output::{Suite, check_only, load_client_scenarios, partition_set, run_and_report};
 
 /// Arguments of `client`.
@@ -129,6 +129,6 @@ pub(crate) fn run(args: ClientArgs) -> CommandResult {
             &scope,
             &Console::Live,
         ))
-        .harness()?;
+        .map_err(reference_target_error)?;
     Ok(finish(code, plan))
 }

@@ -54,3 +54,22 @@ fn what_the_user_gave_wrong_is_exit_2() {
         assert!(output.stdout.is_empty(), "{args:?}: something ran: {}", both(&output));
     }
 }
+
+/// A `--trust-ca` file that holds no certificate is the user's mistake, though the
+/// reference target finds it only as it starts: exit 2, not a harness failure.
+#[test]
+fn a_trusted_ca_file_without_a_certificate_is_exit_2() {
+    let dir = TempDir::new("exit-2-trust-ca");
+    let garbage = dir.write("not-a-ca.pem", "not a certificate\n").to_string_lossy().into_owned();
+    let reports = dir.path().join("reports").to_string_lossy().into_owned();
+    let runs: [Vec<&str>; 2] = [
+        vec!["serve", "target", "--listen", "127.0.0.1:0", "--trust-ca", &garbage],
+        vec!["client", "--trigger", "true", "--trust-ca", &garbage, "--report-dir", &reports],
+    ];
+    for args in runs {
+        let output = pens_conform().args(&args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", both(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("the extra root certificate is unusable"), "{args:?}: {stderr}");
+    }
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
-use crate::error::{Classify, CommandError, CommandResult};
+use crate::error::{Classify, CommandError, CommandResult, reference_target_error};
 use crate::exit;
 use crate::output;
 
@@ -90,7 +90,7 @@ pub(crate) fn run(args: ServeTargetArgs) -> CommandResult {
         // clean end, exit 0, rather than 143 or 129.
         let mut stop_signals = crate::signals::StopSignals::install().harness()?;
         // Its error names the address already.
-        let target = ReferenceTarget::start(args.listen, options.build()).harness()?;
+        let target = ReferenceTarget::start(args.listen, options.build()).map_err(reference_target_error)?;
         output::line(format!("reference target listening: {}", target.url())).harness()?;
         output::line(format!("transports: {}", transports_line(&target.state().options().capabilities))).harness()?;
         if let Some(defect) = defect {
