@@ -113,7 +113,7 @@ impl Command {
             Command::Explain(args) => commands::explain::run(&args),
             Command::Diff(args) => commands::diff::run(&args),
             Command::Merge(args) => commands::merge::run(&args),
-            Command::Verify(args) => Ok(commands::verify::run(&args)),
+            Command::Verify(args) => commands::verify::run(&args),
         }
     }
 }
