@@ -128,37 +128,10 @@ pub(crate) fn run() -> ExitCode {
     match code {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            let cause = error.cause();
-            // The run went through but its report could not be written: say so first.
-            if cause.chain().any(|cause| cause.is::<crate::atomic::WriteError>()) {
-                eprintln!("error: the report could not be written: {}", error_chain(cause));
-            } else {
-                eprintln!("error: {}", error_chain(cause));
-            }
+            eprintln!("{}", error.message());
             ExitCode::from(error.exit_code())
         }
     }
-}
-
-/// `error` and its causes, each said once. Library errors often repeat their source in
-/// their own message (`cannot listen on ADDR: Address already in use`, whose source is
-/// the `Address already in use`), and a caller's context may repeat theirs (`cannot
-/// listen on ADDR` around `cannot listen on ADDR: …`): printed as a plain chain, that
-/// read `cannot listen on ADDR: cannot listen on ADDR: Address already in use`. A cause
-/// already said is left out; one that extends the part before it replaces that part.
-pub(crate) fn error_chain(error: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if text.is_empty() || parts.iter().any(|part| part.contains(&text)) {
-            continue;
-        }
-        match parts.last_mut() {
-            Some(last) if text.starts_with(last.as_str()) => *last = text,
-            _ => parts.push(text),
-        }
-    }
-    parts.join(": ")
 }
 
 /// Logs go to standard error, filtered by `RUST_LOG` (default: warnings only), so
@@ -195,33 +168,5 @@ mod tests {
         let mut command = Cli::command();
         command.build();
         visit(&mut command, "");
-    }
-
-    /// Each part of an error chain is said once, however the layers repeat each other.
-    #[test]
-    fn an_error_chain_says_each_cause_once() {
-        let os = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use (os error 98)");
-        #[derive(Debug, thiserror::Error)]
-        #[error("cannot listen on 127.0.0.1:80: {source}")]
-        struct WithSource {
-            source: std::io::Error,
-        }
-        #[derive(Debug, thiserror::Error)]
-        #[error("cannot listen on 127.0.0.1:80")]
-        struct Plain(#[source] std::io::Error);
-        let expected = "cannot listen on 127.0.0.1:80: Address already in use (os error 98)";
-        let cases = [
-            anyhow::Error::new(WithSource { source: os() }),
-            anyhow::Error::new(Plain(os())).context("cannot listen on 127.0.0.1:80"),
-            anyhow::Error::new(WithSource { source: os() }).context("cannot listen on 127.0.0.1:80"),
-        ];
-        for error in cases {
-            assert_eq!(super::error_chain(&error), expected, "{error:#}");
-        }
-        let distinct = anyhow::Error::new(Plain(os())).context("cannot start the mock target");
-        assert_eq!(
-            super::error_chain(&distinct),
-            "cannot start the mock target: cannot listen on 127.0.0.1:80: Address already in use (os error 98)"
-        );
     }
 }

@@ -32,12 +32,44 @@ impl CommandError {
         }
     }
 
+    /// The line printed on standard error: `error: ` and the causes, each said once;
+    /// a report that could not be written once the run was over says so first.
+    pub(crate) fn message(&self) -> String {
+        let cause = self.cause();
+        if cause.chain().any(|cause| cause.is::<crate::atomic::WriteError>()) {
+            format!("error: the report could not be written: {}", error_chain(cause))
+        } else {
+            format!("error: {}", error_chain(cause))
+        }
+    }
+
     /// The error with its causes.
     pub(crate) fn cause(&self) -> &anyhow::Error {
         match self {
             CommandError::Usage(error) | CommandError::Harness(error) => error,
         }
     }
+}
+
+/// `error` and its causes, each said once. Library errors often repeat their source in
+/// their own message (`cannot listen on ADDR: Address already in use`, whose source is
+/// the `Address already in use`), and a caller's context may repeat theirs (`cannot
+/// listen on ADDR` around `cannot listen on ADDR: …`): printed as a plain chain, that
+/// read `cannot listen on ADDR: cannot listen on ADDR: Address already in use`. A cause
+/// already said is left out; one that extends the part before it replaces that part.
+pub(crate) fn error_chain(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || parts.iter().any(|part| part.contains(&text)) {
+            continue;
+        }
+        match parts.last_mut() {
+            Some(last) if text.starts_with(last.as_str()) => *last = text,
+            _ => parts.push(text),
+        }
+    }
+    parts.join(": ")
 }
 
 /// Puts an error into its class where it happens: `read(path).usage()?`.
@@ -92,5 +124,33 @@ mod tests {
         let wrapped = anyhow::Error::new(bad_root).context("cannot start the mock target");
         assert_eq!(reference_target_error(wrapped).exit_code(), 2);
         assert_eq!(reference_target_error(pens_mock::ReferenceTargetError::NoRuntime).exit_code(), 3);
+    }
+
+    /// Each part of an error chain is said once, however the layers repeat each other.
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let os = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use (os error 98)");
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot listen on 127.0.0.1:80: {source}")]
+        struct WithSource {
+            source: std::io::Error,
+        }
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot listen on 127.0.0.1:80")]
+        struct Plain(#[source] std::io::Error);
+        let expected = "cannot listen on 127.0.0.1:80: Address already in use (os error 98)";
+        let cases = [
+            anyhow::Error::new(WithSource { source: os() }),
+            anyhow::Error::new(Plain(os())).context("cannot listen on 127.0.0.1:80"),
+            anyhow::Error::new(WithSource { source: os() }).context("cannot listen on 127.0.0.1:80"),
+        ];
+        for error in cases {
+            assert_eq!(error_chain(&error), expected, "{error:#}");
+        }
+        let distinct = anyhow::Error::new(Plain(os())).context("cannot start the mock target");
+        assert_eq!(
+            error_chain(&distinct),
+            "cannot start the mock target: cannot listen on 127.0.0.1:80: Address already in use (os error 98)"
+        );
     }
 }
