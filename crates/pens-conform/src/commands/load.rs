@@ -11,7 +11,7 @@ use anyhow::Context;
 use pens_report::{LoadReport, render_load_table};
 use pens_runner::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 
-use crate::error::{Classify, CommandResult};
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -124,14 +124,9 @@ pub(crate) fn run(args: LoadArgs) -> CommandResult {
             | LoadError::TooManyConnections { .. }
             | LoadError::Package { .. }
             | LoadError::Size { .. }),
-        )) => {
-            eprintln!("error: {error}");
-            return Ok(exit::USAGE);
-        }
-        Ok(Err(error)) => {
-            eprintln!("error: {error}");
-            return Ok(exit::INCOMPLETE);
-        }
+        )) => return Err(CommandError::Usage(said_as_is(&error))),
+        // It could not start its servers, or not a single collect went out.
+        Ok(Err(error)) => return Err(CommandError::Harness(said_as_is(&error))),
         Ok(Ok(report)) => report,
     };
     output::line("").harness()?;
@@ -140,6 +135,12 @@ pub(crate) fn run(args: LoadArgs) -> CommandResult {
         write_json(path, &report).harness()?;
     }
     Ok(exit_code(&report))
+}
+
+/// `error` as its own message says it, without its sources appended: the load errors
+/// already say what went wrong in their own words.
+fn said_as_is(error: &LoadError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
 }
 
 /// 0 when every cycle completed cleanly, 3 when no collect was answered at all (the

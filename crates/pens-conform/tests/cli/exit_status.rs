@@ -39,12 +39,13 @@ fn what_the_user_gave_wrong_is_exit_2() {
     let dir = TempDir::new("exit-2-input");
     let missing = dir.path().join("no-such-ca.pem").to_string_lossy().into_owned();
     let unset = "PENS_CONFORM_TEST_SURELY_UNSET";
-    let cases: [(Vec<&str>, &str); 5] = [
+    let cases: [(Vec<&str>, &str); 6] = [
         (vec!["serve", "target", "--listen", "127.0.0.1:0", "--trust-ca", &missing], "cannot read"),
         (vec!["serve", "target", "--listen", "127.0.0.1:0", "--defect", "no-such-defect"], "--defect"),
         (vec!["serve", "staging", "--user", "u", "--password-env", unset], unset),
         (vec!["serve", "client", "--target", "http://127.0.0.1:9/pens", "--package", "no-such.zip"], "no-such.zip"),
         (vec!["selftest", "--client-defect", "no-such-defect"], "--client-defect"),
+        (vec!["load", "--url", "http://127.0.0.1:9/pens", "--package", "no-such.zip"], "cannot stage the package"),
     ];
     for (args, expected) in cases {
         let output = pens_conform().env_remove(unset).args(&args).output().expect("runs");
