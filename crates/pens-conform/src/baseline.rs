@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use pens_report::{Baseline, RunReport};
 
-use crate::cli::BaselineArgs;
+use crate::args::BaselineArgs;
 
 /// The baseline of a run, if any, and whether improvements are tolerated.
 #[derive(Debug, Default)]

@@ -2,33 +2,23 @@
 //! parsing arguments, reading the profile, wiring logging and mapping outcomes to exit
 //! codes; the protocol, the parties, the engine and the reports live in library crates.
 
-mod arg_ranges;
+mod args;
 mod arguments;
 mod atomic;
 mod baseline;
 mod bundle;
 mod cli;
-mod client;
+mod commands;
 mod console;
-mod diff;
-mod exit;
-mod explain;
-mod input;
-mod load;
-mod merge;
+mod error;
 mod output;
 mod partition;
 mod progress;
-mod render;
 mod run_output;
-mod scenarios;
-mod selftest;
-mod serve;
 mod signals;
-mod staging;
-mod target;
-mod validate;
-mod verify;
+
+/// The exit codes: the one set, [`pens_report::exit_code`].
+use pens_report::exit_code as exit;
 
 fn main() -> std::process::ExitCode {
     cli::run()

@@ -30,35 +30,60 @@ pub(crate) struct PartitionSpec {
     pub(crate) kind: PartitionKind,
 }
 
+/// Why a `--partition` value is refused. clap prints the message after "invalid value
+/// for --partition" (a usage error, exit 2); each ends with the form to give.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PartitionSpecError {
+    /// A kind other than `count` or `hash`.
+    #[error("unknown partition kind `{0}`: use count or hash; {FORM}")]
+    UnknownKind(String),
+    /// No `/`.
+    #[error("not of the form K/N; {FORM}")]
+    NotAFraction,
+    /// K or N (`name`) is not a whole number.
+    #[error("{name} `{part}` is not a whole number; {FORM}")]
+    NotWhole { name: &'static str, part: String },
+    /// N is 0.
+    #[error("N must be at least 1 (the number of partitions); {FORM}")]
+    NoPartitions,
+    /// N beyond [`crate::args::ranges::MAX_PARTITIONS`].
+    #[error("N {0} is out of range: give at most {most} partitions; {FORM}", most = crate::args::ranges::MAX_PARTITIONS)]
+    TooMany(u32),
+    /// K is 0 or beyond N.
+    #[error("there is no partition {index} of {count}: partitions are numbered 1 to {count}")]
+    NoSuchPartition { index: u32, count: u32 },
+}
+
+/// What a `--partition` value must look like, said after each complaint.
+const FORM: &str = "give K/N with 1 <= K <= N, e.g. 2/3 (or count:2/3, hash:2/3)";
+
 impl FromStr for PartitionSpec {
-    type Err = String;
+    type Err = PartitionSpecError;
 
     /// `K/N`, `count:K/N` or `hash:K/N`, with 1 <= K <= N. The message is what clap
     /// prints after "invalid value for --partition" (a usage error, exit 2).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        const FORM: &str = "give K/N with 1 <= K <= N, e.g. 2/3 (or count:2/3, hash:2/3)";
         let (kind, fraction) = match text.split_once(':') {
             Some(("count", rest)) => (PartitionKind::Count, rest),
             Some(("hash", rest)) => (PartitionKind::Hash, rest),
-            Some((other, _)) => return Err(format!("unknown partition kind `{other}`: use count or hash; {FORM}")),
+            Some((other, _)) => return Err(PartitionSpecError::UnknownKind(other.to_owned())),
             None => (PartitionKind::Count, text),
         };
         let Some((index, count)) = fraction.split_once('/') else {
-            return Err(format!("not of the form K/N; {FORM}"));
+            return Err(PartitionSpecError::NotAFraction);
         };
-        let number = |part: &str, name: &str| {
-            part.trim().parse::<u32>().map_err(|_| format!("{name} `{part}` is not a whole number; {FORM}"))
+        let number = |part: &str, name: &'static str| {
+            part.trim().parse::<u32>().map_err(|_| PartitionSpecError::NotWhole { name, part: part.to_owned() })
         };
         let (index, count) = (number(index, "K")?, number(count, "N")?);
         if count == 0 {
-            return Err(format!("N must be at least 1 (the number of partitions); {FORM}"));
+            return Err(PartitionSpecError::NoPartitions);
         }
-        if count > crate::arg_ranges::MAX_PARTITIONS {
-            let most = crate::arg_ranges::MAX_PARTITIONS;
-            return Err(format!("N {count} is out of range: give at most {most} partitions; {FORM}"));
+        if count > crate::args::ranges::MAX_PARTITIONS {
+            return Err(PartitionSpecError::TooMany(count));
         }
         if index == 0 || index > count {
-            return Err(format!("there is no partition {index} of {count}: partitions are numbered 1 to {count}"));
+            return Err(PartitionSpecError::NoSuchPartition { index, count });
         }
         Ok(PartitionSpec { index, count, kind })
     }
@@ -142,7 +167,7 @@ mod tests {
     use super::*;
 
     fn spec(text: &str) -> Result<PartitionSpec, String> {
-        text.parse()
+        text.parse().map_err(|error: PartitionSpecError| error.to_string())
     }
 
     #[test]

@@ -13,8 +13,8 @@ use pens_runner::{
 };
 use pens_scenario::{ClientScenario, Scenario};
 
+use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
-use crate::cli::RunArgs;
 use crate::console::Console;
 use crate::exit;
 use crate::partition::{LoadedScenario, PartitionSpec};

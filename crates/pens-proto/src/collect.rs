@@ -280,7 +280,7 @@ fn unknown_element_finding(name: &str, value: &str) -> Finding {
     let suggestion = Element::ALL
         .into_iter()
         .filter(|e| candidate.len().abs_diff(e.name().len()) <= 2)
-        .map(|e| (edit_distance(&candidate, e.name()), e))
+        .map(|e| (strsim::levenshtein(&candidate, e.name()), e))
         .filter(|&(distance, _)| distance <= 2)
         .min_by_key(|&(distance, _)| distance);
     let message = match suggestion {
@@ -290,21 +290,6 @@ fn unknown_element_finding(name: &str, value: &str) -> Finding {
         None => format!("`{name}` is not a CMI010 element; targets must tolerate it"),
     };
     Finding::new(&req::COLLECT_EXTENSION_ELEMENT, message).element(name).value(value)
-}
-
-/// Levenshtein distance, for "did you mean" hints on short element names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// The `package-type` vocabulary (CMI010 §6.2).

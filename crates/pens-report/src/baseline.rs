@@ -360,25 +360,10 @@ impl<'a> Locator<'a> {
 fn suggest(unknown: &str) -> Option<&'static str> {
     ENTRY_KEYS
         .iter()
-        .map(|known| (edit_distance(unknown, known), *known))
+        .map(|known| (strsim::levenshtein(unknown, known), *known))
         .filter(|(distance, _)| *distance <= 2)
         .min()
         .map(|(_, known)| known)
-}
-
-/// Levenshtein distance; the keys are a few characters long.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -57,14 +57,23 @@ pub use schema::{load_report_schema, report_schema};
 pub use text::{counted, show_bytes, show_controls};
 pub use verdict::Verdict;
 
-/// Exit codes of a run, the contract with CI scripts (README.md documents them).
+/// Exit codes of pens-conform, the contract with CI scripts: the one set every command
+/// picks from (README.md's "Exit status" and `--help` document them; change them only
+/// with a note there). Here, beside the report model, so a program that drives
+/// pens-conform and reads its reports reads the same numbers.
 pub mod exit_code {
-    /// No scenario failed (other than a baseline's expected failures) and the harness completed.
+    /// Everything checked passed (warnings, notes and a baseline's expected failures
+    /// allowed), and the harness completed.
     pub const SUCCESS: u8 = 0;
-    /// A scenario failed that the baseline does not expect, or an expected failure passed.
-    pub const FAILED: u8 = 1;
-    /// Usage, profile, scenario-load or baseline error: nothing was run.
+    /// At least one `must` requirement is violated: a scenario failed that the baseline
+    /// does not expect, an expected failure passed (without `--allow-improvements`), a
+    /// message is invalid, a run regressed, a bundle is tampered with.
+    pub const CHECK_FAILED: u8 = 1;
+    /// What the user gave is wrong, so nothing was run: a flag, a file, the profile, a
+    /// scenario file, a baseline (also an expired baseline entry).
     pub const USAGE: u8 = 2;
-    /// The harness itself failed, or the run could not complete (e.g. preflight inconclusive).
+    /// The harness itself failed (it cannot listen, write a report, start one of its own
+    /// parties), or the run could not complete (the preflight stopped it, Ctrl-C, a
+    /// scenario is `error` or `inconclusive`).
     pub const INCOMPLETE: u8 = 3;
 }

@@ -43,28 +43,11 @@ fn fold(name: &str) -> String {
 }
 
 /// Edit distance between two strings, by character: insertions, deletions,
-/// substitutions and swaps of two neighbours (`titel` is one edit from `title`).
+/// substitutions and swaps of two neighbours (`titel` is one edit from `title`). That
+/// is the optimal string alignment distance (a swapped pair is not edited again, so
+/// `abc` is three edits from `ca`), not the unrestricted Damerau-Levenshtein one.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // rows[i][j]: distance between a[..i] and b[..j]; three rows suffice for swaps.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        current[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (previous[j - 1] + cost).min(previous[j] + 1).min(current[j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
-            }
-            current[j] = best;
-        }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
+    strsim::osa_distance(a, b)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod bundle;
 mod client;
 mod console;
 mod diff;
+mod exit_status;
 mod explain;
 mod hostile;
 mod html;

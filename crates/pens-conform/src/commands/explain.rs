@@ -1,11 +1,12 @@
 //! `pens-conform explain`: what an error code or a requirement id means.
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use pens_proto::{CATALOGUE, ErrorClass, ErrorCode, REGISTRY, Requirement};
 use serde::Serialize;
 use std::fmt::Write;
 
-use crate::cli::{ExplainArgs, Format};
+use crate::args::Format;
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
@@ -51,29 +52,42 @@ fn range_of(class: ErrorClass) -> &'static str {
     }
 }
 
-pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// An error code (e.g. `1304`) or a requirement id (e.g. `collect.package-url.scheme`).
+    pub(crate) topic: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> CommandResult {
     let output = match args.topic.as_deref().map(str::trim) {
-        None => list_everything(args.format)?,
+        None => list_everything(args.format).harness()?,
         Some(topic) if topic.chars().all(|c| c.is_ascii_digit()) => {
-            let number: u16 =
-                topic.parse().map_err(|_| anyhow!("`{topic}` is not an error code: PENS codes run from 0 to 65535"))?;
+            let number: u16 = topic
+                .parse()
+                .map_err(|_| anyhow!("`{topic}` is not an error code: PENS codes run from 0 to 65535"))
+                .usage()?;
             let explanation = explain_code(ErrorCode(number));
             match args.format {
-                Format::Json => serde_json::to_string_pretty(&explanation)?,
+                Format::Json => serde_json::to_string_pretty(&explanation).harness()?,
                 Format::Text => code_text(&explanation),
             }
         }
         Some(topic) => {
             let Some(requirement) = Requirement::by_id(topic) else {
-                bail!("`{topic}` is neither an error code nor a requirement id{}", suggestion(topic));
+                let problem = anyhow!("`{topic}` is neither an error code nor a requirement id{}", suggestion(topic));
+                return Err(CommandError::Usage(problem));
             };
             match args.format {
-                Format::Json => serde_json::to_string_pretty(requirement)?,
+                Format::Json => serde_json::to_string_pretty(requirement).harness()?,
                 Format::Text => requirement_text(requirement),
             }
         }
     };
-    output::line(output.trim_end())?;
+    output::line(output.trim_end()).harness()?;
     Ok(exit::SUCCESS)
 }
 

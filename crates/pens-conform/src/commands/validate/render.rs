@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use pens_proto::{ErrorCode, Finding, Level};
 
-use crate::validate::{MessageView, ValidationReport, Verdict};
+use super::{MessageView, ValidationReport, Verdict};
 
 /// Renders a `validate` report.
 pub(crate) fn validation_text(report: &ValidationReport) -> String {

@@ -4,31 +4,44 @@
 //! two runs are of different modes.
 
 use std::ops::RangeInclusive;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pens_report::{FORMAT_VERSION, RunReport, diff_reports, render_diff_text};
 
-use crate::cli::{DiffArgs, Format};
+use crate::args::Format;
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
-pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<u8> {
-    let old = read_report(&args.old, DIFF_VERSIONS)?;
-    let new = read_report(&args.new, DIFF_VERSIONS)?;
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier run's report.json.
+    pub(crate) old: PathBuf,
+    /// The later run's report.json.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+pub(crate) fn run(args: &DiffArgs) -> CommandResult {
+    let old = read_report(&args.old, DIFF_VERSIONS).usage()?;
+    let new = read_report(&args.new, DIFF_VERSIONS).usage()?;
     if old.mode != new.mode {
-        anyhow::bail!(
+        return Err(CommandError::Usage(anyhow::anyhow!(
             "{} is a {} run but {} is a {} run; compare runs of the same mode",
             args.old.display(),
             old.mode,
             args.new.display(),
             new.mode
-        );
+        )));
     }
     let diff = diff_reports(&old, &new);
     match args.format {
-        Format::Text => output::text(render_diff_text(&diff))?,
-        Format::Json => output::line(serde_json::to_string_pretty(&diff)?)?,
+        Format::Text => output::text(render_diff_text(&diff)).harness()?,
+        Format::Json => output::line(serde_json::to_string_pretty(&diff).harness()?).harness()?,
     }
     Ok(if diff.has_regressions() { exit::CHECK_FAILED } else { exit::SUCCESS })
 }

@@ -1,30 +1,33 @@
 //! `pens-conform verify FILE.zip`: checks a certification bundle against its manifest
 //! and prints what it checked. The checking itself is [`crate::bundle::verify`].
 
+use std::path::PathBuf;
+
 use crate::bundle::{self, Verification};
-use crate::cli::VerifyArgs;
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
 
-/// 0 intact, 1 tampered or incomplete, 2 not a readable bundle.
-pub(crate) fn run(args: &VerifyArgs) -> u8 {
+/// Arguments of `verify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The bundle (zip) to check.
+    #[arg(value_name = "FILE.zip")]
+    pub(crate) bundle: PathBuf,
+}
+
+/// 0 intact, 1 tampered or incomplete; a file that is not a readable bundle is a usage
+/// error (2).
+pub(crate) fn run(args: &VerifyArgs) -> CommandResult {
     let path = &args.bundle;
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(error) => {
-            eprintln!("error: cannot read {}: {error}", path.display());
-            return exit::USAGE;
-        }
-    };
-    let verification = match bundle::verify(std::io::BufReader::new(file)) {
-        Ok(verification) => verification,
-        Err(error) => {
-            eprintln!("error: {}: {error}", path.display());
-            return exit::USAGE;
-        }
-    };
+    let file = std::fs::File::open(path)
+        .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))
+        .usage()?;
+    let verification = bundle::verify(std::io::BufReader::new(file))
+        .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+        .usage()?;
     let _ = output::text(render(&path.display().to_string(), &verification));
-    if verification.problems.is_empty() {
+    Ok(if verification.problems.is_empty() {
         exit::SUCCESS
     } else {
         for problem in &verification.problems {
@@ -32,7 +35,7 @@ pub(crate) fn run(args: &VerifyArgs) -> u8 {
         }
         eprintln!("{}: NOT intact ({} problem(s))", path.display(), verification.problems.len());
         exit::CHECK_FAILED
-    }
+    })
 }
 
 /// What `verify` prints: the files checked, the harness, each report's totals.

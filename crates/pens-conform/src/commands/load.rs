@@ -3,20 +3,81 @@
 //! lost or duplicated. The engine is `pens_runner::run_load`.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use pens_report::{LoadReport, render_load_table};
 use pens_runner::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 
-use crate::cli::LoadArgs;
+use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
-pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
-    let profile = crate::run_output::profile_of(args.profile.as_deref())?;
-    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile)?;
+/// Arguments of `load`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoadArgs {
+    /// The target's PENS endpoint (or `[target] url` in the profile).
+    #[arg(long)]
+    pub(crate) url: Option<String>,
+    /// The implementation profile (TOML): its URL, system credentials and deadlines
+    /// (`ack` for each answer, `receipt` unless --receipt-timeout says otherwise).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) profile: Option<PathBuf>,
+    /// How many publish cycles to run (1 to 100000000).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::args::ranges::publishes)]
+    pub(crate) publishes: u64,
+    /// How many cycles may be in flight at once (1 to 65536).
+    #[arg(long, value_name = "C", default_value_t = 16, value_parser = crate::args::ranges::concurrency)]
+    pub(crate) concurrency: usize,
+    /// How long a cycle waits for its receipt, in seconds from sending the collect,
+    /// before it counts as lost (default: the profile's receipt deadline, 30 s); at most 3600.
+    #[arg(long, value_name = "SECONDS", value_parser = crate::args::ranges::fractional_seconds)]
+    pub(crate) receipt_timeout: Option<std::time::Duration>,
+    /// After the last cycle, how long to keep watching for duplicated receipts, in seconds
+    /// (at most 3600).
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::args::ranges::fractional_seconds)]
+    pub(crate) grace: std::time::Duration,
+    /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
+    /// `schemas/load-report.schema.json`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Address the staging server and the collector listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Host name or address the target is told to fetch from and send receipts to.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) advertise_host: Option<String>,
+    /// The package fixture every cycle stages, named as in scenario files: `course.zip`
+    /// is the folder `course/` under --packages (zipped once), or else the file
+    /// `course.zip` there.
+    #[arg(long, value_name = "NAME", default_value = pens_scenario::DEFAULT_PACKAGE)]
+    pub(crate) package: String,
+    /// Grow the package to exactly SIZE (bytes, or `64MiB`, `1GiB`; under 4 GiB) by a
+    /// stored filler entry, generated as it is sent and never held in memory: a load of
+    /// large transfers. The target's package limit must allow it.
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::ranges::size_arg)]
+    pub(crate) size: Option<u64>,
+    /// Ask for alerts too: every collect carries an `alerts` URL, and the alerts that
+    /// come are counted. A cycle still ends at its receipt.
+    #[arg(long)]
+    pub(crate) alerts: bool,
+    /// Serve the package over HTTPS (the target must trust the CA: see --ca-dir).
+    #[arg(long)]
+    pub(crate) https: bool,
+    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
+    /// `ca-key.pem`; created on first use).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+    /// The folder of package fixtures; --package names the one staged.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
+}
+
+pub(crate) fn run(args: LoadArgs) -> CommandResult {
+    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
     let mut options = LoadOptions::new(url, args.packages.clone());
     options.publishes = args.publishes;
     options.package.clone_from(&args.package);
@@ -34,16 +95,17 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
         let ca = pens_mock::RunCa::load_or_create(dir, &hosts)
-            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))?;
+            .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))
+            .usage()?;
         options.ca = Some(std::sync::Arc::new(ca));
     }
 
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     let mut progress = Progress::new(std::io::stdout().is_terminal(), &options);
     let run = runtime.block_on(async {
         // Ctrl-C, SIGTERM or SIGHUP: their handlers are installed before the run starts.
-        let mut stop_signals = crate::signals::StopSignals::install()?;
-        anyhow::Ok(tokio::select! {
+        let mut stop_signals = crate::signals::StopSignals::install().harness()?;
+        Ok(tokio::select! {
             biased;
             signal = stop_signals.received() => Err(signal),
             report = run_load(&options, |event| progress.event(event)) => Ok(report),
@@ -62,22 +124,23 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<u8> {
             | LoadError::TooManyConnections { .. }
             | LoadError::Package { .. }
             | LoadError::Size { .. }),
-        )) => {
-            eprintln!("error: {error}");
-            return Ok(exit::USAGE);
-        }
-        Ok(Err(error)) => {
-            eprintln!("error: {error}");
-            return Ok(exit::INCOMPLETE);
-        }
+        )) => return Err(CommandError::Usage(said_as_is(&error))),
+        // It could not start its servers, or not a single collect went out.
+        Ok(Err(error)) => return Err(CommandError::Harness(said_as_is(&error))),
         Ok(Ok(report)) => report,
     };
-    output::line("")?;
-    output::text(render_load_table(&report))?;
+    output::line("").harness()?;
+    output::text(render_load_table(&report)).harness()?;
     if let Some(path) = &args.json {
-        write_json(path, &report)?;
+        write_json(path, &report).harness()?;
     }
     Ok(exit_code(&report))
+}
+
+/// `error` as its own message says it, without its sources appended: the load errors
+/// already say what went wrong in their own words.
+fn said_as_is(error: &LoadError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
 }
 
 /// 0 when every cycle completed cleanly, 3 when no collect was answered at all (the
@@ -172,24 +235,4 @@ fn bar(length: u64) -> indicatif::ProgressBar {
 fn per_second(count: u64, elapsed: Duration) -> f64 {
     let seconds = elapsed.as_secs_f64();
     if seconds > 0.0 { count as f64 / seconds } else { 0.0 }
-}
-
-/// Parses `--receipt-timeout` and `--grace`: seconds, fractions allowed (`0.5`).
-pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is not a usable number of seconds"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seconds_may_have_fractions_but_not_signs_or_words() {
-        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
-        for bad in ["-1", "soon", "", "inf", "NaN"] {
-            assert!(parse_seconds(bad).is_err(), "{bad}");
-        }
-    }
 }

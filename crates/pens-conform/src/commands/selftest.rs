@@ -5,7 +5,7 @@
 //! prints as it runs, the client suite's block follows it (see [`Console`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,10 +16,11 @@ use pens_mock::{
 };
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
+use crate::args::RunArgs;
 use crate::baseline::BaselinePolicy;
 use crate::bundle::{BundlePlan, finish, scenarios_json};
-use crate::cli::SelftestArgs;
 use crate::console::Console;
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
@@ -48,17 +49,49 @@ pub(crate) fn local_deadlines() -> Deadlines {
 
 /// One `--baseline` serves both suites, matched by scenario id: each suite's report
 /// lists the other suite's entries as not run.
-pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
-    let baseline = BaselinePolicy::load(&args.run.baseline)?;
-    let defect = crate::serve::parse_defect(args.defect.as_deref())?;
+/// Arguments of `selftest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelftestArgs {
+    /// Seed one deviation into the reference target, to see the target suite catch it
+    /// (`pens-conform serve target --help` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) defect: Option<String>,
+    /// Seed one deviation into the reference client, to see the client suite catch it:
+    /// missing-expiry, local-time-expiry, pens-version-1.0, relative-package-url,
+    /// package-not-staged, wrong-credentials, bad-receipt-answer, non-uri-package-id,
+    /// get-instead-of-post, wrong-package-type, expired-expiry, no-receipt-url,
+    /// strict-notifications.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) client_defect: Option<String>,
+    /// The folder of client scenarios.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
+    pub(crate) client_scenarios: PathBuf,
+    /// Switch the reference target's optional transports off: HTTP and HTTPS only, so
+    /// it answers 1304, 1306, 1510 and 1520 for FTP, FTPS and mailto. Default: FTP,
+    /// explicit FTPS and mailto receipts and alerts on (mail goes to the run's sink).
+    #[arg(long)]
+    pub(crate) http_only: bool,
+    /// Scenarios run at once, in each suite (the two suites run side by side). More than
+    /// `target`'s 8: the reference target is on this machine and mostly idle while the
+    /// scenarios watch their quiet windows.
+    #[arg(long, value_name = "N", default_value_t = SELFTEST_JOBS, value_parser = crate::args::ranges::jobs)]
+    pub(crate) jobs: usize,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+pub(crate) fn run(args: SelftestArgs) -> CommandResult {
+    let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
+    let defect = super::serve::target::parse_defect(args.defect.as_deref()).usage()?;
     let client_defect = args
         .client_defect
         .as_deref()
         .map(|name| name.parse::<ClientDefect>().map_err(|e| anyhow::anyhow!("--client-defect: {e}")))
-        .transpose()?;
-    let scenarios = load_scenarios(&args.run.scenarios)?;
-    crate::run_output::check_packages(&scenarios, &args.run.packages)?;
-    let client_scenarios = load_client_scenarios(&args.client_scenarios)?;
+        .transpose()
+        .usage()?;
+    let scenarios = load_scenarios(&args.run.scenarios).usage()?;
+    crate::run_output::check_packages(&scenarios, &args.run.packages).usage()?;
+    let client_scenarios = load_client_scenarios(&args.client_scenarios).usage()?;
     // Either suite may hold what --only names; the other then runs nothing.
     check_only(
         args.run.only.as_deref(),
@@ -66,30 +99,32 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             (&args.run.scenarios, scenarios.iter().map(|s| s.id.value.as_str()).collect()),
             (&args.client_scenarios, client_scenarios.iter().map(|s| s.id.value.as_str()).collect()),
         ],
-    )?;
+    )
+    .usage()?;
     let base = report_dir(&args.run);
     let plan = match &args.run.bundle {
-        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios)?),
+        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios).usage()?),
         None => None,
     };
     // Each suite's set is partitioned on its own; the bundle lists both whole sets.
     let only = args.run.only.as_deref();
-    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only)?;
-    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only)?;
+    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only).usage()?;
+    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only).usage()?;
     for suite in ["target", "client"] {
-        crate::run_output::probe_report_dir(&base.join(suite))?;
+        crate::run_output::probe_report_dir(&base.join(suite)).usage()?;
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     let code = runtime.block_on(async {
         // Target suite: the reference target, trusting the run CA for HTTPS packages.
-        let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority")?;
+        let ca = RunCa::generate(&[]).context("cannot create the run's certificate authority").harness()?;
         let deadlines = local_deadlines();
         // A slow acknowledgement is only a defect once it misses the ack deadline.
         // Every transport on, mail going to the run's own sink, unless --http-only.
         let claims = if args.http_only { reference_capabilities() } else { full_capabilities() };
         let collector = Collector::start(IpAddr::V4(Ipv4Addr::LOCALHOST), "")
             .await
-            .context("cannot start the receipt and alert collector")?;
+            .context("cannot start the receipt and alert collector")
+            .harness()?;
         let collector = Arc::new(collector);
         let target_options = ReferenceTargetOptions::builder()
             .defect(defect)
@@ -103,7 +138,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             .max_package_bytes(SELFTEST_MAX_PACKAGE_BYTES)
             .build();
         let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
-            .context("cannot start the reference target")?;
+            .context("cannot start the reference target")
+            .harness()?;
         let mut options = RunOptions::new(target.url(), args.run.packages.clone());
         options.target_name = Some(match defect {
             Some(defect) => format!("pens-conform reference target (defect: {})", defect.name()),
@@ -120,7 +156,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
         let client_options = ReferenceClientOptions::builder().defect(client_defect).build();
         let client = ReferenceClient::start(IpAddr::V4(Ipv4Addr::LOCALHOST), client_options)
             .await
-            .context("cannot start the reference client")?;
+            .context("cannot start the reference client")
+            .harness()?;
         let client = Arc::new(client);
         let trust_pem = client.ca_pem().to_owned();
         let packages = args.run.packages.clone();
@@ -174,8 +211,8 @@ pub(crate) fn run(args: SelftestArgs) -> anyhow::Result<u8> {
             ),
         );
         drop(target);
-        client_console.release()?;
-        anyhow::Ok(worst_exit(target_code?, client_code?))
+        client_console.release().harness()?;
+        Ok(worst_exit(target_code.harness()?, client_code.harness()?))
     })?;
     Ok(finish(code, plan))
 }

@@ -1,57 +1,26 @@
-//! `pens-conform list` and `pens-conform lint`: the scenario files themselves.
+//! `pens-conform lint`: load-check scenario files, each with its own mode's rules.
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use crate::cli::{Format, LintArgs, ListArgs};
+use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
-use crate::run_output::load_scenarios;
 
-#[derive(Serialize)]
-struct Listed<'a> {
-    id: &'a str,
-    title: &'a str,
-    file: String,
-    requirements: Vec<&'static str>,
-    tags: Vec<&'a str>,
-    needs: Vec<&'static str>,
-    unless: Vec<&'static str>,
+/// Arguments of `lint`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LintArgs {
+    /// Scenario files or folders (default: scenarios/target and scenarios/client). A
+    /// path with a folder named `client` in it holds client-mode scenarios, one named
+    /// `target` target-mode ones; a set's folder (`scenarios`) has each of its `target`
+    /// and `client` folders linted with its own mode's rules.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Where the package fixtures that target scenarios name are looked for; a missing
+    /// one is an error, as it is for `target`. Not checked when the folder does not exist.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
+    pub(crate) packages: PathBuf,
 }
 
-pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
-    let scenarios = load_scenarios(&args.scenarios)?;
-    let listed: Vec<Listed<'_>> = scenarios
-        .iter()
-        .map(|s| Listed {
-            id: &s.id.value,
-            title: &s.title.value,
-            file: s.source.display().to_string(),
-            requirements: s.requirements.iter().map(|r| r.value.id).collect(),
-            tags: s.tags.iter().map(|t| t.value.as_str()).collect(),
-            needs: s.needs.iter().map(|c| c.value.name()).collect(),
-            unless: s.unless.iter().map(|c| c.value.name()).collect(),
-        })
-        .collect();
-    match args.format {
-        Format::Json => output::line(serde_json::to_string_pretty(&listed)?)?,
-        Format::Text => {
-            let width = listed.iter().map(|l| l.id.len()).max().unwrap_or(0);
-            for item in &listed {
-                output::line(format!("{:<width$}  {}", item.id, item.title))?;
-                output::line(format!("{:<width$}  requirements: {}", "", item.requirements.join(", ")))?;
-                if !item.tags.is_empty() {
-                    output::line(format!("{:<width$}  tags: {}", "", item.tags.join(", ")))?;
-                }
-            }
-            output::line(pens_report::counted(listed.len() as u64, "scenario"))?;
-        }
-    }
-    Ok(exit::SUCCESS)
-}
-
-pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &LintArgs) -> CommandResult {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios/target"), PathBuf::from("scenarios/client")]
     } else {
@@ -75,7 +44,7 @@ pub(crate) fn lint(args: &LintArgs) -> anyhow::Result<u8> {
         0
     };
     let problems = errors.len() + missing_packages;
-    output::line(format!("{loaded} scenario(s) load cleanly, {problems} error(s)"))?;
+    output::line(format!("{loaded} scenario(s) load cleanly, {problems} error(s)")).harness()?;
     Ok(if problems == 0 { exit::SUCCESS } else { exit::USAGE })
 }
 

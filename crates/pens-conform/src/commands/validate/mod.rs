@@ -1,6 +1,9 @@
 //! `pens-conform validate`: judge one PENS message and report its findings.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
+use clap::ValueEnum;
 use pens_proto::{
     CheckContext, CollectCommand, ErrorCode, ExpectedAnswer, Finding, Level, MessageKind, Notification,
     NotificationKind, assess_decoded_collect, check_notification, detect_kind, looks_like_url, parse_response,
@@ -10,9 +13,51 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli::{Format, KindArg, ValidateArgs};
+use crate::args::Format;
+use crate::error::{Classify, CommandResult};
+use crate::exit;
 use crate::output;
-use crate::{exit, input, render};
+
+mod input;
+mod render;
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// The message file; `-` or nothing for standard input. One final line break of a
+    /// collect, receipt or alert file is ignored (editors add one); response bodies are
+    /// read byte for byte.
+    pub(crate) file: Option<PathBuf>,
+    /// What the message is; `auto` tells by its content.
+    #[arg(long, value_enum, default_value_t = KindArg::Auto)]
+    pub(crate) kind: KindArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// The instant to judge package-url-expiry against (RFC 3339, e.g.
+    /// `2026-06-01T00:00:00Z`); default: now. Set it for reproducible output.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) now: Option<String>,
+}
+
+/// Message kinds accepted by `--kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KindArg {
+    /// Tell by content.
+    Auto,
+    /// A collect: POST body, query string or GET URL (told apart by content).
+    Collect,
+    /// A collect POST body (application/x-www-form-urlencoded).
+    CollectForm,
+    /// A collect GET URL or bare query string.
+    CollectQuery,
+    /// A receipt (form body or query).
+    Receipt,
+    /// An alert (form body or query).
+    Alert,
+    /// A PENS response body.
+    Response,
+}
 
 /// Version of the JSON document printed by `validate --format json`.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -67,19 +112,20 @@ pub(crate) enum MessageView {
     },
 }
 
-pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ValidateArgs) -> CommandResult {
     let checked_at = match &args.now {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
-            .with_context(|| format!("--now `{text}` is not an RFC 3339 date-time such as 2026-06-01T00:00:00Z"))?,
+            .with_context(|| format!("--now `{text}` is not an RFC 3339 date-time such as 2026-06-01T00:00:00Z"))
+            .usage()?,
         None => OffsetDateTime::now_utc(),
     };
-    let input = input::read(args.file.as_deref())?;
+    let input = input::read(args.file.as_deref()).usage()?;
     tracing::debug!(source = %input.source, bytes = input.bytes.len(), "read message");
     let report = validate(&input, args.kind, checked_at);
     tracing::debug!(kind = %report.kind, findings = report.findings.len(), "checked message");
     match args.format {
-        Format::Text => output::text(render::validation_text(&report))?,
-        Format::Json => output::line(serde_json::to_string_pretty(&report)?)?,
+        Format::Text => output::text(render::validation_text(&report)).harness()?,
+        Format::Json => output::line(serde_json::to_string_pretty(&report).harness()?).harness()?,
     }
     Ok(match report.verdict {
         Verdict::Pass => exit::SUCCESS,
