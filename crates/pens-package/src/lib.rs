@@ -45,6 +45,8 @@ mod sniff;
 mod source;
 mod xml;
 
+pub use archive::escapes_folder;
+pub use content::AICC_EXTENSIONS;
 pub use inspect::{inspect, inspect_reader, inspect_with};
 pub use manifest::{
     Manifest, NS_ADLCP_1_2, NS_ADLCP_2004, NS_ADLNAV_2004, NS_ADLSEQ_2004, NS_IMSCP_1_1_2, NS_IMSCP_1_1_4, NS_IMSSS,

@@ -340,7 +340,7 @@ fn package(options: &LoadOptions) -> Result<PackageBody, LoadError> {
         Some(size) => pens_mock::sized_package(&fixture, size).map_err(|reason| LoadError::Size {
             name: name.clone(),
             size,
-            reason,
+            reason: reason.to_string(),
         }),
     }
 }

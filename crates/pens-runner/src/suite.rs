@@ -83,7 +83,7 @@ pub enum RunError {
     Parties(#[source] MockError),
     /// Client mode's mock target could not start (address in use, unusable trust PEM).
     #[error("cannot start the mock target: {0}")]
-    Target(#[source] pens_mock::ReferenceTargetError),
+    Target(#[source] pens_mock::MockTargetError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] MockError),

@@ -1,6 +1,6 @@
 //! Client mode: pens-conform plays the target for an authoring tool (a PENS client).
 //!
-//! One reference target ([`pens_mock::ReferenceTarget`]) listens for the whole run; each
+//! One mock target ([`pens_mock::MockTarget`], conformant) listens for the whole run; each
 //! client scenario registers its [`pens_mock::TargetScript`] under its own key (the
 //! scenario id), so concurrent scenarios stay apart. A [`Trigger`] makes the tool publish
 //! to the scenario's URL; the runner waits, event by event and with deadlines, for the
