@@ -22,6 +22,8 @@ mod evidence;
 mod exchanges;
 mod from_scenario;
 mod gather;
+#[cfg(test)]
+mod layering;
 mod limits;
 mod load;
 mod options;
