@@ -63,8 +63,8 @@ pub use package_body::PackageBody;
 pub use saturation::{Saturation, Window as SaturationWindow};
 pub use server::TlsFailure;
 pub use staging::{
-    CredentialsPresented, FtpLoginFailure, FtpsMode, StagedPackage, StagingBehaviour, StagingEvent, StagingPlan,
-    StagingServer,
+    CredentialsPresented, DEFAULT_ANSWER_HOLD, FtpLoginFailure, FtpsMode, StagedPackage, StagingBehaviour,
+    StagingEvent, StagingPlan, StagingServer,
 };
 pub use tls::RunCa;
 pub use unsolicited::{MAX_UNSOLICITED_EXAMPLES, UnsolicitedCount};

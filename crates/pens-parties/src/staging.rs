@@ -53,73 +53,18 @@ const REDIRECTED_SEGMENT: &str = "redirected";
 /// The realm named in `WWW-Authenticate`.
 const REALM_CHALLENGE: &str = "Basic realm=\"pens-conform staging\"";
 
-/// What the staging server does when the package is requested.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StagingBehaviour {
-    /// Serve the package (200, full Content-Length).
-    Serve,
-    /// Answer this status with a short text body (401/403/404/410/500 ...): the package
-    /// is not there, or not for this client. FTP has no such statuses: a 4xx becomes
-    /// `550` (file unavailable, permission denied for 401/403/407), anything else `451`
-    /// (local error).
-    Status(u16),
-    /// Wait this long before answering, then serve: a slow but working server.
-    DelayFirstByte(Duration),
-    /// Serve `chunk` bytes at a time with `interval` between them: a slow link.
-    Dribble {
-        /// Bytes per write (at least 1).
-        chunk: usize,
-        /// Pause between writes.
-        interval: Duration,
-    },
-    /// Announce the full Content-Length, send `after` bytes, then close the connection:
-    /// a download that breaks off. The target must not import a partial package. Over
-    /// FTP the data connection closes after `after` bytes and the reply is `426`.
-    Truncate {
-        /// Bytes sent before the connection closes; at or beyond the package's length
-        /// the whole package goes out and the download completes.
-        after: usize,
-    },
-    /// Serve bytes that start like a zip but are no valid archive ([`crate::corrupt`]):
-    /// the target owes 1432 (CMI010 §6.3).
-    Corrupt,
-    /// Answer 302 pointing at the same package under `/s/<key>/redirected/<file_name>`
-    /// on the same scheme, and serve it there. FTP has no redirect: it serves the package.
-    Redirect,
-    /// Serve the package with entries added whose names leave the folder it is unpacked
-    /// into ([`crate::zip_slip`]): a target must not write them, nor report success.
-    ZipSlip,
-    /// Serve the package with entries added that expand to gigabytes of zeros from a
-    /// few megabytes ([`crate::zip_bomb`]).
-    ZipBomb,
-    /// Serve the package grown to `size` bytes by an entry of zeros
-    /// ([`crate::oversized_zip`]), streamed, never held in memory: beyond a target's
-    /// package size limit, it must be refused.
-    Oversized {
-        /// The archive's length in bytes (below 4 GiB).
-        size: u64,
-    },
-    /// Accept the connection and read the request, then never answer, until the plan
-    /// is unstaged or replaced (the scenario is over), when the connection gets a `503`
-    /// and is closed: a staging server that hangs. CMI010 names no download timeout, so
-    /// this shows whether the target gives up and says so (1310, 1301). The request is
-    /// recorded at once, with status 0 (no answer). Over FTP the RETR's data never comes
-    /// until the listener stops.
-    Silent,
-    /// Take the request (recorded at once, with its arrival time) but hold the answer
-    /// until the harness has read the target's answer to the collect, or given up on
-    /// it ([`StagingServer::collect_answered`]), and at the latest `at_most` after the
-    /// plan was staged; then serve the package. CMI010 §5 has the target answer at once
-    /// and App. A §2 shows the order answer, fetch, receipt: a correct target waits only
-    /// the moment the harness takes to read its answer, while a synchronous importer
-    /// (which fetches before it answers) waits on itself until the hold ends. HTTP and
-    /// HTTPS only: over FTP the package is served at once.
-    AfterAnswer {
-        /// The backstop: how long after staging a request is held when nobody opens
-        /// the gate.
-        at_most: Duration,
-    },
-}
+/// What the staging server does when the package is requested: the scenario language's
+/// own [`pens_scenario::StagingBehaviour`] (one definition for the language, the runner
+/// and this server), with plain values for its parameters. What depends on the run
+/// rather than the behaviour is the plan's: [`StagingPlan::package_limit`] (how large
+/// `Oversized` is) and [`StagingPlan::answer_hold`] (how long `AfterAnswer` holds at
+/// most).
+pub type StagingBehaviour = pens_scenario::StagingBehaviour<u64>;
+
+/// How long an [`StagingBehaviour::AfterAnswer`] plan holds a request at most when
+/// nobody opens its gate, unless the plan says otherwise ([`StagingPlan::answer_hold`]);
+/// the runner sets the ack deadline plus a margin.
+pub const DEFAULT_ANSWER_HOLD: Duration = Duration::from_secs(30);
 
 /// One package to stage and how to serve it.
 #[derive(Clone)]
@@ -136,6 +81,14 @@ pub struct StagingPlan {
     pub credentials: Option<(String, String)>,
     /// What the server does on a request.
     pub behaviour: StagingBehaviour,
+    /// The largest package the target says it accepts: [`StagingBehaviour::Oversized`]
+    /// serves a sound archive `over_bytes` beyond it (its length must stay below 4 GiB).
+    /// Default 0.
+    pub package_limit: u64,
+    /// With [`StagingBehaviour::AfterAnswer`], the backstop: how long after staging a
+    /// request is held when nobody opens the gate ([`StagingServer::collect_answered`]).
+    /// Default [`DEFAULT_ANSWER_HOLD`].
+    pub answer_hold: Duration,
 }
 
 impl StagingPlan {
@@ -146,6 +99,8 @@ impl StagingPlan {
             body: body.into(),
             credentials: None,
             behaviour: StagingBehaviour::Serve,
+            package_limit: 0,
+            answer_hold: DEFAULT_ANSWER_HOLD,
         }
     }
 
@@ -160,6 +115,33 @@ impl StagingPlan {
         self.behaviour = behaviour;
         self
     }
+
+    /// Sets the package limit an oversized package goes beyond
+    /// ([`StagingPlan::package_limit`]).
+    pub fn package_limit(mut self, bytes: u64) -> Self {
+        self.package_limit = bytes;
+        self
+    }
+
+    /// Sets how long an after-answer request is held at most ([`StagingPlan::answer_hold`]).
+    pub fn answer_hold(mut self, at_most: Duration) -> Self {
+        self.answer_hold = at_most;
+        self
+    }
+
+    /// The delay before the first byte, the pacing and the cut-off the behaviour asks
+    /// for, in the server's units.
+    fn shape(&self) -> (Option<Duration>, Option<Pacing>, Option<usize>) {
+        let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        match self.behaviour {
+            StagingBehaviour::Delay { delay_ms } => (Some(Duration::from_millis(delay_ms)), None, None),
+            StagingBehaviour::Dribble { delay_ms, chunk_bytes } => {
+                (None, Some(Pacing { chunk: bytes(chunk_bytes), interval: Duration::from_millis(delay_ms) }), None)
+            }
+            StagingBehaviour::Truncate { after_bytes } => (None, None, Some(bytes(after_bytes))),
+            _ => (None, None, None),
+        }
+    }
 }
 
 impl fmt::Debug for StagingPlan {
@@ -170,6 +152,8 @@ impl fmt::Debug for StagingPlan {
             .field("body_len", &self.body.len())
             .field("user", &self.credentials.as_ref().map(|(user, _)| user))
             .field("behaviour", &self.behaviour)
+            .field("package_limit", &self.package_limit)
+            .field("answer_hold", &self.answer_hold)
             .finish()
     }
 }
@@ -500,7 +484,9 @@ impl StagingServer {
             StagingBehaviour::Corrupt => PackageBody::from(corrupt(&original())),
             StagingBehaviour::ZipSlip => zip_slip(&original()),
             StagingBehaviour::ZipBomb => zip_bomb(&original()),
-            StagingBehaviour::Oversized { size } => oversized_zip(&original(), size),
+            StagingBehaviour::Oversized { over_bytes } => {
+                oversized_zip(&original(), plan.package_limit.saturating_add(over_bytes))
+            }
             _ => plan.body.clone(),
         };
         // A silent plan's requests wait until its sender goes: replaced or unstaged.
@@ -515,7 +501,7 @@ impl StagingServer {
         // An after-answer plan's requests wait for its gate; any other plan drops the
         // key's old gate, which lets its held requests go.
         let hold = match plan.behaviour {
-            StagingBehaviour::AfterAnswer { at_most } => Some(self.shared.gates.close(key, at_most)),
+            StagingBehaviour::AfterAnswer => Some(self.shared.gates.close(key, plan.answer_hold)),
             _ => {
                 self.shared.gates.remove(key);
                 None
@@ -822,7 +808,8 @@ fn decide(
         | StagingBehaviour::ZipSlip
         | StagingBehaviour::ZipBomb
         | StagingBehaviour::Oversized { .. } => package(None, None, None),
-        StagingBehaviour::Status(code) => {
+        StagingBehaviour::Status { status } => {
+            let code = u16::try_from(status).unwrap_or(0);
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let headers = if status == StatusCode::UNAUTHORIZED {
                 vec![(WWW_AUTHENTICATE, REALM_CHALLENGE.to_owned())]
@@ -831,11 +818,12 @@ fn decide(
             };
             Answer::Text { status, text: "the staging plan answers this status\n", headers }
         }
-        StagingBehaviour::DelayFirstByte(delay) => package(Some(delay), None, None),
-        StagingBehaviour::Dribble { chunk, interval } => package(None, Some(Pacing { chunk, interval }), None),
-        StagingBehaviour::Truncate { after } => package(None, None, Some(after)),
+        StagingBehaviour::Delay { .. } | StagingBehaviour::Dribble { .. } | StagingBehaviour::Truncate { .. } => {
+            let (delay, pacing, truncate_after) = plan.shape();
+            package(delay, pacing, truncate_after)
+        }
         // Held in `handle` until the answer is read, then served as it is.
-        StagingBehaviour::AfterAnswer { .. } => package(None, None, None),
+        StagingBehaviour::AfterAnswer => package(None, None, None),
         StagingBehaviour::Silent => match silence {
             Some(until) => Answer::Silent { until },
             None => Answer::text(StatusCode::NOT_FOUND, "nothing is staged here\n"),

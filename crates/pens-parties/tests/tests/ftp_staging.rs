@@ -323,7 +323,7 @@ async fn a_login_sent_to_an_open_package_is_noted() {
 async fn truncate_breaks_the_transfer_off_with_426() {
     let setup = setup().await;
     let body = package();
-    let plan = StagingPlan::new("course.zip", body.clone()).behaviour(StagingBehaviour::Truncate { after: 100 });
+    let plan = StagingPlan::new("course.zip", body.clone()).behaviour(StagingBehaviour::Truncate { after_bytes: 100 });
     setup.staging.stage("truncate", plan);
 
     let mut ftp = setup.ftp("anonymous", "guest").await;
@@ -367,7 +367,7 @@ async fn corrupt_serves_bytes_that_start_like_a_zip() {
 async fn dribble_sends_the_whole_file_in_paced_chunks() {
     let setup = setup().await;
     let body = Bytes::from_static(b"0123456789ab");
-    let pacing = StagingBehaviour::Dribble { chunk: 3, interval: Duration::from_millis(40) };
+    let pacing = StagingBehaviour::Dribble { delay_ms: 40, chunk_bytes: 3 };
     setup.staging.stage("dribble", StagingPlan::new("course.zip", body.clone()).behaviour(pacing));
     let mut ftp = setup.ftp("anonymous", "guest").await;
     let sent = Instant::now();
@@ -386,7 +386,10 @@ async fn status_plans_answer_550_or_451() {
     let mut ftp = setup.ftp("anonymous", "guest").await;
     for (code, reply) in [(404u16, 550u32), (403, 550), (500, 451)] {
         let key = format!("status-{code}");
-        setup.staging.stage(&key, StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status(code)));
+        setup.staging.stage(
+            &key,
+            StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status { status: code.into() }),
+        );
         let (data, finished) = fetch(&mut ftp, &format!("/s/{key}/course.zip")).await;
         assert_eq!(reply_code(&finished), Some(reply), "{code}: {finished:?}");
         assert!(data.is_empty());
@@ -433,7 +436,7 @@ async fn idle_session(addr: SocketAddr) -> tokio::net::TcpStream {
 #[tokio::test]
 async fn dropping_the_server_closes_its_ports_sessions_and_transfers() {
     let setup = setup().await;
-    let slow = StagingBehaviour::Dribble { chunk: 1, interval: Duration::from_secs(1) };
+    let slow = StagingBehaviour::Dribble { delay_ms: 1000, chunk_bytes: 1 };
     setup.staging.stage("slow", StagingPlan::new("course.zip", Bytes::from(vec![7u8; 100])).behaviour(slow));
     let addrs = [setup.staging.ftp_addr(), setup.staging.ftps_addr()];
     let mut idle = [idle_session(addrs[0]).await, idle_session(addrs[1]).await];

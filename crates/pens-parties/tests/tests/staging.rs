@@ -193,7 +193,8 @@ async fn status_plans_answer_their_status() {
     let client = setup.client();
     for code in [401u16, 403, 404, 410, 500, 503] {
         let key = format!("status-{code}");
-        let plan = StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status(code));
+        let plan =
+            StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status { status: code.into() });
         let staged = setup.staging.stage(&key, plan);
         let response = client.get(&staged.http_url).send().await.unwrap();
         assert_eq!(response.status().as_u16(), code);
@@ -207,7 +208,7 @@ async fn status_plans_answer_their_status() {
 async fn delay_first_byte_holds_the_answer_back() {
     let setup = setup().await;
     let delay = Duration::from_millis(300);
-    let plan = StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::DelayFirstByte(delay));
+    let plan = StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Delay { delay_ms: 300 });
     let staged = setup.staging.stage("delay", plan);
 
     let sent = Instant::now();
@@ -223,7 +224,7 @@ async fn delay_first_byte_holds_the_answer_back() {
 async fn dribble_sends_the_whole_body_in_paced_chunks() {
     let setup = setup().await;
     let body = Bytes::from_static(b"0123456789ab");
-    let pacing = StagingBehaviour::Dribble { chunk: 3, interval: Duration::from_millis(40) };
+    let pacing = StagingBehaviour::Dribble { delay_ms: 40, chunk_bytes: 3 };
     let staged = setup.staging.stage("dribble", StagingPlan::new("course.zip", body.clone()).behaviour(pacing));
 
     let sent = Instant::now();
@@ -246,7 +247,7 @@ async fn dribble_sends_the_whole_body_in_paced_chunks() {
 async fn truncate_announces_the_full_length_then_closes_early() {
     let setup = setup().await;
     let body = package();
-    let plan = StagingPlan::new("course.zip", body.clone()).behaviour(StagingBehaviour::Truncate { after: 100 });
+    let plan = StagingPlan::new("course.zip", body.clone()).behaviour(StagingBehaviour::Truncate { after_bytes: 100 });
     let staged = setup.staging.stage("truncate", plan);
 
     for url in [&staged.http_url, &staged.https_url] {
@@ -404,7 +405,7 @@ async fn restaging_replaces_the_plan_and_unstaging_removes_it() {
     let setup = setup().await;
     let client = setup.client();
     let staged = setup.staging.stage("swap", StagingPlan::new("course.zip", package()));
-    let plan = StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status(410));
+    let plan = StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Status { status: 410 });
     setup.staging.stage("swap", plan);
     assert_eq!(client.get(&staged.http_url).send().await.unwrap().status(), 410);
     setup.staging.unstage("swap");
@@ -440,9 +441,10 @@ async fn concurrent_fetches_stay_under_their_own_keys() {
 async fn hostile_packages_are_served_in_full() {
     let setup = setup().await;
     let size = 5 * 1024 * 1024 + 3;
-    let staged = setup
-        .staging
-        .stage("big", StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Oversized { size }));
+    let staged = setup.staging.stage(
+        "big",
+        StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::Oversized { over_bytes: size }),
+    );
     let mut response = setup.client().get(&staged.http_url).send().await.unwrap();
     assert_eq!(response.headers()["content-length"], size.to_string().as_str());
     let mut received = 0u64;
@@ -501,8 +503,11 @@ async fn silent_never_answers_until_the_plan_is_unstaged() {
 async fn after_answer_holds_the_package_until_its_collect_is_answered() {
     let setup = setup().await;
     let body = package();
-    let hold = StagingBehaviour::AfterAnswer { at_most: Duration::from_secs(600) };
-    let plan = || StagingPlan::new("course.zip", body.clone()).behaviour(hold.clone());
+    let plan = || {
+        StagingPlan::new("course.zip", body.clone())
+            .behaviour(StagingBehaviour::AfterAnswer)
+            .answer_hold(Duration::from_secs(600))
+    };
     let first = setup.staging.stage("held-1", plan());
     let second = setup.staging.stage("held-2", plan());
     let get = |url: String| {
@@ -557,7 +562,7 @@ async fn after_answer_serves_at_its_deadline_when_nobody_opens_the_gate() {
     let staged_at = Instant::now();
     let staged = setup.staging.stage(
         "unopened",
-        StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::AfterAnswer { at_most }),
+        StagingPlan::new("course.zip", package()).behaviour(StagingBehaviour::AfterAnswer).answer_hold(at_most),
     );
     let response = tokio::time::timeout_at(deadline().into(), setup.client().get(&staged.http_url).send())
         .await

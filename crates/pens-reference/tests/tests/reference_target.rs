@@ -308,14 +308,14 @@ async fn retrieval_failures_are_the_receipts_error_and_no_alert_follows() {
     let scorm = fixture("scorm12-minimal.zip");
     let plan = |behaviour| StagingPlan::new("course.zip", scorm.clone()).behaviour(behaviour);
     let cases: Vec<(&str, StagingPlan, Option<&str>, u16)> = vec![
-        ("not-found", plan(StagingBehaviour::Status(404)), None, 1310),
-        ("gone", plan(StagingBehaviour::Status(410)), None, 1310),
-        ("server-error", plan(StagingBehaviour::Status(500)), None, 1310),
-        ("unauthorized", plan(StagingBehaviour::Status(401)), None, 1312),
-        ("forbidden", plan(StagingBehaviour::Status(403)), None, 1312),
+        ("not-found", plan(StagingBehaviour::Status { status: 404 }), None, 1310),
+        ("gone", plan(StagingBehaviour::Status { status: 410 }), None, 1310),
+        ("server-error", plan(StagingBehaviour::Status { status: 500 }), None, 1310),
+        ("unauthorized", plan(StagingBehaviour::Status { status: 401 }), None, 1312),
+        ("forbidden", plan(StagingBehaviour::Status { status: 403 }), None, 1312),
         ("wrong-password", plan(StagingBehaviour::Serve).credentials("pens", "another"), None, 1312),
         ("corrupt", plan(StagingBehaviour::Corrupt), None, 1432),
-        ("truncated", plan(StagingBehaviour::Truncate { after: 100 }), None, 1432),
+        ("truncated", plan(StagingBehaviour::Truncate { after_bytes: 100 }), None, 1432),
         ("no-manifest", StagingPlan::new("course.zip", fixture("qti-minimal.zip")), None, 1432),
         ("unreachable", plan(StagingBehaviour::Serve), Some(unreachable.as_str()), 1310),
     ];
@@ -741,7 +741,9 @@ impl World {
         match scenario {
             Scenario::Credentials => plan = plan.credentials("pens", SECRET),
             Scenario::ZipSlip => plan = plan.behaviour(StagingBehaviour::ZipSlip),
-            Scenario::Oversized => plan = plan.behaviour(StagingBehaviour::Oversized { size: 2 * CASE_PACKAGE_LIMIT }),
+            Scenario::Oversized => {
+                plan = plan.behaviour(StagingBehaviour::Oversized { over_bytes: 2 * CASE_PACKAGE_LIMIT })
+            }
             Scenario::NotAZip => {
                 plan = StagingPlan::new("course.zip", Bytes::from(format!("{INTERNAL_TOKEN} says hello\n")))
             }
@@ -855,8 +857,8 @@ async fn a_large_package_is_checked_from_a_temp_file_that_is_gone_after_the_rece
     let target = world.target(options);
     let scorm = fixture("scorm12-minimal.zip");
 
-    let plan =
-        StagingPlan::new("course.zip", scorm.clone()).behaviour(StagingBehaviour::Oversized { size: LARGE_PACKAGE });
+    let plan = StagingPlan::new("course.zip", scorm.clone())
+        .behaviour(StagingBehaviour::Oversized { over_bytes: LARGE_PACKAGE });
     let staged = world.staging.stage("large", plan);
     let seen = world.post(&target, "large", &world.collect_for("large", &staged.http_url)).await;
     assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{seen:#?}");
@@ -870,7 +872,7 @@ async fn a_large_package_is_checked_from_a_temp_file_that_is_gone_after_the_rece
     // A zero in the middle of the stored filler made a one: only its CRC tells.
     flipped[large.len() / 2] = 1;
     let cut = large.slice(..large.len() - 1000);
-    let broken_off = StagingBehaviour::Truncate { after: large.len() / 2 };
+    let broken_off = StagingBehaviour::Truncate { after_bytes: large.len() as u64 / 2 };
     let cases = [
         ("large-flipped", StagingPlan::new("course.zip", Bytes::from(flipped)), "in the archive is corrupt"),
         ("large-cut", StagingPlan::new("course.zip", cut), "not a readable zip archive"),
@@ -973,7 +975,7 @@ async fn a_download_folder_that_cannot_take_the_package_gives_1440() {
     assert_eq!(seen.receipt_codes(), [Some(ErrorCode::SUCCESS)], "{seen:#?}");
 
     let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip"))
-        .behaviour(StagingBehaviour::Oversized { size: 2 * 1024 * 1024 });
+        .behaviour(StagingBehaviour::Oversized { over_bytes: 2 * 1024 * 1024 });
     let staged = world.staging.stage("no-room", plan);
     let seen = world.post(&target, "no-room", &world.collect_for("no-room", &staged.http_url)).await;
     assert_eq!(seen.receipt_codes(), [Some(ErrorCode::INSUFFICIENT_STORAGE)], "{seen:#?}");
@@ -1025,7 +1027,7 @@ async fn a_gigabyte_package_is_fetched_and_checked_in_a_few_mib() {
         .build();
     let target = world.target(options);
     let plan = StagingPlan::new("course.zip", fixture("scorm12-minimal.zip"))
-        .behaviour(StagingBehaviour::Oversized { size: GIB });
+        .behaviour(StagingBehaviour::Oversized { over_bytes: GIB });
     let staged = world.staging.stage("gigabyte", plan);
     let before = peak_resident_bytes().unwrap();
     let seen = world.post(&target, "gigabyte", &world.collect_for("gigabyte", &staged.http_url)).await;

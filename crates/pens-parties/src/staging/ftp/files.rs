@@ -24,7 +24,6 @@ use super::login::FtpUser;
 use super::place::{Located, Place, locate};
 use super::transfer::{Shape, TRANSFER_ABORTED, Transfer};
 use crate::package_body::PackageBody;
-use crate::staging::body::Pacing;
 use crate::staging::{CredentialsPresented, PendingEvent, Shared, Staged, StagingBehaviour};
 
 /// Reply 550: file unavailable (not found, or no access).
@@ -112,18 +111,17 @@ fn decide(place: &Place, plans: &HashMap<String, Staged>, user: &FtpUser) -> (Cr
         // FTP has no redirect: the package is served where it was asked for.
         // FTP holds nothing: the gate of `after-answer` is HTTP and HTTPS only.
         StagingBehaviour::Serve
-        | StagingBehaviour::AfterAnswer { .. }
+        | StagingBehaviour::AfterAnswer
         | StagingBehaviour::Corrupt
         | StagingBehaviour::Redirect
         | StagingBehaviour::ZipSlip
         | StagingBehaviour::ZipBomb
         | StagingBehaviour::Oversized { .. } => serve(Shape::default()),
-        StagingBehaviour::Status(code) => refusal_for_status(code),
-        StagingBehaviour::DelayFirstByte(delay) => serve(Shape { delay: Some(delay), ..Shape::default() }),
-        StagingBehaviour::Dribble { chunk, interval } => {
-            serve(Shape { pacing: Some(Pacing { chunk, interval }), ..Shape::default() })
+        StagingBehaviour::Status { status } => refusal_for_status(u16::try_from(status).unwrap_or(0)),
+        StagingBehaviour::Delay { .. } | StagingBehaviour::Dribble { .. } | StagingBehaviour::Truncate { .. } => {
+            let (delay, pacing, truncate_after) = plan.shape();
+            serve(Shape { delay, pacing, truncate_after })
         }
-        StagingBehaviour::Truncate { after } => serve(Shape { truncate_after: Some(after), ..Shape::default() }),
         // The data never comes: the transfer waits until the listener stops.
         StagingBehaviour::Silent => serve(Shape { delay: Some(SILENT_FTP_WAIT), ..Shape::default() }),
     };
@@ -385,7 +383,7 @@ mod tests {
     fn credentials_are_judged_before_the_behaviour() {
         let plan = StagingPlan::new("course.zip", Bytes::from_static(b"zip"))
             .credentials("pens", "s3cret")
-            .behaviour(StagingBehaviour::Status(500));
+            .behaviour(StagingBehaviour::Status { status: 500 });
         let plans = staged(plan);
         let cases = [
             (FtpUser::anonymous(), CredentialsPresented::None, 550),
@@ -403,12 +401,12 @@ mod tests {
         let interval = Duration::from_millis(5);
         let cases = [
             (StagingBehaviour::Redirect, None, None, None),
-            (StagingBehaviour::DelayFirstByte(interval), Some(interval), None, None),
-            (StagingBehaviour::Dribble { chunk: 2, interval }, None, Some(2), None),
-            (StagingBehaviour::Truncate { after: 1 }, None, None, Some(1)),
+            (StagingBehaviour::Delay { delay_ms: 5 }, Some(interval), None, None),
+            (StagingBehaviour::Dribble { delay_ms: 5, chunk_bytes: 2 }, None, Some(2), None),
+            (StagingBehaviour::Truncate { after_bytes: 1 }, None, None, Some(1)),
         ];
         for (behaviour, delay, chunk, after) in cases {
-            let plans = staged(StagingPlan::new("course.zip", Bytes::from_static(b"zip")).behaviour(behaviour.clone()));
+            let plans = staged(StagingPlan::new("course.zip", Bytes::from_static(b"zip")).behaviour(behaviour));
             let (judged, retr) = decide(&course(), &plans, &FtpUser::named("pens", "pw"));
             assert_eq!(judged, CredentialsPresented::Unrequested { user: "pens".into() });
             let Retr::Serve { data, shape } = retr else { panic!("{behaviour:?} refused") };
