@@ -21,12 +21,10 @@ mod descriptors;
 mod error;
 mod events;
 mod head_tap;
-mod hostile_package;
 mod internal;
 mod limits;
 mod mail_sink;
 mod package;
-mod package_body;
 pub mod path;
 mod saturation;
 mod server;
@@ -49,9 +47,6 @@ pub use collector::{
 };
 pub use descriptors::{DescriptorExhaustion, exhaustion_between, exhaustion_since, is_exhaustion, open_file_limit};
 pub use error::MockError;
-pub use hostile_package::{
-    FILLER_ENTRY, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip, zip_bomb, zip_slip,
-};
 pub use internal::{InternalRequest, InternalService, internal_body};
 pub use limits::{AnswerLimits, DEFAULT_HEADER_READ_TIMEOUT, Limit, LimitBreach, ListenerLimits, Overflow, PeerLimits};
 pub use mail_sink::{MAIL_DOMAIN, MailDetails};
@@ -59,7 +54,12 @@ pub use package::{
     IN_MEMORY_FOLDER_BYTES, REWRITABLE_PACKAGE_BYTES, SizedPackageError, ZIP_MAGIC, corrupt, fixture_package,
     sized_package, zip_directory,
 };
-pub use package_body::PackageBody;
+// The bodies served and the hostile packages are built by pens-package (its `hostile`
+// feature), the lowest crate that needs them; re-exported for the parties' users.
+pub use pens_package::{
+    BodyCursor, FILLER_ENTRY, PackageBody, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip,
+    zip_bomb, zip_slip,
+};
 pub use saturation::{Saturation, Window as SaturationWindow};
 pub use server::TlsFailure;
 pub use staging::{

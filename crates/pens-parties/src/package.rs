@@ -19,8 +19,8 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::error::MockError;
-use crate::hostile_package::oversized_zip;
-use crate::package_body::PackageBody;
+use pens_package::PackageBody;
+use pens_package::oversized_zip;
 
 /// The most a fixture folder may hold and still be zipped in memory: the shipped
 /// fixtures are a few KiB; a real course of hundreds of MiB goes to a temporary file.

@@ -33,14 +33,14 @@ use bytes::Bytes;
 use self::body::{OnDone, Pacing, TrackedBody};
 use crate::error::MockError;
 use crate::events::EventLog;
-use crate::hostile_package::{oversized_zip, zip_bomb, zip_slip};
 use crate::limits::ListenerLimits;
 use crate::package::{REWRITABLE_PACKAGE_BYTES, corrupt};
-use crate::package_body::PackageBody;
 use crate::path::{base_url, encode_segment, segments_after};
 use crate::server::{self, Scheme, ServerTask};
 use crate::tls::RunCa;
 use crate::unsolicited::{KnownKeys, Unsolicited};
+use pens_package::PackageBody;
+use pens_package::{oversized_zip, zip_bomb, zip_slip};
 
 pub use self::ftp::FtpLoginFailure;
 

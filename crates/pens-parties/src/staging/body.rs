@@ -15,7 +15,7 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
-use crate::package_body::{BodyCursor, PackageBody};
+use pens_package::{BodyCursor, PackageBody};
 
 /// How long a breaking-off body waits between its last bytes and the break, so that
 /// hyper flushes those bytes before it tears the connection down.

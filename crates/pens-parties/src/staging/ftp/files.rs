@@ -23,8 +23,8 @@ use super::FtpProtocol;
 use super::login::FtpUser;
 use super::place::{Located, Place, locate};
 use super::transfer::{Shape, TRANSFER_ABORTED, Transfer};
-use crate::package_body::PackageBody;
 use crate::staging::{CredentialsPresented, PendingEvent, Shared, Staged, StagingBehaviour};
+use pens_package::PackageBody;
 
 /// Reply 550: file unavailable (not found, or no access).
 const FILE_UNAVAILABLE: u16 = 550;

@@ -15,9 +15,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::Sleep;
 
-use crate::package_body::{BodyCursor, PackageBody};
 use crate::staging::PendingEvent;
 use crate::staging::body::Pacing;
+use pens_package::{BodyCursor, PackageBody};
 
 /// Reply 226: the transfer completed.
 pub(super) const TRANSFER_COMPLETE: u16 = 226;

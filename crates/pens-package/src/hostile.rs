@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 
-use crate::package_body::{PackageBody, PackageBodyBuilder};
+use crate::body::{PackageBody, PackageBodyBuilder};
 
 /// The entries a zip-slip archive adds: one that climbs out of the import folder, one
 /// with an absolute path. A target that writes them leaves a file outside its folder.
@@ -158,7 +158,7 @@ fn zeros_deflated(segments: usize) -> Bytes {
 
 /// The CRC-32 of `count` zero bytes, by combining the CRCs of power-of-two runs: no
 /// zero is read beyond one 64 KiB block.
-pub(crate) fn crc_of_zeros(count: u64) -> u32 {
+fn crc_of_zeros(count: u64) -> u32 {
     const BLOCK: u64 = 64 * 1024;
     let zeros = [0u8; BLOCK as usize];
     let mut power = crc32fast::Hasher::new();

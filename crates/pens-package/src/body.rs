@@ -114,7 +114,7 @@ impl PackageBody {
     }
 
     /// A cursor over its first `limit` bytes (all of them when `limit` is beyond its end).
-    pub(crate) fn cursor(&self, limit: u64) -> BodyCursor {
+    pub fn cursor(&self, limit: u64) -> BodyCursor {
         BodyCursor { runs: Arc::clone(&self.runs), run: 0, offset: 0, remaining: limit.min(self.len), reading: None }
     }
 }
@@ -164,7 +164,7 @@ impl PackageBodyBuilder {
 
 /// Walks a body in chunks; never crosses a run in one chunk.
 #[derive(Debug)]
-pub(crate) struct BodyCursor {
+pub struct BodyCursor {
     runs: Arc<[Run]>,
     run: usize,
     offset: u64,
@@ -181,14 +181,14 @@ enum Piece {
 
 impl BodyCursor {
     /// Bytes left before the cursor's limit.
-    pub(crate) fn remaining(&self) -> u64 {
+    pub fn remaining(&self) -> u64 {
         self.remaining
     }
 
     /// The next chunk, at most `max` bytes (at least one when anything is left and
     /// `max` is not 0); `None` at the limit. File runs are read here, blocking: the
     /// async consumers use [`BodyCursor::poll_take`].
-    pub(crate) fn take(&mut self, max: usize) -> Option<io::Result<Bytes>> {
+    pub fn take(&mut self, max: usize) -> Option<io::Result<Bytes>> {
         match self.next_piece(max)? {
             Piece::Ready(bytes) => Some(Ok(self.advance(bytes))),
             Piece::File { file, at, len } => Some(read_at(&file, at, len).map(|bytes| self.advance(bytes))),
@@ -199,7 +199,7 @@ impl BodyCursor {
     /// pool, one chunk at a time, and the task is woken when the chunk is there. A read
     /// that fails, or a file that has shrunk since it was staged, is an error: the
     /// transfer breaks off rather than sending other bytes than it announced.
-    pub(crate) fn poll_take(&mut self, cx: &mut Context<'_>, max: usize) -> Poll<Option<io::Result<Bytes>>> {
+    pub fn poll_take(&mut self, cx: &mut Context<'_>, max: usize) -> Poll<Option<io::Result<Bytes>>> {
         if self.reading.is_none() {
             match self.next_piece(max) {
                 None => return Poll::Ready(None),
