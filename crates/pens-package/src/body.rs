@@ -347,7 +347,7 @@ mod tests {
     fn file_with(content: &[u8]) -> (File, std::path::PathBuf) {
         use std::io::Write;
         let path = std::env::temp_dir().join(format!(
-            "pens-mock-body-{}-{}",
+            "pens-package-body-{}-{}",
             std::process::id(),
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
         ));

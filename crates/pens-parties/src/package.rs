@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn zipping_is_deterministic_and_sorted_with_folder_entries() {
-        let dir = std::env::temp_dir().join(format!("pens-mock-zip-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("pens-parties-zip-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("b/empty")).expect("folders");
         fs::write(dir.join("z.txt"), "z").expect("file");
@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn a_missing_folder_is_an_error_naming_it() {
-        let error = zip_directory(Path::new("/nonexistent/pens-mock")).expect_err("no folder");
-        assert!(error.to_string().starts_with("cannot read /nonexistent/pens-mock"), "{error}");
+        let error = zip_directory(Path::new("/nonexistent/pens-parties")).expect_err("no folder");
+        assert!(error.to_string().starts_with("cannot read /nonexistent/pens-parties"), "{error}");
     }
 
     #[test]
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn a_large_folder_is_zipped_to_a_temporary_file_with_the_same_bytes() {
-        let dir = std::env::temp_dir().join(format!("pens-mock-large-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("pens-parties-large-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("folder");
         fs::write(dir.join("imsmanifest.xml"), "<manifest/>").expect("file");

@@ -283,7 +283,7 @@ impl ActivityLog {
     /// skips the work of building them, which a load of thousands of publishes a
     /// second would otherwise pay for every collect (the redacted copy above all).
     pub(crate) fn is_observed(&self) -> bool {
-        self.limit != Some(0) || tracing::enabled!(target: "pens_mock::reference_target", tracing::Level::INFO)
+        self.limit != Some(0) || tracing::enabled!(target: "pens_parties::mock_target", tracing::Level::INFO)
     }
 
     /// Appends an event, logs it, and wakes every waiter.
@@ -301,7 +301,7 @@ impl ActivityLog {
             package_id: exchange.package_id.clone(),
             kind,
         };
-        tracing::info!(target: "pens_mock::reference_target", "{event}");
+        tracing::info!(target: "pens_parties::mock_target", "{event}");
         let limit = self.limit;
         self.events.send_modify(|events| {
             events.push(event);

@@ -119,7 +119,7 @@ async fn a_client_that_does_not_trust_the_run_ca_is_refused() {
 /// earlier run accepts the server certificate of a later one.
 #[tokio::test]
 async fn a_stored_ca_is_trusted_across_runs() {
-    let dir = std::env::temp_dir().join(format!("pens-mock-ca-{}-{}", std::process::id(), line!()));
+    let dir = std::env::temp_dir().join(format!("pens-parties-ca-{}-{}", std::process::id(), line!()));
     let _ = std::fs::remove_dir_all(&dir);
     let first = RunCa::load_or_create(&dir, &[]).unwrap();
     let stored = std::fs::read_to_string(dir.join("ca.pem")).unwrap();

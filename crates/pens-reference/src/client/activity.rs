@@ -212,7 +212,7 @@ impl ActivityLog {
     pub(crate) fn record(&self, at: Instant, publication: Option<u64>, kind: ClientEventKind) {
         let elapsed_ms = u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
         let event = ClientEvent { at, elapsed_ms, publication, kind };
-        tracing::info!(target: "pens_mock::reference_client", "{event}");
+        tracing::info!(target: "pens_reference::client", "{event}");
         self.events.send_modify(|events| {
             let position = events.partition_point(|e| e.at <= at);
             events.insert(position, event);

@@ -1013,7 +1013,7 @@ fn peak_resident_bytes() -> Option<u64> {
 /// The measure: a package of a GiB is fetched and fully checked (the filler's
 /// CRC included) while the process's peak memory grows by a few MiB, not by the
 /// package. Slow and disk-hungry, and the peak is the whole process's: run it alone,
-/// by hand (`cargo test -p pens-mock --test tests gigabyte -- --ignored`).
+/// by hand (`cargo test -p pens-reference --test tests gigabyte -- --ignored`).
 #[tokio::test]
 #[ignore = "fetches and checks 1 GiB; run alone, by hand, with --ignored"]
 async fn a_gigabyte_package_is_fetched_and_checked_in_a_few_mib() {
