@@ -387,7 +387,7 @@ pub(crate) struct ServeClientArgs {
     /// The staging listener the package URL names: http, https, ftp or ftps (explicit
     /// FTPS; the target must trust the client's CA).
     #[arg(long, value_name = "PROTOCOL")]
-    pub(crate) staging: Option<pens_mock::StagingProtocol>,
+    pub(crate) staging: Option<pens_reference::StagingProtocol>,
     /// Ask for `mailto:` receipts and alerts, delivered to the client's own mail sink;
     /// the target must mail through it (see --smtp-listen).
     #[arg(long)]

@@ -1,7 +1,7 @@
 //! `pens-conform serve target`: the reference target on its own, until Ctrl-C, SIGTERM or SIGHUP.
 
 use anyhow::Context;
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
 use crate::cli::{ServeClientArgs, ServeTargetArgs};
 use crate::exit;
@@ -59,9 +59,9 @@ pub(crate) fn target(args: ServeTargetArgs) -> anyhow::Result<u8> {
 /// relay to send it through.
 fn serve_claims(args: &ServeTargetArgs) -> pens_proto::TargetCapabilities {
     use pens_proto::Support;
-    let mut claims = pens_mock::full_capabilities();
+    let mut claims = pens_parties::full_capabilities();
     if args.http_only {
-        return pens_mock::reference_capabilities();
+        return pens_parties::reference_capabilities();
     }
     if args.smtp_relay.is_none() {
         (claims.mailto_receipt, claims.mailto_alerts) = (Support::No, Support::No);
@@ -93,23 +93,23 @@ pub(crate) fn client(args: ServeClientArgs) -> anyhow::Result<u8> {
     let defect = args
         .defect
         .as_deref()
-        .map(|name| name.parse::<pens_mock::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
+        .map(|name| name.parse::<pens_reference::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
         .transpose()?;
-    let request = pens_mock::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
+    let request = pens_reference::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
         .with_context(|| format!("cannot stage {}", args.package))?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let staging = match (args.staging, args.https) {
             (Some(protocol), _) => protocol,
-            (None, true) => pens_mock::StagingProtocol::Https,
-            (None, false) => pens_mock::StagingProtocol::Http,
+            (None, true) => pens_reference::StagingProtocol::Https,
+            (None, false) => pens_reference::StagingProtocol::Http,
         };
         let mut options =
-            pens_mock::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
+            pens_reference::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
         if let Some(addr) = args.smtp_listen {
             options = options.smtp_listen(addr);
         }
-        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
+        let client = pens_reference::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
             .await
             .context("cannot start the reference client")?;
         if let Some(smtp) = client.smtp_addr() {
@@ -134,8 +134,11 @@ pub(crate) fn client(args: ServeClientArgs) -> anyhow::Result<u8> {
         // Alerts may follow: stay while they keep coming, so each one is answered.
         let mut seen = publication.notifications().len();
         loop {
-            let more = |events: &[pens_mock::ClientEvent]| {
-                events.iter().filter(|e| matches!(e.kind, pens_mock::ClientEventKind::NotificationReceived(_))).count()
+            let more = |events: &[pens_reference::ClientEvent]| {
+                events
+                    .iter()
+                    .filter(|e| matches!(e.kind, pens_reference::ClientEventKind::NotificationReceived(_)))
+                    .count()
                     > seen
             };
             if publication.wait_for(more, Instant::now() + Duration::from_millis(args.linger)).await.is_none() {

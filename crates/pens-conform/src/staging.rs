@@ -3,14 +3,14 @@
 //! end-to-end benchmark (`scripts/bench-e2e.sh`) downloads a 1 GiB package from it.
 //!
 //! The package is a fixture, served as it is (a file from disk as it is sent) or grown
-//! to `--size` bytes by a stored entry of zeros ([`pens_mock::sized_package`]): the
+//! to `--size` bytes by a stored entry of zeros ([`pens_parties::sized_package`]): the
 //! zeros are produced while the body is sent, so serving a gigabyte costs no more
 //! memory than serving a kilobyte.
 
 use std::path::Path;
 
 use anyhow::Context;
-use pens_mock::{RunCa, StagingPlan, StagingServer};
+use pens_parties::{RunCa, StagingPlan, StagingServer};
 use pens_scenario::{SIZE_HINT, parse_size};
 
 use crate::cli::ServeStagingArgs;
@@ -34,10 +34,10 @@ pub(crate) fn parse_served_size(text: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
-    let fixture = pens_mock::fixture_package(&args.packages, &args.package)
+    let fixture = pens_parties::fixture_package(&args.packages, &args.package)
         .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))?;
     let package = match args.size {
-        Some(size) => pens_mock::sized_package(&fixture, size)
+        Some(size) => pens_parties::sized_package(&fixture, size)
             .map_err(|reason| anyhow::anyhow!("--size {size}: {}: {reason}", args.package))?,
         None => fixture,
     };
@@ -62,7 +62,7 @@ pub(crate) fn run(args: ServeStagingArgs) -> anyhow::Result<u8> {
         // as soon as it listens is caught.
         let mut stop_signals = crate::signals::StopSignals::install()?;
         let advertise = args.advertise_host.as_deref().unwrap_or("");
-        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_mock::ListenerLimits::default())
+        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_parties::ListenerLimits::default())
             .await
             .with_context(|| format!("cannot start the staging server on {}", args.listen))?;
         let staged = server.stage(STAGING_KEY, plan);

@@ -1,7 +1,7 @@
 //! Turning a loaded scenario into what the runner executes: applicability, the staging
 //! plan, the collect spec and the expectations, templates rendered for this run.
 
-use pens_mock::{PackageBody, StagingPlan};
+use pens_parties::{PackageBody, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{

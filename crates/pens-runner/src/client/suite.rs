@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pens_mock::{
+use pens_parties::{
     DEFAULT_FETCH_TIMEOUT, DeliveryMethod, MockTarget, MockTargetOptions, NotificationContent, TargetEvent,
     TargetEventKind, TargetScript,
 };
