@@ -32,7 +32,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: impl AsRef<[u8]>) -> anyhow::
     let mut tries = 0;
     let written = loop {
         match std::fs::write(&partial, bytes.as_ref()) {
-            Err(error) if pens_mock::is_exhaustion(&error) && tries < DESCRIPTOR_RETRIES => {
+            Err(error) if pens_parties::is_exhaustion(&error) && tries < DESCRIPTOR_RETRIES => {
                 tries += 1;
                 std::thread::sleep(DESCRIPTOR_RETRY_PAUSE);
             }

@@ -96,10 +96,14 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
 pub(crate) fn reference_target_error(error: impl Into<anyhow::Error>) -> CommandError {
     let error = error.into();
     let bad_root = error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<pens_mock::ReferenceTargetError>(),
-            Some(pens_mock::ReferenceTargetError::RootCertificate { .. })
-        )
+        let mock =
+            cause.downcast_ref::<pens_parties::MockTargetError>().or_else(|| match cause
+                .downcast_ref::<pens_reference::ReferenceTargetError>(
+            ) {
+                Some(pens_reference::ReferenceTargetError::Target(mock)) => Some(mock),
+                _ => None,
+            });
+        matches!(mock, Some(pens_parties::MockTargetError::RootCertificate { .. }))
     });
     if bad_root { CommandError::Usage(error) } else { CommandError::Harness(error) }
 }
@@ -120,10 +124,14 @@ mod tests {
 
     #[test]
     fn an_unusable_trusted_certificate_is_the_users() {
-        let bad_root = pens_mock::ReferenceTargetError::RootCertificate { reason: "no certificate".into() };
-        let wrapped = anyhow::Error::new(bad_root).context("cannot start the mock target");
+        let bad_root = pens_parties::MockTargetError::RootCertificate { reason: "no certificate".into() };
+        let wrapped = anyhow::Error::new(pens_reference::ReferenceTargetError::Target(bad_root))
+            .context("cannot start the reference target");
         assert_eq!(reference_target_error(wrapped).exit_code(), 2);
-        assert_eq!(reference_target_error(pens_mock::ReferenceTargetError::NoRuntime).exit_code(), 3);
+        let bare = pens_parties::MockTargetError::RootCertificate { reason: "no certificate".into() };
+        assert_eq!(reference_target_error(bare).exit_code(), 2);
+        let no_runtime = pens_reference::ReferenceTargetError::Target(pens_parties::MockTargetError::NoRuntime);
+        assert_eq!(reference_target_error(no_runtime).exit_code(), 3);
     }
 
     /// Each part of an error chain is said once, however the layers repeat each other.

@@ -27,7 +27,7 @@ use crate::xml::{XmlError, decode, root_element};
 pub(crate) const MANIFEST: &str = "imsmanifest.xml";
 
 /// The four AICC course structure files, by extension (CMI001 §5).
-pub(crate) const AICC_EXTENSIONS: [&str; 4] = ["crs", "au", "des", "cst"];
+pub const AICC_EXTENSIONS: [&str; 4] = ["crs", "au", "des", "cst"];
 
 /// Root element names of QTI documents: 1.x, 2.x, 3.0.
 const QTI_ROOTS: [&str; 5] =

@@ -291,7 +291,7 @@ fn name_findings(archive: &Archive<'_>, findings: &mut Vec<Finding>) {
     // `true`: a target cannot extract the entry at all, so it can only answer 1432.
     let checks: [(Vec<&str>, &str, bool); 7] = [
         (
-            listed(&|e| archive::escapes(&e.name)),
+            listed(&|e| archive::escapes_folder(&e.name)),
             "entry names that point outside the package folder: a target that extracts them naively \
              writes outside its folder",
             false,

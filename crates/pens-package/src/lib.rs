@@ -27,6 +27,13 @@
 //! its declared size is cut one byte past it, and names that would escape the
 //! extraction folder are reported, never used.
 //!
+//! With the `hostile` feature (pens-parties turns it on) it also builds what a staging
+//! server serves: a [`PackageBody`] (byte runs, zeros and file runs, so that a package of
+//! gigabytes is never held in memory) and the hostile packages of the `security`
+//! scenarios as such bodies ([`zip_slip`], [`zip_bomb`], [`oversized_zip`]). They live
+//! here, the lowest crate that needs them, because this crate's tests read them and the
+//! staging server serves them: one copy of each builder.
+//!
 //! ```
 //! let report = pens_package::inspect(b"<questestinterop/>", Some("xml"), Some("ims-qti"));
 //! assert!(report.is_readable());
@@ -35,7 +42,11 @@
 //! ```
 
 mod archive;
+#[cfg(feature = "hostile")]
+mod body;
 mod content;
+#[cfg(feature = "hostile")]
+mod hostile;
 mod inspect;
 mod judge;
 mod manifest;
@@ -45,6 +56,14 @@ mod sniff;
 mod source;
 mod xml;
 
+pub use archive::escapes_folder;
+#[cfg(feature = "hostile")]
+pub use body::{BodyCursor, PackageBody};
+pub use content::AICC_EXTENSIONS;
+#[cfg(feature = "hostile")]
+pub use hostile::{
+    FILLER_ENTRY, ZIP_BOMB_ENTRIES, ZIP_BOMB_ENTRY_BYTES, ZIP_SLIP_ENTRIES, oversized_zip, zip_bomb, zip_slip,
+};
 pub use inspect::{inspect, inspect_reader, inspect_with};
 pub use manifest::{
     Manifest, NS_ADLCP_1_2, NS_ADLCP_2004, NS_ADLNAV_2004, NS_ADLSEQ_2004, NS_IMSCP_1_1_2, NS_IMSCP_1_1_4, NS_IMSSS,

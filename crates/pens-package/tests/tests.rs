@@ -2,7 +2,7 @@
 //!
 //! The submodules live in `tests/tests/` and are pulled in with `#[path]`, so that they
 //! build as one test binary. Packages are the fixture folders zipped the way the
-//! staging server zips them (`pens_mock::fixture_package`), archives built with the zip
+//! staging server zips them (`pens_parties::fixture_package`), archives built with the zip
 //! crate, and hand-assembled archives (`support::RawZip`) for what no honest writer
 //! produces: lying sizes, bad checksums, hostile names.
 

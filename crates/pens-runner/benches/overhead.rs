@@ -1,7 +1,7 @@
 //! Harness overhead per scenario: what a run costs beyond the waits it makes on purpose.
 //!
 //! Each iteration is one `run_target_suite` against the reference target
-//! (`pens_mock::ReferenceTarget`, set up as `pens-conform selftest` sets it up: every
+//! (`pens_reference::ReferenceTarget`, set up as `pens-conform selftest` sets it up: every
 //! transport, mail to the run's collector, the run's CA trusted), with the quiet window
 //! at 0. The CA is made once; the target and the collector are started before each run,
 //! outside the timed part (a collector keeps each key's receipts, and the keys, the
@@ -34,7 +34,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use pens_mock::{Collector, ReferenceTarget, ReferenceTargetOptions, RunCa, full_capabilities};
+use pens_parties::{Collector, RunCa, full_capabilities};
+use pens_reference::{ReferenceTarget, ReferenceTargetOptions};
 use pens_report::Verdict;
 use pens_runner::{Deadlines, RunEvent, RunOptions, run_target_suite};
 use pens_scenario::{Scenario, StagingBehaviour};

@@ -3,7 +3,7 @@
 //! package or values ("answered 0; requested the package …; sent 1 receipt: 1432 …"),
 //! whatever its checks concluded.
 
-use pens_mock::NotificationEvent;
+use pens_parties::NotificationEvent;
 
 use crate::evidence::Evidence;
 
@@ -21,7 +21,7 @@ pub(crate) fn account(evidence: &Evidence) -> String {
             last.status,
             last.bytes_sent,
             if last.completed { "complete" } else { "incomplete" },
-            if evidence.staging.iter().any(pens_mock::StagingEvent::is_whole_download) {
+            if evidence.staging.iter().any(pens_parties::StagingEvent::is_whole_download) {
                 ""
             } else {
                 ", never downloaded whole"

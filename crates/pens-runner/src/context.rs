@@ -3,7 +3,7 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-use pens_mock::StagedPackage;
+use pens_parties::StagedPackage;
 use time::OffsetDateTime;
 
 use crate::parties::Parties;

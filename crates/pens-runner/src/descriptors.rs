@@ -5,8 +5,8 @@
 //! When the process runs out of file descriptors, its listeners cannot accept: the
 //! implementation's fetch, receipt or collect waits in the kernel's backlog or is lost,
 //! through no fault of the implementation, and a scenario that waited for it would fail
-//! ("never requested", "no receipt arrived"). `pens-mock` writes every such failure down
-//! ([`pens_mock::exhaustion_between`]); a scenario that ran meanwhile may have lost its
+//! ("never requested", "no receipt arrived"). `pens-parties` writes every such failure down
+//! ([`pens_parties::exhaustion_between`]); a scenario that ran meanwhile may have lost its
 //! evidence, so its verdict cannot be trusted either way (a fetch that never came could
 //! also make a "must not fetch" check pass): it becomes inconclusive, never a failure,
 //! with a check saying why.
@@ -29,7 +29,7 @@ pub(crate) fn judge_window(
     if !matches!(result.verdict, Verdict::Pass | Verdict::Info | Verdict::Warn | Verdict::Fail) {
         return;
     }
-    if !pens_mock::exhaustion_between(started, ended) {
+    if !pens_parties::exhaustion_between(started, ended) {
         return;
     }
     for check in result.checks.iter_mut().filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Fail)) {
@@ -62,7 +62,7 @@ pub(crate) fn judge_window(
 /// `cap` open at once).
 pub(crate) fn notes(since: Instant, passive: Option<(u64, usize)>) -> Vec<HarnessNote> {
     let limit = limit_text();
-    let mut notes: Vec<HarnessNote> = pens_mock::exhaustion_since(since)
+    let mut notes: Vec<HarnessNote> = pens_parties::exhaustion_since(since)
         .into_iter()
         .map(|exhausted| HarnessNote {
             kind: "descriptors-exhausted".to_owned(),
@@ -97,7 +97,7 @@ pub(crate) fn notes(since: Instant, passive: Option<(u64, usize)>) -> Vec<Harnes
 
 /// The open-file limit as the notes give it.
 fn limit_text() -> String {
-    pens_mock::open_file_limit().map_or_else(|| "unknown".to_owned(), |limit| limit.to_string())
+    pens_parties::open_file_limit().map_or_else(|| "unknown".to_owned(), |limit| limit.to_string())
 }
 
 #[cfg(test)]

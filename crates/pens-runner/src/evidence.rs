@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use pens_mock::{CollectExchange, Endpoint, NotificationEvent, StagingEvent};
+use pens_parties::{CollectExchange, Endpoint, NotificationEvent, StagingEvent};
 use pens_proto::{CollectCommand, ExpectedAnswer};
 
 /// Everything observed in one scenario.
@@ -40,12 +40,12 @@ pub(crate) struct Evidence {
     /// FTP logins the staging server refused for this scenario's staging user while it
     /// ran (a wrong `package-url-password`): the retrieval attempt, when no file was
     /// asked for.
-    pub(crate) refused_logins: Vec<pens_mock::FtpLoginFailure>,
+    pub(crate) refused_logins: Vec<pens_parties::FtpLoginFailure>,
     /// Requests that reached the internal service under this scenario's key.
-    pub(crate) internal: Vec<pens_mock::InternalRequest>,
+    pub(crate) internal: Vec<pens_parties::InternalRequest>,
     /// Receipts and alerts that arrived beyond the cap of the scenario's key
     /// ([`crate::Limits::notifications`]): counted, not in `notifications`.
-    pub(crate) overflow: Option<pens_mock::Overflow>,
+    pub(crate) overflow: Option<pens_parties::Overflow>,
     /// The listeners that would have carried this scenario's evidence (the staging
     /// listener its package URL names, the collector when its receipt or alerts URL is
     /// there) that had every connection slot taken while it waited: what waited, was
@@ -73,7 +73,7 @@ pub(crate) struct Saturated {
     /// Its cap ([`crate::Limits::connections`]).
     pub(crate) connections: usize,
     /// What happened while the scenario waited.
-    pub(crate) during: pens_mock::SaturationWindow,
+    pub(crate) during: pens_parties::SaturationWindow,
 }
 
 impl Evidence {

@@ -45,10 +45,12 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
     exchanges.push(collect);
     for event in &evidence.staging {
         let credentials = match &event.credentials {
-            pens_mock::CredentialsPresented::None => "no credentials".to_owned(),
-            pens_mock::CredentialsPresented::Valid => "valid credentials".to_owned(),
-            pens_mock::CredentialsPresented::Wrong { user } => format!("wrong credentials (user `{user}`)"),
-            pens_mock::CredentialsPresented::Unrequested { user } => format!("unrequested credentials (user `{user}`)"),
+            pens_parties::CredentialsPresented::None => "no credentials".to_owned(),
+            pens_parties::CredentialsPresented::Valid => "valid credentials".to_owned(),
+            pens_parties::CredentialsPresented::Wrong { user } => format!("wrong credentials (user `{user}`)"),
+            pens_parties::CredentialsPresented::Unrequested { user } => {
+                format!("unrequested credentials (user `{user}`)")
+            }
         };
         // Which FTPS the target spoke (CMI010 §5 does not say): the evidence for a
         // vendor whose ftps:// fetch failed.
@@ -78,7 +80,7 @@ pub(crate) fn exchanges(evidence: &Evidence) -> Vec<Exchange> {
     }
     for event in &evidence.notifications {
         let kind = match event.endpoint {
-            pens_mock::Endpoint::Alerts => ExchangeKind::Alert,
+            pens_parties::Endpoint::Alerts => ExchangeKind::Alert,
             _ => ExchangeKind::Receipt,
         };
         let (summary, request) = match &event.mail {

@@ -1,7 +1,7 @@
 //! Turning a loaded scenario into what the runner executes: applicability, the staging
 //! plan, the collect spec and the expectations, templates rendered for this run.
 
-use pens_mock::{PackageBody, StagingBehaviour as MockBehaviour, StagingPlan};
+use pens_parties::{PackageBody, StagingPlan};
 use pens_proto::{Support, TargetCapabilities};
 use pens_report::Verdict;
 use pens_scenario::{
@@ -65,31 +65,11 @@ pub(crate) fn staging_plan(
 ) -> StagingPlan {
     let staging = &scenario.staging.value;
     let file_name = file_name_of(&staging.package.value);
-    let behaviour = match &staging.behaviour.value {
-        StagingBehaviour::Serve => MockBehaviour::Serve,
-        StagingBehaviour::Status { status } => MockBehaviour::Status(status.value),
-        StagingBehaviour::Delay { delay_ms } => {
-            MockBehaviour::DelayFirstByte(std::time::Duration::from_millis(delay_ms.value))
-        }
-        StagingBehaviour::Dribble { delay_ms, chunk_bytes } => MockBehaviour::Dribble {
-            chunk: usize::try_from(chunk_bytes.value).unwrap_or(usize::MAX),
-            interval: std::time::Duration::from_millis(delay_ms.value),
-        },
-        StagingBehaviour::Truncate { after_bytes } => {
-            MockBehaviour::Truncate { after: usize::try_from(after_bytes.value).unwrap_or(usize::MAX) }
-        }
-        StagingBehaviour::Corrupt => MockBehaviour::Corrupt,
-        StagingBehaviour::Redirect => MockBehaviour::Redirect,
-        StagingBehaviour::ZipSlip => MockBehaviour::ZipSlip,
-        StagingBehaviour::ZipBomb => MockBehaviour::ZipBomb,
-        StagingBehaviour::Silent => MockBehaviour::Silent,
-        StagingBehaviour::AfterAnswer => MockBehaviour::AfterAnswer { at_most: ack + ANSWER_HOLD_MARGIN },
-        StagingBehaviour::Oversized { over_bytes } => MockBehaviour::Oversized {
-            size: declared_max_package_bytes.unwrap_or_default().saturating_add(over_bytes.value),
-        },
-        _ => MockBehaviour::Serve,
-    };
-    let mut plan = StagingPlan::new(file_name, package).behaviour(behaviour);
+    // The staging server speaks the scenario's own vocabulary: the values without spans.
+    let mut plan = StagingPlan::new(file_name, package)
+        .behaviour(staging.behaviour.value.map(|n| n.value))
+        .package_limit(declared_max_package_bytes.unwrap_or_default())
+        .answer_hold(ack + ANSWER_HOLD_MARGIN);
     if let Some(credentials) = &staging.credentials {
         plan = plan.credentials(credentials.user.value.render(context), credentials.password.value.render(context));
     }

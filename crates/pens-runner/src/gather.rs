@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use pens_mock::{CollectClient, CollectRequest, Endpoint, TlsFailure};
+use pens_parties::{CollectClient, CollectRequest, Endpoint, TlsFailure};
 use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect, query_of};
 
 use crate::Deadlines;
@@ -34,7 +34,7 @@ pub(crate) struct Probe<'a> {
     pub(crate) steps: &'a Steps,
 }
 
-/// Holds what waits for the answer to the collect of `key` (pens_mock's answer gates):
+/// Holds what waits for the answer to the collect of `key` (pens_parties' answer gates):
 /// the collector's answers to its receipts, and the package of an `after-answer` plan.
 /// Dropped, whatever happened to the collect, it lets both go.
 struct AnswerGate<'a> {
@@ -60,8 +60,10 @@ impl Drop for AnswerGate<'_> {
 pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Probe<'_>) -> Evidence {
     let Probe { key, request, expectations, deadlines, claims, now, staging_user, steps } = *probe;
     let sent = match request.method {
-        pens_mock::Method::Post => request.body.as_bytes().to_vec(),
-        pens_mock::Method::Get => query_of(&pens_proto::append_query(&request.url, &request.body)).as_bytes().to_vec(),
+        pens_parties::Method::Post => request.body.as_bytes().to_vec(),
+        pens_parties::Method::Get => {
+            query_of(&pens_proto::append_query(&request.url, &request.body)).as_bytes().to_vec()
+        }
     };
     let decoded = CollectCommand::decode(&sent);
     let expected = assess_decoded_collect(&decoded, &CheckContext { now, target: claims.clone() }).expected;
@@ -69,7 +71,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let started = Instant::now();
     steps.enter("sending the collect and reading the answer");
     // A receipt that comes before the answer is answered only once the answer is read
-    // (pens_mock::RECEIPT_HOLD): a target waiting on it shows its order beyond doubt.
+    // (pens_parties::RECEIPT_HOLD): a target waiting on it shows its order beyond doubt.
     // A package staged `after-answer` is let go as soon as the answer's head is read, or
     // when the exchange has ended without one (error, timeout at the ack deadline).
     let gate = AnswerGate::new(parties, key);
@@ -140,7 +142,7 @@ pub(crate) async fn gather(parties: &Parties, client: &CollectClient, probe: &Pr
     let over_ftp = decoded.command.package_url.as_deref().is_some_and(|url| {
         url.starts_with(&parties.staging.ftp_base()) || url.starts_with(&parties.staging.ftps_base())
     });
-    let refused_logins: Vec<pens_mock::FtpLoginFailure> = match staging_user.filter(|_| over_ftp) {
+    let refused_logins: Vec<pens_parties::FtpLoginFailure> = match staging_user.filter(|_| over_ftp) {
         Some(user) => {
             parties.staging.ftp_login_failures_since(started).into_iter().filter(|f| f.user == user).collect()
         }
@@ -264,7 +266,7 @@ fn tls_failures_of(package_url: Option<&str>, listeners: &TlsListeners, failures
 mod tests {
     use std::time::Instant;
 
-    use pens_mock::TlsFailure;
+    use pens_parties::TlsFailure;
 
     use super::{TlsListeners, tls_failures_of};
 

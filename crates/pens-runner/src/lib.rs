@@ -1,6 +1,6 @@
 //! Runs pens-conform scenarios against a PENS implementation.
 //!
-//! The runner starts the parties pens-conform plays (`pens-mock`), turns each scenario
+//! The runner starts the parties pens-conform plays (`pens-parties`), turns each scenario
 //! (`pens-scenario`) into a collect and expectations, gathers what the target does with
 //! deadlines instead of sleeps, judges it with pure functions, and reports every
 //! scenario's result as it finishes. It knows nothing of the command line: the binary
@@ -22,6 +22,8 @@ mod evidence;
 mod exchanges;
 mod from_scenario;
 mod gather;
+#[cfg(test)]
+mod layering;
 mod limits;
 mod load;
 mod location;

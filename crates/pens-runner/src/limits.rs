@@ -4,7 +4,7 @@
 //!
 //! An implementation under test may be broken or hostile. Whatever it sends, a run
 //! must end, in bounded memory, with a verdict that says what was seen. Each cap below
-//! is applied by the party that reads the bytes (`pens-mock`), and each breach becomes
+//! is applied by the party that reads the bytes (`pens-parties`), and each breach becomes
 //! a check:
 //!
 //! | cap | breach gives |
@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use pens_mock::PeerLimits;
+use pens_parties::PeerLimits;
 
 /// The caps on what an implementation may send the harness. Build with struct update
 /// syntax over `Default`; the profile's `[limits]` section sets each.
@@ -76,7 +76,7 @@ pub struct Limits {
     /// in the kernel's backlog instead of costing a task and buffers each, and when
     /// every slot is taken the oldest connection outside a request is closed to make
     /// room. Every connection must also send its request heads within the header-read
-    /// deadline (30 s, `pens_mock::DEFAULT_HEADER_READ_TIMEOUT`). What
+    /// deadline (30 s, `pens_parties::DEFAULT_HEADER_READ_TIMEOUT`). What
     /// happened at the cap is counted, per period, and judged (`evaluate::saturation`).
     pub connections: usize,
     /// The most passive FTP data listeners the staging server keeps open at once, over

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use pens_mock::{
+use pens_parties::{
     CollectClient, CollectRequest, Collector, CollectorOptions, ListenerLimits, Method, MockError, PackageBody, RunCa,
     StagingPlan, StagingServer,
 };
@@ -333,14 +333,14 @@ fn check(options: &LoadOptions) -> Result<(), LoadError> {
 /// when one is given (the filler is generated while it is sent, so no cycle holds it).
 fn package(options: &LoadOptions) -> Result<PackageBody, LoadError> {
     let name = &options.package;
-    let fixture = pens_mock::fixture_package(&options.packages_dir, name)
+    let fixture = pens_parties::fixture_package(&options.packages_dir, name)
         .map_err(|source| LoadError::Package { name: name.clone(), source })?;
     match options.size {
         None => Ok(fixture),
-        Some(size) => pens_mock::sized_package(&fixture, size).map_err(|reason| LoadError::Size {
+        Some(size) => pens_parties::sized_package(&fixture, size).map_err(|reason| LoadError::Size {
             name: name.clone(),
             size,
-            reason,
+            reason: reason.to_string(),
         }),
     }
 }

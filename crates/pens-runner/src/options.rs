@@ -82,13 +82,13 @@ pub struct RunOptions {
     pub harness_version: String,
     /// A certificate authority to use instead of a fresh one, when the target under
     /// test must trust it before the run starts (the self-test's reference target).
-    pub ca: Option<std::sync::Arc<pens_mock::RunCa>>,
+    pub ca: Option<std::sync::Arc<pens_parties::RunCa>>,
     /// Where the mail sink listens for `mailto:` receipts and alerts (the vendor points
     /// the LMS's outgoing mail here); default: a free port on [`RunOptions::bind`].
     pub smtp_listen: Option<std::net::SocketAddr>,
     /// A collector to use instead of a fresh one, when the target under test must know
     /// its mail sink before the run starts (the self-test's reference target).
-    pub collector: Option<std::sync::Arc<pens_mock::Collector>>,
+    pub collector: Option<std::sync::Arc<pens_parties::Collector>>,
     /// Whether the checks of `security` scenarios fail (profile `[security] enforce`,
     /// `--enforce-security`); by default they are advisory: a failure is reported as a
     /// warning that says so.

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use pens_mock::{Collector, CollectorOptions, InternalService, RunCa, StagingServer};
+use pens_parties::{Collector, CollectorOptions, InternalService, RunCa, StagingServer};
 
 use crate::{RunError, RunOptions};
 
@@ -31,7 +31,7 @@ impl Parties {
             None => Arc::new(RunCa::generate(std::slice::from_ref(&advertise_host)).map_err(RunError::Parties)?),
         };
         let peer = options.limits.peer();
-        // The header-read deadline stays pens-mock's 30 s whatever the profile's
+        // The header-read deadline stays pens-parties' 30 s whatever the profile's
         // deadlines: it also closes kept-alive connections between requests, and an
         // honest client that reuses one just as it closes sees its request fail ("connection
         // closed before message completed": the reference target's fetch did, with a

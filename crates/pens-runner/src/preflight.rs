@@ -28,7 +28,7 @@
 
 use std::time::{Duration, Instant};
 
-use pens_mock::{CollectClient, Endpoint, StagingPlan};
+use pens_parties::{CollectClient, Endpoint, StagingPlan};
 
 use crate::context::ScenarioContext;
 use crate::options::RunOptions;
@@ -54,7 +54,7 @@ pub(crate) async fn run(
     client: &CollectClient,
     options: &RunOptions,
     run_id: &str,
-    package: Result<pens_mock::PackageBody, String>,
+    package: Result<pens_parties::PackageBody, String>,
 ) -> Result<Option<String>, String> {
     let package = package.map_err(|e| format!("harness error: cannot build the preflight package: {e}"))?;
     let mut context = ScenarioContext::new(parties, run_id, KEY);
@@ -205,8 +205,9 @@ pub(crate) async fn run(
     }
     let advertised = options.advertised();
     // Any request shows that the target reaches staging; only a whole GET fetched.
-    if fetched && !parties.staging.events(KEY).iter().any(pens_mock::StagingEvent::is_whole_download) {
-        let requests: Vec<String> = parties.staging.events(KEY).iter().map(pens_mock::StagingEvent::describe).collect();
+    if fetched && !parties.staging.events(KEY).iter().any(pens_parties::StagingEvent::is_whole_download) {
+        let requests: Vec<String> =
+            parties.staging.events(KEY).iter().map(pens_parties::StagingEvent::describe).collect();
         warnings.push(format!(
             "the target requested the preflight package but never downloaded it whole ({})",
             requests.join("; ")
@@ -241,7 +242,7 @@ pub(crate) async fn run(
 /// An answer without an `error=` line, described for the vendor: its HTTP status, its
 /// body (empty, or a short excerpt with secrets hidden), where a redirect points, and a
 /// question about the likeliest cause for that status.
-fn not_pens(target: &str, answer: &pens_mock::HttpAnswer, secrets: &[String]) -> String {
+fn not_pens(target: &str, answer: &pens_parties::HttpAnswer, secrets: &[String]) -> String {
     let status = answer.status;
     let body = if answer.body.iter().all(u8::is_ascii_whitespace) {
         "an empty body".to_owned()
@@ -287,6 +288,6 @@ fn excerpt(bytes: &[u8], secrets: &[String]) -> String {
 }
 
 /// Whether a receipt is among `events`.
-fn has_receipt(events: &[pens_mock::NotificationEvent]) -> bool {
+fn has_receipt(events: &[pens_parties::NotificationEvent]) -> bool {
     events.iter().any(|e| e.endpoint == Endpoint::Receipt)
 }

@@ -1,7 +1,7 @@
 //! Building the collect a scenario sends: the default valid command, then the
 //! scenario's additions, removals, order and raw bytes.
 
-use pens_mock::{CollectRequest, Method};
+use pens_parties::{CollectRequest, Method};
 use pens_proto::{CollectCommand, Element, append_query, encode_form, format_expiry};
 
 use crate::context::ScenarioContext;

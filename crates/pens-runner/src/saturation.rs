@@ -8,7 +8,7 @@
 //! within the header-read deadline. What each scenario lost to a full listener is
 //! judged with the scenario (`evaluate::saturation`); this is the whole run's.
 
-use pens_mock::Saturation;
+use pens_parties::Saturation;
 use pens_report::HarnessNote;
 
 /// The harness notes of one listener, `party` for machines (`collector`, `staging`,

@@ -5,7 +5,7 @@
 //! exercises that feature, and what the target then did is a [`Sighting`].
 //! [`crate::discovery`] weighs them into what the target supports.
 
-use pens_mock::Endpoint;
+use pens_parties::Endpoint;
 use pens_proto::{ErrorCode, Requirement, Support, TargetCapabilities, req};
 use pens_scenario::Capability;
 

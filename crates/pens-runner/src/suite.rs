@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use pens_mock::{CollectClient, MockError, PackageBody};
+use pens_parties::{CollectClient, MockError, PackageBody};
 use pens_report::{CheckResult, FORMAT_VERSION, Harness, RunReport, ScenarioResult, Summary, TargetInfo, Verdict};
 use pens_scenario::Scenario;
 use time::OffsetDateTime;
@@ -83,7 +83,7 @@ pub enum RunError {
     Parties(#[source] MockError),
     /// Client mode's mock target could not start (address in use, unusable trust PEM).
     #[error("cannot start the mock target: {0}")]
-    Target(#[source] pens_mock::ReferenceTargetError),
+    Target(#[source] pens_parties::MockTargetError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] MockError),
@@ -149,7 +149,7 @@ pub async fn run_target_suite(
         Err(reason) => {
             // A preflight that failed while the harness had no descriptor left may not be
             // the target's fault: said with the reason.
-            let reason = if pens_mock::exhaustion_between(clock, Instant::now()) {
+            let reason = if pens_parties::exhaustion_between(clock, Instant::now()) {
                 format!(
                     "{reason} (the harness ran out of file descriptors meanwhile, which may be the cause; see the                      harness notes)"
                 )
@@ -463,7 +463,7 @@ async fn run_copy(
 /// Unstages a key when dropped: at the end of its scenario, or when the scenario is
 /// abandoned ([`within_budget`]), so no package outlives its scenario.
 struct Unstage<'a> {
-    staging: &'a pens_mock::StagingServer,
+    staging: &'a pens_parties::StagingServer,
     key: &'a str,
 }
 
@@ -484,12 +484,12 @@ fn fixture_body(shared: &Shared, name: &str, size: Option<u64>) -> Result<Packag
         cache.entry((name.to_owned(), size)).or_insert_with(build).clone()
     };
     match size {
-        None => {
-            cached(None, &|| pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string()))
-        }
+        None => cached(None, &|| {
+            pens_parties::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string())
+        }),
         Some(size) => {
             let fixture = fixture_body(shared, name, None)?;
-            cached(Some(size), &|| pens_mock::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")))
+            cached(Some(size), &|| pens_parties::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")))
         }
     }
 }
@@ -500,12 +500,13 @@ fn fixture_body(shared: &Shared, name: &str, size: Option<u64>) -> Result<Packag
 fn package_body(shared: &Shared, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
     let name = &staging.package.value;
     let body = fixture_body(shared, name, staging.size.as_ref().map(|size| size.value))?;
-    if from_scenario::rewrites_package(&staging.behaviour.value) && body.len() > pens_mock::REWRITABLE_PACKAGE_BYTES {
+    if from_scenario::rewrites_package(&staging.behaviour.value) && body.len() > pens_parties::REWRITABLE_PACKAGE_BYTES
+    {
         return Err(format!(
             "{name} is {} bytes; behaviour `{}` rewrites the package, which it can only do up to {} bytes",
             body.len(),
             staging.behaviour.value.name(),
-            pens_mock::REWRITABLE_PACKAGE_BYTES
+            pens_parties::REWRITABLE_PACKAGE_BYTES
         ));
     }
     Ok(body)

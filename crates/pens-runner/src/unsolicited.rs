@@ -1,5 +1,5 @@
 //! The harness notes of kind `unsolicited-traffic`: what arrived at the harness's
-//! parties for keys of no scenario (see `pens_mock`'s `unsolicited.rs`), said once for
+//! parties for keys of no scenario (see `pens_parties`' `unsolicited.rs`), said once for
 //! the run in `RunReport::harness_notes`.
 //!
 //! The parties count such traffic rather than keep it, so a peer that invents keys
@@ -7,7 +7,7 @@
 //! either, and says that it judged no scenario: a stray receipt is no scenario's
 //! evidence, and none is blamed for it.
 
-use pens_mock::{Collector, UnsolicitedCount};
+use pens_parties::{Collector, UnsolicitedCount};
 use pens_report::{HarnessNote, counted, show_size};
 
 /// The `kind` of these notes.

@@ -171,9 +171,7 @@ impl Converter<'_, '_> {
             BehaviourName::Oversized => StagingBehaviour::Oversized {
                 over_bytes: over_bytes.unwrap_or(Spanned::new(DEFAULT_OVER_BYTES, name.span)),
             },
-            BehaviourName::Status => StagingBehaviour::Status {
-                status: require(self, StagingKey::Status, status).map(|v| u16::try_from(v).unwrap_or(0)),
-            },
+            BehaviourName::Status => StagingBehaviour::Status { status: require(self, StagingKey::Status, status) },
             BehaviourName::Delay => StagingBehaviour::Delay { delay_ms: require(self, StagingKey::DelayMs, delay_ms) },
             BehaviourName::Dribble => StagingBehaviour::Dribble {
                 delay_ms: require(self, StagingKey::DelayMs, delay_ms),

@@ -65,6 +65,7 @@ mod render;
 mod schema;
 mod size;
 mod span;
+mod staging_behaviour;
 mod suggest;
 mod template;
 mod tree;
@@ -89,12 +90,13 @@ pub use load::{
 pub use model::{
     BehaviourName, Capability, Collect, DEFAULT_DRIBBLE_CHUNK_BYTES, DEFAULT_OVER_BYTES, DEFAULT_PACKAGE,
     DEFAULT_TRUNCATE_AFTER_BYTES, MAX_COPIES, MAX_OVER_BYTES, MAX_PACKAGE_SIZE, MIN_PACKAGE_SIZE, Method, Order,
-    Scenario, ScenarioLevel, SetElement, Staging, StagingBehaviour, StagingCredentials,
+    Scenario, ScenarioLevel, SetElement, Staging, StagingCredentials,
 };
 pub use render::{render_plain, render_plain_all};
 pub use schema::{client_scenario_schema, target_scenario_schema};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
+pub use staging_behaviour::StagingBehaviour;
 pub use template::{
     MAX_NOW_OFFSET_SECONDS, MAX_REPEAT, Part, Placeholder, Template, TemplateContext, TemplateError, TemplateErrorKind,
 };

@@ -11,6 +11,7 @@ use pens_proto::{Element, Requirement};
 use crate::expect::Expectations;
 use crate::keyword::keywords;
 use crate::span::Spanned;
+pub(crate) use crate::staging_behaviour::StagingBehaviour;
 use crate::template::Template;
 
 /// The largest `copies` of `[collect]`.
@@ -147,66 +148,6 @@ pub struct StagingCredentials {
     pub password: Spanned<Template>,
 }
 
-/// `behaviour`: how staging answers the package request. Each parameter is a key of
-/// `[staging]` that is an error with any other behaviour.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StagingBehaviour {
-    /// `serve`: the package, 200.
-    Serve,
-    /// `status`: this HTTP status instead of the package; `status` (100-599) is required.
-    Status {
-        /// `status`.
-        status: Spanned<u16>,
-    },
-    /// `delay`: wait `delay_ms` (required, at most 600000) before the first byte.
-    Delay {
-        /// `delay_ms`.
-        delay_ms: Spanned<u64>,
-    },
-    /// `dribble`: send `chunk_bytes` (default [`DEFAULT_DRIBBLE_CHUNK_BYTES`]) every
-    /// `delay_ms` (required).
-    Dribble {
-        /// `delay_ms`: the pause between chunks.
-        delay_ms: Spanned<u64>,
-        /// `chunk_bytes`: 1 to 1048576.
-        chunk_bytes: Spanned<u64>,
-    },
-    /// `truncate`: promise the full Content-Length, send `after_bytes` (default
-    /// [`DEFAULT_TRUNCATE_AFTER_BYTES`]), close.
-    Truncate {
-        /// `after_bytes`.
-        after_bytes: Spanned<u64>,
-    },
-    /// `corrupt`: serve bytes that are not a valid zip.
-    Corrupt,
-    /// `redirect`: 302 to the same package under another path.
-    Redirect,
-    /// `zip-slip`: the package with entries added whose names leave the folder it is
-    /// unpacked into (`../../pens-conform-zip-slip.txt`, an absolute path).
-    ZipSlip,
-    /// `zip-bomb`: the package with entries added that expand to 2 GiB of zeros from
-    /// about 2 MiB.
-    ZipBomb,
-    /// `oversized`: a sound package `over_bytes` (default [`DEFAULT_OVER_BYTES`], at least
-    /// that) beyond the largest package the run says the target accepts
-    /// (`--max-package-bytes`); not applicable when the run declares none.
-    Oversized {
-        /// `over_bytes`.
-        over_bytes: Spanned<u64>,
-    },
-    /// `silent`: accept the connection, read the request, never answer, until the
-    /// scenario ends (then the connection is closed): a staging server that hangs.
-    Silent,
-    /// `after-answer`: take the package request but answer it only once the harness has
-    /// read the target's answer to the collect (or given up on it at the ack deadline),
-    /// then serve the package. A correct target, which answers at once (CMI010 §5), is
-    /// held only the moment the harness takes to read its answer; one that fetches
-    /// before it answers waits on itself until the ack deadline. HTTP and HTTPS only:
-    /// over FTP the package is served at once.
-    AfterAnswer,
-}
-
 keywords! {
     /// The behaviour names, as written in `behaviour = "..."`.
     BehaviourName, "behaviour" {
@@ -240,26 +181,6 @@ keywords! {
         /// the collect (at the latest until the ack deadline), then serve it; HTTP and HTTPS
         /// only.
         AfterAnswer = "after-answer",
-    }
-}
-
-impl StagingBehaviour {
-    /// The name written in the file.
-    pub fn name(&self) -> BehaviourName {
-        match self {
-            StagingBehaviour::Serve => BehaviourName::Serve,
-            StagingBehaviour::Status { .. } => BehaviourName::Status,
-            StagingBehaviour::Delay { .. } => BehaviourName::Delay,
-            StagingBehaviour::Dribble { .. } => BehaviourName::Dribble,
-            StagingBehaviour::Truncate { .. } => BehaviourName::Truncate,
-            StagingBehaviour::Corrupt => BehaviourName::Corrupt,
-            StagingBehaviour::Redirect => BehaviourName::Redirect,
-            StagingBehaviour::ZipSlip => BehaviourName::ZipSlip,
-            StagingBehaviour::ZipBomb => BehaviourName::ZipBomb,
-            StagingBehaviour::Oversized { .. } => BehaviourName::Oversized,
-            StagingBehaviour::Silent => BehaviourName::Silent,
-            StagingBehaviour::AfterAnswer => BehaviourName::AfterAnswer,
-        }
     }
 }
 

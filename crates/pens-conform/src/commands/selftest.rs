@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pens_mock::{
-    ClientDefect, Collector, PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget,
-    ReferenceTargetOptions, RunCa, full_capabilities, reference_capabilities,
+use pens_parties::{Collector, RunCa, full_capabilities, reference_capabilities};
+use pens_reference::{
+    ClientDefect, PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
 };
 use pens_runner::{ClientDeadlines, ClientRunOptions, Deadlines, RunOptions, Trigger, TriggerCall};
 
@@ -134,7 +134,7 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
             .slow_ack_extra_delay(deadlines.ack.saturating_add(Duration::from_millis(500)))
             // Gives up on `staging-silent` well within the receipt deadline (and well past
             // `staging-slow-first-byte`'s two seconds).
-            .fetch_timeout((deadlines.receipt / 2).min(pens_mock::DEFAULT_FETCH_TIMEOUT))
+            .fetch_timeout((deadlines.receipt / 2).min(pens_parties::DEFAULT_FETCH_TIMEOUT))
             .max_package_bytes(SELFTEST_MAX_PACKAGE_BYTES)
             .build();
         let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)

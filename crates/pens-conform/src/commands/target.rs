@@ -79,7 +79,7 @@ pub(crate) fn run(args: TargetArgs) -> CommandResult {
     options.enforce_security |= profile.enforce_security;
     if let Some(dir) = &args.ca_dir {
         let hosts: Vec<String> = args.advertise_host.iter().cloned().collect();
-        let ca = pens_mock::RunCa::load_or_create(dir, &hosts)
+        let ca = pens_parties::RunCa::load_or_create(dir, &hosts)
             .with_context(|| format!("cannot use the certificate authority in {}", dir.display()))
             .usage()?;
         options.ca = Some(std::sync::Arc::new(ca));

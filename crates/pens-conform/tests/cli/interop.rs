@@ -351,7 +351,8 @@ fn php_pens_as_a_client_gets_the_expected_verdicts() {
     // harness zips it (the fixtures are folders, so no binary is checked in).
     let packages = dir.path().join("packages");
     std::fs::create_dir_all(&packages).expect("packages folder");
-    let zipped = pens_mock::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
+    let zipped =
+        pens_parties::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
     std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
     let env = [
         ("PHP_CLI_SERVER_WORKERS", "8".to_owned()),

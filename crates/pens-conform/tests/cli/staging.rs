@@ -127,7 +127,7 @@ fn a_package_grown_to_5_mib_is_served_whole_over_http_and_https_until_ctrl_c() {
     assert_eq!(status, 200);
     assert_eq!(body.len(), 5 * 1024 * 1024);
     let (names, manifest) = entries_and_manifest(&body);
-    assert!(names.iter().any(|n| n == pens_mock::FILLER_ENTRY), "{names:?}");
+    assert!(names.iter().any(|n| n == pens_parties::FILLER_ENTRY), "{names:?}");
     let fixture =
         std::fs::read_to_string(super::workspace_root().join("fixtures/packages/scorm12-minimal/imsmanifest.xml"))
             .expect("the fixture's manifest");
@@ -165,7 +165,7 @@ fn a_login_is_required_when_given_and_its_password_never_printed() {
     assert_eq!(download(&client, &url, Some(("pens", "wrong"))).0, 401);
     let (status, body) = download(&client, &url, Some(("pens", password)));
     assert_eq!(status, 200);
-    assert!(body.starts_with(&pens_mock::ZIP_MAGIC));
+    assert!(body.starts_with(&pens_parties::ZIP_MAGIC));
 }
 
 #[test]

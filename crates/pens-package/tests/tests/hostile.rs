@@ -18,7 +18,7 @@ const QUICKLY: Duration = Duration::from_secs(3);
 #[test]
 fn a_corrupt_archive_cannot_be_opened() {
     for folder in ["scorm12-minimal", "scorm2004-minimal", "aicc-minimal", "qti-minimal"] {
-        let bytes = pens_mock::corrupt(&fixture_zip(folder));
+        let bytes = pens_parties::corrupt(&fixture_zip(folder));
         for declared in [Some("zip"), None] {
             let report = inspect(&bytes, declared, Some("scorm-pif"));
             assert!(!report.is_readable(), "{folder}");

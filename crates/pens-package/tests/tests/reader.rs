@@ -90,9 +90,9 @@ fn other_shapes_read_from_a_file_give_the_report_of_their_bytes() {
 /// same verdict as from memory, every entry verified.
 #[test]
 fn a_large_package_is_inspected_from_its_file() {
-    let fixture = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let fixture = pens_parties::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
     let size = 20 * 1024 * 1024;
-    let grown = pens_mock::sized_package(&fixture, size).expect("grown").to_bytes(u64::MAX).expect("read");
+    let grown = pens_parties::sized_package(&fixture, size).expect("grown").to_bytes(u64::MAX).expect("read");
     assert_eq!(grown.len() as u64, size);
     let declared = Declared::new(Some("zip"), Some("scorm-pif")).with_version(Some("1.2"));
     let report = from_file_as_from_bytes(&grown, &declared, &Limits::default());

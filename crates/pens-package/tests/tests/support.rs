@@ -16,7 +16,7 @@ pub fn packages_dir() -> PathBuf {
 
 /// The fixture folder `name` zipped as the staging server serves it.
 pub fn fixture_zip(name: &str) -> Vec<u8> {
-    pens_mock::fixture_package(&packages_dir(), &format!("{name}.zip"))
+    pens_parties::fixture_package(&packages_dir(), &format!("{name}.zip"))
         .expect("fixture zipped")
         .to_bytes(u64::MAX)
         .expect("small")

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use pens_mock::{Delivery, Limit, TargetEvent, TargetEventKind};
+use pens_parties::{Delivery, Limit, TargetEvent, TargetEventKind};
 use pens_proto::{
     CheckContext, CollectCommand, ErrorCode, Level, NOTIFICATION_FIELDS, NotificationKind, Requirement,
     assess_decoded_collect, check_content_type, parse_response, req,

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{TargetEvent, TargetEventKind};
+use pens_parties::{TargetEvent, TargetEventKind};
 use time::OffsetDateTime;
 
 /// Everything observed in one client scenario.
@@ -20,7 +20,7 @@ pub(crate) struct ClientEvidence {
     /// The last package the target fetched in full for the key, unread: a handle on its
     /// bytes or its temp file (which it keeps alive), read a piece at a time when the
     /// contents are judged.
-    pub(crate) package: Option<pens_mock::KeptPackage>,
+    pub(crate) package: Option<pens_parties::KeptPackage>,
     /// Whether the scenario's script fetches at all.
     pub(crate) script_fetches: bool,
     /// The deadline of each publish's collect (for messages).
@@ -36,7 +36,7 @@ pub(crate) struct ClientEvidence {
     pub(crate) background_timed_out: bool,
     /// Collects that arrived beyond the cap of the key ([`crate::Limits::notifications`]):
     /// answered 1440 and counted, not in `events`.
-    pub(crate) collect_overflow: Option<pens_mock::Overflow>,
+    pub(crate) collect_overflow: Option<pens_parties::Overflow>,
     /// The mock target's listener, when it had every connection slot taken while the
     /// scenario waited for its collects: a missing collect may have been among the
     /// connections that waited or were closed to make room.
@@ -68,7 +68,7 @@ impl ClientEvidence {
     }
 
     /// The collects our target refused before reading them whole, in arrival order.
-    pub(crate) fn refusals(&self) -> Vec<(&TargetEvent, &pens_mock::CollectRefusal)> {
+    pub(crate) fn refusals(&self) -> Vec<(&TargetEvent, &pens_parties::CollectRefusal)> {
         self.events
             .iter()
             .filter_map(|event| match &event.kind {
@@ -91,7 +91,7 @@ impl ClientEvidence {
 
     /// The cap the mock target reached in exchange `number`, if one was: the package, a
     /// redirect or the archive was beyond `[limits]`.
-    pub(crate) fn breach_of(&self, number: u64) -> Option<&pens_mock::LimitBreach> {
+    pub(crate) fn breach_of(&self, number: u64) -> Option<&pens_parties::LimitBreach> {
         self.of_exchange(number).find_map(|e| match &e.kind {
             TargetEventKind::LimitReached { breach } => Some(breach),
             _ => None,

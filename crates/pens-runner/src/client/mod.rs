@@ -1,7 +1,7 @@
 //! Client mode: pens-conform plays the target for an authoring tool (a PENS client).
 //!
-//! One reference target ([`pens_mock::ReferenceTarget`]) listens for the whole run; each
-//! client scenario registers its [`pens_mock::TargetScript`] under its own key (the
+//! One mock target ([`pens_parties::MockTarget`], conformant) listens for the whole run; each
+//! client scenario registers its [`pens_parties::TargetScript`] under its own key (the
 //! scenario id), so concurrent scenarios stay apart. A [`Trigger`] makes the tool publish
 //! to the scenario's URL; the runner waits, event by event and with deadlines, for the
 //! collects, the fetch, and the tool's answers to our receipts and alerts, then judges
@@ -78,7 +78,7 @@ impl ClientRunOptions {
     /// What the mock target supports: HTTP, HTTPS, FTP and explicit FTPS always, so
     /// whatever the tool stages on is fetched; mail when there is a relay.
     pub(crate) fn target_claims(&self) -> pens_proto::TargetCapabilities {
-        let mut claims = pens_mock::full_capabilities();
+        let mut claims = pens_parties::full_capabilities();
         if self.smtp_relay.is_none() {
             claims.mailto_receipt = pens_proto::Support::No;
             claims.mailto_alerts = pens_proto::Support::No;

@@ -1,5 +1,5 @@
 //! Collects our mock target refused before reading them whole (a body over
-//! [`pens_mock::MAX_COLLECT_BYTES`], a URL or header block beyond the HTTP parser's
+//! [`pens_parties::MAX_COLLECT_BYTES`], a URL or header block beyond the HTTP parser's
 //! buffer): what arrived, why it was refused, and what CMI010 says about it.
 //!
 //! Such a collect did arrive: "no collect arrived within 60000 ms" would be false, and
@@ -10,7 +10,7 @@
 //! scenario is inconclusive, since its collect could not be judged. A refusal whose
 //! path names no scenario goes to the run's harness notes instead.
 
-use pens_mock::{CollectRefusal, TargetEvent, TargetEventKind};
+use pens_parties::{CollectRefusal, TargetEvent, TargetEventKind};
 use pens_proto::req;
 use pens_report::{CheckResult, HarnessNote, Verdict};
 

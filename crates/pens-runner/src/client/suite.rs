@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pens_mock::{
-    DEFAULT_FETCH_TIMEOUT, DeliveryMethod, NotificationContent, ReferenceTarget, ReferenceTargetOptions, TargetEvent,
+use pens_parties::{
+    DEFAULT_FETCH_TIMEOUT, DeliveryMethod, MockTarget, MockTargetOptions, NotificationContent, TargetEvent,
     TargetEventKind, TargetScript,
 };
 use pens_report::{CheckResult, Exchange, ExchangeKind, ScenarioResult, TargetInfo, Verdict};
@@ -24,7 +24,7 @@ use crate::suite::{RunError, RunEvent, RunOutput, finish_report, result_for};
 
 /// Everything a scenario task shares.
 struct Shared {
-    target: ReferenceTarget,
+    target: MockTarget,
     /// `http://HOST:PORT` as the client is told.
     base: String,
     options: ClientRunOptions,
@@ -59,7 +59,7 @@ pub async fn run_client_suite(
 ) -> Result<RunOutput, RunError> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let mut target_options = ReferenceTargetOptions {
+    let mut target_options = MockTargetOptions {
         capabilities: options.target_claims(),
         limits: options.limits.peer(),
         // Only a scenario's collects are acted on; any other is answered 404 and counted.
@@ -68,7 +68,7 @@ pub async fn run_client_suite(
     };
     target_options.extra_root_pem.clone_from(&options.trust_pem);
     target_options.smtp_relay = options.smtp_relay;
-    let target = ReferenceTarget::start(options.listen, target_options).map_err(RunError::Target)?;
+    let target = MockTarget::start(options.listen, target_options).map_err(RunError::Target)?;
     let base = match &options.advertise_host {
         Some(host) if host.contains(':') && !host.starts_with('[') => {
             format!("http://[{host}]:{}", target.addr().port())
@@ -240,7 +240,7 @@ fn scenario_budget(scenario: &ClientScenario, options: &ClientRunOptions) -> Dur
 /// Forgets the scenario's key at the mock target when dropped: at the end of the
 /// scenario, or when it is abandoned, so no script or kept package outlives it.
 struct Forget<'a> {
-    target: &'a ReferenceTarget,
+    target: &'a MockTarget,
     key: &'a str,
 }
 

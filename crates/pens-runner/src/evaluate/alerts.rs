@@ -90,7 +90,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &AlertsExpect, settings: &Setti
 
 #[cfg(test)]
 mod tests {
-    use pens_mock::Endpoint;
+    use pens_parties::Endpoint;
     use pens_proto::{Notification, NotificationKind};
     use pens_report::Verdict;
 

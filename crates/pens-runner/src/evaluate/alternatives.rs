@@ -233,7 +233,7 @@ fn fetch_wanted(expect: &FetchExpect) -> String {
 }
 
 fn fetch_observed(evidence: &Evidence, settings: &Settings<'_>) -> String {
-    let requests: Vec<String> = evidence.staging.iter().take(3).map(pens_mock::StagingEvent::describe).collect();
+    let requests: Vec<String> = evidence.staging.iter().take(3).map(pens_parties::StagingEvent::describe).collect();
     let refused = evidence.refused_logins.len();
     match (requests.is_empty(), refused) {
         (true, 0) => format!(

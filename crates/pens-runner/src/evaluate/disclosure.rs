@@ -3,7 +3,7 @@
 //! percent-decoded, named in messages as the scenario wrote them so that a secret never
 //! reaches a report.
 
-use pens_mock::NotificationEvent;
+use pens_parties::NotificationEvent;
 use pens_report::{CheckResult, Verdict};
 
 use crate::plan::Probe;

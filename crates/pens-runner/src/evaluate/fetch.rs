@@ -1,6 +1,6 @@
 //! What the target did at the staging server (CMI010 §5, §6.2).
 
-use pens_mock::{CredentialsPresented, StagingEvent};
+use pens_parties::{CredentialsPresented, StagingEvent};
 use pens_proto::{Requirement, req};
 use pens_report::{CheckResult, Verdict};
 use pens_scenario::Protocol;
@@ -199,7 +199,7 @@ fn describe(credentials: &CredentialsPresented) -> String {
 
 #[cfg(test)]
 mod tests {
-    use pens_mock::CredentialsPresented;
+    use pens_parties::CredentialsPresented;
     use pens_report::Verdict;
 
     use super::judge;

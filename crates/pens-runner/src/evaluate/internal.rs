@@ -39,7 +39,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &InternalExpect, settings: &Set
 mod tests {
     use std::time::Instant;
 
-    use pens_mock::InternalRequest;
+    use pens_parties::InternalRequest;
     use pens_report::Verdict;
 
     use super::judge;

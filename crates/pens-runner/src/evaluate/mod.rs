@@ -56,7 +56,7 @@ pub(crate) fn judge(evidence: &Evidence, expectations: &Expectations, settings: 
 /// `header-count`, `header-bytes`) fails: a PENS answer is four short lines (CMI010
 /// §6.3), and no conformant target comes near the caps. Nothing else is judged: the
 /// answer's code could not be read, so what should follow is unknown.
-fn answer_breach(breach: &pens_mock::LimitBreach) -> Judgement {
+fn answer_breach(breach: &pens_parties::LimitBreach) -> Judgement {
     let check = CheckResult::new(Verdict::Fail, &pens_proto::req::TARGET_ACK_RESPONSE, breach.message.clone());
     Judgement {
         checks: vec![check],
@@ -496,7 +496,7 @@ mod tests {
         let mut evidence = valid();
         let message = "the answer was larger than the 1048576-byte limit ([limits] answer-bytes); reading stopped \
                        there; Content-Length said 104857600";
-        evidence.exchange.breach = Some(pens_mock::LimitBreach::new(pens_mock::Limit::AnswerBytes, message));
+        evidence.exchange.breach = Some(pens_parties::LimitBreach::new(pens_parties::Limit::AnswerBytes, message));
         let judgement = judge(&evidence, &expectations, &settings());
         assert_eq!(outline(&judgement.checks), [(Verdict::Fail, "target.ack.response-format")]);
         assert_eq!(judgement.checks[0].message, message);
@@ -508,7 +508,7 @@ mod tests {
             Expectations { common: ExpectSet { receipt: receipt(&[0]), ..ExpectSet::default() }, any_of: vec![] };
         let mut evidence = valid().answered_with(0).downloaded(5, 10).receipt(20, 0).receipt(30, 0);
         let at = |ms| evidence.started + std::time::Duration::from_millis(ms);
-        evidence.overflow = Some(pens_mock::Overflow { kept: 2, dropped: 7, first: at(40), last: at(90) });
+        evidence.overflow = Some(pens_parties::Overflow { kept: 2, dropped: 7, first: at(40), last: at(90) });
         let judgement = judge(&evidence, &expectations, &settings());
         let outline = outline(&judgement.checks);
         assert!(outline.contains(&(Verdict::Fail, "target.receipt.sent")), "{outline:?}");

@@ -27,7 +27,7 @@
 //!
 //! What makes half a second enough to catch a synchronous importer whose package is
 //! small: the collector holds its answer to a receipt until the runner has read the
-//! answer to the collect, for at most [`pens_mock::RECEIPT_HOLD`] (two seconds). A
+//! answer to the collect, for at most [`pens_parties::RECEIPT_HOLD`] (two seconds). A
 //! target that answered first is released at once; one whose answer waits for its
 //! receipt's answer now answers two seconds after its receipt, and php-pens, whose
 //! answer waits up to a second for its own import request, about a second after. Once

@@ -118,7 +118,7 @@ pub(super) fn judge(evidence: &Evidence, expect: &ReceiptExpect, settings: &Sett
 /// (`credentials`); the password is compared, never shown.
 fn credentials(
     evidence: &Evidence,
-    receipts: &[&pens_mock::NotificationEvent],
+    receipts: &[&pens_parties::NotificationEvent],
     expect: CredentialsExpect,
     requirement: &'static pens_proto::Requirement,
 ) -> Vec<CheckResult> {
@@ -140,7 +140,7 @@ fn credentials(
         .enumerate()
         .map(|(index, receipt)| {
             let label = if receipts.len() == 1 { "the receipt".to_owned() } else { format!("receipt {}", index + 1) };
-            let ours = |auth: &pens_mock::BasicAuth| {
+            let ours = |auth: &pens_parties::BasicAuth| {
                 userinfo.as_ref().is_some_and(|(user, password)| auth.user == *user && auth.password_is(password))
             };
             let (presented, described) = match (&receipt.mail, &receipt.basic_auth) {
@@ -284,7 +284,7 @@ fn after_fetch(evidence: &Evidence, receipt_at: std::time::Instant, code: Option
             if !before(attempt) && downloaded.is_none() && code == Some(0) && !evidence.staging.is_empty() =>
         {
             let requests: Vec<String> =
-                evidence.staging.iter().take(5).map(pens_mock::StagingEvent::describe).collect();
+                evidence.staging.iter().take(5).map(pens_parties::StagingEvent::describe).collect();
             CheckResult::new(
                 Verdict::Fail,
                 &req::TARGET_RECEIPT_AFTER_FETCH,
@@ -354,7 +354,7 @@ fn reported(code: Option<u16>, error_text: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use pens_mock::{CredentialsPresented, Endpoint};
+    use pens_parties::{CredentialsPresented, Endpoint};
     use pens_proto::{Notification, NotificationKind};
     use pens_report::Verdict;
 

@@ -69,7 +69,7 @@ fn missing(evidence: &Evidence, saturated: &Saturated) -> Vec<Missing> {
         // Client mode judges its own (`client::evaluate`), with the same account.
         Listener::Staging | Listener::MockTarget => Vec::new(),
         Listener::Collector => {
-            let over_http = |n: &&pens_mock::NotificationEvent| n.mail.is_none();
+            let over_http = |n: &&pens_parties::NotificationEvent| n.mail.is_none();
             let mut missing = Vec::new();
             if !evidence.receipts().iter().any(over_http) {
                 missing.push(Missing::Receipt);
@@ -174,7 +174,7 @@ mod tests {
 
     fn full(evidence: &Evidence, listener: Listener, queued: u64, evicted: u64) -> Saturated {
         let name = if listener == Listener::Collector { "the collector" } else { "the staging server (http)" };
-        let during = pens_mock::SaturationWindow {
+        let during = pens_parties::SaturationWindow {
             start: evidence.started + Duration::from_millis(5),
             end: Some(evidence.started + Duration::from_millis(900)),
             queued,

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{CollectExchange, CredentialsPresented, Endpoint, HttpAnswer, NotificationEvent, StagingEvent};
+use pens_parties::{CollectExchange, CredentialsPresented, Endpoint, HttpAnswer, NotificationEvent, StagingEvent};
 use pens_proto::{
     CheckContext, CollectCommand, ErrorCode, Notification, NotificationKind, PensResponse, assess_decoded_collect,
 };
@@ -53,7 +53,7 @@ pub(crate) fn evidence(command: CollectCommand) -> Evidence {
     let started = Instant::now();
     let body = command.to_form();
     let decoded = CollectCommand::decode(body.as_bytes());
-    let context = CheckContext { now: NOW, target: pens_mock::reference_capabilities() };
+    let context = CheckContext { now: NOW, target: pens_parties::reference_capabilities() };
     let expected = assess_decoded_collect(&decoded, &context).expected;
     Evidence {
         started,
@@ -218,7 +218,7 @@ impl Evidence {
         if let Some(last) = self.notifications.last_mut() {
             last.method = "MAIL".into();
             last.content_type = None;
-            last.mail = Some(pens_mock::MailDetails {
+            last.mail = Some(pens_parties::MailDetails {
                 envelope_from: "lms@example.test".into(),
                 recipient: recipient.into(),
                 from: Some("LMS <lms@example.test>".into()),

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use pens_mock::{Endpoint, NotificationEvent, StagingEvent};
+use pens_parties::{Endpoint, NotificationEvent, StagingEvent};
 use pens_proto::ErrorCode;
 use tokio::sync::oneshot;
 
@@ -202,7 +202,7 @@ mod tests {
             method: "GET".into(),
             path: format!("/s/{key}/course.zip"),
             query: None,
-            credentials: pens_mock::CredentialsPresented::None,
+            credentials: pens_parties::CredentialsPresented::None,
             status: 200,
             bytes_sent: 0,
             body_bytes: 0,

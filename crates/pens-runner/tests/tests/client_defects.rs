@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pens_mock::ClientDefect;
+use pens_reference::ClientDefect;
 use pens_report::Verdict;
 use tokio::task::JoinSet;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use pens_mock::{CollectRequest, Method};
+use pens_parties::{CollectRequest, Method};
 use pens_proto::CollectCommand;
 use pens_report::{CheckResult, ScenarioResult, Verdict};
 use pens_runner::{ClientDeadlines, Limits, Trigger, TriggerCall, run_client_suite};
@@ -38,7 +38,7 @@ fn trigger(package_url: String, receipt_url: String, copies: u32) -> Trigger {
             let sends = (1..=copies).map(|copy| {
                 let body = collect(&package_url, &receipt_url, copy).to_form();
                 let request = CollectRequest { method: Method::Post, url: call.target_url.clone(), body };
-                async move { pens_mock::send_collect(&request, Duration::from_secs(5)).await }
+                async move { pens_parties::send_collect(&request, Duration::from_secs(5)).await }
             });
             futures_util::future::join_all(sends).await;
         })
@@ -169,7 +169,7 @@ async fn a_package_over_the_size_cap_is_inconclusive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zip_over_the_entry_or_content_cap_is_inconclusive() {
     let receipts = good_receipts().await;
-    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip")
+    let package = pens_parties::fixture_package(&packages_dir(), "scorm12-minimal.zip")
         .expect("the fixture")
         .to_bytes(u64::MAX)
         .expect("small");
@@ -196,7 +196,7 @@ async fn a_zip_over_the_entry_or_content_cap_is_inconclusive() {
 /// and the answer fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_answer_to_the_receipt_fails() {
-    let package = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip")
+    let package = pens_parties::fixture_package(&packages_dir(), "scorm12-minimal.zip")
         .expect("the fixture")
         .to_bytes(u64::MAX)
         .expect("small");
@@ -264,15 +264,15 @@ async fn a_flood_of_collects_is_counted_beyond_the_cap() {
 async fn a_package_kept_in_a_file_has_its_contents_judged() {
     const SIZE: u64 = 5 * 1024 * 1024;
     let receipts = good_receipts().await;
-    let fixture = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
-    let grown = pens_mock::sized_package(&fixture, SIZE).expect("grown").to_bytes(u64::MAX).expect("read");
+    let fixture = pens_parties::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let grown = pens_parties::sized_package(&fixture, SIZE).expect("grown").to_bytes(u64::MAX).expect("read");
     let mut flipped = grown.to_vec();
     flipped[grown.len() / 2] ^= 1;
     let cases = [
         ("sound", grown.clone(), Verdict::Pass, "5242880 bytes, a zip holding scorm-1.2 in 3 files: fits"),
         // A corrupt archive is one a target can only answer 1432: a failure.
         ("flipped", bytes::Bytes::from(flipped), Verdict::Fail, "do not decompress or fail their checksum"),
-        ("scrambled", pens_mock::corrupt(&grown), Verdict::Fail, "the zip archive cannot be opened"),
+        ("scrambled", pens_parties::corrupt(&grown), Verdict::Fail, "the zip archive cannot be opened"),
     ];
     let limits = Limits { package_bytes: 8 * 1024 * 1024, ..Limits::default() };
     for (name, package, verdict, message) in cases {

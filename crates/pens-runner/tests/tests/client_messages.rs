@@ -36,7 +36,7 @@ fn multipart(command: &CollectCommand) -> String {
 }
 
 async fn run_multipart_publish() -> ScenarioResult {
-    let fixture = pens_mock::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
+    let fixture = pens_parties::fixture_package(&packages_dir(), "scorm12-minimal.zip").expect("the fixture");
     let package = fixture.to_bytes(u64::MAX).expect("small");
     let staging = raw_http::serve(move |_request, stream| {
         let package = package.clone();
@@ -109,7 +109,7 @@ async fn a_multipart_collect_is_read_warned_about_once_and_acted_on() {
 /// reason, never failed: CMI010 §5.1 leaves their contents "not fully defined".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_refusing_minimal_receipts_is_warned_about_not_failed() {
-    use pens_mock::ClientDefect;
+    use pens_reference::ClientDefect;
 
     let scenarios: Vec<_> = crate::client_support::client_scenarios()
         .into_iter()

@@ -41,7 +41,7 @@ async fn a_client_staging_on_ftp_with_mailto_receipts_passes_every_client_scenar
     use std::net::{IpAddr, Ipv4Addr};
     use std::sync::Arc;
 
-    use pens_mock::{ClientEventKind, ReferenceClient, ReferenceClientOptions, StagingProtocol};
+    use pens_reference::{ClientEventKind, ReferenceClient, ReferenceClientOptions, StagingProtocol};
 
     for protocol in [StagingProtocol::Ftp, StagingProtocol::Ftps] {
         let client_options = ReferenceClientOptions::builder()

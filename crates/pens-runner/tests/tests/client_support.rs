@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pens_mock::{ClientDefect, PublishRequest, ReferenceClient, ReferenceClientOptions};
+use pens_reference::{ClientDefect, PublishRequest, ReferenceClient, ReferenceClientOptions};
 use pens_report::RunReport;
 use pens_runner::{ClientDeadlines, ClientRunOptions, Trigger, TriggerCall, run_client_suite};
 use pens_scenario::ClientScenario;

@@ -14,7 +14,7 @@ async fn a_conformant_target_passes_every_scenario_without_waiting_for_deadlines
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_every_transport_switched_on_a_conformant_target_still_passes_everything() {
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     let (_target, options) =
         support::reference_with_transports(full.clone(), full, support::conformant_deadlines()).await;
     let report = assert_conformant_run(&options).await;

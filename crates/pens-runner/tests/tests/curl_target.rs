@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pens_mock::RunCa;
+use pens_parties::RunCa;
 use pens_proto::{CollectCommand, PensResponse, Support};
 use pens_report::Verdict;
 use wiremock::matchers::any;

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use pens_mock::Defect;
+use pens_reference::Defect;
 use pens_report::{RunReport, Verdict};
 use tokio::task::JoinSet;
 

@@ -40,7 +40,7 @@ fn assert_verdicts(report: &RunReport, expected: &[(&str, Verdict)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_claims_discover_a_target_that_supports_every_feature() {
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     let (_target, options) =
         support::reference_with_transports(full, TargetCapabilities::default(), support::conformant_deadlines()).await;
     let report = support::run(&claim_scenarios(), &options).await;
@@ -80,7 +80,7 @@ async fn unknown_claims_discover_a_target_that_supports_every_feature() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_claims_discover_a_target_that_refuses_the_optional_transports() {
     let (_target, options) = support::reference_with_transports(
-        pens_mock::reference_capabilities(),
+        pens_parties::reference_capabilities(),
         TargetCapabilities::default(),
         support::conformant_deadlines(),
     )
@@ -177,7 +177,7 @@ async fn a_target_that_accepts_ftp_without_supporting_it_fails_where_it_is_judge
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_the_target_contradicts_is_named_in_the_failure() {
     // Claims FTP "no", but fetches over FTP.
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     let says_no = TargetCapabilities { ftp: Support::No, ..full.clone() };
     let (_target, options) = support::reference_with_transports(full, says_no, support::defect_deadlines()).await;
     let report = support::run(&support::target_scenarios_named(&["ftp-not-claimed", "ftp-fetch"]), &options).await;
@@ -195,9 +195,11 @@ async fn a_claim_the_target_contradicts_is_named_in_the_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_left_unknown_are_judged_when_they_come() {
     // The reference target's alert comes before its receipt: sent, so judged.
-    let (_target, mut options) =
-        support::reference_all_transports(Some(pens_mock::Defect::AlertBeforeReceipt), support::defect_deadlines())
-            .await;
+    let (_target, mut options) = support::reference_all_transports(
+        Some(pens_reference::Defect::AlertBeforeReceipt),
+        support::defect_deadlines(),
+    )
+    .await;
     options.claims = TargetCapabilities::default();
     let report = support::run(&support::target_scenarios_named(&["alerts-claimed"]), &options).await;
     let result = scenario(&report, "alerts-claimed");

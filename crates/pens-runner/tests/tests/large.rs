@@ -51,7 +51,7 @@ async fn a_size_smaller_than_the_package_is_a_harness_error_naming_both() {
 /// download, or with no download at all (a should-level scenario: a warning).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sized_package_catches_a_receipt_that_does_not_wait_for_the_download() {
-    for defect in [pens_mock::Defect::ReceiptBeforeDownload, pens_mock::Defect::NoFetch] {
+    for defect in [pens_reference::Defect::ReceiptBeforeDownload, pens_reference::Defect::NoFetch] {
         let (_target, options) = support::reference(Some(defect), support::defect_deadlines());
         let report = support::run(&[sized("3MiB")], &options).await;
         let result = &report.scenarios[0];

@@ -6,8 +6,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa};
+use pens_parties::RunCa;
+
 use pens_proto::{CollectCommand, PensResponse, encode_form};
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 use pens_report::LoadReport;
 use pens_runner::{LoadEvent, LoadOptions, run_load};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -77,7 +79,7 @@ async fn every_cycle_against_the_reference_target_completes_once() {
     let collects = target
         .activity()
         .iter()
-        .filter(|e| matches!(e.kind, pens_mock::TargetEventKind::CollectReceived { .. }))
+        .filter(|e| matches!(e.kind, pens_parties::TargetEventKind::CollectReceived { .. }))
         .count();
     assert_eq!(collects, 300);
 }
@@ -104,7 +106,7 @@ async fn packages_staged_over_https_are_fetched_by_a_target_that_trusts_the_ca()
 async fn a_package_grown_to_a_size_is_staged_and_fetched_whole_in_every_cycle() {
     const SIZE: u64 = 3 * 1024 * 1024;
     // The target must take the package: its limit is far above it.
-    const { assert!(pens_mock::DEFAULT_MAX_PACKAGE_BYTES > SIZE) };
+    const { assert!(pens_parties::DEFAULT_MAX_PACKAGE_BYTES > SIZE) };
     let target = ReferenceTarget::start(loopback(), ReferenceTargetOptions::default()).expect("target");
     let mut options = options(&target.url(), 12, 4, Duration::from_secs(30));
     options.size = Some(SIZE);
@@ -121,7 +123,7 @@ async fn a_package_grown_to_a_size_is_staged_and_fetched_whole_in_every_cycle() 
         .activity()
         .iter()
         .filter_map(|e| match e.kind {
-            pens_mock::TargetEventKind::FetchFinished { bytes, .. } => Some(bytes),
+            pens_parties::TargetEventKind::FetchFinished { bytes, .. } => Some(bytes),
             _ => None,
         })
         .collect();
@@ -141,7 +143,7 @@ async fn a_concurrency_above_the_default_connection_cap_is_not_throttled_by_the_
         eprintln!("skipped: the open-file limit is too low for both sides in one process");
         return;
     }
-    let limits = pens_mock::PeerLimits { connections: 4 * CONCURRENCY, ..pens_mock::PeerLimits::default() };
+    let limits = pens_parties::PeerLimits { connections: 4 * CONCURRENCY, ..pens_parties::PeerLimits::default() };
     let target =
         ReferenceTarget::start(loopback(), ReferenceTargetOptions::builder().limits(limits).build()).expect("target");
     let options = options(&target.url(), 2 * CONCURRENCY as u64, CONCURRENCY, Duration::from_secs(20));

@@ -9,8 +9,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa};
+use pens_parties::RunCa;
+
 use pens_proto::CollectCommand;
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 use pens_report::{RunReport, Verdict};
 use pens_runner::Deadlines;
 

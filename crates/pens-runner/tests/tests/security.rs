@@ -1,7 +1,7 @@
 //! The security profile: scenarios tagged `security` are advisory (their failures are
 //! warnings that say so) unless the run enforces them.
 
-use pens_mock::Defect;
+use pens_reference::Defect;
 use pens_report::Verdict;
 
 use crate::support;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pens_mock::{Collector, Defect, ReferenceTarget, ReferenceTargetOptions, RunCa, reference_capabilities};
+use pens_parties::{Collector, RunCa, reference_capabilities};
+
 use pens_proto::TargetCapabilities;
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 use pens_report::{RunReport, Verdict};
 use pens_runner::{Deadlines, RunOptions, run_target_suite};
 use pens_scenario::Scenario;
@@ -150,7 +152,7 @@ pub(crate) async fn reference_all_transports(
     defect: Option<Defect>,
     deadlines: Deadlines,
 ) -> (ReferenceTarget, RunOptions) {
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     reference_with(defect, full.clone(), full, deadlines).await
 }
 

@@ -8,7 +8,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions, RunCa};
+use pens_parties::RunCa;
+
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 use pens_report::Verdict;
 
 use crate::support;
@@ -78,8 +80,8 @@ async fn an_explicit_ftps_fetch_that_fails_its_handshake_is_inconclusive_with_th
     let scenarios = support::target_scenarios_named(&["ftps-fetch"]);
     let deadlines = support::defect_deadlines();
     // FTPS supported and claimed, as `serve target` does (it claims FTP too).
-    let mut claims = pens_mock::reference_capabilities();
-    claims.ftps = pens_mock::full_capabilities().ftps;
+    let mut claims = pens_parties::reference_capabilities();
+    claims.ftps = pens_parties::full_capabilities().ftps;
     let target_options = ReferenceTargetOptions::builder()
         .capabilities(claims.clone())
         .fetch_timeout(support::fetch_timeout(&deadlines))

@@ -18,10 +18,14 @@ fn failing(result: &ScenarioResult) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_claims_ftp_but_answers_1304_fails() {
-    let claimed = TargetCapabilities { ftp: Support::Yes, ftps: Support::Yes, ..pens_mock::reference_capabilities() };
-    let (_target, options) =
-        support::reference_with_transports(pens_mock::reference_capabilities(), claimed, support::defect_deadlines())
-            .await;
+    let claimed =
+        TargetCapabilities { ftp: Support::Yes, ftps: Support::Yes, ..pens_parties::reference_capabilities() };
+    let (_target, options) = support::reference_with_transports(
+        pens_parties::reference_capabilities(),
+        claimed,
+        support::defect_deadlines(),
+    )
+    .await;
     let scenarios = support::target_scenarios_named(&["ftp-fetch", "ftps-fetch", "ftp-not-claimed"]);
     let report = support::run(&scenarios, &options).await;
     for id in ["ftp-fetch", "ftps-fetch"] {
@@ -50,11 +54,14 @@ async fn a_target_that_claims_mailto_but_answers_1510_fails() {
     let claimed = TargetCapabilities {
         mailto_receipt: Support::Yes,
         mailto_alerts: Support::Yes,
-        ..pens_mock::reference_capabilities()
+        ..pens_parties::reference_capabilities()
     };
-    let (_target, options) =
-        support::reference_with_transports(pens_mock::reference_capabilities(), claimed, support::defect_deadlines())
-            .await;
+    let (_target, options) = support::reference_with_transports(
+        pens_parties::reference_capabilities(),
+        claimed,
+        support::defect_deadlines(),
+    )
+    .await;
     let scenarios = support::target_scenarios_named(&["mailto-receipt", "mailto-alerts"]);
     let report = support::run(&scenarios, &options).await;
     for id in ["mailto-receipt", "mailto-alerts"] {
@@ -69,7 +76,7 @@ async fn a_target_that_claims_mailto_but_answers_1510_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mailed_receipt_is_received_parsed_and_judged() {
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     let (_target, options) =
         support::reference_with_transports(full.clone(), full, support::conformant_deadlines()).await;
     let scenarios = support::target_scenarios_named(&["mailto-receipt", "mailto-receipt-two-addresses"]);
@@ -108,10 +115,11 @@ async fn a_mailed_receipt_is_received_parsed_and_judged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mailed_receipt_that_never_leaves_fails_the_count() {
     // The target claims mail and answers 0, but mails nowhere: no relay reaches the sink.
-    let full = pens_mock::full_capabilities();
+    let full = pens_parties::full_capabilities();
     let (target, mut options) =
         support::reference_with_transports(full.clone(), full, support::defect_deadlines()).await;
-    let elsewhere = pens_mock::Collector::start(std::net::Ipv4Addr::LOCALHOST.into(), "").await.expect("a collector");
+    let elsewhere =
+        pens_parties::Collector::start(std::net::Ipv4Addr::LOCALHOST.into(), "").await.expect("a collector");
     target.set_smtp_relay(elsewhere.smtp_addr());
     options.deadlines.receipt = std::time::Duration::from_secs(2);
     let report = support::run(&support::target_scenarios_named(&["mailto-receipt"]), &options).await;

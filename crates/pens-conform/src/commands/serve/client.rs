@@ -31,7 +31,7 @@ pub(crate) struct ServeClientArgs {
     /// The staging listener the package URL names: http, https, ftp or ftps (explicit
     /// FTPS; the target must trust the client's CA).
     #[arg(long, value_name = "PROTOCOL")]
-    pub(crate) staging: Option<pens_mock::StagingProtocol>,
+    pub(crate) staging: Option<pens_reference::StagingProtocol>,
     /// Ask for `mailto:` receipts and alerts, delivered to the client's own mail sink;
     /// the target must mail through it (see --smtp-listen).
     #[arg(long)]
@@ -58,25 +58,25 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
     let defect = args
         .defect
         .as_deref()
-        .map(|name| name.parse::<pens_mock::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
+        .map(|name| name.parse::<pens_reference::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
         .transpose()
         .usage()?;
-    let request = pens_mock::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
+    let request = pens_reference::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
         .with_context(|| format!("cannot stage {}", args.package))
         .usage()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
     runtime.block_on(async {
         let staging = match (args.staging, args.https) {
             (Some(protocol), _) => protocol,
-            (None, true) => pens_mock::StagingProtocol::Https,
-            (None, false) => pens_mock::StagingProtocol::Http,
+            (None, true) => pens_reference::StagingProtocol::Https,
+            (None, false) => pens_reference::StagingProtocol::Http,
         };
         let mut options =
-            pens_mock::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
+            pens_reference::ReferenceClientOptions::builder().defect(defect).staging(staging).mailto(args.mailto);
         if let Some(addr) = args.smtp_listen {
             options = options.smtp_listen(addr);
         }
-        let client = pens_mock::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
+        let client = pens_reference::ReferenceClient::start(std::net::IpAddr::from([127, 0, 0, 1]), options.build())
             .await
             .context("cannot start the reference client")
             .harness()?;
@@ -105,8 +105,11 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
         // Alerts may follow: stay while they keep coming, so each one is answered.
         let mut seen = publication.notifications().len();
         loop {
-            let more = |events: &[pens_mock::ClientEvent]| {
-                events.iter().filter(|e| matches!(e.kind, pens_mock::ClientEventKind::NotificationReceived(_))).count()
+            let more = |events: &[pens_reference::ClientEvent]| {
+                events
+                    .iter()
+                    .filter(|e| matches!(e.kind, pens_reference::ClientEventKind::NotificationReceived(_)))
+                    .count()
                     > seen
             };
             if publication.wait_for(more, Instant::now() + Duration::from_millis(args.linger)).await.is_none() {

@@ -3,7 +3,7 @@
 //! end-to-end benchmark (`scripts/bench-e2e.sh`) downloads a 1 GiB package from it.
 //!
 //! The package is a fixture, served as it is (a file from disk as it is sent) or grown
-//! to `--size` bytes by a stored entry of zeros ([`pens_mock::sized_package`]): the
+//! to `--size` bytes by a stored entry of zeros ([`pens_parties::sized_package`]): the
 //! zeros are produced while the body is sent, so serving a gigabyte costs no more
 //! memory than serving a kilobyte.
 
@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pens_mock::{RunCa, StagingPlan, StagingServer};
+use pens_parties::{RunCa, StagingPlan, StagingServer};
 use pens_scenario::{SIZE_HINT, parse_size};
 
 use crate::error::{Classify, CommandResult};
@@ -80,11 +80,11 @@ pub(crate) fn parse_served_size(text: &str) -> Result<u64, ServedSizeError> {
 }
 
 pub(crate) fn run(args: ServeStagingArgs) -> CommandResult {
-    let fixture = pens_mock::fixture_package(&args.packages, &args.package)
+    let fixture = pens_parties::fixture_package(&args.packages, &args.package)
         .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))
         .usage()?;
     let package = match args.size {
-        Some(size) => pens_mock::sized_package(&fixture, size)
+        Some(size) => pens_parties::sized_package(&fixture, size)
             .map_err(|reason| anyhow::anyhow!("--size {size}: {}: {reason}", args.package))
             .usage()?,
         None => fixture,
@@ -112,7 +112,7 @@ pub(crate) fn run(args: ServeStagingArgs) -> CommandResult {
         // as soon as it listens is caught.
         let mut stop_signals = crate::signals::StopSignals::install().harness()?;
         let advertise = args.advertise_host.as_deref().unwrap_or("");
-        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_mock::ListenerLimits::default())
+        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_parties::ListenerLimits::default())
             .await
             .with_context(|| format!("cannot start the staging server on {}", args.listen))
             .harness()?;

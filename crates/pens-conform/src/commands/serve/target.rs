@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use pens_mock::{Defect, ReferenceTarget, ReferenceTargetOptions};
+use pens_reference::{Defect, ReferenceTarget, ReferenceTargetOptions};
 
 use crate::error::{Classify, CommandError, CommandResult, reference_target_error};
 use crate::exit;
@@ -106,9 +106,9 @@ pub(crate) fn run(args: ServeTargetArgs) -> CommandResult {
 /// relay to send it through.
 fn serve_claims(args: &ServeTargetArgs) -> pens_proto::TargetCapabilities {
     use pens_proto::Support;
-    let mut claims = pens_mock::full_capabilities();
+    let mut claims = pens_parties::full_capabilities();
     if args.http_only {
-        return pens_mock::reference_capabilities();
+        return pens_parties::reference_capabilities();
     }
     if args.smtp_relay.is_none() {
         (claims.mailto_receipt, claims.mailto_alerts) = (Support::No, Support::No);

@@ -19,7 +19,7 @@ use super::peers::{Answer, FtpNeverCompletes, HttpPeer, IdleFlood, SmtpDropsMidD
 use super::{MARGIN, Run, args, copy_shipped, run_harness, run_harness_within};
 use crate::cli::{TempDir, workspace_root};
 
-/// The mock target's fixed waits (pens-mock's `DEFAULT_FETCH_TIMEOUT`, the runner's
+/// The mock target's fixed waits (pens-parties' `DEFAULT_FETCH_TIMEOUT`, the runner's
 /// answer deadline and quiet window in client mode; `client` has no profile to shorten
 /// them).
 const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
@@ -127,7 +127,7 @@ impl Tool {
         let fifo = dir.path().join("publish.fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
         assert!(made.success(), "mkfifo {}", fifo.display());
-        let package = pens_mock::fixture_package(&workspace_root().join("fixtures/packages"), "scorm12-minimal.zip")
+        let package = pens_parties::fixture_package(&workspace_root().join("fixtures/packages"), "scorm12-minimal.zip")
             .expect("the fixture package")
             .to_bytes(u64::MAX)
             .expect("a small package");
@@ -561,7 +561,7 @@ async fn hostile_tool_staging_tls_garbage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_tool_staging_tls_certificate_nobody_trusts() {
-    let untrusted = pens_mock::RunCa::generate(&[]).expect("a CA").server_config();
+    let untrusted = pens_parties::RunCa::generate(&[]).expect("a CA").server_config();
     let peer = HttpPeer::start_with(
         IpAddr::V4(Ipv4Addr::LOCALHOST),
         move |_| Tls::Handshake(Arc::clone(&untrusted)),

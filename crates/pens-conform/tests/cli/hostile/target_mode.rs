@@ -570,7 +570,7 @@ const NON_LOOPBACK: &str = "http://10.255.255.1/pens";
 /// `later`: the scenario's collect meets a failed handshake.
 async fn tls_case(label: &str, later: Tls, words: &[&str]) {
     let dir = TempDir::new(&format!("hostile-ca-{label}"));
-    let ca = pens_mock::RunCa::load_or_create(dir.path(), &[]).expect("a CA");
+    let ca = pens_parties::RunCa::load_or_create(dir.path(), &[]).expect("a CA");
     let trusted = ca.server_config();
     let tls = move |n: usize| if n == 0 { Tls::Handshake(Arc::clone(&trusted)) } else { later.clone() };
     let lms = Lms::start_with(Misbehaviour::Answer(accepted()), tls).await;
@@ -589,7 +589,7 @@ async fn hostile_lms_tls_garbage_instead_of_a_handshake() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_tls_certificate_nobody_trusts() {
-    let untrusted = pens_mock::RunCa::generate(&[]).expect("another CA").server_config();
+    let untrusted = pens_parties::RunCa::generate(&[]).expect("another CA").server_config();
     tls_case("lms-tls-untrusted", Tls::Handshake(untrusted), &["certificate", "unknownissuer", "issuer"]).await;
 }
 
@@ -599,7 +599,7 @@ async fn hostile_lms_tls_certificate_nobody_trusts() {
 /// cannot reach.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_lms_tls_untrusted_from_the_start_stops_the_run() {
-    let untrusted = pens_mock::RunCa::generate(&[]).expect("a CA").server_config();
+    let untrusted = pens_parties::RunCa::generate(&[]).expect("a CA").server_config();
     let lms = Lms::start_with(Misbehaviour::Answer(accepted()), move |_| Tls::Handshake(Arc::clone(&untrusted))).await;
     let url = lms.url().replace("http://", "https://");
     let run = run_target("lms-tls-untrusted-everywhere", &url, &[HOSTILE, NORMAL], DEADLINES, &[]).await;

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pens_mock::{Delivery, Limit, LimitBreach, TargetEvent, TargetEventKind};
+use pens_parties::{Delivery, Limit, LimitBreach, TargetEvent, TargetEventKind};
 use pens_proto::{CollectCommand, ErrorCode, req};
 use pens_report::Verdict;
 use pens_scenario::{ClientExpectations, FindingsMode, Method, Span, Spanned, TargetScriptSpec};
@@ -113,17 +113,17 @@ fn no_collect_is_a_failure_naming_the_deadline() {
     );
 }
 
-fn refused(exchange: u64, part: pens_mock::RefusedPart, declared: Option<u64>, status: u16) -> TargetEvent {
+fn refused(exchange: u64, part: pens_parties::RefusedPart, declared: Option<u64>, status: u16) -> TargetEvent {
     event(
         exchange,
         TargetEventKind::CollectRefused {
-            refusal: pens_mock::CollectRefusal {
+            refusal: pens_parties::CollectRefusal {
                 method: if status == 413 { "POST" } else { "GET" }.into(),
                 path: "/pens/k".into(),
                 part,
                 seen: if declared.is_some() { 0 } else { 417_792 },
                 declared,
-                limit: if status == 413 { pens_mock::MAX_COLLECT_BYTES } else { 417_792 },
+                limit: if status == 413 { pens_parties::MAX_COLLECT_BYTES } else { 417_792 },
                 status,
             },
         },
@@ -151,10 +151,10 @@ fn a_refused_collect_is_reported_as_arrived_and_refused_never_as_missing() {
     let expect = ClientExpectations::default();
     for (event, said) in [
         (
-            refused(1, pens_mock::RefusedPart::Body, Some(1 << 30), 413),
+            refused(1, pens_parties::RefusedPart::Body, Some(1 << 30), 413),
             "its body was over the 1 MiB the mock target reads of a collect (Content-Length declared 1 GiB",
         ),
-        (refused(1, pens_mock::RefusedPart::Head, None, 431), "its request head (the URL with its query"),
+        (refused(1, pens_parties::RefusedPart::Head, None, 431), "its request head (the URL with its query"),
     ] {
         let evidence = evidence(vec![event]);
         let checks = judge_collects(&evidence, &settings(&expect, &script));
@@ -198,7 +198,7 @@ fn a_refused_second_collect_makes_the_count_inconclusive() {
     expect.collects = spanned(2);
     let evidence = evidence(vec![
         collect(1, "POST", &CollectCommand::example(), 0),
-        refused(2, pens_mock::RefusedPart::Body, Some(1 << 30), 413),
+        refused(2, pens_parties::RefusedPart::Body, Some(1 << 30), 413),
     ]);
     let checks = judge_collects(&evidence, &settings(&expect, &script));
     assert!(checks.iter().any(|c| c.verdict == Verdict::Inconclusive), "{checks:#?}");
@@ -208,12 +208,12 @@ fn a_refused_second_collect_makes_the_count_inconclusive() {
 /// A refused collect whose path named no scenario is the run's: one counted note.
 #[test]
 fn a_refused_collect_of_no_scenario_is_a_harness_note() {
-    let mut unowned = refused(1, pens_mock::RefusedPart::Head, None, 431);
+    let mut unowned = refused(1, pens_parties::RefusedPart::Head, None, 431);
     unowned.key = None;
     let notes = crate::client::refused::harness_notes(&[
         unowned.clone(),
         unowned,
-        refused(3, pens_mock::RefusedPart::Body, Some(1), 413),
+        refused(3, pens_parties::RefusedPart::Body, Some(1), 413),
     ]);
     assert_eq!(notes.len(), 1);
     assert_eq!((notes[0].kind.as_str(), notes[0].count, notes[0].bytes), ("collect-refused", 2, Some(2 * 417_792)));
@@ -229,7 +229,13 @@ fn no_collect_while_the_mock_target_was_full_is_inconclusive() {
         listener: crate::evidence::Listener::MockTarget,
         name: "the mock target",
         connections: 256,
-        during: pens_mock::SaturationWindow { start: evidence.started, end: None, queued: 12, evicted: 0, refused: 0 },
+        during: pens_parties::SaturationWindow {
+            start: evidence.started,
+            end: None,
+            queued: 12,
+            evicted: 0,
+            refused: 0,
+        },
     });
     let checks = judge_collects(&evidence, &settings(&ClientExpectations::default(), &TargetScriptSpec::default()));
     assert_eq!(checks.len(), 1);
@@ -287,7 +293,7 @@ fn a_refused_minimal_receipt_warns_and_a_refused_full_one_fails() {
         failure: None,
         breach: None,
     };
-    let minimal: Vec<String> = pens_mock::MINIMAL_NOTIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    let minimal: Vec<String> = pens_parties::MINIMAL_NOTIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect();
     let checks = judge_delivery_carrying("receipt (error=0)", &refused, &minimal, Duration::from_secs(1));
     assert!(checks.iter().all(|c| c.verdict <= Verdict::Warn), "{checks:#?}");
     let warned: Vec<_> = checks.iter().filter(|c| c.verdict == Verdict::Warn).collect();
@@ -407,7 +413,7 @@ fn kept(package: Option<Bytes>, result: u16) -> ClientEvidence {
             },
         ),
     ]);
-    evidence.package = package.map(pens_mock::KeptPackage::from);
+    evidence.package = package.map(pens_parties::KeptPackage::from);
     evidence
 }
 
@@ -417,7 +423,7 @@ fn kept(package: Option<Bytes>, result: u16) -> ClientEvidence {
 #[test]
 fn the_kept_package_is_inspected_against_the_collect() {
     let packages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages");
-    let scorm = pens_mock::fixture_package(&packages, "scorm12-minimal.zip")
+    let scorm = pens_parties::fixture_package(&packages, "scorm12-minimal.zip")
         .expect("the fixture")
         .to_bytes(u64::MAX)
         .expect("small");
@@ -441,7 +447,7 @@ fn the_kept_package_is_inspected_against_the_collect() {
         "{good:#?}"
     );
 
-    let corrupt = outline(&kept(Some(pens_mock::corrupt(&scorm)), 1432));
+    let corrupt = outline(&kept(Some(pens_parties::corrupt(&scorm)), 1432));
     assert_eq!(corrupt[0].0, Verdict::Pass, "fetched all the same: {corrupt:#?}");
     assert!(
         // A target can only answer 1432 to it: a failure (client.package.importable).
