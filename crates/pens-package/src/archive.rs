@@ -238,15 +238,32 @@ pub(crate) fn bomb_ratio(declared: u64, staged: u64, limits: &Limits) -> Option<
     (declared > limits.max_uncompressed && ratio > limits.bomb_ratio).then_some(ratio)
 }
 
-/// Whether an entry name would write outside the extraction folder of a naive unzip:
-/// any `..` component (even one that a later component would climb back from, as in
-/// `a/../b`: an unzip that resolves it is one we cannot count on), an absolute path, a
-/// drive letter, a NUL byte. The one reading of an entry name the harness has: the
-/// package findings and the mock target's archive check (pens-parties) both use it.
+/// Whether an entry name would land outside the folder the archive is unpacked into:
+/// an absolute path (`/x`, `\x`), a drive letter (`C:x`), a NUL byte, or `..`
+/// components (either slash) that climb above the folder's top. An inner `..` that
+/// climbs back within the folder (`a/../b` is `b`) does not leave it: APPNOTE 4.4.17
+/// does not forbid `..`, so by the lenient reading such a name is no finding. The one
+/// reading of an entry name the harness has: the package findings and the mock
+/// target's archive check (pens-parties) both use it.
 pub fn escapes_folder(name: &str) -> bool {
+    let bytes = name.as_bytes();
     let absolute = name.starts_with('/') || name.starts_with('\\');
-    let drive = name.as_bytes().get(1) == Some(&b':') && name.as_bytes()[0].is_ascii_alphabetic();
-    absolute || drive || name.contains('\0') || name.split(['/', '\\']).any(|part| part == "..")
+    let drive = bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic();
+    if absolute || drive || name.contains('\0') {
+        return true;
+    }
+    let mut depth: u64 = 0;
+    for part in name.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(up) => depth = up,
+                None => return true,
+            },
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -297,10 +314,10 @@ mod tests {
 
     #[test]
     fn escaping_names_are_told_apart() {
-        for name in ["../x", "a/../../x", "/etc/passwd", "\\x", "C:\\x", "c:/x", "x:y", "a\\..\\x", "a\0b"] {
+        for name in ["../x", "a/../../x", "/etc/passwd", "\\x", "C:\\x", "c:/x", "x:y", "a\\..\\..\\x", "a\0b", "./../x"] {
             assert!(escapes_folder(name), "{name}");
         }
-        for name in ["a/b", "a..b", "..a/b", "a/b/", "ab:c"] {
+        for name in ["a/b", "a..b", "..a/b", "a/b/", "ab:c", "a/../b", "a\\..\\x", "a/b/../../c"] {
             assert!(!escapes_folder(name), "{name}");
         }
     }
