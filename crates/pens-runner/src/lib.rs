@@ -17,6 +17,7 @@ mod context;
 mod copies;
 mod descriptors;
 mod discovery;
+mod engine;
 mod evaluate;
 mod evidence;
 mod exchanges;
@@ -36,7 +37,7 @@ mod schedule;
 mod secret;
 mod sighting;
 mod step;
-mod suite;
+mod target;
 mod unsolicited;
 mod watched;
 
@@ -45,7 +46,8 @@ pub use client::{
     ClientDeadlines, ClientRunOptions, TERM_GRACE, Trigger, TriggerCall, TriggerCallback, end_trigger_groups,
     run_client_suite,
 };
+pub use engine::{ReportBuilder, RunError, RunEvent, RunOutput};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 pub use options::{Deadlines, RunOptions, matches_pattern};
-pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};
+pub use target::run_target_suite;
