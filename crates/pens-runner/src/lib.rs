@@ -12,6 +12,7 @@
 
 mod account;
 mod advisory;
+mod checks;
 mod client;
 mod context;
 mod copies;
