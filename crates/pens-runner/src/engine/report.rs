@@ -65,9 +65,9 @@ impl ReportBuilder {
         }
     }
 
-    /// How many scenario results it holds (finished or not run).
-    pub fn scenarios(&self) -> usize {
-        self.results.len()
+    /// How many scenarios have finished so far (not counting those marked not run).
+    pub fn finished(&self) -> usize {
+        self.results.iter().filter(|result| !result.is_not_run()).count()
     }
 
     /// The report: scenarios in id order, counted; the run's duration up to now.
@@ -116,7 +116,8 @@ mod tests {
         builder.record(&RunEvent::ClientStarted { target: "http://127.0.0.1:9/pens".into(), scenarios: 2 });
         builder.record(&RunEvent::ScenarioStarted { scenario: "b".into() });
         builder.record(&RunEvent::ScenarioFinished(ScenarioResult::new("b", "B", "b.toml", Verdict::Fail)));
-        builder.record(&RunEvent::ScenarioNotRun(ScenarioResult::new("a", "A", "a.toml", Verdict::Inconclusive)));
+        let not_run = crate::engine::not_run(ScenarioResult::new("a", "A", "a.toml", Verdict::Inconclusive));
+        builder.record(&RunEvent::ScenarioNotRun(not_run));
         builder.record(&RunEvent::Aborted { reason: "the trigger is dead".into() });
         let note = HarnessNote {
             kind: "unsolicited-traffic".into(),
@@ -126,7 +127,7 @@ mod tests {
             message: "a note".into(),
         };
         builder.record(&RunEvent::Finished { observed: Vec::new(), harness_notes: vec![note.clone()] });
-        assert_eq!(builder.scenarios(), 2);
+        assert_eq!(builder.finished(), 1);
         let report = builder.finish();
         let ids: Vec<&str> = report.scenarios.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
