@@ -9,6 +9,13 @@
 //! implementation sends is held to [`Limits`]: a breach is a verdict, never a hang or
 //! an exhausted harness. Load mode ([`run_load`]) runs many publish cycles against one
 //! target and measures them.
+//!
+//! Both modes run on one engine (`engine`), generic over the mode: target mode
+//! ([`run_target_suite`]) and client mode ([`run_client_suite`]) are two impls of its
+//! `Mode` trait. The engine owns scheduling, budgets, the rules every result obeys and
+//! the events ([`RunEvent`]); the report is built from the events alone
+//! ([`ReportBuilder`]). Checks both modes make are written once (`checks`). See
+//! `docs/architecture.md`.
 
 mod account;
 mod advisory;
