@@ -161,3 +161,164 @@ fn panicked(fallback: Option<ScenarioResult>, error: &tokio::task::JoinError) ->
     result.note = Some(format!("harness error: {error}"));
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use pens_proto::req;
+    use pens_report::{CheckResult, HarnessNote, TargetInfo};
+    use pens_scenario::{ScenarioLevel, Span, Spanned};
+
+    use super::*;
+    use crate::engine::{Identity, Judged, Outcome};
+
+    /// A scenario of the toy mode: what its one check finds.
+    #[derive(Clone)]
+    struct Toy {
+        id: Spanned<String>,
+        title: Spanned<String>,
+        finds: Verdict,
+        /// Held until the run ends ([`Mode::settle`]).
+        held: bool,
+        /// Its task panics.
+        panics: bool,
+    }
+
+    fn toy(id: &str, finds: Verdict) -> Toy {
+        let spanned = |text: &str| Spanned::new(text.to_owned(), Span::default());
+        Toy { id: spanned(id), title: spanned("toy"), finds, held: false, panics: false }
+    }
+
+    /// A third mode in a few lines: the engine brings the rest.
+    #[derive(Default)]
+    struct ToyMode {
+        /// Stop the run once any scenario has ended.
+        abort_after_first: bool,
+        ended: AtomicBool,
+        settled_late: Mutex<Vec<String>>,
+    }
+
+    impl Mode for ToyMode {
+        type Scenario = Toy;
+
+        fn identity(scenario: &Toy) -> Identity<'_> {
+            Identity {
+                id: &scenario.id,
+                title: &scenario.title,
+                source: std::path::Path::new("toy.toml"),
+                requirements: &[],
+                tags: &[],
+                level: ScenarioLevel::Must,
+            }
+        }
+
+        fn main_requirement(_: &Toy) -> &'static pens_proto::Requirement {
+            &req::TARGET_ACCEPTS_POST
+        }
+
+        fn jobs(&self) -> usize {
+            1
+        }
+
+        fn order(&self, selected: Vec<Toy>) -> Vec<Toy> {
+            selected
+        }
+
+        fn budget(&self, _: &Toy) -> Duration {
+            Duration::from_secs(60)
+        }
+
+        fn started(&self, scenarios: usize) -> RunEvent {
+            RunEvent::ClientStarted { target: "toy://".into(), scenarios }
+        }
+
+        async fn run_scenario(&self, scenario: &Toy, _: &Steps, _: &mpsc::UnboundedSender<RunEvent>) -> Outcome {
+            assert!(!scenario.panics, "the toy scenario panics");
+            self.ended.store(true, Ordering::SeqCst);
+            let check = CheckResult::new(scenario.finds, &req::TARGET_ACCEPTS_POST, "found");
+            Outcome::Judged(Judged { checks: vec![check], ..Judged::default() })
+        }
+
+        fn checked_nothing(_: &Toy) -> CheckResult {
+            CheckResult::new(Verdict::Error, &req::TARGET_ACCEPTS_POST, "nothing")
+        }
+
+        fn settle(&self, scenario: &Toy, result: ScenarioResult) -> Settled {
+            if scenario.held { Settled::Later(result) } else { Settled::Now(result) }
+        }
+
+        fn settle_held(&self, held: Vec<(&Toy, ScenarioResult)>) -> Vec<ScenarioResult> {
+            let mut late = self.settled_late.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            late.extend(held.iter().map(|(_, result)| result.id.clone()));
+            held.into_iter().map(|(_, result)| result).collect()
+        }
+
+        fn aborted(&self) -> Option<String> {
+            (self.abort_after_first && self.ended.load(Ordering::SeqCst)).then(|| "the toy stopped".to_owned())
+        }
+
+        fn harness_notes(&self, _: Instant) -> Vec<HarnessNote> {
+            Vec::new()
+        }
+
+        fn target_info(&self) -> TargetInfo {
+            TargetInfo { url: "toy://".into(), name: None, claims: Default::default(), observed: Vec::new() }
+        }
+
+        fn name(&self) -> &'static str {
+            "toy"
+        }
+
+        fn harness_version(&self) -> &str {
+            "0"
+        }
+    }
+
+    async fn run_toy(mode: &Arc<ToyMode>, scenarios: Vec<Toy>) -> (RunReport, Vec<String>) {
+        let mut heard = Vec::new();
+        let mut on_event = |event: &RunEvent| heard.push(format!("{event:?}").chars().take(24).collect::<String>());
+        let now = (time::OffsetDateTime::now_utc(), Instant::now());
+        let report = run(Arc::clone(mode), scenarios, now, &mut on_event).await;
+        (report, heard)
+    }
+
+    #[tokio::test]
+    async fn every_scenario_runs_and_the_report_is_the_events() {
+        let mut late = toy("c-late", Verdict::Pass);
+        late.held = true;
+        let mut broken = toy("d-panics", Verdict::Pass);
+        broken.panics = true;
+        let scenarios = vec![toy("b", Verdict::Fail), toy("a", Verdict::Pass), late, broken];
+        let mode = Arc::new(ToyMode::default());
+        let (report, heard) = run_toy(&mode, scenarios).await;
+        let verdicts: Vec<(&str, Verdict)> = report.scenarios.iter().map(|s| (s.id.as_str(), s.verdict)).collect();
+        assert_eq!(
+            verdicts,
+            [("a", Verdict::Pass), ("b", Verdict::Fail), ("c-late", Verdict::Pass), ("d-panics", Verdict::Error)]
+        );
+        let panicked = &report.scenarios[3];
+        assert!(panicked.note.as_deref().is_some_and(|n| n.starts_with("harness error:")), "{:?}", panicked.note);
+        assert_eq!((report.mode.as_str(), report.aborted.as_deref()), ("toy", None));
+        assert!(heard.first().is_some_and(|e| e.starts_with("ClientStarted")), "{heard:?}");
+        assert!(heard.last().is_some_and(|e| e.starts_with("Finished")), "{heard:?}");
+        let finished = heard.iter().filter(|e| e.starts_with("ScenarioFinished")).count();
+        assert_eq!(finished, 4, "{heard:?}");
+        let late = mode.settled_late.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        assert_eq!(late, ["c-late"], "the held result is settled once the others have ended");
+    }
+
+    #[tokio::test]
+    async fn an_aborted_run_marks_the_scenarios_left_not_run_and_says_why_once() {
+        let mode = Arc::new(ToyMode { abort_after_first: true, ..ToyMode::default() });
+        let scenarios = vec![toy("a", Verdict::Pass), toy("b", Verdict::Pass), toy("c", Verdict::Pass)];
+        let (report, heard) = run_toy(&mode, scenarios).await;
+        assert_eq!(report.aborted.as_deref(), Some("the toy stopped"));
+        let not_run: Vec<&str> = report.scenarios.iter().filter(|s| s.is_not_run()).map(|s| s.id.as_str()).collect();
+        assert_eq!(not_run, ["b", "c"]);
+        assert_eq!(report.scenarios[0].verdict, Verdict::Pass);
+        assert_eq!(heard.iter().filter(|e| e.starts_with("ScenarioFinished")).count(), 1, "{heard:?}");
+    }
+}
