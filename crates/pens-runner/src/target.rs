@@ -258,15 +258,15 @@ async fn run_scenario(mode: &TargetMode, scenario: &Scenario, steps: &Steps) -> 
 
 /// Sends one copy of a scenario's collect under `key` and judges what follows.
 async fn run_copy(
-    shared: &TargetMode,
+    mode: &TargetMode,
     scenario: &Scenario,
     key: &str,
     package: PackageBody,
     settings: &Settings<'_>,
     steps: &Steps,
 ) -> Judged {
-    let options = &shared.options;
-    let mut context = ScenarioContext::new(&shared.parties, &shared.run_id, key);
+    let options = &mode.options;
+    let mut context = ScenarioContext::new(&mode.parties, &mode.run_id, key);
     let plan = from_scenario::staging_plan(
         scenario,
         package,
@@ -274,9 +274,9 @@ async fn run_copy(
         options.declared_max_package_bytes,
         settings.deadlines.ack,
     );
-    context.staged(shared.parties.staging.stage(key, plan));
+    context.staged(mode.parties.staging.stage(key, plan));
     // Whether the copy ends or is abandoned, its package stops being served.
-    let _unstage = OnDrop(|| shared.parties.staging.unstage(key));
+    let _unstage = OnDrop(|| mode.parties.staging.unstage(key));
 
     let credentials = from_scenario::staging_credentials(scenario, &context);
     let run_credentials = RunCredentials {
@@ -297,9 +297,9 @@ async fn run_copy(
         staging_user: credentials.as_ref().map(|(user, _)| user.as_str()),
         steps,
     };
-    let evidence = gather(&shared.parties, &shared.client, &probe).await;
+    let evidence = gather(&mode.parties, &mode.client, &probe).await;
     let seen = crate::sighting::sightings(&evidence, &scenario.id.value);
-    shared.sightings.lock().unwrap_or_else(PoisonError::into_inner).extend(seen);
+    mode.sightings.lock().unwrap_or_else(PoisonError::into_inner).extend(seen);
     let mut judgement = judge(&evidence, &expectations, settings);
     if crate::advisory::is_security(scenario.tags.iter().map(|t| t.value.as_str())) {
         // What the LMS did with the hostile package or values, whatever the checks say.
@@ -328,17 +328,17 @@ type PackageKey = (String, Option<u64>);
 
 /// The fixture `name`, grown to `size` when given: built once per run and shared (a
 /// grown package from the fixture's own cached body).
-fn fixture_body(shared: &TargetMode, name: &str, size: Option<u64>) -> Result<PackageBody, String> {
+fn fixture_body(mode: &TargetMode, name: &str, size: Option<u64>) -> Result<PackageBody, String> {
     let cached = |size: Option<u64>, build: &dyn Fn() -> Result<PackageBody, String>| {
-        let mut cache = shared.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = mode.packages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cache.entry((name.to_owned(), size)).or_insert_with(build).clone()
     };
     match size {
         None => {
-            cached(None, &|| pens_mock::fixture_package(&shared.options.packages_dir, name).map_err(|e| e.to_string()))
+            cached(None, &|| pens_mock::fixture_package(&mode.options.packages_dir, name).map_err(|e| e.to_string()))
         }
         Some(size) => {
-            let fixture = fixture_body(shared, name, None)?;
+            let fixture = fixture_body(mode, name, None)?;
             cached(Some(size), &|| pens_mock::sized_package(&fixture, size).map_err(|e| format!("{name}: {e}")))
         }
     }
@@ -347,9 +347,9 @@ fn fixture_body(shared: &TargetMode, name: &str, size: Option<u64>) -> Result<Pa
 /// The package a scenario stages: its fixture (a folder zipped once per run, a file
 /// read from disk as it is sent), grown to its `size` when it gives one. Refused when a
 /// behaviour that rewrites the package would have to read a large one into memory.
-fn package_body(shared: &TargetMode, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
+fn package_body(mode: &TargetMode, staging: &pens_scenario::Staging) -> Result<PackageBody, String> {
     let name = &staging.package.value;
-    let body = fixture_body(shared, name, staging.size.as_ref().map(|size| size.value))?;
+    let body = fixture_body(mode, name, staging.size.as_ref().map(|size| size.value))?;
     if from_scenario::rewrites_package(&staging.behaviour.value) && body.len() > pens_mock::REWRITABLE_PACKAGE_BYTES {
         return Err(format!(
             "{name} is {} bytes; behaviour `{}` rewrites the package, which it can only do up to {} bytes",

@@ -262,7 +262,7 @@ fn all_finished(key: &str, events: &[TargetEvent]) -> bool {
 /// Runs one scenario, saying in `steps` where it is. Never panics on the client's
 /// behaviour: every outcome is a result.
 async fn run_scenario(
-    shared: &ClientMode,
+    mode: &ClientMode,
     scenario: &ClientScenario,
     events: &mpsc::UnboundedSender<RunEvent>,
     steps: &Steps,
@@ -272,14 +272,14 @@ async fn run_scenario(
     let key = scenario.id.value.as_str();
     let spec = &scenario.target.value;
     let script = script_of(spec);
-    shared.target.script(key, script.clone());
+    mode.target.script(key, script.clone());
     // However the scenario ends (or is abandoned), the mock target forgets its key, so
     // no script or kept package outlives it.
-    let _forget = OnDrop(|| shared.target.state().forget(key));
-    let deadlines = shared.options.deadlines;
-    let url = shared.url_for(key);
+    let _forget = OnDrop(|| mode.target.state().forget(key));
+    let deadlines = mode.options.deadlines;
+    let url = mode.url_for(key);
     // Collects already on record for this key (a rerun of the same id in one run).
-    let before = collects_of(key, &shared.target.activity());
+    let before = collects_of(key, &mode.target.activity());
 
     let wanted = scenario.expect.collects.value.max(1);
     let mut running = Vec::new();
@@ -288,26 +288,26 @@ async fn run_scenario(
     for copy in 1..=wanted {
         let waiting_since = Instant::now();
         let deadline = crate::step::deadline_after(waiting_since, deadlines.collect);
-        if matches!(shared.trigger, Trigger::Interactive) {
+        if matches!(mode.trigger, Trigger::Interactive) {
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
         let call = TriggerCall { target_url: url.clone(), scenario_id: key.to_owned(), copy };
-        let mut publish = trigger::start(&shared.trigger, call, deadline);
+        let mut publish = trigger::start(&mode.trigger, call, deadline);
         // Publishes go one after the other: the next only once this one's collect came.
         let needed = before + copy as usize;
-        let arrival = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
+        let arrival = mode.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
         tokio::pin!(arrival);
         let arrived = tokio::select! {
             found = &mut arrival => found.is_some(),
             failure = publish.failure() => {
-                let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
+                let collected = mode.collected.load(std::sync::atomic::Ordering::SeqCst);
                 // A collect at a URL of no scenario (answered 404, only counted) still
                 // shows that the trigger made the tool publish.
-                let strays = shared.target.state().unsolicited().is_some();
-                if !collected && !strays && !any_collect(&shared.target.activity()) {
+                let strays = mode.target.state().unsolicited().is_some();
+                if !collected && !strays && !any_collect(&mode.target.activity()) {
                     // Nothing the tool ever sent: the trigger cannot make it publish, and
                     // every other scenario would wait out its deadline for nothing.
-                    let _ = shared.dead_trigger.set(failure);
+                    let _ = mode.dead_trigger.set(failure);
                     drop(publish.finish(false).await);
                     return Outcome::NotRun;
                 }
@@ -320,22 +320,22 @@ async fn run_scenario(
         if !arrived {
             break;
         }
-        shared.collected.store(true, std::sync::atomic::Ordering::SeqCst);
+        mode.collected.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     // The fetch, receipt and alerts the script implies, and the client's answers.
     steps.enter("waiting for the mock target's fetch, receipt and alerts and the tool's answers");
     let per_answer = deadlines.answers;
     let background = background_deadline(&script, per_answer);
-    let background_timed_out = shared
+    let background_timed_out = mode
         .target
         .wait_for(|events| all_finished(key, events), crate::step::deadline_after(Instant::now(), background))
         .await
         .is_none();
     // A quiet window: a collect nobody triggered would show up here.
     steps.enter("watching for a collect nobody triggered (the quiet window)");
-    let arrived = collects_of(key, &shared.target.activity());
-    let _ = shared
+    let arrived = collects_of(key, &mode.target.activity());
+    let _ = mode
         .target
         .wait_for(
             |events| collects_of(key, events) > arrived,
@@ -343,7 +343,7 @@ async fn run_scenario(
         )
         .await;
 
-    let collected = collects_of(key, &shared.target.activity()) > before;
+    let collected = collects_of(key, &mode.target.activity()) > before;
     steps.enter("stopping the trigger");
     let mut notes = Vec::new();
     let total = running.len();
@@ -354,14 +354,14 @@ async fn run_scenario(
     }
 
     let mut own: Vec<TargetEvent> =
-        shared.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
+        mode.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
     // Only this run of the scenario: drop exchanges of an earlier one.
     let first_exchange = own.iter().filter(|e| is_arrival(e)).nth(before).map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
     // A handle on the kept package, not its bytes: a large one stays in the target's
     // temp file (even once the key is forgotten) and is read, off the runtime's
     // threads, as the judging inspects it.
-    let package = shared.target.state().kept_package(key);
+    let package = mode.target.state().kept_package(key);
     let evidence = ClientEvidence {
         started: clock,
         started_utc,
@@ -370,16 +370,16 @@ async fn run_scenario(
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
         collect_watched,
-        unowned_refusals: shared
+        unowned_refusals: mode
             .target
             .activity()
             .iter()
             .filter(|e| e.key.is_none() && e.at >= clock && matches!(e.kind, TargetEventKind::CollectRefused { .. }))
             .count(),
         background_timed_out,
-        collect_overflow: shared.target.state().overflow(key),
+        collect_overflow: mode.target.state().overflow(key),
         saturated: {
-            let saturation = shared.target.saturation();
+            let saturation = mode.target.saturation();
             saturation.during(clock, Instant::now()).map(|during| crate::evidence::Saturated {
                 listener: crate::evidence::Listener::MockTarget,
                 name: "the mock target",
@@ -390,7 +390,7 @@ async fn run_scenario(
     };
     let exchanges = exchanges(&evidence);
     let owned_scenario = scenario.clone();
-    let limits = shared.options.limits;
+    let limits = mode.options.limits;
     steps.enter("judging");
     let judged = tokio::task::spawn_blocking(move || {
         let settings = ClientSettings {
