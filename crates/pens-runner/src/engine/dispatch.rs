@@ -35,12 +35,12 @@ pub(crate) async fn run<M: Mode>(
                 emit(RunEvent::ScenarioNotRun(not_run(M::identity(scenario).result(Verdict::Inconclusive))));
             }
             emit(RunEvent::Aborted { reason });
-            emit(RunEvent::Finished { observed: Vec::new(), harness_notes: mode.harness_notes(clock) });
+            emit(RunEvent::RunFinished { observed: Vec::new(), harness_notes: mode.harness_notes(clock) });
         }
         Ok(announced) => {
             announced.into_iter().for_each(&mut emit);
             schedule(&mode, selected, &mut emit).await;
-            emit(RunEvent::Finished { observed: mode.observed(), harness_notes: mode.harness_notes(clock) });
+            emit(RunEvent::RunFinished { observed: mode.observed(), harness_notes: mode.harness_notes(clock) });
         }
     }
     builder.finish()
@@ -303,7 +303,7 @@ mod tests {
         assert!(panicked.note.as_deref().is_some_and(|n| n.starts_with("harness error:")), "{:?}", panicked.note);
         assert_eq!((report.mode.as_str(), report.aborted.as_deref()), ("toy", None));
         assert!(heard.first().is_some_and(|e| e.starts_with("ClientStarted")), "{heard:?}");
-        assert!(heard.last().is_some_and(|e| e.starts_with("Finished")), "{heard:?}");
+        assert!(heard.last().is_some_and(|e| e.starts_with("RunFinished")), "{heard:?}");
         let finished = heard.iter().filter(|e| e.starts_with("ScenarioFinished")).count();
         assert_eq!(finished, 4, "{heard:?}");
         let late = mode.settled_late.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();

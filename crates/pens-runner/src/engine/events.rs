@@ -55,7 +55,7 @@ pub enum RunEvent {
     },
     /// The last event: what the run showed of the implementation's optional features,
     /// and the harness's notes on itself.
-    Finished {
+    RunFinished {
         /// What the target did with the optional features (target mode).
         observed: Vec<ObservedCapability>,
         /// Caps reached, descriptors run out, traffic nobody asked for.

@@ -54,7 +54,7 @@ impl ReportBuilder {
             RunEvent::ClientStarted { target, .. } => self.target.url.clone_from(target),
             RunEvent::ScenarioFinished(result) | RunEvent::ScenarioNotRun(result) => self.results.push(result.clone()),
             RunEvent::Aborted { reason } => self.aborted = Some(reason.clone()),
-            RunEvent::Finished { observed, harness_notes } => {
+            RunEvent::RunFinished { observed, harness_notes } => {
                 self.target.observed.clone_from(observed);
                 self.harness_notes.extend(harness_notes.iter().cloned());
             }
@@ -126,7 +126,7 @@ mod tests {
             bytes: None,
             message: "a note".into(),
         };
-        builder.record(&RunEvent::Finished { observed: Vec::new(), harness_notes: vec![note.clone()] });
+        builder.record(&RunEvent::RunFinished { observed: Vec::new(), harness_notes: vec![note.clone()] });
         assert_eq!(builder.finished(), 1);
         let report = builder.finish();
         let ids: Vec<&str> = report.scenarios.iter().map(|s| s.id.as_str()).collect();
