@@ -9,7 +9,7 @@ use pens_report::{
 };
 use pens_runner::profile::Profile;
 use pens_runner::{
-    ClientRunOptions, RunEvent, RunOptions, Trigger, matches_pattern, run_client_suite, run_target_suite,
+    ClientRunOptions, ReportBuilder, RunEvent, RunOptions, Trigger, matches_pattern, run_client_suite, run_target_suite,
 };
 use pens_scenario::{ClientScenario, Scenario};
 
@@ -163,8 +163,8 @@ pub(crate) async fn run_and_report(
     if scope.is_empty_partition() {
         console.line(format!("pens-conform {mode} run · 0 scenarios"))?;
         console.line(scope.header().unwrap_or_default())?;
-        let started_at = time::OffsetDateTime::now_utc();
-        let mut report = bare_report(mode, started_at, std::time::Instant::now(), target_info, Vec::new(), None, scope);
+        // A run of no scenarios: the report of a run that heard no event.
+        let mut report = scoped(ReportBuilder::new(mode, env!("CARGO_PKG_VERSION"), target_info).finish(), scope);
         baseline.apply(&mut report);
         console.text(end_report(&report))?;
         write_reports(report_dir, &report, "", console)?;
@@ -174,13 +174,10 @@ pub(crate) async fn run_and_report(
     // Before anything is printed or started: see the `select!` below.
     let mut stop_signals = crate::signals::StopSignals::install()?;
     let mut progress = Progress::new(console, presentation);
-    let started_at = time::OffsetDateTime::now_utc();
-    let clock = std::time::Instant::now();
-    // What has finished so far, and where the mock target listens: an interrupted run
-    // reports them.
-    let finished = std::sync::Mutex::new(Vec::new());
-    let mock_target = std::sync::Mutex::new(None);
-    let mut on_event = |event: &RunEvent| match event {
+    // The report of an interrupted run: built from the events heard so far (what has
+    // finished, where the mock target listens), as the runner builds a finished run's.
+    let interrupted = std::sync::Mutex::new(ReportBuilder::new(mode, env!("CARGO_PKG_VERSION"), target_info));
+    let mut show = |event: &RunEvent| match event {
         RunEvent::Started { staging, collector, smtp, scenarios } => {
             progress.info(&format!(
                 "pens-conform {mode} run · {}\nstaging   {staging}\ncollector {collector}\n\
@@ -197,7 +194,6 @@ pub(crate) async fn run_and_report(
         }
         RunEvent::PreflightPassed { warning: Some(warning) } => progress.line(&format!("preflight warning: {warning}")),
         RunEvent::ClientStarted { target, scenarios } => {
-            *mock_target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(target.clone());
             progress.info(&format!(
                 "pens-conform {mode} run · {}\nmock target {target}",
                 counted(*scenarios as u64, "scenario")
@@ -211,11 +207,12 @@ pub(crate) async fn run_and_report(
             progress.line(&format!("{scenario}: publish to {url} now (waiting)"));
         }
         RunEvent::ScenarioStarted { .. } => progress.started(),
-        RunEvent::ScenarioFinished(result) => {
-            finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(result.clone());
-            progress.finished(result);
-        }
+        RunEvent::ScenarioFinished(result) => progress.finished(result),
         _ => {}
+    };
+    let mut on_event = |event: &RunEvent| {
+        interrupted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).record(event);
+        show(event)
     };
     let run = async {
         match suite {
@@ -241,17 +238,13 @@ pub(crate) async fn run_and_report(
         Err(signal) => {
             // What a trigger started must not outlive the run.
             pens_runner::end_trigger_groups(2 * pens_runner::TERM_GRACE).await;
-            let mut scenarios = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-            scenarios.sort_by(|a, b| a.id.cmp(&b.id));
-            let mut target = target_info;
-            if let Some(url) = mock_target.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-                target.url = url;
-            }
-            let aborted = format!(
+            let mut builder = interrupted.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let reason = format!(
                 "interrupted ({signal}) after {} had finished; the others did not run",
-                counted(scenarios.len() as u64, "scenario")
+                counted(builder.finished() as u64, "scenario")
             );
-            let report = bare_report(mode, started_at, clock, target, scenarios, Some(aborted), scope);
+            builder.record(&RunEvent::Aborted { reason });
+            let report = scoped(builder.finish(), scope);
             console.text(end_report(&report))?;
             write_reports(report_dir, &report, "", console)?;
             console.line(format!("reports   {}", report_dir.display()))?;
@@ -259,8 +252,7 @@ pub(crate) async fn run_and_report(
         }
     };
 
-    output.report.scenario_digest = Some(scope.digest.clone());
-    output.report.partition = scope.partition;
+    output.report = scoped(output.report, scope);
     baseline.apply(&mut output.report);
     console.text(end_report(&output.report))?;
     write_reports(report_dir, &output.report, &output.ca_pem, console)?;
@@ -268,33 +260,12 @@ pub(crate) async fn run_and_report(
     Ok(exit_code(&output.report, baseline.allow_improvements))
 }
 
-/// A report the harness makes itself, without the runner: an empty partition, or what
-/// finished before Ctrl-C. No baseline is applied here.
-fn bare_report(
-    mode: &str,
-    started_at: time::OffsetDateTime,
-    clock: std::time::Instant,
-    target: TargetInfo,
-    scenarios: Vec<pens_report::ScenarioResult>,
-    aborted: Option<String>,
-    scope: &RunScope,
-) -> RunReport {
-    RunReport {
-        format_version: pens_report::FORMAT_VERSION,
-        harness: pens_report::Harness { name: "pens-conform".into(), version: env!("CARGO_PKG_VERSION").into() },
-        mode: mode.to_owned(),
-        started_at: pens_proto::format_expiry(started_at),
-        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-        target,
-        summary: pens_report::Summary::of(&scenarios),
-        aborted,
-        baseline: None,
-        scenario_digest: Some(scope.digest.clone()),
-        harness_notes: Vec::new(),
-        partition: scope.partition,
-        merged_from: None,
-        scenarios,
-    }
+/// `report`, saying what part of the scenario set it covers. No baseline is applied
+/// here.
+fn scoped(mut report: RunReport, scope: &RunScope) -> RunReport {
+    report.scenario_digest = Some(scope.digest.clone());
+    report.partition = scope.partition;
+    report
 }
 
 /// The digest of the scenario set: SHA-256 over `<file name> <sha256>` lines, sorted, so

@@ -314,7 +314,9 @@ mod tests {
 
     #[test]
     fn escaping_names_are_told_apart() {
-        for name in ["../x", "a/../../x", "/etc/passwd", "\\x", "C:\\x", "c:/x", "x:y", "a\\..\\..\\x", "a\0b", "./../x"] {
+        for name in
+            ["../x", "a/../../x", "/etc/passwd", "\\x", "C:\\x", "c:/x", "x:y", "a\\..\\..\\x", "a\0b", "./../x"]
+        {
             assert!(escapes_folder(name), "{name}");
         }
         for name in ["a/b", "a..b", "..a/b", "a/b/", "ab:c", "a/../b", "a\\..\\x", "a/b/../../c"] {

@@ -9,14 +9,23 @@
 //! implementation sends is held to [`Limits`]: a breach is a verdict, never a hang or
 //! an exhausted harness. Load mode ([`run_load`]) runs many publish cycles against one
 //! target and measures them.
+//!
+//! Both modes run on one engine (`engine`), generic over the mode: target mode
+//! ([`run_target_suite`]) and client mode ([`run_client_suite`]) are two impls of its
+//! `Mode` trait. The engine owns scheduling, budgets, the rules every result obeys and
+//! the events ([`RunEvent`]); the report is built from the events alone
+//! ([`ReportBuilder`]). Checks both modes make are written once (`checks`). See
+//! `docs/architecture.md`.
 
 mod account;
 mod advisory;
+mod checks;
 mod client;
 mod context;
 mod copies;
 mod descriptors;
 mod discovery;
+mod engine;
 mod evaluate;
 mod evidence;
 mod exchanges;
@@ -39,7 +48,7 @@ mod schedule;
 mod secret;
 mod sighting;
 mod step;
-mod suite;
+mod target;
 mod unsolicited;
 mod watched;
 
@@ -48,7 +57,8 @@ pub use client::{
     ClientDeadlines, ClientRunOptions, TERM_GRACE, Trigger, TriggerCall, TriggerCallback, end_trigger_groups,
     run_client_suite,
 };
+pub use engine::{ReportBuilder, RunError, RunEvent, RunOutput};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 pub use options::{Deadlines, RunOptions, matches_pattern};
-pub use suite::{RunError, RunEvent, RunOutput, run_target_suite};
+pub use target::run_target_suite;

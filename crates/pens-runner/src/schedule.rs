@@ -6,7 +6,7 @@
 //! dribbles the package, a client scenario whose mock target answers late. Started in
 //! the last wave of `--jobs`, such a scenario stretches the run by its whole wait;
 //! started first, it waits while the others run. Only the start order changes: results
-//! and reports stay in id order ([`crate::suite`] sorts them).
+//! and reports stay in id order ([`crate::ReportBuilder`] sorts them).
 
 use std::time::Duration;
 

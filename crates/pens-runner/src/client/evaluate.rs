@@ -18,7 +18,7 @@ use std::time::Duration;
 use pens_parties::{Delivery, Limit, TargetEvent, TargetEventKind};
 use pens_proto::{
     CheckContext, CollectCommand, ErrorCode, Level, NOTIFICATION_FIELDS, NotificationKind, Requirement,
-    assess_decoded_collect, check_content_type, parse_response, req,
+    assess_decoded_collect, req,
 };
 use pens_report::{CheckResult, Verdict};
 use pens_scenario::{
@@ -26,6 +26,7 @@ use pens_scenario::{
 };
 
 use super::evidence::{ClientEvidence, Received};
+use crate::checks::answer::{Answer, AnswerRules};
 
 /// What the scenario and the run add to the evidence.
 pub(crate) struct ClientSettings<'a> {
@@ -71,16 +72,15 @@ pub(crate) fn judge(evidence: &ClientEvidence, settings: &ClientSettings<'_>) ->
 /// not what).
 fn flood(evidence: &ClientEvidence, settings: &ClientSettings<'_>) -> Option<CheckResult> {
     let overflow = evidence.collect_overflow?;
-    let message = format!(
-        "the tool sent more than {kept} collects for this scenario ([limits] notifications): the first {kept} were \
-         taken and judged, {dropped} more were answered 1440 and counted but not kept (the first of them {first} ms, \
-         the last {last} ms after the scenario started); what was dropped was not judged",
-        kept = overflow.kept,
-        dropped = overflow.dropped,
-        first = evidence.offset_ms(overflow.first),
-        last = evidence.offset_ms(overflow.last),
-    );
-    Some(CheckResult::new(Verdict::Inconclusive, settings.main_requirement, message))
+    let words = crate::checks::flood::FloodWords {
+        peer: "the tool",
+        what: "collects",
+        taken: "taken",
+        answered: "answered 1440",
+        since: "the scenario started",
+    };
+    let offset = |at| evidence.offset_ms(at);
+    Some(crate::checks::flood::check(&overflow, &words, offset, settings.main_requirement))
 }
 
 /// The verdict of a cap our target reached while fetching: a redirect back to a URL
@@ -613,27 +613,11 @@ fn judge_answer(what: &str, delivery: &Delivery, fields: &[String], within: Dura
     let Some(raw) = &delivery.answer_raw else {
         return vec![CheckResult::new(Verdict::Fail, requirement, format!("no answer to {what}"))];
     };
-    let mut checks = Vec::new();
-    if let Some(status) = delivery.http_status.filter(|s| !(200..300).contains(s)) {
-        checks.push(CheckResult::new(
-            Verdict::Warn,
-            requirement,
-            format!("{context}: HTTP status {status}; a PENS answer travels as the body of a 200 response"),
-        ));
-    }
-    let parsed = parse_response(raw);
-    for finding in &parsed.findings {
-        let mut check = CheckResult::from_finding(finding, &context);
-        if std::ptr::eq(finding.requirement, &req::RESPONSE_CRLF)
-            && let Some(exact) = parsed.response()
-        {
-            check = check.with_diff(&exact.encode(), &String::from_utf8_lossy(raw));
-        }
-        checks.push(check);
-    }
-    if let Some(finding) = check_content_type(delivery.content_type.as_deref()) {
-        checks.push(CheckResult::from_finding(&finding, &context));
-    }
+    // The answer's form, as target mode judges an LMS's answer to a collect.
+    let (mut checks, parsed) = crate::checks::answer::judge_form(
+        &Answer { status: delivery.http_status, content_type: delivery.content_type.as_deref(), body: raw },
+        &AnswerRules { context: &context, strict: true, status_requirement: requirement, status_names_context: true },
+    );
     let latency = delivery.latency_ms.unwrap_or_default();
     let limit = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
     match delivery.pens_error.or(parsed.error) {

@@ -1,5 +1,5 @@
-//! Running a client suite: the mock target up, one key per scenario, triggers,
-//! event-driven waits with deadlines, judging, results in.
+//! Client mode as a [`Mode`] of the engine: the mock target up, one key per scenario,
+//! triggers, event-driven waits with deadlines, judging.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,21 +9,20 @@ use pens_parties::{
     DEFAULT_FETCH_TIMEOUT, DeliveryMethod, MockTarget, MockTargetOptions, NotificationContent, TargetEvent,
     TargetEventKind, TargetScript,
 };
-use pens_report::{CheckResult, Exchange, ExchangeKind, ScenarioResult, TargetInfo, Verdict};
-use pens_scenario::{ClientScenario, NotificationDelivery, NotificationShape, ScenarioLevel, TargetScriptSpec};
+use pens_report::{CheckResult, Exchange, ExchangeKind, HarnessNote, TargetInfo, Verdict};
+use pens_scenario::{ClientScenario, NotificationDelivery, NotificationShape, TargetScriptSpec};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use super::evaluate::{ClientSettings, judge};
 use super::evidence::ClientEvidence;
 use super::{ClientRunOptions, Trigger, TriggerCall, trigger};
+use crate::engine::{Identity, Judged, Mode, OnDrop, Outcome, RunError, RunEvent, RunOutput};
 use crate::options::matches_pattern;
-use crate::step::{Steps, within_budget};
-use crate::suite::{RunError, RunEvent, RunOutput, finish_report, result_for};
+use crate::step::Steps;
 
-/// Everything a scenario task shares.
-struct Shared {
+/// Client mode: everything its scenarios share.
+struct ClientMode {
     target: MockTarget,
     /// `http://HOST:PORT` as the client is told.
     base: String,
@@ -37,7 +36,7 @@ struct Shared {
     collected: std::sync::atomic::AtomicBool,
 }
 
-impl Shared {
+impl ClientMode {
     /// The URL the client publishes to for `key`, with the advertised host.
     fn url_for(&self, key: &str) -> String {
         let url = self.target.url_for(key);
@@ -81,10 +80,7 @@ pub async fn run_client_suite(
         .filter(|s| options.only.as_deref().is_none_or(|pattern| matches_pattern(pattern, &s.id.value)))
         .cloned()
         .collect();
-    let target_url = format!("{base}/pens");
-    on_event(&RunEvent::ClientStarted { target: target_url.clone(), scenarios: selected.len() });
-    let jobs = if matches!(trigger, Trigger::Interactive) { 1 } else { options.jobs.max(1) };
-    let shared = Arc::new(Shared {
+    let mode = Arc::new(ClientMode {
         target,
         base,
         options: options.clone(),
@@ -92,93 +88,99 @@ pub async fn run_client_suite(
         dead_trigger: std::sync::OnceLock::new(),
         collected: std::sync::atomic::AtomicBool::new(false),
     });
-
-    let (events, mut heard) = mpsc::unbounded_channel::<RunEvent>();
-    // Kept while scenarios are still to start: once the last has started and every task
-    // has ended (dropping its clone), the channel closes and the loop below ends.
-    let mut events = Some(events);
-    // Interactive runs go in file order, one at a time; otherwise the longest deliberate
-    // wait starts first (results are sorted by id).
-    let mut queue = if matches!(trigger, Trigger::Interactive) {
-        selected
-    } else {
-        crate::schedule::longest_first(selected, crate::schedule::client_wait)
-    }
-    .into_iter();
-    let mut tasks = JoinSet::new();
-    let mut fallbacks = HashMap::new();
-    // When each running scenario started, and what it cites: one that ran while the
-    // harness had no descriptor left is inconclusive (`crate::descriptors`).
-    let mut starts = HashMap::new();
-    let mut results = Vec::new();
-    loop {
-        // Scenarios start in queue order, whenever one of the jobs is free.
-        if let Some(sender) = &events {
-            while tasks.len() < jobs {
-                let Some(scenario) = queue.next() else { break };
-                on_event(&RunEvent::ScenarioStarted { scenario: scenario.id.value.clone() });
-                let shared = Arc::clone(&shared);
-                let events = sender.clone();
-                let fallback = empty_result(&scenario, Verdict::Error);
-                let requirement = main_requirement(&scenario);
-                let task = tasks.spawn(async move {
-                    let steps = Steps::new();
-                    let abandoned = empty_result(&scenario, Verdict::Pass);
-                    let budget = scenario_budget(&scenario, &shared.options);
-                    let requirement = main_requirement(&scenario);
-                    let running = run_scenario(&shared, &scenario, &events, &steps);
-                    within_budget(budget, &steps, requirement, running, abandoned).await
-                });
-                fallbacks.insert(task.id(), fallback);
-                starts.insert(task.id(), (Instant::now(), requirement));
-            }
-        }
-        if queue.len() == 0 {
-            events = None;
-        }
-        tokio::select! {
-            Some(event) = heard.recv() => on_event(&event),
-            Some(joined) = tasks.join_next_with_id() => {
-                let id = match &joined {
-                    Ok((id, _)) => *id,
-                    Err(error) => error.id(),
-                };
-                let mut result = crate::suite::joined_result(joined, &mut fallbacks);
-                fallbacks.remove(&id);
-                if let Some((started, requirement)) = starts.remove(&id) {
-                    crate::descriptors::judge_window(&mut result, started, Instant::now(), requirement);
-                }
-                crate::location::place_late(&mut result);
-                let not_run = result.is_not_run();
-                if !not_run {
-                    on_event(&RunEvent::ScenarioFinished(result.clone()));
-                }
-                results.push(result);
-                if shared.dead_trigger.get().is_some() {
-                    break;
-                }
-            }
-            else => break,
-        }
-    }
-    let aborted = shared.dead_trigger.get().map(|failure| dead_trigger_reason(failure));
-    if aborted.is_some() {
-        // Every scenario still waiting for a collect would wait its whole deadline for
-        // one that cannot come: they stop now, and with the rest are marked not run.
-        tasks.shutdown().await;
-        results.extend(fallbacks.into_values().map(crate::suite::not_run));
-        results.extend(queue.map(|scenario| crate::suite::not_run(empty_result(&scenario, Verdict::Inconclusive))));
-    }
-    let notes = crate::saturation::notes("mock-target", "the mock target", &shared.target.saturation());
-    crate::saturation::log(&notes);
-    let target = TargetInfo { url: target_url, name: None, claims: options.target_claims(), observed: Vec::new() };
-    let mut report = finish_report("client", &options.harness_version, started_at, clock, target, aborted, results);
-    report.harness_notes.extend(notes);
-    // Refused collects whose path named no scenario: the run's, said once.
-    report.harness_notes.extend(super::refused::harness_notes(&shared.target.activity()));
-    report.harness_notes.extend(crate::descriptors::notes(clock, None));
-    report.harness_notes.extend(crate::unsolicited::mock_target_note(shared.target.state().unsolicited()));
+    let report = crate::engine::run(mode, selected, (started_at, clock), on_event).await;
     Ok(RunOutput { report, ca_pem: String::new() })
+}
+
+impl Mode for ClientMode {
+    type Scenario = ClientScenario;
+
+    fn identity(scenario: &ClientScenario) -> Identity<'_> {
+        Identity {
+            id: &scenario.id,
+            title: &scenario.title,
+            source: &scenario.source,
+            requirements: &scenario.requirements,
+            tags: &scenario.tags,
+            level: scenario.level.value,
+        }
+    }
+
+    fn main_requirement(scenario: &ClientScenario) -> &'static pens_proto::Requirement {
+        main_requirement(scenario)
+    }
+
+    /// One at a time for [`Trigger::Interactive`]: a person publishes by hand.
+    fn jobs(&self) -> usize {
+        if matches!(self.trigger, Trigger::Interactive) { 1 } else { self.options.jobs.max(1) }
+    }
+
+    /// Interactive runs go in file order; otherwise the longest deliberate wait starts
+    /// first (results are sorted by id).
+    fn order(&self, selected: Vec<ClientScenario>) -> Vec<ClientScenario> {
+        if matches!(self.trigger, Trigger::Interactive) {
+            selected
+        } else {
+            crate::schedule::longest_first(selected, crate::schedule::client_wait)
+        }
+    }
+
+    fn budget(&self, scenario: &ClientScenario) -> Duration {
+        scenario_budget(scenario, &self.options)
+    }
+
+    fn started(&self, scenarios: usize) -> RunEvent {
+        RunEvent::ClientStarted { target: self.target_url(), scenarios }
+    }
+
+    async fn run_scenario(
+        &self,
+        scenario: &ClientScenario,
+        steps: &Steps,
+        events: &mpsc::UnboundedSender<RunEvent>,
+    ) -> Outcome {
+        run_scenario(self, scenario, events, steps).await
+    }
+
+    fn checked_nothing(_scenario: &ClientScenario) -> CheckResult {
+        CheckResult::new(Verdict::Error, &pens_proto::req::CLIENT_STAGING_AVAILABLE, "the scenario checked nothing")
+    }
+
+    /// A trigger that failed before any collect of the run arrived: the tool cannot be
+    /// made to publish, and every other scenario would wait out its deadline for
+    /// nothing.
+    fn aborted(&self) -> Option<String> {
+        self.dead_trigger.get().map(|failure| dead_trigger_reason(failure))
+    }
+
+    fn harness_notes(&self, clock: Instant) -> Vec<HarnessNote> {
+        let mut notes = crate::saturation::notes("mock-target", "the mock target", &self.target.saturation());
+        crate::saturation::log(&notes);
+        // Refused collects whose path named no scenario: the run's, said once.
+        notes.extend(super::refused::harness_notes(&self.target.activity()));
+        notes.extend(crate::descriptors::notes(clock, None));
+        notes.extend(crate::unsolicited::mock_target_note(self.target.state().unsolicited()));
+        notes
+    }
+
+    fn target_info(&self) -> TargetInfo {
+        TargetInfo { url: self.target_url(), name: None, claims: self.options.target_claims(), observed: Vec::new() }
+    }
+
+    fn name(&self) -> &'static str {
+        "client"
+    }
+
+    fn harness_version(&self) -> &str {
+        &self.options.harness_version
+    }
+}
+
+impl ClientMode {
+    /// The base collect URL the client is told; each scenario has its own below it.
+    fn target_url(&self) -> String {
+        format!("{}/pens", self.base)
+    }
 }
 
 /// Why a run stops on a dead trigger: how the command failed, with the tail of its
@@ -188,10 +190,6 @@ fn dead_trigger_reason(failure: &str) -> String {
         "the --trigger command failed before any collect arrived, so the authoring tool cannot be made to publish \
          and no scenario can run: {failure}. Run the command by hand (with PENS_TARGET_URL set) until it publishes."
     )
-}
-
-fn empty_result(scenario: &ClientScenario, verdict: Verdict) -> ScenarioResult {
-    result_for(&scenario.id, &scenario.title, &scenario.source, &scenario.requirements, &scenario.tags, verdict)
 }
 
 /// The mock target's script for a scenario's `[target]`.
@@ -237,19 +235,6 @@ fn scenario_budget(scenario: &ClientScenario, options: &ClientRunOptions) -> Dur
     )
 }
 
-/// Forgets the scenario's key at the mock target when dropped: at the end of the
-/// scenario, or when it is abandoned, so no script or kept package outlives it.
-struct Forget<'a> {
-    target: &'a MockTarget,
-    key: &'a str,
-}
-
-impl Drop for Forget<'_> {
-    fn drop(&mut self) {
-        self.target.state().forget(self.key);
-    }
-}
-
 /// Whether any collect at all has arrived in the run.
 fn any_collect(events: &[TargetEvent]) -> bool {
     events.iter().any(is_arrival)
@@ -277,23 +262,24 @@ fn all_finished(key: &str, events: &[TargetEvent]) -> bool {
 /// Runs one scenario, saying in `steps` where it is. Never panics on the client's
 /// behaviour: every outcome is a result.
 async fn run_scenario(
-    shared: &Shared,
+    mode: &ClientMode,
     scenario: &ClientScenario,
     events: &mpsc::UnboundedSender<RunEvent>,
     steps: &Steps,
-) -> ScenarioResult {
+) -> Outcome {
     let clock = Instant::now();
     let started_utc = OffsetDateTime::now_utc();
-    let mut result = empty_result(scenario, Verdict::Pass);
     let key = scenario.id.value.as_str();
     let spec = &scenario.target.value;
     let script = script_of(spec);
-    shared.target.script(key, script.clone());
-    let _forget = Forget { target: &shared.target, key };
-    let deadlines = shared.options.deadlines;
-    let url = shared.url_for(key);
+    mode.target.script(key, script.clone());
+    // However the scenario ends (or is abandoned), the mock target forgets its key, so
+    // no script or kept package outlives it.
+    let _forget = OnDrop(|| mode.target.state().forget(key));
+    let deadlines = mode.options.deadlines;
+    let url = mode.url_for(key);
     // Collects already on record for this key (a rerun of the same id in one run).
-    let before = collects_of(key, &shared.target.activity());
+    let before = collects_of(key, &mode.target.activity());
 
     let wanted = scenario.expect.collects.value.max(1);
     let mut running = Vec::new();
@@ -302,28 +288,28 @@ async fn run_scenario(
     for copy in 1..=wanted {
         let waiting_since = Instant::now();
         let deadline = crate::step::deadline_after(waiting_since, deadlines.collect);
-        if matches!(shared.trigger, Trigger::Interactive) {
+        if matches!(mode.trigger, Trigger::Interactive) {
             let _ = events.send(RunEvent::AwaitingPublish { scenario: key.to_owned(), url: url.clone() });
         }
         let call = TriggerCall { target_url: url.clone(), scenario_id: key.to_owned(), copy };
-        let mut publish = trigger::start(&shared.trigger, call, deadline);
+        let mut publish = trigger::start(&mode.trigger, call, deadline);
         // Publishes go one after the other: the next only once this one's collect came.
         let needed = before + copy as usize;
-        let arrival = shared.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
+        let arrival = mode.target.wait_for(|events| collects_of(key, events) >= needed, deadline);
         tokio::pin!(arrival);
         let arrived = tokio::select! {
             found = &mut arrival => found.is_some(),
             failure = publish.failure() => {
-                let collected = shared.collected.load(std::sync::atomic::Ordering::SeqCst);
+                let collected = mode.collected.load(std::sync::atomic::Ordering::SeqCst);
                 // A collect at a URL of no scenario (answered 404, only counted) still
                 // shows that the trigger made the tool publish.
-                let strays = shared.target.state().unsolicited().is_some();
-                if !collected && !strays && !any_collect(&shared.target.activity()) {
+                let strays = mode.target.state().unsolicited().is_some();
+                if !collected && !strays && !any_collect(&mode.target.activity()) {
                     // Nothing the tool ever sent: the trigger cannot make it publish, and
                     // every other scenario would wait out its deadline for nothing.
-                    let _ = shared.dead_trigger.set(failure);
+                    let _ = mode.dead_trigger.set(failure);
                     drop(publish.finish(false).await);
-                    return crate::suite::not_run(result);
+                    return Outcome::NotRun;
                 }
                 // It works for other scenarios: this one judges the failure (its note).
                 arrival.await.is_some()
@@ -334,22 +320,22 @@ async fn run_scenario(
         if !arrived {
             break;
         }
-        shared.collected.store(true, std::sync::atomic::Ordering::SeqCst);
+        mode.collected.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     // The fetch, receipt and alerts the script implies, and the client's answers.
     steps.enter("waiting for the mock target's fetch, receipt and alerts and the tool's answers");
     let per_answer = deadlines.answers;
     let background = background_deadline(&script, per_answer);
-    let background_timed_out = shared
+    let background_timed_out = mode
         .target
         .wait_for(|events| all_finished(key, events), crate::step::deadline_after(Instant::now(), background))
         .await
         .is_none();
     // A quiet window: a collect nobody triggered would show up here.
     steps.enter("watching for a collect nobody triggered (the quiet window)");
-    let arrived = collects_of(key, &shared.target.activity());
-    let _ = shared
+    let arrived = collects_of(key, &mode.target.activity());
+    let _ = mode
         .target
         .wait_for(
             |events| collects_of(key, events) > arrived,
@@ -357,7 +343,7 @@ async fn run_scenario(
         )
         .await;
 
-    let collected = collects_of(key, &shared.target.activity()) > before;
+    let collected = collects_of(key, &mode.target.activity()) > before;
     steps.enter("stopping the trigger");
     let mut notes = Vec::new();
     let total = running.len();
@@ -368,14 +354,14 @@ async fn run_scenario(
     }
 
     let mut own: Vec<TargetEvent> =
-        shared.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
+        mode.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
     // Only this run of the scenario: drop exchanges of an earlier one.
     let first_exchange = own.iter().filter(|e| is_arrival(e)).nth(before).map_or(u64::MAX, |e| e.exchange);
     own.retain(|e| e.exchange >= first_exchange);
     // A handle on the kept package, not its bytes: a large one stays in the target's
     // temp file (even once the key is forgotten) and is read, off the runtime's
     // threads, as the judging inspects it.
-    let package = shared.target.state().kept_package(key);
+    let package = mode.target.state().kept_package(key);
     let evidence = ClientEvidence {
         started: clock,
         started_utc,
@@ -384,16 +370,16 @@ async fn run_scenario(
         script_fetches: script.fetch,
         collect_deadline: deadlines.collect,
         collect_watched,
-        unowned_refusals: shared
+        unowned_refusals: mode
             .target
             .activity()
             .iter()
             .filter(|e| e.key.is_none() && e.at >= clock && matches!(e.kind, TargetEventKind::CollectRefused { .. }))
             .count(),
         background_timed_out,
-        collect_overflow: shared.target.state().overflow(key),
+        collect_overflow: mode.target.state().overflow(key),
         saturated: {
-            let saturation = shared.target.saturation();
+            let saturation = mode.target.saturation();
             saturation.during(clock, Instant::now()).map(|during| crate::evidence::Saturated {
                 listener: crate::evidence::Listener::MockTarget,
                 name: "the mock target",
@@ -402,9 +388,9 @@ async fn run_scenario(
             })
         },
     };
-    result.exchanges = exchanges(&evidence);
+    let exchanges = exchanges(&evidence);
     let owned_scenario = scenario.clone();
-    let limits = shared.options.limits;
+    let limits = mode.options.limits;
     steps.enter("judging");
     let judged = tokio::task::spawn_blocking(move || {
         let settings = ClientSettings {
@@ -420,32 +406,15 @@ async fn run_scenario(
         judge(&evidence, &settings)
     })
     .await;
+    // Secrets are redacted by the mock target before anything is recorded: nothing to
+    // scrub here.
     match judged {
-        Ok(checks) => result.checks = checks,
+        Ok(checks) => Outcome::Judged(Judged { checks, notes, exchanges, judging_failed: false }),
         Err(error) => {
-            result.verdict = Verdict::Error;
             notes.push(format!("harness error: judging stopped: {error}"));
+            Outcome::Judged(Judged { checks: Vec::new(), notes, exchanges, judging_failed: true })
         }
     }
-    if result.checks.is_empty() && result.verdict != Verdict::Error {
-        result.checks.push(CheckResult::new(
-            Verdict::Error,
-            &pens_proto::req::CLIENT_STAGING_AVAILABLE,
-            "the scenario checked nothing",
-        ));
-    }
-    if scenario.level.value == ScenarioLevel::Should {
-        // A best-practice scenario: what it finds wrong is a warning, never a failure.
-        for check in &mut result.checks {
-            if check.verdict == Verdict::Fail {
-                check.verdict = Verdict::Warn;
-            }
-        }
-    }
-    result.note = (!notes.is_empty()).then(|| notes.join("; "));
-    result.settle_verdict();
-    result.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    result
 }
 
 /// The exchanges of a scenario for the report, in order of time (secrets are redacted

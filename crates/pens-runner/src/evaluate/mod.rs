@@ -70,16 +70,20 @@ fn answer_breach(breach: &pens_parties::LimitBreach) -> Judgement {
 /// a failure whether or not it came in a flood.
 fn flood(evidence: &Evidence, judgement: &mut Judgement) {
     let Some(overflow) = evidence.overflow else { return };
-    let message = format!(
-        "the target sent more than {kept} receipts and alerts for this scenario ([limits] notifications): the first \
-         {kept} were kept and judged, {dropped} more were answered and counted but not kept (the first of them \
-         {first} ms, the last {last} ms after the collect was sent); what was dropped was not judged",
-        kept = overflow.kept,
-        dropped = overflow.dropped,
-        first = evidence.offset_ms(overflow.first),
-        last = evidence.offset_ms(overflow.last),
-    );
-    judgement.checks.push(CheckResult::new(Verdict::Inconclusive, &pens_proto::req::TARGET_RECEIPT_SENT, message));
+    let words = crate::checks::flood::FloodWords {
+        peer: "the target",
+        what: "receipts and alerts",
+        taken: "kept",
+        answered: "answered",
+        since: "the collect was sent",
+    };
+    let offset = |at| evidence.offset_ms(at);
+    judgement.checks.push(crate::checks::flood::check(
+        &overflow,
+        &words,
+        offset,
+        &pens_proto::req::TARGET_RECEIPT_SENT,
+    ));
 }
 
 /// An HTTPS fetch that failed in the TLS handshake is most often a target that does not

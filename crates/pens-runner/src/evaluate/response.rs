@@ -1,10 +1,11 @@
 //! The answer to the collect (CMI010 §5, §6.3): in time, in the exact format, with the
 //! right code.
 
-use pens_proto::{ErrorCode, check_content_type, parse_response, req};
+use pens_proto::{ErrorCode, req};
 use pens_report::{CheckResult, Verdict};
 
 use super::{Settings, codes_text, disclosure};
+use crate::checks::answer::{Answer, AnswerRules};
 use crate::evidence::Evidence;
 use crate::plan::ResponseExpect;
 
@@ -32,36 +33,20 @@ pub(super) fn judge(evidence: &Evidence, expect: &ResponseExpect, settings: &Set
             settings.deadlines.ack.as_millis()
         ),
     )];
-    if !(200..300).contains(&answer.status) {
-        checks.push(CheckResult::new(
-            Verdict::Warn,
-            &req::TARGET_ACK_RESPONSE,
-            format!("HTTP status {}; a PENS answer travels as the body of a 200 response", answer.status),
-        ));
-    }
-    let parsed = parse_response(&answer.body);
+    let content_type =
+        answer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+    // The answer's form, as client mode judges a tool's answer to a receipt.
+    let (form, parsed) = crate::checks::answer::judge_form(
+        &Answer { status: Some(answer.status), content_type, body: &answer.body },
+        &AnswerRules {
+            context: "answer to the collect",
+            strict: expect.strict,
+            status_requirement: &req::TARGET_ACK_RESPONSE,
+            status_names_context: false,
+        },
+    );
+    checks.extend(form);
     let body_text = String::from_utf8_lossy(&answer.body).into_owned();
-    for finding in &parsed.findings {
-        let counts = expect.strict
-            || std::ptr::eq(finding.requirement, &req::RESPONSE_ERROR_PRESENT)
-            || std::ptr::eq(finding.requirement, &req::RESPONSE_ERROR_NUMERIC);
-        if counts {
-            let mut check = CheckResult::from_finding(finding, "answer to the collect");
-            if std::ptr::eq(finding.requirement, &req::RESPONSE_CRLF)
-                && let Some(exact) = parsed.response()
-            {
-                check = check.with_diff(&exact.encode(), &body_text);
-            }
-            checks.push(check);
-        }
-    }
-    if expect.strict {
-        let content_type =
-            answer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
-        if let Some(finding) = check_content_type(content_type) {
-            checks.push(CheckResult::from_finding(&finding, "answer to the collect"));
-        }
-    }
     let main = settings.main_requirement;
     if !expect.does_not_contain.is_empty() {
         let fields: Vec<(String, String)> = [("error-text", &parsed.error_text), ("pens-data", &parsed.pens_data)]
@@ -70,8 +55,6 @@ pub(super) fn judge(evidence: &Evidence, expect: &ResponseExpect, settings: &Set
             .collect();
         checks.push(disclosure::judge("the answer", &body_text, &fields, &expect.does_not_contain, main));
     }
-    let content_type =
-        answer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
     checks.extend(disclosure::judge_escapes(content_type, &body_text, &expect.escapes, main));
     let Some(code) = parsed.error else {
         return checks;
