@@ -330,7 +330,8 @@ fn php_pens_security_rows_name_the_security_finding_not_the_shared_warning() {
     for id in ["security-zip-bomb", "security-zip-slip"] {
         let row = summary.lines().find(|l| l.contains(&format!("| {id} |"))).unwrap_or_else(|| panic!("{summary}"));
         assert!(row.starts_with("| **warn** |"), "{row}\n{}", context());
-        assert!(row.contains("; target.receipt.outcome (CMI010 §5.1): "), "the row names the security finding: {row}");
+        let finding = format!("; target.receipt.outcome (CMI010 §5.1) at scenarios/target/{id}.toml:");
+        assert!(row.contains(&finding), "the row names the security finding and its scenario line: {row}");
     }
     assert!(summary.contains("### Findings shared by several scenarios"), "{summary}");
     assert!(summary.contains("multipart"), "the shared warning is still shown, once: {summary}");
