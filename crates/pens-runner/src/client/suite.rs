@@ -246,6 +246,19 @@ fn is_arrival(event: &TargetEvent) -> bool {
     matches!(event.kind, TargetEventKind::CollectReceived { .. } | TargetEventKind::CollectRefused { .. })
 }
 
+/// The events of the scenario's own run among `own` (every event of its key), when
+/// `before` arrivals of an earlier run of the same id were on record as it started:
+/// those of its exchanges from the lowest-numbered of its arrivals on. The lowest, not
+/// the first on record: collects handled at once on two threads may be recorded out
+/// of their numbers' order (one takes its number, the other the next and records
+/// first), and starting from the first on record would drop the other from the
+/// evidence.
+fn this_run(mut own: Vec<TargetEvent>, before: usize) -> Vec<TargetEvent> {
+    let first = own.iter().filter(|e| is_arrival(e)).skip(before).map(|e| e.exchange).min().unwrap_or(u64::MAX);
+    own.retain(|e| e.exchange >= first);
+    own
+}
+
 fn collects_of(key: &str, events: &[TargetEvent]) -> usize {
     events.iter().filter(|e| e.key.as_deref() == Some(key) && is_arrival(e)).count()
 }
@@ -353,11 +366,9 @@ async fn run_scenario(
         }
     }
 
-    let mut own: Vec<TargetEvent> =
-        mode.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
+    let own: Vec<TargetEvent> = mode.target.activity().into_iter().filter(|e| e.key.as_deref() == Some(key)).collect();
     // Only this run of the scenario: drop exchanges of an earlier one.
-    let first_exchange = own.iter().filter(|e| is_arrival(e)).nth(before).map_or(u64::MAX, |e| e.exchange);
-    own.retain(|e| e.exchange >= first_exchange);
+    let own = this_run(own, before);
     // A handle on the kept package, not its bytes: a large one stays in the target's
     // temp file (even once the key is forgotten) and is read, off the runtime's
     // threads, as the judging inspects it.
@@ -514,4 +525,51 @@ fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use bytes::Bytes;
+    use pens_parties::{TargetEvent, TargetEventKind};
+    use pens_proto::ErrorCode;
+
+    use super::this_run;
+
+    fn event(exchange: u64, kind: TargetEventKind) -> TargetEvent {
+        TargetEvent { at: Instant::now(), elapsed_ms: 0, exchange, key: Some("k".into()), package_id: None, kind }
+    }
+
+    fn collect(exchange: u64) -> TargetEvent {
+        let kind = TargetEventKind::CollectReceived {
+            method: "POST".into(),
+            content_type: None,
+            raw: Bytes::new(),
+            pairs: vec![],
+            scripted: true,
+            answer: ErrorCode(0),
+            expected: ErrorCode(0),
+        };
+        event(exchange, kind)
+    }
+
+    fn exchanges(events: &[TargetEvent]) -> Vec<u64> {
+        events.iter().map(|e| e.exchange).collect()
+    }
+
+    #[test]
+    fn collects_recorded_out_of_their_numbers_order_all_stay_in_the_run() {
+        // Exchange 6 took its number after 5 but was recorded first.
+        let own = vec![collect(6), collect(5), collect(7), event(5, TargetEventKind::ExchangeFinished)];
+        assert_eq!(exchanges(&this_run(own, 0)), [6, 5, 7, 5]);
+    }
+
+    #[test]
+    fn an_earlier_run_of_the_same_id_is_left_out() {
+        let own = vec![collect(1), event(1, TargetEventKind::ExchangeFinished), collect(4), collect(3)];
+        assert_eq!(exchanges(&this_run(own, 1)), [4, 3]);
+        let nothing_new = vec![collect(1), event(1, TargetEventKind::ExchangeFinished)];
+        assert!(this_run(nothing_new, 1).is_empty());
+    }
 }

@@ -35,10 +35,14 @@ fn trigger(package_url: String, receipt_url: String, copies: u32) -> Trigger {
     Trigger::Callback(Arc::new(move |call: TriggerCall| {
         let (package_url, receipt_url) = (package_url.clone(), receipt_url.clone());
         Box::pin(async move {
+            // One client for every copy: the copies leave together, none waits on the
+            // building of another's client.
+            let client = pens_parties::CollectClient::new(None).expect("a client");
             let sends = (1..=copies).map(|copy| {
                 let body = collect(&package_url, &receipt_url, copy).to_form();
                 let request = CollectRequest { method: Method::Post, url: call.target_url.clone(), body };
-                async move { pens_parties::send_collect(&request, Duration::from_secs(5)).await }
+                let client = &client;
+                async move { client.send(&request, Duration::from_secs(5)).await }
             });
             futures_util::future::join_all(sends).await;
         })
