@@ -18,7 +18,16 @@ use crate::error::CommandResult;
 /// failed, or a baseline's expected failure passed; 2 usage, profile, scenario-file or
 /// baseline error; 3 the harness failed or the run could not complete.
 #[derive(Debug, Parser)]
-#[command(name = "pens-conform", version, about, long_about = None)]
+#[command(
+    name = "pens-conform",
+    version,
+    about = "Conformance tests for AICC PENS (CMI010): test an LMS (the target) or an authoring tool (the client) \
+             with evidence, or run both ends against the built-in reference pair (selftest)",
+    long_about = None,
+    after_help = "Exit status: 0 nothing failed (expected failures of a --baseline allowed); 1 a check failed, \
+                  or a baseline's expected failure passed; 2 usage, profile, scenario-file or baseline error; 3 the \
+                  harness failed or the run could not complete."
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     console: ConsoleArgs,

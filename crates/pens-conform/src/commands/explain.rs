@@ -10,6 +10,24 @@ use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
 
+/// The version of `explain --format json`'s documents, each of which carries it as
+/// `format_version` (as `--format json` promises).
+const EXPLAIN_FORMAT_VERSION: u32 = 1;
+
+/// A JSON document of `explain`: its body, with the document's version beside its
+/// fields.
+#[derive(Serialize)]
+struct Versioned<T: Serialize> {
+    format_version: u32,
+    #[serde(flatten)]
+    body: T,
+}
+
+/// `body` as a versioned JSON document.
+fn json_document<T: Serialize>(body: T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&Versioned { format_version: EXPLAIN_FORMAT_VERSION, body })
+}
+
 /// One explained error code, as printed with `--format json`.
 #[derive(Debug, Serialize)]
 struct CodeExplanation {
@@ -72,7 +90,7 @@ pub(crate) fn run(args: &ExplainArgs) -> CommandResult {
                 .usage()?;
             let explanation = explain_code(ErrorCode(number));
             match args.format {
-                Format::Json => serde_json::to_string_pretty(&explanation).harness()?,
+                Format::Json => json_document(&explanation).harness()?,
                 Format::Text => code_text(&explanation),
             }
         }
@@ -82,7 +100,7 @@ pub(crate) fn run(args: &ExplainArgs) -> CommandResult {
                 return Err(CommandError::Usage(problem));
             };
             match args.format {
-                Format::Json => serde_json::to_string_pretty(requirement).harness()?,
+                Format::Json => json_document(requirement).harness()?,
                 Format::Text => requirement_text(requirement),
             }
         }
@@ -120,7 +138,7 @@ fn list_everything(format: Format) -> anyhow::Result<String> {
             error_codes: Vec<CodeExplanation>,
             requirements: &'a [&'static Requirement],
         }
-        return Ok(serde_json::to_string_pretty(&Everything { error_codes: codes, requirements: CATALOGUE })?);
+        return Ok(json_document(Everything { error_codes: codes, requirements: CATALOGUE })?);
     }
     let mut out = String::from("error codes (CMI010 §6.3)\n");
     for code in &codes {

@@ -21,6 +21,17 @@ pub(crate) struct ListArgs {
     pub(crate) format: Format,
 }
 
+/// The version of `list --format json`'s document: 1 adds `format_version` around the
+/// list (before, the document was the bare array), as `--format json` promises.
+const LIST_FORMAT_VERSION: u32 = 1;
+
+/// `list --format json`: the scenarios, with the document's version.
+#[derive(Serialize)]
+struct Listing<'a> {
+    format_version: u32,
+    scenarios: &'a [Listed<'a>],
+}
+
 #[derive(Serialize)]
 struct Listed<'a> {
     id: &'a str,
@@ -47,7 +58,10 @@ pub(crate) fn run(args: &ListArgs) -> CommandResult {
         })
         .collect();
     match args.format {
-        Format::Json => output::line(serde_json::to_string_pretty(&listed).harness()?).harness()?,
+        Format::Json => {
+            let document = Listing { format_version: LIST_FORMAT_VERSION, scenarios: &listed };
+            output::line(serde_json::to_string_pretty(&document).harness()?).harness()?;
+        }
         Format::Text => {
             let width = listed.iter().map(|l| l.id.len()).max().unwrap_or(0);
             for item in &listed {

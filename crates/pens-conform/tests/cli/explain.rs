@@ -26,6 +26,7 @@ fn explains_every_kind_of_code() {
 fn explains_a_code_as_json() {
     let output = pens_conform().args(["explain", "1320", "--format", "json"]).output().expect("runs");
     let json: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["format_version"], 1, "--format json promises a format_version");
     assert_eq!(json["code"], 1320);
     assert_eq!(json["class"], "transport");
     assert_eq!(json["warning"], true);
@@ -34,6 +35,9 @@ fn explains_a_code_as_json() {
 
 #[test]
 fn explains_a_requirement_and_suggests_a_near_miss() {
+    let output = pens_conform().args(["explain", "collect.receipt.url", "--format", "json"]).output().expect("runs");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!((json["format_version"].as_u64(), json["id"].as_str()), (Some(1), Some("collect.receipt.url")));
     let output = pens_conform().args(["explain", "collect.receipt.url"]).output().expect("runs");
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("level     must") && text.contains("binds     client"), "{text}");
@@ -50,6 +54,7 @@ fn explains_a_requirement_and_suggests_a_near_miss() {
 fn without_a_topic_lists_every_code_and_requirement() {
     let output = pens_conform().args(["explain", "--format", "json"]).output().expect("runs");
     let json: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["format_version"], 1);
     assert_eq!(json["error_codes"].as_array().expect("codes").len(), pens_proto::REGISTRY.len());
     assert_eq!(json["requirements"].as_array().expect("requirements").len(), pens_proto::CATALOGUE.len());
 }

@@ -23,11 +23,12 @@ fn the_text_lists_every_scenario_with_its_requirements() {
 }
 
 #[test]
-fn the_json_is_an_array_with_id_title_and_requirements() {
+fn the_json_is_versioned_with_id_title_and_requirements() {
     let output = pens_conform().args(["list", "--format", "json"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let entries = json.as_array().expect("an array");
+    assert_eq!(json["format_version"], 1, "--format json promises a format_version");
+    let entries = json["scenarios"].as_array().expect("an array of scenarios");
     let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().expect("id")).collect();
     ids.sort_unstable();
     assert_eq!(ids, scenario_ids());
