@@ -60,6 +60,9 @@ pub(crate) enum ValueError {
     /// Not a size (`512MiB`), or 0.
     #[error("`{text}` is not a size: {hint}, greater than 0", hint = pens_scenario::SIZE_HINT)]
     NotASize { text: String },
+    /// Neither a bare number of the option's unit nor a duration with units.
+    #[error("`{text}` is not a duration: give {unit} or a duration with units (`90s`, `2m`, `1500ms`, `1h`)")]
+    NotADuration { text: String, unit: &'static str },
     /// A `--max-package-bytes` beyond what a run can declare.
     #[error("{bytes} bytes is more than the {MAX_DECLARED_PACKAGE_BYTES} (3GiB) a run can declare")]
     BeyondDeclarable { bytes: u64 },
@@ -104,35 +107,73 @@ pub(crate) fn keep_events(text: &str) -> Result<usize, ValueError> {
     count_in(text, &KEEP_EVENTS).map(as_usize)
 }
 
-/// Whole seconds of a wait, 1 to [`MAX_WAIT_SECONDS`].
-pub(crate) fn wait_seconds(text: &str) -> Result<u64, ValueError> {
-    let n: u64 = text.trim().parse().map_err(|reason| ValueError::NotWhole { unit: " of seconds", reason })?;
-    if !(1..=MAX_WAIT_SECONDS).contains(&n) {
-        let range = format!("1 to {MAX_WAIT_SECONDS} seconds (an hour)");
-        return Err(ValueError::OutOfRange { shown: n.to_string(), range });
+/// A duration on the command line: a bare number in the unit the option has always
+/// taken (so every value that worked keeps its meaning), or a duration with units
+/// (`90s`, `2m`, `1500ms`, `1h 30m`, read by humantime). `bare` reads the bare number
+/// and says what it is for the message.
+fn duration_arg(
+    text: &str,
+    bare: fn(&str) -> Result<Duration, ValueError>,
+    unit: &'static str,
+) -> Result<Duration, ValueError> {
+    let trimmed = text.trim();
+    let has_unit = trimmed.bytes().last().is_some_and(|b| b.is_ascii_alphabetic());
+    if !has_unit {
+        return bare(trimmed);
     }
-    Ok(n)
+    humantime::parse_duration(trimmed).map_err(|_| ValueError::NotADuration { text: text.to_owned(), unit })
 }
 
-/// Milliseconds of a wait, 0 to the profile's longest deadline (an hour).
-pub(crate) fn wait_ms(text: &str) -> Result<u64, ValueError> {
-    let n: u64 = text.trim().parse().map_err(|reason| ValueError::NotWhole { unit: " of milliseconds", reason })?;
-    if n > MAX_DEADLINE_MS {
-        let range = format!("0 to {MAX_DEADLINE_MS} milliseconds (an hour)");
-        return Err(ValueError::OutOfRange { shown: n.to_string(), range });
+/// `shown` out of `range` unless `value` is within `low..=high`.
+fn within(value: Duration, low: Duration, high: Duration, shown: String, range: &str) -> Result<Duration, ValueError> {
+    if value < low || value > high {
+        return Err(ValueError::OutOfRange { shown, range: range.to_owned() });
     }
-    Ok(n)
+    Ok(value)
 }
 
-/// Seconds with a fraction (`0.5`, `30`), 0 to [`MAX_WAIT_SECONDS`]
-/// (`load --receipt-timeout`, `--grace`).
+/// How a duration option names what it was given: a bare number as it always did, a
+/// duration with units quoted.
+fn shown(text: &str, bare_shown: impl FnOnce() -> String) -> String {
+    if text.trim().bytes().last().is_some_and(|b| b.is_ascii_alphabetic()) {
+        format!("`{}`", text.trim())
+    } else {
+        bare_shown()
+    }
+}
+
+/// A wait of 1 s to [`MAX_WAIT_SECONDS`]: whole seconds, or a duration with units
+/// (`client --publish-timeout`, `serve client --wait`).
+pub(crate) fn wait_seconds(text: &str) -> Result<Duration, ValueError> {
+    let whole = |t: &str| {
+        let n: u64 = t.parse().map_err(|reason| ValueError::NotWhole { unit: " of seconds", reason })?;
+        Ok(Duration::from_secs(n))
+    };
+    let value = duration_arg(text, whole, "whole seconds")?;
+    let range = format!("1 to {MAX_WAIT_SECONDS} seconds (an hour)");
+    let shown = shown(text, || value.as_secs().to_string());
+    within(value, Duration::from_secs(1), Duration::from_secs(MAX_WAIT_SECONDS), shown, &range)
+}
+
+/// A wait of 0 to the profile's longest deadline (an hour): whole milliseconds, or a
+/// duration with units (`serve client --linger`).
+pub(crate) fn wait_ms(text: &str) -> Result<Duration, ValueError> {
+    let whole = |t: &str| {
+        let n: u64 = t.parse().map_err(|reason| ValueError::NotWhole { unit: " of milliseconds", reason })?;
+        Ok(Duration::from_millis(n))
+    };
+    let value = duration_arg(text, whole, "whole milliseconds")?;
+    let range = format!("0 to {MAX_DEADLINE_MS} milliseconds (an hour)");
+    let shown = shown(text, || value.as_millis().to_string());
+    within(value, Duration::ZERO, Duration::from_millis(MAX_DEADLINE_MS), shown, &range)
+}
+
+/// Seconds with a fraction (`0.5`, `30`), or a duration with units, 0 to
+/// [`MAX_WAIT_SECONDS`] (`load --receipt-timeout`, `--grace`).
 pub(crate) fn fractional_seconds(text: &str) -> Result<Duration, ValueError> {
-    let seconds = parse_seconds(text)?;
-    if seconds > Duration::from_secs(MAX_WAIT_SECONDS) {
-        let range = format!("0 to {MAX_WAIT_SECONDS} seconds (an hour)");
-        return Err(ValueError::OutOfRange { shown: format!("`{text}`"), range });
-    }
-    Ok(seconds)
+    let seconds = duration_arg(text, parse_seconds, "seconds (`0.5`, `30`)")?;
+    let range = format!("0 to {MAX_WAIT_SECONDS} seconds (an hour)");
+    within(seconds, Duration::ZERO, Duration::from_secs(MAX_WAIT_SECONDS), format!("`{}`", text.trim()), &range)
 }
 
 /// `serve target --max-package-bytes`: a size up to the largest package limit the
@@ -180,14 +221,28 @@ mod tests {
     #[test]
     fn each_number_takes_its_bounds_and_refuses_beyond() {
         type Check = fn(&str) -> Result<(), ValueError>;
-        let cases: [(&str, Check, &str, &str, &[&str]); 8] = [
+        let cases: [(&str, Check, &str, &str, &[&str]); 10] = [
             ("jobs", |t| jobs(t).map(drop), "1", "1024", &["0", "1025", "18446744073709551615", "-1"]),
             ("concurrency", |t| concurrency(t).map(drop), "1", "65536", &["0", "65537"]),
             ("publishes", |t| publishes(t).map(drop), "1", "100000000", &["0", "100000001", "18446744073709551615"]),
             ("keep-events", |t| keep_events(t).map(drop), "0", "1000000", &["1000001", "x"]),
-            ("wait seconds", |t| wait_seconds(t).map(drop), "1", "3600", &["0", "3601", "9223372036854775807"]),
-            ("wait ms", |t| wait_ms(t).map(drop), "0", "3600000", &["3600001", "-5"]),
-            ("seconds", |t| fractional_seconds(t).map(drop), "0", "3600", &["3600.5", "1e300", "-1"]),
+            (
+                "wait seconds",
+                |t| wait_seconds(t).map(drop),
+                "1",
+                "3600",
+                &["0", "3601", "9223372036854775807", "999ms"],
+            ),
+            (
+                "wait seconds with units",
+                |t| wait_seconds(t).map(drop),
+                "1s",
+                "1h",
+                &["1h1s", "61m", "soon", "5 parsecs"],
+            ),
+            ("wait ms", |t| wait_ms(t).map(drop), "0", "3600000", &["3600001", "-5", "2h"]),
+            ("wait ms with units", |t| wait_ms(t).map(drop), "0ms", "60m", &["3600001ms", "5x"]),
+            ("seconds", |t| fractional_seconds(t).map(drop), "0", "3600", &["3600.5", "1e300", "-1", "61min"]),
             ("package limit", |t| served_package_limit(t).map(drop), "1", "64GiB", &["0", "68719476737", "65GiB"]),
         ];
         for (name, parse, low, high, refused) in cases {
@@ -206,13 +261,26 @@ mod tests {
     /// word as they were before they were typed.
     #[test]
     fn each_refusal_says_what_to_give() {
-        let cases: [(Result<u64, ValueError>, &str); 11] = [
+        let cases: [(Result<u64, ValueError>, &str); 15] = [
             (publishes("x"), "not a whole number (invalid digit found in string)"),
             (publishes("0"), "must be at least 1: 0 would run nothing"),
             (publishes("100000001"), "100000001 is out of range: give 1 to 100000000"),
-            (wait_seconds("s"), "not a whole number of seconds (invalid digit found in string)"),
-            (wait_seconds("3601"), "3601 is out of range: give 1 to 3600 seconds (an hour)"),
-            (wait_ms("3600001"), "3600001 is out of range: give 0 to 3600000 milliseconds (an hour)"),
+            (wait_seconds("-1").map(|d| d.as_secs()), "not a whole number of seconds (invalid digit found in string)"),
+            (wait_seconds("3601").map(|d| d.as_secs()), "3601 is out of range: give 1 to 3600 seconds (an hour)"),
+            (wait_seconds("2h").map(|d| d.as_secs()), "`2h` is out of range: give 1 to 3600 seconds (an hour)"),
+            (
+                wait_seconds("soon").map(|d| d.as_secs()),
+                "`soon` is not a duration: give whole seconds or a duration with units (`90s`, `2m`, `1500ms`, `1h`)",
+            ),
+            (
+                wait_ms("3600001").map(|d| d.as_secs()),
+                "3600001 is out of range: give 0 to 3600000 milliseconds (an hour)",
+            ),
+            (
+                wait_ms("5x").map(|d| d.as_secs()),
+                "`5x` is not a duration: give whole milliseconds or a duration with units (`90s`, `2m`, `1500ms`, `1h`)",
+            ),
+            (fractional_seconds("61m").map(|d| d.as_secs()), "`61m` is out of range: give 0 to 3600 seconds (an hour)"),
             (
                 fractional_seconds("3601").map(|d| d.as_secs()),
                 "`3601` is out of range: give 0 to 3600 seconds (an hour)",
@@ -227,6 +295,24 @@ mod tests {
         }
         let not_a_size = size_arg("0").expect_err("0 bytes").to_string();
         assert_eq!(not_a_size, format!("`0` is not a size: {}, greater than 0", pens_scenario::SIZE_HINT));
+    }
+
+    /// A duration with units means what it says; a bare number keeps the unit the
+    /// option always took.
+    #[test]
+    fn durations_take_units_and_bare_numbers_keep_their_old_unit() {
+        assert_eq!(wait_seconds("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(wait_seconds("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(wait_seconds("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(wait_seconds("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(wait_seconds("1500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(wait_ms("1500"), Ok(Duration::from_millis(1500)));
+        assert_eq!(wait_ms("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(wait_ms("1.5x"), Err(ValueError::NotADuration { text: "1.5x".into(), unit: "whole milliseconds" }));
+        assert_eq!(wait_ms("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(fractional_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(fractional_seconds("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(fractional_seconds("30s"), Ok(Duration::from_secs(30)));
     }
 
     #[test]

@@ -28,9 +28,10 @@ pub(crate) struct ClientArgs {
     /// A CA certificate (PEM) to trust when fetching the tool's packages over HTTPS.
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_ca: Option<PathBuf>,
-    /// How long to wait for each publish, in seconds (1 to 3600).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::args::ranges::wait_seconds)]
-    pub(crate) publish_timeout: u64,
+    /// How long to wait for each publish: a duration (`90s`, `2m`) or whole seconds, 1 s
+    /// to an hour.
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = crate::args::ranges::wait_seconds)]
+    pub(crate) publish_timeout: Duration,
     /// An implementation profile (TOML): client mode reads its `[limits]` (what the mock
     /// target takes from the tool); the other sections are checked but not used.
     #[arg(long, value_name = "FILE")]
@@ -94,7 +95,7 @@ pub(crate) fn run(args: ClientArgs) -> CommandResult {
         listen: args.listen,
         advertise_host: args.advertise_host.clone(),
         deadlines: ClientDeadlines {
-            collect: Duration::from_secs(args.publish_timeout.max(1)),
+            collect: args.publish_timeout,
             answers: Duration::from_secs(10),
             quiet: Duration::from_secs(1),
         },

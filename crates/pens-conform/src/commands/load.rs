@@ -31,13 +31,14 @@ pub(crate) struct LoadArgs {
     /// How many cycles may be in flight at once (1 to 65536).
     #[arg(long, value_name = "C", default_value_t = 16, value_parser = crate::args::ranges::concurrency)]
     pub(crate) concurrency: usize,
-    /// How long a cycle waits for its receipt, in seconds from sending the collect,
-    /// before it counts as lost (default: the profile's receipt deadline, 30 s); at most 3600.
-    #[arg(long, value_name = "SECONDS", value_parser = crate::args::ranges::fractional_seconds)]
+    /// How long a cycle waits for its receipt from sending the collect before it counts
+    /// as lost: a duration (`45s`, `2m`) or seconds (`0.5`, `30`), at most an hour
+    /// (default: the profile's receipt deadline, 30 s).
+    #[arg(long, value_name = "DURATION", value_parser = crate::args::ranges::fractional_seconds)]
     pub(crate) receipt_timeout: Option<std::time::Duration>,
-    /// After the last cycle, how long to keep watching for duplicated receipts, in seconds
-    /// (at most 3600).
-    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = crate::args::ranges::fractional_seconds)]
+    /// After the last cycle, how long to keep watching for duplicated receipts: a
+    /// duration (`500ms`, `2s`) or seconds (`0.5`), at most an hour.
+    #[arg(long, value_name = "DURATION", default_value = "0.5", value_parser = crate::args::ranges::fractional_seconds)]
     pub(crate) grace: std::time::Duration,
     /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
     /// `schemas/load-report.schema.json`).

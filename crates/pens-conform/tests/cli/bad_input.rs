@@ -116,7 +116,7 @@ fn zero_jobs_are_refused_by_the_parser() {
 #[test]
 fn numbers_out_of_range_are_refused_by_the_parser() {
     let (listener, url) = lms();
-    let cases: [(Vec<&str>, &str); 10] = [
+    let cases: [(Vec<&str>, &str); 13] = [
         (vec!["target", "--url", &url, "--jobs", "1025"], "give 1 to 1024"),
         (vec!["target", "--url", &url, "--jobs", "18446744073709551616"], "not a whole number"),
         (vec!["target", "--url", &url, "--partition", "1/10001"], "give at most 10000 partitions"),
@@ -127,6 +127,9 @@ fn numbers_out_of_range_are_refused_by_the_parser() {
         (vec!["load", "--url", &url, "--concurrency", "65537"], "give 1 to 65536"),
         (vec!["load", "--url", &url, "--receipt-timeout", "1e10"], "give 0 to 3600 seconds"),
         (vec!["load", "--url", &url, "--grace", "3601"], "give 0 to 3600 seconds"),
+        (vec!["load", "--url", &url, "--grace", "61m"], "give 0 to 3600 seconds"),
+        (vec!["client", "--trigger", "true", "--publish-timeout", "2h"], "give 1 to 3600 seconds"),
+        (vec!["client", "--trigger", "true", "--publish-timeout", "soon"], "is not a duration: give whole seconds"),
     ];
     for (args, range) in cases {
         let (flag, value) = (args[args.len() - 2], args[args.len() - 1]);

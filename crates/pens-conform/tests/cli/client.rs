@@ -6,14 +6,17 @@ use serde_json::Value;
 use super::{TempDir, both, pens_conform};
 
 fn trigger(extra: &str) -> String {
-    format!("{} serve client --linger 500 {extra}", env!("CARGO_BIN_EXE_pens-conform"))
+    let linger = if extra.contains("--linger") { "" } else { "--linger 500" };
+    format!("{} serve client {linger} {extra}", env!("CARGO_BIN_EXE_pens-conform"))
 }
 
 #[test]
 fn a_trigger_command_publishes_and_every_client_scenario_passes() {
     let dir = TempDir::new("client-trigger");
     let output = pens_conform()
-        .args(["client", "--trigger", &trigger(""), "--publish-timeout", "20", "--report-dir"])
+        // Durations with units, as every duration option takes them (bare numbers keep
+        // their old unit: the other tests).
+        .args(["client", "--trigger", &trigger("--wait 1m --linger 500ms"), "--publish-timeout", "20s", "--report-dir"])
         .arg(dir.path())
         .output()
         .expect("runs");

@@ -42,18 +42,19 @@ pub(crate) struct ServeClientArgs {
     /// Seed one deviation (see `selftest --help`, --client-defect).
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
-    /// How long to wait for the receipt, in seconds (1 to 3600).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = crate::args::ranges::wait_seconds)]
-    pub(crate) wait: u64,
-    /// After the receipt, how long to stay for further alerts once none has come, in
-    /// milliseconds (0 to 3600000).
-    #[arg(long, value_name = "MS", default_value_t = 1500, value_parser = crate::args::ranges::wait_ms)]
-    pub(crate) linger: u64,
+    /// How long to wait for the receipt: a duration (`90s`, `2m`) or whole seconds, 1 s
+    /// to an hour.
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = crate::args::ranges::wait_seconds)]
+    pub(crate) wait: std::time::Duration,
+    /// After the receipt, how long to stay for further alerts once none has come: a
+    /// duration (`2s`, `500ms`) or whole milliseconds, up to an hour.
+    #[arg(long, value_name = "DURATION", default_value = "1500", value_parser = crate::args::ranges::wait_ms)]
+    pub(crate) linger: std::time::Duration,
 }
 
 /// `serve client`: one publish, its receipt and alerts answered, then exit.
 pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     let defect = args
         .defect
@@ -96,8 +97,8 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
         if answer.is_none_or(|code| !code.is_success()) {
             return Ok(exit::CHECK_FAILED);
         }
-        let Some(receipt) = publication.wait_for_receipt(Instant::now() + Duration::from_secs(args.wait)).await else {
-            output::line(format!("no receipt within {} s", args.wait)).harness()?;
+        let Some(receipt) = publication.wait_for_receipt(Instant::now() + args.wait).await else {
+            output::line(format!("no receipt within {}", humantime::format_duration(args.wait))).harness()?;
             return Ok(exit::CHECK_FAILED);
         };
         output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))
@@ -112,7 +113,7 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
                     .count()
                     > seen
             };
-            if publication.wait_for(more, Instant::now() + Duration::from_millis(args.linger)).await.is_none() {
+            if publication.wait_for(more, Instant::now() + args.linger).await.is_none() {
                 break;
             }
             seen = publication.notifications().len();
