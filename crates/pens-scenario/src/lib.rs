@@ -97,6 +97,8 @@ pub use schema::{client_scenario_schema, target_scenario_schema};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
 pub use staging_behaviour::StagingBehaviour;
+pub use suggest::did_you_mean;
 pub use template::{
     MAX_NOW_OFFSET_SECONDS, MAX_REPEAT, Part, Placeholder, Template, TemplateContext, TemplateError, TemplateErrorKind,
 };
+pub use tree::{Key as TomlKey, Node as TomlNode, NodeKind as TomlNodeKind, parse as parse_toml_tree};
