@@ -122,14 +122,14 @@ fn without_a_url_it_is_a_usage_error() {
     assert!(!dir.path().join("reports").exists());
 }
 
-/// Profile errors name the file and, for TOML errors, the line.
+/// Profile errors name the file, line and column (`--> FILE:LINE:COLUMN`).
 #[test]
 fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
     let dir = TempDir::new("target-bad-profile");
     let cases = [
-        ("bad-value.toml", "[target]\nurl = \"http://lms/pens\"\n\n[claims]\nftp = \"maybe\"\n", "line 5"),
-        ("unknown-key.toml", "[target]\nurll = \"http://lms/pens\"\n", "unknown field `urll`"),
-        ("not-toml.toml", "[target\nurl = 1\n", "line 1"),
+        ("bad-value.toml", "[target]\nurl = \"http://lms/pens\"\n\n[claims]\nftp = \"maybe\"\n", "bad-value.toml:5:7"),
+        ("unknown-key.toml", "[target]\nurll = \"http://lms/pens\"\n", "unknown key `urll` in [target]"),
+        ("not-toml.toml", "[target\nurl = 1\n", "not-toml.toml:1:8"),
         ("zero-deadline.toml", "[target]\nurl = \"http://lms/pens\"\n[deadlines]\nack = 0\n", "ack is 0"),
     ];
     for (name, text, expected) in cases {
