@@ -8,8 +8,9 @@
 //! reader goes on past a problem, so a vendor fixes their profile in one pass instead of
 //! one run per mistake. `serde`'s `deny_unknown_fields` stopped at the first.
 //!
-//! The quoted lines never show a `system-password`: the text the diagnostics quote has
-//! that line's value replaced by `*`, byte for byte, so every span still holds.
+//! The quoted lines never show a password: the text the diagnostics quote has the value
+//! of a `system-password` line, and the password of any URL, replaced by `*`, byte for
+//! byte, so every span still holds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,10 +83,34 @@ fn quotable(text: &str) -> Arc<str> {
                     }
                 }
             }
-            None => out.push_str(line),
+            None => out.push_str(&starred_userinfo(line)),
         }
     }
     Arc::from(out)
+}
+
+/// `line` with the password of every URL in it (`scheme://user:PASSWORD@host`) starred
+/// out, byte for byte: a URL's password is as secret as `system-password`.
+fn starred_userinfo(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let authority_end = after.find(['/', '?', '#', '"', '\'', ' ']).unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at_sign), Some(colon)) if colon < at_sign => {
+                out.push_str(&authority[..=colon]);
+                out.extend(std::iter::repeat_n('*', at_sign - colon - 1));
+                out.push_str(&authority[at_sign..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &after[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn table_entries(node: &TomlNode) -> Option<&[(TomlKey, TomlNode)]> {
@@ -192,6 +217,8 @@ impl Reader<'_> {
         let limits = self.top(&root, "limits", &limit_keys);
         let security = self.top(&root, "security", &SECURITY_KEYS);
 
+        // Not checked as an endpoint here: `--url` may stand in for it, and the run checks
+        // the URL it uses (pens-conform's `target_url_of`).
         let url = self.string("target", &target, "url").map(|(v, _)| v);
         let name = self.string("target", &target, "name").map(|(v, _)| v);
         let system_user_id = self.string("target", &target, "system-user-id").map(|(v, _)| v);
@@ -448,6 +475,11 @@ mod tests {
         assert!(output.contains("keep one") && output.contains("5 | redirects = 0"), "{output}");
         let dotted = rendered("target.system-password = \"hunter2\"\ntarget.url = 1\n");
         assert!(!dotted.contains("hunter2") && dotted.contains("2 | target.url = 1"), "{dotted}");
+        let url =
+            rendered("[target]\nurl = 1 # \"ftp://user:hunter2@lms.example/pens\"\nnmae = \"https://u:hunter2@x/\"\n");
+        assert!(!url.contains("hunter2"), "{url}");
+        assert!(url.contains("2 | url = 1 # \"ftp://user:*******@lms.example/pens\""), "{url}");
+        assert!(url.contains("3 | nmae = \"https://u:*******@x/\""), "{url}");
         let text = "[target]\nsystem-password = { value = \"hunter2\" }\n";
         let output = rendered(text);
         assert!(output.contains("expected a string, found a table"), "{output}");
