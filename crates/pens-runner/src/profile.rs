@@ -167,7 +167,7 @@ impl Profile {
 
     /// Parses profile text named `origin` (for messages); `env` looks environment
     /// variables up (`system-password-env`). Reports every problem of the text, not
-    /// only the first ([`crate::profile_reader`]). Never panics.
+    /// only the first (see `profile_reader.rs`). Never panics.
     pub fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> Result<Profile, ProfileError> {
         read_profile(text, origin, &env)
             .map_err(|problems| ProfileError::Invalid { origin: origin.to_owned(), problems })
