@@ -416,12 +416,23 @@ pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs, jobs: usi
     options.enforce_security |= args.enforce_security;
 }
 
-/// The `--profile` file, read; without one, the defaults.
+/// The `--profile` file, read; without one, the defaults. A profile with problems: each
+/// printed as a scenario file's are (rustc's layout, every one of them), then an error
+/// that counts them (the caller makes it a usage error, exit 2).
 pub(crate) fn profile_of(path: Option<&Path>) -> anyhow::Result<Profile> {
-    Ok(match path {
-        Some(path) => Profile::load(path)?,
-        None => Profile::default(),
-    })
+    let Some(path) = path else { return Ok(Profile::default()) };
+    match Profile::load(path) {
+        Ok(profile) => Ok(profile),
+        Err(error) if !error.problems().is_empty() => {
+            let problems = error.problems();
+            for problem in problems {
+                eprintln!("{}", pens_scenario::render_plain(problem));
+            }
+            let s = if problems.len() == 1 { "" } else { "s" };
+            anyhow::bail!("{} error{s} in profile {}; nothing was run", problems.len(), path.display())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The target's URL: `--url`, else `[target] url` of the profile. It must be an

@@ -42,6 +42,7 @@ mod plan;
 mod preflight;
 pub mod profile;
 pub mod profile_ranges;
+mod profile_reader;
 mod request;
 mod saturation;
 mod schedule;

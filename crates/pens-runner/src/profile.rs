@@ -36,12 +36,14 @@
 //! scenario-grace = 5000       # milliseconds
 //! ```
 //!
-//! [`Profile::parse`] takes any text and returns a profile or a [`ProfileError`] whose
-//! message names the file, and past the TOML syntax the line and column of the value at
-//! fault (`profile FILE:LINE:COLUMN: [limits] answer-bytes is 0; ...`). Every number is
-//! held to its range ([`crate::profile_ranges`]: deadlines up to an hour, ...), so that
-//! no profile can make a run wait for ever or the harness overflow. It never panics:
-//! a profile is written by hand, and `fuzz/fuzz_targets/profile.rs` holds it to that.
+//! [`Profile::parse`] takes any text and returns a profile or a [`ProfileError`] holding
+//! every problem of the file at once, each located like a scenario file's (an unknown
+//! key gets "did you mean", as in scenario files): rendered by
+//! [`pens_scenario::render_plain`], or as text one line each
+//! (`profile FILE:LINE:COLUMN: [limits] answer-bytes is 0; ...`). Every number is held
+//! to its range ([`crate::profile_ranges`]: deadlines up to an hour, ...), so that no
+//! profile can make a run wait for ever or the harness overflow. It never panics: a
+//! profile is written by hand, and `fuzz/fuzz_targets/profile.rs` holds it to that.
 //! [`Profile::public_toml`] writes the profile back without its password, for the
 //! certification bundle; it reads back to the same profile.
 
@@ -49,9 +51,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pens_proto::{Support, TargetCapabilities};
-use serde::Deserialize;
+use pens_scenario::ScenarioError;
 
-use crate::profile_ranges::{Unit, range_of};
+use crate::profile_reader::read_profile;
 use crate::{Deadlines, Limits};
 
 /// A parsed profile. Secrets are resolved but never printed (`Debug` hides them).
@@ -98,8 +100,7 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// Why a profile cannot be used. Every message names the file; past the TOML syntax,
-/// also the line and column of the value at fault.
+/// Why a profile cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProfileError {
@@ -111,191 +112,37 @@ pub enum ProfileError {
         /// Why.
         source: std::io::Error,
     },
-    /// Not TOML, or not the profile's shape (an unknown key or section, a wrong type);
-    /// `message` is the TOML reader's, with its line and column.
-    #[error("profile {origin}: {message}")]
-    Syntax {
-        /// The file, as named.
-        origin: String,
-        /// What the TOML reader said.
-        message: String,
-    },
-    /// A value that is well-formed TOML but unusable.
-    #[error("profile {origin}:{line}:{column}: {problem}")]
+    /// The file is not a usable profile: every problem of it, in file order (a TOML
+    /// syntax error alone, since nothing past it can be read). Each is a diagnostic
+    /// with its place that [`pens_scenario::render_plain`] prints as it prints a
+    /// scenario file's. As text, one line per problem: `profile FILE:LINE:COLUMN: ...`.
+    #[error("{}", one_line_each(origin, problems))]
     Invalid {
         /// The file, as named.
         origin: String,
-        /// The value's line, from 1.
-        line: usize,
-        /// The value's column, in characters from 1.
-        column: usize,
-        /// What is wrong, starting with the section and key (`[limits] redirects is 0; ...`).
-        problem: String,
+        /// What is wrong, where, and what to write instead.
+        problems: Vec<ScenarioError>,
     },
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileFile {
-    #[serde(default)]
-    target: TargetSection,
-    #[serde(default)]
-    claims: ClaimsSection,
-    #[serde(default)]
-    deadlines: DeadlinesSection,
-    #[serde(default)]
-    limits: LimitsSection,
-    #[serde(default)]
-    security: SecuritySection,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct SecuritySection {
-    #[serde(default)]
-    enforce: bool,
-    max_package_bytes: Option<toml::Spanned<toml::Value>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct TargetSection {
-    url: Option<String>,
-    name: Option<String>,
-    system_user_id: Option<String>,
-    system_password: Option<toml::Spanned<String>>,
-    system_password_env: Option<toml::Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ClaimsSection {
-    #[serde(default)]
-    ftp: Support,
-    #[serde(default)]
-    ftps: Support,
-    #[serde(default)]
-    mailto_receipt: Support,
-    #[serde(default)]
-    mailto_alerts: Support,
-    #[serde(default)]
-    aicc_pkg: Support,
-    #[serde(default)]
-    scorm_pif: Support,
-    #[serde(default)]
-    ims_qti: Support,
-    #[serde(default)]
-    alerts: Support,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-/// `[deadlines]`, read as [`LimitsSection`] is.
-struct DeadlinesSection {
-    ack: Option<toml::Spanned<toml::Value>>,
-    fetch: Option<toml::Spanned<toml::Value>>,
-    receipt: Option<toml::Spanned<toml::Value>>,
-    quiet: Option<toml::Spanned<toml::Value>>,
-}
-
-/// `[deadlines]` and `[limits]`: every value read as any TOML value, so that a zero, a
-/// negative number, a number out of its range or a size that does not parse gets a
-/// message of ours with its line, column and range.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct LimitsSection {
-    answer_bytes: Option<toml::Spanned<toml::Value>>,
-    header_count: Option<toml::Spanned<toml::Value>>,
-    header_bytes: Option<toml::Spanned<toml::Value>>,
-    redirects: Option<toml::Spanned<toml::Value>>,
-    package_bytes: Option<toml::Spanned<toml::Value>>,
-    zip_entries: Option<toml::Spanned<toml::Value>>,
-    unpacked_bytes: Option<toml::Spanned<toml::Value>>,
-    notifications: Option<toml::Spanned<toml::Value>>,
-    connections: Option<toml::Spanned<toml::Value>>,
-    passive_listeners: Option<toml::Spanned<toml::Value>>,
-    scenario_grace: Option<toml::Spanned<toml::Value>>,
-}
-
-/// Where values are in the text, for messages.
-struct Places<'a> {
-    text: &'a str,
-    origin: &'a str,
-}
-
-impl Places<'_> {
-    /// An [`ProfileError::Invalid`] at the start of `span`.
-    fn invalid(&self, span: std::ops::Range<usize>, problem: String) -> ProfileError {
-        // The TOML reader's spans start on character boundaries.
-        let before = self.text.get(..span.start).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        ProfileError::Invalid { origin: self.origin.to_owned(), line, column, problem }
-    }
-
-    /// The number `[section] key`, or `default` when absent, held to its range of
-    /// [`PROFILE_RANGES`](crate::profile_ranges::PROFILE_RANGES): an integer, or for a
-    /// size also a string of digits and a unit (`"64KiB"`). Out of range, negative, or
-    /// not a number: an error naming the line, the column, the key and the range.
-    fn number(
-        &self,
-        section: &str,
-        key: &str,
-        value: Option<toml::Spanned<toml::Value>>,
-        default: u64,
-    ) -> Result<u64, ProfileError> {
-        let Some(value) = value else { return Ok(default) };
-        let spec = range_of(section, key);
-        let span = value.span();
-        let read = match (spec.unit, value.get_ref()) {
-            (_, toml::Value::Integer(n)) => u64::try_from(*n).ok(),
-            (Unit::Bytes, toml::Value::String(text)) => pens_scenario::parse_size(text),
-            _ => None,
-        };
-        let hint = spec.hint();
-        let what = match spec.unit {
-            Unit::Milliseconds => "a number of milliseconds",
-            Unit::Bytes => "a size",
-            Unit::Count => "a whole number",
-        };
-        match read {
-            Some(n) if spec.range.contains(&n) => Ok(n),
-            Some(0) => Err(self.invalid(span, format!("[{section}] {key} is 0; {hint}"))),
-            Some(n) => Err(self.invalid(span, format!("[{section}] {key}: {n} is out of range; {hint}"))),
-            None => {
-                Err(self.invalid(span, format!("[{section}] {key}: {} is not {what}; {hint}", shown(value.get_ref()))))
-            }
+impl ProfileError {
+    /// The located problems, for printing in rustc's layout; empty when the file could
+    /// not be read.
+    pub fn problems(&self) -> &[ScenarioError] {
+        match self {
+            ProfileError::Invalid { problems, .. } => problems,
+            ProfileError::Read { .. } => &[],
         }
     }
-
-    /// A count, as [`Places::number`].
-    fn count(
-        &self,
-        key: &str,
-        value: Option<toml::Spanned<toml::Value>>,
-        default: usize,
-    ) -> Result<usize, ProfileError> {
-        let n = self.number("limits", key, value, default as u64)?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
-    }
-
-    /// Milliseconds, as [`Places::number`].
-    fn ms(
-        &self,
-        section: &str,
-        key: &str,
-        value: Option<toml::Spanned<toml::Value>>,
-        default: Duration,
-    ) -> Result<Duration, ProfileError> {
-        let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
-        Ok(Duration::from_millis(self.number(section, key, value, default)?))
-    }
 }
 
-/// A value as written, for messages: strings quoted, at most 40 characters.
-fn shown(value: &toml::Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+/// `profile p.toml:2:16: [limits] answer-bytes is 0; ...`, one line per problem.
+fn one_line_each(origin: &str, problems: &[ScenarioError]) -> String {
+    let line = |problem: &ScenarioError| match problem.span() {
+        Some(span) => format!("profile {origin}:{}:{}: {problem}", span.line, span.col),
+        None => format!("profile {origin}: {problem}"),
+    };
+    problems.iter().map(line).collect::<Vec<_>>().join("\n")
 }
 
 /// `1048576` as `"1MiB"`: the largest unit that divides it, or plain bytes (as a string
@@ -319,62 +166,11 @@ impl Profile {
     }
 
     /// Parses profile text named `origin` (for messages); `env` looks environment
-    /// variables up (`system-password-env`). Never panics.
+    /// variables up (`system-password-env`). Reports every problem of the text, not
+    /// only the first (see `profile_reader.rs`). Never panics.
     pub fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> Result<Profile, ProfileError> {
-        let file: ProfileFile = toml::from_str(text)
-            .map_err(|e| ProfileError::Syntax { origin: origin.to_owned(), message: e.to_string() })?;
-        let target = file.target;
-        // Checks past the TOML syntax name the line and column of the value at fault.
-        let places = Places { text, origin };
-        let system_password_env = target.system_password_env.as_ref().map(|v| v.get_ref().clone());
-        let system_password = match (target.system_password, target.system_password_env) {
-            (Some(_), Some(variable)) => {
-                let problem = "[target] gives both system-password and system-password-env; keep one".to_owned();
-                return Err(places.invalid(variable.span(), problem));
-            }
-            (Some(password), None) => Some(password.into_inner()),
-            (None, Some(variable)) => {
-                let span = variable.span();
-                let variable = variable.into_inner();
-                match env(&variable) {
-                    Some(password) => Some(password),
-                    None => {
-                        let problem = format!("[target] system-password-env names `{variable}`, which is not set");
-                        return Err(places.invalid(span, problem));
-                    }
-                }
-            }
-            (None, None) => None,
-        };
-        let deadlines = deadlines(file.deadlines, &places)?;
-        let limits = limits(file.limits, &places)?;
-        let security = file.security;
-        let max_package_bytes = match security.max_package_bytes {
-            Some(value) => Some(places.number("security", "max-package-bytes", Some(value), 0)?),
-            None => None,
-        };
-        let claims = file.claims;
-        Ok(Profile {
-            url: target.url,
-            name: target.name,
-            system_user_id: target.system_user_id,
-            system_password,
-            system_password_env,
-            claims: TargetCapabilities {
-                ftp: claims.ftp,
-                ftps: claims.ftps,
-                mailto_receipt: claims.mailto_receipt,
-                mailto_alerts: claims.mailto_alerts,
-                aicc_pkg: claims.aicc_pkg,
-                scorm_pif: claims.scorm_pif,
-                ims_qti: claims.ims_qti,
-                alerts: claims.alerts,
-            },
-            deadlines,
-            limits,
-            enforce_security: security.enforce,
-            max_package_bytes,
-        })
+        read_profile(text, origin, &env)
+            .map_err(|problems| ProfileError::Invalid { origin: origin.to_owned(), problems })
     }
 
     /// The profile as TOML without its secret: `system-password` is left out (a
@@ -458,36 +254,6 @@ impl Profile {
     }
 }
 
-/// The `[deadlines]` section over the defaults.
-fn deadlines(section: DeadlinesSection, places: &Places<'_>) -> Result<Deadlines, ProfileError> {
-    let d = Deadlines::default();
-    Ok(Deadlines {
-        ack: places.ms("deadlines", "ack", section.ack, d.ack)?,
-        fetch: places.ms("deadlines", "fetch", section.fetch, d.fetch)?,
-        receipt: places.ms("deadlines", "receipt", section.receipt, d.receipt)?,
-        quiet: places.ms("deadlines", "quiet", section.quiet, d.quiet)?,
-    })
-}
-
-/// The `[limits]` section over the defaults.
-fn limits(section: LimitsSection, places: &Places<'_>) -> Result<Limits, ProfileError> {
-    let d = Limits::default();
-    let size = |key: &str, value, default| places.number("limits", key, value, default);
-    Ok(Limits {
-        answer_bytes: size("answer-bytes", section.answer_bytes, d.answer_bytes)?,
-        header_count: places.count("header-count", section.header_count, d.header_count)?,
-        header_bytes: size("header-bytes", section.header_bytes, d.header_bytes)?,
-        redirects: places.count("redirects", section.redirects, d.redirects)?,
-        package_bytes: size("package-bytes", section.package_bytes, d.package_bytes)?,
-        zip_entries: places.count("zip-entries", section.zip_entries, d.zip_entries)?,
-        unpacked_bytes: size("unpacked-bytes", section.unpacked_bytes, d.unpacked_bytes)?,
-        notifications: places.count("notifications", section.notifications, d.notifications)?,
-        connections: places.count("connections", section.connections, d.connections)?,
-        passive_listeners: places.count("passive-listeners", section.passive_listeners, d.passive_listeners)?,
-        scenario_grace: places.ms("limits", "scenario-grace", section.scenario_grace, d.scenario_grace)?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,7 +334,7 @@ mod tests {
             assert!(error.starts_with("profile p.toml:"), "{text}: {error}");
         }
         let unknown = parse("[limits]\nanswer-byte = 5\n").expect_err("unknown key").to_string();
-        assert!(unknown.contains("unknown field `answer-byte`"), "{unknown}");
+        assert_eq!(unknown, "profile p.toml:2:1: unknown key `answer-byte` in [limits]");
     }
 
     #[test]
@@ -598,7 +364,7 @@ mod tests {
     fn errors_name_the_file_line_and_field() {
         let cases = [
             ("[claims]\nftp = \"maybe\"\n", "p.toml"),
-            ("[target]\nurll = \"x\"\n", "unknown field `urll`"),
+            ("[target]\nurll = \"x\"\n", "unknown key `urll` in [target]"),
             ("[deadlines]\nack = 0\n", "ack is 0"),
             ("[target]\nsystem-password-env = \"NOPE\"\n", "`NOPE`, which is not set"),
             ("[target]\nsystem-password = \"a\"\nsystem-password-env = \"PW\"\n", "both"),
@@ -609,7 +375,7 @@ mod tests {
             assert!(error.contains("p.toml"), "{text}: {error}");
         }
         let error = parse("[claims]\nftp = \"maybe\"\n").expect_err("bad").to_string();
-        assert!(error.contains("line 2"), "{error}");
+        assert_eq!(error, "profile p.toml:2:7: unknown claim `maybe`");
     }
 
     /// The hand-written `schemas/profile.schema.json` knows exactly the keys the code

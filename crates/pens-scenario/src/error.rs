@@ -7,6 +7,7 @@
 //! tools and tests that should not parse messages.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -149,6 +150,15 @@ pub enum ScenarioErrorKind {
         /// The repeated entry.
         value: String,
     },
+    /// A value another TOML file of the harness (the implementation profile) refuses,
+    /// in that file's own words: `[limits] redirects is 0; give a whole number ...`.
+    #[error("{message}")]
+    Rejected {
+        /// Dotted path of the key.
+        field: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
     /// Keys or values that contradict each other.
     #[error("{message}")]
     Conflict {
@@ -184,6 +194,7 @@ impl ScenarioErrorKind {
             ScenarioErrorKind::DuplicateId { .. } => "pens_scenario::duplicate_id",
             ScenarioErrorKind::DuplicateEntry { .. } => "pens_scenario::duplicate_entry",
             ScenarioErrorKind::Conflict { .. } => "pens_scenario::conflict",
+            ScenarioErrorKind::Rejected { .. } => "pens_scenario::rejected",
         }
     }
 }
@@ -311,12 +322,32 @@ impl ScenarioError {
         }))
     }
 
-    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
+    /// An error about the bytes `range` of `text`, the contents of `path`: for other
+    /// TOML files of the harness (the implementation profile) that want the diagnostics
+    /// scenario files get, rendered by [`render_plain`](crate::render_plain) the same way.
+    /// The range is clamped to the text and to character boundaries.
+    pub fn in_text(kind: ScenarioErrorKind, path: impl Into<PathBuf>, text: Arc<str>, range: Range<usize>) -> Self {
+        let file = SourceFile::new(path.into(), text);
+        let span = file.span(range);
+        ScenarioError::at(kind, &file, span)
+    }
+
+    /// The TOML reader's error for `text`, the contents of `path`: its first line as
+    /// the message, the rest (the reader's "expected ..." detail) as the label.
+    pub fn toml_syntax(path: impl Into<PathBuf>, text: Arc<str>, error: &toml::de::Error) -> Self {
+        crate::load::syntax_error(&SourceFile::new(path.into(), text), error)
+    }
+
+    /// The text under the caret (e.g. "did you mean `receipt`?").
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.0.label = Some(label.into());
         self
     }
 
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+    /// What to write instead, or what is allowed, printed as `= help: ...`.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.0.help = Some(help.into());
         self
     }

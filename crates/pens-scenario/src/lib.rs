@@ -21,6 +21,11 @@
 //! ([`target_scenario_schema`], [`client_scenario_schema`]) and the keyword lists of the
 //! docs ([`fill_keyword_lists`]) are generated from them.
 //!
+//! Other hand-written TOML files of the harness get the same diagnostics from the same
+//! code: the implementation profile (pens-runner) reads its text through
+//! [`parse_toml_tree`], suggests with [`did_you_mean`], and reports each problem as a
+//! [`ScenarioError`] made with [`ScenarioError::in_text`], which [`render_plain`] prints.
+//!
 //! The crate reads scenario files and nothing else: no network, no async. Requirement ids,
 //! element names and error codes are checked against pens-proto.
 //!
@@ -97,6 +102,8 @@ pub use schema::{client_scenario_schema, target_scenario_schema};
 pub use size::{SIZE_HINT, SIZE_UNITS, parse_size};
 pub use span::{Span, Spanned};
 pub use staging_behaviour::StagingBehaviour;
+pub use suggest::did_you_mean;
 pub use template::{
     MAX_NOW_OFFSET_SECONDS, MAX_REPEAT, Part, Placeholder, Template, TemplateContext, TemplateError, TemplateErrorKind,
 };
+pub use tree::{Key as TomlKey, Node as TomlNode, NodeKind as TomlNodeKind, parse as parse_toml_tree};

@@ -184,7 +184,7 @@ fn parse_file<S: Language>(file: &SourceFile) -> Result<S, Vec<ScenarioError>> {
 
 /// The TOML parser's error: its first line as the message, the rest (the parser's
 /// "expected ..." detail) as the label.
-fn syntax_error(file: &SourceFile, error: &toml::de::Error) -> ScenarioError {
+pub(crate) fn syntax_error(file: &SourceFile, error: &toml::de::Error) -> ScenarioError {
     let mut lines = error.message().lines().map(str::trim).filter(|l| !l.is_empty());
     let message = lines.next().unwrap_or("the parser gave no reason").to_owned();
     let detail = lines.collect::<Vec<_>>().join("; ");

@@ -5,7 +5,7 @@
 //! it differs only in case or in `-`/`_`, the usual slips in hyphenated PENS element names.
 
 /// The candidate closest to `wrong`, if one is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'c>(wrong: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn did_you_mean<'c>(wrong: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let folded = fold(wrong);
     let mut best: Option<(usize, &'c str)> = None;
     for candidate in candidates {

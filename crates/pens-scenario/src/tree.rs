@@ -23,19 +23,27 @@ const DATETIME_FIELD: &str = "$__toml_private_datetime";
 
 /// A value and the byte range it was written at.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Node {
-    pub(crate) kind: NodeKind,
-    pub(crate) span: Range<usize>,
+pub struct Node {
+    /// The value.
+    pub kind: NodeKind,
+    /// Where it was written (for an implicit table, its key).
+    pub span: Range<usize>,
 }
 
 /// The TOML value types.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum NodeKind {
+pub enum NodeKind {
+    /// A string.
     String(String),
+    /// An integer.
     Integer(i64),
+    /// A float.
     Float(f64),
+    /// A boolean.
     Boolean(bool),
+    /// A date, a time or both, as written.
     Datetime(String),
+    /// An array.
     Array(Vec<Node>),
     /// Keys in document order (TOML forbids duplicates, so the parser already rejected them).
     Table(Vec<(Key, Node)>),
@@ -43,7 +51,7 @@ pub(crate) enum NodeKind {
 
 impl NodeKind {
     /// The type's name with an article, for "expected ..., found ...".
-    pub(crate) fn describe(&self) -> &'static str {
+    pub fn describe(&self) -> &'static str {
         match self {
             NodeKind::String(_) => "a string",
             NodeKind::Integer(_) => "an integer",
@@ -58,13 +66,15 @@ impl NodeKind {
 
 /// A table key and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Key {
-    pub(crate) name: String,
-    pub(crate) span: Range<usize>,
+pub struct Key {
+    /// The key as written, unquoted.
+    pub name: String,
+    /// Where it was written.
+    pub span: Range<usize>,
 }
 
 /// Parses a document. The error is `toml`'s, with its span, for syntax errors.
-pub(crate) fn parse(text: &str) -> Result<Node, toml::de::Error> {
+pub fn parse(text: &str) -> Result<Node, toml::de::Error> {
     let raw: Raw = toml::from_str(text)?;
     Ok(raw.resolve(0..0))
 }

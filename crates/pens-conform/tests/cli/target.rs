@@ -122,14 +122,14 @@ fn without_a_url_it_is_a_usage_error() {
     assert!(!dir.path().join("reports").exists());
 }
 
-/// Profile errors name the file and, for TOML errors, the line.
+/// Profile errors name the file, line and column (`--> FILE:LINE:COLUMN`).
 #[test]
 fn a_bad_profile_is_a_usage_error_naming_the_file_and_line() {
     let dir = TempDir::new("target-bad-profile");
     let cases = [
-        ("bad-value.toml", "[target]\nurl = \"http://lms/pens\"\n\n[claims]\nftp = \"maybe\"\n", "line 5"),
-        ("unknown-key.toml", "[target]\nurll = \"http://lms/pens\"\n", "unknown field `urll`"),
-        ("not-toml.toml", "[target\nurl = 1\n", "line 1"),
+        ("bad-value.toml", "[target]\nurl = \"http://lms/pens\"\n\n[claims]\nftp = \"maybe\"\n", "bad-value.toml:5:7"),
+        ("unknown-key.toml", "[target]\nurll = \"http://lms/pens\"\n", "unknown key `urll` in [target]"),
+        ("not-toml.toml", "[target\nurl = 1\n", "not-toml.toml:1:8"),
         ("zero-deadline.toml", "[target]\nurl = \"http://lms/pens\"\n[deadlines]\nack = 0\n", "ack is 0"),
     ];
     for (name, text, expected) in cases {
@@ -195,7 +195,9 @@ fn ctrl_c_sigterm_and_sighup_end_the_run_with_an_incomplete_report_and_exit_3() 
 }
 
 /// Every broken profile of `fixtures/profiles/broken/` is refused before anything runs
-/// (exit 2) with a diagnostic naming the file, line and column.
+/// (exit 2) with a diagnostic per problem, in rustc's layout as scenario files get
+/// (`--> file:line:column`), all of them (`three-errors.toml` has three), and a last
+/// line that counts them.
 #[test]
 fn every_broken_profile_names_file_line_and_column() {
     let root = super::workspace_root();
@@ -210,17 +212,48 @@ fn every_broken_profile_names_file_line_and_column() {
         assert_eq!(output.status.code(), Some(2), "{}", both(&output));
         assert!(output.stdout.is_empty(), "something ran: {}", both(&output));
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let place = format!("profile {}:", relative.display());
-        let located = stderr.lines().any(|line| {
-            line.split_once(&place).is_some_and(|(_, rest)| {
-                let mut parts = rest.split(':');
-                parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
-                    && parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
+        let place = format!("--> {}:", relative.display());
+        let located = stderr
+            .lines()
+            .filter(|line| {
+                line.split_once(&place).is_some_and(|(_, rest)| {
+                    let mut parts = rest.split(':');
+                    parts.next().is_some_and(|l| l.parse::<u32>().is_ok())
+                        && parts.next().is_some_and(|c| c.parse::<u32>().is_ok())
+                })
             })
-        }) || stderr.contains(&format!("profile {}: TOML parse error at line ", relative.display()));
-        assert!(located, "no file:line:column in: {stderr}");
+            .count();
+        let errors = stderr.lines().filter(|line| line.starts_with("error: ")).count();
+        assert!(located >= 1, "no file:line:column in: {stderr}");
+        assert_eq!(located + 1, errors, "a problem without its place, or no count line: {stderr}");
+        let s = if located == 1 { "" } else { "s" };
+        let last = format!("error: {located} error{s} in profile {}; nothing was run", relative.display());
+        assert_eq!(stderr.lines().last(), Some(last.as_str()), "{stderr}");
         insta::assert_snapshot!(stderr);
     });
+}
+
+/// A profile with a misspelt key, a claim that does not exist and a zero limit: all
+/// three reported in one run, the key with "did you mean".
+#[test]
+fn a_profile_with_three_mistakes_reports_all_three() {
+    let output = pens_conform()
+        .args(["target", "--profile", "fixtures/profiles/broken/three-errors.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        " --> fixtures/profiles/broken/three-errors.toml:3:1",
+        "did you mean `name`?",
+        " --> fixtures/profiles/broken/three-errors.toml:6:8",
+        "unknown claim `maybe`",
+        " --> fixtures/profiles/broken/three-errors.toml:9:15",
+        "[limits] connections is 0",
+        "error: 3 errors in profile fixtures/profiles/broken/three-errors.toml; nothing was run",
+    ] {
+        assert!(stderr.contains(expected), "no `{expected}` in\n{stderr}");
+    }
 }
 
 /// A scenario naming a package fixture that does not exist is refused before anything

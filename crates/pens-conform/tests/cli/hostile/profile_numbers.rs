@@ -31,8 +31,10 @@ async fn refused(label: &str, profile: &str, place: &str) {
     println!("{label}: exit {:?} in {:?}, peak {} KiB", run.code, run.wall, run.max_rss / 1024);
     assert_eq!(run.code, Some(2), "{}", run.describe());
     assert!(run.wall <= WITHIN, "took {:?}\n{}", run.wall, run.describe());
-    let expected = format!("profile {}:{place}", profile_path.display());
+    let (at, problem) = place.split_once(": ").expect("LINE:COLUMN: problem");
+    let expected = format!(" --> {}:{at}\n", profile_path.display());
     assert!(run.stderr.contains(&expected), "no `{expected}` in\n{}", run.describe());
+    assert!(run.stderr.contains(&format!("error: {problem}")), "no `{problem}` in\n{}", run.describe());
     assert!(run.stderr.contains("is out of range; give"), "no range in\n{}", run.describe());
     assert!(run.stdout.is_empty(), "something ran\n{}", run.describe());
     assert_eq!(lms.connections(), 0, "the LMS was contacted\n{}", run.describe());
