@@ -49,7 +49,7 @@ pub(crate) fn read_profile(
         Ok(root) => root,
         Err(error) => return Err(vec![ScenarioError::toml_syntax(origin, quotable(text), &error)]),
     };
-    let mut reader = Reader { origin, quoted: quotable(text), text, problems: Vec::new() };
+    let mut reader = Reader { origin, quoted: starred_values(&quotable(text), &root), text, problems: Vec::new() };
     let profile = reader.profile(&root, env);
     if reader.problems.is_empty() {
         Ok(profile)
@@ -87,6 +87,31 @@ fn quotable(text: &str) -> Arc<str> {
         }
     }
     Arc::from(out)
+}
+
+/// `quoted` with the value of every `system-password` key of the tree starred out too,
+/// wherever it is written (an inline table, `target = { system-password = "…" }`, which
+/// the line-based [`quotable`] cannot see), byte for byte.
+fn starred_values(quoted: &str, root: &TomlNode) -> Arc<str> {
+    fn star(out: &mut Vec<u8>, node: &TomlNode) {
+        let Some(entries) = table_entries(node) else { return };
+        for (key, value) in entries {
+            if key.name == "system-password" {
+                for byte in out.get_mut(value.span.clone()).into_iter().flatten() {
+                    // Whitespace and line ends stay, so every later span still points right;
+                    // a multi-byte character becomes as many stars as its bytes.
+                    if !byte.is_ascii_whitespace() {
+                        *byte = b'*';
+                    }
+                }
+            }
+            star(out, value);
+        }
+    }
+    let mut out = quoted.as_bytes().to_vec();
+    star(&mut out, root);
+    // Only whole characters were replaced by ASCII stars, byte for byte.
+    Arc::from(String::from_utf8_lossy(&out).as_ref())
 }
 
 /// `line` with the password of every URL in it (`scheme://user:PASSWORD@host`) starred
@@ -464,6 +489,14 @@ mod tests {
 
     /// Diagnostics quote lines of the file, but never the password: its characters are
     /// starred out, and the spans after it still point right.
+    #[test]
+    fn a_password_in_an_inline_table_is_never_quoted() {
+        let text = "target = { url = \"http://h/p\", system-password = \"hünter2\", bogus = 1 }\n";
+        let shown = rendered(text);
+        assert!(shown.contains("unknown key `bogus`"), "{shown}");
+        assert!(!shown.contains("nter2") && shown.contains("system-password = **********,"), "{shown}");
+    }
+
     #[test]
     fn the_password_is_never_quoted() {
         let text = "[target]\nsystem-password = \"hunter2\" ; url = 1\nsystem-password-env = \"PW\"\n";
