@@ -318,6 +318,7 @@ pub(crate) async fn run_and_report(
 /// here.
 fn scoped(mut report: RunReport, scope: &RunScope) -> RunReport {
     report.scenario_digest = Some(scope.digest.clone());
+    report.scenario_set = Some(scope.set.clone());
     report.partition = scope.partition;
     report
 }

@@ -122,6 +122,8 @@ fn the_digest_and_the_bundle_cover_built_in_files_as_the_same_files_on_disk() {
         (
             String::from_utf8_lossy(&output.stdout).into_owned(),
             serde_json::json!({
+                "set": report["scenario_set"],
+                "client_set": client["scenario_set"],
                 "digest": digest,
                 "client_digest": client["scenario_digest"],
                 "scenarios": bundle_entry(&bundle, "scenarios.json"),
@@ -133,6 +135,8 @@ fn the_digest_and_the_bundle_cover_built_in_files_as_the_same_files_on_disk() {
     assert!(built_in_stdout.lines().any(|l| l == built_in_line()), "{built_in_stdout}");
     assert_eq!(built_in["scenarios"]["target"]["set"], built_in_line().trim_start_matches("scenarios "));
     assert_eq!(built_in["scenarios"]["packages"]["set"], built_in_line().trim_start_matches("scenarios "));
+    assert_eq!(built_in["set"], built_in_line().trim_start_matches("scenarios "));
+    assert_eq!(built_in["client_set"], built_in_line().trim_start_matches("scenarios "));
 
     let target = shipped.join("target");
     let (exported_stdout, exported) = run(
@@ -152,6 +156,8 @@ fn the_digest_and_the_bundle_cover_built_in_files_as_the_same_files_on_disk() {
     let (checkout_stdout, checkout) = run("checkout", &workspace_root(), &[]);
     assert!(checkout_stdout.lines().any(|l| l == "scenarios ./scenarios/target"), "{checkout_stdout}");
     assert!(checkout_stdout.lines().any(|l| l == "scenarios ./scenarios/client"), "{checkout_stdout}");
+    assert_eq!(checkout["set"], "./scenarios/target");
+    assert_eq!(exported["set"], target.display().to_string());
 
     for (name, other) in [("exported", &exported), ("checkout", &checkout)] {
         assert_eq!(built_in["digest"], other["digest"], "{name}");
