@@ -64,6 +64,14 @@ pub(crate) fn built_in_label() -> String {
     format!("built-in ({} {})", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
 }
 
+/// A folder as the run header names it: `./scenarios/target` for a relative one, so it
+/// reads as a place on disk beside `built-in (...)`; `../x`, `./x` and absolute paths
+/// as given.
+fn folder_label(dir: &Path) -> String {
+    let plain = matches!(dir.components().next(), Some(std::path::Component::Normal(_)));
+    if plain { format!("./{}", dir.display()) } else { dir.display().to_string() }
+}
+
 /// Where a run's scenarios come from: a folder on disk or the set inside the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ScenarioSet {
@@ -102,8 +110,7 @@ impl ScenarioSet {
     /// `built-in (pens-conform 0.1.0)`.
     pub(crate) fn label(&self) -> String {
         match self {
-            ScenarioSet::Folder(dir) if dir.is_relative() => format!("./{}", dir.display()),
-            ScenarioSet::Folder(dir) => dir.display().to_string(),
+            ScenarioSet::Folder(dir) => folder_label(dir),
             ScenarioSet::BuiltIn(_) => built_in_label(),
         }
     }
@@ -178,8 +185,7 @@ impl PackageSet {
     /// `./fixtures/packages` or `built-in (pens-conform 0.1.0)`.
     pub(crate) fn label(&self) -> String {
         match self {
-            PackageSet::Folder(dir) if dir.is_relative() => format!("./{}", dir.display()),
-            PackageSet::Folder(dir) => dir.display().to_string(),
+            PackageSet::Folder(dir) => folder_label(dir),
             PackageSet::BuiltIn(_) => built_in_label(),
         }
     }
@@ -257,6 +263,8 @@ mod tests {
         );
         assert_eq!(ScenarioSet::Folder(PathBuf::from("scenarios/target")).label(), "./scenarios/target");
         assert_eq!(ScenarioSet::Folder(PathBuf::from("/abs/set")).label(), "/abs/set");
+        assert_eq!(ScenarioSet::Folder(PathBuf::from("./mine")).label(), "./mine");
+        assert_eq!(ScenarioSet::Folder(PathBuf::from("../mine")).label(), "../mine");
         assert_eq!(ScenarioSet::BuiltIn(SuiteKind::Client).folder(), Path::new("<built-in>/client"));
     }
 
@@ -289,6 +297,13 @@ mod tests {
         let disk = repository().join("scenarios/target/collect-post-valid.toml");
         assert_eq!(scenario_bytes(&disk).expect("on disk").as_ref(), text.as_bytes());
         assert!(ScenarioSet::Folder(PathBuf::from("x")).built_in_files().is_none());
+        let on_disk = std::fs::read_dir(repository().join("scenarios/target"))
+            .expect("the folder")
+            .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "toml")))
+            .count();
+        assert_eq!(files.len(), on_disk, "every target scenario is built in, as UTF-8 text");
+        let client = ScenarioSet::BuiltIn(SuiteKind::Client).built_in_files().expect("client files");
+        assert!(client.iter().all(|(name, _)| name.starts_with("<built-in>/client")), "{client:?}");
     }
 
     #[test]
