@@ -19,27 +19,17 @@ use crate::console::Console;
 use crate::exit;
 use crate::partition::{LoadedScenario, PartitionSpec};
 use crate::progress::Progress;
-use crate::shipped::ScenarioSet;
+use crate::shipped::{PackageSet, ScenarioSet};
 
 /// Loads every scenario of `set` (a folder, or the built-in set: see [`crate::shipped`]);
 /// any load error is a usage error (exit 2) with the diagnostics printed.
 pub(crate) fn load_scenarios(set: &ScenarioSet) -> anyhow::Result<Vec<Scenario>> {
-    load_set(
-        set,
-        "scenario",
-        |dir| pens_scenario::load_dir(dir),
-        |name, text| pens_scenario::parse_scenario(name, text),
-    )
+    load_set(set, "scenario", |dir| pens_scenario::load_dir(dir), pens_scenario::parse_scenario)
 }
 
 /// Loads every client scenario of `set`; any load error is a usage error (exit 2).
 pub(crate) fn load_client_scenarios(set: &ScenarioSet) -> anyhow::Result<Vec<ClientScenario>> {
-    load_set(
-        set,
-        "client scenario",
-        |dir| pens_scenario::load_client_dir(dir),
-        |name, text| pens_scenario::parse_client_scenario(name, text),
-    )
+    load_set(set, "client scenario", |dir| pens_scenario::load_client_dir(dir), pens_scenario::parse_client_scenario)
 }
 
 /// One loader for both languages: a folder through `load_dir`, the built-in files
@@ -365,8 +355,8 @@ pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
 /// folder `NAME` for `NAME.zip`, or the file itself), before anything runs: a missing
 /// fixture is the user's mistake, reported like a load error with file, line and
 /// column (exit 2), not a harness error halfway through a run.
-pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> anyhow::Result<()> {
-    let missing = report_missing_packages(scenarios, packages_dir);
+pub(crate) fn check_packages(scenarios: &[Scenario], packages: &PackageSet) -> anyhow::Result<()> {
+    let missing = report_missing_packages(scenarios, packages);
     if missing > 0 {
         anyhow::bail!(
             "{} {} a package fixture that does not exist; nothing was run",
@@ -379,7 +369,8 @@ pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> any
 
 /// Prints a diagnostic for each scenario whose package fixture is missing; returns how
 /// many there were.
-pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages_dir: &Path) -> usize {
+pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages: &PackageSet) -> usize {
+    let packages_dir = packages.path();
     let mut missing = 0;
     for scenario in scenarios {
         let package = &scenario.staging.value.package;
@@ -389,13 +380,19 @@ pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages_dir: &Pat
             continue;
         }
         missing += 1;
+        let help = match packages {
+            PackageSet::Folder(dir) => format!(
+                "add the folder {} (zipped at run time) or the file, or give --packages DIR",
+                dir.join(name.strip_suffix(".zip").unwrap_or(name)).display()
+            ),
+            PackageSet::BuiltIn(_) => "give --packages DIR, a folder that holds it".to_owned(),
+        };
         eprintln!(
-            "error: package fixture `{name}` not found in {}\n --> {}:{}:{}\n  = help: add the folder {} (zipped at run time) or the file, or give --packages DIR",
-            packages_dir.display(),
+            "error: package fixture `{name}` not found in {}\n --> {}:{}:{}\n  = help: {help}",
+            packages.shown(),
             scenario.source.display(),
             package.span.line,
             package.span.col,
-            packages_dir.join(name.strip_suffix(".zip").unwrap_or(name)).display(),
         );
     }
     missing

@@ -182,6 +182,17 @@ impl PackageSet {
         }
     }
 
+    /// How a message names the set: the folder as given, or `the built-in package
+    /// fixtures (pens-conform 0.1.0)` (never the temporary folder they were written to).
+    pub(crate) fn shown(&self) -> String {
+        match self {
+            PackageSet::Folder(dir) => dir.display().to_string(),
+            PackageSet::BuiltIn(_) => {
+                format!("the built-in package fixtures ({} {})", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            }
+        }
+    }
+
     /// `./fixtures/packages` or `built-in (pens-conform 0.1.0)`.
     pub(crate) fn label(&self) -> String {
         match self {

@@ -43,7 +43,7 @@ pub(crate) fn run(args: &LintArgs) -> CommandResult {
         .context("cannot write the built-in package fixtures to a temporary folder")
         .harness()?;
     let missing_packages = if packages.path().is_dir() {
-        crate::run_output::report_missing_packages(&target_scenarios, packages.path())
+        crate::run_output::report_missing_packages(&target_scenarios, &packages)
     } else {
         if !target_scenarios.is_empty() {
             eprintln!(

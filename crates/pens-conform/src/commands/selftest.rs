@@ -100,7 +100,7 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
             .harness()?,
     };
     let scenarios = load_scenarios(&sets.target).usage()?;
-    crate::run_output::check_packages(&scenarios, sets.packages.path()).usage()?;
+    crate::run_output::check_packages(&scenarios, &sets.packages).usage()?;
     let client_scenarios = load_client_scenarios(&sets.client).usage()?;
     // Either suite may hold what --only names; the other then runs nothing.
     check_only(

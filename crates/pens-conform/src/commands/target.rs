@@ -64,7 +64,7 @@ pub(crate) fn run(args: TargetArgs) -> CommandResult {
     let packages = PackageSet::resolve(args.run.packages.as_deref())
         .context("cannot write the built-in package fixtures to a temporary folder")
         .harness()?;
-    crate::run_output::check_packages(&loaded, packages.path()).usage()?;
+    crate::run_output::check_packages(&loaded, &packages).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();

@@ -167,3 +167,21 @@ fn the_digest_and_the_bundle_cover_built_in_files_as_the_same_files_on_disk() {
         }
     }
 }
+
+/// Outside a checkout, a scenario naming a fixture the binary does not carry is refused
+/// before anything runs, naming the built-in fixtures (not the temporary folder they
+/// were written to) and the flag that points elsewhere.
+#[test]
+fn a_fixture_missing_from_the_built_in_set_is_named_as_such() {
+    let dir = TempDir::new("installed-missing-package");
+    let scenario = workspace_root().join("fixtures/scenarios/broken/missing-package.toml");
+    let output = installed_in(dir.path()).arg("lint").arg(&scenario).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "package fixture `no-such-course.zip` not found in the built-in package fixtures (pens-conform {})",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("give --packages DIR") && !stderr.contains("pens-conform-packages-"), "{stderr}");
+}
