@@ -17,6 +17,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::shipped::{PackageSet, ScenarioSet, scenario_bytes};
+
 /// The version of the bundle layout; `verify` refuses others.
 pub(crate) const BUNDLE_FORMAT: u32 = 1;
 /// The manifest's entry name.
@@ -94,20 +96,33 @@ struct ScenarioFile {
     sha256: String,
 }
 
-/// `scenarios.json`: every scenario file used, by folder (`target`, `client`), with the
-/// path relative to its folder and its SHA-256.
-pub(crate) fn scenarios_json(folders: &[(&str, &Path, Vec<&Path>)]) -> anyhow::Result<Vec<u8>> {
+/// `scenarios.json`: every scenario file used, by suite (`target`, `client`), with the
+/// path relative to its folder and its SHA-256, the folder, which set ran (`set`:
+/// `./scenarios/target` or `built-in (pens-conform 0.1.0)`) and, for a run that
+/// serves packages, which fixtures it served (`packages`). Built-in files are hashed
+/// from the binary's bytes, exactly as files on disk.
+pub(crate) fn scenarios_json(
+    suites: &[(&str, &ScenarioSet, Vec<&Path>)],
+    packages: Option<&PackageSet>,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = BTreeMap::new();
-    for (suite, folder, sources) in folders {
+    for (suite, set, sources) in suites {
+        let folder = set.folder();
         let mut files = Vec::new();
         for source in sources {
-            let bytes = std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
-            let relative = source.strip_prefix(folder).unwrap_or(source);
+            let bytes = scenario_bytes(source).with_context(|| format!("cannot read {}", source.display()))?;
+            let relative = source.strip_prefix(&folder).unwrap_or(source);
             let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             files.push(ScenarioFile { path, sha256: sha256_hex(&bytes) });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        out.insert((*suite).to_owned(), serde_json::json!({ "folder": folder.display().to_string(), "files": files }));
+        out.insert(
+            (*suite).to_owned(),
+            serde_json::json!({ "folder": folder.display().to_string(), "set": set.label(), "files": files }),
+        );
+    }
+    if let Some(packages) = packages {
+        out.insert("packages".to_owned(), serde_json::json!({ "set": packages.label() }));
     }
     Ok(serde_json::to_vec_pretty(&out)?)
 }

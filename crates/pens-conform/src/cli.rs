@@ -66,6 +66,10 @@ enum Command {
     /// Run a party of PENS on its own, e.g. the reference target for a manual test.
     #[command(subcommand)]
     Serve(commands::serve::ServeCommand),
+    /// The scenario set built into pens-conform: `scenarios export DIR` writes the
+    /// scenario files and package fixtures out, to read or adapt.
+    #[command(subcommand)]
+    Scenarios(commands::scenarios::ScenariosCommand),
     /// List the scenarios: ids, requirements, tags.
     List(commands::list::ListArgs),
     /// Load-check scenario files; exit 2 on any error.
@@ -116,6 +120,7 @@ impl Command {
             Command::Selftest(args) => commands::selftest::run(args),
             Command::Load(args) => commands::load::run(args),
             Command::Serve(command) => command.run(),
+            Command::Scenarios(command) => command.run(),
             Command::List(args) => commands::list::run(&args),
             Command::Lint(args) => commands::lint::run(&args),
             Command::Validate(args) => commands::validate::run(&args),

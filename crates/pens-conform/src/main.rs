@@ -15,6 +15,7 @@ mod output;
 mod partition;
 mod progress;
 mod run_output;
+mod shipped;
 mod signals;
 
 /// The exit codes: the one set, [`pens_report::exit_code`].

@@ -19,19 +19,51 @@ use crate::console::Console;
 use crate::exit;
 use crate::partition::{LoadedScenario, PartitionSpec};
 use crate::progress::Progress;
+use crate::shipped::{PackageSet, ScenarioSet};
 
-/// Loads every scenario of `dir`; any load error is a usage error (exit 2) with the
-/// diagnostics printed.
-pub(crate) fn load_scenarios(dir: &Path) -> anyhow::Result<Vec<Scenario>> {
-    if !dir.is_dir() {
-        anyhow::bail!("no scenario folder at {}; give --scenarios DIR", dir.display());
-    }
-    let (scenarios, errors) = pens_scenario::load_dir(dir);
+/// Loads every scenario of `set` (a folder, or the built-in set: see [`crate::shipped`]);
+/// any load error is a usage error (exit 2) with the diagnostics printed.
+pub(crate) fn load_scenarios(set: &ScenarioSet) -> anyhow::Result<Vec<Scenario>> {
+    load_set(set, "scenario", |dir| pens_scenario::load_dir(dir), pens_scenario::parse_scenario)
+}
+
+/// Loads every client scenario of `set`; any load error is a usage error (exit 2).
+pub(crate) fn load_client_scenarios(set: &ScenarioSet) -> anyhow::Result<Vec<ClientScenario>> {
+    load_set(set, "client scenario", |dir| pens_scenario::load_client_dir(dir), pens_scenario::parse_client_scenario)
+}
+
+/// One loader for both languages: a folder through `load_dir`, the built-in files
+/// through `parse` (in path order, as `load_dir` reads a folder).
+fn load_set<S>(
+    set: &ScenarioSet,
+    what: &str,
+    load_dir: fn(&Path) -> (Vec<S>, Vec<pens_scenario::ScenarioError>),
+    parse: fn(PathBuf, &str) -> Result<S, Vec<pens_scenario::ScenarioError>>,
+) -> anyhow::Result<Vec<S>> {
+    let (scenarios, errors) = match set.built_in_files() {
+        Some(files) => {
+            let (mut scenarios, mut errors) = (Vec::new(), Vec::new());
+            for (name, text) in files {
+                match parse(name, text) {
+                    Ok(scenario) => scenarios.push(scenario),
+                    Err(file_errors) => errors.extend(file_errors),
+                }
+            }
+            (scenarios, errors)
+        }
+        None => {
+            let dir = set.folder();
+            if !dir.is_dir() {
+                anyhow::bail!("no {what} folder at {}; give --scenarios DIR", dir.display());
+            }
+            load_dir(&dir)
+        }
+    };
     if !errors.is_empty() {
         for error in &errors {
             eprintln!("{}", pens_scenario::render_plain(error));
         }
-        anyhow::bail!("{} scenario file error(s) in {}; nothing was run", errors.len(), dir.display());
+        anyhow::bail!("{} scenario file error(s) in {}; nothing was run", errors.len(), set.folder().display());
     }
     Ok(scenarios)
 }
@@ -57,9 +89,17 @@ pub(crate) struct RunScope {
     size: usize,
     /// How many of them `--only` keeps.
     selected: usize,
+    /// Which set ran: `./scenarios/target` or `built-in (pens-conform 0.1.0)`
+    /// ([`ScenarioSet::label`]).
+    set: String,
 }
 
 impl RunScope {
+    /// `scenarios ./scenarios/target`, the run header's line that says which set ran.
+    fn set_line(&self) -> String {
+        format!("scenarios {}", self.set)
+    }
+
     /// `partition 2/3: 18 of 53 scenarios`, for the run header; `None` without a partition.
     fn header(&self) -> Option<String> {
         let partition = self.partition.as_ref()?;
@@ -88,6 +128,7 @@ impl RunScope {
 /// scenario's partition does not depend on other flags): the scenarios to run, and what
 /// the run covers.
 pub(crate) fn partition_set<T: LoadedScenario>(
+    set: &ScenarioSet,
     loaded: Vec<T>,
     spec: Option<PartitionSpec>,
     only: Option<&str>,
@@ -105,7 +146,7 @@ pub(crate) fn partition_set<T: LoadedScenario>(
     };
     let size = scenarios.len();
     let selected = scenarios.iter().filter(|s| only.is_none_or(|p| matches_pattern(p, s.scenario_id()))).count();
-    Ok((scenarios, RunScope { digest, partition, size, selected }))
+    Ok((scenarios, RunScope { digest, partition, size, selected, set: set.label() }))
 }
 
 /// Refuses an `--only` that matches no scenario of the whole loaded sets (before
@@ -162,6 +203,7 @@ pub(crate) async fn run_and_report(
     };
     if scope.is_empty_partition() {
         console.line(format!("pens-conform {mode} run · 0 scenarios"))?;
+        console.line(scope.set_line())?;
         console.line(scope.header().unwrap_or_default())?;
         // A run of no scenarios: the report of a run that heard no event.
         let mut report = scoped(ReportBuilder::new(mode, env!("CARGO_PKG_VERSION"), target_info).finish(), scope);
@@ -184,6 +226,7 @@ pub(crate) async fn run_and_report(
                  smtp      {smtp} (point the target's outgoing mail here for mailto: receipts)",
                 counted(*scenarios as u64, "scenario")
             ));
+            progress.info(&scope.set_line());
             if let Some(line) = scope.header() {
                 progress.info(&line);
             }
@@ -198,6 +241,7 @@ pub(crate) async fn run_and_report(
                 "pens-conform {mode} run · {}\nmock target {target}",
                 counted(*scenarios as u64, "scenario")
             ));
+            progress.info(&scope.set_line());
             if let Some(line) = scope.header() {
                 progress.info(&line);
             }
@@ -264,6 +308,7 @@ pub(crate) async fn run_and_report(
 /// here.
 fn scoped(mut report: RunReport, scope: &RunScope) -> RunReport {
     report.scenario_digest = Some(scope.digest.clone());
+    report.scenario_set = Some(scope.set.clone());
     report.partition = scope.partition;
     report
 }
@@ -274,7 +319,8 @@ fn scoped(mut report: RunReport, scope: &RunScope) -> RunReport {
 fn scenario_digest(sources: &[&Path]) -> anyhow::Result<String> {
     let mut lines = Vec::with_capacity(sources.len());
     for source in sources {
-        let bytes = std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
+        let bytes =
+            crate::shipped::scenario_bytes(source).with_context(|| format!("cannot read {}", source.display()))?;
         let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         lines.push(format!("{name} {}\n", crate::bundle::sha256_hex(&bytes)));
     }
@@ -309,8 +355,8 @@ pub(crate) fn report_dir(args: &RunArgs) -> PathBuf {
 /// folder `NAME` for `NAME.zip`, or the file itself), before anything runs: a missing
 /// fixture is the user's mistake, reported like a load error with file, line and
 /// column (exit 2), not a harness error halfway through a run.
-pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> anyhow::Result<()> {
-    let missing = report_missing_packages(scenarios, packages_dir);
+pub(crate) fn check_packages(scenarios: &[Scenario], packages: &PackageSet) -> anyhow::Result<()> {
+    let missing = report_missing_packages(scenarios, packages);
     if missing > 0 {
         anyhow::bail!(
             "{} {} a package fixture that does not exist; nothing was run",
@@ -323,7 +369,8 @@ pub(crate) fn check_packages(scenarios: &[Scenario], packages_dir: &Path) -> any
 
 /// Prints a diagnostic for each scenario whose package fixture is missing; returns how
 /// many there were.
-pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages_dir: &Path) -> usize {
+pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages: &PackageSet) -> usize {
+    let packages_dir = packages.path();
     let mut missing = 0;
     for scenario in scenarios {
         let package = &scenario.staging.value.package;
@@ -333,31 +380,22 @@ pub(crate) fn report_missing_packages(scenarios: &[Scenario], packages_dir: &Pat
             continue;
         }
         missing += 1;
+        let help = match packages {
+            PackageSet::Folder(dir) => format!(
+                "add the folder {} (zipped at run time) or the file, or give --packages DIR",
+                dir.join(name.strip_suffix(".zip").unwrap_or(name)).display()
+            ),
+            PackageSet::BuiltIn(_) => "give --packages DIR, a folder that holds it".to_owned(),
+        };
         eprintln!(
-            "error: package fixture `{name}` not found in {}\n --> {}:{}:{}\n  = help: add the folder {} (zipped at run time) or the file, or give --packages DIR",
-            packages_dir.display(),
+            "error: package fixture `{name}` not found in {}\n --> {}:{}:{}\n  = help: {help}",
+            packages.shown(),
             scenario.source.display(),
             package.span.line,
             package.span.col,
-            packages_dir.join(name.strip_suffix(".zip").unwrap_or(name)).display(),
         );
     }
     missing
-}
-
-/// Loads every client scenario of `dir`; any load error is a usage error (exit 2).
-pub(crate) fn load_client_scenarios(dir: &Path) -> anyhow::Result<Vec<ClientScenario>> {
-    if !dir.is_dir() {
-        anyhow::bail!("no client scenario folder at {}; give --scenarios DIR", dir.display());
-    }
-    let (scenarios, errors) = pens_scenario::load_client_dir(dir);
-    if !errors.is_empty() {
-        for error in &errors {
-            eprintln!("{}", pens_scenario::render_plain(error));
-        }
-        anyhow::bail!("{} scenario file error(s) in {}; nothing was run", errors.len(), dir.display());
-    }
-    Ok(scenarios)
 }
 
 /// Writes the report files into `dir`, and hands the Markdown summary to `console` for

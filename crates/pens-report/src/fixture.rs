@@ -23,6 +23,7 @@ pub(crate) fn report(scenarios: Vec<ScenarioResult>) -> RunReport {
         aborted: None,
         baseline: None,
         scenario_digest: None,
+        scenario_set: None,
         harness_notes: Vec::new(),
         partition: None,
         merged_from: None,

@@ -326,6 +326,7 @@ mod tests {
             aborted: aborted.map(str::to_owned),
             baseline: None,
             scenario_digest: None,
+            scenario_set: None,
             harness_notes: Vec::new(),
             partition: None,
             merged_from: None,

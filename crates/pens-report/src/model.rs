@@ -44,6 +44,12 @@ pub struct RunReport {
     /// same digest judged by the same checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario_digest: Option<String>,
+    /// Where the scenario set came from: the folder that ran (`./scenarios/target`) or
+    /// the set built into the harness (`built-in (pens-conform 0.1.0)`). The digest says
+    /// what the files were; this says where they were read. A merged report keeps the
+    /// first partition's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_set: Option<String>,
     /// Which slice of the scenario set this run covered (`--partition K/N`), when the set
     /// was spread over several runs; absent for a run of the whole set and for a merged
     /// report.

@@ -23,12 +23,17 @@ pub(crate) struct RunArgs {
     /// when others are added. Applied before --only. With `selftest`, to both suites.
     #[arg(long, value_name = "K/N")]
     pub(crate) partition: Option<crate::partition::PartitionSpec>,
-    /// The folder of target scenarios.
-    #[arg(long, value_name = "DIR", default_value = "scenarios/target")]
-    pub(crate) scenarios: PathBuf,
-    /// The folder of package fixtures the staging server serves.
-    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
-    pub(crate) packages: PathBuf,
+    /// The folder of target scenarios. Default: `scenarios/target` when that folder
+    /// exists under the current folder (a checkout: the files on disk run, edits need no
+    /// rebuild), else the set built into pens-conform. The run header says which ran;
+    /// `pens-conform scenarios export DIR` writes the built-in files out.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) scenarios: Option<PathBuf>,
+    /// The folder of package fixtures the staging server serves. Default:
+    /// `fixtures/packages` when that folder exists under the current folder, else the
+    /// fixtures built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) packages: Option<PathBuf>,
     /// After the run, pack a certification bundle into FILE (a zip): the reports, the
     /// profile without its password, the harness version and arguments, the scenario
     /// files' SHA-256 and a manifest that `verify` checks. Not written when the run is

@@ -12,6 +12,7 @@ use crate::bundle::{BundlePlan, finish, scenarios_json};
 use crate::console::Console;
 use crate::error::{Classify, CommandResult, reference_target_error};
 use crate::run_output::{Suite, check_only, load_client_scenarios, partition_set, run_and_report};
+use crate::shipped::{ScenarioSet, SuiteKind};
 
 /// Arguments of `client`.
 #[derive(Debug, clap::Args)]
@@ -59,9 +60,11 @@ pub(crate) struct ClientArgs {
     /// when others are added. Applied before --only.
     #[arg(long, value_name = "K/N")]
     pub(crate) partition: Option<crate::partition::PartitionSpec>,
-    /// The folder of client scenarios.
-    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
-    pub(crate) scenarios: PathBuf,
+    /// The folder of client scenarios. Default: `scenarios/client` when that folder
+    /// exists under the current folder (a checkout: the files on disk run), else the
+    /// set built into pens-conform (`pens-conform scenarios export` writes it out).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) scenarios: Option<PathBuf>,
     /// After the run, pack a certification bundle into FILE (a zip): the reports, the
     /// profile without its password, the harness version and arguments, the scenario
     /// files' SHA-256 and a manifest that `verify` checks. Not written when the run is
@@ -75,12 +78,13 @@ pub(crate) struct ClientArgs {
 pub(crate) fn run(args: ClientArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.baseline).usage()?;
     let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
-    let loaded = load_client_scenarios(&args.scenarios).usage()?;
+    let set = ScenarioSet::resolve(args.scenarios.as_deref(), SuiteKind::Client);
+    let loaded = load_client_scenarios(&set).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
-    check_only(args.only.as_deref(), &[(&args.scenarios, ids)]).usage()?;
-    let (scenarios, scope) = partition_set(loaded, args.partition, args.only.as_deref()).usage()?;
+    check_only(args.only.as_deref(), &[(&set.folder(), ids)]).usage()?;
+    let (scenarios, scope) = partition_set(&set, loaded, args.partition, args.only.as_deref()).usage()?;
     let trust_pem = match &args.trust_ca {
         Some(path) => {
             Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display())).usage()?)
@@ -116,7 +120,7 @@ pub(crate) fn run(args: ClientArgs) -> CommandResult {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());
             }
             let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
-            plan.entry("scenarios.json", scenarios_json(&[("client", &args.scenarios, sources)]).usage()?);
+            plan.entry("scenarios.json", scenarios_json(&[("client", &set, sources)], None).usage()?);
             Some(plan)
         }
         None => None,

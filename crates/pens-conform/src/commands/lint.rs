@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
@@ -15,9 +17,11 @@ pub(crate) struct LintArgs {
     /// and `client` folders linted with its own mode's rules.
     pub(crate) paths: Vec<PathBuf>,
     /// Where the package fixtures that target scenarios name are looked for; a missing
-    /// one is an error, as it is for `target`. Not checked when the folder does not exist.
-    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
-    pub(crate) packages: PathBuf,
+    /// one is an error, as it is for `target`. Not checked when the folder given does not
+    /// exist. Default, as for `target`: `fixtures/packages` when that folder exists under
+    /// the current folder, else the fixtures built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) packages: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &LintArgs) -> CommandResult {
@@ -35,11 +39,17 @@ pub(crate) fn run(args: &LintArgs) -> CommandResult {
         eprintln!("{}", pens_scenario::render_plain(error));
     }
     // The same check `target` makes before a run, so that lint is a complete preflight.
-    let missing_packages = if args.packages.is_dir() {
-        crate::run_output::report_missing_packages(&target_scenarios, &args.packages)
+    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    let missing_packages = if packages.path().is_dir() {
+        crate::run_output::report_missing_packages(&target_scenarios, &packages)
     } else {
         if !target_scenarios.is_empty() {
-            eprintln!("note: package fixtures not checked: no folder {}; give --packages DIR", args.packages.display());
+            eprintln!(
+                "note: package fixtures not checked: no folder {}; give --packages DIR",
+                packages.path().display()
+            );
         }
         0
     };

@@ -13,9 +13,10 @@ use crate::run_output::load_scenarios;
 /// Arguments of `list`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ListArgs {
-    /// The folder of scenarios.
-    #[arg(long, value_name = "DIR", default_value = "scenarios/target")]
-    pub(crate) scenarios: PathBuf,
+    /// The folder of scenarios. Default: `scenarios/target` when that folder exists under
+    /// the current folder, else the set built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) scenarios: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -44,7 +45,8 @@ struct Listed<'a> {
 }
 
 pub(crate) fn run(args: &ListArgs) -> CommandResult {
-    let scenarios = load_scenarios(&args.scenarios).usage()?;
+    let set = crate::shipped::ScenarioSet::resolve(args.scenarios.as_deref(), crate::shipped::SuiteKind::Target);
+    let scenarios = load_scenarios(&set).usage()?;
     let listed: Vec<Listed<'_>> = scenarios
         .iter()
         .map(|s| Listed {

@@ -71,15 +71,20 @@ pub(crate) struct LoadArgs {
     /// `ca-key.pem`; created on first use).
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
-    /// The folder of package fixtures; --package names the one staged.
-    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
-    pub(crate) packages: PathBuf,
+    /// The folder of package fixtures; --package names the one staged. Default:
+    /// `fixtures/packages` when that folder exists under the current folder, else the
+    /// fixtures built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) packages: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: LoadArgs) -> CommandResult {
     let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
-    let mut options = LoadOptions::new(url, args.packages.clone());
+    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    let mut options = LoadOptions::new(url, packages.path());
     options.publishes = args.publishes;
     options.package.clone_from(&args.package);
     options.size = args.size;

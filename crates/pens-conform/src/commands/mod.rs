@@ -9,6 +9,7 @@ pub(crate) mod lint;
 pub(crate) mod list;
 pub(crate) mod load;
 pub(crate) mod merge;
+pub(crate) mod scenarios;
 pub(crate) mod selftest;
 pub(crate) mod serve;
 pub(crate) mod target;

@@ -25,6 +25,7 @@ use crate::exit;
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_client_scenarios, load_scenarios, partition_set, report_dir, run_and_report,
 };
+use crate::shipped::{PackageSet, ScenarioSet, SuiteKind};
 
 /// The package limit of the reference target in a self-test, declared to the run: small,
 /// so that `security-oversized-package` streams a few MiB, not the default 256 MiB; above
@@ -63,9 +64,11 @@ pub(crate) struct SelftestArgs {
     /// strict-notifications.
     #[arg(long, value_name = "NAME")]
     pub(crate) client_defect: Option<String>,
-    /// The folder of client scenarios.
-    #[arg(long, value_name = "DIR", default_value = "scenarios/client")]
-    pub(crate) client_scenarios: PathBuf,
+    /// The folder of client scenarios. Default: `scenarios/client` when that folder
+    /// exists under the current folder (a checkout: the files on disk run), else the
+    /// set built into pens-conform (`pens-conform scenarios export` writes it out).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) client_scenarios: Option<PathBuf>,
     /// Switch the reference target's optional transports off: HTTP and HTTPS only, so
     /// it answers 1304, 1306, 1510 and 1520 for FTP, FTPS and mailto. Default: FTP,
     /// explicit FTPS and mailto receipts and alerts on (mail goes to the run's sink).
@@ -89,27 +92,35 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
         .map(|name| name.parse::<ClientDefect>().map_err(|e| anyhow::anyhow!("--client-defect: {e}")))
         .transpose()
         .usage()?;
-    let scenarios = load_scenarios(&args.run.scenarios).usage()?;
-    crate::run_output::check_packages(&scenarios, &args.run.packages).usage()?;
-    let client_scenarios = load_client_scenarios(&args.client_scenarios).usage()?;
+    let sets = Sets {
+        target: ScenarioSet::resolve(args.run.scenarios.as_deref(), SuiteKind::Target),
+        client: ScenarioSet::resolve(args.client_scenarios.as_deref(), SuiteKind::Client),
+        packages: PackageSet::resolve(args.run.packages.as_deref())
+            .context("cannot write the built-in package fixtures to a temporary folder")
+            .harness()?,
+    };
+    let scenarios = load_scenarios(&sets.target).usage()?;
+    crate::run_output::check_packages(&scenarios, &sets.packages).usage()?;
+    let client_scenarios = load_client_scenarios(&sets.client).usage()?;
     // Either suite may hold what --only names; the other then runs nothing.
     check_only(
         args.run.only.as_deref(),
         &[
-            (&args.run.scenarios, scenarios.iter().map(|s| s.id.value.as_str()).collect()),
-            (&args.client_scenarios, client_scenarios.iter().map(|s| s.id.value.as_str()).collect()),
+            (&sets.target.folder(), scenarios.iter().map(|s| s.id.value.as_str()).collect()),
+            (&sets.client.folder(), client_scenarios.iter().map(|s| s.id.value.as_str()).collect()),
         ],
     )
     .usage()?;
     let base = report_dir(&args.run);
     let plan = match &args.run.bundle {
-        Some(path) => Some(selftest_plan(path, &args, &base, &scenarios, &client_scenarios).usage()?),
+        Some(path) => Some(selftest_plan(path, &args, &sets, &base, &scenarios, &client_scenarios).usage()?),
         None => None,
     };
     // Each suite's set is partitioned on its own; the bundle lists both whole sets.
     let only = args.run.only.as_deref();
-    let (scenarios, target_scope) = partition_set(scenarios, args.run.partition, only).usage()?;
-    let (client_scenarios, client_scope) = partition_set(client_scenarios, args.run.partition, only).usage()?;
+    let (scenarios, target_scope) = partition_set(&sets.target, scenarios, args.run.partition, only).usage()?;
+    let (client_scenarios, client_scope) =
+        partition_set(&sets.client, client_scenarios, args.run.partition, only).usage()?;
     for suite in ["target", "client"] {
         crate::run_output::probe_report_dir(&base.join(suite)).usage()?;
     }
@@ -140,7 +151,7 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
         let target = ReferenceTarget::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), target_options)
             .context("cannot start the reference target")
             .harness()?;
-        let mut options = RunOptions::new(target.url(), args.run.packages.clone());
+        let mut options = RunOptions::new(target.url(), sets.packages.path());
         options.target_name = Some(match defect {
             Some(defect) => format!("pens-conform reference target (defect: {})", defect.name()),
             None => "pens-conform reference target".to_owned(),
@@ -160,7 +171,7 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
             .harness()?;
         let client = Arc::new(client);
         let trust_pem = client.ca_pem().to_owned();
-        let packages = args.run.packages.clone();
+        let packages = sets.packages.path().to_path_buf();
         let publisher = Arc::clone(&client);
         let trigger = Trigger::Callback(Arc::new(move |call: TriggerCall| {
             let client = Arc::clone(&publisher);
@@ -222,6 +233,7 @@ pub(crate) fn run(args: SelftestArgs) -> CommandResult {
 fn selftest_plan(
     path: &Path,
     args: &SelftestArgs,
+    sets: &Sets,
     base: &Path,
     scenarios: &[pens_scenario::Scenario],
     client_scenarios: &[pens_scenario::ClientScenario],
@@ -244,12 +256,21 @@ fn selftest_plan(
     let client_sources: Vec<&Path> = client_scenarios.iter().map(|s| s.source.as_path()).collect();
     plan.entry(
         "scenarios.json",
-        scenarios_json(&[
-            ("target", &args.run.scenarios, target_sources),
-            ("client", &args.client_scenarios, client_sources),
-        ])?,
+        scenarios_json(
+            &[("target", &sets.target, target_sources), ("client", &sets.client, client_sources)],
+            Some(&sets.packages),
+        )?,
     );
     Ok(plan)
+}
+
+/// What a selftest runs: its two scenario sets and the package fixtures, each from disk
+/// or built in ([`crate::shipped`]). The packages' temporary folder, when built in,
+/// lives as long as this value: the whole run.
+struct Sets {
+    target: ScenarioSet,
+    client: ScenarioSet,
+    packages: PackageSet,
 }
 
 /// The exit code of two suites: an incomplete run wins, then a failure.

@@ -14,6 +14,7 @@ use crate::error::{Classify, CommandResult};
 use crate::run_output::{
     Suite, apply_run_args, check_only, load_scenarios, partition_set, probe_report_dir, report_dir, run_and_report,
 };
+use crate::shipped::{PackageSet, ScenarioSet, SuiteKind};
 
 /// Arguments of `target`.
 #[derive(Debug, clap::Args)]
@@ -58,14 +59,18 @@ pub(crate) fn run(args: TargetArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
     let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
-    let loaded = load_scenarios(&args.run.scenarios).usage()?;
-    crate::run_output::check_packages(&loaded, &args.run.packages).usage()?;
+    let set = ScenarioSet::resolve(args.run.scenarios.as_deref(), SuiteKind::Target);
+    let loaded = load_scenarios(&set).usage()?;
+    let packages = PackageSet::resolve(args.run.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    crate::run_output::check_packages(&loaded, &packages).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.
     let loaded_sources: Vec<std::path::PathBuf> = loaded.iter().map(|s| s.source.clone()).collect();
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.value.as_str()).collect();
-    check_only(args.run.only.as_deref(), &[(&args.run.scenarios, ids)]).usage()?;
-    let (scenarios, scope) = partition_set(loaded, args.run.partition, args.run.only.as_deref()).usage()?;
-    let mut options = RunOptions::new(url, args.run.packages.clone());
+    check_only(args.run.only.as_deref(), &[(&set.folder(), ids)]).usage()?;
+    let (scenarios, scope) = partition_set(&set, loaded, args.run.partition, args.run.only.as_deref()).usage()?;
+    let mut options = RunOptions::new(url, packages.path());
     options.target_name.clone_from(&profile.name);
     options.claims = profile.claims.clone();
     options.deadlines = profile.deadlines;
@@ -98,7 +103,7 @@ pub(crate) fn run(args: TargetArgs) -> CommandResult {
                 plan.entry("profile.toml", profile.public_toml().into_bytes());
             }
             let sources: Vec<&Path> = loaded_sources.iter().map(|s| s.as_path()).collect();
-            plan.entry("scenarios.json", scenarios_json(&[("target", &args.run.scenarios, sources)]).usage()?);
+            plan.entry("scenarios.json", scenarios_json(&[("target", &set, sources)], Some(&packages)).usage()?);
             Some(plan)
         }
         None => None,

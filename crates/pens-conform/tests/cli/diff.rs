@@ -24,6 +24,7 @@ fn report(mode: &str, scenarios: &[(&str, Verdict)]) -> RunReport {
         aborted: None,
         baseline: None,
         scenario_digest: None,
+        scenario_set: None,
         harness_notes: Vec::new(),
         partition: None,
         merged_from: None,

@@ -8,6 +8,7 @@ mod exit_status;
 mod explain;
 mod hostile;
 mod html;
+mod installed;
 mod interop;
 mod large;
 mod lint;

@@ -26,6 +26,7 @@ fn part(index: u32, count: u32, set_size: usize, scenarios: &[(&str, Verdict)]) 
         aborted: None,
         baseline: None,
         scenario_digest: Some(DIGEST.into()),
+        scenario_set: None,
         harness_notes: Vec::new(),
         partition: Some(Partition { index, count, kind: PartitionKind::Count, set_size }),
         merged_from: None,

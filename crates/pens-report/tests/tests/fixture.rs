@@ -58,6 +58,7 @@ pub(crate) fn report() -> RunReport {
         summary: Summary::of(&scenarios),
         aborted: Some("preflight inconclusive".into()),
         scenario_digest: Some("0f".repeat(32)),
+        scenario_set: None,
         harness_notes: Vec::new(),
         partition: None,
         merged_from: None,

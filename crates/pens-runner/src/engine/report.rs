@@ -84,6 +84,7 @@ impl ReportBuilder {
             aborted: self.aborted,
             baseline: None,
             scenario_digest: None,
+            scenario_set: None,
             harness_notes: self.harness_notes,
             partition: None,
             merged_from: None,

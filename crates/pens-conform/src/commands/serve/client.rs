@@ -21,9 +21,10 @@ pub(crate) struct ServeClientArgs {
     /// The package fixture to stage (a folder under --packages, zipped).
     #[arg(long, value_name = "NAME", default_value = "scorm12-minimal.zip")]
     pub(crate) package: String,
-    /// The folder of package fixtures.
-    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
-    pub(crate) packages: PathBuf,
+    /// The folder of package fixtures. Default: `fixtures/packages` when that folder
+    /// exists under the current folder, else the fixtures built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) packages: Option<PathBuf>,
     /// Stage the package on HTTPS (the target must trust the client's CA); the same as
     /// `--staging https`.
     #[arg(long, conflicts_with = "staging")]
@@ -62,7 +63,10 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
         .map(|name| name.parse::<pens_reference::ClientDefect>().map_err(|e| anyhow::anyhow!("--defect: {e}")))
         .transpose()
         .usage()?;
-    let request = pens_reference::PublishRequest::from_fixture(&args.packages, &args.package, args.course.clone())
+    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    let request = pens_reference::PublishRequest::from_fixture(packages.path(), &args.package, args.course.clone())
         .with_context(|| format!("cannot stage {}", args.package))
         .usage()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;

@@ -31,9 +31,10 @@ pub(crate) struct ServeStagingArgs {
     /// The package fixture to serve (a folder under --packages, zipped, or a file there).
     #[arg(long, value_name = "NAME", default_value = pens_scenario::DEFAULT_PACKAGE)]
     pub(crate) package: String,
-    /// The folder of package fixtures.
-    #[arg(long, value_name = "DIR", default_value = "fixtures/packages")]
-    pub(crate) packages: PathBuf,
+    /// The folder of package fixtures. Default: `fixtures/packages` when that folder
+    /// exists under the current folder, else the fixtures built into pens-conform.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) packages: Option<PathBuf>,
     /// Serve the package grown to exactly SIZE bytes (e.g. `1GiB`, below 4 GiB) by a
     /// stored entry of zeros, generated while it is sent and never held in memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_served_size)]
@@ -80,8 +81,11 @@ pub(crate) fn parse_served_size(text: &str) -> Result<u64, ServedSizeError> {
 }
 
 pub(crate) fn run(args: ServeStagingArgs) -> CommandResult {
-    let fixture = pens_parties::fixture_package(&args.packages, &args.package)
-        .with_context(|| format!("cannot read the package {} in {}", args.package, args.packages.display()))
+    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    let fixture = pens_parties::fixture_package(packages.path(), &args.package)
+        .with_context(|| format!("cannot read the package {} in {}", args.package, packages.label()))
         .usage()?;
     let package = match args.size {
         Some(size) => pens_parties::sized_package(&fixture, size)
