@@ -59,9 +59,7 @@ pub(crate) fn pages(command: clap::Command) -> std::io::Result<Vec<Page>> {
 
 fn collect(command: &clap::Command, pages: &mut Vec<Page>) -> std::io::Result<()> {
     let name = command.get_display_name().unwrap_or_else(|| command.get_name()).to_owned();
-    let man = clap_mangen::Man::new(command.clone())
-        .title(name.to_uppercase())
-        .manual("pens-conform manual");
+    let man = clap_mangen::Man::new(command.clone()).title(name.to_uppercase()).manual("pens-conform manual");
     let mut roff = Vec::new();
     man.render(&mut roff)?;
     pages.push(Page { file_name: man.get_filename(), roff });
