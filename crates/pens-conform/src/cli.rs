@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::args::ConsoleArgs;
@@ -109,6 +109,16 @@ enum Command {
     /// Exit status: 0 intact; 1 tampered or incomplete (each bad entry named); 2 the
     /// file is not a readable zip or not a pens-conform bundle.
     Verify(commands::verify::VerifyArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// E.g. `pens-conform completions bash > ~/.local/share/bash-completion/completions/pens-conform`;
+    /// the README says where each shell looks.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual pages in roff: the tool's, then one per subcommand.
+    ///
+    /// `pens-conform man | man -l -` reads them; `--dir DIR` writes pens-conform.1 and
+    /// pens-conform-<command>.1 files into DIR instead, for a man1 folder on the MANPATH.
+    Man(commands::man::ManArgs),
 }
 
 impl Command {
@@ -128,6 +138,8 @@ impl Command {
             Command::Diff(args) => commands::diff::run(&args),
             Command::Merge(args) => commands::merge::run(&args),
             Command::Verify(args) => commands::verify::run(&args),
+            Command::Completions(args) => commands::completions::run(&args, Cli::command()),
+            Command::Man(args) => commands::man::run(&args, Cli::command()),
         }
     }
 }

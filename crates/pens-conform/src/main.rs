@@ -14,6 +14,8 @@ mod error;
 mod output;
 mod partition;
 mod progress;
+#[cfg(test)]
+mod publishing;
 mod run_output;
 mod shipped;
 mod signals;

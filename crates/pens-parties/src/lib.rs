@@ -66,7 +66,7 @@ pub use staging::{
     CredentialsPresented, DEFAULT_ANSWER_HOLD, FtpLoginFailure, FtpsMode, StagedPackage, StagingBehaviour,
     StagingEvent, StagingPlan, StagingServer,
 };
-pub use tls::RunCa;
+pub use tls::{RunCa, crypto_provider};
 pub use unsolicited::{MAX_UNSOLICITED_EXAMPLES, UnsolicitedCount};
 // --- re-exports: the mock target ---
 pub use mock_target::{

@@ -15,6 +15,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::error::MockError;
@@ -35,6 +36,23 @@ fn certificate_error(what: &'static str, hosts: &[String], source: rcgen::Error)
 /// Hosts every server certificate names, whatever the advertise host: the loopback
 /// addresses and name, so that tests and local runs need no configuration.
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
+
+/// The crypto provider of every TLS configuration the harness builds, client or server:
+/// *ring*, named explicitly, since a process-wide default may be missing, or ambiguous
+/// when another crate enables a second provider.
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` because *ring* offers no
+/// post-quantum key exchange, and points to aws-lc-rs. The harness keeps *ring* on
+/// purpose: its TLS peers are the implementation under test and its own parties, for
+/// one run; aws-lc-rs would add a C and CMake build to every install (and suppaftp and
+/// libunftp are built on *ring* here too). So this is the one place that names it, and
+/// the one `allow(deprecated)`: a `cargo install` that resolves a newer rustls than
+/// Cargo.lock's compiles without a warning.
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    #[allow(deprecated)]
+    let ring = rustls::crypto::ring::default_provider();
+    Arc::new(ring)
+}
 
 /// A certificate authority and one server certificate signed by it, ready for rustls.
 pub struct RunCa {
@@ -111,9 +129,7 @@ impl RunCa {
 
         let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone(), ca_cert.der().clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-        // The ring provider is named explicitly: a process-wide default may be missing,
-        // or ambiguous when another crate enables a second provider.
-        let server_config = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        let server_config = ServerConfig::builder_with_provider(crypto_provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
@@ -179,6 +195,16 @@ fn name(common_name: &str) -> DistinguishedName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The provider is *ring*'s: the same suites and key exchange groups.
+    #[test]
+    fn the_crypto_provider_is_ring() {
+        let provider = crypto_provider();
+        assert_eq!(provider.cipher_suites, rustls::crypto::ring::DEFAULT_CIPHER_SUITES);
+        let groups: Vec<_> = provider.kx_groups.iter().map(|group| group.name()).collect();
+        let ring: Vec<_> = rustls::crypto::ring::DEFAULT_KX_GROUPS.iter().map(|group| group.name()).collect();
+        assert_eq!(groups, ring);
+    }
 
     #[test]
     fn loopback_hosts_come_first_and_duplicates_go() {

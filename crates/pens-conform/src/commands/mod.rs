@@ -3,11 +3,13 @@
 //! holds that), so a command is read, changed and tested on its own.
 
 pub(crate) mod client;
+pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod list;
 pub(crate) mod load;
+pub(crate) mod man;
 pub(crate) mod merge;
 pub(crate) mod scenarios;
 pub(crate) mod selftest;

@@ -2,6 +2,7 @@ mod bad_input;
 mod baseline;
 mod bundle;
 mod client;
+mod completions;
 mod console;
 mod diff;
 mod exit_status;

@@ -147,8 +147,7 @@ fn tls_client_config(extra_root_pem: Option<&str>) -> Result<Arc<rustls::ClientC
     for der in extra_root_pem.map(root_certificates).transpose()?.unwrap_or_default() {
         roots.add(der).map_err(|e| MockTargetError::RootCertificate { reason: e.to_string() })?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let config = rustls::ClientConfig::builder_with_provider(crate::crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| MockTargetError::RootCertificate { reason: e.to_string() })?
         .with_root_certificates(roots)

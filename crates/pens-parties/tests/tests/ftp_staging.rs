@@ -37,8 +37,7 @@ impl Setup {
         for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
             roots.add(certificate.unwrap()).unwrap();
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
+        let config = rustls::ClientConfig::builder_with_provider(pens_parties::crypto_provider())
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots)

@@ -598,8 +598,7 @@ mod tests {
         for certificate in rustls::pki_types::pem::PemObject::pem_slice_iter(pem.as_bytes()) {
             roots.add(certificate.unwrap()).unwrap();
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
+        let config = rustls::ClientConfig::builder_with_provider(crate::crypto_provider())
             .with_protocol_versions(&[version])
             .unwrap()
             .with_root_certificates(roots)
