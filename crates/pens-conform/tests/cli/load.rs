@@ -149,7 +149,7 @@ fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
         (&["--publishes", "0"][..], "invalid value '0' for '--publishes <N>': must be at least 1"),
         (&["--concurrency", "0"][..], "invalid value '0' for '--concurrency <C>'"),
         (&["--concurrency", "1000000000000"][..], "give 1 to 65536"),
-        (&["--receipt-timeout", "soon"][..], "not a number of seconds"),
+        (&["--receipt-timeout", "soon"][..], "`soon` is not a duration: give seconds"),
     ] {
         let output =
             pens_conform().args(["load", "--url", "http://127.0.0.1:9/pens"]).args(args).output().expect("runs");
