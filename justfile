@@ -2,7 +2,7 @@
 
 # The main job: the whole target suite against the built-in reference target.
 run:
-    cargo run --release -p pens-conform -- selftest
+    cargo run -p pens-conform -- selftest
 
 # The test command from README.md.
 test:

@@ -17,6 +17,8 @@ mod progress;
 #[cfg(test)]
 mod publishing;
 mod run_output;
+#[cfg(test)]
+mod shared_build;
 mod shipped;
 mod signals;
 

@@ -11,11 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::error::MockError;
@@ -70,7 +71,14 @@ impl RunCa {
     pub fn generate(hosts: &[String]) -> Result<RunCa, MockError> {
         let ca_key = KeyPair::generate().map_err(|source| certificate_error("ca", hosts, source))?;
         let ca_params = ca_params().map_err(|source| certificate_error("ca", hosts, source))?;
-        RunCa::with_ca(hosts, ca_key, ca_params)
+        RunCa::new_ca(hosts, ca_key, ca_params)
+    }
+
+    /// A fresh CA of `ca_params` signed by `ca_key`, and a server certificate it signs.
+    fn new_ca(hosts: &[String], ca_key: KeyPair, ca_params: CertificateParams) -> Result<RunCa, MockError> {
+        let ca_cert = ca_params.self_signed(&ca_key).map_err(|source| certificate_error("ca", hosts, source))?;
+        let issuer = Issuer::new(ca_params, ca_key);
+        RunCa::with_ca(hosts, ca_cert.der().clone(), ca_cert.pem(), issuer)
     }
 
     /// The CA kept in `dir` (`ca.pem`, `ca-key.pem`), created there on first use, with
@@ -85,12 +93,16 @@ impl RunCa {
         if cert_path.exists() && key_path.exists() {
             let ca_key =
                 KeyPair::from_pem(&read(&key_path)?).map_err(|source| certificate_error("ca", hosts, source))?;
-            let params = CertificateParams::from_ca_cert_pem(&read(&cert_path)?)
+            let ca_pem = read(&cert_path)?;
+            // The stored certificate itself goes in the chain: it is the one the target trusts.
+            let ca_der = CertificateDer::from_pem_slice(ca_pem.as_bytes())
+                .map_err(|_| certificate_error("ca", hosts, rcgen::Error::CouldNotParseCertificate))?;
+            let issuer = Issuer::from_ca_cert_der(&ca_der, ca_key)
                 .map_err(|source| certificate_error("ca", hosts, source))?;
-            return RunCa::with_ca(hosts, ca_key, params);
+            return RunCa::with_ca(hosts, ca_der, ca_pem, issuer);
         }
         let ca_key = KeyPair::generate().map_err(|source| certificate_error("ca", hosts, source))?;
-        let ca = RunCa::with_ca(hosts, ca_key, ca_params().map_err(|source| certificate_error("ca", hosts, source))?)?;
+        let ca = RunCa::new_ca(hosts, ca_key, ca_params().map_err(|source| certificate_error("ca", hosts, source))?)?;
         let write = |path: &Path, contents: &str| {
             std::fs::create_dir_all(dir)
                 .and_then(|()| std::fs::write(path, contents))
@@ -106,18 +118,20 @@ impl RunCa {
         Ok(ca)
     }
 
-    /// A server certificate for `hosts` signed by the CA of `ca_key` and `ca_params`.
-    fn with_ca(hosts: &[String], ca_key: KeyPair, ca_params: CertificateParams) -> Result<RunCa, MockError> {
+    /// A server certificate for `hosts` signed by `issuer`, the CA whose certificate is
+    /// `ca_der` (`ca_pem` in PEM).
+    fn with_ca(
+        hosts: &[String],
+        ca_der: CertificateDer<'static>,
+        ca_pem: String,
+        issuer: Issuer<'static, KeyPair>,
+    ) -> Result<RunCa, MockError> {
         let hosts = subject_alt_names(hosts);
         let joined = hosts.join(", ");
         let certificate_error = |what: &'static str| {
             let hosts = joined.clone();
             move |source: rcgen::Error| MockError::Certificate { what, hosts, source }
         };
-        // Re-signing the same name and key yields a certificate every client that trusts
-        // the stored one accepts: issuer name and key identifier are what chains match on.
-        let ca_cert = ca_params.self_signed(&ca_key).map_err(certificate_error("ca"))?;
-
         let server_key = KeyPair::generate().map_err(certificate_error("server"))?;
         let mut server_params = CertificateParams::new(hosts.clone()).map_err(certificate_error("server"))?;
         server_params.distinguished_name = name("pens-conform staging server");
@@ -125,19 +139,19 @@ impl RunCa {
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         server_params.use_authority_key_identifier_extension = true;
         let server_cert =
-            server_params.signed_by(&server_key, &ca_cert, &ca_key).map_err(certificate_error("server"))?;
+            server_params.signed_by(&server_key, &issuer).map_err(certificate_error("server"))?;
 
-        let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone(), ca_cert.der().clone()];
+        let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone(), ca_der.clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
         let server_config = ServerConfig::builder_with_provider(crypto_provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
-        let reqwest_certificate = reqwest::Certificate::from_der(ca_cert.der())?;
+        let reqwest_certificate = reqwest::Certificate::from_der(&ca_der)?;
 
         Ok(RunCa {
-            ca_pem: ca_cert.pem(),
-            ca_key_pem: ca_key.serialize_pem(),
+            ca_pem,
+            ca_key_pem: issuer.key().serialize_pem(),
             server_config: Arc::new(server_config),
             reqwest_certificate,
             hosts,
