@@ -127,6 +127,8 @@ async fn a_stored_ca_is_trusted_across_runs() {
     assert!(dir.join("ca-key.pem").exists());
 
     let second = RunCa::load_or_create(&dir, &[]).unwrap();
+    // The stored certificate itself is the one a later run presents, not a re-signed copy.
+    assert_eq!(second.ca_pem(), stored);
     let staging = StagingServer::start(IpAddr::V4(Ipv4Addr::LOCALHOST), "127.0.0.1", &second).await.unwrap();
     let staged = staging.stage("kept", StagingPlan::new("course.zip", package()));
     let trusting_the_first = reqwest::Client::builder()
