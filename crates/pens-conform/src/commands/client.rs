@@ -77,7 +77,7 @@ pub(crate) struct ClientArgs {
 
 pub(crate) fn run(args: ClientArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.baseline).usage()?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), false).usage()?;
     let set = ScenarioSet::resolve(args.scenarios.as_deref(), SuiteKind::Client);
     let loaded = load_client_scenarios(&set).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.

@@ -79,7 +79,7 @@ pub(crate) struct LoadArgs {
 }
 
 pub(crate) fn run(args: LoadArgs) -> CommandResult {
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), args.url.is_none()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
     let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
         .context("cannot write the built-in package fixtures to a temporary folder")

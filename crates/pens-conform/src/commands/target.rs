@@ -57,7 +57,7 @@ pub(crate) struct TargetArgs {
 
 pub(crate) fn run(args: TargetArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), args.url.is_none()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
     let set = ScenarioSet::resolve(args.run.scenarios.as_deref(), SuiteKind::Target);
     let loaded = load_scenarios(&set).usage()?;
