@@ -1,7 +1,8 @@
-//! `pens_runner::profile::Profile::parse` on arbitrary text: an implementation profile
-//! is written by hand and handed to `--profile`, so the parser must turn any text into
-//! a profile or into an error naming the file, never a panic; and what the bundle
-//! stores (`public_toml`) must read back to the same profile, less the password.
+//! `pens_runner::profile::Profile::parse` (and `parse_as_endpoint`) on arbitrary text:
+//! an implementation profile is written by hand and handed to `--profile`, so the parser
+//! must turn any text into a profile or into an error naming the file, never a panic;
+//! and what the bundle stores (`public_toml`) must read back to the same profile, less
+//! the password.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +17,11 @@ fn env(name: &str) -> Option<String> {
 }
 
 fuzz_target!(|text: &str| {
+    // Read as a run's endpoint, `[target] url` is checked too: the same promise.
+    if let Err(error) = Profile::parse_as_endpoint(text, ORIGIN, env) {
+        let shown = error.to_string();
+        assert!(shown.starts_with("profile fuzz.toml"), "the error does not name the file: {shown:?}");
+    }
     match Profile::parse(text, ORIGIN, env) {
         Ok(profile) => {
             let public = profile.public_toml();

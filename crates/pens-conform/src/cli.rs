@@ -168,6 +168,9 @@ fn init_logging() {
 }
 
 #[cfg(test)]
+mod conventions;
+
+#[cfg(test)]
 mod tests {
     use clap::CommandFactory;
 

@@ -456,10 +456,13 @@ pub(crate) fn apply_run_args(options: &mut RunOptions, args: &RunArgs, jobs: usi
 
 /// The `--profile` file, read; without one, the defaults. A profile with problems: each
 /// printed as a scenario file's are (rustc's layout, every one of them), then an error
-/// that counts them (the caller makes it a usage error, exit 2).
-pub(crate) fn profile_of(path: Option<&Path>) -> anyhow::Result<Profile> {
+/// that counts them (the caller makes it a usage error, exit 2). `url_used`: the run
+/// sends its collects to the profile's `[target] url` (no `--url` stands in for it), so
+/// a URL no collect can reach is one of those problems, at its line.
+pub(crate) fn profile_of(path: Option<&Path>, url_used: bool) -> anyhow::Result<Profile> {
     let Some(path) = path else { return Ok(Profile::default()) };
-    match Profile::load(path) {
+    let loaded = if url_used { Profile::load_as_endpoint(path) } else { Profile::load(path) };
+    match loaded {
         Ok(profile) => Ok(profile),
         Err(error) if !error.problems().is_empty() => {
             let problems = error.problems();
@@ -475,36 +478,21 @@ pub(crate) fn profile_of(path: Option<&Path>) -> anyhow::Result<Profile> {
 
 /// The target's URL: `--url`, else `[target] url` of the profile. It must be an
 /// absolute `http` or `https` URL with a host (CMI010 §5: a collect is an HTTP GET or
-/// POST), checked here, before any server starts or anything is sent, so a typo is a
-/// usage error (exit 2) naming where the URL came from, not a run that could not
-/// complete (exit 3). Parsed as the HTTP client parses it.
+/// POST; [`pens_runner::check_endpoint`]), checked before any server starts or anything
+/// is sent, so a typo is a usage error (exit 2) naming where the URL came from, not a
+/// run that could not complete (exit 3). A profile's URL was checked as the profile was
+/// read ([`profile_of`]), with its other problems; it is checked again here all the same.
 pub(crate) fn target_url_of(url: Option<&str>, profile: &Profile) -> anyhow::Result<String> {
     let (text, from) = match (url, &profile.url) {
         (Some(url), _) => (url.to_owned(), "--url"),
         (None, Some(url)) => (url.clone(), "`[target] url` of the profile"),
         (None, None) => anyhow::bail!("no target URL: give --url URL or `[target] url` in the --profile file"),
     };
-    check_target_url(&text).map_err(|problem| anyhow::anyhow!("{from} `{}` {problem}", shown_url(&text)))?;
+    pens_runner::check_endpoint(&text).map_err(|problem| anyhow::anyhow!("{from} `{}` {problem}", shown_url(&text)))?;
     Ok(text)
 }
 
 /// `text` to show in a message: a password in it hidden, as everywhere a URL is shown.
 fn shown_url(text: &str) -> String {
     pens_proto::redact_userinfo(text)
-}
-
-/// Why `text` cannot be a PENS endpoint, in words that follow the URL.
-fn check_target_url(text: &str) -> Result<(), String> {
-    const EXAMPLE: &str = "give the LMS's PENS endpoint, e.g. https://lms.example/pens";
-    let url = url::Url::parse(text).map_err(|error| format!("is not a URL ({error}): {EXAMPLE}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "is not an http or https URL (scheme `{}`): a collect is an HTTP request (CMI010 §5); {EXAMPLE}",
-            url.scheme()
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("has no host: {EXAMPLE}"));
-    }
-    Ok(())
 }

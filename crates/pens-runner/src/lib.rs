@@ -25,6 +25,7 @@ mod context;
 mod copies;
 mod descriptors;
 mod discovery;
+mod endpoint;
 mod engine;
 mod evaluate;
 mod evidence;
@@ -58,6 +59,7 @@ pub use client::{
     ClientDeadlines, ClientRunOptions, TERM_GRACE, Trigger, TriggerCall, TriggerCallback, end_trigger_groups,
     run_client_suite,
 };
+pub use endpoint::{EndpointError, check_endpoint};
 pub use engine::{ReportBuilder, RunError, RunEvent, RunOutput};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};

@@ -165,11 +165,32 @@ impl Profile {
         Profile::parse(&text, &path.display().to_string(), |name| std::env::var(name).ok())
     }
 
+    /// Like [`Profile::load`], for a run that sends its collects to `[target] url`: that
+    /// URL must then be one a collect can be sent to ([`crate::check_endpoint`]), and
+    /// when it is not, it is reported with the file's other problems, at its line.
+    pub fn load_as_endpoint(path: &Path) -> Result<Profile, ProfileError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ProfileError::Read { path: path.to_owned(), source })?;
+        Profile::parse_as_endpoint(&text, &path.display().to_string(), |name| std::env::var(name).ok())
+    }
+
     /// Parses profile text named `origin` (for messages); `env` looks environment
     /// variables up (`system-password-env`). Reports every problem of the text, not
-    /// only the first (see `profile_reader.rs`). Never panics.
+    /// only the first (see `profile_reader.rs`). Never panics. `[target] url` is read as
+    /// text: `--url` may stand in for it (see [`Profile::parse_as_endpoint`]).
     pub fn parse(text: &str, origin: &str, env: impl Fn(&str) -> Option<String>) -> Result<Profile, ProfileError> {
-        read_profile(text, origin, &env)
+        read_profile(text, origin, &env, false)
+            .map_err(|problems| ProfileError::Invalid { origin: origin.to_owned(), problems })
+    }
+
+    /// Like [`Profile::parse`], holding `[target] url` to what a collect can be sent to,
+    /// as [`Profile::load_as_endpoint`] does.
+    pub fn parse_as_endpoint(
+        text: &str,
+        origin: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Profile, ProfileError> {
+        read_profile(text, origin, &env, true)
             .map_err(|problems| ProfileError::Invalid { origin: origin.to_owned(), problems })
     }
 

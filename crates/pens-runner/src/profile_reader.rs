@@ -18,6 +18,7 @@ use std::time::Duration;
 use pens_proto::{Support, TargetCapabilities};
 use pens_scenario::{ScenarioError, ScenarioErrorKind, TomlKey, TomlNode, TomlNodeKind, did_you_mean};
 
+use crate::endpoint::check_endpoint;
 use crate::profile::Profile;
 use crate::profile_ranges::{PROFILE_RANGES, Unit, range_of};
 use crate::{Deadlines, Limits};
@@ -39,17 +40,21 @@ const SUPPORT_VALUES: [&str; 3] = ["yes", "no", "unknown"];
 const SECURITY_KEYS: [&str; 2] = ["enforce", "max-package-bytes"];
 
 /// Reads profile `text`, named `origin` in diagnostics, looking environment variables up
-/// with `env`. Every problem of the file, in file order, when there is any.
+/// with `env`. Every problem of the file, in file order, when there is any. With
+/// `endpoint`, `[target] url` is the URL the run sends its collects to, and is held to
+/// [`check_endpoint`] with the other problems.
 pub(crate) fn read_profile(
     text: &str,
     origin: &str,
     env: &dyn Fn(&str) -> Option<String>,
+    endpoint: bool,
 ) -> Result<Profile, Vec<ScenarioError>> {
     let root = match pens_scenario::parse_toml_tree(text) {
         Ok(root) => root,
         Err(error) => return Err(vec![ScenarioError::toml_syntax(origin, quotable(text), &error)]),
     };
-    let mut reader = Reader { origin, quoted: starred_values(&quotable(text), &root), text, problems: Vec::new() };
+    let quoted = starred_values(&quotable(text), &root);
+    let mut reader = Reader { origin, quoted, text, endpoint, problems: Vec::new() };
     let profile = reader.profile(&root, env);
     if reader.problems.is_empty() {
         Ok(profile)
@@ -152,6 +157,8 @@ struct Reader<'a> {
     quoted: Arc<str>,
     /// The text as written, for values shown in messages.
     text: &'a str,
+    /// `[target] url` is where the run sends its collects: it must be an endpoint.
+    endpoint: bool,
     problems: Vec<ScenarioError>,
 }
 
@@ -242,9 +249,13 @@ impl Reader<'_> {
         let limits = self.top(&root, "limits", &limit_keys);
         let security = self.top(&root, "security", &SECURITY_KEYS);
 
-        // Not checked as an endpoint here: `--url` may stand in for it, and the run checks
-        // the URL it uses (pens-conform's `target_url_of`).
-        let url = self.string("target", &target, "url").map(|(v, _)| v);
+        // Checked as an endpoint only when the run sends its collects there: `--url` may
+        // stand in for it, and client mode does not use it.
+        let url = self.string("target", &target, "url");
+        if let (true, Some((text, span))) = (self.endpoint, &url) {
+            self.endpoint_url(text, span.clone());
+        }
+        let url = url.map(|(v, _)| v);
         let name = self.string("target", &target, "name").map(|(v, _)| v);
         let system_user_id = self.string("target", &target, "system-user-id").map(|(v, _)| v);
         let password = self.string("target", &target, "system-password");
@@ -275,6 +286,16 @@ impl Reader<'_> {
             enforce_security,
             max_package_bytes,
         }
+    }
+
+    /// `[target] url` as the run's endpoint: a problem at its value when no collect can
+    /// be sent to it, in the words `--url` gets, its password hidden.
+    fn endpoint_url(&mut self, text: &str, span: std::ops::Range<usize>) {
+        let Err(problem) = check_endpoint(text) else { return };
+        let shown = pens_proto::redact_userinfo(text);
+        let message = format!("`[target] url` of the profile `{shown}` {problem}");
+        let kind = ScenarioErrorKind::Rejected { field: "target.url".to_owned(), message };
+        self.report(kind, span, problem.label().to_owned(), None);
     }
 
     /// The password: given, or read from the variable `system-password-env` names; not both.
@@ -431,7 +452,7 @@ mod tests {
     use super::*;
 
     fn problems(text: &str) -> Vec<ScenarioError> {
-        read_profile(text, "p.toml", &|name| (name == "PW").then(|| "from-env".to_owned())).expect_err(text)
+        read_profile(text, "p.toml", &|name| (name == "PW").then(|| "from-env".to_owned()), false).expect_err(text)
     }
 
     fn rendered(text: &str) -> String {
@@ -487,6 +508,46 @@ mod tests {
         insta::assert_snapshot!(pens_scenario::render_plain_all(&found));
     }
 
+    /// A `[target] url` the run would send its collects to but cannot is reported with
+    /// the file's other problems, at its value, its password hidden in the message and
+    /// in the quoted line. When `--url` stands in for it (not an endpoint), it is text.
+    #[test]
+    fn an_endpoint_url_no_collect_can_reach_is_reported_with_the_others_at_its_line() {
+        let text = "[target]\nurl = \"ftp://user:hunter2@lms.example/pens\"\nnmae = \"LMS\"\n";
+        let env = |_: &str| None;
+        let found = read_profile(text, "p.toml", &env, true).expect_err("two problems");
+        let places: Vec<String> = found
+            .iter()
+            .map(|p| {
+                let span = p.span().expect("located");
+                format!("{}:{} {}", span.line, span.col, p.kind().code())
+            })
+            .collect();
+        assert_eq!(places, ["2:7 pens_scenario::rejected", "3:1 pens_scenario::unknown_key"]);
+        let shown = pens_scenario::render_plain_all(&found);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains(
+                "error: `[target] url` of the profile `ftp://user:[redacted]@lms.example/pens` is not an http or \
+                 https URL (scheme `ftp`)"
+            ),
+            "{shown}"
+        );
+        assert!(shown.contains("2 | url = \"ftp://user:*******@lms.example/pens\""), "{shown}");
+        assert_eq!(found[0].label(), Some("not an http or https URL"));
+        for (url, label) in [("not a url", "not a URL"), ("http://", "not a URL")] {
+            let text = format!("[target]\nurl = \"{url}\"\n");
+            let found = read_profile(&text, "p.toml", &env, true).expect_err(url);
+            assert_eq!(found.iter().map(|p| p.label()).collect::<Vec<_>>(), [Some(label)], "{url}");
+        }
+        // Read as text, it is what it says: `--url` stands in for it, or client mode
+        // does not use it.
+        let profile = read_profile(text.split("nmae").next().unwrap_or(text), "p.toml", &env, false).expect("text");
+        assert_eq!(profile.url.as_deref(), Some("ftp://user:hunter2@lms.example/pens"));
+        let good = read_profile("[target]\nurl = \"https://lms.example/pens\"\n", "p.toml", &env, true);
+        assert_eq!(good.expect("an endpoint").url.as_deref(), Some("https://lms.example/pens"));
+    }
+
     /// Diagnostics quote lines of the file, but never the password: its characters are
     /// starred out, and the spans after it still point right.
     #[test]
@@ -524,7 +585,7 @@ mod tests {
         let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/profile");
         let env = |name: &str| (name == "PW").then(|| "secret".to_owned());
         let full = std::fs::read_to_string(seeds.join("full.toml")).expect("full.toml");
-        let full = read_profile(&full, "full.toml", &env).expect("valid");
+        let full = read_profile(&full, "full.toml", &env, true).expect("valid");
         assert_eq!(full.url.as_deref(), Some("https://lms.example/pens/collect"));
         assert_eq!(full.name.as_deref(), Some("Example LMS 5.2"));
         assert_eq!(full.system_user_id.as_deref(), Some("pens-publisher"));
@@ -545,9 +606,9 @@ mod tests {
         assert!(!full.enforce_security);
         assert_eq!(full.max_package_bytes, None);
         let limits = std::fs::read_to_string(seeds.join("limits.toml")).expect("limits.toml");
-        let limits = read_profile(&limits, "limits.toml", &env).expect("valid");
+        let limits = read_profile(&limits, "limits.toml", &env, false).expect("valid");
         let expected = Limits { package_bytes: 256 << 20, ..Limits::default() };
         assert_eq!(limits.limits, expected);
-        assert_eq!(read_profile("", "empty.toml", &env).expect("empty"), Profile::default());
+        assert_eq!(read_profile("", "empty.toml", &env, true).expect("empty"), Profile::default());
     }
 }

@@ -33,8 +33,8 @@ pub(crate) const KEEP_EVENTS: RangeInclusive<u64> = 0..=1_000_000;
 pub(crate) const MAX_PARTITIONS: u32 = 10_000;
 
 /// Seconds of a wait on the command line (`client --publish-timeout`, `serve client
-/// --wait`, `load --receipt-timeout`, `load --grace`): at most an hour, the profile's
-/// longest deadline.
+/// --receipt-timeout`, `load --receipt-timeout`, `load --grace`): at most an hour, the
+/// profile's longest deadline.
 pub(crate) const MAX_WAIT_SECONDS: u64 = MAX_DEADLINE_MS / 1000;
 
 /// Why a value on the command line is refused. clap prints the message after "invalid
@@ -92,7 +92,7 @@ pub(crate) fn jobs(text: &str) -> Result<usize, ValueError> {
     count_in(text, &JOBS).map(as_usize)
 }
 
-/// `load --concurrency C`, in [`CONCURRENCY`].
+/// `load --concurrency N`, in [`CONCURRENCY`].
 pub(crate) fn concurrency(text: &str) -> Result<usize, ValueError> {
     count_in(text, &CONCURRENCY).map(as_usize)
 }
@@ -143,7 +143,7 @@ fn shown(text: &str, bare_shown: impl FnOnce() -> String) -> String {
 }
 
 /// A wait of 1 s to [`MAX_WAIT_SECONDS`]: whole seconds, or a duration with units
-/// (`client --publish-timeout`, `serve client --wait`).
+/// (`client --publish-timeout`, `serve client --receipt-timeout`).
 pub(crate) fn wait_seconds(text: &str) -> Result<Duration, ValueError> {
     let whole = |t: &str| {
         let n: u64 = t.parse().map_err(|reason| ValueError::NotWhole { unit: " of seconds", reason })?;

@@ -17,8 +17,10 @@ use crate::shipped::{ScenarioSet, SuiteKind};
 /// Arguments of `client`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ClientArgs {
-    /// Address the mock target listens on (port 0: any free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    /// The address and port the mock target listens on, its one listener (port 0: a
+    /// free port, printed). Not `--bind`: that is an address without a port for every
+    /// listener of a target run.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:0")]
     pub(crate) listen: std::net::SocketAddr,
     /// Host name or address the authoring tool is told to publish to.
     #[arg(long, value_name = "HOST")]
@@ -26,7 +28,9 @@ pub(crate) struct ClientArgs {
     /// A command that makes the authoring tool publish once (run with `sh -c`).
     #[arg(long, value_name = "CMD")]
     pub(crate) trigger: Option<String>,
-    /// A CA certificate (PEM) to trust when fetching the tool's packages over HTTPS.
+    /// A CA certificate (PEM) the mock target trusts when it fetches the tool's
+    /// packages over HTTPS or FTPS: the CA of the tool's staging server. Not a CA the
+    /// harness keeps for itself: that is `--ca-dir DIR` (target mode).
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_ca: Option<PathBuf>,
     /// How long to wait for each publish: a duration (`90s`, `2m`) or whole seconds, 1 s
@@ -40,7 +44,7 @@ pub(crate) struct ClientArgs {
     /// Mail `mailto:` receipts and alerts through this SMTP server (the tool's mail
     /// server, or a sink it reads). Without it the mock target answers 1510 and 1520 to
     /// a mailto: receipt or alerts URL.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) smtp_relay: Option<std::net::SocketAddr>,
     /// Where report.json, junit.xml, summary.md and report.html go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
@@ -77,7 +81,7 @@ pub(crate) struct ClientArgs {
 
 pub(crate) fn run(args: ClientArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.baseline).usage()?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), false).usage()?;
     let set = ScenarioSet::resolve(args.scenarios.as_deref(), SuiteKind::Client);
     let loaded = load_client_scenarios(&set).usage()?;
     // The bundle lists the whole set, which the report's scenario_digest covers.

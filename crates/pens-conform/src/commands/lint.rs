@@ -1,4 +1,9 @@
 //! `pens-conform lint`: load-check scenario files, each with its own mode's rules.
+//!
+//! Without paths it lints the set a run would load, decided per suite as `target` and
+//! `client` decide it ([`crate::shipped`]): the default folder under the current folder
+//! when it exists, else the built-in set. So `lint` in a vendor's own repository checks
+//! what `target` would run there, and says which set that is.
 
 use std::path::{Path, PathBuf};
 
@@ -7,14 +12,17 @@ use anyhow::Context;
 use crate::error::{Classify, CommandResult};
 use crate::exit;
 use crate::output;
+use crate::shipped::{ScenarioSet, SuiteKind};
 
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LintArgs {
-    /// Scenario files or folders (default: scenarios/target and scenarios/client). A
-    /// path with a folder named `client` in it holds client-mode scenarios, one named
-    /// `target` target-mode ones; a set's folder (`scenarios`) has each of its `target`
-    /// and `client` folders linted with its own mode's rules.
+    /// Scenario files or folders. Default: the sets a run would load, named first:
+    /// `scenarios/target` and `scenarios/client` when they exist under the current
+    /// folder, else the set built into pens-conform. A path with a folder named `client`
+    /// in it holds client-mode scenarios, one named `target` target-mode ones; a set's
+    /// folder (`scenarios`) has each of its `target` and `client` folders linted with its
+    /// own mode's rules.
     pub(crate) paths: Vec<PathBuf>,
     /// Where the package fixtures that target scenarios name are looked for; a missing
     /// one is an error, as it is for `target`. Not checked when the folder given does not
@@ -25,23 +33,26 @@ pub(crate) struct LintArgs {
 }
 
 pub(crate) fn run(args: &LintArgs) -> CommandResult {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios/target"), PathBuf::from("scenarios/client")]
-    } else {
-        args.paths.clone()
-    };
     let mut lint = Lint::default();
-    for path in &paths {
+    // The same check `target` makes before a run, so that lint is a complete preflight.
+    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
+        .context("cannot write the built-in package fixtures to a temporary folder")
+        .harness()?;
+    if args.paths.is_empty() {
+        for kind in [SuiteKind::Target, SuiteKind::Client] {
+            let set = ScenarioSet::resolve(None, kind);
+            output::line(format!("{} scenarios {}", kind.folder(), set.label())).harness()?;
+            lint.set(&set, kind);
+        }
+        output::line(format!("package fixtures {}", packages.label())).harness()?;
+    }
+    for path in &args.paths {
         lint.path(path);
     }
     let Lint { loaded, errors, target_scenarios } = lint;
     for error in &errors {
         eprintln!("{}", pens_scenario::render_plain(error));
     }
-    // The same check `target` makes before a run, so that lint is a complete preflight.
-    let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
-        .context("cannot write the built-in package fixtures to a temporary folder")
-        .harness()?;
     let missing_packages = if packages.path().is_dir() {
         crate::run_output::report_missing_packages(&target_scenarios, &packages)
     } else {
@@ -77,6 +88,28 @@ struct Lint {
 }
 
 impl Lint {
+    /// Lints a set a run would load: its folder with the suite's rules, or the files
+    /// built into pens-conform, parsed as a run parses them.
+    fn set(&mut self, set: &ScenarioSet, kind: SuiteKind) {
+        let mode = match kind {
+            SuiteKind::Target => Mode::Target,
+            SuiteKind::Client => Mode::Client,
+        };
+        let Some(files) = set.built_in_files() else {
+            return self.folder(&set.folder(), mode);
+        };
+        for (name, text) in files {
+            let parsed = match mode {
+                Mode::Target => pens_scenario::parse_scenario(name, text).map(|s| self.target_scenarios.push(s)),
+                Mode::Client => pens_scenario::parse_client_scenario(name, text).map(drop),
+            };
+            match parsed {
+                Ok(()) => self.loaded += 1,
+                Err(file_errors) => self.errors.extend(file_errors),
+            }
+        }
+    }
+
     /// Lints one argument: a file or folder whose mode its path says, or a folder of a
     /// scenario set (`scenarios/`) whose `target/` and `client/` folders are each linted
     /// with their own rules.

@@ -1,16 +1,21 @@
 //! `pens-conform load`: many full publish cycles against one target, with a progress
-//! bar, then a table (and `--json FILE`) of throughput, latency percentiles and what got
-//! lost or duplicated. The engine is `pens_runner::run_load`.
+//! bar, then a table of throughput, latency percentiles and what got lost or
+//! duplicated; or, with `--format json`, the load report as JSON on standard output (the
+//! header and progress then go to standard error). `--report-dir DIR` writes the same
+//! JSON as `DIR/load.json`, as the other commands write their reports into
+//! `--report-dir`; `--json FILE`, its older spelling, still writes it to FILE. The
+//! engine is `pens_runner::run_load`.
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use pens_report::{LoadReport, render_load_table};
 use pens_runner::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
 
+use crate::args::Format;
 use crate::error::{Classify, CommandError, CommandResult};
 use crate::exit;
 use crate::output;
@@ -29,7 +34,7 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = crate::args::ranges::publishes)]
     pub(crate) publishes: u64,
     /// How many cycles may be in flight at once (1 to 65536).
-    #[arg(long, value_name = "C", default_value_t = 16, value_parser = crate::args::ranges::concurrency)]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = crate::args::ranges::concurrency)]
     pub(crate) concurrency: usize,
     /// How long a cycle waits for its receipt from sending the collect before it counts
     /// as lost: a duration (`45s`, `2m`) or seconds (`0.5`, `30`), at most an hour
@@ -40,11 +45,22 @@ pub(crate) struct LoadArgs {
     /// duration (`500ms`, `2s`) or seconds (`0.5`), at most an hour.
     #[arg(long, value_name = "DURATION", default_value = "0.5", value_parser = crate::args::ranges::fractional_seconds)]
     pub(crate) grace: std::time::Duration,
-    /// Also write the results as JSON to FILE (`format_version` 1; its JSON Schema is
-    /// `schemas/load-report.schema.json`).
+    /// What standard output shows: the table, or the load report as one JSON document
+    /// (`format_version` 1, the schema `schemas/load-report.schema.json`), with the
+    /// header and progress on standard error.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Write the load report as JSON into DIR, as `load.json` (created when missing,
+    /// checked before the run: exit 2 when it cannot be written). Without it, and
+    /// without --json, nothing is written to disk.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+    /// Write the load report as JSON to FILE: the older spelling, kept working;
+    /// `--report-dir DIR` writes the same document as `DIR/load.json`.
     #[arg(long, value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
-    /// Address the staging server and the collector listen on.
+    /// The IP address every listener of the harness binds (staging server, collector),
+    /// each on a port the system picks; 0.0.0.0 when the target runs elsewhere.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
     /// Host name or address the target is told to fetch from and send receipts to.
@@ -67,8 +83,9 @@ pub(crate) struct LoadArgs {
     /// Serve the package over HTTPS (the target must trust the CA: see --ca-dir).
     #[arg(long)]
     pub(crate) https: bool,
-    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
-    /// `ca-key.pem`; created on first use).
+    /// Keep the harness's own certificate authority, which signs its HTTPS staging
+    /// certificate, in DIR across runs (`ca.pem`, `ca-key.pem`; created on first use),
+    /// so the target trusts `DIR/ca.pem` once. Without it every run makes a fresh CA.
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
     /// The folder of package fixtures; --package names the one staged. Default:
@@ -79,8 +96,11 @@ pub(crate) struct LoadArgs {
 }
 
 pub(crate) fn run(args: LoadArgs) -> CommandResult {
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), args.url.is_none()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
+    if let Some(dir) = &args.report_dir {
+        crate::run_output::probe_report_dir(dir).usage()?;
+    }
     let packages = crate::shipped::PackageSet::resolve(args.packages.as_deref())
         .context("cannot write the built-in package fixtures to a temporary folder")
         .harness()?;
@@ -107,7 +127,11 @@ pub(crate) fn run(args: LoadArgs) -> CommandResult {
     }
 
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime").harness()?;
-    let mut progress = Progress::new(std::io::stdout().is_terminal(), &options);
+    // Standard output holds only the JSON document with --format json: what people
+    // watch goes to standard error then.
+    let to_stderr = args.format == Format::Json;
+    let interactive = if to_stderr { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+    let mut progress = Progress::new(interactive, to_stderr, &options);
     let run = runtime.block_on(async {
         // Ctrl-C, SIGTERM or SIGHUP: their handlers are installed before the run starts.
         let mut stop_signals = crate::signals::StopSignals::install().harness()?;
@@ -135,10 +159,19 @@ pub(crate) fn run(args: LoadArgs) -> CommandResult {
         Ok(Err(error)) => return Err(CommandError::Harness(said_as_is(&error))),
         Ok(Ok(report)) => report,
     };
-    output::line("").harness()?;
-    output::text(render_load_table(&report)).harness()?;
-    if let Some(path) = &args.json {
-        write_json(path, &report).harness()?;
+    let json = report_json(&report).harness()?;
+    match args.format {
+        Format::Text => {
+            output::line("").harness()?;
+            output::text(render_load_table(&report)).harness()?;
+        }
+        Format::Json => output::text(&json).harness()?,
+    }
+    let files = args.report_dir.iter().map(|dir| dir.join(LOAD_REPORT_FILE)).chain(args.json.iter().cloned());
+    for path in files {
+        crate::atomic::write_atomically(&path, &json)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .harness()?;
     }
     Ok(exit_code(&report))
 }
@@ -162,16 +195,23 @@ fn exit_code(report: &LoadReport) -> u8 {
     }
 }
 
-fn write_json(path: &Path, report: &LoadReport) -> anyhow::Result<()> {
+/// The file `--report-dir DIR` writes the load report to.
+const LOAD_REPORT_FILE: &str = "load.json";
+
+/// The load report as the JSON document `--format json`, `--report-dir` and `--json`
+/// give, with a final line break.
+fn report_json(report: &LoadReport) -> anyhow::Result<String> {
     let mut json = serde_json::to_string_pretty(report).context("cannot serialise the load report")?;
     json.push('\n');
-    crate::atomic::write_atomically(path, json).with_context(|| format!("cannot write {}", path.display()))
+    Ok(json)
 }
 
 /// The progress display: a bar on a terminal, otherwise a plain line at every tenth.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     interactive: bool,
+    /// Lines go to standard error (`--format json`), not standard output.
+    to_stderr: bool,
     /// The tenths already reported as plain lines.
     tenths: u64,
     header: String,
@@ -179,20 +219,30 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(interactive: bool, options: &LoadOptions) -> Self {
+    fn new(interactive: bool, to_stderr: bool, options: &LoadOptions) -> Self {
         let header = format!(
             "pens-conform load · {} · {} publishes, {} at once",
             pens_proto::redact_userinfo(&options.target_url),
             options.publishes,
             options.concurrency
         );
-        Progress { bar: None, interactive, tenths: 0, header, publishes: options.publishes }
+        Progress { bar: None, interactive, to_stderr, tenths: 0, header, publishes: options.publishes }
+    }
+
+    /// One line for the person watching: on standard output, or on standard error when
+    /// standard output is the JSON document.
+    fn say(&self, text: String) {
+        if self.to_stderr {
+            eprintln!("{text}");
+        } else {
+            let _ = output::line(text);
+        }
     }
 
     fn event(&mut self, event: &LoadEvent) {
         match event {
             LoadEvent::Started { staging, collector } => {
-                let _ = output::line(format!("{}\nstaging   {staging}\ncollector {collector}", self.header));
+                self.say(format!("{}\nstaging   {staging}\ncollector {collector}", self.header));
                 if self.interactive {
                     self.bar = Some(bar(self.publishes));
                 }
@@ -212,7 +262,7 @@ impl Progress {
         let tenths = progress.ended.saturating_mul(10) / progress.publishes.max(1);
         if tenths > self.tenths {
             self.tenths = tenths;
-            let _ = output::line(format!(
+            self.say(format!(
                 "{:>3}% {}/{} cycles · {rate:.0} cycles/s · {} lost · {} failed",
                 tenths * 10,
                 progress.ended,

@@ -26,21 +26,24 @@ pub(crate) struct TargetArgs {
     /// limits.
     #[arg(long, value_name = "FILE")]
     pub(crate) profile: Option<PathBuf>,
-    /// Address the harness's servers listen on; use 0.0.0.0 when the LMS runs elsewhere.
+    /// The IP address every listener of the harness binds (staging server, collector,
+    /// mail sink), each on a port the system picks; 0.0.0.0 when the LMS runs elsewhere.
+    /// An address without a port: one listener with its port is `--smtp-listen`.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
     /// Host name or address the LMS is told to fetch from and send receipts to.
     #[arg(long, value_name = "HOST")]
     pub(crate) advertise_host: Option<String>,
-    /// Keep the certificate authority of the HTTPS staging server in DIR (`ca.pem`,
-    /// `ca-key.pem`; created on first use), so the LMS needs to trust `ca.pem` once.
-    /// Without it every run makes a fresh CA.
+    /// Keep the harness's own certificate authority, which signs its HTTPS and FTPS
+    /// staging certificates, in DIR across runs (`ca.pem`, `ca-key.pem`; created on
+    /// first use), so the LMS trusts `DIR/ca.pem` once. Without it every run makes a
+    /// fresh CA. Not a CA the harness trusts: that is `--trust-ca FILE` (client mode).
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
     /// Where the mail sink listens for `mailto:` receipts and alerts; point the LMS's
     /// outgoing mail (SMTP relay) here. Default: a free port on --bind, printed when
     /// the run starts.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
     /// The largest package the LMS accepts, in bytes or with a unit (`512MiB`): scenario
     /// `security-oversized-package` serves a valid package at least 1 MiB beyond it and
@@ -57,7 +60,7 @@ pub(crate) struct TargetArgs {
 
 pub(crate) fn run(args: TargetArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.run.baseline).usage()?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), args.url.is_none()).usage()?;
     let url = crate::run_output::target_url_of(args.url.as_deref(), &profile).usage()?;
     let set = ScenarioSet::resolve(args.run.scenarios.as_deref(), SuiteKind::Target);
     let loaded = load_scenarios(&set).usage()?;

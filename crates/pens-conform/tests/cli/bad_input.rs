@@ -82,6 +82,21 @@ fn a_target_url_that_is_not_an_http_url_is_exit_2_naming_where_it_came_from() {
         .expect("runs");
     assert_refused(&output, "`[target] url` of the profile `ftp://user:", &reports, "profile");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"), "{}", both(&output));
+    // Reported with the profile's other problems, each at its line, as they are.
+    let profile = dir.write("two.toml", "[target]\nurl = \"ftp://lms.example/pens\"\nnmae = \"LMS\"\n");
+    for command in ["target", "load"] {
+        let output = pens_conform().args([command, "--profile"]).arg(&profile).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {}", both(&output));
+        for expected in [
+            "error: `[target] url` of the profile `ftp://lms.example/pens` is not an http or https URL (scheme `ftp`)",
+            &format!(" --> {}:2:7", profile.display()),
+            "did you mean `name`?",
+            &format!("2 errors in profile {}; nothing was run", profile.display()),
+        ] {
+            assert!(stderr.contains(expected), "{command}: `{expected}` not in: {stderr}");
+        }
+    }
     // `load` takes the same URL.
     let output = pens_conform().args(["load", "--url", "not-a-url"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", both(&output));

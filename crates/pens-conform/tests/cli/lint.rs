@@ -18,11 +18,56 @@ fn the_shipped_scenarios_load_cleanly() {
     let client = std::fs::read_dir(super::workspace_root().join("scenarios/client")).expect("client folder").count();
     let output = pens_conform().arg("lint").output().expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    // Which sets: in a checkout, the folders on disk, as a run would load them.
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        format!("{} scenario(s) load cleanly, 0 error(s)\n", scenario_ids().len() + client)
+        format!(
+            "target scenarios ./scenarios/target\nclient scenarios ./scenarios/client\n\
+             package fixtures ./fixtures/packages\n{} scenario(s) load cleanly, 0 error(s)\n",
+            scenario_ids().len() + client
+        )
     );
     assert!(output.stderr.is_empty(), "{}", both(&output));
+}
+
+/// Outside a checkout, `lint` with no paths lints the set a run there would load: the
+/// built-in one (clean, exit 0), or a default folder where one exists, and says which.
+#[test]
+fn without_paths_outside_a_checkout_the_built_in_set_is_linted() {
+    let empty = TempDir::new("lint-anywhere");
+    let lint = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+            .current_dir(empty.path())
+            .env_remove("RUST_LOG")
+            .arg("lint")
+            .output()
+            .expect("runs")
+    };
+    let client = std::fs::read_dir(super::workspace_root().join("scenarios/client")).expect("client folder").count();
+    let output = lint();
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let built_in = format!("built-in (pens-conform {})", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "target scenarios {built_in}\nclient scenarios {built_in}\npackage fixtures {built_in}\n\
+             {} scenario(s) load cleanly, 0 error(s)\n",
+            scenario_ids().len() + client
+        )
+    );
+    assert!(output.stderr.is_empty(), "{}", both(&output));
+
+    // A folder of the user's own target scenarios is what a run there loads; the client
+    // suite stays built in. A broken file in it is found.
+    std::fs::create_dir_all(empty.path().join("scenarios/target")).expect("a folder");
+    empty.write("scenarios/target/broken-receipt.toml", BROKEN);
+    let output = lint();
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("target scenarios ./scenarios/target\n"), "{}", both(&output));
+    assert!(stdout.contains(&format!("client scenarios {built_in}\n")), "{}", both(&output));
+    assert!(stdout.ends_with(&format!("{client} scenario(s) load cleanly, 1 error(s)\n")), "{}", both(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `receipt`?"), "{}", both(&output));
 }
 
 #[test]

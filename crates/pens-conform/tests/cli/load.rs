@@ -85,6 +85,42 @@ fn two_hundred_publishes_against_serve_target_complete_with_exit_0() {
     }
 }
 
+/// `--format json` makes standard output the load report alone, the document
+/// `--report-dir DIR` writes as `DIR/load.json` (the header and progress go to standard
+/// error), as `merge --format json` and the reports of `target` do.
+#[test]
+fn format_json_prints_the_report_that_report_dir_writes_as_load_json() {
+    let served = ServedTarget::start();
+    let dir = TempDir::new("load-format");
+    let reports = dir.path().join("reports");
+    let output = pens_conform()
+        .args(["load", "--url", &served.url, "--publishes", "20", "--concurrency", "4", "--grace", "0"])
+        .args(["--format", "json", "--report-dir"])
+        .arg(&reports)
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("standard output is one JSON document");
+    let written = read_report(&reports.join("load.json"));
+    assert_eq!(printed, written, "{text}");
+    assert_eq!((&written["publishes"], &written["completed"]), (&Value::from(20), &Value::from(20)));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pens-conform load · ") && stderr.contains("collector "), "{text}");
+
+    // A report folder that cannot be made is a usage error before anything runs.
+    let file = dir.write("a-file", "");
+    let output = pens_conform()
+        .args(["load", "--url", &served.url, "--publishes", "1", "--report-dir"])
+        .arg(file.join("reports"))
+        .output()
+        .expect("runs");
+    let text = both(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("cannot create the report folder"), "{text}");
+    assert!(!text.contains("collector "), "the servers started: {text}");
+}
+
 /// `--size`: every cycle stages the package grown to exactly that size; the table and
 /// the JSON say so.
 #[test]
@@ -147,7 +183,7 @@ fn a_target_that_keeps_its_receipts_loses_them_with_exit_1() {
 fn options_that_cannot_run_are_usage_errors_and_an_absent_target_is_exit_3() {
     for (args, message) in [
         (&["--publishes", "0"][..], "invalid value '0' for '--publishes <N>': must be at least 1"),
-        (&["--concurrency", "0"][..], "invalid value '0' for '--concurrency <C>'"),
+        (&["--concurrency", "0"][..], "invalid value '0' for '--concurrency <N>'"),
         (&["--concurrency", "1000000000000"][..], "give 1 to 65536"),
         (&["--receipt-timeout", "soon"][..], "`soon` is not a duration: give seconds"),
     ] {

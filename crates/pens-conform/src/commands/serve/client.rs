@@ -12,9 +12,10 @@ use crate::output;
 /// Arguments of `serve client`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeClientArgs {
-    /// The target's PENS URL (default: the PENS_TARGET_URL environment variable).
-    #[arg(long, value_name = "URL", env = "PENS_TARGET_URL")]
-    pub(crate) target: String,
+    /// The target's PENS endpoint, as `--url` of `target` and `load` (default: the
+    /// PENS_TARGET_URL environment variable, which `client --trigger` sets).
+    #[arg(long, value_name = "URL", env = "PENS_TARGET_URL", visible_alias = "target")]
+    pub(crate) url: String,
     /// The course id inside the package-id namespace; the same course keeps one namespace.
     #[arg(long, value_name = "ID", env = "PENS_SCENARIO_ID", default_value = "course-1")]
     pub(crate) course: String,
@@ -37,16 +38,23 @@ pub(crate) struct ServeClientArgs {
     /// the target must mail through it (see --smtp-listen).
     #[arg(long)]
     pub(crate) mailto: bool,
-    /// Where the mail sink listens with --mailto (default: a free port, printed).
-    #[arg(long, value_name = "ADDR", requires = "mailto")]
+    /// The address and port the mail sink listens on with --mailto (default: a free
+    /// port on 127.0.0.1, printed).
+    #[arg(long, value_name = "ADDR:PORT", requires = "mailto")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
     /// Seed one deviation (see `selftest --help`, --client-defect).
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
-    /// How long to wait for the receipt: a duration (`90s`, `2m`) or whole seconds, 1 s
-    /// to an hour.
-    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = crate::args::ranges::wait_seconds)]
-    pub(crate) wait: std::time::Duration,
+    /// How long to wait for the receipt once the target has answered: a duration
+    /// (`90s`, `2m`) or whole seconds, 1 s to an hour.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60",
+        value_parser = crate::args::ranges::wait_seconds,
+        visible_alias = "wait"
+    )]
+    pub(crate) receipt_timeout: std::time::Duration,
     /// After the receipt, how long to stay for further alerts once none has come: a
     /// duration (`2s`, `500ms`) or whole milliseconds, up to an hour.
     #[arg(long, value_name = "DURATION", default_value = "1500", value_parser = crate::args::ranges::wait_ms)]
@@ -89,20 +97,21 @@ pub(crate) fn run(args: ServeClientArgs) -> CommandResult {
             output::line(format!("mail sink: {smtp} (the target must mail receipts and alerts through it)"))
                 .harness()?;
         }
-        let publication = client.publish(&args.target, request).await;
+        let publication = client.publish(&args.url, request).await;
         let answer = publication.answer_code();
         output::line(format!(
             "published {} to {}: answered {}",
             publication.package_id().unwrap_or("(no package-id)"),
-            args.target,
+            args.url,
             answer.map_or_else(|| "nothing readable".to_owned(), |code| code.to_string())
         ))
         .harness()?;
         if answer.is_none_or(|code| !code.is_success()) {
             return Ok(exit::CHECK_FAILED);
         }
-        let Some(receipt) = publication.wait_for_receipt(Instant::now() + args.wait).await else {
-            output::line(format!("no receipt within {}", humantime::format_duration(args.wait))).harness()?;
+        let Some(receipt) = publication.wait_for_receipt(Instant::now() + args.receipt_timeout).await else {
+            output::line(format!("no receipt within {}", humantime::format_duration(args.receipt_timeout)))
+                .harness()?;
             return Ok(exit::CHECK_FAILED);
         };
         output::line(format!("receipt: error {}", receipt.notification.error.as_deref().unwrap_or("(missing)")))

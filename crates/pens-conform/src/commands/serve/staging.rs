@@ -21,11 +21,12 @@ use crate::output;
 /// Arguments of `serve staging`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeStagingArgs {
-    /// Address the four listeners bind (each on a free port; the URLs are printed).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
-    pub(crate) listen: IpAddr,
+    /// The IP address the four listeners (HTTP, HTTPS, FTP, FTPS) bind, each on a port
+    /// the system picks; the URLs are printed.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1", visible_alias = "listen")]
+    pub(crate) bind: IpAddr,
     /// Host name or address the URLs name (and the HTTPS certificate covers), when the
-    /// LMS reaches this machine by another name than --listen.
+    /// LMS reaches this machine by another name than --bind.
     #[arg(long, value_name = "HOST")]
     pub(crate) advertise_host: Option<String>,
     /// The package fixture to serve (a folder under --packages, zipped, or a file there).
@@ -46,9 +47,10 @@ pub(crate) struct ServeStagingArgs {
     /// The environment variable holding the password of --user (never printed).
     #[arg(long, value_name = "VAR", requires = "user")]
     pub(crate) password_env: Option<String>,
-    /// Keep the certificate authority of the HTTPS and FTPS listeners in DIR (`ca.pem`,
-    /// `ca-key.pem`; created on first use), so a client can trust `DIR/ca.pem`. Without
-    /// it every start makes a fresh CA that nobody can trust.
+    /// Keep the harness's own certificate authority, which signs the HTTPS and FTPS
+    /// listeners' certificates, in DIR across starts (`ca.pem`, `ca-key.pem`; created on
+    /// first use), so a client can trust `DIR/ca.pem`. Without it every start makes a
+    /// fresh CA that nobody can trust.
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
 }
@@ -116,9 +118,9 @@ pub(crate) fn run(args: ServeStagingArgs) -> CommandResult {
         // as soon as it listens is caught.
         let mut stop_signals = crate::signals::StopSignals::install().harness()?;
         let advertise = args.advertise_host.as_deref().unwrap_or("");
-        let server = StagingServer::start_with(args.listen, advertise, &ca, pens_parties::ListenerLimits::default())
+        let server = StagingServer::start_with(args.bind, advertise, &ca, pens_parties::ListenerLimits::default())
             .await
-            .with_context(|| format!("cannot start the staging server on {}", args.listen))
+            .with_context(|| format!("cannot start the staging server on {}", args.bind))
             .harness()?;
         let staged = server.stage(STAGING_KEY, plan);
         output::line(format!("http   {}", staged.http_url)).harness()?;

@@ -12,8 +12,9 @@ use crate::output;
 /// Arguments of `serve target`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeTargetArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8380")]
+    /// The address and port the reference target listens on, its one listener (port 0:
+    /// a free port, printed).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8380")]
     pub(crate) listen: std::net::SocketAddr,
     /// Seed one deviation: lf-line-endings, no-receipt, receipt-before-download,
     /// wrong-ftp-code, lowest-error-code, ignore-credentials, always-success,
@@ -21,12 +22,13 @@ pub(crate) struct ServeTargetArgs {
     /// shallow-archive-check, no-package-size-limit, leaky-receipts, unescaped-html-answer.
     #[arg(long, value_name = "NAME")]
     pub(crate) defect: Option<String>,
-    /// A CA certificate (PEM) to trust when fetching over HTTPS or FTPS, e.g. a run's ca.pem.
+    /// A CA certificate (PEM) the reference target trusts when it fetches over HTTPS or
+    /// FTPS, e.g. a target run's `ca.pem` (or `DIR/ca.pem` of its `--ca-dir DIR`).
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_ca: Option<PathBuf>,
     /// Mail `mailto:` receipts and alerts through this SMTP server (e.g. the address a
     /// target run prints as `smtp`). Without it the target answers 1510 and 1520.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) smtp_relay: Option<std::net::SocketAddr>,
     /// HTTP and HTTPS only: answer 1304 and 1306 for FTP and FTPS packages (and 1510,
     /// 1520 for mailto). Default: FTP and explicit FTPS are fetched.
