@@ -146,11 +146,18 @@ impl CollectClient {
     /// Like [`CollectClient::new`], reading each answer within `limits`: a larger one
     /// is not read on (see [`CollectExchange::breach`]).
     pub fn with_limits(extra_root: Option<reqwest::Certificate>, limits: AnswerLimits) -> Result<Self, MockError> {
+        Self::with_roots(extra_root.into_iter().collect(), limits)
+    }
+
+    /// Like [`CollectClient::with_limits`], trusting every root of `extra_roots`
+    /// besides the usual web roots (observe mode's relay: the run CA and the
+    /// certificates a vendor names).
+    pub fn with_roots(extra_roots: Vec<reqwest::Certificate>, limits: AnswerLimits) -> Result<Self, MockError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .user_agent(concat!("pens-conform/", env!("CARGO_PKG_VERSION")));
-        if let Some(root) = extra_root {
+        for root in extra_roots {
             builder = builder.add_root_certificate(root);
         }
         Ok(CollectClient { http: builder.build()?, limits })
@@ -173,14 +180,43 @@ impl CollectClient {
         timeout: Duration,
         on_head: impl FnOnce() + Send,
     ) -> CollectExchange {
+        let body = Bytes::from(request.body.clone().into_bytes());
+        self.send_typed(request.method, &request.url, body, Some(FORM_CONTENT_TYPE), timeout, on_head).await
+    }
+
+    /// Sends a collect whose bytes were chosen elsewhere: observe mode's relay passes a
+    /// client's collect on as it came. A POST carries `body` byte for byte (UTF-8 or
+    /// not) with `content_type` (none when `None`) instead of the form's, so a
+    /// `multipart/form-data; boundary=…` body or a charset parameter goes out unchanged;
+    /// a GET appends `body` (its query) to `url` as [`CollectClient::send`] does.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        url: &str,
+        body: Bytes,
+        content_type: Option<&str>,
+        timeout: Duration,
+    ) -> CollectExchange {
+        self.send_typed(method, url, body, content_type, timeout, || ()).await
+    }
+
+    async fn send_typed(
+        &self,
+        method: Method,
+        target_url: &str,
+        body: Bytes,
+        content_type: Option<&str>,
+        timeout: Duration,
+        on_head: impl FnOnce() + Send,
+    ) -> CollectExchange {
         let started = Instant::now();
-        let (url, request_body) = match request.method {
-            Method::Post => (request.url.clone(), request.body.clone()),
-            Method::Get => (append_query(&request.url, &request.body), String::new()),
+        let (url, request_body) = match method {
+            Method::Post => (target_url.to_owned(), String::from_utf8_lossy(&body).into_owned()),
+            Method::Get => (append_query(target_url, &String::from_utf8_lossy(&body)), String::new()),
         };
         let mut exchange = CollectExchange {
             // Replaced by the URL as built (without userinfo) once it builds.
-            request_line: format!("{} {}", request.method.as_str(), pens_proto::redact_userinfo(&url)),
+            request_line: format!("{} {}", method.as_str(), pens_proto::redact_userinfo(&url)),
             request_body,
             started,
             latency_ms: None,
@@ -191,9 +227,13 @@ impl CollectClient {
             refused: false,
             breach: None,
         };
-        let built = match request.method {
+        let built = match method {
             Method::Post => {
-                self.http.post(&url).header(CONTENT_TYPE, FORM_CONTENT_TYPE).body(exchange.request_body.clone())
+                let post = self.http.post(&url).body(body);
+                match content_type {
+                    Some(content_type) => post.header(CONTENT_TYPE, content_type),
+                    None => post,
+                }
             }
             Method::Get => self.http.get(&url),
         }
@@ -206,7 +246,7 @@ impl CollectClient {
                 return exchange;
             }
         };
-        exchange.request_line = format!("{} {}", request.method.as_str(), built.url());
+        exchange.request_line = format!("{} {}", method.as_str(), built.url());
         let endpoint = endpoint_of(built.url());
 
         let mut answer_started = None;
@@ -322,7 +362,7 @@ pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The pairs of a form body or query with secret values replaced, for Debug output;
 /// the rest stays byte for byte.
-fn redact_pairs(encoded: &str) -> String {
+pub(crate) fn redact_pairs(encoded: &str) -> String {
     encoded
         .split('&')
         .map(|pair| match pair.split_once('=') {

@@ -91,7 +91,7 @@ impl std::error::Error for RedirectRefused {}
 
 /// Follows at most `max` redirects, each to the host of the first URL of the chain
 /// (the package URL, or the receipt URL), never back to a URL already requested.
-fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+pub(crate) fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         let refused = |limit: Limit, message: String| RedirectRefused(LimitBreach::new(limit, message));
         let key = Limit::Redirects.key();
@@ -129,7 +129,7 @@ fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
 }
 
 /// The breach behind a request error, when a redirect was refused.
-fn redirect_breach(error: &reqwest::Error) -> Option<LimitBreach> {
+pub(crate) fn redirect_breach(error: &reqwest::Error) -> Option<LimitBreach> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(RedirectRefused(breach)) = current.downcast_ref::<RedirectRefused>() {
@@ -180,7 +180,7 @@ pub(crate) fn http_client(extra_root_pem: Option<&str>, redirects: usize) -> Res
 /// only parses PEM when the client is built and skips text that holds no certificate;
 /// a run CA that silently fails to load would turn every HTTPS check into a puzzling
 /// 1310, so the target refuses to start instead.
-fn root_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, MockTargetError> {
+pub(crate) fn root_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, MockTargetError> {
     let invalid = |reason: String| MockTargetError::RootCertificate { reason };
     let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
