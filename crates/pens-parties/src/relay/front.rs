@@ -14,14 +14,14 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use pens_proto::{
     AckUrl, CheckContext, CollectCommand, ErrorCode, append_query, assess_decoded_collect, is_multipart, parse_ack_url,
-    parse_response, redact, redact_userinfo,
+    parse_response, redact, redact_form, redact_userinfo,
 };
 use time::OffsetDateTime;
 
 use super::record::{AnswerToClient, Leg, PublishRecord, RelayedCollect, Rewrite};
 use super::rewrite::{Replacement, file_name_of, rewrite_pairs};
 use super::{Publish, Shared};
-use crate::client::{CollectExchange, Method as CollectMethod, redact_pairs};
+use crate::client::{CollectExchange, Method as CollectMethod};
 use crate::mock_target::collect::{BodyProblem, read_bounded};
 use crate::mock_target::redaction::{Secrets, redact_body};
 use crate::mock_target::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, TargetEventKind, full_capabilities};
@@ -67,7 +67,7 @@ async fn collect(
         CollectMethod::Get => CollectCommand::decode(&input),
         CollectMethod::Post => CollectCommand::decode_post(content_type.as_deref(), &input),
     };
-    let secrets = Secrets::of(&decoded);
+    let secrets = secrets_of(&decoded);
     // The target's claims are unknown: every transport counts as supported, so the
     // code a conformant target owes is the lenient one.
     let context = CheckContext { now: OffsetDateTime::now_utc(), target: full_capabilities() };
@@ -216,6 +216,20 @@ fn answer_client(
     }
 }
 
+/// The collect's secret values: its secret elements, and the password of any URL
+/// element's userinfo (as written, and decoded).
+fn secrets_of(decoded: &pens_proto::DecodedCollect) -> Secrets {
+    let mut secrets = Secrets::of(decoded);
+    let command = &decoded.command;
+    for url in [&command.package_url, &command.receipt, &command.alerts].into_iter().flatten() {
+        if let Some((_, password)) = pens_proto::userinfo_of(url) {
+            secrets.also(password);
+            secrets.also(&percent_encoding::percent_decode_str(password).decode_utf8_lossy());
+        }
+    }
+    secrets
+}
+
 /// The client-side record of the collect carries the code the target answered.
 fn set_collect_answer(record: &mut PublishRecord, code: ErrorCode) {
     for event in &mut record.client_side {
@@ -230,11 +244,11 @@ fn set_collect_answer(record: &mut PublishRecord, code: ErrorCode) {
 fn shown_exchange(exchange: &CollectExchange, secrets: &Secrets) -> CollectExchange {
     let mut shown = exchange.clone();
     shown.request_line = match exchange.request_line.split_once('?') {
-        Some((head, query)) => format!("{}?{}", redact_userinfo(head), redact_pairs(query)),
+        Some((head, query)) => format!("{}?{}", redact_userinfo(head), redact_form(query)),
         None => redact_userinfo(&exchange.request_line),
     };
     shown.request_line = secrets.scrub(&shown.request_line);
-    shown.request_body = secrets.scrub(&redact_pairs(&exchange.request_body));
+    shown.request_body = secrets.scrub(&redact_form(&exchange.request_body));
     shown.outcome = match &exchange.outcome {
         Ok(answer) => {
             let mut answer = answer.clone();
@@ -249,7 +263,7 @@ fn shown_exchange(exchange: &CollectExchange, secrets: &Secrets) -> CollectExcha
 /// `path?query` of the client's request, secret values redacted.
 fn shown_request_target(path: &str, query: Option<&str>, secrets: &Secrets) -> String {
     match query {
-        Some(query) => secrets.scrub(&format!("{path}?{}", redact_pairs(query))),
+        Some(query) => secrets.scrub(&format!("{path}?{}", redact_form(query))),
         None => path.to_owned(),
     }
 }
