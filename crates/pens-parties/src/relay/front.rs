@@ -22,8 +22,10 @@ use super::record::{AnswerToClient, Leg, PublishRecord, RelayedCollect, Rewrite}
 use super::rewrite::{Replacement, file_name_of, rewrite_pairs};
 use super::{Publish, Shared};
 use crate::client::{CollectExchange, Method as CollectMethod};
+use crate::head_tap::{MAX_REQUEST_HEAD_BYTES, RefusedHead};
 use crate::mock_target::collect::{BodyProblem, read_bounded};
 use crate::mock_target::redaction::{Secrets, redact_body};
+use crate::mock_target::refusal::request_start;
 use crate::mock_target::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, TargetEventKind, full_capabilities};
 use crate::path::encode_segment;
 
@@ -299,6 +301,27 @@ fn too_large(shared: &Shared, method: &Method, uri: &Uri, seen: u64, declared: O
     );
     response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     response
+}
+
+/// A request head too large for the HTTP layer, refused (431) before any handler saw
+/// it: recorded as the refused collect it was, as the mock target records one, when
+/// it is a request line at all.
+pub(crate) fn refused_head(shared: &Shared, head: RefusedHead) {
+    let Some((method, path, _)) = request_start(&head.start) else {
+        tracing::debug!(bytes = head.seen, "the relay refused a request head that is no request line");
+        return;
+    };
+    let number = shared.next_number();
+    let key = format!("p{number}");
+    let received = RelayedCollect { method: method.clone(), url: path.clone(), content_type: None, raw: Bytes::new() };
+    let mut record = PublishRecord::new(key, number, received);
+    let limit = MAX_REQUEST_HEAD_BYTES as u64;
+    let refusal =
+        CollectRefusal { method, path, part: RefusedPart::Head, seen: head.seen, declared: None, limit, status: 431 };
+    record.client_event(shared.started, TargetEventKind::CollectRefused { refusal });
+    let reason = format!("the collect's request head is larger than the {limit} bytes the relay reads");
+    record.not_relayed(Leg::Collect, Some(431), reason);
+    shared.records.admit(record);
 }
 
 fn plain(status: StatusCode, text: String) -> Response {

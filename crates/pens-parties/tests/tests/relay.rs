@@ -786,3 +786,38 @@ async fn credentials_in_the_package_url_reach_the_tool_and_show_nowhere() {
     let shown = format!("{record:?}");
     assert!(!shown.contains(PASSWORD), "{shown}");
 }
+
+#[tokio::test]
+async fn a_collect_head_too_large_to_read_is_recorded_as_refused() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    // By hand: no HTTP client sends a request line this long.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(setup.relay.addr()).await.unwrap();
+    let head = format!("GET /pens?command=collect&vendor-data={} HTTP/1.1\r\nHost: relay\r\n\r\n", "x".repeat(500_000));
+    // The relay may stop reading and answer before every byte is written.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = vec![0u8; 12];
+    stream.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 431");
+    let key = setup.key().await;
+    let record = setup.relay.record(&key).unwrap();
+    let refused = record.client_side.iter().find_map(|e| match &e.kind {
+        TargetEventKind::CollectRefused { refusal } => Some(refusal.clone()),
+        _ => None,
+    });
+    let refused = refused.expect("a refused collect");
+    assert_eq!((refused.method.as_str(), refused.path.as_str(), refused.status), ("GET", "/pens", 431));
+    assert_eq!(record.not_relayed[0].leg, Leg::Collect);
+    assert!(setup.target.collects.all().is_empty());
+}
+
+#[tokio::test]
+async fn an_lms_that_does_not_trust_the_relay_ca_shows_as_a_failed_handshake() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    let since = Instant::now();
+    let untrusting = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/s/p1/course.zip", setup.relay.staging_https_base());
+    assert!(untrusting.get(url).send().await.is_err());
+    let failures = setup.relay.wait_for_tls_failure(since, deadline()).await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+}
