@@ -83,26 +83,8 @@ async fn collect(
         content_type: content_type.clone(),
         raw: shown(&input),
     };
-    let multipart = via == CollectMethod::Post && is_multipart(content_type.as_deref());
-    let plan = if !shared.options.rewrite {
-        Plan::untouched(
-            &decoded.command,
-            &secrets,
-            "rewriting is off: the target fetches and notifies the client directly",
-        )
-    } else if multipart {
-        Plan::untouched(
-            &decoded.command,
-            &secrets,
-            "a multipart/form-data collect is passed on as it came: the relay rewrites form bodies and queries only",
-        )
-    } else {
-        Plan::rewriting(&shared, &key, &decoded.command, &secrets)
-    };
-
     let mut record = PublishRecord::new(key.clone(), number, received.clone());
     record.package_id = decoded.command.package_id.clone();
-    record.rewrites = plan.rewrites;
     let pairs =
         decoded.command.redacted_pairs().into_iter().map(|(name, value)| (name, secrets.scrub(&value))).collect();
     record.client_event(
@@ -124,6 +106,26 @@ async fn collect(
         );
         return plain(StatusCode::SERVICE_UNAVAILABLE, text);
     }
+    // Planned once the publish is taken: planning hands its keys to the collector.
+    let multipart = via == CollectMethod::Post && is_multipart(content_type.as_deref());
+    let plan = if !shared.options.rewrite {
+        Plan::untouched(
+            &decoded.command,
+            &secrets,
+            "rewriting is off: the target fetches and notifies the client directly",
+        )
+    } else if multipart {
+        Plan::untouched(
+            &decoded.command,
+            &secrets,
+            "a multipart/form-data collect is passed on as it came: the relay rewrites form bodies and queries only",
+        )
+    } else {
+        Plan::rewriting(&shared, &key, &decoded.command, &secrets)
+    };
+
+    let rewrites = plan.rewrites;
+    shared.records.update(&key, |record| record.rewrites = rewrites);
     let relays_notifications = plan.publish.receipt.is_some()
         || plan.publish.alerts.is_some()
         || plan.publish.receipt_mail.is_some()

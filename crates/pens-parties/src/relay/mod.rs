@@ -194,7 +194,7 @@ impl Relay {
         let shared = Arc::new(Shared {
             staging_http_base: base_url("http", options.advertised(), ip, http_bound.addr.port()),
             staging_https_base: base_url("https", options.advertised(), ip, https_bound.addr.port()),
-            records: Records::new(options.max_publishes),
+            records: Records::new(options.max_publishes, options.limits.notifications),
             started: Instant::now(),
             collect_client,
             upstream,

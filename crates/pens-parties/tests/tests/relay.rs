@@ -821,3 +821,15 @@ async fn an_lms_that_does_not_trust_the_relay_ca_shows_as_a_failed_handshake() {
     let failures = setup.relay.wait_for_tls_failure(since, deadline()).await;
     assert_eq!(failures.len(), 1, "{failures:?}");
 }
+
+#[tokio::test]
+async fn publishes_beyond_the_cap_are_answered_503_and_counted() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.max_publishes = 1).await;
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200);
+    let refused = setup.publish(&setup.collect_body()).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.text().await.unwrap().contains("not passed on"));
+    assert_eq!(setup.relay.overflow(), 1);
+    assert_eq!(setup.relay.publishes(), ["p1"]);
+    assert_eq!(setup.target.collects.all().len(), 1);
+}
