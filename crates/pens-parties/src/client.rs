@@ -362,7 +362,7 @@ pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The pairs of a form body or query with secret values replaced, for Debug output;
 /// the rest stays byte for byte.
-pub(crate) fn redact_pairs(encoded: &str) -> String {
+fn redact_pairs(encoded: &str) -> String {
     encoded
         .split('&')
         .map(|pair| match pair.split_once('=') {

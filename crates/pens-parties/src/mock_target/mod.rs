@@ -45,7 +45,7 @@ pub(crate) mod mail;
 pub(crate) mod notify;
 mod options;
 pub(crate) mod redaction;
-mod refusal;
+pub(crate) mod refusal;
 mod script;
 mod server;
 pub(crate) mod spool;

@@ -78,6 +78,22 @@ impl Secrets {
         Secrets { needles }
     }
 
+    /// Blanks `value` too (as sent, form-encoded and as a path segment): a password the
+    /// collect carried outside a secret element, in a URL's userinfo (observe mode's
+    /// relay). A value shorter than [`MIN_SCRUBBED_LEN`] is left alone, as above.
+    pub(crate) fn also(&mut self, value: &str) {
+        if value.chars().count() < MIN_SCRUBBED_LEN {
+            return;
+        }
+        let form = encode_form([("", value)]);
+        for needle in [value.to_owned(), form.trim_start_matches('=').to_owned(), encode_segment(value)] {
+            if !self.needles.iter().any(|n| n == needle.as_bytes()) {
+                self.needles.push(needle.into_bytes());
+            }
+        }
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    }
+
     /// `bytes` with every secret value blanked.
     pub(crate) fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
         self.needles.iter().fold(bytes.to_vec(), |text, needle| replace_all(&text, needle, REDACTED.as_bytes()))
@@ -153,6 +169,10 @@ mod tests {
         assert_eq!(scrubbed, "error=0\r\npens-data=[redacted] [redacted] [redacted] [redacted] abc\r\n");
         assert!(!format!("{secrets:?}").contains("word"));
         assert_eq!(Secrets::default().scrub("pa ss/word"), "pa ss/word");
+        let mut more = Secrets::default();
+        more.also("us er:pw");
+        more.also("abc");
+        assert_eq!(more.scrub("x us er:pw us+er%3Apw us%20er%3Apw abc"), "x [redacted] [redacted] [redacted] abc");
         assert_eq!(replace_all(b"aaa", b"aa", b"b"), b"ba");
     }
 }

@@ -14,16 +14,18 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use pens_proto::{
     AckUrl, CheckContext, CollectCommand, ErrorCode, append_query, assess_decoded_collect, is_multipart, parse_ack_url,
-    parse_response, redact, redact_userinfo,
+    parse_response, redact, redact_form, redact_userinfo,
 };
 use time::OffsetDateTime;
 
 use super::record::{AnswerToClient, Leg, PublishRecord, RelayedCollect, Rewrite};
 use super::rewrite::{Replacement, file_name_of, rewrite_pairs};
 use super::{Publish, Shared};
-use crate::client::{CollectExchange, Method as CollectMethod, redact_pairs};
+use crate::client::{CollectExchange, Method as CollectMethod};
+use crate::head_tap::{MAX_REQUEST_HEAD_BYTES, RefusedHead};
 use crate::mock_target::collect::{BodyProblem, read_bounded};
 use crate::mock_target::redaction::{Secrets, redact_body};
+use crate::mock_target::refusal::request_start;
 use crate::mock_target::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, TargetEventKind, full_capabilities};
 use crate::path::encode_segment;
 
@@ -67,7 +69,7 @@ async fn collect(
         CollectMethod::Get => CollectCommand::decode(&input),
         CollectMethod::Post => CollectCommand::decode_post(content_type.as_deref(), &input),
     };
-    let secrets = Secrets::of(&decoded);
+    let secrets = secrets_of(&decoded);
     // The target's claims are unknown: every transport counts as supported, so the
     // code a conformant target owes is the lenient one.
     let context = CheckContext { now: OffsetDateTime::now_utc(), target: full_capabilities() };
@@ -81,26 +83,8 @@ async fn collect(
         content_type: content_type.clone(),
         raw: shown(&input),
     };
-    let multipart = via == CollectMethod::Post && is_multipart(content_type.as_deref());
-    let plan = if !shared.options.rewrite {
-        Plan::untouched(
-            &decoded.command,
-            &secrets,
-            "rewriting is off: the target fetches and notifies the client directly",
-        )
-    } else if multipart {
-        Plan::untouched(
-            &decoded.command,
-            &secrets,
-            "a multipart/form-data collect is passed on as it came: the relay rewrites form bodies and queries only",
-        )
-    } else {
-        Plan::rewriting(&shared, &key, &decoded.command, &secrets)
-    };
-
     let mut record = PublishRecord::new(key.clone(), number, received.clone());
     record.package_id = decoded.command.package_id.clone();
-    record.rewrites = plan.rewrites;
     let pairs =
         decoded.command.redacted_pairs().into_iter().map(|(name, value)| (name, secrets.scrub(&value))).collect();
     record.client_event(
@@ -122,6 +106,26 @@ async fn collect(
         );
         return plain(StatusCode::SERVICE_UNAVAILABLE, text);
     }
+    // Planned once the publish is taken: planning hands its keys to the collector.
+    let multipart = via == CollectMethod::Post && is_multipart(content_type.as_deref());
+    let plan = if !shared.options.rewrite {
+        Plan::untouched(
+            &decoded.command,
+            &secrets,
+            "rewriting is off: the target fetches and notifies the client directly",
+        )
+    } else if multipart {
+        Plan::untouched(
+            &decoded.command,
+            &secrets,
+            "a multipart/form-data collect is passed on as it came: the relay rewrites form bodies and queries only",
+        )
+    } else {
+        Plan::rewriting(&shared, &key, &decoded.command, &secrets)
+    };
+
+    let rewrites = plan.rewrites;
+    shared.records.update(&key, |record| record.rewrites = rewrites);
     let relays_notifications = plan.publish.receipt.is_some()
         || plan.publish.alerts.is_some()
         || plan.publish.receipt_mail.is_some()
@@ -216,6 +220,20 @@ fn answer_client(
     }
 }
 
+/// The collect's secret values: its secret elements, and the password of any URL
+/// element's userinfo (as written, and decoded).
+fn secrets_of(decoded: &pens_proto::DecodedCollect) -> Secrets {
+    let mut secrets = Secrets::of(decoded);
+    let command = &decoded.command;
+    for url in [&command.package_url, &command.receipt, &command.alerts].into_iter().flatten() {
+        if let Some((_, password)) = pens_proto::userinfo_of(url) {
+            secrets.also(password);
+            secrets.also(&percent_encoding::percent_decode_str(password).decode_utf8_lossy());
+        }
+    }
+    secrets
+}
+
 /// The client-side record of the collect carries the code the target answered.
 fn set_collect_answer(record: &mut PublishRecord, code: ErrorCode) {
     for event in &mut record.client_side {
@@ -230,11 +248,11 @@ fn set_collect_answer(record: &mut PublishRecord, code: ErrorCode) {
 fn shown_exchange(exchange: &CollectExchange, secrets: &Secrets) -> CollectExchange {
     let mut shown = exchange.clone();
     shown.request_line = match exchange.request_line.split_once('?') {
-        Some((head, query)) => format!("{}?{}", redact_userinfo(head), redact_pairs(query)),
+        Some((head, query)) => format!("{}?{}", redact_userinfo(head), redact_form(query)),
         None => redact_userinfo(&exchange.request_line),
     };
     shown.request_line = secrets.scrub(&shown.request_line);
-    shown.request_body = secrets.scrub(&redact_pairs(&exchange.request_body));
+    shown.request_body = secrets.scrub(&redact_form(&exchange.request_body));
     shown.outcome = match &exchange.outcome {
         Ok(answer) => {
             let mut answer = answer.clone();
@@ -249,7 +267,7 @@ fn shown_exchange(exchange: &CollectExchange, secrets: &Secrets) -> CollectExcha
 /// `path?query` of the client's request, secret values redacted.
 fn shown_request_target(path: &str, query: Option<&str>, secrets: &Secrets) -> String {
     match query {
-        Some(query) => secrets.scrub(&format!("{path}?{}", redact_pairs(query))),
+        Some(query) => secrets.scrub(&format!("{path}?{}", redact_form(query))),
         None => path.to_owned(),
     }
 }
@@ -285,6 +303,27 @@ fn too_large(shared: &Shared, method: &Method, uri: &Uri, seen: u64, declared: O
     );
     response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     response
+}
+
+/// A request head too large for the HTTP layer, refused (431) before any handler saw
+/// it: recorded as the refused collect it was, as the mock target records one, when
+/// it is a request line at all.
+pub(crate) fn refused_head(shared: &Shared, head: RefusedHead) {
+    let Some((method, path, _)) = request_start(&head.start) else {
+        tracing::debug!(bytes = head.seen, "the relay refused a request head that is no request line");
+        return;
+    };
+    let number = shared.next_number();
+    let key = format!("p{number}");
+    let received = RelayedCollect { method: method.clone(), url: path.clone(), content_type: None, raw: Bytes::new() };
+    let mut record = PublishRecord::new(key, number, received);
+    let limit = MAX_REQUEST_HEAD_BYTES as u64;
+    let refusal =
+        CollectRefusal { method, path, part: RefusedPart::Head, seen: head.seen, declared: None, limit, status: 431 };
+    record.client_event(shared.started, TargetEventKind::CollectRefused { refusal });
+    let reason = format!("the collect's request head is larger than the {limit} bytes the relay reads");
+    record.not_relayed(Leg::Collect, Some(431), reason);
+    shared.records.admit(record);
 }
 
 fn plain(status: StatusCode, text: String) -> Response {

@@ -96,6 +96,8 @@ pub(crate) struct Shared {
     next_number: AtomicU64,
     /// Requests to the staging relay under keys it never handed out.
     pub(crate) unsolicited: Unsolicited,
+    /// Failed TLS handshakes on the HTTPS staging relay.
+    pub(crate) tls_failures: crate::server::TlsFailures,
     /// Background work (mail passed on): aborted with the relay.
     pub(crate) jobs: Arc<Mutex<JoinSet<()>>>,
 }
@@ -192,7 +194,7 @@ impl Relay {
         let shared = Arc::new(Shared {
             staging_http_base: base_url("http", options.advertised(), ip, http_bound.addr.port()),
             staging_https_base: base_url("https", options.advertised(), ip, https_bound.addr.port()),
-            records: Records::new(options.max_publishes),
+            records: Records::new(options.max_publishes, options.limits.notifications),
             started: Instant::now(),
             collect_client,
             upstream,
@@ -201,11 +203,23 @@ impl Relay {
             publishes: Mutex::new(HashMap::new()),
             next_number: AtomicU64::new(0),
             unsolicited: Unsolicited::default(),
+            tls_failures: Arc::default(),
             jobs: Arc::clone(&jobs),
             options,
         });
         let limits = shared.options.limits.listener();
-        let front = server::spawn(front_bound, front::app(Arc::clone(&shared)), None, limits, "the relay");
+        // A collect whose head is too large for the HTTP layer is refused (431) before
+        // the router sees it: the hook records it as the refused collect it was.
+        let watched = Arc::clone(&shared);
+        let hook: crate::head_tap::HeadHook = Arc::new(move |head| front::refused_head(&watched, head));
+        let front = server::spawn_watching_heads(
+            front_bound,
+            front::app(Arc::clone(&shared)),
+            None,
+            limits,
+            "the relay",
+            Some(hook),
+        );
         let staging_http = server::spawn(
             http_bound,
             staging::app(Arc::clone(&shared)),
@@ -213,7 +227,7 @@ impl Relay {
             limits,
             "the staging server (relay, http)",
         );
-        let tls = server::Tls { config: ca.server_config(), failures: Arc::default() };
+        let tls = server::Tls { config: ca.server_config(), failures: Arc::clone(&shared.tls_failures) };
         let staging_https = server::spawn(
             https_bound,
             staging::app(Arc::clone(&shared)),
@@ -323,6 +337,19 @@ impl Relay {
     /// counted, not recorded.
     pub fn unsolicited_staging(&self) -> Option<UnsolicitedCount> {
         self.shared.unsolicited.snapshot()
+    }
+
+    /// TLS handshakes on the HTTPS staging relay that failed since `since`: a target
+    /// that does not trust [`Relay::ca_pem`] fails here, before any request of it is
+    /// recorded.
+    pub fn tls_failures_since(&self, since: Instant) -> Vec<crate::TlsFailure> {
+        self.shared.tls_failures.since(since)
+    }
+
+    /// Waits until a TLS handshake on the HTTPS staging relay since `since` has failed,
+    /// or `deadline` passes; the failures then.
+    pub async fn wait_for_tls_failure(&self, since: Instant, deadline: Instant) -> Vec<crate::TlsFailure> {
+        self.shared.tls_failures.wait_since(since, deadline).await
     }
 
     /// Stops the relay: every listener, connection and transfer.

@@ -168,6 +168,11 @@ pub struct PublishRecord {
     pub package: Option<KeptPackage>,
     /// What could not be relayed, and why.
     pub not_relayed: Vec<NotRelayed>,
+    /// Events beyond what one publish keeps, counted and dropped: a target that
+    /// fetches the package thousands of times (each fetch is relayed) costs bounded
+    /// memory. At most [`crate::PeerLimits::notifications`] staging requests, fetches
+    /// and notes not relayed are kept, and four times as many client-side events.
+    pub dropped_events: u64,
     /// Grows with every change: a waiter compares it.
     pub revision: u64,
 }
@@ -191,8 +196,20 @@ impl PublishRecord {
             notifications: Vec::new(),
             package: None,
             not_relayed: Vec::new(),
+            dropped_events: 0,
             revision: 0,
         }
+    }
+
+    /// Drops what is beyond `cap` per list (four times `cap` client-side events),
+    /// counting it.
+    fn bound(&mut self, cap: usize) {
+        let mut dropped = 0;
+        dropped += cut(&mut self.client_side, cap.saturating_mul(4));
+        dropped += cut(&mut self.staging, cap);
+        dropped += cut(&mut self.fetches, cap);
+        dropped += cut(&mut self.not_relayed, cap);
+        self.dropped_events += dropped;
     }
 
     /// Appends a client-side event of this publish.
@@ -232,9 +249,17 @@ impl fmt::Debug for PublishRecord {
             .field("notifications", &self.notifications)
             .field("package_bytes", &self.package.as_ref().map(KeptPackage::len))
             .field("not_relayed", &self.not_relayed)
+            .field("dropped_events", &self.dropped_events)
             .field("revision", &self.revision)
             .finish()
     }
+}
+
+/// `list` cut to its first `cap` items; how many went.
+fn cut<T>(list: &mut Vec<T>, cap: usize) -> u64 {
+    let over = list.len().saturating_sub(cap);
+    list.truncate(cap);
+    over as u64
 }
 
 /// The records of every publish, in arrival order, with a signal on every change.
@@ -242,6 +267,8 @@ pub(crate) struct Records {
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
     cap: usize,
+    /// What one record keeps per list ([`PublishRecord::bound`]).
+    events: usize,
 }
 
 struct Inner {
@@ -253,11 +280,13 @@ struct Inner {
 }
 
 impl Records {
-    pub(crate) fn new(cap: usize) -> Self {
+    /// Records of at most `cap` publishes, each keeping at most `events` per list.
+    pub(crate) fn new(cap: usize, events: usize) -> Self {
         Records {
             inner: Mutex::new(Inner { records: HashMap::new(), pending: VecDeque::new(), overflow: 0 }),
             changed: watch::Sender::new(0),
             cap: cap.max(1),
+            events: events.max(1),
         }
     }
 
@@ -285,6 +314,7 @@ impl Records {
         let mut inner = self.lock();
         let Some(record) = inner.records.get_mut(key) else { return };
         change(record);
+        record.bound(self.events);
         record.revision += 1;
         drop(inner);
         self.changed.send_modify(|n| *n += 1);
@@ -322,5 +352,31 @@ impl Records {
     /// A receiver that sees every change from now on.
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> PublishRecord {
+        let received =
+            RelayedCollect { method: "POST".into(), url: "/pens".into(), content_type: None, raw: Bytes::new() };
+        PublishRecord::new(key.to_owned(), 1, received)
+    }
+
+    #[test]
+    fn a_record_keeps_its_cap_and_counts_the_rest() {
+        let records = Records::new(1, 2);
+        assert!(records.admit(record("p1")));
+        assert!(!records.admit(record("p2")), "one publish at most");
+        assert_eq!(records.overflow(), 1);
+        for _ in 0..5 {
+            records.update("p1", |r| r.not_relayed(Leg::Package, Some(502), "no"));
+        }
+        let kept = records.get("p1").expect("p1");
+        assert_eq!((kept.not_relayed.len(), kept.dropped_events, kept.revision), (2, 3, 5));
+        assert_eq!(records.take_pending().as_deref(), Some("p1"));
+        assert_eq!(records.take_pending(), None);
     }
 }

@@ -157,6 +157,8 @@ struct TargetSide {
     /// target got it.
     receipt_answers: Log<(u16, Option<String>, Bytes)>,
     http: reqwest::Client,
+    /// Whether it fetches and notifies at all (on unless a test turns it off).
+    works: std::sync::atomic::AtomicBool,
 }
 
 async fn target_collect(
@@ -172,8 +174,10 @@ async fn target_collect(
         "GET" => CollectCommand::decode(request.query.clone().unwrap_or_default().as_bytes()),
         _ => CollectCommand::decode_post(request.content_type.as_deref(), &request.body),
     };
-    let worker = Arc::clone(&side);
-    tokio::spawn(async move { worker.work(decoded.command).await });
+    if side.works.load(std::sync::atomic::Ordering::SeqCst) {
+        let worker = Arc::clone(&side);
+        tokio::spawn(async move { worker.work(decoded.command).await });
+    }
     ([(CONTENT_TYPE, TARGET_CONTENT_TYPE)], TARGET_ANSWER).into_response()
 }
 
@@ -237,6 +241,7 @@ impl Setup {
                 .add_root_certificate(relay_ca.reqwest_certificate())
                 .build()
                 .unwrap(),
+            works: std::sync::atomic::AtomicBool::new(true),
         });
         let router =
             Router::new().route("/lms/pens", axum::routing::any(target_collect)).with_state(Arc::clone(&target));
@@ -651,4 +656,180 @@ async fn a_mailed_receipt_is_passed_on_to_the_tools_mail_server() {
     assert!(mailed.1.as_deref().is_some_and(|reply| reply.starts_with("250")) && mailed.2.is_none(), "{mailed:?}");
     assert_eq!(record.notifications.len(), 1);
     assert_eq!(record.notifications[0].method, "SMTP");
+}
+
+/// A staging server that announces `announced` bytes, sends `sent`, and hangs up.
+async fn breaking_staging_server(announced: usize, sent: usize) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let answer =
+                format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.write_all(&vec![b'P'; sent]).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn a_package_broken_off_by_the_tools_server_is_the_tools_side() {
+    let (addr, server) = breaking_staging_server(100_000, 1_000).await;
+    let setup = Setup::start(Bytes::new(), |_| ()).await;
+    let original = format!("package-url={}", encoded(&format!("{}/staging/course.zip", setup.client_base())));
+    let body = setup
+        .collect_body()
+        .replace(&original, &format!("package-url={}", encoded(&format!("http://{addr}/course.zip"))));
+    setup.publish(&body).await;
+    let key = setup.key().await;
+    let record = setup.record_when(&key, |r| !r.fetches.is_empty() && !r.staging.is_empty()).await;
+    assert!(
+        matches!(&record.fetches[0].end, FetchEnd::ClientSide(why) if why.contains("incomplete after 1000 bytes")),
+        "{record:#?}"
+    );
+    assert!(record.package.is_none());
+    assert!(!record.staging[0].completed && record.staging[0].bytes_sent == 1_000, "{:?}", record.staging[0]);
+    let finished = record.client_side.iter().find_map(|e| match &e.kind {
+        TargetEventKind::FetchFinished { result, bytes, .. } => Some((*result, *bytes)),
+        _ => None,
+    });
+    assert_eq!(finished, Some((ErrorCode::INTERNAL_PACKAGE_ERROR, 1_000)));
+    assert!(record.not_relayed.iter().any(|n| n.leg == Leg::Package), "{:?}", record.not_relayed);
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_target_that_leaves_mid_download_is_the_targets_side() {
+    // Larger than what the kernel's socket buffers on loopback absorb, so the relay
+    // sees the LMS leave before the package is all out.
+    const SIZE: usize = 32 * 1024 * 1024;
+    let setup = Setup::start(Bytes::from(vec![b'P'; SIZE]), |_| ()).await;
+    // The test itself is the LMS: it leaves after the first chunk.
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut response = http.get(&package_url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.chunk().await.unwrap().is_some());
+    drop(response);
+    let record = setup
+        .record_when(&key, |r| r.fetches.iter().any(|f| f.end == FetchEnd::TargetLeft) && !r.staging.is_empty())
+        .await;
+    let left = record.fetches.iter().find(|f| f.end == FetchEnd::TargetLeft).unwrap();
+    assert!(left.bytes_to_target < SIZE as u64, "{left:?}");
+    let detail = record.client_side.iter().find_map(|e| match &e.kind {
+        TargetEventKind::FetchFinished { detail, .. } if detail.starts_with("not judged") => Some(detail.clone()),
+        _ => None,
+    });
+    assert!(detail.is_some(), "{:#?}", record.client_side);
+}
+
+async fn never_answer() -> Response {
+    std::future::pending().await
+}
+
+#[tokio::test]
+async fn a_tool_that_never_answers_a_receipt_gives_the_lms_a_504() {
+    let client =
+        Arc::new(ClientSide { package: Bytes::from_static(b"PK"), fetches: Log::new(), notifications: Log::new() });
+    let router = Router::new()
+        .route("/staging/{file}", axum::routing::get(client_package))
+        .route("/receipt", axum::routing::any(never_answer))
+        .with_state(Arc::clone(&client));
+    let silent_tool = HttpListener::serve(LOOPBACK, router, "a silent tool").await.unwrap();
+    let setup =
+        Setup::start(Bytes::from_static(b"PK"), |options| options.notify_timeout = Duration::from_millis(300)).await;
+    let silent = format!("http://{}", silent_tool.local_addr());
+    let body = setup.collect_body().replace(&encoded(&setup.client_base()), &encoded(&silent));
+    setup.publish(&body).await;
+    let key = setup.key().await;
+    let answers = setup.target.receipt_answers.wait_for(1).await;
+    assert_eq!(answers[0].0, 504);
+    assert!(
+        String::from_utf8_lossy(&answers[0].2)
+            .starts_with("pens-conform relay: not relayed: the client did not answer")
+    );
+    let record = setup.record_when(&key, |r| r.not_relayed.iter().any(|n| n.leg == Leg::Receipt)).await;
+    let sent = record.client_side.iter().find_map(|e| match &e.kind {
+        TargetEventKind::NotificationSent { delivery, .. } => Some(delivery.clone()),
+        _ => None,
+    });
+    assert!(sent.is_some_and(|d| d.failure.is_some() && d.http_status.is_none()), "{:#?}", record.client_side);
+}
+
+#[tokio::test]
+async fn credentials_in_the_package_url_reach_the_tool_and_show_nowhere() {
+    let setup = Setup::start(Bytes::from_static(b"PK userinfo"), |_| ()).await;
+    let with_userinfo = setup.client_base().replace("http://", &format!("http://{USER}:{PASSWORD}@"));
+    let body = setup
+        .collect_body()
+        .replace(&format!("&package-url-user-id={USER}&package-url-password={PASSWORD}"), "")
+        .replacen(&encoded(&setup.client_base()), &encoded(&with_userinfo), 1);
+    assert!(body.contains("%40") && !body.contains("package-url-password"), "{body}");
+    setup.publish(&body).await;
+    let key = setup.key().await;
+    let fetched = setup.target.fetched.wait_for(1).await;
+    assert_eq!(fetched[0].0, 200, "the LMS presented the userinfo, the relay passed it on");
+    assert_eq!(setup.client.fetches.all()[0].authorization.as_deref(), Some(basic(USER, PASSWORD).as_str()));
+    let record = setup.record_when(&key, |r| !r.staging.is_empty() && !r.fetches.is_empty()).await;
+    assert_eq!(record.staging[0].credentials, CredentialsPresented::Valid);
+    let shown = format!("{record:?}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+}
+
+#[tokio::test]
+async fn a_collect_head_too_large_to_read_is_recorded_as_refused() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    // By hand: no HTTP client sends a request line this long.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(setup.relay.addr()).await.unwrap();
+    let head = format!("GET /pens?command=collect&vendor-data={} HTTP/1.1\r\nHost: relay\r\n\r\n", "x".repeat(500_000));
+    // The relay may stop reading and answer before every byte is written.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = vec![0u8; 12];
+    stream.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 431");
+    let key = setup.key().await;
+    let record = setup.relay.record(&key).unwrap();
+    let refused = record.client_side.iter().find_map(|e| match &e.kind {
+        TargetEventKind::CollectRefused { refusal } => Some(refusal.clone()),
+        _ => None,
+    });
+    let refused = refused.expect("a refused collect");
+    assert_eq!((refused.method.as_str(), refused.path.as_str(), refused.status), ("GET", "/pens", 431));
+    assert_eq!(record.not_relayed[0].leg, Leg::Collect);
+    assert!(setup.target.collects.all().is_empty());
+}
+
+#[tokio::test]
+async fn an_lms_that_does_not_trust_the_relay_ca_shows_as_a_failed_handshake() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    let since = Instant::now();
+    let untrusting = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/s/p1/course.zip", setup.relay.staging_https_base());
+    assert!(untrusting.get(url).send().await.is_err());
+    let failures = setup.relay.wait_for_tls_failure(since, deadline()).await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+}
+
+#[tokio::test]
+async fn publishes_beyond_the_cap_are_answered_503_and_counted() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.max_publishes = 1).await;
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200);
+    let refused = setup.publish(&setup.collect_body()).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.text().await.unwrap().contains("not passed on"));
+    assert_eq!(setup.relay.overflow(), 1);
+    assert_eq!(setup.relay.publishes(), ["p1"]);
+    assert_eq!(setup.target.collects.all().len(), 1);
 }
