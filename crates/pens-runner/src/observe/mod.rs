@@ -143,13 +143,19 @@ pub struct JudgedPublish {
 /// `started_utc`: a pure function of the record, as a live run judges it (without the
 /// engine's rules on every scenario).
 pub fn judge_publish(record: &PublishRecord, options: &ObserveOptions, started_utc: OffsetDateTime) -> JudgedPublish {
-    let Judged { checks, notes, .. } = judge_record(record, options, started_utc);
+    let Judged { checks, notes, .. } = judge_record(record, options, started_utc, Vec::new());
     JudgedPublish { checks, notes }
 }
 
-/// The same, with the exchanges, secrets scrubbed.
-fn judge_record(record: &PublishRecord, options: &ObserveOptions, started_utc: OffsetDateTime) -> Judged {
-    let context = gather::Context { claims: &options.claims, started_utc, ended: Instant::now() };
+/// The same, with the exchanges, secrets scrubbed, and the TLS handshakes with the
+/// relay's HTTPS staging that failed meanwhile.
+fn judge_record(
+    record: &PublishRecord,
+    options: &ObserveOptions,
+    started_utc: OffsetDateTime,
+    tls_failures: Vec<String>,
+) -> Judged {
+    let context = gather::Context { claims: &options.claims, started_utc, ended: Instant::now(), tls_failures };
     let evidence = gather::gather(record, &context);
     let defaults = pens_package::Limits::default();
     let settings = judge::JudgeSettings {

@@ -208,7 +208,10 @@ impl Mode for ObserveMode {
         self.titles.lock().unwrap_or_else(PoisonError::into_inner).insert(publish.id.value.clone(), title);
         steps.enter("judging");
         let options = self.options.clone();
-        let judged = tokio::task::spawn_blocking(move || super::judge_record(&record, &options, started_utc)).await;
+        let tls_failures = self.relay.tls_failures_since(record.started).into_iter().map(|f| f.error).collect();
+        let judged =
+            tokio::task::spawn_blocking(move || super::judge_record(&record, &options, started_utc, tls_failures))
+                .await;
         match judged {
             Ok(judged) => Outcome::Judged(judged),
             Err(error) => Outcome::HarnessError(format!("judging stopped: {error}")),

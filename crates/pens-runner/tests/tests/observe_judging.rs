@@ -67,6 +67,7 @@ impl Record {
             package: None,
             not_relayed: Vec::new(),
             revision: 0,
+            dropped_events: 0,
         };
         for (element, original, rewritten) in [
             ("package-url", &command.package_url, STAGING),
