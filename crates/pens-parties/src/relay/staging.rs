@@ -8,6 +8,13 @@
 //! keeps what it fetches) for the package checks, up to
 //! [`crate::PeerLimits::package_bytes`].
 //!
+//! The credentials passed on are the ones the target presented (its `Authorization`
+//! header, as it came), not the collect's: a target that ignores
+//! `package-url-user-id` and `-password` (CMI010 §6.2) meets the client's 401 as it
+//! would without the relay, and the staging event says what it presented, judged
+//! against the collect's credentials. The client's query likewise: the target's, as
+//! it sent the relay's URL back.
+//!
 //! The target's side is recorded as the staging server records its requests
 //! ([`StagingEvent`]), the client's as the mock target records its own fetch
 //! (`FetchStarted`, `FetchFinished`), and each download as a [`RelayedFetch`] that
