@@ -1,7 +1,9 @@
-//! Observe mode's relay between a fake authoring tool's side (its staging server and
+//! Integration tests of pens-relay: observe mode's relay between a fake authoring tool's side (its staging server and
 //! receipt URL, an axum server) and a fake LMS (an axum server that answers the
 //! collect, fetches the package URL it was given and posts a receipt to the receipt
 //! URL it was given), all on real sockets. Waits end on what the parties record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,14 +17,17 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use pens_parties::{
-    Collector, CredentialsPresented, Endpoint, FetchEnd, HttpListener, Leg, PublishRecord, Relay, RelayOptions, RunCa,
-    StagingPlan, StagingServer, TargetEventKind,
+    Collector, CredentialsPresented, Endpoint, HttpListener, RunCa, StagingPlan, StagingServer, TargetEventKind,
 };
 use pens_proto::{CollectCommand, ErrorCode};
+use pens_relay::{FetchEnd, Leg, PublishRecord, Relay, RelayOptions};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use super::support::deadline;
+/// A generous deadline: waits end on the event, so this only bounds a broken test.
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(10)
+}
 
 const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
