@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use pens_parties::{FetchEnd, Leg, PublishRecord};
 use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect};
+use pens_relay::{FetchEnd, Leg, PublishRecord};
 use time::OffsetDateTime;
 
 use super::evidence::{Carried, PublishEvidence, Upstream};

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pens_parties::{Leg, PublishRecord, Relay, TargetEventKind};
+use pens_parties::TargetEventKind;
 use pens_proto::NotificationKind;
+use pens_relay::{Leg, PublishRecord, Relay};
 use pens_report::{CheckResult, HarnessNote, ScenarioResult, TargetInfo, Verdict};
 use pens_scenario::{Span, Spanned};
 use time::OffsetDateTime;
