@@ -326,6 +326,15 @@ impl Relay {
         self.wait_for(key, deadline, |record| record.revision > seen).await
     }
 
+    /// Drops what the relay keeps of publish `key`: its record, with its events and its
+    /// package copy (a temp file is deleted once no snapshot holds it). Its URLs keep
+    /// relaying: a late fetch or receipt still passes, unrecorded. A long observation
+    /// forgets each publish once judged, so memory and disk stay bounded however many
+    /// publishes it sees. Whether there was such a record.
+    pub fn forget(&self, key: &str) -> bool {
+        self.shared.records.forget(key)
+    }
+
     /// How many collects were refused because [`RelayOptions::max_publishes`]
     /// publishes were recorded.
     pub fn overflow(&self) -> u64 {

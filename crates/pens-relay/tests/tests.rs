@@ -932,3 +932,26 @@ async fn the_reference_pair_mailing_its_receipts_is_relayed_too() {
     assert!(rewritten.iter().any(|(e, to)| *e == "receipt" && to.starts_with("mailto:receipt.")), "{rewritten:?}");
     assert_eq!(record.notifications[0].method, "SMTP");
 }
+
+#[tokio::test]
+async fn a_forgotten_publish_makes_room_and_its_urls_keep_relaying() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.max_publishes = 1).await;
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200);
+    let key = setup.key().await;
+    assert!(setup.relay.forget(&key));
+    assert!(setup.relay.record(&key).is_none());
+    // A late fetch of the forgotten publish still reaches the tool.
+    let late = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{}/s/{key}/course.zip", setup.relay.staging_http_base()))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.bytes().await.unwrap(), Bytes::from_static(b"PK"));
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200, "room for the next publish");
+    assert_eq!(setup.relay.overflow(), 0);
+}
