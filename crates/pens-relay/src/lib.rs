@@ -35,7 +35,8 @@
 //! It is a crate of its own, built on pens-parties (its public parties and the
 //! building blocks of `pens_parties::internals`), because it is a job of its own:
 //! pens-runner's layering test holds that no crate does several. The engine's observe
-//! mode starts a [`Relay`] and reads its [`PublishRecord`]s.
+//! mode starts a [`Relay`] and reads its [`PublishRecord`]s. `docs/relay.md` says the
+//! same for people who run it: what is rewritten, what cannot be observed, the limits.
 
 mod error;
 mod front;
