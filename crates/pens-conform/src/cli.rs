@@ -51,6 +51,13 @@ enum Command {
     /// PENS_TARGET_URL and PENS_SCENARIO_ID set; without it, each scenario prints the URL
     /// to publish to and waits. Same exit status as `target`.
     Client(commands::client::ClientArgs),
+    /// Judge a real authoring tool and a real LMS while they talk to each other: a
+    /// PENS-aware relay forwards each collect, the package, the receipt and the alerts,
+    /// and every check names the party it judges (client or target).
+    ///
+    /// Point the tool's PENS target URL at the URL printed when the run starts, then
+    /// publish. One report entry per publish. Same exit status as `target`.
+    Observe(commands::observe::ObserveArgs),
     /// Run both suites against the built-in reference target and reference client: the
     /// whole loop, no LMS or authoring tool needed. Same exit status as `target`; a
     /// --baseline applies to both suites, matched by scenario id.
@@ -127,6 +134,7 @@ impl Command {
         match self {
             Command::Target(args) => commands::target::run(args),
             Command::Client(args) => commands::client::run(args),
+            Command::Observe(args) => commands::observe::run(args),
             Command::Selftest(args) => commands::selftest::run(args),
             Command::Load(args) => commands::load::run(args),
             Command::Serve(command) => command.run(),

@@ -9,7 +9,8 @@ use pens_report::{
 };
 use pens_runner::profile::Profile;
 use pens_runner::{
-    ClientRunOptions, ReportBuilder, RunEvent, RunOptions, Trigger, matches_pattern, run_client_suite, run_target_suite,
+    ClientRunOptions, ObserveOptions, ReportBuilder, RunEvent, RunOptions, Trigger, matches_pattern, run_client_suite,
+    run_observe, run_target_suite,
 };
 use pens_scenario::{ClientScenario, Scenario};
 
@@ -75,6 +76,8 @@ pub(crate) enum Suite<'a> {
     Target { scenarios: &'a [Scenario], options: &'a RunOptions },
     /// Client mode.
     Client { scenarios: &'a [ClientScenario], options: &'a ClientRunOptions, trigger: &'a Trigger },
+    /// Observe mode: one scenario per publish the relay sees.
+    Observe { options: &'a ObserveOptions },
 }
 
 /// What part of the loaded scenario set a run covers: all of it, or one partition
@@ -95,6 +98,12 @@ pub(crate) struct RunScope {
 }
 
 impl RunScope {
+    /// Observe mode's: no scenario set (each publish is a scenario), so the report
+    /// names none.
+    pub(crate) fn observe() -> Self {
+        RunScope { digest: String::new(), partition: None, size: 0, selected: 1, set: String::new() }
+    }
+
     /// `scenarios ./scenarios/target`, the run header's line that says which set ran.
     fn set_line(&self) -> String {
         format!("scenarios {}", self.set)
@@ -187,6 +196,7 @@ pub(crate) async fn run_and_report(
     let mode = match suite {
         Suite::Target { .. } => "target",
         Suite::Client { .. } => "client",
+        Suite::Observe { .. } => "observe",
     };
     let presentation = crate::console::presentation();
     let end_report = |report: &RunReport| render_console_with(report, presentation.console_options());
@@ -200,6 +210,12 @@ pub(crate) async fn run_and_report(
         Suite::Client { .. } => {
             TargetInfo { url: String::new(), name: None, claims: Default::default(), observed: Vec::new() }
         }
+        Suite::Observe { options } => TargetInfo {
+            url: pens_proto::redact_userinfo(&options.target_url),
+            name: options.target_name.clone(),
+            claims: options.claims.clone(),
+            observed: Vec::new(),
+        },
     };
     if scope.is_empty_partition() {
         console.line(format!("pens-conform {mode} run · 0 scenarios"))?;
@@ -247,6 +263,13 @@ pub(crate) async fn run_and_report(
             }
             progress.start(*scenarios);
         }
+        RunEvent::ObserveStarted { collect_url, target, publishes } => {
+            let until =
+                publishes.map_or_else(|| "until stopped".to_owned(), |n| format!("until {}", publishes_text(n)));
+            progress.info(&format!("pens-conform observe run · {until}\ntarget    {target}"));
+            // Said even with -q: nothing happens until the tool publishes here.
+            progress.line(&format!("publish to {collect_url} (the authoring tool's PENS target URL); waiting"));
+        }
         RunEvent::AwaitingPublish { scenario, url } => {
             progress.line(&format!("{scenario}: publish to {url} now (waiting)"));
         }
@@ -264,6 +287,7 @@ pub(crate) async fn run_and_report(
             Suite::Client { scenarios, options, trigger } => {
                 run_client_suite(scenarios, options, trigger, &mut on_event).await
             }
+            Suite::Observe { options } => run_observe(options, &mut on_event).await,
         }
     };
     // Ctrl-C, SIGTERM or SIGHUP ends the run: the parties stop with the dropped run,
@@ -283,10 +307,16 @@ pub(crate) async fn run_and_report(
             // What a trigger started must not outlive the run.
             pens_runner::end_trigger_groups(2 * pens_runner::TERM_GRACE).await;
             let mut builder = interrupted.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let reason = format!(
-                "interrupted ({signal}) after {} had finished; the others did not run",
-                counted(builder.finished() as u64, "scenario")
-            );
+            let reason = match suite {
+                Suite::Observe { .. } => format!(
+                    "interrupted ({signal}) after {} had been judged; any under way was not",
+                    publishes_text(builder.finished())
+                ),
+                _ => format!(
+                    "interrupted ({signal}) after {} had finished; the others did not run",
+                    counted(builder.finished() as u64, "scenario")
+                ),
+            };
             builder.record(&RunEvent::Aborted { reason });
             let report = scoped(builder.finish(), scope);
             console.text(end_report(&report))?;
@@ -304,11 +334,17 @@ pub(crate) async fn run_and_report(
     Ok(exit_code(&output.report, baseline.allow_improvements))
 }
 
+/// `1 publish`, `3 publishes`.
+fn publishes_text(n: usize) -> String {
+    if n == 1 { "1 publish".to_owned() } else { format!("{n} publishes") }
+}
+
 /// `report`, saying what part of the scenario set it covers. No baseline is applied
 /// here.
 fn scoped(mut report: RunReport, scope: &RunScope) -> RunReport {
-    report.scenario_digest = Some(scope.digest.clone());
-    report.scenario_set = Some(scope.set.clone());
+    // Observe mode runs no scenario set: the report names none.
+    report.scenario_digest = (!scope.digest.is_empty()).then(|| scope.digest.clone());
+    report.scenario_set = (!scope.set.is_empty()).then(|| scope.set.clone());
     report.partition = scope.partition;
     report
 }

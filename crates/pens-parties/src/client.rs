@@ -146,11 +146,18 @@ impl CollectClient {
     /// Like [`CollectClient::new`], reading each answer within `limits`: a larger one
     /// is not read on (see [`CollectExchange::breach`]).
     pub fn with_limits(extra_root: Option<reqwest::Certificate>, limits: AnswerLimits) -> Result<Self, MockError> {
+        Self::with_roots(extra_root.into_iter().collect(), limits)
+    }
+
+    /// Like [`CollectClient::with_limits`], trusting every root of `extra_roots`
+    /// besides the usual web roots (observe mode's relay: the run CA and the
+    /// certificates a vendor names).
+    pub fn with_roots(extra_roots: Vec<reqwest::Certificate>, limits: AnswerLimits) -> Result<Self, MockError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .user_agent(concat!("pens-conform/", env!("CARGO_PKG_VERSION")));
-        if let Some(root) = extra_root {
+        for root in extra_roots {
             builder = builder.add_root_certificate(root);
         }
         Ok(CollectClient { http: builder.build()?, limits })
@@ -173,14 +180,52 @@ impl CollectClient {
         timeout: Duration,
         on_head: impl FnOnce() + Send,
     ) -> CollectExchange {
+        let body = Bytes::from(request.body.clone().into_bytes());
+        let outgoing = Outgoing {
+            method: request.method,
+            target_url: &request.url,
+            body,
+            content_type: Some(FORM_CONTENT_TYPE),
+            authorization: None,
+        };
+        self.send_typed(outgoing, timeout, on_head).await
+    }
+
+    /// Sends a collect whose bytes were chosen elsewhere: observe mode's relay passes a
+    /// client's collect on as it came. A POST carries `body` byte for byte (UTF-8 or
+    /// not) with `content_type` (none when `None`) instead of the form's, so a
+    /// `multipart/form-data; boundary=…` body or a charset parameter goes out unchanged;
+    /// a GET appends `body` (its query) to `url` as [`CollectClient::send`] does.
+    /// `authorization` goes out as the request's `Authorization` header (the client's
+    /// own credentials for the target); leave it out when `url` carries userinfo.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        url: &str,
+        body: Bytes,
+        content_type: Option<&str>,
+        authorization: Option<reqwest::header::HeaderValue>,
+        timeout: Duration,
+    ) -> CollectExchange {
+        let outgoing = Outgoing { method, target_url: url, body, content_type, authorization };
+        self.send_typed(outgoing, timeout, || ()).await
+    }
+
+    async fn send_typed(
+        &self,
+        outgoing: Outgoing<'_>,
+        timeout: Duration,
+        on_head: impl FnOnce() + Send,
+    ) -> CollectExchange {
+        let Outgoing { method, target_url, body, content_type, authorization } = outgoing;
         let started = Instant::now();
-        let (url, request_body) = match request.method {
-            Method::Post => (request.url.clone(), request.body.clone()),
-            Method::Get => (append_query(&request.url, &request.body), String::new()),
+        let (url, request_body) = match method {
+            Method::Post => (target_url.to_owned(), String::from_utf8_lossy(&body).into_owned()),
+            Method::Get => (append_query(target_url, &String::from_utf8_lossy(&body)), String::new()),
         };
         let mut exchange = CollectExchange {
             // Replaced by the URL as built (without userinfo) once it builds.
-            request_line: format!("{} {}", request.method.as_str(), pens_proto::redact_userinfo(&url)),
+            request_line: format!("{} {}", method.as_str(), pens_proto::redact_userinfo(&url)),
             request_body,
             started,
             latency_ms: None,
@@ -191,11 +236,19 @@ impl CollectClient {
             refused: false,
             breach: None,
         };
-        let built = match request.method {
+        let built = match method {
             Method::Post => {
-                self.http.post(&url).header(CONTENT_TYPE, FORM_CONTENT_TYPE).body(exchange.request_body.clone())
+                let post = self.http.post(&url).body(body);
+                match content_type {
+                    Some(content_type) => post.header(CONTENT_TYPE, content_type),
+                    None => post,
+                }
             }
             Method::Get => self.http.get(&url),
+        };
+        let built = match authorization {
+            Some(authorization) => built.header(reqwest::header::AUTHORIZATION, authorization),
+            None => built,
         }
         .build();
         let built = match built {
@@ -206,7 +259,7 @@ impl CollectClient {
                 return exchange;
             }
         };
-        exchange.request_line = format!("{} {}", request.method.as_str(), built.url());
+        exchange.request_line = format!("{} {}", method.as_str(), built.url());
         let endpoint = endpoint_of(built.url());
 
         let mut answer_started = None;
@@ -254,6 +307,15 @@ impl CollectClient {
         }
         exchange
     }
+}
+
+/// One collect on its way out, whatever chose its bytes.
+struct Outgoing<'a> {
+    method: Method,
+    target_url: &'a str,
+    body: Bytes,
+    content_type: Option<&'a str>,
+    authorization: Option<reqwest::header::HeaderValue>,
 }
 
 /// Sends `request` with a client that trusts the usual web roots only. To reach a

@@ -32,6 +32,11 @@
 //! ([`Collector::unsolicited`], [`Collector::unsolicited_mail`]), for the report's
 //! harness notes. A stray receipt at a path of no scenario judged nothing before either:
 //! events are read by key.
+//!
+//! Observe mode's relay does not answer for itself: for a key handed to a
+//! [`NotificationRelay`] ([`Collector::relay_for`]) a receipt or alert is recorded as
+//! ever, then passed to the relay, whose answer (the real client's) goes back to the
+//! target in place of ours; a mailed one is handed to it after it is recorded.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -195,6 +200,71 @@ impl fmt::Debug for BasicAuth {
     }
 }
 
+/// A receipt or alert as it arrived at a relayed key, for a [`NotificationRelay`] to
+/// pass on: the method, query, content type and body exactly as the target sent them.
+#[derive(Clone)]
+pub struct ArrivedNotification {
+    /// The key its path names.
+    pub key: String,
+    /// Which URL it arrived at.
+    pub endpoint: Endpoint,
+    /// The request method, as sent.
+    pub method: String,
+    /// The query of the request line, as sent (`None` without a `?`).
+    pub query: Option<String>,
+    /// The `Content-Type` header, as sent.
+    pub content_type: Option<String>,
+    /// The `Authorization` header, as sent: passed on, never shown.
+    pub authorization: Option<axum::http::HeaderValue>,
+    /// The body, byte for byte (empty for GET).
+    pub body: Bytes,
+}
+
+impl fmt::Debug for ArrivedNotification {
+    /// The body's length and whether credentials came, never their value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArrivedNotification")
+            .field("key", &self.key)
+            .field("endpoint", &self.endpoint)
+            .field("method", &self.method)
+            .field("query", &self.query.as_deref().map(pens_proto::redact_form))
+            .field("content_type", &self.content_type)
+            .field("authorization", &self.authorization.as_ref().map(|_| pens_proto::REDACTED))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// The answer a [`NotificationRelay`] gives the target: the real client's, unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type`, when the answer had one.
+    pub content_type: Option<String>,
+    /// The body, byte for byte.
+    pub body: Bytes,
+}
+
+/// Who answers the receipts and alerts of a key instead of the collector: observe
+/// mode's relay, which passes each on to the real client and returns its answer. The
+/// collector still records every notification as a [`NotificationEvent`] first, keeps
+/// at most its cap per key (only those kept are passed on: a flood costs the relay no
+/// more than the collector), and answers a body it refused (413, 408) itself.
+#[async_trait::async_trait]
+pub trait NotificationRelay: Send + Sync {
+    /// The answer for `arrived`, or `None` for the collector's own.
+    async fn relay(&self, arrived: ArrivedNotification) -> Option<RelayedAnswer>;
+
+    /// A mailed notification was taken for a relayed key: `event` is its record (the
+    /// whole message in `raw`, the envelope in `mail`). Called on the SMTP session's
+    /// task, so an implementation hands the work to a task of its own. Nothing answers
+    /// a mail: the sink has already replied to the target's relay.
+    fn mail_arrived(&self, event: NotificationEvent) {
+        let _ = event;
+    }
+}
+
 impl fmt::Debug for NotificationEvent {
     /// Shows the decoded notification (secrets redacted) and the raw body's length only,
     /// since the raw bytes may carry a password a target echoed back.
@@ -252,6 +322,7 @@ impl Collector {
             known: KnownKeys::default(),
             unsolicited: Unsolicited::default(),
             unsolicited_mail: Unsolicited::default(),
+            relays: std::sync::Mutex::default(),
         });
         let task = server::spawn(bound, app(Arc::clone(&shared)), None, options.listener, "the collector");
         let config = SmtpConfig {
@@ -297,6 +368,20 @@ impl Collector {
             receipt: format!("mailto:{}", mail_address("receipt", key)),
             alerts: format!("mailto:{}", mail_address("alerts", key)),
         }
+    }
+
+    /// From now on the receipts and alerts of `key` (HTTP and mail) are passed to
+    /// `relay` once recorded, and its answer goes back to the target in place of the
+    /// collector's; `key` belongs to a scenario from now on, as with
+    /// [`Collector::urls`].
+    pub fn relay_for(&self, key: &str, relay: std::sync::Arc<dyn NotificationRelay>) {
+        self.shared.known.insert(key);
+        self.shared.relays().insert(key.to_owned(), relay);
+    }
+
+    /// The collector answers the notifications of `key` itself again.
+    pub fn stop_relaying(&self, key: &str) {
+        self.shared.relays().remove(key);
     }
 
     /// What arrived for `key` beyond the notifications kept per key, if anything did.
@@ -400,14 +485,28 @@ struct Shared {
     unsolicited: Unsolicited,
     /// Mail recipients of no scenario.
     unsolicited_mail: Unsolicited,
+    /// Keys whose notifications a relay answers ([`Collector::relay_for`]).
+    relays: std::sync::Mutex<std::collections::HashMap<String, Arc<dyn NotificationRelay>>>,
 }
 
 impl Shared {
-    /// Keeps `event` unless its key already has as many as the cap; counts it either way.
-    fn keep(&self, event: NotificationEvent) {
-        if self.counts.admit(&event.key, self.cap, event.at) {
+    /// Keeps `event` unless its key already has as many as the cap; counts it either
+    /// way. Whether it was kept.
+    fn keep(&self, event: NotificationEvent) -> bool {
+        let kept = self.counts.admit(&event.key, self.cap, event.at);
+        if kept {
             self.log.push(event);
         }
+        kept
+    }
+
+    fn relays(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Arc<dyn NotificationRelay>>> {
+        self.relays.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The relay of `key`, if one answers for it.
+    fn relay_of(&self, key: &str) -> Option<Arc<dyn NotificationRelay>> {
+        self.relays().get(key).cloned()
     }
 }
 
@@ -428,7 +527,13 @@ impl MailSink for Shared {
             // Only recipients `accepts` took reach here; a sink that did not ask still
             // keeps nothing of a key of no scenario.
             if self.known.contains(&event.key) {
-                self.keep(event);
+                let relay = self.relay_of(&event.key);
+                let relayed = relay.is_some().then(|| event.clone());
+                if self.keep(event)
+                    && let (Some(relay), Some(event)) = (relay, relayed)
+                {
+                    relay.mail_arrived(event);
+                }
             } else {
                 self.unsolicited_mail.record(&event.path, event.raw.len() as u64);
             }
@@ -464,13 +569,19 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         _ => Endpoint::Other,
     };
 
+    let query_text = request.uri().query().map(str::to_owned);
+    let authorization = request.headers().get(AUTHORIZATION).cloned();
+    let mut body_read = Bytes::new();
     let read = if method == Method::GET || method == Method::HEAD {
         Ok(read_query(query))
     } else {
         match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(request.into_body(), MAX_NOTIFICATION_BYTES)).await {
             Ok(Ok(body)) if body.is_empty() && !query.is_empty() => Ok(read_query(query)),
             // A form, or multipart/form-data: the decoder client mode reads collects with.
-            Ok(Ok(body)) => Ok((body.clone(), decode_body(content_type.as_deref(), &body))),
+            Ok(Ok(body)) => {
+                body_read = body.clone();
+                Ok((body.clone(), decode_body(content_type.as_deref(), &body)))
+            }
             Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
             Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
         }
@@ -485,7 +596,17 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     findings.extend(check_notification_delivery(method.as_str(), content_type.as_deref()));
 
     let held_key = (endpoint == Endpoint::Receipt && status == StatusCode::OK).then(|| key.clone());
-    shared.keep(NotificationEvent {
+    let relay = shared.relay_of(&key).filter(|_| status == StatusCode::OK);
+    let arrived = relay.as_ref().map(|_| ArrivedNotification {
+        key: key.clone(),
+        endpoint,
+        method: method.to_string(),
+        query: query_text,
+        content_type: content_type.clone(),
+        authorization,
+        body: body_read,
+    });
+    let kept = shared.keep(NotificationEvent {
         key,
         at,
         elapsed_ms: u64::try_from(at.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX),
@@ -514,6 +635,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         let seconds = BODY_READ_TIMEOUT.as_secs();
         return text_response(status, format!("the body did not arrive within {seconds} s\r\n"));
     }
+    if let (Some(relay), Some(arrived), true) = (relay, arrived, kept)
+        && let Some(answer) = relay.relay(arrived).await
+    {
+        return relayed_response(answer);
+    }
     text_response(StatusCode::OK, PensResponse::success(endpoint.answer_text()).encode())
 }
 
@@ -536,6 +662,16 @@ fn text_response(status: StatusCode, body: String) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(RESPONSE_CONTENT_TYPE));
+    response
+}
+
+/// The relay's answer as it came: status, content type, body.
+fn relayed_response(answer: RelayedAnswer) -> Response {
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    if let Some(content_type) = answer.content_type.and_then(|value| HeaderValue::from_str(&value).ok()) {
+        response.headers_mut().insert(CONTENT_TYPE, content_type);
+    }
     response
 }
 

@@ -4,7 +4,7 @@
 //! receipts and alerts by HTTP and by mail, the collect client that sends collect
 //! commands, the run's CA, and the [`MockTarget`], a PENS target with per-scenario
 //! scripts whose behaviour is a [`TargetBehaviour`] (conformant by default): the target
-//! client mode plays.
+//! client mode plays. Observe mode's relay (pens-relay) is built on these parties.
 //!
 //! The engine (pens-runner) depends on this crate and never on pens-reference, whose
 //! reference target and client, with their seeded defects, are built on these parties.
@@ -39,11 +39,16 @@ mod mock_target;
 // --- plain HTTP listeners for parties built outside this crate ---
 mod http;
 
+// --- building blocks for observe mode's relay (pens-relay); no stable API ---
+#[doc(hidden)]
+pub mod internals;
+
 // --- re-exports: network parties ---
 pub use answer_gate::RECEIPT_HOLD;
 pub use client::{CollectClient, CollectExchange, CollectRequest, HttpAnswer, Method, send_collect};
 pub use collector::{
-    BasicAuth, Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES, NotificationEvent,
+    ArrivedNotification, BasicAuth, Collector, CollectorOptions, CollectorUrls, Endpoint, MAX_NOTIFICATION_BYTES,
+    NotificationEvent, NotificationRelay, RelayedAnswer,
 };
 pub use descriptors::{DescriptorExhaustion, exhaustion_between, exhaustion_since, is_exhaustion, open_file_limit};
 pub use error::MockError;

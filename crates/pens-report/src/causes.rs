@@ -116,7 +116,11 @@ pub fn group_causes(report: &RunReport, min: Verdict) -> Vec<Cause<'_>> {
 /// Whether two checks are the same finding: same verdict, requirement, section and
 /// message (their evidence may differ, see the module's documentation).
 pub fn same_cause(a: &CheckResult, b: &CheckResult) -> bool {
-    a.verdict == b.verdict && a.requirement == b.requirement && a.section == b.section && a.message == b.message
+    a.verdict == b.verdict
+        && a.requirement == b.requirement
+        && a.section == b.section
+        && a.message == b.message
+        && a.party == b.party
 }
 
 /// Whether two checks are the same finding with the same evidence (expected, actual,
@@ -178,6 +182,7 @@ mod tests {
             actual: None,
             diff: None,
             location: None,
+            party: None,
         }
     }
 

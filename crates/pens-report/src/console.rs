@@ -330,7 +330,8 @@ fn render_scenario(
                 let check = shared[i].check;
                 let own = if same { "" } else { ", with other expected/actual/diff" };
                 format!(
-                    "{} {} (shared finding #{}{own})",
+                    "{}{} {} (shared finding #{}{own})",
+                    check.party_label(),
                     paint(check.verdict.name(), check.verdict, color),
                     check.requirement,
                     i + 1
@@ -347,7 +348,8 @@ fn render_scenario(
 fn render_check(out: &mut String, check: &CheckResult, indent: &str, color: bool, located: bool) {
     let _ = writeln!(
         out,
-        "{indent}{} [{}] ({}) {}",
+        "{indent}{}{} [{}] ({}) {}",
+        check.party_label(),
         verdict_word(check.verdict, 5, color),
         check.requirement,
         check.section,
@@ -406,6 +408,7 @@ pub(crate) mod tests {
             actual: Some("LF".into()),
             diff: Some(LF_DIFF.into()),
             location: None,
+            party: None,
         }
     }
 
@@ -419,6 +422,7 @@ pub(crate) mod tests {
             actual: Some("error=0".into()),
             diff: None,
             location: None,
+            party: None,
         }
     }
 

@@ -69,7 +69,7 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
     let worst: Vec<_> = scenario.checks.iter().filter(|c| c.verdict == scenario.verdict).collect();
     let headline = headline_check(scenario, causes);
     if let Some(first) = headline.filter(|_| scenario.verdict >= Verdict::Inconclusive) {
-        status.set_message(format!("[{}] {}", first.requirement, first.message));
+        status.set_message(format!("{}[{}] {}", first.party_label(), first.requirement, first.message));
         // A skipped (expected) failure has no `type` in the common JUnit schema.
         if scenario.expected_failure.is_none() {
             status.set_type(scenario.verdict.name());
@@ -89,7 +89,8 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
         let ordered = headline.into_iter().chain(worst.iter().copied().filter(|c| Some(*c) != headline));
         let mut details: Vec<String> = scenario.note.iter().map(|note| format!("note: {note}")).collect();
         details.extend(ordered.map(|c| {
-            let mut line = format!("{} [{}] ({}) {}", c.verdict, c.requirement, c.section, c.message);
+            let mut line =
+                format!("{}{} [{}] ({}) {}", c.party_label(), c.verdict, c.requirement, c.section, c.message);
             line.push_str(&located(c));
             if let (Some(expected), Some(actual)) = (&c.expected, &c.actual) {
                 line.push_str(&format!("\n  expected: {expected}\n  actual:   {actual}"));
@@ -129,18 +130,15 @@ fn test_case(scenario: &ScenarioResult, causes: &[Cause<'_>]) -> TestCase {
         }
     }
     if scenario.verdict == Verdict::Warn || scenario.verdict == Verdict::Info {
-        let notes: Vec<String> = scenario
-            .note
-            .iter()
-            .map(|note| format!("note: {note}"))
-            .chain(
-                scenario
-                    .checks
-                    .iter()
-                    .filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info))
-                    .map(|c| format!("{} [{}] {}{}", c.verdict, c.requirement, c.message, located(c))),
-            )
-            .collect();
+        let notes: Vec<String> =
+            scenario
+                .note
+                .iter()
+                .map(|note| format!("note: {note}"))
+                .chain(scenario.checks.iter().filter(|c| matches!(c.verdict, Verdict::Warn | Verdict::Info)).map(|c| {
+                    format!("{}{} [{}] {}{}", c.party_label(), c.verdict, c.requirement, c.message, located(c))
+                }))
+                .collect();
         case.set_system_out(notes.join("\n"));
     }
     case

@@ -49,8 +49,8 @@ pub use markdown::render_markdown;
 pub use merge::{MergeError, PartitionReport, merge_partitions};
 pub use model::{
     BodyEncoding, CheckResult, Exchange, ExchangeKind, FORMAT_VERSION, Harness, HarnessNote, MergedFrom,
-    MergedPartition, NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, RunReport, ScenarioResult, Summary,
-    TargetInfo,
+    MergedPartition, NOT_RUN_NOTE, ObservedCapability, Partition, PartitionKind, Party, RunReport, ScenarioResult,
+    Summary, TargetInfo,
 };
 pub use notes::show_size;
 pub use schema::{load_report_schema, report_schema};

@@ -164,8 +164,9 @@ fn write_shared(out: &mut String, report: &RunReport, shared: &[&Cause<'_>]) {
         let check = cause.check;
         let _ = writeln!(
             out,
-            "{}. **{}** {} ({}): {}\n",
+            "{}. {}**{}** {} ({}): {}\n",
             i + 1,
+            escape_cell(&check.party_label()),
             check.verdict.name(),
             escape_cell(&check.requirement),
             escape_cell(&check.section),
@@ -223,9 +224,10 @@ fn worst_check_text(scenario: &ScenarioResult, causes: &[Cause<'_>], shared: &[&
     let check = headline.map(|check| {
         // Where the scenario says what this check judges: `file:line:col`.
         let at = check.location.as_ref().map(|location| format!(" at {location}")).unwrap_or_default();
+        let party = check.party_label();
         match shared.iter().position(|cause| same_cause(cause.check, check)) {
-            Some(i) => format!("{} ({}){at}: shared finding {} above", check.requirement, check.section, i + 1),
-            None => format!("{} ({}){at}: {}", check.requirement, check.section, check.message),
+            Some(i) => format!("{party}{} ({}){at}: shared finding {} above", check.requirement, check.section, i + 1),
+            None => format!("{party}{} ({}){at}: {}", check.requirement, check.section, check.message),
         }
     });
     match (&scenario.note, check) {
@@ -306,6 +308,7 @@ mod tests {
             actual: None,
             diff: None,
             location: None,
+            party: None,
         }
     }
 

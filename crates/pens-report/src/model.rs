@@ -23,7 +23,8 @@ pub struct RunReport {
     pub format_version: u32,
     /// Which harness produced it.
     pub harness: Harness,
-    /// `target` (testing an LMS) or `client` (testing an authoring tool).
+    /// `target` (testing an LMS), `client` (testing an authoring tool) or `observe`
+    /// (judging a real authoring tool and a real LMS while they talk to each other).
     pub mode: String,
     /// When the run started, ISO 8601 UTC.
     pub started_at: String,
@@ -378,6 +379,40 @@ pub struct CheckResult {
     /// checks kept their place (they still load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Which party the check judges, in observe mode, where one run judges both the
+    /// authoring tool and the LMS: a failure is the fault of the party named here and
+    /// of no other. Absent in target and client mode (the party is the mode's one
+    /// implementation under test) and in reports written before observe mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+}
+
+/// The party an observe-mode check judges (`client` | `target` in report.json).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Party {
+    /// The authoring tool (the PENS client): its collect, its staged package, its
+    /// answers to receipts and alerts.
+    Client,
+    /// The LMS (the PENS target): its answer, its fetch, its receipt and alerts.
+    Target,
+}
+
+impl Party {
+    /// The lower-case name reports use: `client`, `target`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Party::Client => "client",
+            Party::Target => "target",
+        }
+    }
+}
+
+impl std::fmt::Display for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl CheckResult {
@@ -392,7 +427,20 @@ impl CheckResult {
             actual: None,
             diff: None,
             location: None,
+            party: None,
         }
+    }
+
+    /// The same check, judging `party` (observe mode).
+    pub fn judging(mut self, party: Party) -> Self {
+        self.party = Some(party);
+        self
+    }
+
+    /// `[target] ` or `[client] ` before a check of observe mode, so a reader sees whose
+    /// fault a finding is; empty for a check of no party (target and client mode).
+    pub fn party_label(&self) -> String {
+        self.party.map(|party| format!("[{party}] ")).unwrap_or_default()
     }
 
     /// The check a protocol finding makes: its level decides the verdict.
@@ -555,5 +603,56 @@ mod tests {
         ];
         scenario.settle_verdict();
         assert_eq!(scenario.verdict, Verdict::Fail);
+    }
+}
+
+#[cfg(test)]
+mod party_tests {
+    use super::*;
+
+    /// An observe run: one publish whose target failed and whose client passed.
+    fn observe_run() -> RunReport {
+        let mut publish = ScenarioResult::new("publish-001", "publish of urn:x:1", "observe", Verdict::Fail);
+        publish.checks = vec![
+            CheckResult::new(Verdict::Pass, &pens_proto::req::CLIENT_STAGING_AVAILABLE, "fetched 10 bytes")
+                .judging(Party::Client),
+            CheckResult::new(Verdict::Fail, &pens_proto::req::TARGET_ACK_RESPONSE, "the answer ends in LF")
+                .judging(Party::Target),
+        ];
+        let mut report = crate::fixture::report(vec![publish]);
+        report.mode = "observe".into();
+        report
+    }
+
+    #[test]
+    fn every_writer_names_the_party_an_observe_check_judges() {
+        let report = observe_run();
+        let console = crate::render_console_with(
+            &report,
+            crate::ConsoleOptions { verbosity: crate::Verbosity::Verbose, ..crate::ConsoleOptions::default() },
+        );
+        assert!(console.contains("[target] FAIL  [target.ack.response-format]"), "{console}");
+        assert!(console.contains("[client] PASS  [client.staging.available]"), "{console}");
+        let markdown = crate::render_markdown(&report);
+        assert!(markdown.contains("&#91;target&#93; target.ack.response"), "{markdown}");
+        let junit = crate::render_junit(&report).expect("junit");
+        assert!(junit.contains("[target] [target.ack.response-format]"), "{junit}");
+        let html = crate::render_html(&report);
+        assert!(html.contains(r#"<span class="party party-target">[target]</span>"#), "{html}");
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["scenarios"][0]["checks"][1]["party"], "target");
+        let back: RunReport = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn a_check_of_no_party_writes_none_and_an_old_report_still_loads() {
+        let check = CheckResult::new(Verdict::Pass, &pens_proto::req::TARGET_ACK_RESPONSE, "fine");
+        assert_eq!(check.party_label(), "");
+        let json = serde_json::to_value(&check).expect("json");
+        assert!(json.get("party").is_none(), "{json}");
+        let old = r#"{"verdict":"pass","requirement":"target.ack.response","section":"CMI010 §6.3","message":"fine"}"#;
+        let read: CheckResult = serde_json::from_str(old).expect("an old check loads");
+        assert_eq!(read.party, None);
     }
 }

@@ -10,9 +10,10 @@
 //! an exhausted harness. Load mode ([`run_load`]) runs many publish cycles against one
 //! target and measures them.
 //!
-//! Both modes run on one engine (`engine`), generic over the mode: target mode
-//! ([`run_target_suite`]) and client mode ([`run_client_suite`]) are two impls of its
-//! `Mode` trait. The engine owns scheduling, budgets, the rules every result obeys and
+//! Every mode runs on one engine (`engine`), generic over the mode: target mode
+//! ([`run_target_suite`]), client mode ([`run_client_suite`]) and observe mode
+//! ([`run_observe`], a relay between a real tool and a real LMS judging both) are impls
+//! of its `Mode` trait. The engine owns scheduling, budgets, the rules every result obeys and
 //! the events ([`RunEvent`]); the report is built from the events alone
 //! ([`ReportBuilder`]). Checks both modes make are written once (`checks`). See
 //! `docs/architecture.md`.
@@ -37,6 +38,7 @@ mod layering;
 mod limits;
 mod load;
 mod location;
+mod observe;
 mod options;
 mod parties;
 mod plan;
@@ -63,5 +65,6 @@ pub use endpoint::{EndpointError, check_endpoint};
 pub use engine::{ReportBuilder, RunError, RunEvent, RunOutput};
 pub use limits::Limits;
 pub use load::{LoadError, LoadEvent, LoadOptions, LoadProgress, run_load};
+pub use observe::{JudgedPublish, ObserveOptions, judge_publish, run_observe};
 pub use options::{Deadlines, RunOptions, matches_pattern};
 pub use target::run_target_suite;

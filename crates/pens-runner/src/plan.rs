@@ -140,6 +140,12 @@ impl Expectations {
         std::iter::once(&self.common).chain(&self.any_of)
     }
 
+    /// Every set, common first, to change (observe mode fits borrowed expectations to
+    /// what the relay carried).
+    pub(crate) fn sets_mut(&mut self) -> impl Iterator<Item = &mut ExpectSet> {
+        std::iter::once(&mut self.common).chain(&mut self.any_of)
+    }
+
     /// Whether anything expects a receipt to arrive (so the runner waits for one).
     pub(crate) fn waits_for_receipt(&self) -> bool {
         self.sets().filter_map(|s| s.receipt.as_ref()).any(|r| r.count != Some(0))

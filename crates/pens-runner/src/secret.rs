@@ -20,12 +20,17 @@ const MIN_SCRUBBED_CHARS: usize = 4;
 /// target URL's userinfo (as written in the URL, percent-decoded, and inside the
 /// `Basic` credentials the HTTP client sends for it, RFC 7617 §2).
 pub(crate) fn run_secrets(options: &RunOptions) -> Vec<String> {
+    secrets_of(options.system_password.as_deref(), &options.target_url)
+}
+
+/// The same, of a `system_password` and a `target_url`, whatever the mode.
+pub(crate) fn secrets_of(system_password: Option<&str>, target_url: &str) -> Vec<String> {
     let mut secrets = Vec::new();
-    if let Some(password) = &options.system_password {
-        secrets.push(password.clone());
-        secrets.push(pens_proto::encode_form([("", password.as_str())]).trim_start_matches('=').to_owned());
+    if let Some(password) = system_password {
+        secrets.push(password.to_owned());
+        secrets.push(pens_proto::encode_form([("", password)]).trim_start_matches('=').to_owned());
     }
-    if let Some((user, password)) = pens_proto::userinfo_of(&options.target_url) {
+    if let Some((user, password)) = pens_proto::userinfo_of(target_url) {
         let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
         let plain = decode(password);
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{plain}", decode(user)));

@@ -32,6 +32,10 @@ mod limits;
 mod load;
 #[path = "tests/misbehaving.rs"]
 mod misbehaving;
+#[path = "tests/observe.rs"]
+mod observe;
+#[path = "tests/observe_judging.rs"]
+mod observe_judging;
 #[path = "tests/order.rs"]
 mod order;
 #[path = "tests/raw_http.rs"]

@@ -26,6 +26,13 @@ pub(crate) const CONCURRENCY: RangeInclusive<u64> = 1..=65_536;
 /// most), and at 10 000 cycles/s the largest run lasts about three hours (a soak test).
 pub(crate) const PUBLISHES: RangeInclusive<u64> = 1..=100_000_000;
 
+/// `observe --publishes`: publishes judged in a run, at most as many as the relay
+/// records (`pens_relay::DEFAULT_MAX_PUBLISHES`).
+pub(crate) const OBSERVED_PUBLISHES: RangeInclusive<u64> = 1..=1000;
+
+/// `observe --duration`: at most a week of watching.
+pub(crate) const MAX_OBSERVE_SECONDS: u64 = 7 * 24 * 60 * 60;
+
 /// `serve target --keep-events`: events of the reference target kept in memory.
 pub(crate) const KEEP_EVENTS: RangeInclusive<u64> = 0..=1_000_000;
 
@@ -102,6 +109,11 @@ pub(crate) fn publishes(text: &str) -> Result<u64, ValueError> {
     count_in(text, &PUBLISHES)
 }
 
+/// `observe --publishes N`, in [`OBSERVED_PUBLISHES`].
+pub(crate) fn observed_publishes(text: &str) -> Result<usize, ValueError> {
+    count_in(text, &OBSERVED_PUBLISHES).map(as_usize)
+}
+
 /// `serve target --keep-events N`, in [`KEEP_EVENTS`].
 pub(crate) fn keep_events(text: &str) -> Result<usize, ValueError> {
     count_in(text, &KEEP_EVENTS).map(as_usize)
@@ -153,6 +165,19 @@ pub(crate) fn wait_seconds(text: &str) -> Result<Duration, ValueError> {
     let range = format!("1 to {MAX_WAIT_SECONDS} seconds (an hour)");
     let shown = shown(text, || value.as_secs().to_string());
     within(value, Duration::from_secs(1), Duration::from_secs(MAX_WAIT_SECONDS), shown, &range)
+}
+
+/// `observe --duration`: 1 s to [`MAX_OBSERVE_SECONDS`], whole seconds or a duration
+/// with units (`10m`, `2h`).
+pub(crate) fn observe_duration(text: &str) -> Result<Duration, ValueError> {
+    let whole = |t: &str| {
+        let n: u64 = t.parse().map_err(|reason| ValueError::NotWhole { unit: " of seconds", reason })?;
+        Ok(Duration::from_secs(n))
+    };
+    let value = duration_arg(text, whole, "whole seconds")?;
+    let shown = shown(text, || value.as_secs().to_string());
+    let range = format!("1 to {MAX_OBSERVE_SECONDS} seconds (a week)");
+    within(value, Duration::from_secs(1), Duration::from_secs(MAX_OBSERVE_SECONDS), shown, &range)
 }
 
 /// A wait of 0 to the profile's longest deadline (an hour): whole milliseconds, or a

@@ -11,6 +11,7 @@ pub(crate) mod list;
 pub(crate) mod load;
 pub(crate) mod man;
 pub(crate) mod merge;
+pub(crate) mod observe;
 pub(crate) mod scenarios;
 pub(crate) mod selftest;
 pub(crate) mod serve;

@@ -428,3 +428,140 @@ fn tail(text: &str, bytes: usize) -> &str {
     }
     &text[start..]
 }
+
+/// Observe mode between our reference client and php-pens's target (issue 19): the
+/// relay adds nothing, so php-pens is held to what step 8 expects of it for a valid
+/// publish (`target collect-post-valid` in the expectation file), our reference client
+/// is never blamed, and every check names its party.
+#[test]
+fn observing_the_reference_client_publish_to_php_pens_agrees_with_the_interop_expectations() {
+    let Some(php_pens) = php_pens() else { return };
+    let dir = TempDir::new("interop-observe");
+    let target = PhpTarget::start(&php_pens, &dir, 4, None);
+    let reports = dir.path().join("reports");
+    // --duration bounds the run should the publish never come.
+    let mut observe = Command::new(assert_cmd::cargo::cargo_bin("pens-conform"))
+        .current_dir(workspace_root())
+        .env_remove("RUST_LOG")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["observe", "--target", &format!("http://127.0.0.1:{}/index.php", target.port)])
+        .args(["--publishes", "1", "--duration", "120s", "--report-dir"])
+        .arg(&reports)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("observe starts");
+    let mut lines = BufReader::new(observe.stdout.take().expect("stdout")).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("publish to ").and_then(|rest| rest.split_whitespace().next()).map(str::to_owned)
+        })
+        .expect("observe says where to publish");
+    let drained = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    let client = pens_conform().args(["serve", "client", "--target", &url]).output().expect("serve client runs");
+    let status = observe.wait().expect("observe ends");
+    let console = drained.join().unwrap_or_default();
+    let report: Value = serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("report.json"))
+        .unwrap_or_else(|e| panic!("report.json: {e}\n{console}"));
+    let shown = format!("{console}\nclient: {}\nphp log:\n{}", both(&client), target.server.log());
+    let checks = report["scenarios"][0]["checks"].as_array().cloned().unwrap_or_default();
+    assert!(!checks.is_empty() && checks.iter().all(|c| c["party"].is_string()), "{shown}");
+    let worst = |party: &str| {
+        let order = ["pass", "info", "not-applicable", "warn", "inconclusive", "fail", "error"];
+        checks
+            .iter()
+            .filter(|c| c["party"] == party)
+            .filter_map(|c| order.iter().position(|v| c["verdict"] == *v))
+            .max()
+            .map_or("none", |i| order[i])
+    };
+    let expected = expectations();
+    let step_8 = &expected[&("target".to_owned(), "collect-post-valid".to_owned())].verdict;
+    assert_eq!(worst("target"), step_8.as_str(), "php-pens's target, as step 8 judged it\n{shown}");
+    assert!(matches!(worst("client"), "pass" | "info" | "not-applicable"), "our client blamed\n{shown}");
+    assert!(status.code().is_some_and(|code| code != 3), "a complete run: {status:?}\n{shown}");
+}
+
+/// Observe mode between php-pens's client (PENSClient, published by our trigger) and
+/// our reference target (issue 19): php-pens is held to what step 8 expects of it for a
+/// valid publish (`client publish-valid`), our reference target is never blamed.
+#[test]
+fn observing_php_pens_publish_to_the_reference_target_agrees_with_the_interop_expectations() {
+    let Some(php_pens) = php_pens() else { return };
+    let dir = TempDir::new("interop-observe-client");
+    let spawn = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin("pens-conform"))
+            .current_dir(workspace_root())
+            .env_remove("RUST_LOG")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pens-conform starts")
+    };
+    let mut target = spawn(&["serve", "target", "--listen", "127.0.0.1:0"]);
+    let target_lines = super::stdout_lines(&mut target);
+    let seen = super::lines_until(&target_lines, "reference target listening: ");
+    let target_url =
+        seen.last().and_then(|l| l.strip_prefix("reference target listening: ")).expect("its URL").to_owned();
+    let reports = dir.path().join("reports");
+    let reports_arg = reports.display().to_string();
+    let mut observe = spawn(&[
+        "observe",
+        "--target",
+        &target_url,
+        "--publishes",
+        "1",
+        "--duration",
+        "120s",
+        "--report-dir",
+        &reports_arg,
+    ]);
+    let observe_lines = super::stdout_lines(&mut observe);
+    let seen = super::lines_until(&observe_lines, "publish to ");
+    let url = seen.last().and_then(|l| l.strip_prefix("publish to ")).and_then(|r| r.split_whitespace().next());
+    let url = url.expect("observe says where to publish").to_owned();
+    // php-pens's client side: its staging and receipt endpoints, as in the client run.
+    let port = closed_port();
+    let glue = workspace_root().join("interop/php-pens");
+    let packages = dir.path().join("packages");
+    std::fs::create_dir_all(&packages).expect("packages folder");
+    let zipped =
+        pens_parties::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
+    std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
+    let args = vec!["-S".to_owned(), format!("127.0.0.1:{port}"), glue.join("client/router.php").display().to_string()];
+    let env = [
+        ("PHP_CLI_SERVER_WORKERS", "4".to_owned()),
+        ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
+        ("PHP_PENS_PACKAGES", packages.display().to_string()),
+    ];
+    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+    let trigger = Command::new(&php_pens.php)
+        .arg(glue.join("client/trigger.php"))
+        .current_dir(workspace_root())
+        .env("PENS_TARGET_URL", &url)
+        .env("PENS_SCENARIO_ID", "observed")
+        .env("PENS_COPY", "1")
+        .env("PHP_PENS_DIR", &php_pens.dir)
+        .env("PHP_PENS_CLIENT_BASE", format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("the trigger runs");
+    let status = observe.wait().expect("observe ends");
+    let _ = super::stop_with(target, "TERM");
+    let report: Value = serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("report.json"))
+        .expect("report.json is JSON");
+    let shown = format!("{report:#}\ntrigger: {}\nphp log:\n{}", both(&trigger), server.log());
+    let checks = report["scenarios"][0]["checks"].as_array().cloned().unwrap_or_default();
+    assert!(!checks.is_empty() && checks.iter().all(|c| c["party"].is_string()), "{shown}");
+    let failed = |party: &str| checks.iter().any(|c| c["party"] == party && c["verdict"] == "fail");
+    let expected = expectations();
+    let step_8 = &expected[&("client".to_owned(), "publish-valid".to_owned())].verdict;
+    assert_eq!(step_8, "pass", "step 8's verdict this test agrees with");
+    assert!(!failed("client"), "php-pens's client passes publish-valid in step 8\n{shown}");
+    assert!(!failed("target"), "our reference target blamed\n{shown}");
+    assert!(status.code().is_some_and(|code| code != 3), "a complete run: {status:?}\n{shown}");
+}

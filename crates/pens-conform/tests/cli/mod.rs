@@ -15,6 +15,7 @@ mod large;
 mod lint;
 mod list;
 mod load;
+mod observe;
 mod partition;
 mod profile_schema;
 mod selftest;

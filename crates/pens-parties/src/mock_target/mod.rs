@@ -31,24 +31,24 @@
 //! byte and every answer of the client to a receipt or alert as it came, without
 //! passwords.
 
-mod activity;
+pub(crate) mod activity;
 mod answer;
 mod archive;
 mod behaviour;
-mod collect;
+pub(crate) mod collect;
 mod error;
-mod fetch;
+pub(crate) mod fetch;
 mod ftp_fetch;
 mod gate;
 mod job;
-mod mail;
-mod notify;
+pub(crate) mod mail;
+pub(crate) mod notify;
 mod options;
-mod redaction;
-mod refusal;
+pub(crate) mod redaction;
+pub(crate) mod refusal;
 mod script;
 mod server;
-mod spool;
+pub(crate) mod spool;
 mod state;
 
 pub use activity::{Delivery, MAX_ANSWER_RAW_BYTES, TargetEvent, TargetEventKind};

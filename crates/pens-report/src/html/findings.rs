@@ -69,6 +69,7 @@ mod tests {
             actual: None,
             diff: Some(diff.into()),
             location: None,
+            party: None,
         }
     }
 

@@ -69,6 +69,9 @@ fn entry(report: &RunReport, n: usize, finding: &Finding<'_, '_>) -> Markup {
         li id=(anchor(n)) class=(format!("cause v-{verdict}")) {
             span class=(format!("badge v-{verdict}")) { (verdict) }
             " "
+            @if let Some(party) = check.party {
+                span class=(format!("party party-{party}")) { "[" (party.name()) "]" } " "
+            }
             a href=(format!("#{}", requirement_anchor(&check.requirement))) { code { (check.requirement) } }
             " (" (check.section) ") "
             (line(&check.message))

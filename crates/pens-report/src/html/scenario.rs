@@ -77,7 +77,13 @@ fn checks(checks: &[CheckResult], findings: &[Finding<'_, '_>]) -> Markup {
                     @let verdict = check.verdict.name();
                     @let shared = findings.iter().position(|f| f.is_shared() && f.holds(check));
                     tr class=(format!("v-{verdict}")) {
-                        td { span class=(format!("badge v-{verdict}")) { (verdict) } }
+                        td {
+                            span class=(format!("badge v-{verdict}")) { (verdict) }
+                            // Observe mode: whose fault a finding is.
+                            @if let Some(party) = check.party {
+                                " " span class=(format!("party party-{party}")) { "[" (party.name()) "]" }
+                            }
+                        }
                         td { (requirement_link(&check.requirement)) }
                         td { (check.section) }
                         td {

@@ -214,6 +214,7 @@ fn hostile(payload: &str) -> RunReport {
         actual: Some(payload.into()),
         diff: Some(payload.into()),
         location: None,
+        party: None,
     }];
     scenario.exchanges =
         vec![Exchange::new(ExchangeKind::Receipt, 1, payload).with_request(payload).with_response(payload)];

@@ -7,11 +7,11 @@
 //! collects, the fetch, and the tool's answers to our receipts and alerts, then judges
 //! them with pure functions (`evaluate`). See `docs/client-mode.md`.
 
-mod evaluate;
+pub(crate) mod evaluate;
 mod evidence;
 mod process_group;
 mod refused;
-mod suite;
+pub(crate) mod suite;
 mod trigger;
 
 use std::fmt;
@@ -21,6 +21,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use evidence::ClientEvidence;
 pub use process_group::{TERM_GRACE, end_trigger_groups};
 pub use suite::run_client_suite;
 

@@ -430,7 +430,7 @@ async fn run_scenario(
 
 /// The exchanges of a scenario for the report, in order of time (secrets are redacted
 /// by the mock target before anything is recorded).
-fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
+pub(crate) fn exchanges(evidence: &ClientEvidence) -> Vec<Exchange> {
     let mut out = Vec::new();
     let mut pending_fetch: HashMap<u64, (u64, String, bool)> = HashMap::new();
     for event in &evidence.events {

@@ -75,6 +75,10 @@ async fn schedule<M: Mode>(mode: &Arc<M>, selected: Vec<M::Scenario>, emit: &mut
     let mut aborted = None;
     loop {
         // Scenarios start in queue order, whenever one of the jobs is free.
+        if mode.exhausted() {
+            // Nothing left to start can show anything: no entries for them.
+            queue = Vec::new().into_iter();
+        }
         if let Some(sender) = &events {
             while tasks.len() < jobs {
                 let Some(scenario) = queue.next() else { break };
@@ -99,7 +103,16 @@ async fn schedule<M: Mode>(mode: &Arc<M>, selected: Vec<M::Scenario>, emit: &mut
                 };
                 let fallback = fallbacks.remove(&id);
                 let mut result = match joined {
-                    Ok((_, result)) => result,
+                    Ok((_, Some(result))) => result,
+                    // Unobserved: no entry at all ([`Outcome::Unobserved`]).
+                    Ok((_, None)) => {
+                        starts.remove(&id);
+                        if let Some(reason) = mode.aborted() {
+                            aborted = Some(reason);
+                            break;
+                        }
+                        continue;
+                    }
                     Err(error) => panicked(fallback, &error),
                 };
                 if let Some((started, requirement)) = starts.remove(&id) {
@@ -139,25 +152,31 @@ async fn schedule<M: Mode>(mode: &Arc<M>, selected: Vec<M::Scenario>, emit: &mut
     }
 }
 
-/// One scenario, from start to result, within its budget.
+/// One scenario, from start to result, within its budget; `None` when it was
+/// [`super::Outcome::Unobserved`] and leaves no entry.
 async fn run_one<M: Mode>(
     mode: Arc<M>,
     scenario: M::Scenario,
     events: mpsc::UnboundedSender<RunEvent>,
-) -> ScenarioResult {
+) -> Option<ScenarioResult> {
     let steps = Steps::new();
     let identity = M::identity(&scenario);
     let abandoned = identity.result(Verdict::Pass);
     let budget = mode.budget(&scenario);
     let requirement = M::main_requirement(&scenario);
+    let unobserved = std::sync::atomic::AtomicBool::new(false);
     let running = async {
         let clock = Instant::now();
         let outcome = mode.run_scenario(&scenario, &steps, &events).await;
+        if matches!(outcome, super::Outcome::Unobserved) {
+            unobserved.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let checked_nothing = || M::checked_nothing(&scenario);
         let implied = M::implied_location(&scenario);
         verdicts::finish(&identity, outcome, checked_nothing, &implied, mode.enforce_security(), clock)
     };
-    within_budget(budget, &steps, requirement, running, abandoned).await
+    let result = within_budget(budget, &steps, requirement, running, abandoned).await;
+    (!unobserved.load(std::sync::atomic::Ordering::SeqCst)).then_some(result)
 }
 
 /// The result of a scenario whose task panicked: its fallback, marked as a harness
@@ -191,11 +210,13 @@ mod tests {
         held: bool,
         /// Its task panics.
         panics: bool,
+        /// What it would judge never happens ([`Outcome::Unobserved`]).
+        unobserved: bool,
     }
 
     fn toy(id: &str, finds: Verdict) -> Toy {
         let spanned = |text: &str| Spanned::new(text.to_owned(), Span::default());
-        Toy { id: spanned(id), title: spanned("toy"), finds, held: false, panics: false }
+        Toy { id: spanned(id), title: spanned("toy"), finds, held: false, panics: false, unobserved: false }
     }
 
     /// A third mode in a few lines: the engine brings the rest.
@@ -203,6 +224,8 @@ mod tests {
     struct ToyMode {
         /// Stop the run once any scenario has ended.
         abort_after_first: bool,
+        /// Start no scenario once any has ended ([`Mode::exhausted`]).
+        exhausted_after_first: bool,
         ended: AtomicBool,
         settled_late: Mutex<Vec<String>>,
     }
@@ -243,6 +266,9 @@ mod tests {
 
         async fn run_scenario(&self, scenario: &Toy, _: &Steps, _: &mpsc::UnboundedSender<RunEvent>) -> Outcome {
             assert!(!scenario.panics, "the toy scenario panics");
+            if scenario.unobserved {
+                return Outcome::Unobserved;
+            }
             self.ended.store(true, Ordering::SeqCst);
             let check = CheckResult::new(scenario.finds, &req::TARGET_ACCEPTS_POST, "found");
             Outcome::Judged(Judged { checks: vec![check], ..Judged::default() })
@@ -264,6 +290,10 @@ mod tests {
 
         fn aborted(&self) -> Option<String> {
             (self.abort_after_first && self.ended.load(Ordering::SeqCst)).then(|| "the toy stopped".to_owned())
+        }
+
+        fn exhausted(&self) -> bool {
+            self.exhausted_after_first && self.ended.load(Ordering::SeqCst)
         }
 
         fn harness_notes(&self, _: Instant) -> Vec<HarnessNote> {
@@ -314,6 +344,28 @@ mod tests {
         assert_eq!(finished, 4, "{heard:?}");
         let late = mode.settled_late.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         assert_eq!(late, ["c-late"], "the held result is settled once the others have ended");
+    }
+
+    #[tokio::test]
+    async fn an_unobserved_scenario_leaves_no_entry_not_even_not_run() {
+        let mut unseen = toy("b-unseen", Verdict::Pass);
+        unseen.unobserved = true;
+        let mode = Arc::new(ToyMode::default());
+        let (report, heard) = run_toy(&mode, vec![toy("a", Verdict::Fail), unseen, toy("c", Verdict::Pass)]).await;
+        let ids: Vec<&str> = report.scenarios.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"], "the unobserved scenario is absent");
+        assert_eq!((report.summary.fail, report.summary.inconclusive, report.aborted.as_deref()), (1, 0, None));
+        assert_eq!(heard.iter().filter(|e| e.starts_with("ScenarioNotRun")).count(), 0, "{heard:?}");
+        assert_eq!(heard.iter().filter(|e| e.starts_with("ScenarioFinished")).count(), 2, "{heard:?}");
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_run_starts_no_more_scenarios_and_reports_none_of_them() {
+        let mode = Arc::new(ToyMode { exhausted_after_first: true, ..ToyMode::default() });
+        let (report, heard) = run_toy(&mode, vec![toy("a", Verdict::Pass), toy("b", Verdict::Pass)]).await;
+        let ids: Vec<&str> = report.scenarios.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!((ids.as_slice(), report.aborted.as_deref()), (["a"].as_slice(), None));
+        assert_eq!(heard.iter().filter(|e| e.starts_with("ScenarioStarted")).count(), 1, "{heard:?}");
     }
 
     #[tokio::test]

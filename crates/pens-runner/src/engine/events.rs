@@ -38,6 +38,15 @@ pub enum RunEvent {
         /// How many scenarios will run.
         scenarios: usize,
     },
+    /// Observe mode: the relay listens; the tool must publish to `collect_url`.
+    ObserveStarted {
+        /// Where the tool publishes (the relay's collect URL).
+        collect_url: String,
+        /// The LMS the relay forwards to, password hidden.
+        target: String,
+        /// How many publishes the run waits for, when `--publishes` says.
+        publishes: Option<usize>,
+    },
     /// Client mode with nobody triggering: publish to `url` now for `scenario`.
     AwaitingPublish {
         /// The scenario id.
@@ -81,6 +90,9 @@ pub enum RunError {
     /// Client mode's mock target could not start (address in use, unusable trust PEM).
     #[error("cannot start the mock target: {0}")]
     Target(#[source] pens_parties::MockTargetError),
+    /// Observe mode's relay could not start (address in use, a target URL it cannot use).
+    #[error("cannot start the relay: {0}")]
+    Relay(#[source] pens_relay::RelayError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] pens_parties::MockError),

@@ -114,6 +114,13 @@ pub(crate) trait Mode: Send + Sync + 'static {
         None
     }
 
+    /// Whether no scenario still to start can show anything any more (an open-ended run
+    /// that is over: observe mode after `--duration`): those left are dropped without an
+    /// entry, as [`Outcome::Unobserved`] ones are.
+    fn exhausted(&self) -> bool {
+        false
+    }
+
     /// What the run observed of the implementation's optional features (only when the
     /// scenarios ran).
     fn observed(&self) -> Vec<ObservedCapability> {
@@ -177,6 +184,11 @@ pub(crate) enum Outcome {
     HarnessError(String),
     /// It never ran: the run is being aborted ([`Mode::aborted`]).
     NotRun,
+    /// What it would have judged never happened and the run is over: the scenario
+    /// leaves no entry in the report, not even "not run". An open-ended run (observe
+    /// mode: one scenario per publish that comes, until `--duration` ends) plans more
+    /// scenarios than it will see; those it does not see are simply absent.
+    Unobserved,
 }
 
 /// What a mode found in a scenario, before the engine's rules.

@@ -61,6 +61,7 @@ impl ReportBuilder {
             RunEvent::Started { .. }
             | RunEvent::PreflightPassed { .. }
             | RunEvent::ScenarioStarted { .. }
+            | RunEvent::ObserveStarted { .. }
             | RunEvent::AwaitingPublish { .. } => {}
         }
     }

@@ -35,7 +35,9 @@ pub(crate) fn finish(
             result.note = Some(format!("harness error: {error}"));
             return result;
         }
-        Outcome::NotRun => return not_run(result),
+        // The dispatcher leaves an unobserved scenario out before it gets here; should
+        // one reach the rules all the same, it is reported as not run, never as judged.
+        Outcome::NotRun | Outcome::Unobserved => return not_run(result),
         Outcome::Judged(judged) => judged,
     };
     let Judged { checks, notes, exchanges, judging_failed } = judged;

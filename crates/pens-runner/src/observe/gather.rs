@@ -1,0 +1,161 @@
+//! From what the relay recorded of one publish ([`PublishRecord`]) to the evidence the
+//! judges read ([`PublishEvidence`]): no waiting, no I/O, so a handcrafted record is
+//! judged exactly as a live one.
+
+use std::time::{Duration, Instant};
+
+use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect};
+use pens_relay::{FetchEnd, Leg, PublishRecord};
+use time::OffsetDateTime;
+
+use super::evidence::{Carried, PublishEvidence, Upstream};
+use crate::client::ClientEvidence;
+use crate::evidence::Evidence;
+
+/// What the run adds to a record.
+pub(crate) struct Context<'a> {
+    /// What the target claims (profile `[claims]`), for the answer CMI010 assigns.
+    pub(crate) claims: &'a TargetCapabilities,
+    /// When the publish's collect arrived, in UTC (expiry checks, dates).
+    pub(crate) started_utc: OffsetDateTime,
+    /// When gathering ended.
+    pub(crate) ended: Instant,
+    /// TLS handshakes with the relay's HTTPS staging that failed while the publish ran:
+    /// most often a target that does not trust the run's CA (target mode's rule then
+    /// makes what depends on the download inconclusive, saying so).
+    pub(crate) tls_failures: Vec<String>,
+}
+
+/// The evidence of one publish.
+pub(crate) fn gather(record: &PublishRecord, context: &Context<'_>) -> PublishEvidence {
+    let started = record.started;
+    let client = ClientEvidence {
+        started,
+        started_utc: context.started_utc,
+        events: record.client_side.clone(),
+        package: record.package.clone(),
+        // Whether the target fetched is its own business; when it did, the tool's
+        // staging is judged.
+        script_fetches: true,
+        collect_deadline: Duration::ZERO,
+        collect_watched: Duration::ZERO,
+        unowned_refusals: 0,
+        background_timed_out: false,
+        collect_overflow: None,
+        saturated: None,
+    };
+    let carried = carried(record);
+    PublishEvidence {
+        client,
+        target: target(record, context),
+        relay_failures: record.not_relayed.iter().map(|n| format!("{}: {}", leg(n.leg), n.reason)).collect(),
+        carried,
+        upstream: upstream(record),
+    }
+}
+
+/// Whether the collect advertised credentials for its package (`package-url-user-id`,
+/// or a password in the package URL).
+fn advertised(record: &PublishRecord) -> bool {
+    let collect = record.forwarded.as_ref().unwrap_or(&record.received);
+    let decoded = if collect.method.eq_ignore_ascii_case("GET") {
+        CollectCommand::decode(&collect.raw)
+    } else {
+        CollectCommand::decode_post(collect.content_type.as_deref(), &collect.raw)
+    };
+    let command = decoded.command;
+    command.package_url_user_id.is_some_and(|u| !u.is_empty())
+        || command.package_url.as_deref().is_some_and(|url| pens_proto::userinfo_of(url).is_some())
+}
+
+fn leg(leg: Leg) -> &'static str {
+    match leg {
+        Leg::Collect => "the collect",
+        Leg::Package => "the package",
+        Leg::Receipt => "a receipt",
+        Leg::Alert => "an alert",
+        _ => "a message",
+    }
+}
+
+/// Which of `package-url`, `receipt` and `alerts` the relay pointed at itself.
+fn carried(record: &PublishRecord) -> Carried {
+    let rewritten = |element: &str| record.rewrites.iter().any(|r| r.element == element && r.rewritten.is_some());
+    Carried { package: rewritten("package-url"), receipt: rewritten("receipt"), alerts: rewritten("alerts") }
+}
+
+/// What the tool's staging did for the last download the target asked for.
+fn upstream(record: &PublishRecord) -> Upstream {
+    let Some(fetch) = record.fetches.iter().rev().find(|f| !f.method.eq_ignore_ascii_case("HEAD")) else {
+        return Upstream::NotFetched;
+    };
+    let success = fetch.upstream_status.is_some_and(|s| (200..300).contains(&s));
+    // The relay passes on what the target presents: a refusal of the tool's staging
+    // after the target withheld the advertised credentials is the target's doing.
+    let presented = record.staging.iter().rev().find(|e| e.method != "HEAD").map(|e| &e.credentials);
+    if let Some(status @ (401 | 403)) = fetch.upstream_status
+        && advertised(record)
+        && !matches!(presented, Some(pens_parties::CredentialsPresented::Valid))
+    {
+        return Upstream::CredentialsWithheld(status);
+    }
+    match (&fetch.end, fetch.upstream_status) {
+        (FetchEnd::Complete, Some(_)) if success => Upstream::Served,
+        (FetchEnd::Complete | FetchEnd::ClientSide(_), Some(status)) if !success => Upstream::Status(status),
+        (FetchEnd::ClientSide(why), Some(_)) => Upstream::Truncated(why.clone()),
+        (FetchEnd::ClientSide(why), None) => Upstream::NoAnswer(why.clone()),
+        (FetchEnd::TargetLeft, _) => {
+            Upstream::BrokenOff("the target left before the whole package had reached it".to_owned())
+        }
+        (FetchEnd::NotRelayed(why), _) => Upstream::BrokenOff(format!("the relay does not carry the package: {why}")),
+        _ => Upstream::BrokenOff("the relayed download ended without an answer of the tool's staging".to_owned()),
+    }
+}
+
+/// The target's side as target mode reads it: `None` when the collect never went out.
+fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
+    let exchange = record.collect.clone()?;
+    let forwarded = record.forwarded.as_ref();
+    // The collect as the target got it (secret values redacted, which changes nothing
+    // the judges read of it).
+    let decoded = match forwarded {
+        Some(sent) if sent.method.eq_ignore_ascii_case("GET") => CollectCommand::decode(&sent.raw),
+        Some(sent) => CollectCommand::decode_post(sent.content_type.as_deref(), &sent.raw),
+        None => CollectCommand::decode(exchange.request_body.as_bytes()),
+    };
+    let decoded_https = decoded.command.package_url.as_deref().is_some_and(|url| url.starts_with("https:"));
+    let check = CheckContext { now: context.started_utc, target: context.claims.clone() };
+    let expected = assess_decoded_collect(&decoded, &check).expected;
+    let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
+    let unreachable = exchange.outcome.is_err() && !exchange.timed_out;
+    // As target mode says it: after a refusal or no answer nothing follows, and nothing
+    // was waited for.
+    let cut_short = match (&exchange.outcome, answered) {
+        (Err(error), _) if unreachable => {
+            Some(format!("the publish ended early because the collect got no answer ({error}), so nothing was awaited"))
+        }
+        (_, Some(code)) if !code.is_success() => Some(format!(
+            "the publish ended early because the target refused the collect with error={code}, after which nothing \
+             follows"
+        )),
+        _ => None,
+    };
+    Some(Evidence {
+        started: record.started,
+        ended: context.ended,
+        answer_over: exchange.answer_ended.unwrap_or(context.ended),
+        cut_short,
+        command: decoded.command,
+        expected,
+        answered,
+        staging: record.staging.clone(),
+        notifications: record.notifications.clone(),
+        exchange,
+        // Only a package staged over HTTPS can have met them.
+        tls_failures: if decoded_https { context.tls_failures.clone() } else { Vec::new() },
+        refused_logins: Vec::new(),
+        internal: Vec::new(),
+        overflow: None,
+        saturated: Vec::new(),
+    })
+}
