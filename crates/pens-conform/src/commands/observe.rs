@@ -17,8 +17,9 @@ use crate::run_output::{RunScope, Suite, probe_report_dir, run_and_report};
 #[derive(Debug, clap::Args)]
 pub(crate) struct ObserveArgs {
     /// The LMS's PENS endpoint, where each collect is forwarded (or `[target] url` in
-    /// the profile).
-    #[arg(long, value_name = "URL")]
+    /// the profile). `--target URL` is the same option: `--url` is its name in every
+    /// command that talks to a target.
+    #[arg(long = "url", visible_alias = "target", value_name = "URL")]
     pub(crate) target: Option<String>,
     /// Where the relay takes the authoring tool's collects: point the tool's PENS target
     /// URL here (port 0: any free port; the URL is printed before the run waits).
@@ -59,11 +60,11 @@ pub(crate) struct ObserveArgs {
     /// Where the relay's mail sink listens for `mailto:` receipts and alerts; point the
     /// LMS's outgoing mail here. Without it a `mailto:` receipt or alerts URL is left
     /// alone and not judged.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) smtp_listen: Option<std::net::SocketAddr>,
     /// The SMTP server that mailed receipts and alerts are passed on through, toward the
     /// tool's addresses.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) smtp_relay: Option<std::net::SocketAddr>,
     /// Where report.json, junit.xml, summary.md and report.html go; default `reports/<timestamp>/`.
     #[arg(long, value_name = "DIR")]
@@ -74,9 +75,9 @@ pub(crate) struct ObserveArgs {
 
 pub(crate) fn run(args: ObserveArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.baseline).usage()?;
-    let profile = crate::run_output::profile_of(args.profile.as_deref()).usage()?;
+    let profile = crate::run_output::profile_of(args.profile.as_deref(), args.target.is_none()).usage()?;
     if args.target.is_none() && profile.url.is_none() {
-        return Err(anyhow::anyhow!("no target URL: give --target URL or `[target] url` in the --profile file"))
+        return Err(anyhow::anyhow!("no target URL: give --url URL (or --target URL) or `[target] url` in the --profile file"))
             .usage();
     }
     let url = crate::run_output::target_url_of(args.target.as_deref(), &profile).usage()?;

@@ -8,7 +8,7 @@ fn observe_without_a_target_or_with_zero_publishes_is_exit_2() {
     let dir = TempDir::new("observe-usage");
     let reports = dir.path().join("reports");
     let cases: [(&[&str], &str); 3] = [
-        (&["observe"], "no target URL: give --target URL"),
+        (&["observe"], "no target URL: give --url URL (or --target URL)"),
         (&["observe", "--target", "ftp://lms.test/pens"], "`ftp://lms.test/pens`"),
         (&["observe", "--target", "http://127.0.0.1:9/pens", "--publishes", "0"], "--publishes"),
     ];
