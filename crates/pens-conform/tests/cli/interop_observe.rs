@@ -299,6 +299,12 @@ fn the_observe_expectation_file_covers_both_runs_and_agrees_with_the_interop_sui
                      the same verdict",
                     expectation.verdict, theirs.verdict, theirs.line
                 )),
+                // One check is no worse than the scenario it stands for there.
+                Some(theirs) if severity(&expectation.verdict) > severity(&theirs.verdict) => problems.push(format!(
+                    "{at}: {} here, but {mode} {scenario} is {} in expected.txt line {}: one of its checks cannot be \
+                     worse",
+                    expectation.verdict, theirs.verdict, theirs.line
+                )),
                 Some(_) => {}
             }
         } else if requirement == "*" && run_party_is_php_pens(run, party) {
@@ -334,8 +340,8 @@ fn run_party_is_php_pens(run: &str, party: &str) -> bool {
 }
 
 /// Compares the run's one publish with the file's lines for `run`: each party's worst
-/// verdict, and every check that is not a pass (with its party) against the lines that
-/// name it. On any difference, fails with each difference, the runs' output and the end
+/// verdict; every check that is not a pass (with its party) against the lines that name
+/// it; and every line's check made, with its verdict. On any difference, fails with each difference, the runs' output and the end
 /// of PHP's log.
 fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer) {
     let fail = |differences: &[String]| -> ! {
@@ -351,7 +357,9 @@ fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer)
     };
     let expected: BTreeMap<Key, Expectation> = expectations().into_iter().filter(|((r, _, _), _)| r == run).collect();
     let mut differences = Vec::new();
-    let mut found: BTreeMap<(String, String), String> = BTreeMap::new();
+    // Every check made, by party and requirement, at its worst (a requirement may be
+    // checked more than once: the receipt and each alert).
+    let mut made: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut worst: BTreeMap<String, usize> = BTreeMap::new();
     for check in publish["checks"].as_array().cloned().unwrap_or_default() {
         let party = check["party"].as_str().unwrap_or("(none)").to_owned();
@@ -364,15 +372,14 @@ fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer)
         let rank = severity(&verdict);
         let entry = worst.entry(party.clone()).or_insert(severity("pass"));
         *entry = (*entry).max(rank);
-        if rank <= severity("info") {
-            continue;
-        }
-        let key = (party.clone(), requirement.clone());
-        // A requirement checked twice keeps its worst finding.
-        if found.get(&key).is_none_or(|earlier| severity(earlier) < rank) {
-            found.insert(key, verdict);
+        let key = (party, requirement);
+        if made.get(&key).is_none_or(|earlier| severity(earlier) < rank) {
+            made.insert(key, verdict);
         }
     }
+    // The findings: what is neither a pass nor info.
+    let found: BTreeMap<&(String, String), &String> =
+        made.iter().filter(|(_, verdict)| severity(verdict) > severity("info")).collect();
     for party in PARTIES {
         let got = worst.get(party).map_or("pass", |rank| SEVERITY[*rank]);
         match expected.get(&(run.to_owned(), party.to_owned(), "*".to_owned())) {
@@ -383,7 +390,7 @@ fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer)
     }
     for ((party, requirement), verdict) in &found {
         match expected.get(&(run.to_owned(), party.clone(), requirement.clone())) {
-            Some(e) if &e.verdict == verdict => {}
+            Some(e) if &e.verdict == *verdict => {}
             Some(e) => differences
                 .push(format!("{party} {requirement}: expected {} (line {}), got {verdict}", e.verdict, e.line)),
             None => differences.push(format!(
@@ -392,9 +399,21 @@ fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer)
             )),
         }
     }
+    // Every line's check was made (a `pass` line too: what must be judged was judged,
+    // so a party cannot pass by having nothing of it seen), unless timing decides it.
     for ((_, party, requirement), e) in &expected {
-        if requirement != "*" && !e.optional && !found.contains_key(&(party.clone(), requirement.clone())) {
-            differences.push(format!("{party} {requirement}: expected {} (line {}), not found", e.verdict, e.line));
+        if requirement == "*" {
+            continue;
+        }
+        match made.get(&(party.clone(), requirement.clone())) {
+            None if e.optional => {}
+            None => {
+                differences.push(format!("{party} {requirement}: expected {} (line {}), not made", e.verdict, e.line))
+            }
+            Some(verdict) if *verdict == e.verdict => {}
+            Some(verdict) if severity(verdict) <= severity("info") && e.optional => {}
+            Some(verdict) => differences
+                .push(format!("{party} {requirement}: expected {} (line {}), got {verdict}", e.verdict, e.line)),
         }
     }
     if !differences.is_empty() {
