@@ -42,6 +42,13 @@ const RUNS: [&str; 2] = ["php-pens-target", "php-pens-client"];
 /// The parties a check may judge.
 const PARTIES: [&str; 2] = ["client", "target"];
 
+/// How long the observe run watches after the receipt (profile `[deadlines] quiet`), and
+/// how long our reference client stays for alerts after the last one (`serve client
+/// --linger`): both parties send their alert right after the receipt's answer, which
+/// takes milliseconds, but a loaded CI machine must not make an alert miss the run (its
+/// checks are expected) or reach a client that has left (its answer is judged).
+const ALERT_WINDOW_MS: u64 = 5000;
+
 /// `pens-conform observe --publishes 1` relaying to `target_url`, as a child process:
 /// started, and the relay's collect URL read from the line it prints before waiting.
 struct Observer {
@@ -57,8 +64,11 @@ impl Observer {
     fn start(dir: &TempDir, target_url: &str) -> Observer {
         let reports = dir.path().join("observe-reports");
         let stderr = dir.path().join("observe.stderr");
+        let profile = dir.write("observe-profile.toml", &format!("[deadlines]\nquiet = {ALERT_WINDOW_MS}\n"));
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
-            .args(["observe", "--target", target_url, "--publishes", "1", "--report-dir"])
+            .args(["observe", "--target", target_url, "--publishes", "1", "--profile"])
+            .arg(&profile)
+            .arg("--report-dir")
             .arg(&reports)
             .current_dir(workspace_root())
             .env_remove("RUST_LOG")
@@ -145,6 +155,7 @@ fn php_pens_target_observed_with_our_reference_client_gets_the_expected_verdicts
     let observer = Observer::start(&dir, &format!("http://127.0.0.1:{}/index.php", target.port));
     let publish = pens_conform()
         .args(["serve", "client", "--target", &observer.collect_url, "--wait", "60"])
+        .args(["--linger", &ALERT_WINDOW_MS.to_string()])
         .timeout(RUN_DEADLINE)
         .output()
         .expect("serve client runs");
