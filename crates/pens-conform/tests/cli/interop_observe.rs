@@ -10,7 +10,10 @@
 //!   the `target` checks find what target mode finds in `collect-post-valid`;
 //! - our reference target (`serve target`), published to by php-pens's client (the
 //!   interop trigger): every `target` check passes, and the `client` checks find what
-//!   client mode finds in `publish-valid` and the `answers-*` scenarios.
+//!   client mode finds in `publish-valid` and the `answers-*` scenarios;
+//! - each again with a defect seeded into our reference party (a client whose package
+//!   URL answers 404, a target whose receipt names another package): each party is
+//!   blamed for its own defect and for nothing of the other's.
 //!
 //! What each run must show, check by check, is written down and defended in
 //! `interop/php-pens/expected-observe.txt`; any difference fails, with the run's output
@@ -36,8 +39,19 @@ const EXPECTED: &str = "interop/php-pens/expected-observe.txt";
 /// quiet window after the receipt a few more).
 const RUN_DEADLINE: Duration = Duration::from_secs(120);
 
-/// The observe runs of this suite, as the expectation file names them.
-const RUNS: [&str; 2] = ["php-pens-target", "php-pens-client"];
+/// The observe runs of this suite, as the expectation file names them: php-pens's target
+/// or client, and after it the defect seeded into our reference party, if any.
+const RUNS: [&str; 4] = [
+    "php-pens-target",
+    "php-pens-client",
+    "php-pens-target-package-not-staged",
+    "php-pens-client-receipt-wrong-package-id",
+];
+
+/// The defect `run` seeds into our reference party (`php-pens-target-DEFECT`).
+fn seeded_defect(run: &str) -> Option<&str> {
+    ["php-pens-target", "php-pens-client"].iter().find_map(|prefix| run.strip_prefix(prefix)?.strip_prefix('-'))
+}
 
 /// The parties a check may judge.
 const PARTIES: [&str; 2] = ["client", "target"];
@@ -147,7 +161,23 @@ struct ObservedRun {
 /// mode gives it in `collect-post-valid`.
 #[test]
 fn php_pens_target_observed_with_our_reference_client_gets_the_expected_verdicts() {
+    observe_php_pens_target("php-pens-target");
+}
+
+/// The same with our reference client's `package-not-staged` defect (its package URL
+/// answers 404): the client fails for its staging, and php-pens's target fails for
+/// receipting the 404 page as a package (target mode's `staging-not-found`); each
+/// defect is blamed on its own party.
+#[test]
+fn php_pens_target_observed_with_a_client_that_never_staged_blames_each_party_for_its_own_defect() {
+    observe_php_pens_target("php-pens-target-package-not-staged");
+}
+
+/// Observes php-pens's target while our reference client, with the defect `run` seeds
+/// (if any), publishes once through the relay; compares with the file's lines for `run`.
+fn observe_php_pens_target(run: &str) {
     let Some(php_pens) = interop::php_pens() else { return };
+    let defect = seeded_defect(run);
     let dir = TempDir::new("interop-observe-target");
     // Two requests per collect (the answer, then the download php-pens makes in a call
     // to itself).
@@ -156,14 +186,16 @@ fn php_pens_target_observed_with_our_reference_client_gets_the_expected_verdicts
     let publish = pens_conform()
         .args(["serve", "client", "--target", &observer.collect_url, "--wait", "60"])
         .args(["--linger", &ALERT_WINDOW_MS.to_string()])
+        .args(defect.iter().flat_map(|name| ["--defect", name]))
         .timeout(RUN_DEADLINE)
         .output()
         .expect("serve client runs");
-    let run = observer.finish();
-    let context = format!("--- serve client\n{}\n{}", super::both(&publish), run.output);
-    // The same end result as without the relay: php-pens answered 0 and receipted.
+    let run_output = observer.finish();
+    let context = format!("--- serve client\n{}\n{}", super::both(&publish), run_output.output);
+    // The same end result as without the relay: php-pens answered 0 and receipted (it
+    // receipts a 404 page as a package too).
     assert!(publish.status.success(), "the reference client's publish through the relay failed:\n{context}");
-    compare("php-pens-target", &run, &context, &target.server);
+    compare(run, &run_output, &context, &target.server);
 }
 
 /// Our reference target, observed while php-pens's client publishes to it through the
@@ -171,9 +203,23 @@ fn php_pens_target_observed_with_our_reference_client_gets_the_expected_verdicts
 /// client gets what client mode gives it.
 #[test]
 fn our_reference_target_observed_with_a_php_pens_client_gets_the_expected_verdicts() {
+    observe_php_pens_client("php-pens-client");
+}
+
+/// The same with our reference target's `receipt-wrong-package-id` defect: the target
+/// is blamed for its receipt, and php-pens's client, which answers it, for nothing.
+#[test]
+fn a_target_that_receipts_the_wrong_package_observed_with_a_php_pens_client_is_blamed_alone() {
+    observe_php_pens_client("php-pens-client-receipt-wrong-package-id");
+}
+
+/// Observes our reference target, with the defect `run` seeds (if any), while php-pens's
+/// client publishes once through the relay; compares with the file's lines for `run`.
+fn observe_php_pens_client(run: &str) {
     let Some(php_pens) = interop::php_pens() else { return };
     let dir = TempDir::new("interop-observe-client");
-    let target = ServedTarget::start();
+    let defect: Vec<&str> = seeded_defect(run).into_iter().flat_map(|name| ["--defect", name]).collect();
+    let target = ServedTarget::start_with(&defect);
     let client = PhpClient::start(&php_pens, &dir);
     let observer = Observer::start(&dir, &target.url);
     let publish = assert_cmd::Command::new(&php_pens.php)
@@ -185,12 +231,12 @@ fn our_reference_target_observed_with_a_php_pens_client_gets_the_expected_verdic
         .timeout(RUN_DEADLINE)
         .output()
         .expect("the trigger runs");
-    let run = observer.finish();
-    let context = format!("--- trigger.php\n{}\n{}", super::both(&publish), run.output);
+    let run_output = observer.finish();
+    let context = format!("--- trigger.php\n{}\n{}", super::both(&publish), run_output.output);
     // The same end result as without the relay: our target answered php-pens's collect 0.
     let answered = String::from_utf8_lossy(&publish.stdout).contains("answer: error=0 ");
     assert!(publish.status.success() && answered, "php-pens's publish through the relay failed:\n{context}");
-    compare("php-pens-client", &run, &context, &client.server);
+    compare(run, &run_output, &context, &client.server);
 }
 
 /// One line of the expectation file: what `RUN` shows of `PARTY`, either as a whole
@@ -268,12 +314,12 @@ fn expectations() -> BTreeMap<Key, Expectation> {
     expected
 }
 
-/// The file names both parties of both runs as a whole, ties each of those lines to the
+/// The file names both parties of every run as a whole, ties each of those lines to the
 /// interop suite's line for the same situation (and agrees with it), and defends every
 /// verdict but `pass` as `expected.txt` does: a CMI010 clause, the php-pens source line
 /// (present in php-pens), and why.
 #[test]
-fn the_observe_expectation_file_covers_both_runs_and_agrees_with_the_interop_suite() {
+fn the_observe_expectation_file_covers_every_run_and_agrees_with_the_interop_suite() {
     let expected = expectations();
     let interop = interop::expectations();
     let php_pens = interop::php_pens_dir();
@@ -298,7 +344,7 @@ fn the_observe_expectation_file_covers_both_runs_and_agrees_with_the_interop_sui
             if worst != severity(&expectation.verdict) || findings.clone().any(|(rank, _)| rank > worst) {
                 problems.push(format!("{at}: {} is not the worst of the party's findings listed", expectation.verdict));
             }
-            if !run_party_is_php_pens(run, party) && expectation.verdict != "pass" {
+            if !run_party_is_php_pens(run, party) && seeded_defect(run).is_none() && expectation.verdict != "pass" {
                 problems.push(format!("{at}: our reference {party} passes every check, not {}", expectation.verdict));
             }
         }
@@ -333,13 +379,28 @@ fn the_observe_expectation_file_covers_both_runs_and_agrees_with_the_interop_sui
         if expectation.why.is_none() {
             problems.push(format!("{at}: a `{}` needs the reason", expectation.verdict));
         }
-        match &expectation.source {
-            Some(source) => {
+        // Our reference party's findings come from the defect the run seeds, named as
+        // the source (`defect package-not-staged`); php-pens's from a line of php-pens.
+        let ours = !run_party_is_php_pens(run, party);
+        match (&expectation.source, seeded_defect(run)) {
+            (Some(source), Some(defect)) if ours => {
+                if *source != format!("defect {defect}") {
+                    problems.push(format!(
+                        "{at}: our reference {party}'s finding names `defect {defect}`, the defect \
+                                           the run seeds, as its source, not `{source}`"
+                    ));
+                }
+            }
+            (_, None) if ours => problems.push(format!(
+                "{at}: our reference {party} seeded with no defect passes every check, not {}",
+                expectation.verdict
+            )),
+            (Some(source), _) => {
                 if let Err(problem) = interop::source_line_exists(&php_pens, source) {
                     problems.push(format!("{at}: {problem}"));
                 }
             }
-            None => problems.push(format!("{at}: a `{}` needs the php-pens source line", expectation.verdict)),
+            (None, _) => problems.push(format!("{at}: a `{}` needs its source line", expectation.verdict)),
         }
     }
     assert!(problems.is_empty(), "{EXPECTED}:\n{}", problems.join("\n"));
@@ -347,7 +408,7 @@ fn the_observe_expectation_file_covers_both_runs_and_agrees_with_the_interop_sui
 
 /// Whether `party` of `run` is php-pens (rather than one of our reference parties).
 fn run_party_is_php_pens(run: &str, party: &str) -> bool {
-    matches!((run, party), ("php-pens-target", "target") | ("php-pens-client", "client"))
+    run.starts_with(&format!("php-pens-{party}"))
 }
 
 /// Compares the run's one publish with the file's lines for `run`: each party's worst
