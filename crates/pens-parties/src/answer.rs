@@ -15,7 +15,7 @@ use crate::limits::{AnswerLimits, Limit, LimitBreach, bytes_text};
 
 /// Why no answer could be kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum AnswerProblem {
+pub enum AnswerProblem {
     /// A cap was reached.
     Breach(LimitBreach),
     /// The body broke off: what says after how much and why, `partial` is what came.
@@ -28,10 +28,7 @@ pub(crate) enum AnswerProblem {
 }
 
 /// Reads `response` within `limits`.
-pub(crate) async fn read_answer(
-    mut response: reqwest::Response,
-    limits: &AnswerLimits,
-) -> Result<HttpAnswer, AnswerProblem> {
+pub async fn read_answer(mut response: reqwest::Response, limits: &AnswerLimits) -> Result<HttpAnswer, AnswerProblem> {
     let status = response.status().as_u16();
     if let Some(breach) = head_breach(response.headers(), limits) {
         return Err(AnswerProblem::Breach(breach));
@@ -115,7 +112,7 @@ pub(crate) fn head_breach(headers: &reqwest::header::HeaderMap, limits: &AnswerL
 /// The breach behind a request error whose cause is a head the HTTP parser refused as
 /// too large (more than 100 header lines, or more than about 400 KiB of head): hyper's
 /// own caps, which stand in front of ours.
-pub(crate) fn parser_breach(error: &reqwest::Error) -> Option<LimitBreach> {
+pub fn parser_breach(error: &reqwest::Error) -> Option<LimitBreach> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if current.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_parse_too_large) {

@@ -20,19 +20,19 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// The most bytes of a request head the listeners read (hyper's `max_buf_size`): its
 /// documented default, 8 KiB plus 100 header lines of 4 KiB, set explicitly so that a
 /// refusal can quote it.
-pub(crate) const MAX_REQUEST_HEAD_BYTES: usize = 8192 + 4096 * 100;
+pub const MAX_REQUEST_HEAD_BYTES: usize = 8192 + 4096 * 100;
 
 /// A request head the HTTP layer refused (431), as far as it was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct RefusedHead {
+pub struct RefusedHead {
     /// Its first bytes, at most `keep` of them.
-    pub(crate) start: Vec<u8>,
+    pub start: Vec<u8>,
     /// How many bytes of it were read.
-    pub(crate) seen: u64,
+    pub seen: u64,
 }
 
 /// Called with each refused request head of a listener.
-pub(crate) type HeadHook = Arc<dyn Fn(RefusedHead) + Send + Sync>;
+pub type HeadHook = Arc<dyn Fn(RefusedHead) + Send + Sync>;
 
 /// What a [`HeadTap`] has seen of the request being read.
 #[derive(Debug, Default)]

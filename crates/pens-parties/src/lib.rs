@@ -4,8 +4,7 @@
 //! receipts and alerts by HTTP and by mail, the collect client that sends collect
 //! commands, the run's CA, and the [`MockTarget`], a PENS target with per-scenario
 //! scripts whose behaviour is a [`TargetBehaviour`] (conformant by default): the target
-//! client mode plays. Observe mode's [`Relay`] stands between a real client and a real
-//! target, built on the same parties, and records each publish as a [`PublishRecord`].
+//! client mode plays. Observe mode's relay (pens-relay) is built on these parties.
 //!
 //! The engine (pens-runner) depends on this crate and never on pens-reference, whose
 //! reference target and client, with their seeded defects, are built on these parties.
@@ -40,8 +39,9 @@ mod mock_target;
 // --- plain HTTP listeners for parties built outside this crate ---
 mod http;
 
-// --- observe mode's relay between a real client and a real target ---
-mod relay;
+// --- building blocks for observe mode's relay (pens-relay); no stable API ---
+#[doc(hidden)]
+pub mod internals;
 
 // --- re-exports: network parties ---
 pub use answer_gate::RECEIPT_HOLD;
@@ -81,12 +81,6 @@ pub use mock_target::{
     MockTargetOptions, MockTargetOptionsBuilder, MockTargetState, NotificationContent, PackageReader, ReceiptPackageId,
     RefusedPart, Step, TargetBehaviour, TargetEvent, TargetEventKind, TargetScript, TargetScriptBuilder, app,
     full_capabilities, reference_capabilities,
-};
-// --- re-exports: the relay ---
-pub use relay::{
-    AnswerToClient, DEFAULT_COLLECT_TIMEOUT, DEFAULT_MAX_PUBLISHES, DEFAULT_NOTIFY_TIMEOUT,
-    DEFAULT_RELAY_FETCH_TIMEOUT, FetchEnd, Leg, NotRelayed, PublishRecord, Relay, RelayError, RelayOptions,
-    RelayedCollect, RelayedFetch, Rewrite,
 };
 // --- re-exports: HTTP listeners ---
 pub use http::HttpListener;

@@ -233,7 +233,7 @@ impl KeyCounts {
 }
 
 /// `1048576` as "1048576-byte", for messages.
-pub(crate) fn bytes_text(bytes: u64) -> String {
+pub fn bytes_text(bytes: u64) -> String {
     format!("{bytes}-byte")
 }
 

@@ -43,13 +43,16 @@ pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Which scheme a request came in on; inserted into every request's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Scheme {
+pub enum Scheme {
+    /// Plain HTTP.
     Http,
+    /// HTTP over TLS.
     Https,
 }
 
 impl Scheme {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// `"http"` or `"https"`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
             Scheme::Https => "https",
@@ -59,7 +62,7 @@ impl Scheme {
 
 /// A running listener; dropping it stops the listener and its connections.
 #[derive(Debug)]
-pub(crate) struct ServerTask {
+pub struct ServerTask {
     addr: SocketAddr,
     task: JoinHandle<()>,
     saturation: Arc<SaturationLog>,
@@ -73,7 +76,7 @@ impl ServerTask {
     }
 
     /// Where the listener is bound.
-    pub(crate) fn local_addr(&self) -> SocketAddr {
+    pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
@@ -95,9 +98,11 @@ impl Drop for ServerTask {
 }
 
 /// A bound listener and the address it got.
-pub(crate) struct Bound {
-    pub(crate) listener: TcpListener,
-    pub(crate) addr: SocketAddr,
+pub struct Bound {
+    /// The socket.
+    pub listener: TcpListener,
+    /// The address it got (the port chosen when port 0 was asked for).
+    pub addr: SocketAddr,
 }
 
 impl Bound {
@@ -127,7 +132,7 @@ pub(crate) fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Binds `addr` (port 0 for any free port).
-pub(crate) async fn bind(addr: SocketAddr) -> Result<Bound, MockError> {
+pub async fn bind(addr: SocketAddr) -> Result<Bound, MockError> {
     let error = |source| MockError::Bind { addr, source };
     let listener = listen(addr).map_err(error)?;
     let addr = listener.local_addr().map_err(error)?;
@@ -148,7 +153,7 @@ pub struct TlsFailure {
 
 /// Where failed handshakes are written down, with a signal for those waiting on one.
 #[derive(Default)]
-pub(crate) struct TlsFailureLog {
+pub struct TlsFailureLog {
     failures: Mutex<Vec<TlsFailure>>,
     added: tokio::sync::Notify,
 }
@@ -160,13 +165,13 @@ impl TlsFailureLog {
     }
 
     /// The failures since `since`.
-    pub(crate) fn since(&self, since: Instant) -> Vec<TlsFailure> {
+    pub fn since(&self, since: Instant) -> Vec<TlsFailure> {
         let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         failures.iter().filter(|f| f.at >= since).cloned().collect()
     }
 
     /// Waits until a failure since `since` is on record, or the deadline passes.
-    pub(crate) async fn wait_since(&self, since: Instant, deadline: Instant) -> Vec<TlsFailure> {
+    pub async fn wait_since(&self, since: Instant, deadline: Instant) -> Vec<TlsFailure> {
         loop {
             let added = self.added.notified();
             let found = self.since(since);
@@ -181,31 +186,27 @@ impl TlsFailureLog {
 }
 
 /// Shared by the listener and whoever reads the failures.
-pub(crate) type TlsFailures = Arc<TlsFailureLog>;
+pub type TlsFailures = Arc<TlsFailureLog>;
 
 /// The TLS side of a listener: its configuration and where to note failed handshakes.
-pub(crate) struct Tls {
-    pub(crate) config: Arc<rustls::ServerConfig>,
-    pub(crate) failures: TlsFailures,
+pub struct Tls {
+    /// The certificate and key served.
+    pub config: Arc<rustls::ServerConfig>,
+    /// Where failed handshakes are noted.
+    pub failures: TlsFailures,
 }
 
 /// Serves `router` on `bound`, over TLS when `tls` is given, within `limits`. Each
 /// request carries the [`Scheme`] in its extensions. `name` says which listener this is
 /// in the warning about held-back connections ("the collector").
-pub(crate) fn spawn(
-    bound: Bound,
-    router: Router,
-    tls: Option<Tls>,
-    limits: ListenerLimits,
-    name: &'static str,
-) -> ServerTask {
+pub fn spawn(bound: Bound, router: Router, tls: Option<Tls>, limits: ListenerLimits, name: &'static str) -> ServerTask {
     spawn_watching_heads(bound, router, tls, limits, name, None)
 }
 
 /// Like [`spawn`], and every request head the HTTP layer refuses as too large (431) on
 /// a plain connection goes to `on_refused_head` (see [`crate::head_tap`]): the mock
 /// target records it as the refused collect it was.
-pub(crate) fn spawn_watching_heads(
+pub fn spawn_watching_heads(
     bound: Bound,
     router: Router,
     tls: Option<Tls>,

@@ -950,7 +950,7 @@ fn millis(duration: Duration) -> u64 {
 
 /// Reads basic credentials from `Authorization` and judges them against `required`.
 /// The password is compared and forgotten.
-pub(crate) fn judge_credentials(headers: &HeaderMap, required: Option<&(String, String)>) -> CredentialsPresented {
+pub fn judge_credentials(headers: &HeaderMap, required: Option<&(String, String)>) -> CredentialsPresented {
     let Some(header) = headers.get(AUTHORIZATION) else {
         return CredentialsPresented::None;
     };

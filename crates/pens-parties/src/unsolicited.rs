@@ -60,7 +60,7 @@ pub struct UnsolicitedCount {
 
 /// The running count of traffic to keys of no scenario. Constant memory whatever comes.
 #[derive(Debug, Default)]
-pub(crate) struct Unsolicited {
+pub struct Unsolicited {
     count: AtomicU64,
     bytes: AtomicU64,
     examples: Mutex<Vec<String>>,
@@ -68,7 +68,7 @@ pub(crate) struct Unsolicited {
 
 impl Unsolicited {
     /// Counts one arrival at `example` (a path, an address) that carried `bytes`.
-    pub(crate) fn record(&self, example: &str, bytes: u64) {
+    pub fn record(&self, example: &str, bytes: u64) {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         let mut examples = self.examples.lock().unwrap_or_else(PoisonError::into_inner);
@@ -78,7 +78,7 @@ impl Unsolicited {
     }
 
     /// What was counted, or `None` when nothing came.
-    pub(crate) fn snapshot(&self) -> Option<UnsolicitedCount> {
+    pub fn snapshot(&self) -> Option<UnsolicitedCount> {
         let count = self.count.load(Ordering::Relaxed);
         (count > 0).then(|| UnsolicitedCount {
             count,

@@ -16,8 +16,6 @@ mod limits;
 mod mail_sink;
 #[path = "tests/refused_collects.rs"]
 mod refused_collects;
-#[path = "tests/relay.rs"]
-mod relay;
 #[path = "tests/staging.rs"]
 mod staging;
 #[path = "tests/support.rs"]

@@ -27,7 +27,7 @@ pub(crate) const CONCURRENCY: RangeInclusive<u64> = 1..=65_536;
 pub(crate) const PUBLISHES: RangeInclusive<u64> = 1..=100_000_000;
 
 /// `observe --publishes`: publishes judged in a run, at most as many as the relay
-/// records ([`pens_parties::DEFAULT_MAX_PUBLISHES`]).
+/// records (`pens_relay::DEFAULT_MAX_PUBLISHES`).
 pub(crate) const OBSERVED_PUBLISHES: RangeInclusive<u64> = 1..=1000;
 
 /// `observe --duration`: at most a week of watching.

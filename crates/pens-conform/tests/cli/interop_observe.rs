@@ -429,6 +429,18 @@ fn compare(run: &str, observed: &ObservedRun, context: &str, server: &PhpServer)
     };
     let expected: BTreeMap<Key, Expectation> = expectations().into_iter().filter(|((r, _, _), _)| r == run).collect();
     let mut differences = Vec::new();
+    // A complete run, whose exit status is its one publish's verdict, as in target mode.
+    if let Some(aborted) = observed.report.get("aborted").filter(|a| !a.is_null()) {
+        differences.push(format!("the run was aborted: {aborted}"));
+    }
+    let exit = match publish["verdict"].as_str() {
+        Some("inconclusive" | "error") => 3,
+        Some("fail") => 1,
+        _ => 0,
+    };
+    if observed.code != Some(exit) {
+        differences.push(format!("exit {:?} for a publish judged {}, not {exit}", observed.code, publish["verdict"]));
+    }
     // Every check made, by party and requirement, at its worst (a requirement may be
     // checked more than once: the receipt and each alert).
     let mut made: BTreeMap<(String, String), String> = BTreeMap::new();

@@ -40,3 +40,28 @@ fn an_observe_run_that_saw_no_publish_prints_where_to_publish_and_is_incomplete(
     assert!(report["aborted"].as_str().is_some_and(|a| a.contains("no publish arrived")), "{report}");
     assert!(report.get("scenario_digest").is_none(), "{report}");
 }
+
+#[test]
+fn ctrl_c_ends_an_observe_run_with_an_aborted_report_and_exit_3() {
+    let dir = TempDir::new("observe-interrupted");
+    let reports = dir.path().join("reports");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pens-conform"))
+        .current_dir(super::workspace_root())
+        .args(["observe", "--target", "http://127.0.0.1:9/pens", "--report-dir"])
+        .arg(&reports)
+        .env_remove("RUST_LOG")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let lines = super::stdout_lines(&mut child);
+    super::lines_until(&lines, "publish to ");
+    let (output, _) = super::stop_with(child, "INT");
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("report.json")).expect("json");
+    let aborted = report["aborted"].as_str().unwrap_or_default();
+    assert!(aborted.starts_with("interrupted (Ctrl-C) after 0 publishes had been judged"), "{report}");
+}

@@ -175,9 +175,12 @@ pub(crate) fn key_of_path(path: &str) -> Option<String> {
 }
 
 /// Why a collect's body was not read.
-pub(crate) enum BodyProblem {
+pub enum BodyProblem {
     /// Beyond the limit: `Content-Length` said so (`seen` is 0), or the bytes did.
-    TooLarge { seen: u64 },
+    TooLarge {
+        /// The bytes read before it stopped (0 when Content-Length said so).
+        seen: u64,
+    },
     /// It broke off, or did not arrive within [`crate::collector::BODY_READ_TIMEOUT`].
     Broken,
 }
@@ -185,7 +188,7 @@ pub(crate) enum BodyProblem {
 /// Reads `body` whole if it is at most `limit` bytes; stops at once (before reading
 /// anything) when `Content-Length` declares more, and as soon as the bytes pass it.
 /// A body that dribbles gets [`crate::collector::BODY_READ_TIMEOUT`] in all.
-pub(crate) async fn read_bounded(mut body: Body, declared: Option<u64>, limit: u64) -> Result<Bytes, BodyProblem> {
+pub async fn read_bounded(mut body: Body, declared: Option<u64>, limit: u64) -> Result<Bytes, BodyProblem> {
     use hyper::body::Body as _;
     if declared.is_some_and(|declared| declared > limit) {
         return Err(BodyProblem::TooLarge { seen: 0 });

@@ -91,7 +91,7 @@ impl std::error::Error for RedirectRefused {}
 
 /// Follows at most `max` redirects, each to the host of the first URL of the chain
 /// (the package URL, or the receipt URL), never back to a URL already requested.
-pub(crate) fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+pub fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         let refused = |limit: Limit, message: String| RedirectRefused(LimitBreach::new(limit, message));
         let key = Limit::Redirects.key();
@@ -129,7 +129,7 @@ pub(crate) fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
 }
 
 /// The breach behind a request error, when a redirect was refused.
-pub(crate) fn redirect_breach(error: &reqwest::Error) -> Option<LimitBreach> {
+pub fn redirect_breach(error: &reqwest::Error) -> Option<LimitBreach> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(RedirectRefused(breach)) = current.downcast_ref::<RedirectRefused>() {
@@ -180,7 +180,7 @@ pub(crate) fn http_client(extra_root_pem: Option<&str>, redirects: usize) -> Res
 /// only parses PEM when the client is built and skips text that holds no certificate;
 /// a run CA that silently fails to load would turn every HTTPS check into a puzzling
 /// 1310, so the target refuses to start instead.
-pub(crate) fn root_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, MockTargetError> {
+pub fn root_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, MockTargetError> {
     let invalid = |reason: String| MockTargetError::RootCertificate { reason };
     let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
@@ -222,13 +222,13 @@ pub(crate) struct Package {
 
 /// Why no package was retrieved.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FetchFailure {
+pub struct FetchFailure {
     pub(crate) http_status: Option<u16>,
     pub(crate) bytes: u64,
     /// The receipt's code.
     pub(crate) code: ErrorCode,
     /// The receipt's `error-text`.
-    pub(crate) text: String,
+    pub text: String,
     /// The cap the staging server broke, when that ended the fetch.
     pub(crate) breach: Option<LimitBreach>,
 }
@@ -371,7 +371,7 @@ async fn retrieve(request: reqwest::RequestBuilder, max_bytes: u64, mut spool: S
 /// An error with its causes, `a: b: c`, since reqwest's own message is often just
 /// "error sending request". Callers strip the URL from reqwest errors first
 /// (`without_url`): it may carry a password in its userinfo.
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -42,7 +42,7 @@ pub(crate) fn redact_raw(raw: &[u8]) -> Bytes {
 /// A collect as it came (a GET query, or a POST body of its `Content-Type`) with the
 /// values of secret elements redacted: [`redact_raw`] for a query or form, the value of
 /// each secret field for `multipart/form-data`.
-pub(crate) fn redact_body(method: &axum::http::Method, content_type: Option<&str>, raw: &[u8]) -> Bytes {
+pub fn redact_body(method: &axum::http::Method, content_type: Option<&str>, raw: &[u8]) -> Bytes {
     match content_type {
         Some(content_type) if method != axum::http::Method::GET && pens_proto::is_multipart(Some(content_type)) => {
             Bytes::from(pens_proto::redact_multipart(content_type, raw))
@@ -53,7 +53,7 @@ pub(crate) fn redact_body(method: &axum::http::Method, content_type: Option<&str
 
 /// The secret values of one collect, in every form they are blanked in.
 #[derive(Clone, Default)]
-pub(crate) struct Secrets {
+pub struct Secrets {
     /// What to look for: each value as sent and form-encoded, longest first so that an
     /// encoding is blanked whole before a shorter form inside it.
     needles: Vec<Vec<u8>>,
@@ -62,7 +62,7 @@ pub(crate) struct Secrets {
 impl Secrets {
     /// The values of the secret elements of `decoded` (spec and unknown elements alike,
     /// first and repeated values).
-    pub(crate) fn of(decoded: &DecodedCollect) -> Secrets {
+    pub fn of(decoded: &DecodedCollect) -> Secrets {
         let firsts = decoded.command.pairs().into_iter().filter(|(name, _)| is_secret_name(name)).map(|(_, v)| v);
         let repeated = decoded.last_values.iter().filter(|(e, _)| e.is_secret()).map(|(_, v)| v.as_str());
         let mut needles: Vec<Vec<u8>> = Vec::new();
@@ -81,7 +81,7 @@ impl Secrets {
     /// Blanks `value` too (as sent, form-encoded and as a path segment): a password the
     /// collect carried outside a secret element, in a URL's userinfo (observe mode's
     /// relay). A value shorter than [`MIN_SCRUBBED_LEN`] is left alone, as above.
-    pub(crate) fn also(&mut self, value: &str) {
+    pub fn also(&mut self, value: &str) {
         if value.chars().count() < MIN_SCRUBBED_LEN {
             return;
         }
@@ -95,12 +95,12 @@ impl Secrets {
     }
 
     /// `bytes` with every secret value blanked.
-    pub(crate) fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+    pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
         self.needles.iter().fold(bytes.to_vec(), |text, needle| replace_all(&text, needle, REDACTED.as_bytes()))
     }
 
     /// `text` with every secret value blanked.
-    pub(crate) fn scrub(&self, text: &str) -> String {
+    pub fn scrub(&self, text: &str) -> String {
         if self.needles.is_empty() {
             return text.to_owned();
         }

@@ -107,7 +107,7 @@ pub(crate) fn size(bytes: u64) -> String {
 /// request line up to the query, the path cut to 300 characters, and whether the path
 /// ended within those bytes (else it may be cut); `None` when the bytes are not the
 /// start of a request line.
-pub(crate) fn request_start(start: &[u8]) -> Option<(String, String, bool)> {
+pub fn request_start(start: &[u8]) -> Option<(String, String, bool)> {
     let text = String::from_utf8_lossy(start);
     let (method, rest) = text.split_once(' ')?;
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {

@@ -48,7 +48,7 @@ const SPOOL_READ_BUFFER: usize = 64 * 1024;
 /// A package on its way in: in memory, then in a temp file once it outgrows
 /// [`SPOOL_IN_MEMORY_BYTES`]. Dropping it (an error, an abandoned job) deletes the file.
 #[derive(Debug)]
-pub(crate) struct Spool {
+pub struct Spool {
     dir: Arc<Path>,
     memory: BytesMut,
     file: Option<SpoolFile>,
@@ -65,7 +65,7 @@ struct SpoolFile {
 
 impl Spool {
     /// An empty spool that rolls over into a temp file in `dir`.
-    pub(crate) fn new(dir: Arc<Path>) -> Spool {
+    pub fn new(dir: Arc<Path>) -> Spool {
         Spool { dir, memory: BytesMut::new(), file: None, len: 0 }
     }
 
@@ -76,7 +76,7 @@ impl Spool {
 
     /// Appends `chunk`, rolling over to a temp file when the package outgrows memory.
     /// A failure is the receipt's 1440, saying what the disk answered.
-    pub(crate) async fn write(&mut self, chunk: &[u8]) -> Result<(), FetchFailure> {
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), FetchFailure> {
         let received = self.len + chunk.len() as u64;
         if self.file.is_none() && self.memory.len() + chunk.len() <= SPOOL_IN_MEMORY_BYTES {
             self.memory.extend_from_slice(chunk);
@@ -98,7 +98,7 @@ impl Spool {
 
     /// The whole package: the memory it was kept in, or its temp file, every byte
     /// written out.
-    pub(crate) async fn finish(self) -> Result<SpooledPackage, FetchFailure> {
+    pub async fn finish(self) -> Result<SpooledPackage, FetchFailure> {
         let Some(mut file) = self.file else { return Ok(SpooledPackage::Memory(self.memory.freeze())) };
         // Tokio reports a failed write on the next operation: the flush is that one.
         file.writer.flush().await.map_err(|e| storage_failure(&e, Some(&file.path), self.len))?;
@@ -142,11 +142,16 @@ fn storage_failure(error: &io::Error, path: Option<&TempPath>, received: u64) ->
 /// A package received whole: in memory, or in a temp file that is deleted when the
 /// last clone is dropped. Cloning never copies the package.
 #[derive(Clone, Debug)]
-pub(crate) enum SpooledPackage {
+pub enum SpooledPackage {
     /// A package of at most [`SPOOL_IN_MEMORY_BYTES`].
     Memory(Bytes),
     /// A larger one, `len` bytes in the temp file at `path`.
-    File { path: Arc<TempPath>, len: u64 },
+    File {
+        /// The temp file, deleted with its last handle.
+        path: Arc<TempPath>,
+        /// Its length in bytes.
+        len: u64,
+    },
 }
 
 impl SpooledPackage {
@@ -216,7 +221,9 @@ impl SpooledPackage {
 pub struct KeptPackage(SpooledPackage);
 
 impl KeptPackage {
-    pub(crate) fn new(package: SpooledPackage) -> Self {
+    /// A package kept from `package` (observe mode's relay keeps what it relayed).
+    #[doc(hidden)]
+    pub fn new(package: SpooledPackage) -> Self {
         KeptPackage(package)
     }
 

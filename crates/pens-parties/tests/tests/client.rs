@@ -189,3 +189,26 @@ async fn a_receipt_sent_to_the_collector_gets_the_pens_answer() {
     let events = collector.wait_for("roundtrip", Instant::now() + TIMEOUT, |events| !events.is_empty()).await;
     assert_eq!(events[0].raw, "command=receipt&error=0&error-text=ok".as_bytes());
 }
+
+#[tokio::test]
+async fn bytes_chosen_elsewhere_go_out_with_their_own_media_type_byte_for_byte() {
+    let (addr, seen) = echo_target().await;
+    let client = CollectClient::new(None).unwrap();
+    let body =
+        Bytes::from_static(b"--b\r\ncontent-disposition: form-data; name=\"client\"\r\n\r\ncaf\xe9\r\n--b--\r\n");
+    let url = format!("http://{addr}/pens?session=1");
+    let exchange =
+        client.send_bytes(Method::Post, &url, body.clone(), Some("multipart/form-data; boundary=b"), TIMEOUT).await;
+    assert_eq!(answer(&exchange).status, 200);
+    let exchange = client.send_bytes(Method::Post, &url, Bytes::from_static(b"a=1"), None, TIMEOUT).await;
+    assert_eq!(answer(&exchange).status, 200);
+    let exchange = client.send_bytes(Method::Get, &url, Bytes::from_static(b"command=collect"), None, TIMEOUT).await;
+    assert_eq!(exchange.request_line, format!("GET http://{addr}/pens?session=1&command=collect"));
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0].content_type.as_deref(), Some("multipart/form-data; boundary=b"));
+    assert_eq!(seen[0].body, body);
+    assert_eq!(seen[0].path_and_query, "/pens?session=1");
+    assert_eq!((seen[1].content_type.as_deref(), seen[1].body.as_slice()), (None, &b"a=1"[..]));
+    assert_eq!((seen[2].method.as_str(), seen[2].path_and_query.as_str()), ("GET", "/pens?session=1&command=collect"));
+}

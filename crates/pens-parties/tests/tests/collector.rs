@@ -266,3 +266,57 @@ async fn basic_credentials_are_recorded_and_the_password_only_compared() {
     client().post(collector.urls("plain").receipt).body(receipt_form()).send().await.unwrap();
     assert_eq!(one_event(&collector, "plain").await.basic_auth, None);
 }
+
+/// Answers every notification with a fixed answer, and keeps what it was given.
+struct FixedRelay {
+    arrived: std::sync::Mutex<Vec<pens_parties::ArrivedNotification>>,
+}
+
+#[async_trait::async_trait]
+impl pens_parties::NotificationRelay for FixedRelay {
+    async fn relay(&self, arrived: pens_parties::ArrivedNotification) -> Option<pens_parties::RelayedAnswer> {
+        let endpoint = arrived.endpoint;
+        self.arrived.lock().unwrap().push(arrived);
+        (endpoint == Endpoint::Receipt).then(|| pens_parties::RelayedAnswer {
+            status: 202,
+            content_type: Some("text/x-client".into()),
+            body: bytes::Bytes::from_static(b"error=0\nfrom the real client"),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_relayed_key_is_recorded_then_answered_by_its_relay() {
+    let collector = Collector::start(LOOPBACK, "").await.unwrap();
+    let relay = std::sync::Arc::new(FixedRelay { arrived: std::sync::Mutex::default() });
+    collector.relay_for("k", relay.clone());
+    let urls = collector.urls("k");
+    let answer = client()
+        .post(format!("{}?s=1", urls.receipt))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", "Basic dTpw")
+        .body(receipt_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+    assert_eq!(answer.headers()["content-type"], "text/x-client");
+    assert_eq!(answer.text().await.unwrap(), "error=0\nfrom the real client");
+    let event = one_event(&collector, "k").await;
+    assert_eq!(event.endpoint, Endpoint::Receipt);
+    {
+        let arrived = relay.arrived.lock().unwrap();
+        assert_eq!(arrived[0].body, receipt_form().as_bytes());
+        assert_eq!(arrived[0].query.as_deref(), Some("s=1"));
+        assert_eq!(arrived[0].content_type.as_deref(), Some("application/x-www-form-urlencoded"));
+        assert!(arrived[0].authorization.is_some() && !format!("{:?}", arrived[0]).contains("dTpw"));
+    }
+    // An alert the relay declines gets the collector's own answer; without the relay,
+    // a receipt does too.
+    let alert = client().get(format!("{}?command=alert&error=0", urls.alerts)).send().await.unwrap();
+    assert_eq!(alert.text().await.unwrap(), ALERT_ANSWER);
+    collector.stop_relaying("k");
+    let own = client().post(&urls.receipt).body(receipt_form()).send().await.unwrap();
+    assert_eq!(own.text().await.unwrap(), RECEIPT_ANSWER);
+    assert_eq!(relay.arrived.lock().unwrap().len(), 2);
+}

@@ -92,7 +92,7 @@ pub enum RunError {
     Target(#[source] pens_parties::MockTargetError),
     /// Observe mode's relay could not start (address in use, a target URL it cannot use).
     #[error("cannot start the relay: {0}")]
-    Relay(#[source] pens_parties::RelayError),
+    Relay(#[source] pens_relay::RelayError),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] pens_parties::MockError),

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use pens_parties::{FetchEnd, Leg, PublishRecord};
 use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect};
+use pens_relay::{FetchEnd, Leg, PublishRecord};
 use time::OffsetDateTime;
 
 use super::evidence::{Carried, PublishEvidence, Upstream};
@@ -20,6 +20,10 @@ pub(crate) struct Context<'a> {
     pub(crate) started_utc: OffsetDateTime,
     /// When gathering ended.
     pub(crate) ended: Instant,
+    /// TLS handshakes with the relay's HTTPS staging that failed while the publish ran:
+    /// most often a target that does not trust the run's CA (target mode's rule then
+    /// makes what depends on the download inconclusive, saying so).
+    pub(crate) tls_failures: Vec<String>,
 }
 
 /// The evidence of one publish.
@@ -119,6 +123,7 @@ fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
         Some(sent) => CollectCommand::decode_post(sent.content_type.as_deref(), &sent.raw),
         None => CollectCommand::decode(exchange.request_body.as_bytes()),
     };
+    let decoded_https = decoded.command.package_url.as_deref().is_some_and(|url| url.starts_with("https:"));
     let check = CheckContext { now: context.started_utc, target: context.claims.clone() };
     let expected = assess_decoded_collect(&decoded, &check).expected;
     let answered = exchange.outcome.as_ref().ok().and_then(|a| pens_proto::parse_response(&a.body).error);
@@ -146,7 +151,8 @@ fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
         staging: record.staging.clone(),
         notifications: record.notifications.clone(),
         exchange,
-        tls_failures: Vec::new(),
+        // Only a package staged over HTTPS can have met them.
+        tls_failures: if decoded_https { context.tls_failures.clone() } else { Vec::new() },
         refused_logins: Vec::new(),
         internal: Vec::new(),
         overflow: None,

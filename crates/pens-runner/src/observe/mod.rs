@@ -1,5 +1,5 @@
 //! Observe mode: pens-conform stands between a real authoring tool and a real LMS as a
-//! PENS-aware relay (`pens_parties::Relay`) and judges both on one timeline, with the
+//! PENS-aware relay (`pens_relay::Relay`) and judges both on one timeline, with the
 //! checks client mode and target mode already make. Every check names the party it
 //! judges (`party` in the report), and a defect is never blamed on the other party
 //! (`judge`). One scenario of the report is one publish (`publish-001`, ...); the run
@@ -16,7 +16,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pens_parties::{PublishRecord, Relay, RelayOptions, RunCa};
+use pens_parties::RunCa;
+use pens_relay::{PublishRecord, Relay, RelayOptions};
 use pens_report::CheckResult;
 use time::OffsetDateTime;
 
@@ -116,7 +117,7 @@ pub async fn run_observe(
     let relay = Relay::start(relay_options).await.map_err(RunError::Relay)?;
     let mode = Arc::new(mode::ObserveMode::new(relay, options.clone()));
     let collect_url = mode.collect_url();
-    let count = options.publishes.unwrap_or(pens_parties::DEFAULT_MAX_PUBLISHES);
+    let count = options.publishes.unwrap_or(pens_relay::DEFAULT_MAX_PUBLISHES);
     let publishes: Vec<mode::Publish> = (1..=count).map(mode::Publish::numbered).collect();
     let mut report = crate::engine::run(mode, publishes, (started_at, clock), on_event).await;
     if report.scenarios.is_empty() && report.aborted.is_none() {
@@ -143,13 +144,19 @@ pub struct JudgedPublish {
 /// `started_utc`: a pure function of the record, as a live run judges it (without the
 /// engine's rules on every scenario).
 pub fn judge_publish(record: &PublishRecord, options: &ObserveOptions, started_utc: OffsetDateTime) -> JudgedPublish {
-    let Judged { checks, notes, .. } = judge_record(record, options, started_utc);
+    let Judged { checks, notes, .. } = judge_record(record, options, started_utc, Vec::new());
     JudgedPublish { checks, notes }
 }
 
-/// The same, with the exchanges, secrets scrubbed.
-fn judge_record(record: &PublishRecord, options: &ObserveOptions, started_utc: OffsetDateTime) -> Judged {
-    let context = gather::Context { claims: &options.claims, started_utc, ended: Instant::now() };
+/// The same, with the exchanges, secrets scrubbed, and the TLS handshakes with the
+/// relay's HTTPS staging that failed meanwhile.
+fn judge_record(
+    record: &PublishRecord,
+    options: &ObserveOptions,
+    started_utc: OffsetDateTime,
+    tls_failures: Vec<String>,
+) -> Judged {
+    let context = gather::Context { claims: &options.claims, started_utc, ended: Instant::now(), tls_failures };
     let evidence = gather::gather(record, &context);
     let defaults = pens_package::Limits::default();
     let settings = judge::JudgeSettings {

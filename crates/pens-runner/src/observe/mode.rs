@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pens_parties::{Leg, PublishRecord, Relay, TargetEventKind};
+use pens_parties::TargetEventKind;
 use pens_proto::NotificationKind;
+use pens_relay::{Leg, PublishRecord, Relay};
 use pens_report::{CheckResult, HarnessNote, ScenarioResult, TargetInfo, Verdict};
 use pens_scenario::{Span, Spanned};
 use time::OffsetDateTime;
@@ -208,7 +209,10 @@ impl Mode for ObserveMode {
         self.titles.lock().unwrap_or_else(PoisonError::into_inner).insert(publish.id.value.clone(), title);
         steps.enter("judging");
         let options = self.options.clone();
-        let judged = tokio::task::spawn_blocking(move || super::judge_record(&record, &options, started_utc)).await;
+        let tls_failures = self.relay.tls_failures_since(record.started).into_iter().map(|f| f.error).collect();
+        let judged =
+            tokio::task::spawn_blocking(move || super::judge_record(&record, &options, started_utc, tls_failures))
+                .await;
         match judged {
             Ok(judged) => Outcome::Judged(judged),
             Err(error) => Outcome::HarnessError(format!("judging stopped: {error}")),

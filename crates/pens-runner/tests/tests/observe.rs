@@ -16,7 +16,18 @@ use crate::support::{defect_deadlines, packages_dir, reference};
 /// One publish of the SCORM 1.2 fixture by `client` to `target` through observe mode:
 /// the report, and what the client saw (its answer code and its receipt's error).
 async fn observe_one(target: &ReferenceTarget, ca: Arc<RunCa>, client: &ReferenceClient) -> (RunReport, Seen) {
+    observe_with(target, ca, client, true).await
+}
+
+/// The same, rewriting the collect or not (`--no-rewrite`).
+async fn observe_with(
+    target: &ReferenceTarget,
+    ca: Arc<RunCa>,
+    client: &ReferenceClient,
+    rewrite: bool,
+) -> (RunReport, Seen) {
     let mut options = ObserveOptions::new(target.url());
+    options.rewrite = rewrite;
     options.publishes = Some(1);
     options.deadlines = defect_deadlines();
     options.answers = Duration::from_secs(3);
@@ -36,6 +47,53 @@ async fn observe_one(target: &ReferenceTarget, ca: Arc<RunCa>, client: &Referenc
     };
     let (output, seen) = tokio::join!(run, publish);
     (output.expect("the relay starts").report, seen)
+}
+
+/// Observes the reference target publishing from a reference client that stages over
+/// HTTPS with its own CA: the relay fetches it trusting that CA, and stages it to the
+/// target over HTTPS with `relay_ca`.
+async fn observe_https(relay_ca: Option<Arc<RunCa>>) -> RunReport {
+    let (target, run_options) = reference(None, defect_deadlines());
+    let client = crate::client_support::reference_client(None).await;
+    let relay_ca = relay_ca.unwrap_or_else(|| run_options.ca.clone().expect("the run CA"));
+    observe_one(&target, relay_ca, &client).await.0
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_package_staged_over_https_is_relayed_over_https_with_the_run_ca() {
+    let report = observe_https(None).await;
+    let checks = &report.scenarios[0].checks;
+    assert!(checks.iter().all(|c| c.verdict != Verdict::Fail), "{}", every_check(&report));
+    let https = checks.iter().find(|c| c.requirement == "target.fetch.https");
+    assert!(https.is_some_and(|c| c.verdict == Verdict::Pass), "{}", every_check(&report));
+    crate::support::assert_no_secrets(&report);
+    let shown = serde_json::to_string(&report).expect("json");
+    assert!(!shown.contains(crate::client_suite::STAGING_PASSWORD), "the staging password shows");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_lms_that_does_not_trust_the_relay_s_ca_is_inconclusive_not_failed() {
+    let stranger = Arc::new(RunCa::generate(&[]).expect("a CA the target does not trust"));
+    let report = observe_https(Some(stranger)).await;
+    let publish = &report.scenarios[0];
+    assert!(publish.checks.iter().all(|c| c.verdict != Verdict::Fail), "{}", every_check(&report));
+    assert_eq!(publish.verdict, Verdict::Inconclusive, "{}", every_check(&report));
+    assert!(publish.note.as_deref().is_some_and(|n| n.contains("trust")), "{:?}", publish.note);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_rewriting_only_the_collect_and_its_answer_are_judged() {
+    let (target, run_options) = reference(None, defect_deadlines());
+    let client = reference_client(None).await;
+    let ca = run_options.ca.clone().expect("the run CA");
+    let (report, seen) = observe_with(&target, ca, &client, false).await;
+    assert_eq!(seen, Seen { answer: Some(0), receipt_error: Some(0) }, "the pair works past the relay");
+    let publish = &report.scenarios[0];
+    assert!(matches!(publish.verdict, Verdict::Pass | Verdict::Info), "{}", every_check(&report));
+    let judged: Vec<&str> = publish.checks.iter().map(|c| c.requirement.as_str()).collect();
+    let bypassed = ["target.fetch", "target.receipt", "target.alerts", "client.staging", "client.notification"];
+    assert!(judged.iter().all(|r| bypassed.iter().all(|b| !r.starts_with(b))), "{judged:?}");
+    assert!(publish.note.as_deref().is_some_and(|n| n.contains("--no-rewrite")), "{:?}", publish.note);
 }
 
 /// A reference client with `defect`, staging over plain HTTP behind basic credentials

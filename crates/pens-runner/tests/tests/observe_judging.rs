@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use pens_parties::{
-    CollectExchange, CredentialsPresented, Delivery, DeliveryMethod, Endpoint, FetchEnd, HttpAnswer, NotificationEvent,
-    PublishRecord, RelayedCollect, RelayedFetch, Rewrite, StagingEvent, TargetEvent, TargetEventKind,
+    CollectExchange, CredentialsPresented, Delivery, DeliveryMethod, Endpoint, HttpAnswer, NotificationEvent,
+    StagingEvent, TargetEvent, TargetEventKind,
 };
 use pens_proto::{CollectCommand, ErrorCode, Notification, NotificationKind, PensResponse};
+use pens_relay::{FetchEnd, PublishRecord, RelayedCollect, RelayedFetch, Rewrite};
 use pens_report::{Party, Verdict};
 use pens_runner::{ObserveOptions, judge_publish};
 
@@ -67,6 +68,7 @@ impl Record {
             package: None,
             not_relayed: Vec::new(),
             revision: 0,
+            dropped_events: 0,
         };
         for (element, original, rewritten) in [
             ("package-url", &command.package_url, STAGING),

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::limits::PeerLimits;
-use crate::tls::RunCa;
+use pens_parties::PeerLimits;
+use pens_parties::RunCa;
 
 /// How long the target may take to answer a forwarded collect, by default: as long as
 /// the mock client gives a target in target mode.

@@ -22,10 +22,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use super::Shared;
 use super::record::Leg;
-use crate::answer::{AnswerProblem, parser_breach, read_answer};
-use crate::collector::{ArrivedNotification, Endpoint, NotificationEvent, NotificationRelay, RelayedAnswer};
-use crate::mock_target::fetch::chain;
-use crate::mock_target::{Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES, TargetEventKind};
+use pens_parties::internals::chain;
+use pens_parties::internals::{AnswerProblem, parser_breach, read_answer};
+use pens_parties::{ArrivedNotification, Endpoint, NotificationEvent, NotificationRelay, RelayedAnswer};
+use pens_parties::{Delivery, DeliveryMethod, MAX_ANSWER_RAW_BYTES, TargetEventKind};
 
 /// How long the SMTP relay may take to take a message.
 const MAIL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,7 +133,7 @@ impl NotificationRelay for NotifyRelay {
 /// it, and the answer for the target when a whole one came.
 async fn deliver(
     request: reqwest::RequestBuilder,
-    limits: &crate::limits::AnswerLimits,
+    limits: &pens_parties::AnswerLimits,
     started: Instant,
 ) -> (Delivery, Option<RelayedAnswer>) {
     let response = match request.send().await {

@@ -15,10 +15,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use crate::client::CollectExchange;
-use crate::collector::NotificationEvent;
-use crate::mock_target::{KeptPackage, TargetEvent, TargetEventKind};
-use crate::staging::StagingEvent;
+use pens_parties::CollectExchange;
+use pens_parties::NotificationEvent;
+use pens_parties::StagingEvent;
+use pens_parties::{KeptPackage, TargetEvent, TargetEventKind};
 
 /// A collect as the relay received it from the client, or as it passed it on to the
 /// target: secret values redacted, every other byte as it went.
@@ -170,7 +170,7 @@ pub struct PublishRecord {
     pub not_relayed: Vec<NotRelayed>,
     /// Events beyond what one publish keeps, counted and dropped: a target that
     /// fetches the package thousands of times (each fetch is relayed) costs bounded
-    /// memory. At most [`crate::PeerLimits::notifications`] staging requests, fetches
+    /// memory. At most [`pens_parties::PeerLimits::notifications`] staging requests, fetches
     /// and notes not relayed are kept, and four times as many client-side events.
     pub dropped_events: u64,
     /// Grows with every change: a waiter compares it.

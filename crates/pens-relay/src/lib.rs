@@ -1,11 +1,11 @@
-//! The relay of observe mode: a PENS-aware man in the middle between a real authoring
+//! The relay of observe mode (pens-relay): a PENS-aware man in the middle between a real authoring
 //! tool (the client) and a real LMS (the target), recording what each does so that
 //! the checks of client mode and target mode judge both on one timeline.
 //!
 //! One publish is one collect the client sends to [`Relay::collect_url`]:
 //!
 //! 1. **Collect** (`front.rs`). The collect is read as the mock target reads one
-//!    (GET query or POST body, any path, at most [`crate::MAX_COLLECT_BYTES`]), given a
+//!    (GET query or POST body, any path, at most [`pens_parties::MAX_COLLECT_BYTES`]), given a
 //!    key, and, unless [`RelayOptions::rewrite`] is off, its `package-url`, `receipt`
 //!    and `alerts` are pointed at the relay (`rewrite.rs`: every other byte stays as it
 //!    came). It goes to the target with the same method and media type, and the
@@ -26,11 +26,16 @@
 //! recorded per publish in a [`PublishRecord`], without passwords.
 //!
 //! The staging relay is its own small listener rather than a kind of body of the
-//! [`crate::StagingServer`]: the staging server serves plans whose length, status and
+//! [`pens_parties::StagingServer`]: the staging server serves plans whose length, status and
 //! behaviour it decides, over FTP too, while a relayed answer takes its status, headers
 //! and length from the client's staging server as they come. It records the same
-//! [`crate::StagingEvent`]s, on the same listener code (connection caps, TLS with the
+//! [`pens_parties::StagingEvent`]s, on the same listener code (connection caps, TLS with the
 //! run's CA).
+//!
+//! It is a crate of its own, built on pens-parties (its public parties and the
+//! building blocks of `pens_parties::internals`), because it is a job of its own:
+//! pens-runner's layering test holds that no crate does several. The engine's observe
+//! mode starts a [`Relay`] and reads its [`PublishRecord`]s.
 
 mod error;
 mod front;
@@ -55,13 +60,9 @@ pub use options::{
 };
 pub use record::{AnswerToClient, FetchEnd, Leg, NotRelayed, PublishRecord, RelayedCollect, RelayedFetch, Rewrite};
 
-use crate::client::CollectClient;
-use crate::collector::{Collector, CollectorOptions};
-use crate::mock_target::redaction::Secrets;
-use crate::path::base_url;
-use crate::server::{self, ServerTask};
-use crate::tls::RunCa;
-use crate::unsolicited::{Unsolicited, UnsolicitedCount};
+use pens_parties::internals::{self as server, Secrets, ServerTask, Unsolicited};
+use pens_parties::path::base_url;
+use pens_parties::{CollectClient, Collector, CollectorOptions, MockError, RunCa, UnsolicitedCount};
 use record::Records;
 
 /// A running relay: the collect front, the staging relay (HTTP and HTTPS) and the
@@ -97,7 +98,7 @@ pub(crate) struct Shared {
     /// Requests to the staging relay under keys it never handed out.
     pub(crate) unsolicited: Unsolicited,
     /// Failed TLS handshakes on the HTTPS staging relay.
-    pub(crate) tls_failures: crate::server::TlsFailures,
+    pub(crate) tls_failures: pens_parties::internals::TlsFailures,
     /// Background work (mail passed on): aborted with the relay.
     pub(crate) jobs: Arc<Mutex<JoinSet<()>>>,
 }
@@ -174,13 +175,11 @@ impl Relay {
         let roots = trusted_roots(&options, &ca)?;
         let collect_client = CollectClient::with_roots(roots.clone(), options.limits.answer())?;
         let upstream = client_builder(&roots)
-            .redirect(crate::mock_target::fetch::redirect_policy(options.limits.redirects))
+            .redirect(pens_parties::internals::redirect_policy(options.limits.redirects))
             .build()
-            .map_err(crate::error::MockError::from)?;
-        let notify_client = client_builder(&roots)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(crate::error::MockError::from)?;
+            .map_err(MockError::from)?;
+        let notify_client =
+            client_builder(&roots).redirect(reqwest::redirect::Policy::none()).build().map_err(MockError::from)?;
         let collector_options = CollectorOptions {
             smtp: options.smtp_listen,
             notifications: options.limits.notifications,
@@ -211,7 +210,7 @@ impl Relay {
         // A collect whose head is too large for the HTTP layer is refused (431) before
         // the router sees it: the hook records it as the refused collect it was.
         let watched = Arc::clone(&shared);
-        let hook: crate::head_tap::HeadHook = Arc::new(move |head| front::refused_head(&watched, head));
+        let hook: pens_parties::internals::HeadHook = Arc::new(move |head| front::refused_head(&watched, head));
         let front = server::spawn_watching_heads(
             front_bound,
             front::app(Arc::clone(&shared)),
@@ -342,13 +341,13 @@ impl Relay {
     /// TLS handshakes on the HTTPS staging relay that failed since `since`: a target
     /// that does not trust [`Relay::ca_pem`] fails here, before any request of it is
     /// recorded.
-    pub fn tls_failures_since(&self, since: Instant) -> Vec<crate::TlsFailure> {
+    pub fn tls_failures_since(&self, since: Instant) -> Vec<pens_parties::TlsFailure> {
         self.shared.tls_failures.since(since)
     }
 
     /// Waits until a TLS handshake on the HTTPS staging relay since `since` has failed,
     /// or `deadline` passes; the failures then.
-    pub async fn wait_for_tls_failure(&self, since: Instant, deadline: Instant) -> Vec<crate::TlsFailure> {
+    pub async fn wait_for_tls_failure(&self, since: Instant, deadline: Instant) -> Vec<pens_parties::TlsFailure> {
         self.shared.tls_failures.wait_since(since, deadline).await
     }
 
@@ -381,8 +380,8 @@ impl std::fmt::Debug for Relay {
 fn trusted_roots(options: &RelayOptions, ca: &RunCa) -> Result<Vec<reqwest::Certificate>, RelayError> {
     let mut roots = vec![ca.reqwest_certificate()];
     for pem in &options.trust_pem {
-        let ders = crate::mock_target::fetch::root_certificates(pem)
-            .map_err(|e| RelayError::Trust { reason: e.to_string() })?;
+        let ders =
+            pens_parties::internals::root_certificates(pem).map_err(|e| RelayError::Trust { reason: e.to_string() })?;
         for der in ders {
             roots.push(reqwest::Certificate::from_der(&der).map_err(|e| RelayError::Trust { reason: e.to_string() })?);
         }

@@ -6,7 +6,14 @@
 //! chunk through a small channel, so memory stays bounded whatever the package's size.
 //! A copy of a whole download is kept (memory, then a temp file, as the mock target
 //! keeps what it fetches) for the package checks, up to
-//! [`crate::PeerLimits::package_bytes`].
+//! [`pens_parties::PeerLimits::package_bytes`].
+//!
+//! The credentials passed on are the ones the target presented (its `Authorization`
+//! header, as it came), not the collect's: a target that ignores
+//! `package-url-user-id` and `-password` (CMI010 §6.2) meets the client's 401 as it
+//! would without the relay, and the staging event says what it presented, judged
+//! against the collect's credentials. The client's query likewise: the target's, as
+//! it sent the relay's URL back.
 //!
 //! The target's side is recorded as the staging server records its requests
 //! ([`StagingEvent`]), the client's as the mock target records its own fetch
@@ -32,13 +39,15 @@ use tokio::sync::mpsc;
 
 use super::record::{FetchEnd, Leg, RelayedFetch};
 use super::{Publish, Shared};
-use crate::limits::{Limit, LimitBreach, bytes_text};
-use crate::mock_target::fetch::redirect_breach;
-use crate::mock_target::spool::Spool;
-use crate::mock_target::{KeptPackage, TargetEventKind};
-use crate::path::segments_after;
-use crate::server::Scheme;
-use crate::staging::{StagingEvent, judge_credentials};
+use pens_parties::StagingEvent;
+use pens_parties::internals::Scheme;
+use pens_parties::internals::Spool;
+use pens_parties::internals::bytes_text;
+use pens_parties::internals::judge_credentials;
+use pens_parties::internals::redirect_breach;
+use pens_parties::path::segments_after;
+use pens_parties::{KeptPackage, TargetEventKind};
+use pens_parties::{Limit, LimitBreach};
 
 /// Where relayed packages live: `/s/<key>/<file_name>`.
 const STAGING_PREFIX: &str = "/s/";
@@ -160,7 +169,7 @@ async fn relay(
                 Some(breach) => breach.message.clone(),
                 None => format!(
                     "cannot fetch the package from the client's staging server: {}",
-                    crate::mock_target::fetch::chain(&error.without_url())
+                    pens_parties::internals::chain(&error.without_url())
                 ),
             };
             let reason = publish.secrets.scrub(&reason);
@@ -244,7 +253,7 @@ impl Pump {
                 Ok(Err(error)) => {
                     let reason = format!(
                         "the package arrived incomplete after {received} bytes: {}",
-                        crate::mock_target::fetch::chain(&error.without_url())
+                        pens_parties::internals::chain(&error.without_url())
                     );
                     let _ = tokio::time::timeout_at(self.deadline, sender.send(Err(io::Error::other(reason.clone()))))
                         .await;

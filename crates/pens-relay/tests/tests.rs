@@ -1,7 +1,9 @@
-//! Observe mode's relay between a fake authoring tool's side (its staging server and
+//! Integration tests of pens-relay: observe mode's relay between a fake authoring tool's side (its staging server and
 //! receipt URL, an axum server) and a fake LMS (an axum server that answers the
 //! collect, fetches the package URL it was given and posts a receipt to the receipt
 //! URL it was given), all on real sockets. Waits end on what the parties record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,14 +17,17 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use pens_parties::{
-    Collector, CredentialsPresented, Endpoint, FetchEnd, HttpListener, Leg, PublishRecord, Relay, RelayOptions, RunCa,
-    StagingPlan, StagingServer, TargetEventKind,
+    Collector, CredentialsPresented, Endpoint, HttpListener, RunCa, StagingPlan, StagingServer, TargetEventKind,
 };
 use pens_proto::{CollectCommand, ErrorCode};
+use pens_relay::{FetchEnd, Leg, PublishRecord, Relay, RelayOptions};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use super::support::deadline;
+/// A generous deadline: waits end on the event, so this only bounds a broken test.
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(10)
+}
 
 const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
@@ -832,4 +837,98 @@ async fn publishes_beyond_the_cap_are_answered_503_and_counted() {
     assert_eq!(setup.relay.overflow(), 1);
     assert_eq!(setup.relay.publishes(), ["p1"]);
     assert_eq!(setup.target.collects.all().len(), 1);
+}
+
+/// The fixture packages of the repository.
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/packages")
+}
+
+#[tokio::test]
+async fn the_reference_client_publishes_to_the_reference_target_through_the_relay() {
+    use pens_reference::{
+        PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
+    };
+
+    // Each side trusts only the CA of the one it talks to: the client's staging server
+    // is HTTPS with the client's CA, the relay serves the package with its own.
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let client_options = ReferenceClientOptions::builder().https(true).credentials("pens-author", PASSWORD).build();
+    let client = ReferenceClient::start(loopback, client_options).await.unwrap();
+    let relay_ca = Arc::new(RunCa::generate(&[]).unwrap());
+    let target_options = ReferenceTargetOptions::builder().extra_root_pem(relay_ca.ca_pem()).build();
+    let target = ReferenceTarget::start(LOOPBACK, target_options).unwrap();
+    let mut options = RelayOptions::new(LOOPBACK, target.url());
+    options.ca = Some(relay_ca);
+    options.trust_pem = vec![client.ca_pem().to_owned()];
+    let relay = Relay::start(options).await.unwrap();
+
+    let request = PublishRequest::from_fixture(&fixtures(), "scorm12-minimal.zip", "course-1").unwrap();
+    let published = request.package.to_bytes(u64::MAX).unwrap();
+    let publication = client.publish(&relay.collect_url(), request).await;
+    assert_eq!(publication.answer_code(), Some(ErrorCode::SUCCESS), "{:?}", publication.exchange());
+    let receipt = publication.wait_for_receipt(deadline()).await.expect("the receipt reached the client");
+    assert_eq!(receipt.notification.error_code(), Some(ErrorCode::SUCCESS));
+    assert!(publication.wait_for_alerts(1, deadline()).await.is_some(), "the alert reached the client");
+
+    // The target fetched the package whole, over HTTPS from the relay.
+    let key = tokio::time::timeout(Duration::from_secs(10), relay.next_publish()).await.unwrap().unwrap();
+    let record = relay
+        .wait_for(&key, deadline(), |r| {
+            r.client_side.iter().filter(|e| matches!(e.kind, TargetEventKind::NotificationSent { .. })).count() == 2
+                && r.package.is_some()
+                && !r.staging.is_empty()
+        })
+        .await
+        .unwrap();
+    let kept = record.package.clone().expect("a copy");
+    assert_eq!(kept.to_bytes().unwrap(), published);
+    assert!(record.staging.iter().any(|e| e.is_whole_download() && e.protocol == "https"), "{:#?}", record.staging);
+    assert_eq!(record.staging[0].credentials, CredentialsPresented::Valid);
+    assert_eq!(record.notifications.len(), 2, "a receipt and an alert");
+    assert!(record.not_relayed.is_empty(), "{:?}", record.not_relayed);
+    for event in &record.client_side {
+        if let TargetEventKind::NotificationSent { delivery, .. } = &event.kind {
+            assert_eq!(delivery.pens_error, Some(ErrorCode::SUCCESS), "{delivery:?}");
+        }
+    }
+    let exchange = record.collect.as_ref().unwrap();
+    assert_eq!(exchange.outcome.as_ref().unwrap().body, publication.exchange().outcome.as_ref().unwrap().body);
+    assert!(!format!("{record:?}").contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn the_reference_pair_mailing_its_receipts_is_relayed_too() {
+    use pens_reference::{
+        PublishRequest, ReferenceClient, ReferenceClientOptions, ReferenceTarget, ReferenceTargetOptions,
+    };
+
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let client =
+        ReferenceClient::start(loopback, ReferenceClientOptions::builder().mailto(true).build()).await.unwrap();
+    let target_options = ReferenceTargetOptions::builder().capabilities(pens_parties::full_capabilities()).build();
+    let target = ReferenceTarget::start(LOOPBACK, target_options).unwrap();
+    let mut options = RelayOptions::new(LOOPBACK, target.url());
+    options.smtp_listen = Some(LOOPBACK);
+    options.smtp_relay = client.smtp_addr();
+    let relay = Relay::start(options).await.unwrap();
+    // The LMS's outgoing mail goes to the relay's sink.
+    target.set_smtp_relay(relay.collector().smtp_addr());
+
+    let request = PublishRequest::from_fixture(&fixtures(), "scorm12-minimal.zip", "course-2").unwrap();
+    let publication = client.publish(&relay.collect_url(), request).await;
+    assert_eq!(publication.answer_code(), Some(ErrorCode::SUCCESS), "{:?}", publication.exchange());
+    let receipt = publication.wait_for_receipt(deadline()).await.expect("the mailed receipt reached the client");
+    assert_eq!(receipt.notification.error_code(), Some(ErrorCode::SUCCESS));
+    let key = tokio::time::timeout(Duration::from_secs(10), relay.next_publish()).await.unwrap().unwrap();
+    let record = relay
+        .wait_for(&key, deadline(), |r| {
+            r.client_side.iter().any(|e| matches!(e.kind, TargetEventKind::NotificationMailed { .. }))
+        })
+        .await
+        .unwrap();
+    let rewritten: Vec<_> =
+        record.rewrites.iter().map(|r| (r.element, r.rewritten.clone().unwrap_or_default())).collect();
+    assert!(rewritten.iter().any(|(e, to)| *e == "receipt" && to.starts_with("mailto:receipt.")), "{rewritten:?}");
+    assert_eq!(record.notifications[0].method, "SMTP");
 }

@@ -1,7 +1,7 @@
 //! What can stop a relay from starting. Once it runs, nothing either side does is an
 //! error: it is recorded in the publish's [`super::PublishRecord`].
 
-use crate::error::MockError;
+use pens_parties::MockError;
 
 /// A relay could not be set up.
 #[derive(Debug, thiserror::Error)]

@@ -21,13 +21,13 @@ use time::OffsetDateTime;
 use super::record::{AnswerToClient, Leg, PublishRecord, RelayedCollect, Rewrite};
 use super::rewrite::{Replacement, file_name_of, rewrite_pairs};
 use super::{Publish, Shared};
-use crate::client::{CollectExchange, Method as CollectMethod};
-use crate::head_tap::{MAX_REQUEST_HEAD_BYTES, RefusedHead};
-use crate::mock_target::collect::{BodyProblem, read_bounded};
-use crate::mock_target::redaction::{Secrets, redact_body};
-use crate::mock_target::refusal::request_start;
-use crate::mock_target::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, TargetEventKind, full_capabilities};
-use crate::path::encode_segment;
+use pens_parties::internals::request_start;
+use pens_parties::internals::{BodyProblem, read_bounded};
+use pens_parties::internals::{MAX_REQUEST_HEAD_BYTES, RefusedHead};
+use pens_parties::internals::{Secrets, redact_body};
+use pens_parties::path::encode_segment;
+use pens_parties::{CollectExchange, Method as CollectMethod};
+use pens_parties::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart, TargetEventKind, full_capabilities};
 
 /// The router of the collect front: every path and method to one handler.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
