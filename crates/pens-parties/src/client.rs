@@ -181,7 +181,14 @@ impl CollectClient {
         on_head: impl FnOnce() + Send,
     ) -> CollectExchange {
         let body = Bytes::from(request.body.clone().into_bytes());
-        self.send_typed(request.method, &request.url, body, Some(FORM_CONTENT_TYPE), timeout, on_head).await
+        let outgoing = Outgoing {
+            method: request.method,
+            target_url: &request.url,
+            body,
+            content_type: Some(FORM_CONTENT_TYPE),
+            authorization: None,
+        };
+        self.send_typed(outgoing, timeout, on_head).await
     }
 
     /// Sends a collect whose bytes were chosen elsewhere: observe mode's relay passes a
@@ -189,26 +196,28 @@ impl CollectClient {
     /// not) with `content_type` (none when `None`) instead of the form's, so a
     /// `multipart/form-data; boundary=…` body or a charset parameter goes out unchanged;
     /// a GET appends `body` (its query) to `url` as [`CollectClient::send`] does.
+    /// `authorization` goes out as the request's `Authorization` header (the client's
+    /// own credentials for the target); leave it out when `url` carries userinfo.
     pub async fn send_bytes(
         &self,
         method: Method,
         url: &str,
         body: Bytes,
         content_type: Option<&str>,
+        authorization: Option<reqwest::header::HeaderValue>,
         timeout: Duration,
     ) -> CollectExchange {
-        self.send_typed(method, url, body, content_type, timeout, || ()).await
+        let outgoing = Outgoing { method, target_url: url, body, content_type, authorization };
+        self.send_typed(outgoing, timeout, || ()).await
     }
 
     async fn send_typed(
         &self,
-        method: Method,
-        target_url: &str,
-        body: Bytes,
-        content_type: Option<&str>,
+        outgoing: Outgoing<'_>,
         timeout: Duration,
         on_head: impl FnOnce() + Send,
     ) -> CollectExchange {
+        let Outgoing { method, target_url, body, content_type, authorization } = outgoing;
         let started = Instant::now();
         let (url, request_body) = match method {
             Method::Post => (target_url.to_owned(), String::from_utf8_lossy(&body).into_owned()),
@@ -236,6 +245,10 @@ impl CollectClient {
                 }
             }
             Method::Get => self.http.get(&url),
+        };
+        let built = match authorization {
+            Some(authorization) => built.header(reqwest::header::AUTHORIZATION, authorization),
+            None => built,
         }
         .build();
         let built = match built {
@@ -294,6 +307,15 @@ impl CollectClient {
         }
         exchange
     }
+}
+
+/// One collect on its way out, whatever chose its bytes.
+struct Outgoing<'a> {
+    method: Method,
+    target_url: &'a str,
+    body: Bytes,
+    content_type: Option<&'a str>,
+    authorization: Option<reqwest::header::HeaderValue>,
 }
 
 /// Sends `request` with a client that trusts the usual web roots only. To reach a

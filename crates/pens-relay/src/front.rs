@@ -9,12 +9,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use pens_proto::{
     AckUrl, CheckContext, CollectCommand, ErrorCode, append_query, assess_decoded_collect, is_multipart, parse_ack_url,
-    parse_response, redact, redact_form, redact_userinfo,
+    parse_response, redact, redact_form, redact_userinfo, userinfo_of,
 };
 use time::OffsetDateTime;
 
@@ -149,9 +149,19 @@ async fn collect(
         raw: shown(&forwarded_bytes),
     };
     shared.records.update(&key, |record| record.forwarded = Some(forwarded));
+    // The client's own credentials for the target go on with the collect, unless the
+    // target URL the relay was given carries its own.
+    let authorization = headers.get(AUTHORIZATION).filter(|_| userinfo_of(&shared.options.target_url).is_none());
     let exchange = shared
         .collect_client
-        .send_bytes(via, &target_url, forwarded_bytes, forwarded_type.as_deref(), shared.options.collect_timeout)
+        .send_bytes(
+            via,
+            &target_url,
+            forwarded_bytes,
+            forwarded_type.as_deref(),
+            authorization.cloned(),
+            shared.options.collect_timeout,
+        )
         .await;
     answer_client(&shared, &key, &secrets, exchange, expected)
 }

@@ -35,7 +35,8 @@
 //! It is a crate of its own, built on pens-parties (its public parties and the
 //! building blocks of `pens_parties::internals`), because it is a job of its own:
 //! pens-runner's layering test holds that no crate does several. The engine's observe
-//! mode starts a [`Relay`] and reads its [`PublishRecord`]s.
+//! mode starts a [`Relay`] and reads its [`PublishRecord`]s. `docs/relay.md` says the
+//! same for people who run it: what is rewritten, what cannot be observed, the limits.
 
 mod error;
 mod front;
@@ -324,6 +325,15 @@ impl Relay {
     /// passes; the record then.
     pub async fn changed(&self, key: &str, seen: u64, deadline: Instant) -> Option<PublishRecord> {
         self.wait_for(key, deadline, |record| record.revision > seen).await
+    }
+
+    /// Drops what the relay keeps of publish `key`: its record, with its events and its
+    /// package copy (a temp file is deleted once no snapshot holds it). Its URLs keep
+    /// relaying: a late fetch or receipt still passes, unrecorded. A long observation
+    /// forgets each publish once judged, so memory and disk stay bounded however many
+    /// publishes it sees. Whether there was such a record.
+    pub fn forget(&self, key: &str) -> bool {
+        self.shared.records.forget(key)
     }
 
     /// How many collects were refused because [`RelayOptions::max_publishes`]

@@ -20,9 +20,9 @@ pub const DEFAULT_RELAY_FETCH_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long the client may take to answer a relayed receipt or alert, by default.
 pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The most publishes one relay records; a collect beyond is answered 503 and only
-/// counted ([`super::Relay::overflow`]), so a client that publishes in a loop costs
-/// bounded memory.
+/// The most publishes one relay keeps records of at once; a collect beyond is answered
+/// 503 and only counted ([`super::Relay::overflow`]), so a client that publishes in a
+/// loop costs bounded memory. [`super::Relay::forget`] makes room.
 pub const DEFAULT_MAX_PUBLISHES: usize = 1000;
 
 /// The set-up of a [`super::Relay`]. [`RelayOptions::new`] gives the defaults; the

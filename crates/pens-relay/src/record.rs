@@ -326,6 +326,14 @@ impl Records {
         self.update(key, |_| {});
     }
 
+    /// Drops the record of `key` (its events and its package copy), making room for
+    /// another publish.
+    pub(crate) fn forget(&self, key: &str) -> bool {
+        let mut inner = self.lock();
+        inner.pending.retain(|pending| pending != key);
+        inner.records.remove(key).is_some()
+    }
+
     /// A copy of the record of `key`.
     pub(crate) fn get(&self, key: &str) -> Option<PublishRecord> {
         self.lock().records.get(key).cloned()
@@ -378,5 +386,7 @@ mod tests {
         assert_eq!((kept.not_relayed.len(), kept.dropped_events, kept.revision), (2, 3, 5));
         assert_eq!(records.take_pending().as_deref(), Some("p1"));
         assert_eq!(records.take_pending(), None);
+        assert!(records.forget("p1") && !records.forget("p1"));
+        assert!(records.admit(record("p3")), "room again");
     }
 }

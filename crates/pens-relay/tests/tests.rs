@@ -932,3 +932,47 @@ async fn the_reference_pair_mailing_its_receipts_is_relayed_too() {
     assert!(rewritten.iter().any(|(e, to)| *e == "receipt" && to.starts_with("mailto:receipt.")), "{rewritten:?}");
     assert_eq!(record.notifications[0].method, "SMTP");
 }
+
+#[tokio::test]
+async fn a_forgotten_publish_makes_room_and_its_urls_keep_relaying() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.max_publishes = 1).await;
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200);
+    let key = setup.key().await;
+    assert!(setup.relay.forget(&key));
+    assert!(setup.relay.record(&key).is_none());
+    // A late fetch of the forgotten publish still reaches the tool.
+    let late = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{}/s/{key}/course.zip", setup.relay.staging_http_base()))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.bytes().await.unwrap(), Bytes::from_static(b"PK"));
+    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200, "room for the next publish");
+    assert_eq!(setup.relay.overflow(), 0);
+}
+
+#[tokio::test]
+async fn the_tools_own_credentials_for_the_lms_go_on_with_its_collect() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    let credentials = basic("tool", "lms-s3cret");
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(setup.relay.collect_url())
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(AUTHORIZATION, credentials.as_str())
+        .body(setup.collect_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let collects = setup.target.collects.wait_for(1).await;
+    assert_eq!(collects[0].authorization.as_deref(), Some(credentials.as_str()));
+}

@@ -197,12 +197,14 @@ async fn bytes_chosen_elsewhere_go_out_with_their_own_media_type_byte_for_byte()
     let body =
         Bytes::from_static(b"--b\r\ncontent-disposition: form-data; name=\"client\"\r\n\r\ncaf\xe9\r\n--b--\r\n");
     let url = format!("http://{addr}/pens?session=1");
-    let exchange =
-        client.send_bytes(Method::Post, &url, body.clone(), Some("multipart/form-data; boundary=b"), TIMEOUT).await;
+    let multipart = Some("multipart/form-data; boundary=b");
+    let exchange = client.send_bytes(Method::Post, &url, body.clone(), multipart, None, TIMEOUT).await;
     assert_eq!(answer(&exchange).status, 200);
-    let exchange = client.send_bytes(Method::Post, &url, Bytes::from_static(b"a=1"), None, TIMEOUT).await;
+    let credentials = Some(reqwest::header::HeaderValue::from_static("Basic dTpw"));
+    let exchange = client.send_bytes(Method::Post, &url, Bytes::from_static(b"a=1"), None, credentials, TIMEOUT).await;
     assert_eq!(answer(&exchange).status, 200);
-    let exchange = client.send_bytes(Method::Get, &url, Bytes::from_static(b"command=collect"), None, TIMEOUT).await;
+    let query = Bytes::from_static(b"command=collect");
+    let exchange = client.send_bytes(Method::Get, &url, query, None, None, TIMEOUT).await;
     assert_eq!(exchange.request_line, format!("GET http://{addr}/pens?session=1&command=collect"));
 
     let seen = seen.lock().unwrap().clone();

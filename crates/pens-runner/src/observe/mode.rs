@@ -213,6 +213,9 @@ impl Mode for ObserveMode {
         let judged =
             tokio::task::spawn_blocking(move || super::judge_record(&record, &options, started_utc, tls_failures))
                 .await;
+        // Judged: its record and package copy go, so memory and disk stay bounded
+        // however long the run watches.
+        self.relay.forget(&key);
         match judged {
             Ok(judged) => Outcome::Judged(judged),
             Err(error) => Outcome::HarnessError(format!("judging stopped: {error}")),
