@@ -30,17 +30,17 @@ const EXPECTED: &str = "interop/php-pens/expected.txt";
 const PHP_START_DEADLINE: Duration = Duration::from_secs(20);
 
 /// The verdicts a scenario can reach (report.json's `verdict`).
-const VERDICTS: [&str; 7] = ["pass", "info", "warn", "not-applicable", "inconclusive", "fail", "error"];
+pub(super) const VERDICTS: [&str; 7] = ["pass", "info", "warn", "not-applicable", "inconclusive", "fail", "error"];
 
 /// What it takes to run php-pens here: a PHP with curl, and php-pens's folder.
-struct PhpPens {
-    php: PathBuf,
-    dir: PathBuf,
+pub(super) struct PhpPens {
+    pub(super) php: PathBuf,
+    pub(super) dir: PathBuf,
 }
 
 /// php-pens's folder: `PHP_PENS_DIR`, or `shared/peers/php-pens` beside the checkout
 /// (where CI puts `shared/`).
-fn php_pens_dir() -> PathBuf {
+pub(super) fn php_pens_dir() -> PathBuf {
     match std::env::var_os("PHP_PENS_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => workspace_root().join("../shared/peers/php-pens"),
@@ -48,7 +48,7 @@ fn php_pens_dir() -> PathBuf {
 }
 
 /// PHP and php-pens, or `None` (with a note) when either is missing outside CI.
-fn php_pens() -> Option<PhpPens> {
+pub(super) fn php_pens() -> Option<PhpPens> {
     let dir = php_pens_dir();
     let php = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .map(|dir| dir.join("php"))
@@ -81,14 +81,14 @@ fn php_pens() -> Option<PhpPens> {
 /// port, with `WORKERS` workers; curl trusts the run's CA in `DIR/ca` (written by
 /// `--ca-dir` before the first HTTPS or FTPS fetch), and with `SMTP` PHP mails through
 /// our `sendmail.php` to that address.
-struct PhpTarget {
-    port: u16,
-    ca_dir: PathBuf,
-    server: PhpServer,
+pub(super) struct PhpTarget {
+    pub(super) port: u16,
+    pub(super) ca_dir: PathBuf,
+    pub(super) server: PhpServer,
 }
 
 impl PhpTarget {
-    fn start(php_pens: &PhpPens, dir: &TempDir, workers: u32, smtp: Option<&str>) -> PhpTarget {
+    pub(super) fn start(php_pens: &PhpPens, dir: &TempDir, workers: u32, smtp: Option<&str>) -> PhpTarget {
         let port = closed_port();
         let ca_dir = dir.path().join("ca");
         let glue = workspace_root().join("interop/php-pens");
@@ -113,7 +113,7 @@ impl PhpTarget {
 }
 
 /// `php -S` in its own process group, killed with all its workers when dropped.
-struct PhpServer {
+pub(super) struct PhpServer {
     child: Child,
     log: PathBuf,
 }
@@ -159,7 +159,7 @@ impl PhpServer {
     }
 
     /// What the server and php-pens wrote (PHP errors and warnings land here).
-    fn log(&self) -> String {
+    pub(super) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -174,16 +174,16 @@ impl Drop for PhpServer {
 
 /// One line of the expectation file.
 #[derive(Debug)]
-struct Expectation {
-    line: usize,
-    verdict: String,
+pub(super) struct Expectation {
+    pub(super) line: usize,
+    pub(super) verdict: String,
     clause: Option<String>,
     source: Option<String>,
     why: Option<String>,
 }
 
 /// The expectation file, by mode and scenario; a malformed line panics naming it.
-fn expectations() -> BTreeMap<(String, String), Expectation> {
+pub(super) fn expectations() -> BTreeMap<(String, String), Expectation> {
     let path = workspace_root().join(EXPECTED);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut expected = BTreeMap::new();
@@ -260,7 +260,7 @@ fn the_expectation_file_covers_every_scenario_and_defends_every_non_pass() {
 }
 
 /// `pens/pens_server.php:190` names a line that exists (checked when php-pens is here).
-fn source_line_exists(php_pens: &Path, source: &str) -> Result<(), String> {
+pub(super) fn source_line_exists(php_pens: &Path, source: &str) -> Result<(), String> {
     let Some((file, line)) = source.rsplit_once(':') else {
         return Err(format!("source `{source}` is not FILE:LINE"));
     };
@@ -344,33 +344,54 @@ fn php_pens_security_rows_name_the_security_finding_not_the_shared_warning() {
 fn php_pens_as_a_client_gets_the_expected_verdicts() {
     let Some(php_pens) = php_pens() else { return };
     let dir = TempDir::new("interop-client");
-    let port = closed_port();
-    let glue = workspace_root().join("interop/php-pens");
-    let base = format!("http://127.0.0.1:{port}");
-    let args = vec!["-S".to_owned(), format!("127.0.0.1:{port}"), glue.join("client/router.php").display().to_string()];
-    // The package the client stages: the SCORM 1.2 fixture folder, zipped as the
-    // harness zips it (the fixtures are folders, so no binary is checked in).
-    let packages = dir.path().join("packages");
-    std::fs::create_dir_all(&packages).expect("packages folder");
-    let zipped =
-        pens_parties::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
-    std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
-    let env = [
-        ("PHP_CLI_SERVER_WORKERS", "8".to_owned()),
-        ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
-        ("PHP_PENS_PACKAGES", packages.display().to_string()),
-    ];
-    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
-    let trigger = format!("{} {}", php_pens.php.display(), glue.join("client/trigger.php").display());
+    let client = PhpClient::start(&php_pens, &dir);
     let output = pens_conform()
-        .args(["client", "--trigger", &trigger, "--publish-timeout", "30"])
+        .args(["client", "--trigger", &client.trigger, "--publish-timeout", "30"])
         .arg("--report-dir")
         .arg(dir.path().join("reports"))
         .env("PHP_PENS_DIR", &php_pens.dir)
-        .env("PHP_PENS_CLIENT_BASE", &base)
+        .env("PHP_PENS_CLIENT_BASE", &client.base)
         .output()
         .expect("runs");
-    compare("client", &dir.path().join("reports/report.json"), &output, &server);
+    compare("client", &dir.path().join("reports/report.json"), &output, &client.server);
+}
+
+/// php-pens's client side (`interop/php-pens/client/router.php`) under PHP's built-in
+/// server on a free port: it stages the SCORM 1.2 fixture under `/packages/` and answers
+/// receipts and alerts with `PENSClient`. `trigger` is the command that makes it publish
+/// once to `PENS_TARGET_URL` (with `PHP_PENS_DIR` and `PHP_PENS_CLIENT_BASE` = `base`
+/// in its environment): `php` running `script`.
+pub(super) struct PhpClient {
+    pub(super) base: String,
+    pub(super) trigger: String,
+    pub(super) script: PathBuf,
+    pub(super) server: PhpServer,
+}
+
+impl PhpClient {
+    pub(super) fn start(php_pens: &PhpPens, dir: &TempDir) -> PhpClient {
+        let port = closed_port();
+        let glue = workspace_root().join("interop/php-pens");
+        let base = format!("http://127.0.0.1:{port}");
+        let args =
+            vec!["-S".to_owned(), format!("127.0.0.1:{port}"), glue.join("client/router.php").display().to_string()];
+        // The package the client stages: the SCORM 1.2 fixture folder, zipped as the
+        // harness zips it (the fixtures are folders, so no binary is checked in).
+        let packages = dir.path().join("packages");
+        std::fs::create_dir_all(&packages).expect("packages folder");
+        let zipped =
+            pens_parties::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
+        std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
+        let env = [
+            ("PHP_CLI_SERVER_WORKERS", "8".to_owned()),
+            ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
+            ("PHP_PENS_PACKAGES", packages.display().to_string()),
+        ];
+        let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
+        let script = glue.join("client/trigger.php");
+        let trigger = format!("{} {}", php_pens.php.display(), script.display());
+        PhpClient { base, trigger, script, server }
+    }
 }
 
 /// Compares the run's verdicts with the expectation file's lines for `mode`; on any
@@ -410,7 +431,7 @@ fn compare(mode: &str, report: &Path, output: &std::process::Output, server: &Ph
 }
 
 /// The scenario's first check at its own verdict: what to read before updating a line.
-fn worst_check(scenario: &Value) -> String {
+pub(super) fn worst_check(scenario: &Value) -> String {
     let verdict = &scenario["verdict"];
     let checks = scenario["checks"].as_array().cloned().unwrap_or_default();
     match checks.iter().find(|check| &check["verdict"] == verdict) {
@@ -421,147 +442,10 @@ fn worst_check(scenario: &Value) -> String {
     }
 }
 
-fn tail(text: &str, bytes: usize) -> &str {
+pub(super) fn tail(text: &str, bytes: usize) -> &str {
     let mut start = text.len().saturating_sub(bytes);
     while !text.is_char_boundary(start) {
         start += 1;
     }
     &text[start..]
-}
-
-/// Observe mode between our reference client and php-pens's target (issue 19): the
-/// relay adds nothing, so php-pens is held to what step 8 expects of it for a valid
-/// publish (`target collect-post-valid` in the expectation file), our reference client
-/// is never blamed, and every check names its party.
-#[test]
-fn observing_the_reference_client_publish_to_php_pens_agrees_with_the_interop_expectations() {
-    let Some(php_pens) = php_pens() else { return };
-    let dir = TempDir::new("interop-observe");
-    let target = PhpTarget::start(&php_pens, &dir, 4, None);
-    let reports = dir.path().join("reports");
-    // --duration bounds the run should the publish never come.
-    let mut observe = Command::new(assert_cmd::cargo::cargo_bin("pens-conform"))
-        .current_dir(workspace_root())
-        .env_remove("RUST_LOG")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .args(["observe", "--target", &format!("http://127.0.0.1:{}/index.php", target.port)])
-        .args(["--publishes", "1", "--duration", "120s", "--report-dir"])
-        .arg(&reports)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("observe starts");
-    let mut lines = BufReader::new(observe.stdout.take().expect("stdout")).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.strip_prefix("publish to ").and_then(|rest| rest.split_whitespace().next()).map(str::to_owned)
-        })
-        .expect("observe says where to publish");
-    let drained = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
-    let client = pens_conform().args(["serve", "client", "--target", &url]).output().expect("serve client runs");
-    let status = observe.wait().expect("observe ends");
-    let console = drained.join().unwrap_or_default();
-    let report: Value = serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("report.json"))
-        .unwrap_or_else(|e| panic!("report.json: {e}\n{console}"));
-    let shown = format!("{console}\nclient: {}\nphp log:\n{}", both(&client), target.server.log());
-    let checks = report["scenarios"][0]["checks"].as_array().cloned().unwrap_or_default();
-    assert!(!checks.is_empty() && checks.iter().all(|c| c["party"].is_string()), "{shown}");
-    let worst = |party: &str| {
-        let order = ["pass", "info", "not-applicable", "warn", "inconclusive", "fail", "error"];
-        checks
-            .iter()
-            .filter(|c| c["party"] == party)
-            .filter_map(|c| order.iter().position(|v| c["verdict"] == *v))
-            .max()
-            .map_or("none", |i| order[i])
-    };
-    let expected = expectations();
-    let step_8 = &expected[&("target".to_owned(), "collect-post-valid".to_owned())].verdict;
-    assert_eq!(worst("target"), step_8.as_str(), "php-pens's target, as step 8 judged it\n{shown}");
-    assert!(matches!(worst("client"), "pass" | "info" | "not-applicable"), "our client blamed\n{shown}");
-    assert!(status.code().is_some_and(|code| code != 3), "a complete run: {status:?}\n{shown}");
-}
-
-/// Observe mode between php-pens's client (PENSClient, published by our trigger) and
-/// our reference target (issue 19): php-pens is held to what step 8 expects of it for a
-/// valid publish (`client publish-valid`), our reference target is never blamed.
-#[test]
-fn observing_php_pens_publish_to_the_reference_target_agrees_with_the_interop_expectations() {
-    let Some(php_pens) = php_pens() else { return };
-    let dir = TempDir::new("interop-observe-client");
-    let spawn = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin("pens-conform"))
-            .current_dir(workspace_root())
-            .env_remove("RUST_LOG")
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pens-conform starts")
-    };
-    let mut target = spawn(&["serve", "target", "--listen", "127.0.0.1:0"]);
-    let target_lines = super::stdout_lines(&mut target);
-    let seen = super::lines_until(&target_lines, "reference target listening: ");
-    let target_url =
-        seen.last().and_then(|l| l.strip_prefix("reference target listening: ")).expect("its URL").to_owned();
-    let reports = dir.path().join("reports");
-    let reports_arg = reports.display().to_string();
-    let mut observe = spawn(&[
-        "observe",
-        "--target",
-        &target_url,
-        "--publishes",
-        "1",
-        "--duration",
-        "120s",
-        "--report-dir",
-        &reports_arg,
-    ]);
-    let observe_lines = super::stdout_lines(&mut observe);
-    let seen = super::lines_until(&observe_lines, "publish to ");
-    let url = seen.last().and_then(|l| l.strip_prefix("publish to ")).and_then(|r| r.split_whitespace().next());
-    let url = url.expect("observe says where to publish").to_owned();
-    // php-pens's client side: its staging and receipt endpoints, as in the client run.
-    let port = closed_port();
-    let glue = workspace_root().join("interop/php-pens");
-    let packages = dir.path().join("packages");
-    std::fs::create_dir_all(&packages).expect("packages folder");
-    let zipped =
-        pens_parties::zip_directory(&workspace_root().join("fixtures/packages/scorm12-minimal")).expect("zipped");
-    std::fs::write(packages.join("scorm12-minimal.zip"), &zipped).expect("package written");
-    let args = vec!["-S".to_owned(), format!("127.0.0.1:{port}"), glue.join("client/router.php").display().to_string()];
-    let env = [
-        ("PHP_CLI_SERVER_WORKERS", "4".to_owned()),
-        ("PHP_PENS_DIR", php_pens.dir.display().to_string()),
-        ("PHP_PENS_PACKAGES", packages.display().to_string()),
-    ];
-    let server = PhpServer::start(&php_pens.php, &args, &env, dir.path().join("php.log"));
-    let trigger = Command::new(&php_pens.php)
-        .arg(glue.join("client/trigger.php"))
-        .current_dir(workspace_root())
-        .env("PENS_TARGET_URL", &url)
-        .env("PENS_SCENARIO_ID", "observed")
-        .env("PENS_COPY", "1")
-        .env("PHP_PENS_DIR", &php_pens.dir)
-        .env("PHP_PENS_CLIENT_BASE", format!("http://127.0.0.1:{port}"))
-        .output()
-        .expect("the trigger runs");
-    let status = observe.wait().expect("observe ends");
-    let _ = super::stop_with(target, "TERM");
-    let report: Value = serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("report.json"))
-        .expect("report.json is JSON");
-    let shown = format!("{report:#}\ntrigger: {}\nphp log:\n{}", both(&trigger), server.log());
-    let checks = report["scenarios"][0]["checks"].as_array().cloned().unwrap_or_default();
-    assert!(!checks.is_empty() && checks.iter().all(|c| c["party"].is_string()), "{shown}");
-    let failed = |party: &str| checks.iter().any(|c| c["party"] == party && c["verdict"] == "fail");
-    let expected = expectations();
-    let step_8 = &expected[&("client".to_owned(), "publish-valid".to_owned())].verdict;
-    assert_eq!(step_8, "pass", "step 8's verdict this test agrees with");
-    assert!(!failed("client"), "php-pens's client passes publish-valid in step 8\n{shown}");
-    assert!(!failed("target"), "our reference target blamed\n{shown}");
-    assert!(status.code().is_some_and(|code| code != 3), "a complete run: {status:?}\n{shown}");
 }

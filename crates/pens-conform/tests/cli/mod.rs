@@ -11,6 +11,7 @@ mod hostile;
 mod html;
 mod installed;
 mod interop;
+mod interop_observe;
 mod large;
 mod lint;
 mod list;
