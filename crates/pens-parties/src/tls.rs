@@ -97,8 +97,8 @@ impl RunCa {
             // The stored certificate itself goes in the chain: it is the one the target trusts.
             let ca_der = CertificateDer::from_pem_slice(ca_pem.as_bytes())
                 .map_err(|_| certificate_error("ca", hosts, rcgen::Error::CouldNotParseCertificate))?;
-            let issuer = Issuer::from_ca_cert_der(&ca_der, ca_key)
-                .map_err(|source| certificate_error("ca", hosts, source))?;
+            let issuer =
+                Issuer::from_ca_cert_der(&ca_der, ca_key).map_err(|source| certificate_error("ca", hosts, source))?;
             return RunCa::with_ca(hosts, ca_der, ca_pem, issuer);
         }
         let ca_key = KeyPair::generate().map_err(|source| certificate_error("ca", hosts, source))?;
@@ -138,8 +138,7 @@ impl RunCa {
         server_params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         server_params.use_authority_key_identifier_extension = true;
-        let server_cert =
-            server_params.signed_by(&server_key, &issuer).map_err(certificate_error("server"))?;
+        let server_cert = server_params.signed_by(&server_key, &issuer).map_err(certificate_error("server"))?;
 
         let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone(), ca_der.clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));

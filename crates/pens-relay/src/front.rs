@@ -404,6 +404,19 @@ impl Plan {
                 return;
             }
         };
+        if !matches!(url.scheme(), "http" | "https") {
+            // The relay stages over http and https only. Pointing an ftp, ftps or sftp
+            // package at an http relay would change what the target is asked to do, and
+            // answering its fetch 502 would break a pair that works without the relay:
+            // the URL goes on untouched, and that fetch is not observed.
+            let note = format!(
+                "the relay passes packages on over http and https only: this {} package URL went on as it came, \
+                 so the target fetched it from the tool's server directly and the fetch was not observed",
+                url.scheme()
+            );
+            self.rewrites.push(Rewrite { element: "package-url", original: shown, rewritten: None, note: Some(note) });
+            return;
+        }
         let base = if url.scheme() == "https" { &shared.staging_https_base } else { &shared.staging_http_base };
         let mut rewritten = format!("{base}/s/{}/{}", encode_segment(key), file_name_of(&url));
         if let Some(query) = url.query() {
@@ -411,13 +424,6 @@ impl Plan {
             rewritten.push_str(query);
         }
         let rewritten = with_userinfo_of(&rewritten, &url);
-        let note = (!matches!(url.scheme(), "http" | "https")).then(|| {
-            format!(
-                "the relay passes packages on over http and https only: the target's fetch of it is answered 502, \
-                 not relayed (a {} package url)",
-                url.scheme()
-            )
-        });
         if self.publish.credentials.is_none() && !url.username().is_empty() {
             let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
             self.publish.credentials = Some((decode(url.username()), decode(url.password().unwrap_or_default())));
@@ -428,7 +434,7 @@ impl Plan {
             element: "package-url",
             original: shown,
             rewritten: Some(secrets.scrub(&redact_userinfo(&rewritten))),
-            note,
+            note: None,
         });
     }
 

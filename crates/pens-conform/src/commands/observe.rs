@@ -77,8 +77,10 @@ pub(crate) fn run(args: ObserveArgs) -> CommandResult {
     let baseline = BaselinePolicy::load(&args.baseline).usage()?;
     let profile = crate::run_output::profile_of(args.profile.as_deref(), args.target.is_none()).usage()?;
     if args.target.is_none() && profile.url.is_none() {
-        return Err(anyhow::anyhow!("no target URL: give --url URL (or --target URL) or `[target] url` in the --profile file"))
-            .usage();
+        return Err(anyhow::anyhow!(
+            "no target URL: give --url URL (or --target URL) or `[target] url` in the --profile file"
+        ))
+        .usage();
     }
     let url = crate::run_output::target_url_of(args.target.as_deref(), &profile).usage()?;
     let mut options = ObserveOptions::new(url);

@@ -295,9 +295,15 @@ fn adjust(
             fetch.protocol = Some(if https { pens_scenario::Protocol::Https } else { pens_scenario::Protocol::Http });
         }
         if !carried.package {
+            // The fetch went straight to the tool's server (an ftp package URL, or
+            // --no-rewrite): whether it succeeded is unknown, so the receipt's outcome is
+            // not held to one.
             set.fetch = None;
             if let Some(receipt) = &mut set.receipt {
                 receipt.after_fetch = false;
+                receipt.error = None;
+                receipt.warn.clear();
+                receipt.never_success = false;
             }
         }
         if !carried.receipt {

@@ -371,3 +371,29 @@ fn a_target_the_relay_could_not_reach_is_not_judged() {
     assert!(target.iter().all(|c| c.verdict == Verdict::Inconclusive) && !target.is_empty(), "{}", shown(&judged));
     assert!(with(&judged, Party::Client, Verdict::Fail).is_empty(), "{}", shown(&judged));
 }
+
+/// A publish whose `ftp:` package URL the relay left alone (it stages over http and https
+/// only): the target fetched from the tool's server unobserved, so neither a success nor
+/// a failure receipt can be held against it, and the tool is not failed for a fetch
+/// nobody saw.
+fn ftp_publish() -> Record {
+    let command = CollectCommand { package_url: Some("ftp://tool.test/course.zip".into()), ..valid() };
+    let mut record = Record::of(command.clone());
+    let forwarded_command =
+        CollectCommand { receipt: Some(RECEIPT.into()), alerts: Some(ALERTS.into()), ..command.clone() };
+    let forwarded = record.record.forwarded.clone().expect("forwarded");
+    record.record.forwarded = Some(RelayedCollect { raw: Bytes::from(forwarded_command.to_form()), ..forwarded });
+    let rewrite = record.record.rewrites.iter_mut().find(|r| r.element == "package-url").expect("package-url");
+    rewrite.rewritten = None;
+    rewrite.note = Some("went on as it came: the fetch was not observed".into());
+    record
+}
+
+#[test]
+fn an_unobserved_ftp_fetch_holds_the_receipt_to_no_outcome_and_blames_nobody() {
+    for code in [0, 1310] {
+        let judged = ftp_publish().answered(0).receipted(code).judged();
+        assert!(with(&judged, Party::Target, Verdict::Fail).is_empty(), "receipt {code}: {}", shown(&judged));
+        assert!(with(&judged, Party::Client, Verdict::Fail).is_empty(), "receipt {code}: {}", shown(&judged));
+    }
+}
