@@ -299,3 +299,28 @@ async fn every_visible_client_defect_is_blamed_on_the_client_and_never_on_the_ta
     println!("{table}");
     assert!(wrong.is_empty(), "{}\n{table}", wrong.join("\n\n"));
 }
+
+/// Target defects a valid publish cannot show do show when the tool provokes them: each
+/// party is then blamed for its own defect, and only for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_defect_on_each_side_blames_each_party_for_its_own() {
+    let pairs = [
+        // An invalid collect (no expiry) that the target accepts anyway.
+        (Defect::AlwaysSuccess, ClientDefect::MissingExpiry),
+        // A GET collect, whose answer the target writes as unescaped HTML.
+        (Defect::UnescapedHtmlAnswer, ClientDefect::GetInsteadOfPost),
+    ];
+    let mut wrong = Vec::new();
+    for (target_defect, client_defect) in pairs {
+        let client = reference_client(Some(client_defect)).await;
+        let (target, run_options) = reference(Some(target_defect), defect_deadlines());
+        let ca = run_options.ca.clone().expect("the run CA");
+        let (report, _) = observe_one(&target, ca, &client).await;
+        for (party, defect) in [(Party::Target, target_defect.name()), (Party::Client, client_defect.name())] {
+            if findings(&report, party, Verdict::Warn).is_empty() {
+                wrong.push(format!("{defect}: no {party} check caught it\n{}", every_check(&report)));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
