@@ -24,6 +24,8 @@ pub(crate) struct Context<'a> {
     /// most often a target that does not trust the run's CA (target mode's rule then
     /// makes what depends on the download inconclusive, saying so).
     pub(crate) tls_failures: Vec<String>,
+    /// The profile's `ack` deadline: an answer that began later is judged as none.
+    pub(crate) ack: Duration,
 }
 
 /// The evidence of one publish.
@@ -114,7 +116,7 @@ fn upstream(record: &PublishRecord) -> Upstream {
 
 /// The target's side as target mode reads it: `None` when the collect never went out.
 fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
-    let exchange = record.collect.clone()?;
+    let exchange = within_ack(record.collect.clone()?, context.ack);
     let forwarded = record.forwarded.as_ref();
     // The collect as the target got it (secret values redacted, which changes nothing
     // the judges read of it).
@@ -158,4 +160,29 @@ fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
         overflow: None,
         saturated: Vec::new(),
     })
+}
+
+/// The exchange as target mode would have recorded it: its own collect client gives up
+/// at `ack`, so an answer that began later counts as none ("no answer within the
+/// deadline"). The relay waits longer so that the tool still gets that answer, as it
+/// would without the harness; the words say both.
+fn within_ack(exchange: pens_parties::CollectExchange, ack: Duration) -> pens_parties::CollectExchange {
+    let Some(answer_started) = exchange.answer_started else { return exchange };
+    let took = answer_started.saturating_duration_since(exchange.started);
+    if took <= ack {
+        return exchange;
+    }
+    pens_parties::CollectExchange {
+        outcome: Err(format!(
+            "no answer within the ack deadline of {} ms: the target began its answer after {} ms (the relay \
+             waited longer and passed it on to the tool)",
+            ack.as_millis(),
+            took.as_millis()
+        )),
+        timed_out: true,
+        latency_ms: None,
+        answer_started: None,
+        answer_ended: None,
+        ..exchange
+    }
 }

@@ -86,6 +86,14 @@ impl ObserveOptions {
             harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
+
+    /// How long the relay waits for the target's answer to a collect before it answers
+    /// the tool 504 itself: the profile's `ack`, but never less than the relay's default
+    /// ([`pens_relay::DEFAULT_COLLECT_TIMEOUT`]). A target slower than `ack` is judged
+    /// late all the same; the tool still gets its answer, as without the harness.
+    pub(crate) fn relay_answer_wait(&self) -> std::time::Duration {
+        self.deadlines.ack.max(pens_relay::DEFAULT_COLLECT_TIMEOUT)
+    }
 }
 
 /// Starts the relay, tells `on_event` where the tool must publish
@@ -111,8 +119,10 @@ pub async fn run_observe(
     relay_options.smtp_listen = options.smtp_listen;
     relay_options.smtp_relay = options.smtp_relay;
     relay_options.limits = options.limits.peer();
-    // As target mode's collect client: an answer later than `ack` is no answer.
-    relay_options.collect_timeout = options.deadlines.ack;
+    // The relay waits for the target's answer longer than `ack`, so that a slow LMS's
+    // answer still reaches the tool as it would without the harness; the judging then
+    // treats an answer later than `ack` as target mode does, as none (`gather`).
+    relay_options.collect_timeout = options.relay_answer_wait();
     relay_options.notify_timeout = options.answers;
     let relay = Relay::start(relay_options).await.map_err(RunError::Relay)?;
     let mode = Arc::new(mode::ObserveMode::new(relay, options.clone()));
@@ -156,7 +166,13 @@ fn judge_record(
     started_utc: OffsetDateTime,
     tls_failures: Vec<String>,
 ) -> Judged {
-    let context = gather::Context { claims: &options.claims, started_utc, ended: Instant::now(), tls_failures };
+    let context = gather::Context {
+        claims: &options.claims,
+        started_utc,
+        ended: Instant::now(),
+        tls_failures,
+        ack: options.deadlines.ack,
+    };
     let evidence = gather::gather(record, &context);
     let defaults = pens_package::Limits::default();
     let settings = judge::JudgeSettings {

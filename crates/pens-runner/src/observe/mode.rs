@@ -94,10 +94,10 @@ impl ObserveMode {
         self.ends.is_none_or(|ends| arrived <= ends).then_some(key)
     }
 
-    /// How long the target gets to answer a collect: the profile's `ack`, as in target
-    /// mode (the relay then answers the tool 504).
+    /// How long the relay waits for the target's answer to a collect (then it answers
+    /// the tool 504): [`ObserveOptions::relay_answer_wait`].
     fn answer_wait(&self) -> Duration {
-        self.options.deadlines.ack
+        self.options.relay_answer_wait()
     }
 
     /// Waits, with target mode's deadlines from the collect's arrival, until the publish

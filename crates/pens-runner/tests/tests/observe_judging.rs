@@ -139,6 +139,17 @@ impl Record {
         self
     }
 
+    /// The target's answer began `ms` after the collect went out (the relay waited, and
+    /// the tool got it).
+    fn answer_took(mut self, ms: u64) -> Self {
+        let at = self.at(1 + ms);
+        let exchange = self.record.collect.as_mut().expect("answered first");
+        exchange.answer_started = Some(at);
+        exchange.answer_ended = Some(at + Duration::from_millis(1));
+        exchange.latency_ms = Some(ms + 1);
+        self
+    }
+
     /// The target fetched from the relay (presenting `credentials`), and the relay
     /// from the tool's staging, which answered `status` with `end`.
     fn fetched(mut self, status: u16, end: FetchEnd, credentials: CredentialsPresented) -> Self {
@@ -396,4 +407,29 @@ fn an_unobserved_ftp_fetch_holds_the_receipt_to_no_outcome_and_blames_nobody() {
         assert!(with(&judged, Party::Target, Verdict::Fail).is_empty(), "receipt {code}: {}", shown(&judged));
         assert!(with(&judged, Party::Client, Verdict::Fail).is_empty(), "receipt {code}: {}", shown(&judged));
     }
+}
+
+/// Target mode's client gives up at `ack`, so an answer later than that is judged as
+/// none, the target's failure; the relay waited longer, so the tool is not the worse for
+/// it and is not blamed.
+#[test]
+fn an_answer_later_than_ack_fails_the_target_as_in_target_mode_and_not_the_tool() {
+    let ack = pens_runner::Deadlines::default().ack;
+    let late = u64::try_from(ack.as_millis()).expect("ms") + 2_000;
+    let judged = Record::of(valid())
+        .answered(0)
+        .answer_took(late)
+        .fetched(200, FetchEnd::Complete, CredentialsPresented::None)
+        .receipted(0)
+        .judged();
+    let target = with(&judged, Party::Target, Verdict::Fail);
+    assert!(target.iter().any(|c| c.contains("no answer within the ack deadline")), "{}", shown(&judged));
+    assert!(with(&judged, Party::Client, Verdict::Fail).is_empty(), "{}", shown(&judged));
+    let in_time = Record::of(valid())
+        .answered(0)
+        .answer_took(50)
+        .fetched(200, FetchEnd::Complete, CredentialsPresented::None)
+        .receipted(0)
+        .judged();
+    assert!(with(&in_time, Party::Target, Verdict::Fail).is_empty(), "{}", shown(&in_time));
 }
