@@ -168,7 +168,7 @@ Scenarios whose findings are all shared ones above:"
     let _ = writeln!(
         out,
         "\n{}: {}, {}, {}, {}, {}, {}, {} · {} ms",
-        crate::text::counted(s.total as u64, "scenario"),
+        crate::text::counted_entries(s.total as u64, report),
         count(s.pass, Verdict::Pass, "pass"),
         count(s.info, Verdict::Info, "info"),
         count(s.warn, Verdict::Warn, "warn"),

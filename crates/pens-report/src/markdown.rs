@@ -141,9 +141,10 @@ fn write_all_passed(out: &mut String, report: &RunReport) {
         return;
     }
     let not_applicable = report.summary.not_applicable;
+    let (one, many) = crate::text::entry_nouns(report);
     let all = match report.summary.total {
-        1 => "The only scenario passed".to_owned(),
-        total => format!("All {total} scenarios passed"),
+        1 => format!("The only {one} passed"),
+        total => format!("All {total} {many} passed"),
     };
     if not_applicable > 0 {
         let _ = writeln!(out, "{all} ({not_applicable} not applicable).");

@@ -633,6 +633,8 @@ mod party_tests {
         );
         assert!(console.contains("[target] FAIL  [target.ack.response-format]"), "{console}");
         assert!(console.contains("[client] PASS  [client.staging.available]"), "{console}");
+        // An observe run's entries are publishes, in the count a person reads first.
+        assert!(console.contains("\n1 publish: "), "{console}");
         let markdown = crate::render_markdown(&report);
         assert!(markdown.contains("&#91;target&#93; target.ack.response"), "{markdown}");
         let junit = crate::render_junit(&report).expect("junit");

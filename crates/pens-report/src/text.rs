@@ -46,6 +46,19 @@ pub fn counted(n: impl Into<u64>, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// What one entry of a report is, singular and plural: a scenario, or in an observe
+/// run one observed publish, so the summary reads "3 publishes: 3 pass".
+pub fn entry_nouns(report: &crate::RunReport) -> (&'static str, &'static str) {
+    if report.mode == "observe" { ("publish", "publishes") } else { ("scenario", "scenarios") }
+}
+
+/// `n` entries of `report`: `1 scenario`, `2 publishes`.
+pub fn counted_entries(n: impl Into<u64>, report: &crate::RunReport) -> String {
+    let n = n.into();
+    let (one, many) = entry_nouns(report);
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{show_bytes, show_controls};
