@@ -151,16 +151,27 @@ pub struct TlsFailure {
     pub error: String,
 }
 
+/// How many failed handshakes a log keeps: the most recent. A listener that runs for
+/// hours (observe mode, `serve staging`) open to a scanner or to an LMS that keeps
+/// refusing the CA would otherwise grow without end; a run reads only those since its
+/// scenarios started, far fewer.
+pub const MAX_TLS_FAILURES_KEPT: usize = 1024;
+
 /// Where failed handshakes are written down, with a signal for those waiting on one.
 #[derive(Default)]
 pub struct TlsFailureLog {
-    failures: Mutex<Vec<TlsFailure>>,
+    failures: Mutex<std::collections::VecDeque<TlsFailure>>,
     added: tokio::sync::Notify,
 }
 
 impl TlsFailureLog {
     pub(crate) fn record(&self, failure: TlsFailure) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(failure);
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failures.len() == MAX_TLS_FAILURES_KEPT {
+            failures.pop_front();
+        }
+        failures.push_back(failure);
+        drop(failures);
         self.added.notify_waiters();
     }
 
@@ -557,5 +568,24 @@ impl hyper::body::Body for Guarded {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_TLS_FAILURES_KEPT, TlsFailure, TlsFailureLog};
+    use std::time::Instant;
+
+    #[test]
+    fn a_tls_failure_log_keeps_the_most_recent_only() {
+        let log = TlsFailureLog::default();
+        let start = Instant::now();
+        for n in 0..MAX_TLS_FAILURES_KEPT + 10 {
+            log.record(TlsFailure { at: Instant::now(), peer: ([127, 0, 0, 1], 1).into(), error: format!("#{n}") });
+        }
+        let kept = log.since(start);
+        assert_eq!(kept.len(), MAX_TLS_FAILURES_KEPT);
+        assert_eq!(kept.first().map(|f| f.error.as_str()), Some("#10"));
+        assert_eq!(kept.last().map(|f| f.error.clone()), Some(format!("#{}", MAX_TLS_FAILURES_KEPT + 9)));
     }
 }
