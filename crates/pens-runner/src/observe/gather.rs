@@ -87,14 +87,28 @@ fn carried(record: &PublishRecord) -> Carried {
 }
 
 /// What the tool's staging did for the last download the target asked for.
+///
+/// A `206` answers the target's `Range` (a resumed download, a segment, the zip's
+/// central directory read after the full GET): it says nothing of the package whole, so
+/// the last download that was not one decides. When ranges are all there was, the
+/// package was never seen whole.
 fn upstream(record: &PublishRecord) -> Upstream {
-    let Some(fetch) = record.fetches.iter().rev().find(|f| !f.method.eq_ignore_ascii_case("HEAD")) else {
-        return Upstream::NotFetched;
+    let downloads = || record.fetches.iter().rev().filter(|f| !f.method.eq_ignore_ascii_case("HEAD"));
+    let Some(fetch) = downloads().find(|f| f.upstream_status != Some(206)) else {
+        return match downloads().next() {
+            Some(_) => Upstream::RangesOnly,
+            None => Upstream::NotFetched,
+        };
     };
     let success = fetch.upstream_status.is_some_and(|s| (200..300).contains(&s));
     // The relay passes on what the target presents: a refusal of the tool's staging
     // after the target withheld the advertised credentials is the target's doing.
-    let presented = record.staging.iter().rev().find(|e| e.method != "HEAD").map(|e| &e.credentials);
+    let presented = record
+        .staging
+        .iter()
+        .find(|e| e.at == fetch.at)
+        .or_else(|| record.staging.iter().rev().find(|e| e.method != "HEAD"))
+        .map(|e| &e.credentials);
     if let Some(status @ (401 | 403)) = fetch.upstream_status
         && advertised(record)
         && !matches!(presented, Some(pens_parties::CredentialsPresented::Valid))

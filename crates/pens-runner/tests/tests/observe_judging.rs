@@ -433,3 +433,40 @@ fn an_answer_later_than_ack_fails_the_target_as_in_target_mode_and_not_the_tool(
         .judged();
     assert!(with(&in_time, Party::Target, Verdict::Fail).is_empty(), "{}", shown(&in_time));
 }
+
+#[test]
+fn a_ranged_download_after_the_whole_one_judges_as_a_clean_publish() {
+    // The LMS fetched the package whole, then read its tail again by range (as one
+    // reading the zip's central directory does) and left once it had what it wanted.
+    for range_end in [FetchEnd::Complete, FetchEnd::TargetLeft] {
+        let judged = Record::of(valid())
+            .answered(0)
+            .fetched(200, FetchEnd::Complete, CredentialsPresented::None)
+            .fetched(206, range_end.clone(), CredentialsPresented::None)
+            .receipted(0)
+            .judged();
+        assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{range_end:?}\n{}", shown(&judged));
+        assert!(
+            with(&judged, Party::Target, Verdict::Pass).iter().any(|c| c.starts_with("target.receipt.outcome")),
+            "{range_end:?}\n{}",
+            shown(&judged)
+        );
+        assert!(judged.notes.iter().any(|n| n.contains("collect-post-valid")), "{:?}", judged.notes);
+    }
+}
+
+#[test]
+fn ranged_downloads_alone_leave_what_needs_the_package_inconclusive() {
+    let judged = Record::of(valid())
+        .answered(0)
+        .fetched(206, FetchEnd::Complete, CredentialsPresented::None)
+        .receipted(0)
+        .judged();
+    assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{}", shown(&judged));
+    let open = with(&judged, Party::Target, Verdict::Inconclusive);
+    assert!(
+        open.iter().any(|c| c.starts_with("target.receipt.outcome") && c.contains("only by ranges (HTTP 206)")),
+        "{}",
+        shown(&judged)
+    );
+}
