@@ -826,6 +826,38 @@ async fn a_ranged_download_alone_keeps_no_package() {
     assert!(record.package.is_none(), "a range is not the package: {:?}", record.package);
 }
 
+#[tokio::test]
+async fn a_receipt_that_echoes_the_collects_passwords_is_recorded_without_them() {
+    let setup = Setup::start(Bytes::from_static(b"PK small"), |_| ()).await;
+    // The test itself is the LMS: its receipt repeats both passwords of the collect.
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let collect = setup.target.collects.wait_for(1).await.remove(0);
+    let body = String::from_utf8(collect.body.to_vec()).unwrap();
+    let receipt_url = decoded(value_of(&body, "receipt"));
+    let form = format!(
+        "command=receipt&package-id=urn%3Apens-conform%3Arelay%3A1&error=1310&error-text=login+sys-s3cret-pw+\
+         failed+for+{PASSWORD}&echo={PASSWORD}"
+    );
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let sent = http.post(&receipt_url).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
+    assert_eq!(sent.send().await.unwrap().status(), 200);
+    // The tool gets the receipt as the LMS sent it: the relay changes nothing it carries.
+    let at_client = setup.client.notifications.wait_for(1).await;
+    assert!(String::from_utf8_lossy(&at_client[0].body).contains("sys-s3cret-pw"), "{:?}", at_client[0].body);
+
+    let record = setup.record_when(&key, |r| !r.notifications.is_empty()).await;
+    let notification = &record.notifications[0];
+    assert_eq!(notification.notification.error.as_deref(), Some("1310"));
+    assert!(notification.notification.error_text.as_deref().unwrap().contains(pens_proto::REDACTED));
+    let shown = format!("{record:?}");
+    for secret in ["sys-s3cret-pw", PASSWORD] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+        assert!(!String::from_utf8_lossy(&notification.raw).contains(secret), "{secret} in the raw receipt");
+    }
+}
+
 async fn never_answer() -> Response {
     std::future::pending().await
 }

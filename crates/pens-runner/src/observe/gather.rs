@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect};
-use pens_relay::{FetchEnd, Leg, PublishRecord};
+use pens_proto::{CheckContext, CollectCommand, DecodedCollect, TargetCapabilities, assess_decoded_collect};
+use pens_relay::{FetchEnd, Leg, PublishRecord, RelayedCollect};
 use time::OffsetDateTime;
 
 use super::evidence::{Carried, PublishEvidence, Upstream};
@@ -59,15 +59,18 @@ pub(crate) fn gather(record: &PublishRecord, context: &Context<'_>) -> PublishEv
 /// Whether the collect advertised credentials for its package (`package-url-user-id`,
 /// or a password in the package URL).
 fn advertised(record: &PublishRecord) -> bool {
-    let collect = record.forwarded.as_ref().unwrap_or(&record.received);
-    let decoded = if collect.method.eq_ignore_ascii_case("GET") {
+    let command = decode(record.forwarded.as_ref().unwrap_or(&record.received)).command;
+    command.package_url_user_id.is_some_and(|u| !u.is_empty())
+        || command.package_url.as_deref().is_some_and(|url| pens_proto::userinfo_of(url).is_some())
+}
+
+/// A collect the relay recorded, read as its method says (a GET's query, a POST's body).
+pub(super) fn decode(collect: &RelayedCollect) -> DecodedCollect {
+    if collect.method.eq_ignore_ascii_case("GET") {
         CollectCommand::decode(&collect.raw)
     } else {
         CollectCommand::decode_post(collect.content_type.as_deref(), &collect.raw)
-    };
-    let command = decoded.command;
-    command.package_url_user_id.is_some_and(|u| !u.is_empty())
-        || command.package_url.as_deref().is_some_and(|url| pens_proto::userinfo_of(url).is_some())
+    }
 }
 
 fn leg(leg: Leg) -> &'static str {

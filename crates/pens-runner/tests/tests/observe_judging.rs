@@ -200,9 +200,14 @@ impl Record {
     }
 
     /// The target sent a receipt of `code`, relayed to the tool, which answered 0.
-    fn receipted(mut self, code: u16) -> Self {
+    fn receipted(self, code: u16) -> Self {
+        self.receipted_saying(code, "done")
+    }
+
+    /// The same, with `error_text`.
+    fn receipted_saying(mut self, code: u16, error_text: &str) -> Self {
         let package_id = self.command.package_id.clone().unwrap_or_default();
-        let notification = Notification::receipt(&package_id, "pens-conform", ErrorCode(code), "done");
+        let notification = Notification::receipt(&package_id, "pens-conform", ErrorCode(code), error_text);
         let body = notification.to_form();
         self.record.notifications.push(NotificationEvent {
             key: "k1".into(),
@@ -469,4 +474,40 @@ fn ranged_downloads_alone_leave_what_needs_the_package_inconclusive() {
         "{}",
         shown(&judged)
     );
+}
+
+#[test]
+fn passwords_of_the_collect_that_the_target_echoes_appear_nowhere_in_the_judged_publish() {
+    const SYSTEM_PASSWORD: &str = "sys-pw-9f3k";
+    const PACKAGE_PASSWORD: &str = "pkg pw&7x";
+    const RECEIPT_PASSWORD: &str = "rcpt-pw-42q";
+    let command = CollectCommand {
+        package_url_user_id: Some("author".into()),
+        package_url_password: Some(PACKAGE_PASSWORD.into()),
+        system_user_id: Some("lms-user".into()),
+        system_password: Some(SYSTEM_PASSWORD.into()),
+        receipt: Some(format!("http://tool:{RECEIPT_PASSWORD}@tool.test/pens/receipt")),
+        ..valid()
+    };
+    let echo = format!(
+        "could not log in as lms-user with {SYSTEM_PASSWORD}; package fetched with author/{PACKAGE_PASSWORD} \
+         (form-encoded: pkg+pw%267x); receipt via {RECEIPT_PASSWORD}"
+    );
+    let judged = Record::of(command)
+        .answered(0)
+        .fetched(200, FetchEnd::Complete, CredentialsPresented::Valid)
+        .receipted_saying(1312, &echo)
+        .judged();
+    // The echo is in the evidence the report shows: the receipt's exchange and the
+    // outcome check quote it.
+    assert!(
+        judged.exchanges.iter().any(|e| e.summary.contains("receipt") || e.request.is_some()),
+        "{:#?}",
+        judged.exchanges
+    );
+    let json = serde_json::to_string(&(&judged.checks, &judged.notes, &judged.exchanges)).expect("json");
+    assert!(json.contains("could not log in as lms-user with"), "the receipt's text is shown: {json}");
+    for secret in [SYSTEM_PASSWORD, PACKAGE_PASSWORD, "pkg+pw%267x", RECEIPT_PASSWORD] {
+        assert!(!json.contains(secret), "{secret} in {json}");
+    }
 }
