@@ -291,10 +291,17 @@ impl Relay {
     }
 
     /// A snapshot of what the relay saw of publish `key`, the collector's receipts and
-    /// alerts for it included.
+    /// alerts for it included, with the collect's secret values blanked in them (an LMS
+    /// may echo a password in a receipt's `error-text`).
     pub fn record(&self, key: &str) -> Option<PublishRecord> {
         let mut record = self.shared.records.get(key)?;
-        record.notifications = self.shared.collector.events(key);
+        let events = self.shared.collector.events(key);
+        record.notifications = match self.shared.publish(key) {
+            Some(publish) => {
+                events.into_iter().map(|event| record::scrubbed_notification(event, &publish.secrets)).collect()
+            }
+            None => events,
+        };
         Some(record)
     }
 

@@ -363,6 +363,54 @@ impl Records {
     }
 }
 
+/// `event` with the collect's secret values blanked wherever the target put them: an
+/// LMS may echo `package-url-password` or `system-password` in a receipt's
+/// `error-text`, a mailed receipt's text, a field of its own. The collector keeps what
+/// it got; the record keeps no password (CMI010 gives secrets no place in a receipt).
+pub(crate) fn scrubbed_notification(
+    mut event: NotificationEvent,
+    secrets: &pens_parties::internals::Secrets,
+) -> NotificationEvent {
+    let scrub_opt = |value: &mut Option<String>| {
+        if let Some(text) = value.as_mut() {
+            *text = secrets.scrub(text);
+        }
+    };
+    event.path = secrets.scrub(&event.path);
+    event.raw = Bytes::from(secrets.scrub_bytes(&event.raw));
+    let n = &mut event.notification;
+    for field in [
+        &mut n.command,
+        &mut n.pens_version,
+        &mut n.package_type,
+        &mut n.package_type_version,
+        &mut n.package_format,
+        &mut n.package_id,
+        &mut n.package_url,
+        &mut n.package_url_expiry,
+        &mut n.client,
+        &mut n.error,
+        &mut n.error_text,
+    ] {
+        scrub_opt(field);
+    }
+    for (name, value) in &mut n.extra {
+        *name = secrets.scrub(name);
+        *value = secrets.scrub(value);
+    }
+    for finding in &mut event.findings {
+        finding.message = secrets.scrub(&finding.message);
+        scrub_opt(&mut finding.value);
+    }
+    if let Some(mail) = event.mail.as_mut() {
+        scrub_opt(&mut mail.subject);
+        scrub_opt(&mut mail.from);
+        scrub_opt(&mut mail.reply_to);
+        mail.free_text = secrets.scrub(&mail.free_text);
+    }
+    event
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

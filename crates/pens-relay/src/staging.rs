@@ -215,7 +215,10 @@ async fn relay(
         status: status.as_u16(),
         announced,
         deadline,
-        keep: status.is_success(),
+        // Only a 200 is the package whole: a 206 answers the target's `Range` (a resumed
+        // download, a segment, the zip's central directory read after the full GET),
+        // and a fragment kept as the package would be judged as a corrupt one.
+        keep: status.as_u16() == 200,
         template: fetch(Some(status.as_u16()), 0, 0, FetchEnd::Complete),
     };
     shared.spawn(pump.run(response, sender));
@@ -230,7 +233,8 @@ struct Pump {
     status: u16,
     announced: Option<u64>,
     deadline: tokio::time::Instant,
-    /// Whether a copy is kept: a 2xx answer, within the package cap.
+    /// Whether a copy is kept: a 200 answer (the package whole, not a range), within the
+    /// package cap.
     keep: bool,
     template: RelayedFetch,
 }
@@ -290,7 +294,7 @@ impl Pump {
             }
         };
         drop(sender);
-        let whole = end == FetchEnd::Complete && (200..300).contains(&self.status);
+        let whole = end == FetchEnd::Complete && self.status == 200;
         let package = match spool {
             Some(spool) if whole => match spool.finish().await {
                 Ok(package) => Some(KeptPackage::new(package)),
@@ -321,9 +325,15 @@ impl Pump {
     ) {
         let status = self.status;
         let (result, detail) = match &end {
-            FetchEnd::Complete if (200..300).contains(&status) => {
+            FetchEnd::Complete if status == 200 => {
                 (ErrorCode::SUCCESS, format!("the package was relayed whole ({received} bytes)"))
             }
+            // The staging server served what was asked (a range, say): the download
+            // worked, but it is not the package whole and no copy of it is kept.
+            FetchEnd::Complete if (200..300).contains(&status) => (
+                ErrorCode::SUCCESS,
+                format!("the staging server answered {status}: {received} bytes relayed, not the package whole"),
+            ),
             FetchEnd::Complete => {
                 let code = match status {
                     401 | 403 => ErrorCode::INVALID_CREDENTIALS,

@@ -132,10 +132,24 @@ struct ClientSide {
 }
 
 async fn client_package(State(side): State<Arc<ClientSide>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let request = seen(method, uri, headers, Body::empty()).await;
+    let request = seen(method, uri, headers.clone(), Body::empty()).await;
     side.fetches.push(request.clone());
     if request.authorization.as_deref() != Some(basic(USER, PASSWORD).as_str()) {
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", "Basic realm=\"tool\"")], "who are you?")
+            .into_response();
+    }
+    // A resumed download (`Range: bytes=N-`) gets the rest of the package, as a 206.
+    let from = headers
+        .get(axum::http::header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes=")?.strip_suffix('-')?.parse::<usize>().ok());
+    if let Some(from) = from.filter(|from| *from < side.package.len()) {
+        let range = format!("bytes {from}-{}/{}", side.package.len() - 1, side.package.len());
+        return (
+            StatusCode::PARTIAL_CONTENT,
+            [(CONTENT_TYPE, "application/zip".to_owned()), (axum::http::header::CONTENT_RANGE, range)],
+            side.package.slice(from..),
+        )
             .into_response();
     }
     ([(CONTENT_TYPE, "application/zip")], side.package.clone()).into_response()
@@ -744,6 +758,104 @@ async fn a_target_that_leaves_mid_download_is_the_targets_side() {
         _ => None,
     });
     assert!(detail.is_some(), "{:#?}", record.client_side);
+}
+
+#[tokio::test]
+async fn a_ranged_download_after_the_whole_one_leaves_the_whole_package_in_the_record() {
+    let package = generated(100_000);
+    let setup = Setup::start(package.clone(), |_| ()).await;
+    // The test itself is the LMS: a full GET, then the tail again by range (as an LMS
+    // reading the zip's central directory, or resuming, does).
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let whole = http.get(&package_url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.unwrap(), package);
+    let ranged = http
+        .get(&package_url)
+        .basic_auth(USER, Some(PASSWORD))
+        .header(axum::http::header::RANGE, "bytes=90000-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap(), package.slice(90_000..));
+
+    let record = setup.record_when(&key, |r| r.fetches.len() == 2 && r.staging.len() == 2).await;
+    assert_eq!(record.fetches[1].upstream_status, Some(206), "{:#?}", record.fetches);
+    let kept = record.package.clone().expect("the whole package is kept");
+    assert_eq!(kept.len(), package.len() as u64);
+    let copy = tokio::task::spawn_blocking(move || kept.to_bytes().unwrap()).await.unwrap();
+    assert_eq!(sha256(&copy), sha256(&package));
+    // The range is not reported as the package whole.
+    let details: Vec<String> = record
+        .client_side
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TargetEventKind::FetchFinished { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(details[0].contains("relayed whole") && !details[1].contains("relayed whole"), "{details:?}");
+}
+
+#[tokio::test]
+async fn a_ranged_download_alone_keeps_no_package() {
+    let package = generated(50_000);
+    let setup = Setup::start(package.clone(), |_| ()).await;
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let ranged = http
+        .get(&package_url)
+        .basic_auth(USER, Some(PASSWORD))
+        .header(axum::http::header::RANGE, "bytes=1000-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap().len(), 49_000);
+    let record = setup.record_when(&key, |r| r.fetches.len() == 1 && !r.staging.is_empty()).await;
+    assert_eq!(record.fetches[0].upstream_status, Some(206));
+    assert!(record.package.is_none(), "a range is not the package: {:?}", record.package);
+}
+
+#[tokio::test]
+async fn a_receipt_that_echoes_the_collects_passwords_is_recorded_without_them() {
+    let setup = Setup::start(Bytes::from_static(b"PK small"), |_| ()).await;
+    // The test itself is the LMS: its receipt repeats both passwords of the collect.
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let collect = setup.target.collects.wait_for(1).await.remove(0);
+    let body = String::from_utf8(collect.body.to_vec()).unwrap();
+    let receipt_url = decoded(value_of(&body, "receipt"));
+    let form = format!(
+        "command=receipt&package-id=urn%3Apens-conform%3Arelay%3A1&error=1310&error-text=login+sys-s3cret-pw+\
+         failed+for+{PASSWORD}&echo={PASSWORD}"
+    );
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let sent = http.post(&receipt_url).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
+    assert_eq!(sent.send().await.unwrap().status(), 200);
+    // The tool gets the receipt as the LMS sent it: the relay changes nothing it carries.
+    let at_client = setup.client.notifications.wait_for(1).await;
+    assert!(String::from_utf8_lossy(&at_client[0].body).contains("sys-s3cret-pw"), "{:?}", at_client[0].body);
+
+    let record = setup.record_when(&key, |r| !r.notifications.is_empty()).await;
+    let notification = &record.notifications[0];
+    assert_eq!(notification.notification.error.as_deref(), Some("1310"));
+    assert!(notification.notification.error_text.as_deref().unwrap().contains(pens_proto::REDACTED));
+    let shown = format!("{record:?}");
+    for secret in ["sys-s3cret-pw", PASSWORD] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+        assert!(!String::from_utf8_lossy(&notification.raw).contains(secret), "{secret} in the raw receipt");
+    }
 }
 
 async fn never_answer() -> Response {

@@ -43,6 +43,30 @@ pub(crate) fn secrets_of(system_password: Option<&str>, target_url: &str) -> Vec
     secrets
 }
 
+/// The secrets of a collect as an observe run got it (CMI010 §6.2.5, §6.2.14): the
+/// values of its secret elements (`package-url-password`, `system-password`, and any
+/// other element named like a password), and the password of the userinfo of its
+/// `package-url`, `receipt` and `alerts`, each in the forms [`secrets_of`] finds. An LMS
+/// may echo any of them in a receipt or alert; the tool's passwords are not the report's
+/// to show. A value already redacted is no secret.
+pub(crate) fn collect_secrets(decoded: &pens_proto::DecodedCollect) -> Vec<String> {
+    let command = &decoded.command;
+    let values = command.pairs().into_iter().filter(|(name, _)| pens_proto::is_secret_name(name)).map(|(_, v)| v);
+    let repeated = decoded.last_values.iter().filter(|(e, _)| e.is_secret()).map(|(_, v)| v.as_str());
+    let mut secrets = Vec::new();
+    for value in values.chain(repeated).filter(|v| *v != pens_proto::REDACTED) {
+        secrets.extend(secrets_of(Some(value), ""));
+    }
+    for url in [&command.package_url, &command.receipt, &command.alerts].into_iter().flatten() {
+        if pens_proto::userinfo_of(url).is_some_and(|(_, password)| !password.contains(pens_proto::REDACTED)) {
+            secrets.extend(secrets_of(None, url));
+        }
+    }
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    secrets
+}
+
 /// `text` with every one of `secrets` replaced by [`pens_proto::REDACTED`].
 pub(crate) fn scrub_all(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_owned(), |text, secret| scrub(&text, secret))
@@ -118,6 +142,22 @@ mod tests {
         // A two-character password is left to the redaction of the URL; its `Basic`
         // credentials are long enough to scrub.
         assert_eq!(run_secrets(&options), ["YTp4eQ=="]);
+    }
+
+    /// A collect's secret elements, repeated ones too, and its URLs' passwords are
+    /// found in every form; values the relay already redacted are not.
+    #[test]
+    fn the_collect_secrets_are_its_secret_elements_and_url_passwords() {
+        let form = "command=collect&package-url=http%3A%2F%2Fa%3Aurl%2520pw%40tool%2Fp.zip&package-url-password=pkg+pw\
+                    &system-password=sys-pw-1&system-password=sys-pw-2&proxy-password=prx-pw-3\
+                    &receipt=http%3A%2F%2Fr%3A%5Bredacted%5D%40tool%2Fr";
+        let secrets = collect_secrets(&pens_proto::CollectCommand::decode(form.as_bytes()));
+        for form in ["url%20pw", "url pw", "pkg pw", "pkg+pw", "sys-pw-1", "sys-pw-2", "prx-pw-3"] {
+            assert!(secrets.iter().any(|s| s == form), "{form} not in {secrets:?}");
+        }
+        assert!(secrets.iter().all(|s| !s.contains("redacted")), "{secrets:?}");
+        let redacted = format!("command=collect&system-password={}", pens_proto::REDACTED);
+        assert!(collect_secrets(&pens_proto::CollectCommand::decode(redacted.as_bytes())).is_empty());
     }
 
     #[test]

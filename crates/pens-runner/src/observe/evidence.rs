@@ -47,8 +47,11 @@ impl Carried {
 pub(crate) enum Upstream {
     /// The target never asked for the package (or the relay did not carry it).
     NotFetched,
-    /// The tool's staging served it whole (2xx).
+    /// The tool's staging served it whole (2xx, not a 206 range).
     Served,
+    /// The target fetched only ranges (`206`), never the package whole: what it
+    /// imported was not seen, so what needs the package is inconclusive.
+    RangesOnly,
     /// The tool's staging answered this HTTP status (not 2xx).
     Status(u16),
     /// The tool's staging gave no HTTP answer at all (refused, unreachable, no TLS,

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use pens_proto::{CheckContext, CollectCommand, TargetCapabilities, assess_decoded_collect};
-use pens_relay::{FetchEnd, Leg, PublishRecord};
+use pens_proto::{CheckContext, CollectCommand, DecodedCollect, TargetCapabilities, assess_decoded_collect};
+use pens_relay::{FetchEnd, Leg, PublishRecord, RelayedCollect};
 use time::OffsetDateTime;
 
 use super::evidence::{Carried, PublishEvidence, Upstream};
@@ -59,15 +59,18 @@ pub(crate) fn gather(record: &PublishRecord, context: &Context<'_>) -> PublishEv
 /// Whether the collect advertised credentials for its package (`package-url-user-id`,
 /// or a password in the package URL).
 fn advertised(record: &PublishRecord) -> bool {
-    let collect = record.forwarded.as_ref().unwrap_or(&record.received);
-    let decoded = if collect.method.eq_ignore_ascii_case("GET") {
+    let command = decode(record.forwarded.as_ref().unwrap_or(&record.received)).command;
+    command.package_url_user_id.is_some_and(|u| !u.is_empty())
+        || command.package_url.as_deref().is_some_and(|url| pens_proto::userinfo_of(url).is_some())
+}
+
+/// A collect the relay recorded, read as its method says (a GET's query, a POST's body).
+pub(super) fn decode(collect: &RelayedCollect) -> DecodedCollect {
+    if collect.method.eq_ignore_ascii_case("GET") {
         CollectCommand::decode(&collect.raw)
     } else {
         CollectCommand::decode_post(collect.content_type.as_deref(), &collect.raw)
-    };
-    let command = decoded.command;
-    command.package_url_user_id.is_some_and(|u| !u.is_empty())
-        || command.package_url.as_deref().is_some_and(|url| pens_proto::userinfo_of(url).is_some())
+    }
 }
 
 fn leg(leg: Leg) -> &'static str {
@@ -87,14 +90,28 @@ fn carried(record: &PublishRecord) -> Carried {
 }
 
 /// What the tool's staging did for the last download the target asked for.
+///
+/// A `206` answers the target's `Range` (a resumed download, a segment, the zip's
+/// central directory read after the full GET): it says nothing of the package whole, so
+/// the last download that was not one decides. When ranges are all there was, the
+/// package was never seen whole.
 fn upstream(record: &PublishRecord) -> Upstream {
-    let Some(fetch) = record.fetches.iter().rev().find(|f| !f.method.eq_ignore_ascii_case("HEAD")) else {
-        return Upstream::NotFetched;
+    let downloads = || record.fetches.iter().rev().filter(|f| !f.method.eq_ignore_ascii_case("HEAD"));
+    let Some(fetch) = downloads().find(|f| f.upstream_status != Some(206)) else {
+        return match downloads().next() {
+            Some(_) => Upstream::RangesOnly,
+            None => Upstream::NotFetched,
+        };
     };
     let success = fetch.upstream_status.is_some_and(|s| (200..300).contains(&s));
     // The relay passes on what the target presents: a refusal of the tool's staging
     // after the target withheld the advertised credentials is the target's doing.
-    let presented = record.staging.iter().rev().find(|e| e.method != "HEAD").map(|e| &e.credentials);
+    let presented = record
+        .staging
+        .iter()
+        .find(|e| e.at == fetch.at)
+        .or_else(|| record.staging.iter().rev().find(|e| e.method != "HEAD"))
+        .map(|e| &e.credentials);
     if let Some(status @ (401 | 403)) = fetch.upstream_status
         && advertised(record)
         && !matches!(presented, Some(pens_parties::CredentialsPresented::Valid))

@@ -147,6 +147,7 @@ fn judge_client(evidence: &PublishEvidence, upstream: &Upstream, settings: &Judg
     let excuse = match upstream {
         // The transfer ended badly with no sign whose doing that was.
         Upstream::BrokenOff(why) => Some(format!("{why}; whose doing that was cannot be told")),
+        Upstream::RangesOnly => Some(RANGES_ONLY.to_owned()),
         Upstream::CredentialsWithheld(status) => Some(format!(
             "the tool's staging answered {status} because the target did not present the credentials the collect \
              advertised: the target's doing"
@@ -312,20 +313,25 @@ fn adjust(
         if !carried.alerts {
             set.alerts = None;
         }
-        if let (Upstream::BrokenOff(_), Some(receipt)) = (upstream, &mut set.receipt) {
+        if let (Upstream::BrokenOff(_) | Upstream::RangesOnly, Some(receipt)) = (upstream, &mut set.receipt) {
             receipt.error = None;
             receipt.warn.clear();
             receipt.never_success = false;
         }
     }
-    if let (Upstream::BrokenOff(why), true) = (upstream, carried.receipt) {
-        checks.push(CheckResult::new(
-            Verdict::Inconclusive,
-            &req::TARGET_RECEIPT_OUTCOME,
-            format!(
-                "the package did not pass whole from the tool's staging to the target ({why}); whose doing that was \
-                 cannot be told, so the outcome the receipt reports is not judged"
-            ),
-        ));
+    let unjudged = match upstream {
+        Upstream::BrokenOff(why) => Some(format!(
+            "the package did not pass whole from the tool's staging to the target ({why}); whose doing that was \
+             cannot be told, so the outcome the receipt reports is not judged"
+        )),
+        Upstream::RangesOnly => Some(format!("{RANGES_ONLY}, so the outcome the receipt reports is not judged")),
+        _ => None,
+    };
+    if let (Some(message), true) = (unjudged, carried.receipt) {
+        checks.push(CheckResult::new(Verdict::Inconclusive, &req::TARGET_RECEIPT_OUTCOME, message));
     }
 }
+
+/// Why a publish whose downloads were all ranges (`206`) has no package to judge.
+const RANGES_ONLY: &str = "the target fetched the package only by ranges (HTTP 206), never whole: the relay did not \
+                           see the package it imported";

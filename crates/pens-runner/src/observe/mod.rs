@@ -140,7 +140,8 @@ pub async fn run_observe(
     Ok(RunOutput { report, ca_pem: ca.ca_pem().to_owned() })
 }
 
-/// One publish, judged: the checks (each naming its party) and the notes.
+/// One publish, judged: the checks (each naming its party), the notes and the
+/// exchanges.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct JudgedPublish {
@@ -148,14 +149,16 @@ pub struct JudgedPublish {
     pub checks: Vec<CheckResult>,
     /// What the target was held to, and which party failed.
     pub notes: Vec<String>,
+    /// The exchanges of both sides, as the report shows them.
+    pub exchanges: Vec<pens_report::Exchange>,
 }
 
 /// Judges what the relay recorded of one publish, whose collect arrived at
 /// `started_utc`: a pure function of the record, as a live run judges it (without the
 /// engine's rules on every scenario).
 pub fn judge_publish(record: &PublishRecord, options: &ObserveOptions, started_utc: OffsetDateTime) -> JudgedPublish {
-    let Judged { checks, notes, .. } = judge_record(record, options, started_utc, Vec::new());
-    JudgedPublish { checks, notes }
+    let Judged { checks, notes, exchanges, .. } = judge_record(record, options, started_utc, Vec::new());
+    JudgedPublish { checks, notes, exchanges }
 }
 
 /// The same, with the exchanges, secrets scrubbed, and the TLS handshakes with the
@@ -183,7 +186,14 @@ fn judge_record(
             .with_max_uncompressed(defaults.max_uncompressed.min(options.limits.unpacked_bytes)),
     };
     let mut judged = judge::judge(&evidence, &settings);
-    // The relay keeps no password of the collect; the target URL's is the harness's own.
-    judged.scrub(&crate::secret::secrets_of(None, &options.target_url));
+    // The target URL's password is the harness's own; the collect's are the tool's, and
+    // an LMS may echo them in a receipt or alert. The relay blanks them in what it
+    // records; they are scrubbed here as well, as target mode scrubs its own, from
+    // whatever record is judged (a handcrafted one holds them as the tool sent them).
+    let mut secrets = crate::secret::secrets_of(None, &options.target_url);
+    secrets.extend(crate::secret::collect_secrets(&gather::decode(&record.received)));
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    judged.scrub(&secrets);
     judged
 }

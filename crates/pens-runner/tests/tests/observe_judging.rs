@@ -200,9 +200,14 @@ impl Record {
     }
 
     /// The target sent a receipt of `code`, relayed to the tool, which answered 0.
-    fn receipted(mut self, code: u16) -> Self {
+    fn receipted(self, code: u16) -> Self {
+        self.receipted_saying(code, "done")
+    }
+
+    /// The same, with `error_text`.
+    fn receipted_saying(mut self, code: u16, error_text: &str) -> Self {
         let package_id = self.command.package_id.clone().unwrap_or_default();
-        let notification = Notification::receipt(&package_id, "pens-conform", ErrorCode(code), "done");
+        let notification = Notification::receipt(&package_id, "pens-conform", ErrorCode(code), error_text);
         let body = notification.to_form();
         self.record.notifications.push(NotificationEvent {
             key: "k1".into(),
@@ -432,4 +437,77 @@ fn an_answer_later_than_ack_fails_the_target_as_in_target_mode_and_not_the_tool(
         .receipted(0)
         .judged();
     assert!(with(&in_time, Party::Target, Verdict::Fail).is_empty(), "{}", shown(&in_time));
+}
+
+#[test]
+fn a_ranged_download_after_the_whole_one_judges_as_a_clean_publish() {
+    // The LMS fetched the package whole, then read its tail again by range (as one
+    // reading the zip's central directory does) and left once it had what it wanted.
+    for range_end in [FetchEnd::Complete, FetchEnd::TargetLeft] {
+        let judged = Record::of(valid())
+            .answered(0)
+            .fetched(200, FetchEnd::Complete, CredentialsPresented::None)
+            .fetched(206, range_end.clone(), CredentialsPresented::None)
+            .receipted(0)
+            .judged();
+        assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{range_end:?}\n{}", shown(&judged));
+        assert!(
+            with(&judged, Party::Target, Verdict::Pass).iter().any(|c| c.starts_with("target.receipt.outcome")),
+            "{range_end:?}\n{}",
+            shown(&judged)
+        );
+        assert!(judged.notes.iter().any(|n| n.contains("collect-post-valid")), "{:?}", judged.notes);
+    }
+}
+
+#[test]
+fn ranged_downloads_alone_leave_what_needs_the_package_inconclusive() {
+    let judged = Record::of(valid())
+        .answered(0)
+        .fetched(206, FetchEnd::Complete, CredentialsPresented::None)
+        .receipted(0)
+        .judged();
+    assert!(judged.checks.iter().all(|c| c.verdict != Verdict::Fail), "{}", shown(&judged));
+    let open = with(&judged, Party::Target, Verdict::Inconclusive);
+    assert!(
+        open.iter().any(|c| c.starts_with("target.receipt.outcome") && c.contains("only by ranges (HTTP 206)")),
+        "{}",
+        shown(&judged)
+    );
+}
+
+#[test]
+fn passwords_of_the_collect_that_the_target_echoes_appear_nowhere_in_the_judged_publish() {
+    const SYSTEM_PASSWORD: &str = "sys-pw-9f3k";
+    const PACKAGE_PASSWORD: &str = "pkg pw&7x";
+    const RECEIPT_PASSWORD: &str = "rcpt-pw-42q";
+    let command = CollectCommand {
+        package_url_user_id: Some("author".into()),
+        package_url_password: Some(PACKAGE_PASSWORD.into()),
+        system_user_id: Some("lms-user".into()),
+        system_password: Some(SYSTEM_PASSWORD.into()),
+        receipt: Some(format!("http://tool:{RECEIPT_PASSWORD}@tool.test/pens/receipt")),
+        ..valid()
+    };
+    let echo = format!(
+        "could not log in as lms-user with {SYSTEM_PASSWORD}; package fetched with author/{PACKAGE_PASSWORD} \
+         (form-encoded: pkg+pw%267x); receipt via {RECEIPT_PASSWORD}"
+    );
+    let judged = Record::of(command)
+        .answered(0)
+        .fetched(200, FetchEnd::Complete, CredentialsPresented::Valid)
+        .receipted_saying(1312, &echo)
+        .judged();
+    // The echo is in the evidence the report shows: the receipt's exchange and the
+    // outcome check quote it.
+    assert!(
+        judged.exchanges.iter().any(|e| e.summary.contains("receipt") || e.request.is_some()),
+        "{:#?}",
+        judged.exchanges
+    );
+    let json = serde_json::to_string(&(&judged.checks, &judged.notes, &judged.exchanges)).expect("json");
+    assert!(json.contains("could not log in as lms-user with"), "the receipt's text is shown: {json}");
+    for secret in [SYSTEM_PASSWORD, PACKAGE_PASSWORD, "pkg+pw%267x", RECEIPT_PASSWORD] {
+        assert!(!json.contains(secret), "{secret} in {json}");
+    }
 }
