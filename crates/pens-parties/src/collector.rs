@@ -242,6 +242,12 @@ pub struct RelayedAnswer {
     pub status: u16,
     /// The `Content-Type`, when the answer had one.
     pub content_type: Option<String>,
+    /// Every other header that goes on with the answer, in order, repeats repeated
+    /// (`WWW-Authenticate`, `Location`, `Retry-After`, `Set-Cookie`...): the relay
+    /// leaves out those of the connection (RFC 9110 §7.6.1). The collector frames the
+    /// body itself, so it sets no `Content-Type` (that is `content_type`),
+    /// `Content-Length` or hop-by-hop header from here.
+    pub headers: Vec<(String, String)>,
     /// The body, byte for byte.
     pub body: Bytes,
 }
@@ -665,14 +671,30 @@ fn text_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// The relay's answer as it came: status, content type, body.
+/// The relay's answer as it came: status, content type, headers, body.
 fn relayed_response(answer: RelayedAnswer) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     if let Some(content_type) = answer.content_type.and_then(|value| HeaderValue::from_str(&value).ok()) {
         response.headers_mut().insert(CONTENT_TYPE, content_type);
     }
+    for (name, value) in &answer.headers {
+        let Ok(name) = axum::http::HeaderName::from_bytes(name.as_bytes()) else { continue };
+        if is_framing(&name) {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().append(name, value);
+        }
+    }
     response
+}
+
+/// Headers the collector sets itself when it frames an answer: one passed in with a
+/// relayed answer would contradict the body it sends or the connection it keeps.
+fn is_framing(name: &axum::http::HeaderName) -> bool {
+    use axum::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+    name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION
 }
 
 fn read_query(query: Bytes) -> (Bytes, DecodedForm) {

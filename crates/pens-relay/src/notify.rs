@@ -3,7 +3,7 @@
 //! [`NotifyRelay`]. It passes the message on to the client's real URL with the same
 //! method, media type, body and credentials, records the client's answer as client
 //! mode's mock target records one ([`Delivery`]), and returns that answer to the target
-//! unchanged. A mailed one is passed on, byte for byte, through the SMTP relay toward
+//! unchanged: status, media type, body and every header but the connection's. A mailed one is passed on, byte for byte, through the SMTP relay toward
 //! the client's own addresses ([`super::RelayOptions::smtp_relay`]).
 //!
 //! When the client cannot be reached or does not answer in time the target gets a
@@ -160,7 +160,11 @@ async fn deliver(
                 failure: None,
                 breach: None,
             };
-            let relayed = RelayedAnswer { status: answer.status, content_type, body: answer.body };
+            let headers = crate::headers::passed_on(&answer.headers)
+                .into_iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+                .collect();
+            let relayed = RelayedAnswer { status: answer.status, content_type, headers, body: answer.body };
             (delivery, Some(relayed))
         }
         Err(AnswerProblem::Breach(breach)) => (
@@ -222,7 +226,12 @@ pub(crate) fn with_query(original: &str, query: Option<&str>) -> String {
 }
 
 fn plain(status: u16, text: String) -> RelayedAnswer {
-    RelayedAnswer { status, content_type: Some("text/plain; charset=utf-8".to_owned()), body: Bytes::from(text) }
+    RelayedAnswer {
+        status,
+        content_type: Some("text/plain; charset=utf-8".to_owned()),
+        headers: Vec::new(),
+        body: Bytes::from(text),
+    }
 }
 
 /// Passes a mailed receipt or alert on, byte for byte, toward the client's own

@@ -280,6 +280,12 @@ impl pens_parties::NotificationRelay for FixedRelay {
         (endpoint == Endpoint::Receipt).then(|| pens_parties::RelayedAnswer {
             status: 202,
             content_type: Some("text/x-client".into()),
+            headers: vec![
+                ("x-client-trace".into(), "t-1".into()),
+                ("set-cookie".into(), "a=1".into()),
+                ("set-cookie".into(), "b=2".into()),
+                ("content-length".into(), "999".into()),
+            ],
             body: bytes::Bytes::from_static(b"error=0\nfrom the real client"),
         })
     }
@@ -301,6 +307,9 @@ async fn a_relayed_key_is_recorded_then_answered_by_its_relay() {
         .unwrap();
     assert_eq!(answer.status(), 202);
     assert_eq!(answer.headers()["content-type"], "text/x-client");
+    assert_eq!(answer.headers()["x-client-trace"], "t-1");
+    let cookies: Vec<_> = answer.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
     assert_eq!(answer.text().await.unwrap(), "error=0\nfrom the real client");
     let event = one_event(&collector, "k").await;
     assert_eq!(event.endpoint, Endpoint::Receipt);
