@@ -7,7 +7,9 @@
 //! the client's own addresses ([`super::RelayOptions::smtp_relay`]).
 //!
 //! When the client cannot be reached or does not answer in time the target gets a
-//! plain-text 502 or 504, recorded as not relayed: no PENS answer of the client.
+//! plain-text 502 or 504, recorded as not relayed: no PENS answer of the client. One
+//! that has nowhere to go (a path the relay never handed out, no URL of the client's
+//! for it) gets a plain-text 503, recorded the same way.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
@@ -46,17 +48,36 @@ impl NotifyRelay {
 #[async_trait::async_trait]
 impl NotificationRelay for NotifyRelay {
     async fn relay(&self, arrived: ArrivedNotification) -> Option<RelayedAnswer> {
+        // The relay is gone (its run is over): the collector answers its own 503.
         let shared = self.shared.upgrade()?;
         // The collector has just recorded it: waiters look at the record again.
         shared.records.touch(&arrived.key);
-        let publish = shared.publish(&arrived.key)?;
-        let (kind, leg, original) = match arrived.endpoint {
-            Endpoint::Receipt => (NotificationKind::Receipt, Leg::Receipt, publish.receipt.clone()),
-            Endpoint::Alerts => (NotificationKind::Alert, Leg::Alert, publish.alerts.clone()),
-            // A path the relay never handed out: the collector answers as ever.
-            Endpoint::Other => return None,
+        // Where it cannot be passed on, the target gets the relay's 503, recorded: the
+        // collector's PENS answer would be a success in the client's name.
+        let refuse = |leg: Leg, reason: String| {
+            shared.records.update(&arrived.key, |record| record.not_relayed(leg, Some(503), reason.clone()));
+            Some(plain(503, format!("pens-conform relay: not relayed: {reason}\r\n")))
         };
-        let original = original?;
+        let (kind, leg) = match arrived.endpoint {
+            Endpoint::Receipt => (NotificationKind::Receipt, Leg::Receipt),
+            Endpoint::Alerts => (NotificationKind::Alert, Leg::Alert),
+            Endpoint::Other => {
+                let reason = "a path of the relay's collector that is neither the receipt nor the alerts URL it \
+                              handed out, so there is no client URL to pass it on to";
+                return refuse(Leg::OtherPath, reason.to_owned());
+            }
+        };
+        let Some(publish) = shared.publish(&arrived.key) else {
+            return refuse(leg, "the relay holds no publish for this key".to_owned());
+        };
+        let original = match arrived.endpoint {
+            Endpoint::Receipt => publish.receipt.clone(),
+            _ => publish.alerts.clone(),
+        };
+        let Some(original) = original else {
+            let element = if leg == Leg::Receipt { "receipt" } else { "alerts" };
+            return refuse(leg, format!("the client gave no http or https {element} URL to pass it on to"));
+        };
         let via = match arrived.method.as_str() {
             "GET" => DeliveryMethod::Get,
             "POST" => DeliveryMethod::Post,

@@ -856,6 +856,52 @@ async fn a_tool_answering_a_receipt_with_headers_reaches_the_lms_with_them_but_t
     }
 }
 
+/// Beyond `[limits] notifications` the collector keeps no more, but each receipt still
+/// reaches the tool and the LMS gets the tool's answer: never a made-up `error=0`.
+#[tokio::test]
+async fn receipts_beyond_the_cap_still_reach_the_tool() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.limits.notifications = 1).await;
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    setup.target.receipt_answers.wait_for(1).await;
+    let receipt = setup.relay.collector().urls(&key).receipt;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for n in 2..=3 {
+        let answer = http
+            .post(&receipt)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("command=receipt&package-id=again-{n}&error=0"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.headers()[CONTENT_TYPE], CLIENT_CONTENT_TYPE);
+        assert_eq!(answer.text().await.unwrap(), CLIENT_ANSWER, "the tool's answer, not the collector's");
+    }
+    let at_tool = setup.client.notifications.wait_for(3).await;
+    assert_eq!(at_tool[2].body, "command=receipt&package-id=again-3&error=0");
+    assert_eq!(setup.relay.collector().events(&key).len(), 1, "the collector kept its cap");
+}
+
+/// A path under a publish's collector key that the relay never handed out has no tool
+/// URL to go to: the relay's 503, recorded, never a PENS answer.
+#[tokio::test]
+async fn a_path_the_relay_never_handed_out_gets_a_503_recorded_as_not_relayed() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let other = setup.relay.collector().urls(&key).receipt.replace("/receipt", "/elsewhere");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let answer = http.post(&other).body("command=receipt&error=0").send().await.unwrap();
+    assert_eq!(answer.status(), 503);
+    let text = answer.text().await.unwrap();
+    assert!(text.starts_with("pens-conform relay: not relayed: "), "{text}");
+    let record = setup.record_when(&key, |r| r.not_relayed.iter().any(|n| n.leg == Leg::OtherPath)).await;
+    let refused = record.not_relayed.iter().find(|n| n.leg == Leg::OtherPath).unwrap();
+    assert_eq!(refused.status, Some(503));
+    assert!(setup.client.notifications.all().iter().all(|seen| seen.path != "/elsewhere"));
+}
+
 #[tokio::test]
 async fn credentials_in_the_package_url_reach_the_tool_and_show_nowhere() {
     let setup = Setup::start(Bytes::from_static(b"PK userinfo"), |_| ()).await;
