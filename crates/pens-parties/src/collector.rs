@@ -35,8 +35,10 @@
 //!
 //! Observe mode's relay does not answer for itself: for a key handed to a
 //! [`NotificationRelay`] ([`Collector::relay_for`]) a receipt or alert is recorded as
-//! ever, then passed to the relay, whose answer (the real client's) goes back to the
-//! target in place of ours; a mailed one is handed to it after it is recorded.
+//! ever (within the cap), then passed to the relay, whose answer (the real client's,
+//! or the relay's plain-text not-relayed one) goes back to the target in place of
+//! ours; a mailed one is handed to it after it is recorded. Such a key never gets the
+//! collector's own PENS answer.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -242,6 +244,12 @@ pub struct RelayedAnswer {
     pub status: u16,
     /// The `Content-Type`, when the answer had one.
     pub content_type: Option<String>,
+    /// Every other header that goes on with the answer, in order, repeats repeated
+    /// (`WWW-Authenticate`, `Location`, `Retry-After`, `Set-Cookie`...): the relay
+    /// leaves out those of the connection (RFC 9110 §7.6.1). The collector frames the
+    /// body itself, so it sets no `Content-Type` (that is `content_type`),
+    /// `Content-Length` or hop-by-hop header from here.
+    pub headers: Vec<(String, String)>,
     /// The body, byte for byte.
     pub body: Bytes,
 }
@@ -249,11 +257,14 @@ pub struct RelayedAnswer {
 /// Who answers the receipts and alerts of a key instead of the collector: observe
 /// mode's relay, which passes each on to the real client and returns its answer. The
 /// collector still records every notification as a [`NotificationEvent`] first, keeps
-/// at most its cap per key (only those kept are passed on: a flood costs the relay no
-/// more than the collector), and answers a body it refused (413, 408) itself.
+/// at most its cap per key, and answers a body it refused (413, 408) itself. Every
+/// other request at the key's paths goes to the relay, kept or not (the relay bounds
+/// its own records), since only the client may give a PENS answer for it.
 #[async_trait::async_trait]
 pub trait NotificationRelay: Send + Sync {
-    /// The answer for `arrived`, or `None` for the collector's own.
+    /// The answer for `arrived`. `None` means it could not be relayed (the relay
+    /// records why where it still can): the collector answers a plain-text `503` starting with
+    /// `pens-conform relay: not relayed:`, never a PENS answer of its own.
     async fn relay(&self, arrived: ArrivedNotification) -> Option<RelayedAnswer>;
 
     /// A mailed notification was taken for a relayed key: `event` is its record (the
@@ -606,7 +617,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         authorization,
         body: body_read,
     });
-    let kept = shared.keep(NotificationEvent {
+    // Kept or not (beyond the cap), a relayed key's notification still goes to its
+    // relay: the relay's own records are capped, and the target must get the client's
+    // answer, never one of ours.
+    shared.keep(NotificationEvent {
         key,
         at,
         elapsed_ms: u64::try_from(at.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX),
@@ -635,10 +649,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         let seconds = BODY_READ_TIMEOUT.as_secs();
         return text_response(status, format!("the body did not arrive within {seconds} s\r\n"));
     }
-    if let (Some(relay), Some(arrived), true) = (relay, arrived, kept)
-        && let Some(answer) = relay.relay(arrived).await
-    {
-        return relayed_response(answer);
+    if let (Some(relay), Some(arrived)) = (relay, arrived) {
+        // A relayed key is answered by the client through its relay, or not at all:
+        // a PENS answer of ours here would be a success in the client's name.
+        return match relay.relay(arrived).await {
+            Some(answer) => relayed_response(answer),
+            None => not_relayed_response(),
+        };
     }
     text_response(StatusCode::OK, PensResponse::success(endpoint.answer_text()).encode())
 }
@@ -665,14 +682,43 @@ fn text_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// The relay's answer as it came: status, content type, body.
+/// What the target gets when the relay of its key gave no answer: the relay's
+/// plain-text `503` (as its other not-relayed answers), no PENS answer of anyone's.
+fn not_relayed_response() -> Response {
+    let mut response = Response::new(Body::from(NOT_RELAYED_TEXT));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+/// The body of [`not_relayed_response`].
+const NOT_RELAYED_TEXT: &str =
+    "pens-conform relay: not relayed: the relay gave no answer for this receipt or alert\r\n";
+
+/// The relay's answer as it came: status, content type, headers, body.
 fn relayed_response(answer: RelayedAnswer) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     if let Some(content_type) = answer.content_type.and_then(|value| HeaderValue::from_str(&value).ok()) {
         response.headers_mut().insert(CONTENT_TYPE, content_type);
     }
+    for (name, value) in &answer.headers {
+        let Ok(name) = axum::http::HeaderName::from_bytes(name.as_bytes()) else { continue };
+        if is_framing(&name) {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().append(name, value);
+        }
+    }
     response
+}
+
+/// Headers the collector sets itself when it frames an answer: one passed in with a
+/// relayed answer would contradict the body it sends or the connection it keeps.
+fn is_framing(name: &axum::http::HeaderName) -> bool {
+    use axum::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+    name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION
 }
 
 fn read_query(query: Bytes) -> (Bytes, DecodedForm) {

@@ -198,9 +198,10 @@ fn answer_client(
             });
             let mut response = Response::new(Body::from(answer.body));
             *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            if let Some(value) = content_type.and_then(|v| HeaderValue::from_str(&v).ok()) {
-                response.headers_mut().insert(CONTENT_TYPE, value);
-            }
+            // Every header of the target's answer but the connection's (its
+            // WWW-Authenticate, Location, Retry-After, Set-Cookie...): the client
+            // must see what it would see without the relay.
+            crate::headers::append(&mut response, &crate::headers::passed_on(&answer.headers));
             response
         }
         Err(reason) => {

@@ -9,7 +9,8 @@
 //!    key, and, unless [`RelayOptions::rewrite`] is off, its `package-url`, `receipt`
 //!    and `alerts` are pointed at the relay (`rewrite.rs`: every other byte stays as it
 //!    came). It goes to the target with the same method and media type, and the
-//!    target's answer goes back to the client unchanged; when the target cannot be
+//!    target's answer goes back to the client unchanged (every header but the
+//!    connection's, `headers.rs`); when the target cannot be
 //!    reached or does not answer in time the client gets a plain-text 502 or 504, and
 //!    the record says so (that is no PENS answer of either party).
 //! 2. **Package** (`staging.rs`). When the target fetches the rewritten package URL
@@ -40,6 +41,7 @@
 
 mod error;
 mod front;
+mod headers;
 mod notify;
 mod options;
 mod record;

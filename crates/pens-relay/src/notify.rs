@@ -3,11 +3,13 @@
 //! [`NotifyRelay`]. It passes the message on to the client's real URL with the same
 //! method, media type, body and credentials, records the client's answer as client
 //! mode's mock target records one ([`Delivery`]), and returns that answer to the target
-//! unchanged. A mailed one is passed on, byte for byte, through the SMTP relay toward
+//! unchanged: status, media type, body and every header but the connection's. A mailed one is passed on, byte for byte, through the SMTP relay toward
 //! the client's own addresses ([`super::RelayOptions::smtp_relay`]).
 //!
 //! When the client cannot be reached or does not answer in time the target gets a
-//! plain-text 502 or 504, recorded as not relayed: no PENS answer of the client.
+//! plain-text 502 or 504, recorded as not relayed: no PENS answer of the client. One
+//! that has nowhere to go (a path the relay never handed out, no URL of the client's
+//! for it) gets a plain-text 503, recorded the same way.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
@@ -46,17 +48,36 @@ impl NotifyRelay {
 #[async_trait::async_trait]
 impl NotificationRelay for NotifyRelay {
     async fn relay(&self, arrived: ArrivedNotification) -> Option<RelayedAnswer> {
+        // The relay is gone (its run is over): the collector answers its own 503.
         let shared = self.shared.upgrade()?;
         // The collector has just recorded it: waiters look at the record again.
         shared.records.touch(&arrived.key);
-        let publish = shared.publish(&arrived.key)?;
-        let (kind, leg, original) = match arrived.endpoint {
-            Endpoint::Receipt => (NotificationKind::Receipt, Leg::Receipt, publish.receipt.clone()),
-            Endpoint::Alerts => (NotificationKind::Alert, Leg::Alert, publish.alerts.clone()),
-            // A path the relay never handed out: the collector answers as ever.
-            Endpoint::Other => return None,
+        // Where it cannot be passed on, the target gets the relay's 503, recorded: the
+        // collector's PENS answer would be a success in the client's name.
+        let refuse = |leg: Leg, reason: String| {
+            shared.records.update(&arrived.key, |record| record.not_relayed(leg, Some(503), reason.clone()));
+            Some(plain(503, format!("pens-conform relay: not relayed: {reason}\r\n")))
         };
-        let original = original?;
+        let (kind, leg) = match arrived.endpoint {
+            Endpoint::Receipt => (NotificationKind::Receipt, Leg::Receipt),
+            Endpoint::Alerts => (NotificationKind::Alert, Leg::Alert),
+            Endpoint::Other => {
+                let reason = "a path of the relay's collector that is neither the receipt nor the alerts URL it \
+                              handed out, so there is no client URL to pass it on to";
+                return refuse(Leg::OtherPath, reason.to_owned());
+            }
+        };
+        let Some(publish) = shared.publish(&arrived.key) else {
+            return refuse(leg, "the relay holds no publish for this key".to_owned());
+        };
+        let original = match arrived.endpoint {
+            Endpoint::Receipt => publish.receipt.clone(),
+            _ => publish.alerts.clone(),
+        };
+        let Some(original) = original else {
+            let element = if leg == Leg::Receipt { "receipt" } else { "alerts" };
+            return refuse(leg, format!("the client gave no http or https {element} URL to pass it on to"));
+        };
         let via = match arrived.method.as_str() {
             "GET" => DeliveryMethod::Get,
             "POST" => DeliveryMethod::Post,
@@ -160,7 +181,11 @@ async fn deliver(
                 failure: None,
                 breach: None,
             };
-            let relayed = RelayedAnswer { status: answer.status, content_type, body: answer.body };
+            let headers = crate::headers::passed_on(&answer.headers)
+                .into_iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+                .collect();
+            let relayed = RelayedAnswer { status: answer.status, content_type, headers, body: answer.body };
             (delivery, Some(relayed))
         }
         Err(AnswerProblem::Breach(breach)) => (
@@ -222,7 +247,12 @@ pub(crate) fn with_query(original: &str, query: Option<&str>) -> String {
 }
 
 fn plain(status: u16, text: String) -> RelayedAnswer {
-    RelayedAnswer { status, content_type: Some("text/plain; charset=utf-8".to_owned()), body: Bytes::from(text) }
+    RelayedAnswer {
+        status,
+        content_type: Some("text/plain; charset=utf-8".to_owned()),
+        headers: Vec::new(),
+        body: Bytes::from(text),
+    }
 }
 
 /// Passes a mailed receipt or alert on, byte for byte, toward the client's own

@@ -60,6 +60,9 @@ pub enum Leg {
     Receipt,
     /// An alert, toward the client.
     Alert,
+    /// A request at a path of the relay's collector under a publish's key that is
+    /// neither the receipt nor the alerts URL the relay handed out.
+    OtherPath,
 }
 
 /// Something the relay could not pass on, and why. None of these is a PENS answer of
@@ -70,7 +73,7 @@ pub struct NotRelayed {
     pub at: Instant,
     /// Which leg.
     pub leg: Leg,
-    /// The HTTP status the relay answered in its place (502, 504, 413), if it answered.
+    /// The HTTP status the relay answered in its place (502, 503, 504, 413), if it answered.
     pub status: Option<u16>,
     /// Why, in words (no password).
     pub reason: String,

@@ -29,7 +29,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, RANGE};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RANGE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -55,15 +55,6 @@ const STAGING_PREFIX: &str = "/s/";
 /// Chunks in flight between the client's staging server and the target: the relay
 /// holds at most this many (each at most what one read returns) for a download.
 const CHANNEL_CHUNKS: usize = 4;
-
-/// Whether a header of the client's answer belongs to its connection, not to the
-/// package: not passed on (RFC 9110 §7.6.1).
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "te" | "trailer" | "proxy-authenticate"
-    )
-}
 
 /// The router of the staging relay (HTTP and HTTPS): every path to one handler.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
@@ -195,7 +186,9 @@ async fn relay(
         .and_then(|value| value.trim().parse::<u64>().ok());
     let mut builder = Response::builder().status(status.as_u16());
     for (name, value) in response.headers() {
-        if !is_hop_by_hop(name) {
+        // Not the connection's headers (RFC 9110 §7.6.1); Content-Length goes on: the
+        // package streams through as announced.
+        if !crate::headers::is_hop_by_hop(name.as_str()) {
             builder = builder.header(name, value);
         }
     }

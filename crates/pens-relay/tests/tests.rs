@@ -175,6 +175,8 @@ struct TargetSide {
     /// Status, content type and body of the client's answer to each receipt, as the
     /// target got it.
     receipt_answers: Log<(u16, Option<String>, Bytes)>,
+    /// The headers of each of those answers, as the target got them.
+    receipt_answer_headers: Log<reqwest::header::HeaderMap>,
     http: reqwest::Client,
     /// Whether it fetches and notifies at all (on unless a test turns it off).
     works: std::sync::atomic::AtomicBool,
@@ -226,6 +228,7 @@ impl TargetSide {
         if let Ok(answer) = sent {
             let status = answer.status().as_u16();
             let content_type = answer.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+            self.receipt_answer_headers.push(answer.headers().clone());
             self.receipt_answers.push((status, content_type, answer.bytes().await.unwrap()));
         }
     }
@@ -255,6 +258,7 @@ impl Setup {
             collects: Log::new(),
             fetched: Log::new(),
             receipt_answers: Log::new(),
+            receipt_answer_headers: Log::new(),
             http: reqwest::Client::builder()
                 .no_proxy()
                 .add_root_certificate(relay_ca.reqwest_certificate())
@@ -889,6 +893,125 @@ async fn a_tool_that_never_answers_a_receipt_gives_the_lms_a_504() {
         _ => None,
     });
     assert!(sent.is_some_and(|d| d.failure.is_some() && d.http_status.is_none()), "{:#?}", record.client_side);
+}
+
+/// Headers of a hop, which the relay must not pass on (RFC 9110 §7.6.1).
+const HOP_HEADERS: [(&str, &str); 2] = [("keep-alive", "timeout=7"), ("proxy-authenticate", "Basic realm=\"proxy\"")];
+
+async fn lms_asking_for_credentials() -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        [("www-authenticate", "Basic realm=\"lms\""), ("x-lms-trace", "trace-17")],
+        "who are you?",
+    )
+        .into_response();
+    // Repeated, as a web server sends two cookies (a header array would keep one).
+    for cookie in ["a=1", "b=2"] {
+        response.headers_mut().append("set-cookie", axum::http::HeaderValue::from_static(cookie));
+    }
+    for (name, value) in HOP_HEADERS {
+        response.headers_mut().insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
+#[tokio::test]
+async fn an_lms_401_reaches_the_tool_with_every_header_but_the_hops() {
+    let router = Router::new().route("/lms/pens", axum::routing::any(lms_asking_for_credentials));
+    let lms = HttpListener::serve(LOOPBACK, router, "an lms asking for credentials").await.unwrap();
+    let url = format!("http://{}/lms/pens", lms.local_addr());
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.target_url = url).await;
+    let answer = setup.publish(&setup.collect_body()).await;
+    assert_eq!(answer.status(), 401);
+    let headers = answer.headers().clone();
+    assert_eq!(headers["www-authenticate"], "Basic realm=\"lms\"");
+    assert_eq!(headers["x-lms-trace"], "trace-17");
+    let cookies: Vec<_> = headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    for (name, _) in HOP_HEADERS {
+        assert!(!headers.contains_key(name), "{name} passed on: {headers:?}");
+    }
+    assert_eq!(headers[axum::http::header::CONTENT_LENGTH], "12", "the body framed as it goes on");
+    assert_eq!(answer.text().await.unwrap(), "who are you?");
+}
+
+async fn tool_answering_with_headers() -> Response {
+    let mut response =
+        ([(CONTENT_TYPE, CLIENT_CONTENT_TYPE), ("x-tool-trace".parse().unwrap(), "tool-9")], CLIENT_ANSWER)
+            .into_response();
+    for (name, value) in HOP_HEADERS {
+        response.headers_mut().insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
+#[tokio::test]
+async fn a_tool_answering_a_receipt_with_headers_reaches_the_lms_with_them_but_the_hops() {
+    let client =
+        Arc::new(ClientSide { package: Bytes::from_static(b"PK"), fetches: Log::new(), notifications: Log::new() });
+    let router = Router::new()
+        .route("/staging/{file}", axum::routing::get(client_package))
+        .route("/receipt", axum::routing::any(tool_answering_with_headers))
+        .with_state(Arc::clone(&client));
+    let tool = HttpListener::serve(LOOPBACK, router, "a tool with headers").await.unwrap();
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    let tool_base = format!("http://{}", tool.local_addr());
+    let body = setup.collect_body().replace(&encoded(&setup.client_base()), &encoded(&tool_base));
+    setup.publish(&body).await;
+    let answers = setup.target.receipt_answers.wait_for(1).await;
+    assert_eq!(answers[0], (200, Some(CLIENT_CONTENT_TYPE.to_owned()), Bytes::from_static(CLIENT_ANSWER.as_bytes())));
+    let headers = setup.target.receipt_answer_headers.wait_for(1).await.remove(0);
+    assert_eq!(headers["x-tool-trace"], "tool-9");
+    assert_eq!(headers.get_all(CONTENT_TYPE).iter().count(), 1, "one media type: {headers:?}");
+    for (name, _) in HOP_HEADERS {
+        assert!(!headers.contains_key(name), "{name} passed on: {headers:?}");
+    }
+}
+
+/// Beyond `[limits] notifications` the collector keeps no more, but each receipt still
+/// reaches the tool and the LMS gets the tool's answer: never a made-up `error=0`.
+#[tokio::test]
+async fn receipts_beyond_the_cap_still_reach_the_tool() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.limits.notifications = 1).await;
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    setup.target.receipt_answers.wait_for(1).await;
+    let receipt = setup.relay.collector().urls(&key).receipt;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for n in 2..=3 {
+        let answer = http
+            .post(&receipt)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("command=receipt&package-id=again-{n}&error=0"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.headers()[CONTENT_TYPE], CLIENT_CONTENT_TYPE);
+        assert_eq!(answer.text().await.unwrap(), CLIENT_ANSWER, "the tool's answer, not the collector's");
+    }
+    let at_tool = setup.client.notifications.wait_for(3).await;
+    assert_eq!(at_tool[2].body, "command=receipt&package-id=again-3&error=0");
+    assert_eq!(setup.relay.collector().events(&key).len(), 1, "the collector kept its cap");
+}
+
+/// A path under a publish's collector key that the relay never handed out has no tool
+/// URL to go to: the relay's 503, recorded, never a PENS answer.
+#[tokio::test]
+async fn a_path_the_relay_never_handed_out_gets_a_503_recorded_as_not_relayed() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    setup.publish(&setup.collect_body()).await;
+    let key = setup.key().await;
+    let other = setup.relay.collector().urls(&key).receipt.replace("/receipt", "/elsewhere");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let answer = http.post(&other).body("command=receipt&error=0").send().await.unwrap();
+    assert_eq!(answer.status(), 503);
+    let text = answer.text().await.unwrap();
+    assert!(text.starts_with("pens-conform relay: not relayed: "), "{text}");
+    let record = setup.record_when(&key, |r| r.not_relayed.iter().any(|n| n.leg == Leg::OtherPath)).await;
+    let refused = record.not_relayed.iter().find(|n| n.leg == Leg::OtherPath).unwrap();
+    assert_eq!(refused.status, Some(503));
+    assert!(setup.client.notifications.all().iter().all(|seen| seen.path != "/elsewhere"));
 }
 
 #[tokio::test]

@@ -280,6 +280,12 @@ impl pens_parties::NotificationRelay for FixedRelay {
         (endpoint == Endpoint::Receipt).then(|| pens_parties::RelayedAnswer {
             status: 202,
             content_type: Some("text/x-client".into()),
+            headers: vec![
+                ("x-client-trace".into(), "t-1".into()),
+                ("set-cookie".into(), "a=1".into()),
+                ("set-cookie".into(), "b=2".into()),
+                ("content-length".into(), "999".into()),
+            ],
             body: bytes::Bytes::from_static(b"error=0\nfrom the real client"),
         })
     }
@@ -301,6 +307,9 @@ async fn a_relayed_key_is_recorded_then_answered_by_its_relay() {
         .unwrap();
     assert_eq!(answer.status(), 202);
     assert_eq!(answer.headers()["content-type"], "text/x-client");
+    assert_eq!(answer.headers()["x-client-trace"], "t-1");
+    let cookies: Vec<_> = answer.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
     assert_eq!(answer.text().await.unwrap(), "error=0\nfrom the real client");
     let event = one_event(&collector, "k").await;
     assert_eq!(event.endpoint, Endpoint::Receipt);
@@ -311,12 +320,43 @@ async fn a_relayed_key_is_recorded_then_answered_by_its_relay() {
         assert_eq!(arrived[0].content_type.as_deref(), Some("application/x-www-form-urlencoded"));
         assert!(arrived[0].authorization.is_some() && !format!("{:?}", arrived[0]).contains("dTpw"));
     }
-    // An alert the relay declines gets the collector's own answer; without the relay,
-    // a receipt does too.
+    // An alert the relay gives no answer for gets the relay's plain-text 503, never a
+    // PENS answer in the client's name; without the relay, a receipt gets the
+    // collector's own answer.
     let alert = client().get(format!("{}?command=alert&error=0", urls.alerts)).send().await.unwrap();
-    assert_eq!(alert.text().await.unwrap(), ALERT_ANSWER);
+    assert_eq!(alert.status(), 503);
+    assert_eq!(alert.headers()["content-type"], "text/plain; charset=utf-8");
+    let text = alert.text().await.unwrap();
+    assert!(text.starts_with("pens-conform relay: not relayed:"), "{text}");
+    assert!(!text.contains("error="), "{text}");
     collector.stop_relaying("k");
     let own = client().post(&urls.receipt).body(receipt_form()).send().await.unwrap();
     assert_eq!(own.text().await.unwrap(), RECEIPT_ANSWER);
     assert_eq!(relay.arrived.lock().unwrap().len(), 2);
+}
+
+/// A relayed key's receipts beyond the collector's cap are not kept, yet still go to
+/// its relay: the target gets the client's answer, never the collector's `error=0`.
+#[tokio::test]
+async fn a_relayed_key_beyond_the_cap_is_still_answered_by_its_relay() {
+    let options = pens_parties::CollectorOptions { notifications: 1, ..Default::default() };
+    let collector = Collector::start_with(LOOPBACK, "", options).await.unwrap();
+    let relay = std::sync::Arc::new(FixedRelay { arrived: std::sync::Mutex::default() });
+    collector.relay_for("k", relay.clone());
+    let receipt = collector.urls("k").receipt;
+    for _ in 0..3 {
+        let answer = client().post(&receipt).body(receipt_form()).send().await.unwrap();
+        assert_eq!(answer.status(), 202);
+        assert_eq!(answer.text().await.unwrap(), "error=0\nfrom the real client");
+    }
+    assert_eq!(collector.events("k").len(), 1, "the cap still bounds what is kept");
+    assert_eq!(relay.arrived.lock().unwrap().len(), 3);
+    // A path under the key that is neither URL goes to the relay too, whose declining
+    // it gets the 503; a key without a relay keeps the collector's own answer.
+    let other = receipt.replace("/receipt", "/elsewhere");
+    let answer = client().post(&other).body(receipt_form()).send().await.unwrap();
+    assert_eq!(answer.status(), 503);
+    assert_eq!(relay.arrived.lock().unwrap().last().unwrap().endpoint, Endpoint::Other);
+    let own = client().post(collector.urls("plain").receipt).body(receipt_form()).send().await.unwrap();
+    assert_eq!((own.status().as_u16(), own.text().await.unwrap()), (200, RECEIPT_ANSWER.to_owned()));
 }

@@ -79,6 +79,7 @@ fn leg(leg: Leg) -> &'static str {
         Leg::Package => "the package",
         Leg::Receipt => "a receipt",
         Leg::Alert => "an alert",
+        Leg::OtherPath => "a request at another path of the collector",
         _ => "a message",
     }
 }
