@@ -511,3 +511,20 @@ fn passwords_of_the_collect_that_the_target_echoes_appear_nowhere_in_the_judged_
         assert!(!json.contains(secret), "{secret} in {json}");
     }
 }
+
+/// The relay streams the tool's 401 body after its status line, and a target may close
+/// on the status alone: the refusal was read, and the target is not failed for a
+/// download it "broke off" (seen under load in the client-defect table's
+/// `wrong-credentials` run).
+#[test]
+fn a_refusal_the_target_closed_on_after_its_status_is_read_not_broken_off() {
+    let command = CollectCommand { package_url_user_id: Some("author".into()), ..valid() };
+    let mut record = Record::of(command).answered(0).fetched(401, FetchEnd::Complete, CredentialsPresented::Valid);
+    let refusal = record.record.staging.last_mut().expect("the staging event");
+    refusal.body_bytes = 18;
+    refusal.bytes_sent = 0;
+    refusal.completed = false;
+    let judged = record.receipted(1312).judged();
+    assert!(with(&judged, Party::Target, Verdict::Fail).is_empty(), "{}", shown(&judged));
+    assert!(!with(&judged, Party::Client, Verdict::Fail).is_empty(), "{}", shown(&judged));
+}
