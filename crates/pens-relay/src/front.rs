@@ -295,15 +295,7 @@ fn too_large(shared: &Shared, method: &Method, uri: &Uri, seen: u64, declared: O
         raw: Bytes::new(),
     };
     let mut record = PublishRecord::new(key, number, received);
-    let refusal = CollectRefusal {
-        method: method.to_string(),
-        path: uri.path().chars().take(300).collect(),
-        part: RefusedPart::Body,
-        seen,
-        declared,
-        limit: MAX_COLLECT_BYTES,
-        status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
-    };
+    let refusal = CollectRefusal::body_too_large(method.as_str(), uri.path(), seen, declared);
     record.client_event(shared.started, TargetEventKind::CollectRefused { refusal });
     let reason = format!("the collect is larger than the {MAX_COLLECT_BYTES} bytes the relay reads");
     record.not_relayed(Leg::Collect, Some(StatusCode::PAYLOAD_TOO_LARGE.as_u16()), reason);

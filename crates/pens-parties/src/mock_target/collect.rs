@@ -27,7 +27,7 @@ use super::answer::{BrowserEcho, render};
 use super::behaviour::{AckTiming, BodyStyle};
 use super::job::Job;
 use super::redaction::{Secrets, redact_body};
-use super::refusal::{CollectRefusal, MAX_COLLECT_BYTES, RefusedPart};
+use super::refusal::{CollectRefusal, MAX_COLLECT_BYTES};
 use super::state::{COLLECT_PATH, MockTargetState};
 use crate::path::segments_after;
 
@@ -63,15 +63,7 @@ pub(crate) async fn collect(
         match read_bounded(body, declared, MAX_COLLECT_BYTES).await {
             Ok(body) => body,
             Err(BodyProblem::TooLarge { seen }) => {
-                let refusal = CollectRefusal {
-                    method: method.to_string(),
-                    path: uri.path().chars().take(300).collect(),
-                    part: RefusedPart::Body,
-                    seen,
-                    declared,
-                    limit: MAX_COLLECT_BYTES,
-                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
-                };
+                let refusal = CollectRefusal::body_too_large(method.as_str(), uri.path(), seen, declared);
                 let exchange = ExchangeRef { number: inner.next_exchange(), key, package_id: None };
                 inner.record(&exchange, TargetEventKind::CollectRefused { refusal });
                 return too_large(format!("a collect is at most {MAX_COLLECT_BYTES} bytes\r\n"));

@@ -53,6 +53,21 @@ pub struct CollectRefusal {
 }
 
 impl CollectRefusal {
+    /// A POST body over [`MAX_COLLECT_BYTES`], refused with 413 before it was read
+    /// whole: how the mock target refuses one, and the relay of observe mode the same
+    /// way. `path` is cut to 300 characters.
+    pub fn body_too_large(method: &str, path: &str, seen: u64, declared: Option<u64>) -> Self {
+        CollectRefusal {
+            method: method.to_owned(),
+            path: path.chars().take(300).collect(),
+            part: RefusedPart::Body,
+            seen,
+            declared,
+            limit: MAX_COLLECT_BYTES,
+            status: 413,
+        }
+    }
+
     /// "its body was over the 1 MiB the mock target reads (Content-Length declared
     /// 1073741824 bytes; 0 read); answered HTTP 413".
     pub fn describe(&self) -> String {
