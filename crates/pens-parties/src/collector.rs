@@ -395,6 +395,16 @@ impl Collector {
         self.shared.relays().remove(key);
     }
 
+    /// Drops the notifications recorded for `key` and records none of it from now on:
+    /// a long observation forgets each judged publish, so the log stays as small as
+    /// the publishes still being watched. Its URLs keep working as before (answered,
+    /// or passed to its relay); only a few bytes of bookkeeping per key stay.
+    pub fn forget(&self, key: &str) {
+        // Closed first, so that nothing of `key` is kept between the two steps.
+        self.shared.counts.forget(key);
+        self.shared.log.remove_where(|event| event.key == key);
+    }
+
     /// What arrived for `key` beyond the notifications kept per key, if anything did.
     pub fn overflow(&self, key: &str) -> Option<Overflow> {
         self.shared.counts.overflow(key)
@@ -538,11 +548,12 @@ impl MailSink for Shared {
             // Only recipients `accepts` took reach here; a sink that did not ask still
             // keeps nothing of a key of no scenario.
             if self.known.contains(&event.key) {
+                // Kept or not (beyond the cap, or forgotten), a relayed key's mail still
+                // goes to its relay, as its HTTP notifications do (`handle`).
                 let relay = self.relay_of(&event.key);
                 let relayed = relay.is_some().then(|| event.clone());
-                if self.keep(event)
-                    && let (Some(relay), Some(event)) = (relay, relayed)
-                {
+                self.keep(event);
+                if let (Some(relay), Some(event)) = (relay, relayed) {
                     relay.mail_arrived(event);
                 }
             } else {

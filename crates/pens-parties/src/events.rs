@@ -58,6 +58,11 @@ impl<E: Clone> EventLog<E> {
         self.lock().clear();
     }
 
+    /// Drops every event `select` picks: what a forgotten key leaves behind.
+    pub(crate) fn remove_where(&self, select: impl Fn(&E) -> bool) {
+        self.lock().retain(|e| !select(e));
+    }
+
     /// The events `select` keeps, in arrival order.
     pub(crate) fn filtered(&self, select: impl Fn(&E) -> bool) -> Vec<E> {
         self.lock().iter().filter(|e| select(e)).cloned().collect()

@@ -206,29 +206,50 @@ pub struct Overflow {
 /// Per-key counts of what arrived, with the overflow beyond a cap.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCounts {
-    counts: std::sync::Mutex<std::collections::HashMap<String, (usize, Option<Overflow>)>>,
+    counts: std::sync::Mutex<std::collections::HashMap<String, KeyCount>>,
+}
+
+/// What arrived for one key so far.
+#[derive(Debug, Default)]
+struct KeyCount {
+    kept: usize,
+    overflow: Option<Overflow>,
+    /// The key was forgotten ([`KeyCounts::forget`]): nothing more of it is kept.
+    forgotten: bool,
 }
 
 impl KeyCounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, KeyCount>> {
+        self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Counts one arrival for `key` at `at`: `true` when it is within `cap` and should
-    /// be kept, `false` when it only goes into the overflow.
+    /// be kept, `false` when it only goes into the overflow (or the key was forgotten).
     pub(crate) fn admit(&self, key: &str, cap: usize, at: Instant) -> bool {
-        let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (kept, overflow) = counts.entry(key.to_owned()).or_default();
-        if *kept < cap {
-            *kept += 1;
+        let mut counts = self.lock();
+        let count = counts.entry(key.to_owned()).or_default();
+        if count.forgotten {
+            return false;
+        }
+        if count.kept < cap {
+            count.kept += 1;
             return true;
         }
-        let entry = overflow.get_or_insert(Overflow { kept: cap, dropped: 0, first: at, last: at });
+        let entry = count.overflow.get_or_insert(Overflow { kept: cap, dropped: 0, first: at, last: at });
         entry.dropped += 1;
         entry.last = at;
         false
     }
 
+    /// Nothing more of `key` is kept from now on: [`KeyCounts::admit`] says `false`
+    /// without counting, so a forgotten key costs its entry here and nothing more.
+    pub(crate) fn forget(&self, key: &str) {
+        *self.lock().entry(key.to_owned()).or_default() = KeyCount { forgotten: true, ..KeyCount::default() };
+    }
+
     /// The overflow of `key`, if anything was dropped.
     pub(crate) fn overflow(&self, key: &str) -> Option<Overflow> {
-        let counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        counts.get(key).and_then(|(_, overflow)| *overflow)
+        self.lock().get(key).and_then(|count| count.overflow)
     }
 }
 
@@ -273,5 +294,18 @@ mod tests {
         assert_eq!(overflow.last, start + Duration::from_millis(4));
         assert!(counts.admit("other", 3, start));
         assert_eq!(counts.overflow("other"), None);
+    }
+
+    #[test]
+    fn a_forgotten_key_keeps_nothing_more_and_counts_no_overflow() {
+        let counts = KeyCounts::default();
+        let start = Instant::now();
+        assert!(counts.admit("k", 3, start));
+        counts.forget("k");
+        assert!(!counts.admit("k", 3, start));
+        assert_eq!(counts.overflow("k"), None);
+        counts.forget("never-seen");
+        assert!(!counts.admit("never-seen", 3, start));
+        assert!(counts.admit("other", 3, start));
     }
 }

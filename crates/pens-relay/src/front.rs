@@ -136,15 +136,19 @@ async fn collect(
     }
 
     let forwarded_bytes = Bytes::from(rewrite_pairs(&input, &plan.replacements));
-    let target_url = match (via, &query) {
-        // The query the client's URL carried stays with the URL.
-        (CollectMethod::Post, Some(query)) => append_query(&shared.options.target_url, query),
-        _ => shared.options.target_url.clone(),
+    // The query the client's URL carried stays with the URL; what is recorded of it is
+    // redacted as the received request target is.
+    let (target_url, shown_target_url) = match (via, &query) {
+        (CollectMethod::Post, Some(query)) => (
+            append_query(&shared.options.target_url, query),
+            secrets.scrub(&append_query(&redact_userinfo(&shared.options.target_url), &redact_form(query))),
+        ),
+        _ => (shared.options.target_url.clone(), redact_userinfo(&shared.options.target_url)),
     };
     let forwarded_type = (via == CollectMethod::Post).then(|| content_type.clone()).flatten();
     let forwarded = RelayedCollect {
         method: method.to_string(),
-        url: redact_userinfo(&target_url),
+        url: shown_target_url,
         content_type: forwarded_type.clone(),
         raw: shown(&forwarded_bytes),
     };

@@ -337,11 +337,14 @@ impl Relay {
     }
 
     /// Drops what the relay keeps of publish `key`: its record, with its events and its
-    /// package copy (a temp file is deleted once no snapshot holds it). Its URLs keep
-    /// relaying: a late fetch or receipt still passes, unrecorded. A long observation
-    /// forgets each publish once judged, so memory and disk stay bounded however many
-    /// publishes it sees. Whether there was such a record.
+    /// package copy (a temp file is deleted once no snapshot holds it), and the
+    /// collector's receipts and alerts for it. Its URLs keep relaying: a late fetch,
+    /// receipt or alert still passes, unrecorded. A long observation forgets each
+    /// publish once judged, so memory and disk stay bounded however many publishes it
+    /// sees; what stays per publish is its URLs and a count (a few hundred bytes), so
+    /// that late ones still reach the client. Whether there was such a record.
     pub fn forget(&self, key: &str) -> bool {
+        self.shared.collector.forget(key);
         self.shared.records.forget(key)
     }
 

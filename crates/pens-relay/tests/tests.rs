@@ -1194,6 +1194,21 @@ async fn a_forgotten_publish_makes_room_and_its_urls_keep_relaying() {
         .await
         .unwrap();
     assert_eq!(late.bytes().await.unwrap(), Bytes::from_static(b"PK"));
+    // So does a late receipt, and the collector keeps nothing of it.
+    let receipt = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(setup.relay.collector().urls(&key).receipt)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("command=receipt&package-id=late&error=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(receipt.status(), 200);
+    assert_eq!(receipt.text().await.unwrap(), CLIENT_ANSWER, "the tool's answer");
+    assert_eq!(setup.client.notifications.wait_for(1).await[0].body, "command=receipt&package-id=late&error=0");
+    assert!(setup.relay.collector().events(&key).is_empty(), "a forgotten publish's receipts are not kept");
     assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200, "room for the next publish");
     assert_eq!(setup.relay.overflow(), 0);
 }
@@ -1217,4 +1232,30 @@ async fn the_tools_own_credentials_for_the_lms_go_on_with_its_collect() {
     assert_eq!(answer.status(), 200);
     let collects = setup.target.collects.wait_for(1).await;
     assert_eq!(collects[0].authorization.as_deref(), Some(credentials.as_str()));
+}
+
+#[tokio::test]
+async fn a_post_collects_query_goes_on_with_it_and_is_recorded_without_its_secrets() {
+    let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("{}?tenant=t1&system-password=q-s3cret", setup.relay.collect_url()))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(setup.collect_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let collects = setup.target.collects.wait_for(1).await;
+    assert_eq!(collects[0].query.as_deref(), Some("tenant=t1&system-password=q-s3cret"), "passed on as it came");
+    let key = setup.key().await;
+    let record = setup.record_when(&key, |r| r.forwarded.is_some()).await;
+    let forwarded = record.forwarded.as_ref().unwrap();
+    assert!(forwarded.url.contains("tenant=t1"), "{}", forwarded.url);
+    assert!(!forwarded.url.contains("q-s3cret"), "{}", forwarded.url);
+    assert!(!record.received.url.contains("q-s3cret"), "{}", record.received.url);
+    assert!(!format!("{record:?}").contains("q-s3cret"));
 }

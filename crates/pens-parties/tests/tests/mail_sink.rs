@@ -277,3 +277,44 @@ async fn dropping_the_collector_closes_the_smtp_port_and_its_sessions() {
     .await;
     assert!(matches!(closed, Ok(Ok(0))), "{addr} still open: {closed:?}");
 }
+
+/// Counts the mail a relayed key hands it; relays no HTTP.
+#[derive(Default)]
+struct MailCounter(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl pens_parties::NotificationRelay for MailCounter {
+    async fn relay(&self, _: pens_parties::ArrivedNotification) -> Option<pens_parties::RelayedAnswer> {
+        None
+    }
+
+    fn mail_arrived(&self, _: NotificationEvent) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Mail for a relayed key goes to its relay whether the collector keeps it or not
+/// (beyond the cap, or once the key is forgotten), as its HTTP notifications do: the
+/// relay bounds its own records, and the client must get every receipt.
+#[tokio::test]
+async fn mail_beyond_the_cap_or_after_forgetting_still_reaches_the_relay() {
+    let options = pens_parties::CollectorOptions { notifications: 1, ..Default::default() };
+    let collector = Collector::start_with(LOOPBACK, "", options).await.unwrap();
+    let relay = std::sync::Arc::new(MailCounter::default());
+    collector.relay_for("k", relay.clone());
+    let recipient = address(&collector.mailto("k").receipt);
+    let relayed = || relay.0.load(std::sync::atomic::Ordering::SeqCst);
+    // The sink hands a message on before it answers its DATA: no wait is needed.
+    for _ in 0..3 {
+        transport(&collector).send(receipt_to(&[&recipient], None, APPENDIX_A_BODY)).await.unwrap();
+    }
+    assert_eq!(relayed(), 3);
+    assert_eq!(collector.events("k").len(), 1, "the cap still bounds what is kept");
+
+    collector.forget("k");
+    assert!(collector.events("k").is_empty(), "forgetting drops what was kept");
+    transport(&collector).send(receipt_to(&[&recipient], None, APPENDIX_A_BODY)).await.unwrap();
+    assert_eq!(relayed(), 4);
+    assert!(collector.events("k").is_empty(), "nothing of a forgotten key is kept");
+    assert_eq!(collector.overflow("k"), None, "nor counted as overflow");
+}
