@@ -59,7 +59,8 @@ use tokio::task::JoinSet;
 
 pub use error::RelayError;
 pub use options::{
-    DEFAULT_COLLECT_TIMEOUT, DEFAULT_MAX_PUBLISHES, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RELAY_FETCH_TIMEOUT, RelayOptions,
+    DEFAULT_COLLECT_TIMEOUT, DEFAULT_MAX_PUBLISHES, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RELAY_FETCH_IDLE_TIMEOUT,
+    RelayOptions,
 };
 pub use record::{AnswerToClient, FetchEnd, Leg, NotRelayed, PublishRecord, RelayedCollect, RelayedFetch, Rewrite};
 

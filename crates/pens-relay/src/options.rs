@@ -13,9 +13,11 @@ use pens_parties::RunCa;
 /// the mock client gives a target in target mode.
 pub const DEFAULT_COLLECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long one relayed download may take, from the target's request to the client's
-/// last byte, by default: a large course over a slow staging server takes a while.
-pub const DEFAULT_RELAY_FETCH_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a relayed download may go without a byte moving, by default: waiting for
+/// the client's staging server to answer or send more, or for the target to read more.
+/// Not a limit on the whole download, which would cut a large course on a slow link
+/// short and blame the party the relay stood in front of.
+pub const DEFAULT_RELAY_FETCH_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long the client may take to answer a relayed receipt or alert, by default.
 pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,8 +65,9 @@ pub struct RelayOptions {
     pub limits: PeerLimits,
     /// How long the target may take to answer a collect (then the client gets 504).
     pub collect_timeout: Duration,
-    /// How long one relayed download may take in all.
-    pub fetch_timeout: Duration,
+    /// How long a relayed download may go without a byte moving
+    /// ([`DEFAULT_RELAY_FETCH_IDLE_TIMEOUT`]).
+    pub fetch_idle_timeout: Duration,
     /// How long the client may take to answer a receipt or alert (then the target
     /// gets 504).
     pub notify_timeout: Duration,
@@ -90,7 +93,7 @@ impl RelayOptions {
             smtp_relay: None,
             limits: PeerLimits::default(),
             collect_timeout: DEFAULT_COLLECT_TIMEOUT,
-            fetch_timeout: DEFAULT_RELAY_FETCH_TIMEOUT,
+            fetch_idle_timeout: DEFAULT_RELAY_FETCH_IDLE_TIMEOUT,
             notify_timeout: DEFAULT_NOTIFY_TIMEOUT,
             max_publishes: DEFAULT_MAX_PUBLISHES,
             download_dir: std::env::temp_dir(),
@@ -117,7 +120,7 @@ impl std::fmt::Debug for RelayOptions {
             .field("smtp_relay", &self.smtp_relay)
             .field("limits", &self.limits)
             .field("collect_timeout", &self.collect_timeout)
-            .field("fetch_timeout", &self.fetch_timeout)
+            .field("fetch_idle_timeout", &self.fetch_idle_timeout)
             .field("notify_timeout", &self.notify_timeout)
             .field("max_publishes", &self.max_publishes)
             .field("download_dir", &self.download_dir)

@@ -86,7 +86,7 @@ pub enum FetchEnd {
     /// The client's staging server sent the whole answer and the target took it.
     Complete,
     /// The client's staging server could not be reached, broke the body off, or
-    /// stalled past the relay's deadline: the client's side.
+    /// sent nothing for the relay's idle timeout: the client's side.
     ClientSide(String),
     /// The target left before the whole body reached it: the target's side. The relay
     /// stopped reading from the client's staging server there.

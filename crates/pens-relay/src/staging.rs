@@ -140,7 +140,7 @@ async fn relay(
             upstream = upstream.header(name, value.clone());
         }
     }
-    let deadline = tokio::time::Instant::now() + shared.options.fetch_timeout;
+    let idle = shared.options.fetch_idle_timeout;
     let arrived = pending.arrived();
     let fetch = |status: Option<u16>, received: u64, sent: u64, end: FetchEnd| RelayedFetch {
         at: arrived,
@@ -152,7 +152,7 @@ async fn relay(
         bytes_to_target: sent,
         end,
     };
-    let response = match tokio::time::timeout_at(deadline, upstream.send()).await {
+    let response = match tokio::time::timeout(idle, upstream.send()).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
             let breach = redirect_breach(&error);
@@ -168,10 +168,7 @@ async fn relay(
             return failed(&shared, &key, get, pending, fetched, breach, StatusCode::BAD_GATEWAY, reason);
         }
         Err(_) => {
-            let reason = format!(
-                "the client's staging server did not answer within {} ms",
-                shared.options.fetch_timeout.as_millis()
-            );
+            let reason = format!("the client's staging server did not answer within {} ms", idle.as_millis());
             let fetched = fetch(None, 0, 0, FetchEnd::ClientSide(reason.clone()));
             return failed(&shared, &key, get, pending, fetched, None, StatusCode::GATEWAY_TIMEOUT, reason);
         }
@@ -207,7 +204,7 @@ async fn relay(
         key,
         status: status.as_u16(),
         announced,
-        deadline,
+        idle,
         // Only a 200 is the package whole: a 206 answers the target's `Range` (a resumed
         // download, a segment, the zip's central directory read after the full GET),
         // and a fragment kept as the package would be judged as a corrupt one.
@@ -225,7 +222,8 @@ struct Pump {
     key: String,
     status: u16,
     announced: Option<u64>,
-    deadline: tokio::time::Instant,
+    /// How long either side may leave the download without a byte moving.
+    idle: std::time::Duration,
     /// Whether a copy is kept: a 200 answer (the package whole, not a range), within the
     /// package cap.
     keep: bool,
@@ -244,7 +242,9 @@ impl Pump {
             breach = Some(too_large(limit, self.announced));
         }
         let end = loop {
-            let chunk = match tokio::time::timeout_at(self.deadline, response.chunk()).await {
+            // Each wait is bounded on its own: a slow but steady download goes on as long
+            // as it moves, a stalled one ends after `idle`.
+            let chunk = match tokio::time::timeout(self.idle, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
                 Ok(Ok(None)) => break FetchEnd::Complete,
                 Ok(Err(error)) => {
@@ -252,14 +252,14 @@ impl Pump {
                         "the package arrived incomplete after {received} bytes: {}",
                         pens_parties::internals::chain(&error.without_url())
                     );
-                    let _ = tokio::time::timeout_at(self.deadline, sender.send(Err(io::Error::other(reason.clone()))))
-                        .await;
+                    let _ = tokio::time::timeout(self.idle, sender.send(Err(io::Error::other(reason.clone())))).await;
                     break FetchEnd::ClientSide(reason);
                 }
                 Err(_) => {
                     let reason = format!(
-                        "the package was not all there within {} ms: {received} bytes had arrived",
-                        self.shared.options.fetch_timeout.as_millis()
+                        "the client's staging server sent no byte of the package for {} ms: {received} bytes had \
+                         arrived",
+                        self.idle.as_millis()
                     );
                     // The target gets the break, if it still reads at all.
                     let _ = sender.try_send(Err(io::Error::other(reason.clone())));
@@ -276,8 +276,8 @@ impl Pump {
                 spool_failure = Some(failure.text);
                 spool = None;
             }
-            // A target that stops reading holds the pump no longer than the deadline.
-            match tokio::time::timeout_at(self.deadline, sender.send(Ok(chunk))).await {
+            // A target that stops reading holds the pump no longer than `idle`.
+            match tokio::time::timeout(self.idle, sender.send(Ok(chunk))).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => break FetchEnd::TargetLeft,
                 Err(_) => {
@@ -300,8 +300,8 @@ impl Pump {
         };
         if stalled {
             let note = format!(
-                "the target stopped reading the package: the relay gave up after {} ms",
-                self.shared.options.fetch_timeout.as_millis()
+                "the target stopped reading the package: it read nothing for {} ms, and the relay gave up",
+                self.idle.as_millis()
             );
             self.shared.records.update(&self.key, |record| record.not_relayed(Leg::Package, None, note));
         }

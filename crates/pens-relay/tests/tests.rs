@@ -714,11 +714,7 @@ async fn breaking_staging_server(announced: usize, sent: usize) -> (SocketAddr, 
 async fn a_package_broken_off_by_the_tools_server_is_the_tools_side() {
     let (addr, server) = breaking_staging_server(100_000, 1_000).await;
     let setup = Setup::start(Bytes::new(), |_| ()).await;
-    let original = format!("package-url={}", encoded(&format!("{}/staging/course.zip", setup.client_base())));
-    let body = setup
-        .collect_body()
-        .replace(&original, &format!("package-url={}", encoded(&format!("http://{addr}/course.zip"))));
-    setup.publish(&body).await;
+    setup.publish(&collect_body_staged_at(&setup, addr)).await;
     let key = setup.key().await;
     let record = setup.record_when(&key, |r| !r.fetches.is_empty() && !r.staging.is_empty()).await;
     assert!(
@@ -1258,4 +1254,76 @@ async fn a_post_collects_query_goes_on_with_it_and_is_recorded_without_its_secre
     assert!(!forwarded.url.contains("q-s3cret"), "{}", forwarded.url);
     assert!(!record.received.url.contains("q-s3cret"), "{}", record.received.url);
     assert!(!format!("{record:?}").contains("q-s3cret"));
+}
+
+/// A staging server that announces `chunks + stalled` kilobytes and sends `chunks` of
+/// them, one every `gap`, then holds the connection open without sending more.
+async fn pacing_staging_server(
+    chunks: usize,
+    stalled: usize,
+    gap: Duration,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let announced = (chunks + stalled) * 1000;
+                let answer =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
+                let _ = stream.write_all(answer.as_bytes()).await;
+                for _ in 0..chunks {
+                    // The pace of a slow link, not a wait for an event.
+                    tokio::time::sleep(gap).await;
+                    let _ = stream.write_all(&[b'P'; 1000]).await;
+                }
+                // Held open, silent, until the relay gives up.
+                let _ = stream.read(&mut byte).await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+/// The collect body of `setup`, with the package URL pointing at `addr`.
+fn collect_body_staged_at(setup: &Setup, addr: SocketAddr) -> String {
+    let original = format!("package-url={}", encoded(&format!("{}/staging/course.zip", setup.client_base())));
+    setup.collect_body().replace(&original, &format!("package-url={}", encoded(&format!("http://{addr}/course.zip"))))
+}
+
+/// The relay's fetch limit is on a stall, not on the whole download: a large course over
+/// a slow but steady link goes through, however long it takes in all.
+#[tokio::test]
+async fn a_slow_but_steady_package_is_relayed_whole_past_the_idle_timeout() {
+    let (addr, server) = pacing_staging_server(8, 0, Duration::from_millis(250)).await;
+    let setup = Setup::start(Bytes::new(), |options| options.fetch_idle_timeout = Duration::from_secs(1)).await;
+    setup.publish(&collect_body_staged_at(&setup, addr)).await;
+    let key = setup.key().await;
+    let record = setup.record_when(&key, |r| !r.fetches.is_empty() && !r.staging.is_empty()).await;
+    assert_eq!(record.fetches[0].end, FetchEnd::Complete, "{record:#?}");
+    assert_eq!(record.fetches[0].bytes_to_target, 8000);
+    assert_eq!(record.package.as_ref().map(|p| p.len()), Some(8000));
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_staging_server_that_stalls_is_cut_off_after_the_idle_timeout_on_the_tools_side() {
+    let (addr, server) = pacing_staging_server(1, 5, Duration::ZERO).await;
+    let setup = Setup::start(Bytes::new(), |options| options.fetch_idle_timeout = Duration::from_millis(300)).await;
+    setup.publish(&collect_body_staged_at(&setup, addr)).await;
+    let key = setup.key().await;
+    let record = setup.record_when(&key, |r| !r.fetches.is_empty() && !r.staging.is_empty()).await;
+    assert!(
+        matches!(&record.fetches[0].end, FetchEnd::ClientSide(why)
+            if why.contains("sent no byte of the package for 300 ms") && why.contains("1000 bytes had arrived")),
+        "{record:#?}"
+    );
+    assert!(record.package.is_none());
+    server.abort();
 }
