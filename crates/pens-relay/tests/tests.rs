@@ -317,6 +317,18 @@ impl Setup {
             .unwrap()
     }
 
+    /// A form POST of [`Setup::collect_body`] to `url`, to send as it is or with more
+    /// headers.
+    fn collect_request(&self, url: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(self.collect_body())
+    }
+
     async fn key(&self) -> String {
         tokio::time::timeout(Duration::from_secs(10), self.relay.next_publish()).await.unwrap().unwrap()
     }
@@ -1214,14 +1226,9 @@ async fn the_tools_own_credentials_for_the_lms_go_on_with_its_collect() {
     let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
     setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
     let credentials = basic("tool", "lms-s3cret");
-    let answer = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(setup.relay.collect_url())
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+    let answer = setup
+        .collect_request(&setup.relay.collect_url())
         .header(AUTHORIZATION, credentials.as_str())
-        .body(setup.collect_body())
         .send()
         .await
         .unwrap();
@@ -1234,16 +1241,8 @@ async fn the_tools_own_credentials_for_the_lms_go_on_with_its_collect() {
 async fn a_post_collects_query_goes_on_with_it_and_is_recorded_without_its_secrets() {
     let setup = Setup::start(Bytes::from_static(b"PK"), |_| ()).await;
     setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    let answer = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("{}?tenant=t1&system-password=q-s3cret", setup.relay.collect_url()))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(setup.collect_body())
-        .send()
-        .await
-        .unwrap();
+    let url = format!("{}?tenant=t1&system-password=q-s3cret", setup.relay.collect_url());
+    let answer = setup.collect_request(&url).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     let collects = setup.target.collects.wait_for(1).await;
     assert_eq!(collects[0].query.as_deref(), Some("tenant=t1&system-password=q-s3cret"), "passed on as it came");
