@@ -181,8 +181,9 @@ pub struct PublishRecord {
 }
 
 impl PublishRecord {
-    /// A record of a collect that just arrived.
-    pub(crate) fn new(key: String, number: u64, received: RelayedCollect) -> Self {
+    /// A record of a collect that just arrived: every list empty, nothing else known
+    /// yet. Public so that a judge can be tested on a handcrafted record.
+    pub fn new(key: String, number: u64, received: RelayedCollect) -> Self {
         PublishRecord {
             key,
             number,

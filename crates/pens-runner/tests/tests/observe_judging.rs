@@ -51,25 +51,9 @@ struct Record {
 impl Record {
     fn of(command: CollectCommand) -> Self {
         let (received, forwarded) = collects(&command);
-        let mut record = PublishRecord {
-            key: "k1".into(),
-            number: 1,
-            started: Instant::now(),
-            package_id: command.package_id.clone(),
-            received,
-            forwarded: Some(forwarded.clone()),
-            rewrites: Vec::new(),
-            client_side: Vec::new(),
-            collect: None,
-            answer: None,
-            staging: Vec::new(),
-            fetches: Vec::new(),
-            notifications: Vec::new(),
-            package: None,
-            not_relayed: Vec::new(),
-            revision: 0,
-            dropped_events: 0,
-        };
+        let mut record = PublishRecord::new("k1".into(), 1, received);
+        record.package_id = command.package_id.clone();
+        record.forwarded = Some(forwarded.clone());
         for (element, original, rewritten) in [
             ("package-url", &command.package_url, STAGING),
             ("receipt", &command.receipt, RECEIPT),
