@@ -56,6 +56,10 @@ const STAGING_PREFIX: &str = "/s/";
 /// holds at most this many (each at most what one read returns) for a download.
 const CHANNEL_CHUNKS: usize = 4;
 
+/// The largest refusal (an answer other than 2xx with a `Content-Length`) the relay reads
+/// whole before answering the target, so that it goes out in one piece.
+const ONE_PIECE_BYTES: u64 = 64 * 1024;
+
 /// The router of the staging relay (HTTP and HTTPS): every path to one handler.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
     super::fallback_router(shared, handle)
@@ -211,7 +215,15 @@ async fn relay(
         keep: status.as_u16() == 200,
         template: fetch(Some(status.as_u16()), 0, 0, FetchEnd::Complete),
     };
-    shared.spawn(pump.run(response, sender));
+    // A refusal of known, small length goes to the target in one piece, head and body
+    // together, as a staging server's own refusal does: a target may close the
+    // connection on the status alone (after a 401, say), and a body streamed after the
+    // head would then show as an answer the target broke off.
+    if !status.is_success() && announced.is_some_and(|length| length <= ONE_PIECE_BYTES) {
+        pump.run_whole(response, sender).await;
+    } else {
+        shared.spawn(pump.run(response, sender));
+    }
     builder.body(Body::new(body)).unwrap_or_else(|_| plain(StatusCode::BAD_GATEWAY, "unreadable head\r\n"))
 }
 
@@ -231,6 +243,38 @@ struct Pump {
 }
 
 impl Pump {
+    /// Reads the whole (small) answer first, then hands it over as one chunk: nothing is
+    /// kept, since only a 200 is the package.
+    async fn run_whole(mut self, response: reqwest::Response, sender: mpsc::Sender<Result<Bytes, io::Error>>) {
+        let (end, received) = match tokio::time::timeout(self.idle, response.bytes()).await {
+            Ok(Ok(body)) => {
+                let received = body.len() as u64;
+                // The channel is new and empty: the one chunk fits.
+                let _ = sender.try_send(Ok(body));
+                (FetchEnd::Complete, received)
+            }
+            Ok(Err(error)) => {
+                let reason = format!(
+                    "the staging server's {} answer arrived incomplete: {}",
+                    self.status,
+                    pens_parties::internals::chain(&error.without_url())
+                );
+                let _ = sender.try_send(Err(io::Error::other(reason.clone())));
+                (FetchEnd::ClientSide(reason), 0)
+            }
+            Err(_) => {
+                let reason = format!(
+                    "the staging server's {} answer was not all there within {} ms",
+                    self.status,
+                    self.idle.as_millis()
+                );
+                let _ = sender.try_send(Err(io::Error::other(reason.clone())));
+                (FetchEnd::ClientSide(reason), 0)
+            }
+        };
+        self.record(end, received, None, None, None);
+    }
+
     async fn run(mut self, mut response: reqwest::Response, sender: mpsc::Sender<Result<Bytes, io::Error>>) {
         let limit = self.shared.options.limits.package_bytes;
         let mut spool = self.keep.then(|| Spool::new(Arc::from(self.shared.options.download_dir.as_path())));

@@ -1326,3 +1326,63 @@ async fn a_staging_server_that_stalls_is_cut_off_after_the_idle_timeout_on_the_t
     assert!(record.package.is_none());
     server.abort();
 }
+
+/// A staging server that refuses every request with a 401 whose body follows its head
+/// after `pause`, as a slow application behind a web server may send it.
+async fn refusing_staging_server(body: &'static str, pause: Duration) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let answer = format!(
+                    "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm=\"staging\"\r\ncontent-type: \
+                     text/plain\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.flush().await;
+                tokio::time::sleep(pause).await;
+                let _ = stream.write_all(body.as_bytes()).await;
+                let _ = stream.read(&mut byte).await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+/// A refusal goes to the target in one piece, as the staging server's own would, so a
+/// target that closes on the status line alone (as many do after a 401) has read the
+/// whole answer: it did not break the download off.
+#[tokio::test]
+async fn a_small_refusal_reaches_the_target_in_one_piece_even_when_its_body_came_late() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    const REFUSAL: &str = "credentials required\r\n";
+    let (addr, server) = refusing_staging_server(REFUSAL, Duration::from_millis(200)).await;
+    let setup = Setup::start(Bytes::new(), |_| ()).await;
+    // The test itself is the LMS.
+    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+    setup.publish(&collect_body_staged_at(&setup, addr)).await;
+    let key = setup.key().await;
+    let staging = setup.relay.staging_http_base();
+    let mut lms = tokio::net::TcpStream::connect(staging.trim_start_matches("http://")).await.unwrap();
+    let request =
+        format!("GET /s/{key}/course.zip HTTP/1.1\r\nhost: {}\r\n\r\n", staging.trim_start_matches("http://"));
+    lms.write_all(request.as_bytes()).await.unwrap();
+    let mut status_line = String::new();
+    tokio::io::BufReader::new(&mut lms).read_line(&mut status_line).await.unwrap();
+    assert!(status_line.starts_with("HTTP/1.1 401"), "{status_line}");
+    drop(lms);
+    let record = setup.record_when(&key, |r| !r.staging.is_empty() && !r.fetches.is_empty()).await;
+    let event = &record.staging[0];
+    assert_eq!(event.status, 401);
+    assert!(event.completed && event.bytes_sent == REFUSAL.len() as u64, "{event:?}");
+    assert_eq!((record.fetches[0].upstream_status, &record.fetches[0].end), (Some(401), &FetchEnd::Complete));
+    server.abort();
+}

@@ -206,11 +206,12 @@ fn within_ack(exchange: pens_parties::CollectExchange, ack: Duration) -> pens_pa
 }
 
 /// A refusal the target met at the relay's staging counts as read once its status went
-/// out. Target mode's staging server writes a short refusal in one piece; the relay
-/// streams the tool's refusal body after its status line, and a target may close the
-/// connection on the status alone (the reference target does, after a 401), which
-/// would otherwise read as a download the target broke off: the target failed for the
-/// tool's refusal. Successful answers keep their record as it is.
+/// out. Target mode's staging server writes a short refusal in one piece, and so does
+/// the relay when the tool's refusal has a `Content-Length` of at most 64 KiB; a longer
+/// one, or one of unknown length, it streams after its status line, and a target may
+/// close the connection on the status alone (the reference target does, after a 401),
+/// which would otherwise read as a download the target broke off: the target failed
+/// for the tool's refusal. Successful answers keep their record as it is.
 fn refusal_read_on_its_status(mut event: pens_parties::StagingEvent) -> pens_parties::StagingEvent {
     if event.status >= 400 {
         event.completed = true;
