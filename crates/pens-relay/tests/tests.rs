@@ -700,26 +700,43 @@ async fn a_mailed_receipt_is_passed_on_to_the_tools_mail_server() {
     assert_eq!(record.notifications[0].method, "SMTP");
 }
 
-/// A staging server that announces `announced` bytes, sends `sent`, and hangs up.
-async fn breaking_staging_server(announced: usize, sent: usize) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// A staging server written by hand, for answers no well-behaved server gives: the
+/// request head of each connection is read, then `answer` writes what it will.
+async fn raw_staging_server<F, Fut>(answer: F) -> (SocketAddr, tokio::task::JoinHandle<()>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    use tokio::io::AsyncReadExt;
     let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
     let task = tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
-                head.push(byte[0]);
-            }
-            let answer =
-                format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
-            let _ = stream.write_all(answer.as_bytes()).await;
-            let _ = stream.write_all(&vec![b'P'; sent]).await;
-            let _ = stream.shutdown().await;
+            let answer = Arc::clone(&answer);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                answer(stream).await;
+            });
         }
     });
     (addr, task)
+}
+
+/// A staging server that announces `announced` bytes, sends `sent`, and hangs up.
+async fn breaking_staging_server(announced: usize, sent: usize) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::AsyncWriteExt;
+    raw_staging_server(move |mut stream| async move {
+        let answer = format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.write_all(&vec![b'P'; sent]).await;
+        let _ = stream.shutdown().await;
+    })
+    .await
 }
 
 #[tokio::test]
@@ -1263,31 +1280,19 @@ async fn pacing_staging_server(
     gap: Duration,
 ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
-                    head.push(byte[0]);
-                }
-                let announced = (chunks + stalled) * 1000;
-                let answer =
-                    format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
-                let _ = stream.write_all(answer.as_bytes()).await;
-                for _ in 0..chunks {
-                    // The pace of a slow link, not a wait for an event.
-                    tokio::time::sleep(gap).await;
-                    let _ = stream.write_all(&[b'P'; 1000]).await;
-                }
-                // Held open, silent, until the relay gives up.
-                let _ = stream.read(&mut byte).await;
-            });
+    raw_staging_server(move |mut stream| async move {
+        let announced = (chunks + stalled) * 1000;
+        let answer = format!("HTTP/1.1 200 OK\r\ncontent-type: application/zip\r\ncontent-length: {announced}\r\n\r\n");
+        let _ = stream.write_all(answer.as_bytes()).await;
+        for _ in 0..chunks {
+            // The pace of a slow link, not a wait for an event.
+            tokio::time::sleep(gap).await;
+            let _ = stream.write_all(&[b'P'; 1000]).await;
         }
-    });
-    (addr, task)
+        // Held open, silent, until the relay gives up.
+        let _ = stream.read(&mut [0u8; 1]).await;
+    })
+    .await
 }
 
 /// The collect body of `setup`, with the package URL pointing at `addr`.
@@ -1331,30 +1336,19 @@ async fn a_staging_server_that_stalls_is_cut_off_after_the_idle_timeout_on_the_t
 /// after `pause`, as a slow application behind a web server may send it.
 async fn refusing_staging_server(body: &'static str, pause: Duration) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind(LOOPBACK).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
-                    head.push(byte[0]);
-                }
-                let answer = format!(
-                    "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm=\"staging\"\r\ncontent-type: \
-                     text/plain\r\ncontent-length: {}\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(answer.as_bytes()).await;
-                let _ = stream.flush().await;
-                tokio::time::sleep(pause).await;
-                let _ = stream.write_all(body.as_bytes()).await;
-                let _ = stream.read(&mut byte).await;
-            });
-        }
-    });
-    (addr, task)
+    raw_staging_server(move |mut stream| async move {
+        let answer = format!(
+            "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm=\"staging\"\r\ncontent-type: \
+             text/plain\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.flush().await;
+        tokio::time::sleep(pause).await;
+        let _ = stream.write_all(body.as_bytes()).await;
+        let _ = stream.read(&mut [0u8; 1]).await;
+    })
+    .await
 }
 
 /// A refusal goes to the target in one piece, as the staging server's own would, so a
