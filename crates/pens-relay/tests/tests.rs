@@ -329,6 +329,19 @@ impl Setup {
             .body(self.collect_body())
     }
 
+    /// Publishes `body` with the fake LMS idle, so that the test itself plays the LMS
+    /// (fetches, leaves, sends receipts): the publish's key.
+    async fn publish_as_the_lms(&self, body: &str) -> String {
+        self.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(self.publish(body).await.status(), 200);
+        self.key().await
+    }
+
+    /// The relay's HTTP URL for the package of publish `key`.
+    fn package_url(&self, key: &str) -> String {
+        format!("{}/s/{key}/course.zip", self.relay.staging_http_base())
+    }
+
     async fn key(&self) -> String {
         tokio::time::timeout(Duration::from_secs(10), self.relay.next_publish()).await.unwrap().unwrap()
     }
@@ -373,7 +386,7 @@ async fn the_collect_reaches_the_target_rewritten_and_its_answer_comes_back_unch
         }
     }
     let package_url = decoded(value_of(sent, "package-url"));
-    assert_eq!(package_url, format!("{}/s/{key}/course.zip", setup.relay.staging_http_base()));
+    assert_eq!(package_url, setup.package_url(&key));
     let urls = setup.relay.collector().urls(&key);
     assert_eq!(decoded(value_of(sent, "receipt")), urls.receipt);
     assert_eq!(decoded(value_of(sent, "alerts")), urls.alerts);
@@ -421,10 +434,7 @@ async fn a_get_collect_is_rewritten_in_its_query() {
     assert_eq!(collects[0].method, "GET");
     let sent = collects[0].query.clone().unwrap();
     assert_eq!(value_of(&sent, "vendor-data"), "a%20b+c%2f%7E");
-    assert_eq!(
-        decoded(value_of(&sent, "package-url")),
-        format!("{}/s/{key}/course.zip", setup.relay.staging_http_base())
-    );
+    assert_eq!(decoded(value_of(&sent, "package-url")), setup.package_url(&key));
 }
 
 #[tokio::test]
@@ -768,10 +778,8 @@ async fn a_target_that_leaves_mid_download_is_the_targets_side() {
     const SIZE: usize = 32 * 1024 * 1024;
     let setup = Setup::start(Bytes::from(vec![b'P'; SIZE]), |_| ()).await;
     // The test itself is the LMS: it leaves after the first chunk.
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    setup.publish(&setup.collect_body()).await;
-    let key = setup.key().await;
-    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let key = setup.publish_as_the_lms(&setup.collect_body()).await;
+    let package_url = setup.package_url(&key);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut response = http.get(&package_url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -795,10 +803,8 @@ async fn a_ranged_download_after_the_whole_one_leaves_the_whole_package_in_the_r
     let setup = Setup::start(package.clone(), |_| ()).await;
     // The test itself is the LMS: a full GET, then the tail again by range (as an LMS
     // reading the zip's central directory, or resuming, does).
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    setup.publish(&setup.collect_body()).await;
-    let key = setup.key().await;
-    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let key = setup.publish_as_the_lms(&setup.collect_body()).await;
+    let package_url = setup.package_url(&key);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let whole = http.get(&package_url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
     assert_eq!(whole.status(), 200);
@@ -836,10 +842,8 @@ async fn a_ranged_download_after_the_whole_one_leaves_the_whole_package_in_the_r
 async fn a_ranged_download_alone_keeps_no_package() {
     let package = generated(50_000);
     let setup = Setup::start(package.clone(), |_| ()).await;
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    setup.publish(&setup.collect_body()).await;
-    let key = setup.key().await;
-    let package_url = format!("{}/s/{key}/course.zip", setup.relay.staging_http_base());
+    let key = setup.publish_as_the_lms(&setup.collect_body()).await;
+    let package_url = setup.package_url(&key);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let ranged = http
         .get(&package_url)
@@ -859,9 +863,7 @@ async fn a_ranged_download_alone_keeps_no_package() {
 async fn a_receipt_that_echoes_the_collects_passwords_is_recorded_without_them() {
     let setup = Setup::start(Bytes::from_static(b"PK small"), |_| ()).await;
     // The test itself is the LMS: its receipt repeats both passwords of the collect.
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    setup.publish(&setup.collect_body()).await;
-    let key = setup.key().await;
+    let key = setup.publish_as_the_lms(&setup.collect_body()).await;
     let collect = setup.target.collects.wait_for(1).await.remove(0);
     let body = String::from_utf8(collect.body.to_vec()).unwrap();
     let receipt_url = decoded(value_of(&body, "receipt"));
@@ -1203,9 +1205,7 @@ async fn the_reference_pair_mailing_its_receipts_is_relayed_too() {
 #[tokio::test]
 async fn a_forgotten_publish_makes_room_and_its_urls_keep_relaying() {
     let setup = Setup::start(Bytes::from_static(b"PK"), |options| options.max_publishes = 1).await;
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(setup.publish(&setup.collect_body()).await.status(), 200);
-    let key = setup.key().await;
+    let key = setup.publish_as_the_lms(&setup.collect_body()).await;
     assert!(setup.relay.forget(&key));
     assert!(setup.relay.record(&key).is_none());
     // A late fetch of the forgotten publish still reaches the tool.
@@ -1213,7 +1213,7 @@ async fn a_forgotten_publish_makes_room_and_its_urls_keep_relaying() {
         .no_proxy()
         .build()
         .unwrap()
-        .get(format!("{}/s/{key}/course.zip", setup.relay.staging_http_base()))
+        .get(setup.package_url(&key))
         .basic_auth(USER, Some(PASSWORD))
         .send()
         .await
@@ -1361,9 +1361,7 @@ async fn a_small_refusal_reaches_the_target_in_one_piece_even_when_its_body_came
     let (addr, server) = refusing_staging_server(REFUSAL, Duration::from_millis(200)).await;
     let setup = Setup::start(Bytes::new(), |_| ()).await;
     // The test itself is the LMS.
-    setup.target.works.store(false, std::sync::atomic::Ordering::SeqCst);
-    setup.publish(&collect_body_staged_at(&setup, addr)).await;
-    let key = setup.key().await;
+    let key = setup.publish_as_the_lms(&collect_body_staged_at(&setup, addr)).await;
     let staging = setup.relay.staging_http_base();
     let mut lms = tokio::net::TcpStream::connect(staging.trim_start_matches("http://")).await.unwrap();
     let request =
