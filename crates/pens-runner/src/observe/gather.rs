@@ -135,12 +135,10 @@ fn upstream(record: &PublishRecord) -> Upstream {
 /// The target's side as target mode reads it: `None` when the collect never went out.
 fn target(record: &PublishRecord, context: &Context<'_>) -> Option<Evidence> {
     let exchange = within_ack(record.collect.clone()?, context.ack);
-    let forwarded = record.forwarded.as_ref();
     // The collect as the target got it (secret values redacted, which changes nothing
     // the judges read of it).
-    let decoded = match forwarded {
-        Some(sent) if sent.method.eq_ignore_ascii_case("GET") => CollectCommand::decode(&sent.raw),
-        Some(sent) => CollectCommand::decode_post(sent.content_type.as_deref(), &sent.raw),
+    let decoded = match &record.forwarded {
+        Some(sent) => decode(sent),
         None => CollectCommand::decode(exchange.request_body.as_bytes()),
     };
     let decoded_https = decoded.command.package_url.as_deref().is_some_and(|url| url.starts_with("https:"));
