@@ -37,10 +37,15 @@ pub(crate) fn secrets_of(system_password: Option<&str>, target_url: &str) -> Vec
         secrets.extend([password.to_owned(), plain, basic]);
     }
     secrets.retain(|secret| secret.chars().count() >= MIN_SCRUBBED_CHARS);
-    // The longest first, so that a secret holding another is hidden whole.
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets.dedup();
+    longest_first(&mut secrets);
     secrets
+}
+
+/// Puts `secrets` in the order they are scrubbed in, each once: the longest first, so
+/// that a secret holding another is hidden whole.
+pub(crate) fn longest_first(secrets: &mut Vec<String>) {
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    secrets.dedup();
 }
 
 /// The secrets of a collect as an observe run got it (CMI010 §6.2.5, §6.2.14): the
@@ -62,8 +67,7 @@ pub(crate) fn collect_secrets(decoded: &pens_proto::DecodedCollect) -> Vec<Strin
             secrets.extend(secrets_of(None, url));
         }
     }
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets.dedup();
+    longest_first(&mut secrets);
     secrets
 }
 

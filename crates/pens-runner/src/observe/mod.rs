@@ -192,8 +192,7 @@ fn judge_record(
     // whatever record is judged (a handcrafted one holds them as the tool sent them).
     let mut secrets = crate::secret::secrets_of(None, &options.target_url);
     secrets.extend(crate::secret::collect_secrets(&gather::decode(&record.received)));
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets.dedup();
+    crate::secret::longest_first(&mut secrets);
     judged.scrub(&secrets);
     judged
 }
